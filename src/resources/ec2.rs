@@ -1,0 +1,222 @@
+//! Amazon EC2 and VPC resource types.
+
+use crate::template::{Handle, Value};
+
+cfn_properties! {
+    /// A resource tag (`Key`, `Value`).
+    Tag / TagBuilder ("Tag") {
+        required key: Value => "Key",
+        required value: Value => "Value",
+    }
+}
+
+impl Tag {
+    /// A tag from a key and a value; both are always set, so this cannot fail.
+    pub fn new(key: &str, value: impl Into<Value>) -> Tag {
+        Tag::builder()
+            .key(key)
+            .value(value)
+            .build()
+            .expect("both required properties are set")
+    }
+}
+
+cfn_resource! {
+    Vpc / VpcBuilder = "AWS::EC2::VPC" {
+        optional cidr_block: Value => "CidrBlock",
+        optional enable_dns_hostnames: bool => "EnableDnsHostnames",
+        optional enable_dns_support: bool => "EnableDnsSupport",
+        list tags: Tag => "Tags",
+    }
+}
+
+impl Handle<Vpc> {
+    /// `Ref` of a VPC: its ID.
+    pub fn id(&self) -> Value {
+        self.reference()
+    }
+    pub fn cidr_block(&self) -> Value {
+        self.attribute("CidrBlock")
+    }
+}
+
+cfn_resource! {
+    Subnet / SubnetBuilder = "AWS::EC2::Subnet" {
+        optional availability_zone: Value => "AvailabilityZone",
+        optional cidr_block: Value => "CidrBlock",
+        optional map_public_ip_on_launch: bool => "MapPublicIpOnLaunch",
+        list tags: Tag => "Tags",
+        required vpc_id: Value => "VpcId",
+    }
+}
+
+impl Handle<Subnet> {
+    /// `Ref` of a subnet: its ID.
+    pub fn id(&self) -> Value {
+        self.reference()
+    }
+}
+
+cfn_resource! {
+    RouteTable / RouteTableBuilder = "AWS::EC2::RouteTable" {
+        list tags: Tag => "Tags",
+        required vpc_id: Value => "VpcId",
+    }
+}
+
+impl Handle<RouteTable> {
+    /// `Ref` of a route table: its ID.
+    pub fn id(&self) -> Value {
+        self.reference()
+    }
+}
+
+cfn_resource! {
+    SubnetRouteTableAssociation / SubnetRouteTableAssociationBuilder = "AWS::EC2::SubnetRouteTableAssociation" {
+        required route_table_id: Value => "RouteTableId",
+        required subnet_id: Value => "SubnetId",
+    }
+}
+
+cfn_properties! {
+    /// An inline inbound rule of `AWS::EC2::SecurityGroup`.
+    Ingress / IngressBuilder ("AWS::EC2::SecurityGroup.Ingress") {
+        optional cidr_ip: Value => "CidrIp",
+        optional description: Value => "Description",
+        optional from_port: i64 => "FromPort",
+        required ip_protocol: Value => "IpProtocol",
+        optional source_security_group_id: Value => "SourceSecurityGroupId",
+        optional to_port: i64 => "ToPort",
+    }
+}
+
+cfn_properties! {
+    /// An inline outbound rule of `AWS::EC2::SecurityGroup`.
+    Egress / EgressBuilder ("AWS::EC2::SecurityGroup.Egress") {
+        optional cidr_ip: Value => "CidrIp",
+        optional description: Value => "Description",
+        optional destination_security_group_id: Value => "DestinationSecurityGroupId",
+        optional from_port: i64 => "FromPort",
+        required ip_protocol: Value => "IpProtocol",
+        optional to_port: i64 => "ToPort",
+    }
+}
+
+cfn_resource! {
+    SecurityGroup / SecurityGroupBuilder = "AWS::EC2::SecurityGroup" {
+        required group_description: Value => "GroupDescription",
+        list security_group_egress: Egress => "SecurityGroupEgress",
+        list security_group_ingress: Ingress => "SecurityGroupIngress",
+        list tags: Tag => "Tags",
+        optional vpc_id: Value => "VpcId",
+    }
+}
+
+impl Handle<SecurityGroup> {
+    /// The group's ID (`Fn::GetAtt GroupId`; `Ref` gives the ID too, but only in a VPC).
+    pub fn group_id(&self) -> Value {
+        self.attribute("GroupId")
+    }
+}
+
+cfn_resource! {
+    /// A standalone inbound rule; needed for rules that name their own group, which an
+    /// inline rule cannot do without a circular reference.
+    SecurityGroupIngress / SecurityGroupIngressBuilder = "AWS::EC2::SecurityGroupIngress" {
+        optional cidr_ip: Value => "CidrIp",
+        optional description: Value => "Description",
+        optional from_port: i64 => "FromPort",
+        required group_id: Value => "GroupId",
+        required ip_protocol: Value => "IpProtocol",
+        optional source_security_group_id: Value => "SourceSecurityGroupId",
+        optional to_port: i64 => "ToPort",
+    }
+}
+
+cfn_resource! {
+    /// A standalone outbound rule (see [`SecurityGroupIngress`]).
+    SecurityGroupEgress / SecurityGroupEgressBuilder = "AWS::EC2::SecurityGroupEgress" {
+        optional cidr_ip: Value => "CidrIp",
+        optional description: Value => "Description",
+        optional destination_security_group_id: Value => "DestinationSecurityGroupId",
+        optional from_port: i64 => "FromPort",
+        required group_id: Value => "GroupId",
+        required ip_protocol: Value => "IpProtocol",
+        optional to_port: i64 => "ToPort",
+    }
+}
+
+cfn_resource! {
+    VpcEndpoint / VpcEndpointBuilder = "AWS::EC2::VPCEndpoint" {
+        optional policy_document: Value => "PolicyDocument",
+        optional private_dns_enabled: bool => "PrivateDnsEnabled",
+        list route_table_ids: Value => "RouteTableIds",
+        list security_group_ids: Value => "SecurityGroupIds",
+        optional service_name: Value => "ServiceName",
+        list subnet_ids: Value => "SubnetIds",
+        optional vpc_endpoint_type: Value => "VpcEndpointType",
+        required vpc_id: Value => "VpcId",
+    }
+}
+
+impl Handle<VpcEndpoint> {
+    /// `Ref` of an endpoint: its ID (`vpce-…`), the value `aws:SourceVpce` is compared with.
+    pub fn id(&self) -> Value {
+        self.reference()
+    }
+}
+
+cfn_properties! {
+    /// `AWS::EC2::Instance.Ebs`.
+    Ebs / EbsBuilder ("AWS::EC2::Instance.Ebs") {
+        optional delete_on_termination: bool => "DeleteOnTermination",
+        optional encrypted: bool => "Encrypted",
+        optional kms_key_id: Value => "KmsKeyId",
+        optional volume_size: i64 => "VolumeSize",
+        optional volume_type: Value => "VolumeType",
+    }
+}
+
+cfn_properties! {
+    /// `AWS::EC2::Instance.BlockDeviceMapping`.
+    BlockDeviceMapping / BlockDeviceMappingBuilder ("AWS::EC2::Instance.BlockDeviceMapping") {
+        required device_name: Value => "DeviceName",
+        optional ebs: Ebs => "Ebs",
+    }
+}
+
+cfn_properties! {
+    /// `AWS::EC2::Instance.MetadataOptions`.
+    MetadataOptions / MetadataOptionsBuilder ("AWS::EC2::Instance.MetadataOptions") {
+        optional http_endpoint: Value => "HttpEndpoint",
+        optional http_put_response_hop_limit: i64 => "HttpPutResponseHopLimit",
+        optional http_tokens: Value => "HttpTokens",
+        optional instance_metadata_tags: Value => "InstanceMetadataTags",
+    }
+}
+
+cfn_resource! {
+    Instance / InstanceBuilder = "AWS::EC2::Instance" {
+        list block_device_mappings: BlockDeviceMapping => "BlockDeviceMappings",
+        optional iam_instance_profile: Value => "IamInstanceProfile",
+        optional image_id: Value => "ImageId",
+        optional instance_type: Value => "InstanceType",
+        optional metadata_options: MetadataOptions => "MetadataOptions",
+        optional monitoring: bool => "Monitoring",
+        list security_group_ids: Value => "SecurityGroupIds",
+        optional subnet_id: Value => "SubnetId",
+        list tags: Tag => "Tags",
+    }
+}
+
+impl Handle<Instance> {
+    /// `Ref` of an instance: its ID (`i-…`).
+    pub fn id(&self) -> Value {
+        self.reference()
+    }
+}
+
+/// Named protocol values for security-group rules.
+pub mod protocol {
+    pub const TCP: &str = "tcp";
+}

@@ -1,0 +1,514 @@
+//! A typed IAM policy document. Policies are assembled from statements, actions and
+//! condition operators defined here, never pasted as JSON, so that one mistake cannot
+//! appear in two places and rules can reason about what a statement allows.
+
+use std::borrow::Cow;
+
+use indexmap::IndexMap;
+
+use crate::template::Value;
+
+/// An IAM action such as `sagemaker:DescribeDomain` (wildcards allowed in the name part).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Action(Cow<'static, str>);
+
+impl Action {
+    /// An action name known at compile time; see the `actions` module of each service.
+    pub const fn new(name: &'static str) -> Action {
+        Action(Cow::Borrowed(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+impl Effect {
+    fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        }
+    }
+}
+
+/// Who a resource-based or trust policy statement applies to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Principal {
+    /// `{"Service": [...]}`, e.g. `sagemaker.amazonaws.com`.
+    Service(Vec<String>),
+    /// `{"AWS": [...]}`: account or role ARNs.
+    Aws(Vec<Value>),
+}
+
+impl Principal {
+    pub fn service(name: &str) -> Principal {
+        Principal::Service(vec![name.to_string()])
+    }
+
+    /// The account of the stack: `arn:${AWS::Partition}:iam::${AWS::AccountId}:root`.
+    pub fn this_account() -> Principal {
+        Principal::Aws(vec![super::account_root_arn()])
+    }
+
+    fn to_value(&self) -> Value {
+        match self {
+            Principal::Service(names) => Value::map([(
+                "Service",
+                Value::list(names.iter().map(|n| Value::from(n.as_str()))),
+            )]),
+            Principal::Aws(arns) => Value::map([("AWS", Value::list(arns.iter().cloned()))]),
+        }
+    }
+}
+
+/// Condition operators of the IAM policy language that our policies use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Operator {
+    StringEquals,
+    StringNotEquals,
+    StringLike,
+    ArnEquals,
+    ArnLike,
+    Bool,
+    Null,
+}
+
+impl Operator {
+    fn as_str(self) -> &'static str {
+        match self {
+            Operator::StringEquals => "StringEquals",
+            Operator::StringNotEquals => "StringNotEquals",
+            Operator::StringLike => "StringLike",
+            Operator::ArnEquals => "ArnEquals",
+            Operator::ArnLike => "ArnLike",
+            Operator::Bool => "Bool",
+            Operator::Null => "Null",
+        }
+    }
+}
+
+/// The set qualifiers for multivalued condition keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SetQualifier {
+    ForAnyValue,
+    ForAllValues,
+}
+
+/// A condition key and whether a request can carry several values for it. Set
+/// qualifiers (`ForAnyValue:` / `ForAllValues:`) only make sense on multivalued keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ConditionKey {
+    pub name: &'static str,
+    pub multivalued: bool,
+}
+
+impl ConditionKey {
+    pub const fn single(name: &'static str) -> ConditionKey {
+        ConditionKey {
+            name,
+            multivalued: false,
+        }
+    }
+    pub const fn multi(name: &'static str) -> ConditionKey {
+        ConditionKey {
+            name,
+            multivalued: true,
+        }
+    }
+}
+
+/// Global and service condition keys used by our policies.
+pub mod keys {
+    use super::ConditionKey;
+
+    /// The VPC endpoint a request came through; single-valued.
+    pub const SOURCE_VPCE: ConditionKey = ConditionKey::single("aws:SourceVpce");
+    pub const PRINCIPAL_ARN: ConditionKey = ConditionKey::single("aws:PrincipalArn");
+    pub const SECURE_TRANSPORT: ConditionKey = ConditionKey::single("aws:SecureTransport");
+    pub const MULTI_FACTOR_AUTH_PRESENT: ConditionKey =
+        ConditionKey::single("aws:MultiFactorAuthPresent");
+    pub const PASSED_TO_SERVICE: ConditionKey = ConditionKey::single("iam:PassedToService");
+    pub const KMS_CALLER_ACCOUNT: ConditionKey = ConditionKey::single("kms:CallerAccount");
+    pub const KMS_VIA_SERVICE: ConditionKey = ConditionKey::single("kms:ViaService");
+    pub const TAG_KEYS: ConditionKey = ConditionKey::multi("aws:TagKeys");
+}
+
+/// One test in a statement's `Condition` block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    qualifier: Option<SetQualifier>,
+    operator: Operator,
+    if_exists: bool,
+    key: ConditionKey,
+    values: Vec<Value>,
+}
+
+impl Condition {
+    pub fn new(
+        operator: Operator,
+        key: ConditionKey,
+        values: impl IntoIterator<Item = Value>,
+    ) -> Condition {
+        Condition {
+            qualifier: None,
+            operator,
+            if_exists: false,
+            key,
+            values: values.into_iter().collect(),
+        }
+    }
+
+    pub fn string_equals(key: ConditionKey, values: impl IntoIterator<Item = Value>) -> Condition {
+        Condition::new(Operator::StringEquals, key, values)
+    }
+    pub fn string_like(key: ConditionKey, values: impl IntoIterator<Item = Value>) -> Condition {
+        Condition::new(Operator::StringLike, key, values)
+    }
+    pub fn arn_equals(key: ConditionKey, values: impl IntoIterator<Item = Value>) -> Condition {
+        Condition::new(Operator::ArnEquals, key, values)
+    }
+    pub fn arn_like(key: ConditionKey, values: impl IntoIterator<Item = Value>) -> Condition {
+        Condition::new(Operator::ArnLike, key, values)
+    }
+    pub fn bool(key: ConditionKey, value: bool) -> Condition {
+        // IAM compares Bool conditions as the strings "true" / "false".
+        Condition::new(Operator::Bool, key, [Value::from(value.to_string())])
+    }
+    pub fn null(key: ConditionKey, is_absent: bool) -> Condition {
+        Condition::new(Operator::Null, key, [Value::from(is_absent.to_string())])
+    }
+
+    /// `…IfExists`: the test passes when the request does not carry the key.
+    pub fn if_exists(mut self) -> Condition {
+        self.if_exists = true;
+        self
+    }
+
+    /// `ForAnyValue:` / `ForAllValues:`. Panics on a single-valued key: on such a key the
+    /// qualifier silently changes the meaning (e.g. `ForAllValues` passes when the key is
+    /// absent), which is the kind of mistake this model exists to prevent.
+    pub fn qualified(mut self, qualifier: SetQualifier) -> Condition {
+        assert!(
+            self.key.multivalued,
+            "{} is single-valued: a set qualifier does not apply to it",
+            self.key.name
+        );
+        self.qualifier = Some(qualifier);
+        self
+    }
+
+    /// The operator as written in the policy, e.g. `ForAnyValue:StringLike` or `BoolIfExists`.
+    pub fn operator_name(&self) -> String {
+        let mut name = String::new();
+        match self.qualifier {
+            Some(SetQualifier::ForAnyValue) => name.push_str("ForAnyValue:"),
+            Some(SetQualifier::ForAllValues) => name.push_str("ForAllValues:"),
+            None => {}
+        }
+        name.push_str(self.operator.as_str());
+        if self.if_exists {
+            name.push_str("IfExists");
+        }
+        name
+    }
+
+    pub fn key(&self) -> ConditionKey {
+        self.key
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Actions {
+    Action(Vec<Action>),
+    NotAction(Vec<Action>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Resources {
+    Resource(Vec<Value>),
+    NotResource(Vec<Value>),
+}
+
+/// One policy statement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Statement {
+    sid: Option<String>,
+    effect: Effect,
+    principal: Option<Principal>,
+    actions: Actions,
+    resources: Option<Resources>,
+    conditions: Vec<Condition>,
+}
+
+impl Statement {
+    pub fn allow() -> Statement {
+        Statement::with_effect(Effect::Allow)
+    }
+    pub fn deny() -> Statement {
+        Statement::with_effect(Effect::Deny)
+    }
+    fn with_effect(effect: Effect) -> Statement {
+        Statement {
+            sid: None,
+            effect,
+            principal: None,
+            actions: Actions::Action(Vec::new()),
+            resources: None,
+            conditions: Vec::new(),
+        }
+    }
+
+    /// A statement id: letters and digits only, as IAM requires.
+    pub fn sid(mut self, sid: &str) -> Statement {
+        debug_assert!(sid.bytes().all(|b| b.is_ascii_alphanumeric()));
+        self.sid = Some(sid.to_string());
+        self
+    }
+    pub fn principal(mut self, principal: Principal) -> Statement {
+        self.principal = Some(principal);
+        self
+    }
+    pub fn actions<'a>(mut self, actions: impl IntoIterator<Item = &'a Action>) -> Statement {
+        let list = match &mut self.actions {
+            Actions::Action(list) => list,
+            Actions::NotAction(_) => panic!("a statement has either Action or NotAction"),
+        };
+        list.extend(actions.into_iter().cloned());
+        self
+    }
+    pub fn not_actions<'a>(mut self, actions: impl IntoIterator<Item = &'a Action>) -> Statement {
+        match &mut self.actions {
+            Actions::Action(list) if list.is_empty() => {
+                self.actions = Actions::NotAction(actions.into_iter().cloned().collect());
+            }
+            Actions::NotAction(list) => list.extend(actions.into_iter().cloned()),
+            Actions::Action(_) => panic!("a statement has either Action or NotAction"),
+        }
+        self
+    }
+    pub fn resources(mut self, resources: impl IntoIterator<Item = Value>) -> Statement {
+        match &mut self.resources {
+            None => self.resources = Some(Resources::Resource(resources.into_iter().collect())),
+            Some(Resources::Resource(list)) => list.extend(resources),
+            Some(Resources::NotResource(_)) => {
+                panic!("a statement has either Resource or NotResource")
+            }
+        }
+        self
+    }
+    pub fn resource(self, resource: impl Into<Value>) -> Statement {
+        self.resources([resource.into()])
+    }
+    pub fn not_resources(mut self, resources: impl IntoIterator<Item = Value>) -> Statement {
+        match &mut self.resources {
+            None => {
+                self.resources = Some(Resources::NotResource(resources.into_iter().collect()))
+            }
+            Some(Resources::NotResource(list)) => list.extend(resources),
+            Some(Resources::Resource(_)) => {
+                panic!("a statement has either Resource or NotResource")
+            }
+        }
+        self
+    }
+    /// `Resource: "*"`, for actions that have no resource-level permissions (or, in a
+    /// key policy, for "this key").
+    pub fn any_resource(self) -> Statement {
+        self.resources([Value::from("*")])
+    }
+    pub fn condition(mut self, condition: Condition) -> Statement {
+        self.conditions.push(condition);
+        self
+    }
+
+    pub fn effect(&self) -> Effect {
+        self.effect
+    }
+    pub fn action_list(&self) -> &[Action] {
+        match &self.actions {
+            Actions::Action(list) | Actions::NotAction(list) => list,
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        let mut map = IndexMap::new();
+        if let Some(sid) = &self.sid {
+            map.insert("Sid".to_string(), Value::from(sid.as_str()));
+        }
+        map.insert("Effect".to_string(), Value::from(self.effect.as_str()));
+        if let Some(p) = &self.principal {
+            map.insert("Principal".to_string(), p.to_value());
+        }
+        let (key, list) = match &self.actions {
+            Actions::Action(list) => ("Action", list),
+            Actions::NotAction(list) => ("NotAction", list),
+        };
+        map.insert(
+            key.to_string(),
+            Value::list(list.iter().map(|a| Value::from(a.as_str()))),
+        );
+        if let Some(resources) = &self.resources {
+            let (key, list) = match resources {
+                Resources::Resource(list) => ("Resource", list),
+                Resources::NotResource(list) => ("NotResource", list),
+            };
+            map.insert(key.to_string(), Value::list(list.iter().cloned()));
+        }
+        if !self.conditions.is_empty() {
+            // Tests with the same operator share one block, keys in the order given.
+            let mut blocks: IndexMap<String, IndexMap<String, Value>> = IndexMap::new();
+            for c in &self.conditions {
+                let value = match c.values.as_slice() {
+                    [one] => one.clone(),
+                    many => Value::list(many.iter().cloned()),
+                };
+                blocks
+                    .entry(c.operator_name())
+                    .or_default()
+                    .insert(c.key.name.to_string(), value);
+            }
+            map.insert(
+                "Condition".to_string(),
+                Value::Map(blocks.into_iter().map(|(k, v)| (k, Value::Map(v))).collect()),
+            );
+        }
+        Value::Map(map)
+    }
+}
+
+/// An IAM policy document (`Version` 2012-10-17).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PolicyDocument {
+    statements: Vec<Statement>,
+}
+
+impl PolicyDocument {
+    pub fn new() -> PolicyDocument {
+        PolicyDocument::default()
+    }
+    pub fn statement(mut self, statement: Statement) -> PolicyDocument {
+        self.statements.push(statement);
+        self
+    }
+    pub fn statements(&self) -> &[Statement] {
+        &self.statements
+    }
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+}
+
+impl From<PolicyDocument> for Value {
+    fn from(doc: PolicyDocument) -> Value {
+        Value::map([
+            ("Version", Value::from("2012-10-17")),
+            (
+                "Statement",
+                Value::list(doc.statements.iter().map(Statement::to_value)),
+            ),
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(doc: PolicyDocument) -> String {
+        serde_json::to_string(&Value::from(doc)).unwrap()
+    }
+
+    const DESCRIBE: Action = Action::new("sagemaker:DescribeDomain");
+
+    #[test]
+    fn statement_keys_come_in_iam_order() {
+        let doc = PolicyDocument::new().statement(
+            Statement::allow()
+                .sid("Describe")
+                .actions([&DESCRIBE])
+                .resource("arn:aws:sagemaker:eu-west-1:111122223333:domain/d-1")
+                .condition(Condition::string_equals(
+                    keys::SOURCE_VPCE,
+                    [Value::from("vpce-1"), Value::from("vpce-2")],
+                )),
+        );
+        assert_eq!(
+            json(doc),
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"Describe","Effect":"Allow","Action":["sagemaker:DescribeDomain"],"Resource":["arn:aws:sagemaker:eu-west-1:111122223333:domain/d-1"],"Condition":{"StringEquals":{"aws:SourceVpce":["vpce-1","vpce-2"]}}}]}"#
+        );
+    }
+
+    #[test]
+    fn conditions_with_one_operator_share_a_block() {
+        let doc = PolicyDocument::new().statement(
+            Statement::allow()
+                .actions([&DESCRIBE])
+                .any_resource()
+                .condition(Condition::string_equals(
+                    keys::KMS_CALLER_ACCOUNT,
+                    [Value::from("1")],
+                ))
+                .condition(Condition::string_equals(
+                    keys::KMS_VIA_SERVICE,
+                    [Value::from("s")],
+                ))
+                .condition(Condition::bool(keys::MULTI_FACTOR_AUTH_PRESENT, false).if_exists()),
+        );
+        assert!(json(doc).contains(
+            r#""Condition":{"StringEquals":{"kms:CallerAccount":"1","kms:ViaService":"s"},"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}"#
+        ));
+    }
+
+    #[test]
+    fn not_action_and_qualifiers_serialize() {
+        let doc = PolicyDocument::new().statement(
+            Statement::deny()
+                .not_actions([&Action::new("iam:ListMFADevices")])
+                .any_resource()
+                .condition(
+                    Condition::string_like(keys::TAG_KEYS, [Value::from("team-*")])
+                        .qualified(SetQualifier::ForAllValues),
+                )
+                .condition(Condition::null(keys::PRINCIPAL_ARN, false))
+                .condition(Condition::arn_like(
+                    keys::PRINCIPAL_ARN,
+                    [Value::from("arn:aws:iam::1:role/x")],
+                )),
+        );
+        let text = json(doc);
+        assert!(text.contains(r#""Effect":"Deny","NotAction":["iam:ListMFADevices"]"#));
+        assert!(text.contains(r#""ForAllValues:StringLike":{"aws:TagKeys":"team-*"}"#));
+        assert!(text.contains(r#""Null":{"aws:PrincipalArn":"false"}"#));
+        assert!(text.contains(r#""ArnLike":{"aws:PrincipalArn":"arn:aws:iam::1:role/x"}"#));
+    }
+
+    #[test]
+    #[should_panic(expected = "single-valued")]
+    fn set_qualifier_on_single_valued_key_is_refused() {
+        let _ = Condition::string_equals(keys::SOURCE_VPCE, [Value::from("vpce-1")])
+            .qualified(SetQualifier::ForAnyValue);
+    }
+
+    #[test]
+    fn principals_serialize() {
+        let doc = PolicyDocument::new().statement(
+            Statement::allow()
+                .principal(Principal::service("sagemaker.amazonaws.com"))
+                .actions([&Action::new("sts:AssumeRole")])
+                .condition(Condition::arn_equals(
+                    keys::PRINCIPAL_ARN,
+                    [Value::from("arn:aws:iam::1:role/r")],
+                )),
+        );
+        assert!(json(doc).contains(
+            r#""Principal":{"Service":["sagemaker.amazonaws.com"]},"Action":["sts:AssumeRole"],"Condition":{"ArnEquals""#
+        ));
+    }
+}

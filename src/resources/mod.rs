@@ -1,0 +1,129 @@
+//! Typed builders, one per CloudFormation resource type (and per nested property type),
+//! grouped one file per AWS service. Property names and shapes follow the CloudFormation
+//! resource reference. Every builder has the same shape (as in aws-sdk-rust): `X::builder()`,
+//! one method per property (list properties append one item per call), and `build()`,
+//! which fails when a required property is missing.
+
+use std::fmt;
+
+/// A required property was not set on a builder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MissingProperty {
+    pub type_name: &'static str,
+    pub property: &'static str,
+}
+
+impl fmt::Display for MissingProperty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} needs the property `{}`",
+            self.type_name, self.property
+        )
+    }
+}
+
+impl std::error::Error for MissingProperty {}
+
+/// Declares a property bag (a resource's properties or a nested property type) and its
+/// builder. Each field is `required`, `optional` or `list`, with the Rust type its setter
+/// accepts (anything convertible into a template `Value`) and the CloudFormation name.
+macro_rules! cfn_properties {
+    (
+        $(#[$meta:meta])*
+        $name:ident / $builder:ident ($type_name:expr) {
+            $( $(#[$fmeta:meta])* $kind:ident $field:ident : $ty:ty => $prop:literal ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct $name {
+            properties: ::indexmap::IndexMap<String, $crate::template::Value>,
+        }
+
+        #[doc = concat!("Builder for [`", stringify!($name), "`].")]
+        #[derive(Clone, Debug, Default)]
+        #[must_use]
+        pub struct $builder {
+            $( $field: Option<$crate::template::Value>, )*
+        }
+
+        impl $name {
+            pub fn builder() -> $builder {
+                $builder::default()
+            }
+        }
+
+        impl $builder {
+            $( cfn_properties!(@setter $kind $(#[$fmeta])* $field : $ty); )*
+
+            pub fn build(self) -> Result<$name, $crate::resources::MissingProperty> {
+                let mut properties = ::indexmap::IndexMap::new();
+                $( cfn_properties!(@collect $kind self properties $field $prop $type_name); )*
+                Ok($name { properties })
+            }
+        }
+
+        impl From<$name> for $crate::template::Value {
+            fn from(value: $name) -> Self {
+                $crate::template::Value::Map(value.properties)
+            }
+        }
+    };
+    (@setter list $(#[$fmeta:meta])* $field:ident : $ty:ty) => {
+        $(#[$fmeta])*
+        pub fn $field(mut self, item: impl Into<$ty>) -> Self {
+            let item = $crate::template::Value::from(item.into());
+            match &mut self.$field {
+                Some($crate::template::Value::List(items)) => items.push(item),
+                _ => self.$field = Some($crate::template::Value::List(vec![item])),
+            }
+            self
+        }
+    };
+    (@setter $kind:ident $(#[$fmeta:meta])* $field:ident : $ty:ty) => {
+        $(#[$fmeta])*
+        pub fn $field(mut self, value: impl Into<$ty>) -> Self {
+            self.$field = Some($crate::template::Value::from(value.into()));
+            self
+        }
+    };
+    (@collect required $self:ident $props:ident $field:ident $prop:literal $type_name:expr) => {
+        match $self.$field {
+            Some(v) => { $props.insert($prop.to_string(), v); }
+            None => return Err($crate::resources::MissingProperty { type_name: $type_name, property: $prop }),
+        }
+    };
+    (@collect $kind:ident $self:ident $props:ident $field:ident $prop:literal $type_name:expr) => {
+        if let Some(v) = $self.$field {
+            $props.insert($prop.to_string(), v);
+        }
+    };
+}
+
+/// Declares a resource type: its property bag and builder, plus the `Resource` impl.
+macro_rules! cfn_resource {
+    (
+        $(#[$meta:meta])*
+        $name:ident / $builder:ident = $type_name:literal { $($body:tt)* }
+    ) => {
+        cfn_properties! {
+            $(#[$meta])*
+            #[doc = concat!("`", $type_name, "`")]
+            $name / $builder ($type_name) { $($body)* }
+        }
+
+        impl $crate::template::Resource for $name {
+            const TYPE: &'static str = $type_name;
+            fn into_properties(self) -> ::indexmap::IndexMap<String, $crate::template::Value> {
+                self.properties
+            }
+        }
+    };
+}
+
+pub mod arn;
+pub mod ec2;
+pub mod iam;
+pub mod kms;
+pub mod sagemaker;

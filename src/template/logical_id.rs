@@ -1,0 +1,109 @@
+//! Logical IDs: derived from names in the definition, never from positions, so that
+//! adding an entry cannot rename (and so replace) another resource.
+
+use std::fmt;
+
+/// CloudFormation's limit on logical-ID length.
+pub const MAX_LEN: usize = 255;
+
+/// A valid logical ID: `^[A-Za-z0-9]{1,255}$`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LogicalId(String);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidLogicalId(pub String);
+
+impl fmt::Display for InvalidLogicalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` is not a valid logical ID (1 to {MAX_LEN} ASCII letters and digits)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for InvalidLogicalId {}
+
+impl LogicalId {
+    /// Accepts an already-formed ID; anything but ASCII alphanumerics is rejected.
+    pub fn new(id: impl Into<String>) -> Result<LogicalId, InvalidLogicalId> {
+        let id = id.into();
+        if is_valid(&id) {
+            Ok(LogicalId(id))
+        } else {
+            Err(InvalidLogicalId(id))
+        }
+    }
+
+    /// Joins words in PascalCase: `["Studio", "data-scientist-1"]` → `StudioDataScientist1`.
+    pub fn from_words<S: AsRef<str>>(words: &[S]) -> Result<LogicalId, InvalidLogicalId> {
+        let mut id = String::new();
+        for word in words {
+            id.push_str(&pascal_case(word.as_ref()));
+        }
+        LogicalId::new(id)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for LogicalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub fn is_valid(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// PascalCase of a name: every run of ASCII letters and digits starts a word whose first
+/// letter is upper-cased; everything else separates words and is dropped.
+/// `data-scientist-1` → `DataScientist1`, `sagemaker.api` → `SagemakerApi`.
+pub fn pascal_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut start_of_word = true;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            if start_of_word {
+                out.push(c.to_ascii_uppercase());
+            } else {
+                out.push(c);
+            }
+            start_of_word = false;
+        } else {
+            start_of_word = true;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pascal_case_splits_on_separators() {
+        assert_eq!(pascal_case("data-scientist-1"), "DataScientist1");
+        assert_eq!(pascal_case("sagemaker.api"), "SagemakerApi");
+        assert_eq!(pascal_case("ecr.dkr"), "EcrDkr");
+        assert_eq!(pascal_case("already Pascal"), "AlreadyPascal");
+        assert_eq!(pascal_case("--"), "");
+    }
+
+    #[test]
+    fn rejects_invalid_ids() {
+        assert!(LogicalId::new("Vpc").is_ok());
+        assert!(LogicalId::new("").is_err());
+        assert!(LogicalId::new("My-Vpc").is_err());
+        assert!(LogicalId::new("A".repeat(256)).is_err());
+        assert!(LogicalId::new("A".repeat(255)).is_ok());
+        assert_eq!(
+            LogicalId::from_words(&["User", "data-scientist-1"]).unwrap().as_str(),
+            "UserDataScientist1"
+        );
+    }
+}

@@ -1,0 +1,473 @@
+//! The CloudFormation template model: parameters, conditions, resources, outputs and
+//! intrinsic values, with deterministic serialization. Knows CloudFormation, nothing else.
+
+mod logical_id;
+mod value;
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use indexmap::IndexMap;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+pub use logical_id::{InvalidLogicalId, LogicalId, is_valid as is_valid_logical_id, pascal_case};
+pub use value::{Attribute, ConditionName, Pseudo, Reference, Sub, SubPart, Value};
+
+/// A CloudFormation resource type with its properties, produced by a typed builder.
+pub trait Resource {
+    /// The type name, e.g. `AWS::EC2::VPC`.
+    const TYPE: &'static str;
+    fn into_properties(self) -> IndexMap<String, Value>;
+}
+
+/// A typed handle to a resource in a template. Only [`Template::add`] creates one, so
+/// every reference made through it points at a resource that exists.
+pub struct Handle<R> {
+    id: LogicalId,
+    _type: PhantomData<fn() -> R>,
+}
+
+impl<R> Clone for Handle<R> {
+    fn clone(&self) -> Self {
+        Handle {
+            id: self.id.clone(),
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<R> fmt::Debug for Handle<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Handle({})", self.id)
+    }
+}
+
+impl<R: Resource> Handle<R> {
+    pub fn logical_id(&self) -> &LogicalId {
+        &self.id
+    }
+
+    /// `{"Ref": id}`. Resource modules wrap this in a method named after what the
+    /// reference returns for that type (`vpc.id()`, `role.name()`, …).
+    pub(crate) fn reference(&self) -> Value {
+        Value::Ref(Reference(self.id.clone()))
+    }
+
+    /// `{"Fn::GetAtt": [id, name]}`; resource modules expose one typed method per attribute.
+    pub(crate) fn attribute(&self, name: &'static str) -> Value {
+        Value::GetAtt(Attribute {
+            resource: self.id.clone(),
+            name,
+        })
+    }
+}
+
+/// A handle to a template parameter.
+#[derive(Clone, Debug)]
+pub struct ParameterHandle {
+    id: LogicalId,
+}
+
+impl ParameterHandle {
+    pub fn value(&self) -> Value {
+        Value::Ref(Reference(self.id.clone()))
+    }
+    pub fn logical_id(&self) -> &LogicalId {
+        &self.id
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeletionPolicy {
+    Delete,
+    Retain,
+    RetainExceptOnCreate,
+    Snapshot,
+}
+
+impl DeletionPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeletionPolicy::Delete => "Delete",
+            DeletionPolicy::Retain => "Retain",
+            DeletionPolicy::RetainExceptOnCreate => "RetainExceptOnCreate",
+            DeletionPolicy::Snapshot => "Snapshot",
+        }
+    }
+}
+
+/// A resource as stored in the template: type-erased, with its attributes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceEntry {
+    pub type_name: &'static str,
+    pub condition: Option<ConditionName>,
+    pub depends_on: Vec<LogicalId>,
+    pub properties: IndexMap<String, Value>,
+    pub deletion_policy: Option<DeletionPolicy>,
+    pub update_replace_policy: Option<DeletionPolicy>,
+    pub metadata: IndexMap<String, Value>,
+}
+
+impl ResourceEntry {
+    pub fn depends_on<R: Resource>(&mut self, other: &Handle<R>) -> &mut Self {
+        if !self.depends_on.contains(&other.id) {
+            self.depends_on.push(other.id.clone());
+        }
+        self
+    }
+    pub fn condition(&mut self, condition: &ConditionName) -> &mut Self {
+        self.condition = Some(condition.clone());
+        self
+    }
+    /// Sets both DeletionPolicy and UpdateReplacePolicy: data that must outlive a delete
+    /// must also outlive a replacement.
+    pub fn retain(&mut self, policy: DeletionPolicy) -> &mut Self {
+        self.deletion_policy = Some(policy);
+        self.update_replace_policy = Some(match policy {
+            // UpdateReplacePolicy has no RetainExceptOnCreate.
+            DeletionPolicy::RetainExceptOnCreate => DeletionPolicy::Retain,
+            other => other,
+        });
+        self
+    }
+    pub fn metadata(&mut self, key: &str, value: Value) -> &mut Self {
+        self.metadata.insert(key.to_string(), value);
+        self
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parameter {
+    pub type_name: String,
+    pub description: Option<String>,
+    pub default: Option<Value>,
+    pub allowed_pattern: Option<String>,
+    pub allowed_values: Vec<Value>,
+    pub constraint_description: Option<String>,
+}
+
+impl Parameter {
+    /// A parameter of the given CloudFormation type (`String`, `Number`,
+    /// `AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>`, …).
+    pub fn new(type_name: &str) -> Parameter {
+        Parameter {
+            type_name: type_name.to_string(),
+            description: None,
+            default: None,
+            allowed_pattern: None,
+            allowed_values: Vec::new(),
+            constraint_description: None,
+        }
+    }
+    pub fn description(mut self, text: &str) -> Self {
+        self.description = Some(text.to_string());
+        self
+    }
+    pub fn default_value(mut self, value: impl Into<Value>) -> Self {
+        self.default = Some(value.into());
+        self
+    }
+    pub fn allowed_pattern(mut self, pattern: &str) -> Self {
+        self.allowed_pattern = Some(pattern.to_string());
+        self
+    }
+    pub fn allowed_value(mut self, value: impl Into<Value>) -> Self {
+        self.allowed_values.push(value.into());
+        self
+    }
+    pub fn constraint_description(mut self, text: &str) -> Self {
+        self.constraint_description = Some(text.to_string());
+        self
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Output {
+    pub description: Option<String>,
+    pub value: Value,
+    pub export_name: Option<Value>,
+}
+
+impl Output {
+    pub fn new(value: impl Into<Value>) -> Output {
+        Output {
+            description: None,
+            value: value.into(),
+            export_name: None,
+        }
+    }
+    pub fn description(mut self, text: &str) -> Self {
+        self.description = Some(text.to_string());
+        self
+    }
+    pub fn export(mut self, name: impl Into<Value>) -> Self {
+        self.export_name = Some(name.into());
+        self
+    }
+}
+
+/// Adding something under a logical ID that is already taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateLogicalId {
+    pub id: LogicalId,
+    pub section: &'static str,
+}
+
+impl fmt::Display for DuplicateLogicalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "logical ID `{}` is used twice in {}", self.id, self.section)
+    }
+}
+
+impl std::error::Error for DuplicateLogicalId {}
+
+/// A CloudFormation template. Sections keep insertion order, which constructs make
+/// deterministic; serialization emits CloudFormation's customary key order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Template {
+    description: Option<String>,
+    metadata: IndexMap<String, Value>,
+    parameters: IndexMap<LogicalId, Parameter>,
+    conditions: IndexMap<LogicalId, Value>,
+    resources: IndexMap<LogicalId, ResourceEntry>,
+    outputs: IndexMap<LogicalId, Output>,
+}
+
+impl Template {
+    pub fn new() -> Template {
+        Template::default()
+    }
+
+    pub fn set_description(&mut self, text: &str) {
+        self.description = Some(text.to_string());
+    }
+
+    pub fn set_metadata(&mut self, key: &str, value: Value) {
+        self.metadata.insert(key.to_string(), value);
+    }
+
+    /// Parameters and resources share one namespace (both are `Ref` targets).
+    fn check_free(&self, id: &LogicalId, section: &'static str) -> Result<(), DuplicateLogicalId> {
+        if self.parameters.contains_key(id) || self.resources.contains_key(id) {
+            return Err(DuplicateLogicalId {
+                id: id.clone(),
+                section,
+            });
+        }
+        Ok(())
+    }
+
+    pub fn add<R: Resource>(
+        &mut self,
+        id: LogicalId,
+        resource: R,
+    ) -> Result<Handle<R>, DuplicateLogicalId> {
+        self.check_free(&id, "Resources")?;
+        self.resources.insert(
+            id.clone(),
+            ResourceEntry {
+                type_name: R::TYPE,
+                condition: None,
+                depends_on: Vec::new(),
+                properties: resource.into_properties(),
+                deletion_policy: None,
+                update_replace_policy: None,
+                metadata: IndexMap::new(),
+            },
+        );
+        Ok(Handle {
+            id,
+            _type: PhantomData,
+        })
+    }
+
+    /// The stored entry of a resource, to set DependsOn, policies, a condition or metadata.
+    pub fn entry<R: Resource>(&mut self, handle: &Handle<R>) -> &mut ResourceEntry {
+        self.resources
+            .get_mut(&handle.id)
+            .expect("a handle always names a resource of its template")
+    }
+
+    pub fn add_parameter(
+        &mut self,
+        id: LogicalId,
+        parameter: Parameter,
+    ) -> Result<ParameterHandle, DuplicateLogicalId> {
+        self.check_free(&id, "Parameters")?;
+        self.parameters.insert(id.clone(), parameter);
+        Ok(ParameterHandle { id })
+    }
+
+    pub fn add_condition(
+        &mut self,
+        id: LogicalId,
+        expression: Value,
+    ) -> Result<ConditionName, DuplicateLogicalId> {
+        if self.conditions.contains_key(&id) {
+            return Err(DuplicateLogicalId {
+                id,
+                section: "Conditions",
+            });
+        }
+        self.conditions.insert(id.clone(), expression);
+        Ok(ConditionName(id))
+    }
+
+    pub fn add_output(&mut self, id: LogicalId, output: Output) -> Result<(), DuplicateLogicalId> {
+        if self.outputs.contains_key(&id) {
+            return Err(DuplicateLogicalId {
+                id,
+                section: "Outputs",
+            });
+        }
+        self.outputs.insert(id, output);
+        Ok(())
+    }
+
+    pub fn resources(&self) -> impl Iterator<Item = (&LogicalId, &ResourceEntry)> {
+        self.resources.iter()
+    }
+
+    pub fn resource(&self, id: &str) -> Option<&ResourceEntry> {
+        self.resources
+            .iter()
+            .find_map(|(k, v)| (k.as_str() == id).then_some(v))
+    }
+
+    pub fn parameters(&self) -> impl Iterator<Item = (&LogicalId, &Parameter)> {
+        self.parameters.iter()
+    }
+
+    pub fn outputs(&self) -> impl Iterator<Item = (&LogicalId, &Output)> {
+        self.outputs.iter()
+    }
+
+    /// Pretty-printed JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut out = serde_json::to_string_pretty(self).expect("a template always serializes");
+        out.push('\n');
+        out
+    }
+
+    /// The same template as YAML (long-form intrinsics, which every YAML parser reads).
+    pub fn to_yaml(&self) -> String {
+        serde_yaml_ng::to_string(self).expect("a template always serializes")
+    }
+}
+
+impl Serialize for Parameter {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let p = self;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("Type", &p.type_name)?;
+        if let Some(d) = &p.description {
+            map.serialize_entry("Description", d)?;
+        }
+        if let Some(d) = &p.default {
+            map.serialize_entry("Default", d)?;
+        }
+        if let Some(pattern) = &p.allowed_pattern {
+            map.serialize_entry("AllowedPattern", pattern)?;
+        }
+        if !p.allowed_values.is_empty() {
+            map.serialize_entry("AllowedValues", &p.allowed_values)?;
+        }
+        if let Some(c) = &p.constraint_description {
+            map.serialize_entry("ConstraintDescription", c)?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for ResourceEntry {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let r = self;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("Type", r.type_name)?;
+        if let Some(c) = &r.condition {
+            map.serialize_entry("Condition", c.as_str())?;
+        }
+        match r.depends_on.as_slice() {
+            [] => {}
+            [one] => map.serialize_entry("DependsOn", one.as_str())?,
+            many => {
+                let ids: Vec<&str> = many.iter().map(LogicalId::as_str).collect();
+                map.serialize_entry("DependsOn", &ids)?
+            }
+        }
+        if !r.properties.is_empty() {
+            map.serialize_entry("Properties", &MapSer(&r.properties))?;
+        }
+        if let Some(p) = r.deletion_policy {
+            map.serialize_entry("DeletionPolicy", p.as_str())?;
+        }
+        if let Some(p) = r.update_replace_policy {
+            map.serialize_entry("UpdateReplacePolicy", p.as_str())?;
+        }
+        if !r.metadata.is_empty() {
+            map.serialize_entry("Metadata", &MapSer(&r.metadata))?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for Output {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let o = self;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(d) = &o.description {
+            map.serialize_entry("Description", d)?;
+        }
+        map.serialize_entry("Value", &o.value)?;
+        if let Some(name) = &o.export_name {
+            map.serialize_entry("Export", &Value::map([("Name", name.clone())]))?;
+        }
+        map.end()
+    }
+}
+
+struct MapSer<'a>(&'a IndexMap<String, Value>);
+impl Serialize for MapSer<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+struct Section<'a, T>(&'a IndexMap<LogicalId, T>);
+impl<T: Serialize> Serialize for Section<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            map.serialize_entry(k.as_str(), v)?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for Template {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("AWSTemplateFormatVersion", "2010-09-09")?;
+        if let Some(d) = &self.description {
+            map.serialize_entry("Description", d)?;
+        }
+        if !self.metadata.is_empty() {
+            map.serialize_entry("Metadata", &MapSer(&self.metadata))?;
+        }
+        if !self.parameters.is_empty() {
+            map.serialize_entry("Parameters", &Section(&self.parameters))?;
+        }
+        if !self.conditions.is_empty() {
+            map.serialize_entry("Conditions", &Section(&self.conditions))?;
+        }
+        map.serialize_entry("Resources", &Section(&self.resources))?;
+        if !self.outputs.is_empty() {
+            map.serialize_entry("Outputs", &Section(&self.outputs))?;
+        }
+        map.end()
+    }
+}

@@ -1,0 +1,425 @@
+//! The value type of a template: plain JSON-like data plus CloudFormation's intrinsic
+//! functions as variants, so that an intrinsic can never be a string with markers in it.
+
+use indexmap::IndexMap;
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+
+use super::logical_id::LogicalId;
+
+/// CloudFormation pseudo parameters (usable in `Ref` and inside `Fn::Sub`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Pseudo {
+    AccountId,
+    Partition,
+    Region,
+    StackName,
+    StackId,
+    UrlSuffix,
+    NoValue,
+}
+
+impl Pseudo {
+    pub const ALL: [Pseudo; 7] = [
+        Pseudo::AccountId,
+        Pseudo::Partition,
+        Pseudo::Region,
+        Pseudo::StackName,
+        Pseudo::StackId,
+        Pseudo::UrlSuffix,
+        Pseudo::NoValue,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Pseudo::AccountId => "AWS::AccountId",
+            Pseudo::Partition => "AWS::Partition",
+            Pseudo::Region => "AWS::Region",
+            Pseudo::StackName => "AWS::StackName",
+            Pseudo::StackId => "AWS::StackId",
+            Pseudo::UrlSuffix => "AWS::URLSuffix",
+            Pseudo::NoValue => "AWS::NoValue",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Pseudo> {
+        Pseudo::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// A `Ref` to a parameter or resource. Only the template hands these out (through
+/// handles), so a reference to something that was never added cannot be written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Reference(pub(super) LogicalId);
+
+impl Reference {
+    pub fn target(&self) -> &LogicalId {
+        &self.0
+    }
+}
+
+/// An `Fn::GetAtt` of a resource attribute; created only through typed handles.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Attribute {
+    pub(super) resource: LogicalId,
+    pub(super) name: &'static str,
+}
+
+impl Attribute {
+    pub fn resource(&self) -> &LogicalId {
+        &self.resource
+    }
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// The name of a template condition, handed out by [`Template::add_condition`](super::Template::add_condition).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ConditionName(pub(super) LogicalId);
+
+impl ConditionName {
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// A template value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    String(String),
+    List(Vec<Value>),
+    Map(IndexMap<String, Value>),
+    Ref(Reference),
+    Pseudo(Pseudo),
+    GetAtt(Attribute),
+    Sub(Sub),
+    Join(String, Vec<Value>),
+    Select(u32, Box<Value>),
+    /// `Fn::GetAZs` of the stack's own region (`""`).
+    GetAzs,
+    Base64(Box<Value>),
+    If(ConditionName, Box<Value>, Box<Value>),
+    Equals(Box<Value>, Box<Value>),
+}
+
+impl Value {
+    /// `{"Fn::Select": [index, {"Fn::GetAZs": ""}]}`: the index-th AZ of the stack's region.
+    pub fn availability_zone(index: u32) -> Value {
+        Value::Select(index, Box::new(Value::GetAzs))
+    }
+
+    pub fn base64(inner: impl Into<Value>) -> Value {
+        Value::Base64(Box::new(inner.into()))
+    }
+
+    pub fn join(delimiter: &str, items: impl IntoIterator<Item = Value>) -> Value {
+        Value::Join(delimiter.to_string(), items.into_iter().collect())
+    }
+
+    pub fn if_(condition: &ConditionName, then: impl Into<Value>, otherwise: impl Into<Value>) -> Value {
+        Value::If(condition.clone(), Box::new(then.into()), Box::new(otherwise.into()))
+    }
+
+    pub fn equals(a: impl Into<Value>, b: impl Into<Value>) -> Value {
+        Value::Equals(Box::new(a.into()), Box::new(b.into()))
+    }
+
+    pub fn list(items: impl IntoIterator<Item = Value>) -> Value {
+        Value::List(items.into_iter().collect())
+    }
+
+    /// A map from `(key, value)` pairs, keys kept in the given order.
+    pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
+        Value::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+impl From<&String> for Value {
+    fn from(s: &String) -> Self {
+        Value::String(s.clone())
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+impl From<i64> for Value {
+    fn from(n: i64) -> Self {
+        Value::Int(n)
+    }
+}
+impl From<u32> for Value {
+    fn from(n: u32) -> Self {
+        Value::Int(i64::from(n))
+    }
+}
+impl From<u16> for Value {
+    fn from(n: u16) -> Self {
+        Value::Int(i64::from(n))
+    }
+}
+impl From<Pseudo> for Value {
+    fn from(p: Pseudo) -> Self {
+        Value::Pseudo(p)
+    }
+}
+impl From<Sub> for Value {
+    fn from(s: Sub) -> Self {
+        s.into_value()
+    }
+}
+impl<T: Into<Value>> From<Vec<T>> for Value {
+    fn from(items: Vec<T>) -> Self {
+        Value::List(items.into_iter().map(Into::into).collect())
+    }
+}
+
+/// One piece of an `Fn::Sub` string.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SubPart {
+    /// Literal text; a `${` in it is escaped as `${!` on output.
+    Text(String),
+    Pseudo(Pseudo),
+    Ref(Reference),
+    Att(Attribute),
+    /// Any other value, bound through Fn::Sub's variable map.
+    Value(Box<Value>),
+}
+
+impl From<&str> for SubPart {
+    fn from(s: &str) -> Self {
+        SubPart::Text(s.to_string())
+    }
+}
+impl From<String> for SubPart {
+    fn from(s: String) -> Self {
+        SubPart::Text(s)
+    }
+}
+impl From<&String> for SubPart {
+    fn from(s: &String) -> Self {
+        SubPart::Text(s.clone())
+    }
+}
+impl From<Pseudo> for SubPart {
+    fn from(p: Pseudo) -> Self {
+        SubPart::Pseudo(p)
+    }
+}
+impl From<Value> for SubPart {
+    fn from(v: Value) -> Self {
+        match v {
+            Value::String(s) => SubPart::Text(s),
+            Value::Int(n) => SubPart::Text(n.to_string()),
+            Value::Pseudo(p) => SubPart::Pseudo(p),
+            Value::Ref(r) => SubPart::Ref(r),
+            Value::GetAtt(a) => SubPart::Att(a),
+            other => SubPart::Value(Box::new(other)),
+        }
+    }
+}
+
+/// `Fn::Sub`, held as typed parts and rendered to CloudFormation's `${…}` syntax only
+/// when serialized. Build it with the [`sub!`](crate::sub) macro.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Sub {
+    parts: Vec<SubPart>,
+}
+
+impl Sub {
+    pub fn from_parts(parts: Vec<SubPart>) -> Sub {
+        let mut sub = Sub::default();
+        for part in parts {
+            sub.push(part);
+        }
+        sub
+    }
+
+    pub fn push(&mut self, part: SubPart) {
+        // Adjacent text is merged so that equal strings have equal models.
+        if let (SubPart::Text(new), Some(SubPart::Text(last))) = (&part, self.parts.last_mut()) {
+            last.push_str(new);
+            return;
+        }
+        self.parts.push(part);
+    }
+
+    pub fn parts(&self) -> &[SubPart] {
+        &self.parts
+    }
+
+    /// A Sub without variables is just a string (cfn-lint W1020 flags a needless Fn::Sub).
+    pub fn into_value(self) -> Value {
+        match self.parts.as_slice() {
+            [] => Value::String(String::new()),
+            [SubPart::Text(_)] => match self.parts.into_iter().next() {
+                Some(SubPart::Text(t)) => Value::String(t),
+                _ => unreachable!(),
+            },
+            _ => Value::Sub(self),
+        }
+    }
+
+    /// The `${…}` string and the variable map for parts that are not names.
+    pub fn render(&self) -> (String, Vec<(String, &Value)>) {
+        let mut out = String::new();
+        let mut vars = Vec::new();
+        for part in &self.parts {
+            match part {
+                SubPart::Text(t) => out.push_str(&t.replace("${", "${!")),
+                SubPart::Pseudo(p) => {
+                    out.push_str("${");
+                    out.push_str(p.name());
+                    out.push('}');
+                }
+                SubPart::Ref(r) => {
+                    out.push_str("${");
+                    out.push_str(r.0.as_str());
+                    out.push('}');
+                }
+                SubPart::Att(a) => {
+                    out.push_str("${");
+                    out.push_str(a.resource.as_str());
+                    out.push('.');
+                    out.push_str(a.name);
+                    out.push('}');
+                }
+                SubPart::Value(v) => {
+                    let name = format!("Var{}", vars.len() + 1);
+                    out.push_str("${");
+                    out.push_str(&name);
+                    out.push('}');
+                    vars.push((name, v.as_ref()));
+                }
+            }
+        }
+        (out, vars)
+    }
+}
+
+/// Builds an `Fn::Sub` value from parts: string literals, [`Pseudo`] parameters and
+/// values (refs and attributes become `${Name}` / `${Name.Attr}`).
+///
+/// ```
+/// use sagesynth::sub;
+/// use sagesynth::template::{Pseudo, Value};
+/// let v = sub!["arn:", Pseudo::Partition, ":iam::", Pseudo::AccountId, ":root"];
+/// assert!(matches!(v, Value::Sub(_)));
+/// ```
+#[macro_export]
+macro_rules! sub {
+    ($($part:expr),* $(,)?) => {
+        $crate::template::Sub::from_parts(vec![$($crate::template::SubPart::from($part)),*]).into_value()
+    };
+}
+
+fn single_key_map<S: Serializer, V: Serialize + ?Sized>(
+    serializer: S,
+    key: &str,
+    value: &V,
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(Some(1))?;
+    map.serialize_entry(key, value)?;
+    map.end()
+}
+
+struct Pair<'a, A: ?Sized, B: ?Sized>(&'a A, &'a B);
+impl<A: Serialize + ?Sized, B: Serialize + ?Sized> Serialize for Pair<'_, A, B> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(2))?;
+        seq.serialize_element(self.0)?;
+        seq.serialize_element(self.1)?;
+        seq.end()
+    }
+}
+
+struct Triple<'a>(&'a str, &'a Value, &'a Value);
+impl Serialize for Triple<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(3))?;
+        seq.serialize_element(self.0)?;
+        seq.serialize_element(self.1)?;
+        seq.serialize_element(self.2)?;
+        seq.end()
+    }
+}
+
+struct VarMap<'a>(&'a [(String, &'a Value)]);
+impl Serialize for VarMap<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => serializer.serialize_unit(),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::Int(n) => serializer.serialize_i64(*n),
+            Value::String(s) => serializer.serialize_str(s),
+            Value::List(items) => items.serialize(serializer),
+            Value::Map(entries) => {
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+            Value::Ref(r) => single_key_map(serializer, "Ref", r.0.as_str()),
+            Value::Pseudo(p) => single_key_map(serializer, "Ref", p.name()),
+            Value::GetAtt(a) => single_key_map(
+                serializer,
+                "Fn::GetAtt",
+                &Pair(a.resource.as_str(), a.name),
+            ),
+            Value::Sub(sub) => {
+                let (string, vars) = sub.render();
+                if vars.is_empty() {
+                    single_key_map(serializer, "Fn::Sub", &string)
+                } else {
+                    single_key_map(serializer, "Fn::Sub", &Pair(&string, &VarMap(&vars)))
+                }
+            }
+            Value::Join(delimiter, items) => {
+                single_key_map(serializer, "Fn::Join", &Pair(delimiter, items))
+            }
+            Value::Select(index, list) => {
+                single_key_map(serializer, "Fn::Select", &Pair(index, list.as_ref()))
+            }
+            Value::GetAzs => single_key_map(serializer, "Fn::GetAZs", ""),
+            Value::Base64(inner) => single_key_map(serializer, "Fn::Base64", inner.as_ref()),
+            Value::If(condition, a, b) => {
+                single_key_map(serializer, "Fn::If", &Triple(condition.as_str(), a, b))
+            }
+            Value::Equals(a, b) => {
+                single_key_map(serializer, "Fn::Equals", &Pair(a.as_ref(), b.as_ref()))
+            }
+        }
+    }
+}
