@@ -8,3 +8,9 @@
 pub mod template;
 #[macro_use]
 pub mod resources;
+pub mod constructs;
+pub mod diagnostic;
+pub mod output;
+pub mod stacks;
+pub mod synth;
+pub mod validate;

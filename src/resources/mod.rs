@@ -126,4 +126,5 @@ pub mod arn;
 pub mod ec2;
 pub mod iam;
 pub mod kms;
+pub mod logs;
 pub mod sagemaker;

@@ -66,7 +66,9 @@ pub fn is_valid_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     !bytes.is_empty()
         && bytes.len() <= 63
-        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
         && bytes[0].is_ascii_alphanumeric()
         && bytes[bytes.len() - 1].is_ascii_alphanumeric()
 }
@@ -82,6 +84,7 @@ pub mod actions {
     pub const CREATE_APP: Action = Action::new("sagemaker:CreateApp");
     pub const DELETE_APP: Action = Action::new("sagemaker:DeleteApp");
     pub const DESCRIBE_APP: Action = Action::new("sagemaker:DescribeApp");
+    pub const ADD_TAGS: Action = Action::new("sagemaker:AddTags");
     pub const CREATE_SPACE: Action = Action::new("sagemaker:CreateSpace");
     pub const UPDATE_SPACE: Action = Action::new("sagemaker:UpdateSpace");
     pub const DELETE_SPACE: Action = Action::new("sagemaker:DeleteSpace");
@@ -102,7 +105,15 @@ mod tests {
         for ok in ["a", "data-scientist-1", "A--b", &"x".repeat(63)] {
             assert!(is_valid_name(ok), "{ok}");
         }
-        for bad in ["", "-a", "a-", "a_b", "a.b", "alice@example.com", &"x".repeat(64)] {
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "a_b",
+            "a.b",
+            "alice@example.com",
+            &"x".repeat(64),
+        ] {
             assert!(!is_valid_name(bad), "{bad}");
         }
     }

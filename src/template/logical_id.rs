@@ -102,7 +102,9 @@ mod tests {
         assert!(LogicalId::new("A".repeat(256)).is_err());
         assert!(LogicalId::new("A".repeat(255)).is_ok());
         assert_eq!(
-            LogicalId::from_words(&["User", "data-scientist-1"]).unwrap().as_str(),
+            LogicalId::from_words(&["User", "data-scientist-1"])
+                .unwrap()
+                .as_str(),
             "UserDataScientist1"
         );
     }

@@ -215,7 +215,11 @@ pub struct DuplicateLogicalId {
 
 impl fmt::Display for DuplicateLogicalId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "logical ID `{}` is used twice in {}", self.id, self.section)
+        write!(
+            f,
+            "logical ID `{}` is used twice in {}",
+            self.id, self.section
+        )
     }
 }
 

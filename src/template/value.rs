@@ -119,8 +119,16 @@ impl Value {
         Value::Join(delimiter.to_string(), items.into_iter().collect())
     }
 
-    pub fn if_(condition: &ConditionName, then: impl Into<Value>, otherwise: impl Into<Value>) -> Value {
-        Value::If(condition.clone(), Box::new(then.into()), Box::new(otherwise.into()))
+    pub fn if_(
+        condition: &ConditionName,
+        then: impl Into<Value>,
+        otherwise: impl Into<Value>,
+    ) -> Value {
+        Value::If(
+            condition.clone(),
+            Box::new(then.into()),
+            Box::new(otherwise.into()),
+        )
     }
 
     pub fn equals(a: impl Into<Value>, b: impl Into<Value>) -> Value {
@@ -393,11 +401,9 @@ impl Serialize for Value {
             }
             Value::Ref(r) => single_key_map(serializer, "Ref", r.0.as_str()),
             Value::Pseudo(p) => single_key_map(serializer, "Ref", p.name()),
-            Value::GetAtt(a) => single_key_map(
-                serializer,
-                "Fn::GetAtt",
-                &Pair(a.resource.as_str(), a.name),
-            ),
+            Value::GetAtt(a) => {
+                single_key_map(serializer, "Fn::GetAtt", &Pair(a.resource.as_str(), a.name))
+            }
             Value::Sub(sub) => {
                 let (string, vars) = sub.render();
                 if vars.is_empty() {

@@ -100,6 +100,8 @@ pub mod actions {
     use super::Action;
 
     pub const ASSUME_ROLE: Action = Action::new("sts:AssumeRole");
+    /// Lets the assuming service stamp sessions with a source identity.
+    pub const SET_SOURCE_IDENTITY: Action = Action::new("sts:SetSourceIdentity");
     pub const PASS_ROLE: Action = Action::new("iam:PassRole");
 }
 

@@ -308,9 +308,7 @@ impl Statement {
     }
     pub fn not_resources(mut self, resources: impl IntoIterator<Item = Value>) -> Statement {
         match &mut self.resources {
-            None => {
-                self.resources = Some(Resources::NotResource(resources.into_iter().collect()))
-            }
+            None => self.resources = Some(Resources::NotResource(resources.into_iter().collect())),
             Some(Resources::NotResource(list)) => list.extend(resources),
             Some(Resources::Resource(_)) => {
                 panic!("a statement has either Resource or NotResource")
@@ -376,7 +374,12 @@ impl Statement {
             }
             map.insert(
                 "Condition".to_string(),
-                Value::Map(blocks.into_iter().map(|(k, v)| (k, Value::Map(v))).collect()),
+                Value::Map(
+                    blocks
+                        .into_iter()
+                        .map(|(k, v)| (k, Value::Map(v)))
+                        .collect(),
+                ),
             );
         }
         Value::Map(map)

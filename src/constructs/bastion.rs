@@ -1,0 +1,161 @@
+//! A bastion host managed through Session Manager: in a private subnet, no inbound rule,
+//! no public IP, IMDSv2 only, encrypted root volume, AMI from a public SSM parameter.
+
+use crate::resources::ec2::{
+    BlockDeviceMapping, Ebs, Egress, Instance, MetadataOptions, SecurityGroup, Tag, protocol,
+};
+use crate::resources::iam::{self, InstanceProfile, Role};
+use crate::sub;
+use crate::template::{Handle, Parameter, ParameterHandle, Pseudo, Template};
+
+use super::network::PrivateNetwork;
+use super::{ConstructError, id};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BastionOs {
+    /// Windows Server, reached with RDP through Fleet Manager (a browser in the VPC).
+    Windows,
+    /// Amazon Linux 2023, reached with a Session Manager shell.
+    Linux,
+}
+
+impl BastionOs {
+    /// The public SSM parameter that names the latest AMI.
+    pub fn ami_parameter(self) -> &'static str {
+        match self {
+            BastionOs::Windows => {
+                "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base"
+            }
+            BastionOs::Linux => {
+                "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+            }
+        }
+    }
+
+    /// The root device of the AMIs above.
+    fn root_device(self) -> &'static str {
+        match self {
+            BastionOs::Windows => "/dev/sda1",
+            BastionOs::Linux => "/dev/xvda",
+        }
+    }
+
+    /// The smallest root volume the AMI above boots from.
+    pub fn minimum_root_volume_gb(self) -> u32 {
+        match self {
+            BastionOs::Windows => 30,
+            BastionOs::Linux => 8,
+        }
+    }
+
+    pub fn default_root_volume_gb(self) -> u32 {
+        match self {
+            BastionOs::Windows => 50,
+            BastionOs::Linux => 20,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BastionProps {
+    pub os: BastionOs,
+    pub instance_type: String,
+    pub root_volume_gb: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Bastion {
+    pub instance: Handle<Instance>,
+    pub role: Handle<Role>,
+    pub security_group: Handle<SecurityGroup>,
+    pub image_parameter: ParameterHandle,
+}
+
+impl Bastion {
+    pub fn build(
+        template: &mut Template,
+        network: &PrivateNetwork,
+        props: &BastionProps,
+    ) -> Result<Bastion, ConstructError> {
+        let subnet = network
+            .subnets
+            .first()
+            .ok_or_else(|| ConstructError::Invalid("the network has no subnet".into()))?;
+
+        let image_parameter = template.add_parameter(
+            id("BastionImageId"),
+            Parameter::new("AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>")
+                .description("Public SSM parameter naming the bastion's AMI")
+                .default_value(props.os.ami_parameter()),
+        )?;
+
+        let security_group = template.add(
+            id("BastionSecurityGroup"),
+            SecurityGroup::builder()
+                .group_description("Bastion: no inbound rule; reached only through Session Manager")
+                .vpc_id(network.vpc.id())
+                .security_group_egress(
+                    Egress::builder()
+                        .description("HTTPS to the VPC endpoints and to S3 through the gateway endpoint; the VPC has no internet route")
+                        .ip_protocol(protocol::TCP)
+                        .from_port(443)
+                        .to_port(443)
+                        .cidr_ip("0.0.0.0/0")
+                        .build()?,
+                )
+                .build()?,
+        )?;
+
+        let role = template.add(
+            id("BastionRole"),
+            Role::builder()
+                .description("Bastion instance: Session Manager, plus what other constructs attach")
+                .assume_role_policy_document(iam::service_trust_policy("ec2.amazonaws.com"))
+                .managed_policy_arns(iam::aws_managed_policy_arn("AmazonSSMManagedInstanceCore"))
+                .build()?,
+        )?;
+        let profile = template.add(
+            id("BastionInstanceProfile"),
+            InstanceProfile::builder().roles(role.name()).build()?,
+        )?;
+
+        let instance = template.add(
+            id("Bastion"),
+            Instance::builder()
+                .image_id(image_parameter.value())
+                .instance_type(props.instance_type.as_str())
+                .subnet_id(subnet.id())
+                .security_group_ids(security_group.group_id())
+                .iam_instance_profile(profile.name())
+                .metadata_options(
+                    MetadataOptions::builder()
+                        .http_endpoint("enabled")
+                        .http_tokens("required")
+                        .http_put_response_hop_limit(1)
+                        .build()?,
+                )
+                .block_device_mappings(
+                    BlockDeviceMapping::builder()
+                        .device_name(props.os.root_device())
+                        .ebs(
+                            Ebs::builder()
+                                .encrypted(true)
+                                .volume_type("gp3")
+                                .volume_size(i64::from(props.root_volume_gb))
+                                .delete_on_termination(true)
+                                .build()?,
+                        )
+                        .build()?,
+                )
+                .tags(Tag::new("Name", sub![Pseudo::StackName, "-bastion"]))
+                .build()?,
+        )?;
+
+        Ok(Bastion {
+            instance,
+            role,
+            security_group,
+            image_parameter,
+        })
+    }
+}

@@ -1,0 +1,57 @@
+//! Secure patterns built from resources: each takes typed props, adds its resources to a
+//! template with secure defaults, and returns handles for the constructs that build on
+//! it. Knows nothing about YAML.
+
+pub mod bastion;
+pub mod network;
+pub mod presigned_url;
+pub mod studio;
+
+use std::fmt;
+
+use crate::resources::MissingProperty;
+use crate::template::{DuplicateLogicalId, InvalidLogicalId, LogicalId};
+
+/// A construct could not be built. Definitions are checked before constructs run, so
+/// reaching one of these means a check is missing: it is reported, never ignored.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConstructError {
+    Missing(MissingProperty),
+    Duplicate(DuplicateLogicalId),
+    InvalidId(InvalidLogicalId),
+    Invalid(String),
+}
+
+impl fmt::Display for ConstructError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConstructError::Missing(e) => e.fmt(f),
+            ConstructError::Duplicate(e) => e.fmt(f),
+            ConstructError::InvalidId(e) => e.fmt(f),
+            ConstructError::Invalid(e) => f.write_str(e),
+        }
+    }
+}
+
+impl std::error::Error for ConstructError {}
+
+impl From<MissingProperty> for ConstructError {
+    fn from(e: MissingProperty) -> Self {
+        ConstructError::Missing(e)
+    }
+}
+impl From<DuplicateLogicalId> for ConstructError {
+    fn from(e: DuplicateLogicalId) -> Self {
+        ConstructError::Duplicate(e)
+    }
+}
+impl From<InvalidLogicalId> for ConstructError {
+    fn from(e: InvalidLogicalId) -> Self {
+        ConstructError::InvalidId(e)
+    }
+}
+
+/// A logical ID written in the code (not derived from input), so always valid.
+pub(crate) fn id(literal: &str) -> LogicalId {
+    LogicalId::new(literal).expect("logical IDs written in the code are alphanumeric")
+}

@@ -1,0 +1,305 @@
+//! A private network: a VPC with DNS, one private subnet and route table per AZ, no
+//! internet or NAT gateway, and VPC endpoints for the AWS services the stack talks to.
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use ipnet::Ipv4Net;
+
+use crate::resources::ec2::{
+    Egress, Ingress, RouteTable, SecurityGroup, Subnet, SubnetRouteTableAssociation, Tag, Vpc,
+    VpcEndpoint, protocol,
+};
+use crate::sub;
+use crate::template::{Handle, LogicalId, Pseudo, Template, Value};
+
+use super::{ConstructError, id};
+
+/// An AWS service reachable through a VPC endpoint, by the short name used in stack
+/// definitions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EndpointService {
+    S3,
+    SagemakerApi,
+    SagemakerRuntime,
+    Studio,
+    Sts,
+    Logs,
+    Monitoring,
+    Kms,
+    EcrApi,
+    EcrDkr,
+    Ssm,
+    SsmMessages,
+    Ec2Messages,
+}
+
+impl EndpointService {
+    pub const ALL: [EndpointService; 13] = [
+        EndpointService::S3,
+        EndpointService::SagemakerApi,
+        EndpointService::SagemakerRuntime,
+        EndpointService::Studio,
+        EndpointService::Sts,
+        EndpointService::Logs,
+        EndpointService::Monitoring,
+        EndpointService::Kms,
+        EndpointService::EcrApi,
+        EndpointService::EcrDkr,
+        EndpointService::Ssm,
+        EndpointService::SsmMessages,
+        EndpointService::Ec2Messages,
+    ];
+
+    /// The name used in stack definitions (the service-name suffix AWS uses).
+    pub fn short_name(self) -> &'static str {
+        match self {
+            EndpointService::S3 => "s3",
+            EndpointService::SagemakerApi => "sagemaker.api",
+            EndpointService::SagemakerRuntime => "sagemaker.runtime",
+            EndpointService::Studio => "studio",
+            EndpointService::Sts => "sts",
+            EndpointService::Logs => "logs",
+            EndpointService::Monitoring => "monitoring",
+            EndpointService::Kms => "kms",
+            EndpointService::EcrApi => "ecr.api",
+            EndpointService::EcrDkr => "ecr.dkr",
+            EndpointService::Ssm => "ssm",
+            EndpointService::SsmMessages => "ssmmessages",
+            EndpointService::Ec2Messages => "ec2messages",
+        }
+    }
+
+    pub fn from_short_name(name: &str) -> Option<EndpointService> {
+        EndpointService::ALL
+            .into_iter()
+            .find(|s| s.short_name() == name)
+    }
+
+    /// S3 is reached through a gateway endpoint on the route tables (free, and what
+    /// SageMaker's own guidance uses); everything else through an interface endpoint.
+    pub fn is_gateway(self) -> bool {
+        self == EndpointService::S3
+    }
+
+    /// The endpoint service name. Studio's is `aws.sagemaker.<region>.studio`, not
+    /// `com.amazonaws.…`.
+    pub fn service_name(self) -> Value {
+        match self {
+            EndpointService::Studio => sub!["aws.sagemaker.", Pseudo::Region, ".studio"],
+            other => sub!["com.amazonaws.", Pseudo::Region, ".", other.short_name()],
+        }
+    }
+
+    /// Logical-ID stem, spelled as AWS spells the service.
+    fn id_stem(self) -> &'static str {
+        match self {
+            EndpointService::S3 => "S3Gateway",
+            EndpointService::SagemakerApi => "SageMakerApi",
+            EndpointService::SagemakerRuntime => "SageMakerRuntime",
+            EndpointService::Studio => "SageMakerStudio",
+            EndpointService::Sts => "Sts",
+            EndpointService::Logs => "Logs",
+            EndpointService::Monitoring => "Monitoring",
+            EndpointService::Kms => "Kms",
+            EndpointService::EcrApi => "EcrApi",
+            EndpointService::EcrDkr => "EcrDkr",
+            EndpointService::Ssm => "Ssm",
+            EndpointService::SsmMessages => "SsmMessages",
+            EndpointService::Ec2Messages => "Ec2Messages",
+        }
+    }
+
+    pub fn logical_id(self) -> LogicalId {
+        id(&format!("{}Endpoint", self.id_stem()))
+    }
+}
+
+impl fmt::Display for EndpointService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.short_name())
+    }
+}
+
+/// What a private network is made of.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PrivateNetworkProps {
+    pub cidr: Ipv4Net,
+    pub availability_zones: u8,
+    /// Prefix length of each subnet. Subnets are carved from the start of the VPC range
+    /// in AZ order, so adding an AZ never moves an existing subnet.
+    pub subnet_prefix_length: u8,
+    pub endpoints: Vec<EndpointService>,
+}
+
+impl PrivateNetworkProps {
+    /// The default subnet size: four bits smaller than the VPC (a /16 gives /20 subnets
+    /// of 4,091 usable addresses each), never smaller than /28.
+    pub fn default_subnet_prefix(cidr: Ipv4Net) -> u8 {
+        (cidr.prefix_len() + 4).min(28)
+    }
+
+    /// The CIDR of the subnet in the `index`-th AZ, or `None` if the VPC is too small.
+    pub fn subnet_cidr(&self, index: u8) -> Option<Ipv4Net> {
+        self.cidr
+            .subnets(self.subnet_prefix_length)
+            .ok()?
+            .nth(usize::from(index))
+    }
+}
+
+/// The built network, with handles for the constructs that attach to it.
+#[derive(Clone, Debug)]
+pub struct PrivateNetwork {
+    pub vpc: Handle<Vpc>,
+    pub cidr: Ipv4Net,
+    pub subnets: Vec<Handle<Subnet>>,
+    pub route_tables: Vec<Handle<RouteTable>>,
+    pub endpoint_security_group: Option<Handle<SecurityGroup>>,
+    endpoints: IndexMap<EndpointService, Handle<VpcEndpoint>>,
+}
+
+impl PrivateNetwork {
+    pub fn build(
+        template: &mut Template,
+        props: &PrivateNetworkProps,
+    ) -> Result<PrivateNetwork, ConstructError> {
+        let vpc = template.add(
+            id("Vpc"),
+            Vpc::builder()
+                .cidr_block(props.cidr.to_string())
+                .enable_dns_hostnames(true)
+                .enable_dns_support(true)
+                .tags(Tag::new("Name", sub![Pseudo::StackName, "-vpc"]))
+                .build()?,
+        )?;
+
+        let mut subnets = Vec::new();
+        let mut route_tables = Vec::new();
+        for az in 0..props.availability_zones {
+            let cidr = props.subnet_cidr(az).ok_or_else(|| {
+                ConstructError::Invalid(format!(
+                    "{} cannot hold {} subnets of /{}",
+                    props.cidr, props.availability_zones, props.subnet_prefix_length
+                ))
+            })?;
+            let suffix = format!("Az{}", az + 1);
+            let subnet = template.add(
+                id(&format!("PrivateSubnet{suffix}")),
+                Subnet::builder()
+                    .vpc_id(vpc.id())
+                    .availability_zone(Value::availability_zone(u32::from(az)))
+                    .cidr_block(cidr.to_string())
+                    .map_public_ip_on_launch(false)
+                    .tags(Tag::new(
+                        "Name",
+                        sub![Pseudo::StackName, format!("-private-az{}", az + 1)],
+                    ))
+                    .build()?,
+            )?;
+            let route_table = template.add(
+                id(&format!("PrivateRouteTable{suffix}")),
+                RouteTable::builder()
+                    .vpc_id(vpc.id())
+                    .tags(Tag::new(
+                        "Name",
+                        sub![Pseudo::StackName, format!("-private-az{}", az + 1)],
+                    ))
+                    .build()?,
+            )?;
+            template.add(
+                id(&format!("PrivateSubnet{suffix}RouteTableAssociation")),
+                SubnetRouteTableAssociation::builder()
+                    .route_table_id(route_table.id())
+                    .subnet_id(subnet.id())
+                    .build()?,
+            )?;
+            subnets.push(subnet);
+            route_tables.push(route_table);
+        }
+
+        let needs_interface_endpoints = props.endpoints.iter().any(|e| !e.is_gateway());
+        let endpoint_security_group = if needs_interface_endpoints {
+            Some(
+                template.add(
+                    id("EndpointSecurityGroup"),
+                    SecurityGroup::builder()
+                        .group_description(
+                            "Interface VPC endpoints: HTTPS from inside the VPC only",
+                        )
+                        .vpc_id(vpc.id())
+                        .security_group_ingress(
+                            Ingress::builder()
+                                .description("HTTPS from the VPC to the endpoints")
+                                .ip_protocol(protocol::TCP)
+                                .from_port(443)
+                                .to_port(443)
+                                .cidr_ip(props.cidr.to_string())
+                                .build()?,
+                        )
+                        .security_group_egress(deny_all_egress()?)
+                        .build()?,
+                )?,
+            )
+        } else {
+            None
+        };
+
+        let mut endpoints = IndexMap::new();
+        for &service in &props.endpoints {
+            let builder = VpcEndpoint::builder()
+                .vpc_id(vpc.id())
+                .service_name(service.service_name());
+            let endpoint = if service.is_gateway() {
+                let mut b = builder.vpc_endpoint_type("Gateway");
+                for rt in &route_tables {
+                    b = b.route_table_ids(rt.id());
+                }
+                b.build()?
+            } else {
+                let sg = endpoint_security_group
+                    .as_ref()
+                    .expect("created above when any interface endpoint is requested");
+                let mut b = builder
+                    .vpc_endpoint_type("Interface")
+                    .private_dns_enabled(true)
+                    .security_group_ids(sg.group_id());
+                for subnet in &subnets {
+                    b = b.subnet_ids(subnet.id());
+                }
+                b.build()?
+            };
+            endpoints.insert(service, template.add(service.logical_id(), endpoint)?);
+        }
+
+        Ok(PrivateNetwork {
+            vpc,
+            cidr: props.cidr,
+            subnets,
+            route_tables,
+            endpoint_security_group,
+            endpoints,
+        })
+    }
+
+    pub fn endpoint(&self, service: EndpointService) -> Option<&Handle<VpcEndpoint>> {
+        self.endpoints.get(&service)
+    }
+
+    pub fn endpoints(&self) -> impl Iterator<Item = (EndpointService, &Handle<VpcEndpoint>)> {
+        self.endpoints.iter().map(|(s, h)| (*s, h))
+    }
+}
+
+/// The egress rule that replaces a security group's default allow-all egress when the
+/// group should send nothing of its own: a rule that can never match (ICMP type 252
+/// code 86 to the broadcast address), the form AWS CDK uses for the same purpose.
+fn deny_all_egress() -> Result<Egress, ConstructError> {
+    Ok(Egress::builder()
+        .description("No outbound traffic: endpoints only answer connections")
+        .ip_protocol("icmp")
+        .from_port(252)
+        .to_port(86)
+        .cidr_ip("255.255.255.255/32")
+        .build()?)
+}

@@ -1,0 +1,321 @@
+//! A SageMaker Studio domain that is reachable only from inside its VPC: execution role,
+//! customer-managed KMS key for its storage, the Studio security group, the domain in
+//! `VpcOnly` mode, and one user profile per user.
+
+use indexmap::IndexMap;
+
+use crate::resources::ec2::{
+    Egress, SecurityGroup, SecurityGroupEgress, SecurityGroupIngress, protocol,
+};
+use crate::resources::iam::policy::{Condition, PolicyDocument, Principal, Statement, keys};
+use crate::resources::iam::{self, ManagedPolicy, Role};
+use crate::resources::kms::{self, Alias, Key};
+use crate::resources::sagemaker::{self, Domain, DomainSettings, UserProfile, UserSettings};
+use crate::resources::{arn, logs};
+use crate::sub;
+use crate::template::{Handle, LogicalId, Pseudo, SubPart, Template, Value};
+
+use super::network::PrivateNetwork;
+use super::{ConstructError, id};
+
+/// Ports Studio apps use between each other: NFS to the home EFS volume, and the range
+/// SageMaker documents for traffic between apps in VpcOnly mode.
+pub const NFS_PORT: i64 = 2049;
+pub const APP_PORTS: (i64, i64) = (8192, 65535);
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StudioDomainProps {
+    pub domain_name: String,
+    /// User-profile names; each becomes `UserProfile<PascalName>`.
+    pub users: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StudioDomain {
+    pub domain: Handle<Domain>,
+    pub execution_role: Handle<Role>,
+    pub key: Handle<Key>,
+    pub security_group: Handle<SecurityGroup>,
+    pub user_profiles: IndexMap<String, Handle<UserProfile>>,
+}
+
+/// The logical ID of a user's profile, derived from the name alone.
+pub fn user_profile_id(user: &str) -> Result<LogicalId, ConstructError> {
+    Ok(LogicalId::from_words(&["UserProfile", user])?)
+}
+
+impl StudioDomain {
+    pub fn build(
+        template: &mut Template,
+        network: &PrivateNetwork,
+        props: &StudioDomainProps,
+    ) -> Result<StudioDomain, ConstructError> {
+        let security_group = studio_security_group(template, network)?;
+        let key = domain_key(template)?;
+
+        let execution_role = template.add(
+            id("StudioExecutionRole"),
+            Role::builder()
+                .description("Execution role of the Studio domain's apps")
+                .assume_role_policy_document(
+                    PolicyDocument::new().statement(
+                        Statement::allow()
+                            .principal(Principal::service("sagemaker.amazonaws.com"))
+                            // SetSourceIdentity lets Studio stamp each session with the
+                            // user-profile name (ExecutionRoleIdentityConfig below).
+                            .actions([
+                                &iam::actions::ASSUME_ROLE,
+                                &iam::actions::SET_SOURCE_IDENTITY,
+                            ]),
+                    ),
+                )
+                .build()?,
+        )?;
+
+        let mut domain_builder = Domain::builder();
+        for subnet in &network.subnets {
+            domain_builder = domain_builder.subnet_ids(subnet.id());
+        }
+        let domain = template.add(
+            id("StudioDomain"),
+            domain_builder
+                .domain_name(props.domain_name.as_str())
+                .auth_mode("IAM")
+                .app_network_access_type("VpcOnly")
+                .default_user_settings(
+                    UserSettings::builder()
+                        .execution_role(execution_role.arn())
+                        .security_groups(security_group.group_id())
+                        .build()?,
+                )
+                .domain_settings(
+                    DomainSettings::builder()
+                        .execution_role_identity_config("USER_PROFILE_NAME")
+                        .build()?,
+                )
+                .kms_key_id(key.arn())
+                .vpc_id(network.vpc.id())
+                .build()?,
+        )?;
+
+        // Scoped to this domain, so it cannot live in the role itself: the domain needs the
+        // role's ARN first.
+        template.add(
+            id("StudioExecutionPolicy"),
+            ManagedPolicy::builder()
+                .description("What Studio apps of this domain may do")
+                .roles(execution_role.name())
+                .policy_document(execution_policy(&domain, &key))
+                .build()?,
+        )?;
+
+        let mut user_profiles = IndexMap::new();
+        for user in &props.users {
+            let profile = template.add(
+                user_profile_id(user)?,
+                UserProfile::builder()
+                    .domain_id(domain.domain_id())
+                    .user_profile_name(user.as_str())
+                    .build()?,
+            )?;
+            user_profiles.insert(user.clone(), profile);
+        }
+
+        Ok(StudioDomain {
+            domain,
+            execution_role,
+            key,
+            security_group,
+            user_profiles,
+        })
+    }
+}
+
+/// The Studio apps' group: NFS and the app port range from itself only (self-references
+/// are separate resources; inline they would be circular), HTTPS out.
+fn studio_security_group(
+    template: &mut Template,
+    network: &PrivateNetwork,
+) -> Result<Handle<SecurityGroup>, ConstructError> {
+    let sg = template.add(
+        id("StudioSecurityGroup"),
+        SecurityGroup::builder()
+            .group_description("SageMaker Studio apps: EFS and app-to-app traffic within the group")
+            .vpc_id(network.vpc.id())
+            .security_group_egress(
+                Egress::builder()
+                    .description("HTTPS to the VPC endpoints and to S3 through the gateway endpoint; the VPC has no internet route")
+                    .ip_protocol(protocol::TCP)
+                    .from_port(443)
+                    .to_port(443)
+                    .cidr_ip("0.0.0.0/0")
+                    .build()?,
+            )
+            .build()?,
+    )?;
+    let self_rules = [
+        (
+            "Nfs",
+            NFS_PORT,
+            NFS_PORT,
+            "NFS to the domain's EFS home volumes",
+        ),
+        (
+            "AppPorts",
+            APP_PORTS.0,
+            APP_PORTS.1,
+            "Traffic between Studio apps",
+        ),
+    ];
+    for (name, from, to, description) in self_rules {
+        template.add(
+            id(&format!("StudioSecurityGroup{name}Ingress")),
+            SecurityGroupIngress::builder()
+                .group_id(sg.group_id())
+                .description(format!("{description}, from this group only"))
+                .ip_protocol(protocol::TCP)
+                .from_port(from)
+                .to_port(to)
+                .source_security_group_id(sg.group_id())
+                .build()?,
+        )?;
+        template.add(
+            id(&format!("StudioSecurityGroup{name}Egress")),
+            SecurityGroupEgress::builder()
+                .group_id(sg.group_id())
+                .description(format!("{description}, to this group only"))
+                .ip_protocol(protocol::TCP)
+                .from_port(from)
+                .to_port(to)
+                .destination_security_group_id(sg.group_id())
+                .build()?,
+        )?;
+    }
+    Ok(sg)
+}
+
+/// The customer-managed key for the domain's EFS and EBS volumes. The account may
+/// administer it; data use is only through SageMaker and EFS on the account's behalf.
+fn domain_key(template: &mut Template) -> Result<Handle<Key>, ConstructError> {
+    let via_services = [
+        sub!["sagemaker.", Pseudo::Region, ".amazonaws.com"],
+        sub!["elasticfilesystem.", Pseudo::Region, ".amazonaws.com"],
+    ];
+    let policy = PolicyDocument::new()
+        .statement(
+            Statement::allow()
+                .sid("AccountAdministersKey")
+                .principal(Principal::this_account())
+                .actions(kms::actions::ADMINISTER)
+                .any_resource(),
+        )
+        .statement(
+            Statement::allow()
+                .sid("AccountUsesKeyThroughSageMakerAndEfs")
+                .principal(Principal::this_account())
+                .actions(kms::actions::USE_FOR_DATA)
+                .any_resource()
+                .condition(Condition::string_equals(
+                    keys::KMS_CALLER_ACCOUNT,
+                    [Value::from(Pseudo::AccountId)],
+                ))
+                .condition(Condition::string_equals(
+                    keys::KMS_VIA_SERVICE,
+                    via_services,
+                )),
+        );
+    let key = template.add(
+        id("StudioKey"),
+        Key::builder()
+            .description("Encrypts the Studio domain's EFS and EBS volumes")
+            .enable_key_rotation(true)
+            .key_policy(policy)
+            .build()?,
+    )?;
+    template.add(
+        id("StudioKeyAlias"),
+        Alias::builder()
+            .alias_name(sub!["alias/", Pseudo::StackName, "-studio"])
+            .target_key_id(key.key_id())
+            .build()?,
+    )?;
+    Ok(key)
+}
+
+/// Studio apps may manage apps and spaces of this domain, read the domain and its
+/// profiles, write their logs and use the domain key. List calls cannot be scoped to a
+/// resource, so they are the only `Resource: "*"` statement.
+fn execution_policy(domain: &Handle<Domain>, key: &Handle<Key>) -> PolicyDocument {
+    use sagemaker::actions as sm;
+    let in_domain = |kind: &str| {
+        arn::regional(
+            "sagemaker",
+            [
+                SubPart::from(format!("{kind}/")),
+                SubPart::from(domain.domain_id()),
+                SubPart::from("/*"),
+            ],
+        )
+    };
+    PolicyDocument::new()
+        .statement(
+            Statement::allow()
+                .sid("ReadDomain")
+                .actions([&sm::DESCRIBE_DOMAIN])
+                .resource(domain.arn()),
+        )
+        .statement(
+            Statement::allow()
+                .sid("ReadUserProfiles")
+                .actions([&sm::DESCRIBE_USER_PROFILE])
+                .resource(in_domain("user-profile")),
+        )
+        .statement(
+            Statement::allow()
+                .sid("ManageAppsInDomain")
+                .actions([
+                    &sm::CREATE_APP,
+                    &sm::DELETE_APP,
+                    &sm::DESCRIBE_APP,
+                    &sm::ADD_TAGS,
+                ])
+                .resource(in_domain("app")),
+        )
+        .statement(
+            Statement::allow()
+                .sid("ManageSpacesInDomain")
+                .actions([
+                    &sm::CREATE_SPACE,
+                    &sm::UPDATE_SPACE,
+                    &sm::DELETE_SPACE,
+                    &sm::DESCRIBE_SPACE,
+                    &sm::ADD_TAGS,
+                ])
+                .resource(in_domain("space")),
+        )
+        .statement(
+            Statement::allow()
+                .sid("ListCallsHaveNoResourceScope")
+                .actions([&sm::LIST_APPS, &sm::LIST_SPACES, &sm::LIST_USER_PROFILES])
+                .any_resource(),
+        )
+        .statement(
+            Statement::allow()
+                .sid("WriteSageMakerLogs")
+                .actions(logs::actions::WRITE)
+                .resource(arn::regional(
+                    "logs",
+                    [SubPart::from("log-group:/aws/sagemaker/*")],
+                )),
+        )
+        .statement(
+            Statement::allow()
+                .sid("UseDomainKey")
+                .actions([
+                    &kms::actions::DECRYPT,
+                    &kms::actions::GENERATE_DATA_KEY_ALL,
+                    &kms::actions::DESCRIBE_KEY,
+                ])
+                .resource(key.arn()),
+        )
+}

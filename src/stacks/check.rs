@@ -1,0 +1,281 @@
+//! Checks that need the whole definition: components that depend on each other,
+//! endpoints a component cannot work without, duplicates, logical-ID collisions and
+//! sizes. Each problem points at the entry it is about.
+
+use std::collections::HashMap;
+
+use crate::constructs::bastion::BastionOs;
+use crate::constructs::network::{EndpointService, PrivateNetworkProps};
+use crate::constructs::presigned_url::{
+    EXPIRES_IN_SECONDS, REQUIRED_ENDPOINTS, SESSION_EXPIRATION_SECONDS,
+};
+use crate::constructs::studio;
+use crate::diagnostic::Diagnostic;
+
+use super::definition::StackDefinition;
+use super::source::Source;
+
+/// Endpoints a VpcOnly Studio domain cannot work without.
+pub const STUDIO_ENDPOINTS: [EndpointService; 3] = [
+    EndpointService::SagemakerApi,
+    EndpointService::SagemakerRuntime,
+    EndpointService::S3,
+];
+
+/// Endpoints Session Manager needs to reach the bastion (ec2messages is optional since
+/// SSM Agent 3.3.40.0).
+pub const BASTION_ENDPOINTS: [EndpointService; 2] =
+    [EndpointService::Ssm, EndpointService::SsmMessages];
+
+/// CloudFormation's limit on a template Description.
+const MAX_DESCRIPTION_BYTES: usize = 1024;
+
+pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+
+    if let Some(description) = &def.description {
+        if description.len() > MAX_DESCRIPTION_BYTES {
+            problems.push(source.error_at_value(
+                "description",
+                format!(
+                    "the description is {} bytes; CloudFormation allows at most {MAX_DESCRIPTION_BYTES}",
+                    description.len()
+                ),
+            ));
+        }
+    }
+
+    let endpoints: Vec<EndpointService> = def
+        .network
+        .as_ref()
+        .map(|n| n.endpoints.iter().map(|e| e.0).collect())
+        .unwrap_or_default();
+
+    if let Some(network) = &def.network {
+        let mut seen: HashMap<EndpointService, usize> = HashMap::new();
+        for (i, e) in network.endpoints.iter().enumerate() {
+            if let Some(first) = seen.insert(e.0, i) {
+                seen.insert(e.0, first);
+                problems.push(
+                    source
+                        .error_at_value(
+                            &format!("network.endpoints[{i}]"),
+                            format!("endpoint `{}` is listed twice", e.0),
+                        )
+                        .note(format!(
+                            "first listed at {}",
+                            source.describe_position(&format!("network.endpoints[{first}]"))
+                        ))
+                        .help("remove one of the two entries"),
+                );
+            }
+        }
+        let cidr = network.cidr.0;
+        let azs = network.availability_zones.0;
+        let prefix = network
+            .subnet_prefix_length
+            .unwrap_or_else(|| PrivateNetworkProps::default_subnet_prefix(cidr));
+        let smallest_fitting = cidr.prefix_len() + (u8::BITS - (azs - 1).leading_zeros()) as u8;
+        if prefix > 28 || prefix < smallest_fitting {
+            let path = if network.subnet_prefix_length.is_some() {
+                "network.subnet_prefix_length"
+            } else {
+                "network.cidr"
+            };
+            problems.push(
+                source
+                    .error_at_value(
+                        path,
+                        format!("{azs} subnets of /{prefix} do not fit: {cidr} holds subnets of /{smallest_fitting} to /28 for {azs} AZs"),
+                    )
+                    .expected(format!("a subnet prefix length from {smallest_fitting} to 28")),
+            );
+        }
+    }
+
+    if let Some(studio_spec) = &def.studio {
+        require_network(source, def, "studio", &mut problems);
+        require_endpoints(
+            source,
+            def,
+            "studio",
+            &STUDIO_ENDPOINTS,
+            &endpoints,
+            &mut problems,
+        );
+        if studio_spec.domain_name.is_none() && !crate::resources::sagemaker::is_valid_name(name) {
+            problems.push(
+                source
+                    .error_at_key(
+                        "studio",
+                        format!("the stack name `{name}` cannot be the domain name"),
+                    )
+                    .help("set `studio.domain_name`"),
+            );
+        }
+        // Two users whose names give one logical ID would silently share a resource.
+        let mut by_name: HashMap<&str, usize> = HashMap::new();
+        let mut by_id: HashMap<String, usize> = HashMap::new();
+        for (i, user) in studio_spec.users.iter().enumerate() {
+            let path = format!("studio.users[{i}]");
+            if let Some(&first) = by_name.get(user.0.as_str()) {
+                problems.push(
+                    source
+                        .error_at_value(&path, format!("user `{user}` is listed twice"))
+                        .note(format!(
+                            "first listed at {}",
+                            source.describe_position(&format!("studio.users[{first}]"))
+                        ))
+                        .help("remove one of the two entries"),
+                );
+                continue;
+            }
+            by_name.insert(user.0.as_str(), i);
+            match studio::user_profile_id(&user.0) {
+                Ok(id) => {
+                    if let Some(&first) = by_id.get(id.as_str()) {
+                        let other = &studio_spec.users[first];
+                        problems.push(
+                            source
+                                .error_at_value(
+                                    &path,
+                                    format!("users `{other}` and `{user}` would both become the resource `{id}`"),
+                                )
+                                .note(format!(
+                                    "`{other}` is at {}",
+                                    source.describe_position(&format!("studio.users[{first}]"))
+                                ))
+                                .help("logical IDs ignore case and hyphens; rename one of the two users"),
+                        );
+                    } else {
+                        by_id.insert(id.as_str().to_string(), i);
+                    }
+                }
+                Err(e) => problems.push(source.error_at_value(&path, e.to_string())),
+            }
+        }
+    }
+
+    if let Some(bastion) = &def.bastion {
+        require_network(source, def, "bastion", &mut problems);
+        require_endpoints(
+            source,
+            def,
+            "bastion",
+            &BASTION_ENDPOINTS,
+            &endpoints,
+            &mut problems,
+        );
+        if let Some(size) = bastion.root_volume_gb {
+            let os = BastionOs::from(bastion.os);
+            let min = os.minimum_root_volume_gb();
+            if !(min..=16384).contains(&size) {
+                problems.push(
+                    source
+                        .error_at_value(
+                            "bastion.root_volume_gb",
+                            format!("a {size} GiB root volume is out of range"),
+                        )
+                        .expected(format!("{min} to 16384 GiB for this AMI")),
+                );
+            }
+        }
+    }
+
+    if let Some(presigned) = &def.presigned_url {
+        if def.studio.is_none() || def.bastion.is_none() {
+            problems.push(
+                source
+                    .error_at_key("presigned_url", "`presigned_url` needs a `studio` and a `bastion` component")
+                    .help("the URL is issued from the bastion for the domain's user profiles; add both components"),
+            );
+        }
+        require_endpoints(
+            source,
+            def,
+            "presigned_url",
+            &REQUIRED_ENDPOINTS,
+            &endpoints,
+            &mut problems,
+        );
+        let ranges = [
+            (
+                "presigned_url.expires_in_seconds",
+                presigned.expires_in_seconds,
+                EXPIRES_IN_SECONDS,
+            ),
+            (
+                "presigned_url.session_expiration_seconds",
+                presigned.session_expiration_seconds,
+                SESSION_EXPIRATION_SECONDS,
+            ),
+        ];
+        for (path, value, (min, max)) in ranges {
+            if !(min..=max).contains(&value) {
+                problems.push(
+                    source
+                        .error_at_value(path, format!("{value} seconds is out of range"))
+                        .expected(format!(
+                            "{min} to {max} seconds (CreatePresignedDomainUrl's limits)"
+                        )),
+                );
+            }
+        }
+    }
+
+    problems
+}
+
+fn require_network(
+    source: &Source,
+    def: &StackDefinition,
+    component: &str,
+    problems: &mut Vec<Diagnostic>,
+) {
+    if def.network.is_none() {
+        problems.push(
+            source
+                .error_at_key(
+                    component,
+                    format!("`{component}` needs a `network` component"),
+                )
+                .help("add e.g. `network: { cidr: 10.20.0.0/16 }`"),
+        );
+    }
+}
+
+fn require_endpoints(
+    source: &Source,
+    def: &StackDefinition,
+    component: &str,
+    required: &[EndpointService],
+    present: &[EndpointService],
+    problems: &mut Vec<Diagnostic>,
+) {
+    if def.network.is_none() {
+        return;
+    }
+    let missing: Vec<&str> = required
+        .iter()
+        .filter(|e| !present.contains(e))
+        .map(|e| e.short_name())
+        .collect();
+    if !missing.is_empty() {
+        problems.push(
+            source
+                .error_at_key(
+                    "network.endpoints",
+                    format!("`{component}` needs the endpoints {}", quote(&missing)),
+                )
+                .help(format!("add {} to `network.endpoints`", quote(&missing))),
+        );
+    }
+}
+
+fn quote(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

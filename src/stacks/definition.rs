@@ -1,0 +1,273 @@
+//! The stack-definition format: what a user writes in `stacks/NAME.yaml`. Every struct
+//! rejects unknown fields; values that have rules (CIDRs, names, endpoint names) are
+//! checked while parsing, so the error points at the value.
+
+use std::fmt;
+
+use ipnet::Ipv4Net;
+use serde::Deserialize;
+
+use crate::constructs::bastion::BastionOs;
+use crate::constructs::network::EndpointService;
+use crate::diagnostic::did_you_mean;
+use crate::resources::sagemaker;
+
+/// A whole stack definition: optional components, composed in `compose`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StackDefinition {
+    /// The template's Description (≤ 1,024 bytes).
+    pub description: Option<String>,
+    pub network: Option<NetworkSpec>,
+    pub studio: Option<StudioSpec>,
+    pub bastion: Option<BastionSpec>,
+    pub presigned_url: Option<PresignedUrlSpec>,
+}
+
+/// The private network component.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// The VPC's IPv4 range, /16 to /24.
+    pub cidr: VpcCidr,
+    /// How many AZs get a private subnet (2–6; Studio needs at least two).
+    #[serde(default = "default_availability_zones")]
+    pub availability_zones: AzCount,
+    /// Prefix length of each subnet; defaults to the VPC's plus 4 (at most /28).
+    pub subnet_prefix_length: Option<u8>,
+    /// VPC endpoints by short name; the default is every endpoint Studio and Session
+    /// Manager need.
+    #[serde(default = "default_endpoints")]
+    pub endpoints: Vec<EndpointName>,
+}
+
+/// The Studio domain component.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StudioSpec {
+    /// The domain name; defaults to the stack's name.
+    pub domain_name: Option<SageMakerName>,
+    /// How users sign in. `iam`: user profiles are opened through presigned URLs.
+    #[serde(default)]
+    pub auth: AuthMode,
+    /// One user profile per entry.
+    #[serde(default)]
+    pub users: Vec<SageMakerName>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    #[default]
+    Iam,
+}
+
+/// The bastion component.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BastionSpec {
+    #[serde(default)]
+    pub os: OsName,
+    #[serde(default = "default_instance_type")]
+    pub instance_type: InstanceType,
+    /// Root volume size in GiB; defaults to 50 (Windows) or 20 (Linux).
+    pub root_volume_gb: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OsName {
+    #[default]
+    Windows,
+    Linux,
+}
+
+impl From<OsName> for BastionOs {
+    fn from(os: OsName) -> Self {
+        match os {
+            OsName::Windows => BastionOs::Windows,
+            OsName::Linux => BastionOs::Linux,
+        }
+    }
+}
+
+/// The presigned-URL component: how long a URL and a session last.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PresignedUrlSpec {
+    #[serde(default = "default_expires")]
+    pub expires_in_seconds: u32,
+    #[serde(default = "default_session")]
+    pub session_expiration_seconds: u32,
+}
+
+fn default_availability_zones() -> AzCount {
+    AzCount(2)
+}
+fn default_endpoints() -> Vec<EndpointName> {
+    [
+        EndpointService::S3,
+        EndpointService::SagemakerApi,
+        EndpointService::SagemakerRuntime,
+        EndpointService::Studio,
+        EndpointService::Sts,
+        EndpointService::Logs,
+        EndpointService::Ssm,
+        EndpointService::SsmMessages,
+        EndpointService::Ec2Messages,
+    ]
+    .into_iter()
+    .map(EndpointName)
+    .collect()
+}
+fn default_instance_type() -> InstanceType {
+    InstanceType("t3.medium".to_string())
+}
+fn default_expires() -> u32 {
+    crate::constructs::presigned_url::EXPIRES_IN_SECONDS.1
+}
+fn default_session() -> u32 {
+    crate::constructs::presigned_url::SESSION_EXPIRATION_SECONDS.1
+}
+
+/// A VPC CIDR: a network address (no host bits) with a prefix AWS accepts for a VPC.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct VpcCidr(pub Ipv4Net);
+
+impl TryFrom<String> for VpcCidr {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        let net: Ipv4Net = text.parse().map_err(|_| {
+            format!("`{text}` is not an IPv4 CIDR block; expected a network address and prefix such as 10.20.0.0/16")
+        })?;
+        if net.network() != net.addr() {
+            return Err(format!(
+                "`{text}` has host bits set; did you mean `{}`?",
+                net.trunc()
+            ));
+        }
+        if !(16..=24).contains(&net.prefix_len()) {
+            return Err(format!(
+                "`{text}` has a /{} prefix; a VPC takes /16 to /24 here (/24 leaves room for two /28 subnets at most)",
+                net.prefix_len()
+            ));
+        }
+        Ok(VpcCidr(net))
+    }
+}
+
+/// Number of AZs with a private subnet.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "u8")]
+pub struct AzCount(pub u8);
+
+impl TryFrom<u8> for AzCount {
+    type Error = String;
+    fn try_from(n: u8) -> Result<Self, String> {
+        if (2..=6).contains(&n) {
+            Ok(AzCount(n))
+        } else {
+            Err(format!(
+                "{n} availability zones: expected 2 to 6 (Studio needs subnets in at least two AZs)"
+            ))
+        }
+    }
+}
+
+/// An endpoint by short name.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct EndpointName(pub EndpointService);
+
+impl TryFrom<String> for EndpointName {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        if let Some(service) = EndpointService::from_short_name(&name) {
+            return Ok(EndpointName(service));
+        }
+        let known: Vec<&str> = EndpointService::ALL
+            .iter()
+            .map(|s| s.short_name())
+            .collect();
+        let mut message = format!("unknown endpoint `{name}`");
+        if let Some(close) = did_you_mean(&name, known.iter().copied()) {
+            message.push_str(&format!("; did you mean `{close}`?"));
+        }
+        message.push_str(&format!(" (known: {})", known.join(", ")));
+        Err(message)
+    }
+}
+
+/// A name that follows SageMaker's rule for domains, user profiles and notebook instances.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
+#[serde(try_from = "String")]
+pub struct SageMakerName(pub String);
+
+impl TryFrom<String> for SageMakerName {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        if sagemaker::is_valid_name(&name) {
+            return Ok(SageMakerName(name));
+        }
+        let suggestion: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect::<String>()
+            .trim_matches('-')
+            .chars()
+            .take(63)
+            .collect();
+        let mut message = format!(
+            "`{name}` is not a valid SageMaker name: 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit (pattern {})",
+            sagemaker::NAME_PATTERN
+        );
+        if sagemaker::is_valid_name(&suggestion) {
+            message.push_str(&format!("; for example `{suggestion}`"));
+        }
+        Err(message)
+    }
+}
+
+impl fmt::Display for SageMakerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An EC2 instance type such as `t3.medium`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct InstanceType(pub String);
+
+impl TryFrom<String> for InstanceType {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        let valid = text.split_once('.').is_some_and(|(family, size)| {
+            !family.is_empty()
+                && !size.is_empty()
+                && family
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && size
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
+        if valid {
+            Ok(InstanceType(text))
+        } else {
+            Err(format!(
+                "`{text}` is not an EC2 instance type; expected family.size such as t3.medium"
+            ))
+        }
+    }
+}
+
+/// Names of the top-level components, for suggestions.
+pub const COMPONENTS: [&str; 5] = [
+    "description",
+    "network",
+    "studio",
+    "bastion",
+    "presigned_url",
+];

@@ -1,0 +1,207 @@
+//! Reading a definition file: YAML structure, then the typed schema, then the checks that
+//! need the whole definition. Every problem becomes a [`Diagnostic`] that points at the
+//! file, line and column.
+
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, did_you_mean};
+
+use super::check;
+use super::definition::{COMPONENTS, StackDefinition};
+use super::source::Source;
+
+/// A parsed and checked definition, with its source for later error reporting.
+#[derive(Clone, Debug)]
+pub struct LoadedStack {
+    /// The stack's name: the file name without `.yaml`.
+    pub name: String,
+    pub source: Source,
+    pub definition: StackDefinition,
+}
+
+/// All input problems found in one definition (at least one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputErrors(pub Vec<Diagnostic>);
+
+impl std::fmt::Display for InputErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InputErrors {}
+
+impl From<Diagnostic> for InputErrors {
+    fn from(d: Diagnostic) -> Self {
+        InputErrors(vec![d])
+    }
+}
+
+impl From<Box<Diagnostic>> for InputErrors {
+    fn from(d: Box<Diagnostic>) -> Self {
+        InputErrors(vec![*d])
+    }
+}
+
+/// Stack names become file names and the default domain name: lower-case letters, digits
+/// and hyphens, as for a SageMaker name.
+pub fn is_valid_stack_name(name: &str) -> bool {
+    crate::resources::sagemaker::is_valid_name(name)
+        && name.bytes().all(|b| !b.is_ascii_uppercase())
+}
+
+/// Reads and checks `path`; `display` is how the file is named in messages.
+pub fn load_file(path: &Path, display: &str) -> Result<LoadedStack, InputErrors> {
+    let text = std::fs::read(path).map_err(|e| {
+        let reason = match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            _ => e.to_string(),
+        };
+        Diagnostic::new(display, format!("cannot read the definition: {reason}"))
+    })?;
+    let text = String::from_utf8(text)
+        .map_err(|_| Diagnostic::new(display, "the definition is not valid UTF-8 text"))?;
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
+    load_str(&name, display, text)
+}
+
+/// Parses and checks a definition held in memory (tests and benchmarks use this).
+pub fn load_str(name: &str, display: &str, text: String) -> Result<LoadedStack, InputErrors> {
+    if !is_valid_stack_name(name) {
+        return Err(Diagnostic::new(
+            display,
+            format!("`{name}` is not a valid stack name: the file name (without .yaml) becomes the stack's name"),
+        )
+        .expected("lower-case letters, digits and hyphens, starting and ending with a letter or digit, at most 63 characters")
+        .into());
+    }
+    let source = Source::new(display, text)?;
+    let deserializer = serde_yaml_ng::Deserializer::from_str(&source.text);
+    let definition: StackDefinition = serde_path_to_error::deserialize(deserializer)
+        .map_err(|e| schema_error(&source, &e.path().to_string(), e.inner()))?;
+    let problems = check::check(name, &source, &definition);
+    if !problems.is_empty() {
+        return Err(InputErrors(problems));
+    }
+    Ok(LoadedStack {
+        name: name.to_string(),
+        source,
+        definition,
+    })
+}
+
+/// serde_yaml_ng's message without the path prefix and position suffix it adds (we show
+/// both ourselves).
+fn bare_message(path: &str, error: &serde_yaml_ng::Error) -> String {
+    let text = error.to_string();
+    let text = text
+        .strip_prefix(&format!("{path}: "))
+        .unwrap_or(&text)
+        .to_string();
+    match text.rfind(" at line ") {
+        Some(i) if text[i..].contains(" column ") => text[..i].to_string(),
+        _ => text,
+    }
+}
+
+/// The names inside backticks in serde's "expected one of `a`, `b`" lists.
+fn backticked(text: &str) -> Vec<&str> {
+    text.split('`').skip(1).step_by(2).collect()
+}
+
+fn schema_error(source: &Source, path: &str, error: &serde_yaml_ng::Error) -> InputErrors {
+    let message = bare_message(path, error);
+    let fallback = error.location().map(|l| crate::diagnostic::Position {
+        line: l.line(),
+        column: l.column(),
+    });
+    let parent = path.rsplit_once('.').map_or("", |(p, _)| p);
+    let located = |d: Diagnostic, at_key: bool| {
+        let position = if at_key {
+            source.key_position(path)
+        } else {
+            source.value_position(path)
+        }
+        .or(fallback);
+        match position {
+            Some(p) => d.at(p, &source.text),
+            None => d,
+        }
+    };
+
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let names = backticked(rest);
+        let (unknown, expected) = names.split_first().map_or(("", &[][..]), |(u, e)| (*u, e));
+        let expected: Vec<&str> = if parent.is_empty() {
+            COMPONENTS.to_vec()
+        } else {
+            expected.to_vec()
+        };
+        let place = if parent.is_empty() {
+            "at the top level".to_string()
+        } else {
+            format!("in `{parent}`")
+        };
+        let mut d = Diagnostic::new(&source.file, format!("unknown field `{unknown}` {place}"))
+            .field(path)
+            .expected(format!("one of {}", quote_list(&expected)));
+        if let Some(close) = did_you_mean(unknown, expected.iter().copied()) {
+            d = d.help(format!("did you mean `{close}`?"));
+        }
+        return located(d, true).into();
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let names = backticked(rest);
+        let (unknown, expected) = names.split_first().map_or(("", &[][..]), |(u, e)| (*u, e));
+        let mut d = Diagnostic::new(&source.file, format!("unknown value `{unknown}`"))
+            .field(path)
+            .expected(format!("one of {}", quote_list(expected)));
+        if let Some(close) = did_you_mean(unknown, expected.iter().copied()) {
+            d = d.help(format!("did you mean `{close}`?"));
+        }
+        return located(d, false).into();
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let (found, expected) = rest
+            .split_once(", expected ")
+            .unwrap_or((rest, "another type"));
+        let d = Diagnostic::new(&source.file, format!("wrong type: found {found}"))
+            .field(path)
+            .expected(expected.to_string());
+        return located(d, false).into();
+    }
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        let d = Diagnostic::new(
+            &source.file,
+            format!(
+                "missing field {rest} in `{}`",
+                if path.is_empty() || path == "." {
+                    "the definition"
+                } else {
+                    path
+                }
+            ),
+        )
+        .field(path);
+        return located(d, true).into();
+    }
+    located(Diagnostic::new(&source.file, message).field(path), false).into()
+}
+
+fn quote_list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,12 @@
+//! Stack definitions: the YAML format (`definition`), reading it with precise errors
+//! (`source`, `load`, `check`), and composing components into a template (`compose`).
+
+pub mod check;
+pub mod compose;
+pub mod definition;
+pub mod load;
+pub mod source;
+
+pub use compose::compose;
+pub use definition::StackDefinition;
+pub use load::{InputErrors, LoadedStack, load_file, load_str};

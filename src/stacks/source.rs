@@ -1,0 +1,377 @@
+//! The text of a definition file and an index from field paths to positions, so that an
+//! error found after parsing (a duplicate user, a logical-ID collision) can still point
+//! at the line and column it is about.
+
+use std::collections::HashMap;
+
+use yaml_rust2::Event;
+use yaml_rust2::parser::{MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+use crate::diagnostic::{Diagnostic, Position};
+
+/// A definition file: its name as the user gave it, and its text.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub file: String,
+    pub text: String,
+    positions: PositionIndex,
+}
+
+impl Source {
+    /// Parses the text once for structure and positions. Malformed YAML, an empty
+    /// document and duplicate keys are reported here, with their position.
+    pub fn new(file: &str, text: String) -> Result<Source, Box<Diagnostic>> {
+        let mut builder = IndexBuilder::default();
+        let mut parser = Parser::new_from_str(&text);
+        if let Err(e) = parser.load(&mut builder, true) {
+            let marker = e.marker();
+            let position = Position {
+                line: marker.line(),
+                column: marker.col() + 1,
+            };
+            return Err(Box::new(
+                Diagnostic::new(file, format!("malformed YAML: {}", e.info()))
+                    .at(position, &text)
+                    .expected("a YAML mapping of components, e.g. `network:`, `studio:`"),
+            ));
+        }
+        if let Some(d) = builder.error.take() {
+            return Err(Box::new(d.into_diagnostic(file, &text)));
+        }
+        match builder.documents {
+            0 => {
+                return Err(Box::new(
+                    Diagnostic::new(file, "the definition is empty")
+                        .at(Position { line: 1, column: 1 }, &text)
+                        .expected("a YAML mapping of components")
+                        .help("start from stacks/studio-private.yaml, or see the definition format in README.md"),
+                ));
+            }
+            1 => {}
+            _ => {
+                let p = builder
+                    .second_document
+                    .unwrap_or(Position { line: 1, column: 1 });
+                return Err(Box::new(
+                    Diagnostic::new(file, "a definition file holds exactly one YAML document")
+                        .at(p, &text)
+                        .help("put each stack in its own file in stacks/"),
+                ));
+            }
+        }
+        if !builder.root_is_mapping {
+            return Err(Box::new(
+                Diagnostic::new(file, "the definition must be a mapping of components")
+                    .at(builder.root_position, &text)
+                    .expected("keys such as `description:`, `network:`, `studio:`"),
+            ));
+        }
+        Ok(Source {
+            file: file.to_string(),
+            text,
+            positions: builder.index,
+        })
+    }
+
+    /// Where the value at `path` starts (`network.cidr`, `studio.users[1]`).
+    pub fn value_position(&self, path: &str) -> Option<Position> {
+        self.positions.values.get(path).copied()
+    }
+
+    /// Where the key of the entry at `path` is (for errors about a whole entry).
+    pub fn key_position(&self, path: &str) -> Option<Position> {
+        self.positions
+            .keys
+            .get(path)
+            .copied()
+            .or_else(|| self.value_position(path))
+    }
+
+    /// A diagnostic at the value of `path`, with the field path filled in. A field that
+    /// is not in the file (a default) is reported at its nearest written parent.
+    pub fn error_at_value(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        self.located(path, message, Source::value_position)
+    }
+
+    /// A diagnostic at the key of `path` (or its nearest written parent).
+    pub fn error_at_key(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        self.located(path, message, Source::key_position)
+    }
+
+    fn located(
+        &self,
+        path: &str,
+        message: impl Into<String>,
+        find: fn(&Source, &str) -> Option<Position>,
+    ) -> Diagnostic {
+        let d = Diagnostic::new(&self.file, message).field(path);
+        let mut at = path;
+        loop {
+            if let Some(p) = find(self, at) {
+                return d.at(p, &self.text);
+            }
+            match at.rfind(['.', '[']) {
+                Some(i) => at = &at[..i],
+                None => return d,
+            }
+        }
+    }
+
+    pub fn describe_position(&self, path: &str) -> String {
+        match self.value_position(path) {
+            Some(p) => format!("{}:{}:{}", self.file, p.line, p.column),
+            None => self.file.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct PositionIndex {
+    values: HashMap<String, Position>,
+    keys: HashMap<String, Position>,
+}
+
+enum Frame {
+    /// In a mapping; `pending_key` is the key whose value comes next.
+    Map {
+        path: String,
+        pending_key: Option<(String, Position)>,
+        seen: HashMap<String, Position>,
+    },
+    Seq {
+        path: String,
+        next_index: usize,
+    },
+}
+
+struct DuplicateKey {
+    path: String,
+    first: Position,
+    second: Position,
+}
+
+impl DuplicateKey {
+    fn into_diagnostic(self, file: &str, text: &str) -> Diagnostic {
+        Diagnostic::new(file, format!("duplicate key `{}`", self.path))
+            .at(self.second, text)
+            .field(self.path)
+            .note(format!(
+                "first defined at {file}:{}:{}",
+                self.first.line, self.first.column
+            ))
+            .help("remove one of the two entries, or merge them")
+    }
+}
+
+#[derive(Default)]
+struct IndexBuilder {
+    index: PositionIndex,
+    stack: Vec<Frame>,
+    documents: usize,
+    second_document: Option<Position>,
+    root_is_mapping: bool,
+    root_position: Position,
+    error: Option<DuplicateKey>,
+}
+
+impl Default for Position {
+    fn default() -> Self {
+        Position { line: 1, column: 1 }
+    }
+}
+
+fn join(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+impl IndexBuilder {
+    /// The path of the node that starts now, advancing the parent frame. `None` when
+    /// the node is a mapping key.
+    fn begin_node(&mut self, scalar: Option<&str>, position: Position) -> Option<String> {
+        match self.stack.last_mut() {
+            None => {
+                self.root_position = position;
+                Some(String::new())
+            }
+            Some(Frame::Seq { path, next_index }) => {
+                let p = format!("{path}[{next_index}]");
+                *next_index += 1;
+                Some(p)
+            }
+            Some(Frame::Map {
+                path,
+                pending_key,
+                seen,
+            }) => match pending_key.take() {
+                Some((key, key_position)) => {
+                    let p = join(path, &key);
+                    self.index.keys.insert(p.clone(), key_position);
+                    Some(p)
+                }
+                None => {
+                    let key = scalar.unwrap_or("<complex key>").to_string();
+                    let full = join(path, &key);
+                    if let Some(first) = seen.insert(key.clone(), position) {
+                        if self.error.is_none() {
+                            self.error = Some(DuplicateKey {
+                                path: full,
+                                first,
+                                second: position,
+                            });
+                        }
+                    }
+                    *pending_key = Some((key, position));
+                    None
+                }
+            },
+        }
+    }
+}
+
+impl MarkedEventReceiver for IndexBuilder {
+    fn on_event(&mut self, event: Event, marker: Marker) {
+        let position = Position {
+            line: marker.line(),
+            column: marker.col() + 1,
+        };
+        match event {
+            Event::DocumentStart => {
+                self.documents += 1;
+                if self.documents == 2 {
+                    self.second_document = Some(position);
+                }
+            }
+            Event::Scalar(value, ..) => {
+                if let Some(path) = self.begin_node(Some(&value), position) {
+                    self.index.values.insert(path, position);
+                }
+            }
+            Event::Alias(_) => {
+                if let Some(path) = self.begin_node(None, position) {
+                    self.index.values.insert(path, position);
+                }
+            }
+            Event::MappingStart(..) => {
+                let is_root = self.stack.is_empty();
+                let path = self.begin_node(None, position).unwrap_or_default();
+                if is_root {
+                    self.root_is_mapping = true;
+                }
+                // A block mapping's own marker can point past its first key; the first
+                // key's position (recorded below) is the better place to point at.
+                self.stack.push(Frame::Map {
+                    path,
+                    pending_key: None,
+                    seen: HashMap::new(),
+                });
+            }
+            Event::SequenceStart(..) => {
+                let path = self.begin_node(None, position).unwrap_or_default();
+                self.index.values.entry(path.clone()).or_insert(position);
+                self.stack.push(Frame::Seq {
+                    path,
+                    next_index: 0,
+                });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+            }
+            _ => {}
+        }
+        // The first key of a mapping is where its value "starts" for error display.
+        if let Some(Frame::Map {
+            path,
+            pending_key: Some((_, key_position)),
+            seen,
+        }) = self.stack.last()
+        {
+            if seen.len() == 1 {
+                let key_position = *key_position;
+                let path = path.clone();
+                self.index.values.entry(path).or_insert(key_position);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(text: &str) -> Source {
+        Source::new("t.yaml", text.to_string()).unwrap()
+    }
+
+    #[test]
+    fn indexes_values_and_keys() {
+        let s = source(
+            "network:\n  cidr: 10.0.0.0/16\nstudio:\n  users: [a, b]\n  more:\n    - x: 1\n",
+        );
+        assert_eq!(
+            s.value_position("network.cidr"),
+            Some(Position { line: 2, column: 9 })
+        );
+        assert_eq!(
+            s.key_position("network.cidr"),
+            Some(Position { line: 2, column: 3 })
+        );
+        assert_eq!(
+            s.value_position("studio.users[1]"),
+            Some(Position {
+                line: 4,
+                column: 14
+            })
+        );
+        assert_eq!(
+            s.value_position("studio.more[0].x"),
+            Some(Position {
+                line: 6,
+                column: 10
+            })
+        );
+        assert_eq!(
+            s.key_position("studio"),
+            Some(Position { line: 3, column: 1 })
+        );
+    }
+
+    #[test]
+    fn reports_duplicate_keys_at_the_second() {
+        let e = Source::new("t.yaml", "a: 1\nb: 2\na: 3\n".to_string()).unwrap_err();
+        assert_eq!(e.position, Some(Position { line: 3, column: 1 }));
+        assert!(e.notes[0].contains("t.yaml:1:1"));
+    }
+
+    #[test]
+    fn rejects_empty_and_non_mapping_documents() {
+        assert!(
+            Source::new("t.yaml", String::new())
+                .unwrap_err()
+                .message
+                .contains("empty")
+        );
+        assert!(
+            Source::new("t.yaml", "# nothing\n".into())
+                .unwrap_err()
+                .message
+                .contains("empty")
+        );
+        assert!(
+            Source::new("t.yaml", "- a\n".into())
+                .unwrap_err()
+                .message
+                .contains("mapping")
+        );
+        assert!(
+            Source::new("t.yaml", "a: [\n".into())
+                .unwrap_err()
+                .message
+                .contains("malformed")
+        );
+    }
+}

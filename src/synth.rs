@@ -1,0 +1,150 @@
+//! The pipeline the CLI, tests and benchmarks share: find definitions, load, compose,
+//! render and validate.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::constructs::ConstructError;
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::stacks::{self, InputErrors, LoadedStack};
+use crate::template::Template;
+use crate::validate::{self, Finding, Severity};
+
+/// Output format of a template.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    #[default]
+    Json,
+    Yaml,
+}
+
+impl Format {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Yaml => "yaml",
+        }
+    }
+}
+
+/// A synthesized stack: the template, its text, and what validation found.
+#[derive(Clone, Debug)]
+pub struct Synthesis {
+    pub name: String,
+    pub template: Template,
+    pub body: String,
+    pub findings: Vec<Finding>,
+}
+
+impl Synthesis {
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// `NAME.template.json` (or `.yaml`).
+    pub fn file_name(&self, format: Format) -> String {
+        format!("{}.template.{}", self.name, format.extension())
+    }
+}
+
+/// Why a stack could not be synthesized.
+#[derive(Debug)]
+pub enum SynthError {
+    /// The definition is wrong (exit code 2).
+    Input(InputErrors),
+    /// A construct refused a definition that passed the checks: a bug in the checks,
+    /// reported with the file so it can be reproduced.
+    Construct { file: String, error: ConstructError },
+}
+
+impl fmt::Display for SynthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SynthError::Input(e) => e.fmt(f),
+            SynthError::Construct { file, error } => write!(
+                f,
+                "error: {file}: the definition passed its checks but could not be built: {error}\n  = note: this is a bug in sagesynth; please report it with the definition"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SynthError {}
+
+impl From<InputErrors> for SynthError {
+    fn from(e: InputErrors) -> Self {
+        SynthError::Input(e)
+    }
+}
+
+/// Composes, renders and validates a loaded definition.
+pub fn synthesize(stack: &LoadedStack, format: Format) -> Result<Synthesis, SynthError> {
+    let template = stacks::compose(stack).map_err(|error| SynthError::Construct {
+        file: stack.source.file.clone(),
+        error,
+    })?;
+    let json = serde_json::to_value(&template).expect("a template always serializes");
+    let body = match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&json).expect("JSON values serialize");
+            s.push('\n');
+            s
+        }
+        Format::Yaml => serde_yaml_ng::to_string(&json).expect("JSON values serialize as YAML"),
+    };
+    let findings = validate::validate(&json, body.len());
+    Ok(Synthesis {
+        name: stack.name.clone(),
+        template,
+        body,
+        findings,
+    })
+}
+
+/// Loads and synthesizes one definition file.
+pub fn synthesize_file(path: &Path, format: Format) -> Result<Synthesis, SynthError> {
+    let stack = stacks::load_file(path, &path.display().to_string())?;
+    synthesize(&stack, format)
+}
+
+/// The definitions in a stacks folder, sorted by name: every `*.yaml` file.
+pub fn discover(stacks_dir: &Path) -> Result<Vec<(String, PathBuf)>, Diagnostic> {
+    let entries = std::fs::read_dir(stacks_dir).map_err(|e| {
+        Diagnostic::new(
+            &stacks_dir.display().to_string(),
+            format!("cannot read the stacks folder: {e}"),
+        )
+        .help("run synth from the repository root, or pass --stacks-dir")
+    })?;
+    let mut stacks = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().and_then(|e| e.to_str()) == Some("yaml") && path.is_file() {
+            if let Some(name) = path.file_stem().and_then(|s| s.to_str()) {
+                stacks.push((name.to_string(), path.clone()));
+            }
+        }
+    }
+    stacks.sort();
+    Ok(stacks)
+}
+
+/// The path of stack `name` in `stacks_dir`, or an error with a did-you-mean.
+pub fn find_stack(stacks_dir: &Path, name: &str) -> Result<PathBuf, Diagnostic> {
+    let known = discover(stacks_dir)?;
+    if let Some((_, path)) = known.iter().find(|(n, _)| n == name) {
+        return Ok(path.clone());
+    }
+    let dir = stacks_dir.display().to_string();
+    let mut d = Diagnostic::new(&dir, format!("unknown stack `{name}`"));
+    if known.is_empty() {
+        d = d.note(format!("{dir} holds no *.yaml definitions"));
+    } else {
+        let names: Vec<&str> = known.iter().map(|(n, _)| n.as_str()).collect();
+        d = d.expected(format!("one of {}", names.join(", ")));
+        if let Some(close) = did_you_mean(name, names.iter().copied()) {
+            d = d.help(format!("did you mean `{close}`?"));
+        }
+    }
+    Err(d)
+}

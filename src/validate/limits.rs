@@ -1,0 +1,107 @@
+//! CloudFormation's quotas: counts per section, logical-ID form, description and body size.
+
+use serde_json::Value as Json;
+
+use super::{Finding, section};
+use crate::template::is_valid_logical_id;
+
+pub const MAX_RESOURCES: usize = 500;
+pub const MAX_PARAMETERS: usize = 200;
+pub const MAX_OUTPUTS: usize = 200;
+pub const MAX_DESCRIPTION_BYTES: usize = 1024;
+/// Largest template body CloudFormation accepts (through S3).
+pub const MAX_BODY_BYTES: usize = 1_000_000;
+/// Largest body `aws cloudformation deploy --template-file` sends inline, without `--s3-bucket`.
+pub const MAX_INLINE_BODY_BYTES: usize = 51_200;
+
+pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
+    for (name, max) in [
+        ("Resources", MAX_RESOURCES),
+        ("Parameters", MAX_PARAMETERS),
+        ("Outputs", MAX_OUTPUTS),
+    ] {
+        let count = section(template, name).count();
+        if count > max {
+            findings.push(Finding::error(
+                "CFN-LIMIT-COUNT",
+                name,
+                format!(
+                    "{count} entries in {name}; CloudFormation allows at most {max} per template"
+                ),
+            ));
+        }
+        for (id, _) in section(template, name) {
+            if !is_valid_logical_id(id) {
+                findings.push(Finding::error(
+                    "CFN-LOGICAL-ID",
+                    format!("{name}.{id}"),
+                    "a logical ID is 1 to 255 ASCII letters and digits",
+                ));
+            }
+        }
+    }
+    if section(template, "Resources").next().is_none() {
+        findings.push(Finding::error(
+            "CFN-NO-RESOURCES",
+            "Resources",
+            "a template needs at least one resource; add a component such as `network`",
+        ));
+    }
+    if let Some(description) = template.get("Description").and_then(Json::as_str) {
+        if description.len() > MAX_DESCRIPTION_BYTES {
+            findings.push(Finding::error(
+                "CFN-LIMIT-DESCRIPTION",
+                "Description",
+                format!(
+                    "the description is {} bytes; at most {MAX_DESCRIPTION_BYTES}",
+                    description.len()
+                ),
+            ));
+        }
+    }
+    if body_len > MAX_BODY_BYTES {
+        findings.push(Finding::error(
+            "CFN-LIMIT-BODY",
+            "template",
+            format!(
+                "the template is {body_len} bytes; CloudFormation accepts at most {MAX_BODY_BYTES}"
+            ),
+        ));
+    } else if body_len > MAX_INLINE_BODY_BYTES {
+        findings.push(Finding::warning(
+            "CFN-LIMIT-INLINE-BODY",
+            "template",
+            format!(
+                "the template is {body_len} bytes, over the {MAX_INLINE_BODY_BYTES} that `aws cloudformation deploy --template-file` sends inline; deploy with `--s3-bucket`"
+            ),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn counts_and_sizes() {
+        let resources: serde_json::Map<String, Json> = (0..501)
+            .map(|i| (format!("R{i}"), json!({"Type": "T"})))
+            .collect();
+        let t = json!({"Resources": resources, "Outputs": {"Bad-Id": {"Value": "x"}}});
+        let mut f = Vec::new();
+        check(&t, 60_000, &mut f);
+        let rules: Vec<&str> = f.iter().map(|f| f.rule).collect();
+        assert_eq!(
+            rules,
+            vec!["CFN-LIMIT-COUNT", "CFN-LOGICAL-ID", "CFN-LIMIT-INLINE-BODY"]
+        );
+        let mut f = Vec::new();
+        check(
+            &json!({"Resources": {"A": {"Type": "T"}}}),
+            1_000_001,
+            &mut f,
+        );
+        assert_eq!(f[0].rule, "CFN-LIMIT-BODY");
+    }
+}

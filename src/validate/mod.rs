@@ -1,0 +1,90 @@
+//! Judging a finished template: references, CloudFormation limits and name rules. It
+//! reads the template as emitted (JSON), so it judges exactly what will be deployed and
+//! knows nothing about how the template was built.
+
+mod limits;
+mod names;
+mod references;
+
+use std::fmt;
+
+use serde_json::Value as Json;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One problem found in a template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// A stable identifier, e.g. `CFN-REF-UNRESOLVED`.
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// Where in the template, e.g. `Resources.Bastion.Properties.SubnetId`.
+    pub location: String,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn error(
+        rule: &'static str,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            rule,
+            severity: Severity::Error,
+            location: location.into(),
+            message: message.into(),
+        }
+    }
+    pub fn warning(
+        rule: &'static str,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            rule,
+            severity: Severity::Warning,
+            location: location.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(
+            f,
+            "{level}[{}]: {} (at {})",
+            self.rule, self.message, self.location
+        )
+    }
+}
+
+/// Every check over a template; `body_len` is the size of the serialized template in bytes.
+pub fn validate(template: &Json, body_len: usize) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    references::check(template, &mut findings);
+    limits::check(template, body_len, &mut findings);
+    names::check(template, &mut findings);
+    findings
+}
+
+/// The entries of a template section (`Resources`, `Parameters`, …), empty if absent.
+pub(crate) fn section<'a>(
+    template: &'a Json,
+    name: &str,
+) -> impl Iterator<Item = (&'a String, &'a Json)> {
+    template
+        .get(name)
+        .and_then(Json::as_object)
+        .into_iter()
+        .flat_map(|m| m.iter())
+}

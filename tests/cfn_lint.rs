@@ -1,0 +1,57 @@
+//! Every shipped template passes cfn-lint with no error and no warning.
+//!
+//! Needs `cfn-lint` (pinned in `.ci/requirements.txt`; `bash .ci/tools.sh` installs it).
+//! Without it the test is skipped, except in CI (`CI=true`), where it fails.
+
+mod support;
+
+use std::process::Command;
+use std::time::Duration;
+
+/// Regions the templates are linted for: cfn-lint checks resource types, properties and
+/// values against each region's schemas. us-east-1 is cfn-lint's default; ap-northeast-1 is
+/// where the source documents' readers deploy.
+const REGIONS: &[&str] = &["us-east-1", "ap-northeast-1"];
+
+#[test]
+fn shipped_templates_pass_cfn_lint() {
+    let Some(cfn_lint) = support::require_tool("cfn-lint", "cfn_lint") else {
+        return;
+    };
+    let templates = support::shipped_templates();
+
+    // One invocation for all templates. cfn-lint reads a `.cfnlintrc` from its working
+    // directory, so it runs from the package root: a project config there is honoured (and
+    // reviewed like any other file), nothing else is.
+    let mut cmd = Command::new(&cfn_lint);
+    support::clear_aws_env(&mut cmd)
+        .current_dir(support::manifest_dir())
+        .arg("--regions")
+        .args(REGIONS)
+        // `--regions` takes one or more values: `--` ends it before the file names.
+        .arg("--")
+        .args(&templates);
+    let out = support::run_bounded(&mut cmd, Duration::from_secs(600));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+
+    // cfn-lint 1.58 exit status (cfnlint/runner/cli.py): a bit mask of the findings' levels,
+    // 2 = error, 4 = warning, 8 = informational (I rules are only run with
+    // `--include-checks I`); so 6 means errors and warnings. The default
+    // `--non-zero-exit-code informational` counts all three, i.e. a warning alone gives 4.
+    // Other values are failures of the run itself: 1 (bad configuration or arguments),
+    // 32 (unknown region). Findings are printed on stdout. So "no error and no warning" is:
+    // exit status 0 and nothing on stdout.
+    let names: Vec<String> = templates.iter().map(|t| support::template_name(t)).collect();
+    assert!(
+        out.status.success() && stdout.trim().is_empty(),
+        "cfn-lint found problems in {names:?} (exit status {:?}; bit mask: 2 error, \
+         4 warning, 8 informational, 1 or 32 usage error)\n\
+         command: {cmd:?}\n--- cfn-lint stdout ---\n{stdout}\n--- cfn-lint stderr ---\n{stderr}",
+        out.status.code(),
+    );
+    println!("cfn-lint: {} template(s) clean: {names:?}", templates.len());
+    if !stderr.trim().is_empty() {
+        println!("cfn-lint stderr (not a finding):\n{stderr}");
+    }
+}
