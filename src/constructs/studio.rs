@@ -318,4 +318,13 @@ fn execution_policy(domain: &Handle<Domain>, key: &Handle<Key>) -> PolicyDocumen
                 ])
                 .resource(key.arn()),
         )
+        .statement(
+            // Volumes of Studio apps are encrypted through grants that SageMaker creates
+            // for AWS resources; no grant for anything else.
+            Statement::allow()
+                .sid("GrantDomainKeyToAwsResources")
+                .actions([&kms::actions::CREATE_GRANT])
+                .resource(key.arn())
+                .condition(Condition::bool(keys::KMS_GRANT_IS_FOR_AWS_RESOURCE, true)),
+        )
 }

@@ -1,5 +1,6 @@
 //! Composition: turns a checked definition into a template by running the constructs
-//! its components ask for, in dependency order, and adding the stack's outputs.
+//! its components ask for, in dependency order, and adding the stack's outputs
+//! (per-user outputs last, so that the fixed ones lead the list).
 
 use crate::constructs::ConstructError;
 use crate::constructs::bastion::{Bastion, BastionOs, BastionProps};
@@ -69,21 +70,6 @@ pub fn compose(stack: &LoadedStack) -> Result<Template, ConstructError> {
         _ => None,
     };
 
-    if let (Some(spec), Some(network), Some(studio), Some(bastion)) =
-        (&def.presigned_url, &network, &studio, &bastion)
-    {
-        presigned_url::build(
-            &mut template,
-            network,
-            studio,
-            &bastion.role,
-            &PresignedUrlProps {
-                expires_in_seconds: spec.expires_in_seconds,
-                session_expiration_seconds: spec.session_expiration_seconds,
-            },
-        )?;
-    }
-
     if let Some(network) = &network {
         template.add_output(
             id("VpcId"),
@@ -107,6 +93,20 @@ pub fn compose(stack: &LoadedStack) -> Result<Template, ConstructError> {
             id("BastionInstanceId"),
             Output::new(bastion.instance.id())
                 .description("Connect with Session Manager or Fleet Manager (RDP)"),
+        )?;
+    }
+    if let (Some(spec), Some(network), Some(studio), Some(bastion)) =
+        (&def.presigned_url, &network, &studio, &bastion)
+    {
+        presigned_url::build(
+            &mut template,
+            network,
+            studio,
+            &bastion.role,
+            &PresignedUrlProps {
+                expires_in_seconds: spec.expires_in_seconds,
+                session_expiration_seconds: spec.session_expiration_seconds,
+            },
         )?;
     }
     Ok(template)

@@ -475,3 +475,134 @@ impl Serialize for Template {
         map.end()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::ec2::Vpc;
+
+    #[test]
+    fn sections_and_resource_keys_in_customary_order() {
+        let mut t = Template::new();
+        t.set_description("d");
+        t.add_output(
+            LogicalId::new("Out").unwrap(),
+            Output::new("v").description("o"),
+        )
+        .unwrap();
+        let p = t
+            .add_parameter(
+                LogicalId::new("Cidr").unwrap(),
+                Parameter::new("String")
+                    .default_value("10.0.0.0/16")
+                    .allowed_pattern("^[0-9./]+$")
+                    .constraint_description("a CIDR")
+                    .description("the range"),
+            )
+            .unwrap();
+        let cond = t
+            .add_condition(LogicalId::new("C").unwrap(), Value::equals("a", "b"))
+            .unwrap();
+        let vpc = t
+            .add(
+                LogicalId::new("Vpc").unwrap(),
+                Vpc::builder().cidr_block(p.value()).build().unwrap(),
+            )
+            .unwrap();
+        let other = t
+            .add(
+                LogicalId::new("Other").unwrap(),
+                Vpc::builder().cidr_block("10.1.0.0/16").build().unwrap(),
+            )
+            .unwrap();
+        t.entry(&vpc)
+            .metadata("Note", Value::from("m"))
+            .retain(DeletionPolicy::RetainExceptOnCreate)
+            .depends_on(&other)
+            .condition(&cond);
+        let json = t.to_json();
+        assert_eq!(
+            json,
+            r#"{
+  "AWSTemplateFormatVersion": "2010-09-09",
+  "Description": "d",
+  "Parameters": {
+    "Cidr": {
+      "Type": "String",
+      "Description": "the range",
+      "Default": "10.0.0.0/16",
+      "AllowedPattern": "^[0-9./]+$",
+      "ConstraintDescription": "a CIDR"
+    }
+  },
+  "Conditions": {
+    "C": {
+      "Fn::Equals": [
+        "a",
+        "b"
+      ]
+    }
+  },
+  "Resources": {
+    "Vpc": {
+      "Type": "AWS::EC2::VPC",
+      "Condition": "C",
+      "DependsOn": "Other",
+      "Properties": {
+        "CidrBlock": {
+          "Ref": "Cidr"
+        }
+      },
+      "DeletionPolicy": "RetainExceptOnCreate",
+      "UpdateReplacePolicy": "Retain",
+      "Metadata": {
+        "Note": "m"
+      }
+    },
+    "Other": {
+      "Type": "AWS::EC2::VPC",
+      "Properties": {
+        "CidrBlock": "10.1.0.0/16"
+      }
+    }
+  },
+  "Outputs": {
+    "Out": {
+      "Description": "o",
+      "Value": "v"
+    }
+  }
+}
+"#
+        );
+        let yaml = t.to_yaml();
+        let back: serde_json::Value = serde_yaml_ng::from_str(&yaml).unwrap();
+        let front: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, front, "YAML output is the same template");
+    }
+
+    #[test]
+    fn logical_ids_are_unique_across_parameters_and_resources() {
+        let mut t = Template::new();
+        t.add_parameter(LogicalId::new("X").unwrap(), Parameter::new("String"))
+            .unwrap();
+        let err = t
+            .add(
+                LogicalId::new("X").unwrap(),
+                Vpc::builder().build().unwrap(),
+            )
+            .unwrap_err();
+        assert_eq!(err.to_string(), "logical ID `X` is used twice in Resources");
+    }
+
+    #[test]
+    fn builders_refuse_missing_required_properties() {
+        let err = crate::resources::ec2::Subnet::builder()
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "AWS::EC2::Subnet needs the property `VpcId`"
+        );
+    }
+}

@@ -429,3 +429,105 @@ impl Serialize for Value {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(v: &Value) -> String {
+        serde_json::to_string(v).unwrap()
+    }
+
+    fn id(s: &str) -> LogicalId {
+        LogicalId::new(s).unwrap()
+    }
+
+    #[test]
+    fn plain_values() {
+        assert_eq!(json(&Value::Null), "null");
+        assert_eq!(json(&Value::from(true)), "true");
+        assert_eq!(json(&Value::from(42i64)), "42");
+        assert_eq!(json(&Value::from("x")), r#""x""#);
+        assert_eq!(
+            json(&Value::map([
+                ("B", Value::from(1i64)),
+                ("A", Value::list([]))
+            ])),
+            r#"{"B":1,"A":[]}"#,
+            "maps keep insertion order"
+        );
+    }
+
+    #[test]
+    fn ref_getatt_and_pseudo() {
+        assert_eq!(json(&Value::Ref(Reference(id("Vpc")))), r#"{"Ref":"Vpc"}"#);
+        assert_eq!(
+            json(&Value::from(Pseudo::Region)),
+            r#"{"Ref":"AWS::Region"}"#
+        );
+        assert_eq!(
+            json(&Value::from(Pseudo::UrlSuffix)),
+            r#"{"Ref":"AWS::URLSuffix"}"#
+        );
+        let att = Value::GetAtt(Attribute {
+            resource: id("Role"),
+            name: "Arn",
+        });
+        assert_eq!(json(&att), r#"{"Fn::GetAtt":["Role","Arn"]}"#);
+    }
+
+    #[test]
+    fn sub_renders_names_escapes_literals_and_binds_other_values() {
+        let v = crate::sub![
+            "arn:",
+            Pseudo::Partition,
+            ":x:::",
+            Value::Ref(Reference(id("Bucket"))),
+            "/",
+            Value::GetAtt(Attribute {
+                resource: id("Role"),
+                name: "Arn"
+            }),
+            "/${aws:username}/",
+            Value::availability_zone(1)
+        ];
+        assert_eq!(
+            json(&v),
+            r#"{"Fn::Sub":["arn:${AWS::Partition}:x:::${Bucket}/${Role.Arn}/${!aws:username}/${Var1}",{"Var1":{"Fn::Select":[1,{"Fn::GetAZs":""}]}}]}"#
+        );
+    }
+
+    #[test]
+    fn sub_without_variables_is_a_plain_string() {
+        assert_eq!(crate::sub!["a", "b", 3i64.to_string()], Value::from("ab3"));
+        // An IAM policy variable outside Fn::Sub stays as it is.
+        assert_eq!(
+            json(&crate::sub!["home/${aws:username}"]),
+            r#""home/${aws:username}""#
+        );
+    }
+
+    #[test]
+    fn other_intrinsics() {
+        assert_eq!(
+            json(&Value::join(
+                ",",
+                [Value::from("a"), Value::from(Pseudo::Region)]
+            )),
+            r#"{"Fn::Join":[",",["a",{"Ref":"AWS::Region"}]]}"#
+        );
+        assert_eq!(
+            json(&Value::base64("#!/bin/bash\n")),
+            r##"{"Fn::Base64":"#!/bin/bash\n"}"##
+        );
+        let cond = ConditionName(id("IsProd"));
+        assert_eq!(
+            json(&Value::if_(&cond, "a", Value::from(Pseudo::NoValue))),
+            r#"{"Fn::If":["IsProd","a",{"Ref":"AWS::NoValue"}]}"#
+        );
+        assert_eq!(
+            json(&Value::equals(Value::from(Pseudo::Region), "eu-west-1")),
+            r#"{"Fn::Equals":[{"Ref":"AWS::Region"},"eu-west-1"]}"#
+        );
+    }
+}

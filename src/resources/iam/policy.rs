@@ -137,6 +137,8 @@ pub mod keys {
     pub const PASSED_TO_SERVICE: ConditionKey = ConditionKey::single("iam:PassedToService");
     pub const KMS_CALLER_ACCOUNT: ConditionKey = ConditionKey::single("kms:CallerAccount");
     pub const KMS_VIA_SERVICE: ConditionKey = ConditionKey::single("kms:ViaService");
+    pub const KMS_GRANT_IS_FOR_AWS_RESOURCE: ConditionKey =
+        ConditionKey::single("kms:GrantIsForAWSResource");
     pub const TAG_KEYS: ConditionKey = ConditionKey::multi("aws:TagKeys");
 }
 
