@@ -103,11 +103,22 @@ pub fn load_str(name: &str, display: &str, text: String) -> Result<LoadedStack, 
 /// serde_yaml_ng's message without the path prefix and position suffix it adds (we show
 /// both ourselves).
 fn bare_message(path: &str, error: &serde_yaml_ng::Error) -> String {
-    let text = error.to_string();
-    let text = text
-        .strip_prefix(&format!("{path}: "))
-        .unwrap_or(&text)
-        .to_string();
+    let full = error.to_string();
+    // The prefix is the path of the value being deserialized, which for a field error
+    // is the field's path or one of its parents.
+    let mut text = full.as_str();
+    let mut candidate = path;
+    loop {
+        if let Some(rest) = full.strip_prefix(&format!("{candidate}: ")) {
+            text = rest;
+            break;
+        }
+        match candidate.rfind(['.', '[']) {
+            Some(i) => candidate = &candidate[..i],
+            None => break,
+        }
+    }
+    let text = text.to_string();
     match text.rfind(" at line ") {
         Some(i) if text[i..].contains(" column ") => text[..i].to_string(),
         _ => text,
@@ -177,7 +188,7 @@ fn schema_error(source: &Source, path: &str, error: &serde_yaml_ng::Error) -> In
             .unwrap_or((rest, "another type"));
         let d = Diagnostic::new(&source.file, format!("wrong type: found {found}"))
             .field(path)
-            .expected(expected.to_string());
+            .expected(plain_type_name(expected));
         return located(d, false).into();
     }
     if let Some(rest) = message.strip_prefix("missing field ") {
@@ -196,6 +207,18 @@ fn schema_error(source: &Source, path: &str, error: &serde_yaml_ng::Error) -> In
         return located(d, true).into();
     }
     located(Diagnostic::new(&source.file, message).field(path), false).into()
+}
+
+/// serde's Rust type names in words a YAML author knows.
+fn plain_type_name(expected: &str) -> String {
+    match expected {
+        "u8" => "a whole number from 0 to 255".to_string(),
+        "u16" | "u32" | "u64" | "usize" => "a whole number of 0 or more".to_string(),
+        "a string" => "text (a string)".to_string(),
+        other => other
+            .strip_prefix("struct ")
+            .map_or_else(|| other.to_string(), |name| format!("a mapping ({name})")),
+    }
 }
 
 fn quote_list(names: &[&str]) -> String {

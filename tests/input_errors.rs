@@ -1,0 +1,237 @@
+//! Bad input: each case runs the real `synth` binary in a scratch folder and checks the
+//! exit code (2), that nothing was written to `--out`, and the exact message (snapshot).
+
+use std::path::Path;
+use std::process::Command;
+
+/// A scratch project: `stacks/` with the given files, and an `out/` holding one file
+/// whose content must survive every failed run.
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+const SENTINEL: &str = "previous content\n";
+
+impl Scratch {
+    fn new(stacks: &[(&str, &str)]) -> Scratch {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("stacks")).unwrap();
+        std::fs::create_dir(dir.path().join("out")).unwrap();
+        for (name, text) in stacks {
+            std::fs::write(dir.path().join("stacks").join(name), text).unwrap();
+        }
+        std::fs::write(dir.path().join("out/bad.template.json"), SENTINEL).unwrap();
+        Scratch { dir }
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let output = Command::new(env!("CARGO_BIN_EXE_synth"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    }
+
+    /// `out/` still holds exactly the sentinel file, unchanged (no temporary files either).
+    fn assert_out_untouched(&self) {
+        let out = self.dir.path().join("out");
+        let names: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["bad.template.json".to_string()], "out/ changed");
+        assert_eq!(read(&out.join("bad.template.json")), SENTINEL);
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+const VALID: &str = "\
+description: test stack
+network:
+  cidr: 10.20.0.0/16
+  availability_zones: 2
+  endpoints: [s3, sagemaker.api, sagemaker.runtime, studio, ssm, ssmmessages]
+studio:
+  users: [alice, bob]
+";
+
+/// Runs `synth --stack bad --out out` on a definition and returns stderr, after checking
+/// exit code 2, empty stdout and an untouched `out/`.
+fn input_error(definition: &str) -> String {
+    let scratch = Scratch::new(&[("bad.yaml", definition)]);
+    let (code, stdout, stderr) = scratch.run(&["--stack", "bad", "--out", "out"]);
+    assert_eq!(code, 2, "stderr: {stderr}");
+    assert_eq!(stdout, "");
+    scratch.assert_out_untouched();
+    stderr
+}
+
+#[test]
+fn valid_definition_is_accepted() {
+    // The baseline the cases below break: it must synthesize, or they prove nothing.
+    let scratch = Scratch::new(&[("good.yaml", VALID)]);
+    let (code, _, stderr) = scratch.run(&["--stack", "good", "--out", "out"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(scratch.dir.path().join("out/good.template.json").exists());
+}
+
+#[test]
+fn unknown_stack_suggests_the_closest() {
+    let scratch = Scratch::new(&[("studio-private.yaml", VALID), ("other.yaml", VALID)]);
+    let (code, stdout, stderr) = scratch.run(&["--stack", "studio-privat", "--out", "out"]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    scratch.assert_out_untouched();
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn missing_file() {
+    let scratch = Scratch::new(&[]);
+    let (code, _, stderr) = scratch.run(&["--file", "stacks/nope.yaml", "--out", "out"]);
+    assert_eq!(code, 2);
+    scratch.assert_out_untouched();
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn empty_file() {
+    insta::assert_snapshot!(input_error(""));
+}
+
+#[test]
+fn comment_only_file_is_empty() {
+    insta::assert_snapshot!(input_error("# nothing here yet\n"));
+}
+
+#[test]
+fn malformed_yaml() {
+    insta::assert_snapshot!(input_error("network:\n  cidr: [10.20.0.0/16\nstudio: {}\n"));
+}
+
+#[test]
+fn unknown_field_suggests_the_closest() {
+    insta::assert_snapshot!(input_error(&VALID.replace("availability_zones", "availabilty_zones")));
+}
+
+#[test]
+fn unknown_component_suggests_the_closest() {
+    insta::assert_snapshot!(input_error(&VALID.replace("studio:", "stduio:")));
+}
+
+#[test]
+fn wrong_type() {
+    insta::assert_snapshot!(input_error(&VALID.replace("availability_zones: 2", "availability_zones: two")));
+}
+
+#[test]
+fn invalid_cidr() {
+    insta::assert_snapshot!(input_error(&VALID.replace("10.20.0.0/16", "10.20.0.300/16")));
+}
+
+#[test]
+fn cidr_with_host_bits() {
+    insta::assert_snapshot!(input_error(&VALID.replace("10.20.0.0/16", "10.20.1.0/16")));
+}
+
+#[test]
+fn invalid_user_profile_name() {
+    insta::assert_snapshot!(input_error(&VALID.replace("[alice, bob]", "[alice, bob@example.com]")));
+}
+
+#[test]
+fn duplicate_user() {
+    insta::assert_snapshot!(input_error(&VALID.replace("[alice, bob]", "[alice, bob, alice]")));
+}
+
+#[test]
+fn two_users_with_one_logical_id() {
+    insta::assert_snapshot!(input_error(&VALID.replace("[alice, bob]", "[data-scientist-1, Data-Scientist-1]")));
+}
+
+#[test]
+fn unknown_endpoint_suggests_the_closest() {
+    insta::assert_snapshot!(input_error(&VALID.replace("sagemaker.runtime", "sagemaker.runtim")));
+}
+
+#[test]
+fn unknown_value_suggests_the_closest() {
+    insta::assert_snapshot!(input_error(&format!("{VALID}bastion: {{ os: winows }}\n")));
+}
+
+#[test]
+fn duplicate_key() {
+    insta::assert_snapshot!(input_error(&format!("{VALID}description: again\n")));
+}
+
+#[test]
+fn component_without_network() {
+    insta::assert_snapshot!(input_error("studio:\n  users: [alice]\n"));
+}
+
+#[test]
+fn missing_endpoints_for_a_component() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{}bastion: {{}}\npresigned_url: {{}}\n",
+        VALID.replace("studio, ssm, ssmmessages", "ssm")
+    )));
+}
+
+#[test]
+fn presigned_url_out_of_range() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{VALID}bastion: {{}}\npresigned_url: {{ expires_in_seconds: 301 }}\n"
+    )));
+}
+
+#[test]
+fn too_many_subnets_for_the_vpc() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{}",
+        VALID.replace("availability_zones: 2", "availability_zones: 3\n  subnet_prefix_length: 17")
+    )));
+}
+
+#[test]
+fn invalid_stack_file_name() {
+    let scratch = Scratch::new(&[("Bad_Name.yaml", VALID)]);
+    let (code, _, stderr) = scratch.run(&["--stack", "Bad_Name", "--out", "out"]);
+    assert_eq!(code, 2);
+    scratch.assert_out_untouched();
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn one_bad_stack_stops_all_writes() {
+    // `--all` with one good and one bad definition: the good one is not written either.
+    let scratch = Scratch::new(&[("good.yaml", VALID), ("bad.yaml", "network: {cidr: nope}\n")]);
+    let (code, _, stderr) = scratch.run(&["--all", "--out", "out"]);
+    assert_eq!(code, 2, "{stderr}");
+    scratch.assert_out_untouched();
+    assert!(stderr.contains("stacks/bad.yaml:1:17"), "{stderr}");
+    assert!(stderr.ends_with("nothing was written\n"), "{stderr}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let scratch = Scratch::new(&[("good.yaml", VALID)]);
+    for args in [
+        &["--all"][..],
+        &["--check", "--all"],
+        &["--stack", "good", "--format", "xml"],
+        &[],
+    ] {
+        let (code, stdout, _) = scratch.run(args);
+        assert_eq!(code, 2, "{args:?}");
+        assert_eq!(stdout, "", "{args:?}");
+    }
+    scratch.assert_out_untouched();
+}
