@@ -1,0 +1,131 @@
+//! The shipped stacks: their templates (snapshots), freshness of out/, determinism, and
+//! stability of logical IDs when a definition grows.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use sagesynth::stacks;
+use sagesynth::synth::{self, Format, Synthesis};
+use serde_json::Value as Json;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn shipped() -> Vec<(String, std::path::PathBuf)> {
+    let found = synth::discover(&root().join("stacks")).unwrap();
+    assert!(!found.is_empty(), "stacks/ holds no definitions");
+    found
+}
+
+fn synth_text(name: &str, text: &str) -> Synthesis {
+    let stack = stacks::load_str(name, &format!("stacks/{name}.yaml"), text.to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    synth::synthesize(&stack, Format::Json).unwrap()
+}
+
+fn studio_private_text() -> String {
+    std::fs::read_to_string(root().join("stacks/studio-private.yaml")).unwrap()
+}
+
+#[test]
+fn every_shipped_stack_matches_its_snapshot_and_is_clean() {
+    for (name, path) in shipped() {
+        let s = synth::synthesize_file(&path, Format::Json).unwrap_or_else(|e| panic!("{e}"));
+        assert!(s.findings.is_empty(), "{name}: {:?}", s.findings);
+        insta::assert_snapshot!(format!("template_{name}"), s.body);
+    }
+}
+
+#[test]
+fn out_holds_the_current_templates() {
+    for (name, path) in shipped() {
+        let s = synth::synthesize_file(&path, Format::Json).unwrap();
+        let file = root().join("out").join(s.file_name(Format::Json));
+        let committed = std::fs::read_to_string(&file)
+            .unwrap_or_else(|_| panic!("{} is missing: run `synth --all --out out`", file.display()));
+        assert!(committed == s.body, "out/ is stale for {name}: run `synth --all --out out`");
+    }
+}
+
+#[test]
+fn twenty_synths_are_byte_identical() {
+    let text = studio_private_text();
+    let first = synth_text("studio-private", &text).body;
+    for _ in 0..19 {
+        assert_eq!(synth_text("studio-private", &text).body, first);
+    }
+    // The YAML rendering too.
+    let stack = stacks::load_str("studio-private", "s.yaml", text).unwrap();
+    let yaml = synth::synthesize(&stack, Format::Yaml).unwrap().body;
+    for _ in 0..19 {
+        assert_eq!(synth::synthesize(&stack, Format::Yaml).unwrap().body, yaml);
+    }
+}
+
+fn resources(s: &Synthesis) -> serde_json::Map<String, Json> {
+    let json: Json = serde_json::from_str(&s.body).unwrap();
+    json["Resources"].as_object().unwrap().clone()
+}
+
+fn outputs(s: &Synthesis) -> BTreeSet<String> {
+    let json: Json = serde_json::from_str(&s.body).unwrap();
+    json["Outputs"].as_object().unwrap().keys().cloned().collect()
+}
+
+/// Synthesizes the shipped definition and a grown copy; returns (added IDs, changed IDs)
+/// after checking that no ID disappeared.
+fn growth(edit: impl Fn(&str) -> String) -> (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>) {
+    let text = studio_private_text();
+    let grown = edit(&text);
+    assert_ne!(grown, text, "the edit must change the definition");
+    let before = synth_text("studio-private", &text);
+    let after = synth_text("studio-private", &grown);
+    let (old, new) = (resources(&before), resources(&after));
+    let removed: Vec<&String> = old.keys().filter(|k| !new.contains_key(*k)).collect();
+    assert!(removed.is_empty(), "logical IDs disappeared: {removed:?}");
+    let added = new.keys().filter(|k| !old.contains_key(*k)).cloned().collect();
+    let changed = old
+        .iter()
+        .filter(|(k, v)| new[k.as_str()] != **v)
+        .map(|(k, _)| k.clone())
+        .collect();
+    let added_outputs = outputs(&after).difference(&outputs(&before)).cloned().collect();
+    (added, changed, added_outputs)
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn adding_a_user_adds_its_profile_and_touches_only_the_url_policy() {
+    let (added, changed, added_outputs) =
+        growth(|t| t.replace("    - data-scientist-2\n", "    - data-scientist-2\n    - analyst-7\n"));
+    assert_eq!(added, set(&["UserProfileAnalyst7"]));
+    // The presigned-URL policy lists each profile's ARN, so it must grow.
+    assert_eq!(changed, set(&["PresignedUrlPolicy"]));
+    assert_eq!(added_outputs, set(&["PresignedUrlCommandAnalyst7"]));
+}
+
+#[test]
+fn adding_an_endpoint_adds_it_and_changes_nothing_else() {
+    let (added, changed, added_outputs) =
+        growth(|t| t.replace("    - ec2messages\n", "    - ec2messages\n    - monitoring\n"));
+    assert_eq!(added, set(&["MonitoringEndpoint"]));
+    assert_eq!(changed, set(&[]));
+    assert_eq!(added_outputs, set(&["MonitoringEndpointId"]));
+}
+
+#[test]
+fn endpoint_order_in_the_definition_does_not_matter_to_ids() {
+    let text = studio_private_text();
+    let reordered = text.replace("    - sts\n    - logs\n", "    - logs\n    - sts\n");
+    assert_ne!(reordered, text);
+    let a = resources(&synth_text("studio-private", &text));
+    let b = resources(&synth_text("studio-private", &reordered));
+    assert_eq!(a.keys().collect::<BTreeSet<_>>(), b.keys().collect::<BTreeSet<_>>());
+    for (k, v) in &a {
+        assert_eq!(&b[k], v, "{k} changed");
+    }
+}
