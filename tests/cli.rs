@@ -1,0 +1,156 @@
+//! The CLI's behaviour: listing, formats, writing and checking out/, exit codes.
+
+use std::path::Path;
+use std::process::Command;
+
+fn synth(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_synth"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+/// A scratch folder with a copy of the shipped studio-private definition.
+fn scratch() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("stacks")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-private.yaml"),
+        dir.path().join("stacks/studio-private.yaml"),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn list_shows_names_and_descriptions() {
+    let dir = scratch();
+    std::fs::write(dir.path().join("stacks/broken.yaml"), "network: [").unwrap();
+    let (code, stdout, _) = synth(dir.path(), &["--list"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout,
+        "broken          (invalid: run `synth --stack broken` to see why)\nstudio-private  Private SageMaker Studio (VpcOnly, IAM auth) entered through a presigned URL from an SSM-managed bastion\n"
+    );
+}
+
+#[test]
+fn stdout_json_and_yaml_are_the_same_template() {
+    let dir = scratch();
+    let (code, json, _) = synth(dir.path(), &["--stack", "studio-private"]);
+    assert_eq!(code, 0);
+    assert!(json.ends_with("}\n"));
+    let (code, yaml, _) = synth(
+        dir.path(),
+        &["--stack", "studio-private", "--format", "yaml"],
+    );
+    assert_eq!(code, 0);
+    let from_json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let from_yaml: serde_json::Value = serde_yaml_ng::from_str(&yaml).unwrap();
+    assert_eq!(from_json, from_yaml);
+    // --file gives the same bytes as --stack.
+    let (_, by_file, _) = synth(dir.path(), &["--file", "stacks/studio-private.yaml"]);
+    assert_eq!(by_file, json);
+}
+
+#[test]
+fn out_then_check_then_stale_missing_and_extra() {
+    let dir = scratch();
+    let out = dir.path().join("out");
+    let (code, stdout, stderr) = synth(dir.path(), &["--all", "--out", "out"]);
+    assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
+    let written = std::fs::read_to_string(out.join("studio-private.template.json")).unwrap();
+    let (_, printed, _) = synth(dir.path(), &["--stack", "studio-private"]);
+    assert_eq!(written, printed);
+    let names: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "no temporary files left behind: {names:?}");
+
+    let (code, _, stderr) = synth(dir.path(), &["--all", "--out", "out", "--check"]);
+    assert_eq!(code, 0, "{stderr}");
+
+    std::fs::write(out.join("studio-private.template.json"), "{}\n").unwrap();
+    std::fs::write(out.join("gone.template.json"), "{}\n").unwrap();
+    std::fs::copy(
+        dir.path().join("stacks/studio-private.yaml"),
+        dir.path().join("stacks/second.yaml"),
+    )
+    .unwrap();
+    let (code, _, stderr) = synth(dir.path(), &["--all", "--out", "out", "--check"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("differs: out/studio-private.template.json"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("missing: out/second.template.json"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("extra (no stack defines it): out/gone.template.json"),
+        "{stderr}"
+    );
+    // --check wrote nothing.
+    assert_eq!(
+        std::fs::read_to_string(out.join("studio-private.template.json")).unwrap(),
+        "{}\n"
+    );
+    assert!(!out.join("second.template.json").exists());
+}
+
+#[test]
+fn yaml_files_are_named_yaml() {
+    let dir = scratch();
+    let (code, _, _) = synth(dir.path(), &["--all", "--out", "out", "--format", "yaml"]);
+    assert_eq!(code, 0);
+    assert!(dir.path().join("out/studio-private.template.yaml").exists());
+}
+
+#[test]
+fn a_template_over_the_limits_exits_1_and_writes_nothing() {
+    let dir = scratch();
+    let users: Vec<String> = (0..200).map(|i| format!("      - user-{i}")).collect();
+    let text = std::fs::read_to_string(dir.path().join("stacks/studio-private.yaml"))
+        .unwrap()
+        .replace(
+            "    - data-scientist-1\n    - data-scientist-2\n",
+            &format!("{}\n", users.join("\n").replace("      -", "    -")),
+        );
+    std::fs::write(dir.path().join("stacks/big.yaml"), text).unwrap();
+    let (code, stdout, stderr) = synth(dir.path(), &["--stack", "big", "--out", "out"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("error[CFN-LIMIT-COUNT]: big: 212 entries in Outputs"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was written"));
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn help_lists_every_flag_with_examples() {
+    let (code, stdout, _) = synth(Path::new("."), &["--help"]);
+    assert_eq!(code, 0);
+    for flag in [
+        "--stack",
+        "--file",
+        "--all",
+        "--list",
+        "--stacks-dir",
+        "--out",
+        "--check",
+        "--format",
+        "Examples:",
+    ] {
+        assert!(stdout.contains(flag), "{flag} missing from --help");
+    }
+}

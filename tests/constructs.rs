@@ -1,0 +1,378 @@
+//! Security-relevant properties of each construct, asserted on the emitted template of
+//! the shipped studio-private definition (and a Linux-bastion variant).
+
+use std::path::Path;
+
+use sagesynth::stacks;
+use sagesynth::synth::{self, Format};
+use serde_json::{Value as Json, json};
+
+fn template_of(text: &str) -> Json {
+    let stack = stacks::load_str("studio-private", "studio-private.yaml", text.to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    serde_json::from_str(&synth::synthesize(&stack, Format::Json).unwrap().body).unwrap()
+}
+
+fn shipped() -> Json {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-private.yaml");
+    template_of(&std::fs::read_to_string(path).unwrap())
+}
+
+fn of_type<'a>(t: &'a Json, kind: &str) -> Vec<(&'a String, &'a Json)> {
+    t["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == kind)
+        .collect()
+}
+
+fn props<'a>(t: &'a Json, id: &str) -> &'a Json {
+    let p = &t["Resources"][id]["Properties"];
+    assert!(p.is_object(), "no resource {id}");
+    p
+}
+
+fn getatt(id: &str, attr: &str) -> Json {
+    json!({"Fn::GetAtt": [id, attr]})
+}
+
+#[test]
+fn network_is_private_with_dns_and_subnets_in_distinct_azs() {
+    let t = shipped();
+    let vpc = props(&t, "Vpc");
+    assert_eq!(vpc["EnableDnsSupport"], true);
+    assert_eq!(vpc["EnableDnsHostnames"], true);
+    for forbidden in [
+        "AWS::EC2::InternetGateway",
+        "AWS::EC2::NatGateway",
+        "AWS::EC2::Route",
+        "AWS::EC2::EIP",
+    ] {
+        assert!(
+            of_type(&t, forbidden).is_empty(),
+            "{forbidden} in a private network"
+        );
+    }
+    let subnets = of_type(&t, "AWS::EC2::Subnet");
+    assert!(subnets.len() >= 2);
+    let azs: Vec<&Json> = subnets
+        .iter()
+        .map(|(_, s)| &s["Properties"]["AvailabilityZone"])
+        .collect();
+    for (i, az) in azs.iter().enumerate() {
+        assert_eq!(**az, json!({"Fn::Select": [i, {"Fn::GetAZs": ""}]}));
+    }
+    for (_, s) in &subnets {
+        assert_eq!(s["Properties"]["MapPublicIpOnLaunch"], false);
+    }
+    let cidrs: Vec<&str> = subnets
+        .iter()
+        .map(|(_, s)| s["Properties"]["CidrBlock"].as_str().unwrap())
+        .collect();
+    assert_eq!(cidrs, vec!["10.20.0.0/20", "10.20.16.0/20"]);
+}
+
+#[test]
+fn endpoints_have_the_right_service_names_and_private_dns() {
+    let t = shipped();
+    let expected = [
+        (
+            "S3GatewayEndpoint",
+            "com.amazonaws.${AWS::Region}.s3",
+            "Gateway",
+        ),
+        (
+            "SageMakerApiEndpoint",
+            "com.amazonaws.${AWS::Region}.sagemaker.api",
+            "Interface",
+        ),
+        (
+            "SageMakerRuntimeEndpoint",
+            "com.amazonaws.${AWS::Region}.sagemaker.runtime",
+            "Interface",
+        ),
+        (
+            "SageMakerStudioEndpoint",
+            "aws.sagemaker.${AWS::Region}.studio",
+            "Interface",
+        ),
+        (
+            "StsEndpoint",
+            "com.amazonaws.${AWS::Region}.sts",
+            "Interface",
+        ),
+        (
+            "LogsEndpoint",
+            "com.amazonaws.${AWS::Region}.logs",
+            "Interface",
+        ),
+        (
+            "SsmEndpoint",
+            "com.amazonaws.${AWS::Region}.ssm",
+            "Interface",
+        ),
+        (
+            "SsmMessagesEndpoint",
+            "com.amazonaws.${AWS::Region}.ssmmessages",
+            "Interface",
+        ),
+        (
+            "Ec2MessagesEndpoint",
+            "com.amazonaws.${AWS::Region}.ec2messages",
+            "Interface",
+        ),
+    ];
+    assert_eq!(of_type(&t, "AWS::EC2::VPCEndpoint").len(), expected.len());
+    let all_subnets = json!([{"Ref": "PrivateSubnetAz1"}, {"Ref": "PrivateSubnetAz2"}]);
+    for (id, service, kind) in expected {
+        let p = props(&t, id);
+        assert_eq!(p["ServiceName"], json!({"Fn::Sub": service}), "{id}");
+        assert_eq!(p["VpcEndpointType"], kind, "{id}");
+        if kind == "Interface" {
+            assert_eq!(p["PrivateDnsEnabled"], true, "{id}");
+            assert_eq!(p["SubnetIds"], all_subnets, "{id}");
+            assert_eq!(
+                p["SecurityGroupIds"],
+                json!([getatt("EndpointSecurityGroup", "GroupId")])
+            );
+        } else {
+            assert_eq!(
+                p["RouteTableIds"],
+                json!([{"Ref": "PrivateRouteTableAz1"}, {"Ref": "PrivateRouteTableAz2"}])
+            );
+        }
+    }
+}
+
+#[test]
+fn security_groups_allow_only_what_each_role_needs() {
+    let t = shipped();
+    // Endpoints: HTTPS from the VPC only.
+    let endpoint_sg = props(&t, "EndpointSecurityGroup");
+    assert_eq!(
+        endpoint_sg["SecurityGroupIngress"],
+        json!([{"CidrIp": "10.20.0.0/16", "Description": "HTTPS from the VPC to the endpoints", "FromPort": 443, "IpProtocol": "tcp", "ToPort": 443}])
+    );
+    // Bastion: no inbound rule at all, inline or standalone.
+    assert!(
+        props(&t, "BastionSecurityGroup")
+            .get("SecurityGroupIngress")
+            .is_none()
+    );
+    // Studio: no inline inbound; standalone rules from itself only, NFS and 8192-65535.
+    assert!(
+        props(&t, "StudioSecurityGroup")
+            .get("SecurityGroupIngress")
+            .is_none()
+    );
+    let mut studio_ports = Vec::new();
+    for (id, rule) in of_type(&t, "AWS::EC2::SecurityGroupIngress") {
+        let p = &rule["Properties"];
+        assert_eq!(
+            p["GroupId"],
+            getatt("StudioSecurityGroup", "GroupId"),
+            "{id}"
+        );
+        assert_eq!(
+            p["SourceSecurityGroupId"],
+            getatt("StudioSecurityGroup", "GroupId"),
+            "{id}"
+        );
+        assert!(p.get("CidrIp").is_none());
+        studio_ports.push((
+            p["FromPort"].as_i64().unwrap(),
+            p["ToPort"].as_i64().unwrap(),
+        ));
+    }
+    studio_ports.sort();
+    assert_eq!(studio_ports, vec![(2049, 2049), (8192, 65535)]);
+    // Every rule, inline or standalone, has a Description; no inbound rule is open to the world.
+    for (id, r) in t["Resources"].as_object().unwrap() {
+        let p = &r["Properties"];
+        let mut rules: Vec<&Json> = Vec::new();
+        match r["Type"].as_str().unwrap() {
+            "AWS::EC2::SecurityGroup" => {
+                for key in ["SecurityGroupIngress", "SecurityGroupEgress"] {
+                    rules.extend(p.get(key).and_then(Json::as_array).into_iter().flatten());
+                }
+                for rule in p
+                    .get("SecurityGroupIngress")
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    assert_ne!(rule["CidrIp"], "0.0.0.0/0", "{id}");
+                }
+            }
+            "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => rules.push(p),
+            _ => {}
+        }
+        for rule in rules {
+            assert!(
+                rule["Description"].as_str().is_some_and(|d| !d.is_empty()),
+                "{id}: {rule}"
+            );
+        }
+    }
+}
+
+#[test]
+fn domain_is_iam_vpc_only_and_encrypted_with_a_rotating_key() {
+    let t = shipped();
+    let d = props(&t, "StudioDomain");
+    assert_eq!(d["AuthMode"], "IAM");
+    assert_eq!(d["AppNetworkAccessType"], "VpcOnly");
+    assert_eq!(d["KmsKeyId"], getatt("StudioKey", "Arn"));
+    assert_eq!(
+        d["DefaultUserSettings"]["SecurityGroups"],
+        json!([getatt("StudioSecurityGroup", "GroupId")])
+    );
+    assert_eq!(
+        d["DefaultUserSettings"]["ExecutionRole"],
+        getatt("StudioExecutionRole", "Arn")
+    );
+    assert_eq!(
+        d["SubnetIds"],
+        json!([{"Ref": "PrivateSubnetAz1"}, {"Ref": "PrivateSubnetAz2"}])
+    );
+    let key = props(&t, "StudioKey");
+    assert_eq!(key["EnableKeyRotation"], true);
+    // The key policy never allows kms:* and data use is only through the two services.
+    let statements = key["KeyPolicy"]["Statement"].as_array().unwrap();
+    for s in statements {
+        for a in s["Action"].as_array().unwrap() {
+            assert!(!a.as_str().unwrap().ends_with(":*"), "{a}");
+        }
+    }
+    let use_statement = statements
+        .iter()
+        .find(|s| {
+            s["Action"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("kms:Decrypt"))
+        })
+        .unwrap();
+    assert!(use_statement["Condition"]["StringEquals"]["kms:ViaService"].is_array());
+    let profiles: Vec<&str> = of_type(&t, "AWS::SageMaker::UserProfile")
+        .iter()
+        .map(|(_, p)| p["Properties"]["UserProfileName"].as_str().unwrap())
+        .collect();
+    assert_eq!(profiles, vec!["data-scientist-1", "data-scientist-2"]);
+}
+
+#[test]
+fn bastion_is_private_imdsv2_encrypted_and_ssm_managed() {
+    let t = shipped();
+    let b = props(&t, "Bastion");
+    assert_eq!(b["MetadataOptions"]["HttpTokens"], "required");
+    let ebs = &b["BlockDeviceMappings"][0]["Ebs"];
+    assert_eq!(ebs["Encrypted"], true);
+    assert_eq!(b["BlockDeviceMappings"][0]["DeviceName"], "/dev/sda1");
+    assert_eq!(b["ImageId"], json!({"Ref": "BastionImageId"}));
+    assert!(
+        b.get("NetworkInterfaces").is_none(),
+        "no interface that could carry a public IP"
+    );
+    assert_eq!(b["SubnetId"], json!({"Ref": "PrivateSubnetAz1"}));
+    assert_eq!(
+        t["Parameters"]["BastionImageId"]["Default"],
+        "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base"
+    );
+    let role = props(&t, "BastionRole");
+    assert_eq!(
+        role["ManagedPolicyArns"],
+        json!([{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"}])
+    );
+    assert_eq!(
+        props(&t, "BastionInstanceProfile")["Roles"],
+        json!([{"Ref": "BastionRole"}])
+    );
+
+    let linux = template_of(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-private.yaml"),
+        )
+        .unwrap()
+        .replace("os: windows", "os: linux"),
+    );
+    assert_eq!(
+        props(&linux, "Bastion")["BlockDeviceMappings"][0]["DeviceName"],
+        "/dev/xvda"
+    );
+    assert_eq!(
+        linux["Parameters"]["BastionImageId"]["Default"],
+        "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+    );
+}
+
+#[test]
+fn presigned_url_policy_is_scoped_to_the_domain_profiles_and_endpoints() {
+    let t = shipped();
+    let p = props(&t, "PresignedUrlPolicy");
+    assert_eq!(p["Roles"], json!([{"Ref": "BastionRole"}]));
+    let endpoints = json!([{"Ref": "SageMakerApiEndpoint"}, {"Ref": "SageMakerStudioEndpoint"}]);
+    let statements = p["PolicyDocument"]["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 2);
+    assert_eq!(statements[0]["Action"], json!(["sagemaker:DescribeDomain"]));
+    assert_eq!(
+        statements[0]["Resource"],
+        json!([getatt("StudioDomain", "DomainArn")])
+    );
+    assert_eq!(
+        statements[1]["Action"],
+        json!(["sagemaker:CreatePresignedDomainUrl"])
+    );
+    assert_eq!(
+        statements[1]["Resource"],
+        json!([
+            getatt("UserProfileDataScientist1", "UserProfileArn"),
+            getatt("UserProfileDataScientist2", "UserProfileArn")
+        ])
+    );
+    for s in statements {
+        assert_eq!(s["Effect"], "Allow");
+        // Single-valued key: plain StringEquals with a list, never ForAnyValue.
+        assert_eq!(
+            s["Condition"],
+            json!({"StringEquals": {"aws:SourceVpce": endpoints}})
+        );
+    }
+    let output = &t["Outputs"]["PresignedUrlCommandDataScientist1"]["Value"]["Fn::Sub"];
+    assert_eq!(
+        output,
+        "aws sagemaker create-presigned-domain-url --region ${AWS::Region} --domain-id ${StudioDomain.DomainId} --user-profile-name data-scientist-1 --expires-in-seconds 300 --session-expiration-duration-in-seconds 43200 --query AuthorizedUrl --output text"
+    );
+}
+
+#[test]
+fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
+    let t = shipped();
+    let text = serde_json::to_string(&t).unwrap();
+    assert!(!text.contains("arn:aws:"), "a hard-coded partition");
+    assert!(!text.contains("\"Action\":\"*\"") && !text.contains("\"Action\":[\"*\"]"));
+    assert!(!text.contains("ForAnyValue"));
+    // The only Resource "*" outside key policies is the List-call statement.
+    for (id, r) in t["Resources"].as_object().unwrap() {
+        if r["Type"] == "AWS::KMS::Key" {
+            continue;
+        }
+        for doc in [
+            &r["Properties"]["PolicyDocument"],
+            &r["Properties"]["AssumeRolePolicyDocument"],
+        ] {
+            for s in doc["Statement"].as_array().into_iter().flatten() {
+                if s["Resource"] == json!(["*"]) {
+                    assert_eq!(s["Sid"], "ListCallsHaveNoResourceScope", "{id}");
+                    for a in s["Action"].as_array().unwrap() {
+                        assert!(
+                            a.as_str().unwrap().starts_with("sagemaker:List"),
+                            "{id}: {a}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
