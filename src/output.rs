@@ -63,15 +63,12 @@ pub fn check(dir: &Path, files: &[OutputFile], complete: bool) -> std::io::Resul
             Err(e) => return Err(e),
         }
     }
-    if complete {
-        if let Ok(entries) = std::fs::read_dir(dir) {
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let is_template =
-                    name.ends_with(".template.json") || name.ends_with(".template.yaml");
-                if is_template && !files.iter().any(|f| f.name == name) {
-                    report.extra.push(name);
-                }
+    if complete && let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_template = name.ends_with(".template.json") || name.ends_with(".template.yaml");
+            if is_template && !files.iter().any(|f| f.name == name) {
+                report.extra.push(name);
             }
         }
     }

@@ -108,21 +108,24 @@ pub fn synthesize_file(path: &Path, format: Format) -> Result<Synthesis, SynthEr
 }
 
 /// The definitions in a stacks folder, sorted by name: every `*.yaml` file.
-pub fn discover(stacks_dir: &Path) -> Result<Vec<(String, PathBuf)>, Diagnostic> {
-    let entries = std::fs::read_dir(stacks_dir).map_err(|e| {
-        Diagnostic::new(
-            &stacks_dir.display().to_string(),
-            format!("cannot read the stacks folder: {e}"),
-        )
-        .help("run synth from the repository root, or pass --stacks-dir")
-    })?;
+pub fn discover(stacks_dir: &Path) -> Result<Vec<(String, PathBuf)>, Box<Diagnostic>> {
+    let entries = std::fs::read_dir(stacks_dir)
+        .map_err(|e| {
+            Diagnostic::new(
+                &stacks_dir.display().to_string(),
+                format!("cannot read the stacks folder: {e}"),
+            )
+            .help("run synth from the repository root, or pass --stacks-dir")
+        })
+        .map_err(Box::new)?;
     let mut stacks = Vec::new();
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.extension().and_then(|e| e.to_str()) == Some("yaml") && path.is_file() {
-            if let Some(name) = path.file_stem().and_then(|s| s.to_str()) {
-                stacks.push((name.to_string(), path.clone()));
-            }
+        if path.extension().and_then(|e| e.to_str()) == Some("yaml")
+            && path.is_file()
+            && let Some(name) = path.file_stem().and_then(|s| s.to_str())
+        {
+            stacks.push((name.to_string(), path.clone()));
         }
     }
     stacks.sort();
@@ -130,7 +133,7 @@ pub fn discover(stacks_dir: &Path) -> Result<Vec<(String, PathBuf)>, Diagnostic>
 }
 
 /// The path of stack `name` in `stacks_dir`, or an error with a did-you-mean.
-pub fn find_stack(stacks_dir: &Path, name: &str) -> Result<PathBuf, Diagnostic> {
+pub fn find_stack(stacks_dir: &Path, name: &str) -> Result<PathBuf, Box<Diagnostic>> {
     let known = discover(stacks_dir)?;
     if let Some((_, path)) = known.iter().find(|(n, _)| n == name) {
         return Ok(path.clone());
@@ -146,5 +149,5 @@ pub fn find_stack(stacks_dir: &Path, name: &str) -> Result<PathBuf, Diagnostic> 
             d = d.help(format!("did you mean `{close}`?"));
         }
     }
-    Err(d)
+    Err(Box::new(d))
 }

@@ -119,7 +119,9 @@ fn malformed_yaml() {
 
 #[test]
 fn unknown_field_suggests_the_closest() {
-    insta::assert_snapshot!(input_error(&VALID.replace("availability_zones", "availabilty_zones")));
+    insta::assert_snapshot!(input_error(
+        &VALID.replace("availability_zones", "availabilty_zones")
+    ));
 }
 
 #[test]
@@ -129,12 +131,16 @@ fn unknown_component_suggests_the_closest() {
 
 #[test]
 fn wrong_type() {
-    insta::assert_snapshot!(input_error(&VALID.replace("availability_zones: 2", "availability_zones: two")));
+    insta::assert_snapshot!(input_error(
+        &VALID.replace("availability_zones: 2", "availability_zones: two")
+    ));
 }
 
 #[test]
 fn invalid_cidr() {
-    insta::assert_snapshot!(input_error(&VALID.replace("10.20.0.0/16", "10.20.0.300/16")));
+    insta::assert_snapshot!(input_error(
+        &VALID.replace("10.20.0.0/16", "10.20.0.300/16")
+    ));
 }
 
 #[test]
@@ -144,22 +150,30 @@ fn cidr_with_host_bits() {
 
 #[test]
 fn invalid_user_profile_name() {
-    insta::assert_snapshot!(input_error(&VALID.replace("[alice, bob]", "[alice, bob@example.com]")));
+    insta::assert_snapshot!(input_error(
+        &VALID.replace("[alice, bob]", "[alice, bob@example.com]")
+    ));
 }
 
 #[test]
 fn duplicate_user() {
-    insta::assert_snapshot!(input_error(&VALID.replace("[alice, bob]", "[alice, bob, alice]")));
+    insta::assert_snapshot!(input_error(
+        &VALID.replace("[alice, bob]", "[alice, bob, alice]")
+    ));
 }
 
 #[test]
 fn two_users_with_one_logical_id() {
-    insta::assert_snapshot!(input_error(&VALID.replace("[alice, bob]", "[data-scientist-1, Data-Scientist-1]")));
+    insta::assert_snapshot!(input_error(
+        &VALID.replace("[alice, bob]", "[data-scientist-1, Data-Scientist-1]")
+    ));
 }
 
 #[test]
 fn unknown_endpoint_suggests_the_closest() {
-    insta::assert_snapshot!(input_error(&VALID.replace("sagemaker.runtime", "sagemaker.runtim")));
+    insta::assert_snapshot!(input_error(
+        &VALID.replace("sagemaker.runtime", "sagemaker.runtim")
+    ));
 }
 
 #[test]
@@ -194,10 +208,14 @@ fn presigned_url_out_of_range() {
 
 #[test]
 fn too_many_subnets_for_the_vpc() {
-    insta::assert_snapshot!(input_error(&format!(
-        "{}",
-        VALID.replace("availability_zones: 2", "availability_zones: 3\n  subnet_prefix_length: 17")
-    )));
+    insta::assert_snapshot!(input_error(
+        &VALID
+            .replace(
+                "availability_zones: 2",
+                "availability_zones: 3\n  subnet_prefix_length: 17"
+            )
+            .to_string()
+    ));
 }
 
 #[test]
@@ -212,7 +230,10 @@ fn invalid_stack_file_name() {
 #[test]
 fn one_bad_stack_stops_all_writes() {
     // `--all` with one good and one bad definition: the good one is not written either.
-    let scratch = Scratch::new(&[("good.yaml", VALID), ("bad.yaml", "network: {cidr: nope}\n")]);
+    let scratch = Scratch::new(&[
+        ("good.yaml", VALID),
+        ("bad.yaml", "network: {cidr: nope}\n"),
+    ]);
     let (code, _, stderr) = scratch.run(&["--all", "--out", "out"]);
     assert_eq!(code, 2, "{stderr}");
     scratch.assert_out_untouched();

@@ -33,16 +33,16 @@ const MAX_DESCRIPTION_BYTES: usize = 1024;
 pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
 
-    if let Some(description) = &def.description {
-        if description.len() > MAX_DESCRIPTION_BYTES {
-            problems.push(source.error_at_value(
+    if let Some(description) = &def.description
+        && description.len() > MAX_DESCRIPTION_BYTES
+    {
+        problems.push(source.error_at_value(
                 "description",
                 format!(
                     "the description is {} bytes; CloudFormation allows at most {MAX_DESCRIPTION_BYTES}",
                     description.len()
                 ),
             ));
-        }
     }
 
     let endpoints: Vec<EndpointService> = def

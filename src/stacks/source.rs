@@ -216,14 +216,14 @@ impl IndexBuilder {
                 None => {
                     let key = scalar.unwrap_or("<complex key>").to_string();
                     let full = join(path, &key);
-                    if let Some(first) = seen.insert(key.clone(), position) {
-                        if self.error.is_none() {
-                            self.error = Some(DuplicateKey {
-                                path: full,
-                                first,
-                                second: position,
-                            });
-                        }
+                    if let Some(first) = seen.insert(key.clone(), position)
+                        && self.error.is_none()
+                    {
+                        self.error = Some(DuplicateKey {
+                            path: full,
+                            first,
+                            second: position,
+                        });
                     }
                     *pending_key = Some((key, position));
                     None
@@ -289,12 +289,11 @@ impl MarkedEventReceiver for IndexBuilder {
             pending_key: Some((_, key_position)),
             seen,
         }) = self.stack.last()
+            && seen.len() == 1
         {
-            if seen.len() == 1 {
-                let key_position = *key_position;
-                let path = path.clone();
-                self.index.values.entry(path).or_insert(key_position);
-            }
+            let key_position = *key_position;
+            let path = path.clone();
+            self.index.values.entry(path).or_insert(key_position);
         }
     }
 }

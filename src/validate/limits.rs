@@ -47,17 +47,17 @@ pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
             "a template needs at least one resource; add a component such as `network`",
         ));
     }
-    if let Some(description) = template.get("Description").and_then(Json::as_str) {
-        if description.len() > MAX_DESCRIPTION_BYTES {
-            findings.push(Finding::error(
-                "CFN-LIMIT-DESCRIPTION",
-                "Description",
-                format!(
-                    "the description is {} bytes; at most {MAX_DESCRIPTION_BYTES}",
-                    description.len()
-                ),
-            ));
-        }
+    if let Some(description) = template.get("Description").and_then(Json::as_str)
+        && description.len() > MAX_DESCRIPTION_BYTES
+    {
+        findings.push(Finding::error(
+            "CFN-LIMIT-DESCRIPTION",
+            "Description",
+            format!(
+                "the description is {} bytes; at most {MAX_DESCRIPTION_BYTES}",
+                description.len()
+            ),
+        ));
     }
     if body_len > MAX_BODY_BYTES {
         findings.push(Finding::error(

@@ -20,14 +20,14 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
         let literal = |name: &str| props.and_then(|p| p.get(name)).and_then(Json::as_str);
         let at = |name: &str| format!("Resources.{id}.Properties.{name}");
         let sagemaker_name = |prop: &str, findings: &mut Vec<Finding>| {
-            if let Some(name) = literal(prop) {
-                if !sagemaker::is_valid_name(name) {
-                    findings.push(Finding::error(
-                        "NAME-SAGEMAKER",
-                        at(prop),
-                        format!("`{name}` does not match {}", sagemaker::NAME_PATTERN),
-                    ));
-                }
+            if let Some(name) = literal(prop)
+                && !sagemaker::is_valid_name(name)
+            {
+                findings.push(Finding::error(
+                    "NAME-SAGEMAKER",
+                    at(prop),
+                    format!("`{name}` does not match {}", sagemaker::NAME_PATTERN),
+                ));
             }
         };
         match kind {
@@ -38,10 +38,10 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
                 sagemaker_name("NotebookInstanceLifecycleConfigName", findings)
             }
             "AWS::S3::Bucket" => {
-                if let Some(name) = literal("BucketName") {
-                    if let Err(why) = check_bucket_name(name) {
-                        findings.push(Finding::error("NAME-S3-BUCKET", at("BucketName"), why));
-                    }
+                if let Some(name) = literal("BucketName")
+                    && let Err(why) = check_bucket_name(name)
+                {
+                    findings.push(Finding::error("NAME-S3-BUCKET", at("BucketName"), why));
                 }
             }
             "AWS::IAM::Role"

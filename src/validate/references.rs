@@ -47,14 +47,14 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
     for (id, resource) in section(template, "Resources") {
         let from = names.resources[id.as_str()];
         let location = format!("Resources.{id}");
-        if let Some(condition) = resource.get("Condition").and_then(Json::as_str) {
-            if !names.conditions.contains(condition) {
-                findings.push(Finding::error(
-                    "CFN-CONDITION-UNDEFINED",
-                    format!("{location}.Condition"),
-                    format!("condition `{condition}` is not defined"),
-                ));
-            }
+        if let Some(condition) = resource.get("Condition").and_then(Json::as_str)
+            && !names.conditions.contains(condition)
+        {
+            findings.push(Finding::error(
+                "CFN-CONDITION-UNDEFINED",
+                format!("{location}.Condition"),
+                format!("condition `{condition}` is not defined"),
+            ));
         }
         let depends_on: Vec<&str> = match resource.get("DependsOn") {
             Some(Json::String(s)) => vec![s.as_str()],
@@ -179,25 +179,25 @@ fn walk(
                         return;
                     }
                     "Fn::If" => {
-                        if let Some(condition) = arg.get(0).and_then(Json::as_str) {
-                            if !names.conditions.contains(condition) {
-                                findings.push(Finding::error(
-                                    "CFN-CONDITION-UNDEFINED",
-                                    here.clone(),
-                                    format!("condition `{condition}` is not defined"),
-                                ));
-                            }
+                        if let Some(condition) = arg.get(0).and_then(Json::as_str)
+                            && !names.conditions.contains(condition)
+                        {
+                            findings.push(Finding::error(
+                                "CFN-CONDITION-UNDEFINED",
+                                here.clone(),
+                                format!("condition `{condition}` is not defined"),
+                            ));
                         }
                     }
                     "Condition" => {
-                        if let Some(condition) = arg.as_str() {
-                            if !names.conditions.contains(condition) {
-                                findings.push(Finding::error(
-                                    "CFN-CONDITION-UNDEFINED",
-                                    here.clone(),
-                                    format!("condition `{condition}` is not defined"),
-                                ));
-                            }
+                        if let Some(condition) = arg.as_str()
+                            && !names.conditions.contains(condition)
+                        {
+                            findings.push(Finding::error(
+                                "CFN-CONDITION-UNDEFINED",
+                                here.clone(),
+                                format!("condition `{condition}` is not defined"),
+                            ));
                         }
                         return;
                     }
