@@ -13,15 +13,24 @@ use sagesynth::stacks;
 use sagesynth::synth::{self, Format};
 
 fn definition_with_users(base: &str, users: usize) -> String {
-    let list: String = (1..=users).map(|i| format!("    - data-scientist-{i}\n")).collect();
+    let list: String = (1..=users)
+        .map(|i| format!("    - data-scientist-{i}\n"))
+        .collect();
     let replaced = base.replace("    - data-scientist-1\n    - data-scientist-2\n", &list);
-    assert!(users == 2 || replaced != base, "the user list was not found");
+    assert!(
+        users == 2 || replaced != base,
+        "the user list was not found"
+    );
     replaced
 }
 
 fn synth_once(text: &str) -> usize {
-    let stack = stacks::load_str("studio-private", "stacks/studio-private.yaml", text.to_string())
-        .expect("the definition is valid");
+    let stack = stacks::load_str(
+        "studio-private",
+        "stacks/studio-private.yaml",
+        text.to_string(),
+    )
+    .expect("the definition is valid");
     let s = synth::synthesize(&stack, Format::Json).expect("it synthesizes");
     s.body.len()
 }
@@ -58,12 +67,20 @@ fn measure(label: &str, text: &str) {
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` runs this once as a smoke test.
     let quick = !std::env::args().any(|a| a == "--bench");
-    let base = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-private.yaml"))
-        .expect("stacks/studio-private.yaml");
+    let base = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-private.yaml"),
+    )
+    .expect("stacks/studio-private.yaml");
     let cases = [
         ("studio-private (2 users)", definition_with_users(&base, 2)),
-        ("studio-private, 100 users", definition_with_users(&base, 100)),
-        ("studio-private, 1,000 users", definition_with_users(&base, 1000)),
+        (
+            "studio-private, 100 users",
+            definition_with_users(&base, 100),
+        ),
+        (
+            "studio-private, 1,000 users",
+            definition_with_users(&base, 1000),
+        ),
     ];
     for (label, text) in &cases {
         if quick {

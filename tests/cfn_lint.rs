@@ -42,7 +42,10 @@ fn shipped_templates_pass_cfn_lint() {
     // Other values are failures of the run itself: 1 (bad configuration or arguments),
     // 32 (unknown region). Findings are printed on stdout. So "no error and no warning" is:
     // exit status 0 and nothing on stdout.
-    let names: Vec<String> = templates.iter().map(|t| support::template_name(t)).collect();
+    let names: Vec<String> = templates
+        .iter()
+        .map(|t| support::template_name(t))
+        .collect();
     assert!(
         out.status.success() && stdout.trim().is_empty(),
         "cfn-lint found problems in {names:?} (exit status {:?}; bit mask: 2 error, \

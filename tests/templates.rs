@@ -42,9 +42,13 @@ fn out_holds_the_current_templates() {
     for (name, path) in shipped() {
         let s = synth::synthesize_file(&path, Format::Json).unwrap();
         let file = root().join("out").join(s.file_name(Format::Json));
-        let committed = std::fs::read_to_string(&file)
-            .unwrap_or_else(|_| panic!("{} is missing: run `synth --all --out out`", file.display()));
-        assert!(committed == s.body, "out/ is stale for {name}: run `synth --all --out out`");
+        let committed = std::fs::read_to_string(&file).unwrap_or_else(|_| {
+            panic!("{} is missing: run `synth --all --out out`", file.display())
+        });
+        assert!(
+            committed == s.body,
+            "out/ is stale for {name}: run `synth --all --out out`"
+        );
     }
 }
 
@@ -70,7 +74,12 @@ fn resources(s: &Synthesis) -> serde_json::Map<String, Json> {
 
 fn outputs(s: &Synthesis) -> BTreeSet<String> {
     let json: Json = serde_json::from_str(&s.body).unwrap();
-    json["Outputs"].as_object().unwrap().keys().cloned().collect()
+    json["Outputs"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect()
 }
 
 /// Synthesizes the shipped definition and a grown copy; returns (added IDs, changed IDs)
@@ -84,13 +93,20 @@ fn growth(edit: impl Fn(&str) -> String) -> (BTreeSet<String>, BTreeSet<String>,
     let (old, new) = (resources(&before), resources(&after));
     let removed: Vec<&String> = old.keys().filter(|k| !new.contains_key(*k)).collect();
     assert!(removed.is_empty(), "logical IDs disappeared: {removed:?}");
-    let added = new.keys().filter(|k| !old.contains_key(*k)).cloned().collect();
+    let added = new
+        .keys()
+        .filter(|k| !old.contains_key(*k))
+        .cloned()
+        .collect();
     let changed = old
         .iter()
         .filter(|(k, v)| new[k.as_str()] != **v)
         .map(|(k, _)| k.clone())
         .collect();
-    let added_outputs = outputs(&after).difference(&outputs(&before)).cloned().collect();
+    let added_outputs = outputs(&after)
+        .difference(&outputs(&before))
+        .cloned()
+        .collect();
     (added, changed, added_outputs)
 }
 
@@ -100,8 +116,12 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 
 #[test]
 fn adding_a_user_adds_its_profile_and_touches_only_the_url_policy() {
-    let (added, changed, added_outputs) =
-        growth(|t| t.replace("    - data-scientist-2\n", "    - data-scientist-2\n    - analyst-7\n"));
+    let (added, changed, added_outputs) = growth(|t| {
+        t.replace(
+            "    - data-scientist-2\n",
+            "    - data-scientist-2\n    - analyst-7\n",
+        )
+    });
     assert_eq!(added, set(&["UserProfileAnalyst7"]));
     // The presigned-URL policy lists each profile's ARN, so it must grow.
     assert_eq!(changed, set(&["PresignedUrlPolicy"]));
@@ -110,8 +130,12 @@ fn adding_a_user_adds_its_profile_and_touches_only_the_url_policy() {
 
 #[test]
 fn adding_an_endpoint_adds_it_and_changes_nothing_else() {
-    let (added, changed, added_outputs) =
-        growth(|t| t.replace("    - ec2messages\n", "    - ec2messages\n    - monitoring\n"));
+    let (added, changed, added_outputs) = growth(|t| {
+        t.replace(
+            "    - ec2messages\n",
+            "    - ec2messages\n    - monitoring\n",
+        )
+    });
     assert_eq!(added, set(&["MonitoringEndpoint"]));
     assert_eq!(changed, set(&[]));
     assert_eq!(added_outputs, set(&["MonitoringEndpointId"]));
@@ -124,7 +148,10 @@ fn endpoint_order_in_the_definition_does_not_matter_to_ids() {
     assert_ne!(reordered, text);
     let a = resources(&synth_text("studio-private", &text));
     let b = resources(&synth_text("studio-private", &reordered));
-    assert_eq!(a.keys().collect::<BTreeSet<_>>(), b.keys().collect::<BTreeSet<_>>());
+    assert_eq!(
+        a.keys().collect::<BTreeSet<_>>(),
+        b.keys().collect::<BTreeSet<_>>()
+    );
     for (k, v) in &a {
         assert_eq!(&b[k], v, "{k} changed");
     }

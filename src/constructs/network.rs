@@ -6,12 +6,16 @@ use std::fmt;
 use indexmap::IndexMap;
 use ipnet::Ipv4Net;
 
+use crate::resources::arn;
 use crate::resources::ec2::{
-    Egress, Ingress, RouteTable, SecurityGroup, Subnet, SubnetRouteTableAssociation, Tag, Vpc,
-    VpcEndpoint, protocol,
+    Egress, FlowLog, Ingress, RouteTable, SecurityGroup, Subnet, SubnetRouteTableAssociation, Tag,
+    Vpc, VpcEndpoint, protocol,
 };
+use crate::resources::iam::policy::{Condition, PolicyDocument, Principal, Statement, keys};
+use crate::resources::iam::{self, Policy, Role};
+use crate::resources::logs::{self, LogGroup};
 use crate::sub;
-use crate::template::{Handle, LogicalId, Pseudo, Template, Value};
+use crate::template::{Handle, LogicalId, Pseudo, SubPart, Template, Value};
 
 use super::{ConstructError, id};
 
@@ -130,7 +134,15 @@ pub struct PrivateNetworkProps {
     /// in AZ order, so adding an AZ never moves an existing subnet.
     pub subnet_prefix_length: u8,
     pub endpoints: Vec<EndpointService>,
+    /// Retention (days) of the VPC flow log to CloudWatch Logs; `None` for no flow log.
+    pub flow_log_retention_days: Option<u16>,
 }
+
+/// Retention periods CloudWatch Logs accepts.
+pub const LOG_RETENTION_DAYS: [u16; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
 
 impl PrivateNetworkProps {
     /// The default subnet size: four bits smaller than the VPC (a /16 gives /20 subnets
@@ -272,6 +284,10 @@ impl PrivateNetwork {
             endpoints.insert(service, template.add(service.logical_id(), endpoint)?);
         }
 
+        if let Some(days) = props.flow_log_retention_days {
+            flow_log(template, &vpc, days)?;
+        }
+
         Ok(PrivateNetwork {
             vpc,
             cidr: props.cidr,
@@ -289,6 +305,72 @@ impl PrivateNetwork {
     pub fn endpoints(&self) -> impl Iterator<Item = (EndpointService, &Handle<VpcEndpoint>)> {
         self.endpoints.iter().map(|(s, h)| (*s, h))
     }
+}
+
+/// All traffic of the VPC logged to a CloudWatch log group of the stack, delivered by a
+/// role only the flow-logs service of this account may assume.
+fn flow_log(
+    template: &mut Template,
+    vpc: &Handle<Vpc>,
+    retention_days: u16,
+) -> Result<(), ConstructError> {
+    let group = template.add(
+        id("VpcFlowLogGroup"),
+        LogGroup::builder()
+            .retention_in_days(i64::from(retention_days))
+            .build()?,
+    )?;
+    let trust = PolicyDocument::new().statement(
+        Statement::allow()
+            .principal(Principal::service("vpc-flow-logs.amazonaws.com"))
+            .actions([&iam::actions::ASSUME_ROLE])
+            // Confused-deputy guard: only flow logs of this account.
+            .condition(Condition::string_equals(
+                keys::SOURCE_ACCOUNT,
+                [Value::from(Pseudo::AccountId)],
+            ))
+            .condition(Condition::arn_like(
+                keys::SOURCE_ARN,
+                [arn::regional("ec2", [SubPart::from("vpc-flow-log/*")])],
+            )),
+    );
+    let delivery = PolicyDocument::new()
+        .statement(
+            Statement::allow()
+                .sid("WriteFlowLogs")
+                .actions([
+                    &logs::actions::CREATE_LOG_STREAM,
+                    &logs::actions::PUT_LOG_EVENTS,
+                    &logs::actions::DESCRIBE_LOG_STREAMS,
+                ])
+                .resource(group.arn()),
+        )
+        .statement(
+            Statement::allow()
+                .sid("FindLogGroupHasNoResourceScope")
+                .actions([&logs::actions::DESCRIBE_LOG_GROUPS])
+                .any_resource(),
+        );
+    let role = template.add(
+        id("VpcFlowLogRole"),
+        Role::builder()
+            .description("Delivers the VPC flow log to its log group")
+            .assume_role_policy_document(trust)
+            .policies(Policy::new("DeliverFlowLogs", delivery))
+            .build()?,
+    )?;
+    template.add(
+        id("VpcFlowLog"),
+        FlowLog::builder()
+            .resource_id(vpc.id())
+            .resource_type("VPC")
+            .traffic_type("ALL")
+            .log_destination_type("cloud-watch-logs")
+            .log_group_name(group.name())
+            .deliver_logs_permission_arn(role.arn())
+            .build()?,
+    )?;
+    Ok(())
 }
 
 /// The egress rule that replaces a security group's default allow-all egress when the

@@ -216,6 +216,19 @@ impl Handle<Instance> {
     }
 }
 
+cfn_resource! {
+    FlowLog / FlowLogBuilder = "AWS::EC2::FlowLog" {
+        optional deliver_logs_permission_arn: Value => "DeliverLogsPermissionArn",
+        optional log_destination_type: Value => "LogDestinationType",
+        optional log_group_name: Value => "LogGroupName",
+        optional max_aggregation_interval: i64 => "MaxAggregationInterval",
+        required resource_id: Value => "ResourceId",
+        required resource_type: Value => "ResourceType",
+        list tags: Tag => "Tags",
+        optional traffic_type: Value => "TrafficType",
+    }
+}
+
 /// Named protocol values for security-group rules.
 pub mod protocol {
     pub const TCP: &str = "tcp";

@@ -28,6 +28,8 @@ pub mod actions {
     pub const CREATE_LOG_STREAM: Action = Action::new("logs:CreateLogStream");
     pub const PUT_LOG_EVENTS: Action = Action::new("logs:PutLogEvents");
     pub const DESCRIBE_LOG_STREAMS: Action = Action::new("logs:DescribeLogStreams");
+    /// Has no resource-level permissions.
+    pub const DESCRIBE_LOG_GROUPS: Action = Action::new("logs:DescribeLogGroups");
 
     /// What a writer of its own log streams needs.
     pub const WRITE: &[Action] = &[

@@ -1,31 +1,18 @@
 //! Checks that need the whole definition: components that depend on each other,
-//! endpoints a component cannot work without, duplicates, logical-ID collisions and
-//! sizes. Each problem points at the entry it is about.
+//! duplicates, logical-ID collisions and sizes. Each problem points at the entry it is
+//! about. (Whether the network has the endpoints a component needs is judged on the
+//! template by the rule pack's ENV-* rules, which see what is actually emitted.)
 
 use std::collections::HashMap;
 
 use crate::constructs::bastion::BastionOs;
 use crate::constructs::network::{EndpointService, PrivateNetworkProps};
-use crate::constructs::presigned_url::{
-    EXPIRES_IN_SECONDS, REQUIRED_ENDPOINTS, SESSION_EXPIRATION_SECONDS,
-};
+use crate::constructs::presigned_url::{EXPIRES_IN_SECONDS, SESSION_EXPIRATION_SECONDS};
 use crate::constructs::studio;
 use crate::diagnostic::Diagnostic;
 
 use super::definition::StackDefinition;
 use super::source::Source;
-
-/// Endpoints a VpcOnly Studio domain cannot work without.
-pub const STUDIO_ENDPOINTS: [EndpointService; 3] = [
-    EndpointService::SagemakerApi,
-    EndpointService::SagemakerRuntime,
-    EndpointService::S3,
-];
-
-/// Endpoints Session Manager needs to reach the bastion (ec2messages is optional since
-/// SSM Agent 3.3.40.0).
-pub const BASTION_ENDPOINTS: [EndpointService; 2] =
-    [EndpointService::Ssm, EndpointService::SsmMessages];
 
 /// CloudFormation's limit on a template Description.
 const MAX_DESCRIPTION_BYTES: usize = 1024;
@@ -44,12 +31,6 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
                 ),
             ));
     }
-
-    let endpoints: Vec<EndpointService> = def
-        .network
-        .as_ref()
-        .map(|n| n.endpoints.iter().map(|e| e.0).collect())
-        .unwrap_or_default();
 
     if let Some(network) = &def.network {
         let mut seen: HashMap<EndpointService, usize> = HashMap::new();
@@ -95,14 +76,6 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
 
     if let Some(studio_spec) = &def.studio {
         require_network(source, def, "studio", &mut problems);
-        require_endpoints(
-            source,
-            def,
-            "studio",
-            &STUDIO_ENDPOINTS,
-            &endpoints,
-            &mut problems,
-        );
         if studio_spec.domain_name.is_none() && !crate::resources::sagemaker::is_valid_name(name) {
             problems.push(
                 source
@@ -158,14 +131,6 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
 
     if let Some(bastion) = &def.bastion {
         require_network(source, def, "bastion", &mut problems);
-        require_endpoints(
-            source,
-            def,
-            "bastion",
-            &BASTION_ENDPOINTS,
-            &endpoints,
-            &mut problems,
-        );
         if let Some(size) = bastion.root_volume_gb {
             let os = BastionOs::from(bastion.os);
             let min = os.minimum_root_volume_gb();
@@ -190,14 +155,6 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
                     .help("the URL is issued from the bastion for the domain's user profiles; add both components"),
             );
         }
-        require_endpoints(
-            source,
-            def,
-            "presigned_url",
-            &REQUIRED_ENDPOINTS,
-            &endpoints,
-            &mut problems,
-        );
         let ranges = [
             (
                 "presigned_url.expires_in_seconds",
@@ -242,40 +199,4 @@ fn require_network(
                 .help("add e.g. `network: { cidr: 10.20.0.0/16 }`"),
         );
     }
-}
-
-fn require_endpoints(
-    source: &Source,
-    def: &StackDefinition,
-    component: &str,
-    required: &[EndpointService],
-    present: &[EndpointService],
-    problems: &mut Vec<Diagnostic>,
-) {
-    if def.network.is_none() {
-        return;
-    }
-    let missing: Vec<&str> = required
-        .iter()
-        .filter(|e| !present.contains(e))
-        .map(|e| e.short_name())
-        .collect();
-    if !missing.is_empty() {
-        problems.push(
-            source
-                .error_at_key(
-                    "network.endpoints",
-                    format!("`{component}` needs the endpoints {}", quote(&missing)),
-                )
-                .help(format!("add {} to `network.endpoints`", quote(&missing))),
-        );
-    }
-}
-
-fn quote(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

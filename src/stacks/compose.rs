@@ -32,6 +32,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Template, ConstructError> {
                     .subnet_prefix_length
                     .unwrap_or_else(|| PrivateNetworkProps::default_subnet_prefix(spec.cidr.0)),
                 endpoints: spec.endpoints.iter().map(|e| e.0).collect(),
+                flow_log_retention_days: spec.flow_logs.then_some(spec.flow_log_retention_days.0),
             },
         )?),
         None => None,

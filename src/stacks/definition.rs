@@ -39,6 +39,12 @@ pub struct NetworkSpec {
     /// Manager need.
     #[serde(default = "default_endpoints")]
     pub endpoints: Vec<EndpointName>,
+    /// Log all VPC traffic to CloudWatch Logs (default true).
+    #[serde(default = "default_true")]
+    pub flow_logs: bool,
+    /// How long flow logs are kept, in days (a CloudWatch Logs retention value; default 365).
+    #[serde(default = "default_flow_log_retention")]
+    pub flow_log_retention_days: RetentionDays,
 }
 
 /// The Studio domain component.
@@ -101,6 +107,12 @@ pub struct PresignedUrlSpec {
     pub session_expiration_seconds: u32,
 }
 
+fn default_true() -> bool {
+    true
+}
+fn default_flow_log_retention() -> RetentionDays {
+    RetentionDays(365)
+}
 fn default_availability_zones() -> AzCount {
     AzCount(2)
 }
@@ -154,6 +166,30 @@ impl TryFrom<String> for VpcCidr {
             ));
         }
         Ok(VpcCidr(net))
+    }
+}
+
+/// A retention period CloudWatch Logs accepts.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "u16")]
+pub struct RetentionDays(pub u16);
+
+impl TryFrom<u16> for RetentionDays {
+    type Error = String;
+    fn try_from(days: u16) -> Result<Self, String> {
+        use crate::constructs::network::LOG_RETENTION_DAYS;
+        if LOG_RETENTION_DAYS.contains(&days) {
+            return Ok(RetentionDays(days));
+        }
+        let closest = LOG_RETENTION_DAYS
+            .iter()
+            .min_by_key(|d| d.abs_diff(days))
+            .copied()
+            .unwrap_or(365);
+        Err(format!(
+            "{days} days is not a CloudWatch Logs retention period; the closest is {closest} (allowed: {})",
+            LOG_RETENTION_DAYS.map(|d| d.to_string()).join(", ")
+        ))
     }
 }
 

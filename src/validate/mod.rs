@@ -1,10 +1,12 @@
-//! Judging a finished template: references, CloudFormation limits and name rules. It
+//! Judging a finished template: references, CloudFormation limits, name rules and the
+//! security rule pack (`rules`). It
 //! reads the template as emitted (JSON), so it judges exactly what will be deployed and
 //! knows nothing about how the template was built.
 
-mod limits;
-mod names;
-mod references;
+pub(crate) mod limits;
+pub(crate) mod names;
+pub(crate) mod references;
+pub mod rules;
 
 use std::fmt;
 
@@ -70,11 +72,7 @@ impl fmt::Display for Finding {
 
 /// Every check over a template; `body_len` is the size of the serialized template in bytes.
 pub fn validate(template: &Json, body_len: usize) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    references::check(template, &mut findings);
-    limits::check(template, body_len, &mut findings);
-    names::check(template, &mut findings);
-    findings
+    rules::run(template, body_len)
 }
 
 /// The entries of a template section (`Resources`, `Parameters`, …), empty if absent.

@@ -83,12 +83,20 @@ impl MotoServer {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// The last `lines` lines of the server's log (tracebacks of moto's 500s are there).
+    /// The last `lines` lines of the server's log, without the access log: moto's warnings
+    /// (e.g. the resource types it skips) and the tracebacks of its HTTP 500s.
     pub fn log_tail(&self, lines: usize) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let all: Vec<&str> = text.lines().collect();
+        // Without the access log lines ("POST / HTTP/1.1" 200 -): warnings and tracebacks.
+        let all: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.contains("\" HTTP/1.1\" "))
+            .collect();
         let tail = all[all.len().saturating_sub(lines)..].join("\n");
-        format!("--- last {lines} lines of {} ---\n{tail}", self.log.display())
+        format!(
+            "--- last {lines} lines of {} ---\n{tail}",
+            self.log.display()
+        )
     }
 }
 

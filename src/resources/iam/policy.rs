@@ -134,6 +134,8 @@ pub mod keys {
     pub const SECURE_TRANSPORT: ConditionKey = ConditionKey::single("aws:SecureTransport");
     pub const MULTI_FACTOR_AUTH_PRESENT: ConditionKey =
         ConditionKey::single("aws:MultiFactorAuthPresent");
+    pub const SOURCE_ACCOUNT: ConditionKey = ConditionKey::single("aws:SourceAccount");
+    pub const SOURCE_ARN: ConditionKey = ConditionKey::single("aws:SourceArn");
     pub const PASSED_TO_SERVICE: ConditionKey = ConditionKey::single("iam:PassedToService");
     pub const KMS_CALLER_ACCOUNT: ConditionKey = ConditionKey::single("kms:CallerAccount");
     pub const KMS_VIA_SERVICE: ConditionKey = ConditionKey::single("kms:ViaService");

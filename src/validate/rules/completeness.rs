@@ -1,0 +1,505 @@
+//! Environment completeness: a private environment works only when the VPC has the
+//! endpoints its workloads call, the Studio security group carries Studio's own traffic,
+//! and the presigned-URL policy is wired to an IAM-mode domain and to endpoints that
+//! exist. No peer tool checks these.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value as Json;
+
+use super::policy::PolicyKind;
+use super::{Context, Equivalents, Rule, Severity, Violation, list, props, target};
+
+const NONE: Equivalents = Equivalents {
+    cfn_lint: &[],
+    checkov: &[],
+};
+
+pub static RULES: &[Rule] = &[
+    Rule {
+        id: "ENV-STUDIO-ENDPOINTS",
+        severity: Severity::Error,
+        rationale: "A VpcOnly domain in a VPC without internet access cannot start apps or open Studio without its endpoints.",
+        checks: "The VPC of every VpcOnly domain without an internet gateway has interface endpoints for sagemaker.api, sagemaker.runtime and studio, and an S3 endpoint.",
+        fix: "Add the missing names to `network.endpoints`.",
+        applies_to: &["AWS::SageMaker::Domain", "AWS::EC2::VPCEndpoint"],
+        equivalents: NONE,
+        check: studio_endpoints,
+    },
+    Rule {
+        id: "ENV-NOTEBOOK-ENDPOINTS",
+        severity: Severity::Error,
+        rationale: "A notebook without direct internet access reaches the SageMaker API only through endpoints.",
+        checks: "The VPC of every notebook with DirectInternetAccess Disabled has sagemaker.api and sagemaker.runtime endpoints.",
+        fix: "Add the missing names to `network.endpoints`.",
+        applies_to: &["AWS::SageMaker::NotebookInstance", "AWS::EC2::VPCEndpoint"],
+        equivalents: NONE,
+        check: notebook_endpoints,
+    },
+    Rule {
+        id: "ENV-SSM-ENDPOINTS",
+        severity: Severity::Error,
+        rationale: "An instance managed by Session Manager in a private VPC is unreachable without the ssm and ssmmessages endpoints.",
+        checks: "The VPC of every instance whose role has AmazonSSMManagedInstanceCore, and no internet gateway, has ssm and ssmmessages endpoints.",
+        fix: "Add ssm and ssmmessages to `network.endpoints`.",
+        applies_to: &["AWS::EC2::Instance", "AWS::EC2::VPCEndpoint"],
+        equivalents: NONE,
+        check: ssm_endpoints,
+    },
+    Rule {
+        id: "ENV-STS-ENDPOINT",
+        severity: Severity::Error,
+        rationale: "A workload in a private VPC whose role assumes a role calls STS, which it cannot reach without the sts endpoint.",
+        checks: "If a role used by compute in a private VPC may call sts:AssumeRole, that VPC has an sts endpoint.",
+        fix: "Add sts to `network.endpoints`.",
+        applies_to: &["AWS::IAM::Role", "AWS::EC2::VPCEndpoint"],
+        equivalents: NONE,
+        check: sts_endpoint,
+    },
+    Rule {
+        id: "ENV-LOGS-ENDPOINT",
+        severity: Severity::Error,
+        rationale: "A workload in a private VPC that writes logs loses them without the logs endpoint.",
+        checks: "If a role used by compute in a private VPC may call logs:PutLogEvents, that VPC has a logs endpoint.",
+        fix: "Add logs to `network.endpoints`.",
+        applies_to: &["AWS::IAM::Role", "AWS::EC2::VPCEndpoint"],
+        equivalents: NONE,
+        check: logs_endpoint,
+    },
+    Rule {
+        id: "ENV-STUDIO-SG-SELF-RULES",
+        severity: Severity::Error,
+        rationale: "Studio apps mount their EFS home over NFS and talk to each other on 8192-65535; without these rules apps fail to start.",
+        checks: "Each domain's default security group admits TCP 2049 and TCP 8192-65535 from itself.",
+        fix: "Use the studio construct's security group, or add the two self-referencing ingress rules.",
+        applies_to: &[
+            "AWS::SageMaker::Domain",
+            "AWS::EC2::SecurityGroup",
+            "AWS::EC2::SecurityGroupIngress",
+        ],
+        equivalents: NONE,
+        check: studio_sg_self_rules,
+    },
+    Rule {
+        id: "ENV-PRESIGNED-IAM-DOMAIN",
+        severity: Severity::Error,
+        rationale: "CreatePresignedDomainUrl works only for IAM-mode domains; a grant on an SSO domain does nothing.",
+        checks: "Statements allowing sagemaker:CreatePresignedDomainUrl refer to user profiles of domains with AuthMode IAM.",
+        fix: "Grant presigned URLs only for IAM-mode domains; SSO users sign in through IAM Identity Center.",
+        applies_to: &[
+            "AWS::IAM::ManagedPolicy",
+            "AWS::IAM::Role",
+            "AWS::SageMaker::Domain",
+        ],
+        equivalents: NONE,
+        check: presigned_iam_domain,
+    },
+    Rule {
+        id: "ENV-PRESIGNED-THROUGH-ENDPOINTS",
+        severity: Severity::Error,
+        rationale: "Without an aws:SourceVpce condition on the sagemaker.api and studio endpoints, a presigned URL works from anywhere.",
+        checks: "Statements allowing sagemaker:CreatePresignedDomainUrl have StringEquals aws:SourceVpce naming a sagemaker.api and a studio endpoint.",
+        fix: "Add StringEquals aws:SourceVpce = [the sagemaker.api endpoint, the studio endpoint] (the presigned_url construct does).",
+        applies_to: &["AWS::IAM::ManagedPolicy", "AWS::IAM::Role"],
+        equivalents: NONE,
+        check: presigned_through_endpoints,
+    },
+    Rule {
+        id: "ENV-SOURCEVPCE-ENDPOINT-EXISTS",
+        severity: Severity::Error,
+        rationale: "An aws:SourceVpce condition on an endpoint that is not part of the stack silently denies, or allows a foreign endpoint.",
+        checks: "Every aws:SourceVpce value is a Ref to an AWS::EC2::VPCEndpoint of the template.",
+        fix: "Refer to the endpoint resource (Ref) instead of an endpoint id.",
+        applies_to: &[
+            "AWS::IAM::ManagedPolicy",
+            "AWS::IAM::Role",
+            "AWS::S3::BucketPolicy",
+        ],
+        equivalents: NONE,
+        check: source_vpce_exists,
+    },
+];
+
+/// The endpoint's short service name, from `com.amazonaws.${AWS::Region}.X` or
+/// `aws.sagemaker.${AWS::Region}.studio`.
+fn service_of(endpoint: &Json) -> Option<String> {
+    let name = &endpoint["ServiceName"];
+    let text = name
+        .as_str()
+        .or_else(|| name.get("Fn::Sub").and_then(Json::as_str))?;
+    if text.starts_with("aws.sagemaker.") && text.ends_with(".studio") {
+        return Some("studio".to_string());
+    }
+    let rest = text.strip_prefix("com.amazonaws.")?;
+    let (_, service) = rest.split_once('.')?;
+    Some(service.to_string())
+}
+
+/// The VPCs with an internet gateway attached (their workloads do not need endpoints).
+fn public_vpcs<'a>(cx: &'a Context) -> Vec<&'a str> {
+    cx.of_type("AWS::EC2::VPCGatewayAttachment")
+        .filter(|(_, p)| !p["InternetGatewayId"].is_null())
+        .filter_map(|(_, p)| target(&p["VpcId"]))
+        .collect()
+}
+
+fn endpoints_in(cx: &Context, vpc: &str) -> BTreeSet<String> {
+    cx.of_type("AWS::EC2::VPCEndpoint")
+        .filter(|(_, p)| target(&p["VpcId"]) == Some(vpc))
+        .filter_map(|(_, p)| service_of(p))
+        .collect()
+}
+
+fn vpc_of_subnet<'a>(cx: &'a Context, subnet: &Json) -> Option<&'a str> {
+    let id = target(subnet)?;
+    target(&cx.resource(id)?["Properties"]["VpcId"])
+}
+
+fn require(
+    cx: &Context,
+    vpc: &str,
+    needed: &[&str],
+    resource: &str,
+    path: &str,
+    who: &str,
+) -> Option<Violation> {
+    if public_vpcs(cx).contains(&vpc) {
+        return None;
+    }
+    let present = endpoints_in(cx, vpc);
+    let missing: Vec<&str> = needed
+        .iter()
+        .copied()
+        .filter(|n| !present.contains(*n))
+        .collect();
+    (!missing.is_empty()).then(|| {
+        Violation::at(
+            resource,
+            path,
+            format!(
+                "{who} in private VPC `{vpc}` has no endpoint for: {}",
+                missing.join(", ")
+            ),
+        )
+    })
+}
+
+fn studio_endpoints(cx: &Context) -> Vec<Violation> {
+    cx.of_type("AWS::SageMaker::Domain")
+        .filter(|(_, p)| p["AppNetworkAccessType"] == "VpcOnly")
+        .filter_map(|(id, p)| {
+            let vpc = target(&p["VpcId"])?;
+            require(
+                cx,
+                vpc,
+                &["sagemaker.api", "sagemaker.runtime", "studio", "s3"],
+                id,
+                "Properties.VpcId",
+                "the VpcOnly domain",
+            )
+        })
+        .collect()
+}
+
+fn notebook_endpoints(cx: &Context) -> Vec<Violation> {
+    cx.of_type("AWS::SageMaker::NotebookInstance")
+        .filter(|(_, p)| p["DirectInternetAccess"] == "Disabled")
+        .filter_map(|(id, p)| {
+            let vpc = vpc_of_subnet(cx, &p["SubnetId"])?;
+            require(
+                cx,
+                vpc,
+                &["sagemaker.api", "sagemaker.runtime"],
+                id,
+                "Properties.SubnetId",
+                "the notebook",
+            )
+        })
+        .collect()
+}
+
+/// Roles used by compute, with the VPC that compute runs in and the compute's id.
+fn compute_roles<'a>(cx: &'a Context) -> Vec<(&'a str, &'a str, &'a str)> {
+    let mut out = Vec::new();
+    for (id, p) in cx.of_type("AWS::SageMaker::Domain") {
+        if let (Some(role), Some(vpc)) = (
+            target(&p["DefaultUserSettings"]["ExecutionRole"]),
+            target(&p["VpcId"]),
+        ) {
+            out.push((role, vpc, id));
+        }
+    }
+    for (id, p) in cx.of_type("AWS::SageMaker::NotebookInstance") {
+        if let (Some(role), Some(vpc)) = (target(&p["RoleArn"]), vpc_of_subnet(cx, &p["SubnetId"]))
+        {
+            out.push((role, vpc, id));
+        }
+    }
+    for (id, p) in cx.of_type("AWS::EC2::Instance") {
+        let Some(vpc) = vpc_of_subnet(cx, &p["SubnetId"]) else {
+            continue;
+        };
+        let Some(profile) = target(&p["IamInstanceProfile"]).and_then(|pr| cx.resource(pr)) else {
+            continue;
+        };
+        for role in list(&profile["Properties"]["Roles"])
+            .iter()
+            .filter_map(target)
+        {
+            out.push((role, vpc, id));
+        }
+    }
+    out
+}
+
+/// Whether any identity policy attached to `role` allows `action`.
+fn role_allows(cx: &Context, role: &str, action: &str) -> bool {
+    cx.policies()
+        .iter()
+        .filter(|d| d.kind == PolicyKind::Identity)
+        .any(|d| {
+            let attached = d.resource == role
+                || cx.resource(d.resource).is_some_and(|r| {
+                    let p = props(r);
+                    list(&p["Roles"]).iter().any(|x| target(x) == Some(role))
+                        || target(&p["RoleName"]) == Some(role)
+                });
+            attached && d.statements.iter().any(|s| s.allow && s.mentions(action))
+        })
+}
+
+fn endpoint_for_action(cx: &Context, action: &str, endpoint: &str) -> Vec<Violation> {
+    compute_roles(cx)
+        .into_iter()
+        .filter(|(role, _, _)| role_allows(cx, role, action))
+        .filter_map(|(role, vpc, compute)| {
+            require(
+                cx,
+                vpc,
+                &[endpoint],
+                role,
+                "",
+                &format!("role `{role}` (used by `{compute}`) may call {action} but"),
+            )
+        })
+        .collect()
+}
+
+fn sts_endpoint(cx: &Context) -> Vec<Violation> {
+    endpoint_for_action(cx, "sts:AssumeRole", "sts")
+}
+
+fn logs_endpoint(cx: &Context) -> Vec<Violation> {
+    endpoint_for_action(cx, "logs:PutLogEvents", "logs")
+}
+
+fn ssm_endpoints(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (id, p) in cx.of_type("AWS::EC2::Instance") {
+        let Some(vpc) = vpc_of_subnet(cx, &p["SubnetId"]) else {
+            continue;
+        };
+        let Some(profile) = target(&p["IamInstanceProfile"]).and_then(|pr| cx.resource(pr)) else {
+            continue;
+        };
+        let managed = list(&profile["Properties"]["Roles"])
+            .iter()
+            .filter_map(target)
+            .any(|role| {
+                cx.resource(role).is_some_and(|r| {
+                    list(&r["Properties"]["ManagedPolicyArns"])
+                        .iter()
+                        .any(|arn| {
+                            let text = arn
+                                .as_str()
+                                .or_else(|| arn.get("Fn::Sub").and_then(Json::as_str))
+                                .unwrap_or("");
+                            text.ends_with("/AmazonSSMManagedInstanceCore")
+                        })
+                })
+            });
+        if managed {
+            out.extend(require(
+                cx,
+                vpc,
+                &["ssm", "ssmmessages"],
+                id,
+                "Properties.SubnetId",
+                "the SSM-managed instance",
+            ));
+        }
+    }
+    out
+}
+
+/// Whether `group` admits TCP `from..=to` from itself (inline or standalone rule).
+fn admits_self(cx: &Context, group: &str, from: i64, to: i64) -> bool {
+    let matches = |r: &Json, owner: Option<&str>| {
+        owner == Some(group)
+            && target(&r["SourceSecurityGroupId"]) == Some(group)
+            && r["IpProtocol"]
+                .as_str()
+                .is_some_and(|p| p == "tcp" || p == "6" || p == "-1")
+            && r["FromPort"].as_i64().is_some_and(|f| f <= from)
+            && r["ToPort"].as_i64().is_some_and(|t| t >= to)
+    };
+    let inline = cx.resource(group).is_some_and(|g| {
+        list(&g["Properties"]["SecurityGroupIngress"])
+            .iter()
+            .any(|r| matches(r, Some(group)))
+    });
+    inline
+        || cx
+            .of_type("AWS::EC2::SecurityGroupIngress")
+            .any(|(_, p)| matches(p, target(&p["GroupId"])))
+}
+
+fn studio_sg_self_rules(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (id, p) in cx.of_type("AWS::SageMaker::Domain") {
+        for group in list(&p["DefaultUserSettings"]["SecurityGroups"])
+            .iter()
+            .filter_map(target)
+        {
+            for (from, to, what) in [
+                (2049, 2049, "NFS (TCP 2049)"),
+                (8192, 65535, "TCP 8192-65535"),
+            ] {
+                if !admits_self(cx, group, from, to) {
+                    out.push(Violation::at(
+                        id,
+                        "Properties.DefaultUserSettings.SecurityGroups",
+                        format!("security group `{group}` does not admit {what} from itself"),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The domains a presigned-URL statement's resources point at.
+fn domains_of<'a>(cx: &'a Context, resources: &[&'a Json]) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    for r in resources {
+        let mut targets: Vec<&str> = target(r).into_iter().collect();
+        if let Some(text) = r.get("Fn::Sub").and_then(Json::as_str) {
+            targets.extend(
+                crate::validate::references::sub_variables(text)
+                    .into_iter()
+                    .filter_map(|v| v.split('.').next()),
+            );
+        }
+        for t in targets {
+            match cx.type_of(t) {
+                Some("AWS::SageMaker::Domain") => out.push(t),
+                Some("AWS::SageMaker::UserProfile") => {
+                    if let Some(d) = cx
+                        .resource(t)
+                        .and_then(|p| target(&p["Properties"]["DomainId"]))
+                    {
+                        out.push(d);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+const PRESIGNED: &str = "sagemaker:CreatePresignedDomainUrl";
+
+fn presigned_iam_domain(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for doc in cx
+        .policies()
+        .iter()
+        .filter(|d| d.kind == PolicyKind::Identity)
+    {
+        for s in doc
+            .statements
+            .iter()
+            .filter(|s| s.allow && s.mentions(PRESIGNED))
+        {
+            for domain in domains_of(cx, &s.resources) {
+                let mode = cx.resource(domain).map(|d| &d["Properties"]["AuthMode"]);
+                if mode.and_then(Json::as_str) != Some("IAM") {
+                    out.push(Violation::at(
+                        doc.resource,
+                        &format!("{}.Statement[{}]", doc.path, s.index),
+                        format!("presigned URLs granted for domain `{domain}`, which is not in AuthMode IAM"),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn presigned_through_endpoints(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for doc in cx
+        .policies()
+        .iter()
+        .filter(|d| d.kind == PolicyKind::Identity)
+    {
+        for s in doc
+            .statements
+            .iter()
+            .filter(|s| s.allow && s.mentions(PRESIGNED))
+        {
+            let services: BTreeSet<String> = s
+                .conditions()
+                .iter()
+                .filter(|c| {
+                    c.operator == "StringEquals" && c.key.eq_ignore_ascii_case("aws:SourceVpce")
+                })
+                .flat_map(|c| c.values.clone())
+                .filter_map(|v| {
+                    target(v)
+                        .and_then(|e| cx.resource(e))
+                        .and_then(|e| service_of(props(e)))
+                })
+                .collect();
+            let missing: Vec<&str> = ["sagemaker.api", "studio"]
+                .into_iter()
+                .filter(|n| !services.contains(*n))
+                .collect();
+            if !missing.is_empty() {
+                out.push(Violation::at(
+                    doc.resource,
+                    &format!("{}.Statement[{}]", doc.path, s.index),
+                    format!("presigned URLs are not limited to the {} endpoint(s) by StringEquals aws:SourceVpce", missing.join(" and ")),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn source_vpce_exists(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for doc in cx.policies() {
+        for s in &doc.statements {
+            for c in s
+                .conditions()
+                .iter()
+                .filter(|c| c.key.eq_ignore_ascii_case("aws:SourceVpce"))
+            {
+                for v in &c.values {
+                    let ok =
+                        target(v).is_some_and(|t| cx.type_of(t) == Some("AWS::EC2::VPCEndpoint"));
+                    if !ok {
+                        out.push(Violation::at(
+                            doc.resource,
+                            &format!("{}.Statement[{}].Condition", doc.path, s.index),
+                            format!("aws:SourceVpce value {v} is not an endpoint of this template"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}

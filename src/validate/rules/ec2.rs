@@ -1,0 +1,336 @@
+//! EC2 and VPC rules: security-group rules, instance hardening, and flow logs.
+
+use serde_json::Value as Json;
+
+use super::{Context, Equivalents, Rule, Severity, Violation, list, target};
+
+pub static RULES: &[Rule] = &[
+    Rule {
+        id: "EC2-NO-OPEN-INGRESS",
+        severity: Severity::Error,
+        rationale: "An inbound rule from 0.0.0.0/0 or ::/0 exposes the group to the whole internet.",
+        checks: "No inline or standalone ingress rule has CidrIp 0.0.0.0/0 or CidrIpv6 ::/0.",
+        fix: "Admit the VPC CIDR or a source security group instead.",
+        applies_to: &["AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "CKV_AWS_277"],
+        },
+        check: open_ingress,
+    },
+    Rule {
+        id: "EC2-SG-RULE-DESCRIPTION",
+        severity: Severity::Error,
+        rationale: "A rule without a description cannot be reviewed: nobody knows why it is there.",
+        checks: "Every inline and standalone ingress and egress rule has a non-empty Description.",
+        fix: "Say what the rule is for in its Description.",
+        applies_to: &[
+            "AWS::EC2::SecurityGroup",
+            "AWS::EC2::SecurityGroupIngress",
+            "AWS::EC2::SecurityGroupEgress",
+        ],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_23"],
+        },
+        check: rule_description,
+    },
+    Rule {
+        id: "EC2-EBS-ENCRYPTED",
+        severity: Severity::Error,
+        rationale: "Unencrypted volumes leave data readable from snapshots and detached disks.",
+        checks: "Instances map their root device with Ebs.Encrypted true; AWS::EC2::Volume has Encrypted true.",
+        fix: "Add a BlockDeviceMapping for the root device with Ebs.Encrypted: true (the bastion construct does).",
+        applies_to: &["AWS::EC2::Instance", "AWS::EC2::Volume"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_8", "CKV_AWS_3"],
+        },
+        check: ebs_encrypted,
+    },
+    Rule {
+        id: "EC2-IMDSV2",
+        severity: Severity::Error,
+        rationale: "IMDSv1 answers any request from the instance, which SSRF turns into stolen role credentials.",
+        checks: "Instances have MetadataOptions.HttpTokens required.",
+        fix: "Set MetadataOptions: { HttpTokens: required }.",
+        applies_to: &["AWS::EC2::Instance"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_79"],
+        },
+        check: imdsv2,
+    },
+    Rule {
+        id: "EC2-NO-PUBLIC-IP",
+        severity: Severity::Error,
+        rationale: "A public IP makes an instance reachable from outside the private network it is meant to live in.",
+        checks: "No instance network interface sets AssociatePublicIpAddress true, and no instance's subnet sets MapPublicIpOnLaunch true.",
+        fix: "Place the instance in a private subnet with MapPublicIpOnLaunch false; reach it through Session Manager.",
+        applies_to: &["AWS::EC2::Instance", "AWS::EC2::Subnet"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_88", "CKV_AWS_130"],
+        },
+        check: no_public_ip,
+    },
+    Rule {
+        id: "EC2-VPC-FLOW-LOGS",
+        severity: Severity::Warning,
+        rationale: "Flow logs are the record of what talked to what inside the VPC.",
+        checks: "Every VPC is the ResourceId of an AWS::EC2::FlowLog.",
+        fix: "Leave `network.flow_logs` on (the default), or list the rule under `escalate` to make it an error.",
+        applies_to: &["AWS::EC2::VPC"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV2_AWS_11"],
+        },
+        check: flow_logs,
+    },
+];
+
+/// (resource, path, rule) for every ingress rule, inline or standalone.
+fn ingress_rules<'a>(cx: &'a Context) -> Vec<(&'a str, String, &'a Json)> {
+    let mut out = Vec::new();
+    for (id, p) in cx.of_type("AWS::EC2::SecurityGroup") {
+        for (i, r) in list(&p["SecurityGroupIngress"]).iter().enumerate() {
+            out.push((id, format!("Properties.SecurityGroupIngress[{i}]"), r));
+        }
+    }
+    for (id, p) in cx.of_type("AWS::EC2::SecurityGroupIngress") {
+        out.push((id, "Properties".to_string(), p));
+    }
+    out
+}
+
+fn open_ingress(cx: &Context) -> Vec<Violation> {
+    ingress_rules(cx)
+        .into_iter()
+        .filter(|(_, _, r)| r["CidrIp"] == "0.0.0.0/0" || r["CidrIpv6"] == "::/0")
+        .map(|(id, path, r)| {
+            let cidr = r["CidrIp"]
+                .as_str()
+                .or(r["CidrIpv6"].as_str())
+                .unwrap_or_default();
+            Violation::at(id, &path, format!("inbound from {cidr}"))
+        })
+        .collect()
+}
+
+fn rule_description(cx: &Context) -> Vec<Violation> {
+    let mut rules = ingress_rules(cx);
+    for (id, p) in cx.of_type("AWS::EC2::SecurityGroup") {
+        for (i, r) in list(&p["SecurityGroupEgress"]).iter().enumerate() {
+            rules.push((id, format!("Properties.SecurityGroupEgress[{i}]"), r));
+        }
+    }
+    for (id, p) in cx.of_type("AWS::EC2::SecurityGroupEgress") {
+        rules.push((id, "Properties".to_string(), p));
+    }
+    rules
+        .into_iter()
+        .filter(|(_, _, r)| {
+            r["Description"]
+                .as_str()
+                .is_none_or(|d| d.trim().is_empty())
+        })
+        .map(|(id, path, _)| Violation::at(id, &path, "security-group rule without a Description"))
+        .collect()
+}
+
+fn ebs_encrypted(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (id, p) in cx.of_type("AWS::EC2::Instance") {
+        let mappings = list(&p["BlockDeviceMappings"]);
+        if mappings.is_empty() {
+            out.push(Violation::at(
+                id,
+                "Properties.BlockDeviceMappings",
+                "the root volume takes the AMI's (unencrypted) default: map it with Ebs.Encrypted true",
+            ));
+        }
+        for (i, m) in mappings.iter().enumerate() {
+            if m.get("Ebs").is_some() && m["Ebs"]["Encrypted"] != Json::Bool(true) {
+                out.push(Violation::at(
+                    id,
+                    &format!("Properties.BlockDeviceMappings[{i}].Ebs"),
+                    "unencrypted EBS volume",
+                ));
+            }
+        }
+    }
+    for (id, p) in cx.of_type("AWS::EC2::Volume") {
+        if p["Encrypted"] != Json::Bool(true) {
+            out.push(Violation::at(
+                id,
+                "Properties.Encrypted",
+                "unencrypted EBS volume",
+            ));
+        }
+    }
+    out
+}
+
+fn imdsv2(cx: &Context) -> Vec<Violation> {
+    cx.of_type("AWS::EC2::Instance")
+        .filter(|(_, p)| p["MetadataOptions"]["HttpTokens"] != "required")
+        .map(|(id, _)| {
+            Violation::at(
+                id,
+                "Properties.MetadataOptions",
+                "IMDSv2 is not required (HttpTokens)",
+            )
+        })
+        .collect()
+}
+
+fn no_public_ip(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (id, p) in cx.of_type("AWS::EC2::Instance") {
+        for (i, nic) in list(&p["NetworkInterfaces"]).iter().enumerate() {
+            if nic["AssociatePublicIpAddress"] == Json::Bool(true) {
+                out.push(Violation::at(
+                    id,
+                    &format!("Properties.NetworkInterfaces[{i}]"),
+                    "the instance gets a public IP",
+                ));
+            }
+        }
+        let subnets = std::iter::once(&p["SubnetId"])
+            .chain(list(&p["NetworkInterfaces"]).iter().map(|n| &n["SubnetId"]));
+        for subnet in subnets.filter_map(target) {
+            let maps_public = cx
+                .resource(subnet)
+                .is_some_and(|s| s["Properties"]["MapPublicIpOnLaunch"] == Json::Bool(true));
+            if maps_public {
+                out.push(Violation::at(
+                    id,
+                    "Properties.SubnetId",
+                    format!("subnet `{subnet}` gives instances a public IP (MapPublicIpOnLaunch)"),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn flow_logs(cx: &Context) -> Vec<Violation> {
+    let logged: Vec<&str> = cx
+        .of_type("AWS::EC2::FlowLog")
+        .filter_map(|(_, p)| target(&p["ResourceId"]))
+        .collect();
+    cx.of_type("AWS::EC2::VPC")
+        .filter(|(id, _)| !logged.contains(id))
+        .map(|(id, _)| Violation::at(id, "", "the VPC has no flow log"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::assert_rule;
+    use serde_json::{Value, json};
+
+    fn sg(ingress: Value) -> Value {
+        json!({"Resources": {"G": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "g", "SecurityGroupIngress": [ingress],
+            "SecurityGroupEgress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0", "Description": "https"}]}}}})
+    }
+
+    #[test]
+    fn open_ingress_and_descriptions() {
+        assert_rule(
+            "EC2-NO-OPEN-INGRESS",
+            sg(
+                json!({"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.0.0.0/16", "Description": "d"}),
+            ),
+            sg(
+                json!({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIpv6": "::/0", "Description": "d"}),
+            ),
+            "Resources.G.Properties.SecurityGroupIngress[0]",
+        );
+        assert_rule(
+            "EC2-SG-RULE-DESCRIPTION",
+            sg(
+                json!({"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.0.0.0/16", "Description": "d"}),
+            ),
+            sg(
+                json!({"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.0.0.0/16"}),
+            ),
+            "Resources.G.Properties.SecurityGroupIngress[0]",
+        );
+        let standalone = |d: Value| json!({"Resources": {"E": {"Type": "AWS::EC2::SecurityGroupEgress", "Properties": {"GroupId": "sg-1", "IpProtocol": "tcp", "Description": d}}}});
+        assert_rule(
+            "EC2-SG-RULE-DESCRIPTION",
+            standalone(json!("ok")),
+            standalone(json!(" ")),
+            "Resources.E.Properties",
+        );
+    }
+
+    fn instance(props: Value, map_public: bool) -> Value {
+        json!({"Resources": {
+            "S": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": "vpc-1", "MapPublicIpOnLaunch": map_public}},
+            "I": {"Type": "AWS::EC2::Instance", "Properties": props}
+        }})
+    }
+
+    fn hardened() -> Value {
+        json!({"SubnetId": {"Ref": "S"}, "MetadataOptions": {"HttpTokens": "required"},
+            "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": true}}]})
+    }
+
+    #[test]
+    fn instance_rules() {
+        let mut plain_ebs = hardened();
+        plain_ebs["BlockDeviceMappings"][0]["Ebs"]["Encrypted"] = json!(false);
+        assert_rule(
+            "EC2-EBS-ENCRYPTED",
+            instance(hardened(), false),
+            instance(plain_ebs, false),
+            "Resources.I.Properties.BlockDeviceMappings[0].Ebs",
+        );
+        let mut no_mapping = hardened();
+        no_mapping
+            .as_object_mut()
+            .unwrap()
+            .remove("BlockDeviceMappings");
+        assert_rule(
+            "EC2-EBS-ENCRYPTED",
+            instance(hardened(), false),
+            instance(no_mapping, false),
+            "Resources.I.Properties.BlockDeviceMappings",
+        );
+        let mut v1 = hardened();
+        v1["MetadataOptions"]["HttpTokens"] = json!("optional");
+        assert_rule(
+            "EC2-IMDSV2",
+            instance(hardened(), false),
+            instance(v1, false),
+            "Resources.I.Properties.MetadataOptions",
+        );
+        assert_rule(
+            "EC2-NO-PUBLIC-IP",
+            instance(hardened(), false),
+            instance(hardened(), true),
+            "Resources.I.Properties.SubnetId",
+        );
+        let mut nic = hardened();
+        nic["NetworkInterfaces"] = json!([{"DeviceIndex": "0", "AssociatePublicIpAddress": true}]);
+        assert_rule(
+            "EC2-NO-PUBLIC-IP",
+            instance(hardened(), false),
+            instance(nic, false),
+            "Resources.I.Properties.NetworkInterfaces[0]",
+        );
+    }
+
+    #[test]
+    fn flow_logs() {
+        let vpc = json!({"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}});
+        assert_rule(
+            "EC2-VPC-FLOW-LOGS",
+            json!({"Resources": {"V": vpc, "F": {"Type": "AWS::EC2::FlowLog", "Properties": {"ResourceId": {"Ref": "V"}, "ResourceType": "VPC"}}}}),
+            json!({"Resources": {"V": vpc}}),
+            "Resources.V",
+        );
+    }
+}

@@ -1,0 +1,232 @@
+//! Lambda, EventBridge and CloudWatch Logs rules, for stacks with functions.
+
+use serde_json::Value as Json;
+
+use super::{Context, Equivalents, Rule, Severity, Violation, target};
+
+/// Python runtimes Lambda supports without a deprecation date in sight (as of 2026).
+pub const CURRENT_PYTHON_RUNTIMES: &[&str] = &["python3.12", "python3.13", "python3.14"];
+
+pub static RULES: &[Rule] = &[
+    Rule {
+        id: "LAMBDA-RUNTIME-CURRENT",
+        severity: Severity::Error,
+        rationale: "Deprecated runtimes stop receiving security patches and later cannot be updated.",
+        checks: "Python functions use one of the current runtimes (python3.12 to python3.14).",
+        fix: "Set Runtime to a current Python version.",
+        applies_to: &["AWS::Lambda::Function"],
+        equivalents: Equivalents {
+            cfn_lint: &["W2531", "E2531"],
+            checkov: &[],
+        },
+        check: runtime_current,
+    },
+    Rule {
+        id: "LAMBDA-DLQ",
+        severity: Severity::Error,
+        rationale: "An event that fails every retry is lost without a dead-letter queue or on-failure destination.",
+        checks: "Each function has DeadLetterConfig.TargetArn, or an AWS::Lambda::EventInvokeConfig with an OnFailure destination.",
+        fix: "Give the function a dead-letter queue (SQS).",
+        applies_to: &["AWS::Lambda::Function"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_116"],
+        },
+        check: dead_letter,
+    },
+    Rule {
+        id: "LAMBDA-LOG-GROUP",
+        severity: Severity::Error,
+        rationale: "A function's default log group keeps logs forever and is created outside the stack's control.",
+        checks: "Each function logs to a log group of the template (LoggingConfig.LogGroup, or /aws/lambda/<FunctionName>).",
+        fix: "Create the log group in the stack with a retention and point LoggingConfig.LogGroup at it.",
+        applies_to: &["AWS::Lambda::Function", "AWS::Logs::LogGroup"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: function_log_group,
+    },
+    Rule {
+        id: "LAMBDA-PERMISSION-SOURCE-ARN",
+        severity: Severity::Error,
+        rationale: "A service-principal invoke permission without SourceArn lets any resource of that service, in any account, invoke the function.",
+        checks: "AWS::Lambda::Permission for a service principal has SourceArn.",
+        fix: "Set SourceArn to the rule's or bucket's ARN.",
+        applies_to: &["AWS::Lambda::Permission"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: permission_source_arn,
+    },
+    Rule {
+        id: "LOGS-RETENTION",
+        severity: Severity::Error,
+        rationale: "Logs kept forever cost money and keep personal data longer than anyone decided.",
+        checks: "Every AWS::Logs::LogGroup has RetentionInDays.",
+        fix: "Set RetentionInDays.",
+        applies_to: &["AWS::Logs::LogGroup"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_66"],
+        },
+        check: log_retention,
+    },
+];
+
+fn runtime_current(cx: &Context) -> Vec<Violation> {
+    cx.of_type("AWS::Lambda::Function")
+        .filter_map(|(id, p)| {
+            let runtime = p["Runtime"].as_str()?;
+            (runtime.starts_with("python") && !CURRENT_PYTHON_RUNTIMES.contains(&runtime)).then(
+                || {
+                    Violation::at(
+                        id,
+                        "Properties.Runtime",
+                        format!("`{runtime}` is not a current Python runtime"),
+                    )
+                },
+            )
+        })
+        .collect()
+}
+
+fn dead_letter(cx: &Context) -> Vec<Violation> {
+    let with_destination: Vec<&str> = cx
+        .of_type("AWS::Lambda::EventInvokeConfig")
+        .filter(|(_, p)| !p["DestinationConfig"]["OnFailure"]["Destination"].is_null())
+        .filter_map(|(_, p)| target(&p["FunctionName"]))
+        .collect();
+    cx.of_type("AWS::Lambda::Function")
+        .filter(|(id, p)| {
+            p["DeadLetterConfig"]["TargetArn"].is_null() && !with_destination.contains(id)
+        })
+        .map(|(id, _)| {
+            Violation::at(
+                id,
+                "Properties.DeadLetterConfig",
+                "no dead-letter queue or on-failure destination",
+            )
+        })
+        .collect()
+}
+
+fn function_log_group(cx: &Context) -> Vec<Violation> {
+    let groups: Vec<(&str, &Json)> = cx.of_type("AWS::Logs::LogGroup").collect();
+    cx.of_type("AWS::Lambda::Function")
+        .filter(|(id, p)| {
+            if let Some(group) = target(&p["LoggingConfig"]["LogGroup"]) {
+                return !groups.iter().any(|(g, _)| *g == group);
+            }
+            let name = p["FunctionName"].as_str().unwrap_or(id);
+            let expected = format!("/aws/lambda/{name}");
+            !groups
+                .iter()
+                .any(|(_, g)| g["LogGroupName"].as_str() == Some(&expected))
+        })
+        .map(|(id, _)| {
+            Violation::at(
+                id,
+                "Properties.LoggingConfig",
+                "the function's log group is not part of the template",
+            )
+        })
+        .collect()
+}
+
+fn permission_source_arn(cx: &Context) -> Vec<Violation> {
+    cx.of_type("AWS::Lambda::Permission")
+        .filter(|(_, p)| {
+            p["Principal"]
+                .as_str()
+                .is_some_and(|s| s.ends_with(".amazonaws.com"))
+                && p["SourceArn"].is_null()
+        })
+        .map(|(id, _)| {
+            Violation::at(
+                id,
+                "Properties.SourceArn",
+                "service invoke permission without SourceArn",
+            )
+        })
+        .collect()
+}
+
+fn log_retention(cx: &Context) -> Vec<Violation> {
+    cx.of_type("AWS::Logs::LogGroup")
+        .filter(|(_, p)| p["RetentionInDays"].is_null())
+        .map(|(id, _)| {
+            Violation::at(
+                id,
+                "Properties.RetentionInDays",
+                "no retention: logs are kept forever",
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::assert_rule;
+    use serde_json::{Value, json};
+
+    fn function(changes: Value) -> Value {
+        let mut f = json!({"Runtime": "python3.13", "Handler": "index.handler", "Role": "arn",
+            "DeadLetterConfig": {"TargetArn": {"Fn::GetAtt": ["Q", "Arn"]}}, "LoggingConfig": {"LogGroup": {"Ref": "G"}}});
+        for (k, v) in changes.as_object().unwrap() {
+            if v.is_null() {
+                f.as_object_mut().unwrap().remove(k);
+            } else {
+                f[k] = v.clone();
+            }
+        }
+        json!({"Resources": {
+            "F": {"Type": "AWS::Lambda::Function", "Properties": f},
+            "G": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 30}},
+            "P": {"Type": "AWS::Lambda::Permission", "Properties": {"Action": "lambda:InvokeFunction", "FunctionName": {"Ref": "F"},
+                "Principal": "events.amazonaws.com", "SourceArn": {"Fn::GetAtt": ["Rule", "Arn"]}}}
+        }})
+    }
+
+    #[test]
+    fn function_rules() {
+        assert_rule(
+            "LAMBDA-RUNTIME-CURRENT",
+            function(json!({})),
+            function(json!({"Runtime": "python3.9"})),
+            "Resources.F.Properties.Runtime",
+        );
+        assert_rule(
+            "LAMBDA-DLQ",
+            function(json!({})),
+            function(json!({"DeadLetterConfig": null})),
+            "Resources.F.Properties.DeadLetterConfig",
+        );
+        assert_rule(
+            "LAMBDA-LOG-GROUP",
+            function(json!({})),
+            function(json!({"LoggingConfig": null})),
+            "Resources.F.Properties.LoggingConfig",
+        );
+        let mut open = function(json!({}));
+        open["Resources"]["P"]["Properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("SourceArn");
+        assert_rule(
+            "LAMBDA-PERMISSION-SOURCE-ARN",
+            function(json!({})),
+            open,
+            "Resources.P.Properties.SourceArn",
+        );
+        let mut forever = function(json!({}));
+        forever["Resources"]["G"]["Properties"] = json!({});
+        assert_rule(
+            "LOGS-RETENTION",
+            function(json!({})),
+            forever,
+            "Resources.G.Properties.RetentionInDays",
+        );
+    }
+}

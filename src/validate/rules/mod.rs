@@ -1,0 +1,292 @@
+//! The security rule pack, in the spirit of cdk-nag: every rule has a stable id, a
+//! severity, a one-line rationale, the resource types it looks at and a documented fix.
+//! Rules read the emitted template (JSON) through [`Context`]. One file per service;
+//! adding a rule is adding an entry to that file's `RULES` and a test.
+
+mod completeness;
+mod ec2;
+mod iam;
+mod kms;
+mod lambda;
+mod policy;
+mod s3;
+mod sagemaker;
+mod template;
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
+
+use serde_json::Value as Json;
+
+pub use policy::{PolicyDoc, PolicyKind, Stmt};
+
+use super::{Finding, Severity};
+
+/// Ids of the same check in other tools, so a suppression can silence those too.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Equivalents {
+    pub cfn_lint: &'static [&'static str],
+    pub checkov: &'static [&'static str],
+}
+
+/// One rule of the pack.
+pub struct Rule {
+    pub id: &'static str,
+    pub severity: Severity,
+    /// Why it matters, in one line.
+    pub rationale: &'static str,
+    /// What exactly is checked.
+    pub checks: &'static str,
+    /// How to fix a finding.
+    pub fix: &'static str,
+    /// The resource types it looks at (`*` for the whole template).
+    pub applies_to: &'static [&'static str],
+    pub equivalents: Equivalents,
+    pub check: fn(&Context) -> Vec<Violation>,
+}
+
+/// What a rule's check reports: where and what; the engine adds the rule's id and severity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// `Resources.<Id>.Properties…` or a template section.
+    pub location: String,
+    pub message: String,
+}
+
+impl Violation {
+    pub fn at(resource: &str, path: &str, message: impl Into<String>) -> Violation {
+        let location = if path.is_empty() {
+            format!("Resources.{resource}")
+        } else {
+            format!("Resources.{resource}.{path}")
+        };
+        Violation {
+            location,
+            message: message.into(),
+        }
+    }
+}
+
+/// Every rule, in a stable order (by file, then as declared).
+pub fn catalogue() -> Vec<&'static Rule> {
+    let groups: [&'static [Rule]; 9] = [
+        template::RULES,
+        iam::RULES,
+        s3::RULES,
+        ec2::RULES,
+        kms::RULES,
+        sagemaker::RULES,
+        lambda::RULES,
+        completeness::RULES,
+        SUPPRESSION_RULES,
+    ];
+    groups.into_iter().flatten().collect()
+}
+
+pub fn find(id: &str) -> Option<&'static Rule> {
+    catalogue().into_iter().find(|r| r.id == id)
+}
+
+/// Reported by the engine itself, not by a check.
+pub const SUPPRESSION_UNUSED: &str = "SUPPRESSION-UNUSED";
+
+static SUPPRESSION_RULES: &[Rule] = &[Rule {
+    id: SUPPRESSION_UNUSED,
+    severity: Severity::Error,
+    rationale: "A suppression that matches no finding hides nothing today and would silently hide a real problem tomorrow.",
+    checks: "Every entry in a resource's Metadata.sagesynth.suppressions silences at least one finding of its rule on that resource.",
+    fix: "Remove the suppression from the stack definition, or point it at the resource the rule fires on.",
+    applies_to: &["*"],
+    equivalents: Equivalents {
+        cfn_lint: &[],
+        checkov: &[],
+    },
+    check: |_| Vec::new(),
+}];
+
+/// The template as the rules see it, with indexes built once.
+pub struct Context<'a> {
+    pub template: &'a Json,
+    resources: Vec<(&'a str, &'a Json)>,
+    by_id: HashMap<&'a str, usize>,
+    by_type: HashMap<&'a str, Vec<usize>>,
+    policies: Vec<PolicyDoc<'a>>,
+    body_len: usize,
+    /// Findings of the structural passes (references, limits, names), computed once
+    /// and shared by the rules that report them.
+    structural: OnceCell<Vec<Finding>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(template: &'a Json, body_len: usize) -> Context<'a> {
+        let resources: Vec<(&str, &Json)> = template
+            .get("Resources")
+            .and_then(Json::as_object)
+            .into_iter()
+            .flat_map(|m| m.iter().map(|(k, v)| (k.as_str(), v)))
+            .collect();
+        let mut by_id = HashMap::with_capacity(resources.len());
+        let mut by_type: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, (id, r)) in resources.iter().enumerate() {
+            by_id.insert(*id, i);
+            if let Some(t) = r.get("Type").and_then(Json::as_str) {
+                by_type.entry(t).or_default().push(i);
+            }
+        }
+        let policies = policy::collect(&resources);
+        Context {
+            template,
+            resources,
+            by_id,
+            by_type,
+            policies,
+            body_len,
+            structural: OnceCell::new(),
+        }
+    }
+
+    /// The structural findings of one rule id.
+    pub fn structural(&self, rule: &str) -> Vec<Violation> {
+        self.structural
+            .get_or_init(|| {
+                let mut findings = Vec::new();
+                super::references::check(self.template, &mut findings);
+                super::limits::check(self.template, self.body_len, &mut findings);
+                super::names::check(self.template, &mut findings);
+                findings
+            })
+            .iter()
+            .filter(|f| f.rule == rule)
+            .map(|f| Violation {
+                location: f.location.clone(),
+                message: f.message.clone(),
+            })
+            .collect()
+    }
+
+    /// Resources of one type, in template order: (logical id, properties or `null`).
+    pub fn of_type(&self, kind: &str) -> impl Iterator<Item = (&'a str, &'a Json)> + '_ {
+        self.by_type
+            .get(kind)
+            .into_iter()
+            .flatten()
+            .map(|&i| (self.resources[i].0, props(self.resources[i].1)))
+    }
+
+    pub fn resource(&self, id: &str) -> Option<&'a Json> {
+        self.by_id.get(id).map(|&i| self.resources[i].1)
+    }
+
+    pub fn type_of(&self, id: &str) -> Option<&'a str> {
+        self.resource(id)?.get("Type")?.as_str()
+    }
+
+    pub fn policies(&self) -> &[PolicyDoc<'a>] {
+        &self.policies
+    }
+
+    pub fn count(&self, kind: &str) -> usize {
+        self.by_type.get(kind).map_or(0, Vec::len)
+    }
+}
+
+static NULL: Json = Json::Null;
+
+/// A resource's Properties (or `null`).
+pub fn props(resource: &Json) -> &Json {
+    resource.get("Properties").unwrap_or(&NULL)
+}
+
+/// The logical id a value refers to through `Ref` or `Fn::GetAtt`, if it is one.
+pub fn target(value: &Json) -> Option<&str> {
+    let map = value.as_object()?;
+    if map.len() != 1 {
+        return None;
+    }
+    if let Some(r) = map.get("Ref") {
+        return r.as_str();
+    }
+    match map.get("Fn::GetAtt")? {
+        Json::Array(parts) => parts.first()?.as_str(),
+        Json::String(s) => s.split('.').next(),
+        _ => None,
+    }
+}
+
+/// A list property as a slice (a missing property is empty).
+pub fn list(value: &Json) -> &[Json] {
+    value.as_array().map_or(&[], Vec::as_slice)
+}
+
+/// Runs every rule over a template.
+pub fn run(template: &Json, body_len: usize) -> Vec<Finding> {
+    let context = Context::new(template, body_len);
+    let mut findings = Vec::new();
+    for rule in catalogue() {
+        for v in (rule.check)(&context) {
+            findings.push(Finding {
+                rule: rule.id,
+                severity: rule.severity,
+                location: v.location,
+                message: v.message,
+            });
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    /// The findings one rule reports on a template fragment.
+    pub fn fire(rule_id: &str, template: Json) -> Vec<Violation> {
+        let rule = find(rule_id).unwrap_or_else(|| panic!("no rule {rule_id}"));
+        (rule.check)(&Context::new(&template, 0))
+    }
+
+    /// Asserts the rule fires on `bad` (at least once, at `location`) and not on `good`.
+    pub fn assert_rule(rule_id: &str, good: Json, bad: Json, location: &str) {
+        let clean = fire(rule_id, good);
+        assert!(
+            clean.is_empty(),
+            "{rule_id} fired on the passing fragment: {clean:?}"
+        );
+        let found = fire(rule_id, bad);
+        assert!(
+            found.iter().any(|v| v.location == location),
+            "{rule_id} did not fire at {location}: {found:?}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_are_unique_and_every_rule_is_documented() {
+        let mut seen = HashSet::new();
+        for rule in catalogue() {
+            assert!(seen.insert(rule.id), "duplicate id {}", rule.id);
+            assert!(
+                rule.id
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+            );
+            assert!(
+                !rule.rationale.is_empty() && !rule.rationale.contains('\n'),
+                "{}",
+                rule.id
+            );
+            assert!(
+                !rule.checks.is_empty() && !rule.fix.is_empty(),
+                "{}",
+                rule.id
+            );
+            assert!(!rule.applies_to.is_empty(), "{}", rule.id);
+        }
+        assert!(seen.len() >= 30, "only {} rules", seen.len());
+    }
+}

@@ -1,0 +1,211 @@
+//! Reading the policy documents of a template (identity, trust, resource and key
+//! policies) into one shape that the IAM, KMS and completeness rules share.
+
+use serde_json::{Map, Value as Json};
+
+use super::props;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyKind {
+    /// Attached to a role, user or group (inline or managed).
+    Identity,
+    /// A role's AssumeRolePolicyDocument.
+    Trust,
+    /// A bucket, endpoint or queue policy.
+    Resource,
+    /// A KMS key policy (`Resource: "*"` there means "this key").
+    Key,
+}
+
+/// One policy document and where it is.
+#[derive(Clone, Debug)]
+pub struct PolicyDoc<'a> {
+    pub resource: &'a str,
+    pub resource_type: &'a str,
+    pub kind: PolicyKind,
+    /// Path of the document under the resource, e.g. `Properties.Policies[0].PolicyDocument`.
+    pub path: String,
+    pub statements: Vec<Stmt<'a>>,
+}
+
+/// One statement, normalized (a single string and a one-item list read the same).
+#[derive(Clone, Debug)]
+pub struct Stmt<'a> {
+    pub index: usize,
+    pub allow: bool,
+    pub not_action: bool,
+    pub actions: Vec<&'a str>,
+    pub not_resource: bool,
+    pub resources: Vec<&'a Json>,
+    pub principal: Option<&'a Json>,
+    pub condition: Option<&'a Map<String, Json>>,
+}
+
+/// One test of a Condition block: the operator as written, the key, and its values.
+#[derive(Clone, Debug)]
+pub struct CondTest<'a> {
+    pub operator: &'a str,
+    pub key: &'a str,
+    pub values: Vec<&'a Json>,
+}
+
+impl<'a> Stmt<'a> {
+    /// The condition tests, in order.
+    pub fn conditions(&self) -> Vec<CondTest<'a>> {
+        let mut out = Vec::new();
+        for (operator, tests) in self.condition.into_iter().flatten() {
+            for (key, values) in tests.as_object().into_iter().flatten() {
+                let values = match values {
+                    Json::Array(items) => items.iter().collect(),
+                    one => vec![one],
+                };
+                out.push(CondTest {
+                    operator,
+                    key,
+                    values,
+                });
+            }
+        }
+        out
+    }
+
+    /// Whether any action (wildcards in the statement honoured) matches `action`.
+    pub fn mentions(&self, action: &str) -> bool {
+        !self.not_action && self.actions.iter().any(|a| action_matches(a, action))
+    }
+
+    /// `Resource: "*"` (or a list holding "*").
+    pub fn any_resource(&self) -> bool {
+        !self.not_resource && self.resources.iter().any(|r| r.as_str() == Some("*"))
+    }
+}
+
+/// IAM's case-insensitive action match with `*` and `?` wildcards in the pattern.
+pub fn action_matches(pattern: &str, action: &str) -> bool {
+    fn matches(p: &[u8], a: &[u8]) -> bool {
+        match (p.first(), a.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => matches(&p[1..], a) || (!a.is_empty() && matches(p, &a[1..])),
+            (Some(b'?'), Some(_)) => matches(&p[1..], &a[1..]),
+            (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => matches(&p[1..], &a[1..]),
+            _ => false,
+        }
+    }
+    matches(pattern.as_bytes(), action.as_bytes())
+}
+
+fn strings(value: Option<&Json>) -> Vec<&str> {
+    match value {
+        Some(Json::String(s)) => vec![s.as_str()],
+        Some(Json::Array(items)) => items.iter().filter_map(Json::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn values(value: Option<&Json>) -> Vec<&Json> {
+    match value {
+        Some(Json::Array(items)) => items.iter().collect(),
+        Some(one) => vec![one],
+        None => Vec::new(),
+    }
+}
+
+fn parse<'a>(
+    resource: &'a str,
+    resource_type: &'a str,
+    kind: PolicyKind,
+    path: String,
+    doc: &'a Json,
+) -> PolicyDoc<'a> {
+    let statements = match doc.get("Statement") {
+        Some(Json::Array(items)) => items.iter().collect(),
+        Some(one @ Json::Object(_)) => vec![one],
+        _ => Vec::new(),
+    };
+    let statements = statements
+        .into_iter()
+        .enumerate()
+        .map(|(index, s)| Stmt {
+            index,
+            allow: s.get("Effect").and_then(Json::as_str) == Some("Allow"),
+            not_action: s.get("NotAction").is_some(),
+            actions: strings(s.get("Action").or_else(|| s.get("NotAction"))),
+            not_resource: s.get("NotResource").is_some(),
+            resources: values(s.get("Resource").or_else(|| s.get("NotResource"))),
+            principal: s.get("Principal"),
+            condition: s.get("Condition").and_then(Json::as_object),
+        })
+        .collect();
+    PolicyDoc {
+        resource,
+        resource_type,
+        kind,
+        path,
+        statements,
+    }
+}
+
+/// Every policy document in the resources, in template order.
+pub fn collect<'a>(resources: &[(&'a str, &'a Json)]) -> Vec<PolicyDoc<'a>> {
+    let mut out = Vec::new();
+    for (id, r) in resources {
+        let Some(kind_name) = r.get("Type").and_then(Json::as_str) else {
+            continue;
+        };
+        let p = props(r);
+        let mut add = |kind: PolicyKind, path: String, doc: Option<&'a Json>| {
+            if let Some(doc) = doc.filter(|d| d.is_object()) {
+                out.push(parse(id, kind_name, kind, path, doc));
+            }
+        };
+        match kind_name {
+            "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
+                if kind_name == "AWS::IAM::Role" {
+                    add(
+                        PolicyKind::Trust,
+                        "Properties.AssumeRolePolicyDocument".into(),
+                        p.get("AssumeRolePolicyDocument"),
+                    );
+                }
+                for (i, policy) in super::list(&p["Policies"]).iter().enumerate() {
+                    add(
+                        PolicyKind::Identity,
+                        format!("Properties.Policies[{i}].PolicyDocument"),
+                        policy.get("PolicyDocument"),
+                    );
+                }
+            }
+            "AWS::IAM::ManagedPolicy" | "AWS::IAM::Policy" | "AWS::IAM::RolePolicy" => add(
+                PolicyKind::Identity,
+                "Properties.PolicyDocument".into(),
+                p.get("PolicyDocument"),
+            ),
+            "AWS::S3::BucketPolicy" | "AWS::SQS::QueuePolicy" | "AWS::EC2::VPCEndpoint" => add(
+                PolicyKind::Resource,
+                "Properties.PolicyDocument".into(),
+                p.get("PolicyDocument"),
+            ),
+            "AWS::KMS::Key" => add(
+                PolicyKind::Key,
+                "Properties.KeyPolicy".into(),
+                p.get("KeyPolicy"),
+            ),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_wildcards() {
+        assert!(action_matches("s3:Get*", "s3:GetObject"));
+        assert!(action_matches("*", "iam:PassRole"));
+        assert!(action_matches("iam:pass?ole", "iam:PassRole"));
+        assert!(!action_matches("s3:Get*", "s3:PutObject"));
+        assert!(!action_matches("s3:GetObject", "s3:GetObjectAcl"));
+    }
+}

@@ -1,0 +1,358 @@
+//! S3 rules: public access, encryption, versioning, TLS, access logs, retention and
+//! object ownership.
+
+use serde_json::Value as Json;
+
+use super::policy::PolicyKind;
+use super::{Context, Equivalents, Rule, Severity, Violation, list, target};
+
+const BUCKET: &[&str] = &["AWS::S3::Bucket"];
+
+pub static RULES: &[Rule] = &[
+    Rule {
+        id: "S3-BLOCK-PUBLIC-ACCESS",
+        severity: Severity::Error,
+        rationale: "A bucket without all four Block Public Access settings can be made public by one ACL or policy change.",
+        checks: "PublicAccessBlockConfiguration sets BlockPublicAcls, BlockPublicPolicy, IgnorePublicAcls and RestrictPublicBuckets to true.",
+        fix: "Use the secure-bucket construct, which sets all four.",
+        applies_to: BUCKET,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"],
+        },
+        check: block_public_access,
+    },
+    Rule {
+        id: "S3-DEFAULT-ENCRYPTION",
+        severity: Severity::Error,
+        rationale: "Reviewers and scanners read the template, not S3's defaults: encryption must be stated.",
+        checks: "BucketEncryption has at least one ServerSideEncryptionConfiguration rule.",
+        fix: "Set BucketEncryption (SSE-KMS with a bucket key, or SSE-S3).",
+        applies_to: BUCKET,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_19"],
+        },
+        check: default_encryption,
+    },
+    Rule {
+        id: "S3-VERSIONING",
+        severity: Severity::Error,
+        rationale: "Without versioning an overwrite or delete loses data for good.",
+        checks: "VersioningConfiguration.Status is Enabled.",
+        fix: "Enable versioning (and expire noncurrent versions with a lifecycle rule).",
+        applies_to: BUCKET,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_21"],
+        },
+        check: versioning,
+    },
+    Rule {
+        id: "S3-TLS-ONLY",
+        severity: Severity::Error,
+        rationale: "Requests over plain HTTP expose data and credentials in transit.",
+        checks: "A bucket policy for the bucket denies every request with Bool aws:SecureTransport = false.",
+        fix: "Add a BucketPolicy Deny statement on the bucket and its objects with Condition Bool aws:SecureTransport \"false\".",
+        applies_to: &["AWS::S3::Bucket", "AWS::S3::BucketPolicy"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: tls_only,
+    },
+    Rule {
+        id: "S3-ACCESS-LOGGING",
+        severity: Severity::Error,
+        rationale: "Server access logs are the record of who read or changed the data.",
+        checks: "Every bucket that is not itself a logging destination has LoggingConfiguration.DestinationBucketName.",
+        fix: "Log to the stack's log bucket (the secure-bucket construct does).",
+        applies_to: BUCKET,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_18"],
+        },
+        check: access_logging,
+    },
+    Rule {
+        id: "S3-RETAIN-RAW-DATA",
+        severity: Severity::Error,
+        rationale: "Raw data outlives any one deployment: deleting or replacing the stack must not delete it.",
+        checks: "Buckets whose logical ID or name mentions raw data have DeletionPolicy Retain (or RetainExceptOnCreate) and UpdateReplacePolicy Retain.",
+        fix: "Set `retain: true` on the bucket in the definition.",
+        applies_to: BUCKET,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: retain_raw_data,
+    },
+    Rule {
+        id: "S3-OWNERSHIP-ENFORCED",
+        severity: Severity::Warning,
+        rationale: "With ACLs enabled, objects written by others can stay out of the bucket owner's control.",
+        checks: "OwnershipControls has ObjectOwnership BucketOwnerEnforced.",
+        fix: "Set OwnershipControls to BucketOwnerEnforced.",
+        applies_to: BUCKET,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: ownership_enforced,
+    },
+];
+
+fn block_public_access(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (id, p) in cx.of_type("AWS::S3::Bucket") {
+        let config = &p["PublicAccessBlockConfiguration"];
+        let missing: Vec<&str> = [
+            "BlockPublicAcls",
+            "BlockPublicPolicy",
+            "IgnorePublicAcls",
+            "RestrictPublicBuckets",
+        ]
+        .into_iter()
+        .filter(|k| config[*k] != Json::Bool(true))
+        .collect();
+        if !missing.is_empty() {
+            out.push(Violation::at(
+                id,
+                "Properties.PublicAccessBlockConfiguration",
+                format!("not true: {}", missing.join(", ")),
+            ));
+        }
+    }
+    out
+}
+
+fn default_encryption(cx: &Context) -> Vec<Violation> {
+    cx.of_type("AWS::S3::Bucket")
+        .filter(|(_, p)| {
+            list(&p["BucketEncryption"]["ServerSideEncryptionConfiguration"]).is_empty()
+        })
+        .map(|(id, _)| Violation::at(id, "Properties.BucketEncryption", "no default encryption"))
+        .collect()
+}
+
+fn versioning(cx: &Context) -> Vec<Violation> {
+    cx.of_type("AWS::S3::Bucket")
+        .filter(|(_, p)| p["VersioningConfiguration"]["Status"] != "Enabled")
+        .map(|(id, _)| {
+            Violation::at(
+                id,
+                "Properties.VersioningConfiguration",
+                "versioning is not enabled",
+            )
+        })
+        .collect()
+}
+
+fn tls_only(cx: &Context) -> Vec<Violation> {
+    let mut protected = Vec::new();
+    for doc in cx
+        .policies()
+        .iter()
+        .filter(|d| d.kind == PolicyKind::Resource && d.resource_type == "AWS::S3::BucketPolicy")
+    {
+        let denies_plain_http = doc.statements.iter().any(|s| {
+            !s.allow
+                && s.conditions().iter().any(|c| {
+                    c.operator == "Bool"
+                        && c.key == "aws:SecureTransport"
+                        && c.values
+                            .iter()
+                            .any(|v| v == &&Json::from("false") || v == &&Json::Bool(false))
+                })
+        });
+        if denies_plain_http
+            && let Some(bucket) = cx
+                .resource(doc.resource)
+                .and_then(|r| target(&r["Properties"]["Bucket"]))
+        {
+            protected.push(bucket);
+        }
+    }
+    cx.of_type("AWS::S3::Bucket")
+        .filter(|(id, _)| !protected.contains(id))
+        .map(|(id, _)| {
+            Violation::at(
+                id,
+                "",
+                "no bucket policy denies requests without TLS (aws:SecureTransport = false)",
+            )
+        })
+        .collect()
+}
+
+fn access_logging(cx: &Context) -> Vec<Violation> {
+    let destinations: Vec<&str> = cx
+        .of_type("AWS::S3::Bucket")
+        .filter_map(|(_, p)| target(&p["LoggingConfiguration"]["DestinationBucketName"]))
+        .collect();
+    cx.of_type("AWS::S3::Bucket")
+        .filter(|(id, p)| {
+            p["LoggingConfiguration"]["DestinationBucketName"].is_null()
+                && !destinations.contains(id)
+        })
+        .map(|(id, _)| {
+            Violation::at(
+                id,
+                "Properties.LoggingConfiguration",
+                "no server access logging",
+            )
+        })
+        .collect()
+}
+
+fn retain_raw_data(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (id, p) in cx.of_type("AWS::S3::Bucket") {
+        let name = p["BucketName"].as_str().unwrap_or("");
+        let raw = id.to_ascii_lowercase().contains("raw") || name.contains("raw");
+        if !raw {
+            continue;
+        }
+        let r = cx.resource(id).expect("listed above");
+        let deletion = r["DeletionPolicy"].as_str().unwrap_or("Delete");
+        let replace = r["UpdateReplacePolicy"].as_str().unwrap_or("Delete");
+        if !matches!(deletion, "Retain" | "RetainExceptOnCreate") || replace != "Retain" {
+            out.push(Violation::at(
+                id,
+                "DeletionPolicy",
+                format!("raw-data bucket with DeletionPolicy {deletion} and UpdateReplacePolicy {replace}"),
+            ));
+        }
+    }
+    out
+}
+
+fn ownership_enforced(cx: &Context) -> Vec<Violation> {
+    cx.of_type("AWS::S3::Bucket")
+        .filter(|(_, p)| {
+            !list(&p["OwnershipControls"]["Rules"])
+                .iter()
+                .any(|r| r["ObjectOwnership"] == "BucketOwnerEnforced")
+        })
+        .map(|(id, _)| {
+            Violation::at(
+                id,
+                "Properties.OwnershipControls",
+                "ObjectOwnership is not BucketOwnerEnforced",
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::assert_rule;
+    use serde_json::{Value, json};
+
+    fn secure_bucket() -> Value {
+        json!({
+            "PublicAccessBlockConfiguration": {"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
+            "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "LoggingConfiguration": {"DestinationBucketName": {"Ref": "Logs"}},
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+        })
+    }
+
+    fn template(bucket: Value, policy_condition: Value, retain: bool) -> Value {
+        let mut data = json!({"Type": "AWS::S3::Bucket", "Properties": bucket});
+        if retain {
+            data["DeletionPolicy"] = json!("Retain");
+            data["UpdateReplacePolicy"] = json!("Retain");
+        }
+        json!({"Resources": {
+            "RawData": data,
+            "Logs": {"Type": "AWS::S3::Bucket", "Properties": {}},
+            "RawDataPolicy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "RawData"}, "PolicyDocument": {"Statement": [
+                {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": policy_condition}]}}}
+        }})
+    }
+
+    fn good() -> Value {
+        template(
+            secure_bucket(),
+            json!({"Bool": {"aws:SecureTransport": "false"}}),
+            true,
+        )
+    }
+
+    fn without(key: &str) -> Value {
+        let mut b = secure_bucket();
+        b.as_object_mut().unwrap().remove(key);
+        template(b, json!({"Bool": {"aws:SecureTransport": "false"}}), true)
+    }
+
+    /// The good fragment passes every S3 rule except on the bare log bucket.
+    fn clean(rule: &str) -> Value {
+        let mut t = good();
+        t["Resources"]["Logs"]["Properties"] = secure_bucket();
+        t["Resources"]["Logs"]["Properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("LoggingConfiguration");
+        if rule == "S3-TLS-ONLY" {
+            t["Resources"]["LogsPolicy"] = json!({"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Logs"}, "PolicyDocument": {"Statement": [
+                {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}}});
+        }
+        t
+    }
+
+    #[test]
+    fn each_bucket_rule() {
+        assert_rule(
+            "S3-BLOCK-PUBLIC-ACCESS",
+            clean(""),
+            without("PublicAccessBlockConfiguration"),
+            "Resources.RawData.Properties.PublicAccessBlockConfiguration",
+        );
+        assert_rule(
+            "S3-DEFAULT-ENCRYPTION",
+            clean(""),
+            without("BucketEncryption"),
+            "Resources.RawData.Properties.BucketEncryption",
+        );
+        assert_rule(
+            "S3-VERSIONING",
+            clean(""),
+            without("VersioningConfiguration"),
+            "Resources.RawData.Properties.VersioningConfiguration",
+        );
+        assert_rule(
+            "S3-ACCESS-LOGGING",
+            clean(""),
+            without("LoggingConfiguration"),
+            "Resources.RawData.Properties.LoggingConfiguration",
+        );
+        assert_rule(
+            "S3-OWNERSHIP-ENFORCED",
+            clean(""),
+            without("OwnershipControls"),
+            "Resources.RawData.Properties.OwnershipControls",
+        );
+        assert_rule(
+            "S3-TLS-ONLY",
+            clean("S3-TLS-ONLY"),
+            template(
+                secure_bucket(),
+                json!({"Bool": {"aws:SecureTransport": "true"}}),
+                true,
+            ),
+            "Resources.RawData",
+        );
+        assert_rule(
+            "S3-RETAIN-RAW-DATA",
+            clean(""),
+            template(
+                secure_bucket(),
+                json!({"Bool": {"aws:SecureTransport": "false"}}),
+                false,
+            ),
+            "Resources.RawData.DeletionPolicy",
+        );
+    }
+}

@@ -1,0 +1,408 @@
+//! SageMaker rules: notebook instances, Studio domains and lifecycle configurations.
+
+use serde_json::Value as Json;
+
+use super::{Context, Equivalents, Rule, Severity, Violation, list};
+
+const NOTEBOOK: &[&str] = &["AWS::SageMaker::NotebookInstance"];
+const DOMAIN: &[&str] = &["AWS::SageMaker::Domain"];
+const LIFECYCLE: &[&str] = &["AWS::SageMaker::NotebookInstanceLifecycleConfig"];
+
+/// SageMaker's limit on a lifecycle script's `Content` (base64 characters).
+pub const MAX_LIFECYCLE_CONTENT: usize = 16_384;
+
+pub static RULES: &[Rule] = &[
+    Rule {
+        id: "SM-NOTEBOOK-IN-VPC",
+        severity: Severity::Error,
+        rationale: "A notebook outside a VPC cannot be kept off the internet or reached only privately.",
+        checks: "Notebook instances have a SubnetId (and so live in a VPC).",
+        fix: "Place the notebook in a private subnet of the stack's network.",
+        applies_to: NOTEBOOK,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: notebook_in_vpc,
+    },
+    Rule {
+        id: "SM-NOTEBOOK-KMS",
+        severity: Severity::Error,
+        rationale: "The notebook's volume holds data and credentials; it should use a key the account controls.",
+        checks: "Notebook instances have a KmsKeyId.",
+        fix: "Set KmsKeyId to the stack's customer-managed key.",
+        applies_to: NOTEBOOK,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_22"],
+        },
+        check: notebook_kms,
+    },
+    Rule {
+        id: "SM-NOTEBOOK-NO-DIRECT-INTERNET",
+        severity: Severity::Error,
+        rationale: "Direct internet access bypasses the VPC's controls for code that runs arbitrary user input.",
+        checks: "Notebook instances have DirectInternetAccess Disabled.",
+        fix: "Set DirectInternetAccess: Disabled and give the VPC the endpoints the notebook needs.",
+        applies_to: NOTEBOOK,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_122"],
+        },
+        check: notebook_no_internet,
+    },
+    Rule {
+        id: "SM-NOTEBOOK-NO-ROOT",
+        severity: Severity::Error,
+        rationale: "With root access a user can undo the lifecycle configuration's controls.",
+        checks: "Notebook instances have RootAccess Disabled.",
+        fix: "Set RootAccess: Disabled (lifecycle scripts still run as root).",
+        applies_to: NOTEBOOK,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_307"],
+        },
+        check: notebook_no_root,
+    },
+    Rule {
+        id: "SM-DOMAIN-VPC-ONLY",
+        severity: Severity::Error,
+        rationale: "In PublicInternetOnly mode Studio apps reach the internet around the VPC.",
+        checks: "Domains have AppNetworkAccessType VpcOnly.",
+        fix: "Set AppNetworkAccessType: VpcOnly (the studio construct does) with the endpoints Studio needs.",
+        applies_to: DOMAIN,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: domain_vpc_only,
+    },
+    Rule {
+        id: "SM-DOMAIN-KMS",
+        severity: Severity::Error,
+        rationale: "The domain's EFS home volumes hold every user's work; they should use a key the account controls.",
+        checks: "Domains have a KmsKeyId.",
+        fix: "Set KmsKeyId to a customer-managed key with rotation.",
+        applies_to: DOMAIN,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_187"],
+        },
+        check: domain_kms,
+    },
+    Rule {
+        id: "SM-DOMAIN-SECURITY-GROUPS",
+        severity: Severity::Error,
+        rationale: "Without default security groups, Studio apps get the VPC's default group, which nobody reviewed.",
+        checks: "Domains list at least one security group in DefaultUserSettings.SecurityGroups.",
+        fix: "Give the domain the Studio security group (NFS and app ports from itself).",
+        applies_to: DOMAIN,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: domain_security_groups,
+    },
+    Rule {
+        id: "SM-LIFECYCLE-SHEBANG",
+        severity: Severity::Error,
+        rationale: "SageMaker runs the script as an executable: without #!/bin/bash on the very first line it fails or runs under another shell.",
+        checks: "Every OnCreate/OnStart script starts with `#!/bin/bash` followed by a newline.",
+        fix: "Make `#!/bin/bash` the first line of the script, with nothing before it.",
+        applies_to: LIFECYCLE,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: lifecycle_shebang,
+    },
+    Rule {
+        id: "SM-LIFECYCLE-SIZE",
+        severity: Severity::Error,
+        rationale: "SageMaker rejects a lifecycle script whose base64 Content is over 16,384 characters.",
+        checks: "The base64 form of every OnCreate/OnStart script is at most 16,384 characters.",
+        fix: "Shorten the script, or have it fetch a longer one from S3.",
+        applies_to: LIFECYCLE,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: lifecycle_size,
+    },
+];
+
+fn missing(
+    cx: &Context,
+    kind: &str,
+    prop: &str,
+    ok: fn(&Json) -> bool,
+    message: &str,
+) -> Vec<Violation> {
+    cx.of_type(kind)
+        .filter(|(_, p)| !ok(&p[prop]))
+        .map(|(id, _)| Violation::at(id, &format!("Properties.{prop}"), message))
+        .collect()
+}
+
+fn notebook_in_vpc(cx: &Context) -> Vec<Violation> {
+    missing(
+        cx,
+        NOTEBOOK[0],
+        "SubnetId",
+        |v| !v.is_null(),
+        "the notebook is not in a subnet",
+    )
+}
+fn notebook_kms(cx: &Context) -> Vec<Violation> {
+    missing(
+        cx,
+        NOTEBOOK[0],
+        "KmsKeyId",
+        |v| !v.is_null(),
+        "the notebook volume has no KMS key",
+    )
+}
+fn notebook_no_internet(cx: &Context) -> Vec<Violation> {
+    missing(
+        cx,
+        NOTEBOOK[0],
+        "DirectInternetAccess",
+        |v| v == "Disabled",
+        "direct internet access is not Disabled",
+    )
+}
+fn notebook_no_root(cx: &Context) -> Vec<Violation> {
+    missing(
+        cx,
+        NOTEBOOK[0],
+        "RootAccess",
+        |v| v == "Disabled",
+        "root access is not Disabled",
+    )
+}
+fn domain_vpc_only(cx: &Context) -> Vec<Violation> {
+    missing(
+        cx,
+        DOMAIN[0],
+        "AppNetworkAccessType",
+        |v| v == "VpcOnly",
+        "the domain is not VpcOnly",
+    )
+}
+fn domain_kms(cx: &Context) -> Vec<Violation> {
+    missing(
+        cx,
+        DOMAIN[0],
+        "KmsKeyId",
+        |v| !v.is_null(),
+        "the domain has no KMS key",
+    )
+}
+fn domain_security_groups(cx: &Context) -> Vec<Violation> {
+    cx.of_type(DOMAIN[0])
+        .filter(|(_, p)| list(&p["DefaultUserSettings"]["SecurityGroups"]).is_empty())
+        .map(|(id, _)| {
+            Violation::at(
+                id,
+                "Properties.DefaultUserSettings.SecurityGroups",
+                "no default security group",
+            )
+        })
+        .collect()
+}
+
+/// Each script of a lifecycle configuration: (path, script text if known, base64 length).
+fn scripts(p: &Json) -> Vec<(String, Option<String>, usize)> {
+    let mut out = Vec::new();
+    for hook in ["OnCreate", "OnStart"] {
+        for (i, entry) in list(&p[hook]).iter().enumerate() {
+            let path = format!("Properties.{hook}[{i}].Content");
+            let content = &entry["Content"];
+            if let Some(text) = content.get("Fn::Base64").and_then(Json::as_str) {
+                out.push((path, Some(text.to_string()), text.len().div_ceil(3) * 4));
+            } else if let Some(encoded) = content.as_str() {
+                out.push((path, base64_decode(encoded), encoded.len()));
+            }
+        }
+    }
+    out
+}
+
+fn lifecycle_shebang(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (id, p) in cx.of_type(LIFECYCLE[0]) {
+        for (path, text, _) in scripts(p) {
+            match text {
+                Some(t) if t.starts_with("#!/bin/bash\n") => {}
+                Some(t) => out.push(Violation::at(
+                    id,
+                    &path,
+                    format!(
+                        "the script starts with {:?}, not `#!/bin/bash` and a newline",
+                        t.lines().next().unwrap_or("")
+                    ),
+                )),
+                None => out.push(Violation::at(id, &path, "the Content is not valid base64")),
+            }
+        }
+    }
+    out
+}
+
+fn lifecycle_size(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (id, p) in cx.of_type(LIFECYCLE[0]) {
+        for (path, _, len) in scripts(p) {
+            if len > MAX_LIFECYCLE_CONTENT || len == 0 {
+                out.push(Violation::at(
+                    id,
+                    &path,
+                    format!(
+                        "{len} base64 characters; SageMaker accepts 1 to {MAX_LIFECYCLE_CONTENT}"
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Standard base64 (with padding) to text; `None` if it is not valid base64 of UTF-8.
+fn base64_decode(encoded: &str) -> Option<String> {
+    let mut bits: u32 = 0;
+    let mut count = 0;
+    let mut bytes = Vec::with_capacity(encoded.len() * 3 / 4);
+    for c in encoded.trim_end_matches('=').bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(v);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            bytes.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::assert_rule;
+    use super::*;
+    use serde_json::json;
+
+    fn notebook(changes: Json) -> Json {
+        let mut p = json!({"InstanceType": "ml.t3.medium", "RoleArn": "arn", "SubnetId": "subnet-1", "KmsKeyId": "k",
+            "DirectInternetAccess": "Disabled", "RootAccess": "Disabled"});
+        for (k, v) in changes.as_object().unwrap() {
+            if v.is_null() {
+                p.as_object_mut().unwrap().remove(k);
+            } else {
+                p[k] = v.clone();
+            }
+        }
+        json!({"Resources": {"N": {"Type": "AWS::SageMaker::NotebookInstance", "Properties": p}}})
+    }
+
+    #[test]
+    fn notebook_rules() {
+        assert_rule(
+            "SM-NOTEBOOK-IN-VPC",
+            notebook(json!({})),
+            notebook(json!({"SubnetId": null})),
+            "Resources.N.Properties.SubnetId",
+        );
+        assert_rule(
+            "SM-NOTEBOOK-KMS",
+            notebook(json!({})),
+            notebook(json!({"KmsKeyId": null})),
+            "Resources.N.Properties.KmsKeyId",
+        );
+        assert_rule(
+            "SM-NOTEBOOK-NO-DIRECT-INTERNET",
+            notebook(json!({})),
+            notebook(json!({"DirectInternetAccess": "Enabled"})),
+            "Resources.N.Properties.DirectInternetAccess",
+        );
+        assert_rule(
+            "SM-NOTEBOOK-NO-ROOT",
+            notebook(json!({})),
+            notebook(json!({"RootAccess": null})),
+            "Resources.N.Properties.RootAccess",
+        );
+    }
+
+    fn domain(changes: Json) -> Json {
+        let mut p = json!({"AuthMode": "IAM", "AppNetworkAccessType": "VpcOnly", "KmsKeyId": "k", "DomainName": "d",
+            "DefaultUserSettings": {"ExecutionRole": "arn", "SecurityGroups": ["sg-1"]}});
+        for (k, v) in changes.as_object().unwrap() {
+            p[k] = v.clone();
+        }
+        json!({"Resources": {"D": {"Type": "AWS::SageMaker::Domain", "Properties": p}}})
+    }
+
+    #[test]
+    fn domain_rules() {
+        assert_rule(
+            "SM-DOMAIN-VPC-ONLY",
+            domain(json!({})),
+            domain(json!({"AppNetworkAccessType": "PublicInternetOnly"})),
+            "Resources.D.Properties.AppNetworkAccessType",
+        );
+        assert_rule(
+            "SM-DOMAIN-KMS",
+            domain(json!({})),
+            domain(json!({"KmsKeyId": null})),
+            "Resources.D.Properties.KmsKeyId",
+        );
+        assert_rule(
+            "SM-DOMAIN-SECURITY-GROUPS",
+            domain(json!({})),
+            domain(json!({"DefaultUserSettings": {"ExecutionRole": "arn"}})),
+            "Resources.D.Properties.DefaultUserSettings.SecurityGroups",
+        );
+    }
+
+    fn lifecycle(content: Json) -> Json {
+        json!({"Resources": {"L": {"Type": "AWS::SageMaker::NotebookInstanceLifecycleConfig", "Properties": {"OnStart": [{"Content": content}]}}}})
+    }
+
+    #[test]
+    fn lifecycle_rules() {
+        assert_rule(
+            "SM-LIFECYCLE-SHEBANG",
+            lifecycle(json!({"Fn::Base64": "#!/bin/bash\nset -euo pipefail\n"})),
+            lifecycle(json!({"Fn::Base64": "\n#!/bin/bash\nset -e\n"})),
+            "Resources.L.Properties.OnStart[0].Content",
+        );
+        // A literal base64 Content is decoded: "#!/bin/bash\necho" and "echo hi".
+        assert_rule(
+            "SM-LIFECYCLE-SHEBANG",
+            lifecycle(json!("IyEvYmluL2Jhc2gKZWNobw==")),
+            lifecycle(json!("ZWNobyBoaQ==")),
+            "Resources.L.Properties.OnStart[0].Content",
+        );
+        assert_rule(
+            "SM-LIFECYCLE-SIZE",
+            lifecycle(json!({"Fn::Base64": format!("#!/bin/bash\n{}", "x".repeat(12_000))})),
+            lifecycle(json!({"Fn::Base64": format!("#!/bin/bash\n{}", "x".repeat(12_300))})),
+            "Resources.L.Properties.OnStart[0].Content",
+        );
+    }
+
+    #[test]
+    fn decodes_base64() {
+        assert_eq!(
+            base64_decode("IyEvYmluL2Jhc2gKZWNobw==").as_deref(),
+            Some("#!/bin/bash\necho")
+        );
+        assert_eq!(base64_decode("not base64!"), None);
+    }
+}

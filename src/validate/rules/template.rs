@@ -1,0 +1,253 @@
+//! Rules about the template as CloudFormation reads it: references, limits, names and
+//! `Fn::Sub` hygiene. The first groups report what the structural passes in
+//! `validate::{references, limits, names}` find.
+
+use serde_json::Value as Json;
+
+use super::{Context, Equivalents, Rule, Severity, Violation};
+
+const NONE: Equivalents = Equivalents {
+    cfn_lint: &[],
+    checkov: &[],
+};
+
+macro_rules! structural {
+    ($id:literal, $severity:expr, $rationale:literal, $checks:literal, $fix:literal, $cfn_lint:expr) => {
+        Rule {
+            id: $id,
+            severity: $severity,
+            rationale: $rationale,
+            checks: $checks,
+            fix: $fix,
+            applies_to: &["*"],
+            equivalents: Equivalents {
+                cfn_lint: $cfn_lint,
+                checkov: &[],
+            },
+            check: |cx: &Context| cx.structural($id),
+        }
+    };
+}
+
+pub static RULES: &[Rule] = &[
+    structural!(
+        "CFN-REF-UNRESOLVED",
+        Severity::Error,
+        "A Ref or ${Name} in Fn::Sub to something that does not exist fails the deployment.",
+        "Every Ref and every ${Name} inside Fn::Sub names a parameter, a resource or a pseudo parameter of the template.",
+        "Reference a resource or parameter the template defines; inside Fn::Sub write a literal ${ as ${!.",
+        &["E3005", "E1019"]
+    ),
+    structural!(
+        "CFN-GETATT-UNRESOLVED",
+        Severity::Error,
+        "Fn::GetAtt (or ${Name.Attr}) of a missing resource fails the deployment.",
+        "Every Fn::GetAtt and ${Name.Attr} names a resource of the template.",
+        "Point the attribute at a resource the template defines.",
+        &["E1010"]
+    ),
+    structural!(
+        "CFN-CONDITION-UNDEFINED",
+        Severity::Error,
+        "A condition that is not defined makes CloudFormation reject the template.",
+        "Every resource Condition, Fn::If and Condition reference names a condition in Conditions.",
+        "Define the condition or remove the reference.",
+        &["E8002"]
+    ),
+    structural!(
+        "CFN-DEPENDSON-UNDEFINED",
+        Severity::Error,
+        "DependsOn on a missing resource makes CloudFormation reject the template.",
+        "Every DependsOn entry names a resource of the template.",
+        "Remove the entry or name an existing resource.",
+        &["E3005"]
+    ),
+    structural!(
+        "CFN-DEPENDENCY-CYCLE",
+        Severity::Error,
+        "Resources that depend on each other in a circle can never be created.",
+        "The graph of DependsOn, Ref, Fn::GetAtt and Fn::Sub references between resources has no cycle.",
+        "Break the cycle, e.g. move a self-referencing rule or policy into its own resource.",
+        &["E3004"]
+    ),
+    structural!(
+        "CFN-LIMIT-COUNT",
+        Severity::Error,
+        "CloudFormation rejects a template with more than 500 resources, 200 parameters or 200 outputs.",
+        "Counts of Resources, Parameters and Outputs against CloudFormation's quotas.",
+        "Split the stack (fewer users or components per definition).",
+        &["E1010"]
+    ),
+    structural!(
+        "CFN-LOGICAL-ID",
+        Severity::Error,
+        "Logical IDs other than 1-255 ASCII letters and digits are rejected.",
+        "Every key in Resources, Parameters and Outputs matches ^[A-Za-z0-9]{1,255}$.",
+        "Rename the entry in the definition so that its derived ID is alphanumeric.",
+        &["E3006"]
+    ),
+    structural!(
+        "CFN-NO-RESOURCES",
+        Severity::Error,
+        "A template without resources cannot be deployed.",
+        "The Resources section holds at least one resource.",
+        "Add a component such as `network` to the definition.",
+        &["E1001"]
+    ),
+    structural!(
+        "CFN-LIMIT-DESCRIPTION",
+        Severity::Error,
+        "CloudFormation rejects a Description over 1,024 bytes.",
+        "The template Description is at most 1,024 bytes.",
+        "Shorten `description` in the definition.",
+        &["E1003"]
+    ),
+    structural!(
+        "CFN-LIMIT-BODY",
+        Severity::Error,
+        "CloudFormation rejects a template body over 1 MB.",
+        "The serialized template is at most 1,000,000 bytes.",
+        "Split the stack.",
+        &[]
+    ),
+    structural!(
+        "CFN-LIMIT-INLINE-BODY",
+        Severity::Warning,
+        "`aws cloudformation deploy --template-file` sends at most 51,200 bytes inline.",
+        "The serialized template is at most 51,200 bytes.",
+        "Deploy with `--s3-bucket`, or split the stack.",
+        &[]
+    ),
+    structural!(
+        "NAME-SAGEMAKER",
+        Severity::Error,
+        "SageMaker refuses domain, user-profile and notebook names outside its pattern.",
+        "Literal DomainName, UserProfileName, NotebookInstanceName and lifecycle-config names match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$.",
+        "Use letters, digits and hyphens only, at most 63 characters.",
+        &["E3031"]
+    ),
+    structural!(
+        "NAME-S3-BUCKET",
+        Severity::Error,
+        "S3 refuses bucket names outside its naming rules.",
+        "Literal BucketName values follow S3's rules (3-63 characters, lower case, no reserved prefix or suffix).",
+        "Let the name be derived from the stack, or follow S3's naming rules.",
+        &["E3031"]
+    ),
+    structural!(
+        "NAME-IAM",
+        Severity::Error,
+        "IAM refuses names with other characters or over its length limits.",
+        "Literal role, user, group, instance-profile and managed-policy names use letters, digits and +=,.@_- within IAM's limits.",
+        "Rename the entity in the definition.",
+        &["E3031"]
+    ),
+    structural!(
+        "NAME-IAM-PATH",
+        Severity::Error,
+        "IAM refuses paths that do not start and end with a slash.",
+        "Literal IAM Path values are `/` or `/segment/…/`.",
+        "Write the path as /team/ (leading and trailing slash).",
+        &["E3031"]
+    ),
+    structural!(
+        "IAM-POLICY-SIZE",
+        Severity::Error,
+        "IAM rejects policies over its size quotas at deploy time, after other resources were created.",
+        "Managed policies ≤ 6,144 characters, a role's inline policies ≤ 10,240 in total, trust policies ≤ 2,048 (whitespace excluded).",
+        "Split the grants over several managed policies.",
+        &[]
+    ),
+    Rule {
+        id: "SUB-UNESCAPED-VARIABLE",
+        severity: Severity::Error,
+        rationale: "An IAM policy variable such as ${aws:username} inside Fn::Sub is read as a template reference and fails, or worse, resolves to something else.",
+        checks: "No ${…} inside an Fn::Sub string names an IAM policy variable (a name with a colon that is not an AWS:: pseudo parameter).",
+        fix: "Write the variable as ${!aws:username} inside Fn::Sub.",
+        applies_to: &["*"],
+        equivalents: NONE,
+        check: unescaped_variables,
+    },
+];
+
+fn unescaped_variables(cx: &Context) -> Vec<Violation> {
+    fn walk(value: &Json, location: &str, out: &mut Vec<Violation>) {
+        match value {
+            Json::Object(map) => {
+                if let Some(sub) = map.get("Fn::Sub") {
+                    let text = match sub {
+                        Json::String(s) => Some(s.as_str()),
+                        Json::Array(parts) => parts.first().and_then(Json::as_str),
+                        _ => None,
+                    };
+                    for name in crate::validate::references::sub_variables(text.unwrap_or("")) {
+                        if name.contains(':') && !name.starts_with("AWS::") {
+                            out.push(Violation {
+                                location: format!("{location}.Fn::Sub"),
+                                message: format!("`${{{name}}}` inside Fn::Sub is a template reference; an IAM policy variable must be written `${{!{name}}}`"),
+                            });
+                        }
+                    }
+                }
+                for (k, v) in map {
+                    walk(v, &format!("{location}.{k}"), out);
+                }
+            }
+            Json::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    walk(v, &format!("{location}[{i}]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for section in ["Resources", "Outputs"] {
+        if let Some(v) = cx.template.get(section) {
+            walk(v, section, &mut out);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::assert_rule;
+    use serde_json::json;
+
+    fn with(value: serde_json::Value) -> serde_json::Value {
+        json!({"Resources": {"P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Statement": [{"Resource": value}]}}}}})
+    }
+
+    #[test]
+    fn sub_unescaped_variable() {
+        assert_rule(
+            "SUB-UNESCAPED-VARIABLE",
+            with(json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::b/home/${!aws:username}/*"})),
+            with(json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::b/home/${aws:username}/*"})),
+            "Resources.P.Properties.PolicyDocument.Statement[0].Resource.Fn::Sub",
+        );
+    }
+
+    #[test]
+    fn structural_rules_report_their_pass() {
+        assert_rule(
+            "CFN-REF-UNRESOLVED",
+            json!({"Resources": {"A": {"Type": "T", "Properties": {"X": {"Ref": "AWS::Region"}}}}}),
+            json!({"Resources": {"A": {"Type": "T", "Properties": {"X": {"Ref": "Nope"}}}}}),
+            "Resources.A.Properties.X.Ref",
+        );
+        assert_rule(
+            "CFN-DEPENDENCY-CYCLE",
+            json!({"Resources": {"A": {"Type": "T", "DependsOn": "B"}, "B": {"Type": "T"}}}),
+            json!({"Resources": {"A": {"Type": "T", "DependsOn": "B"}, "B": {"Type": "T", "DependsOn": "A"}}}),
+            "Resources.A",
+        );
+        assert_rule(
+            "NAME-SAGEMAKER",
+            json!({"Resources": {"D": {"Type": "AWS::SageMaker::Domain", "Properties": {"DomainName": "ok-name"}}}}),
+            json!({"Resources": {"D": {"Type": "AWS::SageMaker::Domain", "Properties": {"DomainName": "not_ok"}}}}),
+            "Resources.D.Properties.DomainName",
+        );
+    }
+}

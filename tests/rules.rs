@@ -1,0 +1,167 @@
+//! The rule pack on real templates: the shipped stacks are clean, and breaking
+//! studio-private in the ways a hand-written template often is makes `synth` (or the
+//! validator) report the right rule.
+
+use std::path::Path;
+use std::process::Command;
+
+use sagesynth::stacks;
+use sagesynth::synth::{self, Format};
+use sagesynth::validate::{self, Severity};
+use serde_json::{Value as Json, json};
+
+fn studio_private_text() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-private.yaml"),
+    )
+    .unwrap()
+}
+
+fn studio_private_json() -> Json {
+    let stack = stacks::load_str(
+        "studio-private",
+        "stacks/studio-private.yaml",
+        studio_private_text(),
+    )
+    .unwrap();
+    serde_json::from_str(&synth::synthesize(&stack, Format::Json).unwrap().body).unwrap()
+}
+
+/// Error rule ids the validator reports on a template.
+fn error_rules(template: &Json) -> Vec<&'static str> {
+    let mut ids: Vec<&str> = validate::validate(template, 0)
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.rule)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// Runs the real binary on an edited studio-private definition; returns (exit, stderr).
+fn synth_edited(edit: impl Fn(&str) -> String) -> (i32, String) {
+    let text = studio_private_text();
+    let edited = edit(&text);
+    assert_ne!(edited, text, "the edit must change the definition");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("stacks")).unwrap();
+    std::fs::write(dir.path().join("stacks/studio-private.yaml"), edited).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_synth"))
+        .args(["--stack", "studio-private", "--out", "out"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        !dir.path().join("out").exists(),
+        "nothing may be written on a rule error"
+    );
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn shipped_template_has_no_findings() {
+    let findings = validate::validate(&studio_private_json(), 0);
+    assert!(findings.is_empty(), "{findings:?}");
+}
+
+#[test]
+fn removing_the_studio_endpoint_fails_the_completeness_rules() {
+    let (code, stderr) = synth_edited(|t| {
+        t.replace(
+            "    - studio             # Studio's own traffic once the URL is opened\n",
+            "",
+        )
+    });
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("error[ENV-STUDIO-ENDPOINTS]"), "{stderr}");
+    assert!(stderr.contains("no endpoint for: studio"), "{stderr}");
+    assert!(
+        stderr.contains("error[ENV-PRESIGNED-THROUGH-ENDPOINTS]"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn removing_the_sagemaker_api_endpoint_fails_the_completeness_rules() {
+    let (code, stderr) = synth_edited(|t| {
+        t.replace(
+            "    - sagemaker.api      # SageMaker API, and CreatePresignedDomainUrl\n",
+            "",
+        )
+    });
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("error[ENV-STUDIO-ENDPOINTS]"), "{stderr}");
+    assert!(
+        stderr.contains("no endpoint for: sagemaker.api"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn removing_the_ssm_endpoints_fails_for_the_bastion() {
+    let (code, stderr) = synth_edited(|t| {
+        t.replace(
+            "    - ssm                # Session Manager, for the bastion\n    - ssmmessages\n",
+            "",
+        )
+    });
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("error[ENV-SSM-ENDPOINTS]"), "{stderr}");
+}
+
+#[test]
+fn removing_the_logs_endpoint_fails_for_roles_that_write_logs() {
+    let (code, stderr) = synth_edited(|t| t.replace("    - logs\n", ""));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("error[ENV-LOGS-ENDPOINT]"), "{stderr}");
+}
+
+#[test]
+fn removing_the_nfs_rule_fails_the_studio_sg_rule() {
+    let mut t = studio_private_json();
+    assert!(error_rules(&t).is_empty());
+    t["Resources"]
+        .as_object_mut()
+        .unwrap()
+        .remove("StudioSecurityGroupNfsIngress")
+        .expect("the NFS rule exists");
+    assert_eq!(error_rules(&t), vec!["ENV-STUDIO-SG-SELF-RULES"]);
+}
+
+#[test]
+fn for_any_value_on_source_vpce_is_an_error() {
+    let mut t = studio_private_json();
+    let condition = &mut t["Resources"]["PresignedUrlPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        [0]["Condition"];
+    let values = condition["StringEquals"]["aws:SourceVpce"].take();
+    *condition = json!({"ForAnyValue:StringEquals": {"aws:SourceVpce": values}});
+    let rules = error_rules(&t);
+    assert!(
+        rules.contains(&"IAM-SET-OPERATOR-SINGLE-VALUED-KEY"),
+        "{rules:?}"
+    );
+}
+
+#[test]
+fn a_hard_coded_endpoint_id_is_not_an_endpoint_of_the_stack() {
+    let mut t = studio_private_json();
+    t["Resources"]["PresignedUrlPolicy"]["Properties"]["PolicyDocument"]["Statement"][1]["Condition"]
+        ["StringEquals"]["aws:SourceVpce"][1] = json!("vpce-0123456789abcdef0");
+    let rules = error_rules(&t);
+    assert!(
+        rules.contains(&"ENV-SOURCEVPCE-ENDPOINT-EXISTS"),
+        "{rules:?}"
+    );
+}
+
+#[test]
+fn resource_star_on_the_presigned_grant_is_an_error() {
+    let mut t = studio_private_json();
+    t["Resources"]["PresignedUrlPolicy"]["Properties"]["PolicyDocument"]["Statement"][1]["Resource"] =
+        json!(["*"]);
+    assert_eq!(error_rules(&t), vec!["IAM-NO-WILDCARD-RESOURCE"]);
+}
