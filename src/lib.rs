@@ -11,6 +11,7 @@ pub mod resources;
 pub mod constructs;
 pub mod diagnostic;
 pub mod output;
+pub mod report;
 pub mod stacks;
 pub mod synth;
 pub mod validate;

@@ -4,13 +4,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{ArgGroup, Parser, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
-use sagesynth::diagnostic::Diagnostic;
+use sagesynth::diagnostic::{Diagnostic, did_you_mean};
 use sagesynth::output::{self, OutputFile};
+use sagesynth::report::{self, ReportFormat};
 use sagesynth::stacks;
 use sagesynth::synth::{self, Format, SynthError, Synthesis};
-use sagesynth::validate::Severity;
+use sagesynth::validate::rules;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -20,6 +21,9 @@ Examples:
   synth --all --out out/                        every stack in stacks/, written atomically
   synth --all --out out/ --check                CI: exit 1 if out/ is stale
   synth --list                                  the stacks and what they are
+  synth rules                                   every rule of the security pack
+  synth explain IAM-PASSROLE-SCOPED             what a rule checks and how to fix it
+  synth --all --out out/ --check --report sarif --report-file findings.sarif
 
 Exit codes: 0 success; 1 the template breaks a rule (security, limits, references)
 or --check found differences; 2 usage or input error (nothing is written).";
@@ -28,8 +32,29 @@ or --check found differences; 2 usage or input error (nothing is written).";
 /// from the stack definitions in stacks/.
 #[derive(Parser, Debug)]
 #[command(name = "synth", version, after_help = EXAMPLES)]
-#[command(group(ArgGroup::new("what").args(["stack", "file", "all", "list"]).required(true)))]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    synth: SynthArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List every rule of the security pack: id, severity and rationale.
+    Rules,
+    /// Explain one rule: why it matters, what it checks, how to fix a finding.
+    Explain {
+        /// A rule id, e.g. IAM-PASSROLE-SCOPED.
+        rule: String,
+    },
+}
+
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("what").args(["stack", "file", "all", "list"]).required(true)))]
+struct SynthArgs {
     /// Synthesize the stack defined in <STACKS_DIR>/<NAME>.yaml.
     #[arg(long, value_name = "NAME")]
     stack: Option<String>,
@@ -63,6 +88,31 @@ struct Cli {
     /// Template format.
     #[arg(long, value_enum, default_value_t = FormatArg::Json)]
     format: FormatArg,
+
+    /// Format of the rule findings (on stderr, or in --report-file).
+    #[arg(long, value_enum, default_value_t = ReportArg::Text)]
+    report: ReportArg,
+
+    /// Write the findings report to this file instead of stderr.
+    #[arg(long, value_name = "PATH")]
+    report_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ReportArg {
+    Text,
+    Json,
+    Sarif,
+}
+
+impl From<ReportArg> for ReportFormat {
+    fn from(r: ReportArg) -> Self {
+        match r {
+            ReportArg::Text => ReportFormat::Text,
+            ReportArg::Json => ReportFormat::Json,
+            ReportArg::Sarif => ReportFormat::Sarif,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -86,10 +136,72 @@ const INPUT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    ExitCode::from(run(&cli))
+    ExitCode::from(match &cli.command {
+        Some(Command::Rules) => list_rules(),
+        Some(Command::Explain { rule }) => explain(rule),
+        None => run(&cli.synth),
+    })
 }
 
-fn run(cli: &Cli) -> u8 {
+fn list_rules() -> u8 {
+    let catalogue = rules::catalogue();
+    let width = catalogue.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    for r in &catalogue {
+        let severity = match r.severity {
+            sagesynth::validate::Severity::Error => "error",
+            sagesynth::validate::Severity::Warning => "warning",
+        };
+        println!("{:width$}  {severity:7}  {}", r.id, r.rationale);
+    }
+    println!(
+        "\n{} rules; `synth explain RULE-ID` for details",
+        catalogue.len()
+    );
+    OK
+}
+
+fn explain(id: &str) -> u8 {
+    let Some(r) = rules::find(id) else {
+        eprintln!("error: unknown rule `{id}`");
+        let ids: Vec<&str> = rules::catalogue().iter().map(|r| r.id).collect();
+        if let Some(close) = did_you_mean(id, ids.iter().copied()) {
+            eprintln!("  = help: did you mean `{close}`?");
+        }
+        eprintln!("  = help: `synth rules` lists every rule");
+        return INPUT_ERROR;
+    };
+    let severity = match r.severity {
+        sagesynth::validate::Severity::Error => "error (exit code 1)",
+        sagesynth::validate::Severity::Warning => "warning (printed; exit code 0 unless escalated)",
+    };
+    println!("{}\n", r.id);
+    println!("severity:   {severity}");
+    println!("applies to: {}", r.applies_to.join(", "));
+    println!("why:        {}", r.rationale);
+    println!("checks:     {}", r.checks);
+    println!("fix:        {}", r.fix);
+    let mut same = Vec::new();
+    if !r.equivalents.cfn_lint.is_empty() {
+        same.push(format!("cfn-lint {}", r.equivalents.cfn_lint.join(", ")));
+    }
+    if !r.equivalents.checkov.is_empty() {
+        same.push(format!("checkov {}", r.equivalents.checkov.join(", ")));
+    }
+    if !same.is_empty() {
+        println!(
+            "same check: {} (a suppression silences these too)",
+            same.join("; ")
+        );
+    }
+    println!("suppress:   in the stack definition, with a reason of at least one sentence:");
+    println!(
+        "              suppressions:\n                - rule: {}\n                  resource: <logical ID or definition name>\n                  reason: <why this is acceptable here>.",
+        r.id
+    );
+    OK
+}
+
+fn run(cli: &SynthArgs) -> u8 {
     if cli.list {
         return list(&cli.stacks_dir);
     }
@@ -97,7 +209,7 @@ fn run(cli: &Cli) -> u8 {
         eprintln!("error: --all writes one file per stack; add --out DIR");
         return INPUT_ERROR;
     }
-    let format = Format::from(cli.format);
+    let template_format = Format::from(cli.format);
 
     let paths: Vec<PathBuf> = if let Some(file) = &cli.file {
         vec![file.clone()]
@@ -124,7 +236,7 @@ fn run(cli: &Cli) -> u8 {
     let mut results = Vec::new();
     let mut status = OK;
     for path in &paths {
-        match synth::synthesize_file(path, format) {
+        match synth::synthesize_file(path, template_format) {
             Ok(s) => results.push(s),
             Err(e @ SynthError::Input(_)) => {
                 eprint!("{e}");
@@ -136,8 +248,22 @@ fn run(cli: &Cli) -> u8 {
             }
         }
     }
+    let refs: Vec<&Synthesis> = results.iter().collect();
+    let format = ReportFormat::from(cli.report);
+    let has_findings = results.iter().any(|s| !s.findings.is_empty());
+    if has_findings || format != ReportFormat::Text || cli.report_file.is_some() {
+        let text = report::render(format, &refs);
+        match &cli.report_file {
+            Some(path) => {
+                if let Err(e) = std::fs::write(path, text) {
+                    eprintln!("error: cannot write the report to {}: {e}", path.display());
+                    return INPUT_ERROR;
+                }
+            }
+            None => eprint!("{text}"),
+        }
+    }
     for s in &results {
-        report_findings(s);
         if s.has_errors() {
             status = status.max(RULE_BROKEN);
         }
@@ -165,7 +291,7 @@ fn run(cli: &Cli) -> u8 {
     let files: Vec<OutputFile> = results
         .iter()
         .map(|s| OutputFile {
-            name: s.file_name(format),
+            name: s.file_name(template_format),
             body: s.body.clone(),
         })
         .collect();
@@ -218,19 +344,6 @@ fn check(out: &Path, files: &[OutputFile], complete: bool) -> u8 {
             eprintln!("error: cannot read {}: {e}", out.display());
             INPUT_ERROR
         }
-    }
-}
-
-fn report_findings(s: &Synthesis) {
-    for f in &s.findings {
-        let level = match f.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        eprintln!(
-            "{level}[{}]: {}: {}\n  --> {}",
-            f.rule, s.name, f.message, f.location
-        );
     }
 }
 

@@ -5,8 +5,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::constructs::ConstructError;
-use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::stacks::{self, InputErrors, LoadedStack};
+use indexmap::IndexMap;
+
+use crate::diagnostic::{Diagnostic, Position, did_you_mean};
+use crate::stacks::{self, ComposeError, Composition, InputErrors, LoadedStack};
 use crate::template::Template;
 use crate::validate::{self, Finding, Severity};
 
@@ -31,20 +33,34 @@ impl Format {
 #[derive(Clone, Debug)]
 pub struct Synthesis {
     pub name: String,
+    /// The definition file, as the user named it.
+    pub file: String,
     pub template: Template,
+    /// Logical ID → the definition entry that produced it, with its position.
+    pub origins: IndexMap<String, Origin>,
     pub body: String,
     pub findings: Vec<Finding>,
 }
 
 impl Synthesis {
+    /// Whether an unsuppressed error-level finding stops this stack.
     pub fn has_errors(&self) -> bool {
-        self.findings.iter().any(|f| f.severity == Severity::Error)
+        self.findings
+            .iter()
+            .any(|f| f.severity == Severity::Error && f.suppressed.is_none())
     }
 
     /// `NAME.template.json` (or `.yaml`).
     pub fn file_name(&self, format: Format) -> String {
         format!("{}.template.{}", self.name, format.extension())
     }
+}
+
+/// Where a resource comes from in the definition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub path: String,
+    pub position: Option<Position>,
 }
 
 /// Why a stack could not be synthesized.
@@ -79,10 +95,20 @@ impl From<InputErrors> for SynthError {
 
 /// Composes, renders and validates a loaded definition.
 pub fn synthesize(stack: &LoadedStack, format: Format) -> Result<Synthesis, SynthError> {
-    let template = stacks::compose(stack).map_err(|error| SynthError::Construct {
-        file: stack.source.file.clone(),
-        error,
+    let Composition { template, origins } = stacks::compose(stack).map_err(|e| match e {
+        ComposeError::Input(errors) => SynthError::Input(errors),
+        ComposeError::Construct(error) => SynthError::Construct {
+            file: stack.source.file.clone(),
+            error,
+        },
     })?;
+    let origins = origins
+        .into_iter()
+        .map(|(id, path)| {
+            let position = stack.source.key_position(&path);
+            (id, Origin { path, position })
+        })
+        .collect();
     let json = serde_json::to_value(&template).expect("a template always serializes");
     let body = match format {
         Format::Json => {
@@ -95,7 +121,9 @@ pub fn synthesize(stack: &LoadedStack, format: Format) -> Result<Synthesis, Synt
     let findings = validate::validate(&json, body.len());
     Ok(Synthesis {
         name: stack.name.clone(),
+        file: stack.source.file.clone(),
         template,
+        origins,
         body,
         findings,
     })

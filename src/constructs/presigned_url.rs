@@ -39,6 +39,11 @@ impl Default for PresignedUrlProps {
 pub const REQUIRED_ENDPOINTS: [EndpointService; 2] =
     [EndpointService::SagemakerApi, EndpointService::Studio];
 
+/// The logical ID of the presigned-URL policy.
+pub fn policy_id() -> LogicalId {
+    id("PresignedUrlPolicy")
+}
+
 /// Grants `issuer` the presigned-URL permission and adds, per user, an output with the
 /// exact CLI command to run on the bastion.
 pub fn build(
@@ -74,7 +79,7 @@ pub fn build(
         );
     }
     template.add(
-        id("PresignedUrlPolicy"),
+        policy_id(),
         ManagedPolicy::builder()
             .description("Presigned Studio URLs for this domain's users, from inside the VPC only")
             .roles(issuer.name())

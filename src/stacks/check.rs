@@ -10,6 +10,8 @@ use crate::constructs::network::{EndpointService, PrivateNetworkProps};
 use crate::constructs::presigned_url::{EXPIRES_IN_SECONDS, SESSION_EXPIRATION_SECONDS};
 use crate::constructs::studio;
 use crate::diagnostic::Diagnostic;
+use crate::validate::Severity;
+use crate::validate::rules;
 
 use super::definition::StackDefinition;
 use super::source::Source;
@@ -180,7 +182,65 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
         }
     }
 
+    check_rule_references(source, def, &mut problems);
     problems
+}
+
+/// A suppression's reason must be a real sentence: the reviewer reads it instead of the
+/// finding.
+pub fn is_sentence(reason: &str) -> bool {
+    let reason = reason.trim();
+    reason.len() >= 20
+        && reason.split_whitespace().count() >= 4
+        && reason.ends_with(['.', '!', '?'])
+        && reason.chars().next().is_some_and(char::is_alphanumeric)
+}
+
+fn check_rule_references(source: &Source, def: &StackDefinition, problems: &mut Vec<Diagnostic>) {
+    let ids: Vec<&str> = rules::catalogue().iter().map(|r| r.id).collect();
+    let unknown = |path: &str, id: &str| {
+        let mut d = source
+            .error_at_value(path, format!("unknown rule `{id}`"))
+            .help("`synth rules` lists every rule");
+        if let Some(close) = crate::diagnostic::did_you_mean(id, ids.iter().copied()) {
+            d = d.help(format!(
+                "did you mean `{close}`? (`synth rules` lists every rule)"
+            ));
+        }
+        d
+    };
+    for (i, s) in def.suppressions.iter().enumerate() {
+        let path = format!("suppressions[{i}]");
+        match rules::find(&s.rule) {
+            None => problems.push(unknown(&format!("{path}.rule"), &s.rule)),
+            Some(rule) if rule.id == rules::SUPPRESSION_UNUSED => problems
+                .push(source.error_at_value(
+                &format!("{path}.rule"),
+                "`SUPPRESSION-UNUSED` cannot be suppressed; remove the unused suppression instead",
+            )),
+            Some(_) => {}
+        }
+        if !is_sentence(&s.reason) {
+            problems.push(
+                source
+                    .error_at_value(&format!("{path}.reason"), "a suppression needs a written reason of at least one full sentence")
+                    .expected("a sentence of at least four words that ends with a full stop, saying why the finding is acceptable here"),
+            );
+        }
+    }
+    for (i, id) in def.escalate.iter().enumerate() {
+        let path = format!("escalate[{i}]");
+        match rules::find(id) {
+            None => problems.push(unknown(&path, id)),
+            Some(rule) if rule.severity != Severity::Warning => {
+                problems.push(source.error_at_value(
+                    &path,
+                    format!("`{id}` is already an error; only warning rules can be escalated"),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
 }
 
 fn require_network(

@@ -1,62 +1,141 @@
 //! Composition: turns a checked definition into a template by running the constructs
 //! its components ask for, in dependency order, and adding the stack's outputs
-//! (per-user outputs last, so that the fixed ones lead the list).
+//! (per-user outputs last, so that the fixed ones lead the list). It also records which
+//! definition entry produced each resource, so that findings and suppressions can be
+//! tied back to the file.
+
+use indexmap::IndexMap;
 
 use crate::constructs::ConstructError;
 use crate::constructs::bastion::{Bastion, BastionOs, BastionProps};
 use crate::constructs::network::{PrivateNetwork, PrivateNetworkProps};
 use crate::constructs::presigned_url::{self, PresignedUrlProps};
-use crate::constructs::studio::{StudioDomain, StudioDomainProps};
-use crate::template::{LogicalId, Output, Template};
+use crate::constructs::studio::{self, StudioDomain, StudioDomainProps};
+use crate::diagnostic::did_you_mean;
+use crate::template::{LogicalId, Output, Template, Value};
+use crate::validate::rules;
 
-use super::load::LoadedStack;
+use super::load::{InputErrors, LoadedStack};
 
 fn id(literal: &str) -> LogicalId {
     LogicalId::new(literal).expect("logical IDs written in the code are alphanumeric")
 }
 
-pub fn compose(stack: &LoadedStack) -> Result<Template, ConstructError> {
+/// A composed stack: the template, and where in the definition each resource comes from.
+#[derive(Clone, Debug)]
+pub struct Composition {
+    pub template: Template,
+    /// Logical ID → the definition path that produced it (`studio.users[1]`, `bastion`).
+    pub origins: IndexMap<String, String>,
+}
+
+/// Why a definition could not be composed.
+#[derive(Debug)]
+pub enum ComposeError {
+    /// A definition entry names something the template does not have (exit 2).
+    Input(InputErrors),
+    /// A construct refused input that passed the checks (a bug).
+    Construct(ConstructError),
+}
+
+impl From<ConstructError> for ComposeError {
+    fn from(e: ConstructError) -> Self {
+        ComposeError::Construct(e)
+    }
+}
+
+impl From<crate::template::DuplicateLogicalId> for ComposeError {
+    fn from(e: crate::template::DuplicateLogicalId) -> Self {
+        ComposeError::Construct(e.into())
+    }
+}
+
+impl From<crate::template::InvalidLogicalId> for ComposeError {
+    fn from(e: crate::template::InvalidLogicalId) -> Self {
+        ComposeError::Construct(e.into())
+    }
+}
+
+/// Records the resources added since `mark` as coming from `path`.
+fn record(template: &Template, mark: usize, path: &str, origins: &mut IndexMap<String, String>) {
+    for (id, _) in template.resources().skip(mark) {
+        origins.insert(id.to_string(), path.to_string());
+    }
+}
+
+pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
     let def = &stack.definition;
     let mut template = Template::new();
+    let mut origins = IndexMap::new();
+    // Definition names that stand for one resource, for suppressions.
+    let mut names: IndexMap<String, LogicalId> = IndexMap::new();
     if let Some(description) = &def.description {
         template.set_description(description);
     }
 
     let network = match &def.network {
-        Some(spec) => Some(PrivateNetwork::build(
-            &mut template,
-            &PrivateNetworkProps {
-                cidr: spec.cidr.0,
-                availability_zones: spec.availability_zones.0,
-                subnet_prefix_length: spec
-                    .subnet_prefix_length
-                    .unwrap_or_else(|| PrivateNetworkProps::default_subnet_prefix(spec.cidr.0)),
-                endpoints: spec.endpoints.iter().map(|e| e.0).collect(),
-                flow_log_retention_days: spec.flow_logs.then_some(spec.flow_log_retention_days.0),
-            },
-        )?),
+        Some(spec) => {
+            let mark = template.resources().count();
+            let network = PrivateNetwork::build(
+                &mut template,
+                &PrivateNetworkProps {
+                    cidr: spec.cidr.0,
+                    availability_zones: spec.availability_zones.0,
+                    subnet_prefix_length: spec
+                        .subnet_prefix_length
+                        .unwrap_or_else(|| PrivateNetworkProps::default_subnet_prefix(spec.cidr.0)),
+                    endpoints: spec.endpoints.iter().map(|e| e.0).collect(),
+                    flow_log_retention_days: spec
+                        .flow_logs
+                        .then_some(spec.flow_log_retention_days.0),
+                },
+            )?;
+            record(&template, mark, "network", &mut origins);
+            names.insert("network".into(), network.vpc.logical_id().clone());
+            let written = stack.source.value_position("network.endpoints").is_some();
+            for (i, e) in spec.endpoints.iter().enumerate() {
+                let endpoint_id = e.0.logical_id();
+                if written {
+                    origins.insert(endpoint_id.to_string(), format!("network.endpoints[{i}]"));
+                }
+                names.insert(e.0.short_name().to_string(), endpoint_id);
+            }
+            Some(network)
+        }
         None => None,
     };
 
     let studio = match (&def.studio, &network) {
-        (Some(spec), Some(network)) => Some(StudioDomain::build(
-            &mut template,
-            network,
-            &StudioDomainProps {
-                domain_name: spec
-                    .domain_name
-                    .as_ref()
-                    .map_or_else(|| stack.name.clone(), |n| n.0.clone()),
-                users: spec.users.iter().map(|u| u.0.clone()).collect(),
-            },
-        )?),
+        (Some(spec), Some(network)) => {
+            let mark = template.resources().count();
+            let studio = StudioDomain::build(
+                &mut template,
+                network,
+                &StudioDomainProps {
+                    domain_name: spec
+                        .domain_name
+                        .as_ref()
+                        .map_or_else(|| stack.name.clone(), |n| n.0.clone()),
+                    users: spec.users.iter().map(|u| u.0.clone()).collect(),
+                },
+            )?;
+            record(&template, mark, "studio", &mut origins);
+            names.insert("studio".into(), studio.domain.logical_id().clone());
+            for (i, user) in spec.users.iter().enumerate() {
+                let profile = studio::user_profile_id(&user.0)?;
+                origins.insert(profile.to_string(), format!("studio.users[{i}]"));
+                names.insert(user.0.clone(), profile);
+            }
+            Some(studio)
+        }
         _ => None,
     };
 
     let bastion = match (&def.bastion, &network) {
         (Some(spec), Some(network)) => {
             let os = BastionOs::from(spec.os);
-            Some(Bastion::build(
+            let mark = template.resources().count();
+            let bastion = Bastion::build(
                 &mut template,
                 network,
                 &BastionProps {
@@ -66,7 +145,10 @@ pub fn compose(stack: &LoadedStack) -> Result<Template, ConstructError> {
                         .root_volume_gb
                         .unwrap_or_else(|| os.default_root_volume_gb()),
                 },
-            )?)
+            )?;
+            record(&template, mark, "bastion", &mut origins);
+            names.insert("bastion".into(), bastion.instance.logical_id().clone());
+            Some(bastion)
         }
         _ => None,
     };
@@ -99,6 +181,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Template, ConstructError> {
     if let (Some(spec), Some(network), Some(studio), Some(bastion)) =
         (&def.presigned_url, &network, &studio, &bastion)
     {
+        let mark = template.resources().count();
         presigned_url::build(
             &mut template,
             network,
@@ -109,6 +192,102 @@ pub fn compose(stack: &LoadedStack) -> Result<Template, ConstructError> {
                 session_expiration_seconds: spec.session_expiration_seconds,
             },
         )?;
+        record(&template, mark, "presigned_url", &mut origins);
+        names.insert("presigned_url".into(), presigned_url::policy_id());
     }
-    Ok(template)
+
+    apply_suppressions(stack, &mut template, &names)?;
+    if !def.escalate.is_empty() {
+        template.set_metadata(
+            "sagesynth",
+            Value::map([(
+                "escalate",
+                Value::list(def.escalate.iter().map(|r| Value::from(r.as_str()))),
+            )]),
+        );
+    }
+    Ok(Composition { template, origins })
+}
+
+/// Records each suppression in its resource's Metadata: ours (`sagesynth`), and
+/// cfn-lint's and checkov's where they have the same check, with the same reason.
+fn apply_suppressions(
+    stack: &LoadedStack,
+    template: &mut Template,
+    names: &IndexMap<String, LogicalId>,
+) -> Result<(), ComposeError> {
+    let def = &stack.definition;
+    let mut per_resource: IndexMap<LogicalId, Vec<usize>> = IndexMap::new();
+    let mut problems = Vec::new();
+    for (i, s) in def.suppressions.iter().enumerate() {
+        let by_id = template
+            .resources()
+            .find(|(id, _)| id.as_str() == s.resource)
+            .map(|(id, _)| id.clone());
+        match by_id.or_else(|| names.get(&s.resource).cloned()) {
+            Some(id) => per_resource.entry(id).or_default().push(i),
+            None => {
+                let candidates: Vec<&str> = names
+                    .keys()
+                    .map(String::as_str)
+                    .chain(template.resources().map(|(id, _)| id.as_str()))
+                    .collect();
+                let mut d = stack.source.error_at_value(
+                    &format!("suppressions[{i}].resource"),
+                    format!(
+                        "`{}` is neither a logical ID of this stack's template nor a name in its definition",
+                        s.resource
+                    ),
+                );
+                if let Some(close) = did_you_mean(&s.resource, candidates.iter().copied()) {
+                    d = d.help(format!("did you mean `{close}`?"));
+                }
+                problems.push(d);
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ComposeError::Input(InputErrors(problems)));
+    }
+    for (resource, indexes) in per_resource {
+        let mut ours = Vec::new();
+        let mut cfn_lint = Vec::new();
+        let mut checkov = Vec::new();
+        for i in indexes {
+            let s = &def.suppressions[i];
+            ours.push(Value::map([
+                ("rule", Value::from(s.rule.as_str())),
+                ("reason", Value::from(s.reason.trim())),
+            ]));
+            if let Some(rule) = rules::find(&s.rule) {
+                cfn_lint.extend(rule.equivalents.cfn_lint.iter().map(|c| Value::from(*c)));
+                checkov.extend(rule.equivalents.checkov.iter().map(|c| {
+                    Value::map([
+                        ("id", Value::from(*c)),
+                        ("comment", Value::from(s.reason.trim())),
+                    ])
+                }));
+            }
+        }
+        let entry = template
+            .entry_by_id(&resource)
+            .expect("resolved from the template's own resources");
+        entry.metadata(
+            "sagesynth",
+            Value::map([("suppressions", Value::List(ours))]),
+        );
+        if !cfn_lint.is_empty() {
+            entry.metadata(
+                "cfn-lint",
+                Value::map([(
+                    "config",
+                    Value::map([("ignore_checks", Value::List(cfn_lint))]),
+                )]),
+            );
+        }
+        if !checkov.is_empty() {
+            entry.metadata("checkov", Value::map([("skip", Value::List(checkov))]));
+        }
+    }
+    Ok(())
 }

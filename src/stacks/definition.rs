@@ -22,6 +22,27 @@ pub struct StackDefinition {
     pub studio: Option<StudioSpec>,
     pub bastion: Option<BastionSpec>,
     pub presigned_url: Option<PresignedUrlSpec>,
+    /// Rules silenced for one resource each, with the reason a reviewer reads.
+    #[serde(default)]
+    pub suppressions: Vec<Suppression>,
+    /// Warning rules this stack treats as errors.
+    #[serde(default)]
+    pub escalate: Vec<String>,
+}
+
+/// Silences one rule on one resource. The reason is recorded in the resource's Metadata
+/// (and for cfn-lint and checkov where they have the same check).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Suppression {
+    /// A rule id, as `synth rules` lists them.
+    pub rule: String,
+    /// A logical ID of the template, or a name in this definition (a user, an endpoint,
+    /// or a component: `network` → the VPC, `studio` → the domain, `bastion` → the
+    /// instance, `presigned_url` → its policy).
+    pub resource: String,
+    /// Why this is acceptable, in at least one full sentence.
+    pub reason: String,
 }
 
 /// The private network component.

@@ -292,6 +292,11 @@ impl Template {
             .expect("a handle always names a resource of its template")
     }
 
+    /// The stored entry of a resource by logical ID (for layers that hold no handle).
+    pub fn entry_by_id(&mut self, id: &LogicalId) -> Option<&mut ResourceEntry> {
+        self.resources.get_mut(id)
+    }
+
     pub fn add_parameter(
         &mut self,
         id: LogicalId,

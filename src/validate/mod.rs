@@ -27,6 +27,8 @@ pub struct Finding {
     /// Where in the template, e.g. `Resources.Bastion.Properties.SubnetId`.
     pub location: String,
     pub message: String,
+    /// The reason recorded in the resource's Metadata when a suppression silences it.
+    pub suppressed: Option<String>,
 }
 
 impl Finding {
@@ -40,6 +42,7 @@ impl Finding {
             severity: Severity::Error,
             location: location.into(),
             message: message.into(),
+            suppressed: None,
         }
     }
     pub fn warning(
@@ -52,7 +55,28 @@ impl Finding {
             severity: Severity::Warning,
             location: location.into(),
             message: message.into(),
+            suppressed: None,
         }
+    }
+}
+
+impl Finding {
+    /// The logical ID the finding is about, when it is about a resource.
+    pub fn resource(&self) -> Option<&str> {
+        let rest = self.location.strip_prefix("Resources.")?;
+        Some(rest.split(['.', '[']).next().unwrap_or(rest))
+    }
+
+    /// The property path inside the resource (`Properties.SubnetId`), if any.
+    pub fn property_path(&self) -> Option<&str> {
+        let resource = self.resource()?;
+        let rest = &self.location["Resources.".len() + resource.len()..];
+        rest.strip_prefix('.').filter(|r| !r.is_empty())
+    }
+
+    /// Whether this finding stops the synthesis (an unsuppressed error).
+    pub fn is_blocking(&self) -> bool {
+        self.severity == Severity::Error && self.suppressed.is_none()
     }
 }
 

@@ -218,21 +218,67 @@ pub fn list(value: &Json) -> &[Json] {
     value.as_array().map_or(&[], Vec::as_slice)
 }
 
-/// Runs every rule over a template.
+/// Runs every rule over a template, then applies what the template itself records:
+/// suppressions in a resource's `Metadata.sagesynth.suppressions` (a suppression that
+/// silences nothing is an error) and rules escalated to errors in the template's
+/// `Metadata.sagesynth.escalate`.
 pub fn run(template: &Json, body_len: usize) -> Vec<Finding> {
     let context = Context::new(template, body_len);
+    let escalated: Vec<&str> = list(&template["Metadata"]["sagesynth"]["escalate"])
+        .iter()
+        .filter_map(Json::as_str)
+        .collect();
     let mut findings = Vec::new();
     for rule in catalogue() {
+        let severity = if escalated.contains(&rule.id) {
+            Severity::Error
+        } else {
+            rule.severity
+        };
         for v in (rule.check)(&context) {
             findings.push(Finding {
                 rule: rule.id,
-                severity: rule.severity,
+                severity,
                 location: v.location,
                 message: v.message,
+                suppressed: None,
             });
         }
     }
+    apply_suppressions(&context, &mut findings);
     findings
+}
+
+fn apply_suppressions(cx: &Context, findings: &mut Vec<Finding>) {
+    let mut unused = Vec::new();
+    for (id, resource) in &cx.resources {
+        let entries = list(&resource["Metadata"]["sagesynth"]["suppressions"]);
+        for (i, entry) in entries.iter().enumerate() {
+            let (Some(rule), Some(reason)) = (entry["rule"].as_str(), entry["reason"].as_str())
+            else {
+                continue;
+            };
+            let mut used = false;
+            for f in findings.iter_mut() {
+                if f.rule == rule && f.resource() == Some(id) {
+                    f.suppressed = Some(reason.to_string());
+                    used = true;
+                }
+            }
+            if !used {
+                unused.push(Finding {
+                    rule: SUPPRESSION_UNUSED,
+                    severity: Severity::Error,
+                    location: format!("Resources.{id}.Metadata.sagesynth.suppressions[{i}]"),
+                    message: format!(
+                        "the suppression of {rule} matches no finding on this resource"
+                    ),
+                    suppressed: None,
+                });
+            }
+        }
+    }
+    findings.extend(unused);
 }
 
 #[cfg(test)]
