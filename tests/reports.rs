@@ -1,0 +1,221 @@
+//! Finding reports: text grouped per resource with the fix, JSON, and SARIF 2.1.0
+//! validated against the official schema.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value as Json;
+
+/// studio-private without the studio endpoint and without flow logs: two errors, one
+/// warning, each on a different resource.
+fn broken_definition() -> String {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-private.yaml"),
+    )
+    .unwrap()
+    .replace(
+        "    - studio             # Studio's own traffic once the URL is opened\n",
+        "",
+    )
+    .replace(
+        "  availability_zones: 2\n",
+        "  availability_zones: 2\n  flow_logs: false\n",
+    );
+    assert!(!text.contains("- studio "));
+    text
+}
+
+fn run(args: &[&str]) -> (i32, String, String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("stacks")).unwrap();
+    std::fs::write(dir.path().join("stacks/broken.yaml"), broken_definition()).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_synth"))
+        .args(args)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+        dir,
+    )
+}
+
+#[test]
+fn text_report_groups_findings_per_resource_with_the_fix() {
+    let (code, stdout, stderr, _dir) = run(&["--stack", "broken"]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "", "no template is printed when a rule fails");
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn json_report_lists_each_finding_with_its_definition_position() {
+    let (code, _, _, dir) = run(&[
+        "--stack",
+        "broken",
+        "--report",
+        "json",
+        "--report-file",
+        "findings.json",
+    ]);
+    assert_eq!(code, 1);
+    let report: Json =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("findings.json")).unwrap())
+            .unwrap();
+    let findings = report["stacks"][0]["findings"].as_array().unwrap();
+    let rules: Vec<&str> = findings
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            "EC2-VPC-FLOW-LOGS",
+            "ENV-STUDIO-ENDPOINTS",
+            "ENV-PRESIGNED-THROUGH-ENDPOINTS"
+        ]
+    );
+    let studio = &findings[1];
+    assert_eq!(studio["resource"], "StudioDomain");
+    assert_eq!(studio["resource_type"], "AWS::SageMaker::Domain");
+    assert_eq!(studio["path"], "Properties.VpcId");
+    assert_eq!(studio["definition"]["file"], "stacks/broken.yaml");
+    assert_eq!(studio["definition"]["path"], "studio");
+    assert_eq!(studio["definition"]["line"], 20);
+    assert!(
+        studio["fix"]
+            .as_str()
+            .unwrap()
+            .contains("network.endpoints")
+    );
+}
+
+/// The SARIF 2.1.0 schema as shipped in the serde-sarif crate (a dev-dependency, so
+/// cargo has its source), found through `cargo metadata`.
+fn sarif_schema() -> PathBuf {
+    let output = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let metadata: Json = serde_json::from_slice(&output.stdout).expect("cargo metadata");
+    let package = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "serde-sarif")
+        .expect("serde-sarif is a dev-dependency");
+    let schema = Path::new(package["manifest_path"].as_str().unwrap())
+        .parent()
+        .unwrap()
+        .join("src/schema.json");
+    let text = std::fs::read_to_string(&schema).unwrap();
+    assert!(text.contains("Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"));
+    schema
+}
+
+#[test]
+fn sarif_report_validates_against_the_schema_and_points_at_the_definition() {
+    let (code, _, _, dir) = run(&[
+        "--stack",
+        "broken",
+        "--report",
+        "sarif",
+        "--report-file",
+        "findings.sarif",
+    ]);
+    assert_eq!(code, 1);
+    let path = dir.path().join("findings.sarif");
+    let sarif: Json = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    let domain = results
+        .iter()
+        .find(|r| r["ruleId"] == "ENV-STUDIO-ENDPOINTS")
+        .unwrap();
+    let location = &domain["locations"][0];
+    assert_eq!(
+        location["physicalLocation"]["artifactLocation"]["uri"],
+        "stacks/broken.yaml"
+    );
+    assert_eq!(location["physicalLocation"]["region"]["startLine"], 20);
+    assert_eq!(location["logicalLocations"][0]["name"], "StudioDomain");
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert_eq!(
+        rules[domain["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "ENV-STUDIO-ENDPOINTS"
+    );
+
+    // Typed parse with serde-sarif's model of the spec.
+    let _: serde_sarif::sarif::Sarif =
+        serde_json::from_value(sarif.clone()).expect("serde-sarif reads it");
+
+    // Full JSON-schema validation (draft-07) with Python's jsonschema (installed with cfn-lint).
+    let Some(python) = support::require_tool("python3", "sarif schema validation") else {
+        return;
+    };
+    let script = "import json, sys, jsonschema\n\
+        schema = json.load(open(sys.argv[1]))\n\
+        log = json.load(open(sys.argv[2]))\n\
+        jsonschema.Draft7Validator.check_schema(schema)\n\
+        errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(log), key=str)\n\
+        for e in errors: print(list(e.absolute_path), e.message)\n\
+        sys.exit(1 if errors else 0)\n";
+    let output = Command::new(python)
+        .args(["-c", script])
+        .arg(sarif_schema())
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "SARIF does not validate:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn rules_and_explain() {
+    let (code, stdout, _, _dir) = run(&["rules"]);
+    assert_eq!(code, 0);
+    let count = stdout
+        .lines()
+        .filter(|l| l.contains("  error  ") || l.contains("  warning  "))
+        .count();
+    assert!(count >= 30, "{count} rules listed");
+    for id in [
+        "SM-DOMAIN-VPC-ONLY",
+        "SM-DOMAIN-KMS",
+        "ENV-STUDIO-ENDPOINTS",
+        "ENV-STUDIO-SG-SELF-RULES",
+        "IAM-NO-WILDCARD-ACTION",
+    ] {
+        assert!(stdout.contains(id), "{id} missing");
+    }
+    let (code, stdout, _, _dir) = run(&["explain", "SM-DOMAIN-VPC-ONLY"]);
+    assert_eq!(code, 0);
+    for part in [
+        "severity:",
+        "applies to: AWS::SageMaker::Domain",
+        "why:",
+        "checks:",
+        "fix:",
+        "suppress:",
+    ] {
+        assert!(stdout.contains(part), "{part}: {stdout}");
+    }
+    let (code, _, stderr, _dir) = run(&["explain", "SM-DOMAIN-VPC-ONYL"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("did you mean `SM-DOMAIN-VPC-ONLY`?"),
+        "{stderr}"
+    );
+}

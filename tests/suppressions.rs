@@ -1,0 +1,169 @@
+//! Suppressions and escalation as a stack definition writes them: recorded in the
+//! template, honoured by the rule pack, and refused when they are vague or unused.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::{Value as Json, json};
+
+fn base() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-private.yaml"),
+    )
+    .unwrap()
+}
+
+/// Runs `synth --stack s --out out` on `text`; returns (exit code, stderr, template if written).
+fn synth(text: &str, extra: &[&str]) -> (i32, String, Option<Json>) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("stacks")).unwrap();
+    std::fs::write(dir.path().join("stacks/s.yaml"), text).unwrap();
+    let mut args = vec!["--stack", "s", "--out", "out"];
+    args.extend_from_slice(extra);
+    let output = Command::new(env!("CARGO_BIN_EXE_synth"))
+        .args(&args)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let template = std::fs::read_to_string(dir.path().join("out/s.template.json"))
+        .ok()
+        .map(|t| serde_json::from_str(&t).unwrap());
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+        template,
+    )
+}
+
+fn without_flow_logs() -> String {
+    let text = base().replace(
+        "  availability_zones: 2\n",
+        "  availability_zones: 2\n  flow_logs: false\n",
+    );
+    assert_ne!(text, base());
+    text
+}
+
+const REASON: &str =
+    "Traffic of this sandbox VPC is captured by the account-wide flow log of the landing zone.";
+
+#[test]
+fn a_suppression_silences_its_finding_and_is_recorded_for_every_tool() {
+    // Without the suppression: a warning, exit 0.
+    let (code, stderr, template) = synth(&without_flow_logs(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("warning[EC2-VPC-FLOW-LOGS]"), "{stderr}");
+    assert!(
+        template.unwrap()["Resources"]["Vpc"]
+            .get("Metadata")
+            .is_none()
+    );
+
+    // Suppressed on `network` (the definition name of the VPC).
+    let text = format!(
+        "{}suppressions:\n  - rule: EC2-VPC-FLOW-LOGS\n    resource: network\n    reason: {REASON}\n",
+        without_flow_logs()
+    );
+    let (code, stderr, template) = synth(&text, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("suppressed[EC2-VPC-FLOW-LOGS]"), "{stderr}");
+    assert!(stderr.contains(&format!("reason: {REASON}")), "{stderr}");
+    let metadata = &template.unwrap()["Resources"]["Vpc"]["Metadata"];
+    assert_eq!(
+        metadata,
+        &json!({
+            "sagesynth": {"suppressions": [{"rule": "EC2-VPC-FLOW-LOGS", "reason": REASON}]},
+            "checkov": {"skip": [{"id": "CKV2_AWS_11", "comment": REASON}]}
+        })
+    );
+}
+
+#[test]
+fn a_suppression_by_logical_id_of_an_error_lets_the_stack_through() {
+    let text = base().replace("    - logs\n", "");
+    let (code, stderr, _) = synth(&text, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    let text = format!(
+        "{text}suppressions:\n  - rule: ENV-LOGS-ENDPOINT\n    resource: StudioExecutionRole\n    reason: Studio apps here log through a proxy in the peered inspection VPC, reviewed in SEC-123.\n"
+    );
+    let (code, stderr, template) = synth(&text, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        template.unwrap()["Resources"]["StudioExecutionRole"]["Metadata"]["sagesynth"]["suppressions"]
+            [0]["rule"],
+        "ENV-LOGS-ENDPOINT"
+    );
+}
+
+#[test]
+fn an_unused_suppression_is_an_error() {
+    let text = format!(
+        "{}suppressions:\n  - rule: EC2-IMDSV2\n    resource: bastion\n    reason: {REASON}\n",
+        base()
+    );
+    let (code, stderr, template) = synth(&text, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(template.is_none());
+    assert!(stderr.contains("error[SUPPRESSION-UNUSED] Metadata.sagesynth.suppressions[0]: the suppression of EC2-IMDSV2 matches no finding on this resource"), "{stderr}");
+}
+
+#[test]
+fn vague_unknown_or_misdirected_suppressions_are_input_errors() {
+    let cases = [
+        (
+            "EC2-VPC-FLOW-LOG",
+            "network",
+            REASON,
+            "unknown rule `EC2-VPC-FLOW-LOG`",
+            "did you mean `EC2-VPC-FLOW-LOGS`?",
+        ),
+        (
+            "EC2-VPC-FLOW-LOGS",
+            "network",
+            "fine",
+            "a suppression needs a written reason of at least one full sentence",
+            "suppressions[0].reason",
+        ),
+        (
+            "EC2-VPC-FLOW-LOGS",
+            "netwrok",
+            REASON,
+            "`netwrok` is neither a logical ID",
+            "did you mean `network`?",
+        ),
+        (
+            "SUPPRESSION-UNUSED",
+            "network",
+            REASON,
+            "cannot be suppressed",
+            "suppressions[0].rule",
+        ),
+    ];
+    for (rule, resource, reason, message, detail) in cases {
+        let text = format!(
+            "{}suppressions:\n  - rule: {rule}\n    resource: {resource}\n    reason: {reason}\n",
+            without_flow_logs()
+        );
+        let (code, stderr, template) = synth(&text, &[]);
+        assert_eq!(code, 2, "{rule}/{resource}: {stderr}");
+        assert!(template.is_none());
+        assert!(stderr.contains(message), "{stderr}");
+        assert!(stderr.contains(detail), "{stderr}");
+        assert!(stderr.contains("--> stacks/s.yaml:"), "{stderr}");
+    }
+}
+
+#[test]
+fn escalate_turns_a_warning_into_an_error() {
+    let text = format!("{}escalate: [EC2-VPC-FLOW-LOGS]\n", without_flow_logs());
+    let (code, stderr, _) = synth(&text, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("error[EC2-VPC-FLOW-LOGS]"), "{stderr}");
+    // Only warnings can be escalated.
+    let (code, stderr, _) = synth(&format!("{}escalate: [EC2-IMDSV2]\n", base()), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("already an error"), "{stderr}");
+    // With flow logs on, escalating is harmless.
+    let (code, stderr, _) = synth(&format!("{}escalate: [EC2-VPC-FLOW-LOGS]\n", base()), &[]);
+    assert_eq!(code, 0, "{stderr}");
+}
