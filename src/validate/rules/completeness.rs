@@ -503,3 +503,205 @@ fn source_vpce_exists(cx: &Context) -> Vec<Violation> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::assert_rule;
+    use serde_json::{Value, json};
+
+    fn endpoint(service: &str) -> Value {
+        let name = if service == "studio" {
+            "aws.sagemaker.${AWS::Region}.studio".to_string()
+        } else {
+            format!("com.amazonaws.${{AWS::Region}}.{service}")
+        };
+        json!({"Type": "AWS::EC2::VPCEndpoint", "Properties": {"VpcId": {"Ref": "Vpc"}, "ServiceName": {"Fn::Sub": name}}})
+    }
+
+    /// A private VPC with the given endpoints and extra resources.
+    fn env(services: &[&str], extra: Value) -> Value {
+        let mut resources = json!({
+            "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+            "Subnet": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "Vpc"}}},
+            "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}}}
+        });
+        for s in services {
+            let id = format!("{}Endpoint", s.replace('.', ""));
+            resources[id] = endpoint(s);
+        }
+        for (k, v) in extra.as_object().unwrap() {
+            resources[k] = v.clone();
+        }
+        json!({ "Resources": resources })
+    }
+
+    fn domain(auth: &str) -> Value {
+        json!({"Type": "AWS::SageMaker::Domain", "Properties": {"AuthMode": auth, "AppNetworkAccessType": "VpcOnly", "VpcId": {"Ref": "Vpc"},
+            "DefaultUserSettings": {"ExecutionRole": {"Fn::GetAtt": ["Role", "Arn"]}, "SecurityGroups": [{"Fn::GetAtt": ["Sg", "GroupId"]}]}}})
+    }
+
+    const STUDIO: &[&str] = &["sagemaker.api", "sagemaker.runtime", "studio", "s3"];
+
+    #[test]
+    fn studio_endpoints() {
+        assert_rule(
+            "ENV-STUDIO-ENDPOINTS",
+            env(STUDIO, json!({"Domain": domain("IAM")})),
+            env(&["sagemaker.api", "s3"], json!({"Domain": domain("IAM")})),
+            "Resources.Domain.Properties.VpcId",
+        );
+        // With an internet gateway, endpoints are not required.
+        assert_rule(
+            "ENV-STUDIO-ENDPOINTS",
+            env(
+                &[],
+                json!({"Domain": domain("IAM"), "Igw": {"Type": "AWS::EC2::VPCGatewayAttachment", "Properties": {"VpcId": {"Ref": "Vpc"}, "InternetGatewayId": "igw-1"}}}),
+            ),
+            env(&[], json!({"Domain": domain("IAM")})),
+            "Resources.Domain.Properties.VpcId",
+        );
+    }
+
+    #[test]
+    fn notebook_endpoints() {
+        let notebook = json!({"Type": "AWS::SageMaker::NotebookInstance", "Properties": {"SubnetId": {"Ref": "Subnet"}, "DirectInternetAccess": "Disabled", "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]}}});
+        assert_rule(
+            "ENV-NOTEBOOK-ENDPOINTS",
+            env(
+                &["sagemaker.api", "sagemaker.runtime"],
+                json!({"Nb": notebook}),
+            ),
+            env(&["sagemaker.api"], json!({"Nb": notebook})),
+            "Resources.Nb.Properties.SubnetId",
+        );
+    }
+
+    fn instance_with_ssm() -> Value {
+        json!({
+            "Profile": {"Type": "AWS::IAM::InstanceProfile", "Properties": {"Roles": [{"Ref": "Role"}]}},
+            "Host": {"Type": "AWS::EC2::Instance", "Properties": {"SubnetId": {"Ref": "Subnet"}, "IamInstanceProfile": {"Ref": "Profile"}}},
+        })
+    }
+
+    #[test]
+    fn ssm_endpoints() {
+        let extra = instance_with_ssm();
+        let with_policy = |mut t: Value| {
+            t["Resources"]["Role"]["Properties"]["ManagedPolicyArns"] = json!([{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"}]);
+            t
+        };
+        assert_rule(
+            "ENV-SSM-ENDPOINTS",
+            with_policy(env(&["ssm", "ssmmessages"], extra.clone())),
+            with_policy(env(&["ssm"], extra.clone())),
+            "Resources.Host.Properties.SubnetId",
+        );
+    }
+
+    fn policy_on_role(action: &str) -> Value {
+        json!({"Type": "AWS::IAM::ManagedPolicy", "Properties": {"Roles": [{"Ref": "Role"}], "PolicyDocument": {"Statement": [
+            {"Effect": "Allow", "Action": [action], "Resource": "arn:aws:iam::1:role/x"}]}}})
+    }
+
+    #[test]
+    fn sts_and_logs_endpoints_for_roles_of_private_compute() {
+        let mut extra = instance_with_ssm();
+        extra["Pol"] = policy_on_role("sts:AssumeRole");
+        assert_rule(
+            "ENV-STS-ENDPOINT",
+            env(&["sts"], extra.clone()),
+            env(&[], extra.clone()),
+            "Resources.Role",
+        );
+        extra["Pol"] = policy_on_role("logs:PutLogEvents");
+        assert_rule(
+            "ENV-LOGS-ENDPOINT",
+            env(&["logs"], extra.clone()),
+            env(&[], extra),
+            "Resources.Role",
+        );
+    }
+
+    #[test]
+    fn studio_sg_self_rules() {
+        let sg =
+            json!({"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "s"}});
+        let rule = |from: i64, to: i64| {
+            json!({"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {"GroupId": {"Fn::GetAtt": ["Sg", "GroupId"]},
+                "SourceSecurityGroupId": {"Fn::GetAtt": ["Sg", "GroupId"]}, "IpProtocol": "tcp", "FromPort": from, "ToPort": to}})
+        };
+        assert_rule(
+            "ENV-STUDIO-SG-SELF-RULES",
+            env(
+                STUDIO,
+                json!({"Domain": domain("IAM"), "Sg": sg, "Nfs": rule(2049, 2049), "Apps": rule(8192, 65535)}),
+            ),
+            env(
+                STUDIO,
+                json!({"Domain": domain("IAM"), "Sg": sg, "Apps": rule(8192, 65535)}),
+            ),
+            "Resources.Domain.Properties.DefaultUserSettings.SecurityGroups",
+        );
+    }
+
+    fn presigned(condition: Value) -> Value {
+        json!({"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Statement": [
+            {"Effect": "Allow", "Action": ["sagemaker:CreatePresignedDomainUrl"], "Resource": [{"Fn::GetAtt": ["Profile", "UserProfileArn"]}], "Condition": condition}]}}})
+    }
+
+    fn through_endpoints() -> Value {
+        json!({"StringEquals": {"aws:SourceVpce": [{"Ref": "sagemakerapiEndpoint"}, {"Ref": "studioEndpoint"}]}})
+    }
+
+    fn profile() -> Value {
+        json!({"Type": "AWS::SageMaker::UserProfile", "Properties": {"DomainId": {"Fn::GetAtt": ["Domain", "DomainId"]}, "UserProfileName": "u"}})
+    }
+
+    #[test]
+    fn presigned_iam_domain() {
+        assert_rule(
+            "ENV-PRESIGNED-IAM-DOMAIN",
+            env(
+                STUDIO,
+                json!({"Domain": domain("IAM"), "Profile": profile(), "Url": presigned(through_endpoints())}),
+            ),
+            env(
+                STUDIO,
+                json!({"Domain": domain("SSO"), "Profile": profile(), "Url": presigned(through_endpoints())}),
+            ),
+            "Resources.Url.Properties.PolicyDocument.Statement[0]",
+        );
+    }
+
+    #[test]
+    fn presigned_through_endpoints() {
+        assert_rule(
+            "ENV-PRESIGNED-THROUGH-ENDPOINTS",
+            env(
+                STUDIO,
+                json!({"Domain": domain("IAM"), "Profile": profile(), "Url": presigned(through_endpoints())}),
+            ),
+            env(
+                STUDIO,
+                json!({"Domain": domain("IAM"), "Profile": profile(), "Url": presigned(json!({"StringEquals": {"aws:SourceVpce": [{"Ref": "sagemakerapiEndpoint"}]}}))}),
+            ),
+            "Resources.Url.Properties.PolicyDocument.Statement[0]",
+        );
+    }
+
+    #[test]
+    fn source_vpce_exists() {
+        assert_rule(
+            "ENV-SOURCEVPCE-ENDPOINT-EXISTS",
+            env(
+                STUDIO,
+                json!({"Domain": domain("IAM"), "Profile": profile(), "Url": presigned(through_endpoints())}),
+            ),
+            env(
+                STUDIO,
+                json!({"Domain": domain("IAM"), "Profile": profile(), "Url": presigned(json!({"StringEquals": {"aws:SourceVpce": ["vpce-0abc"]}}))}),
+            ),
+            "Resources.Url.Properties.PolicyDocument.Statement[0].Condition",
+        );
+    }
+}

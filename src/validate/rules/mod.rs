@@ -335,4 +335,34 @@ mod tests {
         }
         assert!(seen.len() >= 30, "only {} rules", seen.len());
     }
+
+    /// Every rule id appears in a test besides its declaration (a fragment test with
+    /// `assert_rule`, or a pass test asserting on the id).
+    #[test]
+    fn every_rule_has_a_test() {
+        let sources = [
+            include_str!("template.rs"),
+            include_str!("iam.rs"),
+            include_str!("s3.rs"),
+            include_str!("ec2.rs"),
+            include_str!("kms.rs"),
+            include_str!("sagemaker.rs"),
+            include_str!("lambda.rs"),
+            include_str!("completeness.rs"),
+            include_str!("../references.rs"),
+            include_str!("../limits.rs"),
+            include_str!("../names.rs"),
+            include_str!("../../../tests/suppressions.rs"),
+        ];
+        let tests: String = sources
+            .iter()
+            .map(|s| s.split_once("#[cfg(test)]").map_or(*s, |(_, t)| t))
+            .collect();
+        let untested: Vec<&str> = catalogue()
+            .iter()
+            .map(|r| r.id)
+            .filter(|id| !tests.contains(&format!("\"{id}\"")))
+            .collect();
+        assert!(untested.is_empty(), "no test names {untested:?}");
+    }
 }

@@ -244,6 +244,24 @@ mod tests {
             "Resources.A",
         );
         assert_rule(
+            "CFN-NO-RESOURCES",
+            json!({"Resources": {"A": {"Type": "T"}}}),
+            json!({"Resources": {}}),
+            "Resources",
+        );
+        assert_rule(
+            "CFN-LIMIT-DESCRIPTION",
+            json!({"Description": "d".repeat(1024), "Resources": {"A": {"Type": "T"}}}),
+            json!({"Description": "d".repeat(1025), "Resources": {"A": {"Type": "T"}}}),
+            "Description",
+        );
+        assert_rule(
+            "NAME-S3-BUCKET",
+            json!({"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "team-raw-data"}}}}),
+            json!({"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "Team_Raw"}}}}),
+            "Resources.B.Properties.BucketName",
+        );
+        assert_rule(
             "NAME-SAGEMAKER",
             json!({"Resources": {"D": {"Type": "AWS::SageMaker::Domain", "Properties": {"DomainName": "ok-name"}}}}),
             json!({"Resources": {"D": {"Type": "AWS::SageMaker::Domain", "Properties": {"DomainName": "not_ok"}}}}),
