@@ -16,6 +16,10 @@ use crate::validate::rules;
 use super::definition::StackDefinition;
 use super::source::Source;
 
+/// Users per stack. Far beyond what one template holds (500 resources), but bounded so
+/// that synthesis time and memory stay bounded too.
+pub const MAX_USERS: usize = 10_000;
+
 /// CloudFormation's limit on a template Description.
 const MAX_DESCRIPTION_BYTES: usize = 1024;
 
@@ -86,6 +90,13 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
                         format!("the stack name `{name}` cannot be the domain name"),
                     )
                     .help("set `studio.domain_name`"),
+            );
+        }
+        if studio_spec.users.len() > MAX_USERS {
+            problems.push(
+                source
+                    .error_at_key("studio.users", format!("{} users; a stack holds at most {MAX_USERS}", studio_spec.users.len()))
+                    .help("split the users over several stacks"),
             );
         }
         // Two users whose names give one logical ID would silently share a resource.

@@ -56,8 +56,25 @@ pub fn is_valid_stack_name(name: &str) -> bool {
         && name.bytes().all(|b| !b.is_ascii_uppercase())
 }
 
+/// The largest definition file read. Real definitions are a few KB; the limit keeps a
+/// mistaken or hostile input from costing minutes and gigabytes.
+pub const MAX_DEFINITION_BYTES: u64 = 1024 * 1024;
+
 /// Reads and checks `path`; `display` is how the file is named in messages.
 pub fn load_file(path: &Path, display: &str) -> Result<LoadedStack, InputErrors> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.len() > MAX_DEFINITION_BYTES {
+            return Err(Diagnostic::new(
+                display,
+                format!(
+                    "the definition is {} bytes; a definition may be at most {MAX_DEFINITION_BYTES} bytes (1 MiB)",
+                    meta.len()
+                ),
+            )
+            .help("split it into several stacks")
+            .into());
+        }
+    }
     let text = std::fs::read(path).map_err(|e| {
         let reason = match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),
@@ -65,8 +82,17 @@ pub fn load_file(path: &Path, display: &str) -> Result<LoadedStack, InputErrors>
         };
         Diagnostic::new(display, format!("cannot read the definition: {reason}"))
     })?;
-    let text = String::from_utf8(text)
-        .map_err(|_| Diagnostic::new(display, "the definition is not valid UTF-8 text"))?;
+    let text = String::from_utf8(text).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = valid.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        Diagnostic::new(
+            display,
+            format!("the definition is not valid UTF-8 text (byte {} is not)", valid.len()),
+        )
+        .at(crate::diagnostic::Position { line, column }, "")
+        .help("save the file as UTF-8")
+    })?;
     let name = path
         .file_stem()
         .and_then(|s| s.to_str())
