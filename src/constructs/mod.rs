@@ -3,7 +3,10 @@
 //! it. Knows nothing about YAML.
 
 pub mod bastion;
+pub mod encryption_key;
 pub mod network;
+pub mod notebook_identity;
+pub mod notebooks;
 pub mod presigned_url;
 pub mod studio;
 

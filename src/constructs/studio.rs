@@ -7,14 +7,14 @@ use indexmap::IndexMap;
 use crate::resources::ec2::{
     Egress, SecurityGroup, SecurityGroupEgress, SecurityGroupIngress, protocol,
 };
-use crate::resources::iam::policy::{Condition, PolicyDocument, Principal, Statement, keys};
+use crate::resources::iam::policy::{PolicyDocument, Principal, Statement};
 use crate::resources::iam::{self, ManagedPolicy, Role};
-use crate::resources::kms::{self, Alias, Key};
+use crate::resources::kms::Key;
 use crate::resources::sagemaker::{self, Domain, DomainSettings, UserProfile, UserSettings};
 use crate::resources::{arn, logs};
-use crate::sub;
-use crate::template::{Handle, LogicalId, Pseudo, SubPart, Template, Value};
+use crate::template::{Handle, LogicalId, SubPart, Template};
 
+use super::encryption_key::{self, EncryptionKeyProps};
 use super::network::PrivateNetwork;
 use super::{ConstructError, id};
 
@@ -194,52 +194,17 @@ fn studio_security_group(
     Ok(sg)
 }
 
-/// The customer-managed key for the domain's EFS and EBS volumes. The account may
-/// administer it; data use is only through SageMaker and EFS on the account's behalf.
+/// The customer-managed key for the domain's EFS and EBS volumes.
 fn domain_key(template: &mut Template) -> Result<Handle<Key>, ConstructError> {
-    let via_services = [
-        sub!["sagemaker.", Pseudo::Region, ".amazonaws.com"],
-        sub!["elasticfilesystem.", Pseudo::Region, ".amazonaws.com"],
-    ];
-    let policy = PolicyDocument::new()
-        .statement(
-            Statement::allow()
-                .sid("AccountAdministersKey")
-                .principal(Principal::this_account())
-                .actions(kms::actions::ADMINISTER)
-                .any_resource(),
-        )
-        .statement(
-            Statement::allow()
-                .sid("AccountUsesKeyThroughSageMakerAndEfs")
-                .principal(Principal::this_account())
-                .actions(kms::actions::USE_FOR_DATA)
-                .any_resource()
-                .condition(Condition::string_equals(
-                    keys::KMS_CALLER_ACCOUNT,
-                    [Value::from(Pseudo::AccountId)],
-                ))
-                .condition(Condition::string_equals(
-                    keys::KMS_VIA_SERVICE,
-                    via_services,
-                )),
-        );
-    let key = template.add(
-        id("StudioKey"),
-        Key::builder()
-            .description("Encrypts the Studio domain's EFS and EBS volumes")
-            .enable_key_rotation(true)
-            .key_policy(policy)
-            .build()?,
-    )?;
-    template.add(
-        id("StudioKeyAlias"),
-        Alias::builder()
-            .alias_name(sub!["alias/", Pseudo::StackName, "-studio"])
-            .target_key_id(key.key_id())
-            .build()?,
-    )?;
-    Ok(key)
+    encryption_key::build(
+        template,
+        &EncryptionKeyProps {
+            id_stem: "Studio",
+            alias_suffix: "studio",
+            description: "Encrypts the Studio domain's EFS and EBS volumes",
+            via_services: &["sagemaker", "elasticfilesystem"],
+        },
+    )
 }
 
 /// Studio apps may manage apps and spaces of this domain, read the domain and its
@@ -308,23 +273,5 @@ fn execution_policy(domain: &Handle<Domain>, key: &Handle<Key>) -> PolicyDocumen
                     [SubPart::from("log-group:/aws/sagemaker/*")],
                 )),
         )
-        .statement(
-            Statement::allow()
-                .sid("UseDomainKey")
-                .actions([
-                    &kms::actions::DECRYPT,
-                    &kms::actions::GENERATE_DATA_KEY_ALL,
-                    &kms::actions::DESCRIBE_KEY,
-                ])
-                .resource(key.arn()),
-        )
-        .statement(
-            // Volumes of Studio apps are encrypted through grants that SageMaker creates
-            // for AWS resources; no grant for anything else.
-            Statement::allow()
-                .sid("GrantDomainKeyToAwsResources")
-                .actions([&kms::actions::CREATE_GRANT])
-                .resource(key.arn())
-                .condition(Condition::bool(keys::KMS_GRANT_IS_FOR_AWS_RESOURCE, true)),
-        )
+        .statements(encryption_key::usage_statements(key))
 }

@@ -57,6 +57,62 @@ impl Handle<UserProfile> {
     }
 }
 
+cfn_properties! {
+    /// `AWS::SageMaker::NotebookInstance.InstanceMetadataServiceConfiguration`.
+    InstanceMetadataServiceConfiguration / InstanceMetadataServiceConfigurationBuilder ("AWS::SageMaker::NotebookInstance.InstanceMetadataServiceConfiguration") {
+        required minimum_instance_metadata_service_version: Value => "MinimumInstanceMetadataServiceVersion",
+    }
+}
+
+cfn_resource! {
+    NotebookInstance / NotebookInstanceBuilder = "AWS::SageMaker::NotebookInstance" {
+        optional direct_internet_access: Value => "DirectInternetAccess",
+        optional instance_metadata_service_configuration: InstanceMetadataServiceConfiguration => "InstanceMetadataServiceConfiguration",
+        required instance_type: Value => "InstanceType",
+        optional kms_key_id: Value => "KmsKeyId",
+        optional lifecycle_config_name: Value => "LifecycleConfigName",
+        optional notebook_instance_name: Value => "NotebookInstanceName",
+        optional platform_identifier: Value => "PlatformIdentifier",
+        required role_arn: Value => "RoleArn",
+        optional root_access: Value => "RootAccess",
+        list security_group_ids: Value => "SecurityGroupIds",
+        optional subnet_id: Value => "SubnetId",
+        optional volume_size_in_gb: i64 => "VolumeSizeInGB",
+    }
+}
+
+impl Handle<NotebookInstance> {
+    /// `Ref` of a notebook instance: its ARN.
+    pub fn arn(&self) -> Value {
+        self.reference()
+    }
+    pub fn name(&self) -> Value {
+        self.attribute("NotebookInstanceName")
+    }
+}
+
+cfn_properties! {
+    /// `AWS::SageMaker::NotebookInstanceLifecycleConfig.NotebookInstanceLifecycleHook`.
+    LifecycleHook / LifecycleHookBuilder ("AWS::SageMaker::NotebookInstanceLifecycleConfig.NotebookInstanceLifecycleHook") {
+        optional content: Value => "Content",
+    }
+}
+
+cfn_resource! {
+    NotebookInstanceLifecycleConfig / NotebookInstanceLifecycleConfigBuilder = "AWS::SageMaker::NotebookInstanceLifecycleConfig" {
+        optional notebook_instance_lifecycle_config_name: Value => "NotebookInstanceLifecycleConfigName",
+        list on_create: LifecycleHook => "OnCreate",
+        list on_start: LifecycleHook => "OnStart",
+    }
+}
+
+impl Handle<NotebookInstanceLifecycleConfig> {
+    /// The configuration's name, which a notebook instance's `LifecycleConfigName` takes.
+    pub fn name(&self) -> Value {
+        self.attribute("NotebookInstanceLifecycleConfigName")
+    }
+}
+
 /// The name rule shared by domains, user profiles and notebook instances.
 pub const NAME_PATTERN: &str = "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$";
 
@@ -94,6 +150,13 @@ pub mod actions {
     pub const LIST_SPACES: Action = Action::new("sagemaker:ListSpaces");
     pub const LIST_USER_PROFILES: Action = Action::new("sagemaker:ListUserProfiles");
     pub const LIST_DOMAINS: Action = Action::new("sagemaker:ListDomains");
+    pub const DESCRIBE_NOTEBOOK_INSTANCE: Action =
+        Action::new("sagemaker:DescribeNotebookInstance");
+    pub const CREATE_PRESIGNED_NOTEBOOK_INSTANCE_URL: Action =
+        Action::new("sagemaker:CreatePresignedNotebookInstanceUrl");
+    pub const START_NOTEBOOK_INSTANCE: Action = Action::new("sagemaker:StartNotebookInstance");
+    pub const STOP_NOTEBOOK_INSTANCE: Action = Action::new("sagemaker:StopNotebookInstance");
+    pub const LIST_NOTEBOOK_INSTANCES: Action = Action::new("sagemaker:ListNotebookInstances");
 }
 
 #[cfg(test)]

@@ -95,7 +95,13 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
         if studio_spec.users.len() > MAX_USERS {
             problems.push(
                 source
-                    .error_at_key("studio.users", format!("{} users; a stack holds at most {MAX_USERS}", studio_spec.users.len()))
+                    .error_at_key(
+                        "studio.users",
+                        format!(
+                            "{} users; a stack holds at most {MAX_USERS}",
+                            studio_spec.users.len()
+                        ),
+                    )
                     .help("split the users over several stacks"),
             );
         }
@@ -160,6 +166,50 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
         }
     }
 
+    if let Some(notebooks) = &def.notebooks {
+        require_network(source, def, "notebooks", &mut problems);
+        if notebooks.instances.is_empty() {
+            problems.push(
+                source
+                    .error_at_key("notebooks.instances", "`notebooks` lists no instance")
+                    .help("add e.g. `analyst-alice: {}`"),
+            );
+        }
+        if notebooks.identity_per_instance
+            && !crate::resources::sagemaker::is_valid_name(&notebook_identity_config_name(name))
+        {
+            problems.push(
+                source
+                    .error_at_key("notebooks", format!("the stack name `{name}` is too long to name the lifecycle configuration `{}`", notebook_identity_config_name(name)))
+                    .help("use a stack name of at most 54 characters"),
+            );
+        }
+        let mut by_id: HashMap<String, &str> = HashMap::new();
+        for (notebook, spec) in &notebooks.instances {
+            let path = format!("notebooks.instances.{notebook}");
+            if !(5..=16384).contains(&spec.volume_size_gb) {
+                problems.push(
+                    source
+                        .error_at_value(
+                            &format!("{path}.volume_size_gb"),
+                            format!("{} GiB is out of range", spec.volume_size_gb),
+                        )
+                        .expected("5 to 16384 GiB"),
+                );
+            }
+            // Names differing only in case share an ARN (SageMaker lower-cases names in ARNs).
+            let key = crate::template::pascal_case(&notebook.0).to_ascii_lowercase();
+            if let Some(other) = by_id.insert(key, &notebook.0) {
+                problems.push(
+                    source
+                        .error_at_key(&path, format!("notebooks `{other}` and `{notebook}` would share a logical ID and an ARN"))
+                        .note(format!("`{other}` is at {}", source.describe_position(&format!("notebooks.instances.{other}"))))
+                        .help("rename one of the two notebooks"),
+                );
+            }
+        }
+    }
+
     if let Some(presigned) = &def.presigned_url {
         if def.studio.is_none() || def.bastion.is_none() {
             problems.push(
@@ -195,6 +245,11 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
 
     check_rule_references(source, def, &mut problems);
     problems
+}
+
+/// The name of the lifecycle configuration that gives notebooks their identity.
+pub fn notebook_identity_config_name(stack: &str) -> String {
+    format!("{stack}-identity")
 }
 
 /// A suppression's reason must be a real sentence: the reviewer reads it instead of the

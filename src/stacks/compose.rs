@@ -8,13 +8,18 @@ use indexmap::IndexMap;
 
 use crate::constructs::ConstructError;
 use crate::constructs::bastion::{Bastion, BastionOs, BastionProps};
+use crate::constructs::encryption_key::{self, EncryptionKeyProps};
 use crate::constructs::network::{PrivateNetwork, PrivateNetworkProps};
+use crate::constructs::notebook_identity::{self, SharedRoleProps};
+use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps};
 use crate::constructs::presigned_url::{self, PresignedUrlProps};
 use crate::constructs::studio::{self, StudioDomain, StudioDomainProps};
 use crate::diagnostic::did_you_mean;
-use crate::template::{LogicalId, Output, Template, Value};
+use crate::sub;
+use crate::template::{LogicalId, Output, Pseudo, Template, Value};
 use crate::validate::rules;
 
+use super::check;
 use super::load::{InputErrors, LoadedStack};
 
 fn id(literal: &str) -> LogicalId {
@@ -68,7 +73,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
     let mut template = Template::new();
     let mut origins = IndexMap::new();
     // Definition names that stand for one resource, for suppressions.
-    let mut names: IndexMap<String, LogicalId> = IndexMap::new();
+    let mut names_by_definition: IndexMap<String, LogicalId> = IndexMap::new();
     if let Some(description) = &def.description {
         template.set_description(description);
     }
@@ -91,14 +96,14 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
                 },
             )?;
             record(&template, mark, "network", &mut origins);
-            names.insert("network".into(), network.vpc.logical_id().clone());
+            names_by_definition.insert("network".into(), network.vpc.logical_id().clone());
             let written = stack.source.value_position("network.endpoints").is_some();
             for (i, e) in spec.endpoints.iter().enumerate() {
                 let endpoint_id = e.0.logical_id();
                 if written {
                     origins.insert(endpoint_id.to_string(), format!("network.endpoints[{i}]"));
                 }
-                names.insert(e.0.short_name().to_string(), endpoint_id);
+                names_by_definition.insert(e.0.short_name().to_string(), endpoint_id);
             }
             Some(network)
         }
@@ -120,11 +125,11 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
                 },
             )?;
             record(&template, mark, "studio", &mut origins);
-            names.insert("studio".into(), studio.domain.logical_id().clone());
+            names_by_definition.insert("studio".into(), studio.domain.logical_id().clone());
             for (i, user) in spec.users.iter().enumerate() {
                 let profile = studio::user_profile_id(&user.0)?;
                 origins.insert(profile.to_string(), format!("studio.users[{i}]"));
-                names.insert(user.0.clone(), profile);
+                names_by_definition.insert(user.0.clone(), profile);
             }
             Some(studio)
         }
@@ -147,11 +152,69 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
                 },
             )?;
             record(&template, mark, "bastion", &mut origins);
-            names.insert("bastion".into(), bastion.instance.logical_id().clone());
+            names_by_definition.insert("bastion".into(), bastion.instance.logical_id().clone());
             Some(bastion)
         }
         _ => None,
     };
+
+    let mut notebook_outputs = Vec::new();
+    if let (Some(spec), Some(network)) = (&def.notebooks, &network) {
+        let mark = template.resources().count();
+        let key = encryption_key::build(
+            &mut template,
+            &EncryptionKeyProps {
+                id_stem: "Notebook",
+                alias_suffix: "notebooks",
+                description: "Encrypts the notebook instances' storage volumes",
+                via_services: &["sagemaker"],
+            },
+        )?;
+        let security_group = notebooks::security_group(&mut template, network, "Notebook")?;
+        let names: Vec<String> = spec.instances.keys().map(|n| n.0.clone()).collect();
+        let role = notebook_identity::shared_role(
+            &mut template,
+            &SharedRoleProps {
+                name: spec.role.name.0.clone(),
+                path: spec.role.path.0.clone(),
+                notebooks: names.clone(),
+            },
+            &key,
+        )?;
+        let lifecycle = if spec.identity_per_instance {
+            Some(notebook_identity::lifecycle_config(
+                &mut template,
+                &check::notebook_identity_config_name(&stack.name),
+            )?)
+        } else {
+            None
+        };
+        let placement = NotebookPlacement {
+            network,
+            security_group: &security_group,
+            key: &key,
+            role_arn: role.arn(),
+            lifecycle_config: lifecycle.as_ref(),
+        };
+        record(&template, mark, "notebooks", &mut origins);
+        for (name, notebook) in &spec.instances {
+            let handle = notebooks::build(
+                &mut template,
+                &placement,
+                &NotebookProps {
+                    name: name.0.clone(),
+                    instance_type: notebook.instance_type.0.clone(),
+                    volume_size_gb: notebook.volume_size_gb,
+                },
+            )?;
+            origins.insert(
+                handle.logical_id().to_string(),
+                format!("notebooks.instances.{name}"),
+            );
+            names_by_definition.insert(name.0.clone(), handle.logical_id().clone());
+            notebook_outputs.push(name.0.clone());
+        }
+    }
 
     if let Some(network) = &network {
         template.add_output(
@@ -178,6 +241,19 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
                 .description("Connect with Session Manager or Fleet Manager (RDP)"),
         )?;
     }
+    for name in &notebook_outputs {
+        template.add_output(
+            LogicalId::from_words(&["CloudTrailLookup", name])?,
+            Output::new(sub![
+                "aws cloudtrail lookup-events --region ",
+                Pseudo::Region,
+                format!(" --lookup-attributes AttributeKey=Username,AttributeValue={name}")
+            ])
+            .description(&format!(
+                "The API calls made from notebook {name}, by its own name"
+            )),
+        )?;
+    }
     if let (Some(spec), Some(network), Some(studio), Some(bastion)) =
         (&def.presigned_url, &network, &studio, &bastion)
     {
@@ -193,10 +269,10 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
             },
         )?;
         record(&template, mark, "presigned_url", &mut origins);
-        names.insert("presigned_url".into(), presigned_url::policy_id());
+        names_by_definition.insert("presigned_url".into(), presigned_url::policy_id());
     }
 
-    apply_suppressions(stack, &mut template, &names)?;
+    apply_suppressions(stack, &mut template, &names_by_definition)?;
     if !def.escalate.is_empty() {
         template.set_metadata(
             "sagesynth",

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use indexmap::IndexMap;
 use ipnet::Ipv4Net;
 use serde::Deserialize;
 
@@ -22,6 +23,7 @@ pub struct StackDefinition {
     pub studio: Option<StudioSpec>,
     pub bastion: Option<BastionSpec>,
     pub presigned_url: Option<PresignedUrlSpec>,
+    pub notebooks: Option<NotebooksSpec>,
     /// Rules silenced for one resource each, with the reason a reviewer reads.
     #[serde(default)]
     pub suppressions: Vec<Suppression>,
@@ -114,6 +116,117 @@ impl From<OsName> for BastionOs {
         match os {
             OsName::Windows => BastionOs::Windows,
             OsName::Linux => BastionOs::Linux,
+        }
+    }
+}
+
+/// The notebooks component: notebook instances sharing one execution role.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NotebooksSpec {
+    /// The shared execution role's fixed name and path.
+    pub role: RoleSpec,
+    /// Give each notebook its own identity in CloudTrail (default true): a lifecycle
+    /// configuration makes its default profile assume the role with its own name.
+    #[serde(default = "default_true")]
+    pub identity_per_instance: bool,
+    /// Notebook instances by name.
+    pub instances: IndexMap<SageMakerName, NotebookSpec>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSpec {
+    pub name: IamName,
+    #[serde(default = "default_path")]
+    pub path: IamPath,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NotebookSpec {
+    #[serde(default = "default_notebook_type")]
+    pub instance_type: NotebookInstanceType,
+    /// ML storage volume size in GiB (5-16384; default 20).
+    #[serde(default = "default_notebook_volume")]
+    pub volume_size_gb: u32,
+}
+
+fn default_path() -> IamPath {
+    IamPath("/".to_string())
+}
+fn default_notebook_type() -> NotebookInstanceType {
+    NotebookInstanceType("ml.t3.medium".to_string())
+}
+fn default_notebook_volume() -> u32 {
+    20
+}
+
+/// An IAM role or user name: 1-64 of letters, digits and `+=,.@_-`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
+#[serde(try_from = "String")]
+pub struct IamName(pub String);
+
+impl TryFrom<String> for IamName {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+        if valid {
+            Ok(IamName(name))
+        } else {
+            Err(format!(
+                "`{name}` is not a valid IAM name: 1 to 64 letters, digits and +=,.@_-"
+            ))
+        }
+    }
+}
+
+/// An IAM path: `/` or `/segment/…/`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct IamPath(pub String);
+
+impl TryFrom<String> for IamPath {
+    type Error = String;
+    fn try_from(path: String) -> Result<Self, String> {
+        let valid = path == "/"
+            || (path.len() <= 512
+                && path.starts_with('/')
+                && path.ends_with('/')
+                && !path.contains("//")
+                && path
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/+=,.@_-".contains(c)));
+        if valid {
+            Ok(IamPath(path))
+        } else {
+            Err(format!(
+                "`{path}` is not a valid IAM path: `/` or `/segment/…/` (letters, digits and +=,.@_-)"
+            ))
+        }
+    }
+}
+
+/// A SageMaker notebook instance type such as `ml.t3.medium`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct NotebookInstanceType(pub String);
+
+impl TryFrom<String> for NotebookInstanceType {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        match text
+            .strip_prefix("ml.")
+            .map(|rest| InstanceType::try_from(rest.to_string()))
+        {
+            Some(Ok(_)) => Ok(NotebookInstanceType(text)),
+            _ => Err(format!(
+                "`{text}` is not a notebook instance type; expected ml.family.size such as ml.t3.medium"
+            )),
         }
     }
 }

@@ -88,7 +88,10 @@ pub fn load_file(path: &Path, display: &str) -> Result<LoadedStack, InputErrors>
         let column = valid.iter().rev().take_while(|b| **b != b'\n').count() + 1;
         Diagnostic::new(
             display,
-            format!("the definition is not valid UTF-8 text (byte {} is not)", valid.len()),
+            format!(
+                "the definition is not valid UTF-8 text (byte {} is not)",
+                valid.len()
+            ),
         )
         .at(crate::diagnostic::Position { line, column }, "")
         .help("save the file as UTF-8")

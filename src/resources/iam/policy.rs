@@ -404,7 +404,12 @@ impl PolicyDocument {
         self.statements.push(statement);
         self
     }
-    pub fn statements(&self) -> &[Statement] {
+    /// Adds several statements in order.
+    pub fn statements(mut self, statements: impl IntoIterator<Item = Statement>) -> PolicyDocument {
+        self.statements.extend(statements);
+        self
+    }
+    pub fn statement_list(&self) -> &[Statement] {
         &self.statements
     }
     pub fn is_empty(&self) -> bool {

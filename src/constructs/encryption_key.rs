@@ -1,0 +1,93 @@
+//! A customer-managed KMS key for one workload's volumes: rotation on, administered by
+//! the account, usable for data only through the AWS services that encrypt for the
+//! workload (`kms:ViaService`) and only on the account's behalf.
+
+use crate::resources::iam::policy::{Condition, PolicyDocument, Principal, Statement, keys};
+use crate::resources::kms::{self, Alias, Key};
+use crate::sub;
+use crate::template::{Handle, Pseudo, Template, Value};
+
+use super::{ConstructError, id};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EncryptionKeyProps<'a> {
+    /// Logical-ID stem: `<stem>Key` and `<stem>KeyAlias`; the alias is
+    /// `alias/<stack name>-<alias_suffix>`.
+    pub id_stem: &'a str,
+    pub alias_suffix: &'a str,
+    pub description: &'a str,
+    /// Services that use the key for the workload, e.g. `sagemaker`, `elasticfilesystem`
+    /// (each becomes `<service>.<region>.amazonaws.com`).
+    pub via_services: &'a [&'a str],
+}
+
+pub fn build(
+    template: &mut Template,
+    props: &EncryptionKeyProps,
+) -> Result<Handle<Key>, ConstructError> {
+    let via: Vec<Value> = props
+        .via_services
+        .iter()
+        .map(|s| sub![format!("{s}."), Pseudo::Region, ".amazonaws.com"])
+        .collect();
+    let policy = PolicyDocument::new()
+        .statement(
+            Statement::allow()
+                .sid("AccountAdministersKey")
+                .principal(Principal::this_account())
+                .actions(kms::actions::ADMINISTER)
+                .any_resource(),
+        )
+        .statement(
+            Statement::allow()
+                .sid("AccountUsesKeyOnlyThroughListedServices")
+                .principal(Principal::this_account())
+                .actions(kms::actions::USE_FOR_DATA)
+                .any_resource()
+                .condition(Condition::string_equals(
+                    keys::KMS_CALLER_ACCOUNT,
+                    [Value::from(Pseudo::AccountId)],
+                ))
+                .condition(Condition::string_equals(keys::KMS_VIA_SERVICE, via)),
+        );
+    let key = template.add(
+        id(&format!("{}Key", props.id_stem)),
+        Key::builder()
+            .description(props.description)
+            .enable_key_rotation(true)
+            .key_policy(policy)
+            .build()?,
+    )?;
+    template.add(
+        id(&format!("{}KeyAlias", props.id_stem)),
+        Alias::builder()
+            .alias_name(sub![
+                "alias/",
+                Pseudo::StackName,
+                format!("-{}", props.alias_suffix)
+            ])
+            .target_key_id(key.key_id())
+            .build()?,
+    )?;
+    Ok(key)
+}
+
+/// What a role needs to use the key for volumes it works with: data keys, and grants
+/// for AWS resources only.
+pub fn usage_statements(key: &Handle<Key>) -> [Statement; 2] {
+    [
+        Statement::allow()
+            .sid("UseVolumeKey")
+            .actions([
+                &kms::actions::DECRYPT,
+                &kms::actions::GENERATE_DATA_KEY_ALL,
+                &kms::actions::DESCRIBE_KEY,
+            ])
+            .resource(key.arn()),
+        Statement::allow()
+            .sid("GrantVolumeKeyToAwsResources")
+            .actions([&kms::actions::CREATE_GRANT])
+            .resource(key.arn())
+            .condition(Condition::bool(keys::KMS_GRANT_IS_FOR_AWS_RESOURCE, true)),
+    ]
+}

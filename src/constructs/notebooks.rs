@@ -1,0 +1,148 @@
+//! SageMaker notebook instances kept inside the private network: no direct internet, no
+//! root access, IMDSv2, a customer-managed key for the volume, a security group with no
+//! inbound rule, and the current platform.
+
+use crate::resources::ec2::{Egress, SecurityGroup, protocol};
+use crate::resources::kms::Key;
+use crate::resources::sagemaker::{
+    InstanceMetadataServiceConfiguration, NotebookInstance, NotebookInstanceLifecycleConfig,
+};
+use crate::resources::{arn, sagemaker};
+use crate::template::{Handle, LogicalId, SubPart, Template, Value};
+
+use super::network::PrivateNetwork;
+use super::{ConstructError, id};
+
+/// The platform new notebooks run on (Amazon Linux 2023, the default SageMaker documents).
+pub const PLATFORM: &str = "notebook-al2023-v1";
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotebookProps {
+    pub name: String,
+    pub instance_type: String,
+    pub volume_size_gb: u32,
+}
+
+/// The logical ID of a notebook instance, from its name alone.
+pub fn notebook_id(name: &str) -> Result<LogicalId, ConstructError> {
+    Ok(LogicalId::from_words(&["Notebook", name])?)
+}
+
+/// A notebook instance's ARN, built from its name (SageMaker lower-cases names in ARNs).
+pub fn notebook_arn(name: &str) -> Value {
+    arn::regional(
+        "sagemaker",
+        [SubPart::from(format!(
+            "notebook-instance/{}",
+            name.to_ascii_lowercase()
+        ))],
+    )
+}
+
+/// The notebooks' security group: no inbound rule; HTTPS out to the endpoints.
+pub fn security_group(
+    template: &mut Template,
+    network: &PrivateNetwork,
+    id_stem: &str,
+) -> Result<Handle<SecurityGroup>, ConstructError> {
+    Ok(template.add(
+        id(&format!("{id_stem}SecurityGroup")),
+        SecurityGroup::builder()
+            .group_description("Notebook instances: no inbound rule; HTTPS to the VPC endpoints only")
+            .vpc_id(network.vpc.id())
+            .security_group_egress(
+                Egress::builder()
+                    .description("HTTPS to the VPC endpoints and to S3 through the gateway endpoint; the VPC has no internet route")
+                    .ip_protocol(protocol::TCP)
+                    .from_port(443)
+                    .to_port(443)
+                    .cidr_ip("0.0.0.0/0")
+                    .build()?,
+            )
+            .build()?,
+    )?)
+}
+
+/// What every notebook of a group shares.
+pub struct NotebookPlacement<'a> {
+    pub network: &'a PrivateNetwork,
+    pub security_group: &'a Handle<SecurityGroup>,
+    pub key: &'a Handle<Key>,
+    pub role_arn: Value,
+    pub lifecycle_config: Option<&'a Handle<NotebookInstanceLifecycleConfig>>,
+}
+
+/// Adds one notebook instance. Notebooks are spread over the private subnets by a hash
+/// of their name, so adding a notebook never moves another one.
+pub fn build(
+    template: &mut Template,
+    placement: &NotebookPlacement,
+    props: &NotebookProps,
+) -> Result<Handle<NotebookInstance>, ConstructError> {
+    let subnets = &placement.network.subnets;
+    if subnets.is_empty() {
+        return Err(ConstructError::Invalid("the network has no subnet".into()));
+    }
+    let subnet = &subnets[stable_index(&props.name, subnets.len())];
+    let mut builder = NotebookInstance::builder()
+        .notebook_instance_name(props.name.as_str())
+        .instance_type(props.instance_type.as_str())
+        .role_arn(placement.role_arn.clone())
+        .platform_identifier(PLATFORM)
+        .root_access("Disabled")
+        .direct_internet_access("Disabled")
+        .subnet_id(subnet.id())
+        .security_group_ids(placement.security_group.group_id())
+        .kms_key_id(placement.key.arn())
+        .volume_size_in_gb(i64::from(props.volume_size_gb))
+        .instance_metadata_service_configuration(
+            InstanceMetadataServiceConfiguration::builder()
+                .minimum_instance_metadata_service_version("2")
+                .build()?,
+        );
+    if let Some(config) = placement.lifecycle_config {
+        builder = builder.lifecycle_config_name(config.name());
+    }
+    Ok(template.add(notebook_id(&props.name)?, builder.build()?)?)
+}
+
+/// FNV-1a of the name: a placement that depends on the name only (not on its position).
+fn stable_index(name: &str, buckets: usize) -> usize {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    (hash % buckets as u64) as usize
+}
+
+/// Notebook name limits and the SageMaker name rule, for definition checks.
+pub fn is_valid_name(name: &str) -> bool {
+    sagemaker::is_valid_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placement_depends_on_the_name_only() {
+        assert_eq!(
+            stable_index("analyst-alice", 2),
+            stable_index("analyst-alice", 2)
+        );
+        let spread: std::collections::HashSet<usize> = ["a", "b", "c", "d", "e", "f"]
+            .iter()
+            .map(|n| stable_index(n, 2))
+            .collect();
+        assert_eq!(spread.len(), 2, "names spread over both subnets");
+    }
+
+    #[test]
+    fn arns_use_lower_case_names() {
+        assert_eq!(
+            serde_json::to_string(&notebook_arn("Analyst-Alice")).unwrap(),
+            r#"{"Fn::Sub":"arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:notebook-instance/analyst-alice"}"#
+        );
+    }
+}
