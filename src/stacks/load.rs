@@ -62,18 +62,18 @@ pub const MAX_DEFINITION_BYTES: u64 = 1024 * 1024;
 
 /// Reads and checks `path`; `display` is how the file is named in messages.
 pub fn load_file(path: &Path, display: &str) -> Result<LoadedStack, InputErrors> {
-    if let Ok(meta) = std::fs::metadata(path) {
-        if meta.len() > MAX_DEFINITION_BYTES {
-            return Err(Diagnostic::new(
-                display,
-                format!(
-                    "the definition is {} bytes; a definition may be at most {MAX_DEFINITION_BYTES} bytes (1 MiB)",
-                    meta.len()
-                ),
-            )
-            .help("split it into several stacks")
-            .into());
-        }
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.len() > MAX_DEFINITION_BYTES
+    {
+        return Err(Diagnostic::new(
+            display,
+            format!(
+                "the definition is {} bytes; a definition may be at most {MAX_DEFINITION_BYTES} bytes (1 MiB)",
+                meta.len()
+            ),
+        )
+        .help("split it into several stacks")
+        .into());
     }
     let text = std::fs::read(path).map_err(|e| {
         let reason = match e.kind() {
