@@ -163,7 +163,7 @@ fn missing_or_malformed_metadata_fails_loudly() {
         let out = sandbox.run();
         assert!(!out.status.success(), "{metadata:?} was accepted");
         assert!(
-            stderr(&out).contains(&format!("notebook-identity: error:")),
+            stderr(&out).contains("notebook-identity: error:"),
             "{}",
             stderr(&out)
         );
