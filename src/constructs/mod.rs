@@ -8,6 +8,7 @@ pub mod network;
 pub mod notebook_identity;
 pub mod notebooks;
 pub mod presigned_url;
+pub mod secure_bucket;
 pub mod studio;
 
 use std::fmt;

@@ -127,4 +127,5 @@ pub mod ec2;
 pub mod iam;
 pub mod kms;
 pub mod logs;
+pub mod s3;
 pub mod sagemaker;

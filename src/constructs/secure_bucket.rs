@@ -1,0 +1,1187 @@
+//! Secure S3 buckets: a [`LogBucket`] that receives server access logs, and
+//! [`SecureBucket`]s that log into it, each with every secure default written into the
+//! template, plus a grants API ([`SecureBucket::grant`]) that is the only way policies
+//! for a bucket are written.
+//!
+//! Every bucket gets, explicitly:
+//! - all four Block Public Access settings;
+//! - default encryption (see [`Encryption`]);
+//! - versioning, with a lifecycle rule that expires noncurrent versions after the
+//!   configured days and one that aborts incomplete multipart uploads;
+//! - `OwnershipControls` `BucketOwnerEnforced` (ACLs off);
+//! - a bucket policy that denies every request made without TLS;
+//! - server access logging into the log bucket under `<logical-name>/` (the log bucket
+//!   itself does not log: logging into itself would log its own log deliveries).
+//!
+//! **Names.** A bucket gets an explicit `BucketName` only when the definition gives one
+//! (validated at synth time). Otherwise `BucketName` is left out and CloudFormation
+//! generates `<stack-name>-<logical-id>-<random>`, lower-cased and cut to fit: unique,
+//! always valid, and derived from the stack. A name of the form
+//! `${AWS::StackName}-raw-data-${AWS::AccountId}-${AWS::Region}` cannot be made safe at
+//! synth time: the stack name is chosen at deploy time (`--stack-name`), may be 128
+//! characters long, and may contain upper-case letters, which bucket names may not and
+//! which no intrinsic function can lower-case ([`derived_name_worst_case_len`] shows
+//! the bound). Everything else refers to a bucket through its handle (`Ref`, `GetAtt`),
+//! so nothing needs to know the generated name; and a bucket without a fixed name can
+//! still be replaced by CloudFormation if a create-only property ever changes.
+//!
+//! **Retention.** `retain: true` sets `DeletionPolicy: RetainExceptOnCreate` and
+//! `UpdateReplacePolicy: Retain` on the bucket (and on its own KMS key, without which
+//! the retained objects could not be read). `RetainExceptOnCreate` keeps the bucket when
+//! the stack is deleted or the resource removed or replaced, exactly like `Retain`,
+//! but deletes it when the operation that created it rolls back: such a bucket cannot
+//! hold data yet, and keeping it would leave an orphan to clean up by hand (and, with an
+//! explicit name, block the next deploy with "already exists").
+
+use crate::resources::iam::policy::{
+    Action, Condition, PolicyDocument, Principal, Statement, keys,
+};
+use crate::resources::kms::Key;
+use crate::resources::s3::{
+    self, AbortIncompleteMultipartUpload, Bucket, BucketEncryption, BucketPolicy,
+    LifecycleConfiguration, LifecycleRule, LoggingConfiguration, NoncurrentVersionExpiration,
+    OwnershipControls, PublicAccessBlockConfiguration, ServerSideEncryptionByDefault,
+    ServerSideEncryptionRule, VersioningConfiguration,
+};
+use crate::sub;
+use crate::template::{DeletionPolicy, Handle, LogicalId, Pseudo, Template, Value, pascal_case};
+
+use super::ConstructError;
+use super::encryption_key::{self, EncryptionKeyProps};
+
+/// How long noncurrent versions are kept unless the definition says otherwise.
+pub const DEFAULT_NONCURRENT_VERSION_DAYS: u32 = 90;
+/// Parts of an upload that was never completed or aborted are billed until removed.
+pub const ABORT_INCOMPLETE_UPLOAD_DAYS: i64 = 7;
+/// The service principal that delivers S3 server access logs.
+pub const LOGGING_SERVICE: &str = "logging.s3.amazonaws.com";
+
+/// Default encryption of a [`SecureBucket`].
+///
+/// The default is [`Encryption::KmsOwnKey`]: SSE-KMS with a customer-managed key of the
+/// bucket's own, with rotation and an S3 Bucket Key. Compared with SSE-S3, a customer
+/// key is a second, independent gate: reading an object needs `kms:Decrypt` on the key
+/// as well as `s3:GetObject`, so a too-broad S3 statement elsewhere in the account does
+/// not expose the data; every use of the key is in CloudTrail; and disabling the key
+/// cuts off all access at once. The key policy lets the account administer the key and
+/// use it only through S3, so the grants ([`SecureBucket::grant`]) decide who reads and
+/// writes. The Bucket Key makes S3 ask KMS for a bucket-level key instead of one data
+/// key per object, which keeps KMS requests (cost and request quotas) low.
+///
+/// SSE-S3 remains for data that needs no second gate, and is what the [`LogBucket`]
+/// uses: S3 server access logging delivers only to destinations whose default
+/// encryption is SSE-S3 (Amazon S3 User Guide, "Enabling Amazon S3 server access
+/// logging": SSE-KMS default encryption is not supported on the destination bucket).
+#[derive(Clone, Debug)]
+pub enum Encryption {
+    /// SSE-KMS with a new customer-managed key for this bucket (rotation on) and a
+    /// bucket key.
+    KmsOwnKey,
+    /// SSE-KMS with an existing key of the template (shared by several buckets), and a
+    /// bucket key.
+    Kms(Handle<Key>),
+    /// SSE-S3 (`AES256`).
+    S3Managed,
+}
+
+/// What a secure bucket is made of.
+#[derive(Clone, Debug)]
+pub struct SecureBucketProps {
+    /// The bucket's name in the definition (`raw-data`): lower-case letters, digits and
+    /// single hyphens. Logical IDs derive from it (`RawDataBucket`,
+    /// `RawDataBucketPolicy`, `RawDataBucketKey`), and so does its log prefix
+    /// (`raw-data/`).
+    pub logical_name: String,
+    /// An explicit bucket name, checked against S3's rules at synth time. Default
+    /// `None`: CloudFormation generates a unique name (see the module documentation).
+    pub bucket_name: Option<String>,
+    /// Keep the bucket (and its own key) when the stack is deleted or the bucket
+    /// replaced. Default `false`.
+    pub retain: bool,
+    /// Days after which a noncurrent object version is deleted (at least 1). Default
+    /// [`DEFAULT_NONCURRENT_VERSION_DAYS`].
+    pub noncurrent_version_days: u32,
+    /// Default [`Encryption::KmsOwnKey`].
+    pub encryption: Encryption,
+}
+
+impl SecureBucketProps {
+    /// Props with the documented defaults.
+    pub fn new(logical_name: &str) -> SecureBucketProps {
+        SecureBucketProps {
+            logical_name: logical_name.to_string(),
+            bucket_name: None,
+            retain: false,
+            noncurrent_version_days: DEFAULT_NONCURRENT_VERSION_DAYS,
+            encryption: Encryption::KmsOwnKey,
+        }
+    }
+}
+
+/// What the access-log bucket is made of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogBucketProps {
+    /// Default `access-logs` (logical ID `AccessLogsBucket`).
+    pub logical_name: String,
+    /// Default `None` (CloudFormation names it).
+    pub bucket_name: Option<String>,
+    /// Default `true`: access logs are the audit record of the data buckets.
+    pub retain: bool,
+    /// Default [`DEFAULT_NONCURRENT_VERSION_DAYS`].
+    pub noncurrent_version_days: u32,
+    /// Delete log objects this many days after delivery. Default `None`: kept.
+    pub expiration_days: Option<u32>,
+}
+
+impl Default for LogBucketProps {
+    fn default() -> LogBucketProps {
+        LogBucketProps {
+            logical_name: "access-logs".to_string(),
+            bucket_name: None,
+            retain: true,
+            noncurrent_version_days: DEFAULT_NONCURRENT_VERSION_DAYS,
+            expiration_days: None,
+        }
+    }
+}
+
+/// The destination of the stack's server access logs: secured like every bucket, with
+/// SSE-S3, and a bucket policy that lets the S3 logging service write each source
+/// bucket's logs under that bucket's prefix only.
+#[derive(Clone, Debug)]
+pub struct LogBucket {
+    pub bucket: Handle<Bucket>,
+    pub policy: Handle<BucketPolicy>,
+    /// `(logical name, bucket ARN)` of each bucket that logs here, in build order.
+    sources: Vec<(String, Value)>,
+}
+
+/// A data bucket with every secure default; see the module documentation.
+#[derive(Clone, Debug)]
+pub struct SecureBucket {
+    pub bucket: Handle<Bucket>,
+    pub policy: Handle<BucketPolicy>,
+    /// The SSE-KMS key, own or shared; `None` for SSE-S3.
+    pub key: Option<Handle<Key>>,
+    logical_name: String,
+}
+
+/// What a principal may do with a bucket's objects or keys. Each level maps to a fixed
+/// list of actions (`s3::actions`), never to a wildcard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Access {
+    /// `s3:GetObject`, `s3:GetObjectVersion` on the objects; `kms:Decrypt` on the key.
+    Read,
+    /// `s3:PutObject`, `s3:AbortMultipartUpload` on the objects; `kms:Decrypt` and
+    /// `kms:GenerateDataKey` on the key.
+    Write,
+    /// `s3:DeleteObject`, `s3:DeleteObjectVersion` on the objects.
+    Delete,
+    /// `s3:ListBucket` (limited to the prefix, if any) and `s3:GetBucketLocation` on the
+    /// bucket itself.
+    List,
+}
+
+impl Access {
+    /// Read and list.
+    pub const READ_ONLY: &'static [Access] = &[Access::Read, Access::List];
+    /// Read, write and list, but not delete.
+    pub const READ_WRITE: &'static [Access] = &[Access::Read, Access::Write, Access::List];
+    /// Everything the grants hand out.
+    pub const FULL: &'static [Access] =
+        &[Access::Read, Access::Write, Access::Delete, Access::List];
+
+    fn name(self) -> &'static str {
+        match self {
+            Access::Read => "Read",
+            Access::Write => "Write",
+            Access::Delete => "Delete",
+            Access::List => "List",
+        }
+    }
+
+    fn object_actions(self) -> &'static [Action] {
+        match self {
+            Access::Read => s3::actions::READ_OBJECTS,
+            Access::Write => s3::actions::WRITE_OBJECTS,
+            Access::Delete => s3::actions::DELETE_OBJECTS,
+            Access::List => &[],
+        }
+    }
+
+    fn key_actions(self) -> &'static [Action] {
+        match self {
+            Access::Read => s3::key_actions::READ,
+            Access::Write => s3::key_actions::WRITE,
+            Access::Delete | Access::List => &[],
+        }
+    }
+}
+
+/// The longest stack name CloudFormation accepts.
+pub const MAX_STACK_NAME_LEN: usize = 128;
+/// The longest region name in use is 14 characters (`ap-southeast-5`); two spare.
+pub const MAX_REGION_LEN: usize = 16;
+/// The longest bucket name S3 accepts.
+pub const MAX_BUCKET_NAME_LEN: usize = 63;
+
+/// The worst-case length of `${AWS::StackName}-<logical_name>-${AWS::AccountId}-${AWS::Region}`.
+/// It exceeds [`MAX_BUCKET_NAME_LEN`] for every logical name, which is why buckets
+/// without an explicit name are left for CloudFormation to name.
+pub fn derived_name_worst_case_len(logical_name: &str) -> usize {
+    MAX_STACK_NAME_LEN + 1 + logical_name.len() + 1 + 12 + 1 + MAX_REGION_LEN
+}
+
+/// Checks a bucket's name in the definition: 1 to 63 lower-case letters and digits in
+/// words joined by single hyphens.
+pub fn check_logical_name(name: &str) -> Result<(), String> {
+    let valid = !name.is_empty()
+        && name.len() <= MAX_BUCKET_NAME_LEN
+        && name.split('-').all(|word| {
+            !word.is_empty()
+                && word
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` is not a valid bucket name in a definition (1 to {MAX_BUCKET_NAME_LEN} lower-case letters and digits, words joined by single hyphens)"
+        ))
+    }
+}
+
+/// Checks an explicit bucket name: S3's rules, and no dots (a dotted name does not
+/// match the wildcard TLS certificate of virtual-hosted-style requests, and the bucket
+/// policy refuses requests without TLS).
+pub fn check_explicit_name(name: &str) -> Result<(), String> {
+    crate::validate::names::check_bucket_name(name)?;
+    if name.contains('.') {
+        return Err(format!(
+            "`{name}` has a dot: HTTPS to a dotted bucket name fails certificate checks, and these buckets accept only HTTPS"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a key prefix given to [`SecureBucket::grant`]: not empty (grant without a
+/// prefix instead), no IAM wildcards (`*`, `?`), no leading `/`, no control characters.
+/// End it with `/` to mean a folder: `incoming` also matches `incoming-old/…`.
+pub fn check_prefix(prefix: &str) -> Result<(), String> {
+    if prefix.is_empty() {
+        return Err("an empty prefix: grant on the whole bucket instead".to_string());
+    }
+    if prefix.starts_with('/') {
+        return Err(format!("prefix `{prefix}` starts with `/`"));
+    }
+    if let Some(c) = prefix
+        .chars()
+        .find(|c| *c == '*' || *c == '?' || c.is_control())
+    {
+        return Err(format!(
+            "prefix `{prefix}` holds {c:?}, which IAM would read as a wildcard or which S3 keys should not hold"
+        ));
+    }
+    Ok(())
+}
+
+/// The deletion and update-replace policy of a bucket, always explicit so that a
+/// reviewer reads the decision in the template: `RetainExceptOnCreate` (and `Retain` on
+/// replacement) for retained data, `Delete` otherwise (CloudFormation cannot delete a
+/// bucket that still holds objects, so the stack deletion then stops and says so).
+fn deletion_policy(retain: bool) -> DeletionPolicy {
+    if retain {
+        DeletionPolicy::RetainExceptOnCreate
+    } else {
+        DeletionPolicy::Delete
+    }
+}
+
+/// The log prefix of a source bucket in the log bucket.
+pub fn log_prefix(logical_name: &str) -> String {
+    format!("{logical_name}/")
+}
+
+fn bucket_id(logical_name: &str, suffix: &str) -> Result<LogicalId, ConstructError> {
+    Ok(LogicalId::from_words(&[logical_name, suffix])?)
+}
+
+fn invalid(message: String) -> ConstructError {
+    ConstructError::Invalid(message)
+}
+
+fn check_common(
+    logical_name: &str,
+    bucket_name: Option<&str>,
+    noncurrent_version_days: u32,
+) -> Result<(), ConstructError> {
+    check_logical_name(logical_name).map_err(invalid)?;
+    if let Some(name) = bucket_name {
+        check_explicit_name(name).map_err(invalid)?;
+    }
+    if noncurrent_version_days == 0 {
+        return Err(invalid(format!(
+            "bucket `{logical_name}`: noncurrent versions must be kept at least 1 day"
+        )));
+    }
+    Ok(())
+}
+
+/// The lifecycle every bucket has: noncurrent versions expire (and the delete markers
+/// they leave behind are removed), incomplete multipart uploads are aborted, and
+/// optionally current objects expire.
+fn lifecycle(
+    noncurrent_version_days: u32,
+    expiration_days: Option<u32>,
+) -> Result<LifecycleConfiguration, ConstructError> {
+    let mut rules = vec![
+        LifecycleRule::builder()
+            .id("ExpireNoncurrentVersions")
+            .status("Enabled")
+            .noncurrent_version_expiration(
+                NoncurrentVersionExpiration::builder()
+                    .noncurrent_days(i64::from(noncurrent_version_days))
+                    .build()?,
+            )
+            .expired_object_delete_marker(true)
+            .build()?,
+        LifecycleRule::builder()
+            .id("AbortIncompleteMultipartUploads")
+            .status("Enabled")
+            .abort_incomplete_multipart_upload(
+                AbortIncompleteMultipartUpload::builder()
+                    .days_after_initiation(ABORT_INCOMPLETE_UPLOAD_DAYS)
+                    .build()?,
+            )
+            .build()?,
+    ];
+    if let Some(days) = expiration_days {
+        if days == 0 {
+            return Err(invalid(
+                "log objects must be kept at least 1 day".to_string(),
+            ));
+        }
+        rules.push(
+            LifecycleRule::builder()
+                .id("ExpireObjects")
+                .status("Enabled")
+                .expiration_in_days(i64::from(days))
+                .build()?,
+        );
+    }
+    Ok(LifecycleConfiguration::builder().rules(rules).build()?)
+}
+
+/// Deny every S3 action on the bucket and its objects to anyone, when the request does
+/// not use TLS. (`{"AWS": "*"}` is the policy model's form of "every principal".)
+fn deny_insecure_transport(bucket: &Handle<Bucket>) -> Statement {
+    Statement::deny()
+        .sid("DenyInsecureTransport")
+        .principal(Principal::Aws(vec![Value::from("*")]))
+        .actions([&s3::actions::ALL])
+        .resources([bucket.arn(), bucket.objects_arn("")])
+        .condition(Condition::bool(keys::SECURE_TRANSPORT, false))
+}
+
+/// The parts every bucket shares; the caller adds encryption and logging.
+fn secured(bucket_name: Option<&str>, lifecycle: LifecycleConfiguration) -> s3::BucketBuilder {
+    let builder = Bucket::builder()
+        .lifecycle_configuration(lifecycle)
+        .ownership_controls(OwnershipControls::bucket_owner_enforced())
+        .public_access_block_configuration(PublicAccessBlockConfiguration::block_all())
+        .versioning_configuration(VersioningConfiguration::enabled());
+    match bucket_name {
+        Some(name) => builder.bucket_name(name),
+        None => builder,
+    }
+}
+
+fn encryption_rule(
+    algorithm: &str,
+    key_arn: Option<Value>,
+) -> Result<BucketEncryption, ConstructError> {
+    let mut default = ServerSideEncryptionByDefault::builder().sse_algorithm(algorithm);
+    let mut rule = ServerSideEncryptionRule::builder();
+    if let Some(arn) = key_arn {
+        default = default.kms_master_key_id(arn);
+        rule = rule.bucket_key_enabled(true);
+    }
+    let rule = rule
+        .server_side_encryption_by_default(default.build()?)
+        .build()?;
+    Ok(BucketEncryption::builder()
+        .server_side_encryption_configuration([rule])
+        .build()?)
+}
+
+/// A customer-managed key for one bucket (the shared key pattern): the account
+/// administers it and may use it for data only through S3; IAM policies (the grants)
+/// say who. Alias `alias/<stack>-s3-<logical name>`.
+fn bucket_key(template: &mut Template, logical_name: &str) -> Result<Handle<Key>, ConstructError> {
+    let description = format!("Encrypts the objects of the {logical_name} bucket");
+    encryption_key::build(
+        template,
+        &EncryptionKeyProps {
+            id_stem: &format!("{}Bucket", pascal_case(logical_name)),
+            alias_suffix: &format!("s3-{logical_name}"),
+            description: &description,
+            via_services: &["s3"],
+        },
+    )
+}
+
+/// `s3.${AWS::Region}.amazonaws.com`: the value of `kms:ViaService` for S3.
+fn s3_via_service() -> Value {
+    sub!["s3.", Pseudo::Region, ".amazonaws.com"]
+}
+
+impl LogBucket {
+    pub fn build(
+        template: &mut Template,
+        props: &LogBucketProps,
+    ) -> Result<LogBucket, ConstructError> {
+        check_common(
+            &props.logical_name,
+            props.bucket_name.as_deref(),
+            props.noncurrent_version_days,
+        )?;
+        let bucket = template.add(
+            bucket_id(&props.logical_name, "Bucket")?,
+            secured(
+                props.bucket_name.as_deref(),
+                lifecycle(props.noncurrent_version_days, props.expiration_days)?,
+            )
+            .bucket_encryption(encryption_rule("AES256", None)?)
+            .build()?,
+        )?;
+        template
+            .entry(&bucket)
+            .retain(deletion_policy(props.retain));
+        let policy = template.add(
+            bucket_id(&props.logical_name, "BucketPolicy")?,
+            BucketPolicy::builder()
+                .bucket(bucket.name())
+                .policy_document(PolicyDocument::new().statement(deny_insecure_transport(&bucket)))
+                .build()?,
+        )?;
+        Ok(LogBucket {
+            bucket,
+            policy,
+            sources: Vec::new(),
+        })
+    }
+
+    /// Lets the S3 logging service write the logs of one more bucket, under that
+    /// bucket's prefix only, and only for requests about that bucket in this account
+    /// (the confused-deputy conditions). Rewrites the policy document in place, so the
+    /// policy is complete whenever the template is.
+    fn add_source(&mut self, template: &mut Template, logical_name: &str, arn: Value) {
+        self.sources.push((logical_name.to_string(), arn));
+        let mut doc = PolicyDocument::new().statement(deny_insecure_transport(&self.bucket));
+        for (name, arn) in &self.sources {
+            doc = doc.statement(
+                Statement::allow()
+                    .sid(&format!("ServerAccessLogsFrom{}", pascal_case(name)))
+                    .principal(Principal::service(LOGGING_SERVICE))
+                    .actions([&s3::actions::PUT_OBJECT])
+                    .resource(self.bucket.objects_arn(&log_prefix(name)))
+                    .condition(Condition::arn_like(keys::SOURCE_ARN, [arn.clone()]))
+                    .condition(Condition::string_equals(
+                        keys::SOURCE_ACCOUNT,
+                        [Value::from(Pseudo::AccountId)],
+                    )),
+            );
+        }
+        template
+            .entry(&self.policy)
+            .properties
+            .insert("PolicyDocument".to_string(), Value::from(doc));
+    }
+}
+
+impl SecureBucket {
+    /// Adds the bucket (and its key, for [`Encryption::KmsOwnKey`]) and its policy, and
+    /// lets the log bucket receive its access logs.
+    pub fn build(
+        template: &mut Template,
+        logs: &mut LogBucket,
+        props: &SecureBucketProps,
+    ) -> Result<SecureBucket, ConstructError> {
+        let name = props.logical_name.as_str();
+        check_common(
+            name,
+            props.bucket_name.as_deref(),
+            props.noncurrent_version_days,
+        )?;
+        let key = match &props.encryption {
+            Encryption::KmsOwnKey => Some(bucket_key(template, name)?),
+            Encryption::Kms(key) => Some(key.clone()),
+            Encryption::S3Managed => None,
+        };
+        let encryption = match &key {
+            Some(key) => encryption_rule("aws:kms", Some(key.arn()))?,
+            None => encryption_rule("AES256", None)?,
+        };
+        let bucket = template.add(
+            bucket_id(name, "Bucket")?,
+            secured(
+                props.bucket_name.as_deref(),
+                lifecycle(props.noncurrent_version_days, None)?,
+            )
+            .bucket_encryption(encryption)
+            .logging_configuration(
+                LoggingConfiguration::builder()
+                    .destination_bucket_name(logs.bucket.name())
+                    .log_file_prefix(log_prefix(name))
+                    .build()?,
+            )
+            .build()?,
+        )?;
+        template
+            .entry(&bucket)
+            .retain(deletion_policy(props.retain));
+        // Retained objects are unreadable without their key, so the key is retained with
+        // the bucket: its own key follows the bucket's policy, and a shared key is
+        // retained as soon as one retained bucket uses it (never the other way round).
+        match (&props.encryption, &key) {
+            (Encryption::KmsOwnKey, Some(key)) => {
+                template.entry(key).retain(deletion_policy(props.retain));
+            }
+            (Encryption::Kms(_), Some(key)) if props.retain => {
+                template.entry(key).retain(deletion_policy(true));
+            }
+            _ => {}
+        }
+        let policy = template.add(
+            bucket_id(name, "BucketPolicy")?,
+            BucketPolicy::builder()
+                .bucket(bucket.name())
+                .policy_document(PolicyDocument::new().statement(deny_insecure_transport(&bucket)))
+                .build()?,
+        )?;
+        logs.add_source(template, name, bucket.arn());
+        Ok(SecureBucket {
+            bucket,
+            policy,
+            key,
+            logical_name: name.to_string(),
+        })
+    }
+
+    /// The bucket's name in the definition.
+    pub fn logical_name(&self) -> &str {
+        &self.logical_name
+    }
+
+    /// Least-privilege statements for an identity policy that give `access` to the
+    /// objects whose keys start with `prefix` (every object for `None`):
+    ///
+    /// 1. the object actions of Read, Write and Delete, in one statement, on
+    ///    `bucket/<prefix>*`;
+    /// 2. for List, `s3:ListBucket` on the bucket ARN itself, with `StringLike
+    ///    s3:prefix` = `<prefix>*` when a prefix is given, and `s3:GetBucketLocation` on
+    ///    the bucket ARN (in the same statement without a prefix, in its own with one:
+    ///    that request carries no `s3:prefix`, so the condition would refuse it);
+    /// 3. for Read and Write on an SSE-KMS bucket, `kms:Decrypt` (and
+    ///    `kms:GenerateDataKey` to write) on the bucket's key, only through S3.
+    ///
+    /// The order of `access` does not matter and repeats are ignored: the statements
+    /// and their Sids (`<Bucket><Levels>[Key][<Prefix>]`, e.g. `RawDataReadWrite`,
+    /// `RawDataList`, `RawDataReadWriteKey`) depend only on the set. Never `s3:*`, never
+    /// `Resource: "*"`.
+    ///
+    /// # Panics
+    /// On a prefix that [`check_prefix`] refuses; check prefixes from input with it first.
+    pub fn grant(&self, access: &[Access], prefix: Option<&str>) -> Vec<Statement> {
+        if let Some(p) = prefix
+            && let Err(why) = check_prefix(p)
+        {
+            panic!("grant on bucket `{}`: {why}", self.logical_name);
+        }
+        let mut levels = access.to_vec();
+        levels.sort();
+        levels.dedup();
+        let stem = pascal_case(&self.logical_name);
+        let key_prefix = prefix.unwrap_or("");
+        let suffix = pascal_case(key_prefix);
+        let names = |levels: &[Access]| levels.iter().map(|a| a.name()).collect::<String>();
+        let mut statements = Vec::new();
+
+        let object_levels: Vec<Access> = levels
+            .iter()
+            .copied()
+            .filter(|a| !a.object_actions().is_empty())
+            .collect();
+        if !object_levels.is_empty() {
+            statements.push(
+                Statement::allow()
+                    .sid(&format!("{stem}{}{suffix}", names(&object_levels)))
+                    .actions(object_levels.iter().flat_map(|a| a.object_actions()))
+                    .resource(self.bucket.objects_arn(key_prefix)),
+            );
+        }
+
+        if levels.contains(&Access::List) {
+            let list = Statement::allow().sid(&format!("{stem}List{suffix}"));
+            match prefix {
+                None => {
+                    statements.push(list.actions(s3::actions::LIST).resource(self.bucket.arn()))
+                }
+                Some(p) => {
+                    statements.push(
+                        list.actions([&s3::actions::LIST_BUCKET])
+                            .resource(self.bucket.arn())
+                            .condition(Condition::string_like(
+                                s3::keys::PREFIX,
+                                [Value::from(format!("{p}*"))],
+                            )),
+                    );
+                    statements.push(
+                        Statement::allow()
+                            .sid(&format!("{stem}Locate{suffix}"))
+                            .actions([&s3::actions::GET_BUCKET_LOCATION])
+                            .resource(self.bucket.arn()),
+                    );
+                }
+            }
+        }
+
+        if let Some(key) = &self.key {
+            let key_levels: Vec<Access> = levels
+                .iter()
+                .copied()
+                .filter(|a| !a.key_actions().is_empty())
+                .collect();
+            let mut actions: Vec<&Action> = Vec::new();
+            for action in key_levels.iter().flat_map(|a| a.key_actions()) {
+                if !actions.contains(&action) {
+                    actions.push(action);
+                }
+            }
+            if !actions.is_empty() {
+                statements.push(
+                    Statement::allow()
+                        .sid(&format!("{stem}{}Key{suffix}", names(&key_levels)))
+                        .actions(actions)
+                        .resource(key.arn())
+                        .condition(Condition::string_equals(
+                            keys::KMS_VIA_SERVICE,
+                            [s3_via_service()],
+                        )),
+                );
+            }
+        }
+        statements
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value as Json, json};
+
+    /// A log bucket and two data buckets, as the team-notebooks stack has them.
+    fn team_buckets() -> (Template, LogBucket, SecureBucket, SecureBucket) {
+        let mut t = Template::new();
+        let mut logs = LogBucket::build(&mut t, &LogBucketProps::default()).unwrap();
+        let raw = SecureBucket::build(
+            &mut t,
+            &mut logs,
+            &SecureBucketProps {
+                retain: true,
+                ..SecureBucketProps::new("raw-data")
+            },
+        )
+        .unwrap();
+        let results = SecureBucket::build(
+            &mut t,
+            &mut logs,
+            &SecureBucketProps {
+                noncurrent_version_days: 30,
+                ..SecureBucketProps::new("results")
+            },
+        )
+        .unwrap();
+        (t, logs, raw, results)
+    }
+
+    fn json_of(t: &Template) -> Json {
+        serde_json::to_value(t).unwrap()
+    }
+
+    fn statements(list: Vec<Statement>) -> Json {
+        let doc = list
+            .into_iter()
+            .fold(PolicyDocument::new(), PolicyDocument::statement);
+        serde_json::to_value(Value::from(doc)).unwrap()["Statement"].clone()
+    }
+
+    fn getatt(id: &str) -> Json {
+        json!({"Fn::GetAtt": [id, "Arn"]})
+    }
+
+    #[test]
+    fn every_secure_default_is_in_the_template() {
+        let (t, _, _, _) = team_buckets();
+        let j = json_of(&t);
+        let r = &j["Resources"];
+        let ids: Vec<&String> = r.as_object().unwrap().keys().collect();
+        assert_eq!(
+            ids,
+            [
+                "AccessLogsBucket",
+                "AccessLogsBucketPolicy",
+                "RawDataBucketKey",
+                "RawDataBucketKeyAlias",
+                "RawDataBucket",
+                "RawDataBucketPolicy",
+                "ResultsBucketKey",
+                "ResultsBucketKeyAlias",
+                "ResultsBucket",
+                "ResultsBucketPolicy"
+            ],
+            "logical IDs come from the names"
+        );
+        assert_eq!(
+            r["RawDataBucket"],
+            json!({
+                "Type": "AWS::S3::Bucket",
+                "Properties": {
+                    "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+                        "BucketKeyEnabled": true,
+                        "ServerSideEncryptionByDefault": {
+                            "KMSMasterKeyID": getatt("RawDataBucketKey"),
+                            "SSEAlgorithm": "aws:kms"
+                        }
+                    }]},
+                    "LifecycleConfiguration": {"Rules": [
+                        {
+                            "ExpiredObjectDeleteMarker": true,
+                            "Id": "ExpireNoncurrentVersions",
+                            "NoncurrentVersionExpiration": {"NoncurrentDays": 90},
+                            "Status": "Enabled"
+                        },
+                        {
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+                            "Id": "AbortIncompleteMultipartUploads",
+                            "Status": "Enabled"
+                        }
+                    ]},
+                    "LoggingConfiguration": {
+                        "DestinationBucketName": {"Ref": "AccessLogsBucket"},
+                        "LogFilePrefix": "raw-data/"
+                    },
+                    "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                    "PublicAccessBlockConfiguration": {
+                        "BlockPublicAcls": true,
+                        "BlockPublicPolicy": true,
+                        "IgnorePublicAcls": true,
+                        "RestrictPublicBuckets": true
+                    },
+                    "VersioningConfiguration": {"Status": "Enabled"}
+                },
+                "DeletionPolicy": "RetainExceptOnCreate",
+                "UpdateReplacePolicy": "Retain"
+            })
+        );
+        assert_eq!(
+            r["RawDataBucketPolicy"],
+            json!({
+                "Type": "AWS::S3::BucketPolicy",
+                "Properties": {
+                    "Bucket": {"Ref": "RawDataBucket"},
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": {"AWS": ["*"]},
+                        "Action": ["s3:*"],
+                        "Resource": [getatt("RawDataBucket"), {"Fn::Sub": "${RawDataBucket.Arn}/*"}],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}}
+                    }]}
+                }
+            })
+        );
+        // The raw-data key outlives the stack with the bucket; the results bucket and its
+        // key do not.
+        assert_eq!(
+            r["RawDataBucketKey"]["DeletionPolicy"],
+            "RetainExceptOnCreate"
+        );
+        assert_eq!(r["RawDataBucketKey"]["UpdateReplacePolicy"], "Retain");
+        assert_eq!(
+            r["RawDataBucketKey"]["Properties"]["EnableKeyRotation"],
+            true
+        );
+        assert_eq!(r["ResultsBucket"]["DeletionPolicy"], "Delete");
+        assert_eq!(r["ResultsBucket"]["UpdateReplacePolicy"], "Delete");
+        assert_eq!(r["ResultsBucketKey"]["DeletionPolicy"], "Delete");
+        assert_eq!(
+            r["ResultsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"][0]["NoncurrentVersionExpiration"],
+            json!({"NoncurrentDays": 30})
+        );
+        assert_eq!(
+            r["RawDataBucketKeyAlias"]["Properties"]["AliasName"],
+            json!({"Fn::Sub": "alias/${AWS::StackName}-s3-raw-data"})
+        );
+        // No name is fixed: CloudFormation names the buckets.
+        for id in ["AccessLogsBucket", "RawDataBucket", "ResultsBucket"] {
+            assert!(r[id]["Properties"].get("BucketName").is_none(), "{id}");
+        }
+    }
+
+    #[test]
+    fn log_bucket_uses_sse_s3_does_not_log_and_admits_each_source_under_its_prefix() {
+        let (t, _, _, _) = team_buckets();
+        let j = json_of(&t);
+        let logs = &j["Resources"]["AccessLogsBucket"];
+        assert_eq!(
+            logs["Properties"]["BucketEncryption"],
+            json!({"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+        );
+        assert!(logs["Properties"].get("LoggingConfiguration").is_none());
+        assert_eq!(logs["DeletionPolicy"], "RetainExceptOnCreate");
+        for key in [
+            "PublicAccessBlockConfiguration",
+            "VersioningConfiguration",
+            "OwnershipControls",
+            "LifecycleConfiguration",
+        ] {
+            assert!(logs["Properties"].get(key).is_some(), "{key}");
+        }
+        let source = |name: &str, id: &str| {
+            json!({
+                "Sid": format!("ServerAccessLogsFrom{}", pascal_case(name)),
+                "Effect": "Allow",
+                "Principal": {"Service": ["logging.s3.amazonaws.com"]},
+                "Action": ["s3:PutObject"],
+                "Resource": [{"Fn::Sub": format!("${{AccessLogsBucket.Arn}}/{name}/*")}],
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": getatt(id)},
+                    "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+                }
+            })
+        };
+        let policy = &j["Resources"]["AccessLogsBucketPolicy"]["Properties"];
+        assert_eq!(policy["Bucket"], json!({"Ref": "AccessLogsBucket"}));
+        let statements = policy["PolicyDocument"]["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 3);
+        assert_eq!(statements[0]["Sid"], "DenyInsecureTransport");
+        assert_eq!(statements[1], source("raw-data", "RawDataBucket"));
+        assert_eq!(statements[2], source("results", "ResultsBucket"));
+    }
+
+    #[test]
+    fn the_rule_pack_finds_nothing() {
+        let (t, _, _, _) = team_buckets();
+        let findings = crate::validate::validate(&json_of(&t), t.to_json().len());
+        assert!(
+            findings.is_empty(),
+            "{}",
+            findings
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+
+    #[test]
+    fn grants_per_access_level() {
+        let (_, _, raw, _) = team_buckets();
+        let objects = json!({"Fn::Sub": "${RawDataBucket.Arn}/*"});
+        let key_stmt = |sid: &str, actions: Json| {
+            json!({
+                "Sid": sid,
+                "Effect": "Allow",
+                "Action": actions,
+                "Resource": [getatt("RawDataBucketKey")],
+                "Condition": {"StringEquals": {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}}
+            })
+        };
+
+        assert_eq!(
+            statements(raw.grant(&[Access::Read], None)),
+            json!([
+                {"Sid": "RawDataRead", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"], "Resource": [objects]},
+                key_stmt("RawDataReadKey", json!(["kms:Decrypt"]))
+            ])
+        );
+        assert_eq!(
+            statements(raw.grant(&[Access::Write], None)),
+            json!([
+                {"Sid": "RawDataWrite", "Effect": "Allow", "Action": ["s3:PutObject", "s3:AbortMultipartUpload"], "Resource": [objects]},
+                key_stmt("RawDataWriteKey", json!(["kms:Decrypt", "kms:GenerateDataKey"]))
+            ])
+        );
+        assert_eq!(
+            statements(raw.grant(&[Access::Delete], None)),
+            json!([
+                {"Sid": "RawDataDelete", "Effect": "Allow", "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"], "Resource": [objects]}
+            ]),
+            "deleting needs no key"
+        );
+        assert_eq!(
+            statements(raw.grant(&[Access::List], None)),
+            json!([
+                {"Sid": "RawDataList", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"], "Resource": [getatt("RawDataBucket")]}
+            ])
+        );
+        assert_eq!(
+            statements(raw.grant(
+                &[
+                    Access::List,
+                    Access::Delete,
+                    Access::Write,
+                    Access::Read,
+                    Access::Read
+                ],
+                None
+            )),
+            json!([
+                {"Sid": "RawDataReadWriteDelete", "Effect": "Allow", "Action": [
+                    "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload",
+                    "s3:DeleteObject", "s3:DeleteObjectVersion"], "Resource": [objects]},
+                {"Sid": "RawDataList", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"], "Resource": [getatt("RawDataBucket")]},
+                key_stmt("RawDataReadWriteKey", json!(["kms:Decrypt", "kms:GenerateDataKey"]))
+            ]),
+            "order and repeats of the levels do not matter"
+        );
+        assert_eq!(
+            statements(raw.grant(Access::FULL, None)),
+            statements(raw.grant(
+                &[Access::Delete, Access::List, Access::Write, Access::Read],
+                None
+            ))
+        );
+        assert!(raw.grant(&[], None).is_empty());
+    }
+
+    #[test]
+    fn grants_with_a_prefix() {
+        let (_, _, raw, _) = team_buckets();
+        assert_eq!(
+            statements(raw.grant(Access::READ_ONLY, Some("incoming/"))),
+            json!([
+                {"Sid": "RawDataReadIncoming", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+                 "Resource": [{"Fn::Sub": "${RawDataBucket.Arn}/incoming/*"}]},
+                {"Sid": "RawDataListIncoming", "Effect": "Allow", "Action": ["s3:ListBucket"],
+                 "Resource": [getatt("RawDataBucket")],
+                 "Condition": {"StringLike": {"s3:prefix": "incoming/*"}}},
+                {"Sid": "RawDataLocateIncoming", "Effect": "Allow", "Action": ["s3:GetBucketLocation"],
+                 "Resource": [getatt("RawDataBucket")]},
+                {"Sid": "RawDataReadKeyIncoming", "Effect": "Allow", "Action": ["kms:Decrypt"],
+                 "Resource": [getatt("RawDataBucketKey")],
+                 "Condition": {"StringEquals": {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}}}
+            ])
+        );
+        // An IAM policy variable in the prefix reaches the policy as written.
+        let home = statements(raw.grant(&[Access::Write], Some("home/${aws:username}/")));
+        assert_eq!(
+            home[0]["Resource"],
+            json!([{"Fn::Sub": "${RawDataBucket.Arn}/home/${!aws:username}/*"}])
+        );
+    }
+
+    #[test]
+    fn list_bucket_is_on_the_bucket_and_object_actions_on_its_objects() {
+        // seed 001 put ListBucket on `bucket/*`, where it never matches.
+        let (_, _, raw, results) = team_buckets();
+        for bucket in [&raw, &results] {
+            for prefix in [None, Some("a/")] {
+                let all = statements(bucket.grant(Access::FULL, prefix));
+                for s in all.as_array().unwrap() {
+                    let actions: Vec<&str> = s["Action"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|a| a.as_str().unwrap())
+                        .collect();
+                    let resource = &s["Resource"][0];
+                    let on_bucket = resource.get("Fn::GetAtt").is_some()
+                        && resource["Fn::GetAtt"][0]
+                            .as_str()
+                            .unwrap()
+                            .ends_with("Bucket");
+                    let on_objects = resource.get("Fn::Sub").is_some();
+                    for a in &actions {
+                        assert!(!a.contains('*'), "wildcard action {a}");
+                        if ["s3:ListBucket", "s3:GetBucketLocation"].contains(a) {
+                            assert!(on_bucket, "{a} must be on the bucket ARN: {s}");
+                        } else if a.starts_with("s3:") {
+                            assert!(on_objects, "{a} must be on bucket/*: {s}");
+                        }
+                    }
+                    assert_ne!(resource, &json!("*"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sse_s3_and_shared_key_buckets() {
+        let mut t = Template::new();
+        let mut logs = LogBucket::build(&mut t, &LogBucketProps::default()).unwrap();
+        let plain = SecureBucket::build(
+            &mut t,
+            &mut logs,
+            &SecureBucketProps {
+                encryption: Encryption::S3Managed,
+                ..SecureBucketProps::new("scratch")
+            },
+        )
+        .unwrap();
+        assert!(plain.key.is_none());
+        assert_eq!(
+            statements(plain.grant(&[Access::Read], None))
+                .as_array()
+                .unwrap()
+                .len(),
+            1,
+            "no key statement for SSE-S3"
+        );
+        let first = SecureBucket::build(&mut t, &mut logs, &SecureBucketProps::new("first"))
+            .unwrap()
+            .key
+            .unwrap();
+        let shared = SecureBucket::build(
+            &mut t,
+            &mut logs,
+            &SecureBucketProps {
+                encryption: Encryption::Kms(first),
+                retain: true,
+                ..SecureBucketProps::new("second")
+            },
+        )
+        .unwrap();
+        let j = json_of(&t);
+        assert_eq!(
+            j["Resources"]["ScratchBucket"]["Properties"]["BucketEncryption"],
+            json!({"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+        );
+        assert_eq!(
+            j["Resources"]["SecondBucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                [0]["ServerSideEncryptionByDefault"]["KMSMasterKeyID"],
+            getatt("FirstBucketKey")
+        );
+        assert!(j["Resources"].get("SecondBucketKey").is_none());
+        assert_eq!(
+            j["Resources"]["FirstBucketKey"]["DeletionPolicy"], "RetainExceptOnCreate",
+            "a shared key is retained when a retained bucket uses it"
+        );
+        assert_eq!(j["Resources"]["FirstBucket"]["DeletionPolicy"], "Delete");
+        assert_eq!(
+            statements(shared.grant(&[Access::Read], None))[1]["Resource"],
+            json!([getatt("FirstBucketKey")])
+        );
+        assert!(crate::validate::validate(&j, 0).is_empty());
+    }
+
+    #[test]
+    fn names() {
+        let mut t = Template::new();
+        let mut logs = LogBucket::build(
+            &mut t,
+            &LogBucketProps {
+                bucket_name: Some("team-access-logs-111122223333".to_string()),
+                ..LogBucketProps::default()
+            },
+        )
+        .unwrap();
+        SecureBucket::build(
+            &mut t,
+            &mut logs,
+            &SecureBucketProps {
+                bucket_name: Some("team-raw-data-111122223333".to_string()),
+                retain: true,
+                ..SecureBucketProps::new("raw-data")
+            },
+        )
+        .unwrap();
+        let j = json_of(&t);
+        assert_eq!(
+            j["Resources"]["RawDataBucket"]["Properties"]["BucketName"],
+            "team-raw-data-111122223333"
+        );
+        assert_eq!(
+            j["Resources"]["AccessLogsBucket"]["Properties"]["BucketName"],
+            "team-access-logs-111122223333"
+        );
+
+        let build = |props: SecureBucketProps| {
+            let mut t = Template::new();
+            let mut logs = LogBucket::build(&mut t, &LogBucketProps::default()).unwrap();
+            SecureBucket::build(&mut t, &mut logs, &props).map(|_| ())
+        };
+        for bad in [
+            "Team-Raw",
+            "ab",
+            "team.raw.data",
+            &"a".repeat(64),
+            "xn--raw",
+        ] {
+            let err = build(SecureBucketProps {
+                bucket_name: Some(bad.to_string()),
+                ..SecureBucketProps::new("raw-data")
+            })
+            .unwrap_err();
+            assert!(matches!(err, ConstructError::Invalid(_)), "{bad}: {err}");
+        }
+        for bad in ["", "Raw", "raw_data", "-raw", "raw-", "raw--data"] {
+            assert!(build(SecureBucketProps::new(bad)).is_err(), "{bad:?}");
+        }
+        let zero = build(SecureBucketProps {
+            noncurrent_version_days: 0,
+            ..SecureBucketProps::new("raw-data")
+        });
+        assert!(zero.is_err());
+    }
+
+    #[test]
+    fn a_derived_name_cannot_fit_in_the_worst_case() {
+        // `${AWS::StackName}-x-${AWS::AccountId}-${AWS::Region}` with a 128-character
+        // stack name: which is why BucketName is left to CloudFormation.
+        assert!(derived_name_worst_case_len("x") > MAX_BUCKET_NAME_LEN);
+        assert_eq!(
+            derived_name_worst_case_len("raw-data"),
+            128 + 1 + 8 + 1 + 12 + 1 + 16
+        );
+    }
+
+    #[test]
+    fn adding_a_bucket_renames_nothing() {
+        let (one, _, _, _) = team_buckets();
+        let (mut two, mut logs, _, _) = team_buckets();
+        SecureBucket::build(&mut two, &mut logs, &SecureBucketProps::new("features")).unwrap();
+        let ids = |t: &Template| {
+            t.resources()
+                .map(|(id, _)| id.to_string())
+                .collect::<Vec<_>>()
+        };
+        let before = ids(&one);
+        let after = ids(&two);
+        assert_eq!(&after[..before.len()], &before[..]);
+        for id in &before {
+            if id != "AccessLogsBucketPolicy" {
+                assert_eq!(one.resource(id), two.resource(id), "{id} changed");
+            }
+        }
+    }
+
+    #[test]
+    fn prefixes_are_checked() {
+        for ok in ["incoming/", "a", "home/${aws:username}/"] {
+            assert!(check_prefix(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "/abs", "a*", "a?b", "a\nb"] {
+            assert!(check_prefix(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "wildcard")]
+    fn grant_refuses_a_wildcard_prefix() {
+        let (_, _, raw, _) = team_buckets();
+        let _ = raw.grant(&[Access::Read], Some("*"));
+    }
+}
