@@ -43,10 +43,8 @@ impl Diagnostic {
 
     pub fn at(mut self, position: Position, source: &str) -> Diagnostic {
         self.position = Some(position);
-        self.source_line = source
-            .lines()
-            .nth(position.line.saturating_sub(1))
-            .map(str::to_string);
+        self.source_line =
+            nth_line(source, position.line).map(|line| displayable(line, position.column));
         self
     }
 
@@ -74,11 +72,63 @@ impl Diagnostic {
     }
 }
 
+/// The `n`-th line (1-based), with line breaks as YAML counts them: LF, CR LF or a lone CR.
+fn nth_line(source: &str, n: usize) -> Option<&str> {
+    let mut rest = source;
+    let mut current = 1;
+    loop {
+        let end = rest.find(['\n', '\r']);
+        if current == n {
+            return Some(end.map_or(rest, |i| &rest[..i]));
+        }
+        let i = end?;
+        let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+        rest = &rest[i + skip..];
+        current += 1;
+    }
+}
+
+/// The widest excerpt of a source line that is shown.
+const MAX_EXCERPT_CHARS: usize = 120;
+
+/// A source line as it can be shown on a terminal: control characters (which could
+/// move the cursor or change colours) become U+FFFD and tabs a space, one character
+/// each so the caret stays aligned; a long line is cut to a window around `column`,
+/// with the cut-off parts marked by `…` and the caret column kept.
+fn displayable(line: &str, column: usize) -> String {
+    let chars: Vec<char> = line
+        .chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect();
+    if chars.len() <= MAX_EXCERPT_CHARS {
+        return chars.into_iter().collect();
+    }
+    // Keep the caret column: replace the hidden start by spaces and a marker.
+    let start = column
+        .saturating_sub(MAX_EXCERPT_CHARS / 2)
+        .min(chars.len());
+    let end = (start + MAX_EXCERPT_CHARS).min(chars.len());
+    let mut out = String::new();
+    if start > 0 {
+        out.push_str(&" ".repeat(start.saturating_sub(1)));
+        out.push('…');
+    }
+    out.extend(&chars[start..end]);
+    if end < chars.len() {
+        out.push('…');
+    }
+    out
+}
+
 /// The length of the token starting at `column` (1-based), for the caret underline.
 fn token_len(line: &str, column: usize) -> usize {
     let rest: String = line.chars().skip(column.saturating_sub(1)).collect();
     let quoted = rest.starts_with('"') || rest.starts_with('\'');
-    let len = if quoted {
+    let len = (if quoted {
         let quote = rest.chars().next().unwrap_or('"');
         rest.chars()
             .skip(1)
@@ -88,7 +138,8 @@ fn token_len(line: &str, column: usize) -> usize {
         rest.chars()
             .take_while(|c| !c.is_whitespace() && !matches!(c, ':' | ',' | ']' | '}' | '#'))
             .count()
-    };
+    })
+    .min(MAX_EXCERPT_CHARS / 2);
     len.max(1)
 }
 

@@ -130,6 +130,31 @@ impl From<FormatArg> for Format {
     }
 }
 
+/// Writes a line to stderr. A closed pipe (`synth … 2>&1 | head`) is not an error
+/// worth a panic, so write errors are ignored.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// Writes text to stderr, ignoring a closed pipe.
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// Writes a line to stdout, ignoring a closed pipe (`synth rules | head`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 const OK: u8 = 0;
 const RULE_BROKEN: u8 = 1;
 const INPUT_ERROR: u8 = 2;
@@ -151,9 +176,9 @@ fn list_rules() -> u8 {
             sagesynth::validate::Severity::Error => "error",
             sagesynth::validate::Severity::Warning => "warning",
         };
-        println!("{:width$}  {severity:7}  {}", r.id, r.rationale);
+        out!("{:width$}  {severity:7}  {}", r.id, r.rationale);
     }
-    println!(
+    out!(
         "\n{} rules; `synth explain RULE-ID` for details",
         catalogue.len()
     );
@@ -162,24 +187,24 @@ fn list_rules() -> u8 {
 
 fn explain(id: &str) -> u8 {
     let Some(r) = rules::find(id) else {
-        eprintln!("error: unknown rule `{id}`");
+        say!("error: unknown rule `{id}`");
         let ids: Vec<&str> = rules::catalogue().iter().map(|r| r.id).collect();
         if let Some(close) = did_you_mean(id, ids.iter().copied()) {
-            eprintln!("  = help: did you mean `{close}`?");
+            say!("  = help: did you mean `{close}`?");
         }
-        eprintln!("  = help: `synth rules` lists every rule");
+        say!("  = help: `synth rules` lists every rule");
         return INPUT_ERROR;
     };
     let severity = match r.severity {
         sagesynth::validate::Severity::Error => "error (exit code 1)",
         sagesynth::validate::Severity::Warning => "warning (printed; exit code 0 unless escalated)",
     };
-    println!("{}\n", r.id);
-    println!("severity:   {severity}");
-    println!("applies to: {}", r.applies_to.join(", "));
-    println!("why:        {}", r.rationale);
-    println!("checks:     {}", r.checks);
-    println!("fix:        {}", r.fix);
+    out!("{}\n", r.id);
+    out!("severity:   {severity}");
+    out!("applies to: {}", r.applies_to.join(", "));
+    out!("why:        {}", r.rationale);
+    out!("checks:     {}", r.checks);
+    out!("fix:        {}", r.fix);
     let mut same = Vec::new();
     if !r.equivalents.cfn_lint.is_empty() {
         same.push(format!("cfn-lint {}", r.equivalents.cfn_lint.join(", ")));
@@ -188,13 +213,13 @@ fn explain(id: &str) -> u8 {
         same.push(format!("checkov {}", r.equivalents.checkov.join(", ")));
     }
     if !same.is_empty() {
-        println!(
+        out!(
             "same check: {} (a suppression silences these too)",
             same.join("; ")
         );
     }
-    println!("suppress:   in the stack definition, with a reason of at least one sentence:");
-    println!(
+    out!("suppress:   in the stack definition, with a reason of at least one sentence:");
+    out!(
         "              suppressions:\n                - rule: {}\n                  resource: <logical ID or definition name>\n                  reason: <why this is acceptable here>.",
         r.id
     );
@@ -206,7 +231,7 @@ fn run(cli: &SynthArgs) -> u8 {
         return list(&cli.stacks_dir);
     }
     if cli.all && cli.out.is_none() {
-        eprintln!("error: --all writes one file per stack; add --out DIR");
+        say!("error: --all writes one file per stack; add --out DIR");
         return INPUT_ERROR;
     }
     let template_format = Format::from(cli.format);
@@ -221,7 +246,7 @@ fn run(cli: &SynthArgs) -> u8 {
     } else {
         match synth::discover(&cli.stacks_dir) {
             Ok(found) if found.is_empty() => {
-                eprintln!(
+                say!(
                     "error: {} holds no *.yaml stack definitions",
                     cli.stacks_dir.display()
                 );
@@ -239,11 +264,11 @@ fn run(cli: &SynthArgs) -> u8 {
         match synth::synthesize_file(path, template_format) {
             Ok(s) => results.push(s),
             Err(e @ SynthError::Input(_)) => {
-                eprint!("{e}");
+                say_raw!("{e}");
                 status = status.max(INPUT_ERROR);
             }
             Err(e) => {
-                eprintln!("{e}");
+                say!("{e}");
                 status = status.max(RULE_BROKEN);
             }
         }
@@ -256,11 +281,11 @@ fn run(cli: &SynthArgs) -> u8 {
         match &cli.report_file {
             Some(path) => {
                 if let Err(e) = std::fs::write(path, text) {
-                    eprintln!("error: cannot write the report to {}: {e}", path.display());
+                    say!("error: cannot write the report to {}: {e}", path.display());
                     return INPUT_ERROR;
                 }
             }
-            None => eprint!("{text}"),
+            None => say_raw!("{text}"),
         }
     }
     for s in &results {
@@ -270,7 +295,7 @@ fn run(cli: &SynthArgs) -> u8 {
     }
     if status != OK {
         if status == INPUT_ERROR || cli.out.is_some() {
-            eprintln!("nothing was written");
+            say!("nothing was written");
         }
         return if status == INPUT_ERROR {
             INPUT_ERROR
@@ -301,12 +326,12 @@ fn run(cli: &SynthArgs) -> u8 {
         match output::write_all(out, &files) {
             Ok(written) => {
                 for path in written {
-                    eprintln!("wrote {}", path.display());
+                    say!("wrote {}", path.display());
                 }
                 OK
             }
             Err(e) => {
-                eprintln!("error: cannot write to {}: {e}", out.display());
+                say!("error: cannot write to {}: {e}", out.display());
                 INPUT_ERROR
             }
         }
@@ -316,7 +341,7 @@ fn run(cli: &SynthArgs) -> u8 {
 fn check(out: &Path, files: &[OutputFile], complete: bool) -> u8 {
     match output::check(out, files, complete) {
         Ok(report) if report.is_clean() => {
-            eprintln!(
+            say!(
                 "{} template(s) in {} are up to date",
                 files.len(),
                 out.display()
@@ -325,15 +350,15 @@ fn check(out: &Path, files: &[OutputFile], complete: bool) -> u8 {
         }
         Ok(report) => {
             for name in &report.differ {
-                eprintln!("differs: {}", out.join(name).display());
+                say!("differs: {}", out.join(name).display());
             }
             for name in &report.missing {
-                eprintln!("missing: {}", out.join(name).display());
+                say!("missing: {}", out.join(name).display());
             }
             for name in &report.extra {
-                eprintln!("extra (no stack defines it): {}", out.join(name).display());
+                say!("extra (no stack defines it): {}", out.join(name).display());
             }
-            eprintln!(
+            say!(
                 "{} is stale: run `synth --all --out {}` and commit the result",
                 out.display(),
                 out.display()
@@ -341,14 +366,14 @@ fn check(out: &Path, files: &[OutputFile], complete: bool) -> u8 {
             RULE_BROKEN
         }
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", out.display());
+            say!("error: cannot read {}: {e}", out.display());
             INPUT_ERROR
         }
     }
 }
 
 fn input_error(d: &Diagnostic) -> u8 {
-    eprint!("{d}");
+    say_raw!("{d}");
     INPUT_ERROR
 }
 
@@ -363,7 +388,7 @@ fn list(stacks_dir: &Path) -> u8 {
             Ok(stack) => stack.definition.description.unwrap_or_default(),
             Err(_) => format!("(invalid: run `synth --stack {name}` to see why)"),
         };
-        println!("{name:width$}  {description}");
+        out!("{name:width$}  {description}");
     }
     OK
 }

@@ -284,6 +284,24 @@ pub struct VpcCidr(pub Ipv4Net);
 impl TryFrom<String> for VpcCidr {
     type Error = String;
     fn try_from(text: String) -> Result<Self, String> {
+        let address = text.split('/').next().unwrap_or("");
+        if address
+            .split('.')
+            .any(|octet| octet.len() > 1 && octet.starts_with('0'))
+        {
+            let cleaned: Vec<String> = address
+                .split('.')
+                .map(|o| o.trim_start_matches('0').to_string())
+                .map(|o| if o.is_empty() { "0".to_string() } else { o })
+                .collect();
+            let prefix = text
+                .split_once('/')
+                .map_or(String::new(), |(_, p)| format!("/{p}"));
+            return Err(format!(
+                "`{text}` has leading zeros, which some tools read as octal; did you mean `{}{prefix}`?",
+                cleaned.join(".")
+            ));
+        }
         let net: Ipv4Net = text.parse().map_err(|_| {
             format!("`{text}` is not an IPv4 CIDR block; expected a network address and prefix such as 10.20.0.0/16")
         })?;
@@ -414,7 +432,7 @@ impl TryFrom<String> for InstanceType {
     type Error = String;
     fn try_from(text: String) -> Result<Self, String> {
         let valid = text.split_once('.').is_some_and(|(family, size)| {
-            !family.is_empty()
+            family.starts_with(|c: char| c.is_ascii_lowercase())
                 && !size.is_empty()
                 && family
                     .bytes()

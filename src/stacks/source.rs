@@ -5,8 +5,10 @@
 use std::collections::HashMap;
 
 use yaml_rust2::Event;
+use yaml_rust2::parser::Tag;
 use yaml_rust2::parser::{MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::TScalarStyle;
 
 use crate::diagnostic::{Diagnostic, Position};
 
@@ -22,22 +24,53 @@ impl Source {
     /// Parses the text once for structure and positions. Malformed YAML, an empty
     /// document and duplicate keys are reported here, with their position.
     pub fn new(file: &str, text: String) -> Result<Source, Box<Diagnostic>> {
-        let mut builder = IndexBuilder::default();
-        let mut parser = Parser::new_from_str(&text);
-        if let Err(e) = parser.load(&mut builder, true) {
-            let marker = e.marker();
-            let position = Position {
-                line: marker.line(),
-                column: marker.col() + 1,
-            };
+        // YAML allows a byte-order mark at the start; it is not part of the content.
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        };
+        if let Some((position, c)) = first_forbidden_char(&text) {
             return Err(Box::new(
-                Diagnostic::new(file, format!("malformed YAML: {}", e.info()))
-                    .at(position, &text)
-                    .expected("a YAML mapping of components, e.g. `network:`, `studio:`"),
+                Diagnostic::new(
+                    file,
+                    format!(
+                        "the character U+{:04X} is not allowed in a definition",
+                        u32::from(c)
+                    ),
+                )
+                .at(position, &text)
+                .help("remove it; YAML allows only printable characters, tabs and line breaks"),
             ));
         }
-        if let Some(d) = builder.error.take() {
-            return Err(Box::new(d.into_diagnostic(file, &text)));
+        let mut builder = IndexBuilder::default();
+        let mut parser = Parser::new_from_str(&text);
+        // Events are pulled one at a time (yaml-rust2's `load` recurses once per nesting
+        // level and overflows the stack on hostile input).
+        loop {
+            match parser.next_token() {
+                Ok((event, marker)) => {
+                    let end = event == Event::StreamEnd;
+                    builder.on_event(event, marker);
+                    if end || builder.problem.is_some() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let marker = e.marker();
+                    let position = Position {
+                        line: marker.line(),
+                        column: marker.col() + 1,
+                    };
+                    return Err(Box::new(
+                        Diagnostic::new(file, format!("malformed YAML: {}", e.info()))
+                            .at(position, &text)
+                            .expected("a YAML mapping of components, e.g. `network:`, `studio:`"),
+                    ));
+                }
+            }
+        }
+        if let Some(problem) = builder.problem.take() {
+            return Err(Box::new(problem.into_diagnostic(file, &text)));
         }
         match builder.documents {
             0 => {
@@ -145,23 +178,91 @@ enum Frame {
     },
 }
 
-struct DuplicateKey {
-    path: String,
-    first: Position,
-    second: Position,
+/// The deepest nesting a definition may use; real ones need four levels.
+pub const MAX_DEPTH: usize = 32;
+
+/// Something the structure pass refuses, found while reading events.
+enum Problem {
+    DuplicateKey {
+        path: String,
+        first: Position,
+        second: Position,
+    },
+    TooDeep {
+        position: Position,
+    },
+    Tag {
+        tag: String,
+        position: Position,
+    },
+    Null {
+        path: String,
+        position: Position,
+    },
 }
 
-impl DuplicateKey {
+impl Problem {
     fn into_diagnostic(self, file: &str, text: &str) -> Diagnostic {
-        Diagnostic::new(file, format!("duplicate key `{}`", self.path))
-            .at(self.second, text)
-            .field(self.path)
-            .note(format!(
-                "first defined at {file}:{}:{}",
-                self.first.line, self.first.column
-            ))
-            .help("remove one of the two entries, or merge them")
+        match self {
+            Problem::DuplicateKey {
+                path,
+                first,
+                second,
+            } => Diagnostic::new(file, format!("duplicate key `{path}`"))
+                .at(second, text)
+                .field(path)
+                .note(format!(
+                    "first defined at {file}:{}:{}",
+                    first.line, first.column
+                ))
+                .help("remove one of the two entries, or merge them"),
+            Problem::TooDeep { position } => Diagnostic::new(
+                file,
+                format!("the definition nests deeper than {MAX_DEPTH} levels"),
+            )
+            .at(position, text)
+            .expected("a few levels of mappings and lists, as in stacks/studio-private.yaml"),
+            Problem::Tag { tag, position } => {
+                Diagnostic::new(file, format!("YAML tags such as `{tag}` are not supported"))
+                    .at(position, text)
+                    .help("write the plain value without a tag")
+            }
+            Problem::Null { path, position } => Diagnostic::new(
+                file,
+                format!("`{path}` is empty (null)"),
+            )
+            .at(position, text)
+            .field(path)
+            .help(
+                "write the value, use `{}` for a component with its defaults, or remove the line",
+            ),
+        }
     }
+}
+
+/// The first character YAML does not allow (C0 and C1 controls other than tab, line
+/// feed, carriage return and NEL; DEL; U+FFFE and U+FFFF; a byte-order mark anywhere
+/// but at the very start), with its position.
+fn first_forbidden_char(text: &str) -> Option<(Position, char)> {
+    let mut line = 1;
+    let mut column = 1;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let allowed = matches!(c, '\t' | '\n' | '\r' | '\u{85}')
+            || !(c.is_control() || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}'));
+        if !allowed {
+            return Some((Position { line, column }, c));
+        }
+        // Line breaks as YAML counts them: LF, CR LF, or a lone CR.
+        let line_break = c == '\n' || (c == '\r' && chars.peek() != Some(&'\n'));
+        if line_break {
+            line += 1;
+            column = 1;
+        } else if c != '\r' {
+            column += 1;
+        }
+    }
+    None
 }
 
 #[derive(Default)]
@@ -172,7 +273,7 @@ struct IndexBuilder {
     second_document: Option<Position>,
     root_is_mapping: bool,
     root_position: Position,
-    error: Option<DuplicateKey>,
+    problem: Option<Problem>,
 }
 
 impl Default for Position {
@@ -217,9 +318,9 @@ impl IndexBuilder {
                     let key = scalar.unwrap_or("<complex key>").to_string();
                     let full = join(path, &key);
                     if let Some(first) = seen.insert(key.clone(), position)
-                        && self.error.is_none()
+                        && self.problem.is_none()
                     {
-                        self.error = Some(DuplicateKey {
+                        self.problem = Some(Problem::DuplicateKey {
                             path: full,
                             first,
                             second: position,
@@ -229,6 +330,28 @@ impl IndexBuilder {
                     None
                 }
             },
+        }
+    }
+}
+
+impl IndexBuilder {
+    fn refuse_tag(&mut self, tag: &Tag, position: Position) {
+        if self.problem.is_none() {
+            let shown = if tag.handle == "tag:yaml.org,2002:" {
+                format!("!!{}", tag.suffix)
+            } else {
+                format!("{}{}", tag.handle, tag.suffix)
+            };
+            self.problem = Some(Problem::Tag {
+                tag: shown,
+                position,
+            });
+        }
+    }
+
+    fn check_depth(&mut self, position: Position) {
+        if self.stack.len() >= MAX_DEPTH && self.problem.is_none() {
+            self.problem = Some(Problem::TooDeep { position });
         }
     }
 }
@@ -246,8 +369,20 @@ impl MarkedEventReceiver for IndexBuilder {
                     self.second_document = Some(position);
                 }
             }
-            Event::Scalar(value, ..) => {
+            Event::Scalar(value, style, _, tag) => {
+                if let Some(tag) = tag {
+                    self.refuse_tag(&tag, position);
+                }
                 if let Some(path) = self.begin_node(Some(&value), position) {
+                    let null = style == TScalarStyle::Plain
+                        && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL");
+                    if null && !path.is_empty() && self.problem.is_none() {
+                        let at = self.index.keys.get(&path).copied().unwrap_or(position);
+                        self.problem = Some(Problem::Null {
+                            path: path.clone(),
+                            position: at,
+                        });
+                    }
                     self.index.values.insert(path, position);
                 }
             }
@@ -256,7 +391,11 @@ impl MarkedEventReceiver for IndexBuilder {
                     self.index.values.insert(path, position);
                 }
             }
-            Event::MappingStart(..) => {
+            Event::MappingStart(_, tag) => {
+                if let Some(tag) = tag {
+                    self.refuse_tag(&tag, position);
+                }
+                self.check_depth(position);
                 let is_root = self.stack.is_empty();
                 let path = self.begin_node(None, position).unwrap_or_default();
                 if is_root {
@@ -270,7 +409,11 @@ impl MarkedEventReceiver for IndexBuilder {
                     seen: HashMap::new(),
                 });
             }
-            Event::SequenceStart(..) => {
+            Event::SequenceStart(_, tag) => {
+                if let Some(tag) = tag {
+                    self.refuse_tag(&tag, position);
+                }
+                self.check_depth(position);
                 let path = self.begin_node(None, position).unwrap_or_default();
                 self.index.values.entry(path.clone()).or_insert(position);
                 self.stack.push(Frame::Seq {
