@@ -74,6 +74,9 @@ impl Diagnostic {
 
 /// The `n`-th line (1-based), with line breaks as YAML counts them: LF, CR LF or a lone CR.
 fn nth_line(source: &str, n: usize) -> Option<&str> {
+    if source.is_empty() {
+        return None;
+    }
     let mut rest = source;
     let mut current = 1;
     loop {
