@@ -4,12 +4,14 @@
 
 pub mod bastion;
 pub mod encryption_key;
+pub mod mfa_guard;
 pub mod network;
 pub mod notebook_identity;
 pub mod notebooks;
 pub mod presigned_url;
 pub mod secure_bucket;
 pub mod studio;
+pub mod team;
 
 use std::fmt;
 

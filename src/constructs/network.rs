@@ -136,6 +136,8 @@ pub struct PrivateNetworkProps {
     pub endpoints: Vec<EndpointService>,
     /// Retention (days) of the VPC flow log to CloudWatch Logs; `None` for no flow log.
     pub flow_log_retention_days: Option<u16>,
+    /// The S3 gateway endpoint's policy; `None` keeps AWS's default (full access).
+    pub s3_endpoint_policy: Option<PolicyDocument>,
 }
 
 /// Retention periods CloudWatch Logs accepts.
@@ -264,6 +266,9 @@ impl PrivateNetwork {
                 .service_name(service.service_name());
             let endpoint = if service.is_gateway() {
                 let mut b = builder.vpc_endpoint_type("Gateway");
+                if let Some(policy) = &props.s3_endpoint_policy {
+                    b = b.policy_document(policy.clone());
+                }
                 for rt in &route_tables {
                     b = b.route_table_ids(rt.id());
                 }

@@ -3,6 +3,7 @@
 //! inbound rule, and the current platform.
 
 use crate::resources::ec2::{Egress, SecurityGroup, protocol};
+use crate::resources::iam::policy::{PolicyDocument, Statement};
 use crate::resources::kms::Key;
 use crate::resources::sagemaker::{
     InstanceMetadataServiceConfiguration, NotebookInstance, NotebookInstanceLifecycleConfig,
@@ -114,6 +115,45 @@ fn stable_index(name: &str, buckets: usize) -> usize {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     (hash % buckets as u64) as usize
+}
+
+/// What a notebook's role needs for the notebook itself: its logs and its volume key.
+pub fn runtime_policy(key: &Handle<Key>) -> PolicyDocument {
+    PolicyDocument::new()
+        .statement(
+            Statement::allow()
+                .sid("WriteNotebookLogs")
+                .actions(crate::resources::logs::actions::WRITE)
+                .resource(arn::regional(
+                    "logs",
+                    [SubPart::from("log-group:/aws/sagemaker/NotebookInstances*")],
+                )),
+        )
+        .statements(super::encryption_key::usage_statements(key))
+}
+
+/// What a person needs to use one notebook from the console: open it (presigned URL),
+/// see it, start and stop it; and list notebooks, which has no resource scope.
+pub fn user_access(name: &str) -> PolicyDocument {
+    use sagemaker::actions as sm;
+    PolicyDocument::new()
+        .statement(
+            Statement::allow()
+                .sid("UseOwnTeamNotebook")
+                .actions([
+                    &sm::CREATE_PRESIGNED_NOTEBOOK_INSTANCE_URL,
+                    &sm::DESCRIBE_NOTEBOOK_INSTANCE,
+                    &sm::START_NOTEBOOK_INSTANCE,
+                    &sm::STOP_NOTEBOOK_INSTANCE,
+                ])
+                .resource(notebook_arn(name)),
+        )
+        .statement(
+            Statement::allow()
+                .sid("ListNotebooksHasNoResourceScope")
+                .actions([&sm::LIST_NOTEBOOK_INSTANCES])
+                .any_resource(),
+        )
 }
 
 /// Notebook name limits and the SageMaker name rule, for definition checks.

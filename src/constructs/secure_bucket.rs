@@ -218,6 +218,28 @@ impl Access {
     }
 }
 
+/// The policy of an S3 gateway endpoint that reaches only these buckets: the object and
+/// list actions the grants hand out, on the buckets and their objects.
+pub fn endpoint_policy<'a>(buckets: impl IntoIterator<Item = &'a SecureBucket>) -> PolicyDocument {
+    let mut resources = Vec::new();
+    for b in buckets {
+        resources.push(b.bucket.arn());
+        resources.push(b.bucket.objects_arn(""));
+    }
+    let actions: Vec<&Action> = [Access::Read, Access::Write, Access::Delete]
+        .iter()
+        .flat_map(|a| a.object_actions())
+        .chain(s3::actions::LIST)
+        .collect();
+    PolicyDocument::new().statement(
+        Statement::allow()
+            .sid("OnlyThisStacksBuckets")
+            .principal(Principal::Aws(vec![Value::from("*")]))
+            .actions(actions)
+            .resources(resources),
+    )
+}
+
 /// The longest stack name CloudFormation accepts.
 pub const MAX_STACK_NAME_LEN: usize = 128;
 /// The longest region name in use is 14 characters (`ap-southeast-5`); two spare.

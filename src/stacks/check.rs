@@ -210,6 +210,98 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
         }
     }
 
+    for (bucket, spec) in &def.buckets {
+        let path = format!("buckets.{bucket}");
+        if let Some(name) = &spec.bucket_name
+            && let Err(why) = crate::constructs::secure_bucket::check_explicit_name(name)
+        {
+            problems.push(source.error_at_value(&format!("{path}.bucket_name"), why));
+        }
+        if spec.noncurrent_version_days == 0 {
+            problems.push(
+                source
+                    .error_at_value(
+                        &format!("{path}.noncurrent_version_days"),
+                        "0 days would delete every old version at once",
+                    )
+                    .expected("1 or more days"),
+            );
+        }
+    }
+    if !def.teams.is_empty() {
+        require_network(source, def, "teams", &mut problems);
+    }
+    let mut users_seen: HashMap<String, String> = HashMap::new();
+    for (team, spec) in &def.teams {
+        let path = format!("teams.{team}");
+        let notebook = team_notebook_name(name, &team.0);
+        if !crate::resources::sagemaker::is_valid_name(&notebook) {
+            problems.push(
+                source
+                    .error_at_key(
+                        &path,
+                        format!(
+                            "the team's notebook name `{notebook}` is longer than 63 characters"
+                        ),
+                    )
+                    .help("use a shorter team or stack name"),
+            );
+        }
+        if !(5..=16384).contains(&spec.notebook.volume_size_gb) {
+            problems.push(
+                source
+                    .error_at_value(
+                        &format!("{path}.notebook.volume_size_gb"),
+                        format!("{} GiB is out of range", spec.notebook.volume_size_gb),
+                    )
+                    .expected("5 to 16384 GiB"),
+            );
+        }
+        for (bucket, levels) in &spec.access {
+            let at = format!("{path}.access.{bucket}");
+            if !def.buckets.contains_key(bucket) {
+                let known: Vec<&str> = def.buckets.keys().map(|b| b.0.as_str()).collect();
+                let mut d = source.error_at_key(
+                    &at,
+                    format!("team `{team}` grants access to `{bucket}`, which is not in `buckets`"),
+                );
+                if let Some(close) =
+                    crate::diagnostic::did_you_mean(&bucket.0, known.iter().copied())
+                {
+                    d = d.help(format!("did you mean `{close}`?"));
+                } else {
+                    d = d.help(format!("add `{bucket}: {{}}` under `buckets`"));
+                }
+                problems.push(d);
+            }
+            if levels.is_empty() {
+                problems.push(
+                    source
+                        .error_at_value(&at, "an empty access list grants nothing")
+                        .help("remove the entry, or list read, write, delete or list"),
+                );
+            }
+            let mut sorted = levels.clone();
+            sorted.sort();
+            sorted.dedup();
+            if sorted.len() != levels.len() {
+                problems.push(source.error_at_value(&at, "an access level is listed twice"));
+            }
+        }
+        for (i, user) in spec.users.iter().enumerate() {
+            let at = format!("{path}.users[{i}]");
+            let id = crate::template::pascal_case(&user.0).to_ascii_lowercase();
+            if let Some(first) = users_seen.insert(id, at.clone()) {
+                problems.push(
+                    source
+                        .error_at_value(&at, format!("user `{user}` is listed twice (or differs only in case or punctuation from another user)", user = user.0))
+                        .note(format!("first listed at {}", source.describe_position(&first)))
+                        .help("a user belongs to exactly one team"),
+                );
+            }
+        }
+    }
+
     if let Some(presigned) = &def.presigned_url {
         if def.studio.is_none() || def.bastion.is_none() {
             problems.push(
@@ -245,6 +337,11 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
 
     check_rule_references(source, def, &mut problems);
     problems
+}
+
+/// The notebook instance name of a team.
+pub fn team_notebook_name(stack: &str, team: &str) -> String {
+    format!("{stack}-{team}")
 }
 
 /// The name of the lifecycle configuration that gives notebooks their identity.

@@ -9,14 +9,20 @@ use indexmap::IndexMap;
 use crate::constructs::ConstructError;
 use crate::constructs::bastion::{Bastion, BastionOs, BastionProps};
 use crate::constructs::encryption_key::{self, EncryptionKeyProps};
+use crate::constructs::mfa_guard;
 use crate::constructs::network::{PrivateNetwork, PrivateNetworkProps};
 use crate::constructs::notebook_identity::{self, SharedRoleProps};
 use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps};
 use crate::constructs::presigned_url::{self, PresignedUrlProps};
+use crate::constructs::secure_bucket::{
+    self, Access, LogBucket, LogBucketProps, SecureBucket, SecureBucketProps,
+};
 use crate::constructs::studio::{self, StudioDomain, StudioDomainProps};
+use crate::constructs::team::{Team, TeamProps};
 use crate::diagnostic::did_you_mean;
+use crate::resources::iam::Group;
 use crate::sub;
-use crate::template::{LogicalId, Output, Pseudo, Template, Value};
+use crate::template::{Handle, LogicalId, Output, Pseudo, Template, Value};
 use crate::validate::rules;
 
 use super::check;
@@ -78,6 +84,32 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
         template.set_description(description);
     }
 
+    // Buckets first: the network's S3 endpoint admits only them.
+    let mut buckets: IndexMap<String, SecureBucket> = IndexMap::new();
+    if !def.buckets.is_empty() {
+        let mark = template.resources().count();
+        let mut logs = LogBucket::build(&mut template, &LogBucketProps::default())?;
+        record(&template, mark, "buckets", &mut origins);
+        for (key, spec) in &def.buckets {
+            let mark = template.resources().count();
+            let bucket = SecureBucket::build(
+                &mut template,
+                &mut logs,
+                &SecureBucketProps {
+                    bucket_name: spec.bucket_name.clone(),
+                    retain: spec.retain,
+                    noncurrent_version_days: spec.noncurrent_version_days,
+                    ..SecureBucketProps::new(&key.0)
+                },
+            )?;
+            record(&template, mark, &format!("buckets.{key}"), &mut origins);
+            names_by_definition.insert(key.0.clone(), bucket.bucket.logical_id().clone());
+            buckets.insert(key.0.clone(), bucket);
+        }
+    }
+    let s3_endpoint_policy =
+        (!buckets.is_empty()).then(|| secure_bucket::endpoint_policy(buckets.values()));
+
     let network = match &def.network {
         Some(spec) => {
             let mark = template.resources().count();
@@ -93,6 +125,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
                     flow_log_retention_days: spec
                         .flow_logs
                         .then_some(spec.flow_log_retention_days.0),
+                    s3_endpoint_policy: s3_endpoint_policy.clone(),
                 },
             )?;
             record(&template, mark, "network", &mut origins);
@@ -159,18 +192,34 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
     };
 
     let mut notebook_outputs = Vec::new();
-    if let (Some(spec), Some(network)) = (&def.notebooks, &network) {
+    // The key and security group every notebook of the stack shares.
+    let notebook_base = match &network {
+        Some(network) if def.notebooks.is_some() || !def.teams.is_empty() => {
+            let mark = template.resources().count();
+            let key = encryption_key::build(
+                &mut template,
+                &EncryptionKeyProps {
+                    id_stem: "Notebook",
+                    alias_suffix: "notebooks",
+                    description: "Encrypts the notebook instances' storage volumes",
+                    via_services: &["sagemaker"],
+                },
+            )?;
+            let security_group = notebooks::security_group(&mut template, network, "Notebook")?;
+            let component = if def.notebooks.is_some() {
+                "notebooks"
+            } else {
+                "teams"
+            };
+            record(&template, mark, component, &mut origins);
+            Some((key, security_group))
+        }
+        _ => None,
+    };
+    if let (Some(spec), Some(network), Some((key, security_group))) =
+        (&def.notebooks, &network, &notebook_base)
+    {
         let mark = template.resources().count();
-        let key = encryption_key::build(
-            &mut template,
-            &EncryptionKeyProps {
-                id_stem: "Notebook",
-                alias_suffix: "notebooks",
-                description: "Encrypts the notebook instances' storage volumes",
-                via_services: &["sagemaker"],
-            },
-        )?;
-        let security_group = notebooks::security_group(&mut template, network, "Notebook")?;
         let names: Vec<String> = spec.instances.keys().map(|n| n.0.clone()).collect();
         let role = notebook_identity::shared_role(
             &mut template,
@@ -179,7 +228,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
                 path: spec.role.path.0.clone(),
                 notebooks: names.clone(),
             },
-            &key,
+            key,
         )?;
         let lifecycle = if spec.identity_per_instance {
             Some(notebook_identity::lifecycle_config(
@@ -191,8 +240,8 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
         };
         let placement = NotebookPlacement {
             network,
-            security_group: &security_group,
-            key: &key,
+            security_group,
+            key,
             role_arn: role.arn(),
             lifecycle_config: lifecycle.as_ref(),
         };
@@ -214,6 +263,54 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
             names_by_definition.insert(name.0.clone(), handle.logical_id().clone());
             notebook_outputs.push(name.0.clone());
         }
+    }
+
+    let mut team_notebooks = Vec::new();
+    if let (Some(network), Some((key, security_group))) = (&network, &notebook_base)
+        && !def.teams.is_empty()
+    {
+        for (team, spec) in &def.teams {
+            let mark = template.resources().count();
+            let notebook_name = check::team_notebook_name(&stack.name, &team.0);
+            let mut grants = Vec::new();
+            for (bucket, levels) in &spec.access {
+                let access: Vec<Access> = levels.iter().map(|l| Access::from(*l)).collect();
+                let bucket = buckets.get(&bucket.0).ok_or_else(|| {
+                    ConstructError::Invalid(format!("bucket `{bucket}` is not defined"))
+                })?;
+                grants.extend(bucket.grant(&access, None));
+            }
+            let built = Team::build(
+                &mut template,
+                network,
+                security_group,
+                key,
+                &TeamProps {
+                    name: team.0.clone(),
+                    notebook: NotebookProps {
+                        name: notebook_name.clone(),
+                        instance_type: spec.notebook.instance_type.0.clone(),
+                        volume_size_gb: spec.notebook.volume_size_gb,
+                    },
+                    grants,
+                    users: spec.users.iter().map(|u| u.0.clone()).collect(),
+                },
+            )?;
+            record(&template, mark, &format!("teams.{team}"), &mut origins);
+            names_by_definition.insert(team.0.clone(), built.notebook.logical_id().clone());
+            for (i, (user, handle)) in built.users.iter().enumerate() {
+                origins.insert(
+                    handle.logical_id().to_string(),
+                    format!("teams.{team}.users[{i}]"),
+                );
+                names_by_definition.insert(user.clone(), handle.logical_id().clone());
+            }
+            team_notebooks.push((team.0.clone(), notebook_name, built.group));
+        }
+        let mark = template.resources().count();
+        let group_handles: Vec<&Handle<Group>> = team_notebooks.iter().map(|(_, _, g)| g).collect();
+        mfa_guard::build(&mut template, &group_handles)?;
+        record(&template, mark, "teams", &mut origins);
     }
 
     if let Some(network) = &network {
@@ -239,6 +336,20 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
             id("BastionInstanceId"),
             Output::new(bastion.instance.id())
                 .description("Connect with Session Manager or Fleet Manager (RDP)"),
+        )?;
+    }
+    for (key, bucket) in &buckets {
+        template.add_output(
+            LogicalId::from_words(&[key.as_str(), "bucket-name"])?,
+            Output::new(bucket.bucket.name()).description(&format!("Bucket {key}")),
+        )?;
+    }
+    for (team, notebook, _) in &team_notebooks {
+        template.add_output(
+            LogicalId::from_words(&[team.as_str(), "notebook-name"])?,
+            Output::new(notebook.as_str()).description(&format!(
+                "Notebook of team {team}; members open it from the SageMaker console after signing in with MFA"
+            )),
         )?;
     }
     for name in &notebook_outputs {

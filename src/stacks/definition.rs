@@ -24,6 +24,13 @@ pub struct StackDefinition {
     pub bastion: Option<BastionSpec>,
     pub presigned_url: Option<PresignedUrlSpec>,
     pub notebooks: Option<NotebooksSpec>,
+    /// Secure S3 buckets by name (logging into one shared access-log bucket).
+    #[serde(default)]
+    pub buckets: IndexMap<BucketKey, BucketSpec>,
+    /// Teams by name: each gets a notebook with a role holding exactly its bucket
+    /// access, an IAM group that may use only that notebook, and its users.
+    #[serde(default)]
+    pub teams: IndexMap<TeamName, TeamSpec>,
     /// Rules silenced for one resource each, with the reason a reviewer reads.
     #[serde(default)]
     pub suppressions: Vec<Suppression>,
@@ -227,6 +234,114 @@ impl TryFrom<String> for NotebookInstanceType {
             _ => Err(format!(
                 "`{text}` is not a notebook instance type; expected ml.family.size such as ml.t3.medium"
             )),
+        }
+    }
+}
+
+/// A secure bucket.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BucketSpec {
+    /// Keep the bucket (and its key) when the stack is deleted or the bucket replaced.
+    #[serde(default)]
+    pub retain: bool,
+    /// Days before a noncurrent object version is deleted (default 90).
+    #[serde(default = "default_noncurrent_days")]
+    pub noncurrent_version_days: u32,
+    /// An explicit, globally unique bucket name; by default CloudFormation names it.
+    pub bucket_name: Option<String>,
+}
+
+fn default_noncurrent_days() -> u32 {
+    crate::constructs::secure_bucket::DEFAULT_NONCURRENT_VERSION_DAYS
+}
+
+/// A bucket's name in the definition (`raw-data`).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
+#[serde(try_from = "String")]
+pub struct BucketKey(pub String);
+
+impl TryFrom<String> for BucketKey {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        crate::constructs::secure_bucket::check_logical_name(&name)?;
+        Ok(BucketKey(name))
+    }
+}
+
+impl fmt::Display for BucketKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A team's name: lower-case letters, digits and hyphens (it names a notebook).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
+#[serde(try_from = "String")]
+pub struct TeamName(pub String);
+
+impl TryFrom<String> for TeamName {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        let valid = name.len() <= 32
+            && sagemaker::is_valid_name(&name)
+            && !name.bytes().any(|b| b.is_ascii_uppercase());
+        if valid {
+            Ok(TeamName(name))
+        } else {
+            Err(format!(
+                "`{name}` is not a valid team name: 1 to 32 lower-case letters, digits and hyphens"
+            ))
+        }
+    }
+}
+
+impl fmt::Display for TeamName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One team.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TeamSpec {
+    /// The team's notebook instance (named `<stack>-<team>`).
+    #[serde(default = "default_notebook")]
+    pub notebook: NotebookSpec,
+    /// What the team's notebook may do with each bucket.
+    #[serde(default)]
+    pub access: IndexMap<BucketKey, Vec<AccessLevel>>,
+    /// IAM users of the team (no passwords or access keys are created).
+    #[serde(default)]
+    pub users: Vec<IamName>,
+}
+
+fn default_notebook() -> NotebookSpec {
+    NotebookSpec {
+        instance_type: default_notebook_type(),
+        volume_size_gb: default_notebook_volume(),
+    }
+}
+
+/// An access level of the bucket grants.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessLevel {
+    Read,
+    Write,
+    Delete,
+    List,
+}
+
+impl From<AccessLevel> for crate::constructs::secure_bucket::Access {
+    fn from(level: AccessLevel) -> Self {
+        use crate::constructs::secure_bucket::Access;
+        match level {
+            AccessLevel::Read => Access::Read,
+            AccessLevel::Write => Access::Write,
+            AccessLevel::Delete => Access::Delete,
+            AccessLevel::List => Access::List,
         }
     }
 }

@@ -124,6 +124,37 @@ pub fn moto_variant(template: &Value, supported: &BTreeSet<String>) -> MotoVaria
     }
 
     let skipped = skipped_by_moto(template, supported);
+    // moto looks up the groups a user joins, or a managed policy attaches to, by name:
+    // a placeholder for a group it skipped (AWS::IAM::Group) fails the deploy with
+    // NoSuchEntity. Those attachments are dropped from the variant (and listed).
+    if !skipped.is_empty()
+        && let Some(resources) = out.get_mut("Resources").and_then(Value::as_object_mut)
+    {
+        for (id, resource) in resources.iter_mut() {
+            for list in ["Groups"] {
+                let Some(items) = resource
+                    .get_mut("Properties")
+                    .and_then(|p| p.get_mut(list))
+                    .and_then(Value::as_array_mut)
+                else {
+                    continue;
+                };
+                let before = items.len();
+                items.retain(|item| {
+                    !item
+                        .get("Ref")
+                        .and_then(Value::as_str)
+                        .is_some_and(|t| skipped.contains_key(t))
+                });
+                if items.len() != before {
+                    changes.push(format!(
+                        "{id}.{list}: dropped {} reference(s) to groups moto skips (moto looks them up and fails)",
+                        before - items.len()
+                    ));
+                }
+            }
+        }
+    }
     if !skipped.is_empty() {
         let mut rewritten = BTreeSet::new();
         for section in ["Resources", "Outputs"] {

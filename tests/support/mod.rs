@@ -16,6 +16,7 @@
 #![allow(dead_code)]
 
 pub mod cfn;
+pub mod iam_eval;
 pub mod moto;
 
 use std::ffi::OsStr;

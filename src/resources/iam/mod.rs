@@ -85,6 +85,54 @@ impl Handle<ManagedPolicy> {
     }
 }
 
+cfn_resource! {
+    Group / GroupBuilder = "AWS::IAM::Group" {
+        optional group_name: Value => "GroupName",
+        list managed_policy_arns: Value => "ManagedPolicyArns",
+        optional path: Value => "Path",
+        list policies: Policy => "Policies",
+    }
+}
+
+impl Handle<Group> {
+    /// `Ref` of a group: its name.
+    pub fn name(&self) -> Value {
+        self.reference()
+    }
+    pub fn arn(&self) -> Value {
+        self.attribute("Arn")
+    }
+}
+
+cfn_properties! {
+    /// `AWS::IAM::User.LoginProfile`: console sign-in.
+    LoginProfile / LoginProfileBuilder ("AWS::IAM::User.LoginProfile") {
+        required password: Value => "Password",
+        optional password_reset_required: bool => "PasswordResetRequired",
+    }
+}
+
+cfn_resource! {
+    User / UserBuilder = "AWS::IAM::User" {
+        list groups: Value => "Groups",
+        optional login_profile: LoginProfile => "LoginProfile",
+        list managed_policy_arns: Value => "ManagedPolicyArns",
+        optional path: Value => "Path",
+        list policies: Policy => "Policies",
+        optional user_name: Value => "UserName",
+    }
+}
+
+impl Handle<User> {
+    /// `Ref` of a user: its name.
+    pub fn name(&self) -> Value {
+        self.reference()
+    }
+    pub fn arn(&self) -> Value {
+        self.attribute("Arn")
+    }
+}
+
 /// The stack's account as a principal ARN: `arn:${AWS::Partition}:iam::${AWS::AccountId}:root`.
 pub fn account_root_arn() -> Value {
     super::arn::global("iam", [SubPart::from("root")])
@@ -103,6 +151,30 @@ pub mod actions {
     /// Lets the assuming service stamp sessions with a source identity.
     pub const SET_SOURCE_IDENTITY: Action = Action::new("sts:SetSourceIdentity");
     pub const PASS_ROLE: Action = Action::new("iam:PassRole");
+
+    /// What a user needs to sign in, set a new password and enrol an MFA device, and
+    /// so what the MFA guard leaves allowed without MFA.
+    pub const MFA_SETUP: &[Action] = &[
+        Action::new("iam:ChangePassword"),
+        Action::new("iam:CreateVirtualMFADevice"),
+        Action::new("iam:EnableMFADevice"),
+        Action::new("iam:GetAccountPasswordPolicy"),
+        Action::new("iam:GetUser"),
+        Action::new("iam:ListMFADevices"),
+        Action::new("iam:ListVirtualMFADevices"),
+        Action::new("iam:ResyncMFADevice"),
+        Action::new("sts:GetSessionToken"),
+    ];
+    pub const LIST_VIRTUAL_MFA_DEVICES: Action = Action::new("iam:ListVirtualMFADevices");
+    pub const GET_ACCOUNT_PASSWORD_POLICY: Action = Action::new("iam:GetAccountPasswordPolicy");
+    pub const CREATE_VIRTUAL_MFA_DEVICE: Action = Action::new("iam:CreateVirtualMFADevice");
+    pub const DELETE_VIRTUAL_MFA_DEVICE: Action = Action::new("iam:DeleteVirtualMFADevice");
+    pub const CHANGE_PASSWORD: Action = Action::new("iam:ChangePassword");
+    pub const GET_USER: Action = Action::new("iam:GetUser");
+    pub const ENABLE_MFA_DEVICE: Action = Action::new("iam:EnableMFADevice");
+    pub const LIST_MFA_DEVICES: Action = Action::new("iam:ListMFADevices");
+    pub const RESYNC_MFA_DEVICE: Action = Action::new("iam:ResyncMFADevice");
+    pub const DEACTIVATE_MFA_DEVICE: Action = Action::new("iam:DeactivateMFADevice");
 }
 
 /// The trust policy of a role that an AWS service assumes.
