@@ -1,0 +1,509 @@
+//! The team-notebooks stack: an access matrix evaluated statement by statement over the
+//! generated policies, and one test per mistake of the source document (SPEC §5) that
+//! fails if the mistake comes back.
+
+mod support;
+
+use std::path::Path;
+
+use sagesynth::stacks;
+use sagesynth::synth::{self, Format};
+use serde_json::{Value as Json, json};
+use support::iam_eval::{ACCOUNT_ID, Evaluator, REGION};
+
+fn template() -> Json {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/team-notebooks.yaml"),
+    )
+    .unwrap();
+    let stack = stacks::load_str("team-notebooks", "stacks/team-notebooks.yaml", text)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let s = synth::synthesize(&stack, Format::Json).unwrap();
+    assert!(s.findings.is_empty(), "{:?}", s.findings);
+    serde_json::from_str(&s.body).unwrap()
+}
+
+fn notebook(team: &str) -> String {
+    format!("arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:notebook-instance/team-notebooks-{team}")
+}
+
+const MFA: &str = "true";
+const NO_MFA: &str = "false";
+
+/// One row of the matrix: who, what, on what, with or without MFA, and the answer.
+struct Row {
+    principal: &'static str,
+    user: Option<&'static str>,
+    action: &'static str,
+    resource: String,
+    mfa: Option<&'static str>,
+    allowed: bool,
+}
+
+fn row(principal: &'static str, action: &'static str, resource: String, allowed: bool) -> Row {
+    Row {
+        principal,
+        user: None,
+        action,
+        resource,
+        mfa: None,
+        allowed,
+    }
+}
+
+fn user(
+    principal: &'static str,
+    name: &'static str,
+    mfa: &'static str,
+    action: &'static str,
+    resource: String,
+    allowed: bool,
+) -> Row {
+    Row {
+        principal,
+        user: Some(name),
+        action,
+        resource,
+        mfa: Some(mfa),
+        allowed,
+    }
+}
+
+#[test]
+fn access_matrix() {
+    let t = template();
+    let iam = Evaluator::new(&t);
+    let raw = iam.resolve(&json!({"Fn::GetAtt": ["RawDataBucket", "Arn"]}));
+    let results = iam.resolve(&json!({"Fn::GetAtt": ["ResultsBucket", "Arn"]}));
+    let other = "arn:aws:s3:::someone-elses-bucket".to_string();
+    let own_user = |u: &str| format!("arn:aws:iam::{ACCOUNT_ID}:user/{u}");
+    let rows = vec![
+        // Notebook roles: engineers can never delete or overwrite raw data.
+        row(
+            "EngineersNotebookRole",
+            "s3:DeleteObject",
+            format!("{raw}/2024/x.csv"),
+            false,
+        ),
+        row(
+            "EngineersNotebookRole",
+            "s3:DeleteObjectVersion",
+            format!("{raw}/2024/x.csv"),
+            false,
+        ),
+        row(
+            "EngineersNotebookRole",
+            "s3:PutObject",
+            format!("{raw}/2024/x.csv"),
+            false,
+        ),
+        row(
+            "EngineersNotebookRole",
+            "s3:GetObject",
+            format!("{raw}/2024/x.csv"),
+            true,
+        ),
+        row("EngineersNotebookRole", "s3:ListBucket", raw.clone(), true),
+        row(
+            "EngineersNotebookRole",
+            "s3:ListBucket",
+            format!("{raw}/2024"),
+            false,
+        ),
+        row(
+            "EngineersNotebookRole",
+            "s3:PutObject",
+            format!("{results}/model.pkl"),
+            true,
+        ),
+        row(
+            "EngineersNotebookRole",
+            "s3:DeleteObject",
+            format!("{results}/model.pkl"),
+            true,
+        ),
+        row(
+            "EngineersNotebookRole",
+            "s3:GetObject",
+            format!("{other}/x"),
+            false,
+        ),
+        row(
+            "EngineersNotebookRole",
+            "s3:DeleteBucket",
+            raw.clone(),
+            false,
+        ),
+        row(
+            "AdministratorsNotebookRole",
+            "s3:DeleteObject",
+            format!("{raw}/2024/x.csv"),
+            true,
+        ),
+        row(
+            "AdministratorsNotebookRole",
+            "s3:PutObject",
+            format!("{raw}/2024/x.csv"),
+            true,
+        ),
+        row(
+            "AdministratorsNotebookRole",
+            "s3:PutBucketPolicy",
+            raw.clone(),
+            false,
+        ),
+        row(
+            "AdministratorsNotebookRole",
+            "s3:GetObject",
+            format!("{other}/x"),
+            false,
+        ),
+        // People: only their own team's notebook, and only with MFA.
+        user(
+            "UserEngBob",
+            "eng-bob",
+            MFA,
+            "sagemaker:CreatePresignedNotebookInstanceUrl",
+            notebook("engineers"),
+            true,
+        ),
+        user(
+            "UserEngBob",
+            "eng-bob",
+            MFA,
+            "sagemaker:StartNotebookInstance",
+            notebook("engineers"),
+            true,
+        ),
+        user(
+            "UserEngBob",
+            "eng-bob",
+            MFA,
+            "sagemaker:CreatePresignedNotebookInstanceUrl",
+            notebook("administrators"),
+            false,
+        ),
+        user(
+            "UserEngBob",
+            "eng-bob",
+            MFA,
+            "sagemaker:DeleteNotebookInstance",
+            notebook("engineers"),
+            false,
+        ),
+        user(
+            "UserEngBob",
+            "eng-bob",
+            MFA,
+            "sagemaker:ListNotebookInstances",
+            "*".to_string(),
+            true,
+        ),
+        user(
+            "UserAdminAlice",
+            "admin-alice",
+            MFA,
+            "sagemaker:CreatePresignedNotebookInstanceUrl",
+            notebook("administrators"),
+            true,
+        ),
+        user(
+            "UserAdminAlice",
+            "admin-alice",
+            MFA,
+            "sagemaker:CreatePresignedNotebookInstanceUrl",
+            notebook("engineers"),
+            false,
+        ),
+        user(
+            "UserEngCarol",
+            "eng-carol",
+            NO_MFA,
+            "sagemaker:CreatePresignedNotebookInstanceUrl",
+            notebook("engineers"),
+            false,
+        ),
+        user(
+            "UserEngCarol",
+            "eng-carol",
+            NO_MFA,
+            "sagemaker:ListNotebookInstances",
+            "*".to_string(),
+            false,
+        ),
+        // Without MFA: setting up MFA and the initial password still works, only for oneself.
+        user(
+            "UserEngCarol",
+            "eng-carol",
+            NO_MFA,
+            "iam:CreateVirtualMFADevice",
+            format!("arn:aws:iam::{ACCOUNT_ID}:mfa/carol-phone"),
+            true,
+        ),
+        user(
+            "UserEngCarol",
+            "eng-carol",
+            NO_MFA,
+            "iam:EnableMFADevice",
+            own_user("eng-carol"),
+            true,
+        ),
+        user(
+            "UserEngCarol",
+            "eng-carol",
+            NO_MFA,
+            "iam:ChangePassword",
+            own_user("eng-carol"),
+            true,
+        ),
+        user(
+            "UserEngCarol",
+            "eng-carol",
+            NO_MFA,
+            "iam:ListMFADevices",
+            own_user("eng-carol"),
+            true,
+        ),
+        user(
+            "UserEngCarol",
+            "eng-carol",
+            NO_MFA,
+            "iam:EnableMFADevice",
+            own_user("eng-bob"),
+            false,
+        ),
+        user(
+            "UserEngCarol",
+            "eng-carol",
+            NO_MFA,
+            "iam:DeactivateMFADevice",
+            own_user("eng-carol"),
+            false,
+        ),
+        user(
+            "UserEngCarol",
+            "eng-carol",
+            MFA,
+            "iam:DeactivateMFADevice",
+            own_user("eng-carol"),
+            true,
+        ),
+        user(
+            "UserEngCarol",
+            "eng-carol",
+            MFA,
+            "iam:ChangePassword",
+            own_user("eng-bob"),
+            false,
+        ),
+        user(
+            "UserEngCarol",
+            "eng-carol",
+            MFA,
+            "iam:CreateAccessKey",
+            own_user("eng-carol"),
+            false,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for r in &rows {
+        let mut context = Vec::new();
+        if let Some(mfa) = r.mfa {
+            context.push(("aws:MultiFactorAuthPresent", mfa));
+        }
+        if let Some(name) = r.user {
+            context.push(("aws:username", name));
+        }
+        let d = iam.decide(r.principal, r.action, &r.resource, &context);
+        if d.allowed != r.allowed {
+            failures.push(format!(
+                "{} {} on {} (MFA {:?}): expected {}, got {} ({})",
+                r.principal,
+                r.action,
+                r.resource,
+                r.mfa,
+                if r.allowed { "allowed" } else { "denied" },
+                if d.allowed { "allowed" } else { "denied" },
+                d.reason
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn without_mfa_every_group_is_denied_everything_but_mfa_setup() {
+    let t = template();
+    let iam = Evaluator::new(&t);
+    let raw = iam.resolve(&json!({"Fn::GetAtt": ["RawDataBucket", "Arn"]}));
+    let actions = [
+        (
+            "sagemaker:CreatePresignedNotebookInstanceUrl",
+            notebook("administrators"),
+        ),
+        ("sagemaker:StartNotebookInstance", notebook("engineers")),
+        ("sagemaker:DescribeNotebookInstance", notebook("engineers")),
+        ("s3:GetObject", format!("{raw}/x")),
+        (
+            "iam:CreateAccessKey",
+            format!("arn:aws:iam::{ACCOUNT_ID}:user/admin-alice"),
+        ),
+        (
+            "sts:AssumeRole",
+            format!("arn:aws:iam::{ACCOUNT_ID}:role/anything"),
+        ),
+    ];
+    for (principal, name) in [("UserAdminAlice", "admin-alice"), ("UserEngBob", "eng-bob")] {
+        for (action, resource) in &actions {
+            // Absent key (long-term credentials) and an explicit false both count as no MFA.
+            for context in [
+                vec![("aws:username", name)],
+                vec![
+                    ("aws:username", name),
+                    ("aws:MultiFactorAuthPresent", "false"),
+                ],
+            ] {
+                let d = iam.decide(principal, action, resource, &context);
+                assert!(!d.allowed, "{principal} {action} without MFA: {}", d.reason);
+            }
+        }
+    }
+}
+
+/// Every Allow statement of every identity and resource policy of the template.
+fn allow_statements(t: &Json) -> Vec<(String, Json)> {
+    let mut out = Vec::new();
+    for (id, r) in t["Resources"].as_object().unwrap() {
+        let p = &r["Properties"];
+        let mut docs = vec![p["PolicyDocument"].clone()];
+        docs.extend(
+            p["Policies"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|x| x["PolicyDocument"].clone()),
+        );
+        for doc in docs {
+            for s in doc["Statement"].as_array().into_iter().flatten() {
+                if s["Effect"] == "Allow" {
+                    out.push((id.clone(), s.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn seed_mistake_no_action_star_on_a_bucket() {
+    for (id, s) in allow_statements(&template()) {
+        for a in s["Action"].as_array().unwrap() {
+            let a = a.as_str().unwrap();
+            assert!(a != "*" && !a.ends_with(":*"), "{id} allows {a}");
+        }
+    }
+}
+
+#[test]
+fn seed_mistake_list_bucket_on_the_bucket_arn_not_on_objects() {
+    let mut seen = 0;
+    for (id, s) in allow_statements(&template()) {
+        if s["Action"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("s3:ListBucket"))
+        {
+            seen += 1;
+            for r in s["Resource"].as_array().unwrap() {
+                let is_bucket_arn = r.get("Fn::GetAtt").is_some_and(|g| g[1] == "Arn");
+                let is_object_arn = r
+                    .get("Fn::Sub")
+                    .and_then(Json::as_str)
+                    .is_some_and(|t| t.contains("/*"));
+                if id == "S3GatewayEndpoint" {
+                    // The endpoint policy lists buckets and objects for every action.
+                    continue;
+                }
+                assert!(is_bucket_arn && !is_object_arn, "{id}: ListBucket on {r}");
+            }
+        }
+    }
+    assert!(seen >= 4, "both teams list both buckets");
+}
+
+#[test]
+fn seed_mistake_notebook_arns_have_region_account_and_lower_case_names() {
+    let t = template();
+    for team in ["Administrators", "Engineers"] {
+        let statement = &t["Resources"][format!("{team}Group")]["Properties"]["Policies"][0]["PolicyDocument"]
+            ["Statement"][0];
+        assert_eq!(
+            statement["Resource"],
+            json!([{"Fn::Sub": format!("arn:${{AWS::Partition}}:sagemaker:${{AWS::Region}}:${{AWS::AccountId}}:notebook-instance/team-notebooks-{}", team.to_lowercase())}])
+        );
+    }
+}
+
+#[test]
+fn seed_mistake_mfa_deny_uses_not_action() {
+    let t = template();
+    let statements = t["Resources"]["MfaGuardPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap();
+    let denies: Vec<&Json> = statements
+        .iter()
+        .filter(|s| s["Effect"] == "Deny")
+        .collect();
+    assert_eq!(denies.len(), 1);
+    assert!(
+        denies[0].get("Action").is_none(),
+        "a blanket Deny would block MFA set-up"
+    );
+    assert!(
+        denies[0]["NotAction"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("iam:EnableMFADevice"))
+    );
+    assert_eq!(
+        denies[0]["Condition"],
+        json!({"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}})
+    );
+    // One guard, shared by both groups.
+    assert_eq!(
+        t["Resources"]["MfaGuardPolicy"]["Properties"]["Groups"],
+        json!([{"Ref": "AdministratorsGroup"}, {"Ref": "EngineersGroup"}])
+    );
+}
+
+#[test]
+fn seed_mistake_no_fixed_bucket_names() {
+    let t = template();
+    for (id, r) in t["Resources"].as_object().unwrap() {
+        if r["Type"] == "AWS::S3::Bucket" {
+            assert!(
+                r["Properties"].get("BucketName").is_none(),
+                "{id} has a fixed name"
+            );
+        }
+    }
+    assert_eq!(
+        t["Resources"]["RawDataBucket"]["DeletionPolicy"],
+        "RetainExceptOnCreate"
+    );
+    assert_eq!(
+        t["Resources"]["RawDataBucket"]["UpdateReplacePolicy"],
+        "Retain"
+    );
+}
+
+#[test]
+fn users_have_no_passwords_or_keys() {
+    let t = template();
+    for (id, r) in t["Resources"].as_object().unwrap() {
+        assert_ne!(r["Type"], "AWS::IAM::AccessKey", "{id}");
+        if r["Type"] == "AWS::IAM::User" {
+            assert!(r["Properties"].get("LoginProfile").is_none(), "{id}");
+        }
+    }
+}
