@@ -248,3 +248,43 @@ fn usage_errors_exit_2() {
     }
     scratch.assert_out_untouched();
 }
+
+const TEAMS: &str = "\
+network:
+  cidr: 10.50.0.0/16
+  endpoints: [s3, sagemaker.api, sagemaker.runtime, logs]
+buckets:
+  raw-data: { retain: true }
+teams:
+  engineers:
+    access: { raw-data: [read, list] }
+    users: [eng-bob, { name: eng-carol, console_access: true }]
+";
+
+#[test]
+fn teams_definition_is_accepted() {
+    let scratch = Scratch::new(&[("good.yaml", TEAMS)]);
+    let (code, _, stderr) = scratch.run(&["--stack", "good", "--out", "out"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn team_access_to_an_unknown_bucket_suggests_the_closest() {
+    insta::assert_snapshot!(input_error(
+        &TEAMS.replace("access: { raw-data:", "access: { raw-dat:")
+    ));
+}
+
+#[test]
+fn a_user_in_two_teams() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{TEAMS}  admins:\n    access: {{ raw-data: [read] }}\n    users: [eng-bob]\n"
+    )));
+}
+
+#[test]
+fn a_user_entry_with_an_unknown_field() {
+    insta::assert_snapshot!(input_error(
+        &TEAMS.replace("console_access: true", "console: true")
+    ));
+}

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use sagesynth::stacks;
 use sagesynth::synth::{self, Format, Synthesis};
+use sagesynth::validate::Severity;
 use serde_json::Value as Json;
 
 fn root() -> &'static Path {
@@ -32,7 +33,14 @@ fn studio_private_text() -> String {
 fn every_shipped_stack_matches_its_snapshot_and_is_clean() {
     for (name, path) in shipped() {
         let s = synth::synthesize_file(&path, Format::Json).unwrap_or_else(|e| panic!("{e}"));
-        assert!(s.findings.is_empty(), "{name}: {:?}", s.findings);
+        // Clean, but for the size warning: a template over 51,200 bytes is deployed with
+        // `--s3-bucket` (README), which the moto deploy test does too.
+        let unexpected: Vec<_> = s
+            .findings
+            .iter()
+            .filter(|f| f.rule != "CFN-LIMIT-INLINE-BODY" || f.severity != Severity::Warning)
+            .collect();
+        assert!(unexpected.is_empty(), "{name}: {unexpected:?}");
         insta::assert_snapshot!(format!("template_{name}"), s.body);
     }
 }

@@ -4,9 +4,10 @@
 
 use crate::resources::ec2::SecurityGroup;
 use crate::resources::iam::policy::{PolicyDocument, Statement};
-use crate::resources::iam::{self, Group, Policy, Role, User};
+use crate::resources::iam::{self, Group, LoginProfile, Policy, Role, User};
 use crate::resources::kms::Key;
 use crate::resources::sagemaker::NotebookInstance;
+use crate::resources::secretsmanager::{GenerateSecretString, Secret};
 use crate::template::{Handle, LogicalId, Template};
 
 use super::ConstructError;
@@ -20,7 +21,16 @@ pub struct TeamProps {
     pub notebook: NotebookProps,
     /// The team's data access (from the bucket grants).
     pub grants: Vec<Statement>,
-    pub users: Vec<String>,
+    pub users: Vec<TeamUser>,
+}
+
+/// A user of a team.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeamUser {
+    pub name: String,
+    /// Console sign-in with an initial password generated into a Secrets Manager secret
+    /// at deploy time (never in the template), to be changed at first sign-in.
+    pub console_access: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -28,8 +38,42 @@ pub struct Team {
     pub role: Handle<Role>,
     pub notebook: Handle<NotebookInstance>,
     pub group: Handle<Group>,
-    /// (user name, handle), in definition order.
-    pub users: Vec<(String, Handle<User>)>,
+    /// (user name, handle, initial-password secret), in definition order.
+    pub users: Vec<(String, Handle<User>, Option<Handle<Secret>>)>,
+}
+
+/// The `{{resolve:secretsmanager:…}}` dynamic reference to a secret's `password` key,
+/// which CloudFormation resolves at deploy time.
+fn password_of(secret: &Handle<Secret>) -> crate::template::Value {
+    crate::sub![
+        "{{resolve:secretsmanager:",
+        secret.arn(),
+        ":SecretString:password}}"
+    ]
+}
+
+/// The secret that holds a console user's initial password. Nothing in the stack may
+/// read it; the account's administrators (who hold account-wide Secrets Manager
+/// rights) hand the password over, and the user must change it at first sign-in.
+fn initial_password(template: &mut Template, user: &str) -> Result<Handle<Secret>, ConstructError> {
+    Ok(template.add(
+        LogicalId::from_words(&[user, "initial-password"])?,
+        Secret::builder()
+            .description(format!(
+                "Initial console password of IAM user {user}; it must be changed at first sign-in"
+            ))
+            .generate_secret_string(
+                GenerateSecretString::builder()
+                    .secret_string_template(format!(r#"{{"username":"{user}"}}"#))
+                    .generate_string_key("password")
+                    .password_length(32)
+                    .require_each_included_type(true)
+                    // Characters that break shells, URLs or JSON when the password is handed over.
+                    .exclude_characters(r#""'`\/@$"#)
+                    .build()?,
+            )
+            .build()?,
+    )?)
 }
 
 /// The logical ID of a team user, from the user name alone.
@@ -85,14 +129,23 @@ impl Team {
         )?;
         let mut users = Vec::new();
         for user in &props.users {
-            let handle = template.add(
-                user_id(user)?,
-                User::builder()
-                    .user_name(user.as_str())
-                    .groups(group.name())
-                    .build()?,
-            )?;
-            users.push((user.clone(), handle));
+            let mut builder = User::builder()
+                .user_name(user.name.as_str())
+                .groups(group.name());
+            let secret = if user.console_access {
+                let secret = initial_password(template, &user.name)?;
+                builder = builder.login_profile(
+                    LoginProfile::builder()
+                        .password(password_of(&secret))
+                        .password_reset_required(true)
+                        .build()?,
+                );
+                Some(secret)
+            } else {
+                None
+            };
+            let handle = template.add(user_id(&user.name)?, builder.build()?)?;
+            users.push((user.name.clone(), handle, secret));
         }
         Ok(Team {
             role,

@@ -129,3 +129,4 @@ pub mod kms;
 pub mod logs;
 pub mod s3;
 pub mod sagemaker;
+pub mod secretsmanager;

@@ -290,11 +290,11 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
         }
         for (i, user) in spec.users.iter().enumerate() {
             let at = format!("{path}.users[{i}]");
-            let id = crate::template::pascal_case(&user.0).to_ascii_lowercase();
+            let id = crate::template::pascal_case(&user.name.0).to_ascii_lowercase();
             if let Some(first) = users_seen.insert(id, at.clone()) {
                 problems.push(
                     source
-                        .error_at_value(&at, format!("user `{user}` is listed twice (or differs only in case or punctuation from another user)", user = user.0))
+                        .error_at_value(&at, format!("user `{user}` is listed twice (or differs only in case or punctuation from another user)", user = user.name.0))
                         .note(format!("first listed at {}", source.describe_position(&first)))
                         .help("a user belongs to exactly one team"),
                 );

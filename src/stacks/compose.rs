@@ -18,7 +18,7 @@ use crate::constructs::secure_bucket::{
     self, Access, LogBucket, LogBucketProps, SecureBucket, SecureBucketProps,
 };
 use crate::constructs::studio::{self, StudioDomain, StudioDomainProps};
-use crate::constructs::team::{Team, TeamProps};
+use crate::constructs::team::{Team, TeamProps, TeamUser};
 use crate::diagnostic::did_you_mean;
 use crate::resources::iam::Group;
 use crate::sub;
@@ -266,6 +266,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
     }
 
     let mut team_notebooks = Vec::new();
+    let mut console_users = Vec::new();
     if let (Some(network), Some((key, security_group))) = (&network, &notebook_base)
         && !def.teams.is_empty()
     {
@@ -293,17 +294,31 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
                         volume_size_gb: spec.notebook.volume_size_gb,
                     },
                     grants,
-                    users: spec.users.iter().map(|u| u.0.clone()).collect(),
+                    users: spec
+                        .users
+                        .iter()
+                        .map(|u| TeamUser {
+                            name: u.name.0.clone(),
+                            console_access: u.console_access,
+                        })
+                        .collect(),
                 },
             )?;
             record(&template, mark, &format!("teams.{team}"), &mut origins);
             names_by_definition.insert(team.0.clone(), built.notebook.logical_id().clone());
-            for (i, (user, handle)) in built.users.iter().enumerate() {
+            for (i, (user, handle, secret)) in built.users.iter().enumerate() {
                 origins.insert(
                     handle.logical_id().to_string(),
                     format!("teams.{team}.users[{i}]"),
                 );
                 names_by_definition.insert(user.clone(), handle.logical_id().clone());
+                if let Some(secret) = secret {
+                    origins.insert(
+                        secret.logical_id().to_string(),
+                        format!("teams.{team}.users[{i}]"),
+                    );
+                    console_users.push((user.clone(), secret.clone()));
+                }
             }
             team_notebooks.push((team.0.clone(), notebook_name, built.group));
         }
@@ -349,6 +364,25 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
             LogicalId::from_words(&[team.as_str(), "notebook-name"])?,
             Output::new(notebook.as_str()).description(&format!(
                 "Notebook of team {team}; members open it from the SageMaker console after signing in with MFA"
+            )),
+        )?;
+    }
+    for (user, secret) in &console_users {
+        template.add_output(
+            LogicalId::from_words(&[user.as_str(), "sign-in"])?,
+            Output::new(sub![
+                "https://",
+                Pseudo::AccountId,
+                ".signin.aws.amazon.com/console"
+            ])
+            .description(&format!(
+                "Console sign-in for {user} (MFA set-up is the first step)"
+            )),
+        )?;
+        template.add_output(
+            LogicalId::from_words(&[user.as_str(), "initial-password-secret"])?,
+            Output::new(secret.arn()).description(&format!(
+                "Secret with {user}'s initial password (read by an administrator, changed at first sign-in)"
             )),
         )?;
     }

@@ -312,9 +312,51 @@ pub struct TeamSpec {
     /// What the team's notebook may do with each bucket.
     #[serde(default)]
     pub access: IndexMap<BucketKey, Vec<AccessLevel>>,
-    /// IAM users of the team (no passwords or access keys are created).
+    /// IAM users of the team: a name, or `{ name: …, console_access: true }`. No access
+    /// keys are created; a console password only with `console_access`.
     #[serde(default)]
-    pub users: Vec<IamName>,
+    pub users: Vec<UserSpec>,
+}
+
+/// A team user: `eng-bob`, or `{ name: eng-bob, console_access: true }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserSpec {
+    pub name: IamName,
+    pub console_access: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserMap {
+    name: IamName,
+    #[serde(default)]
+    console_access: bool,
+}
+
+impl<'de> Deserialize<'de> for UserSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UserSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a user name, or a mapping with `name` and `console_access`")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<UserSpec, E> {
+                Ok(UserSpec {
+                    name: IamName::try_from(name.to_string()).map_err(E::custom)?,
+                    console_access: false,
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<UserSpec, A::Error> {
+                let m = UserMap::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(UserSpec {
+                    name: m.name,
+                    console_access: m.console_access,
+                })
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 fn default_notebook() -> NotebookSpec {
