@@ -48,7 +48,7 @@ const REASON: &str =
     "Traffic of this sandbox VPC is captured by the account-wide flow log of the landing zone.";
 
 #[test]
-fn a_suppression_silences_its_finding_and_is_recorded_for_every_tool() {
+fn a_suppression_silences_its_finding_and_is_recorded_in_the_template() {
     // Without the suppression: a warning, exit 0.
     let (code, stderr, template) = synth(&without_flow_logs(), &[]);
     assert_eq!(code, 0, "{stderr}");
@@ -71,10 +71,7 @@ fn a_suppression_silences_its_finding_and_is_recorded_for_every_tool() {
     let metadata = &template.unwrap()["Resources"]["Vpc"]["Metadata"];
     assert_eq!(
         metadata,
-        &json!({
-            "sagesynth": {"suppressions": [{"rule": "EC2-VPC-FLOW-LOGS", "reason": REASON}]},
-            "checkov": {"skip": [{"id": "CKV2_AWS_11", "comment": REASON}]}
-        })
+        &json!({"sagesynth": {"suppressions": [{"rule": "EC2-VPC-FLOW-LOGS", "reason": REASON}]}})
     );
 }
 
@@ -166,4 +163,34 @@ fn escalate_turns_a_warning_into_an_error() {
     // With flow logs on, escalating is harmless.
     let (code, stderr, _) = synth(&format!("{}escalate: [EC2-VPC-FLOW-LOGS]\n", base()), &[]);
     assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn a_suppression_is_recorded_for_cfn_lint_and_checkov_where_they_have_the_check() {
+    // Composition writes the metadata; the rule pack (not run here) would then report
+    // these suppressions as unused, since the bastion requires IMDSv2.
+    let text = format!(
+        "{}suppressions:\n  - rule: EC2-IMDSV2\n    resource: bastion\n    reason: {REASON}\n",
+        base()
+    );
+    let stack = sagesynth::stacks::load_str("s", "stacks/s.yaml", text).unwrap();
+    let composed = sagesynth::stacks::compose(&stack).unwrap();
+    let json = serde_json::to_value(&composed.template).unwrap();
+    assert_eq!(
+        json["Resources"]["Bastion"]["Metadata"],
+        json!({
+            "sagesynth": {"suppressions": [{"rule": "EC2-IMDSV2", "reason": REASON}]},
+            "checkov": {"skip": [{"id": "CKV_AWS_79", "comment": REASON}]}
+        })
+    );
+    let text = format!(
+        "{}suppressions:\n  - rule: CFN-LIMIT-COUNT\n    resource: Vpc\n    reason: {REASON}\n",
+        base()
+    );
+    let stack = sagesynth::stacks::load_str("s", "stacks/s.yaml", text).unwrap();
+    let json = serde_json::to_value(&sagesynth::stacks::compose(&stack).unwrap().template).unwrap();
+    assert_eq!(
+        json["Resources"]["Vpc"]["Metadata"]["cfn-lint"],
+        json!({"config": {"ignore_checks": ["E3010", "E2010", "E6010"]}})
+    );
 }

@@ -14,7 +14,7 @@ pub static RULES: &[Rule] = &[
         applies_to: &["AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"],
         equivalents: Equivalents {
             cfn_lint: &[],
-            checkov: &["CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "CKV_AWS_277"],
+            checkov: &["CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260"],
         },
         check: open_ingress,
     },
@@ -44,7 +44,7 @@ pub static RULES: &[Rule] = &[
         applies_to: &["AWS::EC2::Instance", "AWS::EC2::Volume"],
         equivalents: Equivalents {
             cfn_lint: &[],
-            checkov: &["CKV_AWS_8", "CKV_AWS_3"],
+            checkov: &["CKV_AWS_3"],
         },
         check: ebs_encrypted,
     },
@@ -70,7 +70,7 @@ pub static RULES: &[Rule] = &[
         applies_to: &["AWS::EC2::Instance", "AWS::EC2::Subnet"],
         equivalents: Equivalents {
             cfn_lint: &[],
-            checkov: &["CKV_AWS_88", "CKV_AWS_130"],
+            checkov: &["CKV_AWS_88"],
         },
         check: no_public_ip,
     },
@@ -83,7 +83,7 @@ pub static RULES: &[Rule] = &[
         applies_to: &["AWS::EC2::VPC"],
         equivalents: Equivalents {
             cfn_lint: &[],
-            checkov: &["CKV2_AWS_11"],
+            checkov: &[],
         },
         check: flow_logs,
     },

@@ -104,7 +104,7 @@ pub static RULES: &[Rule] = &[
         ],
         equivalents: Equivalents {
             cfn_lint: &[],
-            checkov: &["CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_63"],
+            checkov: &["CKV_AWS_63"],
         },
         check: wildcard_action,
     },
@@ -142,7 +142,7 @@ pub static RULES: &[Rule] = &[
         ],
         equivalents: Equivalents {
             cfn_lint: &[],
-            checkov: &["CKV_AWS_108", "CKV_AWS_110", "CKV_AWS_111", "CKV_AWS_356"],
+            checkov: &[],
         },
         check: wildcard_resource,
     },
@@ -161,7 +161,7 @@ pub static RULES: &[Rule] = &[
         ],
         equivalents: Equivalents {
             cfn_lint: &[],
-            checkov: &["CKV_AWS_286"],
+            checkov: &[],
         },
         check: passrole_scoped,
     },
@@ -187,7 +187,7 @@ pub static RULES: &[Rule] = &[
         applies_to: &["AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"],
         equivalents: Equivalents {
             cfn_lint: &[],
-            checkov: &["CKV_AWS_274"],
+            checkov: &[],
         },
         check: aws_managed_policy,
     },

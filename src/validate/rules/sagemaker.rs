@@ -34,7 +34,7 @@ pub static RULES: &[Rule] = &[
         applies_to: NOTEBOOK,
         equivalents: Equivalents {
             cfn_lint: &[],
-            checkov: &["CKV_AWS_22"],
+            checkov: &["CKV_AWS_187"],
         },
         check: notebook_kms,
     },
@@ -47,7 +47,7 @@ pub static RULES: &[Rule] = &[
         applies_to: NOTEBOOK,
         equivalents: Equivalents {
             cfn_lint: &[],
-            checkov: &["CKV_AWS_122"],
+            checkov: &[],
         },
         check: notebook_no_internet,
     },
@@ -60,7 +60,7 @@ pub static RULES: &[Rule] = &[
         applies_to: NOTEBOOK,
         equivalents: Equivalents {
             cfn_lint: &[],
-            checkov: &["CKV_AWS_307"],
+            checkov: &[],
         },
         check: notebook_no_root,
     },

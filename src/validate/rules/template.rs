@@ -36,7 +36,7 @@ pub static RULES: &[Rule] = &[
         "A Ref or ${Name} in Fn::Sub to something that does not exist fails the deployment.",
         "Every Ref and every ${Name} inside Fn::Sub names a parameter, a resource or a pseudo parameter of the template.",
         "Reference a resource or parameter the template defines; inside Fn::Sub write a literal ${ as ${!.",
-        &["E3005", "E1019"]
+        &["E1020", "E1019"]
     ),
     structural!(
         "CFN-GETATT-UNRESOLVED",
@@ -76,7 +76,7 @@ pub static RULES: &[Rule] = &[
         "CloudFormation rejects a template with more than 500 resources, 200 parameters or 200 outputs.",
         "Counts of Resources, Parameters and Outputs against CloudFormation's quotas.",
         "Split the stack (fewer users or components per definition).",
-        &["E1010"]
+        &["E3010", "E2010", "E6010"]
     ),
     structural!(
         "CFN-LOGICAL-ID",
@@ -84,7 +84,7 @@ pub static RULES: &[Rule] = &[
         "Logical IDs other than 1-255 ASCII letters and digits are rejected.",
         "Every key in Resources, Parameters and Outputs matches ^[A-Za-z0-9]{1,255}$.",
         "Rename the entry in the definition so that its derived ID is alphanumeric.",
-        &["E3006"]
+        &[]
     ),
     structural!(
         "CFN-NO-RESOURCES",
@@ -108,7 +108,7 @@ pub static RULES: &[Rule] = &[
         "CloudFormation rejects a template body over 1 MB.",
         "The serialized template is at most 1,000,000 bytes.",
         "Split the stack.",
-        &[]
+        &["E1002"]
     ),
     structural!(
         "CFN-LIMIT-INLINE-BODY",
