@@ -123,10 +123,15 @@ macro_rules! cfn_resource {
 }
 
 pub mod arn;
+pub mod dynamodb;
 pub mod ec2;
+pub mod events;
 pub mod iam;
 pub mod kms;
+pub mod lambda;
 pub mod logs;
 pub mod s3;
 pub mod sagemaker;
 pub mod secretsmanager;
+pub mod sqs;
+pub mod sso;

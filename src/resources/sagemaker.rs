@@ -39,6 +39,10 @@ impl Handle<Domain> {
     pub fn arn(&self) -> Value {
         self.attribute("DomainArn")
     }
+    /// The ARN of the domain's IAM Identity Center application (SSO domains only).
+    pub fn single_sign_on_application_arn(&self) -> Value {
+        self.attribute("SingleSignOnApplicationArn")
+    }
 }
 
 cfn_resource! {
@@ -137,6 +141,9 @@ pub mod actions {
     pub const CREATE_PRESIGNED_DOMAIN_URL: Action =
         Action::new("sagemaker:CreatePresignedDomainUrl");
     pub const DESCRIBE_USER_PROFILE: Action = Action::new("sagemaker:DescribeUserProfile");
+    pub const CREATE_USER_PROFILE: Action = Action::new("sagemaker:CreateUserProfile");
+    pub const UPDATE_USER_PROFILE: Action = Action::new("sagemaker:UpdateUserProfile");
+    pub const DELETE_USER_PROFILE: Action = Action::new("sagemaker:DeleteUserProfile");
     pub const CREATE_APP: Action = Action::new("sagemaker:CreateApp");
     pub const DELETE_APP: Action = Action::new("sagemaker:DeleteApp");
     pub const DESCRIBE_APP: Action = Action::new("sagemaker:DescribeApp");

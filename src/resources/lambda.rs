@@ -1,0 +1,70 @@
+//! AWS Lambda resource types.
+
+use crate::template::{Handle, Value};
+
+cfn_properties! {
+    /// `AWS::Lambda::Function.Code`: here always inline (`ZipFile`, Python or Node.js).
+    Code / CodeBuilder ("AWS::Lambda::Function.Code") {
+        optional zip_file: Value => "ZipFile",
+    }
+}
+
+cfn_properties! {
+    /// `AWS::Lambda::Function.DeadLetterConfig`.
+    DeadLetterConfig / DeadLetterConfigBuilder ("AWS::Lambda::Function.DeadLetterConfig") {
+        optional target_arn: Value => "TargetArn",
+    }
+}
+
+cfn_properties! {
+    /// `AWS::Lambda::Function.Environment`.
+    Environment / EnvironmentBuilder ("AWS::Lambda::Function.Environment") {
+        optional variables: Value => "Variables",
+    }
+}
+
+cfn_properties! {
+    /// `AWS::Lambda::Function.LoggingConfig`.
+    LoggingConfig / LoggingConfigBuilder ("AWS::Lambda::Function.LoggingConfig") {
+        optional log_format: Value => "LogFormat",
+        optional log_group: Value => "LogGroup",
+    }
+}
+
+cfn_resource! {
+    Function / FunctionBuilder = "AWS::Lambda::Function" {
+        required code: Code => "Code",
+        optional dead_letter_config: DeadLetterConfig => "DeadLetterConfig",
+        optional description: Value => "Description",
+        optional environment: Environment => "Environment",
+        optional handler: Value => "Handler",
+        optional logging_config: LoggingConfig => "LoggingConfig",
+        optional memory_size: i64 => "MemorySize",
+        required role: Value => "Role",
+        optional runtime: Value => "Runtime",
+        optional timeout: i64 => "Timeout",
+    }
+}
+
+impl Handle<Function> {
+    /// `Ref` of a function: its name.
+    pub fn name(&self) -> Value {
+        self.reference()
+    }
+    pub fn arn(&self) -> Value {
+        self.attribute("Arn")
+    }
+}
+
+cfn_resource! {
+    Permission / PermissionBuilder = "AWS::Lambda::Permission" {
+        required action: Value => "Action",
+        required function_name: Value => "FunctionName",
+        required principal: Value => "Principal",
+        optional source_account: Value => "SourceAccount",
+        optional source_arn: Value => "SourceArn",
+    }
+}
+
+/// The Python runtime of new functions (a current one: see LAMBDA-RUNTIME-CURRENT).
+pub const PYTHON_RUNTIME: &str = "python3.13";
