@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Python tools the integration tests drive (cfn-lint, aws, moto_server) into
-# .venv/ at the repository root, from the fully pinned .ci/requirements.txt.
+# Installs the Python tools the integration tests drive (cfn-lint, aws, moto_server,
+# pytest) into .venv/ at the repository root, from the fully pinned .ci/requirements.txt.
 #
 # Idempotent: the venv is (re)built only when it is missing or broken, or when
 # requirements.txt or the Python version changed since the last successful install
@@ -48,7 +48,7 @@ else
 fi
 
 # Every tool must be there and runnable; print what the tests will use.
-for tool in cfn-lint aws moto_server; do
+for tool in cfn-lint aws moto_server pytest; do
     if [[ ! -x "$venv/bin/$tool" ]]; then
         echo "tools.sh: $venv/bin/$tool is missing after install" >&2
         exit 1
@@ -58,3 +58,4 @@ echo "cfn-lint:    $("$venv/bin/cfn-lint" --version)"
 echo "aws:         $("$venv/bin/aws" --version 2>&1)"
 # moto_server has no --version flag; ask the package it belongs to.
 echo "moto_server: moto $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))')"
+echo "pytest:      $("$venv/bin/pytest" --version 2>&1)"

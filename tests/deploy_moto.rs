@@ -56,6 +56,9 @@
 //!   TemplateURL path-style only when its host contains "localhost", so the S3 endpoint is
 //!   `http://localhost:PORT`.
 //! - Stacks created by change sets (as `deploy` does) report no Outputs: not checked.
+//! - S3 buckets: only `BucketEncryption` is applied, without `BucketKeyEnabled`; versioning,
+//!   public access block, ownership controls, logging, lifecycle and bucket policies are not
+//!   (details in tests/deploy_moto/s3.rs).
 //!
 //! Where moto ignores a property, the test prints a "not verified" line for it rather
 //! than passing silently; values it cannot compute from the template (e.g. `Fn::If`) are
@@ -87,6 +90,8 @@ mod instances;
 mod kms;
 #[path = "deploy_moto/network.rs"]
 mod network;
+#[path = "deploy_moto/s3.rs"]
+mod s3;
 #[path = "deploy_moto/security_groups.rs"]
 mod security_groups;
 #[path = "deploy_moto/support_tests.rs"]
@@ -259,6 +264,7 @@ fn deploy_and_check(
     iam::check_instance_profiles(&mut ctx);
     kms::check_kms(&mut ctx);
     instances::check_instances(&mut ctx);
+    s3::check_buckets(&mut ctx);
 
     let checked_types: BTreeSet<&str> = CHECKED_TYPES.iter().copied().collect();
     let unchecked: BTreeSet<&str> = cfn::resources(&variant.template)
@@ -334,6 +340,7 @@ const CHECKED_TYPES: &[&str] = &[
     "AWS::KMS::Key",
     "AWS::KMS::Alias",
     "AWS::EC2::Instance",
+    "AWS::S3::Bucket",
 ];
 
 /// What the checks share: the CLI, the resolver and the results.

@@ -2,7 +2,7 @@
 //! no public IP, IMDSv2 only, encrypted root volume, AMI from a public SSM parameter.
 
 use crate::resources::ec2::{
-    BlockDeviceMapping, Ebs, Egress, Instance, MetadataOptions, SecurityGroup, Tag, protocol,
+    BlockDeviceMapping, Ebs, Instance, MetadataOptions, SecurityGroup, Tag,
 };
 use crate::resources::iam::{self, InstanceProfile, Role};
 use crate::sub;
@@ -94,15 +94,7 @@ impl Bastion {
             SecurityGroup::builder()
                 .group_description("Bastion: no inbound rule; reached only through Session Manager")
                 .vpc_id(network.vpc.id())
-                .security_group_egress(
-                    Egress::builder()
-                        .description("HTTPS to the VPC endpoints and to S3 through the gateway endpoint; the VPC has no internet route")
-                        .ip_protocol(protocol::TCP)
-                        .from_port(443)
-                        .to_port(443)
-                        .cidr_ip("0.0.0.0/0")
-                        .build()?,
-                )
+                .security_group_egress(super::network::https_out()?)
                 .build()?,
         )?;
 

@@ -10,6 +10,7 @@ pub mod notebook_identity;
 pub mod notebooks;
 pub mod presigned_url;
 pub mod secure_bucket;
+pub mod sso_onboarding;
 pub mod studio;
 pub mod team;
 

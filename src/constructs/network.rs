@@ -378,6 +378,19 @@ fn flow_log(
     Ok(())
 }
 
+/// The one outbound rule of groups whose members call AWS APIs: HTTPS to anywhere, which
+/// in a VPC without an internet route means the interface endpoints and S3 through the
+/// gateway endpoint (whose addresses are not in the VPC's range).
+pub fn https_out() -> Result<Egress, ConstructError> {
+    Ok(Egress::builder()
+        .description("HTTPS to the VPC endpoints and to S3 through the gateway endpoint; the VPC has no internet route")
+        .ip_protocol(protocol::TCP)
+        .from_port(443)
+        .to_port(443)
+        .cidr_ip("0.0.0.0/0")
+        .build()?)
+}
+
 /// The egress rule that replaces a security group's default allow-all egress when the
 /// group should send nothing of its own: a rule that can never match (ICMP type 252
 /// code 86 to the broadcast address), the form AWS CDK uses for the same purpose.

@@ -2,7 +2,7 @@
 //! root access, IMDSv2, a customer-managed key for the volume, a security group with no
 //! inbound rule, and the current platform.
 
-use crate::resources::ec2::{Egress, SecurityGroup, protocol};
+use crate::resources::ec2::SecurityGroup;
 use crate::resources::iam::policy::{PolicyDocument, Statement};
 use crate::resources::kms::Key;
 use crate::resources::sagemaker::{
@@ -49,17 +49,11 @@ pub fn security_group(
     Ok(template.add(
         id(&format!("{id_stem}SecurityGroup")),
         SecurityGroup::builder()
-            .group_description("Notebook instances: no inbound rule; HTTPS to the VPC endpoints only")
-            .vpc_id(network.vpc.id())
-            .security_group_egress(
-                Egress::builder()
-                    .description("HTTPS to the VPC endpoints and to S3 through the gateway endpoint; the VPC has no internet route")
-                    .ip_protocol(protocol::TCP)
-                    .from_port(443)
-                    .to_port(443)
-                    .cidr_ip("0.0.0.0/0")
-                    .build()?,
+            .group_description(
+                "Notebook instances: no inbound rule; HTTPS to the VPC endpoints only",
             )
+            .vpc_id(network.vpc.id())
+            .security_group_egress(super::network::https_out()?)
             .build()?,
     )?)
 }

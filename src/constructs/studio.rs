@@ -4,13 +4,12 @@
 
 use indexmap::IndexMap;
 
-use crate::resources::ec2::{
-    Egress, SecurityGroup, SecurityGroupEgress, SecurityGroupIngress, protocol,
-};
+use crate::resources::ec2::{SecurityGroup, SecurityGroupEgress, SecurityGroupIngress, protocol};
 use crate::resources::iam::policy::{PolicyDocument, Principal, Statement};
-use crate::resources::iam::{self, ManagedPolicy, Role};
+use crate::resources::iam::{self, ManagedPolicy, Policy, Role};
 use crate::resources::kms::Key;
 use crate::resources::sagemaker::{self, Domain, DomainSettings, UserProfile, UserSettings};
+use crate::resources::sso::ApplicationAssignment;
 use crate::resources::{arn, logs};
 use crate::template::{Handle, LogicalId, SubPart, Template};
 
@@ -26,14 +25,37 @@ pub const APP_PORTS: (i64, i64) = (8192, 65535);
 #[derive(Clone, Debug, PartialEq)]
 pub struct StudioDomainProps {
     pub domain_name: String,
-    /// User-profile names; each becomes `UserProfile<PascalName>`.
+    pub auth: StudioAuth,
+    /// User-profile names; each becomes `UserProfile<PascalName>`. (SSO domains get their
+    /// profiles from onboarding instead.)
     pub users: Vec<String>,
+}
+
+/// How users sign in to the domain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StudioAuth {
+    /// IAM users or roles, entering through presigned URLs.
+    #[default]
+    Iam,
+    /// IAM Identity Center users; profiles name the Identity Center user.
+    Sso,
+}
+
+impl StudioAuth {
+    fn as_str(self) -> &'static str {
+        match self {
+            StudioAuth::Iam => "IAM",
+            StudioAuth::Sso => "SSO",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct StudioDomain {
     pub domain: Handle<Domain>,
     pub execution_role: Handle<Role>,
+    /// What every execution role of the domain may do (attach it to per-group roles).
+    pub execution_policy: Handle<ManagedPolicy>,
     pub key: Handle<Key>,
     pub security_group: Handle<SecurityGroup>,
     pub user_profiles: IndexMap<String, Handle<UserProfile>>,
@@ -80,7 +102,7 @@ impl StudioDomain {
             id("StudioDomain"),
             domain_builder
                 .domain_name(props.domain_name.as_str())
-                .auth_mode("IAM")
+                .auth_mode(props.auth.as_str())
                 .app_network_access_type("VpcOnly")
                 .default_user_settings(
                     UserSettings::builder()
@@ -100,7 +122,7 @@ impl StudioDomain {
 
         // Scoped to this domain, so it cannot live in the role itself: the domain needs the
         // role's ARN first.
-        template.add(
+        let execution_policy = template.add(
             id("StudioExecutionPolicy"),
             ManagedPolicy::builder()
                 .description("What Studio apps of this domain may do")
@@ -124,10 +146,63 @@ impl StudioDomain {
         Ok(StudioDomain {
             domain,
             execution_role,
+            execution_policy,
             key,
             security_group,
             user_profiles,
         })
+    }
+}
+
+impl StudioDomain {
+    /// An execution role for one group of users: what every user of the domain may do
+    /// (the domain's execution policy) plus the group's own grants.
+    pub fn group_role(
+        &self,
+        template: &mut Template,
+        id: LogicalId,
+        group: &str,
+        grants: Vec<Statement>,
+    ) -> Result<Handle<Role>, ConstructError> {
+        let mut builder = Role::builder()
+            .description(format!("Studio execution role of group {group}"))
+            .assume_role_policy_document(
+                PolicyDocument::new().statement(
+                    Statement::allow()
+                        .principal(Principal::service("sagemaker.amazonaws.com"))
+                        .actions([
+                            &iam::actions::ASSUME_ROLE,
+                            &iam::actions::SET_SOURCE_IDENTITY,
+                        ]),
+                ),
+            )
+            .managed_policy_arns(self.execution_policy.arn());
+        if !grants.is_empty() {
+            builder = builder.policies(Policy::new(
+                "GroupData",
+                PolicyDocument::new().statements(grants),
+            ));
+        }
+        Ok(template.add(id, builder.build()?)?)
+    }
+
+    /// Assigns an Identity Center group to the domain's Identity Center application, so
+    /// that its members see the domain (no console step).
+    pub fn assign_group(
+        &self,
+        template: &mut Template,
+        id: LogicalId,
+        group_id: &str,
+    ) -> Result<(), ConstructError> {
+        template.add(
+            id,
+            ApplicationAssignment::builder()
+                .application_arn(self.domain.single_sign_on_application_arn())
+                .principal_id(group_id)
+                .principal_type("GROUP")
+                .build()?,
+        )?;
+        Ok(())
     }
 }
 
@@ -142,15 +217,7 @@ fn studio_security_group(
         SecurityGroup::builder()
             .group_description("SageMaker Studio apps: EFS and app-to-app traffic within the group")
             .vpc_id(network.vpc.id())
-            .security_group_egress(
-                Egress::builder()
-                    .description("HTTPS to the VPC endpoints and to S3 through the gateway endpoint; the VPC has no internet route")
-                    .ip_protocol(protocol::TCP)
-                    .from_port(443)
-                    .to_port(443)
-                    .cidr_ip("0.0.0.0/0")
-                    .build()?,
-            )
+            .security_group_egress(super::network::https_out()?)
             .build()?,
     )?;
     let self_rules = [

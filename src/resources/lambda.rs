@@ -40,6 +40,7 @@ cfn_resource! {
         optional handler: Value => "Handler",
         optional logging_config: LoggingConfig => "LoggingConfig",
         optional memory_size: i64 => "MemorySize",
+        optional reserved_concurrent_executions: i64 => "ReservedConcurrentExecutions",
         required role: Value => "Role",
         optional runtime: Value => "Runtime",
         optional timeout: i64 => "Timeout",

@@ -148,6 +148,7 @@ pub mod actions {
     pub const DELETE_APP: Action = Action::new("sagemaker:DeleteApp");
     pub const DESCRIBE_APP: Action = Action::new("sagemaker:DescribeApp");
     pub const ADD_TAGS: Action = Action::new("sagemaker:AddTags");
+    pub const LIST_TAGS: Action = Action::new("sagemaker:ListTags");
     pub const CREATE_SPACE: Action = Action::new("sagemaker:CreateSpace");
     pub const UPDATE_SPACE: Action = Action::new("sagemaker:UpdateSpace");
     pub const DELETE_SPACE: Action = Action::new("sagemaker:DeleteSpace");

@@ -13,7 +13,7 @@ use crate::diagnostic::Diagnostic;
 use crate::validate::Severity;
 use crate::validate::rules;
 
-use super::definition::StackDefinition;
+use super::definition::{AuthMode, StackDefinition};
 use super::source::Source;
 
 /// Users per stack. Far beyond what one template holds (500 resources), but bounded so
@@ -298,6 +298,123 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
                         .note(format!("first listed at {}", source.describe_position(&first)))
                         .help("a user belongs to exactly one team"),
                 );
+            }
+        }
+    }
+
+    let sso = def.studio.as_ref().is_some_and(|s| s.auth == AuthMode::Sso);
+    if let Some(studio_spec) = &def.studio
+        && sso
+        && !studio_spec.users.is_empty()
+    {
+        problems.push(
+            source
+                .error_at_key(
+                    "studio.users",
+                    "an SSO domain gets its user profiles from onboarding, not from `studio.users`",
+                )
+                .help("remove `studio.users`, and list the Identity Center groups under `groups`"),
+        );
+    }
+    if sso && def.presigned_url.is_some() {
+        problems.push(
+            source
+                .error_at_key("presigned_url", "presigned URLs work only for IAM-mode domains")
+                .help("SSO users open Studio from the IAM Identity Center access portal; remove `presigned_url`"),
+        );
+    }
+    if (sso || def.onboarding.is_some()) && def.identity_center.is_none() {
+        problems.push(
+            source
+                .error_at_key(
+                    if sso { "studio.auth" } else { "onboarding" },
+                    "an SSO domain needs the `identity_center` component",
+                )
+                .help("add `identity_center: { identity_store_id: d-1234567890 }`"),
+        );
+    }
+    if !def.groups.is_empty() && !sso {
+        problems.push(
+            source
+                .error_at_key(
+                    "groups",
+                    "`groups` map Identity Center groups to roles of an SSO domain",
+                )
+                .help("set `studio: { auth: sso }`"),
+        );
+    }
+    if let Some(onboarding) = &def.onboarding {
+        if !sso {
+            problems.push(source.error_at_key(
+                "onboarding",
+                "`onboarding` needs a `studio` component with `auth: sso`",
+            ));
+        }
+        if def.groups.is_empty() {
+            problems.push(
+                source
+                    .error_at_key("onboarding", "`onboarding` has no group to map")
+                    .help("list the Identity Center groups under `groups`"),
+            );
+        }
+        if !(60..=840).contains(&onboarding.app_delete_timeout_seconds) {
+            problems.push(
+                source
+                    .error_at_value(
+                        "onboarding.app_delete_timeout_seconds",
+                        format!(
+                            "{} seconds is out of range",
+                            onboarding.app_delete_timeout_seconds
+                        ),
+                    )
+                    .expected("60 to 840 seconds (the function's own limit is 900)"),
+            );
+        }
+    }
+    let mut group_ids: HashMap<String, String> = HashMap::new();
+    let mut group_keys: HashMap<String, String> = HashMap::new();
+    for (group, spec) in &def.groups {
+        let path = format!("groups.{group}");
+        let key = crate::template::pascal_case(&group.0).to_ascii_lowercase();
+        if let Some(other) = group_keys.insert(key, group.0.clone()) {
+            problems.push(
+                source
+                    .error_at_key(
+                        &path,
+                        format!("groups `{other}` and `{group}` would share a logical ID"),
+                    )
+                    .help(
+                        "logical IDs ignore case, spaces and punctuation; rename one of the groups",
+                    ),
+            );
+        }
+        if let Some(id) = &spec.group_id
+            && let Some(other) = group_ids.insert(id.0.to_ascii_lowercase(), group.0.clone())
+        {
+            problems.push(source.error_at_value(
+                &format!("{path}.group_id"),
+                format!("group id `{}` is also given to `{other}`", id.0),
+            ));
+        }
+        for (bucket, levels) in &spec.grants.buckets {
+            let at = format!("{path}.grants.buckets.{bucket}");
+            if !def.buckets.contains_key(bucket) {
+                let known: Vec<&str> = def.buckets.keys().map(|b| b.0.as_str()).collect();
+                let mut d = source.error_at_key(
+                    &at,
+                    format!(
+                        "group `{group}` grants access to `{bucket}`, which is not in `buckets`"
+                    ),
+                );
+                if let Some(close) =
+                    crate::diagnostic::did_you_mean(&bucket.0, known.iter().copied())
+                {
+                    d = d.help(format!("did you mean `{close}`?"));
+                }
+                problems.push(d);
+            }
+            if levels.is_empty() {
+                problems.push(source.error_at_value(&at, "an empty access list grants nothing"));
             }
         }
     }

@@ -17,15 +17,17 @@ use crate::constructs::presigned_url::{self, PresignedUrlProps};
 use crate::constructs::secure_bucket::{
     self, Access, LogBucket, LogBucketProps, SecureBucket, SecureBucketProps,
 };
-use crate::constructs::studio::{self, StudioDomain, StudioDomainProps};
+use crate::constructs::sso_onboarding::{self, GroupRole, Mapping, Onboarding, OnboardingProps};
+use crate::constructs::studio::{self, StudioAuth, StudioDomain, StudioDomainProps};
 use crate::constructs::team::{Team, TeamProps, TeamUser};
 use crate::diagnostic::did_you_mean;
 use crate::resources::iam::Group;
 use crate::sub;
-use crate::template::{Handle, LogicalId, Output, Pseudo, Template, Value};
+use crate::template::{Handle, LogicalId, Output, Parameter, Pseudo, Template, Value};
 use crate::validate::rules;
 
 use super::check;
+use super::definition::{AuthMode, IDENTITY_STORE_ID_PATTERN, MappingMode};
 use super::load::{InputErrors, LoadedStack};
 
 fn id(literal: &str) -> LogicalId {
@@ -80,6 +82,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
     let mut origins = IndexMap::new();
     // Definition names that stand for one resource, for suppressions.
     let mut names_by_definition: IndexMap<String, LogicalId> = IndexMap::new();
+    let mut onboarding_built: Option<Onboarding> = None;
     if let Some(description) = &def.description {
         template.set_description(description);
     }
@@ -154,6 +157,10 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
                         .domain_name
                         .as_ref()
                         .map_or_else(|| stack.name.clone(), |n| n.0.clone()),
+                    auth: match spec.auth {
+                        AuthMode::Iam => StudioAuth::Iam,
+                        AuthMode::Sso => StudioAuth::Sso,
+                    },
                     users: spec.users.iter().map(|u| u.0.clone()).collect(),
                 },
             )?;
@@ -168,6 +175,69 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
         }
         _ => None,
     };
+
+    // Identity Center groups: an execution role each (and an application assignment
+    // where the group id is known), then the onboarding functions that use them.
+    let mut group_roles = Vec::new();
+    if let (Some(studio), Some(ic)) = (&studio, &def.identity_center) {
+        let identity_store = template.add_parameter(
+            id("IdentityStoreId"),
+            Parameter::new("String")
+                .description("The IAM Identity Center identity store id (in the Identity Center home region)")
+                .default_value(ic.identity_store_id.0.as_str())
+                .allowed_pattern(IDENTITY_STORE_ID_PATTERN)
+                .constraint_description("an identity store id such as d-1234567890"),
+        )?;
+        for (group, spec) in &def.groups {
+            let mark = template.resources().count();
+            let mut grants = Vec::new();
+            for (bucket, levels) in &spec.grants.buckets {
+                let access: Vec<Access> = levels.iter().map(|l| Access::from(*l)).collect();
+                let bucket = buckets.get(&bucket.0).ok_or_else(|| {
+                    ConstructError::Invalid(format!("bucket `{bucket}` is not defined"))
+                })?;
+                grants.extend(bucket.grant(&access, None));
+            }
+            let role = studio.group_role(
+                &mut template,
+                sso_onboarding::group_role_id(&group.0)?,
+                &group.0,
+                grants,
+            )?;
+            if let Some(group_id) = &spec.group_id {
+                studio.assign_group(
+                    &mut template,
+                    LogicalId::from_words(&[group.0.as_str(), "domain-assignment"])?,
+                    &group_id.0,
+                )?;
+            }
+            record(&template, mark, &format!("groups.{group}"), &mut origins);
+            names_by_definition.insert(group.0.clone(), role.logical_id().clone());
+            group_roles.push(GroupRole {
+                name: group.0.clone(),
+                group_id: spec.group_id.as_ref().map(|g| g.0.clone()),
+                role,
+            });
+        }
+        if let Some(spec) = &def.onboarding {
+            let mark = template.resources().count();
+            let onboarding = Onboarding::build(
+                &mut template,
+                &OnboardingProps {
+                    domain: &studio.domain,
+                    identity_store_id: identity_store.value(),
+                    groups: group_roles.clone(),
+                    mapping: match spec.mapping {
+                        MappingMode::Inline => Mapping::Inline,
+                        MappingMode::Dynamodb => Mapping::DynamoDb,
+                    },
+                    app_delete_timeout_seconds: spec.app_delete_timeout_seconds,
+                },
+            )?;
+            record(&template, mark, "onboarding", &mut origins);
+            onboarding_built = Some(onboarding);
+        }
+    }
 
     let bastion = match (&def.bastion, &network) {
         (Some(spec), Some(network)) => {
@@ -366,6 +436,34 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
                 "Notebook of team {team}; members open it from the SageMaker console after signing in with MFA"
             )),
         )?;
+    }
+    if let Some(onboarding) = &onboarding_built {
+        template.add_output(
+            id("OnboardingDeadLetterQueueUrl"),
+            Output::new(onboarding.dead_letter_queue.url())
+                .description("Events the onboarding or offboarding function could not process"),
+        )?;
+        if let Some(table) = &onboarding.table {
+            for (i, g) in group_roles.iter().enumerate() {
+                template.add_output(
+                    LogicalId::from_words(&["map", g.name.as_str()])?,
+                    Output::new(sub![
+                        "aws dynamodb put-item --region ",
+                        Pseudo::Region,
+                        " --table-name ",
+                        table.name(),
+                        format!(
+                            " --item '{{\"group\": {{\"S\": {}}}, \"precedence\": {{\"N\": \"{}\"}}, \"role_arn\": {{\"S\": \"",
+                            serde_json::to_string(&g.name).expect("strings serialize"),
+                            i + 1
+                        ),
+                        g.role.arn(),
+                        "\"}}'"
+                    ])
+                    .description(&format!("Run once after deploying: maps group {} to its role", g.name)),
+                )?;
+            }
+        }
     }
     for (user, secret) in &console_users {
         template.add_output(

@@ -31,6 +31,13 @@ pub struct StackDefinition {
     /// access, an IAM group that may use only that notebook, and its users.
     #[serde(default)]
     pub teams: IndexMap<TeamName, TeamSpec>,
+    /// The IAM Identity Center instance an SSO domain uses.
+    pub identity_center: Option<IdentityCenterSpec>,
+    /// Identity Center groups by display name, each with its Studio execution role.
+    #[serde(default)]
+    pub groups: IndexMap<GroupName, GroupSpec>,
+    /// Automatic Studio user profiles from group membership (SSO domains).
+    pub onboarding: Option<OnboardingSpec>,
     /// Rules silenced for one resource each, with the reason a reviewer reads.
     #[serde(default)]
     pub suppressions: Vec<Suppression>,
@@ -96,6 +103,8 @@ pub struct StudioSpec {
 pub enum AuthMode {
     #[default]
     Iam,
+    /// IAM Identity Center; user profiles come from the `onboarding` component.
+    Sso,
 }
 
 /// The bastion component.
@@ -386,6 +395,149 @@ impl From<AccessLevel> for crate::constructs::secure_bucket::Access {
             AccessLevel::List => Access::List,
         }
     }
+}
+
+/// The IAM Identity Center component.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityCenterSpec {
+    /// The identity store id (`d-1234567890`); becomes the default of the template
+    /// parameter `IdentityStoreId`.
+    pub identity_store_id: IdentityStoreId,
+}
+
+/// An identity store id.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct IdentityStoreId(pub String);
+
+/// The pattern AWS documents for identity store ids.
+pub const IDENTITY_STORE_ID_PATTERN: &str =
+    "^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && [8, 4, 4, 4, 12].iter().zip(&parts).all(|(n, p)| {
+            p.len() == *n
+                && p.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+}
+
+impl TryFrom<String> for IdentityStoreId {
+    type Error = String;
+    fn try_from(id: String) -> Result<Self, String> {
+        let short = id.strip_prefix("d-").is_some_and(|rest| {
+            rest.len() == 10
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        });
+        if short || is_uuid(&id) {
+            Ok(IdentityStoreId(id))
+        } else {
+            Err(format!(
+                "`{id}` is not an identity store id such as d-1234567890"
+            ))
+        }
+    }
+}
+
+/// An Identity Center group's display name, as synced from the directory.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
+#[serde(try_from = "String")]
+pub struct GroupName(pub String);
+
+impl TryFrom<String> for GroupName {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        let valid = !name.is_empty()
+            && name.len() <= 128
+            && name.chars().any(|c| c.is_ascii_alphanumeric())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || " ._-@".contains(c));
+        if valid {
+            Ok(GroupName(name))
+        } else {
+            Err(format!(
+                "`{name}` is not a supported group name: 1 to 128 letters, digits, spaces and ._-@"
+            ))
+        }
+    }
+}
+
+impl fmt::Display for GroupName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One Identity Center group.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSpec {
+    /// The Identity Store group id; when given, the group is assigned to the domain's
+    /// Identity Center application by the stack.
+    pub group_id: Option<GroupId>,
+    #[serde(default)]
+    pub grants: GrantsSpec,
+}
+
+/// What a group's execution role may do beyond the Studio baseline.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GrantsSpec {
+    #[serde(default)]
+    pub buckets: IndexMap<BucketKey, Vec<AccessLevel>>,
+}
+
+/// An Identity Store group id (a UUID, optionally prefixed with 10 hex digits and `-`).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct GroupId(pub String);
+
+impl TryFrom<String> for GroupId {
+    type Error = String;
+    fn try_from(id: String) -> Result<Self, String> {
+        let lower = id.to_ascii_lowercase();
+        let uuid = match lower.split_once('-') {
+            Some((prefix, rest)) if prefix.len() == 10 && is_uuid(rest) => true,
+            _ => is_uuid(&lower),
+        };
+        if uuid {
+            Ok(GroupId(id))
+        } else {
+            Err(format!(
+                "`{id}` is not an Identity Store group id (a UUID, e.g. 9a6749d5-1234-4abc-8def-0123456789ab)"
+            ))
+        }
+    }
+}
+
+/// The onboarding component.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OnboardingSpec {
+    /// `inline` (the functions' configuration) or `dynamodb` (a table admins edit).
+    #[serde(default)]
+    pub mapping: MappingMode,
+    /// How long offboarding waits for a user's apps to be deleted (60-840 s; default 600).
+    #[serde(default = "default_app_timeout")]
+    pub app_delete_timeout_seconds: u32,
+}
+
+fn default_app_timeout() -> u32 {
+    600
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MappingMode {
+    #[default]
+    Inline,
+    Dynamodb,
 }
 
 /// The presigned-URL component: how long a URL and a session last.

@@ -1,0 +1,516 @@
+//! Automatic Studio user profiles for IAM Identity Center users: when a user joins a
+//! mapped group, the onboarding function creates their profile with the group's execution
+//! role; when they leave, the offboarding function removes their apps and the profile (or
+//! switches it to the role of another mapped group they still belong to).
+//!
+//! Events: IAM Identity Center and the Identity Store API record group-membership changes
+//! in CloudTrail, and EventBridge delivers them as "AWS API Call via CloudTrail" events
+//! (Amazon EventBridge reference, "AWS IAM Identity Center events" and "AWS Identity Store
+//! events": `source` aws.<service>, `detail.eventSource` <service>.amazonaws.com). They are
+//! delivered only where a trail logs management events, in the Identity Center home region.
+
+use crate::resources::arn;
+use crate::resources::dynamodb::{
+    self, AttributeDefinition, KeySchema, PointInTimeRecoverySpecification, SseSpecification, Table,
+};
+use crate::resources::events::{self, RetryPolicy, Rule, Target};
+use crate::resources::iam::policy::{
+    Action, Condition, PolicyDocument, Principal, Statement, keys,
+};
+use crate::resources::iam::{self, Policy, Role};
+use crate::resources::lambda::{self, Code, Environment, Function, LoggingConfig, Permission};
+use crate::resources::logs::{self, LogGroup};
+use crate::resources::sagemaker::{self, Domain};
+use crate::resources::sqs::{self, Queue, QueuePolicy};
+use crate::sub;
+use crate::template::{Handle, LogicalId, Pseudo, SubPart, Template, Value};
+
+use super::{ConstructError, id};
+
+/// Both handlers, in one file so that they share the mapping and naming code; embedded
+/// as the `ZipFile` of both functions (handlers `index.onboard` / `index.offboard`).
+pub const FUNCTION_CODE: &str = include_str!("functions/studio_sso_onboarding.py");
+
+/// The CloudTrail events that change group membership, per path: the IAM Identity
+/// Center directory (console, SCIM) and the Identity Store API.
+pub const MEMBER_ADDED: [(&str, &str, &str); 2] = [
+    (
+        "aws.sso-directory",
+        "sso-directory.amazonaws.com",
+        "AddMemberToGroup",
+    ),
+    (
+        "aws.identitystore",
+        "identitystore.amazonaws.com",
+        "CreateGroupMembership",
+    ),
+];
+pub const MEMBER_REMOVED: [(&str, &str, &str); 2] = [
+    (
+        "aws.sso-directory",
+        "sso-directory.amazonaws.com",
+        "RemoveMemberFromGroup",
+    ),
+    (
+        "aws.identitystore",
+        "identitystore.amazonaws.com",
+        "DeleteGroupMembership",
+    ),
+];
+
+/// Where the group → role mapping lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mapping {
+    /// In the functions' environment (changing it means redeploying).
+    Inline,
+    /// In a DynamoDB table that administrators edit without redeploying.
+    DynamoDb,
+}
+
+/// One mapped group.
+#[derive(Clone, Debug)]
+pub struct GroupRole {
+    /// The group's display name in Identity Center.
+    pub name: String,
+    /// The Identity Store group id, when known.
+    pub group_id: Option<String>,
+    pub role: Handle<Role>,
+}
+
+pub struct OnboardingProps<'a> {
+    pub domain: &'a Handle<Domain>,
+    pub identity_store_id: Value,
+    /// In precedence order: a user in two mapped groups gets the first group's role.
+    pub groups: Vec<GroupRole>,
+    pub mapping: Mapping,
+    pub app_delete_timeout_seconds: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Onboarding {
+    pub onboard: Handle<Function>,
+    pub offboard: Handle<Function>,
+    pub dead_letter_queue: Handle<Queue>,
+    pub table: Option<Handle<Table>>,
+}
+
+/// The event pattern of one direction.
+pub fn event_pattern(events: &[(&str, &str, &str)]) -> Value {
+    fn strings(values: impl Iterator<Item = String>) -> Value {
+        let mut values: Vec<String> = values.collect();
+        values.dedup();
+        Value::list(values.into_iter().map(Value::from))
+    }
+    Value::map([
+        ("source", strings(events.iter().map(|e| e.0.to_string()))),
+        (
+            "detail-type",
+            Value::list([Value::from("AWS API Call via CloudTrail")]),
+        ),
+        (
+            "detail",
+            Value::map([
+                (
+                    "eventSource",
+                    strings(events.iter().map(|e| e.1.to_string())),
+                ),
+                ("eventName", strings(events.iter().map(|e| e.2.to_string()))),
+                // CloudTrail records failed calls too; they changed nothing.
+                (
+                    "errorCode",
+                    Value::list([Value::map([("exists", Value::from(false))])]),
+                ),
+            ]),
+        ),
+    ])
+}
+
+fn identity_store_resources(identity_store_id: &Value) -> Vec<Value> {
+    vec![
+        arn::global(
+            "identitystore",
+            [
+                SubPart::from("identitystore/"),
+                SubPart::from(identity_store_id.clone()),
+            ],
+        ),
+        sub!["arn:", Pseudo::Partition, ":identitystore:::user/*"],
+        sub!["arn:", Pseudo::Partition, ":identitystore:::group/*"],
+        sub!["arn:", Pseudo::Partition, ":identitystore:::membership/*"],
+    ]
+}
+
+fn in_domain(domain: &Handle<Domain>, kind: &str) -> Value {
+    arn::regional(
+        "sagemaker",
+        [
+            SubPart::from(format!("{kind}/")),
+            SubPart::from(domain.domain_id()),
+            SubPart::from("/*"),
+        ],
+    )
+}
+
+/// Profile calls of onboarding: create (with the ownership tag, hence AddTags), and for
+/// an existing profile of the same user: describe, read its tags, switch its role.
+static ONBOARD_PROFILE_ACTIONS: [Action; 5] = [
+    sagemaker::actions::CREATE_USER_PROFILE,
+    sagemaker::actions::ADD_TAGS,
+    sagemaker::actions::DESCRIBE_USER_PROFILE,
+    sagemaker::actions::LIST_TAGS,
+    sagemaker::actions::UPDATE_USER_PROFILE,
+];
+/// Profile calls of offboarding: find (tags), switch role, or delete.
+static OFFBOARD_PROFILE_ACTIONS: [Action; 4] = [
+    sagemaker::actions::DESCRIBE_USER_PROFILE,
+    sagemaker::actions::LIST_TAGS,
+    sagemaker::actions::UPDATE_USER_PROFILE,
+    sagemaker::actions::DELETE_USER_PROFILE,
+];
+
+const DESCRIBE_USER: Action = Action::new("identitystore:DescribeUser");
+const DESCRIBE_GROUP: Action = Action::new("identitystore:DescribeGroup");
+const LIST_MEMBERSHIPS: Action = Action::new("identitystore:ListGroupMembershipsForMember");
+
+/// The statements both functions need; `profile_actions` are the profile calls of one.
+fn function_policy(
+    props: &OnboardingProps,
+    profile_actions: &[Action],
+    cleans_up_apps: bool,
+    log_group: &Handle<LogGroup>,
+    queue: &Handle<Queue>,
+    table: Option<&Handle<Table>>,
+) -> PolicyDocument {
+    use sagemaker::actions as sm;
+    let mut doc = PolicyDocument::new()
+        .statement(
+            Statement::allow()
+                .sid("ReadUsersAndGroupsOfThisIdentityStore")
+                .actions([&DESCRIBE_USER, &DESCRIBE_GROUP, &LIST_MEMBERSHIPS])
+                .resources(identity_store_resources(&props.identity_store_id)),
+        )
+        .statement(
+            Statement::allow()
+                .sid("ManageProfilesOfThisDomain")
+                .actions(profile_actions)
+                .resource(in_domain(props.domain, "user-profile")),
+        );
+    if cleans_up_apps {
+        doc = doc
+            .statement(
+                Statement::allow()
+                    .sid("DeleteAppsOfThisDomain")
+                    .actions([&sm::DELETE_APP])
+                    .resource(in_domain(props.domain, "app")),
+            )
+            .statement(
+                Statement::allow()
+                    .sid("DeleteSpacesOfThisDomain")
+                    .actions([&sm::DELETE_SPACE])
+                    .resource(in_domain(props.domain, "space")),
+            )
+            .statement(
+                Statement::allow()
+                    .sid("ListCallsHaveNoResourceScope")
+                    .actions([&sm::LIST_APPS, &sm::LIST_SPACES, &sm::LIST_USER_PROFILES])
+                    .any_resource(),
+            );
+    }
+    doc = doc.statement(
+        Statement::allow()
+            .sid("PassOnlyTheGroupRolesToSageMaker")
+            .actions([&iam::actions::PASS_ROLE])
+            .resources(props.groups.iter().map(|g| g.role.arn()))
+            .condition(Condition::string_equals(
+                keys::PASSED_TO_SERVICE,
+                [Value::from("sagemaker.amazonaws.com")],
+            )),
+    );
+    if let Some(table) = table {
+        doc = doc.statement(
+            Statement::allow()
+                .sid("ReadTheMapping")
+                .actions([&dynamodb::actions::GET_ITEM])
+                .resource(table.arn()),
+        );
+    }
+    doc.statement(
+        Statement::allow()
+            .sid("SendFailedEventsToTheDeadLetterQueue")
+            .actions([&sqs::actions::SEND_MESSAGE])
+            .resource(queue.arn()),
+    )
+    .statement(
+        Statement::allow()
+            .sid("WriteOwnLogs")
+            .actions([
+                &logs::actions::CREATE_LOG_STREAM,
+                &logs::actions::PUT_LOG_EVENTS,
+            ])
+            .resource(log_group.arn()),
+    )
+}
+
+/// One of the two functions: what triggers it and what it may do to profiles.
+struct FunctionKind {
+    name: &'static str,
+    handler: &'static str,
+    events: &'static [(&'static str, &'static str, &'static str)],
+    profile_actions: &'static [Action],
+    cleans_up_apps: bool,
+    timeout: i64,
+    /// Offboarding runs one at a time: a DeleteGroupMembership event names no user, so
+    /// the function re-checks every profile it owns, which must not race with itself.
+    reserved: i64,
+}
+
+/// The group → role list the functions read in inline mode, in precedence order.
+fn inline_mapping(groups: &[GroupRole]) -> Value {
+    // A JSON document built with Fn::Sub so that each role ARN is filled in at deploy time.
+    let mut parts: Vec<SubPart> = vec![SubPart::from("[")];
+    for (i, g) in groups.iter().enumerate() {
+        if i > 0 {
+            parts.push(SubPart::from(", "));
+        }
+        let group_id = match &g.group_id {
+            Some(id) => format!("\"{id}\""),
+            None => "null".to_string(),
+        };
+        parts.push(SubPart::from(format!(
+            "{{\"group\": {}, \"group_id\": {group_id}, \"role_arn\": \"",
+            serde_json::to_string(&g.name).expect("strings serialize")
+        )));
+        parts.push(SubPart::from(g.role.arn()));
+        parts.push(SubPart::from("\"}"));
+    }
+    parts.push(SubPart::from("]"));
+    crate::template::Sub::from_parts(parts).into_value()
+}
+
+impl Onboarding {
+    pub fn build(
+        template: &mut Template,
+        props: &OnboardingProps,
+    ) -> Result<Onboarding, ConstructError> {
+        let queue = template.add(
+            id("OnboardingDeadLetterQueue"),
+            Queue::builder()
+                .sqs_managed_sse_enabled(true)
+                .message_retention_period(14 * 24 * 3600)
+                .build()?,
+        )?;
+        let table = match props.mapping {
+            Mapping::Inline => None,
+            Mapping::DynamoDb => Some(
+                template.add(
+                    id("GroupRoleMappingTable"),
+                    Table::builder()
+                        .billing_mode("PAY_PER_REQUEST")
+                        .attribute_definitions(
+                            AttributeDefinition::builder()
+                                .attribute_name("group")
+                                .attribute_type("S")
+                                .build()?,
+                        )
+                        .key_schema(
+                            KeySchema::builder()
+                                .attribute_name("group")
+                                .key_type("HASH")
+                                .build()?,
+                        )
+                        .point_in_time_recovery_specification(
+                            PointInTimeRecoverySpecification::builder()
+                                .point_in_time_recovery_enabled(true)
+                                .build()?,
+                        )
+                        .sse_specification(
+                            SseSpecification::builder()
+                                .sse_enabled(true)
+                                .sse_type("KMS")
+                                .build()?,
+                        )
+                        .build()?,
+                )?,
+            ),
+        };
+
+        let mut environment = vec![
+            ("DOMAIN_ID", props.domain.domain_id()),
+            ("IDENTITY_STORE_ID", props.identity_store_id.clone()),
+            (
+                "MAPPING_MODE",
+                Value::from(match props.mapping {
+                    Mapping::Inline => "inline",
+                    Mapping::DynamoDb => "dynamodb",
+                }),
+            ),
+        ];
+        match &table {
+            None => environment.push(("GROUP_ROLES", inline_mapping(&props.groups))),
+            Some(t) => environment.push(("MAPPING_TABLE", t.name())),
+        }
+        environment.push((
+            "APP_DELETE_TIMEOUT_SECONDS",
+            Value::from(props.app_delete_timeout_seconds.to_string()),
+        ));
+
+        let kinds = [
+            FunctionKind {
+                name: "Onboarding",
+                handler: "index.onboard",
+                events: &MEMBER_ADDED,
+                profile_actions: &ONBOARD_PROFILE_ACTIONS,
+                cleans_up_apps: false,
+                timeout: 60,
+                reserved: 5,
+            },
+            FunctionKind {
+                name: "Offboarding",
+                handler: "index.offboard",
+                events: &MEMBER_REMOVED,
+                profile_actions: &OFFBOARD_PROFILE_ACTIONS,
+                cleans_up_apps: true,
+                timeout: i64::from(props.app_delete_timeout_seconds) + 60,
+                reserved: 1,
+            },
+        ];
+        let mut functions = Vec::new();
+        let mut rules = Vec::new();
+        for FunctionKind {
+            name: kind,
+            handler,
+            events: events_of_kind,
+            profile_actions,
+            cleans_up_apps: cleans_up,
+            timeout,
+            reserved,
+        } in kinds
+        {
+            let log_group = template.add(
+                id(&format!("{kind}FunctionLogs")),
+                LogGroup::builder().retention_in_days(90).build()?,
+            )?;
+            let role = template.add(
+                id(&format!("{kind}FunctionRole")),
+                Role::builder()
+                    .description(format!("{kind} function of the Studio SSO onboarding"))
+                    .assume_role_policy_document(iam::service_trust_policy("lambda.amazonaws.com"))
+                    .policies(Policy::new(
+                        kind,
+                        function_policy(
+                            props,
+                            profile_actions,
+                            cleans_up,
+                            &log_group,
+                            &queue,
+                            table.as_ref(),
+                        ),
+                    ))
+                    .build()?,
+            )?;
+            let function = template.add(
+                id(&format!("{kind}Function")),
+                Function::builder()
+                    .description(format!(
+                        "{kind} of Studio user profiles from IAM Identity Center group membership"
+                    ))
+                    .runtime(lambda::PYTHON_RUNTIME)
+                    .handler(handler)
+                    .code(Code::builder().zip_file(FUNCTION_CODE).build()?)
+                    .role(role.arn())
+                    .timeout(timeout)
+                    .memory_size(256)
+                    .reserved_concurrent_executions(reserved)
+                    .environment(
+                        Environment::builder()
+                            .variables(Value::map(environment.iter().map(|(k, v)| (*k, v.clone()))))
+                            .build()?,
+                    )
+                    .dead_letter_config(
+                        lambda::DeadLetterConfig::builder()
+                            .target_arn(queue.arn())
+                            .build()?,
+                    )
+                    .logging_config(
+                        LoggingConfig::builder()
+                            .log_format("JSON")
+                            .log_group(log_group.name())
+                            .build()?,
+                    )
+                    .build()?,
+            )?;
+            let rule = template.add(
+                id(&format!("{kind}Rule")),
+                Rule::builder()
+                    .description(format!(
+                        "{kind}: IAM Identity Center group membership changes, via CloudTrail"
+                    ))
+                    .event_pattern(event_pattern(events_of_kind))
+                    .state("ENABLED")
+                    .targets(
+                        Target::builder()
+                            .id(format!("{kind}Function"))
+                            .arn(function.arn())
+                            .retry_policy(
+                                RetryPolicy::builder()
+                                    .maximum_retry_attempts(8)
+                                    .maximum_event_age_in_seconds(3600)
+                                    .build()?,
+                            )
+                            .dead_letter_config(
+                                events::DeadLetterConfig::builder()
+                                    .arn(queue.arn())
+                                    .build()?,
+                            )
+                            .build()?,
+                    )
+                    .build()?,
+            )?;
+            template.add(
+                id(&format!("{kind}InvokePermission")),
+                Permission::builder()
+                    .action("lambda:InvokeFunction")
+                    .function_name(function.arn())
+                    .principal("events.amazonaws.com")
+                    .source_arn(rule.arn())
+                    .build()?,
+            )?;
+            functions.push(function);
+            rules.push(rule);
+        }
+
+        template.add(
+            id("OnboardingDeadLetterQueuePolicy"),
+            QueuePolicy::builder()
+                .queues(queue.url())
+                .policy_document(
+                    PolicyDocument::new().statement(
+                        Statement::allow()
+                            .sid("RulesSendUndeliverableEvents")
+                            .principal(Principal::service("events.amazonaws.com"))
+                            .actions([&sqs::actions::SEND_MESSAGE])
+                            .resource(queue.arn())
+                            .condition(Condition::arn_equals(
+                                keys::SOURCE_ARN,
+                                rules.iter().map(|r| r.arn()),
+                            )),
+                    ),
+                )
+                .build()?,
+        )?;
+
+        let offboard = functions.pop().expect("two functions");
+        let onboard = functions.pop().expect("two functions");
+        Ok(Onboarding {
+            onboard,
+            offboard,
+            dead_letter_queue: queue,
+            table,
+        })
+    }
+}
+
+/// The logical ID of a group's execution role.
+pub fn group_role_id(group: &str) -> Result<LogicalId, ConstructError> {
+    Ok(LogicalId::from_words(&[group, "execution-role"])?)
+}

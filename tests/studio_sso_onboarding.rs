@@ -1,0 +1,249 @@
+//! The studio-sso-onboarding stack: an SSO domain whose profiles come from group
+//! membership, the event rules, and the least privilege of the functions.
+
+use std::path::Path;
+
+use sagesynth::stacks;
+use sagesynth::synth::{self, Format};
+use serde_json::{Value as Json, json};
+
+fn definition() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-sso-onboarding.yaml"),
+    )
+    .unwrap()
+}
+
+fn template(text: &str) -> Json {
+    let stack = stacks::load_str(
+        "studio-sso-onboarding",
+        "stacks/studio-sso-onboarding.yaml",
+        text.to_string(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let s = synth::synthesize(&stack, Format::Json).unwrap();
+    assert!(
+        s.findings.iter().all(|f| f.rule == "CFN-LIMIT-INLINE-BODY"),
+        "{:?}",
+        s.findings
+    );
+    serde_json::from_str(&s.body).unwrap()
+}
+
+fn statements<'a>(t: &'a Json, role: &str) -> &'a Vec<Json> {
+    t["Resources"][role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap()
+}
+
+fn sid<'a>(statements: &'a [Json], sid: &str) -> &'a Json {
+    statements
+        .iter()
+        .find(|s| s["Sid"] == sid)
+        .unwrap_or_else(|| panic!("no {sid}"))
+}
+
+#[test]
+fn the_domain_is_sso_and_vpc_only_with_no_profiles_of_its_own() {
+    let t = template(&definition());
+    let d = &t["Resources"]["StudioDomain"]["Properties"];
+    assert_eq!(d["AuthMode"], "SSO");
+    assert_eq!(d["AppNetworkAccessType"], "VpcOnly");
+    assert_eq!(d["KmsKeyId"], json!({"Fn::GetAtt": ["StudioKey", "Arn"]}));
+    let types: Vec<&str> = t["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|r| r["Type"].as_str().unwrap())
+        .collect();
+    assert!(!types.contains(&"AWS::SageMaker::UserProfile"));
+    assert!(
+        t["Description"]
+            .as_str()
+            .unwrap()
+            .contains("Identity Center home region")
+    );
+    // Only the group with a known id is assigned by the stack.
+    assert_eq!(
+        t["Resources"]["MlResearchersDomainAssignment"]["Properties"],
+        json!({
+            "ApplicationArn": {"Fn::GetAtt": ["StudioDomain", "SingleSignOnApplicationArn"]},
+            "PrincipalId": "9a6749d5-1234-4abc-8def-0123456789ab",
+            "PrincipalType": "GROUP"
+        })
+    );
+    assert!(t["Resources"].get("MlAuditorsDomainAssignment").is_none());
+    assert_eq!(
+        t["Parameters"]["IdentityStoreId"]["Default"],
+        "d-1234567890"
+    );
+}
+
+#[test]
+fn rules_match_membership_changes_and_deliver_with_retries_and_a_dead_letter_queue() {
+    let t = template(&definition());
+    for (rule, names, function) in [
+        (
+            "OnboardingRule",
+            ["AddMemberToGroup", "CreateGroupMembership"],
+            "OnboardingFunction",
+        ),
+        (
+            "OffboardingRule",
+            ["RemoveMemberFromGroup", "DeleteGroupMembership"],
+            "OffboardingFunction",
+        ),
+    ] {
+        let p = &t["Resources"][rule]["Properties"];
+        assert_eq!(
+            p["EventPattern"],
+            json!({
+                "source": ["aws.sso-directory", "aws.identitystore"],
+                "detail-type": ["AWS API Call via CloudTrail"],
+                "detail": {
+                    "eventSource": ["sso-directory.amazonaws.com", "identitystore.amazonaws.com"],
+                    "eventName": names,
+                    "errorCode": [{"exists": false}]
+                }
+            })
+        );
+        let target = &p["Targets"][0];
+        assert_eq!(target["Arn"], json!({"Fn::GetAtt": [function, "Arn"]}));
+        assert_eq!(
+            target["DeadLetterConfig"]["Arn"],
+            json!({"Fn::GetAtt": ["OnboardingDeadLetterQueue", "Arn"]})
+        );
+        assert!(
+            target["RetryPolicy"]["MaximumRetryAttempts"]
+                .as_i64()
+                .unwrap()
+                > 0
+        );
+        let permission = &t["Resources"][rule.replace("Rule", "InvokePermission")]["Properties"];
+        assert_eq!(permission["Principal"], "events.amazonaws.com");
+        assert_eq!(
+            permission["SourceArn"],
+            json!({"Fn::GetAtt": [rule, "Arn"]})
+        );
+    }
+    let queue = &t["Resources"]["OnboardingDeadLetterQueue"]["Properties"];
+    assert_eq!(queue["SqsManagedSseEnabled"], true);
+    let queue_policy = &t["Resources"]["OnboardingDeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]
+        ["Statement"][0];
+    assert_eq!(
+        queue_policy["Condition"],
+        json!({"ArnEquals": {"aws:SourceArn": [{"Fn::GetAtt": ["OnboardingRule", "Arn"]}, {"Fn::GetAtt": ["OffboardingRule", "Arn"]}]}})
+    );
+}
+
+#[test]
+fn functions_may_pass_only_the_group_roles_and_only_to_sagemaker() {
+    let t = template(&definition());
+    for role in ["OnboardingFunctionRole", "OffboardingFunctionRole"] {
+        let s = statements(&t, role);
+        let pass = sid(s, "PassOnlyTheGroupRolesToSageMaker");
+        assert_eq!(
+            pass["Resource"],
+            json!([{"Fn::GetAtt": ["MlResearchersExecutionRole", "Arn"]}, {"Fn::GetAtt": ["MlAuditorsExecutionRole", "Arn"]}])
+        );
+        assert_eq!(
+            pass["Condition"],
+            json!({"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}})
+        );
+        let identity = sid(s, "ReadUsersAndGroupsOfThisIdentityStore");
+        assert_eq!(
+            identity["Resource"][0],
+            json!({"Fn::Sub": "arn:${AWS::Partition}:identitystore::${AWS::AccountId}:identitystore/${IdentityStoreId}"})
+        );
+        let profiles = sid(s, "ManageProfilesOfThisDomain");
+        assert_eq!(
+            profiles["Resource"],
+            json!([{"Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:user-profile/${StudioDomain.DomainId}/*"}])
+        );
+        let logs = sid(s, "WriteOwnLogs");
+        assert_eq!(
+            logs["Resource"],
+            json!([{"Fn::GetAtt": [role.replace("Role", "Logs"), "Arn"]}])
+        );
+        // No Resource "*" except the List calls, and no wildcard actions.
+        for st in s {
+            for a in st["Action"].as_array().unwrap() {
+                assert!(!a.as_str().unwrap().ends_with('*'), "{role}: {a}");
+            }
+            if st["Resource"] == json!(["*"]) {
+                assert_eq!(st["Sid"], "ListCallsHaveNoResourceScope", "{role}");
+            }
+        }
+    }
+    // Only offboarding deletes.
+    let on = serde_json::to_string(statements(&t, "OnboardingFunctionRole")).unwrap();
+    assert!(!on.contains("Delete"), "onboarding deletes nothing");
+    let off = serde_json::to_string(statements(&t, "OffboardingFunctionRole")).unwrap();
+    assert!(!off.contains("CreateUserProfile"));
+}
+
+#[test]
+fn inline_mapping_lists_groups_in_precedence_order() {
+    let t = template(&definition());
+    let env = &t["Resources"]["OnboardingFunction"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(env["MAPPING_MODE"], "inline");
+    assert_eq!(
+        env["GROUP_ROLES"],
+        json!({"Fn::Sub": "[{\"group\": \"ml-researchers\", \"group_id\": \"9a6749d5-1234-4abc-8def-0123456789ab\", \"role_arn\": \"${MlResearchersExecutionRole.Arn}\"}, {\"group\": \"ml-auditors\", \"group_id\": null, \"role_arn\": \"${MlAuditorsExecutionRole.Arn}\"}]"})
+    );
+    assert_eq!(
+        env["DOMAIN_ID"],
+        json!({"Fn::GetAtt": ["StudioDomain", "DomainId"]})
+    );
+    let f = &t["Resources"]["OnboardingFunction"]["Properties"];
+    assert_eq!(f["Runtime"], "python3.13");
+    assert_eq!(f["Handler"], "index.onboard");
+    assert_eq!(
+        t["Resources"]["OffboardingFunction"]["Properties"]["Handler"],
+        "index.offboard"
+    );
+    assert_eq!(
+        f["Code"]["ZipFile"].as_str().unwrap(),
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("src/constructs/functions/studio_sso_onboarding.py")
+        )
+        .unwrap()
+    );
+}
+
+#[test]
+fn dynamodb_mapping_adds_a_table_the_functions_may_only_read() {
+    let text = definition().replace("mapping: inline", "mapping: dynamodb");
+    let t = template(&text);
+    let table = &t["Resources"]["GroupRoleMappingTable"]["Properties"];
+    assert_eq!(table["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    assert_eq!(table["SSESpecification"]["SSEEnabled"], true);
+    let env = &t["Resources"]["OnboardingFunction"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(
+        env["MAPPING_TABLE"],
+        json!({"Ref": "GroupRoleMappingTable"})
+    );
+    assert!(env.get("GROUP_ROLES").is_none());
+    let read = sid(statements(&t, "OnboardingFunctionRole"), "ReadTheMapping");
+    assert_eq!(read["Action"], json!(["dynamodb:GetItem"]));
+    // The seeding commands, one per group, in precedence order.
+    let seed = t["Outputs"]["MapMlResearchers"]["Value"]["Fn::Sub"]
+        .as_str()
+        .unwrap();
+    assert!(
+        seed.starts_with(
+            "aws dynamodb put-item --region ${AWS::Region} --table-name ${GroupRoleMappingTable}"
+        ),
+        "{seed}"
+    );
+    assert!(
+        seed.contains(r#""precedence": {"N": "1"}"#)
+            && seed.contains("${MlResearchersExecutionRole.Arn}"),
+        "{seed}"
+    );
+}
