@@ -247,3 +247,40 @@ fn dynamodb_mapping_adds_a_table_the_functions_may_only_read() {
         "{seed}"
     );
 }
+
+#[test]
+fn trail_create_adds_a_validated_multi_region_trail_with_its_own_bucket() {
+    let text = definition().replace("trail: existing", "trail: create");
+    let t = template(&text);
+    let trail = &t["Resources"]["ManagementEventsTrail"];
+    assert_eq!(trail["DependsOn"], "CloudtrailLogsBucketPolicy");
+    let p = &trail["Properties"];
+    assert_eq!(p["IsMultiRegionTrail"], true);
+    assert_eq!(p["EnableLogFileValidation"], true);
+    assert_eq!(p["IsLogging"], true);
+    assert_eq!(p["S3BucketName"], json!({"Ref": "CloudtrailLogsBucket"}));
+    // CloudTrail may write only this trail's files, only under AWSLogs/<account>/.
+    let statements =
+        t["Resources"]["CloudtrailLogsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap();
+    let write = statements
+        .iter()
+        .find(|s| s["Sid"] == "CloudTrailWritesLogFiles")
+        .unwrap();
+    assert_eq!(
+        write["Resource"],
+        json!([{"Fn::Sub": "${CloudtrailLogsBucket.Arn}/AWSLogs/${AWS::AccountId}/*"}])
+    );
+    assert_eq!(
+        write["Condition"]["StringEquals"]["aws:SourceArn"],
+        json!({"Fn::Sub": "arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/${AWS::StackName}-management-events"})
+    );
+    assert_eq!(
+        t["Resources"]["CloudtrailLogsBucket"]["DeletionPolicy"],
+        "RetainExceptOnCreate"
+    );
+    // By default the stack relies on an existing trail.
+    let without = template(&definition());
+    assert!(without["Resources"].get("ManagementEventsTrail").is_none());
+}

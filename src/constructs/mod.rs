@@ -13,6 +13,7 @@ pub mod secure_bucket;
 pub mod sso_onboarding;
 pub mod studio;
 pub mod team;
+pub mod trail;
 
 use std::fmt;
 

@@ -103,6 +103,9 @@ pub struct SecureBucketProps {
     pub noncurrent_version_days: u32,
     /// Default [`Encryption::KmsOwnKey`].
     pub encryption: Encryption,
+    /// A CloudTrail trail (its ARN) that may deliver its log files into this bucket,
+    /// under `AWSLogs/<account>/`. Default `None`.
+    pub trail_delivery: Option<Value>,
 }
 
 impl SecureBucketProps {
@@ -114,6 +117,7 @@ impl SecureBucketProps {
             retain: false,
             noncurrent_version_days: DEFAULT_NONCURRENT_VERSION_DAYS,
             encryption: Encryption::KmsOwnKey,
+            trail_delivery: None,
         }
     }
 }
@@ -239,6 +243,41 @@ pub fn endpoint_policy<'a>(buckets: impl IntoIterator<Item = &'a SecureBucket>) 
             .resources(resources),
     )
 }
+
+/// What CloudTrail needs to deliver one trail's log files into a bucket (CloudTrail User
+/// Guide, "Amazon S3 bucket policy for CloudTrail"): read the bucket ACL, and write
+/// objects under `AWSLogs/<account>/` with the owner-full-control ACL, both only for this
+/// trail (`aws:SourceArn`).
+fn trail_delivery(bucket: &Handle<Bucket>, trail_arn: &Value) -> [Statement; 2] {
+    let this_trail = Condition::string_equals(keys::SOURCE_ARN, [trail_arn.clone()]);
+    [
+        Statement::allow()
+            .sid("CloudTrailChecksTheAcl")
+            .principal(Principal::service("cloudtrail.amazonaws.com"))
+            .actions([&s3::actions::GET_BUCKET_ACL])
+            .resource(bucket.arn())
+            .condition(this_trail.clone()),
+        Statement::allow()
+            .sid("CloudTrailWritesLogFiles")
+            .principal(Principal::service("cloudtrail.amazonaws.com"))
+            .actions([&s3::actions::PUT_OBJECT])
+            .resource(crate::sub![
+                bucket.arn(),
+                "/AWSLogs/",
+                Pseudo::AccountId,
+                "/*"
+            ])
+            .condition(Condition::string_equals(
+                S3_ACL,
+                [Value::from("bucket-owner-full-control")],
+            ))
+            .condition(this_trail),
+    ]
+}
+
+/// The canned ACL of a PutObject request.
+const S3_ACL: crate::resources::iam::policy::ConditionKey =
+    crate::resources::iam::policy::ConditionKey::single("s3:x-amz-acl");
 
 /// The longest stack name CloudFormation accepts.
 pub const MAX_STACK_NAME_LEN: usize = 128;
@@ -575,11 +614,15 @@ impl SecureBucket {
             }
             _ => {}
         }
+        let mut document = PolicyDocument::new().statement(deny_insecure_transport(&bucket));
+        if let Some(trail) = &props.trail_delivery {
+            document = document.statements(trail_delivery(&bucket, trail));
+        }
         let policy = template.add(
             bucket_id(name, "BucketPolicy")?,
             BucketPolicy::builder()
                 .bucket(bucket.name())
-                .policy_document(PolicyDocument::new().statement(deny_insecure_transport(&bucket)))
+                .policy_document(document)
                 .build()?,
         )?;
         logs.add_source(template, name, bucket.arn());

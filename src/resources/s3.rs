@@ -201,6 +201,8 @@ pub mod actions {
     pub const GET_OBJECT_VERSION: Action = Action::new("s3:GetObjectVersion");
     /// Also covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload.
     pub const PUT_OBJECT: Action = Action::new("s3:PutObject");
+    /// Read a bucket's ACL (CloudTrail checks it before delivering).
+    pub const GET_BUCKET_ACL: Action = Action::new("s3:GetBucketAcl");
     pub const ABORT_MULTIPART_UPLOAD: Action = Action::new("s3:AbortMultipartUpload");
     pub const DELETE_OBJECT: Action = Action::new("s3:DeleteObject");
     /// Deletes a version for good, which versioning alone cannot undo.

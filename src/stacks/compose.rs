@@ -20,6 +20,7 @@ use crate::constructs::secure_bucket::{
 use crate::constructs::sso_onboarding::{self, GroupRole, Mapping, Onboarding, OnboardingProps};
 use crate::constructs::studio::{self, StudioAuth, StudioDomain, StudioDomainProps};
 use crate::constructs::team::{Team, TeamProps, TeamUser};
+use crate::constructs::trail;
 use crate::diagnostic::did_you_mean;
 use crate::resources::iam::Group;
 use crate::sub;
@@ -27,7 +28,7 @@ use crate::template::{Handle, LogicalId, Output, Parameter, Pseudo, Template, Va
 use crate::validate::rules;
 
 use super::check;
-use super::definition::{AuthMode, IDENTITY_STORE_ID_PATTERN, MappingMode};
+use super::definition::{AuthMode, IDENTITY_STORE_ID_PATTERN, MappingMode, TrailMode};
 use super::load::{InputErrors, LoadedStack};
 
 fn id(literal: &str) -> LogicalId {
@@ -89,15 +90,22 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
 
     // Buckets first: the network's S3 endpoint admits only them.
     let mut buckets: IndexMap<String, SecureBucket> = IndexMap::new();
-    if !def.buckets.is_empty() {
+    let wants_trail = def
+        .onboarding
+        .as_ref()
+        .is_some_and(|o| o.trail == TrailMode::Create);
+    let mut logs = None;
+    if !def.buckets.is_empty() || wants_trail {
         let mark = template.resources().count();
-        let mut logs = LogBucket::build(&mut template, &LogBucketProps::default())?;
+        logs = Some(LogBucket::build(&mut template, &LogBucketProps::default())?);
         record(&template, mark, "buckets", &mut origins);
+    }
+    if let Some(logs) = logs.as_mut() {
         for (key, spec) in &def.buckets {
             let mark = template.resources().count();
             let bucket = SecureBucket::build(
                 &mut template,
-                &mut logs,
+                logs,
                 &SecureBucketProps {
                     bucket_name: spec.bucket_name.clone(),
                     retain: spec.retain,
@@ -234,6 +242,12 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
                     app_delete_timeout_seconds: spec.app_delete_timeout_seconds,
                 },
             )?;
+            if spec.trail == TrailMode::Create {
+                let logs = logs.as_mut().ok_or_else(|| {
+                    ConstructError::Invalid("the trail needs the log bucket".into())
+                })?;
+                trail::build(&mut template, logs)?;
+            }
             record(&template, mark, "onboarding", &mut origins);
             onboarding_built = Some(onboarding);
         }

@@ -526,6 +526,18 @@ pub struct OnboardingSpec {
     /// How long offboarding waits for a user's apps to be deleted (60-840 s; default 600).
     #[serde(default = "default_app_timeout")]
     pub app_delete_timeout_seconds: u32,
+    /// `existing` (default): a trail in this account and region already logs management
+    /// events. `create`: the stack adds one (multi-region, validated, its own bucket).
+    #[serde(default)]
+    pub trail: TrailMode,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TrailMode {
+    #[default]
+    Existing,
+    Create,
 }
 
 fn default_app_timeout() -> u32 {
