@@ -1,7 +1,8 @@
 //! Every shipped template deploys with the real AWS CLI (`aws cloudformation deploy`) to a
 //! local moto server and reaches CREATE_COMPLETE, and what moto then reports for the
 //! created resources matches the template: VPC endpoints, security-group rules, IAM roles
-//! and their policies, KMS keys and aliases, instances, VPCs and subnets. Expected values
+//! and their policies, KMS keys and aliases, instances, VPCs and subnets, S3 buckets,
+//! EventBridge rules, Lambda functions and permissions, SQS queues. Expected values
 //! are derived from the template itself (intrinsic functions resolved against the
 //! deployed stack), never hard-coded, so this works for any template in out/.
 //!
@@ -59,6 +60,15 @@
 //! - S3 buckets: only `BucketEncryption` is applied, without `BucketKeyEnabled`; versioning,
 //!   public access block, ownership controls, logging, lifecycle and bucket policies are not
 //!   (details in tests/deploy_moto/s3.rs).
+//! - Lambda functions: `DeadLetterConfig` and `LoggingConfig` are not implemented (not
+//!   reported), and the code of a `ZipFile` function cannot be fetched (get-function's
+//!   Code.Location names a bucket moto does not have); runtime, handler, timeout, memory,
+//!   role, environment, reserved concurrency and permissions are honoured (details in
+//!   tests/deploy_moto/lambda.rs).
+//! - EventBridge rules: pattern, state and targets (retry policy, dead-letter queue) are
+//!   honoured (tests/deploy_moto/events.rs).
+//! - SQS queues: attributes are honoured; `AWS::SQS::QueuePolicy` is skipped
+//!   (tests/deploy_moto/sqs.rs).
 //!
 //! Where moto ignores a property, the test prints a "not verified" line for it rather
 //! than passing silently; values it cannot compute from the template (e.g. `Fn::If`) are
@@ -82,18 +92,24 @@ use support::moto::{self, Aws, MotoServer};
 
 // The checks, one file per AWS service, in tests/deploy_moto/ (a directory Cargo does not
 // take for a test target of its own).
+#[path = "deploy_moto/events.rs"]
+mod events;
 #[path = "deploy_moto/iam.rs"]
 mod iam;
 #[path = "deploy_moto/instances.rs"]
 mod instances;
 #[path = "deploy_moto/kms.rs"]
 mod kms;
+#[path = "deploy_moto/lambda.rs"]
+mod lambda;
 #[path = "deploy_moto/network.rs"]
 mod network;
 #[path = "deploy_moto/s3.rs"]
 mod s3;
 #[path = "deploy_moto/security_groups.rs"]
 mod security_groups;
+#[path = "deploy_moto/sqs.rs"]
+mod sqs;
 #[path = "deploy_moto/support_tests.rs"]
 mod support_tests;
 
@@ -265,6 +281,10 @@ fn deploy_and_check(
     kms::check_kms(&mut ctx);
     instances::check_instances(&mut ctx);
     s3::check_buckets(&mut ctx);
+    sqs::check_queues(&mut ctx);
+    lambda::check_functions(&mut ctx);
+    lambda::check_permissions(&mut ctx);
+    events::check_rules(&mut ctx);
 
     let checked_types: BTreeSet<&str> = CHECKED_TYPES.iter().copied().collect();
     let unchecked: BTreeSet<&str> = cfn::resources(&variant.template)
@@ -341,6 +361,10 @@ const CHECKED_TYPES: &[&str] = &[
     "AWS::KMS::Alias",
     "AWS::EC2::Instance",
     "AWS::S3::Bucket",
+    "AWS::SQS::Queue",
+    "AWS::Lambda::Function",
+    "AWS::Lambda::Permission",
+    "AWS::Events::Rule",
 ];
 
 /// What the checks share: the CLI, the resolver and the results.
