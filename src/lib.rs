@@ -10,6 +10,7 @@ pub mod template;
 pub mod resources;
 pub mod constructs;
 pub mod diagnostic;
+pub mod diff;
 pub mod output;
 pub mod report;
 pub mod stacks;

@@ -24,9 +24,11 @@ Examples:
   synth rules                                   every rule of the security pack
   synth explain IAM-PASSROLE-SCOPED             what a rule checks and how to fix it
   synth --all --out out/ --check --report sarif --report-file findings.sarif
+  synth diff old.template.json out/studio-private.template.json --format markdown
 
 Exit codes: 0 success; 1 the template breaks a rule (security, limits, references)
-or --check found differences; 2 usage or input error (nothing is written).";
+or --check found differences; 2 usage or input error (nothing is written).
+synth diff: 0 no change; 3 changes without replacement; 4 a replacement or data-loss risk.";
 
 /// Synthesizes deterministic CloudFormation templates for secure SageMaker environments
 /// from the stack definitions in stacks/.
@@ -50,6 +52,24 @@ enum Command {
         /// A rule id, e.g. IAM-PASSROLE-SCOPED.
         rule: String,
     },
+    /// Compare two templates: what is added, removed or modified, which changes replace a
+    /// resource, and which risk data loss. Exit 0: no change; 3: changes without
+    /// replacement; 4: a replacement or data-loss risk.
+    Diff {
+        /// The template as it is deployed (JSON or YAML).
+        old: PathBuf,
+        /// The template to deploy.
+        new: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Markdown,
 }
 
 #[derive(Args, Debug)]
@@ -164,6 +184,7 @@ fn main() -> ExitCode {
     ExitCode::from(match &cli.command {
         Some(Command::Rules) => list_rules(),
         Some(Command::Explain { rule }) => explain(rule),
+        Some(Command::Diff { old, new, format }) => diff(old, new, *format),
         None => run(&cli.synth),
     })
 }
@@ -183,6 +204,35 @@ fn list_rules() -> u8 {
         catalogue.len()
     );
     OK
+}
+
+fn read_template(path: &Path) -> Result<serde_json::Value, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .or_else(|_| serde_yaml_ng::from_str(&text))
+        .map_err(|e| format!("{} is not a JSON or YAML template: {e}", path.display()))
+}
+
+fn diff(old: &Path, new: &Path, format: DiffFormat) -> u8 {
+    let (a, b) = match (read_template(old), read_template(new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            say!("error: {e}");
+            return INPUT_ERROR;
+        }
+    };
+    let d = sagesynth::diff::diff(&a, &b);
+    let text = match format {
+        DiffFormat::Markdown => sagesynth::diff::render_markdown(&d),
+        DiffFormat::Text => {
+            use std::io::IsTerminal;
+            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            sagesynth::diff::render_text(&d, colour)
+        }
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    d.exit_code()
 }
 
 fn explain(id: &str) -> u8 {

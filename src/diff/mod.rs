@@ -1,0 +1,339 @@
+//! `synth diff`: what a template change does to a deployed stack, without AWS. Per
+//! resource: added, removed or modified, with the property paths that changed; whether a
+//! change makes CloudFormation replace the resource (its `createOnlyProperties` in the
+//! resource provider schema, from the table in `replacement.json`); and whether data is
+//! lost (a removed or replaced resource that holds data, not protected by
+//! `DeletionPolicy` / `UpdateReplacePolicy`).
+
+mod render;
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde_json::Value as Json;
+
+pub use render::{render_markdown, render_text};
+
+/// Resource types whose replacement or deletion destroys data.
+pub const DATA_TYPES: &[&str] = &[
+    "AWS::S3::Bucket",
+    "AWS::KMS::Key",
+    "AWS::SageMaker::Domain",
+    "AWS::EFS::FileSystem",
+    "AWS::DynamoDB::Table",
+    "AWS::Logs::LogGroup",
+];
+
+/// How a property update is applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Impact {
+    /// Updated in place.
+    InPlace,
+    /// Replaced only under conditions the schema does not spell out.
+    MaybeReplacement,
+    /// The resource is replaced (a new physical resource; the old one is deleted).
+    Replacement,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PropertyChange {
+    /// `Properties.CidrBlock`, `Properties.DomainSettings.ExecutionRoleIdentityConfig`, or
+    /// a resource attribute such as `DeletionPolicy`.
+    pub path: String,
+    pub old: Option<Json>,
+    pub new: Option<Json>,
+    pub impact: Impact,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChangeKind {
+    Added,
+    Removed,
+    Modified(Vec<PropertyChange>),
+    /// The same resource under a new logical ID: CloudFormation removes and adds it.
+    Renamed {
+        from: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceChange {
+    pub id: String,
+    pub type_name: String,
+    pub kind: ChangeKind,
+    /// The change deletes or replaces data that no Retain/Snapshot policy protects.
+    pub data_loss: bool,
+}
+
+impl ResourceChange {
+    pub fn replaces(&self) -> bool {
+        match &self.kind {
+            ChangeKind::Modified(props) => props.iter().any(|p| p.impact == Impact::Replacement),
+            _ => false,
+        }
+    }
+}
+
+/// The whole difference between two templates.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TemplateDiff {
+    pub resources: Vec<ResourceChange>,
+    /// Other sections (Parameters, Outputs, …): (section.key, old, new).
+    pub other: Vec<(String, Option<Json>, Option<Json>)>,
+}
+
+impl TemplateDiff {
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty() && self.other.is_empty()
+    }
+
+    /// The exit code for CI: 0 no change, 3 changes without replacement or data loss, 4 at
+    /// least one replacement or data-loss risk.
+    pub fn exit_code(&self) -> u8 {
+        if self.is_empty() {
+            0
+        } else if self.resources.iter().any(|r| r.data_loss || r.replaces()) {
+            4
+        } else {
+            3
+        }
+    }
+}
+
+struct Table {
+    create_only: BTreeMap<String, Vec<String>>,
+    conditional: BTreeMap<String, Vec<String>>,
+}
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let json: Json = serde_json::from_str(include_str!("replacement.json"))
+            .expect("src/diff/replacement.json is valid JSON");
+        let mut create_only = BTreeMap::new();
+        let mut conditional = BTreeMap::new();
+        for (t, v) in json["types"].as_object().into_iter().flatten() {
+            let list = |k: &str| -> Vec<String> {
+                v[k].as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Json::as_str)
+                    .map(str::to_string)
+                    .collect()
+            };
+            create_only.insert(t.clone(), list("create_only"));
+            conditional.insert(t.clone(), list("conditional_create_only"));
+        }
+        Table {
+            create_only,
+            conditional,
+        }
+    })
+}
+
+/// Whether `path` (dot-separated, below `Properties`) is covered by a schema pointer path:
+/// the same property, or inside it.
+fn covered(schema_path: &str, path: &str) -> bool {
+    let s: Vec<&str> = schema_path.split('.').collect();
+    let p: Vec<&str> = path.split('.').collect();
+    if p.len() < s.len() {
+        // A change of a whole parent object counts when it contains the property.
+        return s.iter().zip(&p).all(|(a, b)| a == b || *a == "*");
+    }
+    // `*` in the schema stands for any array item.
+    s.iter().zip(&p).all(|(a, b)| a == b || *a == "*")
+}
+
+fn impact(type_name: &str, property_path: &str) -> Impact {
+    let t = table();
+    let hit = |lists: &BTreeMap<String, Vec<String>>| {
+        lists
+            .get(type_name)
+            .is_some_and(|l| l.iter().any(|s| covered(s, property_path)))
+    };
+    if hit(&t.create_only) {
+        Impact::Replacement
+    } else if hit(&t.conditional) {
+        Impact::MaybeReplacement
+    } else {
+        Impact::InPlace
+    }
+}
+
+/// The changed leaves between two property trees, with dot paths; arrays are compared
+/// as wholes (element order matters to CloudFormation).
+fn changed_paths(
+    old: &Json,
+    new: &Json,
+    path: &str,
+    out: &mut Vec<(String, Option<Json>, Option<Json>)>,
+) {
+    match (old, new) {
+        (Json::Object(a), Json::Object(b)) if !is_intrinsic(old) && !is_intrinsic(new) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                match (a.get(k), b.get(k)) {
+                    (Some(x), Some(y)) if x != y => changed_paths(x, y, &p, out),
+                    (Some(x), None) => out.push((p, Some(x.clone()), None)),
+                    (None, Some(y)) => out.push((p, None, Some(y.clone()))),
+                    _ => {}
+                }
+            }
+        }
+        _ if old != new => out.push((path.to_string(), Some(old.clone()), Some(new.clone()))),
+        _ => {}
+    }
+}
+
+fn is_intrinsic(v: &Json) -> bool {
+    v.as_object().is_some_and(|m| {
+        m.len() == 1
+            && m.keys()
+                .all(|k| k == "Ref" || k.starts_with("Fn::") || k == "Condition")
+    })
+}
+
+fn protected(resource: &Json, attribute: &str) -> bool {
+    matches!(
+        resource.get(attribute).and_then(Json::as_str),
+        Some("Retain" | "RetainExceptOnCreate" | "Snapshot")
+    )
+}
+
+fn section(t: &Json, name: &str) -> serde_json::Map<String, Json> {
+    t.get(name)
+        .and_then(Json::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Compares two templates.
+pub fn diff(old: &Json, new: &Json) -> TemplateDiff {
+    let (a, b) = (section(old, "Resources"), section(new, "Resources"));
+    let mut resources = Vec::new();
+    let type_of = |r: &Json| r["Type"].as_str().unwrap_or("").to_string();
+    let removed: Vec<&String> = a.keys().filter(|k| !b.contains_key(*k)).collect();
+    let added: Vec<&String> = b.keys().filter(|k| !a.contains_key(*k)).collect();
+    let mut renamed_from: BTreeMap<&String, &String> = BTreeMap::new();
+    for &n in &added {
+        let candidate = removed
+            .iter()
+            .copied()
+            .find(|&o| a[o.as_str()] == b[n.as_str()] && !renamed_from.values().any(|&v| v == o));
+        if let Some(o) = candidate {
+            renamed_from.insert(n, o);
+        }
+    }
+    for &id in &removed {
+        if renamed_from.values().any(|&v| v == id) {
+            continue;
+        }
+        let r = &a[id.as_str()];
+        let t = type_of(r);
+        resources.push(ResourceChange {
+            id: id.clone(),
+            data_loss: DATA_TYPES.contains(&t.as_str()) && !protected(r, "DeletionPolicy"),
+            type_name: t,
+            kind: ChangeKind::Removed,
+        });
+    }
+    for &id in &added {
+        let r = &b[id.as_str()];
+        let t = type_of(r);
+        let (kind, data_loss) = match renamed_from.get(id) {
+            Some(&from) => (
+                ChangeKind::Renamed { from: from.clone() },
+                DATA_TYPES.contains(&t.as_str()) && !protected(&a[from.as_str()], "DeletionPolicy"),
+            ),
+            None => (ChangeKind::Added, false),
+        };
+        resources.push(ResourceChange {
+            id: id.clone(),
+            type_name: t,
+            kind,
+            data_loss,
+        });
+    }
+    for (id, old_r) in &a {
+        let Some(new_r) = b.get(id) else { continue };
+        if old_r == new_r {
+            continue;
+        }
+        let t = type_of(new_r);
+        let mut leaves = Vec::new();
+        changed_paths(&old_r["Properties"], &new_r["Properties"], "", &mut leaves);
+        let mut props: Vec<PropertyChange> = leaves
+            .into_iter()
+            .map(|(path, o, n)| PropertyChange {
+                impact: if type_of(old_r) != t {
+                    Impact::Replacement
+                } else {
+                    impact(&t, &path)
+                },
+                path: if path.is_empty() {
+                    "Properties".to_string()
+                } else {
+                    format!("Properties.{path}")
+                },
+                old: o,
+                new: n,
+            })
+            .collect();
+        for attr in [
+            "Type",
+            "Condition",
+            "DependsOn",
+            "DeletionPolicy",
+            "UpdateReplacePolicy",
+            "Metadata",
+        ] {
+            if old_r.get(attr) != new_r.get(attr) {
+                props.push(PropertyChange {
+                    path: attr.to_string(),
+                    old: old_r.get(attr).cloned(),
+                    new: new_r.get(attr).cloned(),
+                    impact: if attr == "Type" {
+                        Impact::Replacement
+                    } else {
+                        Impact::InPlace
+                    },
+                });
+            }
+        }
+        let replaced = props.iter().any(|p| p.impact == Impact::Replacement);
+        resources.push(ResourceChange {
+            id: id.clone(),
+            data_loss: replaced
+                && DATA_TYPES.contains(&t.as_str())
+                && !protected(new_r, "UpdateReplacePolicy"),
+            type_name: t,
+            kind: ChangeKind::Modified(props),
+        });
+    }
+    resources.sort_by(|x, y| x.id.cmp(&y.id));
+    let mut other = Vec::new();
+    for name in ["Parameters", "Outputs", "Conditions", "Mappings"] {
+        let (x, y) = (section(old, name), section(new, name));
+        let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+        for k in keys {
+            if x.get(k) != y.get(k) {
+                other.push((format!("{name}.{k}"), x.get(k).cloned(), y.get(k).cloned()));
+            }
+        }
+    }
+    for name in ["Description", "AWSTemplateFormatVersion", "Metadata"] {
+        if old.get(name) != new.get(name) {
+            other.push((
+                name.to_string(),
+                old.get(name).cloned(),
+                new.get(name).cloned(),
+            ));
+        }
+    }
+    TemplateDiff { resources, other }
+}

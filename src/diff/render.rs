@@ -1,0 +1,206 @@
+//! The diff as text for a terminal (with colour when asked) or as Markdown for a
+//! pull-request comment. Intrinsics are shown the way a reader writes them (`!Ref X`,
+//! `!GetAtt X.Arn`, `!Sub "…"`), long values are cut.
+
+use std::fmt::Write;
+
+use serde_json::Value as Json;
+
+use super::{ChangeKind, Impact, ResourceChange, TemplateDiff};
+
+const MAX_VALUE_CHARS: usize = 120;
+
+/// A value as a reviewer reads it.
+pub fn readable(v: &Json) -> String {
+    let text = match v {
+        Json::Object(m) if m.len() == 1 => {
+            let (k, arg) = m.iter().next().expect("one entry");
+            match (k.as_str(), arg) {
+                ("Ref", Json::String(t)) => format!("!Ref {t}"),
+                ("Fn::GetAtt", Json::Array(p)) if p.len() == 2 => {
+                    format!(
+                        "!GetAtt {}.{}",
+                        p[0].as_str().unwrap_or("?"),
+                        p[1].as_str().unwrap_or("?")
+                    )
+                }
+                ("Fn::Sub", Json::String(s)) => format!("!Sub {s:?}"),
+                _ => serde_json::to_string(v).unwrap_or_default(),
+            }
+        }
+        Json::String(s) => format!("{s:?}"),
+        other => serde_json::to_string(other).unwrap_or_default(),
+    };
+    if text.chars().count() > MAX_VALUE_CHARS {
+        let cut: String = text.chars().take(MAX_VALUE_CHARS).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}
+
+fn value(v: &Option<Json>) -> String {
+    v.as_ref().map_or_else(|| "(absent)".to_string(), readable)
+}
+
+fn impact_word(i: Impact) -> &'static str {
+    match i {
+        Impact::Replacement => "REPLACEMENT",
+        Impact::MaybeReplacement => "may replace",
+        Impact::InPlace => "in place",
+    }
+}
+
+fn headline(r: &ResourceChange) -> (char, String) {
+    let loss = if r.data_loss { " — DATA LOSS" } else { "" };
+    match &r.kind {
+        ChangeKind::Added => ('+', format!("{} ({}) added", r.id, r.type_name)),
+        ChangeKind::Removed => ('-', format!("{} ({}) removed{loss}", r.id, r.type_name)),
+        ChangeKind::Renamed { from } => (
+            '~',
+            format!(
+                "{} ({}) renamed from {from}: CloudFormation deletes {from} and creates {}{loss}",
+                r.id, r.type_name, r.id
+            ),
+        ),
+        ChangeKind::Modified(_) => {
+            let what = if r.replaces() { "REPLACED" } else { "modified" };
+            ('~', format!("{} ({}) {what}{loss}", r.id, r.type_name))
+        }
+    }
+}
+
+fn summary(d: &TemplateDiff) -> String {
+    let count = |f: &dyn Fn(&ResourceChange) -> bool| d.resources.iter().filter(|r| f(r)).count();
+    format!(
+        "{} added, {} removed, {} modified, {} replaced, {} with data-loss risk",
+        count(&|r| matches!(r.kind, ChangeKind::Added)),
+        count(&|r| matches!(r.kind, ChangeKind::Removed)),
+        count(&|r| matches!(r.kind, ChangeKind::Modified(_) | ChangeKind::Renamed { .. })),
+        count(&|r| r.replaces() || matches!(r.kind, ChangeKind::Renamed { .. })),
+        count(&|r| r.data_loss)
+    )
+}
+
+/// Text for a terminal; `colour` adds ANSI colours (red for removals, replacements and
+/// data loss, green for additions).
+pub fn render_text(d: &TemplateDiff, colour: bool) -> String {
+    let paint = |code: &str, s: &str| {
+        if colour {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
+    let mut out = String::new();
+    if d.is_empty() {
+        out.push_str("no changes\n");
+        return out;
+    }
+    for r in &d.resources {
+        let (mark, line) = headline(r);
+        let danger = r.data_loss
+            || r.replaces()
+            || matches!(r.kind, ChangeKind::Removed | ChangeKind::Renamed { .. });
+        let code = if danger {
+            "31"
+        } else if mark == '+' {
+            "32"
+        } else {
+            "33"
+        };
+        let _ = writeln!(out, "{}", paint(code, &format!("{mark} {line}")));
+        if let ChangeKind::Modified(props) = &r.kind {
+            for p in props {
+                let note = impact_word(p.impact);
+                let note = if p.impact == Impact::Replacement {
+                    paint("31", note)
+                } else {
+                    note.to_string()
+                };
+                let _ = writeln!(
+                    out,
+                    "    {}: {} → {}  [{note}]",
+                    p.path,
+                    value(&p.old),
+                    value(&p.new)
+                );
+            }
+        }
+    }
+    for (k, o, n) in &d.other {
+        let _ = writeln!(out, "~ {k}: {} → {}", value(o), value(n));
+    }
+    let _ = writeln!(out, "\n{}", summary(d));
+    out
+}
+
+/// Markdown for a pull-request comment.
+pub fn render_markdown(d: &TemplateDiff) -> String {
+    let mut out = String::new();
+    if d.is_empty() {
+        out.push_str("No changes.\n");
+        return out;
+    }
+    let _ = writeln!(out, "**{}**\n", summary(d));
+    if d.resources.iter().any(|r| r.data_loss || r.replaces()) {
+        out.push_str("> [!WARNING]\n> This change replaces resources or risks data loss; review the rows marked below.\n\n");
+    }
+    out.push_str("| | resource | type | change |\n|---|---|---|---|\n");
+    for r in &d.resources {
+        let (mark, line) = headline(r);
+        let flag = if r.data_loss {
+            "⚠️ data loss"
+        } else if r.replaces() {
+            "⚠️ replacement"
+        } else {
+            ""
+        };
+        let change = line
+            .split_once(") ")
+            .map_or(line.as_str(), |(_, rest)| rest)
+            .to_string();
+        let _ = writeln!(
+            out,
+            "| {mark} {flag} | `{}` | `{}` | {} |",
+            r.id,
+            r.type_name,
+            change.replace('|', "\\|")
+        );
+    }
+    let details: Vec<&ResourceChange> = d
+        .resources
+        .iter()
+        .filter(|r| matches!(r.kind, ChangeKind::Modified(_)))
+        .collect();
+    if !details.is_empty() {
+        out.push_str("\n| resource | property | old | new | update |\n|---|---|---|---|---|\n");
+        for r in details {
+            if let ChangeKind::Modified(props) = &r.kind {
+                for p in props {
+                    let _ = writeln!(
+                        out,
+                        "| `{}` | `{}` | `{}` | `{}` | {} |",
+                        r.id,
+                        p.path,
+                        value(&p.old).replace('|', "\\|").replace('`', "'"),
+                        value(&p.new).replace('|', "\\|").replace('`', "'"),
+                        impact_word(p.impact)
+                    );
+                }
+            }
+        }
+    }
+    if !d.other.is_empty() {
+        out.push_str("\n| section | old | new |\n|---|---|---|\n");
+        for (k, o, n) in &d.other {
+            let _ = writeln!(
+                out,
+                "| `{k}` | `{}` | `{}` |",
+                value(o).replace('|', "\\|"),
+                value(n).replace('|', "\\|")
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,194 @@
+//! `synth diff`: added, removed, modified, renamed; replacement from the schema table;
+//! data loss unless a Retain policy protects; exit codes 0 / 3 / 4.
+
+use std::path::Path;
+use std::process::Command;
+
+use sagesynth::diff::{ChangeKind, Impact, diff, render_markdown};
+use sagesynth::stacks;
+use sagesynth::synth::{self, Format};
+use serde_json::{Value as Json, json};
+
+fn shipped(name: &str) -> Json {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("out/{name}.template.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn synth_text(name: &str, text: &str) -> Json {
+    let stack = stacks::load_str(name, "s.yaml", text.to_string()).unwrap();
+    serde_json::from_str(&synth::synthesize(&stack, Format::Json).unwrap().body).unwrap()
+}
+
+fn definition(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("stacks/{name}.yaml")),
+    )
+    .unwrap()
+}
+
+#[test]
+fn identical_templates_have_no_changes() {
+    let t = shipped("studio-private");
+    let d = diff(&t, &t);
+    assert!(d.is_empty());
+    assert_eq!(d.exit_code(), 0);
+}
+
+#[test]
+fn adding_a_user_is_an_in_place_change() {
+    let old = synth_text("studio-private", &definition("studio-private"));
+    let new = synth_text(
+        "studio-private",
+        &definition("studio-private").replace(
+            "    - data-scientist-2\n",
+            "    - data-scientist-2\n    - analyst-7\n",
+        ),
+    );
+    let d = diff(&old, &new);
+    assert_eq!(d.exit_code(), 3);
+    let ids: Vec<(&str, bool)> = d
+        .resources
+        .iter()
+        .map(|r| (r.id.as_str(), matches!(r.kind, ChangeKind::Added)))
+        .collect();
+    assert_eq!(
+        ids,
+        vec![("PresignedUrlPolicy", false), ("UserProfileAnalyst7", true)]
+    );
+    let ChangeKind::Modified(props) = &d.resources[0].kind else {
+        panic!()
+    };
+    assert!(
+        props.iter().all(|p| p.impact == Impact::InPlace),
+        "{props:?}"
+    );
+    assert_eq!(d.other.len(), 1, "one new output");
+}
+
+#[test]
+fn a_new_vpc_cidr_replaces_the_vpc_and_its_subnets() {
+    let old = synth_text("studio-private", &definition("studio-private"));
+    let new = synth_text(
+        "studio-private",
+        &definition("studio-private").replace("10.20.0.0/16", "10.21.0.0/16"),
+    );
+    let d = diff(&old, &new);
+    assert_eq!(d.exit_code(), 4);
+    let replaced: Vec<&str> = d
+        .resources
+        .iter()
+        .filter(|r| r.replaces())
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(
+        replaced,
+        vec!["PrivateSubnetAz1", "PrivateSubnetAz2", "Vpc"]
+    );
+}
+
+#[test]
+fn replacing_a_domain_is_data_loss() {
+    let old = shipped("studio-private");
+    let mut new = old.clone();
+    new["Resources"]["StudioDomain"]["Properties"]["AuthMode"] = json!("SSO");
+    let d = diff(&old, &new);
+    assert_eq!(d.exit_code(), 4);
+    let domain = &d.resources[0];
+    assert_eq!(domain.id, "StudioDomain");
+    assert!(domain.replaces() && domain.data_loss);
+    let text = sagesynth::diff::render_text(&d, false);
+    assert!(
+        text.contains("~ StudioDomain (AWS::SageMaker::Domain) REPLACED — DATA LOSS"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Properties.AuthMode: \"IAM\" → \"SSO\"  [REPLACEMENT]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn removing_a_retained_bucket_is_not_data_loss_but_an_unprotected_one_is() {
+    let old = shipped("team-notebooks");
+    let mut new = old.clone();
+    let resources = new["Resources"].as_object_mut().unwrap();
+    resources.remove("RawDataBucket").unwrap();
+    resources.remove("ResultsBucket").unwrap();
+    let d = diff(&old, &new);
+    let by_id = |id: &str| d.resources.iter().find(|r| r.id == id).unwrap();
+    assert!(matches!(by_id("RawDataBucket").kind, ChangeKind::Removed));
+    assert!(
+        !by_id("RawDataBucket").data_loss,
+        "RetainExceptOnCreate protects it"
+    );
+    assert!(by_id("ResultsBucket").data_loss);
+    assert_eq!(d.exit_code(), 4);
+}
+
+#[test]
+fn a_logical_id_rename_is_called_out() {
+    let old = shipped("studio-private");
+    let mut new = old.clone();
+    let resources = new["Resources"].as_object_mut().unwrap();
+    let key = resources.remove("StudioKey").unwrap();
+    resources.insert("DomainKey".to_string(), key);
+    let d = diff(&old, &new);
+    let renamed = d.resources.iter().find(|r| r.id == "DomainKey").unwrap();
+    assert_eq!(
+        renamed.kind,
+        ChangeKind::Renamed {
+            from: "StudioKey".to_string()
+        }
+    );
+    assert!(
+        renamed.data_loss,
+        "a key removed without Retain takes the data it encrypts with it"
+    );
+    assert!(
+        d.resources.iter().all(|r| r.id != "StudioKey"),
+        "reported once, as a rename"
+    );
+}
+
+#[test]
+fn markdown_for_a_pull_request() {
+    let old = shipped("studio-private");
+    let mut new = old.clone();
+    new["Resources"]["StudioDomain"]["Properties"]["AuthMode"] = json!("SSO");
+    new["Resources"]["Bastion"]["Properties"]["InstanceType"] = json!("t3.large");
+    insta::assert_snapshot!(render_markdown(&diff(&old, &new)));
+}
+
+#[test]
+fn cli_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = shipped("studio-private");
+    let mut new = old.clone();
+    new["Resources"]["Bastion"]["Properties"]["InstanceType"] = json!("t3.large");
+    let mut replaced = old.clone();
+    replaced["Resources"]["Vpc"]["Properties"]["CidrBlock"] = json!("10.9.0.0/16");
+    for (name, t) in [("old", &old), ("new", &new), ("replaced", &replaced)] {
+        std::fs::write(
+            dir.path().join(format!("{name}.json")),
+            serde_json::to_string_pretty(t).unwrap(),
+        )
+        .unwrap();
+    }
+    let run = |a: &str, b: &str| {
+        Command::new(env!("CARGO_BIN_EXE_synth"))
+            .args(["diff", a, b])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run("old.json", "old.json").status.code(), Some(0));
+    let out = run("old.json", "new.json");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("Properties.InstanceType: \"t3.medium\" → \"t3.large\"")
+    );
+    assert_eq!(run("old.json", "replaced.json").status.code(), Some(4));
+    assert_eq!(run("old.json", "missing.json").status.code(), Some(2));
+}
