@@ -192,3 +192,16 @@ fn cli_exit_codes() {
     assert_eq!(run("old.json", "replaced.json").status.code(), Some(4));
     assert_eq!(run("old.json", "missing.json").status.code(), Some(2));
 }
+
+#[test]
+fn a_type_missing_from_the_table_is_not_claimed_to_update_in_place() {
+    let old =
+        json!({"Resources": {"X": {"Type": "AWS::Example::Unknown", "Properties": {"A": 1}}}});
+    let new =
+        json!({"Resources": {"X": {"Type": "AWS::Example::Unknown", "Properties": {"A": 2}}}});
+    let d = diff(&old, &new);
+    let ChangeKind::Modified(props) = &d.resources[0].kind else {
+        panic!()
+    };
+    assert_eq!(props[0].impact, Impact::MaybeReplacement);
+}

@@ -146,6 +146,11 @@ fn covered(schema_path: &str, path: &str) -> bool {
 
 fn impact(type_name: &str, property_path: &str) -> Impact {
     let t = table();
+    // A type the table does not know (not emitted by any shipped stack when the table
+    // was generated): no claim of an in-place update is made.
+    if !t.create_only.contains_key(type_name) {
+        return Impact::MaybeReplacement;
+    }
     let hit = |lists: &BTreeMap<String, Vec<String>>| {
         lists
             .get(type_name)
