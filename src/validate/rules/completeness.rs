@@ -412,25 +412,17 @@ const PRESIGNED: &str = "sagemaker:CreatePresignedDomainUrl";
 
 fn presigned_iam_domain(cx: &Context) -> Vec<Violation> {
     let mut out = Vec::new();
-    for doc in cx
-        .policies()
-        .iter()
-        .filter(|d| d.kind == PolicyKind::Identity)
-    {
-        for s in doc
-            .statements
-            .iter()
-            .filter(|s| s.allow && s.mentions(PRESIGNED))
-        {
-            for domain in domains_of(cx, &s.resources) {
-                let mode = cx.resource(domain).map(|d| &d["Properties"]["AuthMode"]);
-                if mode.and_then(Json::as_str) != Some("IAM") {
-                    out.push(Violation::at(
-                        doc.resource,
-                        &format!("{}.Statement[{}]", doc.path, s.index),
-                        format!("presigned URLs granted for domain `{domain}`, which is not in AuthMode IAM"),
-                    ));
-                }
+    for (doc, s) in cx.identity_allows(PRESIGNED) {
+        for domain in domains_of(cx, &s.resources) {
+            let mode = cx.resource(domain).map(|d| &d["Properties"]["AuthMode"]);
+            if mode.and_then(Json::as_str) != Some("IAM") {
+                out.push(Violation::at(
+                    doc.resource,
+                    &format!("{}.Statement[{}]", doc.path, s.index),
+                    format!(
+                        "presigned URLs granted for domain `{domain}`, which is not in AuthMode IAM"
+                    ),
+                ));
             }
         }
     }
@@ -439,40 +431,30 @@ fn presigned_iam_domain(cx: &Context) -> Vec<Violation> {
 
 fn presigned_through_endpoints(cx: &Context) -> Vec<Violation> {
     let mut out = Vec::new();
-    for doc in cx
-        .policies()
-        .iter()
-        .filter(|d| d.kind == PolicyKind::Identity)
-    {
-        for s in doc
-            .statements
+    for (doc, s) in cx.identity_allows(PRESIGNED) {
+        let services: BTreeSet<String> = s
+            .conditions()
             .iter()
-            .filter(|s| s.allow && s.mentions(PRESIGNED))
-        {
-            let services: BTreeSet<String> = s
-                .conditions()
-                .iter()
-                .filter(|c| {
-                    c.operator == "StringEquals" && c.key.eq_ignore_ascii_case("aws:SourceVpce")
-                })
-                .flat_map(|c| c.values.clone())
-                .filter_map(|v| {
-                    target(v)
-                        .and_then(|e| cx.resource(e))
-                        .and_then(|e| service_of(props(e)))
-                })
-                .collect();
-            let missing: Vec<&str> = ["sagemaker.api", "studio"]
-                .into_iter()
-                .filter(|n| !services.contains(*n))
-                .collect();
-            if !missing.is_empty() {
-                out.push(Violation::at(
+            .filter(|c| {
+                c.operator == "StringEquals" && c.key.eq_ignore_ascii_case("aws:SourceVpce")
+            })
+            .flat_map(|c| c.values.clone())
+            .filter_map(|v| {
+                target(v)
+                    .and_then(|e| cx.resource(e))
+                    .and_then(|e| service_of(props(e)))
+            })
+            .collect();
+        let missing: Vec<&str> = ["sagemaker.api", "studio"]
+            .into_iter()
+            .filter(|n| !services.contains(*n))
+            .collect();
+        if !missing.is_empty() {
+            out.push(Violation::at(
                     doc.resource,
                     &format!("{}.Statement[{}]", doc.path, s.index),
                     format!("presigned URLs are not limited to the {} endpoint(s) by StringEquals aws:SourceVpce", missing.join(" and ")),
                 ));
-            }
         }
     }
     out

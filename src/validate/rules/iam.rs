@@ -303,35 +303,25 @@ fn is_wildcard_resource(value: &Json) -> bool {
 
 fn passrole_scoped(cx: &Context) -> Vec<Violation> {
     let mut out = Vec::new();
-    for doc in cx
-        .policies()
-        .iter()
-        .filter(|d| d.kind == PolicyKind::Identity)
-    {
-        for s in doc
-            .statements
+    for (doc, s) in cx.identity_allows("iam:PassRole") {
+        let path = statement_path(&doc.path, s.index);
+        if s.resources.iter().any(|r| is_wildcard_resource(r)) || s.not_resource {
+            out.push(Violation::at(
+                doc.resource,
+                &path,
+                "iam:PassRole on a wildcard resource",
+            ));
+        }
+        let has_condition = s
+            .conditions()
             .iter()
-            .filter(|s| s.allow && s.mentions("iam:PassRole"))
-        {
-            let path = statement_path(&doc.path, s.index);
-            if s.resources.iter().any(|r| is_wildcard_resource(r)) || s.not_resource {
-                out.push(Violation::at(
-                    doc.resource,
-                    &path,
-                    "iam:PassRole on a wildcard resource",
-                ));
-            }
-            let has_condition = s
-                .conditions()
-                .iter()
-                .any(|c| c.operator == "StringEquals" && c.key == "iam:PassedToService");
-            if !has_condition {
-                out.push(Violation::at(
-                    doc.resource,
-                    &path,
-                    "iam:PassRole without StringEquals iam:PassedToService",
-                ));
-            }
+            .any(|c| c.operator == "StringEquals" && c.key == "iam:PassedToService");
+        if !has_condition {
+            out.push(Violation::at(
+                doc.resource,
+                &path,
+                "iam:PassRole without StringEquals iam:PassedToService",
+            ));
         }
     }
     out

@@ -187,6 +187,22 @@ impl<'a> Context<'a> {
         &self.policies
     }
 
+    /// Every Allow statement of an identity policy that grants `action`, with its policy.
+    pub fn identity_allows<'s>(
+        &'s self,
+        action: &'s str,
+    ) -> impl Iterator<Item = (&'s PolicyDoc<'a>, &'s Stmt<'a>)> + 's {
+        self.policies
+            .iter()
+            .filter(|d| d.kind == PolicyKind::Identity)
+            .flat_map(move |d| {
+                d.statements
+                    .iter()
+                    .filter(move |s| s.allow && s.mentions(action))
+                    .map(move |s| (d, s))
+            })
+    }
+
     pub fn count(&self, kind: &str) -> usize {
         self.by_type.get(kind).map_or(0, Vec::len)
     }
