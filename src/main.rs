@@ -55,11 +55,26 @@ enum Command {
     /// Compare two templates: what is added, removed or modified, which changes replace a
     /// resource, and which risk data loss. Exit 0: no change; 3: changes without
     /// replacement; 4: a replacement or data-loss risk.
+    #[command(group(ArgGroup::new("against").args(["old", "base"]).required(true)))]
     Diff {
         /// The template as it is deployed (JSON or YAML).
-        old: PathBuf,
+        #[arg(requires = "new")]
+        old: Option<PathBuf>,
         /// The template to deploy.
-        new: PathBuf,
+        new: Option<PathBuf>,
+        /// Instead of two files: compare each stack's template committed in <OUT> at this
+        /// git revision with what the definitions synthesize now.
+        #[arg(long, value_name = "GIT_REF", conflicts_with = "old")]
+        base: Option<String>,
+        /// With --base: only this stack.
+        #[arg(long, value_name = "NAME", requires = "base")]
+        stack: Option<String>,
+        /// With --base: folder of the definitions.
+        #[arg(long, value_name = "DIR", default_value = "stacks")]
+        stacks_dir: PathBuf,
+        /// With --base: folder of the committed templates.
+        #[arg(long, value_name = "DIR", default_value = "out")]
+        out: String,
         /// Output format.
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
@@ -184,7 +199,22 @@ fn main() -> ExitCode {
     ExitCode::from(match &cli.command {
         Some(Command::Rules) => list_rules(),
         Some(Command::Explain { rule }) => explain(rule),
-        Some(Command::Diff { old, new, format }) => diff(old, new, *format),
+        Some(Command::Diff {
+            old,
+            new,
+            base,
+            stack,
+            stacks_dir,
+            out,
+            format,
+        }) => match (old, new, base) {
+            (Some(old), Some(new), _) => diff(old, new, *format),
+            (_, _, Some(base)) => diff_base(base, stack.as_deref(), stacks_dir, out, *format),
+            _ => {
+                say!("error: give OLD and NEW templates, or --base GIT_REF");
+                INPUT_ERROR
+            }
+        },
         None => run(&cli.synth),
     })
 }
@@ -222,13 +252,62 @@ fn diff(old: &Path, new: &Path, format: DiffFormat) -> u8 {
             return INPUT_ERROR;
         }
     };
-    let d = sagesynth::diff::diff(&a, &b);
+    print_diff(&sagesynth::diff::diff(&a, &b), format)
+}
+
+/// Each stack's committed template at `base` against what it synthesizes now.
+fn diff_base(
+    base: &str,
+    only: Option<&str>,
+    stacks_dir: &Path,
+    out: &str,
+    format: DiffFormat,
+) -> u8 {
+    let stacks: Vec<(String, PathBuf)> = match only {
+        Some(name) => match synth::find_stack(stacks_dir, name) {
+            Ok(path) => vec![(name.to_string(), path)],
+            Err(d) => return input_error(&d),
+        },
+        None => match synth::discover(stacks_dir) {
+            Ok(found) => found,
+            Err(d) => return input_error(&d),
+        },
+    };
+    let mut worst = OK;
+    for (name, path) in stacks {
+        let now = match synth::synthesize_file(&path, Format::Json) {
+            Ok(s) => serde_json::from_str::<serde_json::Value>(&s.body).expect("synth writes JSON"),
+            Err(e) => {
+                say_raw!("{e}");
+                return INPUT_ERROR;
+            }
+        };
+        let then = match sagesynth::diff::base::committed_template(Path::new("."), base, out, &name)
+        {
+            Ok(t) => t.unwrap_or_else(|| serde_json::json!({"Resources": {}})),
+            Err(e) => {
+                say!("error: {e}");
+                return INPUT_ERROR;
+            }
+        };
+        let header = match format {
+            DiffFormat::Markdown => format!("### `{name}` ({base} → working tree)\n\n"),
+            DiffFormat::Text => format!("== {name} ({base} → working tree)\n"),
+        };
+        let _ = std::io::stdout().write_all(header.as_bytes());
+        worst = worst.max(print_diff(&sagesynth::diff::diff(&then, &now), format));
+        let _ = std::io::stdout().write_all(b"\n");
+    }
+    worst
+}
+
+fn print_diff(d: &sagesynth::diff::TemplateDiff, format: DiffFormat) -> u8 {
     let text = match format {
-        DiffFormat::Markdown => sagesynth::diff::render_markdown(&d),
+        DiffFormat::Markdown => sagesynth::diff::render_markdown(d),
         DiffFormat::Text => {
             use std::io::IsTerminal;
             let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            sagesynth::diff::render_text(&d, colour)
+            sagesynth::diff::render_text(d, colour)
         }
     };
     let _ = std::io::stdout().write_all(text.as_bytes());

@@ -205,3 +205,88 @@ fn a_type_missing_from_the_table_is_not_claimed_to_update_in_place() {
     };
     assert_eq!(props[0].impact, Impact::MaybeReplacement);
 }
+
+#[test]
+fn base_compares_the_templates_committed_at_a_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=test",
+                "-c",
+                "user.email=test@example.com",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(root)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let synth = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_synth"))
+            .args(args)
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    std::fs::create_dir(root.join("stacks")).unwrap();
+    std::fs::write(
+        root.join("stacks/studio-private.yaml"),
+        definition("studio-private"),
+    )
+    .unwrap();
+    assert!(synth(&["--all", "--out", "out"]).status.success());
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "base"]);
+
+    let same = synth(&["diff", "--base", "HEAD"]);
+    assert_eq!(
+        same.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&same.stdout)
+    );
+
+    std::fs::write(
+        root.join("stacks/studio-private.yaml"),
+        definition("studio-private").replace(
+            "    - data-scientist-2\n",
+            "    - data-scientist-2\n    - analyst-7\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("stacks/second.yaml"),
+        definition("studio-private"),
+    )
+    .unwrap();
+    let out = synth(&["diff", "--base", "HEAD"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains("== studio-private (HEAD → working tree)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("+ UserProfileAnalyst7 (AWS::SageMaker::UserProfile) added"),
+        "{text}"
+    );
+    // A stack that did not exist at the base: everything is added.
+    assert!(text.contains("== second (HEAD → working tree)"), "{text}");
+    let only = synth(&["diff", "--base", "HEAD", "--stack", "second"]);
+    assert_eq!(only.status.code(), Some(3));
+    assert_eq!(
+        synth(&["diff", "--base", "no-such-ref"]).status.code(),
+        Some(2)
+    );
+}

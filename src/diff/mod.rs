@@ -5,6 +5,7 @@
 //! lost (a removed or replaced resource that holds data, not protected by
 //! `DeletionPolicy` / `UpdateReplacePolicy`).
 
+pub mod base;
 mod render;
 
 use std::collections::BTreeMap;
