@@ -13,7 +13,9 @@ use crate::diagnostic::Diagnostic;
 use crate::validate::Severity;
 use crate::validate::rules;
 
-use super::definition::{AuthMode, StackDefinition};
+use indexmap::IndexMap;
+
+use super::definition::{AccessLevel, AuthMode, BucketKey, StackDefinition};
 use super::source::Source;
 
 /// Users per stack. Far beyond what one template holds (500 resources), but bounded so
@@ -257,37 +259,14 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
                     .expected("5 to 16384 GiB"),
             );
         }
-        for (bucket, levels) in &spec.access {
-            let at = format!("{path}.access.{bucket}");
-            if !def.buckets.contains_key(bucket) {
-                let known: Vec<&str> = def.buckets.keys().map(|b| b.0.as_str()).collect();
-                let mut d = source.error_at_key(
-                    &at,
-                    format!("team `{team}` grants access to `{bucket}`, which is not in `buckets`"),
-                );
-                if let Some(close) =
-                    crate::diagnostic::did_you_mean(&bucket.0, known.iter().copied())
-                {
-                    d = d.help(format!("did you mean `{close}`?"));
-                } else {
-                    d = d.help(format!("add `{bucket}: {{}}` under `buckets`"));
-                }
-                problems.push(d);
-            }
-            if levels.is_empty() {
-                problems.push(
-                    source
-                        .error_at_value(&at, "an empty access list grants nothing")
-                        .help("remove the entry, or list read, write, delete or list"),
-                );
-            }
-            let mut sorted = levels.clone();
-            sorted.sort();
-            sorted.dedup();
-            if sorted.len() != levels.len() {
-                problems.push(source.error_at_value(&at, "an access level is listed twice"));
-            }
-        }
+        check_bucket_access(
+            source,
+            def,
+            &format!("team `{team}`"),
+            &format!("{path}.access"),
+            &spec.access,
+            &mut problems,
+        );
         for (i, user) in spec.users.iter().enumerate() {
             let at = format!("{path}.users[{i}]");
             let id = crate::template::pascal_case(&user.name.0).to_ascii_lowercase();
@@ -396,27 +375,14 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
                 format!("group id `{}` is also given to `{other}`", id.0),
             ));
         }
-        for (bucket, levels) in &spec.grants.buckets {
-            let at = format!("{path}.grants.buckets.{bucket}");
-            if !def.buckets.contains_key(bucket) {
-                let known: Vec<&str> = def.buckets.keys().map(|b| b.0.as_str()).collect();
-                let mut d = source.error_at_key(
-                    &at,
-                    format!(
-                        "group `{group}` grants access to `{bucket}`, which is not in `buckets`"
-                    ),
-                );
-                if let Some(close) =
-                    crate::diagnostic::did_you_mean(&bucket.0, known.iter().copied())
-                {
-                    d = d.help(format!("did you mean `{close}`?"));
-                }
-                problems.push(d);
-            }
-            if levels.is_empty() {
-                problems.push(source.error_at_value(&at, "an empty access list grants nothing"));
-            }
-        }
+        check_bucket_access(
+            source,
+            def,
+            &format!("group `{group}`"),
+            &format!("{path}.grants.buckets"),
+            &spec.grants.buckets,
+            &mut problems,
+        );
     }
 
     if let Some(presigned) = &def.presigned_url {
@@ -454,6 +420,47 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
 
     check_rule_references(source, def, &mut problems);
     problems
+}
+
+/// Access to buckets, as teams and groups grant it: every bucket is defined, every list
+/// is non-empty and names each level once.
+fn check_bucket_access(
+    source: &Source,
+    def: &StackDefinition,
+    who: &str,
+    path: &str,
+    access: &IndexMap<BucketKey, Vec<AccessLevel>>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    for (bucket, levels) in access {
+        let at = format!("{path}.{bucket}");
+        if !def.buckets.contains_key(bucket) {
+            let known: Vec<&str> = def.buckets.keys().map(|b| b.0.as_str()).collect();
+            let d = source.error_at_key(
+                &at,
+                format!("{who} grants access to `{bucket}`, which is not in `buckets`"),
+            );
+            problems.push(
+                match crate::diagnostic::did_you_mean(&bucket.0, known.iter().copied()) {
+                    Some(close) => d.help(format!("did you mean `{close}`?")),
+                    None => d.help(format!("add `{bucket}: {{}}` under `buckets`")),
+                },
+            );
+        }
+        if levels.is_empty() {
+            problems.push(
+                source
+                    .error_at_value(&at, "an empty access list grants nothing")
+                    .help("remove the entry, or list read, write, delete or list"),
+            );
+        }
+        let mut distinct = levels.clone();
+        distinct.sort();
+        distinct.dedup();
+        if distinct.len() != levels.len() {
+            problems.push(source.error_at_value(&at, "an access level is listed twice"));
+        }
+    }
 }
 
 /// The notebook instance name of a team.

@@ -23,12 +23,15 @@ use crate::constructs::team::{Team, TeamProps, TeamUser};
 use crate::constructs::trail;
 use crate::diagnostic::did_you_mean;
 use crate::resources::iam::Group;
+use crate::resources::iam::policy::Statement;
 use crate::sub;
 use crate::template::{Handle, LogicalId, Output, Parameter, Pseudo, Template, Value};
 use crate::validate::rules;
 
 use super::check;
-use super::definition::{AuthMode, IDENTITY_STORE_ID_PATTERN, MappingMode, TrailMode};
+use super::definition::{
+    AccessLevel, AuthMode, BucketKey, IDENTITY_STORE_ID_PATTERN, MappingMode, TrailMode,
+};
 use super::load::{InputErrors, LoadedStack};
 
 fn id(literal: &str) -> LogicalId {
@@ -68,6 +71,22 @@ impl From<crate::template::InvalidLogicalId> for ComposeError {
     fn from(e: crate::template::InvalidLogicalId) -> Self {
         ComposeError::Construct(e.into())
     }
+}
+
+/// The statements of the bucket grants a team or group asks for.
+fn bucket_grants(
+    buckets: &IndexMap<String, SecureBucket>,
+    access: &IndexMap<BucketKey, Vec<AccessLevel>>,
+) -> Result<Vec<Statement>, ConstructError> {
+    let mut grants = Vec::new();
+    for (bucket, levels) in access {
+        let levels: Vec<Access> = levels.iter().map(|l| Access::from(*l)).collect();
+        let bucket = buckets
+            .get(&bucket.0)
+            .ok_or_else(|| ConstructError::Invalid(format!("bucket `{bucket}` is not defined")))?;
+        grants.extend(bucket.grant(&levels, None));
+    }
+    Ok(grants)
 }
 
 /// Records the resources added since `mark` as coming from `path`.
@@ -198,14 +217,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
         )?;
         for (group, spec) in &def.groups {
             let mark = template.resources().count();
-            let mut grants = Vec::new();
-            for (bucket, levels) in &spec.grants.buckets {
-                let access: Vec<Access> = levels.iter().map(|l| Access::from(*l)).collect();
-                let bucket = buckets.get(&bucket.0).ok_or_else(|| {
-                    ConstructError::Invalid(format!("bucket `{bucket}` is not defined"))
-                })?;
-                grants.extend(bucket.grant(&access, None));
-            }
+            let grants = bucket_grants(&buckets, &spec.grants.buckets)?;
             let role = studio.group_role(
                 &mut template,
                 sso_onboarding::group_role_id(&group.0)?,
@@ -357,14 +369,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
         for (team, spec) in &def.teams {
             let mark = template.resources().count();
             let notebook_name = check::team_notebook_name(&stack.name, &team.0);
-            let mut grants = Vec::new();
-            for (bucket, levels) in &spec.access {
-                let access: Vec<Access> = levels.iter().map(|l| Access::from(*l)).collect();
-                let bucket = buckets.get(&bucket.0).ok_or_else(|| {
-                    ConstructError::Invalid(format!("bucket `{bucket}` is not defined"))
-                })?;
-                grants.extend(bucket.grant(&access, None));
-            }
+            let grants = bucket_grants(&buckets, &spec.access)?;
             let built = Team::build(
                 &mut template,
                 network,
