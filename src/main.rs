@@ -274,29 +274,35 @@ fn diff_base(
         },
     };
     let mut worst = OK;
-    for (name, path) in stacks {
-        let now = match synth::synthesize_file(&path, Format::Json) {
-            Ok(s) => serde_json::from_str::<serde_json::Value>(&s.body).expect("synth writes JSON"),
+    for (_, path) in stacks {
+        let synthesis = match synth::synthesize_file(&path, Format::Json) {
+            Ok(s) => s,
             Err(e) => {
                 say_raw!("{e}");
                 return INPUT_ERROR;
             }
         };
-        let then = match sagesynth::diff::base::committed_template(Path::new("."), base, out, &name)
-        {
-            Ok(t) => t.unwrap_or_else(|| serde_json::json!({"Resources": {}})),
-            Err(e) => {
-                say!("error: {e}");
-                return INPUT_ERROR;
-            }
-        };
-        let header = match format {
-            DiffFormat::Markdown => format!("### `{name}` ({base} → working tree)\n\n"),
-            DiffFormat::Text => format!("== {name} ({base} → working tree)\n"),
-        };
-        let _ = std::io::stdout().write_all(header.as_bytes());
-        worst = worst.max(print_diff(&sagesynth::diff::diff(&then, &now), format));
-        let _ = std::io::stdout().write_all(b"\n");
+        // A definition's children (nested stacks, a StackSet's member) are diffed file by file.
+        for template in synthesis.all() {
+            let name = &template.name;
+            let now: serde_json::Value =
+                serde_json::from_str(&template.body).expect("synth writes JSON");
+            let then =
+                match sagesynth::diff::base::committed_template(Path::new("."), base, out, name) {
+                    Ok(t) => t.unwrap_or_else(|| serde_json::json!({"Resources": {}})),
+                    Err(e) => {
+                        say!("error: {e}");
+                        return INPUT_ERROR;
+                    }
+                };
+            let header = match format {
+                DiffFormat::Markdown => format!("### `{name}` ({base} → working tree)\n\n"),
+                DiffFormat::Text => format!("== {name} ({base} → working tree)\n"),
+            };
+            let _ = std::io::stdout().write_all(header.as_bytes());
+            worst = worst.max(print_diff(&sagesynth::diff::diff(&then, &now), format));
+            let _ = std::io::stdout().write_all(b"\n");
+        }
     }
     worst
 }
@@ -402,9 +408,10 @@ fn run(cli: &SynthArgs) -> u8 {
             }
         }
     }
-    let refs: Vec<&Synthesis> = results.iter().collect();
+    // Every template a definition produces: the stack's own, then its children.
+    let refs: Vec<&Synthesis> = results.iter().flat_map(Synthesis::all).collect();
     let format = ReportFormat::from(cli.report);
-    let has_findings = results.iter().any(|s| !s.findings.is_empty());
+    let has_findings = refs.iter().any(|s| !s.findings.is_empty());
     if has_findings || format != ReportFormat::Text || cli.report_file.is_some() {
         let text = report::render(format, &refs);
         match &cli.report_file {
@@ -417,10 +424,8 @@ fn run(cli: &SynthArgs) -> u8 {
             None => say_raw!("{text}"),
         }
     }
-    for s in &results {
-        if s.has_errors() {
-            status = status.max(RULE_BROKEN);
-        }
+    if refs.iter().any(|s| s.has_errors()) {
+        status = status.max(RULE_BROKEN);
     }
     if status != OK {
         if status == INPUT_ERROR || cli.out.is_some() {
@@ -434,6 +439,20 @@ fn run(cli: &SynthArgs) -> u8 {
     }
 
     let Some(out) = &cli.out else {
+        if let Some(s) = results.iter().find(|s| !s.children.is_empty()) {
+            let names: Vec<String> = s
+                .all()
+                .iter()
+                .map(|t| t.file_name(template_format))
+                .collect();
+            say!(
+                "error: stack `{}` produces {} templates ({}); add --out DIR to write them",
+                s.name,
+                names.len(),
+                names.join(", ")
+            );
+            return INPUT_ERROR;
+        }
         let mut stdout = std::io::stdout().lock();
         for s in &results {
             if stdout.write_all(s.body.as_bytes()).is_err() {
@@ -442,7 +461,7 @@ fn run(cli: &SynthArgs) -> u8 {
         }
         return OK;
     };
-    let files: Vec<OutputFile> = results
+    let files: Vec<OutputFile> = refs
         .iter()
         .map(|s| OutputFile {
             name: s.file_name(template_format),

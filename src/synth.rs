@@ -40,6 +40,8 @@ pub struct Synthesis {
     pub origins: IndexMap<String, Origin>,
     pub body: String,
     pub findings: Vec<Finding>,
+    /// The other templates of this definition (`NAME.SUFFIX.template.json`), in file order.
+    pub children: Vec<Synthesis>,
 }
 
 impl Synthesis {
@@ -50,9 +52,18 @@ impl Synthesis {
             .any(|f| f.severity == Severity::Error && f.suppressed.is_none())
     }
 
-    /// `NAME.template.json` (or `.yaml`).
+    /// `NAME.template.json` (or `.yaml`); a child's name is `PARENT.SUFFIX`.
     pub fn file_name(&self, format: Format) -> String {
         format!("{}.template.{}", self.name, format.extension())
+    }
+
+    /// This template and then every child, depth first: what a definition writes.
+    pub fn all(&self) -> Vec<&Synthesis> {
+        let mut all = vec![self];
+        for child in &self.children {
+            all.extend(child.all());
+        }
+        all
     }
 }
 
@@ -95,13 +106,28 @@ impl From<InputErrors> for SynthError {
 
 /// Composes, renders and validates a loaded definition.
 pub fn synthesize(stack: &LoadedStack, format: Format) -> Result<Synthesis, SynthError> {
-    let Composition { template, origins } = stacks::compose(stack).map_err(|e| match e {
+    let composition = stacks::compose(stack).map_err(|e| match e {
         ComposeError::Input(errors) => SynthError::Input(errors),
         ComposeError::Construct(error) => SynthError::Construct {
             file: stack.source.file.clone(),
             error,
         },
     })?;
+    Ok(render(stack, stack.name.clone(), composition, format))
+}
+
+/// Renders and validates one composed template and its children.
+fn render(
+    stack: &LoadedStack,
+    name: String,
+    composition: Composition,
+    format: Format,
+) -> Synthesis {
+    let Composition {
+        template,
+        origins,
+        children,
+    } = composition;
     let origins = origins
         .into_iter()
         .map(|(id, path)| {
@@ -110,23 +136,33 @@ pub fn synthesize(stack: &LoadedStack, format: Format) -> Result<Synthesis, Synt
         })
         .collect();
     let json = serde_json::to_value(&template).expect("a template always serializes");
-    let body = match format {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&json).expect("JSON values serialize");
-            s.push('\n');
-            s
-        }
-        Format::Yaml => serde_yaml_ng::to_string(&json).expect("JSON values serialize as YAML"),
-    };
+    let body = render_body(&json, format);
     let findings = validate::validate(&json, body.len());
-    Ok(Synthesis {
-        name: stack.name.clone(),
+    let children = children
+        .into_iter()
+        .map(|(suffix, child)| render(stack, format!("{name}.{suffix}"), child, format))
+        .collect();
+    Synthesis {
+        name,
         file: stack.source.file.clone(),
         template,
         origins,
         body,
         findings,
-    })
+        children,
+    }
+}
+
+/// The text of a template in `format`.
+pub fn render_body(json: &serde_json::Value, format: Format) -> String {
+    match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(json).expect("JSON values serialize");
+            s.push('\n');
+            s
+        }
+        Format::Yaml => serde_yaml_ng::to_string(json).expect("JSON values serialize as YAML"),
+    }
 }
 
 /// Loads and synthesizes one definition file.

@@ -44,6 +44,10 @@ pub struct Composition {
     pub template: Template,
     /// Logical ID → the definition path that produced it (`studio.users[1]`, `bastion`).
     pub origins: IndexMap<String, String>,
+    /// Further templates this definition produces (nested-stack children, a StackSet's
+    /// member template), each with the suffix of its file name: `NAME.SUFFIX.template.json`.
+    /// Their order is their file order; suffixes are derived from names, never positions.
+    pub children: Vec<(String, Composition)>,
 }
 
 /// Why a definition could not be composed.
@@ -544,7 +548,11 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
             )]),
         );
     }
-    Ok(Composition { template, origins })
+    Ok(Composition {
+        template,
+        origins,
+        children: Vec::new(),
+    })
 }
 
 /// Records each suppression in its resource's Metadata: ours (`sagesynth`), and
