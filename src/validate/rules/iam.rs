@@ -179,6 +179,19 @@ pub static RULES: &[Rule] = &[
         check: trust_self_principal,
     },
     Rule {
+        id: "IAM-CROSS-ACCOUNT-TRUST",
+        severity: Severity::Error,
+        rationale: "Trusting another account's root lets every principal that account's administrators allow assume the role, not just the one workload meant.",
+        checks: "Trust-policy Allow statements that name another account (its root ARN or a bare account id) also pin the callers with an aws:PrincipalOrgID or aws:PrincipalArn condition; otherwise they must name exact role ARNs.",
+        fix: "Name the caller roles' ARNs as principals (the cross-account construct passes them as parameters), or add aws:PrincipalOrgID / ArnEquals aws:PrincipalArn.",
+        applies_to: &["AWS::IAM::Role"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: cross_account_trust,
+    },
+    Rule {
         id: "IAM-AWS-MANAGED-POLICY",
         severity: Severity::Warning,
         rationale: "AWS-managed policies are broad and change without notice; each one should be a reviewed choice.",
@@ -361,6 +374,53 @@ fn trust_self_principal(cx: &Context) -> Vec<Violation> {
     out
 }
 
+/// The account a principal names as a whole (a bare account id or an account root
+/// ARN), as written: `None` for a role or user ARN or an intrinsic we cannot read.
+fn whole_account(principal: &Json) -> Option<&str> {
+    let text = principal
+        .as_str()
+        .or_else(|| principal.get("Fn::Sub").and_then(Json::as_str))?;
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(text);
+    }
+    let (_, rest) = text.split_once(":iam::")?;
+    rest.strip_suffix(":root")
+}
+
+fn cross_account_trust(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for doc in cx.policies().iter().filter(|d| d.kind == PolicyKind::Trust) {
+        for s in doc.statements.iter().filter(|s| s.allow) {
+            let Some(principal) = s.principal.and_then(|p| p.get("AWS")) else {
+                continue;
+            };
+            let pinned = s.conditions().iter().any(|c| {
+                c.key.eq_ignore_ascii_case("aws:PrincipalOrgID")
+                    || c.key.eq_ignore_ascii_case("aws:PrincipalArn")
+            });
+            if pinned {
+                continue;
+            }
+            let principals = match principal {
+                Json::Array(items) => items.iter().collect(),
+                one => vec![one],
+            };
+            for p in principals {
+                if let Some(account) = whole_account(p)
+                    && account != "${AWS::AccountId}"
+                {
+                    out.push(Violation::at(
+                        doc.resource,
+                        &format!("{}.Statement[{}].Principal", doc.path, s.index),
+                        format!("the role trusts the whole account {account} without a PrincipalOrgID or PrincipalArn condition"),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
 fn aws_managed_policy(cx: &Context) -> Vec<Violation> {
     let mut out = Vec::new();
     for kind in ["AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"] {
@@ -506,6 +566,57 @@ mod tests {
             role(json!({"Fn::GetAtt": ["Other", "Arn"]})),
             role(json!({"Fn::GetAtt": ["R", "Arn"]})),
             "Resources.R.Properties.AssumeRolePolicyDocument.Statement[0].Principal",
+        );
+    }
+
+    #[test]
+    fn cross_account_trust() {
+        let role = |principal: Value, condition: Value| {
+            json!({"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {
+                "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"AWS": [principal]},
+                    "Action": "sts:AssumeRole", "Condition": condition}]}}}}})
+        };
+        let location = "Resources.R.Properties.AssumeRolePolicyDocument.Statement[0].Principal";
+        let foreign_root = json!({"Fn::Sub": "arn:${AWS::Partition}:iam::111111111111:root"});
+        // Exact role ARNs pass; the other account's root alone does not.
+        assert_rule(
+            "IAM-CROSS-ACCOUNT-TRUST",
+            role(
+                json!({"Fn::Sub": "arn:${AWS::Partition}:iam::111111111111:role/onboarding"}),
+                json!({}),
+            ),
+            role(foreign_root.clone(), json!({})),
+            location,
+        );
+        // A bare account id is the same as its root.
+        assert_rule(
+            "IAM-CROSS-ACCOUNT-TRUST",
+            role(json!({"Ref": "CentralRoleArn"}), json!({})),
+            role(json!("222222222222"), json!({})),
+            location,
+        );
+        // PrincipalOrgID pins the callers to the organization.
+        assert_rule(
+            "IAM-CROSS-ACCOUNT-TRUST",
+            role(
+                foreign_root.clone(),
+                json!({"StringEquals": {"aws:PrincipalOrgID": "o-abcde12345"}}),
+            ),
+            role(
+                foreign_root,
+                json!({"StringEquals": {"aws:SourceIp": "10.0.0.1"}}),
+            ),
+            location,
+        );
+        // The stack's own account is not another account.
+        assert_rule(
+            "IAM-CROSS-ACCOUNT-TRUST",
+            role(
+                json!({"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}),
+                json!({}),
+            ),
+            role(json!("arn:aws:iam::333333333333:root"), json!({})),
+            location,
         );
     }
 

@@ -61,6 +61,19 @@ pub static RULES: &[Rule] = &[
         check: permission_source_arn,
     },
     Rule {
+        id: "LAMBDA-ENV-SIZE",
+        severity: Severity::Error,
+        rationale: "Lambda refuses a function whose environment variables total more than 4 KB; the stack fails at deploy time.",
+        checks: "The environment variables' names and values of each function are at most 4,096 bytes, counting every intrinsic at its shortest (so the finding is certain).",
+        fix: "Map fewer groups or accounts per stack, or keep the mapping in DynamoDB (`onboarding.mapping: dynamodb`).",
+        applies_to: &["AWS::Lambda::Function"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: environment_size,
+    },
+    Rule {
         id: "LOGS-RETENTION",
         severity: Severity::Error,
         rationale: "Logs kept forever cost money and keep personal data longer than anyone decided.",
@@ -153,6 +166,66 @@ fn permission_source_arn(cx: &Context) -> Vec<Violation> {
         .collect()
 }
 
+/// Lambda's limit on a function's environment variables, names and values together.
+pub const MAX_ENVIRONMENT_BYTES: usize = 4096;
+
+/// The fewest bytes `v` can become: literal text counts in full; a `${…}` of Fn::Sub
+/// counts as its variable's own lower bound (or nothing when it is a pseudo parameter,
+/// a parameter or an attribute), other intrinsics as nothing.
+fn min_len(v: &Json) -> usize {
+    match v {
+        Json::String(s) => s.len(),
+        Json::Object(m) if m.len() == 1 => match m.iter().next() {
+            Some((k, arg)) if k == "Fn::Sub" => {
+                let (text, vars) = match arg {
+                    Json::String(t) => (t.as_str(), None),
+                    Json::Array(a) => (a.first().and_then(Json::as_str).unwrap_or(""), a.get(1)),
+                    _ => ("", None),
+                };
+                let mut total = 0;
+                let mut rest = text;
+                while let Some(start) = rest.find("${") {
+                    total += start;
+                    let after = &rest[start + 2..];
+                    let Some(end) = after.find('}') else {
+                        total += rest.len() - start;
+                        rest = "";
+                        break;
+                    };
+                    let name = &after[..end];
+                    if let Some(name) = name.strip_prefix('!') {
+                        total += name.len() + 3; // `${!x}` is the literal `${x}`
+                    } else if let Some(value) = vars.and_then(|vars| vars.get(name)) {
+                        total += min_len(value);
+                    }
+                    rest = &after[end + 1..];
+                }
+                total + rest.len()
+            }
+            _ => 0,
+        },
+        _ => 0,
+    }
+}
+
+fn environment_size(cx: &Context) -> Vec<Violation> {
+    cx.of_type("AWS::Lambda::Function")
+        .filter_map(|(id, p)| {
+            let vars = p["Environment"]["Variables"].as_object()?;
+            let size: usize = vars.iter().map(|(k, v)| k.len() + min_len(v)).sum();
+            (size > MAX_ENVIRONMENT_BYTES).then(|| {
+                Violation::at(
+                    id,
+                    "Properties.Environment.Variables",
+                    format!(
+                        "the environment variables are at least {size} bytes; Lambda allows {MAX_ENVIRONMENT_BYTES}"
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
 fn log_retention(cx: &Context) -> Vec<Violation> {
     cx.of_type("AWS::Logs::LogGroup")
         .filter(|(_, p)| p["RetentionInDays"].is_null())
@@ -170,6 +243,29 @@ fn log_retention(cx: &Context) -> Vec<Violation> {
 mod tests {
     use super::super::test_support::assert_rule;
     use serde_json::{Value, json};
+
+    #[test]
+    fn environment_size() {
+        let env = |text: String| {
+            function(
+                json!({"Environment": {"Variables": {"MAPPING": {"Fn::Sub": [text, {"Var1": {"Fn::Sub": "arn:${AWS::Partition}:iam::111111111111:role/x"}}]}}}}),
+            )
+        };
+        // Name (7) + literal text + the nested Sub's literal text (29; its pseudo
+        // parameter counts as nothing): 4,036 bytes pass, 4,136 do not.
+        assert_rule(
+            "LAMBDA-ENV-SIZE",
+            env(format!("{}${{Var1}}", "x".repeat(4000))),
+            env(format!("{}${{Var1}}", "x".repeat(4100))),
+            "Resources.F.Properties.Environment.Variables",
+        );
+        // Escaped `${!…}` is literal text; an unknown `${…}` counts as nothing.
+        assert_eq!(
+            super::min_len(&json!({"Fn::Sub": "a${!b}c${AWS::Region}"})),
+            6
+        );
+        assert_eq!(super::min_len(&json!({"Ref": "P"})), 0);
+    }
 
     fn function(changes: Value) -> Value {
         let mut f = json!({"Runtime": "python3.13", "Handler": "index.handler", "Role": "arn",

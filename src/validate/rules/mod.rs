@@ -11,6 +11,7 @@ mod lambda;
 mod policy;
 mod s3;
 mod sagemaker;
+mod stackset;
 mod template;
 
 use std::cell::OnceCell;
@@ -71,7 +72,7 @@ impl Violation {
 
 /// Every rule, in a stable order (by file, then as declared).
 pub fn catalogue() -> Vec<&'static Rule> {
-    let groups: [&'static [Rule]; 9] = [
+    let groups: [&'static [Rule]; 10] = [
         template::RULES,
         iam::RULES,
         s3::RULES,
@@ -80,6 +81,7 @@ pub fn catalogue() -> Vec<&'static Rule> {
         sagemaker::RULES,
         lambda::RULES,
         completeness::RULES,
+        stackset::RULES,
         SUPPRESSION_RULES,
     ];
     groups.into_iter().flatten().collect()
@@ -367,6 +369,7 @@ mod tests {
             include_str!("sagemaker.rs"),
             include_str!("lambda.rs"),
             include_str!("completeness.rs"),
+            include_str!("stackset.rs"),
             include_str!("../references.rs"),
             include_str!("../limits.rs"),
             include_str!("../names.rs"),

@@ -1,0 +1,133 @@
+//! StackSet rules: how a template is rolled out to the accounts of an organization.
+
+use serde_json::Value as Json;
+
+use super::{Context, Equivalents, Rule, Severity, Violation};
+
+pub static RULES: &[Rule] = &[
+    Rule {
+        id: "STACKSET-SERVICE-MANAGED",
+        severity: Severity::Error,
+        rationale: "Self-managed StackSets need an administration role and an execution role created by hand in every target account; service-managed ones use AWS Organizations' trusted access and reach new accounts on their own.",
+        checks: "StackSets have PermissionModel SERVICE_MANAGED and AutoDeployment with Enabled and RetainStacksOnAccountRemoval both written out.",
+        fix: "Set PermissionModel: SERVICE_MANAGED and AutoDeployment { Enabled, RetainStacksOnAccountRemoval } (the cross-account construct does).",
+        applies_to: &["AWS::CloudFormation::StackSet"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: service_managed,
+    },
+    Rule {
+        id: "STACKSET-OPERATION-PREFERENCES",
+        severity: Severity::Error,
+        rationale: "StackSets' defaults (one account at a time, stop at the first failure) are rarely what an organization chose; a rollout to many accounts should say how many at once and how many failures it accepts.",
+        checks: "StackSets have OperationPreferences with a failure tolerance (count or percentage) and a maximum concurrency (count or percentage).",
+        fix: "Set rollout.max_concurrent_percentage and rollout.failure_tolerance_percentage in the definition.",
+        applies_to: &["AWS::CloudFormation::StackSet"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: operation_preferences,
+    },
+];
+
+fn service_managed(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (id, p) in cx.of_type("AWS::CloudFormation::StackSet") {
+        if p.get("PermissionModel").and_then(Json::as_str) != Some("SERVICE_MANAGED") {
+            out.push(Violation::at(
+                id,
+                "Properties.PermissionModel",
+                "the StackSet is not service-managed",
+            ));
+        }
+        let auto = &p["AutoDeployment"];
+        for key in ["Enabled", "RetainStacksOnAccountRemoval"] {
+            if !auto.get(key).is_some_and(Json::is_boolean) {
+                out.push(Violation::at(
+                    id,
+                    "Properties.AutoDeployment",
+                    format!("AutoDeployment.{key} is not set: what happens to new or departing accounts is left to the default"),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn operation_preferences(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (id, p) in cx.of_type("AWS::CloudFormation::StackSet") {
+        let prefs = &p["OperationPreferences"];
+        let set = |keys: [&str; 2]| {
+            keys.iter()
+                .any(|k| prefs.get(*k).is_some_and(Json::is_number))
+        };
+        if !set(["FailureToleranceCount", "FailureTolerancePercentage"]) {
+            out.push(Violation::at(
+                id,
+                "Properties.OperationPreferences",
+                "no failure tolerance is set",
+            ));
+        }
+        if !set(["MaxConcurrentCount", "MaxConcurrentPercentage"]) {
+            out.push(Violation::at(
+                id,
+                "Properties.OperationPreferences",
+                "no maximum concurrency is set",
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::assert_rule;
+    use serde_json::{Value, json};
+
+    fn stack_set(props: Value) -> Value {
+        json!({"Resources": {"S": {"Type": "AWS::CloudFormation::StackSet", "Properties": props}}})
+    }
+
+    #[test]
+    fn service_managed() {
+        let auto = json!({"Enabled": true, "RetainStacksOnAccountRemoval": true});
+        assert_rule(
+            "STACKSET-SERVICE-MANAGED",
+            stack_set(json!({"PermissionModel": "SERVICE_MANAGED", "AutoDeployment": auto})),
+            stack_set(json!({"PermissionModel": "SELF_MANAGED", "AutoDeployment": auto})),
+            "Resources.S.Properties.PermissionModel",
+        );
+        assert_rule(
+            "STACKSET-SERVICE-MANAGED",
+            stack_set(json!({"PermissionModel": "SERVICE_MANAGED", "AutoDeployment": auto})),
+            stack_set(
+                json!({"PermissionModel": "SERVICE_MANAGED", "AutoDeployment": {"Enabled": true}}),
+            ),
+            "Resources.S.Properties.AutoDeployment",
+        );
+    }
+
+    #[test]
+    fn operation_preferences() {
+        assert_rule(
+            "STACKSET-OPERATION-PREFERENCES",
+            stack_set(
+                json!({"OperationPreferences": {"FailureToleranceCount": 0, "MaxConcurrentPercentage": 25}}),
+            ),
+            stack_set(json!({"OperationPreferences": {"MaxConcurrentPercentage": 25}})),
+            "Resources.S.Properties.OperationPreferences",
+        );
+        assert_rule(
+            "STACKSET-OPERATION-PREFERENCES",
+            stack_set(
+                json!({"OperationPreferences": {"FailureTolerancePercentage": 0, "MaxConcurrentCount": 2}}),
+            ),
+            stack_set(json!({})),
+            "Resources.S.Properties.OperationPreferences",
+        );
+    }
+}
