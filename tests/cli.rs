@@ -154,3 +154,54 @@ fn help_lists_every_flag_with_examples() {
         assert!(stdout.contains(flag), "{flag} missing from --help");
     }
 }
+
+/// A definition that produces two templates (central and StackSet member) writes both
+/// with --out, and refuses stdout rather than printing one of them.
+#[test]
+fn a_multi_template_stack_needs_out() {
+    let dir = scratch();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-multi-account.yaml"),
+        dir.path().join("stacks/studio-multi-account.yaml"),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = synth(dir.path(), &["--stack", "studio-multi-account"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains(
+            "error: stack `studio-multi-account` produces 2 templates (studio-multi-account.template.json, studio-multi-account.member.template.json); add --out DIR to write them"
+        ),
+        "{stderr}"
+    );
+    let (code, _, stderr) = synth(
+        dir.path(),
+        &["--stack", "studio-multi-account", "--out", "out"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    for file in [
+        "studio-multi-account.template.json",
+        "studio-multi-account.member.template.json",
+    ] {
+        let written = std::fs::read_to_string(dir.path().join("out").join(file)).unwrap();
+        let shipped =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("out").join(file))
+                .unwrap();
+        assert_eq!(written, shipped, "{file}");
+    }
+    // --check sees both files.
+    std::fs::remove_file(
+        dir.path()
+            .join("out/studio-multi-account.member.template.json"),
+    )
+    .unwrap();
+    let (code, _, stderr) = synth(
+        dir.path(),
+        &["--stack", "studio-multi-account", "--out", "out", "--check"],
+    );
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("studio-multi-account.member.template.json"),
+        "{stderr}"
+    );
+}

@@ -170,8 +170,12 @@ fn deploy_and_check(
     let mut aws = Aws::new(aws_exe, &server, tmp.path());
     let stack = format!("sagesynth-test-{name}");
 
+    let overrides = stack_set_parameters(path);
+    for o in &overrides {
+        say(format!("parameter as the StackSet gives it: {o}"));
+    }
     let start = Instant::now();
-    deploy(&mut aws, &server, &file, &stack);
+    deploy(&mut aws, &server, &file, &stack, &overrides);
     let deployed_in = start.elapsed();
 
     let described = aws.json(&["cloudformation", "describe-stacks", "--stack-name", &stack]);
@@ -249,9 +253,20 @@ fn deploy_and_check(
     let mut skipped: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (id, r) in cfn::resources(&variant.template) {
         let implemented = supported.contains(type_of(r)) || type_of(r).starts_with("Custom::");
-        let conditional = r.get("Condition").is_some();
+        // A resource under a condition exists only where the condition holds.
+        let wanted = match r.get("Condition").and_then(Value::as_str) {
+            Some(name) => match ctx.r.condition(name) {
+                Some(holds) => holds,
+                None => panic!("{name}: a condition the test cannot evaluate"),
+            },
+            None => true,
+        };
         match (implemented, created.contains(id)) {
-            (true, false) if !conditional => ctx
+            (true, true) if !wanted => ctx.diffs.push(format!(
+                "{id} ({}): created, though its condition does not hold",
+                type_of(r)
+            )),
+            (true, false) if wanted => ctx
                 .diffs
                 .push(format!("{id} ({}): not created by moto", type_of(r))),
             (false, true) => ctx.diffs.push(format!(
@@ -308,9 +323,56 @@ fn deploy_and_check(
     ctx.diffs
 }
 
+/// A StackSet member template (`NAME.member.template.json`) gets its parameters from the
+/// StackSet of `NAME.template.json`: the stack set's values, and the overrides of its first
+/// group of stack instances (the first account of the definition). A GetAtt of a central
+/// role becomes a role ARN of moto's account. Other templates need no parameters.
+fn stack_set_parameters(member: &Path) -> Vec<String> {
+    let file = member
+        .file_name()
+        .and_then(|f| f.to_str())
+        .unwrap_or_default();
+    let Some(stem) = file.strip_suffix(".member.template.json") else {
+        return Vec::new();
+    };
+    let central = member.with_file_name(format!("{stem}.template.json"));
+    let text = fs::read_to_string(&central)
+        .unwrap_or_else(|e| panic!("{}: the member's central template: {e}", central.display()));
+    let template: Value = serde_json::from_str(&text).expect("central template is JSON");
+    let (_, stack_set) = cfn::resources(&template)
+        .find(|(_, r)| type_of(r) == "AWS::CloudFormation::StackSet")
+        .expect("the central template has a StackSet");
+    let value = |v: &Value| match (v.as_str(), cfn::getatt_parts(&v["Fn::GetAtt"])) {
+        (Some(s), _) => s.to_string(),
+        (None, Some((role, attr))) if attr == "Arn" => {
+            format!("arn:aws:iam::{}:role/{role}", moto::ACCOUNT)
+        }
+        _ => panic!("a StackSet parameter value the test cannot give: {v}"),
+    };
+    let props = &stack_set["Properties"];
+    props["Parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(
+            props["StackInstancesGroup"][0]["ParameterOverrides"]
+                .as_array()
+                .into_iter()
+                .flatten(),
+        )
+        .map(|p| {
+            format!(
+                "{}={}",
+                p["ParameterKey"].as_str().expect("ParameterKey"),
+                value(&p["ParameterValue"])
+            )
+        })
+        .collect()
+}
+
 /// `aws cloudformation deploy` of `file` as `stack`; panics with the CLI's and moto's
 /// output if it fails.
-fn deploy(aws: &mut Aws, server: &MotoServer, file: &Path, stack: &str) {
+fn deploy(aws: &mut Aws, server: &MotoServer, file: &Path, stack: &str, overrides: &[String]) {
     let file_arg = file.to_str().expect("temporary path is UTF-8");
     let mut args = vec![
         "cloudformation",
@@ -333,6 +395,10 @@ fn deploy(aws: &mut Aws, server: &MotoServer, file: &Path, stack: &str) {
         );
         aws.json(&["s3api", "create-bucket", "--bucket", TEMPLATE_BUCKET]);
         args.extend(["--s3-bucket", TEMPLATE_BUCKET]);
+    }
+    if !overrides.is_empty() {
+        args.push("--parameter-overrides");
+        args.extend(overrides.iter().map(String::as_str));
     }
     let out = aws.run(&args);
     assert!(

@@ -33,15 +33,18 @@ fn studio_private_text() -> String {
 fn every_shipped_stack_matches_its_snapshot_and_is_clean() {
     for (name, path) in shipped() {
         let s = synth::synthesize_file(&path, Format::Json).unwrap_or_else(|e| panic!("{e}"));
-        // Clean, but for the size warning: a template over 51,200 bytes is deployed with
-        // `--s3-bucket` (README), which the moto deploy test does too.
-        let unexpected: Vec<_> = s
-            .findings
-            .iter()
-            .filter(|f| f.rule != "CFN-LIMIT-INLINE-BODY" || f.severity != Severity::Warning)
-            .collect();
-        assert!(unexpected.is_empty(), "{name}: {unexpected:?}");
-        insta::assert_snapshot!(format!("template_{name}"), s.body);
+        // Every template of the definition: a StackSet's member template too.
+        for t in s.all() {
+            // Clean, but for the size warning: a template over 51,200 bytes is deployed
+            // with `--s3-bucket` (README), which the moto deploy test does too.
+            let unexpected: Vec<_> = t
+                .findings
+                .iter()
+                .filter(|f| f.rule != "CFN-LIMIT-INLINE-BODY" || f.severity != Severity::Warning)
+                .collect();
+            assert!(unexpected.is_empty(), "{name}: {}: {unexpected:?}", t.name);
+            insta::assert_snapshot!(format!("template_{}", t.name), t.body);
+        }
     }
 }
 
@@ -49,14 +52,17 @@ fn every_shipped_stack_matches_its_snapshot_and_is_clean() {
 fn out_holds_the_current_templates() {
     for (name, path) in shipped() {
         let s = synth::synthesize_file(&path, Format::Json).unwrap();
-        let file = root().join("out").join(s.file_name(Format::Json));
-        let committed = std::fs::read_to_string(&file).unwrap_or_else(|_| {
-            panic!("{} is missing: run `synth --all --out out`", file.display())
-        });
-        assert!(
-            committed == s.body,
-            "out/ is stale for {name}: run `synth --all --out out`"
-        );
+        for t in s.all() {
+            let file = root().join("out").join(t.file_name(Format::Json));
+            let committed = std::fs::read_to_string(&file).unwrap_or_else(|_| {
+                panic!("{} is missing: run `synth --all --out out`", file.display())
+            });
+            assert!(
+                committed == t.body,
+                "out/ is stale for {name} ({}): run `synth --all --out out`",
+                t.name
+            );
+        }
     }
 }
 
@@ -163,4 +169,76 @@ fn endpoint_order_in_the_definition_does_not_matter_to_ids() {
     for (k, v) in &a {
         assert_eq!(&b[k], v, "{k} changed");
     }
+}
+
+/// Resource id → its JSON, of one template.
+fn resources_of(body: &str) -> serde_json::Map<String, Json> {
+    let json: Json = serde_json::from_str(body).unwrap();
+    json["Resources"].as_object().unwrap().clone()
+}
+
+/// The ids whose resource differs between two templates (present in both).
+fn changed(
+    before: &serde_json::Map<String, Json>,
+    after: &serde_json::Map<String, Json>,
+) -> BTreeSet<String> {
+    before
+        .iter()
+        .filter(|(id, r)| after.get(*id).is_some_and(|a| a != *r))
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+#[test]
+fn adding_an_account_changes_no_existing_logical_id() {
+    let text = std::fs::read_to_string(root().join("stacks/studio-multi-account.yaml")).unwrap();
+    let grown = text.replace(
+        "rollout:\n",
+        "  staging:\n    account_id: \"333333333333\"\n    groups:\n      ml-staging: {}\n\nrollout:\n",
+    );
+    assert_ne!(
+        grown, text,
+        "the definition has a rollout section to insert before"
+    );
+    let before = synth_text("studio-multi-account", &text);
+    let after = synth_text("studio-multi-account", &grown);
+    let (c0, c1) = (resources_of(&before.body), resources_of(&after.body));
+    let (m0, m1) = (
+        resources_of(&before.children[0].body),
+        resources_of(&after.children[0].body),
+    );
+    for (old, new) in [(&c0, &c1), (&m0, &m1)] {
+        let missing: Vec<&String> = old.keys().filter(|id| !new.contains_key(*id)).collect();
+        assert!(missing.is_empty(), "logical IDs gone: {missing:?}");
+    }
+    // Central: the functions (mapping, provisioning roles), their roles (what they may
+    // assume) and the StackSet (the new account's instances, the member body) change.
+    assert_eq!(
+        changed(&c0, &c1),
+        BTreeSet::from(
+            [
+                "MemberStackSet",
+                "OffboardingFunction",
+                "OffboardingFunctionRole",
+                "OnboardingFunction",
+                "OnboardingFunctionRole",
+            ]
+            .map(String::from)
+        )
+    );
+    assert_eq!(c1.len(), c0.len(), "the central template gains no resource");
+    // Member: the new group's role and parameter are added; only the provisioning role
+    // (which roles it may pass, which parameters it may read) changes.
+    assert_eq!(
+        changed(&m0, &m1),
+        BTreeSet::from(["ProvisioningRole".to_string()])
+    );
+    let added: BTreeSet<&String> = m1.keys().filter(|id| !m0.contains_key(*id)).collect();
+    assert_eq!(
+        added,
+        BTreeSet::from([
+            &"MlStagingExecutionRole".to_string(),
+            &"MlStagingExecutionRoleParameter".to_string()
+        ])
+    );
 }

@@ -3,6 +3,7 @@
 //! it. Knows nothing about YAML.
 
 pub mod bastion;
+pub mod cross_account;
 pub mod encryption_key;
 pub mod mfa_guard;
 pub mod network;

@@ -74,13 +74,48 @@ pub struct GroupRole {
     pub name: String,
     /// The Identity Store group id, when known.
     pub group_id: Option<String>,
-    pub role: Handle<Role>,
+    pub role: RoleRef,
 }
 
-pub struct OnboardingProps<'a> {
-    pub domain: &'a Handle<Domain>,
+/// Where a group's execution role is.
+#[derive(Clone, Debug)]
+pub enum RoleRef {
+    /// In this stack: its ARN.
+    Arn(Value),
+    /// In a Studio account, published there in an SSM parameter that the provisioning
+    /// role may read (the role's name is CloudFormation's, so the ARN is not known here).
+    InAccount {
+        account_id: String,
+        parameter: String,
+    },
+}
+
+/// Where the functions make profiles.
+#[derive(Clone, Debug)]
+pub enum ProfileTarget {
+    /// The domain of this stack.
+    Domain(Handle<Domain>),
+    /// The domains of the Studio accounts, through each one's provisioning role; the
+    /// domain id is read from an SSM parameter of that name in the account.
+    Accounts {
+        provisioning_roles: Vec<ProvisioningRole>,
+        domain_id_parameter: String,
+    },
+}
+
+/// A member account's provisioning role in one region.
+#[derive(Clone, Debug)]
+pub struct ProvisioningRole {
+    pub account_id: String,
+    pub region: String,
+    pub arn: Value,
+}
+
+pub struct OnboardingProps {
+    pub target: ProfileTarget,
     pub identity_store_id: Value,
-    /// In precedence order: a user in two mapped groups gets the first group's role.
+    /// In precedence order: a user in two mapped groups gets the first group's role (in
+    /// each account, among the groups of that account).
     pub groups: Vec<GroupRole>,
     pub mapping: Mapping,
     pub app_delete_timeout_seconds: u32,
@@ -90,6 +125,9 @@ pub struct OnboardingProps<'a> {
 pub struct Onboarding {
     pub onboard: Handle<Function>,
     pub offboard: Handle<Function>,
+    /// The functions' roles (what a member account's provisioning role trusts).
+    pub onboard_role: Handle<Role>,
+    pub offboard_role: Handle<Role>,
     pub dead_letter_queue: Handle<Queue>,
     pub table: Option<Handle<Table>>,
 }
@@ -172,6 +210,59 @@ const DESCRIBE_USER: Action = Action::new("identitystore:DescribeUser");
 const DESCRIBE_GROUP: Action = Action::new("identitystore:DescribeGroup");
 const LIST_MEMBERSHIPS: Action = Action::new("identitystore:ListGroupMembershipsForMember");
 
+/// What a function (or, across accounts, the provisioning role) may do in one domain:
+/// `profile_actions` on its user profiles, and for offboarding its apps and spaces, and
+/// pass only `execution_roles` to SageMaker.
+pub(crate) fn domain_statements(
+    domain: &Handle<Domain>,
+    profile_actions: &[Action],
+    cleans_up_apps: bool,
+    execution_roles: Vec<Value>,
+) -> Vec<Statement> {
+    use sagemaker::actions as sm;
+    let mut statements = vec![
+        Statement::allow()
+            .sid("ManageProfilesOfThisDomain")
+            .actions(profile_actions)
+            .resource(in_domain(domain, "user-profile")),
+    ];
+    if cleans_up_apps {
+        statements.extend([
+            Statement::allow()
+                .sid("DeleteAppsOfThisDomain")
+                .actions([&sm::DELETE_APP])
+                .resource(in_domain(domain, "app")),
+            Statement::allow()
+                .sid("DeleteSpacesOfThisDomain")
+                .actions([&sm::DELETE_SPACE])
+                .resource(in_domain(domain, "space")),
+            Statement::allow()
+                .sid("ListCallsHaveNoResourceScope")
+                .actions([&sm::LIST_APPS, &sm::LIST_SPACES, &sm::LIST_USER_PROFILES])
+                .any_resource(),
+        ]);
+    }
+    statements.push(
+        Statement::allow()
+            .sid("PassOnlyTheGroupRolesToSageMaker")
+            .actions([&iam::actions::PASS_ROLE])
+            .resources(execution_roles)
+            .condition(Condition::string_equals(
+                keys::PASSED_TO_SERVICE,
+                [Value::from("sagemaker.amazonaws.com")],
+            )),
+    );
+    statements
+}
+
+/// Reading users, groups and memberships of one identity store.
+fn identity_store_statement(identity_store_id: &Value) -> Statement {
+    Statement::allow()
+        .sid("ReadUsersAndGroupsOfThisIdentityStore")
+        .actions([&DESCRIBE_USER, &DESCRIBE_GROUP, &LIST_MEMBERSHIPS])
+        .resources(identity_store_resources(identity_store_id))
+}
+
 /// The statements both functions need; `profile_actions` are the profile calls of one.
 fn function_policy(
     props: &OnboardingProps,
@@ -181,51 +272,32 @@ fn function_policy(
     queue: &Handle<Queue>,
     table: Option<&Handle<Table>>,
 ) -> PolicyDocument {
-    use sagemaker::actions as sm;
-    let mut doc = PolicyDocument::new()
-        .statement(
-            Statement::allow()
-                .sid("ReadUsersAndGroupsOfThisIdentityStore")
-                .actions([&DESCRIBE_USER, &DESCRIBE_GROUP, &LIST_MEMBERSHIPS])
-                .resources(identity_store_resources(&props.identity_store_id)),
-        )
-        .statement(
-            Statement::allow()
-                .sid("ManageProfilesOfThisDomain")
-                .actions(profile_actions)
-                .resource(in_domain(props.domain, "user-profile")),
-        );
-    if cleans_up_apps {
-        doc = doc
-            .statement(
+    let mut doc =
+        PolicyDocument::new().statement(identity_store_statement(&props.identity_store_id));
+    match &props.target {
+        ProfileTarget::Domain(domain) => {
+            let roles = props.groups.iter().filter_map(|g| match &g.role {
+                RoleRef::Arn(arn) => Some(arn.clone()),
+                RoleRef::InAccount { .. } => None,
+            });
+            doc = doc.statements(domain_statements(
+                domain,
+                profile_actions,
+                cleans_up_apps,
+                roles.collect(),
+            ));
+        }
+        ProfileTarget::Accounts {
+            provisioning_roles, ..
+        } => {
+            doc = doc.statement(
                 Statement::allow()
-                    .sid("DeleteAppsOfThisDomain")
-                    .actions([&sm::DELETE_APP])
-                    .resource(in_domain(props.domain, "app")),
-            )
-            .statement(
-                Statement::allow()
-                    .sid("DeleteSpacesOfThisDomain")
-                    .actions([&sm::DELETE_SPACE])
-                    .resource(in_domain(props.domain, "space")),
-            )
-            .statement(
-                Statement::allow()
-                    .sid("ListCallsHaveNoResourceScope")
-                    .actions([&sm::LIST_APPS, &sm::LIST_SPACES, &sm::LIST_USER_PROFILES])
-                    .any_resource(),
+                    .sid("AssumeOnlyTheMemberProvisioningRoles")
+                    .actions([&iam::actions::ASSUME_ROLE])
+                    .resources(provisioning_roles.iter().map(|r| r.arn.clone())),
             );
+        }
     }
-    doc = doc.statement(
-        Statement::allow()
-            .sid("PassOnlyTheGroupRolesToSageMaker")
-            .actions([&iam::actions::PASS_ROLE])
-            .resources(props.groups.iter().map(|g| g.role.arn()))
-            .condition(Condition::string_equals(
-                keys::PASSED_TO_SERVICE,
-                [Value::from("sagemaker.amazonaws.com")],
-            )),
-    );
     if let Some(table) = table {
         doc = doc.statement(
             Statement::allow()
@@ -264,27 +336,76 @@ struct FunctionKind {
     reserved: i64,
 }
 
-/// The group → role list the functions read in inline mode, in precedence order.
-fn inline_mapping(groups: &[GroupRole]) -> Value {
-    // A JSON document built with Fn::Sub so that each role ARN is filled in at deploy time.
+/// A JSON document built with Fn::Sub, so that ARNs are filled in at deploy time.
+fn json_document(items: impl IntoIterator<Item = Vec<(&'static str, JsonPart)>>) -> Value {
     let mut parts: Vec<SubPart> = vec![SubPart::from("[")];
-    for (i, g) in groups.iter().enumerate() {
+    for (i, fields) in items.into_iter().enumerate() {
         if i > 0 {
             parts.push(SubPart::from(", "));
         }
-        let group_id = match &g.group_id {
-            Some(id) => format!("\"{id}\""),
-            None => "null".to_string(),
-        };
-        parts.push(SubPart::from(format!(
-            "{{\"group\": {}, \"group_id\": {group_id}, \"role_arn\": \"",
-            serde_json::to_string(&g.name).expect("strings serialize")
-        )));
-        parts.push(SubPart::from(g.role.arn()));
-        parts.push(SubPart::from("\"}"));
+        parts.push(SubPart::from("{"));
+        for (j, (key, value)) in fields.into_iter().enumerate() {
+            let sep = if j > 0 { ", " } else { "" };
+            parts.push(SubPart::from(format!("{sep}\"{key}\": ")));
+            match value {
+                JsonPart::Text(text) => parts.push(SubPart::from(
+                    serde_json::to_string(&text).expect("strings serialize"),
+                )),
+                JsonPart::Null => parts.push(SubPart::from("null")),
+                JsonPart::Arn(arn) => {
+                    parts.push(SubPart::from("\""));
+                    parts.push(SubPart::from(arn));
+                    parts.push(SubPart::from("\""));
+                }
+            }
+        }
+        parts.push(SubPart::from("}"));
     }
     parts.push(SubPart::from("]"));
     crate::template::Sub::from_parts(parts).into_value()
+}
+
+/// A value in [`json_document`]: text is JSON-escaped here, an ARN (an intrinsic that
+/// yields only ARN characters) is quoted and filled in by CloudFormation.
+enum JsonPart {
+    Text(String),
+    Null,
+    Arn(Value),
+}
+
+/// The group → role list the functions read in inline mode, in precedence order.
+fn inline_mapping(groups: &[GroupRole]) -> Value {
+    json_document(groups.iter().map(|g| {
+        let mut fields = vec![
+            ("group", JsonPart::Text(g.name.clone())),
+            (
+                "group_id",
+                g.group_id.clone().map_or(JsonPart::Null, JsonPart::Text),
+            ),
+        ];
+        match &g.role {
+            RoleRef::Arn(arn) => fields.push(("role_arn", JsonPart::Arn(arn.clone()))),
+            RoleRef::InAccount {
+                account_id,
+                parameter,
+            } => {
+                fields.push(("account_id", JsonPart::Text(account_id.clone())));
+                fields.push(("role_parameter", JsonPart::Text(parameter.clone())));
+            }
+        }
+        fields
+    }))
+}
+
+/// The provisioning role of each account and region, for the functions.
+fn provisioning_roles_document(roles: &[ProvisioningRole]) -> Value {
+    json_document(roles.iter().map(|r| {
+        vec![
+            ("account_id", JsonPart::Text(r.account_id.clone())),
+            ("region", JsonPart::Text(r.region.clone())),
+            ("role_arn", JsonPart::Arn(r.arn.clone())),
+        ]
+    }))
 }
 
 impl Onboarding {
@@ -334,8 +455,23 @@ impl Onboarding {
             ),
         };
 
-        let mut environment = vec![
-            ("DOMAIN_ID", props.domain.domain_id()),
+        let mut environment = match &props.target {
+            ProfileTarget::Domain(domain) => vec![("DOMAIN_ID", domain.domain_id())],
+            ProfileTarget::Accounts {
+                provisioning_roles,
+                domain_id_parameter,
+            } => vec![
+                (
+                    "DOMAIN_ID_PARAMETER",
+                    Value::from(domain_id_parameter.as_str()),
+                ),
+                (
+                    "PROVISIONING_ROLES",
+                    provisioning_roles_document(provisioning_roles),
+                ),
+            ],
+        };
+        environment.extend([
             ("IDENTITY_STORE_ID", props.identity_store_id.clone()),
             (
                 "MAPPING_MODE",
@@ -344,7 +480,7 @@ impl Onboarding {
                     Mapping::DynamoDb => "dynamodb",
                 }),
             ),
-        ];
+        ]);
         match &table {
             None => environment.push(("GROUP_ROLES", inline_mapping(&props.groups))),
             Some(t) => environment.push(("MAPPING_TABLE", t.name())),
@@ -375,6 +511,7 @@ impl Onboarding {
             },
         ];
         let mut functions = Vec::new();
+        let mut function_roles = Vec::new();
         let mut rules = Vec::new();
         for FunctionKind {
             name: kind,
@@ -476,6 +613,7 @@ impl Onboarding {
                     .build()?,
             )?;
             functions.push(function);
+            function_roles.push(role);
             rules.push(rule);
         }
 
@@ -501,9 +639,13 @@ impl Onboarding {
 
         let offboard = functions.pop().expect("two functions");
         let onboard = functions.pop().expect("two functions");
+        let offboard_role = function_roles.pop().expect("two functions");
+        let onboard_role = function_roles.pop().expect("two functions");
         Ok(Onboarding {
             onboard,
             offboard,
+            onboard_role,
+            offboard_role,
             dead_letter_queue: queue,
             table,
         })

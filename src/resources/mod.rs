@@ -123,6 +123,7 @@ macro_rules! cfn_resource {
 }
 
 pub mod arn;
+pub mod cloudformation;
 pub mod cloudtrail;
 pub mod dynamodb;
 pub mod ec2;
@@ -135,4 +136,5 @@ pub mod s3;
 pub mod sagemaker;
 pub mod secretsmanager;
 pub mod sqs;
+pub mod ssm;
 pub mod sso;

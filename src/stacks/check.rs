@@ -329,11 +329,15 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
                 "`onboarding` needs a `studio` component with `auth: sso`",
             ));
         }
-        if def.groups.is_empty() {
+        if def.all_groups().is_empty() {
             problems.push(
                 source
                     .error_at_key("onboarding", "`onboarding` has no group to map")
-                    .help("list the Identity Center groups under `groups`"),
+                    .help(if def.accounts.is_empty() {
+                        "list the Identity Center groups under `groups`"
+                    } else {
+                        "list the Identity Center groups under their account's `groups`"
+                    }),
             );
         }
         if !(60..=840).contains(&onboarding.app_delete_timeout_seconds) {
@@ -351,12 +355,19 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
         }
     }
     let mut group_ids: HashMap<String, String> = HashMap::new();
-    let mut group_keys: HashMap<String, String> = HashMap::new();
-    for (group, spec) in &def.groups {
-        let path = format!("groups.{group}");
+    let mut group_keys: HashMap<String, (String, String)> = HashMap::new();
+    for (path, group, spec) in def.all_groups() {
         let key = crate::template::pascal_case(&group.0).to_ascii_lowercase();
-        if let Some(other) = group_keys.insert(key, group.0.clone()) {
-            problems.push(
+        if let Some((other, other_path)) = group_keys.insert(key, (group.0.clone(), path.clone())) {
+            problems.push(if other == group.0 {
+                source
+                    .error_at_key(&path, format!("group `{group}` is listed twice"))
+                    .note(format!(
+                        "first listed at {}",
+                        source.describe_position(&other_path)
+                    ))
+                    .help("a group's users work in one account: keep the group under one account")
+            } else {
                 source
                     .error_at_key(
                         &path,
@@ -364,8 +375,8 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
                     )
                     .help(
                         "logical IDs ignore case, spaces and punctuation; rename one of the groups",
-                    ),
-            );
+                    )
+            });
         }
         if let Some(id) = &spec.group_id
             && let Some(other) = group_ids.insert(id.0.to_ascii_lowercase(), group.0.clone())
@@ -384,6 +395,8 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
             &mut problems,
         );
     }
+
+    check_accounts(name, source, def, &mut problems);
 
     if let Some(presigned) = &def.presigned_url {
         if def.studio.is_none() || def.bastion.is_none() {
@@ -420,6 +433,201 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
 
     check_rule_references(source, def, &mut problems);
     problems
+}
+
+/// StackSet names: a letter, then letters, digits and hyphens (at most 128).
+fn is_valid_stack_set_name(name: &str) -> bool {
+    name.len() <= 128
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// A multi-account definition: accounts and rollout go together, the member
+/// environment is an SSO Studio domain whose profiles onboarding makes, and the
+/// components that only exist in one account are refused.
+fn check_accounts(
+    name: &str,
+    source: &Source,
+    def: &StackDefinition,
+    problems: &mut Vec<Diagnostic>,
+) {
+    if def.accounts.is_empty() {
+        if def.rollout.is_some() {
+            problems.push(
+                source
+                    .error_at_key(
+                        "rollout",
+                        "`rollout` needs `accounts`: the Studio accounts it deploys to",
+                    )
+                    .help(
+                        "add `accounts: { NAME: { account_id: \"111111111111\", groups: { … } } }`",
+                    ),
+            );
+        }
+        return;
+    }
+    let Some(rollout) = &def.rollout else {
+        problems.push(
+            source
+                .error_at_key("accounts", "a multi-account definition needs `rollout`")
+                .help("add `rollout: { organizational_units: [ou-ab12-cdef3456], regions: [eu-west-1] }`"),
+        );
+        return;
+    };
+    if !def.groups.is_empty() {
+        problems.push(
+            source
+                .error_at_key(
+                    "groups",
+                    "with `accounts`, each group is listed under the account its users work in",
+                )
+                .help("move each group under `accounts.<account>.groups`"),
+        );
+    }
+    if def.studio.as_ref().is_none_or(|s| s.auth != AuthMode::Sso) {
+        problems.push(
+            source
+                .error_at_key(
+                    if def.studio.is_some() { "studio" } else { "accounts" },
+                    "every Studio account gets an SSO domain: the member template needs `studio: { auth: sso }`",
+                )
+                .help("add `studio: { auth: sso }`"),
+        );
+    }
+    match &def.onboarding {
+        None => problems.push(
+            source
+                .error_at_key("accounts", "a multi-account definition needs `onboarding`: the central functions that make the profiles")
+                .help("add `onboarding: { trail: existing }`"),
+        ),
+        Some(o) if o.mapping != super::definition::MappingMode::Inline => problems.push(
+            source
+                .error_at_value("onboarding.mapping", "multi-account onboarding reads its mapping from the definition")
+                .expected("`inline`: the group → account mapping is part of the central template"),
+        ),
+        Some(_) => {}
+    }
+    for component in ["bastion", "notebooks", "teams", "presigned_url"] {
+        let present = match component {
+            "bastion" => def.bastion.is_some(),
+            "notebooks" => def.notebooks.is_some(),
+            "teams" => !def.teams.is_empty(),
+            _ => def.presigned_url.is_some(),
+        };
+        if present {
+            problems.push(
+                source
+                    .error_at_key(
+                        component,
+                        format!(
+                            "`{component}` is not part of the multi-account member environment"
+                        ),
+                    )
+                    .help("define it in a separate single-account stack"),
+            );
+        }
+    }
+    let mut ids: HashMap<&str, String> = HashMap::new();
+    for (account, spec) in &def.accounts {
+        let path = format!("accounts.{account}.account_id");
+        if let Some(other) = ids.insert(spec.account_id.0.as_str(), account.0.clone()) {
+            problems.push(source.error_at_value(
+                &path,
+                format!(
+                    "account id {} is also the id of `{other}`",
+                    spec.account_id.0
+                ),
+            ));
+        }
+    }
+    let lists = [
+        (
+            "rollout.organizational_units",
+            rollout
+                .organizational_units
+                .iter()
+                .map(|o| o.0.as_str())
+                .collect::<Vec<_>>(),
+            "an organizational unit",
+        ),
+        (
+            "rollout.regions",
+            rollout.regions.iter().map(|r| r.0.as_str()).collect(),
+            "a Region",
+        ),
+    ];
+    for (path, values, what) in lists {
+        if values.is_empty() {
+            problems.push(
+                source
+                    .error_at_value(path, format!("the rollout needs {what}"))
+                    .help("list at least one"),
+            );
+        }
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (i, v) in values.iter().enumerate() {
+            if let Some(first) = seen.insert(v, i) {
+                problems.push(
+                    source
+                        .error_at_value(&format!("{path}[{i}]"), format!("`{v}` is listed twice"))
+                        .note(format!(
+                            "first listed at {}",
+                            source.describe_position(&format!("{path}[{first}]"))
+                        )),
+                );
+            }
+        }
+    }
+    if !(1..=100).contains(&rollout.max_concurrent_percentage) {
+        problems.push(
+            source
+                .error_at_value(
+                    "rollout.max_concurrent_percentage",
+                    format!("{}% is out of range", rollout.max_concurrent_percentage),
+                )
+                .expected("1 to 100 percent of the target accounts at once"),
+        );
+    }
+    if rollout.failure_tolerance_percentage > 100 {
+        problems.push(
+            source
+                .error_at_value(
+                    "rollout.failure_tolerance_percentage",
+                    format!("{}% is out of range", rollout.failure_tolerance_percentage),
+                )
+                .expected("0 to 100 percent"),
+        );
+    }
+    if !is_valid_stack_set_name(name) {
+        problems.push(
+            source
+                .error_at_key("rollout", format!("the stack name `{name}` cannot name the StackSet"))
+                .expected("a name that starts with a letter (StackSet names: a letter, then letters, digits and hyphens)"),
+        );
+    }
+    if let Some(longest) = rollout
+        .regions
+        .iter()
+        .map(|r| r.0.as_str())
+        .max_by_key(|r| r.len())
+    {
+        let role = crate::constructs::cross_account::provisioning_role_name(name, longest);
+        if role.len() > 64 {
+            problems.push(
+                source
+                    .error_at_key(
+                        "rollout.regions",
+                        format!(
+                            "the provisioning role name `{role}` is {} characters; IAM allows 64",
+                            role.len()
+                        ),
+                    )
+                    .help(
+                        "use a shorter stack name: the role is named <stack>-provisioning-<region>",
+                    ),
+            );
+        }
+    }
 }
 
 /// Access to buckets, as teams and groups grant it: every bucket is defined, every list

@@ -17,7 +17,9 @@ use crate::constructs::presigned_url::{self, PresignedUrlProps};
 use crate::constructs::secure_bucket::{
     self, Access, LogBucket, LogBucketProps, SecureBucket, SecureBucketProps,
 };
-use crate::constructs::sso_onboarding::{self, GroupRole, Mapping, Onboarding, OnboardingProps};
+use crate::constructs::sso_onboarding::{
+    self, GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, RoleRef,
+};
 use crate::constructs::studio::{self, StudioAuth, StudioDomain, StudioDomainProps};
 use crate::constructs::team::{Team, TeamProps, TeamUser};
 use crate::constructs::trail;
@@ -34,7 +36,7 @@ use super::definition::{
 };
 use super::load::{InputErrors, LoadedStack};
 
-fn id(literal: &str) -> LogicalId {
+pub(super) fn id(literal: &str) -> LogicalId {
     LogicalId::new(literal).expect("logical IDs written in the code are alphanumeric")
 }
 
@@ -78,7 +80,7 @@ impl From<crate::template::InvalidLogicalId> for ComposeError {
 }
 
 /// The statements of the bucket grants a team or group asks for.
-fn bucket_grants(
+pub(super) fn bucket_grants(
     buckets: &IndexMap<String, SecureBucket>,
     access: &IndexMap<BucketKey, Vec<AccessLevel>>,
 ) -> Result<Vec<Statement>, ConstructError> {
@@ -94,7 +96,12 @@ fn bucket_grants(
 }
 
 /// Records the resources added since `mark` as coming from `path`.
-fn record(template: &Template, mark: usize, path: &str, origins: &mut IndexMap<String, String>) {
+pub(super) fn record(
+    template: &Template,
+    mark: usize,
+    path: &str,
+    origins: &mut IndexMap<String, String>,
+) {
     for (id, _) in template.resources().skip(mark) {
         origins.insert(id.to_string(), path.to_string());
     }
@@ -102,6 +109,9 @@ fn record(template: &Template, mark: usize, path: &str, origins: &mut IndexMap<S
 
 pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
     let def = &stack.definition;
+    if !def.accounts.is_empty() {
+        return super::compose_accounts::compose(stack);
+    }
     let mut template = Template::new();
     let mut origins = IndexMap::new();
     // Definition names that stand for one resource, for suppressions.
@@ -111,114 +121,29 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
         template.set_description(description);
     }
 
-    // Buckets first: the network's S3 endpoint admits only them.
-    let mut buckets: IndexMap<String, SecureBucket> = IndexMap::new();
     let wants_trail = def
         .onboarding
         .as_ref()
         .is_some_and(|o| o.trail == TrailMode::Create);
-    let mut logs = None;
-    if !def.buckets.is_empty() || wants_trail {
-        let mark = template.resources().count();
-        logs = Some(LogBucket::build(&mut template, &LogBucketProps::default())?);
-        record(&template, mark, "buckets", &mut origins);
-    }
-    if let Some(logs) = logs.as_mut() {
-        for (key, spec) in &def.buckets {
-            let mark = template.resources().count();
-            let bucket = SecureBucket::build(
-                &mut template,
-                logs,
-                &SecureBucketProps {
-                    bucket_name: spec.bucket_name.clone(),
-                    retain: spec.retain,
-                    noncurrent_version_days: spec.noncurrent_version_days,
-                    ..SecureBucketProps::new(&key.0)
-                },
-            )?;
-            record(&template, mark, &format!("buckets.{key}"), &mut origins);
-            names_by_definition.insert(key.0.clone(), bucket.bucket.logical_id().clone());
-            buckets.insert(key.0.clone(), bucket);
-        }
-    }
-    let s3_endpoint_policy =
-        (!buckets.is_empty()).then(|| secure_bucket::endpoint_policy(buckets.values()));
-
-    let network = match &def.network {
-        Some(spec) => {
-            let mark = template.resources().count();
-            let network = PrivateNetwork::build(
-                &mut template,
-                &PrivateNetworkProps {
-                    cidr: spec.cidr.0,
-                    availability_zones: spec.availability_zones.0,
-                    subnet_prefix_length: spec
-                        .subnet_prefix_length
-                        .unwrap_or_else(|| PrivateNetworkProps::default_subnet_prefix(spec.cidr.0)),
-                    endpoints: spec.endpoints.iter().map(|e| e.0).collect(),
-                    flow_log_retention_days: spec
-                        .flow_logs
-                        .then_some(spec.flow_log_retention_days.0),
-                    s3_endpoint_policy: s3_endpoint_policy.clone(),
-                },
-            )?;
-            record(&template, mark, "network", &mut origins);
-            names_by_definition.insert("network".into(), network.vpc.logical_id().clone());
-            let written = stack.source.value_position("network.endpoints").is_some();
-            for (i, e) in spec.endpoints.iter().enumerate() {
-                let endpoint_id = e.0.logical_id();
-                if written {
-                    origins.insert(endpoint_id.to_string(), format!("network.endpoints[{i}]"));
-                }
-                names_by_definition.insert(e.0.short_name().to_string(), endpoint_id);
-            }
-            Some(network)
-        }
-        None => None,
-    };
-
-    let studio = match (&def.studio, &network) {
-        (Some(spec), Some(network)) => {
-            let mark = template.resources().count();
-            let studio = StudioDomain::build(
-                &mut template,
-                network,
-                &StudioDomainProps {
-                    domain_name: spec
-                        .domain_name
-                        .as_ref()
-                        .map_or_else(|| stack.name.clone(), |n| n.0.clone()),
-                    auth: match spec.auth {
-                        AuthMode::Iam => StudioAuth::Iam,
-                        AuthMode::Sso => StudioAuth::Sso,
-                    },
-                    users: spec.users.iter().map(|u| u.0.clone()).collect(),
-                },
-            )?;
-            record(&template, mark, "studio", &mut origins);
-            names_by_definition.insert("studio".into(), studio.domain.logical_id().clone());
-            for (i, user) in spec.users.iter().enumerate() {
-                let profile = studio::user_profile_id(&user.0)?;
-                origins.insert(profile.to_string(), format!("studio.users[{i}]"));
-                names_by_definition.insert(user.0.clone(), profile);
-            }
-            Some(studio)
-        }
-        _ => None,
-    };
+    let Environment {
+        buckets,
+        mut logs,
+        network,
+        studio,
+    } = environment(
+        stack,
+        &mut template,
+        &mut origins,
+        &mut names_by_definition,
+        wants_trail,
+    )?;
 
     // Identity Center groups: an execution role each (and an application assignment
     // where the group id is known), then the onboarding functions that use them.
     let mut group_roles = Vec::new();
+    let mut group_role_arns: Vec<(String, Value)> = Vec::new();
     if let (Some(studio), Some(ic)) = (&studio, &def.identity_center) {
-        let identity_store = template.add_parameter(
-            id("IdentityStoreId"),
-            Parameter::new("String")
-                .description("The IAM Identity Center identity store id (in the Identity Center home region)")
-                .default_value(ic.identity_store_id.0.as_str())
-                .allowed_pattern(IDENTITY_STORE_ID_PATTERN)
-                .constraint_description("an identity store id such as d-1234567890"),
-        )?;
+        let identity_store = identity_store_parameter(&mut template, ic)?;
         for (group, spec) in &def.groups {
             let mark = template.resources().count();
             let grants = bucket_grants(&buckets, &spec.grants.buckets)?;
@@ -237,10 +162,11 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
             }
             record(&template, mark, &format!("groups.{group}"), &mut origins);
             names_by_definition.insert(group.0.clone(), role.logical_id().clone());
+            group_role_arns.push((group.0.clone(), role.arn()));
             group_roles.push(GroupRole {
                 name: group.0.clone(),
                 group_id: spec.group_id.as_ref().map(|g| g.0.clone()),
-                role,
+                role: RoleRef::Arn(role.arn()),
             });
         }
         if let Some(spec) = &def.onboarding {
@@ -248,7 +174,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
             let onboarding = Onboarding::build(
                 &mut template,
                 &OnboardingProps {
-                    domain: &studio.domain,
+                    target: ProfileTarget::Domain(studio.domain.clone()),
                     identity_store_id: identity_store.value(),
                     groups: group_roles.clone(),
                     mapping: match spec.mapping {
@@ -421,24 +347,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
         record(&template, mark, "teams", &mut origins);
     }
 
-    if let Some(network) = &network {
-        template.add_output(
-            id("VpcId"),
-            Output::new(network.vpc.id()).description("The private VPC"),
-        )?;
-        for (service, endpoint) in network.endpoints() {
-            template.add_output(
-                LogicalId::new(format!("{}Id", service.logical_id()))?,
-                Output::new(endpoint.id()).description(&format!("VPC endpoint for {service}")),
-            )?;
-        }
-    }
-    if let Some(studio) = &studio {
-        template.add_output(
-            id("StudioDomainId"),
-            Output::new(studio.domain.domain_id()).description("The Studio domain"),
-        )?;
-    }
+    environment_outputs(&mut template, &network, &studio)?;
     if let Some(bastion) = &bastion {
         template.add_output(
             id("BastionInstanceId"),
@@ -446,12 +355,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
                 .description("Connect with Session Manager or Fleet Manager (RDP)"),
         )?;
     }
-    for (key, bucket) in &buckets {
-        template.add_output(
-            LogicalId::from_words(&[key.as_str(), "bucket-name"])?,
-            Output::new(bucket.bucket.name()).description(&format!("Bucket {key}")),
-        )?;
-    }
+    bucket_outputs(&mut template, &buckets)?;
     for (team, notebook, _) in &team_notebooks {
         template.add_output(
             LogicalId::from_words(&[team.as_str(), "notebook-name"])?,
@@ -467,9 +371,9 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
                 .description("Events the onboarding or offboarding function could not process"),
         )?;
         if let Some(table) = &onboarding.table {
-            for (i, g) in group_roles.iter().enumerate() {
+            for (i, (name, arn)) in group_role_arns.iter().enumerate() {
                 template.add_output(
-                    LogicalId::from_words(&["map", g.name.as_str()])?,
+                    LogicalId::from_words(&["map", name.as_str()])?,
                     Output::new(sub![
                         "aws dynamodb put-item --region ",
                         Pseudo::Region,
@@ -477,13 +381,13 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
                         table.name(),
                         format!(
                             " --item '{{\"group\": {{\"S\": {}}}, \"precedence\": {{\"N\": \"{}\"}}, \"role_arn\": {{\"S\": \"",
-                            serde_json::to_string(&g.name).expect("strings serialize"),
+                            serde_json::to_string(name).expect("strings serialize"),
                             i + 1
                         ),
-                        g.role.arn(),
+                        arn.clone(),
                         "\"}}'"
                     ])
-                    .description(&format!("Run once after deploying: maps group {} to its role", g.name)),
+                    .description(&format!("Run once after deploying: maps group {name} to its role")),
                 )?;
             }
         }
@@ -555,6 +459,183 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
     })
 }
 
+/// The `IdentityStoreId` parameter, defaulting to the definition's id.
+pub(super) fn identity_store_parameter(
+    template: &mut Template,
+    ic: &super::definition::IdentityCenterSpec,
+) -> Result<crate::template::ParameterHandle, ComposeError> {
+    Ok(template.add_parameter(
+        id("IdentityStoreId"),
+        Parameter::new("String")
+            .description(
+                "The IAM Identity Center identity store id (in the Identity Center home region)",
+            )
+            .default_value(ic.identity_store_id.0.as_str())
+            .allowed_pattern(IDENTITY_STORE_ID_PATTERN)
+            .constraint_description("an identity store id such as d-1234567890"),
+    )?)
+}
+
+/// The parts of an environment every Studio stack shares.
+pub(super) struct Environment {
+    pub buckets: IndexMap<String, SecureBucket>,
+    pub logs: Option<LogBucket>,
+    pub network: Option<PrivateNetwork>,
+    pub studio: Option<StudioDomain>,
+}
+
+/// Buckets, the private network and the Studio domain of a definition, as far as it
+/// asks for them. `wants_log_bucket` adds the access-log bucket even without buckets
+/// (a trail needs it).
+pub(super) fn environment(
+    stack: &LoadedStack,
+    template: &mut Template,
+    origins: &mut IndexMap<String, String>,
+    names_by_definition: &mut IndexMap<String, LogicalId>,
+    wants_log_bucket: bool,
+) -> Result<Environment, ComposeError> {
+    let def = &stack.definition;
+    // Buckets first: the network's S3 endpoint admits only them.
+    let mut buckets: IndexMap<String, SecureBucket> = IndexMap::new();
+    let mut logs = None;
+    if !def.buckets.is_empty() || wants_log_bucket {
+        let mark = template.resources().count();
+        logs = Some(LogBucket::build(template, &LogBucketProps::default())?);
+        record(template, mark, "buckets", origins);
+    }
+    if let Some(logs) = logs.as_mut() {
+        for (key, spec) in &def.buckets {
+            let mark = template.resources().count();
+            let bucket = SecureBucket::build(
+                template,
+                logs,
+                &SecureBucketProps {
+                    bucket_name: spec.bucket_name.clone(),
+                    retain: spec.retain,
+                    noncurrent_version_days: spec.noncurrent_version_days,
+                    ..SecureBucketProps::new(&key.0)
+                },
+            )?;
+            record(template, mark, &format!("buckets.{key}"), origins);
+            names_by_definition.insert(key.0.clone(), bucket.bucket.logical_id().clone());
+            buckets.insert(key.0.clone(), bucket);
+        }
+    }
+    let s3_endpoint_policy =
+        (!buckets.is_empty()).then(|| secure_bucket::endpoint_policy(buckets.values()));
+
+    let network = match &def.network {
+        Some(spec) => {
+            let mark = template.resources().count();
+            let network = PrivateNetwork::build(
+                template,
+                &PrivateNetworkProps {
+                    cidr: spec.cidr.0,
+                    availability_zones: spec.availability_zones.0,
+                    subnet_prefix_length: spec
+                        .subnet_prefix_length
+                        .unwrap_or_else(|| PrivateNetworkProps::default_subnet_prefix(spec.cidr.0)),
+                    endpoints: spec.endpoints.iter().map(|e| e.0).collect(),
+                    flow_log_retention_days: spec
+                        .flow_logs
+                        .then_some(spec.flow_log_retention_days.0),
+                    s3_endpoint_policy: s3_endpoint_policy.clone(),
+                },
+            )?;
+            record(template, mark, "network", origins);
+            names_by_definition.insert("network".into(), network.vpc.logical_id().clone());
+            let written = stack.source.value_position("network.endpoints").is_some();
+            for (i, e) in spec.endpoints.iter().enumerate() {
+                let endpoint_id = e.0.logical_id();
+                if written {
+                    origins.insert(endpoint_id.to_string(), format!("network.endpoints[{i}]"));
+                }
+                names_by_definition.insert(e.0.short_name().to_string(), endpoint_id);
+            }
+            Some(network)
+        }
+        None => None,
+    };
+
+    let studio = match (&def.studio, &network) {
+        (Some(spec), Some(network)) => {
+            let mark = template.resources().count();
+            let studio = StudioDomain::build(
+                template,
+                network,
+                &StudioDomainProps {
+                    domain_name: spec
+                        .domain_name
+                        .as_ref()
+                        .map_or_else(|| stack.name.clone(), |n| n.0.clone()),
+                    auth: match spec.auth {
+                        AuthMode::Iam => StudioAuth::Iam,
+                        AuthMode::Sso => StudioAuth::Sso,
+                    },
+                    users: spec.users.iter().map(|u| u.0.clone()).collect(),
+                },
+            )?;
+            record(template, mark, "studio", origins);
+            names_by_definition.insert("studio".into(), studio.domain.logical_id().clone());
+            for (i, user) in spec.users.iter().enumerate() {
+                let profile = studio::user_profile_id(&user.0)?;
+                origins.insert(profile.to_string(), format!("studio.users[{i}]"));
+                names_by_definition.insert(user.0.clone(), profile);
+            }
+            Some(studio)
+        }
+        _ => None,
+    };
+
+    Ok(Environment {
+        buckets,
+        logs,
+        network,
+        studio,
+    })
+}
+
+/// The outputs of the network and the domain.
+pub(super) fn environment_outputs(
+    template: &mut Template,
+    network: &Option<PrivateNetwork>,
+    studio: &Option<StudioDomain>,
+) -> Result<(), ComposeError> {
+    if let Some(network) = &network {
+        template.add_output(
+            id("VpcId"),
+            Output::new(network.vpc.id()).description("The private VPC"),
+        )?;
+        for (service, endpoint) in network.endpoints() {
+            template.add_output(
+                LogicalId::new(format!("{}Id", service.logical_id()))?,
+                Output::new(endpoint.id()).description(&format!("VPC endpoint for {service}")),
+            )?;
+        }
+    }
+    if let Some(studio) = &studio {
+        template.add_output(
+            id("StudioDomainId"),
+            Output::new(studio.domain.domain_id()).description("The Studio domain"),
+        )?;
+    }
+    Ok(())
+}
+
+/// Each bucket's name.
+pub(super) fn bucket_outputs(
+    template: &mut Template,
+    buckets: &IndexMap<String, SecureBucket>,
+) -> Result<(), ComposeError> {
+    for (key, bucket) in buckets {
+        template.add_output(
+            LogicalId::from_words(&[key.as_str(), "bucket-name"])?,
+            Output::new(bucket.bucket.name()).description(&format!("Bucket {key}")),
+        )?;
+    }
+    Ok(())
+}
+
 /// Records each suppression in its resource's Metadata: ours (`sagesynth`), and
 /// cfn-lint's and checkov's where they have the same check, with the same reason.
 fn apply_suppressions(
@@ -562,21 +643,41 @@ fn apply_suppressions(
     template: &mut Template,
     names: &IndexMap<String, LogicalId>,
 ) -> Result<(), ComposeError> {
+    apply_suppressions_to(stack, &mut [(template, names)])
+}
+
+/// Suppressions over several templates of one definition: each names a resource of the
+/// first template that has it (by logical ID, or by a name in the definition).
+pub(super) fn apply_suppressions_to(
+    stack: &LoadedStack,
+    targets: &mut [(&mut Template, &IndexMap<String, LogicalId>)],
+) -> Result<(), ComposeError> {
     let def = &stack.definition;
-    let mut per_resource: IndexMap<LogicalId, Vec<usize>> = IndexMap::new();
+    let mut per_resource: IndexMap<(usize, LogicalId), Vec<usize>> = IndexMap::new();
     let mut problems = Vec::new();
     for (i, s) in def.suppressions.iter().enumerate() {
-        let by_id = template
-            .resources()
-            .find(|(id, _)| id.as_str() == s.resource)
-            .map(|(id, _)| id.clone());
-        match by_id.or_else(|| names.get(&s.resource).cloned()) {
-            Some(id) => per_resource.entry(id).or_default().push(i),
+        let found = targets
+            .iter()
+            .enumerate()
+            .find_map(|(t, (template, names))| {
+                template
+                    .resources()
+                    .find(|(id, _)| id.as_str() == s.resource)
+                    .map(|(id, _)| id.clone())
+                    .or_else(|| names.get(&s.resource).cloned())
+                    .map(|id| (t, id))
+            });
+        match found {
+            Some(key) => per_resource.entry(key).or_default().push(i),
             None => {
-                let candidates: Vec<&str> = names
-                    .keys()
-                    .map(String::as_str)
-                    .chain(template.resources().map(|(id, _)| id.as_str()))
+                let candidates: Vec<&str> = targets
+                    .iter()
+                    .flat_map(|(template, names)| {
+                        names
+                            .keys()
+                            .map(String::as_str)
+                            .chain(template.resources().map(|(id, _)| id.as_str()))
+                    })
                     .collect();
                 let mut d = stack.source.error_at_value(
                     &format!("suppressions[{i}].resource"),
@@ -595,7 +696,8 @@ fn apply_suppressions(
     if !problems.is_empty() {
         return Err(ComposeError::Input(InputErrors(problems)));
     }
-    for (resource, indexes) in per_resource {
+    for ((t, resource), indexes) in per_resource {
+        let template = &mut *targets[t].0;
         let mut ours = Vec::new();
         let mut cfn_lint = Vec::new();
         let mut checkov = Vec::new();

@@ -38,6 +38,13 @@ pub struct StackDefinition {
     pub groups: IndexMap<GroupName, GroupSpec>,
     /// Automatic Studio user profiles from group membership (SSO domains).
     pub onboarding: Option<OnboardingSpec>,
+    /// Studio accounts by name (multi-account): each gets the environment from one member
+    /// template; its groups' users get profiles there. Makes the definition produce a
+    /// central template (this account) and a member template (every Studio account).
+    #[serde(default)]
+    pub accounts: IndexMap<AccountKey, AccountSpec>,
+    /// Where the member template is rolled out with a service-managed StackSet.
+    pub rollout: Option<RolloutSpec>,
     /// Rules silenced for one resource each, with the reason a reviewer reads.
     #[serde(default)]
     pub suppressions: Vec<Suppression>,
@@ -780,3 +787,198 @@ pub const COMPONENTS: [&str; 5] = [
     "bastion",
     "presigned_url",
 ];
+
+/// A Studio account's name in the definition: lower-case letters, digits and hyphens.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
+#[serde(try_from = "String")]
+pub struct AccountKey(pub String);
+
+impl TryFrom<String> for AccountKey {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        let valid = name.len() <= 32
+            && sagemaker::is_valid_name(&name)
+            && !name.bytes().any(|b| b.is_ascii_uppercase());
+        if valid {
+            Ok(AccountKey(name))
+        } else {
+            Err(format!(
+                "`{name}` is not a valid account name: 1 to 32 lower-case letters, digits and hyphens"
+            ))
+        }
+    }
+}
+
+impl fmt::Display for AccountKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One Studio account: its id and the Identity Center groups whose users work there.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSpec {
+    pub account_id: AccountId,
+    /// Groups by display name, in precedence order within this account: a user in two
+    /// of them gets the first one's execution role here.
+    #[serde(default)]
+    pub groups: IndexMap<GroupName, GroupSpec>,
+}
+
+/// A 12-digit AWS account id (the definition's text is kept as written, leading zeros too).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
+#[serde(try_from = "String")]
+pub struct AccountId(pub String);
+
+impl TryFrom<String> for AccountId {
+    type Error = String;
+    fn try_from(id: String) -> Result<Self, String> {
+        if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(AccountId(id))
+        } else {
+            Err(format!(
+                "`{id}` is not an AWS account id: 12 digits, such as \"111111111111\""
+            ))
+        }
+    }
+}
+
+/// The StackSet rollout of the member template.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RolloutSpec {
+    /// Organizational units (or the root, `r-…`) whose accounts get the member stack.
+    pub organizational_units: Vec<OrganizationalUnitId>,
+    /// Regions each account gets the environment in.
+    pub regions: Vec<RegionName>,
+    /// The organization id (`o-…`): when given, the member provisioning role also
+    /// requires the caller to be in this organization (`aws:PrincipalOrgID`).
+    pub organization_id: Option<OrganizationId>,
+    /// How many accounts StackSets changes at once, in percent of the targets (1-100).
+    #[serde(default = "default_max_concurrent")]
+    pub max_concurrent_percentage: u8,
+    /// How many accounts may fail, in percent, before StackSets stops (0-100; default 0:
+    /// stop at the first failure).
+    #[serde(default)]
+    pub failure_tolerance_percentage: u8,
+    /// Whether this account is the organization's management account (`self`) or a
+    /// delegated administrator for StackSets (`delegated_admin`).
+    #[serde(default)]
+    pub call_as: CallAs,
+}
+
+fn default_max_concurrent() -> u8 {
+    25
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CallAs {
+    #[default]
+    #[serde(rename = "self")]
+    Myself,
+    DelegatedAdmin,
+}
+
+/// An organizational unit id (`ou-ab12-cdef3456`) or the organization root (`r-ab12`).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
+#[serde(try_from = "String")]
+pub struct OrganizationalUnitId(pub String);
+
+fn lower_alnum(s: &str, min: usize, max: usize) -> bool {
+    (min..=max).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+}
+
+impl TryFrom<String> for OrganizationalUnitId {
+    type Error = String;
+    fn try_from(id: String) -> Result<Self, String> {
+        // The patterns AWS Organizations documents: ^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$ and
+        // ^r-[0-9a-z]{4,32}$.
+        let valid = match id.strip_prefix("ou-").map(|rest| rest.split_once('-')) {
+            Some(Some((root, unit))) => lower_alnum(root, 4, 32) && lower_alnum(unit, 8, 32),
+            Some(None) => false,
+            None => id.strip_prefix("r-").is_some_and(|r| lower_alnum(r, 4, 32)),
+        };
+        if valid {
+            Ok(OrganizationalUnitId(id))
+        } else {
+            Err(format!(
+                "`{id}` is not an organizational unit id (ou-ab12-cdef3456) or a root id (r-ab12)"
+            ))
+        }
+    }
+}
+
+/// An organization id (`o-` and 10 to 32 lower-case letters or digits).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct OrganizationId(pub String);
+
+impl TryFrom<String> for OrganizationId {
+    type Error = String;
+    fn try_from(id: String) -> Result<Self, String> {
+        if id
+            .strip_prefix("o-")
+            .is_some_and(|r| lower_alnum(r, 10, 32))
+        {
+            Ok(OrganizationId(id))
+        } else {
+            Err(format!(
+                "`{id}` is not an organization id (o- and 10 to 32 lower-case letters or digits)"
+            ))
+        }
+    }
+}
+
+/// An AWS Region name such as `eu-west-1` or `us-gov-west-1`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
+#[serde(try_from = "String")]
+pub struct RegionName(pub String);
+
+impl TryFrom<String> for RegionName {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        let parts: Vec<&str> = name.split('-').collect();
+        let valid = (3..=4).contains(&parts.len())
+            && parts[..parts.len() - 1]
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+            && parts[parts.len() - 1].len() == 1
+            && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+            && parts[0].len() == 2;
+        if valid {
+            Ok(RegionName(name))
+        } else {
+            Err(format!(
+                "`{name}` is not an AWS Region name such as eu-west-1"
+            ))
+        }
+    }
+}
+
+impl fmt::Display for RegionName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl StackDefinition {
+    /// Every Identity Center group with its definition path: the single-account `groups`,
+    /// then each account's, in definition order.
+    pub fn all_groups(&self) -> Vec<(String, &GroupName, &GroupSpec)> {
+        let mut all: Vec<(String, &GroupName, &GroupSpec)> = self
+            .groups
+            .iter()
+            .map(|(g, s)| (format!("groups.{g}"), g, s))
+            .collect();
+        for (account, spec) in &self.accounts {
+            for (g, s) in &spec.groups {
+                all.push((format!("accounts.{account}.groups.{g}"), g, s));
+            }
+        }
+        all
+    }
+}

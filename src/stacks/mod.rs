@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod compose;
+pub mod compose_accounts;
 pub mod definition;
 pub mod load;
 pub mod source;

@@ -103,6 +103,10 @@ pub enum Value {
     Base64(Box<Value>),
     If(ConditionName, Box<Value>, Box<Value>),
     Equals(Box<Value>, Box<Value>),
+    /// `Fn::Or` of conditions (2 to 10 of them, as CloudFormation allows).
+    Or(Vec<Value>),
+    /// `{"Condition": NAME}`: another condition, inside a condition function.
+    Condition(ConditionName),
 }
 
 impl Value {
@@ -133,6 +137,28 @@ impl Value {
 
     pub fn equals(a: impl Into<Value>, b: impl Into<Value>) -> Value {
         Value::Equals(Box::new(a.into()), Box::new(b.into()))
+    }
+
+    /// True when any of `conditions` is: one condition is itself, more than ten are
+    /// grouped into nested `Fn::Or`s of at most ten each.
+    pub fn any_of(conditions: &[ConditionName]) -> Value {
+        let mut values: Vec<Value> = conditions
+            .iter()
+            .map(|c| Value::Condition(c.clone()))
+            .collect();
+        while values.len() > 10 {
+            values = values
+                .chunks(10)
+                .map(|chunk| match chunk {
+                    [one] => one.clone(),
+                    many => Value::Or(many.to_vec()),
+                })
+                .collect();
+        }
+        match values.len() {
+            1 => values.pop().expect("one value"),
+            _ => Value::Or(values),
+        }
     }
 
     pub fn list(items: impl IntoIterator<Item = Value>) -> Value {
@@ -423,6 +449,8 @@ impl Serialize for Value {
             Value::If(condition, a, b) => {
                 single_key_map(serializer, "Fn::If", &Triple(condition.as_str(), a, b))
             }
+            Value::Or(conditions) => single_key_map(serializer, "Fn::Or", conditions),
+            Value::Condition(name) => single_key_map(serializer, "Condition", name.as_str()),
             Value::Equals(a, b) => {
                 single_key_map(serializer, "Fn::Equals", &Pair(a.as_ref(), b.as_ref()))
             }

@@ -85,7 +85,13 @@ pub(crate) fn check_roles(ctx: &mut Ctx) {
                 continue; // already reported by the names comparison
             }
             let got: Value = serde_json::from_slice(&got.stdout).expect("get-role-policy JSON");
-            let actual = policy_document(&got["PolicyDocument"]);
+            let mut actual = policy_document(&got["PolicyDocument"]);
+            if drop_null_list_items(&mut actual) {
+                ctx.gap(format!(
+                    "{what} policy {name}: moto keeps `Fn::If … AWS::NoValue` list items as null \
+                     (CloudFormation drops them); compared without them"
+                ));
+            }
             ctx.check(&format!("{what} policy {name}"), doc, &actual);
         }
 
@@ -228,5 +234,24 @@ pub(crate) fn check_instance_profiles(ctx: &mut Ctx) {
             prop(&r, "Roles"),
             strings(&p["InstanceProfile"]["Roles"], "RoleName"),
         );
+    }
+}
+
+/// Removes null items from every list in `v`; whether there were any.
+fn drop_null_list_items(v: &mut Value) -> bool {
+    match v {
+        Value::Array(items) => {
+            let before = items.len();
+            items.retain(|i| !i.is_null());
+            let mut dropped = items.len() != before;
+            for i in items {
+                dropped |= drop_null_list_items(i);
+            }
+            dropped
+        }
+        Value::Object(map) => map
+            .values_mut()
+            .fold(false, |acc, x| drop_null_list_items(x) | acc),
+        _ => false,
     }
 }

@@ -381,6 +381,16 @@ impl Resolver<'_> {
                     "Fn::Sub" => Some(self.sub(arg).unwrap_or_else(|| unresolved(v))),
                     "Fn::Join" => Some(self.join(arg).unwrap_or_else(|| unresolved(v))),
                     "Fn::Select" => Some(self.select(arg).unwrap_or_else(|| unresolved(v))),
+                    "Fn::If" => match arg.as_array().map(Vec::as_slice) {
+                        Some([Value::String(name), then, otherwise]) => {
+                            match self.condition(name) {
+                                Some(true) => self.eval(then),
+                                Some(false) => self.eval(otherwise),
+                                None => Some(unresolved(v)),
+                            }
+                        }
+                        _ => Some(unresolved(v)),
+                    },
                     // moto's Fn::GetAZs: the region's zones a, b, c and d.
                     "Fn::GetAZs" => Some(json!(
                         ["a", "b", "c", "d"]
@@ -400,6 +410,40 @@ impl Resolver<'_> {
                 a.iter().filter_map(|v| self.eval(v)).collect(),
             )),
             other => Some(other.clone()),
+        }
+    }
+
+    /// The value of the template condition `name` in the deployed stack, when its
+    /// parameters are known.
+    pub fn condition(&self, name: &str) -> Option<bool> {
+        self.condition_value(&self.template["Conditions"][name])
+    }
+
+    fn condition_value(&self, v: &Value) -> Option<bool> {
+        let (k, arg) = v.as_object().filter(|m| m.len() == 1)?.iter().next()?;
+        let all = |items: &Value| -> Option<Vec<bool>> {
+            items
+                .as_array()?
+                .iter()
+                .map(|c| self.condition_value(c))
+                .collect()
+        };
+        match k.as_str() {
+            "Condition" => self.condition(arg.as_str()?),
+            "Fn::Equals" => match arg.as_array().map(Vec::as_slice) {
+                Some([a, b]) => {
+                    let (a, b) = (self.resolve(a), self.resolve(b));
+                    (!is_unresolved(&a) && !is_unresolved(&b)).then(|| a == b)
+                }
+                _ => None,
+            },
+            "Fn::Or" => all(arg).map(|v| v.into_iter().any(|b| b)),
+            "Fn::And" => all(arg).map(|v| v.into_iter().all(|b| b)),
+            "Fn::Not" => all(arg).and_then(|v| match v.as_slice() {
+                [one] => Some(!one),
+                _ => None,
+            }),
+            _ => None,
         }
     }
 

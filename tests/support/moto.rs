@@ -15,6 +15,8 @@ use super::{clear_aws_env, run_bounded};
 
 /// The region every call uses.
 pub const REGION: &str = "us-east-1";
+/// The account moto answers as (its default, `MOTO_ACCOUNT_ID` unset).
+pub const ACCOUNT: &str = "123456789012";
 
 /// How long the server may take to accept connections.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);

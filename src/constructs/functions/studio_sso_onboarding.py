@@ -5,6 +5,11 @@ or lowest table `precedence`, ties by name); with none left, their apps and spac
 deleted (bounded wait), then the profile. Only profiles tagged TAG=<user id> (made here)
 are changed. DeleteGroupMembership names no user: then every tagged profile is checked.
 Each decision is one JSON log line; any other failure raises (the event goes to the DLQ).
+
+Across accounts (PROVISIONING_ROLES set): each group maps to a Studio account; the
+functions assume that account's provisioning role (per region), read the domain id and
+the group's role ARN from its SSM parameters, and do the same there. A user's role in an
+account comes from their first mapped group of that account.
 """
 import hashlib
 import json
@@ -21,12 +26,44 @@ VALID = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 C = {}  # this invocation's configuration and group cache
 _clients = {}
 clock, sleep = time.monotonic, time.sleep  # tests replace these
+MEMBER_SERVICES = ("sagemaker", "ssm")
+SESSION_NAME = re.compile(r"[^\w+=,.@-]")
 
 
 def aws(name):
+    """This account's client, or inside a Studio account the assumed role's."""
+    if C.get("member") is not None and name in MEMBER_SERVICES:
+        return C["member"][name]
     if name not in _clients:
         _clients[name] = boto3.client(name)
     return _clients[name]
+
+
+def member_clients(credentials, region):  # tests replace this
+    kw = {"region_name": region, "aws_access_key_id": credentials["AccessKeyId"],
+          "aws_secret_access_key": credentials["SecretAccessKey"], "aws_session_token": credentials["SessionToken"]}
+    return {name: boto3.client(name, **kw) for name in MEMBER_SERVICES}
+
+
+def in_account(target, session, work):
+    """work() in a Studio account: assume its provisioning role (the session name says
+    which event and user: CloudTrail in the account shows it), read its domain id."""
+    arn = target["role_arn"]
+    name = SESSION_NAME.sub("-", session)[:64]
+    try:
+        creds = aws("sts").assume_role(RoleArn=arn, RoleSessionName=name)["Credentials"]
+    except ClientError as e:
+        err = e.response.get("Error", {})
+        raise RuntimeError(f"cannot assume {arn} (account {target['account_id']}, {target['region']}): "
+                           f"{err.get('Code')}: {err.get('Message')}") from e
+    C.update(member=member_clients(creds, target["region"]), account=target["account_id"], ranks={}, roles={})
+    try:
+        C["domain"] = aws("ssm").get_parameter(Name=C["domain_parameter"])["Parameter"]["Value"]
+        out = work()
+        out.update(account_id=target["account_id"], region=target["region"])
+        return out
+    finally:
+        C.update(member=None, account=None, domain=None)
 
 
 def sm(op, **kw):
@@ -84,13 +121,23 @@ def env(name, default=None):
 
 def configure():
     C.clear()
-    C.update(domain=env("DOMAIN_ID"), store=env("IDENTITY_STORE_ID"), mode=env("MAPPING_MODE"), ranks={},
-             names={}, timeout=float(env("APP_DELETE_TIMEOUT_SECONDS", "600")), poll=float(env("POLL_SECONDS", "10")))
+    C.update(store=env("IDENTITY_STORE_ID"), mode=env("MAPPING_MODE"), ranks={}, roles={}, names={}, member=None,
+             timeout=float(env("APP_DELETE_TIMEOUT_SECONDS", "600")), poll=float(env("POLL_SECONDS", "10")))
+    if os.environ.get("PROVISIONING_ROLES"):
+        C["targets"] = json.loads(env("PROVISIONING_ROLES"))
+        C["domain_parameter"] = env("DOMAIN_ID_PARAMETER")
+        if not isinstance(C["targets"], list) or not all(
+                isinstance(t, dict) and t.get("account_id") and t.get("region") and t.get("role_arn")
+                for t in C["targets"]):
+            raise ValueError("PROVISIONING_ROLES: expected a list of {account_id, region, role_arn}")
+    else:
+        C.update(targets=None, domain=env("DOMAIN_ID"))
     if C["mode"] == "inline":
         C["groups"] = json.loads(env("GROUP_ROLES"))
+        role = ("account_id", "role_parameter") if C["targets"] is not None else ("role_arn",)
         if not isinstance(C["groups"], list) or not all(
-                isinstance(g, dict) and g.get("group") and g.get("role_arn") for g in C["groups"]):
-            raise ValueError("GROUP_ROLES: expected a list of {group, group_id, role_arn}")
+                isinstance(g, dict) and g.get("group") and all(g.get(k) for k in role) for g in C["groups"]):
+            raise ValueError(f"GROUP_ROLES: expected a list of {{group, group_id, {', '.join(role)}}}")
     elif C["mode"] == "dynamodb":
         C["table"] = env("MAPPING_TABLE")
     else:
@@ -128,19 +175,44 @@ def group_name(gid):
     return C["names"][gid]
 
 
+def entry_of(gid):
+    """A group's mapping entry: by group id, else by display name among the entries
+    written without an id (only then is the group looked up)."""
+    by_id = next((g for g in C["groups"] if g.get("group_id") == gid), None)
+    if by_id or all(g.get("group_id") for g in C["groups"]):
+        return by_id
+    name = group_name(gid)
+    return next((g for g in C["groups"] if not g.get("group_id") and g["group"] == name), None)
+
+
+def role_arn(g):
+    """A mapping entry's role: its ARN, or across accounts the ARN the account publishes."""
+    if "role_parameter" not in g:
+        return g["role_arn"]
+    if g["role_parameter"] not in C["roles"]:
+        C["roles"][g["role_parameter"]] = aws("ssm").get_parameter(Name=g["role_parameter"])["Parameter"]["Value"]
+    return C["roles"][g["role_parameter"]]
+
+
+def targets_of(gid):
+    """The Studio account (in each region) a group maps to, or [] for an unmapped group."""
+    g = entry_of(gid)
+    return [t for t in C["targets"] if g and t["account_id"] == g["account_id"]]
+
+
 def rank(gid):
-    """(sort key, role arn) of a group, or None if it has no role."""
+    """(sort key, mapping entry) of a group, or None if it has no role (across accounts:
+    none in this account)."""
     if gid not in C["ranks"]:
         r = None
         if C["mode"] == "inline":
-            for i, g in enumerate(C["groups"]):
-                if g.get("group_id") == gid or not g.get("group_id") and group_name(gid) == g["group"]:
-                    r = ((i, ""), g["role_arn"])
-                    break
+            g = entry_of(gid)
+            if g and (C["targets"] is None or g["account_id"] == C["account"]):
+                r = ((C["groups"].index(g), ""), g)
         else:
             item = aws("dynamodb").get_item(TableName=C["table"], Key={"group": {"S": group_name(gid)}}).get("Item")
             if item:
-                r = ((float(item["precedence"]["N"]), group_name(gid)), item["role_arn"]["S"])
+                r = ((float(item["precedence"]["N"]), group_name(gid)), {"role_arn": item["role_arn"]["S"]})
         C["ranks"][gid] = r
     return C["ranks"][gid]
 
@@ -152,7 +224,7 @@ def role_of(uid, plus=(), minus=()):
         "identitystore", "list_group_memberships_for_member", "GroupMemberships",
         IdentityStoreId=C["store"], MemberId={"UserId": uid})}, set())
     ranks = [r for r in map(rank, sorted((gids | set(plus)) - set(minus))) if r]
-    return min(ranks)[1] if ranks else None
+    return role_arn(min(ranks, key=lambda r: r[0])[1]) if ranks else None
 
 
 def profile(name):
@@ -222,9 +294,20 @@ def onboard(event, context=None):
     uid, gid = ev["user"], ev["group"]
     if not gid or not uid:
         raise ValueError("event names no group id or member id")
+    if C["targets"] is not None:
+        targets = targets_of(gid)
+        if not targets:
+            return log("ignored-unmapped-group", group_id=gid, user_id=uid)
+        uname = ids("describe_user", UserId=uid)["UserName"]
+        return {"decision": "onboarded-in-accounts", "results": [
+            in_account(t, f"onboard-{uid}", lambda: onboard_here(uid, gid, uname))
+            for t in targets]}
     if not rank(gid):
         return log("ignored-unmapped-group", group_id=gid, user_id=uid)
-    uname = ids("describe_user", UserId=uid)["UserName"]
+    return onboard_here(uid, gid, ids("describe_user", UserId=uid)["UserName"])
+
+
+def onboard_here(uid, gid, uname):
     name, role = profile_name(uname), role_of(uid, plus=[gid])
     try:
         sm("create_user_profile", UserProfileName=name, SingleSignOnUserIdentifier="UserName",
@@ -244,8 +327,21 @@ def offboard(event, context=None):
     if done:
         return done
     uid, gid, deadline = ev["user"], ev["group"], clock() + C["timeout"]
+    if C["targets"] is not None:
+        # A membership-only event names no group, and a deleted group no longer says
+        # whom it mapped: then every account is checked.
+        targets = unless_gone(lambda: targets_of(gid), C["targets"]) if gid else C["targets"]
+        if not targets:
+            return log("ignored-unmapped-group", group_id=gid, user_id=uid)
+        session = f"offboard-{uid or ev['membership']}"
+        return {"decision": "offboarded-in-accounts", "results": [
+            in_account(t, session, lambda: offboard_here(ev, uid, gid, deadline)) for t in targets]}
     if gid and not unless_gone(lambda: rank(gid), "gone"):
         return log("ignored-unmapped-group", group_id=gid, user_id=uid)
+    return offboard_here(ev, uid, gid, deadline)
+
+
+def offboard_here(ev, uid, gid, deadline):
     uname = uid and unless_gone(lambda: ids("describe_user", UserId=uid)["UserName"])
     if uname:
         name = profile_name(uname)

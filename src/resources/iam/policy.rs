@@ -131,6 +131,7 @@ pub mod keys {
     /// The VPC endpoint a request came through; single-valued.
     pub const SOURCE_VPCE: ConditionKey = ConditionKey::single("aws:SourceVpce");
     pub const PRINCIPAL_ARN: ConditionKey = ConditionKey::single("aws:PrincipalArn");
+    pub const PRINCIPAL_ORG_ID: ConditionKey = ConditionKey::single("aws:PrincipalOrgID");
     pub const SECURE_TRANSPORT: ConditionKey = ConditionKey::single("aws:SecureTransport");
     pub const MULTI_FACTOR_AUTH_PRESENT: ConditionKey =
         ConditionKey::single("aws:MultiFactorAuthPresent");

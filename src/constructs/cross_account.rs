@@ -1,0 +1,290 @@
+//! Studio in many accounts of an organization. The member side lives in every Studio
+//! account (one template for all of them, rolled out by a StackSet): a provisioning role
+//! that only the central onboarding functions may assume, and the ids they need,
+//! published in SSM parameters. The central side is the StackSet itself.
+//!
+//! Per-account choices (which groups' execution roles an account has) are StackSet
+//! parameters with per-account overrides, never values written into the member template.
+
+use crate::resources::arn;
+use crate::resources::cloudformation::{
+    AutoDeployment, DeploymentTargets, OperationPreferences, StackInstances, StackSet,
+    StackSetParameter,
+};
+use crate::resources::iam::policy::{
+    Action, Condition, PolicyDocument, Principal, Statement, keys,
+};
+use crate::resources::iam::{self, Policy, Role};
+use crate::resources::sagemaker::{self, Domain};
+use crate::resources::ssm::{self, Parameter};
+use crate::sub;
+use crate::template::{ConditionName, Handle, LogicalId, Pseudo, Sub, SubPart, Template, Value};
+
+use super::sso_onboarding::domain_statements;
+use super::{ConstructError, id};
+
+/// The provisioning role's name in one region. Roles are global to an account and the
+/// StackSet deploys to several regions, so the name carries the region; the central
+/// functions compute the same name.
+pub fn provisioning_role_name(stack: &str, region: &str) -> String {
+    format!("{stack}-provisioning-{region}")
+}
+
+/// The SSM parameter holding the member domain's id.
+pub fn domain_id_parameter_name(stack: &str) -> String {
+    format!("/sagesynth/{stack}/studio-domain-id")
+}
+
+/// The SSM parameter holding a group's execution role ARN (by the group's logical ID:
+/// group names may hold characters parameter names do not).
+pub fn execution_role_parameter_name(stack: &str, group: &LogicalId) -> String {
+    format!("/sagesynth/{stack}/execution-roles/{group}")
+}
+
+/// The ARN of an SSM parameter of this account and region (`name` starts with `/`).
+fn parameter_arn(name: &str) -> Value {
+    arn::regional("ssm", [SubPart::from(format!("parameter{name}"))])
+}
+
+/// Every profile call of on- and offboarding, done through the provisioning role.
+static PROVISIONING_PROFILE_ACTIONS: [Action; 6] = [
+    sagemaker::actions::CREATE_USER_PROFILE,
+    sagemaker::actions::ADD_TAGS,
+    sagemaker::actions::DESCRIBE_USER_PROFILE,
+    sagemaker::actions::LIST_TAGS,
+    sagemaker::actions::UPDATE_USER_PROFILE,
+    sagemaker::actions::DELETE_USER_PROFILE,
+];
+
+/// A group's execution role in the member template, present where `enabled` holds.
+pub struct MemberGroup {
+    pub role: Handle<Role>,
+    pub enabled: ConditionName,
+    pub parameter_name: String,
+    pub parameter_id: LogicalId,
+}
+
+pub struct MemberAccessProps<'a> {
+    pub stack: &'a str,
+    pub domain: &'a Handle<Domain>,
+    pub groups: &'a [MemberGroup],
+    /// True where at least one group is enabled: without one, there is nothing to
+    /// provision, and a PassRole statement would list no role.
+    pub any_group_enabled: &'a ConditionName,
+    /// The central functions' role ARNs: the only principals that may assume the role.
+    pub trusted_roles: Vec<Value>,
+    pub organization_id: Option<&'a str>,
+}
+
+/// The member side: SSM parameters with the domain id and each enabled group's role ARN,
+/// and the provisioning role.
+pub fn member_access(
+    template: &mut Template,
+    props: &MemberAccessProps,
+) -> Result<Handle<Role>, ConstructError> {
+    let domain_parameter = domain_id_parameter_name(props.stack);
+    template.add(
+        id("StudioDomainIdParameter"),
+        Parameter::builder()
+            .description("The Studio domain id, read by the central onboarding functions")
+            .name(domain_parameter.as_str())
+            .parameter_type("String")
+            .value(props.domain.domain_id())
+            .build()?,
+    )?;
+    let mut readable = vec![parameter_arn(&domain_parameter)];
+    let mut passable = Vec::new();
+    for group in props.groups {
+        let handle = template.add(
+            group.parameter_id.clone(),
+            Parameter::builder()
+                .description(
+                    "A group's Studio execution role, read by the central onboarding functions",
+                )
+                .name(group.parameter_name.as_str())
+                .parameter_type("String")
+                .value(group.role.arn())
+                .build()?,
+        )?;
+        template.entry(&handle).condition(&group.enabled);
+        readable.push(Value::if_(
+            &group.enabled,
+            parameter_arn(&group.parameter_name),
+            Pseudo::NoValue,
+        ));
+        passable.push(Value::if_(
+            &group.enabled,
+            group.role.arn(),
+            Pseudo::NoValue,
+        ));
+    }
+
+    let mut trust = Statement::allow()
+        .sid("OnlyTheCentralOnboardingFunctions")
+        .principal(Principal::Aws(props.trusted_roles.clone()))
+        .actions([&iam::actions::ASSUME_ROLE]);
+    if let Some(organization) = props.organization_id {
+        trust = trust.condition(Condition::string_equals(
+            keys::PRINCIPAL_ORG_ID,
+            [Value::from(organization)],
+        ));
+    }
+    let mut statements =
+        domain_statements(props.domain, &PROVISIONING_PROFILE_ACTIONS, true, passable);
+    statements.push(
+        Statement::allow()
+            .sid("ReadTheStudioParameters")
+            .actions([&ssm::actions::GET_PARAMETER])
+            .resources(readable),
+    );
+    let role = template.add(
+        id("ProvisioningRole"),
+        Role::builder()
+            .description("Assumed by the central onboarding functions to manage this account's Studio user profiles")
+            .role_name(sub![
+                format!("{}-provisioning-", props.stack),
+                Pseudo::Region
+            ])
+            .assume_role_policy_document(PolicyDocument::new().statement(trust))
+            .policies(Policy::new(
+                "ProvisionStudioUserProfiles",
+                PolicyDocument::new().statements(statements),
+            ))
+            .build()?,
+    )?;
+    template.entry(&role).condition(props.any_group_enabled);
+    Ok(role)
+}
+
+/// Where the StackSet gets the member template from.
+pub enum MemberTemplate {
+    /// Inline (at most 51,200 bytes).
+    Body(String),
+    /// An S3 URL, for a larger member template.
+    Url(Value),
+}
+
+/// One Studio account of the rollout and the member parameters it overrides.
+pub struct RolloutAccount {
+    pub account_id: String,
+    pub overrides: Vec<(String, String)>,
+}
+
+pub struct StackSetProps<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub member: MemberTemplate,
+    /// Member parameters every account gets.
+    pub parameters: Vec<(String, Value)>,
+    pub accounts: &'a [RolloutAccount],
+    pub organizational_units: &'a [String],
+    pub regions: &'a [String],
+    pub max_concurrent_percentage: u8,
+    pub failure_tolerance_percentage: u8,
+    pub call_as_delegated_admin: bool,
+}
+
+fn stack_set_parameter(
+    key: &str,
+    value: impl Into<Value>,
+) -> Result<StackSetParameter, ConstructError> {
+    Ok(StackSetParameter::builder()
+        .parameter_key(key)
+        .parameter_value(value.into())
+        .build()?)
+}
+
+/// The service-managed StackSet: each listed account (within the OUs) with its
+/// overrides, then every other account of the OUs with the defaults; new accounts of the
+/// OUs get a stack automatically, and an account that leaves keeps its stack (its users'
+/// home directories are on the domain's EFS volume).
+pub fn stack_set(
+    template: &mut Template,
+    props: &StackSetProps,
+) -> Result<Handle<StackSet>, ConstructError> {
+    let ous = || {
+        props
+            .organizational_units
+            .iter()
+            .map(|o| Value::from(o.as_str()))
+    };
+    let regions = || props.regions.iter().map(|r| Value::from(r.as_str()));
+    let mut builder = StackSet::builder()
+        .stack_set_name(props.name)
+        .description(props.description)
+        .permission_model("SERVICE_MANAGED")
+        .call_as(if props.call_as_delegated_admin {
+            "DELEGATED_ADMIN"
+        } else {
+            "SELF"
+        })
+        .auto_deployment(
+            AutoDeployment::builder()
+                .enabled(true)
+                .retain_stacks_on_account_removal(true)
+                .build()?,
+        )
+        .operation_preferences(
+            OperationPreferences::builder()
+                .failure_tolerance_percentage(i64::from(props.failure_tolerance_percentage))
+                .max_concurrent_percentage(i64::from(props.max_concurrent_percentage))
+                .region_concurrency_type("SEQUENTIAL")
+                .build()?,
+        )
+        .capabilities("CAPABILITY_NAMED_IAM")
+        .managed_execution(Value::map([("Active", Value::from(true))]));
+    builder = match &props.member {
+        MemberTemplate::Body(body) => builder.template_body(body.as_str()),
+        MemberTemplate::Url(url) => builder.template_url(url.clone()),
+    };
+    for (key, value) in &props.parameters {
+        builder = builder.parameters(stack_set_parameter(key, value.clone())?);
+    }
+    for account in props.accounts {
+        let mut targets = DeploymentTargets::builder()
+            .account_filter_type("INTERSECTION")
+            .accounts(account.account_id.as_str());
+        for ou in ous() {
+            targets = targets.organizational_unit_ids(ou);
+        }
+        let mut group = StackInstances::builder().deployment_targets(targets.build()?);
+        for region in regions() {
+            group = group.regions(region);
+        }
+        for (key, value) in &account.overrides {
+            group = group.parameter_overrides(stack_set_parameter(key, value.as_str())?);
+        }
+        builder = builder.stack_instances_group(group.build()?);
+    }
+    let mut rest = DeploymentTargets::builder();
+    if props.accounts.is_empty() {
+        rest = rest.account_filter_type("NONE");
+    } else {
+        rest = rest.account_filter_type("DIFFERENCE");
+        for account in props.accounts {
+            rest = rest.accounts(account.account_id.as_str());
+        }
+    }
+    for ou in ous() {
+        rest = rest.organizational_unit_ids(ou);
+    }
+    let mut group = StackInstances::builder().deployment_targets(rest.build()?);
+    for region in regions() {
+        group = group.regions(region);
+    }
+    builder = builder.stack_instances_group(group.build()?);
+    Ok(template.add(id("MemberStackSet"), builder.build()?)?)
+}
+
+/// The provisioning role of `account` in `region`, as the central template names it.
+pub fn provisioning_role_arn(stack: &str, account_id: &str, region: &str) -> Value {
+    Sub::from_parts(vec![
+        SubPart::from("arn:"),
+        SubPart::from(Pseudo::Partition),
+        SubPart::from(format!(
+            ":iam::{account_id}:role/{}",
+            provisioning_role_name(stack, region)
+        )),
+    ])
+    .into_value()
+}

@@ -1,0 +1,296 @@
+//! Multi-account definitions (`accounts` + `rollout`): the two templates they produce,
+//! and every way the definition can be wrong (exit 2, nothing written, the exact message).
+
+use std::path::Path;
+use std::process::Command;
+
+use sagesynth::stacks;
+use sagesynth::synth::{self, Format};
+use serde_json::Value as Json;
+
+fn shipped() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-multi-account.yaml"),
+    )
+    .unwrap()
+}
+
+/// `synth --stack NAME --out out` on `text` in a scratch folder: exit code 2, nothing on
+/// stdout, `out/` left empty; returns stderr.
+fn input_error_named(name: &str, text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("stacks")).unwrap();
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    std::fs::write(dir.path().join("stacks").join(format!("{name}.yaml")), text).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_synth"))
+        .args(["--stack", name, "--out", "out"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("out")).unwrap().count(),
+        0,
+        "out/ was written to"
+    );
+    stderr
+}
+
+fn input_error(text: &str) -> String {
+    input_error_named("multi", text)
+}
+
+/// `text` with `from` replaced, checking that it was there.
+fn edit(from: &str, to: &str) -> String {
+    let text = shipped();
+    assert!(
+        text.contains(from),
+        "the shipped definition has no `{from}`"
+    );
+    text.replacen(from, to, 1)
+}
+
+#[test]
+fn the_shipped_definition_makes_a_central_and_a_member_template() {
+    let stack = stacks::load_str(
+        "studio-multi-account",
+        "stacks/studio-multi-account.yaml",
+        shipped(),
+    )
+    .unwrap();
+    let s = synth::synthesize(&stack, Format::Json).unwrap();
+    assert_eq!(s.children.len(), 1);
+    assert_eq!(s.children[0].name, "studio-multi-account.member");
+    let central: Json = serde_json::from_str(&s.body).unwrap();
+    let member: Json = serde_json::from_str(&s.children[0].body).unwrap();
+    // The StackSet embeds exactly the member template (minified).
+    let stack_set = &central["Resources"]["MemberStackSet"]["Properties"];
+    let embedded: Json = serde_json::from_str(stack_set["TemplateBody"].as_str().unwrap()).unwrap();
+    assert_eq!(embedded, member);
+    // It targets the definition's OUs and regions, for each account and for the rest.
+    let groups = stack_set["StackInstancesGroup"].as_array().unwrap();
+    assert_eq!(groups.len(), 3);
+    for g in groups {
+        assert_eq!(
+            g["DeploymentTargets"]["OrganizationalUnitIds"],
+            serde_json::json!(["ou-abcd-12345678"])
+        );
+        assert_eq!(g["Regions"], serde_json::json!(["eu-west-1"]));
+    }
+    let filters: Vec<(&str, &Json)> = groups
+        .iter()
+        .map(|g| {
+            (
+                g["DeploymentTargets"]["AccountFilterType"]
+                    .as_str()
+                    .unwrap(),
+                &g["DeploymentTargets"]["Accounts"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        filters,
+        vec![
+            ("INTERSECTION", &serde_json::json!(["111111111111"])),
+            ("INTERSECTION", &serde_json::json!(["222222222222"])),
+            (
+                "DIFFERENCE",
+                &serde_json::json!(["111111111111", "222222222222"])
+            ),
+        ]
+    );
+    // No account id is written into the member template.
+    let member_text = &s.children[0].body;
+    for id in ["111111111111", "222222222222"] {
+        assert!(!member_text.contains(id), "{id} in the member template");
+    }
+    // The functions may assume exactly the member provisioning roles.
+    for role in ["OnboardingFunctionRole", "OffboardingFunctionRole"] {
+        let statements =
+            &central["Resources"][role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+        let assume = statements
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Action"] == serde_json::json!(["sts:AssumeRole"]))
+            .unwrap();
+        assert_eq!(
+            assume["Resource"],
+            serde_json::json!([
+                {"Fn::Sub": "arn:${AWS::Partition}:iam::111111111111:role/studio-multi-account-provisioning-eu-west-1"},
+                {"Fn::Sub": "arn:${AWS::Partition}:iam::222222222222:role/studio-multi-account-provisioning-eu-west-1"}
+            ])
+        );
+        assert!(
+            !statements.to_string().contains("sagemaker:"),
+            "{role}: the central functions act in SageMaker only through the member role"
+        );
+    }
+    // Findings: only the inline-size warning of the central template.
+    let rules: Vec<&str> = s
+        .all()
+        .iter()
+        .flat_map(|t| t.findings.iter().map(|f| f.rule))
+        .collect();
+    assert_eq!(
+        rules,
+        vec!["CFN-LIMIT-INLINE-BODY", "CFN-LIMIT-INLINE-BODY"]
+    );
+}
+
+#[test]
+fn a_large_member_template_is_read_from_a_url_parameter() {
+    // Many groups make the member template larger than a StackSet's TemplateBody.
+    let mut groups = String::new();
+    for i in 0..40 {
+        groups.push_str(&format!(
+            "      team-{i:02}: {{ grants: {{ buckets: {{ research-data: [read, list] }} }} }}\n"
+        ));
+    }
+    let text = edit(
+        "      ml-auditors:\n",
+        &format!("{groups}      ml-auditors:\n"),
+    );
+    let stack = stacks::load_str("multi", "stacks/multi.yaml", text).unwrap();
+    let s = synth::synthesize(&stack, Format::Json).unwrap();
+    let central: Json = serde_json::from_str(&s.body).unwrap();
+    let props = &central["Resources"]["MemberStackSet"]["Properties"];
+    assert!(props.get("TemplateBody").is_none());
+    assert_eq!(
+        props["TemplateURL"],
+        serde_json::json!({"Ref": "MemberTemplateUrl"})
+    );
+    assert!(
+        central["Parameters"]["MemberTemplateUrl"]["Description"]
+            .as_str()
+            .unwrap()
+            .contains("multi.member.template.json")
+    );
+    let compact =
+        serde_json::to_string(&serde_json::from_str::<Json>(&s.children[0].body).unwrap()).unwrap();
+    assert!(compact.len() > 51_200, "{} bytes", compact.len());
+    // The functions' mapping of 43 groups is too large for Lambda's environment: the rule
+    // pack says so rather than letting the deploy fail.
+    assert!(
+        s.findings.iter().any(|f| f.rule == "LAMBDA-ENV-SIZE"),
+        "{:?}",
+        s.findings
+    );
+}
+
+#[test]
+fn rollout_without_accounts() {
+    let text = shipped();
+    let start = text.find("accounts:\n").unwrap();
+    let end = text.find("rollout:\n").unwrap();
+    insta::assert_snapshot!(input_error(&format!("{}{}", &text[..start], &text[end..])));
+}
+
+#[test]
+fn accounts_without_rollout() {
+    let text = shipped();
+    let start = text.find("rollout:\n").unwrap();
+    let end = text.find("onboarding:\n").unwrap();
+    insta::assert_snapshot!(input_error(&format!("{}{}", &text[..start], &text[end..])));
+}
+
+#[test]
+fn short_account_id() {
+    insta::assert_snapshot!(input_error(&edit(
+        "account_id: \"222222222222\"",
+        "account_id: \"2222\""
+    )));
+}
+
+#[test]
+fn the_same_account_twice() {
+    insta::assert_snapshot!(input_error(&edit(
+        "account_id: \"222222222222\"",
+        "account_id: \"111111111111\""
+    )));
+}
+
+#[test]
+fn a_group_in_two_accounts() {
+    insta::assert_snapshot!(input_error(&edit(
+        "      ml-auditors:",
+        "      ml-researchers:"
+    )));
+}
+
+#[test]
+fn bad_organizational_unit() {
+    insta::assert_snapshot!(input_error(&edit("[ou-abcd-12345678]", "[ou-abcd]")));
+}
+
+#[test]
+fn bad_region_and_a_region_twice() {
+    insta::assert_snapshot!(input_error(&edit(
+        "regions: [eu-west-1]",
+        "regions: [eu-west-1, eu-west-1]"
+    )));
+    insta::assert_snapshot!(
+        "bad_region",
+        input_error(&edit("regions: [eu-west-1]", "regions: [Ireland]"))
+    );
+}
+
+#[test]
+fn percentages_out_of_range() {
+    insta::assert_snapshot!(input_error(
+        &edit(
+            "max_concurrent_percentage: 25",
+            "max_concurrent_percentage: 0"
+        )
+        .replace(
+            "failure_tolerance_percentage: 0",
+            "failure_tolerance_percentage: 101"
+        )
+    ));
+}
+
+#[test]
+fn top_level_groups_with_accounts() {
+    insta::assert_snapshot!(input_error(&edit(
+        "accounts:\n",
+        "groups:\n  ml-admins: {}\n\naccounts:\n"
+    )));
+}
+
+#[test]
+fn single_account_components_are_refused() {
+    insta::assert_snapshot!(input_error(&edit(
+        "studio:\n  auth: sso\n",
+        "studio:\n  auth: sso\n\nbastion: { os: linux }\n"
+    )));
+}
+
+#[test]
+fn iam_domain_and_dynamodb_mapping() {
+    insta::assert_snapshot!(input_error(
+        &edit("studio:\n  auth: sso\n", "studio:\n  auth: iam\n")
+            .replace("onboarding:\n", "onboarding:\n  mapping: dynamodb\n")
+    ));
+}
+
+#[test]
+fn no_onboarding() {
+    let text = shipped();
+    let start = text.find("onboarding:\n").unwrap();
+    insta::assert_snapshot!(input_error(&text[..start]));
+}
+
+#[test]
+fn a_stack_name_that_cannot_name_the_stack_set_or_the_role() {
+    insta::assert_snapshot!(
+        "stack_set_name",
+        input_error_named("2024-studio", &shipped())
+    );
+    insta::assert_snapshot!(
+        "role_name",
+        input_error_named("studio-multi-account-for-the-research-division", &shipped())
+    );
+}
