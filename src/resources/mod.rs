@@ -123,6 +123,7 @@ macro_rules! cfn_resource {
 }
 
 pub mod arn;
+pub mod cloudformation;
 pub mod cloudtrail;
 pub mod dynamodb;
 pub mod ec2;

@@ -10,6 +10,7 @@ use crate::constructs::ConstructError;
 use crate::constructs::bastion::{Bastion, BastionOs, BastionProps};
 use crate::constructs::encryption_key::{self, EncryptionKeyProps};
 use crate::constructs::mfa_guard;
+use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
 use crate::constructs::network::{PrivateNetwork, PrivateNetworkProps};
 use crate::constructs::notebook_identity::{self, SharedRoleProps};
 use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps};
@@ -30,7 +31,7 @@ use crate::validate::rules;
 
 use super::check;
 use super::definition::{
-    AccessLevel, AuthMode, BucketKey, IDENTITY_STORE_ID_PATTERN, MappingMode, TrailMode,
+    AccessLevel, AuthMode, BucketKey, IDENTITY_STORE_ID_PATTERN, MappingMode, SplitMode, TrailMode,
 };
 use super::load::{InputErrors, LoadedStack};
 
@@ -100,8 +101,17 @@ fn record(template: &Template, mark: usize, path: &str, origins: &mut IndexMap<S
     }
 }
 
+/// Composes a definition whose templates are written as JSON.
 pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
+    compose_for(stack, "json")
+}
+
+/// Composes a definition whose templates are written with the file extension `extension`
+/// (`json` or `yaml`): nested stacks name their child templates by file name.
+pub fn compose_for(stack: &LoadedStack, extension: &str) -> Result<Composition, ComposeError> {
     let def = &stack.definition;
+    let split = def.split == SplitMode::Nested;
+    let mut user_chunks: Vec<UserChunk> = Vec::new();
     let mut template = Template::new();
     let mut origins = IndexMap::new();
     // Definition names that stand for one resource, for suppressions.
@@ -179,6 +189,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
 
     let studio = match (&def.studio, &network) {
         (Some(spec), Some(network)) => {
+            let users: Vec<String> = spec.users.iter().map(|u| u.0.clone()).collect();
             let mark = template.resources().count();
             let studio = StudioDomain::build(
                 &mut template,
@@ -192,15 +203,34 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
                         AuthMode::Iam => StudioAuth::Iam,
                         AuthMode::Sso => StudioAuth::Sso,
                     },
-                    users: spec.users.iter().map(|u| u.0.clone()).collect(),
+                    // Split: the profiles go into nested stacks, below.
+                    users: if split { Vec::new() } else { users.clone() },
                 },
             )?;
             record(&template, mark, "studio", &mut origins);
             names_by_definition.insert("studio".into(), studio.domain.logical_id().clone());
-            for (i, user) in spec.users.iter().enumerate() {
-                let profile = studio::user_profile_id(&user.0)?;
-                origins.insert(profile.to_string(), format!("studio.users[{i}]"));
-                names_by_definition.insert(user.0.clone(), profile);
+            if split {
+                let mark = template.resources().count();
+                user_chunks = nested_users::build(
+                    &mut template,
+                    &studio.domain,
+                    &NestedUsersProps {
+                        stack_name: &stack.name,
+                        extension,
+                        users: &users,
+                        presigned_url: def.presigned_url.as_ref().map(|p| PresignedUrlProps {
+                            expires_in_seconds: p.expires_in_seconds,
+                            session_expiration_seconds: p.session_expiration_seconds,
+                        }),
+                    },
+                )?;
+                record(&template, mark, "studio.users", &mut origins);
+            } else {
+                for (i, user) in users.iter().enumerate() {
+                    let profile = studio::user_profile_id(user)?;
+                    origins.insert(profile.to_string(), format!("studio.users[{i}]"));
+                    names_by_definition.insert(user.clone(), profile);
+                }
             }
             Some(studio)
         }
@@ -438,6 +468,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
             id("StudioDomainId"),
             Output::new(studio.domain.domain_id()).description("The Studio domain"),
         )?;
+        nested_users::outputs(&mut template, &user_chunks)?;
     }
     if let Some(bastion) = &bastion {
         template.add_output(
@@ -524,18 +555,20 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
         (&def.presigned_url, &network, &studio, &bastion)
     {
         let mark = template.resources().count();
-        presigned_url::build(
+        let has_users = def.studio.as_ref().is_some_and(|s| !s.users.is_empty());
+        presigned_url::build(&mut template, network, studio, &bastion.role, has_users)?;
+        record(&template, mark, "presigned_url", &mut origins);
+        names_by_definition.insert("presigned_url".into(), presigned_url::policy_id());
+        // Split, each nested stack has its own users' outputs.
+        presigned_url::user_outputs(
             &mut template,
-            network,
-            studio,
-            &bastion.role,
+            &studio.domain.domain_id(),
+            studio.user_profiles.keys().map(String::as_str),
             &PresignedUrlProps {
                 expires_in_seconds: spec.expires_in_seconds,
                 session_expiration_seconds: spec.session_expiration_seconds,
             },
         )?;
-        record(&template, mark, "presigned_url", &mut origins);
-        names_by_definition.insert("presigned_url".into(), presigned_url::policy_id());
     }
 
     apply_suppressions(stack, &mut template, &names_by_definition)?;
@@ -548,10 +581,33 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
             )]),
         );
     }
+    let children = user_chunks
+        .into_iter()
+        .map(|chunk| {
+            let origins = chunk
+                .users
+                .iter()
+                .map(|(i, user)| {
+                    Ok((
+                        studio::user_profile_id(user)?.to_string(),
+                        format!("studio.users[{i}]"),
+                    ))
+                })
+                .collect::<Result<IndexMap<_, _>, ConstructError>>()?;
+            Ok((
+                chunk.suffix,
+                Composition {
+                    template: chunk.template,
+                    origins,
+                    children: Vec::new(),
+                },
+            ))
+        })
+        .collect::<Result<Vec<_>, ComposeError>>()?;
     Ok(Composition {
         template,
         origins,
-        children: Vec::new(),
+        children,
     })
 }
 
