@@ -73,16 +73,16 @@ pub static RULES: &[Rule] = &[
     structural!(
         "CFN-LIMIT-COUNT",
         Severity::Error,
-        "CloudFormation rejects a template with more than 500 resources, 200 parameters or 200 outputs.",
-        "Counts of Resources, Parameters and Outputs against CloudFormation's quotas.",
-        "Split the stack (fewer users or components per definition).",
+        "CloudFormation rejects a template with more than 500 resources, 200 parameters, 200 mappings or 200 outputs.",
+        "Counts of Resources, Parameters, Mappings and Outputs against CloudFormation's quotas.",
+        "Add `split: nested` to the definition when Studio user profiles are the bulk (they and their outputs go into nested stacks of 100); otherwise split the stack (fewer components per definition).",
         &["E3010", "E2010", "E6010"]
     ),
     structural!(
         "CFN-LOGICAL-ID",
         Severity::Error,
         "Logical IDs other than 1-255 ASCII letters and digits are rejected.",
-        "Every key in Resources, Parameters and Outputs matches ^[A-Za-z0-9]{1,255}$.",
+        "Every key in Resources, Parameters, Mappings and Outputs matches ^[A-Za-z0-9]{1,255}$.",
         "Rename the entry in the definition so that its derived ID is alphanumeric.",
         &[]
     ),
@@ -107,7 +107,7 @@ pub static RULES: &[Rule] = &[
         Severity::Error,
         "CloudFormation rejects a template body over 1 MB.",
         "The serialized template is at most 1,000,000 bytes.",
-        "Split the stack.",
+        "Add `split: nested` to the definition when Studio user profiles are the bulk; otherwise split the stack.",
         &["E1002"]
     ),
     structural!(
