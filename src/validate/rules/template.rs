@@ -171,7 +171,8 @@ pub static RULES: &[Rule] = &[
 ];
 
 fn unescaped_variables(cx: &Context) -> Vec<Violation> {
-    fn walk(value: &Json, location: &str, out: &mut Vec<Violation>) {
+    use crate::validate::references::{Location, Step};
+    fn walk<'a>(value: &'a Json, location: &mut Location<'a>, out: &mut Vec<Violation>) {
         match value {
             Json::Object(map) => {
                 if let Some(sub) = map.get("Fn::Sub") {
@@ -183,19 +184,19 @@ fn unescaped_variables(cx: &Context) -> Vec<Violation> {
                     for name in crate::validate::references::sub_variables(text.unwrap_or("")) {
                         if name.contains(':') && !name.starts_with("AWS::") {
                             out.push(Violation {
-                                location: format!("{location}.Fn::Sub"),
+                                location: format!("{}.Fn::Sub", location.render()),
                                 message: format!("`${{{name}}}` inside Fn::Sub is a template reference; an IAM policy variable must be written `${{!{name}}}`"),
                             });
                         }
                     }
                 }
                 for (k, v) in map {
-                    walk(v, &format!("{location}.{k}"), out);
+                    location.with(Step::Key(k), |here| walk(v, here, out));
                 }
             }
             Json::Array(items) => {
                 for (i, v) in items.iter().enumerate() {
-                    walk(v, &format!("{location}[{i}]"), out);
+                    location.with(Step::Index(i), |here| walk(v, here, out));
                 }
             }
             _ => {}
@@ -204,7 +205,7 @@ fn unescaped_variables(cx: &Context) -> Vec<Violation> {
     let mut out = Vec::new();
     for section in ["Resources", "Outputs"] {
         if let Some(v) = cx.template.get(section) {
-            walk(v, section, &mut out);
+            walk(v, &mut Location::new([section]), &mut out);
         }
     }
     out
