@@ -17,6 +17,7 @@ const EXAMPLES: &str = "\
 Examples:
   synth --stack studio-private                  template (JSON) on stdout
   synth --stack studio-private --format yaml    the same as YAML
+  synth --all --out out/ --minify               compact JSON, for pipelines that upload it
   synth --file my-stack.yaml                    any definition file
   synth --all --out out/                        every stack in stacks/, written atomically
   synth --all --out out/ --check                CI: exit 1 if out/ is stale
@@ -123,6 +124,11 @@ struct SynthArgs {
     /// Template format.
     #[arg(long, value_enum, default_value_t = FormatArg::Json)]
     format: FormatArg,
+
+    /// JSON without whitespace (with --format json only): the smallest body for CI
+    /// pipelines that upload templates. Size limits are checked on what is written.
+    #[arg(long)]
+    minify: bool,
 
     /// Format of the rule findings (on stderr, or in --report-file).
     #[arg(long, value_enum, default_value_t = ReportArg::Text)]
@@ -369,7 +375,15 @@ fn run(cli: &SynthArgs) -> u8 {
         say!("error: --all writes one file per stack; add --out DIR");
         return INPUT_ERROR;
     }
-    let template_format = Format::from(cli.format);
+    let template_format = match (cli.format, cli.minify) {
+        (FormatArg::Json, true) => Format::MinifiedJson,
+        (FormatArg::Yaml, true) => {
+            say!("error: --minify compacts JSON; it cannot be used with --format yaml");
+            say!("  = help: drop --minify, or use --format json");
+            return INPUT_ERROR;
+        }
+        (format, false) => Format::from(format),
+    };
 
     let paths: Vec<PathBuf> = if let Some(file) = &cli.file {
         vec![file.clone()]

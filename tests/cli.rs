@@ -149,6 +149,7 @@ fn help_lists_every_flag_with_examples() {
         "--out",
         "--check",
         "--format",
+        "--minify",
         "Examples:",
     ] {
         assert!(stdout.contains(flag), "{flag} missing from --help");
@@ -202,6 +203,43 @@ fn a_multi_template_stack_needs_out() {
     assert_ne!(code, 0);
     assert!(
         stderr.contains("studio-multi-account.member.template.json"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn minify_writes_compact_json_and_judges_the_size_written() {
+    let dir = scratch();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/team-notebooks.yaml"),
+        dir.path().join("stacks/team-notebooks.yaml"),
+    )
+    .unwrap();
+    let (code, pretty, stderr) = synth(dir.path(), &["--stack", "team-notebooks"]);
+    assert_eq!(code, 0, "{stderr}");
+    // Pretty-printed, team-notebooks is over what `deploy --template-file` sends inline.
+    assert!(stderr.contains("CFN-LIMIT-INLINE-BODY"), "{stderr}");
+    let (code, minified, stderr) = synth(dir.path(), &["--stack", "team-notebooks", "--minify"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(minified.lines().count(), 1, "one line");
+    assert!(minified.len() < 51_200, "{} bytes", minified.len());
+    // The warning is computed on what is written: the compact body fits inline.
+    assert!(!stderr.contains("CFN-LIMIT-INLINE-BODY"), "{stderr}");
+    let a: serde_json::Value = serde_json::from_str(&pretty).unwrap();
+    let b: serde_json::Value = serde_json::from_str(&minified).unwrap();
+    assert_eq!(a, b, "the same template");
+}
+
+#[test]
+fn minify_with_yaml_is_a_usage_error() {
+    let dir = scratch();
+    let (code, stdout, stderr) = synth(
+        dir.path(),
+        &["--stack", "studio-private", "--format", "yaml", "--minify"],
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(
+        stderr.contains("--minify compacts JSON; it cannot be used with --format yaml"),
         "{stderr}"
     );
 }

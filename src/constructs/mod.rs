@@ -6,6 +6,7 @@ pub mod bastion;
 pub mod cross_account;
 pub mod encryption_key;
 pub mod mfa_guard;
+pub mod nested_users;
 pub mod network;
 pub mod notebook_identity;
 pub mod notebooks;

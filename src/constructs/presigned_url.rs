@@ -4,12 +4,24 @@
 //! profiles only when the request arrives through the sagemaker.api or the studio
 //! endpoint. IAM evaluates that policy on every request of the Studio session, so a URL
 //! opened outside the VPC is refused (403).
+//!
+//! The grant names the domain's user profiles by one ARN pattern,
+//! `user-profile/<domain id>/*`, not profile by profile. Least privilege is kept where it
+//! matters: the domain is this stack's own IAM-mode domain, its profiles come only from
+//! the definition (no role of the stack may create user profiles), and whoever can use
+//! the issuing role could open every listed profile anyway, so a list would separate no
+//! one. A list would grow by one ARN per user and break IAM's 6,144-character quota on
+//! managed policies at about a hundred users; it would make the policy change (and wait
+//! for every profile) whenever a user is added, and it cannot name profiles that live in
+//! nested stacks (`split: nested`). What the pattern admits beyond the list: a profile an
+//! administrator creates in this domain outside the stack.
 
+use crate::resources::arn;
 use crate::resources::iam::policy::{Condition, PolicyDocument, Statement, keys};
 use crate::resources::iam::{ManagedPolicy, Role};
 use crate::resources::sagemaker::actions as sm;
 use crate::sub;
-use crate::template::{Handle, LogicalId, Output, Pseudo, Template, Value};
+use crate::template::{Handle, LogicalId, Output, Pseudo, SubPart, Template, Value};
 
 use super::network::{EndpointService, PrivateNetwork};
 use super::studio::StudioDomain;
@@ -44,14 +56,15 @@ pub fn policy_id() -> LogicalId {
     id("PresignedUrlPolicy")
 }
 
-/// Grants `issuer` the presigned-URL permission and adds, per user, an output with the
-/// exact CLI command to run on the bastion.
+/// Grants `issuer` the presigned-URL permission for the domain's user profiles (when the
+/// domain has users: `has_users`). The per-user outputs come from [`user_outputs`], in
+/// whichever template holds the profiles.
 pub fn build(
     template: &mut Template,
     network: &PrivateNetwork,
     studio: &StudioDomain,
     issuer: &Handle<Role>,
-    props: &PresignedUrlProps,
+    has_users: bool,
 ) -> Result<(), ConstructError> {
     // A missing endpoint is left out here and reported by the rule pack
     // (ENV-STUDIO-ENDPOINTS, ENV-PRESIGNED-THROUGH-ENDPOINTS), which judges the template.
@@ -69,12 +82,19 @@ pub fn build(
             .resource(studio.domain.arn())
             .condition(through_endpoints.clone()),
     );
-    if !studio.user_profiles.is_empty() {
+    if has_users {
         policy = policy.statement(
             Statement::allow()
                 .sid("PresignedUrlThroughEndpoints")
                 .actions([&sm::CREATE_PRESIGNED_DOMAIN_URL])
-                .resources(studio.user_profiles.values().map(|p| p.arn()))
+                .resource(arn::regional(
+                    "sagemaker",
+                    [
+                        SubPart::from("user-profile/"),
+                        SubPart::from(studio.domain.domain_id()),
+                        SubPart::from("/*"),
+                    ],
+                ))
                 .condition(through_endpoints),
         );
     }
@@ -87,10 +107,22 @@ pub fn build(
             .build()?,
     )?;
 
-    for user in studio.user_profiles.keys() {
+    Ok(())
+}
+
+/// Adds, per user, an output with the exact CLI command to run on the bastion.
+/// `domain_id` is the domain's ID as this template knows it (an attribute of the domain,
+/// or a parameter of a nested stack).
+pub fn user_outputs<'a>(
+    template: &mut Template,
+    domain_id: &Value,
+    users: impl IntoIterator<Item = &'a str>,
+    props: &PresignedUrlProps,
+) -> Result<(), ConstructError> {
+    for user in users {
         template.add_output(
             LogicalId::from_words(&["PresignedUrlCommand", user])?,
-            Output::new(presigned_url_command(studio, user, props))
+            Output::new(presigned_url_command(domain_id, user, props))
                 .description(&format!("Run on the bastion to open Studio as {user}")),
         )?;
     }
@@ -99,12 +131,12 @@ pub fn build(
 
 /// `aws sagemaker create-presigned-domain-url …` for one user, with the domain ID and
 /// region filled in by CloudFormation.
-fn presigned_url_command(studio: &StudioDomain, user: &str, props: &PresignedUrlProps) -> Value {
+fn presigned_url_command(domain_id: &Value, user: &str, props: &PresignedUrlProps) -> Value {
     sub![
         "aws sagemaker create-presigned-domain-url --region ",
         Pseudo::Region,
         " --domain-id ",
-        studio.domain.domain_id(),
+        domain_id.clone(),
         format!(
             " --user-profile-name {user} --expires-in-seconds {} --session-expiration-duration-in-seconds {} --query AuthorizedUrl --output text",
             props.expires_in_seconds, props.session_expiration_seconds

@@ -11,7 +11,7 @@ use crate::resources::kms::Key;
 use crate::resources::sagemaker::{self, Domain, DomainSettings, UserProfile, UserSettings};
 use crate::resources::sso::ApplicationAssignment;
 use crate::resources::{arn, logs};
-use crate::template::{Handle, LogicalId, SubPart, Template};
+use crate::template::{Handle, LogicalId, SubPart, Template, Value};
 
 use super::encryption_key::{self, EncryptionKeyProps};
 use super::network::PrivateNetwork;
@@ -64,6 +64,28 @@ pub struct StudioDomain {
 /// The logical ID of a user's profile, derived from the name alone.
 pub fn user_profile_id(user: &str) -> Result<LogicalId, ConstructError> {
     Ok(LogicalId::from_words(&["UserProfile", user])?)
+}
+
+/// One `AWS::SageMaker::UserProfile` per user, in the domain `domain_id` (the domain's
+/// attribute, or a nested stack's parameter). Profiles take the domain's default user
+/// settings (execution role, security group).
+pub fn user_profiles(
+    template: &mut Template,
+    domain_id: &Value,
+    users: &[String],
+) -> Result<IndexMap<String, Handle<UserProfile>>, ConstructError> {
+    let mut profiles = IndexMap::new();
+    for user in users {
+        let profile = template.add(
+            user_profile_id(user)?,
+            UserProfile::builder()
+                .domain_id(domain_id.clone())
+                .user_profile_name(user.as_str())
+                .build()?,
+        )?;
+        profiles.insert(user.clone(), profile);
+    }
+    Ok(profiles)
 }
 
 impl StudioDomain {
@@ -131,17 +153,7 @@ impl StudioDomain {
                 .build()?,
         )?;
 
-        let mut user_profiles = IndexMap::new();
-        for user in &props.users {
-            let profile = template.add(
-                user_profile_id(user)?,
-                UserProfile::builder()
-                    .domain_id(domain.domain_id())
-                    .user_profile_name(user.as_str())
-                    .build()?,
-            )?;
-            user_profiles.insert(user.clone(), profile);
-        }
+        let user_profiles = user_profiles(template, &domain.domain_id(), &props.users)?;
 
         Ok(StudioDomain {
             domain,

@@ -15,7 +15,7 @@ use crate::validate::rules;
 
 use indexmap::IndexMap;
 
-use super::definition::{AccessLevel, AuthMode, BucketKey, StackDefinition};
+use super::definition::{AccessLevel, AuthMode, BucketKey, SplitMode, StackDefinition};
 use super::source::Source;
 
 /// Users per stack. Far beyond what one template holds (500 resources), but bounded so
@@ -279,6 +279,17 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
                 );
             }
         }
+    }
+
+    if def.split == SplitMode::Nested && def.studio.as_ref().is_none_or(|s| s.users.is_empty()) {
+        problems.push(
+            source
+                .error_at_value(
+                    "split",
+                    "`split: nested` moves Studio user profiles into nested stacks, and this definition lists none",
+                )
+                .help("remove `split`, or list the users under `studio.users`"),
+        );
     }
 
     let sso = def.studio.as_ref().is_some_and(|s| s.auth == AuthMode::Sso);

@@ -10,6 +10,7 @@ use crate::constructs::ConstructError;
 use crate::constructs::bastion::{Bastion, BastionOs, BastionProps};
 use crate::constructs::encryption_key::{self, EncryptionKeyProps};
 use crate::constructs::mfa_guard;
+use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
 use crate::constructs::network::{PrivateNetwork, PrivateNetworkProps};
 use crate::constructs::notebook_identity::{self, SharedRoleProps};
 use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps};
@@ -32,7 +33,7 @@ use crate::validate::rules;
 
 use super::check;
 use super::definition::{
-    AccessLevel, AuthMode, BucketKey, IDENTITY_STORE_ID_PATTERN, MappingMode, TrailMode,
+    AccessLevel, AuthMode, BucketKey, IDENTITY_STORE_ID_PATTERN, MappingMode, SplitMode, TrailMode,
 };
 use super::load::{InputErrors, LoadedStack};
 
@@ -107,7 +108,14 @@ pub(super) fn record(
     }
 }
 
+/// Composes a definition whose templates are written as JSON.
 pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
+    compose_for(stack, "json")
+}
+
+/// Composes a definition whose templates are written with the file extension `extension`
+/// (`json` or `yaml`): nested stacks name their child templates by file name.
+pub fn compose_for(stack: &LoadedStack, extension: &str) -> Result<Composition, ComposeError> {
     let def = &stack.definition;
     if !def.accounts.is_empty() {
         return super::compose_accounts::compose(stack);
@@ -130,12 +138,14 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
         mut logs,
         network,
         studio,
+        user_chunks,
     } = environment(
         stack,
         &mut template,
         &mut origins,
         &mut names_by_definition,
         wants_trail,
+        extension,
     )?;
 
     // Identity Center groups: an execution role each (and an application assignment
@@ -348,6 +358,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
     }
 
     environment_outputs(&mut template, &network, &studio)?;
+    nested_users::outputs(&mut template, &user_chunks)?;
     if let Some(bastion) = &bastion {
         template.add_output(
             id("BastionInstanceId"),
@@ -428,18 +439,20 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
         (&def.presigned_url, &network, &studio, &bastion)
     {
         let mark = template.resources().count();
-        presigned_url::build(
+        let has_users = def.studio.as_ref().is_some_and(|s| !s.users.is_empty());
+        presigned_url::build(&mut template, network, studio, &bastion.role, has_users)?;
+        record(&template, mark, "presigned_url", &mut origins);
+        names_by_definition.insert("presigned_url".into(), presigned_url::policy_id());
+        // Split, each nested stack has its own users' outputs.
+        presigned_url::user_outputs(
             &mut template,
-            network,
-            studio,
-            &bastion.role,
+            &studio.domain.domain_id(),
+            studio.user_profiles.keys().map(String::as_str),
             &PresignedUrlProps {
                 expires_in_seconds: spec.expires_in_seconds,
                 session_expiration_seconds: spec.session_expiration_seconds,
             },
         )?;
-        record(&template, mark, "presigned_url", &mut origins);
-        names_by_definition.insert("presigned_url".into(), presigned_url::policy_id());
     }
 
     apply_suppressions(stack, &mut template, &names_by_definition)?;
@@ -452,10 +465,33 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
             )]),
         );
     }
+    let children = user_chunks
+        .into_iter()
+        .map(|chunk| {
+            let origins = chunk
+                .users
+                .iter()
+                .map(|(i, user)| {
+                    Ok((
+                        studio::user_profile_id(user)?.to_string(),
+                        format!("studio.users[{i}]"),
+                    ))
+                })
+                .collect::<Result<IndexMap<_, _>, ConstructError>>()?;
+            Ok((
+                chunk.suffix,
+                Composition {
+                    template: chunk.template,
+                    origins,
+                    children: Vec::new(),
+                },
+            ))
+        })
+        .collect::<Result<Vec<_>, ComposeError>>()?;
     Ok(Composition {
         template,
         origins,
-        children: Vec::new(),
+        children,
     })
 }
 
@@ -482,6 +518,8 @@ pub(super) struct Environment {
     pub logs: Option<LogBucket>,
     pub network: Option<PrivateNetwork>,
     pub studio: Option<StudioDomain>,
+    /// With `split: nested`, the nested stacks holding the user profiles.
+    pub user_chunks: Vec<UserChunk>,
 }
 
 /// Buckets, the private network and the Studio domain of a definition, as far as it
@@ -493,8 +531,11 @@ pub(super) fn environment(
     origins: &mut IndexMap<String, String>,
     names_by_definition: &mut IndexMap<String, LogicalId>,
     wants_log_bucket: bool,
+    extension: &str,
 ) -> Result<Environment, ComposeError> {
     let def = &stack.definition;
+    let split = def.split == SplitMode::Nested;
+    let mut user_chunks: Vec<UserChunk> = Vec::new();
     // Buckets first: the network's S3 endpoint admits only them.
     let mut buckets: IndexMap<String, SecureBucket> = IndexMap::new();
     let mut logs = None;
@@ -559,6 +600,7 @@ pub(super) fn environment(
 
     let studio = match (&def.studio, &network) {
         (Some(spec), Some(network)) => {
+            let users: Vec<String> = spec.users.iter().map(|u| u.0.clone()).collect();
             let mark = template.resources().count();
             let studio = StudioDomain::build(
                 template,
@@ -572,15 +614,34 @@ pub(super) fn environment(
                         AuthMode::Iam => StudioAuth::Iam,
                         AuthMode::Sso => StudioAuth::Sso,
                     },
-                    users: spec.users.iter().map(|u| u.0.clone()).collect(),
+                    // Split: the profiles go into nested stacks, below.
+                    users: if split { Vec::new() } else { users.clone() },
                 },
             )?;
             record(template, mark, "studio", origins);
             names_by_definition.insert("studio".into(), studio.domain.logical_id().clone());
-            for (i, user) in spec.users.iter().enumerate() {
-                let profile = studio::user_profile_id(&user.0)?;
-                origins.insert(profile.to_string(), format!("studio.users[{i}]"));
-                names_by_definition.insert(user.0.clone(), profile);
+            if split {
+                let mark = template.resources().count();
+                user_chunks = nested_users::build(
+                    template,
+                    &studio.domain,
+                    &NestedUsersProps {
+                        stack_name: &stack.name,
+                        extension,
+                        users: &users,
+                        presigned_url: def.presigned_url.as_ref().map(|p| PresignedUrlProps {
+                            expires_in_seconds: p.expires_in_seconds,
+                            session_expiration_seconds: p.session_expiration_seconds,
+                        }),
+                    },
+                )?;
+                record(template, mark, "studio.users", origins);
+            } else {
+                for (i, user) in users.iter().enumerate() {
+                    let profile = studio::user_profile_id(user)?;
+                    origins.insert(profile.to_string(), format!("studio.users[{i}]"));
+                    names_by_definition.insert(user.clone(), profile);
+                }
             }
             Some(studio)
         }
@@ -592,6 +653,7 @@ pub(super) fn environment(
         logs,
         network,
         studio,
+        user_chunks,
     })
 }
 

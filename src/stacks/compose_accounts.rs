@@ -68,6 +68,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
         &mut member_origins,
         &mut member_names,
         false,
+        "json",
     )?;
     let Some(studio) = studio else {
         return Err(crate::constructs::ConstructError::Invalid(

@@ -51,6 +51,21 @@ pub struct StackDefinition {
     /// Warning rules this stack treats as errors.
     #[serde(default)]
     pub escalate: Vec<String>,
+    /// `nested`: Studio user profiles go into nested stacks of 100, so that a domain
+    /// may have more users than one template holds. Default `none`: one template.
+    #[serde(default)]
+    pub split: SplitMode,
+}
+
+/// How a definition's template is split.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SplitMode {
+    /// One template.
+    #[default]
+    None,
+    /// Studio user profiles (and their outputs) in nested stacks.
+    Nested,
 }
 
 /// Silences one rule on one resource. The reason is recorded in the resource's Metadata

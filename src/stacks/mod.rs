@@ -8,6 +8,6 @@ pub mod definition;
 pub mod load;
 pub mod source;
 
-pub use compose::{ComposeError, Composition, compose};
+pub use compose::{ComposeError, Composition, compose, compose_for};
 pub use definition::StackDefinition;
 pub use load::{InputErrors, LoadedStack, load_file, load_str};

@@ -8,16 +8,35 @@ use crate::template::is_valid_logical_id;
 pub const MAX_RESOURCES: usize = 500;
 pub const MAX_PARAMETERS: usize = 200;
 pub const MAX_OUTPUTS: usize = 200;
+pub const MAX_MAPPINGS: usize = 200;
 pub const MAX_DESCRIPTION_BYTES: usize = 1024;
 /// Largest template body CloudFormation accepts (through S3).
 pub const MAX_BODY_BYTES: usize = 1_000_000;
 /// Largest body `aws cloudformation deploy --template-file` sends inline, without `--s3-bucket`.
 pub const MAX_INLINE_BODY_BYTES: usize = 51_200;
 
+/// What to do about a template over a limit: when it holds Studio user profiles, the
+/// definition option that moves them (and their outputs) out of it.
+fn split_hint(template: &Json) -> String {
+    let profiles = section(template, "Resources")
+        .filter(|(_, r)| {
+            r.get("Type").and_then(Json::as_str) == Some("AWS::SageMaker::UserProfile")
+        })
+        .count();
+    if profiles == 0 {
+        return String::new();
+    }
+    format!(
+        "; the template holds {profiles} Studio user profiles: add `split: nested` to the definition to move them and their outputs into nested stacks of {} each",
+        crate::constructs::nested_users::USERS_PER_STACK
+    )
+}
+
 pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
     for (name, max) in [
         ("Resources", MAX_RESOURCES),
         ("Parameters", MAX_PARAMETERS),
+        ("Mappings", MAX_MAPPINGS),
         ("Outputs", MAX_OUTPUTS),
     ] {
         let count = section(template, name).count();
@@ -26,7 +45,8 @@ pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
                 "CFN-LIMIT-COUNT",
                 name,
                 format!(
-                    "{count} entries in {name}; CloudFormation allows at most {max} per template"
+                    "{count} entries in {name}; CloudFormation allows at most {max} per template{}",
+                    split_hint(template)
                 ),
             ));
         }
@@ -64,7 +84,8 @@ pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
             "CFN-LIMIT-BODY",
             "template",
             format!(
-                "the template is {body_len} bytes; CloudFormation accepts at most {MAX_BODY_BYTES}"
+                "the template is {body_len} bytes; CloudFormation accepts at most {MAX_BODY_BYTES}{}",
+                split_hint(template)
             ),
         ));
     } else if body_len > MAX_INLINE_BODY_BYTES {

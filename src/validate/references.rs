@@ -75,7 +75,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
             if let Some(value) = resource.get(key) {
                 walk(
                     value,
-                    &format!("{location}.{key}"),
+                    &mut Location::new(["Resources", id.as_str(), key]),
                     &names,
                     &mut |to| edges[from].push(to),
                     findings,
@@ -86,7 +86,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
     for (id, output) in section(template, "Outputs") {
         walk(
             output,
-            &format!("Outputs.{id}"),
+            &mut Location::new(["Outputs", id.as_str()]),
             &names,
             &mut |_| {},
             findings,
@@ -95,7 +95,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
     for (id, condition) in section(template, "Conditions") {
         walk(
             condition,
-            &format!("Conditions.{id}"),
+            &mut Location::new(["Conditions", id.as_str()]),
             &names,
             &mut |_| {},
             findings,
@@ -115,10 +115,56 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
     }
 }
 
+/// One step of a path into the template: a key or a list index.
+#[derive(Clone, Copy)]
+pub(crate) enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Where the walk is (`Resources.A.Properties.X[0].Ref`), kept as steps and formatted
+/// only when a finding is reported: formatting it at every node made the walk's cost
+/// grow with the depth of every value.
+pub(crate) struct Location<'a>(Vec<Step<'a>>);
+
+impl<'a> Location<'a> {
+    pub(crate) fn new<const N: usize>(keys: [&'a str; N]) -> Self {
+        Location(keys.into_iter().map(Step::Key).collect())
+    }
+
+    /// The location with `step` appended, for as long as `f` runs.
+    pub(crate) fn with<R>(&mut self, step: Step<'a>, f: impl FnOnce(&mut Self) -> R) -> R {
+        self.0.push(step);
+        let r = f(self);
+        self.0.pop();
+        r
+    }
+
+    pub(crate) fn render(&self) -> String {
+        let mut out = String::new();
+        for step in &self.0 {
+            match step {
+                Step::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                Step::Index(i) => {
+                    out.push('[');
+                    out.push_str(&i.to_string());
+                    out.push(']');
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Walks a value, checking each intrinsic and reporting each resource it depends on.
-fn walk(
-    value: &Json,
-    location: &str,
+fn walk<'a>(
+    value: &'a Json,
+    location: &mut Location<'a>,
     names: &Names,
     depends: &mut dyn FnMut(usize),
     findings: &mut Vec<Finding>,
@@ -126,95 +172,115 @@ fn walk(
     match value {
         Json::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                walk(item, &format!("{location}[{i}]"), names, depends, findings);
+                location.with(Step::Index(i), |here| {
+                    walk(item, here, names, depends, findings)
+                });
             }
         }
         Json::Object(map) => {
             if map.len() == 1 {
                 let (key, arg) = map.iter().next().expect("one entry");
-                let here = format!("{location}.{key}");
-                match key.as_str() {
-                    "Ref" => {
-                        if let Some(target) = arg.as_str() {
-                            check_ref(target, &here, names, depends, findings);
-                        }
-                        return;
-                    }
-                    "Fn::GetAtt" => {
-                        let target = match arg {
-                            Json::Array(parts) => parts.first().and_then(Json::as_str),
-                            Json::String(s) => s.split('.').next(),
-                            _ => None,
-                        };
-                        if let Some(target) = target {
-                            check_getatt(target, &here, names, depends, findings);
-                        }
-                        return;
-                    }
-                    "Fn::Sub" => {
-                        let (text, vars) = match arg {
-                            Json::String(s) => (s.as_str(), None),
-                            Json::Array(parts) => (
-                                parts.first().and_then(Json::as_str).unwrap_or(""),
-                                parts.get(1).and_then(Json::as_object),
-                            ),
-                            _ => ("", None),
-                        };
-                        if let Some(vars) = vars {
-                            for (k, v) in vars {
-                                walk(v, &format!("{here}[1].{k}"), names, depends, findings);
-                            }
-                        }
-                        for variable in sub_variables(text) {
-                            if vars.is_some_and(|m| m.contains_key(variable)) {
-                                continue;
-                            }
-                            match variable.split_once('.') {
-                                Some((target, _)) => {
-                                    check_getatt(target, &here, names, depends, findings)
-                                }
-                                None => check_ref(variable, &here, names, depends, findings),
-                            }
-                        }
-                        return;
-                    }
-                    "Fn::If" => {
-                        if let Some(condition) = arg.get(0).and_then(Json::as_str)
-                            && !names.conditions.contains(condition)
-                        {
-                            findings.push(Finding::error(
-                                "CFN-CONDITION-UNDEFINED",
-                                here.clone(),
-                                format!("condition `{condition}` is not defined"),
-                            ));
-                        }
-                    }
-                    "Condition" => {
-                        if let Some(condition) = arg.as_str()
-                            && !names.conditions.contains(condition)
-                        {
-                            findings.push(Finding::error(
-                                "CFN-CONDITION-UNDEFINED",
-                                here.clone(),
-                                format!("condition `{condition}` is not defined"),
-                            ));
-                        }
-                        return;
-                    }
-                    _ => {}
+                let intrinsic = location.with(Step::Key(key), |here| {
+                    intrinsic(key, arg, here, names, depends, findings)
+                });
+                if intrinsic {
+                    return;
                 }
             }
             for (k, v) in map {
-                walk(v, &format!("{location}.{k}"), names, depends, findings);
+                location.with(Step::Key(k), |here| walk(v, here, names, depends, findings));
             }
         }
         _ => {}
     }
 }
 
+/// Checks `{key: arg}` when `key` is an intrinsic; true when its argument needs no
+/// further walk (`here` is the location of `key`).
+fn intrinsic<'a>(
+    key: &'a str,
+    arg: &'a Json,
+    here: &mut Location<'a>,
+    names: &Names,
+    depends: &mut dyn FnMut(usize),
+    findings: &mut Vec<Finding>,
+) -> bool {
+    match key {
+        "Ref" => {
+            if let Some(target) = arg.as_str() {
+                check_ref(target, here, names, depends, findings);
+            }
+            true
+        }
+        "Fn::GetAtt" => {
+            let target = match arg {
+                Json::Array(parts) => parts.first().and_then(Json::as_str),
+                Json::String(s) => s.split('.').next(),
+                _ => None,
+            };
+            if let Some(target) = target {
+                check_getatt(target, here, names, depends, findings);
+            }
+            true
+        }
+        "Fn::Sub" => {
+            let (text, vars) = match arg {
+                Json::String(s) => (s.as_str(), None),
+                Json::Array(parts) => (
+                    parts.first().and_then(Json::as_str).unwrap_or(""),
+                    parts.get(1).and_then(Json::as_object),
+                ),
+                _ => ("", None),
+            };
+            if let Some(vars) = vars {
+                for (k, v) in vars {
+                    here.with(Step::Index(1), |at| {
+                        at.with(Step::Key(k), |at| walk(v, at, names, depends, findings))
+                    });
+                }
+            }
+            for variable in sub_variables(text) {
+                if vars.is_some_and(|m| m.contains_key(variable)) {
+                    continue;
+                }
+                match variable.split_once('.') {
+                    Some((target, _)) => check_getatt(target, here, names, depends, findings),
+                    None => check_ref(variable, here, names, depends, findings),
+                }
+            }
+            true
+        }
+        "Fn::If" => {
+            if let Some(condition) = arg.get(0).and_then(Json::as_str)
+                && !names.conditions.contains(condition)
+            {
+                findings.push(Finding::error(
+                    "CFN-CONDITION-UNDEFINED",
+                    here.render(),
+                    format!("condition `{condition}` is not defined"),
+                ));
+            }
+            false
+        }
+        "Condition" => {
+            if let Some(condition) = arg.as_str()
+                && !names.conditions.contains(condition)
+            {
+                findings.push(Finding::error(
+                    "CFN-CONDITION-UNDEFINED",
+                    here.render(),
+                    format!("condition `{condition}` is not defined"),
+                ));
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
 fn check_ref(
     target: &str,
-    location: &str,
+    location: &Location,
     names: &Names,
     depends: &mut dyn FnMut(usize),
     findings: &mut Vec<Finding>,
@@ -224,7 +290,7 @@ fn check_ref(
     } else if !names.parameters.contains(target) && !PSEUDO.contains(&target) {
         findings.push(Finding::error(
             "CFN-REF-UNRESOLVED",
-            location,
+            location.render(),
             format!("`{target}` is not a parameter, resource or pseudo parameter of this template"),
         ));
     }
@@ -232,7 +298,7 @@ fn check_ref(
 
 fn check_getatt(
     target: &str,
-    location: &str,
+    location: &Location,
     names: &Names,
     depends: &mut dyn FnMut(usize),
     findings: &mut Vec<Finding>,
@@ -241,7 +307,7 @@ fn check_getatt(
         Some(&i) => depends(i),
         None => findings.push(Finding::error(
             "CFN-GETATT-UNRESOLVED",
-            location,
+            location.render(),
             format!("`{target}` is not a resource of this template"),
         )),
     }
@@ -349,6 +415,29 @@ mod tests {
                 "CFN-REF-UNRESOLVED",
                 "CFN-REF-UNRESOLVED",
                 "CFN-CONDITION-UNDEFINED"
+            ]
+        );
+    }
+
+    #[test]
+    fn locations_name_the_path_to_the_intrinsic() {
+        let t = json!({"Resources": {
+            "A": {"Type": "T", "Properties": {
+                "L": [{"Ref": "X"}, {"K": {"Fn::GetAtt": ["Gone", "Arn"]}}],
+                "S": {"Fn::Sub": ["${Var}", {"Var": {"Ref": "Y"}}]},
+                "U": {"Fn::If": ["NoCondition", {"Ref": "Z"}, 2]}
+            }}
+        }, "Outputs": {"O": {"Value": {"Fn::Sub": "${W}"}}}});
+        let locations: Vec<String> = findings(t).into_iter().map(|f| f.location).collect();
+        assert_eq!(
+            locations,
+            vec![
+                "Resources.A.Properties.L[0].Ref",
+                "Resources.A.Properties.L[1].K.Fn::GetAtt",
+                "Resources.A.Properties.S.Fn::Sub[1].Var.Ref",
+                "Resources.A.Properties.U.Fn::If",
+                "Resources.A.Properties.U.Fn::If[1].Ref",
+                "Outputs.O.Value.Fn::Sub",
             ]
         );
     }

@@ -73,16 +73,16 @@ pub static RULES: &[Rule] = &[
     structural!(
         "CFN-LIMIT-COUNT",
         Severity::Error,
-        "CloudFormation rejects a template with more than 500 resources, 200 parameters or 200 outputs.",
-        "Counts of Resources, Parameters and Outputs against CloudFormation's quotas.",
-        "Split the stack (fewer users or components per definition).",
+        "CloudFormation rejects a template with more than 500 resources, 200 parameters, 200 mappings or 200 outputs.",
+        "Counts of Resources, Parameters, Mappings and Outputs against CloudFormation's quotas.",
+        "Add `split: nested` to the definition when Studio user profiles are the bulk (they and their outputs go into nested stacks of 100); otherwise split the stack (fewer components per definition).",
         &["E3010", "E2010", "E6010"]
     ),
     structural!(
         "CFN-LOGICAL-ID",
         Severity::Error,
         "Logical IDs other than 1-255 ASCII letters and digits are rejected.",
-        "Every key in Resources, Parameters and Outputs matches ^[A-Za-z0-9]{1,255}$.",
+        "Every key in Resources, Parameters, Mappings and Outputs matches ^[A-Za-z0-9]{1,255}$.",
         "Rename the entry in the definition so that its derived ID is alphanumeric.",
         &[]
     ),
@@ -107,7 +107,7 @@ pub static RULES: &[Rule] = &[
         Severity::Error,
         "CloudFormation rejects a template body over 1 MB.",
         "The serialized template is at most 1,000,000 bytes.",
-        "Split the stack.",
+        "Add `split: nested` to the definition when Studio user profiles are the bulk; otherwise split the stack.",
         &["E1002"]
     ),
     structural!(
@@ -171,7 +171,8 @@ pub static RULES: &[Rule] = &[
 ];
 
 fn unescaped_variables(cx: &Context) -> Vec<Violation> {
-    fn walk(value: &Json, location: &str, out: &mut Vec<Violation>) {
+    use crate::validate::references::{Location, Step};
+    fn walk<'a>(value: &'a Json, location: &mut Location<'a>, out: &mut Vec<Violation>) {
         match value {
             Json::Object(map) => {
                 if let Some(sub) = map.get("Fn::Sub") {
@@ -183,19 +184,19 @@ fn unescaped_variables(cx: &Context) -> Vec<Violation> {
                     for name in crate::validate::references::sub_variables(text.unwrap_or("")) {
                         if name.contains(':') && !name.starts_with("AWS::") {
                             out.push(Violation {
-                                location: format!("{location}.Fn::Sub"),
+                                location: format!("{}.Fn::Sub", location.render()),
                                 message: format!("`${{{name}}}` inside Fn::Sub is a template reference; an IAM policy variable must be written `${{!{name}}}`"),
                             });
                         }
                     }
                 }
                 for (k, v) in map {
-                    walk(v, &format!("{location}.{k}"), out);
+                    location.with(Step::Key(k), |here| walk(v, here, out));
                 }
             }
             Json::Array(items) => {
                 for (i, v) in items.iter().enumerate() {
-                    walk(v, &format!("{location}[{i}]"), out);
+                    location.with(Step::Index(i), |here| walk(v, here, out));
                 }
             }
             _ => {}
@@ -204,7 +205,7 @@ fn unescaped_variables(cx: &Context) -> Vec<Violation> {
     let mut out = Vec::new();
     for section in ["Resources", "Outputs"] {
         if let Some(v) = cx.template.get(section) {
-            walk(v, section, &mut out);
+            walk(v, &mut Location::new([section]), &mut out);
         }
     }
     out

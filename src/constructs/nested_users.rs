@@ -1,0 +1,168 @@
+//! Studio user profiles in nested stacks (`split: nested`), for domains with more users
+//! than one template holds.
+//!
+//! The users are cut, in definition order, into chunks of [`USERS_PER_STACK`]. Chunk `k`
+//! is the child template `NAME.users-kkk.template.json`: a `DomainId` parameter, one
+//! profile per user and, with presigned URLs, each user's command output. The parent
+//! holds one `AWS::CloudFormation::Stack` per chunk (`StudioUsers001`, …) whose
+//! `TemplateURL` is the child's file name, relative to the parent (what
+//! `aws cloudformation package` uploads and rewrites to an S3 URL), and an output with
+//! the nested stack's ID, where each user's command can be read.
+//!
+//! Chunks are filled in definition order, so appending users changes only the last chunk
+//! (or adds one) and never moves a profile. Inserting or removing a user elsewhere moves
+//! every later user into a neighbouring chunk, which CloudFormation carries out as a
+//! delete in one nested stack and a create in another: append new users at the end.
+
+use crate::resources::cloudformation::Stack;
+use crate::resources::sagemaker::Domain;
+use crate::template::{Handle, LogicalId, Output, Parameter, Template, Value};
+
+use super::presigned_url::{self, PresignedUrlProps};
+use super::{ConstructError, id, studio};
+
+/// Profiles per nested stack. Each profile brings one resource and (with presigned URLs)
+/// one output, so a child holds 100 of the 500 resources and 100 of the 200 outputs
+/// CloudFormation allows, one parameter, and about 100 KB of the 1 MB body. The parent
+/// gets one nested stack and one output per chunk: the 10,000 users a definition may list
+/// make 100 of each, well within its limits next to the domain's own resources.
+pub const USERS_PER_STACK: usize = 100;
+
+/// The name of the parameter that carries the domain ID into each child.
+pub const DOMAIN_ID_PARAMETER: &str = "DomainId";
+
+/// A child template and what the parent needs to know about it.
+#[derive(Clone, Debug)]
+pub struct UserChunk {
+    /// The file-name suffix: `users-001`.
+    pub suffix: String,
+    /// The users of this chunk, with their position in the definition.
+    pub users: Vec<(usize, String)>,
+    pub template: Template,
+    /// The parent's nested stack for this chunk.
+    pub stack: Handle<Stack>,
+}
+
+/// What `build` needs to know.
+pub struct NestedUsersProps<'a> {
+    /// The parent stack's name (child files are `NAME.users-kkk.template.EXT`).
+    pub stack_name: &'a str,
+    /// The extension of the files written (`json` or `yaml`).
+    pub extension: &'a str,
+    pub users: &'a [String],
+    /// With presigned URLs, each user's command goes in their chunk's outputs.
+    pub presigned_url: Option<PresignedUrlProps>,
+}
+
+/// The suffix of chunk `k` (1-based): three digits, so that the hundredth chunk sorts
+/// after the first and names never change width as users are added.
+pub fn chunk_suffix(k: usize) -> String {
+    format!("users-{k:03}")
+}
+
+/// The parent's logical ID of chunk `k`'s nested stack.
+pub fn chunk_stack_id(k: usize) -> LogicalId {
+    id(&format!("StudioUsers{k:03}"))
+}
+
+/// Adds one nested stack per chunk to `parent`, and returns the child templates.
+pub fn build(
+    parent: &mut Template,
+    domain: &Handle<Domain>,
+    props: &NestedUsersProps,
+) -> Result<Vec<UserChunk>, ConstructError> {
+    let mut chunks = Vec::new();
+    for (i, users) in props.users.chunks(USERS_PER_STACK).enumerate() {
+        let k = i + 1;
+        let first = i * USERS_PER_STACK;
+        let suffix = chunk_suffix(k);
+        let mut child = Template::new();
+        child.set_description(&format!(
+            "Studio user profiles {} to {} of stack {}, in a stack nested in it",
+            users[0],
+            users[users.len() - 1],
+            props.stack_name
+        ));
+        let domain_id = child
+            .add_parameter(
+                id(DOMAIN_ID_PARAMETER),
+                Parameter::new("String")
+                    .description("The Studio domain's ID, passed by the parent stack"),
+            )?
+            .value();
+        studio::user_profiles(&mut child, &domain_id, users)?;
+        if let Some(presigned) = &props.presigned_url {
+            presigned_url::user_outputs(
+                &mut child,
+                &domain_id,
+                users.iter().map(String::as_str),
+                presigned,
+            )?;
+        }
+
+        let stack = parent.add(
+            chunk_stack_id(k),
+            Stack::builder()
+                .template_url(format!(
+                    "{}.{suffix}.template.{}",
+                    props.stack_name, props.extension
+                ))
+                .parameters(Value::map([(DOMAIN_ID_PARAMETER, domain.domain_id())]))
+                .build()?,
+        )?;
+        // cfn-lint W3002 warns that a local TemplateURL works only through
+        // `aws cloudformation package`: that is the intended way to deploy this template
+        // (package uploads each child and rewrites the URL), so the warning is silenced
+        // here, on these resources only.
+        parent.entry(&stack).metadata(
+            "cfn-lint",
+            Value::map([(
+                "config",
+                Value::map([("ignore_checks", Value::list([Value::from("W3002")]))]),
+            )]),
+        );
+        chunks.push(UserChunk {
+            suffix,
+            users: users
+                .iter()
+                .enumerate()
+                .map(|(j, u)| (first + j, u.clone()))
+                .collect(),
+            template: child,
+            stack,
+        });
+    }
+    Ok(chunks)
+}
+
+/// One parent output per chunk: the nested stack's ID, where its users' commands are.
+pub fn outputs(parent: &mut Template, chunks: &[UserChunk]) -> Result<(), ConstructError> {
+    for chunk in chunks {
+        let first = chunk.users.first().map_or(0, |(i, _)| *i);
+        parent.add_output(
+            LogicalId::new(format!("{}StackId", chunk.stack.logical_id()))?,
+            Output::new(chunk.stack.stack_id()).description(&format!(
+                "Nested stack of Studio user profiles from user {} on (at most {USERS_PER_STACK}, in definition order){}",
+                first + 1,
+                if chunk.template.outputs().next().is_some() {
+                    "; its outputs hold their presigned-URL commands"
+                } else {
+                    ""
+                }
+            )),
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffixes_and_ids_keep_their_width() {
+        assert_eq!(chunk_suffix(1), "users-001");
+        assert_eq!(chunk_suffix(100), "users-100");
+        assert_eq!(chunk_stack_id(12).as_str(), "StudioUsers012");
+    }
+}
