@@ -19,7 +19,7 @@ use indexmap::IndexMap;
 
 use crate::synth::Synthesis;
 
-pub use render::{Diagram, Node, Shape, Style, escape, node_id};
+pub use render::{Diagram, Node, Shape, Style, escape, node_id, render};
 
 /// Up to this many user profiles, notebook instances or IAM users of one construct are
 /// drawn one node each; more are drawn as one node with their count.
