@@ -43,7 +43,7 @@ pub fn mermaid(synthesis: &Synthesis) -> String {
                 shape: Shape::Subroutine,
                 lines: vec![
                     format!("template {}", child.name),
-                    format!("{count} resources (synth graph --file for its own graph)"),
+                    format!("{count} resources"),
                 ],
                 group: Vec::new(),
             },
