@@ -11,6 +11,7 @@ pub mod resources;
 pub mod constructs;
 pub mod diagnostic;
 pub mod diff;
+pub mod graph;
 pub mod output;
 pub mod report;
 pub mod stacks;

@@ -26,6 +26,7 @@ Examples:
   synth explain IAM-PASSROLE-SCOPED             what a rule checks and how to fix it
   synth --all --out out/ --check --report sarif --report-file findings.sarif
   synth diff old.template.json out/studio-private.template.json --format markdown
+  synth graph --stack studio-private            the stack as a Mermaid flowchart
 
 Exit codes: 0 success; 1 the template breaks a rule (security, limits, references)
 or --check found differences; 2 usage or input error (nothing is written).
@@ -79,6 +80,21 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
+    },
+    /// Draw a stack as a Mermaid flowchart (on stdout): network, security-group rules,
+    /// what each role may do, the Studio domain, functions and their events, data stores;
+    /// grouped by the definition component that produced them.
+    #[command(group(ArgGroup::new("which").args(["stack", "file"]).required(true)))]
+    Graph {
+        /// The stack defined in <STACKS_DIR>/<NAME>.yaml.
+        #[arg(long, value_name = "NAME")]
+        stack: Option<String>,
+        /// The definition in this file.
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
+        /// Folder holding the stack definitions.
+        #[arg(long, value_name = "DIR", default_value = "stacks")]
+        stacks_dir: PathBuf,
     },
 }
 
@@ -221,6 +237,11 @@ fn main() -> ExitCode {
                 INPUT_ERROR
             }
         },
+        Some(Command::Graph {
+            stack,
+            file,
+            stacks_dir,
+        }) => graph(stack.as_deref(), file.as_deref(), stacks_dir),
         None => run(&cli.synth),
     })
 }
@@ -324,6 +345,41 @@ fn print_diff(d: &sagesynth::diff::TemplateDiff, format: DiffFormat) -> u8 {
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
     d.exit_code()
+}
+
+/// Draws what `synth` would write; a template that breaks a rule is never written, so it
+/// is not drawn either.
+fn graph(stack: Option<&str>, file: Option<&Path>, stacks_dir: &Path) -> u8 {
+    let path = match (file, stack) {
+        (Some(file), _) => file.to_path_buf(),
+        (None, Some(name)) => match synth::find_stack(stacks_dir, name) {
+            Ok(path) => path,
+            Err(d) => return input_error(&d),
+        },
+        (None, None) => {
+            say!("error: give --stack NAME or --file PATH");
+            return INPUT_ERROR;
+        }
+    };
+    let synthesis = match synth::synthesize_file(&path, Format::Json) {
+        Ok(s) => s,
+        Err(e @ SynthError::Input(_)) => {
+            say_raw!("{e}");
+            return INPUT_ERROR;
+        }
+        Err(e) => {
+            say!("{e}");
+            return RULE_BROKEN;
+        }
+    };
+    let all = synthesis.all();
+    if all.iter().any(|s| s.has_errors()) {
+        say_raw!("{}", report::render(ReportFormat::Text, &all));
+        say!("no graph: the template breaks a rule, so synth would not write it");
+        return RULE_BROKEN;
+    }
+    let _ = std::io::stdout().write_all(sagesynth::graph::mermaid(&synthesis).as_bytes());
+    OK
 }
 
 fn explain(id: &str) -> u8 {

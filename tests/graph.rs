@@ -1,0 +1,410 @@
+//! `synth graph`: the shipped stacks' diagrams (snapshots, and the copies in the README),
+//! their Mermaid structure, collapsing, escaping of hostile names, and the command line.
+//!
+//! Mermaid itself is not run here (its parser needs Node.js, its renderer a browser); the
+//! structural check below covers what breaks a flowchart: unbalanced subgraphs, duplicate
+//! or keyword ids, edges to undeclared nodes, and quotes or markup inside labels.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use indexmap::IndexMap;
+use sagesynth::graph::{self, COLLAPSE_ABOVE};
+use sagesynth::stacks;
+use sagesynth::synth::{self, Format, Synthesis};
+use serde_json::json;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn shipped() -> Vec<(String, Synthesis)> {
+    let found = synth::discover(&root().join("stacks")).unwrap();
+    assert!(!found.is_empty(), "stacks/ holds no definitions");
+    found
+        .into_iter()
+        .map(|(name, path)| {
+            let s = synth::synthesize_file(&path, Format::Json).unwrap_or_else(|e| panic!("{e}"));
+            (name, s)
+        })
+        .collect()
+}
+
+fn synth_text(name: &str, text: &str) -> Synthesis {
+    let stack = stacks::load_str(name, &format!("stacks/{name}.yaml"), text.to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    synth::synthesize(&stack, Format::Json).unwrap()
+}
+
+/// What the structural check counted.
+#[derive(Debug, Default)]
+struct Shape {
+    nodes: usize,
+    edges: usize,
+    subgraphs: usize,
+}
+
+const SHAPES: &[(&str, &str)] = &[
+    ("([", "])"),
+    ("[(", ")]"),
+    ("[[", "]]"),
+    ("[/", "/]"),
+    ("{{", "}}"),
+    ("((", "))"),
+    ("[", "]"),
+    ("(", ")"),
+    (">", "]"),
+];
+
+const KEYWORDS: &[&str] = &[
+    "end",
+    "subgraph",
+    "graph",
+    "flowchart",
+    "direction",
+    "style",
+    "linkstyle",
+    "classdef",
+    "class",
+    "click",
+    "call",
+    "href",
+    "default",
+];
+
+fn is_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !KEYWORDS.contains(&s.to_ascii_lowercase().as_str())
+}
+
+/// A quoted label's content: no quote, no markup but `<br/>`, `#` only in entity codes.
+fn check_label(label: &str) -> Result<(), String> {
+    let plain = label.replace("<br/>", "\n");
+    if plain.contains('"') || plain.contains('<') || plain.contains('>') || plain.contains('|') {
+        return Err(format!("unescaped character in label {label:?}"));
+    }
+    let mut rest = plain.as_str();
+    while let Some(i) = rest.find('#') {
+        let after = &rest[i + 1..];
+        let code_len = after
+            .find(';')
+            .filter(|&n| n > 0 && after[..n].chars().all(|c| c.is_ascii_alphanumeric()));
+        match code_len {
+            Some(n) => rest = &after[n + 1..],
+            None => return Err(format!("`#` outside an entity code in label {label:?}")),
+        }
+    }
+    Ok(())
+}
+
+/// Parses `"…"` at the start of `s`, returning the content and what follows.
+fn quoted(s: &str) -> Result<(&str, &str), String> {
+    let inner = s
+        .strip_prefix('"')
+        .ok_or_else(|| format!("label not quoted: {s:?}"))?;
+    let end = inner
+        .find('"')
+        .ok_or_else(|| format!("unterminated label: {s:?}"))?;
+    Ok((&inner[..end], &inner[end + 1..]))
+}
+
+/// A strict reading of the flowchart subset `synth graph` writes: every line must be the
+/// header, a comment, a subgraph start or end, a node, or an edge.
+fn check_mermaid(text: &str) -> Result<Shape, String> {
+    let mut lines = text.lines();
+    if lines.next() != Some("flowchart LR") {
+        return Err("the first line is not `flowchart LR`".into());
+    }
+    let mut shape = Shape::default();
+    let mut ids = BTreeSet::new();
+    let mut depth = 0usize;
+    let mut edges = Vec::new();
+    for (n, raw) in lines.enumerate() {
+        let line = raw.trim_start();
+        let at = |e: String| format!("line {}: {e}: {raw:?}", n + 2);
+        if line.starts_with("%%") {
+            continue;
+        }
+        if line == "end" {
+            depth = depth
+                .checked_sub(1)
+                .ok_or_else(|| at("`end` without subgraph".into()))?;
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("subgraph ") {
+            let (id, title) = rest
+                .split_once('[')
+                .ok_or_else(|| at("subgraph without a title".into()))?;
+            let (label, after) = quoted(title).map_err(at)?;
+            check_label(label).map_err(at)?;
+            if after != "]" || !is_id(id) || !ids.insert(id.to_string()) {
+                return Err(at("bad or repeated subgraph id".into()));
+            }
+            depth += 1;
+            shape.subgraphs += 1;
+            continue;
+        }
+        let id_end = line
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(line.len());
+        let (id, rest) = line.split_at(id_end);
+        if !is_id(id) {
+            return Err(at(format!("bad id `{id}`")));
+        }
+        if let Some(rest) = rest.strip_prefix(' ') {
+            let (arrow, rest) = ["-.->", "-->"]
+                .iter()
+                .find_map(|a| rest.strip_prefix(a).map(|r| (*a, r)))
+                .ok_or_else(|| at("unknown arrow".into()))?;
+            let target = match rest.strip_prefix('|') {
+                Some(labelled) => {
+                    let (label, after) = quoted(labelled).map_err(at)?;
+                    check_label(label).map_err(at)?;
+                    after
+                        .strip_prefix("| ")
+                        .ok_or_else(|| at("edge label not closed by `| `".into()))?
+                }
+                None => rest
+                    .strip_prefix(' ')
+                    .ok_or_else(|| at(format!("no space after `{arrow}`")))?,
+            };
+            if !is_id(target) {
+                return Err(at(format!("bad edge target `{target}`")));
+            }
+            edges.push((id.to_string(), target.to_string()));
+            shape.edges += 1;
+            continue;
+        }
+        let (open, close) = SHAPES
+            .iter()
+            .find(|(open, _)| rest.starts_with(open))
+            .ok_or_else(|| at("unknown node shape".into()))?;
+        let (label, after) = quoted(&rest[open.len()..]).map_err(at)?;
+        check_label(label).map_err(at)?;
+        if after != *close {
+            return Err(at(format!("node shape not closed by `{close}`")));
+        }
+        if !ids.insert(id.to_string()) {
+            return Err(at(format!("node id `{id}` declared twice")));
+        }
+        shape.nodes += 1;
+    }
+    if depth != 0 {
+        return Err(format!("{depth} subgraph(s) not closed"));
+    }
+    for (from, to) in edges {
+        for end in [&from, &to] {
+            if !ids.contains(end.as_str()) {
+                return Err(format!("edge {from} → {to}: `{end}` is not declared"));
+            }
+        }
+    }
+    Ok(shape)
+}
+
+#[test]
+fn every_shipped_stack_has_a_small_valid_graph_matching_its_snapshot() {
+    for (name, s) in shipped() {
+        let text = graph::mermaid(&s);
+        let shape = check_mermaid(&text).unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
+        assert!(
+            shape.nodes < 80,
+            "{name}: {} nodes is too many to read",
+            shape.nodes
+        );
+        assert_eq!(text, graph::mermaid(&s), "{name}: not deterministic");
+        println!(
+            "{name}: {} nodes, {} edges, {} subgraphs",
+            shape.nodes, shape.edges, shape.subgraphs
+        );
+        insta::assert_snapshot!(format!("graph_{name}"), text);
+    }
+}
+
+#[test]
+fn the_structural_check_rejects_broken_flowcharts() {
+    let good = "flowchart LR\n    subgraph c_a[\"a\"]\n        A[\"x\"]\n    end\n    B((\"y\"))\n    A -->|\"l\"| B\n";
+    assert!(check_mermaid(good).is_ok());
+    for broken in [
+        good.replace("    end\n", ""),
+        good.replace("B((\"y\"))", "A((\"y\"))"),
+        good.replace("| B\n", "| C\n"),
+        good.replace("\"x\"", "\"x \" y\""),
+        good.replace("\"x\"", "\"<b>x</b>\""),
+        good.replace("A[", "end["),
+        good.replace("-->", "--o"),
+    ] {
+        assert!(check_mermaid(&broken).is_err(), "accepted:\n{broken}");
+    }
+}
+
+fn studio_private_with_users(n: usize) -> Synthesis {
+    let text = std::fs::read_to_string(root().join("stacks/studio-private.yaml")).unwrap();
+    let users: String = (1..=n)
+        .map(|i| format!("    - data-scientist-{i}\n"))
+        .collect();
+    let original = "    - data-scientist-1\n    - data-scientist-2\n";
+    assert!(text.contains(original), "the shipped definition changed");
+    synth_text("studio-private", &text.replace(original, &users))
+}
+
+#[test]
+fn user_profiles_collapse_above_the_threshold() {
+    let at = graph::mermaid(&studio_private_with_users(COLLAPSE_ABOVE));
+    check_mermaid(&at).unwrap();
+    assert_eq!(
+        at.matches("(\"user profile data-scientist-").count(),
+        COLLAPSE_ABOVE
+    );
+    assert!(!at.contains("user profiles"));
+
+    let above = graph::mermaid(&studio_private_with_users(COLLAPSE_ABOVE + 1));
+    let shape = check_mermaid(&above).unwrap();
+    assert!(
+        !above.contains("(\"user profile data-scientist-"),
+        "{above}"
+    );
+    assert!(
+        above.contains(&format!(
+            "UserProfiles_studio(\"{} user profiles<br/>data-scientist-1 … data-scientist-{}\")",
+            COLLAPSE_ABOVE + 1,
+            COLLAPSE_ABOVE + 1
+        )),
+        "{above}"
+    );
+    // The presigned-URL grant on every profile is one edge to the collapsed node.
+    assert_eq!(
+        above
+            .matches("PresignedUrlPolicy -->|\"sagemaker: CreatePresignedDomainUrl if aws:SourceVpce\"| UserProfiles_studio")
+            .count(),
+        1
+    );
+    // A thousand users are still one node.
+    let many = graph::mermaid(&studio_private_with_users(1000));
+    assert_eq!(check_mermaid(&many).unwrap().nodes, shape.nodes);
+}
+
+#[test]
+fn hostile_names_and_types_stay_inside_their_labels() {
+    let template = json!({"Resources": {
+        "end": {"Type": "Custom::Weird\"<b>#1;|`x`", "Properties": {}},
+        "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "a\"b<c>d#e;f|g\nh"}},
+        "Group": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+            "SecurityGroupIngress": [{"IpProtocol": "tcp\"", "FromPort": 1, "ToPort": 2, "CidrIp": "1.2.3.4/32\"<x>"}]
+        }},
+        "Role": {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"Service": "x\"y"}}]},
+            "Policies": [{"PolicyDocument": {"Statement": [
+                {"Effect": "Allow", "Action": ["s3:Get\"Object"], "Resource": ["arn:aws:s3:::b\"|#/*"]},
+                {"Effect": "Allow", "Action": "s3:PutObject", "Resource": {"Fn::Sub": "${Bucket.Arn}/*"}}
+            ]}}]
+        }}
+    }});
+    let origins: IndexMap<String, String> = [
+        ("end".to_string(), "teams.a\"b".to_string()),
+        ("Bucket".to_string(), "buckets.x".to_string()),
+    ]
+    .into_iter()
+    .collect();
+    let text = graph::render(&graph::diagram(&template, &origins), "comment");
+    check_mermaid(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert!(text.contains("end_["), "{text}");
+    assert!(
+        text.contains("Role -->|\"s3: PutObject\"| Bucket"),
+        "{text}"
+    );
+}
+
+#[test]
+fn other_templates_of_a_definition_are_nodes() {
+    let (_, mut s) = shipped()
+        .into_iter()
+        .find(|(n, _)| n == "studio-private")
+        .unwrap();
+    let mut child = s.clone();
+    child.name = "studio-private.member".to_string();
+    s.children.push(child);
+    let text = graph::mermaid(&s);
+    check_mermaid(&text).unwrap();
+    assert!(
+        text.contains(
+            "child_studio_private_member[[\"template studio-private.member<br/>37 resources\"]]"
+        ),
+        "{text}"
+    );
+}
+
+fn synth(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_synth"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_command_prints_the_graph_and_refuses_unknown_stacks() {
+    let (_, s) = shipped()
+        .into_iter()
+        .find(|(n, _)| n == "team-notebooks")
+        .unwrap();
+    let (code, stdout, stderr) = synth(&["graph", "--stack", "team-notebooks"]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(stdout, graph::mermaid(&s));
+    let (code, by_file, _) = synth(&["graph", "--file", "stacks/team-notebooks.yaml"]);
+    assert_eq!((code, by_file), (0, stdout));
+
+    let (code, stdout, stderr) = synth(&["graph", "--stack", "team-notebook"]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("unknown stack `team-notebook`")
+            && stderr.contains("did you mean `team-notebooks`?"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = synth(&["graph"]);
+    assert_eq!(code, 2, "{stderr}");
+    let (code, _, stderr) = synth(&["graph", "--stack", "x", "--stacks-dir", "no-such-dir"]);
+    assert_eq!(code, 2, "{stderr}");
+}
+
+/// The marker before each embedded graph in the README names the stack it shows.
+const MARKER: &str = "<!-- synth graph --stack ";
+
+#[test]
+fn the_readme_shows_every_stack_as_synth_graph_draws_it_now() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut embedded = IndexMap::new();
+    for (i, _) in readme.match_indices(MARKER) {
+        let rest = &readme[i + MARKER.len()..];
+        let (name, rest) = rest
+            .split_once(" -->\n")
+            .expect("a marker ends with ` -->`");
+        let body = rest.strip_prefix("```mermaid\n").unwrap_or_else(|| {
+            panic!("README: the marker for {name} is not followed by a mermaid fence")
+        });
+        let (graph, _) = body.split_once("```\n").expect("the fence is closed");
+        embedded.insert(name.to_string(), graph.to_string());
+    }
+    let stacks = shipped();
+    let names: Vec<&String> = stacks.iter().map(|(n, _)| n).collect();
+    let shown: Vec<&String> = embedded.keys().collect();
+    assert_eq!(
+        shown, names,
+        "README: one embedded graph per shipped stack, in name order"
+    );
+    for (name, s) in &stacks {
+        assert!(
+            embedded[name] == graph::mermaid(s),
+            "README: the graph of {name} is stale; replace its mermaid block with the output of \
+             `cargo run --release -- graph --stack {name}`"
+        );
+    }
+}
