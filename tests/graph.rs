@@ -274,10 +274,11 @@ fn user_profiles_collapse_above_the_threshold() {
         )),
         "{above}"
     );
-    // The presigned-URL grant on every profile is one edge to the collapsed node.
+    // The presigned-URL grant names the domain's profiles by one pattern
+    // (user-profile/<domain id>/*): one edge to the domain, however many users.
     assert_eq!(
         above
-            .matches("PresignedUrlPolicy -->|\"sagemaker: CreatePresignedDomainUrl if aws:SourceVpce\"| UserProfiles_studio")
+            .matches("PresignedUrlPolicy -->|\"sagemaker: DescribeDomain, CreatePresignedDomainUrl if aws:SourceVpce\"| StudioDomain")
             .count(),
         1
     );

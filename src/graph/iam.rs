@@ -118,15 +118,24 @@ pub fn summarize_actions(names: &[String]) -> String {
 
 /// The part of an ARN after its account field (`log-group:/aws/sagemaker/*` of
 /// `arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/sagemaker/*`),
-/// with `Fn::Sub`'s `${!…}` literal shown as IAM will see it. Anything that is not an
-/// ARN is returned as it is.
+/// with `Fn::Sub`'s `${!…}` literal shown as IAM will see it; an account written out (not
+/// the stack's own) is kept in front (`111111111111:role/x`). Anything that is not an ARN
+/// is returned as it is.
 pub fn short_arn(text: &str) -> String {
     // `${AWS::Partition}` holds colons; hide them while splitting the ARN's fields.
     let masked = text.replace("${AWS::", "${AWS\u{0}");
     let shown = match masked.strip_prefix("arn:") {
         Some(rest) => {
             let fields: Vec<&str> = rest.splitn(5, ':').collect();
-            fields.get(4).copied().unwrap_or(rest).to_string()
+            let tail = fields.get(4).copied().unwrap_or(rest);
+            match fields.get(3) {
+                Some(account)
+                    if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    format!("{account}:{tail}")
+                }
+                _ => tail.to_string(),
+            }
         }
         None => masked,
     };
@@ -206,6 +215,11 @@ mod tests {
             "user/${aws:username}"
         );
         assert_eq!(short_arn("*"), "*");
+        // Another account's resource keeps its account.
+        assert_eq!(
+            short_arn("arn:${AWS::Partition}:iam::111111111111:role/x-provisioning-eu-west-1"),
+            "111111111111:role/x-provisioning-eu-west-1"
+        );
     }
 
     #[test]

@@ -37,8 +37,9 @@ pub fn mermaid(synthesis: &Synthesis) -> String {
     let mut diagram = diagram(&template, &origins);
     for child in synthesis.all().into_iter().skip(1) {
         let count = child.template.resources().count();
+        let child_node = format!("child_{}", node_id(&child.name));
         diagram.nodes.insert(
-            format!("child_{}", node_id(&child.name)),
+            child_node.clone(),
             Node {
                 shape: Shape::Subroutine,
                 lines: vec![
@@ -48,6 +49,32 @@ pub fn mermaid(synthesis: &Synthesis) -> String {
                 group: Vec::new(),
             },
         );
+        // The resource that deploys the child: a nested stack names its file, a StackSet
+        // deploys the member template.
+        let stem = |url: &str| {
+            url.rsplit('/')
+                .next()
+                .map(|f| f.split(".template.").next().unwrap_or(f).to_string())
+        };
+        for (id, resource) in template["Resources"].as_object().into_iter().flatten() {
+            let props = &resource["Properties"];
+            let label = match resource["Type"].as_str() {
+                Some("AWS::CloudFormation::Stack")
+                    if props["TemplateURL"].as_str().and_then(stem).as_deref()
+                        == Some(child.name.as_str()) =>
+                {
+                    "nested stack"
+                }
+                Some("AWS::CloudFormation::StackSet") if child.name.ends_with(".member") => {
+                    "deploys to every account"
+                }
+                _ => continue,
+            };
+            let from = node_id(id);
+            if diagram.nodes.contains_key(&from) {
+                diagram.edge(&from, &child_node, Style::Solid, Some(label.to_string()));
+            }
+        }
     }
     let resources = synthesis.template.resources().count();
     render::render(

@@ -296,6 +296,38 @@ fn single(b: &Builder<'_>, node: &str, id: &str) -> (Shape, Vec<String>) {
             }
             (Shape::Rounded, lines)
         }
+        "AWS::CloudFormation::StackSet" => {
+            let groups = p
+                .get("StackInstancesGroup")
+                .and_then(Json::as_array)
+                .map_or(0, Vec::len);
+            let regions: Vec<&str> = p
+                .get("StackInstancesGroup")
+                .and_then(Json::as_array)
+                .and_then(|g| g.first())
+                .and_then(|g| g.get("Regions"))
+                .and_then(Json::as_array)
+                .map(|r| r.iter().filter_map(Json::as_str).collect())
+                .unwrap_or_default();
+            let mut lines = vec![format!("StackSet {}", named("StackSetName"))];
+            if let Some(model) = text(p, "PermissionModel") {
+                lines.push(model.to_ascii_lowercase().replace('_', "-"));
+            }
+            lines.push(format!(
+                "{groups} instance groups in {}",
+                if regions.is_empty() {
+                    "?".to_string()
+                } else {
+                    regions.join(", ")
+                }
+            ));
+            (Shape::Box, lines)
+        }
+        "AWS::CloudFormation::Stack" => (Shape::Box, vec![format!("nested stack {id}")]),
+        "AWS::SSM::Parameter" => (
+            Shape::Cylinder,
+            vec![format!("SSM parameter {}", named("Name"))],
+        ),
         other => (Shape::Box, vec![format!("{other} {id}")]),
     };
     // The fact that tells instances of a kind apart.
