@@ -110,6 +110,8 @@ mod s3;
 mod security_groups;
 #[path = "deploy_moto/sqs.rs"]
 mod sqs;
+#[path = "deploy_moto/ssm.rs"]
+mod ssm;
 #[path = "deploy_moto/support_tests.rs"]
 mod support_tests;
 
@@ -300,6 +302,7 @@ fn deploy_and_check(
     lambda::check_functions(&mut ctx);
     lambda::check_permissions(&mut ctx);
     events::check_rules(&mut ctx);
+    ssm::check_parameters(&mut ctx);
 
     let checked_types: BTreeSet<&str> = CHECKED_TYPES.iter().copied().collect();
     let unchecked: BTreeSet<&str> = cfn::resources(&variant.template)
@@ -431,6 +434,7 @@ const CHECKED_TYPES: &[&str] = &[
     "AWS::Lambda::Function",
     "AWS::Lambda::Permission",
     "AWS::Events::Rule",
+    "AWS::SSM::Parameter",
 ];
 
 /// What the checks share: the CLI, the resolver and the results.
