@@ -30,7 +30,7 @@ Examples:
 
 Exit codes: 0 success; 1 the template breaks a rule (security, limits, references)
 or --check found differences; 2 usage or input error (nothing is written).
-synth diff: 0 no change; 3 changes without replacement; 4 a replacement or data-loss risk.";
+synth diff: 0 no change; 3 changes without replacement (interruptions included); 4 a replacement or data-loss risk.";
 
 /// Synthesizes deterministic CloudFormation templates for secure SageMaker environments
 /// from the stack definitions in stacks/.
@@ -55,8 +55,8 @@ enum Command {
         rule: String,
     },
     /// Compare two templates: what is added, removed or modified, which changes replace a
-    /// resource, and which risk data loss. Exit 0: no change; 3: changes without
-    /// replacement; 4: a replacement or data-loss risk.
+    /// resource or interrupt it, and which risk data loss. Exit 0: no change; 3: changes
+    /// without replacement (interruptions included); 4: a replacement or data-loss risk.
     #[command(group(ArgGroup::new("against").args(["old", "base"]).required(true)))]
     Diff {
         /// The template as it is deployed (JSON or YAML).

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use sagesynth::diff::{ChangeKind, Impact, diff, render_markdown};
+use sagesynth::diff::{ChangeKind, Impact, diff, render_markdown, render_text};
 use sagesynth::stacks;
 use sagesynth::synth::{self, Format};
 use serde_json::{Value as Json, json};
@@ -281,4 +281,97 @@ fn base_compares_the_templates_committed_at_a_revision() {
         synth(&["diff", "--base", "no-such-ref"]).status.code(),
         Some(2)
     );
+}
+
+/// One change of each kind: interruption, no interruption, not checked (a type whose page
+/// was not checked), may replace, REPLACEMENT.
+fn every_label() -> (Json, Json) {
+    let old = json!({"Resources": {
+        "Notebook": {"Type": "AWS::SageMaker::NotebookInstance", "Properties": {
+            "InstanceType": "ml.t3.medium", "RoleArn": "arn:aws:iam::111122223333:role/a",
+            "VolumeSizeInGB": 5}},
+        "Function": {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": 30}},
+        "Bucket": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {"VersioningConfiguration": {"Status": "Enabled"}}},
+        "Bastion": {"Type": "AWS::EC2::Instance", "Properties": {
+            "ImageId": "ami-1", "InstanceType": "t3.medium"}},
+        "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}}
+    }});
+    let mut new = old.clone();
+    let r = &mut new["Resources"];
+    r["Notebook"]["Properties"]["VolumeSizeInGB"] = json!(20);
+    r["Notebook"]["Properties"]["RoleArn"] = json!("arn:aws:iam::111122223333:role/b");
+    r["Function"]["Properties"]["Timeout"] = json!(60);
+    r["Bucket"]["Properties"]["VersioningConfiguration"]["Status"] = json!("Suspended");
+    r["Bastion"]["Properties"]["InstanceType"] = json!("t3.large");
+    r["Vpc"]["Properties"]["CidrBlock"] = json!("10.1.0.0/16");
+    (old, new)
+}
+
+#[test]
+fn in_place_updates_are_labelled_interruption_no_interruption_or_not_checked() {
+    let (old, new) = every_label();
+    let d = diff(&old, &new);
+    let impacts: Vec<(&str, &str, Impact)> = d
+        .resources
+        .iter()
+        .flat_map(|r| match &r.kind {
+            ChangeKind::Modified(props) => props
+                .iter()
+                .map(|p| (r.id.as_str(), p.path.as_str(), p.impact))
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
+        .collect();
+    assert_eq!(
+        impacts,
+        vec![
+            (
+                "Bastion",
+                "Properties.InstanceType",
+                Impact::MaybeReplacement
+            ),
+            (
+                "Bucket",
+                "Properties.VersioningConfiguration.Status",
+                Impact::InPlace
+            ),
+            ("Function", "Properties.Timeout", Impact::NoInterruption),
+            ("Notebook", "Properties.RoleArn", Impact::NoInterruption),
+            (
+                "Notebook",
+                "Properties.VolumeSizeInGB",
+                Impact::Interruption
+            ),
+            ("Vpc", "Properties.CidrBlock", Impact::Replacement),
+        ]
+    );
+    let interrupted: Vec<&str> = d
+        .resources
+        .iter()
+        .filter(|r| r.interrupts())
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(interrupted, vec!["Notebook"]);
+    assert_eq!(d.exit_code(), 4, "the VPC is replaced");
+
+    // An interruption alone is a change without replacement: exit 3.
+    let mut only = old.clone();
+    only["Resources"]["Notebook"]["Properties"]["VolumeSizeInGB"] = json!(20);
+    let d = diff(&old, &only);
+    assert_eq!(d.exit_code(), 3);
+    assert!(d.resources[0].interrupts() && !d.resources[0].replaces());
+}
+
+#[test]
+fn every_label_as_text() {
+    let (old, new) = every_label();
+    insta::assert_snapshot!(render_text(&diff(&old, &new), false));
+}
+
+#[test]
+fn every_label_as_markdown() {
+    let (old, new) = every_label();
+    insta::assert_snapshot!(render_markdown(&diff(&old, &new)));
 }

@@ -3,7 +3,9 @@
 //! change makes CloudFormation replace the resource (its `createOnlyProperties` in the
 //! resource provider schema, from the table in `replacement.json`); and whether data is
 //! lost (a removed or replaced resource that holds data, not protected by
-//! `DeletionPolicy` / `UpdateReplacePolicy`).
+//! `DeletionPolicy` / `UpdateReplacePolicy`). An in-place update is further told apart as
+//! interrupting the resource or not, from the CloudFormation resource reference pages
+//! summarised in `interruption.json` (reviewed by hand; the schemas do not carry it).
 
 pub mod base;
 mod render;
@@ -25,11 +27,16 @@ pub const DATA_TYPES: &[&str] = &[
     "AWS::Logs::LogGroup",
 ];
 
-/// How a property update is applied.
+/// How a property update is applied, from the mildest to the most severe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Impact {
-    /// Updated in place.
+    /// Updated in place; the resource reference page says "No interruption".
+    NoInterruption,
+    /// Updated in place; whether it interrupts the resource was not checked (a type or
+    /// property `interruption.json` does not settle, or a resource attribute).
     InPlace,
+    /// Updated in place with "Some interruptions" (a restart, for instance).
+    Interruption,
     /// Replaced only under conditions the schema does not spell out.
     MaybeReplacement,
     /// The resource is replaced (a new physical resource; the old one is deleted).
@@ -68,9 +75,21 @@ pub struct ResourceChange {
 
 impl ResourceChange {
     pub fn replaces(&self) -> bool {
+        self.worst() == Some(Impact::Replacement)
+    }
+
+    /// Modified without replacement, with at least one update that interrupts the resource.
+    pub fn interrupts(&self) -> bool {
+        !self.replaces()
+            && matches!(&self.kind, ChangeKind::Modified(props)
+                if props.iter().any(|p| p.impact == Impact::Interruption))
+    }
+
+    /// The most severe impact of a modification's property updates.
+    fn worst(&self) -> Option<Impact> {
         match &self.kind {
-            ChangeKind::Modified(props) => props.iter().any(|p| p.impact == Impact::Replacement),
-            _ => false,
+            ChangeKind::Modified(props) => props.iter().map(|p| p.impact).max(),
+            _ => None,
         }
     }
 }
@@ -88,8 +107,8 @@ impl TemplateDiff {
         self.resources.is_empty() && self.other.is_empty()
     }
 
-    /// The exit code for CI: 0 no change, 3 changes without replacement or data loss, 4 at
-    /// least one replacement or data-loss risk.
+    /// The exit code for CI: 0 no change, 3 changes without replacement or data loss (an
+    /// interruption included), 4 at least one replacement or data-loss risk.
     pub fn exit_code(&self) -> u8 {
         if self.is_empty() {
             0
@@ -145,6 +164,74 @@ fn covered(schema_path: &str, path: &str) -> bool {
     s.iter().zip(&p).all(|(a, b)| a == b || *a == "*")
 }
 
+/// What `interruption.json` says of one resource type's in-place updates.
+#[derive(Debug, Default)]
+pub struct Interruptions {
+    /// Properties whose update causes "Some interruptions".
+    pub some: Vec<String>,
+    /// Properties the page marks "No interruption".
+    pub none: Vec<String>,
+    /// Emitted properties the page could not settle.
+    pub not_verified: Vec<String>,
+}
+
+/// The interruption table: checked types, and the emitted types left unknown.
+#[derive(Debug)]
+pub struct InterruptionTable {
+    pub types: BTreeMap<String, Interruptions>,
+    pub unknown: Vec<String>,
+}
+
+/// The parsed `interruption.json`.
+pub fn interruption_table() -> &'static InterruptionTable {
+    static TABLE: OnceLock<InterruptionTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let json: Json = serde_json::from_str(include_str!("interruption.json"))
+            .expect("src/diff/interruption.json is valid JSON");
+        let strings = |v: &Json| -> Vec<String> {
+            match v {
+                Json::Array(a) => a
+                    .iter()
+                    .filter_map(Json::as_str)
+                    .map(str::to_string)
+                    .collect(),
+                Json::Object(m) => m.keys().cloned().collect(),
+                _ => Vec::new(),
+            }
+        };
+        let types = json["types"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(t, v)| {
+                (
+                    t.clone(),
+                    Interruptions {
+                        some: strings(&v["some_interruptions"]),
+                        none: strings(&v["no_interruption"]),
+                        not_verified: strings(&v["not_verified"]),
+                    },
+                )
+            })
+            .collect();
+        InterruptionTable {
+            types,
+            unknown: strings(&json["unknown"]),
+        }
+    })
+}
+
+/// An in-place update of `property_path`: interrupting or not, when the type's reference
+/// page was checked for its top-level property; not checked otherwise.
+fn in_place(type_name: &str, property_path: &str) -> Impact {
+    let top = property_path.split('.').next().unwrap_or_default();
+    match interruption_table().types.get(type_name) {
+        Some(i) if i.some.iter().any(|p| p == top) => Impact::Interruption,
+        Some(i) if i.none.iter().any(|p| p == top) => Impact::NoInterruption,
+        _ => Impact::InPlace,
+    }
+}
+
 fn impact(type_name: &str, property_path: &str) -> Impact {
     let t = table();
     // A type the table does not know (not emitted by any shipped stack when the table
@@ -162,7 +249,7 @@ fn impact(type_name: &str, property_path: &str) -> Impact {
     } else if hit(&t.conditional) {
         Impact::MaybeReplacement
     } else {
-        Impact::InPlace
+        in_place(type_name, property_path)
     }
 }
 

@@ -47,7 +47,9 @@ fn impact_word(i: Impact) -> &'static str {
     match i {
         Impact::Replacement => "REPLACEMENT",
         Impact::MaybeReplacement => "may replace",
-        Impact::InPlace => "in place",
+        Impact::Interruption => "interruption",
+        Impact::InPlace => "in place (not checked)",
+        Impact::NoInterruption => "no interruption",
     }
 }
 
@@ -64,7 +66,13 @@ fn headline(r: &ResourceChange) -> (char, String) {
             ),
         ),
         ChangeKind::Modified(_) => {
-            let what = if r.replaces() { "REPLACED" } else { "modified" };
+            let what = if r.replaces() {
+                "REPLACED"
+            } else if r.interrupts() {
+                "modified, with interruption"
+            } else {
+                "modified"
+            };
             ('~', format!("{} ({}) {what}{loss}", r.id, r.type_name))
         }
     }
@@ -73,11 +81,12 @@ fn headline(r: &ResourceChange) -> (char, String) {
 fn summary(d: &TemplateDiff) -> String {
     let count = |f: &dyn Fn(&ResourceChange) -> bool| d.resources.iter().filter(|r| f(r)).count();
     format!(
-        "{} added, {} removed, {} modified, {} replaced, {} with data-loss risk",
+        "{} added, {} removed, {} modified, {} replaced, {} interrupted, {} with data-loss risk",
         count(&|r| matches!(r.kind, ChangeKind::Added)),
         count(&|r| matches!(r.kind, ChangeKind::Removed)),
         count(&|r| matches!(r.kind, ChangeKind::Modified(_) | ChangeKind::Renamed { .. })),
         count(&|r| r.replaces() || matches!(r.kind, ChangeKind::Renamed { .. })),
+        count(&|r| r.interrupts()),
         count(&|r| r.data_loss)
     )
 }
@@ -113,10 +122,10 @@ pub fn render_text(d: &TemplateDiff, colour: bool) -> String {
         if let ChangeKind::Modified(props) = &r.kind {
             for p in props {
                 let note = impact_word(p.impact);
-                let note = if p.impact == Impact::Replacement {
-                    paint("31", note)
-                } else {
-                    note.to_string()
+                let note = match p.impact {
+                    Impact::Replacement => paint("31", note),
+                    Impact::Interruption => paint("33", note),
+                    _ => note.to_string(),
                 };
                 let _ = writeln!(
                     out,
@@ -153,6 +162,8 @@ pub fn render_markdown(d: &TemplateDiff) -> String {
             "⚠️ data loss"
         } else if r.replaces() {
             "⚠️ replacement"
+        } else if r.interrupts() {
+            "⏸️ interruption"
         } else {
             ""
         };
