@@ -10,9 +10,50 @@ use super::{ChangeKind, Impact, ResourceChange, TemplateDiff};
 
 const MAX_VALUE_CHARS: usize = 120;
 
+/// Old and new value as a reviewer reads them. Two long values that differ are both
+/// shown from a little before their first difference, so that a change deep inside a
+/// long string (a function's code, an embedded template) is visible, not cut away.
+pub fn readable_pair(old: &Option<Json>, new: &Option<Json>) -> (String, String) {
+    let (Some(o), Some(n)) = (old, new) else {
+        return (value(old), value(new));
+    };
+    let (o, n) = (full_text(o), full_text(n));
+    let (oc, nc): (Vec<char>, Vec<char>) = (o.chars().collect(), n.chars().collect());
+    if oc.len() <= MAX_VALUE_CHARS && nc.len() <= MAX_VALUE_CHARS {
+        return (o, n);
+    }
+    let first_difference = oc.iter().zip(&nc).take_while(|(a, b)| a == b).count();
+    let start = first_difference.saturating_sub(CONTEXT_CHARS);
+    let window = |chars: &[char]| {
+        let shown: String = chars.iter().skip(start).take(MAX_VALUE_CHARS).collect();
+        let before = if start > 0 { "…" } else { "" };
+        let after = if chars.len() > start + MAX_VALUE_CHARS {
+            "…"
+        } else {
+            ""
+        };
+        format!("{before}{shown}{after}")
+    };
+    (window(&oc), window(&nc))
+}
+
+/// How much of the common part is kept before the first difference.
+const CONTEXT_CHARS: usize = 40;
+
 /// A value as a reviewer reads it.
 pub fn readable(v: &Json) -> String {
-    let text = match v {
+    let text = full_text(v);
+    if text.chars().count() > MAX_VALUE_CHARS {
+        let cut: String = text.chars().take(MAX_VALUE_CHARS).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}
+
+/// A value in reading form, uncut.
+fn full_text(v: &Json) -> String {
+    match v {
         Json::Object(m) if m.len() == 1 => {
             let (k, arg) = m.iter().next().expect("one entry");
             match (k.as_str(), arg) {
@@ -30,12 +71,6 @@ pub fn readable(v: &Json) -> String {
         }
         Json::String(s) => format!("{s:?}"),
         other => serde_json::to_string(other).unwrap_or_default(),
-    };
-    if text.chars().count() > MAX_VALUE_CHARS {
-        let cut: String = text.chars().take(MAX_VALUE_CHARS).collect();
-        format!("{cut}…")
-    } else {
-        text
     }
 }
 
@@ -127,13 +162,8 @@ pub fn render_text(d: &TemplateDiff, colour: bool) -> String {
                     Impact::Interruption => paint("33", note),
                     _ => note.to_string(),
                 };
-                let _ = writeln!(
-                    out,
-                    "    {}: {} → {}  [{note}]",
-                    p.path,
-                    value(&p.old),
-                    value(&p.new)
-                );
+                let (old, new) = readable_pair(&p.old, &p.new);
+                let _ = writeln!(out, "    {}: {old} → {new}  [{note}]", p.path);
             }
         }
     }
@@ -189,13 +219,14 @@ pub fn render_markdown(d: &TemplateDiff) -> String {
         for r in details {
             if let ChangeKind::Modified(props) = &r.kind {
                 for p in props {
+                    let (old, new) = readable_pair(&p.old, &p.new);
                     let _ = writeln!(
                         out,
                         "| `{}` | `{}` | `{}` | `{}` | {} |",
                         r.id,
                         p.path,
-                        value(&p.old).replace('|', "\\|").replace('`', "'"),
-                        value(&p.new).replace('|', "\\|").replace('`', "'"),
+                        old.replace('|', "\\|").replace('`', "'"),
+                        new.replace('|', "\\|").replace('`', "'"),
                         impact_word(p.impact)
                     );
                 }
@@ -214,4 +245,40 @@ pub fn render_markdown(d: &TemplateDiff) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod pair_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn long_values_are_shown_around_their_first_difference() {
+        let base = "x".repeat(500);
+        let old = Some(json!(format!("{base}OLD tail")));
+        let new = Some(json!(format!("{base}NEW tail")));
+        let (o, n) = readable_pair(&old, &new);
+        assert!(o.starts_with('…') && n.starts_with('…'), "{o} / {n}");
+        assert!(
+            o.contains("OLD tail") && n.contains("NEW tail"),
+            "{o} / {n}"
+        );
+        // Cut to the window either way.
+        assert!(o.chars().count() <= MAX_VALUE_CHARS + 2);
+        // Short values and one-sided changes are shown whole, as before.
+        assert_eq!(
+            readable_pair(&Some(json!("a")), &Some(json!("b"))),
+            ("\"a\"".to_string(), "\"b\"".to_string())
+        );
+        assert_eq!(
+            readable_pair(&None, &Some(json!({"Ref": "X"}))),
+            ("(absent)".to_string(), "!Ref X".to_string())
+        );
+        // A long value that differs early starts at the beginning.
+        let (o, _) = readable_pair(
+            &Some(json!(format!("A{base}"))),
+            &Some(json!(format!("B{base}"))),
+        );
+        assert!(o.starts_with("\"A") && o.ends_with('…'), "{o}");
+    }
 }
