@@ -170,6 +170,13 @@ fn a_large_member_template_is_read_from_a_url_parameter() {
     let compact =
         serde_json::to_string(&serde_json::from_str::<Json>(&s.children[0].body).unwrap()).unwrap();
     assert!(compact.len() > 51_200, "{} bytes", compact.len());
+    // synth says the member must be uploaded first.
+    let upload = s
+        .findings
+        .iter()
+        .find(|f| f.rule == "STACKSET-MEMBER-UPLOAD")
+        .unwrap_or_else(|| panic!("{:?}", s.findings));
+    assert!(upload.message.contains("MemberTemplateUrl"), "{}", upload.message);
     // The functions' mapping of 43 groups is too large for Lambda's environment: the rule
     // pack says so rather than letting the deploy fail.
     assert!(

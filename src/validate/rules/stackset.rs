@@ -31,6 +31,19 @@ pub static RULES: &[Rule] = &[
         },
         check: operation_preferences,
     },
+    Rule {
+        id: "STACKSET-MEMBER-UPLOAD",
+        severity: Severity::Warning,
+        rationale: "A StackSet reads a template over 51,200 bytes from S3: deploying the stack without uploading the member template first fails, or rolls out an old one.",
+        checks: "A StackSet whose TemplateURL comes from a template parameter is reported, naming the parameter.",
+        fix: "Upload NAME.member.template.json (aws s3 cp) and pass its HTTPS URL in that parameter; or make the member template smaller so that it is embedded.",
+        applies_to: &["AWS::CloudFormation::StackSet"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: member_upload,
+    },
 ];
 
 fn service_managed(cx: &Context) -> Vec<Violation> {
@@ -55,6 +68,22 @@ fn service_managed(cx: &Context) -> Vec<Violation> {
         }
     }
     out
+}
+
+fn member_upload(cx: &Context) -> Vec<Violation> {
+    cx.of_type("AWS::CloudFormation::StackSet")
+        .filter_map(|(id, p)| {
+            let parameter = p.get("TemplateURL")?.get("Ref")?.as_str()?;
+            cx.template["Parameters"].get(parameter)?;
+            Some(Violation::at(
+                id,
+                "Properties.TemplateURL",
+                format!(
+                    "the StackSet's template is read from the URL in parameter {parameter}: upload the member template before deploying"
+                ),
+            ))
+        })
+        .collect()
 }
 
 fn operation_preferences(cx: &Context) -> Vec<Violation> {
@@ -108,6 +137,20 @@ mod tests {
                 json!({"PermissionModel": "SERVICE_MANAGED", "AutoDeployment": {"Enabled": true}}),
             ),
             "Resources.S.Properties.AutoDeployment",
+        );
+    }
+
+    #[test]
+    fn member_upload() {
+        let with = |url: Value| {
+            json!({"Parameters": {"MemberTemplateUrl": {"Type": "String"}},
+                "Resources": {"S": {"Type": "AWS::CloudFormation::StackSet", "Properties": {"TemplateURL": url}}}})
+        };
+        assert_rule(
+            "STACKSET-MEMBER-UPLOAD",
+            with(json!("https://bucket.s3.amazonaws.com/member.json")),
+            with(json!({"Ref": "MemberTemplateUrl"})),
+            "Resources.S.Properties.TemplateURL",
         );
     }
 
