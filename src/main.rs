@@ -95,6 +95,10 @@ enum Command {
         /// Folder holding the stack definitions.
         #[arg(long, value_name = "DIR", default_value = "stacks")]
         stacks_dir: PathBuf,
+        /// Draw one of the definition's other templates instead (the SUFFIX of
+        /// NAME.SUFFIX.template.json: `member`, `users-001`).
+        #[arg(long, value_name = "SUFFIX")]
+        template: Option<String>,
     },
 }
 
@@ -241,7 +245,13 @@ fn main() -> ExitCode {
             stack,
             file,
             stacks_dir,
-        }) => graph(stack.as_deref(), file.as_deref(), stacks_dir),
+            template,
+        }) => graph(
+            stack.as_deref(),
+            file.as_deref(),
+            stacks_dir,
+            template.as_deref(),
+        ),
         None => run(&cli.synth),
     })
 }
@@ -349,7 +359,12 @@ fn print_diff(d: &sagesynth::diff::TemplateDiff, format: DiffFormat) -> u8 {
 
 /// Draws what `synth` would write; a template that breaks a rule is never written, so it
 /// is not drawn either.
-fn graph(stack: Option<&str>, file: Option<&Path>, stacks_dir: &Path) -> u8 {
+fn graph(
+    stack: Option<&str>,
+    file: Option<&Path>,
+    stacks_dir: &Path,
+    template: Option<&str>,
+) -> u8 {
     let path = match (file, stack) {
         (Some(file), _) => file.to_path_buf(),
         (None, Some(name)) => match synth::find_stack(stacks_dir, name) {
@@ -378,7 +393,41 @@ fn graph(stack: Option<&str>, file: Option<&Path>, stacks_dir: &Path) -> u8 {
         say!("no graph: the template breaks a rule, so synth would not write it");
         return RULE_BROKEN;
     }
-    let _ = std::io::stdout().write_all(sagesynth::graph::mermaid(&synthesis).as_bytes());
+    let drawn = match template {
+        None => &synthesis,
+        Some(suffix) => {
+            let name = format!("{}.{suffix}", synthesis.name);
+            match all.iter().find(|t| t.name == name) {
+                Some(child) => child,
+                None => {
+                    let suffixes: Vec<String> = all
+                        .iter()
+                        .skip(1)
+                        .map(|t| t.name[synthesis.name.len() + 1..].to_string())
+                        .collect();
+                    if suffixes.is_empty() {
+                        say!(
+                            "error: stack `{}` has no template but its own; remove --template",
+                            synthesis.name
+                        );
+                    } else {
+                        let d = Diagnostic::new(
+                            &synthesis.file,
+                            format!("stack `{}` has no template `{suffix}`", synthesis.name),
+                        )
+                        .expected(format!("one of {}", suffixes.join(", ")));
+                        let d = match did_you_mean(suffix, suffixes.iter().map(String::as_str)) {
+                            Some(close) => d.help(format!("did you mean `{close}`?")),
+                            None => d,
+                        };
+                        return input_error(&d);
+                    }
+                    return INPUT_ERROR;
+                }
+            }
+        }
+    };
+    let _ = std::io::stdout().write_all(sagesynth::graph::mermaid(drawn).as_bytes());
     OK
 }
 

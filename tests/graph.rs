@@ -220,6 +220,14 @@ fn every_shipped_stack_has_a_small_valid_graph_matching_its_snapshot() {
             shape.nodes, shape.edges, shape.subgraphs
         );
         insta::assert_snapshot!(format!("graph_{name}"), text);
+        // The definition's other templates (a StackSet member) are drawn on their own too.
+        for child in &s.children {
+            let text = graph::mermaid(child);
+            let shape =
+                check_mermaid(&text).unwrap_or_else(|e| panic!("{}: {e}\n{text}", child.name));
+            assert!(shape.nodes < 80, "{}: {} nodes", child.name, shape.nodes);
+            insta::assert_snapshot!(format!("graph_{}", child.name), text);
+        }
     }
 }
 
@@ -372,6 +380,36 @@ fn the_command_prints_the_graph_and_refuses_unknown_stacks() {
     );
     let (code, _, stderr) = synth(&["graph"]);
     assert_eq!(code, 2, "{stderr}");
+
+    // --template draws one of the definition's other templates.
+    let (_, multi) = shipped()
+        .into_iter()
+        .find(|(n, _)| n == "studio-multi-account")
+        .unwrap();
+    let (code, stdout, stderr) = synth(&[
+        "graph",
+        "--stack",
+        "studio-multi-account",
+        "--template",
+        "member",
+    ]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(stdout, graph::mermaid(&multi.children[0]));
+    let (code, stdout, stderr) = synth(&[
+        "graph",
+        "--stack",
+        "studio-multi-account",
+        "--template",
+        "membr",
+    ]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(
+        stderr.contains("has no template `membr`") && stderr.contains("did you mean `member`?"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = synth(&["graph", "--stack", "team-notebooks", "--template", "member"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("has no template but its own"), "{stderr}");
     let (code, _, stderr) = synth(&["graph", "--stack", "x", "--stacks-dir", "no-such-dir"]);
     assert_eq!(code, 2, "{stderr}");
 }
@@ -396,16 +434,33 @@ fn the_readme_shows_every_stack_as_synth_graph_draws_it_now() {
     }
     let stacks = shipped();
     let names: Vec<&String> = stacks.iter().map(|(n, _)| n).collect();
-    let shown: Vec<&String> = embedded.keys().collect();
+    // `NAME` is a stack's own template; `NAME --template SUFFIX` one of its others.
+    let shown: Vec<&String> = embedded.keys().filter(|k| !k.contains(' ')).collect();
     assert_eq!(
         shown, names,
         "README: one embedded graph per shipped stack, in name order"
     );
-    for (name, s) in &stacks {
+    for (key, text) in &embedded {
+        let (name, suffix) = match key.split_once(" --template ") {
+            Some((name, suffix)) => (name, Some(suffix)),
+            None => (key.as_str(), None),
+        };
+        let (_, s) = stacks
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("README: a graph of `{name}`, which is no shipped stack"));
+        let drawn = match suffix {
+            None => s,
+            Some(suffix) => s
+                .children
+                .iter()
+                .find(|c| c.name == format!("{name}.{suffix}"))
+                .unwrap_or_else(|| panic!("README: `{name}` has no template `{suffix}`")),
+        };
         assert!(
-            embedded[name] == graph::mermaid(s),
-            "README: the graph of {name} is stale; replace its mermaid block with the output of \
-             `cargo run --release -- graph --stack {name}`"
+            *text == graph::mermaid(drawn),
+            "README: the graph of {key} is stale; replace its mermaid block with the output of \
+             `cargo run --release -- graph --stack {key}`"
         );
     }
 }

@@ -176,7 +176,11 @@ fn a_large_member_template_is_read_from_a_url_parameter() {
         .iter()
         .find(|f| f.rule == "STACKSET-MEMBER-UPLOAD")
         .unwrap_or_else(|| panic!("{:?}", s.findings));
-    assert!(upload.message.contains("MemberTemplateUrl"), "{}", upload.message);
+    assert!(
+        upload.message.contains("MemberTemplateUrl"),
+        "{}",
+        upload.message
+    );
     // The functions' mapping of 43 groups is too large for Lambda's environment: the rule
     // pack says so rather than letting the deploy fail.
     assert!(

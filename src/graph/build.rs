@@ -429,18 +429,19 @@ impl<'a> Builder<'a> {
                     .filter_map(|r| self.node(r))
                     .collect();
                 let literal = refs::text(entry).map(iam::short_arn);
+                let described = iam::describe(entry);
                 let by_name = literal
                     .as_ref()
                     .and_then(|l| self.names.get(l))
                     .and_then(|r| self.node(r));
                 if s.not_resource {
-                    shown.push(literal.unwrap_or_else(|| "a reference".to_string()));
+                    shown.push(described);
                 } else if !named.is_empty() {
                     targets.extend(named);
                 } else if let Some(node) = by_name {
                     targets.push(node);
                 } else {
-                    shown.push(literal.unwrap_or_else(|| "a reference".to_string()));
+                    shown.push(described);
                 }
             }
             targets.dedup();

@@ -142,6 +142,37 @@ pub fn short_arn(text: &str) -> String {
     shown.replace("${AWS\u{0}", "${AWS::").replace("${!", "${")
 }
 
+/// A policy value as a reader names it: an ARN shortened, a `Ref` or `Fn::GetAtt` by
+/// its target (a parameter's name, `Role.Arn`), and an `Fn::If` by its value where the
+/// condition holds, followed by `(if Condition)`.
+pub fn describe(value: &Json) -> String {
+    if let Some(text) = refs::text(value) {
+        return short_arn(text);
+    }
+    let Some((key, arg)) = value
+        .as_object()
+        .filter(|m| m.len() == 1)
+        .and_then(|m| m.iter().next())
+    else {
+        return "a value".to_string();
+    };
+    match (key.as_str(), arg) {
+        ("Ref", Json::String(name)) => name.clone(),
+        ("Fn::GetAtt", Json::Array(parts)) => parts
+            .iter()
+            .filter_map(Json::as_str)
+            .collect::<Vec<_>>()
+            .join("."),
+        ("Fn::GetAtt", Json::String(dotted)) => dotted.clone(),
+        ("Fn::If", Json::Array(parts)) if parts.len() == 3 => format!(
+            "{} (if {})",
+            describe(&parts[1]),
+            parts[0].as_str().unwrap_or("?")
+        ),
+        _ => format!("a {key} value"),
+    }
+}
+
 /// Who may assume a role, from its trust policy: services by their short name, the
 /// account, or other principals by their short ARN, with the condition keys that limit
 /// them.
@@ -158,7 +189,7 @@ pub fn trusted(document: &Json) -> Vec<String> {
         }
         for (kind, value) in principal.and_then(Json::as_object).into_iter().flatten() {
             for p in entries(Some(value)) {
-                let text = refs::text(p).map_or_else(|| "a reference".to_string(), short_arn);
+                let text = describe(p);
                 names.push(match kind.as_str() {
                     "Service" => text.trim_end_matches(".amazonaws.com").to_string(),
                     "AWS" if text == "root" => "this account".to_string(),
@@ -200,6 +231,25 @@ mod tests {
             ])),
             "5 actions (Get, Put, Delete, Generate)"
         );
+    }
+
+    #[test]
+    fn values_are_described_by_what_they_name() {
+        assert_eq!(
+            describe(&json!({"Ref": "CentralOnboardingRoleArn"})),
+            "CentralOnboardingRoleArn"
+        );
+        assert_eq!(
+            describe(&json!({"Fn::GetAtt": ["Role", "Arn"]})),
+            "Role.Arn"
+        );
+        assert_eq!(
+            describe(
+                &json!({"Fn::If": ["GroupEnabled", {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/x"}, {"Ref": "AWS::NoValue"}]})
+            ),
+            "parameter/x (if GroupEnabled)"
+        );
+        assert_eq!(describe(&json!({"Fn::Join": ["", []]})), "a Fn::Join value");
     }
 
     #[test]

@@ -340,6 +340,10 @@ fn single(b: &Builder<'_>, node: &str, id: &str) -> (Shape, Vec<String>) {
         _ => None,
     };
     lines.extend(detail);
+    // A resource under a template condition exists only where it holds.
+    if let Some(condition) = resource.get("Condition").and_then(Json::as_str) {
+        lines.push(format!("only if {condition}"));
+    }
     if kind == "AWS::Events::Rule" {
         let retries = p
             .pointer("/Targets/0/RetryPolicy/MaximumRetryAttempts")
