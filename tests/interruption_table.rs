@@ -25,18 +25,7 @@ fn read_json(rel: &str) -> Value {
 
 /// Type → top-level property names, over every resource of `out/*.template.json`.
 fn emitted() -> BTreeMap<String, BTreeSet<String>> {
-    let out = support::manifest_dir().join("out");
-    let mut templates: Vec<_> = std::fs::read_dir(&out)
-        .expect("reading out/")
-        .map(|e| e.expect("reading out/").path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(".template.json"))
-        })
-        .collect();
-    templates.sort();
-    assert!(!templates.is_empty(), "no *.template.json in out/");
+    let templates = support::shipped_templates();
     let mut pairs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for path in templates {
         let t: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();

@@ -311,19 +311,25 @@ impl fmt::Display for BucketKey {
 #[serde(try_from = "String")]
 pub struct TeamName(pub String);
 
+/// A short lower-case name that becomes part of resource names (a team's notebook, an
+/// account's entries): 1 to 32 lower-case letters, digits and hyphens, as SageMaker allows.
+fn short_lower_case_name(name: String, what: &str) -> Result<String, String> {
+    let valid = name.len() <= 32
+        && sagemaker::is_valid_name(&name)
+        && !name.bytes().any(|b| b.is_ascii_uppercase());
+    if valid {
+        Ok(name)
+    } else {
+        Err(format!(
+            "`{name}` is not a valid {what} name: 1 to 32 lower-case letters, digits and hyphens"
+        ))
+    }
+}
+
 impl TryFrom<String> for TeamName {
     type Error = String;
     fn try_from(name: String) -> Result<Self, String> {
-        let valid = name.len() <= 32
-            && sagemaker::is_valid_name(&name)
-            && !name.bytes().any(|b| b.is_ascii_uppercase());
-        if valid {
-            Ok(TeamName(name))
-        } else {
-            Err(format!(
-                "`{name}` is not a valid team name: 1 to 32 lower-case letters, digits and hyphens"
-            ))
-        }
+        short_lower_case_name(name, "team").map(TeamName)
     }
 }
 
@@ -811,16 +817,7 @@ pub struct AccountKey(pub String);
 impl TryFrom<String> for AccountKey {
     type Error = String;
     fn try_from(name: String) -> Result<Self, String> {
-        let valid = name.len() <= 32
-            && sagemaker::is_valid_name(&name)
-            && !name.bytes().any(|b| b.is_ascii_uppercase());
-        if valid {
-            Ok(AccountKey(name))
-        } else {
-            Err(format!(
-                "`{name}` is not a valid account name: 1 to 32 lower-case letters, digits and hyphens"
-            ))
-        }
+        short_lower_case_name(name, "account").map(AccountKey)
     }
 }
 
