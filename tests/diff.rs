@@ -66,16 +66,45 @@ fn a_new_vpc_cidr_replaces_the_vpc_and_its_subnets() {
     );
     let d = diff(&old, &new);
     assert_eq!(d.exit_code(), 4);
-    let replaced: Vec<&str> = d
+    let props = |id: &str| match &d.resources.iter().find(|r| r.id == id).unwrap().kind {
+        ChangeKind::Modified(props) => props.clone(),
+        other => panic!("{id}: {other:?}"),
+    };
+    // Replaced by their own text: the VPC and its subnets (their CIDRs).
+    let direct: Vec<&str> = d
         .resources
         .iter()
-        .filter(|r| r.replaces())
+        .filter(|r| {
+            matches!(&r.kind, ChangeKind::Modified(p)
+                if p.iter().any(|p| p.impact == Impact::Replacement && p.because_replaced.is_none()))
+        })
         .map(|r| r.id.as_str())
         .collect();
+    assert_eq!(direct, vec!["PrivateSubnetAz1", "PrivateSubnetAz2", "Vpc"]);
+    // Replaced because what they refer to in a create-only property is: everything in
+    // the VPC, and, one step further, the rules of a replaced security group.
+    let bastion = props("Bastion");
+    assert_eq!(bastion[0].path, "Properties.SubnetId");
     assert_eq!(
-        replaced,
-        vec!["PrivateSubnetAz1", "PrivateSubnetAz2", "Vpc"]
+        bastion[0].because_replaced.as_deref(),
+        Some("PrivateSubnetAz1")
     );
+    let nfs = props("StudioSecurityGroupNfsIngress");
+    assert!(
+        nfs.iter()
+            .all(|p| p.because_replaced.as_deref() == Some("StudioSecurityGroup"))
+    );
+    let replaced = d.resources.iter().filter(|r| r.replaces()).count();
+    assert_eq!(
+        replaced, 25,
+        "the VPC, 2 subnets and 22 resources that depend on them"
+    );
+    // The domain's VpcId is only conditionally create-only: "may replace", and its user
+    // profiles are not claimed to be replaced.
+    let domain = props("StudioDomain");
+    assert_eq!(domain[0].impact, Impact::MaybeReplacement);
+    assert_eq!(domain[0].because_replaced.as_deref(), Some("Vpc"));
+    assert!(!d.resources.iter().any(|r| r.id.starts_with("UserProfile")));
 }
 
 #[test]
@@ -95,6 +124,15 @@ fn replacing_a_domain_is_data_loss() {
     );
     assert!(
         text.contains("Properties.AuthMode: \"IAM\" → \"SSO\"  [REPLACEMENT]"),
+        "{text}"
+    );
+    // Its user profiles are replaced with it: their DomainId gets the new domain's id.
+    for user in ["UserProfileDataScientist1", "UserProfileDataScientist2"] {
+        let r = d.resources.iter().find(|r| r.id == user).unwrap();
+        assert!(r.replaces() && !r.data_loss, "{user}");
+    }
+    assert!(
+        text.contains("    Properties.DomainId: !GetAtt StudioDomain.DomainId (a new value at deploy time)  [REPLACEMENT, because StudioDomain is replaced]"),
         "{text}"
     );
 }

@@ -51,6 +51,9 @@ pub struct PropertyChange {
     pub old: Option<Json>,
     pub new: Option<Json>,
     pub impact: Impact,
+    /// For a property whose text did not change: the replaced resource it refers to,
+    /// whose new id or attribute CloudFormation passes in at deploy time.
+    pub because_replaced: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -305,6 +308,100 @@ fn section(t: &Json, name: &str) -> serde_json::Map<String, Json> {
         .unwrap_or_default()
 }
 
+/// A replaced resource gets a new physical id and new attributes; a resource that refers
+/// to one of those in a create-only property is then replaced too, although its text did
+/// not change (a user profile's `DomainId` when the domain is replaced). Repeated until
+/// nothing more is replaced. Conditional create-only properties give "may replace", which
+/// does not spread further.
+fn spread_replacements(
+    old: &serde_json::Map<String, Json>,
+    new: &serde_json::Map<String, Json>,
+    resources: &mut Vec<ResourceChange>,
+) {
+    let mut replaced: std::collections::BTreeSet<String> = resources
+        .iter()
+        .filter(|r| r.replaces())
+        .map(|r| r.id.clone())
+        .collect();
+    loop {
+        let mut spread = Vec::new();
+        for (id, r) in new {
+            if replaced.contains(id) || !old.contains_key(id) {
+                continue;
+            }
+            let type_name = r["Type"].as_str().unwrap_or_default();
+            let mut found: Vec<(String, String)> = Vec::new();
+            for (key, value) in r["Properties"].as_object().into_iter().flatten() {
+                crate::graph::refs::walk(value, &mut vec![key.clone()], &mut |path, name| {
+                    if !replaced.contains(name) {
+                        return;
+                    }
+                    let property: Vec<&str> = path
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|k| *k != "Ref" && !k.starts_with("Fn::"))
+                        .collect();
+                    let property = property.join(".");
+                    if !found.iter().any(|(p, _)| *p == property) {
+                        found.push((property, name.to_string()));
+                    }
+                });
+            }
+            for (property, cause) in found {
+                let impact = impact(type_name, &property);
+                if impact < Impact::MaybeReplacement {
+                    continue;
+                }
+                let path = format!("Properties.{property}");
+                let value = property
+                    .split('.')
+                    .try_fold(&r["Properties"], |v, k| v.get(k))
+                    .cloned();
+                spread.push((
+                    id.clone(),
+                    type_name.to_string(),
+                    r.clone(),
+                    PropertyChange {
+                        path,
+                        old: value.clone(),
+                        new: value,
+                        impact,
+                        because_replaced: Some(cause),
+                    },
+                ));
+            }
+        }
+        let mut grew = false;
+        for (id, type_name, r, change) in spread {
+            if change.impact == Impact::Replacement && replaced.insert(id.clone()) {
+                grew = true;
+            }
+            let data_loss = change.impact == Impact::Replacement
+                && DATA_TYPES.contains(&type_name.as_str())
+                && !protected(&r, "UpdateReplacePolicy");
+            match resources.iter_mut().find(|x| x.id == id) {
+                Some(existing) => {
+                    if let ChangeKind::Modified(props) = &mut existing.kind
+                        && !props.iter().any(|p| p.path == change.path)
+                    {
+                        props.push(change);
+                        existing.data_loss |= data_loss;
+                    }
+                }
+                None => resources.push(ResourceChange {
+                    id,
+                    type_name,
+                    kind: ChangeKind::Modified(vec![change]),
+                    data_loss,
+                }),
+            }
+        }
+        if !grew {
+            return;
+        }
+    }
+}
+
 /// Compares two templates.
 pub fn diff(old: &Json, new: &Json) -> TemplateDiff {
     let (a, b) = (section(old, "Resources"), section(new, "Resources"));
@@ -375,6 +472,7 @@ pub fn diff(old: &Json, new: &Json) -> TemplateDiff {
                 },
                 old: o,
                 new: n,
+                because_replaced: None,
             })
             .collect();
         for attr in [
@@ -395,6 +493,7 @@ pub fn diff(old: &Json, new: &Json) -> TemplateDiff {
                     } else {
                         Impact::InPlace
                     },
+                    because_replaced: None,
                 });
             }
         }
@@ -408,6 +507,7 @@ pub fn diff(old: &Json, new: &Json) -> TemplateDiff {
             kind: ChangeKind::Modified(props),
         });
     }
+    spread_replacements(&a, &b, &mut resources);
     resources.sort_by(|x, y| x.id.cmp(&y.id));
     let mut other = Vec::new();
     for name in ["Parameters", "Outputs", "Conditions", "Mappings"] {

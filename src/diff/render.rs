@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde_json::Value as Json;
 
-use super::{ChangeKind, Impact, ResourceChange, TemplateDiff};
+use super::{ChangeKind, Impact, PropertyChange, ResourceChange, TemplateDiff};
 
 const MAX_VALUE_CHARS: usize = 120;
 
@@ -88,6 +88,14 @@ fn impact_word(i: Impact) -> &'static str {
     }
 }
 
+/// The update label of a property change, with the replaced resource that causes it.
+fn impact_note(p: &PropertyChange) -> String {
+    match &p.because_replaced {
+        Some(cause) => format!("{}, because {cause} is replaced", impact_word(p.impact)),
+        None => impact_word(p.impact).to_string(),
+    }
+}
+
 fn headline(r: &ResourceChange) -> (char, String) {
     let loss = if r.data_loss { " — DATA LOSS" } else { "" };
     match &r.kind {
@@ -156,14 +164,22 @@ pub fn render_text(d: &TemplateDiff, colour: bool) -> String {
         let _ = writeln!(out, "{}", paint(code, &format!("{mark} {line}")));
         if let ChangeKind::Modified(props) = &r.kind {
             for p in props {
-                let note = impact_word(p.impact);
+                let note = impact_note(p);
                 let note = match p.impact {
-                    Impact::Replacement => paint("31", note),
-                    Impact::Interruption => paint("33", note),
-                    _ => note.to_string(),
+                    Impact::Replacement => paint("31", &note),
+                    Impact::Interruption => paint("33", &note),
+                    _ => note,
                 };
                 let (old, new) = readable_pair(&p.old, &p.new);
-                let _ = writeln!(out, "    {}: {old} → {new}  [{note}]", p.path);
+                let _ = if p.because_replaced.is_some() {
+                    writeln!(
+                        out,
+                        "    {}: {old} (a new value at deploy time)  [{note}]",
+                        p.path
+                    )
+                } else {
+                    writeln!(out, "    {}: {old} → {new}  [{note}]", p.path)
+                };
             }
         }
     }
@@ -219,7 +235,10 @@ pub fn render_markdown(d: &TemplateDiff) -> String {
         for r in details {
             if let ChangeKind::Modified(props) = &r.kind {
                 for p in props {
-                    let (old, new) = readable_pair(&p.old, &p.new);
+                    let (old, mut new) = readable_pair(&p.old, &p.new);
+                    if p.because_replaced.is_some() {
+                        new = format!("{new} (a new value at deploy time)");
+                    }
                     let _ = writeln!(
                         out,
                         "| `{}` | `{}` | `{}` | `{}` | {} |",
@@ -227,7 +246,7 @@ pub fn render_markdown(d: &TemplateDiff) -> String {
                         p.path,
                         old.replace('|', "\\|").replace('`', "'"),
                         new.replace('|', "\\|").replace('`', "'"),
-                        impact_word(p.impact)
+                        impact_note(p)
                     );
                 }
             }

@@ -12,7 +12,7 @@ mod build;
 mod iam;
 mod network;
 mod nodes;
-mod refs;
+pub(crate) mod refs;
 mod render;
 
 use indexmap::IndexMap;
