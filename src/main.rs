@@ -319,11 +319,31 @@ fn diff_base(
                 return INPUT_ERROR;
             }
         };
-        // A definition's children (nested stacks, a StackSet's member) are diffed file by file.
-        for template in synthesis.all() {
-            let name = &template.name;
-            let now: serde_json::Value =
-                serde_json::from_str(&template.body).expect("synth writes JSON");
+        // A definition's children (nested stacks, a StackSet's member) are diffed file by
+        // file; a child committed at the base and gone now shows every resource removed.
+        let mut templates: Vec<(String, serde_json::Value)> = synthesis
+            .all()
+            .iter()
+            .map(|t| {
+                let json = serde_json::from_str(&t.body).expect("synth writes JSON");
+                (t.name.clone(), json)
+            })
+            .collect();
+        match sagesynth::diff::base::committed_children(Path::new("."), base, out, &synthesis.name)
+        {
+            Ok(children) => {
+                for child in children {
+                    if !templates.iter().any(|(n, _)| *n == child) {
+                        templates.push((child, serde_json::json!({"Resources": {}})));
+                    }
+                }
+            }
+            Err(e) => {
+                say!("error: {e}");
+                return INPUT_ERROR;
+            }
+        }
+        for (name, now) in &templates {
             let then =
                 match sagesynth::diff::base::committed_template(Path::new("."), base, out, name) {
                     Ok(t) => t.unwrap_or_else(|| serde_json::json!({"Resources": {}})),
@@ -337,7 +357,7 @@ fn diff_base(
                 DiffFormat::Text => format!("== {name} ({base} → working tree)\n"),
             };
             let _ = std::io::stdout().write_all(header.as_bytes());
-            worst = worst.max(print_diff(&sagesynth::diff::diff(&then, &now), format));
+            worst = worst.max(print_diff(&sagesynth::diff::diff(&then, now), format));
             let _ = std::io::stdout().write_all(b"\n");
         }
     }

@@ -319,6 +319,24 @@ fn base_compares_the_templates_committed_at_a_revision() {
         synth(&["diff", "--base", "no-such-ref"]).status.code(),
         Some(2)
     );
+
+    // A child template committed at the base (a nested stack of users) that the
+    // definition no longer produces: its every resource is removed.
+    let child = json!({"Resources": {"UserProfileOld": {"Type": "AWS::SageMaker::UserProfile",
+        "Properties": {"DomainId": {"Ref": "DomainId"}, "UserProfileName": "old"}}}});
+    std::fs::write(
+        root.join("out/studio-private.users-002.template.json"),
+        serde_json::to_string_pretty(&child).unwrap(),
+    )
+    .unwrap();
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "a child"]);
+    let out = synth(&["diff", "--base", "HEAD", "--stack", "studio-private"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("== studio-private.users-002 (HEAD → working tree)\n- UserProfileOld (AWS::SageMaker::UserProfile) removed"),
+        "{text}"
+    );
 }
 
 /// One change of each kind: interruption, no interruption, not checked (a type whose page

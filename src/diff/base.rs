@@ -54,3 +54,40 @@ pub fn committed_template(
         Err(format!("git cannot read {spec}: {}", stderr.trim()))
     }
 }
+
+/// The names of `stack`'s other templates committed at `rev` (`NAME.SUFFIX` of
+/// `out/NAME.SUFFIX.template.json`: nested-stack children, a StackSet member), sorted.
+/// A child that no longer exists is a template whose every resource is removed.
+pub fn committed_children(
+    repo: &Path,
+    rev: &str,
+    out_dir: &str,
+    stack: &str,
+) -> Result<Vec<String>, String> {
+    if rev.starts_with('-') {
+        return Err(format!("`{rev}` is not a git revision"));
+    }
+    let dir = format!("{}/", out_dir.trim_end_matches('/'));
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["ls-tree", "--name-only", rev, "--", &dir])
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "git cannot list {dir} at {rev}: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let prefix = format!("{stack}.");
+    let mut names: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|path| path.rsplit('/').next())
+        .filter_map(|file| file.strip_suffix(".template.json"))
+        .filter(|name| name.starts_with(&prefix) && name.len() > prefix.len())
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    Ok(names)
+}
