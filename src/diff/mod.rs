@@ -323,6 +323,12 @@ fn spread_replacements(
         .filter(|r| r.replaces())
         .map(|r| r.id.clone())
         .collect();
+    // Where each resource's change is, so that adding to it stays linear.
+    let mut position: BTreeMap<String, usize> = resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.clone(), i))
+        .collect();
     loop {
         let mut spread = Vec::new();
         for (id, r) in new {
@@ -379,8 +385,9 @@ fn spread_replacements(
             let data_loss = change.impact == Impact::Replacement
                 && DATA_TYPES.contains(&type_name.as_str())
                 && !protected(&r, "UpdateReplacePolicy");
-            match resources.iter_mut().find(|x| x.id == id) {
-                Some(existing) => {
+            match position.get(&id) {
+                Some(&i) => {
+                    let existing = &mut resources[i];
                     if let ChangeKind::Modified(props) = &mut existing.kind
                         && !props.iter().any(|p| p.path == change.path)
                     {
@@ -388,12 +395,15 @@ fn spread_replacements(
                         existing.data_loss |= data_loss;
                     }
                 }
-                None => resources.push(ResourceChange {
-                    id,
-                    type_name,
-                    kind: ChangeKind::Modified(vec![change]),
-                    data_loss,
-                }),
+                None => {
+                    position.insert(id.clone(), resources.len());
+                    resources.push(ResourceChange {
+                        id,
+                        type_name,
+                        kind: ChangeKind::Modified(vec![change]),
+                        data_loss,
+                    });
+                }
             }
         }
         if !grew {
