@@ -35,6 +35,11 @@ pub fn domain_id_parameter_name(stack: &str) -> String {
     format!("/sagesynth/{stack}/studio-domain-id")
 }
 
+/// Every SSM parameter the member template publishes (`/sagesynth/<stack>/…`).
+fn parameter_path(stack: &str) -> String {
+    format!("/sagesynth/{stack}/*")
+}
+
 /// The SSM parameter holding a group's execution role ARN (by the group's logical ID:
 /// group names may hold characters parameter names do not).
 pub fn execution_role_parameter_name(stack: &str, group: &LogicalId) -> String {
@@ -92,7 +97,6 @@ pub fn member_access(
             .value(props.domain.domain_id())
             .build()?,
     )?;
-    let mut readable = vec![parameter_arn(&domain_parameter)];
     let mut passable = Vec::new();
     for group in props.groups {
         let handle = template.add(
@@ -107,11 +111,6 @@ pub fn member_access(
                 .build()?,
         )?;
         template.entry(&handle).condition(&group.enabled);
-        readable.push(Value::if_(
-            &group.enabled,
-            parameter_arn(&group.parameter_name),
-            Pseudo::NoValue,
-        ));
         passable.push(Value::if_(
             &group.enabled,
             group.role.arn(),
@@ -131,11 +130,15 @@ pub fn member_access(
     }
     let mut statements =
         domain_statements(props.domain, &PROVISIONING_PROFILE_ACTIONS, true, passable);
+    // The stack's own parameter path: the domain id and the enabled groups' role ARNs,
+    // published for this reader and nothing secret. One ARN, however many groups: a list
+    // of each group's parameter would outgrow IAM's 10,240 characters per role at a few
+    // dozen groups (PassRole keeps its exact list: a wildcard there would be a risk).
     statements.push(
         Statement::allow()
             .sid("ReadTheStudioParameters")
             .actions([&ssm::actions::GET_PARAMETER])
-            .resources(readable),
+            .resource(parameter_arn(&parameter_path(props.stack))),
     );
     let role = template.add(
         id("ProvisioningRole"),

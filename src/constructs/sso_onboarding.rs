@@ -108,6 +108,9 @@ pub enum ProfileTarget {
 pub struct ProvisioningRole {
     pub account_id: String,
     pub region: String,
+    /// Its name; the functions build the ARN with the partition they run in.
+    pub name: String,
+    /// Its ARN, for the functions' `sts:AssumeRole` grant.
     pub arn: Value,
 }
 
@@ -397,15 +400,45 @@ fn inline_mapping(groups: &[GroupRole]) -> Value {
     }))
 }
 
-/// The provisioning role of each account and region, for the functions.
-fn provisioning_roles_document(roles: &[ProvisioningRole]) -> Value {
-    json_document(roles.iter().map(|r| {
-        vec![
-            ("account_id", JsonPart::Text(r.account_id.clone())),
-            ("region", JsonPart::Text(r.region.clone())),
-            ("role_arn", JsonPart::Arn(r.arn.clone())),
-        ]
+/// The functions' code for a cross-account target: the shared file, with the mapping
+/// appended as a constant. Lambda caps a function's environment variables at 4 KB, which
+/// the mapping of a few dozen groups and accounts would exceed; the code may be 4 MB.
+/// The mapping holds no intrinsics (role names, not ARNs), so the code stays a plain
+/// string; group names, ids and role names hold no quote or backslash.
+fn code_with_mapping(groups: &[GroupRole], roles: &[ProvisioningRole]) -> String {
+    let groups: Vec<serde_json::Value> = groups
+        .iter()
+        .filter_map(|g| match &g.role {
+            RoleRef::InAccount {
+                account_id,
+                parameter,
+            } => Some(serde_json::json!({
+                "group": g.name,
+                "group_id": g.group_id,
+                "account_id": account_id,
+                "role_parameter": parameter,
+            })),
+            RoleRef::Arn(_) => None,
+        })
+        .collect();
+    let targets: Vec<serde_json::Value> = roles
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "account_id": r.account_id,
+                "region": r.region,
+                "role_name": r.name,
+            })
+        })
+        .collect();
+    let mapping = serde_json::to_string_pretty(&serde_json::json!({
+        "groups": groups,
+        "targets": targets,
     }))
+    .expect("JSON values serialize");
+    format!(
+        "{FUNCTION_CODE}\n\n# The group -> account mapping of this stack and each account's provisioning role\n# (appended by sagesynth).\nMAPPING = json.loads(r\"\"\"\n{mapping}\n\"\"\")\n"
+    )
 }
 
 impl Onboarding {
@@ -458,17 +491,14 @@ impl Onboarding {
         let mut environment = match &props.target {
             ProfileTarget::Domain(domain) => vec![("DOMAIN_ID", domain.domain_id())],
             ProfileTarget::Accounts {
-                provisioning_roles,
                 domain_id_parameter,
+                ..
             } => vec![
                 (
                     "DOMAIN_ID_PARAMETER",
                     Value::from(domain_id_parameter.as_str()),
                 ),
-                (
-                    "PROVISIONING_ROLES",
-                    provisioning_roles_document(provisioning_roles),
-                ),
+                ("PARTITION", Value::from(Pseudo::Partition)),
             ],
         };
         environment.extend([
@@ -481,10 +511,22 @@ impl Onboarding {
                 }),
             ),
         ]);
-        match &table {
-            None => environment.push(("GROUP_ROLES", inline_mapping(&props.groups))),
-            Some(t) => environment.push(("MAPPING_TABLE", t.name())),
-        }
+        let code = match (&props.target, &table) {
+            (
+                ProfileTarget::Accounts {
+                    provisioning_roles, ..
+                },
+                _,
+            ) => code_with_mapping(&props.groups, provisioning_roles),
+            (ProfileTarget::Domain(_), None) => {
+                environment.push(("GROUP_ROLES", inline_mapping(&props.groups)));
+                FUNCTION_CODE.to_string()
+            }
+            (ProfileTarget::Domain(_), Some(t)) => {
+                environment.push(("MAPPING_TABLE", t.name()));
+                FUNCTION_CODE.to_string()
+            }
+        };
         environment.push((
             "APP_DELETE_TIMEOUT_SECONDS",
             Value::from(props.app_delete_timeout_seconds.to_string()),
@@ -553,7 +595,7 @@ impl Onboarding {
                     ))
                     .runtime(lambda::PYTHON_RUNTIME)
                     .handler(handler)
-                    .code(Code::builder().zip_file(FUNCTION_CODE).build()?)
+                    .code(Code::builder().zip_file(code.as_str()).build()?)
                     .role(role.arn())
                     .timeout(timeout)
                     .memory_size(256)

@@ -187,6 +187,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
             provisioning_roles.push(ProvisioningRole {
                 account_id: account.account_id.0.clone(),
                 region: region.0.clone(),
+                name: cross_account::provisioning_role_name(&stack.name, &region.0),
                 arn: cross_account::provisioning_role_arn(
                     &stack.name,
                     &account.account_id.0,

@@ -1,5 +1,6 @@
-"""The on-/offboarding functions across accounts (PROVISIONING_ROLES set), as the
-multi-account central template configures them: each group maps to a Studio account;
+"""The on-/offboarding functions across accounts (MAPPING set), as the multi-account
+central template configures them (it appends the mapping to the code; see
+test_the_shipped_central_template_embeds_this_mapping): each group maps to a Studio account;
 the function assumes that account's provisioning role, reads the domain id and the
 group's execution role from the account's SSM parameters, and makes the profile there.
 
@@ -14,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from test_studio_sso_onboarding import AUDITORS, OTHER_GROUP, RESEARCHERS, TAG, USER, Env, decisions, event
+from test_studio_sso_onboarding import HERE, AUDITORS, OTHER_GROUP, RESEARCHERS, TAG, USER, Env, decisions, event
 
 DOMAIN = "d-abcdefghij12"  # the member domain, as its SSM parameter says
 RESEARCH, AUDIT = "111111111111", "222222222222"
@@ -41,7 +42,7 @@ GROUP_ROLES = [
     {"group": "ml-reviewers", "group_id": None, "account_id": RESEARCH, "role_parameter": REVIEWERS_PARAMETER},
     {"group": "ml-auditors", "group_id": AUDITORS, "account_id": AUDIT, "role_parameter": AUDITORS_PARAMETER},
 ]
-PROVISIONING_ROLES = [{"account_id": a, "region": REGION, "role_arn": provisioning_role(a)} for a in (RESEARCH, AUDIT)]
+TARGETS = [{"account_id": a, "region": REGION, "role_name": f"{STACK}-provisioning-{REGION}"} for a in (RESEARCH, AUDIT)]
 CREDENTIALS = {"AccessKeyId": "ASIAEXAMPLEEXAMPLE1", "SecretAccessKey": "secret", "SessionToken": "token",
                "Expiration": "2026-11-25T12:00:00Z"}
 
@@ -68,8 +69,8 @@ class CrossEnv(Env):
             return {"sagemaker": self.fn._clients["sagemaker"], "ssm": self.ssm_client}
 
         self.fn.member_clients = member_clients
-        self.setenv(DOMAIN_ID=None, DOMAIN_ID_PARAMETER=DOMAIN_PARAMETER,
-                    PROVISIONING_ROLES=json.dumps(PROVISIONING_ROLES), GROUP_ROLES=json.dumps(GROUP_ROLES))
+        self.fn.MAPPING = {"groups": GROUP_ROLES, "targets": TARGETS}
+        self.setenv(DOMAIN_ID=None, GROUP_ROLES=None, DOMAIN_ID_PARAMETER=DOMAIN_PARAMETER, PARTITION="aws")
 
     def assume(self, account, session):
         self.stubs["sts"].add_response(
@@ -200,13 +201,33 @@ def test_a_membership_only_removal_checks_every_account(env):
     assert all(r["decision"] == "checked-every-profile" for r in result["results"])
 
 
-@pytest.mark.parametrize("change", [
-    {"DOMAIN_ID_PARAMETER": None},
-    {"PROVISIONING_ROLES": "[{\"account_id\": \"111111111111\"}]"},
-    {"GROUP_ROLES": json.dumps([{"group": "x", "group_id": None, "role_arn": "arn:aws:iam::1:role/x"}])},
+@pytest.mark.parametrize("env_change, mapping", [
+    ({"DOMAIN_ID_PARAMETER": None}, None),
+    ({"PARTITION": None}, None),
+    ({}, {"groups": GROUP_ROLES, "targets": [{"account_id": RESEARCH}]}),
+    ({}, {"groups": [{"group": "x", "group_id": None, "role_arn": "arn:aws:iam::1:role/x"}], "targets": TARGETS}),
+    ({}, ["not", "a", "mapping"]),
 ])
-def test_bad_cross_account_configuration_raises(env, change):
-    env.setenv(**change)
+def test_bad_cross_account_configuration_raises(env, env_change, mapping):
+    env.setenv(**env_change)
+    if mapping is not None:
+        env.fn.MAPPING = mapping
     with pytest.raises(ValueError):
         env.fn.onboard(event("added-identitystore-create-group-membership"))
+
+
+def test_the_shipped_central_template_embeds_this_mapping():
+    """The mapping these tests use is the one the shipped central template appends to the
+    functions' code, and the code runs with it: loaded as Lambda would load index.py."""
+    central = json.loads((HERE.parents[1] / "out" / f"{STACK}.template.json").read_text())
+    for name in ("OnboardingFunction", "OffboardingFunction"):
+        props = central["Resources"][name]["Properties"]
+        code = props["Code"]["ZipFile"]
+        namespace = {"__name__": "index"}
+        exec(compile(code, "index.py", "exec"), namespace)
+        groups = [{k: g[k] for k in ("group", "account_id", "role_parameter")} for g in GROUP_ROLES]
+        assert [{k: g[k] for k in ("group", "account_id", "role_parameter")} for g in namespace["MAPPING"]["groups"]] == groups
+        assert namespace["MAPPING"]["targets"] == TARGETS
+        assert props["Environment"]["Variables"]["PARTITION"] == {"Ref": "AWS::Partition"}
+        assert "GROUP_ROLES" not in props["Environment"]["Variables"]
 

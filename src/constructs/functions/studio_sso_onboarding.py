@@ -6,10 +6,11 @@ deleted (bounded wait), then the profile. Only profiles tagged TAG=<user id> (ma
 are changed. DeleteGroupMembership names no user: then every tagged profile is checked.
 Each decision is one JSON log line; any other failure raises (the event goes to the DLQ).
 
-Across accounts (PROVISIONING_ROLES set): each group maps to a Studio account; the
-functions assume that account's provisioning role (per region), read the domain id and
-the group's role ARN from its SSM parameters, and do the same there. A user's role in an
-account comes from their first mapped group of that account.
+Across accounts (MAPPING set: a multi-account stack appends it to this file, as Lambda
+caps environment variables at 4 KB): each group maps to a Studio account; the functions
+assume that account's provisioning role (per region), read the domain id and the group's
+role ARN from its SSM parameters, and do the same there. A user's role in an account
+comes from their first mapped group of that account.
 """
 import hashlib
 import json
@@ -26,6 +27,7 @@ VALID = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 C = {}  # this invocation's configuration and group cache
 _clients = {}
 clock, sleep = time.monotonic, time.sleep  # tests replace these
+MAPPING = None  # across accounts: {"groups": [...], "targets": [...]}, appended by the stack
 MEMBER_SERVICES = ("sagemaker", "ssm")
 SESSION_NAME = re.compile(r"[^\w+=,.@-]")
 
@@ -123,21 +125,26 @@ def configure():
     C.clear()
     C.update(store=env("IDENTITY_STORE_ID"), mode=env("MAPPING_MODE"), ranks={}, roles={}, names={}, member=None,
              timeout=float(env("APP_DELETE_TIMEOUT_SECONDS", "600")), poll=float(env("POLL_SECONDS", "10")))
-    if os.environ.get("PROVISIONING_ROLES"):
-        C["targets"] = json.loads(env("PROVISIONING_ROLES"))
+    if MAPPING is not None:
+        if not isinstance(MAPPING, dict):
+            raise ValueError("MAPPING: expected {groups, targets}")
+        targets, partition = MAPPING.get("targets"), env("PARTITION")
+        if not isinstance(targets, list) or not all(
+                isinstance(t, dict) and t.get("account_id") and t.get("region") and t.get("role_name")
+                for t in targets):
+            raise ValueError("MAPPING: expected targets as a list of {account_id, region, role_name}")
+        C["targets"] = [dict(t, role_arn=f"arn:{partition}:iam::{t['account_id']}:role/{t['role_name']}")
+                        for t in targets]
         C["domain_parameter"] = env("DOMAIN_ID_PARAMETER")
-        if not isinstance(C["targets"], list) or not all(
-                isinstance(t, dict) and t.get("account_id") and t.get("region") and t.get("role_arn")
-                for t in C["targets"]):
-            raise ValueError("PROVISIONING_ROLES: expected a list of {account_id, region, role_arn}")
     else:
         C.update(targets=None, domain=env("DOMAIN_ID"))
     if C["mode"] == "inline":
-        C["groups"] = json.loads(env("GROUP_ROLES"))
+        C["groups"] = MAPPING.get("groups") if MAPPING is not None else json.loads(env("GROUP_ROLES"))
         role = ("account_id", "role_parameter") if C["targets"] is not None else ("role_arn",)
         if not isinstance(C["groups"], list) or not all(
                 isinstance(g, dict) and g.get("group") and all(g.get(k) for k in role) for g in C["groups"]):
-            raise ValueError(f"GROUP_ROLES: expected a list of {{group, group_id, {', '.join(role)}}}")
+            raise ValueError(f"{'MAPPING' if MAPPING is not None else 'GROUP_ROLES'}: expected groups as a list of "
+                             f"{{group, group_id, {', '.join(role)}}}")
     elif C["mode"] == "dynamodb":
         C["table"] = env("MAPPING_TABLE")
     else:
