@@ -339,65 +339,33 @@ struct FunctionKind {
     reserved: i64,
 }
 
-/// A JSON document built with Fn::Sub, so that ARNs are filled in at deploy time.
-fn json_document(items: impl IntoIterator<Item = Vec<(&'static str, JsonPart)>>) -> Value {
+/// The group → role list the functions read in inline mode, in precedence order: a JSON
+/// document built with Fn::Sub, so that each role ARN is filled in at deploy time. Only
+/// groups whose role is in this stack; across accounts the mapping is in the code
+/// ([`code_with_mapping`]).
+fn inline_mapping(groups: &[GroupRole]) -> Value {
     let mut parts: Vec<SubPart> = vec![SubPart::from("[")];
-    for (i, fields) in items.into_iter().enumerate() {
+    let with_arn = groups.iter().filter_map(|g| match &g.role {
+        RoleRef::Arn(arn) => Some((g, arn)),
+        RoleRef::InAccount { .. } => None,
+    });
+    for (i, (g, arn)) in with_arn.enumerate() {
         if i > 0 {
             parts.push(SubPart::from(", "));
         }
-        parts.push(SubPart::from("{"));
-        for (j, (key, value)) in fields.into_iter().enumerate() {
-            let sep = if j > 0 { ", " } else { "" };
-            parts.push(SubPart::from(format!("{sep}\"{key}\": ")));
-            match value {
-                JsonPart::Text(text) => parts.push(SubPart::from(
-                    serde_json::to_string(&text).expect("strings serialize"),
-                )),
-                JsonPart::Null => parts.push(SubPart::from("null")),
-                JsonPart::Arn(arn) => {
-                    parts.push(SubPart::from("\""));
-                    parts.push(SubPart::from(arn));
-                    parts.push(SubPart::from("\""));
-                }
-            }
-        }
-        parts.push(SubPart::from("}"));
+        let group_id = match &g.group_id {
+            Some(id) => format!("\"{id}\""),
+            None => "null".to_string(),
+        };
+        parts.push(SubPart::from(format!(
+            "{{\"group\": {}, \"group_id\": {group_id}, \"role_arn\": \"",
+            serde_json::to_string(&g.name).expect("strings serialize")
+        )));
+        parts.push(SubPart::from(arn.clone()));
+        parts.push(SubPart::from("\"}"));
     }
     parts.push(SubPart::from("]"));
     crate::template::Sub::from_parts(parts).into_value()
-}
-
-/// A value in [`json_document`]: text is JSON-escaped here, an ARN (an intrinsic that
-/// yields only ARN characters) is quoted and filled in by CloudFormation.
-enum JsonPart {
-    Text(String),
-    Null,
-    Arn(Value),
-}
-
-/// The group → role list the functions read in inline mode, in precedence order.
-fn inline_mapping(groups: &[GroupRole]) -> Value {
-    json_document(groups.iter().map(|g| {
-        let mut fields = vec![
-            ("group", JsonPart::Text(g.name.clone())),
-            (
-                "group_id",
-                g.group_id.clone().map_or(JsonPart::Null, JsonPart::Text),
-            ),
-        ];
-        match &g.role {
-            RoleRef::Arn(arn) => fields.push(("role_arn", JsonPart::Arn(arn.clone()))),
-            RoleRef::InAccount {
-                account_id,
-                parameter,
-            } => {
-                fields.push(("account_id", JsonPart::Text(account_id.clone())));
-                fields.push(("role_parameter", JsonPart::Text(parameter.clone())));
-            }
-        }
-        fields
-    }))
 }
 
 /// The functions' code for a cross-account target: the shared file, with the mapping
