@@ -301,6 +301,12 @@ fn protected(resource: &Json, attribute: &str) -> bool {
     )
 }
 
+/// Whether replacing `resource` destroys data: it holds data and no UpdateReplacePolicy
+/// keeps the old one.
+fn replacement_loses_data(type_name: &str, resource: &Json) -> bool {
+    DATA_TYPES.contains(&type_name) && !protected(resource, "UpdateReplacePolicy")
+}
+
 fn section(t: &Json, name: &str) -> serde_json::Map<String, Json> {
     t.get(name)
         .and_then(Json::as_object)
@@ -363,10 +369,12 @@ fn spread_replacements(
                     .split('.')
                     .try_fold(&r["Properties"], |v, k| v.get(k))
                     .cloned();
+                let data_loss =
+                    impact == Impact::Replacement && replacement_loses_data(type_name, r);
                 spread.push((
                     id.clone(),
                     type_name.to_string(),
-                    r.clone(),
+                    data_loss,
                     PropertyChange {
                         path,
                         old: value.clone(),
@@ -378,13 +386,10 @@ fn spread_replacements(
             }
         }
         let mut grew = false;
-        for (id, type_name, r, change) in spread {
+        for (id, type_name, data_loss, change) in spread {
             if change.impact == Impact::Replacement && replaced.insert(id.clone()) {
                 grew = true;
             }
-            let data_loss = change.impact == Impact::Replacement
-                && DATA_TYPES.contains(&type_name.as_str())
-                && !protected(&r, "UpdateReplacePolicy");
             match position.get(&id) {
                 Some(&i) => {
                     let existing = &mut resources[i];
@@ -510,9 +515,7 @@ pub fn diff(old: &Json, new: &Json) -> TemplateDiff {
         let replaced = props.iter().any(|p| p.impact == Impact::Replacement);
         resources.push(ResourceChange {
             id: id.clone(),
-            data_loss: replaced
-                && DATA_TYPES.contains(&t.as_str())
-                && !protected(new_r, "UpdateReplacePolicy"),
+            data_loss: replaced && replacement_loses_data(&t, new_r),
             type_name: t,
             kind: ChangeKind::Modified(props),
         });
