@@ -518,13 +518,13 @@ fn check_accounts(
         ),
         Some(_) => {}
     }
-    for component in ["bastion", "notebooks", "teams", "presigned_url"] {
-        let present = match component {
-            "bastion" => def.bastion.is_some(),
-            "notebooks" => def.notebooks.is_some(),
-            "teams" => !def.teams.is_empty(),
-            _ => def.presigned_url.is_some(),
-        };
+    let single_account = [
+        ("bastion", def.bastion.is_some()),
+        ("notebooks", def.notebooks.is_some()),
+        ("teams", !def.teams.is_empty()),
+        ("presigned_url", def.presigned_url.is_some()),
+    ];
+    for (component, present) in single_account {
         if present {
             problems.push(
                 source

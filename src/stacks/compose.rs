@@ -118,7 +118,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
 pub fn compose_for(stack: &LoadedStack, extension: &str) -> Result<Composition, ComposeError> {
     let def = &stack.definition;
     if !def.accounts.is_empty() {
-        return super::compose_accounts::compose(stack);
+        return super::compose_accounts::compose(stack, extension);
     }
     let mut template = Template::new();
     let mut origins = IndexMap::new();

@@ -38,7 +38,9 @@ fn enable_parameter(group: &LogicalId) -> Result<LogicalId, ComposeError> {
     Ok(LogicalId::new(format!("Enable{group}"))?)
 }
 
-pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
+/// `extension` is that of the files written (the member environment never splits its
+/// users, so it names no file; it is passed for the shared composition).
+pub fn compose(stack: &LoadedStack, extension: &str) -> Result<Composition, ComposeError> {
     let def = &stack.definition;
     let (Some(rollout), Some(ic), Some(onboarding_spec)) =
         (&def.rollout, &def.identity_center, &def.onboarding)
@@ -68,7 +70,7 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
         &mut member_origins,
         &mut member_names,
         false,
-        "json",
+        extension,
     )?;
     let Some(studio) = studio else {
         return Err(crate::constructs::ConstructError::Invalid(
