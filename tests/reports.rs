@@ -94,26 +94,13 @@ fn json_report_lists_each_finding_with_its_definition_position() {
     );
 }
 
-/// The SARIF 2.1.0 schema as shipped in the serde-sarif crate (a dev-dependency, so
-/// cargo has its source), found through `cargo metadata`.
+/// The SARIF 2.1.0 JSON schema (OASIS), committed under `tests/data/` so the test needs
+/// neither the network nor the cargo registry cache (see `tests/data/README.md` for its
+/// source and checksum).
 fn sarif_schema() -> PathBuf {
-    let output = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--offline"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    let metadata: Json = serde_json::from_slice(&output.stdout).expect("cargo metadata");
-    let package = metadata["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "serde-sarif")
-        .expect("serde-sarif is a dev-dependency");
-    let schema = Path::new(package["manifest_path"].as_str().unwrap())
-        .parent()
-        .unwrap()
-        .join("src/schema.json");
-    let text = std::fs::read_to_string(&schema).unwrap();
+    let schema = support::manifest_dir().join("tests/data/sarif-schema-2.1.0.json");
+    let text = std::fs::read_to_string(&schema)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", schema.display()));
     assert!(text.contains("Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"));
     schema
 }

@@ -83,13 +83,44 @@ pub fn require_tool(name: &str, test: &str) -> Option<PathBuf> {
         "`{name}` was not found in .venv/bin/ nor on PATH; install the test tools with \
          `{INSTALL_HINT}` (from the repository root)"
     );
-    if in_ci() {
-        panic!("{msg}. CI is set, so a missing tool is a failure, not a skip.");
-    }
-    let bar = "!".repeat(78);
-    eprintln!("SKIP {test}: {msg}");
-    loud(&format!("\n{bar}\nSKIP {test}: {msg}\n{bar}\n"));
+    skip(test, &msg);
     None
+}
+
+/// Environment variable naming a file to which every skip is appended, one line each;
+/// `.ci/test` sets it and prints the file once at the end of the run, so a skip cannot
+/// hide in the output of one test.
+pub const SKIP_LOG_VAR: &str = "SAGESYNTH_SKIP_LOG";
+
+/// Decides what a test that cannot run here does. In CI (see [`in_ci`]) it panics: after
+/// `.ci/tools.sh` nothing may skip. Elsewhere it prints a loud SKIP notice, records it in
+/// the skip log, and the caller returns early.
+pub fn skip(test: &str, reason: &str) {
+    if in_ci() {
+        panic!("{reason}. CI is set, so a missing tool is a failure, not a skip.");
+    }
+    record_skip(test, reason);
+}
+
+/// Records a skip that is allowed even in CI: a tool no registry this project's machines
+/// reach can provide (actionlint). Loud on stderr, and in the skip log.
+pub fn record_skip(test: &str, reason: &str) {
+    let bar = "!".repeat(78);
+    loud(&format!("\n{bar}\nSKIP {test}: {reason}\n{bar}\n"));
+    if let Some(log) = std::env::var_os(SKIP_LOG_VAR).filter(|v| !v.is_empty()) {
+        let line = format!("SKIP {test}: {reason}\n");
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .and_then(|mut f| f.write_all(line.as_bytes()));
+        if let Err(e) = appended {
+            panic!(
+                "cannot append to the skip log {}: {e}",
+                Path::new(&log).display()
+            );
+        }
+    }
 }
 
 fn is_executable(path: &Path) -> bool {
