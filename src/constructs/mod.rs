@@ -5,12 +5,14 @@
 pub mod bastion;
 pub mod cross_account;
 pub mod encryption_key;
+pub mod grants;
 pub mod mfa_guard;
 pub mod nested_users;
 pub mod network;
 pub mod notebook_identity;
 pub mod notebooks;
 pub mod presigned_url;
+pub mod scope;
 pub mod secure_bucket;
 pub mod sso_onboarding;
 pub mod studio;

@@ -2,6 +2,7 @@
 //! intrinsic values, with deterministic serialization. Knows CloudFormation, nothing else.
 
 mod logical_id;
+mod source_path;
 mod value;
 
 use std::fmt;
@@ -11,6 +12,7 @@ use indexmap::IndexMap;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 pub use logical_id::{InvalidLogicalId, LogicalId, is_valid as is_valid_logical_id, pascal_case};
+pub use source_path::{PathSegment, SourcePath};
 pub use value::{Attribute, ConditionName, Pseudo, Reference, Sub, SubPart, Value};
 
 /// A CloudFormation resource type with its properties, produced by a typed builder.
@@ -235,6 +237,9 @@ pub struct Template {
     conditions: IndexMap<LogicalId, Value>,
     resources: IndexMap<LogicalId, ResourceEntry>,
     outputs: IndexMap<LogicalId, Output>,
+    /// Where each resource comes from (not part of the emitted template): recorded by
+    /// the construct scope that added it.
+    origins: IndexMap<LogicalId, SourcePath>,
 }
 
 impl Template {
@@ -341,6 +346,23 @@ impl Template {
         self.resources
             .iter()
             .find_map(|(k, v)| (k.as_str() == id).then_some(v))
+    }
+
+    /// Records that the resource `id` comes from `path` (replacing an earlier record).
+    pub fn set_origin(&mut self, id: &LogicalId, path: SourcePath) {
+        self.origins.insert(id.clone(), path);
+    }
+
+    /// Where the resource `id` comes from, if recorded.
+    pub fn origin(&self, id: &LogicalId) -> Option<&SourcePath> {
+        self.origins.get(id)
+    }
+
+    /// Every recorded origin, in the order the resources were added.
+    pub fn origins(&self) -> impl Iterator<Item = (&LogicalId, &SourcePath)> {
+        self.resources
+            .keys()
+            .filter_map(|id| self.origins.get(id).map(|path| (id, path)))
     }
 
     pub fn parameters(&self) -> impl Iterator<Item = (&LogicalId, &Parameter)> {

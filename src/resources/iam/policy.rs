@@ -340,7 +340,8 @@ impl Statement {
         }
     }
 
-    fn to_value(&self) -> Value {
+    /// The statement as a template value (what a policy document holds).
+    pub fn to_value(&self) -> Value {
         let mut map = IndexMap::new();
         if let Some(sid) = &self.sid {
             map.insert("Sid".to_string(), Value::from(sid.as_str()));
@@ -412,6 +413,10 @@ impl PolicyDocument {
     }
     pub fn statement_list(&self) -> &[Statement] {
         &self.statements
+    }
+    /// Appends statements to a document being filled in place (by grants).
+    pub fn push(&mut self, statements: impl IntoIterator<Item = Statement>) {
+        self.statements.extend(statements);
     }
     pub fn is_empty(&self) -> bool {
         self.statements.is_empty()

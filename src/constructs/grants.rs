@@ -1,0 +1,152 @@
+//! Grants: the only way identity policies are written. A resource that can be shared
+//! (a bucket, a key, a queue, ...) has `grant_*` methods that add least-privilege
+//! statements to a [`Grantee`]'s policy, so the same permission is always spelled the
+//! same way and never pasted.
+//!
+//! A grantee is either a policy document still being filled for a principal that is not
+//! built yet ([`PolicyDocument`]), or a role already in the template ([`RoleGrants`],
+//! from [`Scope::grants_for`]), whose inline policy `Grants` receives the statements.
+
+use crate::resources::iam::policy::{PolicyDocument, Statement};
+use crate::resources::iam::{Policy, Role};
+use crate::template::{Handle, Value};
+
+use super::ConstructError;
+use super::scope::Scope;
+
+/// A principal whose identity policy grants add statements to.
+pub trait Grantee {
+    /// Adds `statements` to the principal's policy, in order.
+    fn grant(&mut self, statements: Vec<Statement>) -> Result<(), ConstructError>;
+}
+
+impl Grantee for PolicyDocument {
+    fn grant(&mut self, statements: Vec<Statement>) -> Result<(), ConstructError> {
+        self.push(statements);
+        Ok(())
+    }
+}
+
+/// The name of the inline policy that [`RoleGrants`] fills.
+pub const GRANTS_POLICY_NAME: &str = "Grants";
+
+/// A role of the template as a grantee: statements go into its inline policy named
+/// [`GRANTS_POLICY_NAME`], created on the first grant.
+pub struct RoleGrants<'s, 't> {
+    scope: &'s mut Scope<'t>,
+    role: Handle<Role>,
+}
+
+impl<'t> Scope<'t> {
+    /// The role `role` of this template as a grantee (see [`RoleGrants`]).
+    pub fn grants_for(&mut self, role: &Handle<Role>) -> RoleGrants<'_, 't> {
+        RoleGrants {
+            scope: self,
+            role: role.clone(),
+        }
+    }
+}
+
+impl Grantee for RoleGrants<'_, '_> {
+    fn grant(&mut self, statements: Vec<Statement>) -> Result<(), ConstructError> {
+        let role_id = self.role.logical_id().clone();
+        let entry = self.scope.entry(&self.role);
+        let policies = entry
+            .properties
+            .entry("Policies".to_string())
+            .or_insert_with(|| Value::List(Vec::new()));
+        let Value::List(policies) = policies else {
+            return Err(ConstructError::Invalid(format!(
+                "role `{role_id}`: its Policies property is not a list, so grants cannot be added"
+            )));
+        };
+        let position = policies.iter().position(|p| {
+            matches!(p, Value::Map(m) if m.get("PolicyName") == Some(&Value::from(GRANTS_POLICY_NAME)))
+        });
+        let index = match position {
+            Some(i) => i,
+            None => {
+                policies.push(Value::from(Policy::new(
+                    GRANTS_POLICY_NAME,
+                    PolicyDocument::new(),
+                )));
+                policies.len() - 1
+            }
+        };
+        let statement_list = match &mut policies[index] {
+            Value::Map(policy) => match policy.get_mut("PolicyDocument") {
+                Some(Value::Map(document)) => match document.get_mut("Statement") {
+                    Some(Value::List(list)) => Some(list),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(list) = statement_list else {
+            return Err(ConstructError::Invalid(format!(
+                "role `{role_id}`: its `{GRANTS_POLICY_NAME}` policy has no statement list"
+            )));
+        };
+        list.extend(statements.iter().map(Statement::to_value));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::iam;
+    use crate::resources::iam::policy::Action;
+    use crate::template::Template;
+
+    const GET: Action = Action::new("s3:GetObject");
+
+    fn statement(sid: &str) -> Statement {
+        Statement::allow()
+            .sid(sid)
+            .actions([&GET])
+            .resource("arn:aws:s3:::b/*")
+    }
+
+    #[test]
+    fn a_policy_document_collects_grants_in_order() {
+        let mut doc = PolicyDocument::new();
+        doc.grant(vec![statement("A")]).unwrap();
+        doc.grant(vec![statement("B")]).unwrap();
+        let sids: Vec<_> = doc
+            .statement_list()
+            .iter()
+            .map(|s| serde_json::to_value(s.to_value()).unwrap()["Sid"].clone())
+            .collect();
+        assert_eq!(sids, ["A", "B"]);
+    }
+
+    #[test]
+    fn grants_to_a_built_role_land_in_one_inline_policy() {
+        let mut t = Template::new();
+        let mut scope = Scope::root(&mut t);
+        let role = scope
+            .add(
+                "Analyst",
+                Role::builder()
+                    .assume_role_policy_document(iam::service_trust_policy(
+                        "sagemaker.amazonaws.com",
+                    ))
+                    .build()
+                    .unwrap(),
+            )
+            .unwrap();
+        scope.grants_for(&role).grant(vec![statement("A")]).unwrap();
+        scope.grants_for(&role).grant(vec![statement("B")]).unwrap();
+        let json = serde_json::to_value(&t).unwrap();
+        let policies = &json["Resources"]["Analyst"]["Properties"]["Policies"];
+        assert_eq!(policies.as_array().unwrap().len(), 1);
+        assert_eq!(policies[0]["PolicyName"], "Grants");
+        let statements = policies[0]["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap();
+        assert_eq!(statements.len(), 2);
+        assert_eq!(statements[1]["Sid"], "B");
+    }
+}

@@ -1,0 +1,227 @@
+//! Scopes: where a construct puts its resources. Every construct is created the same way,
+//! `X::new(scope, id, &props)`: the scope owns the template, a logical-ID prefix and the
+//! origin (the source path, e.g. `studio.users[1]`, that resources added through it come
+//! from); the id makes the construct unique in its scope, so the same construct can be
+//! instantiated twice in one template.
+//!
+//! The root scope has no prefix, and the shipped stacks give their single constructs the
+//! ids that reproduce the logical IDs their templates have always had (a changed logical
+//! ID replaces the resource on the next deploy). A construct that is the only one of its
+//! kind in a scope may take [`ONLY`] as its id: it then adds nothing to the IDs.
+
+use crate::template::{
+    ConditionName, Handle, InvalidLogicalId, LogicalId, Output, Parameter, ParameterHandle,
+    Resource, ResourceEntry, SourcePath, Template, Value, pascal_case,
+};
+
+use super::ConstructError;
+
+/// The id of the only construct of its kind in a scope (CDK's `Default`): it adds nothing
+/// to the logical IDs of its resources.
+pub const ONLY: &str = "";
+
+/// A place in a template: the template, a logical-ID prefix and the origin recorded for
+/// every resource added through it. See the module documentation.
+pub struct Scope<'t> {
+    template: &'t mut Template,
+    prefix: String,
+    origin: SourcePath,
+}
+
+impl<'t> Scope<'t> {
+    /// The scope of a whole template: no prefix, the root origin.
+    pub fn root(template: &'t mut Template) -> Scope<'t> {
+        Scope {
+            template,
+            prefix: String::new(),
+            origin: SourcePath::root(),
+        }
+    }
+
+    /// The scope of the construct `id` inside this one: the logical IDs it makes start
+    /// with this scope's prefix followed by `id` in PascalCase (`research-net` →
+    /// `ResearchNet`); [`ONLY`] adds nothing.
+    pub fn child(&mut self, id: &str) -> Scope<'_> {
+        Scope {
+            prefix: format!("{}{}", self.prefix, pascal_case(id)),
+            origin: self.origin.clone(),
+            template: self.template,
+        }
+    }
+
+    /// The same place, recording `origin` for the resources added through it.
+    pub fn at(&mut self, origin: SourcePath) -> Scope<'_> {
+        Scope {
+            prefix: self.prefix.clone(),
+            origin,
+            template: self.template,
+        }
+    }
+
+    /// The logical ID `local` gets in this scope: the prefix followed by `local` (itself
+    /// PascalCase). An empty `local` names the construct itself (the prefix alone).
+    pub fn logical_id(&self, local: &str) -> Result<LogicalId, InvalidLogicalId> {
+        LogicalId::new(format!("{}{local}", self.prefix))
+    }
+
+    /// The logical ID of words derived from names (`["notebook", name]` →
+    /// `<prefix>NotebookTeamA`), as [`LogicalId::from_words`] joins them.
+    pub fn logical_id_from_words<S: AsRef<str>>(
+        &self,
+        words: &[S],
+    ) -> Result<LogicalId, InvalidLogicalId> {
+        let mut id = self.prefix.clone();
+        for word in words {
+            id.push_str(&pascal_case(word.as_ref()));
+        }
+        LogicalId::new(id)
+    }
+
+    /// Adds `resource` under the logical ID `local` of this scope, recording this scope's
+    /// origin for it.
+    pub fn add<R: Resource>(
+        &mut self,
+        local: &str,
+        resource: R,
+    ) -> Result<Handle<R>, ConstructError> {
+        let id = self.logical_id(local)?;
+        self.add_as(id, resource)
+    }
+
+    /// Adds `resource` under the logical ID of `words` in this scope (see
+    /// [`Scope::logical_id_from_words`]).
+    pub fn add_named<R: Resource, S: AsRef<str>>(
+        &mut self,
+        words: &[S],
+        resource: R,
+    ) -> Result<Handle<R>, ConstructError> {
+        let id = self.logical_id_from_words(words)?;
+        self.add_as(id, resource)
+    }
+
+    fn add_as<R: Resource>(
+        &mut self,
+        id: LogicalId,
+        resource: R,
+    ) -> Result<Handle<R>, ConstructError> {
+        let handle = self.template.add(id, resource)?;
+        if !self.origin.is_root() {
+            self.template
+                .set_origin(handle.logical_id(), self.origin.clone());
+        }
+        Ok(handle)
+    }
+
+    /// Adds a template parameter under the logical ID `local` of this scope.
+    pub fn add_parameter(
+        &mut self,
+        local: &str,
+        parameter: Parameter,
+    ) -> Result<ParameterHandle, ConstructError> {
+        let id = self.logical_id(local)?;
+        Ok(self.template.add_parameter(id, parameter)?)
+    }
+
+    /// Adds a condition under the logical ID `local` of this scope.
+    pub fn add_condition(
+        &mut self,
+        local: &str,
+        expression: Value,
+    ) -> Result<ConditionName, ConstructError> {
+        let id = self.logical_id(local)?;
+        Ok(self.template.add_condition(id, expression)?)
+    }
+
+    /// Adds an output under the logical ID of `words` in this scope.
+    pub fn add_output<S: AsRef<str>>(
+        &mut self,
+        words: &[S],
+        output: Output,
+    ) -> Result<(), ConstructError> {
+        let id = self.logical_id_from_words(words)?;
+        Ok(self.template.add_output(id, output)?)
+    }
+
+    /// The stored entry of a resource of this template (DependsOn, policies, metadata).
+    pub fn entry<R: Resource>(&mut self, handle: &Handle<R>) -> &mut ResourceEntry {
+        self.template.entry(handle)
+    }
+
+    /// Records a more precise origin for one resource than the scope's (an endpoint of
+    /// `network.endpoints[2]` inside the network built for `network`).
+    pub fn record_origin<R: Resource>(&mut self, handle: &Handle<R>, origin: SourcePath) {
+        self.template.set_origin(handle.logical_id(), origin);
+    }
+
+    /// The origin recorded for what is added through this scope.
+    pub fn origin(&self) -> &SourcePath {
+        &self.origin
+    }
+
+    /// The template, to read what is already there.
+    pub fn template(&self) -> &Template {
+        self.template
+    }
+
+    /// The template, for what a scope does not wrap (the description, its metadata).
+    pub fn template_mut(&mut self) -> &mut Template {
+        self.template
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::ec2::Vpc;
+
+    fn vpc() -> Vpc {
+        Vpc::builder().cidr_block("10.0.0.0/16").build().unwrap()
+    }
+
+    #[test]
+    fn child_scopes_prefix_logical_ids_and_root_adds_nothing() {
+        let mut t = Template::new();
+        let mut root = Scope::root(&mut t);
+        assert_eq!(root.add("Vpc", vpc()).unwrap().logical_id().as_str(), "Vpc");
+        let mut research = root.child("research-net");
+        assert_eq!(
+            research.add("Vpc", vpc()).unwrap().logical_id().as_str(),
+            "ResearchNetVpc"
+        );
+        let mut only = root.child(ONLY);
+        let err = only.add("Vpc", vpc()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "logical ID `Vpc` is used twice in Resources"
+        );
+        let ids: Vec<&str> = t.resources().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["Vpc", "ResearchNetVpc"]);
+    }
+
+    #[test]
+    fn the_scope_records_the_origin_of_what_it_adds() {
+        let mut t = Template::new();
+        let mut root = Scope::root(&mut t);
+        root.add("Untracked", vpc()).unwrap();
+        let mut network = root.at(SourcePath::field("network"));
+        let a = network.add("A", vpc()).unwrap();
+        let mut nested = network.child("Inner");
+        let b = nested.add("B", vpc()).unwrap();
+        nested.record_origin(&b, SourcePath::field("network").then("endpoints").at(2));
+        assert_eq!(t.origin(a.logical_id()).unwrap().to_string(), "network");
+        assert_eq!(
+            t.origin(b.logical_id()).unwrap().to_string(),
+            "network.endpoints[2]"
+        );
+        let recorded: Vec<String> = t.origins().map(|(id, _)| id.to_string()).collect();
+        assert_eq!(recorded, ["A", "InnerB"]);
+    }
+
+    #[test]
+    fn a_construct_id_that_is_not_alphanumeric_is_an_error_not_a_panic() {
+        let mut t = Template::new();
+        let mut root = Scope::root(&mut t);
+        let err = root.child(ONLY).add("", vpc()).unwrap_err();
+        assert!(err.to_string().contains("not a valid logical ID"), "{err}");
+    }
+}
