@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 
 use crate::diagnostic::{Diagnostic, Position, did_you_mean};
 use crate::stacks::{self, ComposeError, Composition, InputErrors, LoadedStack};
-use crate::template::Template;
+use crate::template::{SourcePath, Template};
 use crate::validate::{self, Finding, Severity};
 
 /// Output format of a template.
@@ -73,7 +73,7 @@ impl Synthesis {
 /// Where a resource comes from in the definition.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
-    pub path: String,
+    pub path: SourcePath,
     pub position: Option<Position>,
 }
 
@@ -133,16 +133,18 @@ fn render(
     format: Format,
     nested: bool,
 ) -> Synthesis {
-    let Composition {
-        template,
-        origins,
-        children,
-    } = composition;
-    let origins = origins
-        .into_iter()
+    let Composition { template, children } = composition;
+    let origins = template
+        .origins()
         .map(|(id, path)| {
-            let position = stack.source.key_position(&path);
-            (id, Origin { path, position })
+            let position = stack.source.key_position(&path.to_string());
+            (
+                id.to_string(),
+                Origin {
+                    path: path.clone(),
+                    position,
+                },
+            )
         })
         .collect();
     let json = serde_json::to_value(&template).expect("a template always serializes");

@@ -198,7 +198,9 @@ fn split_1200_users_into_12_children_within_every_limit() {
         );
         // A finding in a child points at the user's entry in the definition.
         assert_eq!(
-            child.origins[&format!("UserProfileDataScientist{first}")].path,
+            child.origins[&format!("UserProfileDataScientist{first}")]
+                .path
+                .to_string(),
             format!("studio.users[{}]", first - 1)
         );
     }

@@ -6,10 +6,11 @@ use crate::resources::ec2::{
 };
 use crate::resources::iam::{self, InstanceProfile, Role};
 use crate::sub;
-use crate::template::{Handle, Parameter, ParameterHandle, Pseudo, Template};
+use crate::template::{Handle, Parameter, ParameterHandle, Pseudo};
 
+use super::ConstructError;
 use super::network::PrivateNetwork;
-use super::{ConstructError, id};
+use super::scope::Scope;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BastionOs {
@@ -72,25 +73,30 @@ pub struct Bastion {
 }
 
 impl Bastion {
-    pub fn build(
-        template: &mut Template,
+    /// The bastion `id` in `scope` (`Bastion` in the shipped stacks): the instance is
+    /// `<id>`, its parts `<id>SecurityGroup`, `<id>Role`, `<id>InstanceProfile`, and the
+    /// AMI parameter `<id>ImageId`.
+    pub fn new(
+        scope: &mut Scope,
+        id: &str,
         network: &PrivateNetwork,
         props: &BastionProps,
     ) -> Result<Bastion, ConstructError> {
+        let scope = &mut scope.child(id);
         let subnet = network
             .subnets
             .first()
             .ok_or_else(|| ConstructError::Invalid("the network has no subnet".into()))?;
 
-        let image_parameter = template.add_parameter(
-            id("BastionImageId"),
+        let image_parameter = scope.add_parameter(
+            "ImageId",
             Parameter::new("AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>")
                 .description("Public SSM parameter naming the bastion's AMI")
                 .default_value(props.os.ami_parameter()),
         )?;
 
-        let security_group = template.add(
-            id("BastionSecurityGroup"),
+        let security_group = scope.add(
+            "SecurityGroup",
             SecurityGroup::builder()
                 .group_description("Bastion: no inbound rule; reached only through Session Manager")
                 .vpc_id(network.vpc.id())
@@ -98,21 +104,21 @@ impl Bastion {
                 .build()?,
         )?;
 
-        let role = template.add(
-            id("BastionRole"),
+        let role = scope.add(
+            "Role",
             Role::builder()
                 .description("Bastion instance: Session Manager, plus what other constructs attach")
                 .assume_role_policy_document(iam::service_trust_policy("ec2.amazonaws.com"))
                 .managed_policy_arns(iam::aws_managed_policy_arn("AmazonSSMManagedInstanceCore"))
                 .build()?,
         )?;
-        let profile = template.add(
-            id("BastionInstanceProfile"),
+        let profile = scope.add(
+            "InstanceProfile",
             InstanceProfile::builder().roles(role.name()).build()?,
         )?;
 
-        let instance = template.add(
-            id("Bastion"),
+        let instance = scope.add(
+            "",
             Instance::builder()
                 .image_id(image_parameter.value())
                 .instance_type(props.instance_type.as_str())

@@ -18,10 +18,11 @@ use crate::resources::iam::{self, Policy, Role};
 use crate::resources::sagemaker::{self, Domain};
 use crate::resources::ssm::{self, Parameter};
 use crate::sub;
-use crate::template::{ConditionName, Handle, LogicalId, Pseudo, Sub, SubPart, Template, Value};
+use crate::template::{ConditionName, Handle, LogicalId, Pseudo, Sub, SubPart, Value};
 
+use super::ConstructError;
+use super::scope::Scope;
 use super::sso_onboarding::domain_statements;
-use super::{ConstructError, id};
 
 /// The provisioning role's name in one region. Roles are global to an account and the
 /// StackSet deploys to several regions, so the name carries the region; the central
@@ -63,10 +64,12 @@ static PROVISIONING_PROFILE_ACTIONS: [Action; 6] = [
 
 /// A group's execution role in the member template, present where `enabled` holds.
 pub struct MemberGroup {
+    /// The group's name in the definition: its parameter is
+    /// `<Group>ExecutionRoleParameter`.
+    pub name: String,
     pub role: Handle<Role>,
     pub enabled: ConditionName,
     pub parameter_name: String,
-    pub parameter_id: LogicalId,
 }
 
 pub struct MemberAccessProps<'a> {
@@ -82,14 +85,18 @@ pub struct MemberAccessProps<'a> {
 }
 
 /// The member side: SSM parameters with the domain id and each enabled group's role ARN,
-/// and the provisioning role.
+/// and the provisioning role: `<id>StudioDomainIdParameter`, `<id>ProvisioningRole` and
+/// `<id><Group>ExecutionRoleParameter` in the scope (the shipped member template uses
+/// [`super::scope::ONLY`]).
 pub fn member_access(
-    template: &mut Template,
+    scope: &mut Scope,
+    id: &str,
     props: &MemberAccessProps,
 ) -> Result<Handle<Role>, ConstructError> {
+    let scope = &mut scope.child(id);
     let domain_parameter = domain_id_parameter_name(props.stack);
-    template.add(
-        id("StudioDomainIdParameter"),
+    scope.add(
+        "StudioDomainIdParameter",
         Parameter::builder()
             .description("The Studio domain id, read by the central onboarding functions")
             .name(domain_parameter.as_str())
@@ -99,8 +106,8 @@ pub fn member_access(
     )?;
     let mut passable = Vec::new();
     for group in props.groups {
-        let handle = template.add(
-            group.parameter_id.clone(),
+        let handle = scope.add_named(
+            &[group.name.as_str(), "execution-role-parameter"],
             Parameter::builder()
                 .description(
                     "A group's Studio execution role, read by the central onboarding functions",
@@ -110,7 +117,7 @@ pub fn member_access(
                 .value(group.role.arn())
                 .build()?,
         )?;
-        template.entry(&handle).condition(&group.enabled);
+        scope.entry(&handle).condition(&group.enabled);
         passable.push(Value::if_(
             &group.enabled,
             group.role.arn(),
@@ -140,8 +147,8 @@ pub fn member_access(
             .actions([&ssm::actions::GET_PARAMETER])
             .resource(parameter_arn(&parameter_path(props.stack))),
     );
-    let role = template.add(
-        id("ProvisioningRole"),
+    let role = scope.add(
+        "ProvisioningRole",
         Role::builder()
             .description("Assumed by the central onboarding functions to manage this account's Studio user profiles")
             .role_name(sub![
@@ -155,7 +162,7 @@ pub fn member_access(
             ))
             .build()?,
     )?;
-    template.entry(&role).condition(props.any_group_enabled);
+    scope.entry(&role).condition(props.any_group_enabled);
     Ok(role)
 }
 
@@ -201,8 +208,11 @@ fn stack_set_parameter(
 /// overrides, then every other account of the OUs with the defaults; new accounts of the
 /// OUs get a stack automatically, and an account that leaves keeps its stack (its users'
 /// home directories are on the domain's EFS volume).
+///
+/// The StackSet is `<id>StackSet` in the scope (`MemberStackSet` in the shipped stacks).
 pub fn stack_set(
-    template: &mut Template,
+    scope: &mut Scope,
+    id: &str,
     props: &StackSetProps,
 ) -> Result<Handle<StackSet>, ConstructError> {
     let ous = || {
@@ -276,7 +286,7 @@ pub fn stack_set(
         group = group.regions(region);
     }
     builder = builder.stack_instances_group(group.build()?);
-    Ok(template.add(id("MemberStackSet"), builder.build()?)?)
+    scope.child(id).add("StackSet", builder.build()?)
 }
 
 /// The provisioning role of `account` in `region`, as the central template names it.

@@ -5,15 +5,14 @@
 use crate::resources::iam::policy::{Condition, PolicyDocument, Principal, Statement, keys};
 use crate::resources::kms::{self, Alias, Key};
 use crate::sub;
-use crate::template::{Handle, Pseudo, Template, Value};
+use crate::template::{Handle, Pseudo, Value};
 
-use super::{ConstructError, id};
+use super::ConstructError;
+use super::scope::Scope;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct EncryptionKeyProps<'a> {
-    /// Logical-ID stem: `<stem>Key` and `<stem>KeyAlias`; the alias is
-    /// `alias/<stack name>-<alias_suffix>`.
-    pub id_stem: &'a str,
+    /// The alias is `alias/<stack name>-<alias_suffix>`.
     pub alias_suffix: &'a str,
     pub description: &'a str,
     /// Services that use the key for the workload, e.g. `sagemaker`, `elasticfilesystem`
@@ -21,10 +20,39 @@ pub struct EncryptionKeyProps<'a> {
     pub via_services: &'a [&'a str],
 }
 
-pub fn build(
-    template: &mut Template,
-    props: &EncryptionKeyProps,
-) -> Result<Handle<Key>, ConstructError> {
+/// The key and its alias: `<id>Key` and `<id>KeyAlias` in the scope.
+#[derive(Clone, Debug)]
+pub struct EncryptionKey {
+    pub key: Handle<Key>,
+    pub alias: Handle<Alias>,
+}
+
+impl EncryptionKey {
+    pub fn new(
+        scope: &mut Scope,
+        id: &str,
+        props: &EncryptionKeyProps,
+    ) -> Result<EncryptionKey, ConstructError> {
+        let mut scope = scope.child(id);
+        let key = scope.add("Key", key(props)?)?;
+        let alias = scope.add(
+            "KeyAlias",
+            Alias::builder()
+                .alias_name(sub![
+                    "alias/",
+                    Pseudo::StackName,
+                    format!("-{}", props.alias_suffix)
+                ])
+                .target_key_id(key.key_id())
+                .build()?,
+        )?;
+        Ok(EncryptionKey { key, alias })
+    }
+}
+
+/// The key with its policy: administered by the account, used for data only through the
+/// listed services on the account's behalf.
+fn key(props: &EncryptionKeyProps) -> Result<Key, ConstructError> {
     let via: Vec<Value> = props
         .via_services
         .iter()
@@ -50,26 +78,11 @@ pub fn build(
                 ))
                 .condition(Condition::string_equals(keys::KMS_VIA_SERVICE, via)),
         );
-    let key = template.add(
-        id(&format!("{}Key", props.id_stem)),
-        Key::builder()
-            .description(props.description)
-            .enable_key_rotation(true)
-            .key_policy(policy)
-            .build()?,
-    )?;
-    template.add(
-        id(&format!("{}KeyAlias", props.id_stem)),
-        Alias::builder()
-            .alias_name(sub![
-                "alias/",
-                Pseudo::StackName,
-                format!("-{}", props.alias_suffix)
-            ])
-            .target_key_id(key.key_id())
-            .build()?,
-    )?;
-    Ok(key)
+    Ok(Key::builder()
+        .description(props.description)
+        .enable_key_rotation(true)
+        .key_policy(policy)
+        .build()?)
 }
 
 /// What a role needs to use the key for volumes it works with: data keys, and grants

@@ -8,9 +8,10 @@ use crate::resources::arn;
 use crate::resources::iam::actions as iam_actions;
 use crate::resources::iam::policy::{Condition, PolicyDocument, Statement, keys};
 use crate::resources::iam::{Group, ManagedPolicy};
-use crate::template::{Handle, SubPart, Template};
+use crate::template::{Handle, SubPart};
 
-use super::{ConstructError, id};
+use super::ConstructError;
+use super::scope::Scope;
 
 /// `arn:…:iam::<account>:user/${aws:username}`; the policy variable is escaped for
 /// Fn::Sub (`${!aws:username}`) by the template model.
@@ -69,16 +70,20 @@ pub fn policy() -> PolicyDocument {
         )
 }
 
-/// Adds the guard as one managed policy attached to `groups`.
-pub fn build(template: &mut Template, groups: &[&Handle<Group>]) -> Result<(), ConstructError> {
+/// Adds the guard as one managed policy, `<id>Policy` in the scope (`MfaGuardPolicy` in
+/// the shipped stacks), attached to `groups`.
+pub fn new(
+    scope: &mut Scope,
+    id: &str,
+    groups: &[&Handle<Group>],
+) -> Result<Handle<ManagedPolicy>, ConstructError> {
     let mut builder = ManagedPolicy::builder()
         .description("Nothing but MFA set-up without MFA; users manage only their own password and MFA device")
         .policy_document(policy());
     for group in groups {
         builder = builder.groups(group.name());
     }
-    template.add(id("MfaGuardPolicy"), builder.build()?)?;
-    Ok(())
+    scope.child(id).add("Policy", builder.build()?)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use crate::resources::sagemaker::Domain;
 use crate::template::{Handle, LogicalId, Output, Parameter, Template, Value};
 
 use super::presigned_url::{self, PresignedUrlProps};
+use super::scope::Scope;
 use super::{ConstructError, id, studio};
 
 /// Profiles per nested stack. Each profile brings one resource and (with presigned URLs)
@@ -65,9 +66,12 @@ pub fn chunk_stack_id(k: usize) -> LogicalId {
     id(&format!("StudioUsers{k:03}"))
 }
 
-/// Adds one nested stack per chunk to `parent`, and returns the child templates.
-pub fn build(
-    parent: &mut Template,
+/// Adds one nested stack per chunk to the scope (`<id>001`, `<id>002`, …; the shipped
+/// stacks use the id `StudioUsers`, see [`chunk_stack_id`]), and returns the child
+/// templates.
+pub fn new(
+    parent: &mut Scope,
+    id: &str,
     domain: &Handle<Domain>,
     props: &NestedUsersProps,
 ) -> Result<Vec<UserChunk>, ConstructError> {
@@ -83,25 +87,26 @@ pub fn build(
             users[users.len() - 1],
             props.stack_name
         ));
-        let domain_id = child
+        let mut child_scope = Scope::root(&mut child);
+        let domain_id = child_scope
             .add_parameter(
-                id(DOMAIN_ID_PARAMETER),
+                DOMAIN_ID_PARAMETER,
                 Parameter::new("String")
                     .description("The Studio domain's ID, passed by the parent stack"),
             )?
             .value();
-        studio::user_profiles(&mut child, &domain_id, users)?;
+        studio::user_profiles(&mut child_scope, &domain_id, users)?;
         if let Some(presigned) = &props.presigned_url {
             presigned_url::user_outputs(
-                &mut child,
+                &mut child_scope,
                 &domain_id,
                 users.iter().map(String::as_str),
                 presigned,
             )?;
         }
 
-        let stack = parent.add(
-            chunk_stack_id(k),
+        let stack = parent.child(id).add(
+            &format!("{k:03}"),
             Stack::builder()
                 .template_url(format!(
                     "{}.{suffix}.template.{}",
@@ -136,10 +141,10 @@ pub fn build(
 }
 
 /// One parent output per chunk: the nested stack's ID, where its users' commands are.
-pub fn outputs(parent: &mut Template, chunks: &[UserChunk]) -> Result<(), ConstructError> {
+pub fn outputs(parent: &mut Scope, chunks: &[UserChunk]) -> Result<(), ConstructError> {
     for chunk in chunks {
         let first = chunk.users.first().map_or(0, |(i, _)| *i);
-        parent.add_output(
+        parent.template_mut().add_output(
             LogicalId::new(format!("{}StackId", chunk.stack.logical_id()))?,
             Output::new(chunk.stack.stack_id()).description(&format!(
                 "Nested stack of Studio user profiles from user {} on (at most {USERS_PER_STACK}, in definition order){}",

@@ -15,9 +15,10 @@ use crate::resources::iam::policy::{Condition, PolicyDocument, Principal, Statem
 use crate::resources::iam::{self, Policy, Role};
 use crate::resources::logs::{self, LogGroup};
 use crate::sub;
-use crate::template::{Handle, LogicalId, Pseudo, SubPart, Template, Value};
+use crate::template::{Handle, Pseudo, SubPart, Value};
 
-use super::{ConstructError, id};
+use super::ConstructError;
+use super::scope::Scope;
 
 /// An AWS service reachable through a VPC endpoint, by the short name used in stack
 /// definitions.
@@ -114,8 +115,9 @@ impl EndpointService {
         }
     }
 
-    pub fn logical_id(self) -> LogicalId {
-        id(&format!("{}Endpoint", self.id_stem()))
+    /// The endpoint's logical ID inside its network's scope.
+    pub fn local_id(self) -> String {
+        format!("{}Endpoint", self.id_stem())
     }
 }
 
@@ -174,12 +176,16 @@ pub struct PrivateNetwork {
 }
 
 impl PrivateNetwork {
-    pub fn build(
-        template: &mut Template,
+    /// The network `id` in `scope`: `<id>Vpc`, `<id>PrivateSubnetAz1`, … (the shipped
+    /// stacks have one network, built with [`super::scope::ONLY`]).
+    pub fn new(
+        scope: &mut Scope,
+        id: &str,
         props: &PrivateNetworkProps,
     ) -> Result<PrivateNetwork, ConstructError> {
-        let vpc = template.add(
-            id("Vpc"),
+        let scope = &mut scope.child(id);
+        let vpc = scope.add(
+            "Vpc",
             Vpc::builder()
                 .cidr_block(props.cidr.to_string())
                 .enable_dns_hostnames(true)
@@ -198,8 +204,8 @@ impl PrivateNetwork {
                 ))
             })?;
             let suffix = format!("Az{}", az + 1);
-            let subnet = template.add(
-                id(&format!("PrivateSubnet{suffix}")),
+            let subnet = scope.add(
+                &format!("PrivateSubnet{suffix}"),
                 Subnet::builder()
                     .vpc_id(vpc.id())
                     .availability_zone(Value::availability_zone(u32::from(az)))
@@ -211,8 +217,8 @@ impl PrivateNetwork {
                     ))
                     .build()?,
             )?;
-            let route_table = template.add(
-                id(&format!("PrivateRouteTable{suffix}")),
+            let route_table = scope.add(
+                &format!("PrivateRouteTable{suffix}"),
                 RouteTable::builder()
                     .vpc_id(vpc.id())
                     .tags(Tag::new(
@@ -221,8 +227,8 @@ impl PrivateNetwork {
                     ))
                     .build()?,
             )?;
-            template.add(
-                id(&format!("PrivateSubnet{suffix}RouteTableAssociation")),
+            scope.add(
+                &format!("PrivateSubnet{suffix}RouteTableAssociation"),
                 SubnetRouteTableAssociation::builder()
                     .route_table_id(route_table.id())
                     .subnet_id(subnet.id())
@@ -235,8 +241,8 @@ impl PrivateNetwork {
         let needs_interface_endpoints = props.endpoints.iter().any(|e| !e.is_gateway());
         let endpoint_security_group = if needs_interface_endpoints {
             Some(
-                template.add(
-                    id("EndpointSecurityGroup"),
+                scope.add(
+                    "EndpointSecurityGroup",
                     SecurityGroup::builder()
                         .group_description(
                             "Interface VPC endpoints: HTTPS from inside the VPC only",
@@ -286,11 +292,11 @@ impl PrivateNetwork {
                 }
                 b.build()?
             };
-            endpoints.insert(service, template.add(service.logical_id(), endpoint)?);
+            endpoints.insert(service, scope.add(&service.local_id(), endpoint)?);
         }
 
         if let Some(days) = props.flow_log_retention_days {
-            flow_log(template, &vpc, days)?;
+            flow_log(scope, &vpc, days)?;
         }
 
         Ok(PrivateNetwork {
@@ -315,12 +321,12 @@ impl PrivateNetwork {
 /// All traffic of the VPC logged to a CloudWatch log group of the stack, delivered by a
 /// role only the flow-logs service of this account may assume.
 fn flow_log(
-    template: &mut Template,
+    scope: &mut Scope,
     vpc: &Handle<Vpc>,
     retention_days: u16,
 ) -> Result<(), ConstructError> {
-    let group = template.add(
-        id("VpcFlowLogGroup"),
+    let group = scope.add(
+        "VpcFlowLogGroup",
         LogGroup::builder()
             .retention_in_days(i64::from(retention_days))
             .build()?,
@@ -356,16 +362,16 @@ fn flow_log(
                 .actions([&logs::actions::DESCRIBE_LOG_GROUPS])
                 .any_resource(),
         );
-    let role = template.add(
-        id("VpcFlowLogRole"),
+    let role = scope.add(
+        "VpcFlowLogRole",
         Role::builder()
             .description("Delivers the VPC flow log to its log group")
             .assume_role_policy_document(trust)
             .policies(Policy::new("DeliverFlowLogs", delivery))
             .build()?,
     )?;
-    template.add(
-        id("VpcFlowLog"),
+    scope.add(
+        "VpcFlowLog",
         FlowLog::builder()
             .resource_id(vpc.id())
             .resource_type("VPC")

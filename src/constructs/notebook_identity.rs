@@ -13,11 +13,12 @@ use crate::resources::iam::{self, Policy, Role};
 use crate::resources::kms::Key;
 use crate::resources::sagemaker::{LifecycleHook, NotebookInstanceLifecycleConfig};
 use crate::resources::{arn, logs, sagemaker};
-use crate::template::{Handle, SubPart, Template, Value};
+use crate::template::{Handle, SubPart, Value};
 
+use super::ConstructError;
 use super::encryption_key;
 use super::notebooks::notebook_arn;
-use super::{ConstructError, id};
+use super::scope::Scope;
 
 /// The OnStart script, kept in its own file so it can be linted and tested as a script.
 pub const ON_START_SCRIPT: &str = include_str!("scripts/notebook_identity_on_start.sh");
@@ -90,13 +91,15 @@ pub fn identity_policy(props: &SharedRoleProps, key: &Handle<Key>) -> PolicyDocu
 }
 
 /// The shared execution role.
+/// `<id>ExecutionRole` in the scope (`NotebookExecutionRole` in the shipped stacks).
 pub fn shared_role(
-    template: &mut Template,
+    scope: &mut Scope,
+    id: &str,
     props: &SharedRoleProps,
     key: &Handle<Key>,
 ) -> Result<Handle<Role>, ConstructError> {
-    Ok(template.add(
-        id("NotebookExecutionRole"),
+    scope.child(id).add(
+        "ExecutionRole",
         Role::builder()
             .role_name(props.name.as_str())
             .path(props.path.as_str())
@@ -104,17 +107,20 @@ pub fn shared_role(
             .assume_role_policy_document(trust_policy(props))
             .policies(Policy::new("NotebookIdentity", identity_policy(props, key)))
             .build()?,
-    )?)
+    )
 }
 
 /// The lifecycle configuration that runs [`ON_START_SCRIPT`] at every start. The script
 /// is emitted as `Fn::Base64` of its plain text so reviewers read it in the diff.
+/// `<id>LifecycleConfig` in the scope (`NotebookIdentityLifecycleConfig` in the shipped
+/// stacks).
 pub fn lifecycle_config(
-    template: &mut Template,
+    scope: &mut Scope,
+    id: &str,
     name: &str,
 ) -> Result<Handle<NotebookInstanceLifecycleConfig>, ConstructError> {
-    Ok(template.add(
-        id("NotebookIdentityLifecycleConfig"),
+    scope.child(id).add(
+        "LifecycleConfig",
         NotebookInstanceLifecycleConfig::builder()
             .notebook_instance_lifecycle_config_name(name)
             .on_start(
@@ -123,7 +129,7 @@ pub fn lifecycle_config(
                     .build()?,
             )
             .build()?,
-    )?)
+    )
 }
 
 #[cfg(test)]

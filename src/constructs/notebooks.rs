@@ -9,10 +9,11 @@ use crate::resources::sagemaker::{
     InstanceMetadataServiceConfiguration, NotebookInstance, NotebookInstanceLifecycleConfig,
 };
 use crate::resources::{arn, sagemaker};
-use crate::template::{Handle, LogicalId, SubPart, Template, Value};
+use crate::template::{Handle, LogicalId, SubPart, Value};
 
+use super::ConstructError;
 use super::network::PrivateNetwork;
-use super::{ConstructError, id};
+use super::scope::Scope;
 
 /// The platform new notebooks run on (Amazon Linux 2023, the default SageMaker documents).
 pub const PLATFORM: &str = "notebook-al2023-v1";
@@ -40,14 +41,15 @@ pub fn notebook_arn(name: &str) -> Value {
     )
 }
 
-/// The notebooks' security group: no inbound rule; HTTPS out to the endpoints.
+/// The notebooks' security group `<id>SecurityGroup`: no inbound rule; HTTPS out to the
+/// endpoints.
 pub fn security_group(
-    template: &mut Template,
+    scope: &mut Scope,
+    id: &str,
     network: &PrivateNetwork,
-    id_stem: &str,
 ) -> Result<Handle<SecurityGroup>, ConstructError> {
-    Ok(template.add(
-        id(&format!("{id_stem}SecurityGroup")),
+    scope.child(id).add(
+        "SecurityGroup",
         SecurityGroup::builder()
             .group_description(
                 "Notebook instances: no inbound rule; HTTPS to the VPC endpoints only",
@@ -55,7 +57,7 @@ pub fn security_group(
             .vpc_id(network.vpc.id())
             .security_group_egress(super::network::https_out()?)
             .build()?,
-    )?)
+    )
 }
 
 /// What every notebook of a group shares.
@@ -67,10 +69,11 @@ pub struct NotebookPlacement<'a> {
     pub lifecycle_config: Option<&'a Handle<NotebookInstanceLifecycleConfig>>,
 }
 
-/// Adds one notebook instance. Notebooks are spread over the private subnets by a hash
-/// of their name, so adding a notebook never moves another one.
-pub fn build(
-    template: &mut Template,
+/// Adds one notebook instance, `Notebook<Name>` in the scope (its logical ID comes from
+/// its name, which is unique in the account). Notebooks are spread over the private
+/// subnets by a hash of their name, so adding a notebook never moves another one.
+pub fn new(
+    scope: &mut Scope,
     placement: &NotebookPlacement,
     props: &NotebookProps,
 ) -> Result<Handle<NotebookInstance>, ConstructError> {
@@ -98,7 +101,7 @@ pub fn build(
     if let Some(config) = placement.lifecycle_config {
         builder = builder.lifecycle_config_name(config.name());
     }
-    Ok(template.add(notebook_id(&props.name)?, builder.build()?)?)
+    scope.add_named(&["Notebook", props.name.as_str()], builder.build()?)
 }
 
 /// FNV-1a of the name: a placement that depends on the name only (not on its position).

@@ -21,11 +21,12 @@ use crate::resources::iam::policy::{Condition, PolicyDocument, Statement, keys};
 use crate::resources::iam::{ManagedPolicy, Role};
 use crate::resources::sagemaker::actions as sm;
 use crate::sub;
-use crate::template::{Handle, LogicalId, Output, Pseudo, SubPart, Template, Value};
+use crate::template::{Handle, Output, Pseudo, SubPart, Value};
 
+use super::ConstructError;
 use super::network::{EndpointService, PrivateNetwork};
+use super::scope::Scope;
 use super::studio::StudioDomain;
-use super::{ConstructError, id};
 
 /// CreatePresignedDomainUrl's limits: the URL lives 5–300 s (default 300); the session
 /// 1,800–43,200 s (default 43,200).
@@ -51,21 +52,18 @@ impl Default for PresignedUrlProps {
 pub const REQUIRED_ENDPOINTS: [EndpointService; 2] =
     [EndpointService::SagemakerApi, EndpointService::Studio];
 
-/// The logical ID of the presigned-URL policy.
-pub fn policy_id() -> LogicalId {
-    id("PresignedUrlPolicy")
-}
-
 /// Grants `issuer` the presigned-URL permission for the domain's user profiles (when the
-/// domain has users: `has_users`). The per-user outputs come from [`user_outputs`], in
-/// whichever template holds the profiles.
-pub fn build(
-    template: &mut Template,
+/// domain has users: `has_users`), as the managed policy `<id>Policy` in the scope
+/// (`PresignedUrlPolicy` in the shipped stacks). The per-user outputs come from
+/// [`user_outputs`], in whichever template holds the profiles.
+pub fn new(
+    scope: &mut Scope,
+    id: &str,
     network: &PrivateNetwork,
     studio: &StudioDomain,
     issuer: &Handle<Role>,
     has_users: bool,
-) -> Result<(), ConstructError> {
+) -> Result<Handle<ManagedPolicy>, ConstructError> {
     // A missing endpoint is left out here and reported by the rule pack
     // (ENV-STUDIO-ENDPOINTS, ENV-PRESIGNED-THROUGH-ENDPOINTS), which judges the template.
     let endpoint_ids: Vec<Value> = REQUIRED_ENDPOINTS
@@ -98,30 +96,28 @@ pub fn build(
                 .condition(through_endpoints),
         );
     }
-    template.add(
-        policy_id(),
+    scope.child(id).add(
+        "Policy",
         ManagedPolicy::builder()
             .description("Presigned Studio URLs for this domain's users, from inside the VPC only")
             .roles(issuer.name())
             .policy_document(policy)
             .build()?,
-    )?;
-
-    Ok(())
+    )
 }
 
 /// Adds, per user, an output with the exact CLI command to run on the bastion.
 /// `domain_id` is the domain's ID as this template knows it (an attribute of the domain,
 /// or a parameter of a nested stack).
 pub fn user_outputs<'a>(
-    template: &mut Template,
+    scope: &mut Scope,
     domain_id: &Value,
     users: impl IntoIterator<Item = &'a str>,
     props: &PresignedUrlProps,
 ) -> Result<(), ConstructError> {
     for user in users {
-        template.add_output(
-            LogicalId::from_words(&["PresignedUrlCommand", user])?,
+        scope.add_output(
+            &["PresignedUrlCommand", user],
             Output::new(presigned_url_command(domain_id, user, props))
                 .description(&format!("Run on the bastion to open Studio as {user}")),
         )?;

@@ -44,10 +44,12 @@ use crate::resources::s3::{
     ServerSideEncryptionRule, VersioningConfiguration,
 };
 use crate::sub;
-use crate::template::{DeletionPolicy, Handle, LogicalId, Pseudo, Template, Value, pascal_case};
+use crate::template::{DeletionPolicy, Handle, Pseudo, Value, pascal_case};
 
 use super::ConstructError;
-use super::encryption_key::{self, EncryptionKeyProps};
+use super::encryption_key::{EncryptionKey, EncryptionKeyProps};
+use super::grants::Grantee;
+use super::scope::Scope;
 
 /// How long noncurrent versions are kept unless the definition says otherwise.
 pub const DEFAULT_NONCURRENT_VERSION_DAYS: u32 = 90;
@@ -87,11 +89,6 @@ pub enum Encryption {
 /// What a secure bucket is made of.
 #[derive(Clone, Debug)]
 pub struct SecureBucketProps {
-    /// The bucket's name in the definition (`raw-data`): lower-case letters, digits and
-    /// single hyphens. Logical IDs derive from it (`RawDataBucket`,
-    /// `RawDataBucketPolicy`, `RawDataBucketKey`), and so does its log prefix
-    /// (`raw-data/`).
-    pub logical_name: String,
     /// An explicit bucket name, checked against S3's rules at synth time. Default
     /// `None`: CloudFormation generates a unique name (see the module documentation).
     pub bucket_name: Option<String>,
@@ -108,11 +105,10 @@ pub struct SecureBucketProps {
     pub trail_delivery: Option<Value>,
 }
 
-impl SecureBucketProps {
+impl Default for SecureBucketProps {
     /// Props with the documented defaults.
-    pub fn new(logical_name: &str) -> SecureBucketProps {
+    fn default() -> SecureBucketProps {
         SecureBucketProps {
-            logical_name: logical_name.to_string(),
             bucket_name: None,
             retain: false,
             noncurrent_version_days: DEFAULT_NONCURRENT_VERSION_DAYS,
@@ -125,8 +121,6 @@ impl SecureBucketProps {
 /// What the access-log bucket is made of.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogBucketProps {
-    /// Default `access-logs` (logical ID `AccessLogsBucket`).
-    pub logical_name: String,
     /// Default `None` (CloudFormation names it).
     pub bucket_name: Option<String>,
     /// Default `true`: access logs are the audit record of the data buckets.
@@ -140,7 +134,6 @@ pub struct LogBucketProps {
 impl Default for LogBucketProps {
     fn default() -> LogBucketProps {
         LogBucketProps {
-            logical_name: "access-logs".to_string(),
             bucket_name: None,
             retain: true,
             noncurrent_version_days: DEFAULT_NONCURRENT_VERSION_DAYS,
@@ -364,10 +357,6 @@ pub fn log_prefix(logical_name: &str) -> String {
     format!("{logical_name}/")
 }
 
-fn bucket_id(logical_name: &str, suffix: &str) -> Result<LogicalId, ConstructError> {
-    Ok(LogicalId::from_words(&[logical_name, suffix])?)
-}
-
 fn invalid(message: String) -> ConstructError {
     ConstructError::Invalid(message)
 }
@@ -479,17 +468,18 @@ fn encryption_rule(
 /// A customer-managed key for one bucket (the shared key pattern): the account
 /// administers it and may use it for data only through S3; IAM policies (the grants)
 /// say who. Alias `alias/<stack>-s3-<logical name>`.
-fn bucket_key(template: &mut Template, logical_name: &str) -> Result<Handle<Key>, ConstructError> {
+fn bucket_key(scope: &mut Scope, logical_name: &str) -> Result<Handle<Key>, ConstructError> {
     let description = format!("Encrypts the objects of the {logical_name} bucket");
-    encryption_key::build(
-        template,
+    Ok(EncryptionKey::new(
+        scope,
+        "Bucket",
         &EncryptionKeyProps {
-            id_stem: &format!("{}Bucket", pascal_case(logical_name)),
             alias_suffix: &format!("s3-{logical_name}"),
             description: &description,
             via_services: &["s3"],
         },
-    )
+    )?
+    .key)
 }
 
 /// `s3.${AWS::Region}.amazonaws.com`: the value of `kms:ViaService` for S3.
@@ -498,17 +488,21 @@ fn s3_via_service() -> Value {
 }
 
 impl LogBucket {
-    pub fn build(
-        template: &mut Template,
+    /// The log bucket `id` (`access-logs` in the shipped stacks): logical IDs
+    /// `<Id>Bucket` and `<Id>BucketPolicy`.
+    pub fn new(
+        scope: &mut Scope,
+        id: &str,
         props: &LogBucketProps,
     ) -> Result<LogBucket, ConstructError> {
         check_common(
-            &props.logical_name,
+            id,
             props.bucket_name.as_deref(),
             props.noncurrent_version_days,
         )?;
-        let bucket = template.add(
-            bucket_id(&props.logical_name, "Bucket")?,
+        let scope = &mut scope.child(id);
+        let bucket = scope.add(
+            "Bucket",
             secured(
                 props.bucket_name.as_deref(),
                 lifecycle(props.noncurrent_version_days, props.expiration_days)?,
@@ -516,11 +510,9 @@ impl LogBucket {
             .bucket_encryption(encryption_rule("AES256", None)?)
             .build()?,
         )?;
-        template
-            .entry(&bucket)
-            .retain(deletion_policy(props.retain));
-        let policy = template.add(
-            bucket_id(&props.logical_name, "BucketPolicy")?,
+        scope.entry(&bucket).retain(deletion_policy(props.retain));
+        let policy = scope.add(
+            "BucketPolicy",
             BucketPolicy::builder()
                 .bucket(bucket.name())
                 .policy_document(PolicyDocument::new().statement(deny_insecure_transport(&bucket)))
@@ -537,7 +529,7 @@ impl LogBucket {
     /// bucket's prefix only, and only for requests about that bucket in this account
     /// (the confused-deputy conditions). Rewrites the policy document in place, so the
     /// policy is complete whenever the template is.
-    fn add_source(&mut self, template: &mut Template, logical_name: &str, arn: Value) {
+    fn add_source(&mut self, scope: &mut Scope, logical_name: &str, arn: Value) {
         self.sources.push((logical_name.to_string(), arn));
         let mut doc = PolicyDocument::new().statement(deny_insecure_transport(&self.bucket));
         for (name, arn) in &self.sources {
@@ -554,7 +546,7 @@ impl LogBucket {
                     )),
             );
         }
-        template
+        scope
             .entry(&self.policy)
             .properties
             .insert("PolicyDocument".to_string(), Value::from(doc));
@@ -564,19 +556,25 @@ impl LogBucket {
 impl SecureBucket {
     /// Adds the bucket (and its key, for [`Encryption::KmsOwnKey`]) and its policy, and
     /// lets the log bucket receive its access logs.
-    pub fn build(
-        template: &mut Template,
+    ///
+    /// `id` is the bucket's name in the definition (`raw-data`): lower-case letters,
+    /// digits and single hyphens. Logical IDs derive from it (`RawDataBucket`,
+    /// `RawDataBucketPolicy`, `RawDataBucketKey`), and so do its log prefix
+    /// (`raw-data/`), its key alias and the Sids of its grants.
+    pub fn new(
+        scope: &mut Scope,
+        id: &str,
         logs: &mut LogBucket,
         props: &SecureBucketProps,
     ) -> Result<SecureBucket, ConstructError> {
-        let name = props.logical_name.as_str();
+        let name = id;
         check_common(
             name,
             props.bucket_name.as_deref(),
             props.noncurrent_version_days,
         )?;
         let key = match &props.encryption {
-            Encryption::KmsOwnKey => Some(bucket_key(template, name)?),
+            Encryption::KmsOwnKey => Some(bucket_key(&mut scope.child(name), name)?),
             Encryption::Kms(key) => Some(key.clone()),
             Encryption::S3Managed => None,
         };
@@ -584,8 +582,9 @@ impl SecureBucket {
             Some(key) => encryption_rule("aws:kms", Some(key.arn()))?,
             None => encryption_rule("AES256", None)?,
         };
-        let bucket = template.add(
-            bucket_id(name, "Bucket")?,
+        let mut bucket_scope = scope.child(name);
+        let bucket = bucket_scope.add(
+            "Bucket",
             secured(
                 props.bucket_name.as_deref(),
                 lifecycle(props.noncurrent_version_days, None)?,
@@ -599,7 +598,7 @@ impl SecureBucket {
             )
             .build()?,
         )?;
-        template
+        bucket_scope
             .entry(&bucket)
             .retain(deletion_policy(props.retain));
         // Retained objects are unreadable without their key, so the key is retained with
@@ -607,10 +606,12 @@ impl SecureBucket {
         // retained as soon as one retained bucket uses it (never the other way round).
         match (&props.encryption, &key) {
             (Encryption::KmsOwnKey, Some(key)) => {
-                template.entry(key).retain(deletion_policy(props.retain));
+                bucket_scope
+                    .entry(key)
+                    .retain(deletion_policy(props.retain));
             }
             (Encryption::Kms(_), Some(key)) if props.retain => {
-                template.entry(key).retain(deletion_policy(true));
+                bucket_scope.entry(key).retain(deletion_policy(true));
             }
             _ => {}
         }
@@ -618,14 +619,14 @@ impl SecureBucket {
         if let Some(trail) = &props.trail_delivery {
             document = document.statements(trail_delivery(&bucket, trail));
         }
-        let policy = template.add(
-            bucket_id(name, "BucketPolicy")?,
+        let policy = bucket_scope.add(
+            "BucketPolicy",
             BucketPolicy::builder()
                 .bucket(bucket.name())
                 .policy_document(document)
                 .build()?,
         )?;
-        logs.add_source(template, name, bucket.arn());
+        logs.add_source(&mut bucket_scope, name, bucket.arn());
         Ok(SecureBucket {
             bucket,
             policy,
@@ -656,13 +657,16 @@ impl SecureBucket {
     /// `RawDataList`, `RawDataReadWriteKey`) depend only on the set. Never `s3:*`, never
     /// `Resource: "*"`.
     ///
-    /// # Panics
-    /// On a prefix that [`check_prefix`] refuses; check prefixes from input with it first.
-    pub fn grant(&self, access: &[Access], prefix: Option<&str>) -> Vec<Statement> {
-        if let Some(p) = prefix
-            && let Err(why) = check_prefix(p)
-        {
-            panic!("grant on bucket `{}`: {why}", self.logical_name);
+    /// A prefix that [`check_prefix`] refuses is an error.
+    pub fn grant_statements(
+        &self,
+        access: &[Access],
+        prefix: Option<&str>,
+    ) -> Result<Vec<Statement>, ConstructError> {
+        if let Some(p) = prefix {
+            check_prefix(p).map_err(|why| {
+                invalid(format!("grant on bucket `{}`: {why}", self.logical_name))
+            })?;
         }
         let mut levels = access.to_vec();
         levels.sort();
@@ -737,34 +741,62 @@ impl SecureBucket {
                 );
             }
         }
-        statements
+        Ok(statements)
+    }
+
+    /// Adds the statements of [`SecureBucket::grant_statements`] to `grantee`'s policy.
+    pub fn grant(
+        &self,
+        grantee: &mut impl Grantee,
+        access: &[Access],
+        prefix: Option<&str>,
+    ) -> Result<(), ConstructError> {
+        grantee.grant(self.grant_statements(access, prefix)?)
+    }
+
+    /// Read and list every object: [`Access::READ_ONLY`].
+    pub fn grant_read(&self, grantee: &mut impl Grantee) -> Result<(), ConstructError> {
+        self.grant(grantee, Access::READ_ONLY, None)
+    }
+
+    /// Read, write and list every object, without delete: [`Access::READ_WRITE`].
+    pub fn grant_read_write(&self, grantee: &mut impl Grantee) -> Result<(), ConstructError> {
+        self.grant(grantee, Access::READ_WRITE, None)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::Template;
     use serde_json::{Value as Json, json};
 
     /// A log bucket and two data buckets, as the team-notebooks stack has them.
     fn team_buckets() -> (Template, LogBucket, SecureBucket, SecureBucket) {
         let mut t = Template::new();
-        let mut logs = LogBucket::build(&mut t, &LogBucketProps::default()).unwrap();
-        let raw = SecureBucket::build(
-            &mut t,
+        let mut logs = LogBucket::new(
+            &mut Scope::root(&mut t),
+            "access-logs",
+            &LogBucketProps::default(),
+        )
+        .unwrap();
+        let raw = SecureBucket::new(
+            &mut Scope::root(&mut t),
+            "raw-data",
             &mut logs,
             &SecureBucketProps {
                 retain: true,
-                ..SecureBucketProps::new("raw-data")
+                ..SecureBucketProps::default()
             },
         )
         .unwrap();
-        let results = SecureBucket::build(
-            &mut t,
+        let results = SecureBucket::new(
+            &mut Scope::root(&mut t),
+            "results",
             &mut logs,
             &SecureBucketProps {
                 noncurrent_version_days: 30,
-                ..SecureBucketProps::new("results")
+                ..SecureBucketProps::default()
             },
         )
         .unwrap();
@@ -775,8 +807,9 @@ mod tests {
         serde_json::to_value(t).unwrap()
     }
 
-    fn statements(list: Vec<Statement>) -> Json {
+    fn statements(list: Result<Vec<Statement>, ConstructError>) -> Json {
         let doc = list
+            .unwrap()
             .into_iter()
             .fold(PolicyDocument::new(), PolicyDocument::statement);
         serde_json::to_value(Value::from(doc)).unwrap()["Statement"].clone()
@@ -966,34 +999,34 @@ mod tests {
         };
 
         assert_eq!(
-            statements(raw.grant(&[Access::Read], None)),
+            statements(raw.grant_statements(&[Access::Read], None)),
             json!([
                 {"Sid": "RawDataRead", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"], "Resource": [objects]},
                 key_stmt("RawDataReadKey", json!(["kms:Decrypt"]))
             ])
         );
         assert_eq!(
-            statements(raw.grant(&[Access::Write], None)),
+            statements(raw.grant_statements(&[Access::Write], None)),
             json!([
                 {"Sid": "RawDataWrite", "Effect": "Allow", "Action": ["s3:PutObject", "s3:AbortMultipartUpload"], "Resource": [objects]},
                 key_stmt("RawDataWriteKey", json!(["kms:Decrypt", "kms:GenerateDataKey"]))
             ])
         );
         assert_eq!(
-            statements(raw.grant(&[Access::Delete], None)),
+            statements(raw.grant_statements(&[Access::Delete], None)),
             json!([
                 {"Sid": "RawDataDelete", "Effect": "Allow", "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"], "Resource": [objects]}
             ]),
             "deleting needs no key"
         );
         assert_eq!(
-            statements(raw.grant(&[Access::List], None)),
+            statements(raw.grant_statements(&[Access::List], None)),
             json!([
                 {"Sid": "RawDataList", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"], "Resource": [getatt("RawDataBucket")]}
             ])
         );
         assert_eq!(
-            statements(raw.grant(
+            statements(raw.grant_statements(
                 &[
                     Access::List,
                     Access::Delete,
@@ -1013,20 +1046,20 @@ mod tests {
             "order and repeats of the levels do not matter"
         );
         assert_eq!(
-            statements(raw.grant(Access::FULL, None)),
-            statements(raw.grant(
+            statements(raw.grant_statements(Access::FULL, None)),
+            statements(raw.grant_statements(
                 &[Access::Delete, Access::List, Access::Write, Access::Read],
                 None
             ))
         );
-        assert!(raw.grant(&[], None).is_empty());
+        assert!(raw.grant_statements(&[], None).unwrap().is_empty());
     }
 
     #[test]
     fn grants_with_a_prefix() {
         let (_, _, raw, _) = team_buckets();
         assert_eq!(
-            statements(raw.grant(Access::READ_ONLY, Some("incoming/"))),
+            statements(raw.grant_statements(Access::READ_ONLY, Some("incoming/"))),
             json!([
                 {"Sid": "RawDataReadIncoming", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
                  "Resource": [{"Fn::Sub": "${RawDataBucket.Arn}/incoming/*"}]},
@@ -1041,7 +1074,8 @@ mod tests {
             ])
         );
         // An IAM policy variable in the prefix reaches the policy as written.
-        let home = statements(raw.grant(&[Access::Write], Some("home/${aws:username}/")));
+        let home =
+            statements(raw.grant_statements(&[Access::Write], Some("home/${aws:username}/")));
         assert_eq!(
             home[0]["Resource"],
             json!([{"Fn::Sub": "${RawDataBucket.Arn}/home/${!aws:username}/*"}])
@@ -1054,7 +1088,7 @@ mod tests {
         let (_, _, raw, results) = team_buckets();
         for bucket in [&raw, &results] {
             for prefix in [None, Some("a/")] {
-                let all = statements(bucket.grant(Access::FULL, prefix));
+                let all = statements(bucket.grant_statements(Access::FULL, prefix));
                 for s in all.as_array().unwrap() {
                     let actions: Vec<&str> = s["Action"]
                         .as_array()
@@ -1086,36 +1120,48 @@ mod tests {
     #[test]
     fn sse_s3_and_shared_key_buckets() {
         let mut t = Template::new();
-        let mut logs = LogBucket::build(&mut t, &LogBucketProps::default()).unwrap();
-        let plain = SecureBucket::build(
-            &mut t,
+        let mut logs = LogBucket::new(
+            &mut Scope::root(&mut t),
+            "access-logs",
+            &LogBucketProps::default(),
+        )
+        .unwrap();
+        let plain = SecureBucket::new(
+            &mut Scope::root(&mut t),
+            "scratch",
             &mut logs,
             &SecureBucketProps {
                 encryption: Encryption::S3Managed,
-                ..SecureBucketProps::new("scratch")
+                ..SecureBucketProps::default()
             },
         )
         .unwrap();
         assert!(plain.key.is_none());
         assert_eq!(
-            statements(plain.grant(&[Access::Read], None))
+            statements(plain.grant_statements(&[Access::Read], None))
                 .as_array()
                 .unwrap()
                 .len(),
             1,
             "no key statement for SSE-S3"
         );
-        let first = SecureBucket::build(&mut t, &mut logs, &SecureBucketProps::new("first"))
-            .unwrap()
-            .key
-            .unwrap();
-        let shared = SecureBucket::build(
-            &mut t,
+        let first = SecureBucket::new(
+            &mut Scope::root(&mut t),
+            "first",
+            &mut logs,
+            &SecureBucketProps::default(),
+        )
+        .unwrap()
+        .key
+        .unwrap();
+        let shared = SecureBucket::new(
+            &mut Scope::root(&mut t),
+            "second",
             &mut logs,
             &SecureBucketProps {
                 encryption: Encryption::Kms(first),
                 retain: true,
-                ..SecureBucketProps::new("second")
+                ..SecureBucketProps::default()
             },
         )
         .unwrap();
@@ -1136,7 +1182,7 @@ mod tests {
         );
         assert_eq!(j["Resources"]["FirstBucket"]["DeletionPolicy"], "Delete");
         assert_eq!(
-            statements(shared.grant(&[Access::Read], None))[1]["Resource"],
+            statements(shared.grant_statements(&[Access::Read], None))[1]["Resource"],
             json!([getatt("FirstBucketKey")])
         );
         assert!(crate::validate::validate(&j, 0).is_empty());
@@ -1145,21 +1191,23 @@ mod tests {
     #[test]
     fn names() {
         let mut t = Template::new();
-        let mut logs = LogBucket::build(
-            &mut t,
+        let mut logs = LogBucket::new(
+            &mut Scope::root(&mut t),
+            "access-logs",
             &LogBucketProps {
                 bucket_name: Some("team-access-logs-111122223333".to_string()),
                 ..LogBucketProps::default()
             },
         )
         .unwrap();
-        SecureBucket::build(
-            &mut t,
+        SecureBucket::new(
+            &mut Scope::root(&mut t),
+            "raw-data",
             &mut logs,
             &SecureBucketProps {
                 bucket_name: Some("team-raw-data-111122223333".to_string()),
                 retain: true,
-                ..SecureBucketProps::new("raw-data")
+                ..SecureBucketProps::default()
             },
         )
         .unwrap();
@@ -1173,10 +1221,12 @@ mod tests {
             "team-access-logs-111122223333"
         );
 
-        let build = |props: SecureBucketProps| {
+        let build = |name: &str, props: SecureBucketProps| {
             let mut t = Template::new();
-            let mut logs = LogBucket::build(&mut t, &LogBucketProps::default()).unwrap();
-            SecureBucket::build(&mut t, &mut logs, &props).map(|_| ())
+            let mut scope = Scope::root(&mut t);
+            let mut logs =
+                LogBucket::new(&mut scope, "access-logs", &LogBucketProps::default()).unwrap();
+            SecureBucket::new(&mut scope, name, &mut logs, &props).map(|_| ())
         };
         for bad in [
             "Team-Raw",
@@ -1185,20 +1235,26 @@ mod tests {
             &"a".repeat(64),
             "xn--raw",
         ] {
-            let err = build(SecureBucketProps {
-                bucket_name: Some(bad.to_string()),
-                ..SecureBucketProps::new("raw-data")
-            })
+            let err = build(
+                "raw-data",
+                SecureBucketProps {
+                    bucket_name: Some(bad.to_string()),
+                    ..SecureBucketProps::default()
+                },
+            )
             .unwrap_err();
             assert!(matches!(err, ConstructError::Invalid(_)), "{bad}: {err}");
         }
         for bad in ["", "Raw", "raw_data", "-raw", "raw-", "raw--data"] {
-            assert!(build(SecureBucketProps::new(bad)).is_err(), "{bad:?}");
+            assert!(build(bad, SecureBucketProps::default()).is_err(), "{bad:?}");
         }
-        let zero = build(SecureBucketProps {
-            noncurrent_version_days: 0,
-            ..SecureBucketProps::new("raw-data")
-        });
+        let zero = build(
+            "raw-data",
+            SecureBucketProps {
+                noncurrent_version_days: 0,
+                ..SecureBucketProps::default()
+            },
+        );
         assert!(zero.is_err());
     }
 
@@ -1217,7 +1273,13 @@ mod tests {
     fn adding_a_bucket_renames_nothing() {
         let (one, _, _, _) = team_buckets();
         let (mut two, mut logs, _, _) = team_buckets();
-        SecureBucket::build(&mut two, &mut logs, &SecureBucketProps::new("features")).unwrap();
+        SecureBucket::new(
+            &mut Scope::root(&mut two),
+            "features",
+            &mut logs,
+            &SecureBucketProps::default(),
+        )
+        .unwrap();
         let ids = |t: &Template| {
             t.resources()
                 .map(|(id, _)| id.to_string())
@@ -1244,9 +1306,27 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "wildcard")]
-    fn grant_refuses_a_wildcard_prefix() {
+    fn grant_refuses_a_wildcard_prefix_with_an_error() {
         let (_, _, raw, _) = team_buckets();
-        let _ = raw.grant(&[Access::Read], Some("*"));
+        let err = raw
+            .grant_statements(&[Access::Read], Some("*"))
+            .unwrap_err();
+        assert!(err.to_string().contains("wildcard"), "{err}");
+        let mut doc = PolicyDocument::new();
+        assert!(raw.grant(&mut doc, &[Access::Read], Some("*")).is_err());
+        assert!(doc.is_empty(), "nothing is granted on an error");
+    }
+
+    #[test]
+    fn grant_read_adds_to_the_grantee_what_grant_statements_lists() {
+        let (_, _, raw, _) = team_buckets();
+        let mut doc = PolicyDocument::new();
+        raw.grant_read(&mut doc).unwrap();
+        assert_eq!(
+            doc.statement_list(),
+            raw.grant_statements(Access::READ_ONLY, None)
+                .unwrap()
+                .as_slice()
+        );
     }
 }

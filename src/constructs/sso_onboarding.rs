@@ -23,9 +23,10 @@ use crate::resources::logs::{self, LogGroup};
 use crate::resources::sagemaker::{self, Domain};
 use crate::resources::sqs::{self, Queue, QueuePolicy};
 use crate::sub;
-use crate::template::{Handle, LogicalId, Pseudo, SubPart, Template, Value};
+use crate::template::{Handle, LogicalId, Pseudo, SubPart, Value};
 
-use super::{ConstructError, id};
+use super::ConstructError;
+use super::scope::Scope;
 
 /// Both handlers, in one file so that they share the mapping and naming code; embedded
 /// as the `ZipFile` of both functions (handlers `index.onboard` / `index.offboard`).
@@ -409,257 +410,307 @@ fn code_with_mapping(groups: &[GroupRole], roles: &[ProvisioningRole]) -> String
     )
 }
 
+/// A function of the onboarding, with its role and its EventBridge rule.
+struct BuiltFunction {
+    function: Handle<Function>,
+    role: Handle<Role>,
+    rule: Handle<Rule>,
+}
+
 impl Onboarding {
-    pub fn build(
-        template: &mut Template,
+    /// The onboarding `id` in the scope (the shipped stacks use [`super::scope::ONLY`]):
+    /// `<id>OnboardingFunction`, `<id>OffboardingFunction` with their roles, log groups,
+    /// rules and invoke permissions, `<id>OnboardingDeadLetterQueue` (and its policy),
+    /// and `<id>GroupRoleMappingTable` in DynamoDB mode.
+    pub fn new(
+        scope: &mut Scope,
+        id: &str,
         props: &OnboardingProps,
     ) -> Result<Onboarding, ConstructError> {
-        let queue = template.add(
-            id("OnboardingDeadLetterQueue"),
-            Queue::builder()
-                .sqs_managed_sse_enabled(true)
-                .message_retention_period(14 * 24 * 3600)
-                .build()?,
-        )?;
+        let scope = &mut scope.child(id);
+        let queue = scope.add("OnboardingDeadLetterQueue", dead_letter_queue()?)?;
         let table = match props.mapping {
             Mapping::Inline => None,
-            Mapping::DynamoDb => Some(
-                template.add(
-                    id("GroupRoleMappingTable"),
-                    Table::builder()
-                        .billing_mode("PAY_PER_REQUEST")
-                        .attribute_definitions(
-                            AttributeDefinition::builder()
-                                .attribute_name("group")
-                                .attribute_type("S")
-                                .build()?,
-                        )
-                        .key_schema(
-                            KeySchema::builder()
-                                .attribute_name("group")
-                                .key_type("HASH")
-                                .build()?,
-                        )
-                        .point_in_time_recovery_specification(
-                            PointInTimeRecoverySpecification::builder()
-                                .point_in_time_recovery_enabled(true)
-                                .build()?,
-                        )
-                        .sse_specification(
-                            SseSpecification::builder()
-                                .sse_enabled(true)
-                                .sse_type("KMS")
-                                .build()?,
-                        )
-                        .build()?,
-                )?,
-            ),
+            Mapping::DynamoDb => Some(scope.add("GroupRoleMappingTable", mapping_table()?)?),
         };
-
-        let mut environment = match &props.target {
-            ProfileTarget::Domain(domain) => vec![("DOMAIN_ID", domain.domain_id())],
-            ProfileTarget::Accounts {
-                domain_id_parameter,
-                ..
-            } => vec![
-                (
-                    "DOMAIN_ID_PARAMETER",
-                    Value::from(domain_id_parameter.as_str()),
-                ),
-                ("PARTITION", Value::from(Pseudo::Partition)),
-            ],
+        let (environment, code) = function_environment(props, table.as_ref());
+        let on = FunctionKind {
+            name: "Onboarding",
+            handler: "index.onboard",
+            events: &MEMBER_ADDED,
+            profile_actions: &ONBOARD_PROFILE_ACTIONS,
+            cleans_up_apps: false,
+            timeout: 60,
+            reserved: 5,
         };
-        environment.extend([
-            ("IDENTITY_STORE_ID", props.identity_store_id.clone()),
-            (
-                "MAPPING_MODE",
-                Value::from(match props.mapping {
-                    Mapping::Inline => "inline",
-                    Mapping::DynamoDb => "dynamodb",
-                }),
-            ),
-        ]);
-        let code = match (&props.target, &table) {
-            (
-                ProfileTarget::Accounts {
-                    provisioning_roles, ..
-                },
-                _,
-            ) => code_with_mapping(&props.groups, provisioning_roles),
-            (ProfileTarget::Domain(_), None) => {
-                environment.push(("GROUP_ROLES", inline_mapping(&props.groups)));
-                FUNCTION_CODE.to_string()
-            }
-            (ProfileTarget::Domain(_), Some(t)) => {
-                environment.push(("MAPPING_TABLE", t.name()));
-                FUNCTION_CODE.to_string()
-            }
+        let off = FunctionKind {
+            name: "Offboarding",
+            handler: "index.offboard",
+            events: &MEMBER_REMOVED,
+            profile_actions: &OFFBOARD_PROFILE_ACTIONS,
+            cleans_up_apps: true,
+            timeout: i64::from(props.app_delete_timeout_seconds) + 60,
+            reserved: 1,
         };
-        environment.push((
-            "APP_DELETE_TIMEOUT_SECONDS",
-            Value::from(props.app_delete_timeout_seconds.to_string()),
-        ));
-
-        let kinds = [
-            FunctionKind {
-                name: "Onboarding",
-                handler: "index.onboard",
-                events: &MEMBER_ADDED,
-                profile_actions: &ONBOARD_PROFILE_ACTIONS,
-                cleans_up_apps: false,
-                timeout: 60,
-                reserved: 5,
-            },
-            FunctionKind {
-                name: "Offboarding",
-                handler: "index.offboard",
-                events: &MEMBER_REMOVED,
-                profile_actions: &OFFBOARD_PROFILE_ACTIONS,
-                cleans_up_apps: true,
-                timeout: i64::from(props.app_delete_timeout_seconds) + 60,
-                reserved: 1,
-            },
-        ];
-        let mut functions = Vec::new();
-        let mut function_roles = Vec::new();
-        let mut rules = Vec::new();
-        for FunctionKind {
-            name: kind,
-            handler,
-            events: events_of_kind,
-            profile_actions,
-            cleans_up_apps: cleans_up,
-            timeout,
-            reserved,
-        } in kinds
-        {
-            let log_group = template.add(
-                id(&format!("{kind}FunctionLogs")),
-                LogGroup::builder().retention_in_days(90).build()?,
-            )?;
-            let role = template.add(
-                id(&format!("{kind}FunctionRole")),
-                Role::builder()
-                    .description(format!("{kind} function of the Studio SSO onboarding"))
-                    .assume_role_policy_document(iam::service_trust_policy("lambda.amazonaws.com"))
-                    .policies(Policy::new(
-                        kind,
-                        function_policy(
-                            props,
-                            profile_actions,
-                            cleans_up,
-                            &log_group,
-                            &queue,
-                            table.as_ref(),
-                        ),
-                    ))
-                    .build()?,
-            )?;
-            let function = template.add(
-                id(&format!("{kind}Function")),
-                Function::builder()
-                    .description(format!(
-                        "{kind} of Studio user profiles from IAM Identity Center group membership"
-                    ))
-                    .runtime(lambda::PYTHON_RUNTIME)
-                    .handler(handler)
-                    .code(Code::builder().zip_file(code.as_str()).build()?)
-                    .role(role.arn())
-                    .timeout(timeout)
-                    .memory_size(256)
-                    .reserved_concurrent_executions(reserved)
-                    .environment(
-                        Environment::builder()
-                            .variables(Value::map(environment.iter().map(|(k, v)| (*k, v.clone()))))
-                            .build()?,
-                    )
-                    .dead_letter_config(
-                        lambda::DeadLetterConfig::builder()
-                            .target_arn(queue.arn())
-                            .build()?,
-                    )
-                    .logging_config(
-                        LoggingConfig::builder()
-                            .log_format("JSON")
-                            .log_group(log_group.name())
-                            .build()?,
-                    )
-                    .build()?,
-            )?;
-            let rule = template.add(
-                id(&format!("{kind}Rule")),
-                Rule::builder()
-                    .description(format!(
-                        "{kind}: IAM Identity Center group membership changes, via CloudTrail"
-                    ))
-                    .event_pattern(event_pattern(events_of_kind))
-                    .state("ENABLED")
-                    .targets(
-                        Target::builder()
-                            .id(format!("{kind}Function"))
-                            .arn(function.arn())
-                            .retry_policy(
-                                RetryPolicy::builder()
-                                    .maximum_retry_attempts(8)
-                                    .maximum_event_age_in_seconds(3600)
-                                    .build()?,
-                            )
-                            .dead_letter_config(
-                                events::DeadLetterConfig::builder()
-                                    .arn(queue.arn())
-                                    .build()?,
-                            )
-                            .build()?,
-                    )
-                    .build()?,
-            )?;
-            template.add(
-                id(&format!("{kind}InvokePermission")),
-                Permission::builder()
-                    .action("lambda:InvokeFunction")
-                    .function_name(function.arn())
-                    .principal("events.amazonaws.com")
-                    .source_arn(rule.arn())
-                    .build()?,
-            )?;
-            functions.push(function);
-            function_roles.push(role);
-            rules.push(rule);
-        }
-
-        template.add(
-            id("OnboardingDeadLetterQueuePolicy"),
-            QueuePolicy::builder()
-                .queues(queue.url())
-                .policy_document(
-                    PolicyDocument::new().statement(
-                        Statement::allow()
-                            .sid("RulesSendUndeliverableEvents")
-                            .principal(Principal::service("events.amazonaws.com"))
-                            .actions([&sqs::actions::SEND_MESSAGE])
-                            .resource(queue.arn())
-                            .condition(Condition::arn_equals(
-                                keys::SOURCE_ARN,
-                                rules.iter().map(|r| r.arn()),
-                            )),
-                    ),
-                )
-                .build()?,
+        let parts = FunctionParts {
+            props,
+            environment: &environment,
+            code: &code,
+            queue: &queue,
+            table: table.as_ref(),
+        };
+        let onboard = add_function(scope, &on, &parts)?;
+        let offboard = add_function(scope, &off, &parts)?;
+        scope.add(
+            "OnboardingDeadLetterQueuePolicy",
+            dead_letter_queue_policy(&queue, [&onboard.rule, &offboard.rule])?,
         )?;
-
-        let offboard = functions.pop().expect("two functions");
-        let onboard = functions.pop().expect("two functions");
-        let offboard_role = function_roles.pop().expect("two functions");
-        let onboard_role = function_roles.pop().expect("two functions");
         Ok(Onboarding {
-            onboard,
-            offboard,
-            onboard_role,
-            offboard_role,
+            onboard: onboard.function,
+            offboard: offboard.function,
+            onboard_role: onboard.role,
+            offboard_role: offboard.role,
             dead_letter_queue: queue,
             table,
         })
     }
+}
+
+/// Events neither function could process, kept 14 days.
+fn dead_letter_queue() -> Result<Queue, ConstructError> {
+    Ok(Queue::builder()
+        .sqs_managed_sse_enabled(true)
+        .message_retention_period(14 * 24 * 3600)
+        .build()?)
+}
+
+/// The group → role mapping that administrators edit without redeploying.
+fn mapping_table() -> Result<Table, ConstructError> {
+    Ok(Table::builder()
+        .billing_mode("PAY_PER_REQUEST")
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("group")
+                .attribute_type("S")
+                .build()?,
+        )
+        .key_schema(
+            KeySchema::builder()
+                .attribute_name("group")
+                .key_type("HASH")
+                .build()?,
+        )
+        .point_in_time_recovery_specification(
+            PointInTimeRecoverySpecification::builder()
+                .point_in_time_recovery_enabled(true)
+                .build()?,
+        )
+        .sse_specification(
+            SseSpecification::builder()
+                .sse_enabled(true)
+                .sse_type("KMS")
+                .build()?,
+        )
+        .build()?)
+}
+
+/// The functions' environment variables and code: where profiles go, the identity store,
+/// and the mapping (inline, in the table, or appended to the code for accounts).
+fn function_environment(
+    props: &OnboardingProps,
+    table: Option<&Handle<Table>>,
+) -> (Vec<(&'static str, Value)>, String) {
+    let mut environment = match &props.target {
+        ProfileTarget::Domain(domain) => vec![("DOMAIN_ID", domain.domain_id())],
+        ProfileTarget::Accounts {
+            domain_id_parameter,
+            ..
+        } => vec![
+            (
+                "DOMAIN_ID_PARAMETER",
+                Value::from(domain_id_parameter.as_str()),
+            ),
+            ("PARTITION", Value::from(Pseudo::Partition)),
+        ],
+    };
+    environment.extend([
+        ("IDENTITY_STORE_ID", props.identity_store_id.clone()),
+        (
+            "MAPPING_MODE",
+            Value::from(match props.mapping {
+                Mapping::Inline => "inline",
+                Mapping::DynamoDb => "dynamodb",
+            }),
+        ),
+    ]);
+    let code = match (&props.target, table) {
+        (
+            ProfileTarget::Accounts {
+                provisioning_roles, ..
+            },
+            _,
+        ) => code_with_mapping(&props.groups, provisioning_roles),
+        (ProfileTarget::Domain(_), None) => {
+            environment.push(("GROUP_ROLES", inline_mapping(&props.groups)));
+            FUNCTION_CODE.to_string()
+        }
+        (ProfileTarget::Domain(_), Some(t)) => {
+            environment.push(("MAPPING_TABLE", t.name()));
+            FUNCTION_CODE.to_string()
+        }
+    };
+    environment.push((
+        "APP_DELETE_TIMEOUT_SECONDS",
+        Value::from(props.app_delete_timeout_seconds.to_string()),
+    ));
+    (environment, code)
+}
+
+/// What both functions share.
+struct FunctionParts<'a> {
+    props: &'a OnboardingProps,
+    environment: &'a [(&'static str, Value)],
+    code: &'a str,
+    queue: &'a Handle<Queue>,
+    table: Option<&'a Handle<Table>>,
+}
+
+/// One function: its log group, role, the function, its rule and the rule's permission
+/// to invoke it (`<Kind>FunctionLogs`, `<Kind>FunctionRole`, `<Kind>Function`,
+/// `<Kind>Rule`, `<Kind>InvokePermission`).
+fn add_function(
+    scope: &mut Scope,
+    kind: &FunctionKind,
+    parts: &FunctionParts,
+) -> Result<BuiltFunction, ConstructError> {
+    let name = kind.name;
+    let log_group = scope.add(
+        &format!("{name}FunctionLogs"),
+        LogGroup::builder().retention_in_days(90).build()?,
+    )?;
+    let role = scope.add(
+        &format!("{name}FunctionRole"),
+        Role::builder()
+            .description(format!("{name} function of the Studio SSO onboarding"))
+            .assume_role_policy_document(iam::service_trust_policy("lambda.amazonaws.com"))
+            .policies(Policy::new(
+                name,
+                function_policy(
+                    parts.props,
+                    kind.profile_actions,
+                    kind.cleans_up_apps,
+                    &log_group,
+                    parts.queue,
+                    parts.table,
+                ),
+            ))
+            .build()?,
+    )?;
+    let function = scope.add(
+        &format!("{name}Function"),
+        Function::builder()
+            .description(format!(
+                "{name} of Studio user profiles from IAM Identity Center group membership"
+            ))
+            .runtime(lambda::PYTHON_RUNTIME)
+            .handler(kind.handler)
+            .code(Code::builder().zip_file(parts.code).build()?)
+            .role(role.arn())
+            .timeout(kind.timeout)
+            .memory_size(256)
+            .reserved_concurrent_executions(kind.reserved)
+            .environment(
+                Environment::builder()
+                    .variables(Value::map(
+                        parts.environment.iter().map(|(k, v)| (*k, v.clone())),
+                    ))
+                    .build()?,
+            )
+            .dead_letter_config(
+                lambda::DeadLetterConfig::builder()
+                    .target_arn(parts.queue.arn())
+                    .build()?,
+            )
+            .logging_config(
+                LoggingConfig::builder()
+                    .log_format("JSON")
+                    .log_group(log_group.name())
+                    .build()?,
+            )
+            .build()?,
+    )?;
+    let rule = scope.add(&format!("{name}Rule"), rule(kind, &function, parts.queue)?)?;
+    scope.add(
+        &format!("{name}InvokePermission"),
+        Permission::builder()
+            .action("lambda:InvokeFunction")
+            .function_name(function.arn())
+            .principal("events.amazonaws.com")
+            .source_arn(rule.arn())
+            .build()?,
+    )?;
+    Ok(BuiltFunction {
+        function,
+        role,
+        rule,
+    })
+}
+
+/// The EventBridge rule that sends a function its events, retrying for an hour and
+/// parking what it cannot deliver in the dead-letter queue.
+fn rule(
+    kind: &FunctionKind,
+    function: &Handle<Function>,
+    queue: &Handle<Queue>,
+) -> Result<Rule, ConstructError> {
+    let name = kind.name;
+    Ok(Rule::builder()
+        .description(format!(
+            "{name}: IAM Identity Center group membership changes, via CloudTrail"
+        ))
+        .event_pattern(event_pattern(kind.events))
+        .state("ENABLED")
+        .targets(
+            Target::builder()
+                .id(format!("{name}Function"))
+                .arn(function.arn())
+                .retry_policy(
+                    RetryPolicy::builder()
+                        .maximum_retry_attempts(8)
+                        .maximum_event_age_in_seconds(3600)
+                        .build()?,
+                )
+                .dead_letter_config(
+                    events::DeadLetterConfig::builder()
+                        .arn(queue.arn())
+                        .build()?,
+                )
+                .build()?,
+        )
+        .build()?)
+}
+
+/// Only this stack's rules may send undeliverable events to the queue.
+fn dead_letter_queue_policy<'a>(
+    queue: &Handle<Queue>,
+    rules: impl IntoIterator<Item = &'a Handle<Rule>>,
+) -> Result<QueuePolicy, ConstructError> {
+    Ok(QueuePolicy::builder()
+        .queues(queue.url())
+        .policy_document(
+            PolicyDocument::new().statement(
+                Statement::allow()
+                    .sid("RulesSendUndeliverableEvents")
+                    .principal(Principal::service("events.amazonaws.com"))
+                    .actions([&sqs::actions::SEND_MESSAGE])
+                    .resource(queue.arn())
+                    .condition(Condition::arn_equals(
+                        keys::SOURCE_ARN,
+                        rules.into_iter().map(|r| r.arn()),
+                    )),
+            ),
+        )
+        .build()?)
 }
 
 /// The logical ID of a group's execution role.

@@ -11,11 +11,12 @@ use crate::resources::kms::Key;
 use crate::resources::sagemaker::{self, Domain, DomainSettings, UserProfile, UserSettings};
 use crate::resources::sso::ApplicationAssignment;
 use crate::resources::{arn, logs};
-use crate::template::{Handle, LogicalId, SubPart, Template, Value};
+use crate::template::{Handle, LogicalId, SubPart, Value};
 
-use super::encryption_key::{self, EncryptionKeyProps};
+use super::ConstructError;
+use super::encryption_key::{self, EncryptionKey, EncryptionKeyProps};
 use super::network::PrivateNetwork;
-use super::{ConstructError, id};
+use super::scope::{ONLY, Scope};
 
 /// Ports Studio apps use between each other: NFS to the home EFS volume, and the range
 /// SageMaker documents for traffic between apps in VpcOnly mode.
@@ -66,18 +67,18 @@ pub fn user_profile_id(user: &str) -> Result<LogicalId, ConstructError> {
     Ok(LogicalId::from_words(&["UserProfile", user])?)
 }
 
-/// One `AWS::SageMaker::UserProfile` per user, in the domain `domain_id` (the domain's
-/// attribute, or a nested stack's parameter). Profiles take the domain's default user
-/// settings (execution role, security group).
+/// One `AWS::SageMaker::UserProfile` per user, `UserProfile<Name>` in the scope, in the
+/// domain `domain_id` (the domain's attribute, or a nested stack's parameter). Profiles
+/// take the domain's default user settings (execution role, security group).
 pub fn user_profiles(
-    template: &mut Template,
+    scope: &mut Scope,
     domain_id: &Value,
     users: &[String],
 ) -> Result<IndexMap<String, Handle<UserProfile>>, ConstructError> {
     let mut profiles = IndexMap::new();
     for user in users {
-        let profile = template.add(
-            user_profile_id(user)?,
+        let profile = scope.add_named(
+            &["UserProfile", user.as_str()],
             UserProfile::builder()
                 .domain_id(domain_id.clone())
                 .user_profile_name(user.as_str())
@@ -89,16 +90,22 @@ pub fn user_profiles(
 }
 
 impl StudioDomain {
-    pub fn build(
-        template: &mut Template,
+    /// The domain `id` in the scope (`Studio` in the shipped stacks): `<id>Domain`,
+    /// `<id>ExecutionRole`, `<id>ExecutionPolicy`, `<id>Key`, `<id>SecurityGroup`; the user
+    /// profiles are `UserProfile<Name>` in the enclosing scope (a profile's name is its
+    /// identity in the domain).
+    pub fn new(
+        scope: &mut Scope,
+        id: &str,
         network: &PrivateNetwork,
         props: &StudioDomainProps,
     ) -> Result<StudioDomain, ConstructError> {
-        let security_group = studio_security_group(template, network)?;
-        let key = domain_key(template)?;
+        let mut own = scope.child(id);
+        let security_group = studio_security_group(&mut own, network)?;
+        let key = domain_key(&mut own)?;
 
-        let execution_role = template.add(
-            id("StudioExecutionRole"),
+        let execution_role = own.add(
+            "ExecutionRole",
             Role::builder()
                 .description("Execution role of the Studio domain's apps")
                 .assume_role_policy_document(
@@ -120,8 +127,8 @@ impl StudioDomain {
         for subnet in &network.subnets {
             domain_builder = domain_builder.subnet_ids(subnet.id());
         }
-        let domain = template.add(
-            id("StudioDomain"),
+        let domain = own.add(
+            "Domain",
             domain_builder
                 .domain_name(props.domain_name.as_str())
                 .auth_mode(props.auth.as_str())
@@ -144,8 +151,8 @@ impl StudioDomain {
 
         // Scoped to this domain, so it cannot live in the role itself: the domain needs the
         // role's ARN first.
-        let execution_policy = template.add(
-            id("StudioExecutionPolicy"),
+        let execution_policy = own.add(
+            "ExecutionPolicy",
             ManagedPolicy::builder()
                 .description("What Studio apps of this domain may do")
                 .roles(execution_role.name())
@@ -153,7 +160,7 @@ impl StudioDomain {
                 .build()?,
         )?;
 
-        let user_profiles = user_profiles(template, &domain.domain_id(), &props.users)?;
+        let user_profiles = user_profiles(scope, &domain.domain_id(), &props.users)?;
 
         Ok(StudioDomain {
             domain,
@@ -169,12 +176,14 @@ impl StudioDomain {
 impl StudioDomain {
     /// An execution role for one group of users: what every user of the domain may do
     /// (the domain's execution policy) plus the group's own grants.
+    ///
+    /// The role is `<Group>ExecutionRole` in the scope; grants from [`super::grants`] go
+    /// into its inline policy `GroupData` (absent when there is none).
     pub fn group_role(
         &self,
-        template: &mut Template,
-        id: LogicalId,
+        scope: &mut Scope,
         group: &str,
-        grants: Vec<Statement>,
+        grants: PolicyDocument,
     ) -> Result<Handle<Role>, ConstructError> {
         let mut builder = Role::builder()
             .description(format!("Studio execution role of group {group}"))
@@ -190,42 +199,39 @@ impl StudioDomain {
             )
             .managed_policy_arns(self.execution_policy.arn());
         if !grants.is_empty() {
-            builder = builder.policies(Policy::new(
-                "GroupData",
-                PolicyDocument::new().statements(grants),
-            ));
+            builder = builder.policies(Policy::new("GroupData", grants));
         }
-        Ok(template.add(id, builder.build()?)?)
+        scope.add_named(&[group, "execution-role"], builder.build()?)
     }
 
     /// Assigns an Identity Center group to the domain's Identity Center application, so
-    /// that its members see the domain (no console step).
+    /// that its members see the domain (no console step): `<Group>DomainAssignment` in the
+    /// scope.
     pub fn assign_group(
         &self,
-        template: &mut Template,
-        id: LogicalId,
+        scope: &mut Scope,
+        group: &str,
         group_id: &str,
-    ) -> Result<(), ConstructError> {
-        template.add(
-            id,
+    ) -> Result<Handle<ApplicationAssignment>, ConstructError> {
+        scope.add_named(
+            &[group, "domain-assignment"],
             ApplicationAssignment::builder()
                 .application_arn(self.domain.single_sign_on_application_arn())
                 .principal_id(group_id)
                 .principal_type("GROUP")
                 .build()?,
-        )?;
-        Ok(())
+        )
     }
 }
 
 /// The Studio apps' group: NFS and the app port range from itself only (self-references
 /// are separate resources; inline they would be circular), HTTPS out.
 fn studio_security_group(
-    template: &mut Template,
+    scope: &mut Scope,
     network: &PrivateNetwork,
 ) -> Result<Handle<SecurityGroup>, ConstructError> {
-    let sg = template.add(
-        id("StudioSecurityGroup"),
+    let sg = scope.add(
+        "SecurityGroup",
         SecurityGroup::builder()
             .group_description("SageMaker Studio apps: EFS and app-to-app traffic within the group")
             .vpc_id(network.vpc.id())
@@ -247,8 +253,8 @@ fn studio_security_group(
         ),
     ];
     for (name, from, to, description) in self_rules {
-        template.add(
-            id(&format!("StudioSecurityGroup{name}Ingress")),
+        scope.add(
+            &format!("SecurityGroup{name}Ingress"),
             SecurityGroupIngress::builder()
                 .group_id(sg.group_id())
                 .description(format!("{description}, from this group only"))
@@ -258,8 +264,8 @@ fn studio_security_group(
                 .source_security_group_id(sg.group_id())
                 .build()?,
         )?;
-        template.add(
-            id(&format!("StudioSecurityGroup{name}Egress")),
+        scope.add(
+            &format!("SecurityGroup{name}Egress"),
             SecurityGroupEgress::builder()
                 .group_id(sg.group_id())
                 .description(format!("{description}, to this group only"))
@@ -274,16 +280,17 @@ fn studio_security_group(
 }
 
 /// The customer-managed key for the domain's EFS and EBS volumes.
-fn domain_key(template: &mut Template) -> Result<Handle<Key>, ConstructError> {
-    encryption_key::build(
-        template,
+fn domain_key(scope: &mut Scope) -> Result<Handle<Key>, ConstructError> {
+    Ok(EncryptionKey::new(
+        scope,
+        ONLY,
         &EncryptionKeyProps {
-            id_stem: "Studio",
             alias_suffix: "studio",
             description: "Encrypts the Studio domain's EFS and EBS volumes",
             via_services: &["sagemaker", "elasticfilesystem"],
         },
-    )
+    )?
+    .key)
 }
 
 /// Studio apps may manage apps and spaces of this domain, read the domain and its

@@ -3,24 +3,23 @@
 //! users in that group (no passwords or access keys).
 
 use crate::resources::ec2::SecurityGroup;
-use crate::resources::iam::policy::{PolicyDocument, Statement};
+use crate::resources::iam::policy::PolicyDocument;
 use crate::resources::iam::{self, Group, LoginProfile, Policy, Role, User};
 use crate::resources::kms::Key;
 use crate::resources::sagemaker::NotebookInstance;
 use crate::resources::secretsmanager::{GenerateSecretString, Secret};
-use crate::template::{Handle, LogicalId, Template};
+use crate::template::{Handle, LogicalId};
 
 use super::ConstructError;
 use super::network::PrivateNetwork;
 use super::notebooks::{self, NotebookPlacement, NotebookProps};
+use super::scope::Scope;
 
 #[derive(Clone, Debug)]
 pub struct TeamProps {
-    /// The team's name in the definition; logical IDs derive from it.
-    pub name: String,
     pub notebook: NotebookProps,
-    /// The team's data access (from the bucket grants).
-    pub grants: Vec<Statement>,
+    /// The team's data access, filled by grants ([`super::grants`]).
+    pub grants: PolicyDocument,
     pub users: Vec<TeamUser>,
 }
 
@@ -55,9 +54,9 @@ fn password_of(secret: &Handle<Secret>) -> crate::template::Value {
 /// The secret that holds a console user's initial password. Nothing in the stack may
 /// read it; the account's administrators (who hold account-wide Secrets Manager
 /// rights) hand the password over, and the user must change it at first sign-in.
-fn initial_password(template: &mut Template, user: &str) -> Result<Handle<Secret>, ConstructError> {
-    Ok(template.add(
-        LogicalId::from_words(&[user, "initial-password"])?,
+fn initial_password(scope: &mut Scope, user: &str) -> Result<Handle<Secret>, ConstructError> {
+    scope.add_named(
+        &[user, "initial-password"],
         Secret::builder()
             .description(format!(
                 "Initial console password of IAM user {user}; it must be changed at first sign-in"
@@ -73,7 +72,7 @@ fn initial_password(template: &mut Template, user: &str) -> Result<Handle<Secret
                     .build()?,
             )
             .build()?,
-    )?)
+    )
 }
 
 /// The logical ID of a team user, from the user name alone.
@@ -82,33 +81,34 @@ pub fn user_id(user: &str) -> Result<LogicalId, ConstructError> {
 }
 
 impl Team {
-    pub fn build(
-        template: &mut Template,
+    /// The team `id` (its name in the definition) in the scope: `<Id>NotebookRole`,
+    /// `<Id>Group` and the notebook; its IAM users are `User<Name>` and their password
+    /// secrets `<Name>InitialPassword` in the scope (an IAM user name is unique in the
+    /// account, so the name alone identifies the user).
+    pub fn new(
+        scope: &mut Scope,
+        id: &str,
         network: &PrivateNetwork,
         security_group: &Handle<SecurityGroup>,
         key: &Handle<Key>,
         props: &TeamProps,
     ) -> Result<Team, ConstructError> {
-        let role = template.add(
-            LogicalId::from_words(&[props.name.as_str(), "notebook-role"])?,
+        let role = scope.child(id).add(
+            "NotebookRole",
             Role::builder()
                 .description(format!(
-                    "Notebook of team {}: exactly the team's bucket access",
-                    props.name
+                    "Notebook of team {id}: exactly the team's bucket access"
                 ))
                 .assume_role_policy_document(iam::service_trust_policy("sagemaker.amazonaws.com"))
-                .policies(Policy::new(
-                    "TeamData",
-                    PolicyDocument::new().statements(props.grants.iter().cloned()),
-                ))
+                .policies(Policy::new("TeamData", props.grants.clone()))
                 .policies(Policy::new(
                     "NotebookRuntime",
                     notebooks::runtime_policy(key),
                 ))
                 .build()?,
         )?;
-        let notebook = notebooks::build(
-            template,
+        let notebook = notebooks::new(
+            scope,
             &NotebookPlacement {
                 network,
                 security_group,
@@ -118,8 +118,8 @@ impl Team {
             },
             &props.notebook,
         )?;
-        let group = template.add(
-            LogicalId::from_words(&[props.name.as_str(), "group"])?,
+        let group = scope.child(id).add(
+            "Group",
             Group::builder()
                 .policies(Policy::new(
                     "UseTeamNotebook",
@@ -133,7 +133,7 @@ impl Team {
                 .user_name(user.name.as_str())
                 .groups(group.name());
             let secret = if user.console_access {
-                let secret = initial_password(template, &user.name)?;
+                let secret = initial_password(scope, &user.name)?;
                 builder = builder.login_profile(
                     LoginProfile::builder()
                         .password(password_of(&secret))
@@ -144,7 +144,7 @@ impl Team {
             } else {
                 None
             };
-            let handle = template.add(user_id(&user.name)?, builder.build()?)?;
+            let handle = scope.add_named(&["User", user.name.as_str()], builder.build()?)?;
             users.push((user.name.clone(), handle, secret));
         }
         Ok(Team {

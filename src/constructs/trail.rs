@@ -6,13 +6,18 @@
 use crate::resources::arn;
 use crate::resources::cloudtrail::Trail;
 use crate::sub;
-use crate::template::{Handle, Pseudo, SubPart, Template};
+use crate::template::{Handle, Pseudo, SubPart};
 
+use super::ConstructError;
+use super::scope::Scope;
 use super::secure_bucket::{Encryption, LogBucket, SecureBucket, SecureBucketProps};
-use super::{ConstructError, id};
 
-pub fn build(
-    template: &mut Template,
+/// The trail `<id>Trail` in the scope (`ManagementEventsTrail` in the shipped stacks),
+/// and its bucket `CloudtrailLogsBucket`, which keeps the logical ID deployed stacks
+/// already have: one trail per scope (a second one goes in a child scope).
+pub fn new(
+    scope: &mut Scope,
+    id: &str,
     logs: &mut LogBucket,
 ) -> Result<Handle<Trail>, ConstructError> {
     // The trail's ARN is built from its fixed name: the bucket policy needs it, and the
@@ -26,18 +31,20 @@ pub fn build(
             SubPart::from("-management-events"),
         ],
     );
-    let bucket = SecureBucket::build(
-        template,
+    let bucket = SecureBucket::new(
+        scope,
+        "cloudtrail-logs",
         logs,
         &SecureBucketProps {
             retain: true,
             encryption: Encryption::S3Managed,
             trail_delivery: Some(trail_arn),
-            ..SecureBucketProps::new("cloudtrail-logs")
+            ..SecureBucketProps::default()
         },
     )?;
-    let trail = template.add(
-        id("ManagementEventsTrail"),
+    let mut trail_scope = scope.child(id);
+    let trail = trail_scope.add(
+        "Trail",
         Trail::builder()
             .trail_name(name)
             .s3_bucket_name(bucket.bucket.name())
@@ -47,6 +54,6 @@ pub fn build(
             .enable_log_file_validation(true)
             .build()?,
     )?;
-    template.entry(&trail).depends_on(&bucket.policy);
+    trail_scope.entry(&trail).depends_on(&bucket.policy);
     Ok(trail)
 }

@@ -32,7 +32,7 @@ pub fn mermaid(synthesis: &Synthesis) -> String {
     let origins: IndexMap<String, String> = synthesis
         .origins
         .iter()
-        .map(|(id, origin)| (id.clone(), origin.path.clone()))
+        .map(|(id, origin)| (id.clone(), origin.path.to_string()))
         .collect();
     let mut diagram = diagram(&template, &origins);
     for child in synthesis.all().into_iter().skip(1) {

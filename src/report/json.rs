@@ -26,7 +26,7 @@ pub fn render(syntheses: &[&Synthesis]) -> String {
                         "suppressed": f.suppressed,
                         "definition": origin.map(|o| json!({
                             "file": s.file,
-                            "path": o.path,
+                            "path": o.path.to_string(),
                             "line": o.position.map(|p| p.line),
                             "column": o.position.map(|p| p.column),
                         })),

@@ -1,34 +1,41 @@
 //! Composition: turns a checked definition into a template by running the constructs
 //! its components ask for, in dependency order, and adding the stack's outputs
-//! (per-user outputs last, so that the fixed ones lead the list). It also records which
-//! definition entry produced each resource, so that findings and suppressions can be
-//! tied back to the file.
+//! (per-user outputs last, so that the fixed ones lead the list). Each component is
+//! built in a scope at its definition path (`Scope::at`), so the template records which
+//! definition entry produced each resource, and findings and suppressions can be tied
+//! back to the file.
 
 use indexmap::IndexMap;
 
 use crate::constructs::ConstructError;
 use crate::constructs::bastion::{Bastion, BastionOs, BastionProps};
-use crate::constructs::encryption_key::{self, EncryptionKeyProps};
+use crate::constructs::encryption_key::{EncryptionKey, EncryptionKeyProps};
 use crate::constructs::mfa_guard;
 use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
 use crate::constructs::network::{PrivateNetwork, PrivateNetworkProps};
 use crate::constructs::notebook_identity::{self, SharedRoleProps};
 use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps};
 use crate::constructs::presigned_url::{self, PresignedUrlProps};
+use crate::constructs::scope::{ONLY, Scope};
 use crate::constructs::secure_bucket::{
     self, Access, LogBucket, LogBucketProps, SecureBucket, SecureBucketProps,
 };
 use crate::constructs::sso_onboarding::{
-    self, GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, RoleRef,
+    GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, RoleRef,
 };
 use crate::constructs::studio::{self, StudioAuth, StudioDomain, StudioDomainProps};
 use crate::constructs::team::{Team, TeamProps, TeamUser};
 use crate::constructs::trail;
 use crate::diagnostic::did_you_mean;
+use crate::resources::ec2::SecurityGroup;
 use crate::resources::iam::Group;
-use crate::resources::iam::policy::Statement;
+use crate::resources::iam::policy::PolicyDocument;
+use crate::resources::kms::Key;
+use crate::resources::secretsmanager::Secret;
 use crate::sub;
-use crate::template::{Handle, LogicalId, Output, Parameter, Pseudo, Template, Value};
+use crate::template::{
+    Handle, LogicalId, Output, Parameter, ParameterHandle, Pseudo, SourcePath, Template, Value,
+};
 use crate::validate::rules;
 
 use super::check;
@@ -37,16 +44,11 @@ use super::definition::{
 };
 use super::load::{InputErrors, LoadedStack};
 
-pub(super) fn id(literal: &str) -> LogicalId {
-    LogicalId::new(literal).expect("logical IDs written in the code are alphanumeric")
-}
-
-/// A composed stack: the template, and where in the definition each resource comes from.
+/// A composed stack: the template (which records where in the definition each resource
+/// comes from, see [`Template::origin`]), and its other templates.
 #[derive(Clone, Debug)]
 pub struct Composition {
     pub template: Template,
-    /// Logical ID → the definition path that produced it (`studio.users[1]`, `bastion`).
-    pub origins: IndexMap<String, String>,
     /// Further templates this definition produces (nested-stack children, a StackSet's
     /// member template), each with the suffix of its file name: `NAME.SUFFIX.template.json`.
     /// Their order is their file order; suffixes are derived from names, never positions.
@@ -80,32 +82,29 @@ impl From<crate::template::InvalidLogicalId> for ComposeError {
     }
 }
 
-/// The statements of the bucket grants a team or group asks for.
+/// Definition names that stand for one resource (a bucket's, a user's), for
+/// suppressions that name the resource by its definition name.
+pub(super) type Names = IndexMap<String, LogicalId>;
+
+/// The definition path of a top-level component: `SourcePath::field("bastion")`.
+pub(super) fn at(component: &str) -> SourcePath {
+    SourcePath::field(component)
+}
+
+/// The bucket grants a team or group asks for, as the policy document of its principal.
 pub(super) fn bucket_grants(
     buckets: &IndexMap<String, SecureBucket>,
     access: &IndexMap<BucketKey, Vec<AccessLevel>>,
-) -> Result<Vec<Statement>, ConstructError> {
-    let mut grants = Vec::new();
+) -> Result<PolicyDocument, ConstructError> {
+    let mut grants = PolicyDocument::new();
     for (bucket, levels) in access {
         let levels: Vec<Access> = levels.iter().map(|l| Access::from(*l)).collect();
         let bucket = buckets
             .get(&bucket.0)
             .ok_or_else(|| ConstructError::Invalid(format!("bucket `{bucket}` is not defined")))?;
-        grants.extend(bucket.grant(&levels, None));
+        bucket.grant(&mut grants, &levels, None)?;
     }
     Ok(grants)
-}
-
-/// Records the resources added since `mark` as coming from `path`.
-pub(super) fn record(
-    template: &Template,
-    mark: usize,
-    path: &str,
-    origins: &mut IndexMap<String, String>,
-) {
-    for (id, _) in template.resources().skip(mark) {
-        origins.insert(id.to_string(), path.to_string());
-    }
 }
 
 /// Composes a definition whose templates are written as JSON.
@@ -121,341 +120,17 @@ pub fn compose_for(stack: &LoadedStack, extension: &str) -> Result<Composition, 
         return super::compose_accounts::compose(stack, extension);
     }
     let mut template = Template::new();
-    let mut origins = IndexMap::new();
-    // Definition names that stand for one resource, for suppressions.
-    let mut names_by_definition: IndexMap<String, LogicalId> = IndexMap::new();
-    let mut onboarding_built: Option<Onboarding> = None;
     if let Some(description) = &def.description {
         template.set_description(description);
     }
-
-    let wants_trail = def
-        .onboarding
-        .as_ref()
-        .is_some_and(|o| o.trail == TrailMode::Create);
-    let Environment {
-        buckets,
-        mut logs,
-        network,
-        studio,
-        user_chunks,
-    } = environment(
+    let mut names = Names::new();
+    let user_chunks = compose_single(
         stack,
-        &mut template,
-        &mut origins,
-        &mut names_by_definition,
-        wants_trail,
+        &mut Scope::root(&mut template),
+        &mut names,
         extension,
     )?;
-
-    // Identity Center groups: an execution role each (and an application assignment
-    // where the group id is known), then the onboarding functions that use them.
-    let mut group_roles = Vec::new();
-    let mut group_role_arns: Vec<(String, Value)> = Vec::new();
-    if let (Some(studio), Some(ic)) = (&studio, &def.identity_center) {
-        let identity_store = identity_store_parameter(&mut template, ic)?;
-        for (group, spec) in &def.groups {
-            let mark = template.resources().count();
-            let grants = bucket_grants(&buckets, &spec.grants.buckets)?;
-            let role = studio.group_role(
-                &mut template,
-                sso_onboarding::group_role_id(&group.0)?,
-                &group.0,
-                grants,
-            )?;
-            if let Some(group_id) = &spec.group_id {
-                studio.assign_group(
-                    &mut template,
-                    LogicalId::from_words(&[group.0.as_str(), "domain-assignment"])?,
-                    &group_id.0,
-                )?;
-            }
-            record(&template, mark, &format!("groups.{group}"), &mut origins);
-            names_by_definition.insert(group.0.clone(), role.logical_id().clone());
-            group_role_arns.push((group.0.clone(), role.arn()));
-            group_roles.push(GroupRole {
-                name: group.0.clone(),
-                group_id: spec.group_id.as_ref().map(|g| g.0.clone()),
-                role: RoleRef::Arn(role.arn()),
-            });
-        }
-        if let Some(spec) = &def.onboarding {
-            let mark = template.resources().count();
-            let onboarding = Onboarding::build(
-                &mut template,
-                &OnboardingProps {
-                    target: ProfileTarget::Domain(studio.domain.clone()),
-                    identity_store_id: identity_store.value(),
-                    groups: group_roles.clone(),
-                    mapping: match spec.mapping {
-                        MappingMode::Inline => Mapping::Inline,
-                        MappingMode::Dynamodb => Mapping::DynamoDb,
-                    },
-                    app_delete_timeout_seconds: spec.app_delete_timeout_seconds,
-                },
-            )?;
-            if spec.trail == TrailMode::Create {
-                let logs = logs.as_mut().ok_or_else(|| {
-                    ConstructError::Invalid("the trail needs the log bucket".into())
-                })?;
-                trail::build(&mut template, logs)?;
-            }
-            record(&template, mark, "onboarding", &mut origins);
-            onboarding_built = Some(onboarding);
-        }
-    }
-
-    let bastion = match (&def.bastion, &network) {
-        (Some(spec), Some(network)) => {
-            let os = BastionOs::from(spec.os);
-            let mark = template.resources().count();
-            let bastion = Bastion::build(
-                &mut template,
-                network,
-                &BastionProps {
-                    os,
-                    instance_type: spec.instance_type.0.clone(),
-                    root_volume_gb: spec
-                        .root_volume_gb
-                        .unwrap_or_else(|| os.default_root_volume_gb()),
-                },
-            )?;
-            record(&template, mark, "bastion", &mut origins);
-            names_by_definition.insert("bastion".into(), bastion.instance.logical_id().clone());
-            Some(bastion)
-        }
-        _ => None,
-    };
-
-    let mut notebook_outputs = Vec::new();
-    // The key and security group every notebook of the stack shares.
-    let notebook_base = match &network {
-        Some(network) if def.notebooks.is_some() || !def.teams.is_empty() => {
-            let mark = template.resources().count();
-            let key = encryption_key::build(
-                &mut template,
-                &EncryptionKeyProps {
-                    id_stem: "Notebook",
-                    alias_suffix: "notebooks",
-                    description: "Encrypts the notebook instances' storage volumes",
-                    via_services: &["sagemaker"],
-                },
-            )?;
-            let security_group = notebooks::security_group(&mut template, network, "Notebook")?;
-            let component = if def.notebooks.is_some() {
-                "notebooks"
-            } else {
-                "teams"
-            };
-            record(&template, mark, component, &mut origins);
-            Some((key, security_group))
-        }
-        _ => None,
-    };
-    if let (Some(spec), Some(network), Some((key, security_group))) =
-        (&def.notebooks, &network, &notebook_base)
-    {
-        let mark = template.resources().count();
-        let names: Vec<String> = spec.instances.keys().map(|n| n.0.clone()).collect();
-        let role = notebook_identity::shared_role(
-            &mut template,
-            &SharedRoleProps {
-                name: spec.role.name.0.clone(),
-                path: spec.role.path.0.clone(),
-                notebooks: names.clone(),
-            },
-            key,
-        )?;
-        let lifecycle = if spec.identity_per_instance {
-            Some(notebook_identity::lifecycle_config(
-                &mut template,
-                &check::notebook_identity_config_name(&stack.name),
-            )?)
-        } else {
-            None
-        };
-        let placement = NotebookPlacement {
-            network,
-            security_group,
-            key,
-            role_arn: role.arn(),
-            lifecycle_config: lifecycle.as_ref(),
-        };
-        record(&template, mark, "notebooks", &mut origins);
-        for (name, notebook) in &spec.instances {
-            let handle = notebooks::build(
-                &mut template,
-                &placement,
-                &NotebookProps {
-                    name: name.0.clone(),
-                    instance_type: notebook.instance_type.0.clone(),
-                    volume_size_gb: notebook.volume_size_gb,
-                },
-            )?;
-            origins.insert(
-                handle.logical_id().to_string(),
-                format!("notebooks.instances.{name}"),
-            );
-            names_by_definition.insert(name.0.clone(), handle.logical_id().clone());
-            notebook_outputs.push(name.0.clone());
-        }
-    }
-
-    let mut team_notebooks = Vec::new();
-    let mut console_users = Vec::new();
-    if let (Some(network), Some((key, security_group))) = (&network, &notebook_base)
-        && !def.teams.is_empty()
-    {
-        for (team, spec) in &def.teams {
-            let mark = template.resources().count();
-            let notebook_name = check::team_notebook_name(&stack.name, &team.0);
-            let grants = bucket_grants(&buckets, &spec.access)?;
-            let built = Team::build(
-                &mut template,
-                network,
-                security_group,
-                key,
-                &TeamProps {
-                    name: team.0.clone(),
-                    notebook: NotebookProps {
-                        name: notebook_name.clone(),
-                        instance_type: spec.notebook.instance_type.0.clone(),
-                        volume_size_gb: spec.notebook.volume_size_gb,
-                    },
-                    grants,
-                    users: spec
-                        .users
-                        .iter()
-                        .map(|u| TeamUser {
-                            name: u.name.0.clone(),
-                            console_access: u.console_access,
-                        })
-                        .collect(),
-                },
-            )?;
-            record(&template, mark, &format!("teams.{team}"), &mut origins);
-            names_by_definition.insert(team.0.clone(), built.notebook.logical_id().clone());
-            for (i, (user, handle, secret)) in built.users.iter().enumerate() {
-                origins.insert(
-                    handle.logical_id().to_string(),
-                    format!("teams.{team}.users[{i}]"),
-                );
-                names_by_definition.insert(user.clone(), handle.logical_id().clone());
-                if let Some(secret) = secret {
-                    origins.insert(
-                        secret.logical_id().to_string(),
-                        format!("teams.{team}.users[{i}]"),
-                    );
-                    console_users.push((user.clone(), secret.clone()));
-                }
-            }
-            team_notebooks.push((team.0.clone(), notebook_name, built.group));
-        }
-        let mark = template.resources().count();
-        let group_handles: Vec<&Handle<Group>> = team_notebooks.iter().map(|(_, _, g)| g).collect();
-        mfa_guard::build(&mut template, &group_handles)?;
-        record(&template, mark, "teams", &mut origins);
-    }
-
-    environment_outputs(&mut template, &network, &studio)?;
-    nested_users::outputs(&mut template, &user_chunks)?;
-    if let Some(bastion) = &bastion {
-        template.add_output(
-            id("BastionInstanceId"),
-            Output::new(bastion.instance.id())
-                .description("Connect with Session Manager or Fleet Manager (RDP)"),
-        )?;
-    }
-    bucket_outputs(&mut template, &buckets)?;
-    for (team, notebook, _) in &team_notebooks {
-        template.add_output(
-            LogicalId::from_words(&[team.as_str(), "notebook-name"])?,
-            Output::new(notebook.as_str()).description(&format!(
-                "Notebook of team {team}; members open it from the SageMaker console after signing in with MFA"
-            )),
-        )?;
-    }
-    if let Some(onboarding) = &onboarding_built {
-        template.add_output(
-            id("OnboardingDeadLetterQueueUrl"),
-            Output::new(onboarding.dead_letter_queue.url())
-                .description("Events the onboarding or offboarding function could not process"),
-        )?;
-        if let Some(table) = &onboarding.table {
-            for (i, (name, arn)) in group_role_arns.iter().enumerate() {
-                template.add_output(
-                    LogicalId::from_words(&["map", name.as_str()])?,
-                    Output::new(sub![
-                        "aws dynamodb put-item --region ",
-                        Pseudo::Region,
-                        " --table-name ",
-                        table.name(),
-                        format!(
-                            " --item '{{\"group\": {{\"S\": {}}}, \"precedence\": {{\"N\": \"{}\"}}, \"role_arn\": {{\"S\": \"",
-                            serde_json::to_string(name).expect("strings serialize"),
-                            i + 1
-                        ),
-                        arn.clone(),
-                        "\"}}'"
-                    ])
-                    .description(&format!("Run once after deploying: maps group {name} to its role")),
-                )?;
-            }
-        }
-    }
-    for (user, secret) in &console_users {
-        template.add_output(
-            LogicalId::from_words(&[user.as_str(), "sign-in"])?,
-            Output::new(sub![
-                "https://",
-                Pseudo::AccountId,
-                ".signin.aws.amazon.com/console"
-            ])
-            .description(&format!(
-                "Console sign-in for {user} (MFA set-up is the first step)"
-            )),
-        )?;
-        template.add_output(
-            LogicalId::from_words(&[user.as_str(), "initial-password-secret"])?,
-            Output::new(secret.arn()).description(&format!(
-                "Secret with {user}'s initial password (read by an administrator, changed at first sign-in)"
-            )),
-        )?;
-    }
-    for name in &notebook_outputs {
-        template.add_output(
-            LogicalId::from_words(&["CloudTrailLookup", name])?,
-            Output::new(sub![
-                "aws cloudtrail lookup-events --region ",
-                Pseudo::Region,
-                format!(" --lookup-attributes AttributeKey=Username,AttributeValue={name}")
-            ])
-            .description(&format!(
-                "The API calls made from notebook {name}, by its own name"
-            )),
-        )?;
-    }
-    if let (Some(spec), Some(network), Some(studio), Some(bastion)) =
-        (&def.presigned_url, &network, &studio, &bastion)
-    {
-        let mark = template.resources().count();
-        let has_users = def.studio.as_ref().is_some_and(|s| !s.users.is_empty());
-        presigned_url::build(&mut template, network, studio, &bastion.role, has_users)?;
-        record(&template, mark, "presigned_url", &mut origins);
-        names_by_definition.insert("presigned_url".into(), presigned_url::policy_id());
-        // Split, each nested stack has its own users' outputs.
-        presigned_url::user_outputs(
-            &mut template,
-            &studio.domain.domain_id(),
-            studio.user_profiles.keys().map(String::as_str),
-            &PresignedUrlProps {
-                expires_in_seconds: spec.expires_in_seconds,
-                session_expiration_seconds: spec.session_expiration_seconds,
-            },
-        )?;
-    }
-
-    apply_suppressions(stack, &mut template, &names_by_definition)?;
+    apply_suppressions(stack, &mut template, &names)?;
     if !def.escalate.is_empty() {
         template.set_metadata(
             "sagesynth",
@@ -467,41 +142,463 @@ pub fn compose_for(stack: &LoadedStack, extension: &str) -> Result<Composition, 
     }
     let children = user_chunks
         .into_iter()
-        .map(|chunk| {
-            let origins = chunk
-                .users
-                .iter()
-                .map(|(i, user)| {
-                    Ok((
-                        studio::user_profile_id(user)?.to_string(),
-                        format!("studio.users[{i}]"),
-                    ))
-                })
-                .collect::<Result<IndexMap<_, _>, ConstructError>>()?;
+        .map(|mut chunk| {
+            for (i, user) in &chunk.users {
+                let profile = studio::user_profile_id(user)?;
+                chunk
+                    .template
+                    .set_origin(&profile, at("studio").then("users").at(*i));
+            }
             Ok((
                 chunk.suffix,
                 Composition {
                     template: chunk.template,
-                    origins,
                     children: Vec::new(),
                 },
             ))
         })
         .collect::<Result<Vec<_>, ComposeError>>()?;
-    Ok(Composition {
-        template,
-        origins,
-        children,
-    })
+    Ok(Composition { template, children })
+}
+
+/// Everything of a single-account definition, in the order of its template; returns the
+/// nested stacks of user profiles (with `split: nested`).
+fn compose_single(
+    stack: &LoadedStack,
+    root: &mut Scope,
+    names: &mut Names,
+    extension: &str,
+) -> Result<Vec<UserChunk>, ComposeError> {
+    let def = &stack.definition;
+    let wants_trail = def
+        .onboarding
+        .as_ref()
+        .is_some_and(|o| o.trail == TrailMode::Create);
+    let mut env = environment(stack, root, names, wants_trail, extension)?;
+    let identity = identity_center(stack, root, names, &mut env)?;
+    let bastion = bastion(stack, root, names, env.network.as_ref())?;
+    let base = notebook_base(stack, root, env.network.as_ref())?;
+    let notebook_names = notebooks(stack, root, names, &env, base.as_ref())?;
+    let teams = teams(stack, root, names, &env, base.as_ref())?;
+
+    environment_outputs(root, &env.network, &env.studio)?;
+    nested_users::outputs(root, &env.user_chunks)?;
+    if let Some(bastion) = &bastion {
+        root.add_output(
+            &["BastionInstanceId"],
+            Output::new(bastion.instance.id())
+                .description("Connect with Session Manager or Fleet Manager (RDP)"),
+        )?;
+    }
+    bucket_outputs(root, &env.buckets)?;
+    team_outputs(root, &teams)?;
+    if let Some(identity) = &identity {
+        onboarding_outputs(root, identity)?;
+    }
+    console_user_outputs(root, &teams)?;
+    notebook_outputs(root, &notebook_names)?;
+    if let (Some(network), Some(studio), Some(bastion)) = (&env.network, &env.studio, &bastion) {
+        presigned_url(stack, root, names, network, studio, bastion)?;
+    }
+    Ok(env.user_chunks)
+}
+
+/// Identity Center groups, and the onboarding built for them.
+struct IdentityCenter {
+    onboarding: Option<Onboarding>,
+    /// Each group's name and role ARN, in definition (precedence) order.
+    group_role_arns: Vec<(String, Value)>,
+}
+
+/// Identity Center groups: an execution role each (and an application assignment where
+/// the group id is known), then the onboarding functions that use them.
+fn identity_center(
+    stack: &LoadedStack,
+    root: &mut Scope,
+    names: &mut Names,
+    env: &mut Environment,
+) -> Result<Option<IdentityCenter>, ComposeError> {
+    let def = &stack.definition;
+    let (Some(studio), Some(ic)) = (&env.studio, &def.identity_center) else {
+        return Ok(None);
+    };
+    let identity_store = identity_store_parameter(root, ic)?;
+    let mut group_roles = Vec::new();
+    let mut group_role_arns = Vec::new();
+    for (group, spec) in &def.groups {
+        let scope = &mut root.at(at("groups").then(group.0.as_str()));
+        let grants = bucket_grants(&env.buckets, &spec.grants.buckets)?;
+        let role = studio.group_role(scope, &group.0, grants)?;
+        if let Some(group_id) = &spec.group_id {
+            studio.assign_group(scope, &group.0, &group_id.0)?;
+        }
+        names.insert(group.0.clone(), role.logical_id().clone());
+        group_role_arns.push((group.0.clone(), role.arn()));
+        group_roles.push(GroupRole {
+            name: group.0.clone(),
+            group_id: spec.group_id.as_ref().map(|g| g.0.clone()),
+            role: RoleRef::Arn(role.arn()),
+        });
+    }
+    let mut onboarding = None;
+    if let Some(spec) = &def.onboarding {
+        let scope = &mut root.at(at("onboarding"));
+        let built = Onboarding::new(
+            scope,
+            ONLY,
+            &OnboardingProps {
+                target: ProfileTarget::Domain(studio.domain.clone()),
+                identity_store_id: identity_store.value(),
+                groups: group_roles,
+                mapping: match spec.mapping {
+                    MappingMode::Inline => Mapping::Inline,
+                    MappingMode::Dynamodb => Mapping::DynamoDb,
+                },
+                app_delete_timeout_seconds: spec.app_delete_timeout_seconds,
+            },
+        )?;
+        if spec.trail == TrailMode::Create {
+            let logs = env
+                .logs
+                .as_mut()
+                .ok_or_else(|| ConstructError::Invalid("the trail needs the log bucket".into()))?;
+            trail::new(scope, "ManagementEvents", logs)?;
+        }
+        onboarding = Some(built);
+    }
+    Ok(Some(IdentityCenter {
+        onboarding,
+        group_role_arns,
+    }))
+}
+
+fn bastion(
+    stack: &LoadedStack,
+    root: &mut Scope,
+    names: &mut Names,
+    network: Option<&PrivateNetwork>,
+) -> Result<Option<Bastion>, ComposeError> {
+    let (Some(spec), Some(network)) = (&stack.definition.bastion, network) else {
+        return Ok(None);
+    };
+    let os = BastionOs::from(spec.os);
+    let bastion = Bastion::new(
+        &mut root.at(at("bastion")),
+        "Bastion",
+        network,
+        &BastionProps {
+            os,
+            instance_type: spec.instance_type.0.clone(),
+            root_volume_gb: spec
+                .root_volume_gb
+                .unwrap_or_else(|| os.default_root_volume_gb()),
+        },
+    )?;
+    names.insert("bastion".into(), bastion.instance.logical_id().clone());
+    Ok(Some(bastion))
+}
+
+/// The key and security group every notebook of the stack shares.
+struct NotebookBase {
+    key: Handle<Key>,
+    security_group: Handle<SecurityGroup>,
+}
+
+fn notebook_base(
+    stack: &LoadedStack,
+    root: &mut Scope,
+    network: Option<&PrivateNetwork>,
+) -> Result<Option<NotebookBase>, ComposeError> {
+    let def = &stack.definition;
+    let Some(network) = network else {
+        return Ok(None);
+    };
+    if def.notebooks.is_none() && def.teams.is_empty() {
+        return Ok(None);
+    }
+    let component = if def.notebooks.is_some() {
+        "notebooks"
+    } else {
+        "teams"
+    };
+    let scope = &mut root.at(at(component));
+    let key = EncryptionKey::new(
+        scope,
+        "Notebook",
+        &EncryptionKeyProps {
+            alias_suffix: "notebooks",
+            description: "Encrypts the notebook instances' storage volumes",
+            via_services: &["sagemaker"],
+        },
+    )?
+    .key;
+    let security_group = notebooks::security_group(scope, "Notebook", network)?;
+    Ok(Some(NotebookBase {
+        key,
+        security_group,
+    }))
+}
+
+/// The notebooks of `notebooks.instances` with their shared role; returns their names.
+fn notebooks(
+    stack: &LoadedStack,
+    root: &mut Scope,
+    names: &mut Names,
+    env: &Environment,
+    base: Option<&NotebookBase>,
+) -> Result<Vec<String>, ComposeError> {
+    let (Some(spec), Some(network), Some(base)) = (&stack.definition.notebooks, &env.network, base)
+    else {
+        return Ok(Vec::new());
+    };
+    let scope = &mut root.at(at("notebooks"));
+    let instance_names: Vec<String> = spec.instances.keys().map(|n| n.0.clone()).collect();
+    let role = notebook_identity::shared_role(
+        scope,
+        "Notebook",
+        &SharedRoleProps {
+            name: spec.role.name.0.clone(),
+            path: spec.role.path.0.clone(),
+            notebooks: instance_names.clone(),
+        },
+        &base.key,
+    )?;
+    let lifecycle = if spec.identity_per_instance {
+        Some(notebook_identity::lifecycle_config(
+            scope,
+            "NotebookIdentity",
+            &check::notebook_identity_config_name(&stack.name),
+        )?)
+    } else {
+        None
+    };
+    let placement = NotebookPlacement {
+        network,
+        security_group: &base.security_group,
+        key: &base.key,
+        role_arn: role.arn(),
+        lifecycle_config: lifecycle.as_ref(),
+    };
+    for (name, notebook) in &spec.instances {
+        let handle = notebooks::new(
+            &mut scope.at(at("notebooks").then("instances").then(name.0.as_str())),
+            &placement,
+            &NotebookProps {
+                name: name.0.clone(),
+                instance_type: notebook.instance_type.0.clone(),
+                volume_size_gb: notebook.volume_size_gb,
+            },
+        )?;
+        names.insert(name.0.clone(), handle.logical_id().clone());
+    }
+    Ok(instance_names)
+}
+
+/// A built team, for the outputs.
+struct BuiltTeam {
+    name: String,
+    notebook_name: String,
+    /// (user name, initial-password secret) of its console users.
+    console_users: Vec<(String, Handle<Secret>)>,
+}
+
+/// The teams, then the MFA guard of all their groups.
+fn teams(
+    stack: &LoadedStack,
+    root: &mut Scope,
+    names: &mut Names,
+    env: &Environment,
+    base: Option<&NotebookBase>,
+) -> Result<Vec<BuiltTeam>, ComposeError> {
+    let def = &stack.definition;
+    let (Some(network), Some(base)) = (&env.network, base) else {
+        return Ok(Vec::new());
+    };
+    if def.teams.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut built_teams = Vec::new();
+    let mut groups: Vec<Handle<Group>> = Vec::new();
+    for (team, spec) in &def.teams {
+        let path = at("teams").then(team.0.as_str());
+        let scope = &mut root.at(path.clone());
+        let notebook_name = check::team_notebook_name(&stack.name, &team.0);
+        let built = Team::new(
+            scope,
+            &team.0,
+            network,
+            &base.security_group,
+            &base.key,
+            &TeamProps {
+                notebook: NotebookProps {
+                    name: notebook_name.clone(),
+                    instance_type: spec.notebook.instance_type.0.clone(),
+                    volume_size_gb: spec.notebook.volume_size_gb,
+                },
+                grants: bucket_grants(&env.buckets, &spec.access)?,
+                users: spec
+                    .users
+                    .iter()
+                    .map(|u| TeamUser {
+                        name: u.name.0.clone(),
+                        console_access: u.console_access,
+                    })
+                    .collect(),
+            },
+        )?;
+        names.insert(team.0.clone(), built.notebook.logical_id().clone());
+        let mut console_users = Vec::new();
+        for (i, (user, handle, secret)) in built.users.iter().enumerate() {
+            let user_path = path.clone().then("users").at(i);
+            scope.record_origin(handle, user_path.clone());
+            names.insert(user.clone(), handle.logical_id().clone());
+            if let Some(secret) = secret {
+                scope.record_origin(secret, user_path);
+                console_users.push((user.clone(), secret.clone()));
+            }
+        }
+        groups.push(built.group);
+        built_teams.push(BuiltTeam {
+            name: team.0.clone(),
+            notebook_name,
+            console_users,
+        });
+    }
+    let group_handles: Vec<&Handle<Group>> = groups.iter().collect();
+    mfa_guard::new(&mut root.at(at("teams")), "MfaGuard", &group_handles)?;
+    Ok(built_teams)
+}
+
+/// The bastion's presigned-URL policy and the per-user commands.
+fn presigned_url(
+    stack: &LoadedStack,
+    root: &mut Scope,
+    names: &mut Names,
+    network: &PrivateNetwork,
+    studio: &StudioDomain,
+    bastion: &Bastion,
+) -> Result<(), ComposeError> {
+    let def = &stack.definition;
+    let Some(spec) = &def.presigned_url else {
+        return Ok(());
+    };
+    let has_users = def.studio.as_ref().is_some_and(|s| !s.users.is_empty());
+    let policy = presigned_url::new(
+        &mut root.at(at("presigned_url")),
+        "PresignedUrl",
+        network,
+        studio,
+        &bastion.role,
+        has_users,
+    )?;
+    names.insert("presigned_url".into(), policy.logical_id().clone());
+    // Split, each nested stack has its own users' outputs.
+    presigned_url::user_outputs(
+        root,
+        &studio.domain.domain_id(),
+        studio.user_profiles.keys().map(String::as_str),
+        &PresignedUrlProps {
+            expires_in_seconds: spec.expires_in_seconds,
+            session_expiration_seconds: spec.session_expiration_seconds,
+        },
+    )?;
+    Ok(())
+}
+
+fn team_outputs(root: &mut Scope, teams: &[BuiltTeam]) -> Result<(), ComposeError> {
+    for team in teams {
+        let name = &team.name;
+        root.add_output(
+            &[name.as_str(), "notebook-name"],
+            Output::new(team.notebook_name.as_str()).description(&format!(
+                "Notebook of team {name}; members open it from the SageMaker console after signing in with MFA"
+            )),
+        )?;
+    }
+    Ok(())
+}
+
+fn onboarding_outputs(root: &mut Scope, identity: &IdentityCenter) -> Result<(), ComposeError> {
+    let Some(onboarding) = &identity.onboarding else {
+        return Ok(());
+    };
+    root.add_output(
+        &["OnboardingDeadLetterQueueUrl"],
+        Output::new(onboarding.dead_letter_queue.url())
+            .description("Events the onboarding or offboarding function could not process"),
+    )?;
+    let Some(table) = &onboarding.table else {
+        return Ok(());
+    };
+    for (i, (name, arn)) in identity.group_role_arns.iter().enumerate() {
+        root.add_output(
+            &["map", name.as_str()],
+            Output::new(sub![
+                "aws dynamodb put-item --region ",
+                Pseudo::Region,
+                " --table-name ",
+                table.name(),
+                format!(
+                    " --item '{{\"group\": {{\"S\": {}}}, \"precedence\": {{\"N\": \"{}\"}}, \"role_arn\": {{\"S\": \"",
+                    serde_json::to_string(name).expect("strings serialize"),
+                    i + 1
+                ),
+                arn.clone(),
+                "\"}}'"
+            ])
+            .description(&format!("Run once after deploying: maps group {name} to its role")),
+        )?;
+    }
+    Ok(())
+}
+
+fn console_user_outputs(root: &mut Scope, teams: &[BuiltTeam]) -> Result<(), ComposeError> {
+    for (user, secret) in teams.iter().flat_map(|t| &t.console_users) {
+        root.add_output(
+            &[user.as_str(), "sign-in"],
+            Output::new(sub![
+                "https://",
+                Pseudo::AccountId,
+                ".signin.aws.amazon.com/console"
+            ])
+            .description(&format!(
+                "Console sign-in for {user} (MFA set-up is the first step)"
+            )),
+        )?;
+        root.add_output(
+            &[user.as_str(), "initial-password-secret"],
+            Output::new(secret.arn()).description(&format!(
+                "Secret with {user}'s initial password (read by an administrator, changed at first sign-in)"
+            )),
+        )?;
+    }
+    Ok(())
+}
+
+fn notebook_outputs(root: &mut Scope, names: &[String]) -> Result<(), ComposeError> {
+    for name in names {
+        root.add_output(
+            &["CloudTrailLookup", name.as_str()],
+            Output::new(sub![
+                "aws cloudtrail lookup-events --region ",
+                Pseudo::Region,
+                format!(" --lookup-attributes AttributeKey=Username,AttributeValue={name}")
+            ])
+            .description(&format!(
+                "The API calls made from notebook {name}, by its own name"
+            )),
+        )?;
+    }
+    Ok(())
 }
 
 /// The `IdentityStoreId` parameter, defaulting to the definition's id.
 pub(super) fn identity_store_parameter(
-    template: &mut Template,
+    scope: &mut Scope,
     ic: &super::definition::IdentityCenterSpec,
-) -> Result<crate::template::ParameterHandle, ComposeError> {
-    Ok(template.add_parameter(
-        id("IdentityStoreId"),
+) -> Result<ParameterHandle, ComposeError> {
+    Ok(scope.add_parameter(
+        "IdentityStoreId",
         Parameter::new("String")
             .description(
                 "The IAM Identity Center identity store id (in the Identity Center home region)",
@@ -527,127 +624,20 @@ pub(super) struct Environment {
 /// (a trail needs it).
 pub(super) fn environment(
     stack: &LoadedStack,
-    template: &mut Template,
-    origins: &mut IndexMap<String, String>,
-    names_by_definition: &mut IndexMap<String, LogicalId>,
+    root: &mut Scope,
+    names: &mut Names,
     wants_log_bucket: bool,
     extension: &str,
 ) -> Result<Environment, ComposeError> {
-    let def = &stack.definition;
-    let split = def.split == SplitMode::Nested;
-    let mut user_chunks: Vec<UserChunk> = Vec::new();
     // Buckets first: the network's S3 endpoint admits only them.
-    let mut buckets: IndexMap<String, SecureBucket> = IndexMap::new();
-    let mut logs = None;
-    if !def.buckets.is_empty() || wants_log_bucket {
-        let mark = template.resources().count();
-        logs = Some(LogBucket::build(template, &LogBucketProps::default())?);
-        record(template, mark, "buckets", origins);
-    }
-    if let Some(logs) = logs.as_mut() {
-        for (key, spec) in &def.buckets {
-            let mark = template.resources().count();
-            let bucket = SecureBucket::build(
-                template,
-                logs,
-                &SecureBucketProps {
-                    bucket_name: spec.bucket_name.clone(),
-                    retain: spec.retain,
-                    noncurrent_version_days: spec.noncurrent_version_days,
-                    ..SecureBucketProps::new(&key.0)
-                },
-            )?;
-            record(template, mark, &format!("buckets.{key}"), origins);
-            names_by_definition.insert(key.0.clone(), bucket.bucket.logical_id().clone());
-            buckets.insert(key.0.clone(), bucket);
-        }
-    }
+    let (logs, buckets) = buckets(stack, root, names, wants_log_bucket)?;
     let s3_endpoint_policy =
         (!buckets.is_empty()).then(|| secure_bucket::endpoint_policy(buckets.values()));
-
-    let network = match &def.network {
-        Some(spec) => {
-            let mark = template.resources().count();
-            let network = PrivateNetwork::build(
-                template,
-                &PrivateNetworkProps {
-                    cidr: spec.cidr.0,
-                    availability_zones: spec.availability_zones.0,
-                    subnet_prefix_length: spec
-                        .subnet_prefix_length
-                        .unwrap_or_else(|| PrivateNetworkProps::default_subnet_prefix(spec.cidr.0)),
-                    endpoints: spec.endpoints.iter().map(|e| e.0).collect(),
-                    flow_log_retention_days: spec
-                        .flow_logs
-                        .then_some(spec.flow_log_retention_days.0),
-                    s3_endpoint_policy: s3_endpoint_policy.clone(),
-                },
-            )?;
-            record(template, mark, "network", origins);
-            names_by_definition.insert("network".into(), network.vpc.logical_id().clone());
-            let written = stack.source.value_position("network.endpoints").is_some();
-            for (i, e) in spec.endpoints.iter().enumerate() {
-                let endpoint_id = e.0.logical_id();
-                if written {
-                    origins.insert(endpoint_id.to_string(), format!("network.endpoints[{i}]"));
-                }
-                names_by_definition.insert(e.0.short_name().to_string(), endpoint_id);
-            }
-            Some(network)
-        }
-        None => None,
+    let network = network(stack, root, names, s3_endpoint_policy)?;
+    let (studio, user_chunks) = match &network {
+        Some(network) => studio_domain(stack, root, names, network, extension)?,
+        None => (None, Vec::new()),
     };
-
-    let studio = match (&def.studio, &network) {
-        (Some(spec), Some(network)) => {
-            let users: Vec<String> = spec.users.iter().map(|u| u.0.clone()).collect();
-            let mark = template.resources().count();
-            let studio = StudioDomain::build(
-                template,
-                network,
-                &StudioDomainProps {
-                    domain_name: spec
-                        .domain_name
-                        .as_ref()
-                        .map_or_else(|| stack.name.clone(), |n| n.0.clone()),
-                    auth: match spec.auth {
-                        AuthMode::Iam => StudioAuth::Iam,
-                        AuthMode::Sso => StudioAuth::Sso,
-                    },
-                    // Split: the profiles go into nested stacks, below.
-                    users: if split { Vec::new() } else { users.clone() },
-                },
-            )?;
-            record(template, mark, "studio", origins);
-            names_by_definition.insert("studio".into(), studio.domain.logical_id().clone());
-            if split {
-                let mark = template.resources().count();
-                user_chunks = nested_users::build(
-                    template,
-                    &studio.domain,
-                    &NestedUsersProps {
-                        stack_name: &stack.name,
-                        extension,
-                        users: &users,
-                        presigned_url: def.presigned_url.as_ref().map(|p| PresignedUrlProps {
-                            expires_in_seconds: p.expires_in_seconds,
-                            session_expiration_seconds: p.session_expiration_seconds,
-                        }),
-                    },
-                )?;
-                record(template, mark, "studio.users", origins);
-            } else {
-                for (i, user) in users.iter().enumerate() {
-                    let profile = studio::user_profile_id(user)?;
-                    origins.insert(profile.to_string(), format!("studio.users[{i}]"));
-                    names_by_definition.insert(user.clone(), profile);
-                }
-            }
-            Some(studio)
-        }
-        _ => None,
-    };
-
     Ok(Environment {
         buckets,
         logs,
@@ -657,27 +647,159 @@ pub(super) fn environment(
     })
 }
 
+/// The access-log bucket and the definition's buckets.
+fn buckets(
+    stack: &LoadedStack,
+    root: &mut Scope,
+    names: &mut Names,
+    wants_log_bucket: bool,
+) -> Result<(Option<LogBucket>, IndexMap<String, SecureBucket>), ComposeError> {
+    let def = &stack.definition;
+    let mut buckets: IndexMap<String, SecureBucket> = IndexMap::new();
+    if def.buckets.is_empty() && !wants_log_bucket {
+        return Ok((None, buckets));
+    }
+    let mut logs = LogBucket::new(
+        &mut root.at(at("buckets")),
+        "access-logs",
+        &LogBucketProps::default(),
+    )?;
+    for (key, spec) in &def.buckets {
+        let bucket = SecureBucket::new(
+            &mut root.at(at("buckets").then(key.0.as_str())),
+            &key.0,
+            &mut logs,
+            &SecureBucketProps {
+                bucket_name: spec.bucket_name.clone(),
+                retain: spec.retain,
+                noncurrent_version_days: spec.noncurrent_version_days,
+                ..SecureBucketProps::default()
+            },
+        )?;
+        names.insert(key.0.clone(), bucket.bucket.logical_id().clone());
+        buckets.insert(key.0.clone(), bucket);
+    }
+    Ok((Some(logs), buckets))
+}
+
+fn network(
+    stack: &LoadedStack,
+    root: &mut Scope,
+    names: &mut Names,
+    s3_endpoint_policy: Option<PolicyDocument>,
+) -> Result<Option<PrivateNetwork>, ComposeError> {
+    let Some(spec) = &stack.definition.network else {
+        return Ok(None);
+    };
+    let scope = &mut root.at(at("network"));
+    let network = PrivateNetwork::new(
+        scope,
+        ONLY,
+        &PrivateNetworkProps {
+            cidr: spec.cidr.0,
+            availability_zones: spec.availability_zones.0,
+            subnet_prefix_length: spec
+                .subnet_prefix_length
+                .unwrap_or_else(|| PrivateNetworkProps::default_subnet_prefix(spec.cidr.0)),
+            endpoints: spec.endpoints.iter().map(|e| e.0).collect(),
+            flow_log_retention_days: spec.flow_logs.then_some(spec.flow_log_retention_days.0),
+            s3_endpoint_policy,
+        },
+    )?;
+    names.insert("network".into(), network.vpc.logical_id().clone());
+    let written = stack.source.value_position("network.endpoints").is_some();
+    for (i, e) in spec.endpoints.iter().enumerate() {
+        let Some(endpoint) = network.endpoint(e.0) else {
+            continue;
+        };
+        if written {
+            scope.record_origin(endpoint, at("network").then("endpoints").at(i));
+        }
+        names.insert(e.0.short_name().to_string(), endpoint.logical_id().clone());
+    }
+    Ok(Some(network))
+}
+
+/// The domain, and its user profiles (in this template, or in nested stacks with
+/// `split: nested`).
+fn studio_domain(
+    stack: &LoadedStack,
+    root: &mut Scope,
+    names: &mut Names,
+    network: &PrivateNetwork,
+    extension: &str,
+) -> Result<(Option<StudioDomain>, Vec<UserChunk>), ComposeError> {
+    let def = &stack.definition;
+    let Some(spec) = &def.studio else {
+        return Ok((None, Vec::new()));
+    };
+    let split = def.split == SplitMode::Nested;
+    let users: Vec<String> = spec.users.iter().map(|u| u.0.clone()).collect();
+    let scope = &mut root.at(at("studio"));
+    let studio = StudioDomain::new(
+        scope,
+        "Studio",
+        network,
+        &StudioDomainProps {
+            domain_name: spec
+                .domain_name
+                .as_ref()
+                .map_or_else(|| stack.name.clone(), |n| n.0.clone()),
+            auth: match spec.auth {
+                AuthMode::Iam => StudioAuth::Iam,
+                AuthMode::Sso => StudioAuth::Sso,
+            },
+            // Split: the profiles go into nested stacks, below.
+            users: if split { Vec::new() } else { users.clone() },
+        },
+    )?;
+    names.insert("studio".into(), studio.domain.logical_id().clone());
+    if split {
+        let chunks = nested_users::new(
+            &mut scope.at(at("studio").then("users")),
+            "StudioUsers",
+            &studio.domain,
+            &NestedUsersProps {
+                stack_name: &stack.name,
+                extension,
+                users: &users,
+                presigned_url: def.presigned_url.as_ref().map(|p| PresignedUrlProps {
+                    expires_in_seconds: p.expires_in_seconds,
+                    session_expiration_seconds: p.session_expiration_seconds,
+                }),
+            },
+        )?;
+        return Ok((Some(studio), chunks));
+    }
+    for (i, user) in users.iter().enumerate() {
+        let profile = &studio.user_profiles[user.as_str()];
+        scope.record_origin(profile, at("studio").then("users").at(i));
+        names.insert(user.clone(), profile.logical_id().clone());
+    }
+    Ok((Some(studio), Vec::new()))
+}
+
 /// The outputs of the network and the domain.
 pub(super) fn environment_outputs(
-    template: &mut Template,
+    scope: &mut Scope,
     network: &Option<PrivateNetwork>,
     studio: &Option<StudioDomain>,
 ) -> Result<(), ComposeError> {
     if let Some(network) = &network {
-        template.add_output(
-            id("VpcId"),
+        scope.add_output(
+            &["VpcId"],
             Output::new(network.vpc.id()).description("The private VPC"),
         )?;
         for (service, endpoint) in network.endpoints() {
-            template.add_output(
-                LogicalId::new(format!("{}Id", service.logical_id()))?,
+            scope.add_output(
+                &[format!("{}Id", endpoint.logical_id())],
                 Output::new(endpoint.id()).description(&format!("VPC endpoint for {service}")),
             )?;
         }
     }
     if let Some(studio) = &studio {
-        template.add_output(
-            id("StudioDomainId"),
+        scope.add_output(
+            &["StudioDomainId"],
             Output::new(studio.domain.domain_id()).description("The Studio domain"),
         )?;
     }
@@ -686,12 +808,12 @@ pub(super) fn environment_outputs(
 
 /// Each bucket's name.
 pub(super) fn bucket_outputs(
-    template: &mut Template,
+    scope: &mut Scope,
     buckets: &IndexMap<String, SecureBucket>,
 ) -> Result<(), ComposeError> {
     for (key, bucket) in buckets {
-        template.add_output(
-            LogicalId::from_words(&[key.as_str(), "bucket-name"])?,
+        scope.add_output(
+            &[key.as_str(), "bucket-name"],
             Output::new(bucket.bucket.name()).description(&format!("Bucket {key}")),
         )?;
     }

@@ -10,21 +10,25 @@
 
 use indexmap::IndexMap;
 
+use crate::constructs::ConstructError;
 use crate::constructs::cross_account::{
     self, MemberAccessProps, MemberGroup, MemberTemplate, RolloutAccount, StackSetProps,
 };
+use crate::constructs::scope::{ONLY, Scope};
+use crate::constructs::secure_bucket::{LogBucket, LogBucketProps, SecureBucket};
 use crate::constructs::sso_onboarding::{
     self, GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, ProvisioningRole, RoleRef,
 };
+use crate::constructs::studio::StudioDomain;
 use crate::constructs::trail;
 use crate::resources::cloudformation::MAX_STACK_SET_TEMPLATE_BODY;
 use crate::template::{LogicalId, Output, Parameter, Template, Value};
 
 use super::compose::{
-    ComposeError, Composition, Environment, apply_suppressions_to, bucket_grants, bucket_outputs,
-    environment, environment_outputs, id, identity_store_parameter, record,
+    ComposeError, Composition, Environment, Names, apply_suppressions_to, at, bucket_grants,
+    bucket_outputs, environment, environment_outputs, identity_store_parameter,
 };
-use super::definition::{CallAs, TrailMode};
+use super::definition::{CallAs, IdentityCenterSpec, OnboardingSpec, RolloutSpec, TrailMode};
 use super::load::LoadedStack;
 
 /// The suffix of the member template's file: `NAME.member.template.json`.
@@ -38,6 +42,16 @@ fn enable_parameter(group: &LogicalId) -> Result<LogicalId, ComposeError> {
     Ok(LogicalId::new(format!("Enable{group}"))?)
 }
 
+/// The member template as far as it is built before suppressions, and what the central
+/// template needs from it.
+struct Member {
+    template: Template,
+    names: Names,
+    /// The groups as the central functions map them, in precedence order.
+    central_groups: Vec<GroupRole>,
+    accounts: Vec<RolloutAccount>,
+}
+
 /// `extension` is that of the files written (the member environment never splits its
 /// users, so it names no file; it is passed for the shared composition).
 pub fn compose(stack: &LoadedStack, extension: &str) -> Result<Composition, ComposeError> {
@@ -45,181 +59,31 @@ pub fn compose(stack: &LoadedStack, extension: &str) -> Result<Composition, Comp
     let (Some(rollout), Some(ic), Some(onboarding_spec)) =
         (&def.rollout, &def.identity_center, &def.onboarding)
     else {
-        return Err(crate::constructs::ConstructError::Invalid(
+        return Err(ConstructError::Invalid(
             "a multi-account definition needs rollout, identity_center and onboarding".into(),
         )
         .into());
     };
-
-    // The member template: the environment, the groups' roles, the provisioning role.
-    let mut member = Template::new();
-    member.set_description(&format!(
-        "Studio account environment of {} (deployed to each Studio account by the StackSet {})",
-        stack.name, stack.name
-    ));
-    let mut member_origins = IndexMap::new();
-    let mut member_names: IndexMap<String, LogicalId> = IndexMap::new();
-    let Environment {
-        buckets,
-        network,
-        studio,
-        ..
-    } = environment(
-        stack,
-        &mut member,
-        &mut member_origins,
-        &mut member_names,
-        false,
-        extension,
-    )?;
-    let Some(studio) = studio else {
-        return Err(crate::constructs::ConstructError::Invalid(
-            "the member environment needs a network and a studio".into(),
-        )
-        .into());
-    };
-    let trusted: Vec<Value> = [
-        ("CentralOnboardingRoleArn", "onboarding"),
-        ("CentralOffboardingRoleArn", "offboarding"),
-    ]
-    .into_iter()
-    .map(|(name, what)| {
-        member
-            .add_parameter(
-                id(name),
-                Parameter::new("String")
-                    .description(&format!(
-                        "The role of the central {what} function (set by the StackSet)"
-                    ))
-                    .allowed_pattern(ROLE_ARN_PATTERN)
-                    .constraint_description("an IAM role ARN"),
-            )
-            .map(|p| p.value())
-    })
-    .collect::<Result<_, _>>()?;
-
-    let mut member_groups = Vec::new();
-    let mut central_groups = Vec::new();
-    let mut rollout_accounts = Vec::new();
-    for (account, account_spec) in &def.accounts {
-        let mut overrides = Vec::new();
-        for (group, spec) in &account_spec.groups {
-            let path = format!("accounts.{account}.groups.{group}");
-            let mark = member.resources().count();
-            let role_id = sso_onboarding::group_role_id(&group.0)?;
-            let enable = enable_parameter(&role_id)?;
-            let switch = member.add_parameter(
-                enable.clone(),
-                Parameter::new("String")
-                    .description(&format!(
-                        "Whether this account has the execution role of group {group} (true in account {account})"
-                    ))
-                    .allowed_value("true")
-                    .allowed_value("false")
-                    .default_value("false"),
-            )?;
-            let enabled = member.add_condition(
-                LogicalId::new(format!("{role_id}Enabled"))?,
-                Value::equals(switch.value(), "true"),
-            )?;
-            let grants = bucket_grants(&buckets, &spec.grants.buckets)?;
-            let role = studio.group_role(&mut member, role_id.clone(), &group.0, grants)?;
-            member.entry(&role).condition(&enabled);
-            let parameter_name =
-                cross_account::execution_role_parameter_name(&stack.name, &role_id);
-            member_groups.push(MemberGroup {
-                role: role.clone(),
-                enabled,
-                parameter_name: parameter_name.clone(),
-                parameter_id: LogicalId::new(format!("{role_id}Parameter"))?,
-            });
-            record(&member, mark, &path, &mut member_origins);
-            member_names.insert(group.0.clone(), role.logical_id().clone());
-            central_groups.push(GroupRole {
-                name: group.0.clone(),
-                group_id: spec.group_id.as_ref().map(|g| g.0.clone()),
-                role: RoleRef::InAccount {
-                    account_id: account_spec.account_id.0.clone(),
-                    parameter: parameter_name,
-                },
-            });
-            overrides.push((enable.to_string(), "true".to_string()));
-        }
-        rollout_accounts.push(RolloutAccount {
-            account_id: account_spec.account_id.0.clone(),
-            overrides,
-        });
-    }
-    let conditions: Vec<_> = member_groups.iter().map(|g| g.enabled.clone()).collect();
-    if conditions.is_empty() {
-        return Err(crate::constructs::ConstructError::Invalid(
-            "a multi-account definition maps at least one group".into(),
-        )
-        .into());
-    }
-    let any_group = member.add_condition(id("AnyGroupRoleEnabled"), Value::any_of(&conditions))?;
-    let mark = member.resources().count();
-    let provisioning = cross_account::member_access(
-        &mut member,
-        &MemberAccessProps {
-            stack: &stack.name,
-            domain: &studio.domain,
-            groups: &member_groups,
-            any_group_enabled: &any_group,
-            trusted_roles: trusted,
-            organization_id: rollout.organization_id.as_ref().map(|o| o.0.as_str()),
-        },
-    )?;
-    record(&member, mark, "rollout", &mut member_origins);
-    member_names.insert("provisioning".into(), provisioning.logical_id().clone());
-    environment_outputs(&mut member, &network, &Some(studio))?;
-    bucket_outputs(&mut member, &buckets)?;
+    let Member {
+        template: mut member,
+        names: member_names,
+        central_groups,
+        accounts,
+    } = member_template(stack, rollout, extension)?;
 
     // The central template: the functions, their mapping, and the StackSet.
     let mut central = Template::new();
     if let Some(description) = &def.description {
         central.set_description(description);
     }
-    let mut central_origins = IndexMap::new();
-    let central_names: IndexMap<String, LogicalId> = IndexMap::new();
-    let identity_store = identity_store_parameter(&mut central, ic)?;
-    let mut provisioning_roles = Vec::new();
-    for account in def.accounts.values() {
-        for region in &rollout.regions {
-            provisioning_roles.push(ProvisioningRole {
-                account_id: account.account_id.0.clone(),
-                region: region.0.clone(),
-                name: cross_account::provisioning_role_name(&stack.name, &region.0),
-                arn: cross_account::provisioning_role_arn(
-                    &stack.name,
-                    &account.account_id.0,
-                    &region.0,
-                ),
-            });
-        }
-    }
-    let mark = central.resources().count();
-    let onboarding = Onboarding::build(
-        &mut central,
-        &OnboardingProps {
-            target: ProfileTarget::Accounts {
-                provisioning_roles,
-                domain_id_parameter: cross_account::domain_id_parameter_name(&stack.name),
-            },
-            identity_store_id: identity_store.value(),
-            groups: central_groups,
-            mapping: Mapping::Inline,
-            app_delete_timeout_seconds: onboarding_spec.app_delete_timeout_seconds,
-        },
+    let central_names = Names::new();
+    let onboarding = central_onboarding(
+        stack,
+        &mut Scope::root(&mut central),
+        ic,
+        onboarding_spec,
+        central_groups,
     )?;
-    if onboarding_spec.trail == TrailMode::Create {
-        let mut logs = crate::constructs::secure_bucket::LogBucket::build(
-            &mut central,
-            &crate::constructs::secure_bucket::LogBucketProps::default(),
-        )?;
-        trail::build(&mut central, &mut logs)?;
-    }
-    record(&central, mark, "onboarding", &mut central_origins);
 
     // Suppressions may name resources of either template; then the member is final.
     apply_suppressions_to(
@@ -234,12 +98,240 @@ pub fn compose(stack: &LoadedStack, extension: &str) -> Result<Composition, Comp
         central.set_metadata("sagesynth", escalate.clone());
         member.set_metadata("sagesynth", escalate);
     }
-    let member_body = serde_json::to_string(&member).expect("a template always serializes");
+    rollout_stack_set(
+        stack,
+        &mut Scope::root(&mut central),
+        rollout,
+        &member,
+        &onboarding,
+        &accounts,
+    )?;
+    Ok(Composition {
+        template: central,
+        children: vec![(
+            MEMBER_SUFFIX.to_string(),
+            Composition {
+                template: member,
+                children: Vec::new(),
+            },
+        )],
+    })
+}
+
+/// The member template: the environment, the groups' roles, the provisioning role.
+fn member_template(
+    stack: &LoadedStack,
+    rollout: &RolloutSpec,
+    extension: &str,
+) -> Result<Member, ComposeError> {
+    let mut template = Template::new();
+    template.set_description(&format!(
+        "Studio account environment of {} (deployed to each Studio account by the StackSet {})",
+        stack.name, stack.name
+    ));
+    let mut names = Names::new();
+    let root = &mut Scope::root(&mut template);
+    let Environment {
+        buckets,
+        network,
+        studio,
+        ..
+    } = environment(stack, root, &mut names, false, extension)?;
+    let Some(studio) = studio else {
+        return Err(ConstructError::Invalid(
+            "the member environment needs a network and a studio".into(),
+        )
+        .into());
+    };
+    let trusted: Vec<Value> = [
+        ("CentralOnboardingRoleArn", "onboarding"),
+        ("CentralOffboardingRoleArn", "offboarding"),
+    ]
+    .into_iter()
+    .map(|(name, what)| {
+        root.add_parameter(
+            name,
+            Parameter::new("String")
+                .description(&format!(
+                    "The role of the central {what} function (set by the StackSet)"
+                ))
+                .allowed_pattern(ROLE_ARN_PATTERN)
+                .constraint_description("an IAM role ARN"),
+        )
+        .map(|p| p.value())
+    })
+    .collect::<Result<_, _>>()?;
+    let groups = member_groups(stack, root, &mut names, &buckets, &studio)?;
+    let conditions: Vec<_> = groups.member.iter().map(|g| g.enabled.clone()).collect();
+    if conditions.is_empty() {
+        return Err(ConstructError::Invalid(
+            "a multi-account definition maps at least one group".into(),
+        )
+        .into());
+    }
+    let any_group = root.add_condition("AnyGroupRoleEnabled", Value::any_of(&conditions))?;
+    let provisioning = cross_account::member_access(
+        &mut root.at(at("rollout")),
+        ONLY,
+        &MemberAccessProps {
+            stack: &stack.name,
+            domain: &studio.domain,
+            groups: &groups.member,
+            any_group_enabled: &any_group,
+            trusted_roles: trusted,
+            organization_id: rollout.organization_id.as_ref().map(|o| o.0.as_str()),
+        },
+    )?;
+    names.insert("provisioning".into(), provisioning.logical_id().clone());
+    environment_outputs(root, &network, &Some(studio))?;
+    bucket_outputs(root, &buckets)?;
+    Ok(Member {
+        template,
+        names,
+        central_groups: groups.central,
+        accounts: groups.accounts,
+    })
+}
+
+/// Each account's groups, as the member template has them and as the central functions
+/// map them, with the StackSet overrides that enable them.
+struct Groups {
+    member: Vec<MemberGroup>,
+    central: Vec<GroupRole>,
+    accounts: Vec<RolloutAccount>,
+}
+
+/// Every group of every account: an `Enable<Group>ExecutionRole` parameter, a condition,
+/// and the group's role under that condition.
+fn member_groups(
+    stack: &LoadedStack,
+    root: &mut Scope,
+    names: &mut Names,
+    buckets: &IndexMap<String, SecureBucket>,
+    studio: &StudioDomain,
+) -> Result<Groups, ComposeError> {
+    let mut groups = Groups {
+        member: Vec::new(),
+        central: Vec::new(),
+        accounts: Vec::new(),
+    };
+    for (account, account_spec) in &stack.definition.accounts {
+        let mut overrides = Vec::new();
+        for (group, spec) in &account_spec.groups {
+            let scope = &mut root.at(at("accounts")
+                .then(account.to_string())
+                .then("groups")
+                .then(group.0.as_str()));
+            let role_id = sso_onboarding::group_role_id(&group.0)?;
+            let enable = enable_parameter(&role_id)?;
+            let switch = scope.add_parameter(
+                enable.as_str(),
+                Parameter::new("String")
+                    .description(&format!(
+                        "Whether this account has the execution role of group {group} (true in account {account})"
+                    ))
+                    .allowed_value("true")
+                    .allowed_value("false")
+                    .default_value("false"),
+            )?;
+            let enabled = scope.add_condition(
+                &format!("{role_id}Enabled"),
+                Value::equals(switch.value(), "true"),
+            )?;
+            let grants = bucket_grants(buckets, &spec.grants.buckets)?;
+            let role = studio.group_role(scope, &group.0, grants)?;
+            scope.entry(&role).condition(&enabled);
+            let parameter_name =
+                cross_account::execution_role_parameter_name(&stack.name, &role_id);
+            groups.member.push(MemberGroup {
+                name: group.0.clone(),
+                role: role.clone(),
+                enabled,
+                parameter_name: parameter_name.clone(),
+            });
+            names.insert(group.0.clone(), role.logical_id().clone());
+            groups.central.push(GroupRole {
+                name: group.0.clone(),
+                group_id: spec.group_id.as_ref().map(|g| g.0.clone()),
+                role: RoleRef::InAccount {
+                    account_id: account_spec.account_id.0.clone(),
+                    parameter: parameter_name,
+                },
+            });
+            overrides.push((enable.to_string(), "true".to_string()));
+        }
+        groups.accounts.push(RolloutAccount {
+            account_id: account_spec.account_id.0.clone(),
+            overrides,
+        });
+    }
+    Ok(groups)
+}
+
+/// The central onboarding functions, which reach every account's provisioning role.
+fn central_onboarding(
+    stack: &LoadedStack,
+    root: &mut Scope,
+    ic: &IdentityCenterSpec,
+    spec: &OnboardingSpec,
+    groups: Vec<GroupRole>,
+) -> Result<Onboarding, ComposeError> {
+    let def = &stack.definition;
+    let identity_store = identity_store_parameter(root, ic)?;
+    let mut provisioning_roles = Vec::new();
+    let regions = def.rollout.iter().flat_map(|r| &r.regions);
+    for account in def.accounts.values() {
+        for region in regions.clone() {
+            provisioning_roles.push(ProvisioningRole {
+                account_id: account.account_id.0.clone(),
+                region: region.0.clone(),
+                name: cross_account::provisioning_role_name(&stack.name, &region.0),
+                arn: cross_account::provisioning_role_arn(
+                    &stack.name,
+                    &account.account_id.0,
+                    &region.0,
+                ),
+            });
+        }
+    }
+    let scope = &mut root.at(at("onboarding"));
+    let onboarding = Onboarding::new(
+        scope,
+        ONLY,
+        &OnboardingProps {
+            target: ProfileTarget::Accounts {
+                provisioning_roles,
+                domain_id_parameter: cross_account::domain_id_parameter_name(&stack.name),
+            },
+            identity_store_id: identity_store.value(),
+            groups,
+            mapping: Mapping::Inline,
+            app_delete_timeout_seconds: spec.app_delete_timeout_seconds,
+        },
+    )?;
+    if spec.trail == TrailMode::Create {
+        let mut logs = LogBucket::new(scope, "access-logs", &LogBucketProps::default())?;
+        trail::new(scope, "ManagementEvents", &mut logs)?;
+    }
+    Ok(onboarding)
+}
+
+/// The StackSet that deploys the (finished) member template, embedded or from S3, and the
+/// central outputs.
+fn rollout_stack_set(
+    stack: &LoadedStack,
+    root: &mut Scope,
+    rollout: &RolloutSpec,
+    member: &Template,
+    onboarding: &Onboarding,
+    accounts: &[RolloutAccount],
+) -> Result<(), ComposeError> {
+    let member_body = serde_json::to_string(member).expect("a template always serializes");
     let member_source = if member_body.len() <= MAX_STACK_SET_TEMPLATE_BODY {
         MemberTemplate::Body(member_body)
     } else {
-        let url = central.add_parameter(
-            id("MemberTemplateUrl"),
+        let url = root.add_parameter(
+            "MemberTemplateUrl",
             Parameter::new("String")
                 .description(&format!(
                     "The S3 URL of {}.{MEMBER_SUFFIX}.template.json (too large to embed: over {MAX_STACK_SET_TEMPLATE_BODY} bytes)",
@@ -249,7 +341,6 @@ pub fn compose(stack: &LoadedStack, extension: &str) -> Result<Composition, Comp
         )?;
         MemberTemplate::Url(url.value())
     };
-    let mark = central.resources().count();
     let organizational_units: Vec<String> = rollout
         .organizational_units
         .iter()
@@ -257,7 +348,8 @@ pub fn compose(stack: &LoadedStack, extension: &str) -> Result<Composition, Comp
         .collect();
     let regions: Vec<String> = rollout.regions.iter().map(|r| r.0.clone()).collect();
     let stack_set = cross_account::stack_set(
-        &mut central,
+        &mut root.at(at("rollout")),
+        "Member",
         &StackSetProps {
             name: &stack.name,
             description: &format!(
@@ -275,7 +367,7 @@ pub fn compose(stack: &LoadedStack, extension: &str) -> Result<Composition, Comp
                     onboarding.offboard_role.arn(),
                 ),
             ],
-            accounts: &rollout_accounts,
+            accounts,
             organizational_units: &organizational_units,
             regions: &regions,
             max_concurrent_percentage: rollout.max_concurrent_percentage,
@@ -283,26 +375,14 @@ pub fn compose(stack: &LoadedStack, extension: &str) -> Result<Composition, Comp
             call_as_delegated_admin: rollout.call_as == CallAs::DelegatedAdmin,
         },
     )?;
-    record(&central, mark, "rollout", &mut central_origins);
-    central.add_output(
-        id("OnboardingDeadLetterQueueUrl"),
+    root.add_output(
+        &["OnboardingDeadLetterQueueUrl"],
         Output::new(onboarding.dead_letter_queue.url())
             .description("Events the onboarding or offboarding function could not process"),
     )?;
-    central.add_output(
-        id("MemberStackSetId"),
+    root.add_output(
+        &["MemberStackSetId"],
         Output::new(stack_set.id()).description("The StackSet that deploys the member template"),
     )?;
-    Ok(Composition {
-        template: central,
-        origins: central_origins,
-        children: vec![(
-            MEMBER_SUFFIX.to_string(),
-            Composition {
-                template: member,
-                origins: member_origins,
-                children: Vec::new(),
-            },
-        )],
-    })
+    Ok(())
 }
