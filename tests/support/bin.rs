@@ -1,6 +1,6 @@
 //! The real `synth` binary: run with arguments in a folder (a scratch project made by
-//! [`scratch`], or the package root), optionally with bytes on stdin and a time limit, and
-//! the templates it wrote read back.
+//! [`scratch`], or the package root), optionally with bytes on stdin and a time limit; and
+//! what it wrote to `out/` ([`written`]; parse a template with [`super::read_template`]).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
