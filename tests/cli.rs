@@ -1,31 +1,13 @@
 //! The CLI's behaviour: listing, formats, writing and checking out/, exit codes.
 
-use std::path::Path;
-use std::process::Command;
+mod support;
 
-fn synth(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_synth"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
-}
+use support::bin::{scratch_shipped, synth};
+use support::manifest_dir;
 
 /// A scratch folder with a copy of the shipped studio-private definition.
 fn scratch() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("stacks")).unwrap();
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-private.yaml"),
-        dir.path().join("stacks/studio-private.yaml"),
-    )
-    .unwrap();
-    dir
+    scratch_shipped(&["studio-private"])
 }
 
 #[test]
@@ -138,7 +120,7 @@ fn a_template_over_the_limits_exits_1_and_writes_nothing() {
 
 #[test]
 fn help_lists_every_flag_with_examples() {
-    let (code, stdout, _) = synth(Path::new("."), &["--help"]);
+    let (code, stdout, _) = synth(manifest_dir(), &["--help"]);
     assert_eq!(code, 0);
     for flag in [
         "--stack",
@@ -160,12 +142,7 @@ fn help_lists_every_flag_with_examples() {
 /// with --out, and refuses stdout rather than printing one of them.
 #[test]
 fn a_multi_template_stack_needs_out() {
-    let dir = scratch();
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-multi-account.yaml"),
-        dir.path().join("stacks/studio-multi-account.yaml"),
-    )
-    .unwrap();
+    let dir = scratch_shipped(&["studio-private", "studio-multi-account"]);
     let (code, stdout, stderr) = synth(dir.path(), &["--stack", "studio-multi-account"]);
     assert_eq!(code, 2, "{stderr}");
     assert_eq!(stdout, "");
@@ -185,9 +162,7 @@ fn a_multi_template_stack_needs_out() {
         "studio-multi-account.member.template.json",
     ] {
         let written = std::fs::read_to_string(dir.path().join("out").join(file)).unwrap();
-        let shipped =
-            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("out").join(file))
-                .unwrap();
+        let shipped = std::fs::read_to_string(manifest_dir().join("out").join(file)).unwrap();
         assert_eq!(written, shipped, "{file}");
     }
     // --check sees both files.
@@ -209,12 +184,7 @@ fn a_multi_template_stack_needs_out() {
 
 #[test]
 fn minify_writes_compact_json_and_judges_the_size_written() {
-    let dir = scratch();
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/team-notebooks.yaml"),
-        dir.path().join("stacks/team-notebooks.yaml"),
-    )
-    .unwrap();
+    let dir = scratch_shipped(&["studio-private", "team-notebooks"]);
     let (code, pretty, stderr) = synth(dir.path(), &["--stack", "team-notebooks"]);
     assert_eq!(code, 0, "{stderr}");
     // Pretty-printed, team-notebooks is over what `deploy --template-file` sends inline.

@@ -1,22 +1,10 @@
 //! Security-relevant properties of each construct, asserted on the emitted template of
 //! the shipped studio-private definition (and a Linux-bastion variant).
 
-use std::path::Path;
+mod support;
 
-use sagesynth::stacks;
-use sagesynth::synth::{self, Format};
 use serde_json::{Value as Json, json};
-
-fn template_of(text: &str) -> Json {
-    let stack = stacks::load_str("studio-private", "studio-private.yaml", text.to_string())
-        .unwrap_or_else(|e| panic!("{e}"));
-    serde_json::from_str(&synth::synthesize(&stack, Format::Json).unwrap().body).unwrap()
-}
-
-fn shipped() -> Json {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-private.yaml");
-    template_of(&std::fs::read_to_string(path).unwrap())
-}
+use support::stacks;
 
 fn of_type<'a>(t: &'a Json, kind: &str) -> Vec<(&'a String, &'a Json)> {
     t["Resources"]
@@ -39,7 +27,7 @@ fn getatt(id: &str, attr: &str) -> Json {
 
 #[test]
 fn network_is_private_with_dns_and_subnets_in_distinct_azs() {
-    let t = shipped();
+    let t = stacks::shipped_template("studio-private");
     let vpc = props(&t, "Vpc");
     assert_eq!(vpc["EnableDnsSupport"], true);
     assert_eq!(vpc["EnableDnsHostnames"], true);
@@ -75,7 +63,7 @@ fn network_is_private_with_dns_and_subnets_in_distinct_azs() {
 
 #[test]
 fn endpoints_have_the_right_service_names_and_private_dns() {
-    let t = shipped();
+    let t = stacks::shipped_template("studio-private");
     let expected = [
         (
             "S3GatewayEndpoint",
@@ -147,7 +135,7 @@ fn endpoints_have_the_right_service_names_and_private_dns() {
 
 #[test]
 fn security_groups_allow_only_what_each_role_needs() {
-    let t = shipped();
+    let t = stacks::shipped_template("studio-private");
     // Endpoints: HTTPS from the VPC only.
     let endpoint_sg = props(&t, "EndpointSecurityGroup");
     assert_eq!(
@@ -219,7 +207,7 @@ fn security_groups_allow_only_what_each_role_needs() {
 
 #[test]
 fn domain_is_iam_vpc_only_and_encrypted_with_a_rotating_key() {
-    let t = shipped();
+    let t = stacks::shipped_template("studio-private");
     let d = props(&t, "StudioDomain");
     assert_eq!(d["AuthMode"], "IAM");
     assert_eq!(d["AppNetworkAccessType"], "VpcOnly");
@@ -264,7 +252,7 @@ fn domain_is_iam_vpc_only_and_encrypted_with_a_rotating_key() {
 
 #[test]
 fn bastion_is_private_imdsv2_encrypted_and_ssm_managed() {
-    let t = shipped();
+    let t = stacks::shipped_template("studio-private");
     let b = props(&t, "Bastion");
     assert_eq!(b["MetadataOptions"]["HttpTokens"], "required");
     let ebs = &b["BlockDeviceMappings"][0]["Ebs"];
@@ -290,12 +278,9 @@ fn bastion_is_private_imdsv2_encrypted_and_ssm_managed() {
         json!([{"Ref": "BastionRole"}])
     );
 
-    let linux = template_of(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-private.yaml"),
-        )
-        .unwrap()
-        .replace("os: windows", "os: linux"),
+    let linux = stacks::template(
+        "studio-private",
+        &stacks::definition("studio-private").replace("os: windows", "os: linux"),
     );
     assert_eq!(
         props(&linux, "Bastion")["BlockDeviceMappings"][0]["DeviceName"],
@@ -309,7 +294,7 @@ fn bastion_is_private_imdsv2_encrypted_and_ssm_managed() {
 
 #[test]
 fn presigned_url_policy_is_scoped_to_the_domain_profiles_and_endpoints() {
-    let t = shipped();
+    let t = stacks::shipped_template("studio-private");
     let p = props(&t, "PresignedUrlPolicy");
     assert_eq!(p["Roles"], json!([{"Ref": "BastionRole"}]));
     let endpoints = json!([{"Ref": "SageMakerApiEndpoint"}, {"Ref": "SageMakerStudioEndpoint"}]);
@@ -348,7 +333,7 @@ fn presigned_url_policy_is_scoped_to_the_domain_profiles_and_endpoints() {
 
 #[test]
 fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
-    let t = shipped();
+    let t = stacks::shipped_template("studio-private");
     let text = serde_json::to_string(&t).unwrap();
     assert!(!text.contains("arn:aws:"), "a hard-coded partition");
     assert!(!text.contains("\"Action\":\"*\"") && !text.contains("\"Action\":[\"*\"]"));

@@ -154,10 +154,7 @@ fn deploy_and_check(
     let name = support::template_name(path);
     // Straight to stderr (see support::loud): visible whether the test passes or not.
     let say = |msg: String| support::loud(&format!("deploy_moto: {name}: {msg}"));
-    let text =
-        fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let template: Value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+    let template = support::read_template(path);
 
     let variant = cfn::moto_variant(&template, supported);
     for change in &variant.changes {
@@ -339,9 +336,7 @@ fn stack_set_parameters(member: &Path) -> Vec<String> {
         return Vec::new();
     };
     let central = member.with_file_name(format!("{stem}.template.json"));
-    let text = fs::read_to_string(&central)
-        .unwrap_or_else(|e| panic!("{}: the member's central template: {e}", central.display()));
-    let template: Value = serde_json::from_str(&text).expect("central template is JSON");
+    let template = support::read_template(&central);
     let (_, stack_set) = cfn::resources(&template)
         .find(|(_, r)| type_of(r) == "AWS::CloudFormation::StackSet")
         .expect("the central template has a StackSet");

@@ -1,34 +1,19 @@
 //! `synth diff`: added, removed, modified, renamed; replacement from the schema table;
 //! data loss unless a Retain policy protects; exit codes 0 / 3 / 4.
 
-use std::path::Path;
+mod support;
+
 use std::process::Command;
 
 use sagesynth::diff::{ChangeKind, Impact, diff, render_markdown, render_text};
-use sagesynth::stacks;
-use sagesynth::synth::{self, Format};
 use serde_json::{Value as Json, json};
-
-fn shipped(name: &str) -> Json {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("out/{name}.template.json"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn synth_text(name: &str, text: &str) -> Json {
-    let stack = stacks::load_str(name, "s.yaml", text.to_string()).unwrap();
-    serde_json::from_str(&synth::synthesize(&stack, Format::Json).unwrap().body).unwrap()
-}
-
-fn definition(name: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("stacks/{name}.yaml")),
-    )
-    .unwrap()
-}
+use support::bin::{scratch_shipped, synth};
+use support::out_template;
+use support::stacks::{definition, template};
 
 #[test]
 fn identical_templates_have_no_changes() {
-    let t = shipped("studio-private");
+    let t = out_template("studio-private");
     let d = diff(&t, &t);
     assert!(d.is_empty());
     assert_eq!(d.exit_code(), 0);
@@ -36,8 +21,8 @@ fn identical_templates_have_no_changes() {
 
 #[test]
 fn adding_a_user_is_an_in_place_change() {
-    let old = synth_text("studio-private", &definition("studio-private"));
-    let new = synth_text(
+    let old = template("studio-private", &definition("studio-private"));
+    let new = template(
         "studio-private",
         &definition("studio-private").replace(
             "    - data-scientist-2\n",
@@ -59,8 +44,8 @@ fn adding_a_user_is_an_in_place_change() {
 
 #[test]
 fn a_new_vpc_cidr_replaces_the_vpc_and_its_subnets() {
-    let old = synth_text("studio-private", &definition("studio-private"));
-    let new = synth_text(
+    let old = template("studio-private", &definition("studio-private"));
+    let new = template(
         "studio-private",
         &definition("studio-private").replace("10.20.0.0/16", "10.21.0.0/16"),
     );
@@ -109,7 +94,7 @@ fn a_new_vpc_cidr_replaces_the_vpc_and_its_subnets() {
 
 #[test]
 fn replacing_a_domain_is_data_loss() {
-    let old = shipped("studio-private");
+    let old = out_template("studio-private");
     let mut new = old.clone();
     new["Resources"]["StudioDomain"]["Properties"]["AuthMode"] = json!("SSO");
     let d = diff(&old, &new);
@@ -139,7 +124,7 @@ fn replacing_a_domain_is_data_loss() {
 
 #[test]
 fn removing_a_retained_bucket_is_not_data_loss_but_an_unprotected_one_is() {
-    let old = shipped("team-notebooks");
+    let old = out_template("team-notebooks");
     let mut new = old.clone();
     let resources = new["Resources"].as_object_mut().unwrap();
     resources.remove("RawDataBucket").unwrap();
@@ -157,7 +142,7 @@ fn removing_a_retained_bucket_is_not_data_loss_but_an_unprotected_one_is() {
 
 #[test]
 fn a_logical_id_rename_is_called_out() {
-    let old = shipped("studio-private");
+    let old = out_template("studio-private");
     let mut new = old.clone();
     let resources = new["Resources"].as_object_mut().unwrap();
     let key = resources.remove("StudioKey").unwrap();
@@ -182,7 +167,7 @@ fn a_logical_id_rename_is_called_out() {
 
 #[test]
 fn markdown_for_a_pull_request() {
-    let old = shipped("studio-private");
+    let old = out_template("studio-private");
     let mut new = old.clone();
     new["Resources"]["StudioDomain"]["Properties"]["AuthMode"] = json!("SSO");
     new["Resources"]["Bastion"]["Properties"]["InstanceType"] = json!("t3.large");
@@ -192,7 +177,7 @@ fn markdown_for_a_pull_request() {
 #[test]
 fn cli_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
-    let old = shipped("studio-private");
+    let old = out_template("studio-private");
     let mut new = old.clone();
     new["Resources"]["Bastion"]["Properties"]["InstanceType"] = json!("t3.large");
     let mut replaced = old.clone();
@@ -204,23 +189,13 @@ fn cli_exit_codes() {
         )
         .unwrap();
     }
-    let run = |a: &str, b: &str| {
-        Command::new(env!("CARGO_BIN_EXE_synth"))
-            .args(["diff", a, b])
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
-    };
-    assert_eq!(run("old.json", "old.json").status.code(), Some(0));
-    let out = run("old.json", "new.json");
-    assert_eq!(out.status.code(), Some(3));
-    assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .contains("Properties.InstanceType: \"t3.medium\" → \"t3.large\"")
-    );
-    assert_eq!(run("old.json", "replaced.json").status.code(), Some(4));
-    assert_eq!(run("old.json", "missing.json").status.code(), Some(2));
+    let run = |a: &str, b: &str| synth(dir.path(), &["diff", a, b]);
+    assert_eq!(run("old.json", "old.json").0, 0);
+    let (code, stdout, _) = run("old.json", "new.json");
+    assert_eq!(code, 3);
+    assert!(stdout.contains("Properties.InstanceType: \"t3.medium\" → \"t3.large\""));
+    assert_eq!(run("old.json", "replaced.json").0, 4);
+    assert_eq!(run("old.json", "missing.json").0, 2);
 }
 
 #[test]
@@ -238,7 +213,7 @@ fn a_type_missing_from_the_table_is_not_claimed_to_update_in_place() {
 
 #[test]
 fn base_compares_the_templates_committed_at_a_revision() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scratch_shipped(&["studio-private"]);
     let root = dir.path();
     let git = |args: &[&str]| {
         let out = Command::new("git")
@@ -260,32 +235,14 @@ fn base_compares_the_templates_committed_at_a_revision() {
             String::from_utf8_lossy(&out.stderr)
         );
     };
-    let synth = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_synth"))
-            .args(args)
-            .current_dir(root)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
-    };
-    std::fs::create_dir(root.join("stacks")).unwrap();
-    std::fs::write(
-        root.join("stacks/studio-private.yaml"),
-        definition("studio-private"),
-    )
-    .unwrap();
-    assert!(synth(&["--all", "--out", "out"]).status.success());
+    let (code, _, stderr) = synth(root, &["--all", "--out", "out"]);
+    assert_eq!(code, 0, "{stderr}");
     git(&["init", "-q"]);
     git(&["add", "-A"]);
     git(&["commit", "-q", "-m", "base"]);
 
-    let same = synth(&["diff", "--base", "HEAD"]);
-    assert_eq!(
-        same.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&same.stdout)
-    );
+    let (code, stdout, _) = synth(root, &["diff", "--base", "HEAD"]);
+    assert_eq!(code, 0, "{stdout}");
 
     std::fs::write(
         root.join("stacks/studio-private.yaml"),
@@ -300,9 +257,8 @@ fn base_compares_the_templates_committed_at_a_revision() {
         definition("studio-private"),
     )
     .unwrap();
-    let out = synth(&["diff", "--base", "HEAD"]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(3), "{text}");
+    let (code, text, _) = synth(root, &["diff", "--base", "HEAD"]);
+    assert_eq!(code, 3, "{text}");
     assert!(
         text.contains("== studio-private (HEAD → working tree)"),
         "{text}"
@@ -313,12 +269,11 @@ fn base_compares_the_templates_committed_at_a_revision() {
     );
     // A stack that did not exist at the base: everything is added.
     assert!(text.contains("== second (HEAD → working tree)"), "{text}");
-    let only = synth(&["diff", "--base", "HEAD", "--stack", "second"]);
-    assert_eq!(only.status.code(), Some(3));
     assert_eq!(
-        synth(&["diff", "--base", "no-such-ref"]).status.code(),
-        Some(2)
+        synth(root, &["diff", "--base", "HEAD", "--stack", "second"]).0,
+        3
     );
+    assert_eq!(synth(root, &["diff", "--base", "no-such-ref"]).0, 2);
 
     // A child template committed at the base (a nested stack of users) that the
     // definition no longer produces: its every resource is removed.
@@ -331,8 +286,10 @@ fn base_compares_the_templates_committed_at_a_revision() {
     .unwrap();
     git(&["add", "-A"]);
     git(&["commit", "-q", "-m", "a child"]);
-    let out = synth(&["diff", "--base", "HEAD", "--stack", "studio-private"]);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (_, text, _) = synth(
+        root,
+        &["diff", "--base", "HEAD", "--stack", "studio-private"],
+    );
     assert!(
         text.contains("== studio-private.users-002 (HEAD → working tree)\n- UserProfileOld (AWS::SageMaker::UserProfile) removed"),
         "{text}"

@@ -10,6 +10,8 @@
 //! `random` explores). Run with `--nocapture` to see the counts and timings. Failures that
 //! proptest finds are saved in `tests/fuzz.proptest-regressions` and replayed first.
 
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -20,6 +22,7 @@ use proptest::test_runner::{Config, FileFailurePersistence, RngSeed, TestCaseErr
 use sagesynth::diagnostic::Diagnostic;
 use sagesynth::stacks::{InputErrors, load_str};
 use sagesynth::synth::{self, Format, SynthError};
+use support::stacks;
 
 const NAME: &str = "fuzz-case";
 const DISPLAY: &str = "stacks/fuzz-case.yaml";
@@ -425,17 +428,9 @@ fn char_boundary(text: &[u8], mut at: usize) -> usize {
     at
 }
 
-fn shipped() -> Vec<u8> {
-    std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/stacks/studio-private.yaml"
-    ))
-    .expect("the shipped definition")
-}
-
 /// A mutated text, valid UTF-8 or not.
 fn mutated() -> impl Strategy<Value = Vec<u8>> {
-    let original = shipped();
+    let original = stacks::definition("studio-private").into_bytes();
     prop::collection::vec(mutation(), 1..5).prop_map(move |mutations| {
         let mut text = original.clone();
         for m in &mutations {
@@ -1133,7 +1128,7 @@ fn describe<T>(error: proptest::test_runner::TestError<T>, text: impl Fn(&T) -> 
 /// The checks above must themselves tell good from bad.
 #[test]
 fn the_oracle_accepts_the_shipped_definition_and_locates_errors() {
-    let text = String::from_utf8(shipped()).unwrap();
+    let text = stacks::definition("studio-private");
     check(&text, true).unwrap();
     let broken = text.replace("availability_zones: 2", "availability_zones: two");
     let errors = load_str(NAME, DISPLAY, broken.clone()).unwrap_err();

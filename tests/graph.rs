@@ -5,37 +5,15 @@
 //! structural check below covers what breaks a flowchart: unbalanced subgraphs, duplicate
 //! or keyword ids, edges to undeclared nodes, and quotes or markup inside labels.
 
+mod support;
+
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Command;
 
 use indexmap::IndexMap;
 use sagesynth::graph::{self, COLLAPSE_ABOVE};
-use sagesynth::stacks;
-use sagesynth::synth::{self, Format, Synthesis};
+use sagesynth::synth::Synthesis;
 use serde_json::json;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shipped() -> Vec<(String, Synthesis)> {
-    let found = synth::discover(&root().join("stacks")).unwrap();
-    assert!(!found.is_empty(), "stacks/ holds no definitions");
-    found
-        .into_iter()
-        .map(|(name, path)| {
-            let s = synth::synthesize_file(&path, Format::Json).unwrap_or_else(|e| panic!("{e}"));
-            (name, s)
-        })
-        .collect()
-}
-
-fn synth_text(name: &str, text: &str) -> Synthesis {
-    let stack = stacks::load_str(name, &format!("stacks/{name}.yaml"), text.to_string())
-        .unwrap_or_else(|e| panic!("{e}"));
-    synth::synthesize(&stack, Format::Json).unwrap()
-}
+use support::{manifest_dir, stacks};
 
 /// What the structural check counted.
 #[derive(Debug, Default)]
@@ -206,7 +184,8 @@ fn check_mermaid(text: &str) -> Result<Shape, String> {
 
 #[test]
 fn every_shipped_stack_has_a_small_valid_graph_matching_its_snapshot() {
-    for (name, s) in shipped() {
+    for (name, _) in stacks::shipped() {
+        let s = stacks::synthesize_shipped(&name);
         let text = graph::mermaid(&s);
         let shape = check_mermaid(&text).unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
         assert!(
@@ -249,13 +228,13 @@ fn the_structural_check_rejects_broken_flowcharts() {
 }
 
 fn studio_private_with_users(n: usize) -> Synthesis {
-    let text = std::fs::read_to_string(root().join("stacks/studio-private.yaml")).unwrap();
+    let text = stacks::definition("studio-private");
     let users: String = (1..=n)
         .map(|i| format!("    - data-scientist-{i}\n"))
         .collect();
     let original = "    - data-scientist-1\n    - data-scientist-2\n";
     assert!(text.contains(original), "the shipped definition changed");
-    synth_text("studio-private", &text.replace(original, &users))
+    stacks::synthesize("studio-private", &text.replace(original, &users))
 }
 
 #[test]
@@ -328,10 +307,7 @@ fn hostile_names_and_types_stay_inside_their_labels() {
 
 #[test]
 fn other_templates_of_a_definition_are_nodes() {
-    let (_, mut s) = shipped()
-        .into_iter()
-        .find(|(n, _)| n == "studio-private")
-        .unwrap();
+    let mut s = stacks::synthesize_shipped("studio-private");
     let mut child = s.clone();
     child.name = "studio-private.member".to_string();
     s.children.push(child);
@@ -345,25 +321,14 @@ fn other_templates_of_a_definition_are_nodes() {
     );
 }
 
+/// `synth ARGS` at the package root.
 fn synth(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_synth"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    support::bin::synth(manifest_dir(), args)
 }
 
 #[test]
 fn the_command_prints_the_graph_and_refuses_unknown_stacks() {
-    let (_, s) = shipped()
-        .into_iter()
-        .find(|(n, _)| n == "team-notebooks")
-        .unwrap();
+    let s = stacks::synthesize_shipped("team-notebooks");
     let (code, stdout, stderr) = synth(&["graph", "--stack", "team-notebooks"]);
     assert_eq!((code, stderr.as_str()), (0, ""));
     assert_eq!(stdout, graph::mermaid(&s));
@@ -382,10 +347,7 @@ fn the_command_prints_the_graph_and_refuses_unknown_stacks() {
     assert_eq!(code, 2, "{stderr}");
 
     // --template draws one of the definition's other templates.
-    let (_, multi) = shipped()
-        .into_iter()
-        .find(|(n, _)| n == "studio-multi-account")
-        .unwrap();
+    let multi = stacks::synthesize_shipped("studio-multi-account");
     let (code, stdout, stderr) = synth(&[
         "graph",
         "--stack",
@@ -419,7 +381,7 @@ const MARKER: &str = "<!-- synth graph --stack ";
 
 #[test]
 fn the_readme_shows_every_stack_as_synth_graph_draws_it_now() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
     let mut embedded = IndexMap::new();
     for (i, _) in readme.match_indices(MARKER) {
         let rest = &readme[i + MARKER.len()..];
@@ -432,12 +394,12 @@ fn the_readme_shows_every_stack_as_synth_graph_draws_it_now() {
         let (graph, _) = body.split_once("```\n").expect("the fence is closed");
         embedded.insert(name.to_string(), graph.to_string());
     }
-    let stacks = shipped();
-    let names: Vec<&String> = stacks.iter().map(|(n, _)| n).collect();
+    let names: Vec<String> = stacks::shipped().into_iter().map(|(n, _)| n).collect();
     // `NAME` is a stack's own template; `NAME --template SUFFIX` one of its others.
     let shown: Vec<&String> = embedded.keys().filter(|k| !k.contains(' ')).collect();
     assert_eq!(
-        shown, names,
+        shown,
+        names.iter().collect::<Vec<_>>(),
         "README: one embedded graph per shipped stack, in name order"
     );
     for (key, text) in &embedded {
@@ -445,12 +407,13 @@ fn the_readme_shows_every_stack_as_synth_graph_draws_it_now() {
             Some((name, suffix)) => (name, Some(suffix)),
             None => (key.as_str(), None),
         };
-        let (_, s) = stacks
-            .iter()
-            .find(|(n, _)| n == name)
-            .unwrap_or_else(|| panic!("README: a graph of `{name}`, which is no shipped stack"));
+        assert!(
+            names.iter().any(|n| n == name),
+            "README: a graph of `{name}`, which is no shipped stack"
+        );
+        let s = stacks::synthesize_shipped(name);
         let drawn = match suffix {
-            None => s,
+            None => &s,
             Some(suffix) => s
                 .children
                 .iter()

@@ -10,12 +10,14 @@
 //!
 //! Run with `--nocapture` to see the case count and timings.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+mod support;
+
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+use support::bin::{Synth, scratch, written};
 
 /// A case that runs longer than this is a hang: the process is killed and the case fails.
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -52,7 +54,7 @@ struct Case {
 }
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile")
+    support::manifest_dir().join("tests/hostile")
 }
 
 /// The committed corpus: `tests/hostile/*.yaml`, each starting with a `# purpose` line.
@@ -447,61 +449,15 @@ fn deep_block_mappings(depth: usize) -> Vec<u8> {
     text.into_bytes()
 }
 
-struct Run {
-    status: Option<ExitStatus>,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-/// Runs `synth --stack NAME --out out` in `dir`, killing it after [`TIMEOUT`].
-fn run_synth(dir: &Path, name: &str) -> Run {
-    let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_synth"))
-        .args(["--stack", name, "--out", "out"])
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("synth starts");
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let status = loop {
-        match child.try_wait().expect("waiting for synth") {
-            Some(status) => break Some(status),
-            None if start.elapsed() > TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            None => std::thread::sleep(Duration::from_millis(5)),
-        }
-    };
-    Run {
-        status,
-        stdout: stdout.join().unwrap(),
-        stderr: stderr.join().unwrap(),
-        elapsed: start.elapsed(),
-    }
-}
-
 /// Runs one case and returns what is wrong with the outcome (empty if nothing).
 fn check_case(case: &Case, index: usize) -> (Vec<String>, Option<i32>, String, Duration) {
-    let dir = tempfile::tempdir().unwrap();
     let name = format!("case-{index:03}");
-    std::fs::create_dir(dir.path().join("stacks")).unwrap();
     let file = format!("stacks/{name}.yaml");
-    std::fs::write(dir.path().join(&file), &case.bytes).unwrap();
-    let run = run_synth(dir.path(), &name);
+    let dir = scratch(&[(format!("{name}.yaml").as_str(), &case.bytes)]);
+    let run = Synth::new(&["--stack", &name, "--out", "out"])
+        .cwd(dir.path())
+        .timeout(TIMEOUT)
+        .run();
     let mut problems = Vec::new();
 
     let Some(status) = run.status else {
@@ -539,12 +495,7 @@ fn check_case(case: &Case, index: usize) -> (Vec<String>, Option<i32>, String, D
         ));
     }
     let out = dir.path().join("out");
-    let written: Vec<String> = match std::fs::read_dir(&out) {
-        Ok(entries) => entries
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect(),
-        Err(_) => Vec::new(),
-    };
+    let written = written(dir.path());
 
     let mut template = None;
     if code == 0 {

@@ -1,8 +1,9 @@
 //! Bad input: each case runs the real `synth` binary in a scratch folder and checks the
 //! exit code (2), that nothing was written to `--out`, and the exact message (snapshot).
 
+mod support;
+
 use std::path::Path;
-use std::process::Command;
 
 /// A scratch project: `stacks/` with the given files, and an `out/` holding one file
 /// whose content must survive every failed run.
@@ -14,28 +15,14 @@ const SENTINEL: &str = "previous content\n";
 
 impl Scratch {
     fn new(stacks: &[(&str, &str)]) -> Scratch {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("stacks")).unwrap();
+        let dir = support::bin::scratch(stacks);
         std::fs::create_dir(dir.path().join("out")).unwrap();
-        for (name, text) in stacks {
-            std::fs::write(dir.path().join("stacks").join(name), text).unwrap();
-        }
         std::fs::write(dir.path().join("out/bad.template.json"), SENTINEL).unwrap();
         Scratch { dir }
     }
 
     fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let output = Command::new(env!("CARGO_BIN_EXE_synth"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8(output.stdout).unwrap(),
-            String::from_utf8(output.stderr).unwrap(),
-        )
+        support::bin::synth(self.dir.path(), args)
     }
 
     /// `out/` still holds exactly the sentinel file, unchanged (no temporary files either).

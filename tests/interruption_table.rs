@@ -28,7 +28,7 @@ fn emitted() -> BTreeMap<String, BTreeSet<String>> {
     let templates = support::shipped_templates();
     let mut pairs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for path in templates {
-        let t: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let t = support::read_template(&path);
         for r in t["Resources"].as_object().expect("Resources").values() {
             let props = pairs
                 .entry(r["Type"].as_str().expect("Type").to_string())

@@ -1,36 +1,20 @@
 //! Multi-account definitions (`accounts` + `rollout`): the two templates they produce,
 //! and every way the definition can be wrong (exit 2, nothing written, the exact message).
 
-use std::path::Path;
-use std::process::Command;
+mod support;
 
-use sagesynth::stacks;
-use sagesynth::synth::{self, Format};
 use serde_json::Value as Json;
-
-fn shipped() -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-multi-account.yaml"),
-    )
-    .unwrap()
-}
+use support::bin::{scratch, synth};
+use support::stacks::{self, definition};
 
 /// `synth --stack NAME --out out` on `text` in a scratch folder: exit code 2, nothing on
 /// stdout, `out/` left empty; returns stderr.
 fn input_error_named(name: &str, text: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("stacks")).unwrap();
+    let dir = scratch(&[(format!("{name}.yaml").as_str(), text)]);
     std::fs::create_dir(dir.path().join("out")).unwrap();
-    std::fs::write(dir.path().join("stacks").join(format!("{name}.yaml")), text).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_synth"))
-        .args(["--stack", name, "--out", "out"])
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(output.stdout.is_empty());
+    let (code, stdout, stderr) = synth(dir.path(), &["--stack", name, "--out", "out"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty());
     assert_eq!(
         std::fs::read_dir(dir.path().join("out")).unwrap().count(),
         0,
@@ -45,7 +29,7 @@ fn input_error(text: &str) -> String {
 
 /// `text` with `from` replaced, checking that it was there.
 fn edit(from: &str, to: &str) -> String {
-    let text = shipped();
+    let text = definition("studio-multi-account");
     assert!(
         text.contains(from),
         "the shipped definition has no `{from}`"
@@ -55,17 +39,11 @@ fn edit(from: &str, to: &str) -> String {
 
 #[test]
 fn the_shipped_definition_makes_a_central_and_a_member_template() {
-    let stack = stacks::load_str(
-        "studio-multi-account",
-        "stacks/studio-multi-account.yaml",
-        shipped(),
-    )
-    .unwrap();
-    let s = synth::synthesize(&stack, Format::Json).unwrap();
+    let s = stacks::synthesize_shipped("studio-multi-account");
     assert_eq!(s.children.len(), 1);
     assert_eq!(s.children[0].name, "studio-multi-account.member");
-    let central: Json = serde_json::from_str(&s.body).unwrap();
-    let member: Json = serde_json::from_str(&s.children[0].body).unwrap();
+    let central = stacks::json(&s);
+    let member = stacks::json(&s.children[0]);
     // The StackSet embeds exactly the member template (minified).
     let stack_set = &central["Resources"]["MemberStackSet"]["Properties"];
     let embedded: Json = serde_json::from_str(stack_set["TemplateBody"].as_str().unwrap()).unwrap();
@@ -152,9 +130,8 @@ fn a_large_member_template_is_read_from_a_url_parameter() {
         "      ml-auditors:\n",
         &format!("{groups}      ml-auditors:\n"),
     );
-    let stack = stacks::load_str("multi", "stacks/multi.yaml", text).unwrap();
-    let s = synth::synthesize(&stack, Format::Json).unwrap();
-    let central: Json = serde_json::from_str(&s.body).unwrap();
+    let s = stacks::synthesize("multi", &text);
+    let central = stacks::json(&s);
     let props = &central["Resources"]["MemberStackSet"]["Properties"];
     assert!(props.get("TemplateBody").is_none());
     assert_eq!(
@@ -167,8 +144,7 @@ fn a_large_member_template_is_read_from_a_url_parameter() {
             .unwrap()
             .contains("multi.member.template.json")
     );
-    let compact =
-        serde_json::to_string(&serde_json::from_str::<Json>(&s.children[0].body).unwrap()).unwrap();
+    let compact = serde_json::to_string(&stacks::json(&s.children[0])).unwrap();
     assert!(compact.len() > 51_200, "{} bytes", compact.len());
     // synth says the member must be uploaded first.
     let upload = s
@@ -192,7 +168,7 @@ fn a_large_member_template_is_read_from_a_url_parameter() {
 
 #[test]
 fn rollout_without_accounts() {
-    let text = shipped();
+    let text = definition("studio-multi-account");
     let start = text.find("accounts:\n").unwrap();
     let end = text.find("rollout:\n").unwrap();
     insta::assert_snapshot!(input_error(&format!("{}{}", &text[..start], &text[end..])));
@@ -200,7 +176,7 @@ fn rollout_without_accounts() {
 
 #[test]
 fn accounts_without_rollout() {
-    let text = shipped();
+    let text = definition("studio-multi-account");
     let start = text.find("rollout:\n").unwrap();
     let end = text.find("onboarding:\n").unwrap();
     insta::assert_snapshot!(input_error(&format!("{}{}", &text[..start], &text[end..])));
@@ -287,7 +263,7 @@ fn iam_domain_and_dynamodb_mapping() {
 
 #[test]
 fn no_onboarding() {
-    let text = shipped();
+    let text = definition("studio-multi-account");
     let start = text.find("onboarding:\n").unwrap();
     insta::assert_snapshot!(input_error(&text[..start]));
 }
@@ -296,11 +272,14 @@ fn no_onboarding() {
 fn a_stack_name_that_cannot_name_the_stack_set_or_the_role() {
     insta::assert_snapshot!(
         "stack_set_name",
-        input_error_named("2024-studio", &shipped())
+        input_error_named("2024-studio", &definition("studio-multi-account"))
     );
     insta::assert_snapshot!(
         "role_name",
-        input_error_named("studio-multi-account-for-the-research-division", &shipped())
+        input_error_named(
+            "studio-multi-account-for-the-research-division",
+            &definition("studio-multi-account")
+        )
     );
 }
 
@@ -309,7 +288,7 @@ fn a_stack_name_that_cannot_name_the_stack_set_or_the_role() {
 /// the functions' code, the provisioning role reads its parameters by one path).
 #[test]
 fn twenty_accounts_in_two_regions_fit_every_limit() {
-    let text = shipped();
+    let text = definition("studio-multi-account");
     let start = text.find("accounts:\n").unwrap();
     let end = text.find("rollout:\n").unwrap();
     let mut accounts = String::from("accounts:\n");
@@ -321,8 +300,7 @@ fn twenty_accounts_in_two_regions_fit_every_limit() {
     }
     let text = format!("{}{accounts}\n{}", &text[..start], &text[end..])
         .replace("regions: [eu-west-1]", "regions: [eu-west-1, eu-central-1]");
-    let stack = stacks::load_str("multi", "stacks/multi.yaml", text).unwrap();
-    let s = synth::synthesize(&stack, Format::Json).unwrap();
+    let s = stacks::synthesize("multi", &text);
     let findings: Vec<_> = s
         .all()
         .iter()
@@ -347,7 +325,7 @@ fn twenty_accounts_in_two_regions_fit_every_limit() {
         ],
         "{findings:?}"
     );
-    let central: Json = serde_json::from_str(&s.body).unwrap();
+    let central = stacks::json(&s);
     let role = &central["Resources"]["OnboardingFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]
         ["Statement"];
     let assume = role

@@ -1,30 +1,21 @@
 //! The notebook-identity stack: the shared role's policies match the notebooks exactly,
 //! every notebook is locked down, and adding a notebook renames nothing.
 
+mod support;
+
 use std::collections::BTreeSet;
-use std::path::Path;
 
-use sagesynth::stacks;
-use sagesynth::synth::{self, Format};
 use serde_json::{Value as Json, json};
+use support::stacks::{self, definition};
 
-fn definition() -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/notebook-identity.yaml"),
-    )
-    .unwrap()
-}
+/// The shipped definition's name.
+const NAME: &str = "notebook-identity";
 
+/// `text` as the definition `stacks/notebook-identity.yaml`, as JSON.
 fn template(text: &str) -> Json {
-    let stack = stacks::load_str(
-        "notebook-identity",
-        "stacks/notebook-identity.yaml",
-        text.to_string(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let s = synth::synthesize(&stack, Format::Json).unwrap();
+    let s = stacks::synthesize(NAME, text);
     assert!(s.findings.is_empty(), "{:?}", s.findings);
-    serde_json::from_str(&s.body).unwrap()
+    stacks::json(&s)
 }
 
 fn statement<'a>(t: &'a Json, sid: &str) -> &'a Json {
@@ -40,7 +31,7 @@ const NOTEBOOKS: [&str; 3] = ["analyst-alice", "analyst-bob", "data-engineer-car
 
 #[test]
 fn describe_is_scoped_to_exactly_this_stacks_notebooks() {
-    let t = template(&definition());
+    let t = template(&definition(NAME));
     let arns: Vec<Json> = NOTEBOOKS
         .iter()
         .map(|n| json!({"Fn::Sub": format!("arn:${{AWS::Partition}}:sagemaker:${{AWS::Region}}:${{AWS::AccountId}}:notebook-instance/{n}")}))
@@ -88,7 +79,7 @@ fn describe_is_scoped_to_exactly_this_stacks_notebooks() {
 
 #[test]
 fn every_notebook_is_locked_down_and_runs_the_identity_script() {
-    let t = template(&definition());
+    let t = template(&definition(NAME));
     for name in NOTEBOOKS {
         let id = format!(
             "Notebook{}",
@@ -134,8 +125,7 @@ fn every_notebook_is_locked_down_and_runs_the_identity_script() {
     assert_eq!(
         script.as_str().unwrap(),
         std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("src/constructs/scripts/notebook_identity_on_start.sh")
+            support::manifest_dir().join("src/constructs/scripts/notebook_identity_on_start.sh")
         )
         .unwrap(),
         "the template carries the script file as plain text"
@@ -144,7 +134,7 @@ fn every_notebook_is_locked_down_and_runs_the_identity_script() {
 
 #[test]
 fn adding_a_notebook_renames_nothing() {
-    let text = definition();
+    let text = definition(NAME);
     let grown = text.replace(
         "    analyst-bob: { instance_type: ml.t3.medium, volume_size_gb: 20 }\n",
         "    analyst-bob: { instance_type: ml.t3.medium, volume_size_gb: 20 }\n    analyst-dave: {}\n",

@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 const SCRIPT: &str = "src/constructs/scripts/notebook_identity_on_start.sh";
@@ -58,7 +58,7 @@ impl Sandbox {
 
     fn run_with(&self, aws: &str) -> Output {
         Command::new("bash")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(SCRIPT))
+            .arg(support::manifest_dir().join(SCRIPT))
             .env(
                 "NOTEBOOK_IDENTITY_METADATA",
                 self.path("resource-metadata.json"),
@@ -199,7 +199,7 @@ fn shellcheck_finds_nothing() {
         return;
     };
     let out = Command::new(shellcheck)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(SCRIPT))
+        .arg(support::manifest_dir().join(SCRIPT))
         .output()
         .unwrap();
     assert!(

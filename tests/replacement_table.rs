@@ -97,25 +97,9 @@ fn pinned_cfn_lint() -> String {
 
 /// Every `Resources.*.Type` of `dir/*.template.json` (at least one template).
 fn template_types(dir: &Path) -> BTreeSet<String> {
-    let mut templates: Vec<_> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.expect("reading out/").path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(".template.json"))
-        })
-        .collect();
-    templates.sort();
-    assert!(
-        !templates.is_empty(),
-        "no *.template.json in out/: generate them with `cargo run -- --all --out out`"
-    );
     let mut types = BTreeSet::new();
-    for path in &templates {
-        let text = std::fs::read_to_string(path).expect("reading a template");
-        let template: Value = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", path.display()));
+    for path in &support::templates_in(dir) {
+        let template = support::read_template(path);
         let resources = template["Resources"]
             .as_object()
             .unwrap_or_else(|| panic!("{}: no Resources object", path.display()));

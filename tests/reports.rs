@@ -3,45 +3,32 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value as Json;
+use support::bin::{scratch, synth};
 
 /// studio-private without the studio endpoint and without flow logs: two errors, one
 /// warning, each on a different resource.
 fn broken_definition() -> String {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-private.yaml"),
-    )
-    .unwrap()
-    .replace(
-        "    - studio             # Studio's own traffic once the URL is opened\n",
-        "",
-    )
-    .replace(
-        "  availability_zones: 2\n",
-        "  availability_zones: 2\n  flow_logs: false\n",
-    );
+    let text = support::stacks::definition("studio-private")
+        .replace(
+            "    - studio             # Studio's own traffic once the URL is opened\n",
+            "",
+        )
+        .replace(
+            "  availability_zones: 2\n",
+            "  availability_zones: 2\n  flow_logs: false\n",
+        );
     assert!(!text.contains("- studio "));
     text
 }
 
 fn run(args: &[&str]) -> (i32, String, String, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("stacks")).unwrap();
-    std::fs::write(dir.path().join("stacks/broken.yaml"), broken_definition()).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_synth"))
-        .args(args)
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap(),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-        dir,
-    )
+    let dir = scratch(&[("broken.yaml", broken_definition())]);
+    let (code, stdout, stderr) = synth(dir.path(), args);
+    (code, stdout, stderr, dir)
 }
 
 #[test]

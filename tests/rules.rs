@@ -2,30 +2,12 @@
 //! studio-private in the ways a hand-written template often is makes `synth` (or the
 //! validator) report the right rule.
 
-use std::path::Path;
-use std::process::Command;
+mod support;
 
-use sagesynth::stacks;
-use sagesynth::synth::{self, Format};
 use sagesynth::validate::{self, Severity};
 use serde_json::{Value as Json, json};
-
-fn studio_private_text() -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-private.yaml"),
-    )
-    .unwrap()
-}
-
-fn studio_private_json() -> Json {
-    let stack = stacks::load_str(
-        "studio-private",
-        "stacks/studio-private.yaml",
-        studio_private_text(),
-    )
-    .unwrap();
-    serde_json::from_str(&synth::synthesize(&stack, Format::Json).unwrap().body).unwrap()
-}
+use support::bin::{scratch, synth};
+use support::stacks;
 
 /// Error rule ids the validator reports on a template.
 fn error_rules(template: &Json) -> Vec<&'static str> {
@@ -41,30 +23,21 @@ fn error_rules(template: &Json) -> Vec<&'static str> {
 
 /// Runs the real binary on an edited studio-private definition; returns (exit, stderr).
 fn synth_edited(edit: impl Fn(&str) -> String) -> (i32, String) {
-    let text = studio_private_text();
+    let text = stacks::definition("studio-private");
     let edited = edit(&text);
     assert_ne!(edited, text, "the edit must change the definition");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("stacks")).unwrap();
-    std::fs::write(dir.path().join("stacks/studio-private.yaml"), edited).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_synth"))
-        .args(["--stack", "studio-private", "--out", "out"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let dir = scratch(&[("studio-private.yaml", edited)]);
+    let (code, _, stderr) = synth(dir.path(), &["--stack", "studio-private", "--out", "out"]);
     assert!(
         !dir.path().join("out").exists(),
         "nothing may be written on a rule error"
     );
-    (
-        output.status.code().unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    (code, stderr)
 }
 
 #[test]
 fn shipped_template_has_no_findings() {
-    let findings = validate::validate(&studio_private_json(), 0);
+    let findings = validate::validate(&stacks::shipped_template("studio-private"), 0);
     assert!(findings.is_empty(), "{findings:?}");
 }
 
@@ -122,7 +95,7 @@ fn removing_the_logs_endpoint_fails_for_roles_that_write_logs() {
 
 #[test]
 fn removing_the_nfs_rule_fails_the_studio_sg_rule() {
-    let mut t = studio_private_json();
+    let mut t = stacks::shipped_template("studio-private");
     assert!(error_rules(&t).is_empty());
     t["Resources"]
         .as_object_mut()
@@ -134,7 +107,7 @@ fn removing_the_nfs_rule_fails_the_studio_sg_rule() {
 
 #[test]
 fn for_any_value_on_source_vpce_is_an_error() {
-    let mut t = studio_private_json();
+    let mut t = stacks::shipped_template("studio-private");
     let condition = &mut t["Resources"]["PresignedUrlPolicy"]["Properties"]["PolicyDocument"]["Statement"]
         [0]["Condition"];
     let values = condition["StringEquals"]["aws:SourceVpce"].take();
@@ -148,7 +121,7 @@ fn for_any_value_on_source_vpce_is_an_error() {
 
 #[test]
 fn a_hard_coded_endpoint_id_is_not_an_endpoint_of_the_stack() {
-    let mut t = studio_private_json();
+    let mut t = stacks::shipped_template("studio-private");
     t["Resources"]["PresignedUrlPolicy"]["Properties"]["PolicyDocument"]["Statement"][1]["Condition"]
         ["StringEquals"]["aws:SourceVpce"][1] = json!("vpce-0123456789abcdef0");
     let rules = error_rules(&t);
@@ -160,7 +133,7 @@ fn a_hard_coded_endpoint_id_is_not_an_endpoint_of_the_stack() {
 
 #[test]
 fn resource_star_on_the_presigned_grant_is_an_error() {
-    let mut t = studio_private_json();
+    let mut t = stacks::shipped_template("studio-private");
     t["Resources"]["PresignedUrlPolicy"]["Properties"]["PolicyDocument"]["Statement"][1]["Resource"] =
         json!(["*"]);
     assert_eq!(error_rules(&t), vec!["IAM-NO-WILDCARD-RESOURCE"]);

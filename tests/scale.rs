@@ -9,21 +9,22 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use sagesynth::stacks;
-use sagesynth::synth::{self, Format, Synthesis};
+use sagesynth::synth::{Format, Synthesis};
 use sagesynth::validate::Severity;
 use serde_json::{Value, json};
 
+use support::bin::{scratch, synth, written};
 use support::moto::{self, Aws, MotoServer};
+use support::read_template;
+use support::stacks::{self, synthesize};
 
 /// The shipped studio-private definition with `users` generated users, optionally split.
 fn definition(users: usize, split: bool) -> String {
-    let base = std::fs::read_to_string(support::manifest_dir().join("stacks/studio-private.yaml"))
-        .expect("the shipped studio-private definition");
+    let base = stacks::definition("studio-private");
     let list: String = (1..=users)
         .map(|i| format!("    - data-scientist-{i}\n"))
         .collect();
@@ -37,16 +38,6 @@ fn definition(users: usize, split: bool) -> String {
     }
 }
 
-fn synthesize(name: &str, text: &str, format: Format) -> Synthesis {
-    let stack = stacks::load_str(name, &format!("stacks/{name}.yaml"), text.to_string())
-        .expect("the definition is valid");
-    synth::synthesize(&stack, format).expect("it synthesizes")
-}
-
-fn json_of(s: &Synthesis) -> Value {
-    serde_json::from_str(&s.body).expect("JSON")
-}
-
 fn count(template: &Value, section: &str) -> usize {
     template
         .get(section)
@@ -57,10 +48,10 @@ fn count(template: &Value, section: &str) -> usize {
 /// Every template within CloudFormation's limits, and no finding but the ones listed.
 fn assert_within_limits(s: &Synthesis) {
     for t in s.all() {
-        let json = json_of(t);
-        assert!(count(&json, "Resources") <= 500, "{}", t.name);
-        assert!(count(&json, "Outputs") <= 200, "{}", t.name);
-        assert!(count(&json, "Parameters") <= 200, "{}", t.name);
+        let template = stacks::json(t);
+        assert!(count(&template, "Resources") <= 500, "{}", t.name);
+        assert!(count(&template, "Outputs") <= 200, "{}", t.name);
+        assert!(count(&template, "Parameters") <= 200, "{}", t.name);
         assert!(t.body.len() <= 1_000_000, "{}", t.name);
         let errors: Vec<String> = t
             .findings
@@ -72,43 +63,21 @@ fn assert_within_limits(s: &Synthesis) {
     }
 }
 
-fn synth_cli(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_synth"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("running synth");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).expect("UTF-8"),
-        String::from_utf8(out.stderr).expect("UTF-8"),
-    )
-}
-
-/// Writes the definition as `DIR/stacks/NAME.yaml` and its templates into `DIR/out`.
-fn write_templates(dir: &Path, name: &str, text: &str) -> Vec<std::path::PathBuf> {
-    std::fs::create_dir_all(dir.join("stacks")).unwrap();
-    std::fs::write(dir.join(format!("stacks/{name}.yaml")), text).unwrap();
-    let (code, _, stderr) = synth_cli(dir, &["--stack", name, "--out", "out"]);
+/// Writes the definition as `DIR/stacks/NAME.yaml` in a scratch folder and its templates
+/// into `DIR/out`; returns the folder and every file of `out/`.
+fn write_templates(name: &str, text: &str) -> (tempfile::TempDir, Vec<PathBuf>) {
+    let dir = scratch(&[(format!("{name}.yaml").as_str(), text)]);
+    let (code, _, stderr) = synth(dir.path(), &["--stack", name, "--out", "out"]);
     assert_eq!(code, 0, "{stderr}");
-    let mut files: Vec<_> = std::fs::read_dir(dir.join("out"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files
+    let out = dir.path().join("out");
+    let files = written(dir.path()).iter().map(|f| out.join(f)).collect();
+    (dir, files)
 }
 
 #[test]
 fn without_split_600_users_exit_1_naming_the_limits_and_split_nested() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("stacks")).unwrap();
-    std::fs::write(
-        dir.path().join("stacks/studio-big.yaml"),
-        definition(600, false),
-    )
-    .unwrap();
-    let (code, stdout, stderr) = synth_cli(dir.path(), &["--stack", "studio-big", "--out", "out"]);
+    let dir = scratch(&[("studio-big.yaml", definition(600, false))]);
+    let (code, stdout, stderr) = synth(dir.path(), &["--stack", "studio-big", "--out", "out"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(stdout, "");
     assert!(!dir.path().join("out").exists(), "nothing is written");
@@ -117,7 +86,7 @@ fn without_split_600_users_exit_1_naming_the_limits_and_split_nested() {
 
 #[test]
 fn the_600_user_template_breaks_only_count_limits() {
-    let s = synthesize("studio-big", &definition(600, false), Format::Json);
+    let s = synthesize("studio-big", &definition(600, false));
     let errors: BTreeSet<&str> = s
         .findings
         .iter()
@@ -130,7 +99,7 @@ fn the_600_user_template_breaks_only_count_limits() {
 
 #[test]
 fn split_1200_users_into_12_children_within_every_limit() {
-    let s = synthesize("studio-big", &definition(1200, true), Format::Json);
+    let s = synthesize("studio-big", &definition(1200, true));
     assert_within_limits(&s);
     assert!(s.findings.is_empty(), "{:#?}", s.findings);
     let names: Vec<&str> = s.children.iter().map(|c| c.name.as_str()).collect();
@@ -139,7 +108,7 @@ fn split_1200_users_into_12_children_within_every_limit() {
         .collect();
     assert_eq!(names, expected);
 
-    let parent = json_of(&s);
+    let parent = stacks::json(&s);
     let resources = parent["Resources"].as_object().unwrap();
     assert!(
         !resources
@@ -175,7 +144,7 @@ fn split_1200_users_into_12_children_within_every_limit() {
     );
 
     for (i, child) in s.children.iter().enumerate() {
-        let t = json_of(child);
+        let t = stacks::json(child);
         assert_eq!(
             t["Parameters"],
             json!({"DomainId": {"Type": "String", "Description": "The Studio domain's ID, passed by the parent stack"}})
@@ -208,16 +177,12 @@ fn split_1200_users_into_12_children_within_every_limit() {
 
 #[test]
 fn the_presigned_url_policy_is_one_pattern_whatever_the_user_count() {
-    let small = json_of(&synthesize(
-        "studio-big",
-        &definition(2, false),
-        Format::Json,
-    ));
+    let small = stacks::json(&synthesize("studio-big", &definition(2, false)));
     for (users, split) in [(150, false), (1000, true)] {
-        let s = synthesize("studio-big", &definition(users, split), Format::Json);
+        let s = synthesize("studio-big", &definition(users, split));
         assert_within_limits(&s);
         assert_eq!(
-            json_of(&s)["Resources"]["PresignedUrlPolicy"],
+            stacks::json(&s)["Resources"]["PresignedUrlPolicy"],
             small["Resources"]["PresignedUrlPolicy"],
             "{users} users"
         );
@@ -226,7 +191,7 @@ fn the_presigned_url_policy_is_one_pattern_whatever_the_user_count() {
 
 #[test]
 fn ten_thousand_users_split_fit_one_parent() {
-    let s = synthesize("studio-big", &definition(10_000, true), Format::Json);
+    let s = synthesize("studio-big", &definition(10_000, true));
     assert_within_limits(&s);
     assert_eq!(s.children.len(), 100);
     assert_eq!(
@@ -241,7 +206,7 @@ fn split_without_users_is_an_input_error() {
     let text = definition(2, true).replace("    - data-scientist-1\n    - data-scientist-2\n", "");
     let text = text.replace("  users:\n", "");
     // Whole-definition checks run while loading.
-    let message = stacks::load_str("studio-big", "stacks/studio-big.yaml", text)
+    let message = sagesynth::stacks::load_str("studio-big", "stacks/studio-big.yaml", text)
         .unwrap_err()
         .to_string();
     assert!(
@@ -253,7 +218,8 @@ fn split_without_users_is_an_input_error() {
 #[test]
 fn a_bad_split_value_names_the_choices() {
     let text = definition(2, false) + "\nsplit: nest\n";
-    let err = stacks::load_str("studio-big", "stacks/studio-big.yaml", text).unwrap_err();
+    let err =
+        sagesynth::stacks::load_str("studio-big", "stacks/studio-big.yaml", text).unwrap_err();
     let message = err.to_string();
     assert!(message.contains("split"), "{message}");
     assert!(message.contains("`nested`"), "{message}");
@@ -270,16 +236,8 @@ fn files(s: &Synthesis) -> BTreeMap<String, String> {
 #[test]
 fn appending_a_user_changes_only_the_last_chunk() {
     // 1,150 → 1,151: the last chunk (users-012) gains a profile; nothing else changes.
-    let before = files(&synthesize(
-        "studio-big",
-        &definition(1150, true),
-        Format::Json,
-    ));
-    let after = files(&synthesize(
-        "studio-big",
-        &definition(1151, true),
-        Format::Json,
-    ));
+    let before = files(&synthesize("studio-big", &definition(1150, true)));
+    let after = files(&synthesize("studio-big", &definition(1151, true)));
     let changed: Vec<&String> = after
         .iter()
         .filter(|(name, body)| before.get(*name) != Some(body))
@@ -290,8 +248,8 @@ fn appending_a_user_changes_only_the_last_chunk() {
 
     // 1,200 → 1,201: a 13th chunk; the twelve children are byte for byte the same, and the
     // parent only gains the nested stack and its output.
-    let before_s = synthesize("studio-big", &definition(1200, true), Format::Json);
-    let after_s = synthesize("studio-big", &definition(1201, true), Format::Json);
+    let before_s = synthesize("studio-big", &definition(1200, true));
+    let after_s = synthesize("studio-big", &definition(1201, true));
     let (before, after) = (files(&before_s), files(&after_s));
     for (name, body) in &before {
         if name != "studio-big" {
@@ -305,7 +263,7 @@ fn appending_a_user_changes_only_the_last_chunk() {
             .collect::<Vec<_>>(),
         ["studio-big.users-013"]
     );
-    let (p0, mut p1) = (json_of(&before_s), json_of(&after_s));
+    let (p0, mut p1) = (stacks::json(&before_s), stacks::json(&after_s));
     p1["Resources"]
         .as_object_mut()
         .unwrap()
@@ -321,7 +279,7 @@ fn appending_a_user_changes_only_the_last_chunk() {
 
 #[test]
 fn yaml_children_are_named_yaml_in_the_template_url() {
-    let s = synthesize("studio-big", &definition(150, true), Format::Yaml);
+    let s = stacks::synthesize_as("studio-big", &definition(150, true), Format::Yaml);
     let parent: Value = serde_yaml_ng::from_str(&s.body).unwrap();
     assert_eq!(
         parent["Resources"]["StudioUsers002"]["Properties"]["TemplateURL"],
@@ -338,8 +296,7 @@ fn split_1200_user_templates_pass_cfn_lint() {
     let Some(cfn_lint) = support::require_tool("cfn-lint", "scale::cfn_lint") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let templates = write_templates(dir.path(), "studio-big", &definition(1200, true));
+    let (_dir, templates) = write_templates("studio-big", &definition(1200, true));
     assert_eq!(templates.len(), 13, "{templates:?}");
     let mut cmd = Command::new(&cfn_lint);
     // From the package root, like tests/cfn_lint.rs: a project .cfnlintrc is honoured.
@@ -380,13 +337,11 @@ fn package_rewrites_child_urls_and_the_parent_deploys_to_moto() {
         return;
     };
     let start = Instant::now();
-    let dir = tempfile::tempdir().unwrap();
     let users = 1200;
-    write_templates(dir.path(), "studio-big", &definition(users, true));
+    let (dir, _) = write_templates("studio-big", &definition(users, true));
     let out = dir.path().join("out");
     let parent_file = out.join("studio-big.template.json");
-    let parent: Value =
-        serde_json::from_str(&std::fs::read_to_string(&parent_file).unwrap()).unwrap();
+    let parent = read_template(&parent_file);
 
     let server = MotoServer::start(&moto_exe, dir.path());
     let mut aws = Aws::new(&aws_exe, &server, dir.path());
@@ -414,8 +369,7 @@ fn package_rewrites_child_urls_and_the_parent_deploys_to_moto() {
         String::from_utf8_lossy(&packaged_run.stdout),
         String::from_utf8_lossy(&packaged_run.stderr)
     );
-    let packaged: Value =
-        serde_json::from_str(&std::fs::read_to_string(&packaged_file).unwrap()).unwrap();
+    let packaged = read_template(&packaged_file);
     let mut rewritten = 0;
     for (id, r) in parent["Resources"].as_object().unwrap() {
         if r["Type"] != "AWS::CloudFormation::Stack" {
@@ -444,10 +398,9 @@ fn package_rewrites_child_urls_and_the_parent_deploys_to_moto() {
         let local = r["Properties"]["TemplateURL"].as_str().unwrap();
         let uploaded: Value =
             serde_yaml_ng::from_str(&std::fs::read_to_string(&fetched).unwrap()).unwrap();
-        let written: Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join(local)).unwrap()).unwrap();
+        let local_template = read_template(&out.join(local));
         assert!(
-            uploaded == written,
+            uploaded == local_template,
             "{id}: the uploaded object is not {local}"
         );
         rewritten += 1;

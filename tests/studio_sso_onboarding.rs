@@ -1,33 +1,23 @@
 //! The studio-sso-onboarding stack: an SSO domain whose profiles come from group
 //! membership, the event rules, and the least privilege of the functions.
 
-use std::path::Path;
+mod support;
 
-use sagesynth::stacks;
-use sagesynth::synth::{self, Format};
 use serde_json::{Value as Json, json};
+use support::stacks::{self, definition};
 
-fn definition() -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-sso-onboarding.yaml"),
-    )
-    .unwrap()
-}
+/// The shipped definition's name.
+const NAME: &str = "studio-sso-onboarding";
 
+/// `text` as the definition `stacks/studio-sso-onboarding.yaml`, as JSON.
 fn template(text: &str) -> Json {
-    let stack = stacks::load_str(
-        "studio-sso-onboarding",
-        "stacks/studio-sso-onboarding.yaml",
-        text.to_string(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let s = synth::synthesize(&stack, Format::Json).unwrap();
+    let s = stacks::synthesize(NAME, text);
     assert!(
         s.findings.iter().all(|f| f.rule == "CFN-LIMIT-INLINE-BODY"),
         "{:?}",
         s.findings
     );
-    serde_json::from_str(&s.body).unwrap()
+    stacks::json(&s)
 }
 
 fn statements<'a>(t: &'a Json, role: &str) -> &'a Vec<Json> {
@@ -45,7 +35,7 @@ fn sid<'a>(statements: &'a [Json], sid: &str) -> &'a Json {
 
 #[test]
 fn the_domain_is_sso_and_vpc_only_with_no_profiles_of_its_own() {
-    let t = template(&definition());
+    let t = template(&definition(NAME));
     let d = &t["Resources"]["StudioDomain"]["Properties"];
     assert_eq!(d["AuthMode"], "SSO");
     assert_eq!(d["AppNetworkAccessType"], "VpcOnly");
@@ -81,7 +71,7 @@ fn the_domain_is_sso_and_vpc_only_with_no_profiles_of_its_own() {
 
 #[test]
 fn rules_match_membership_changes_and_deliver_with_retries_and_a_dead_letter_queue() {
-    let t = template(&definition());
+    let t = template(&definition(NAME));
     for (rule, names, function) in [
         (
             "OnboardingRule",
@@ -138,7 +128,7 @@ fn rules_match_membership_changes_and_deliver_with_retries_and_a_dead_letter_que
 
 #[test]
 fn functions_may_pass_only_the_group_roles_and_only_to_sagemaker() {
-    let t = template(&definition());
+    let t = template(&definition(NAME));
     for role in ["OnboardingFunctionRole", "OffboardingFunctionRole"] {
         let s = statements(&t, role);
         let pass = sid(s, "PassOnlyTheGroupRolesToSageMaker");
@@ -184,7 +174,7 @@ fn functions_may_pass_only_the_group_roles_and_only_to_sagemaker() {
 
 #[test]
 fn inline_mapping_lists_groups_in_precedence_order() {
-    let t = template(&definition());
+    let t = template(&definition(NAME));
     let env = &t["Resources"]["OnboardingFunction"]["Properties"]["Environment"]["Variables"];
     assert_eq!(env["MAPPING_MODE"], "inline");
     assert_eq!(
@@ -205,8 +195,7 @@ fn inline_mapping_lists_groups_in_precedence_order() {
     assert_eq!(
         f["Code"]["ZipFile"].as_str().unwrap(),
         std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("src/constructs/functions/studio_sso_onboarding.py")
+            support::manifest_dir().join("src/constructs/functions/studio_sso_onboarding.py")
         )
         .unwrap()
     );
@@ -214,7 +203,7 @@ fn inline_mapping_lists_groups_in_precedence_order() {
 
 #[test]
 fn dynamodb_mapping_adds_a_table_the_functions_may_only_read() {
-    let text = definition().replace("mapping: inline", "mapping: dynamodb");
+    let text = definition(NAME).replace("mapping: inline", "mapping: dynamodb");
     let t = template(&text);
     let table = &t["Resources"]["GroupRoleMappingTable"]["Properties"];
     assert_eq!(table["BillingMode"], "PAY_PER_REQUEST");
@@ -250,7 +239,7 @@ fn dynamodb_mapping_adds_a_table_the_functions_may_only_read() {
 
 #[test]
 fn trail_create_adds_a_validated_multi_region_trail_with_its_own_bucket() {
-    let text = definition().replace("trail: existing", "trail: create");
+    let text = definition(NAME).replace("trail: existing", "trail: create");
     let t = template(&text);
     let trail = &t["Resources"]["ManagementEventsTrail"];
     assert_eq!(trail["DependsOn"], "CloudtrailLogsBucketPolicy");
@@ -281,6 +270,6 @@ fn trail_create_adds_a_validated_multi_region_trail_with_its_own_bucket() {
         "RetainExceptOnCreate"
     );
     // By default the stack relies on an existing trail.
-    let without = template(&definition());
+    let without = template(&definition(NAME));
     assert!(without["Resources"].get("ManagementEventsTrail").is_none());
 }

@@ -1,38 +1,25 @@
 //! Suppressions and escalation as a stack definition writes them: recorded in the
 //! template, honoured by the rule pack, and refused when they are vague or unused.
 
-use std::path::Path;
-use std::process::Command;
+mod support;
 
 use serde_json::{Value as Json, json};
+use support::bin::scratch;
+use support::stacks;
 
 fn base() -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/studio-private.yaml"),
-    )
-    .unwrap()
+    stacks::definition("studio-private")
 }
 
 /// Runs `synth --stack s --out out` on `text`; returns (exit code, stderr, template if written).
 fn synth(text: &str, extra: &[&str]) -> (i32, String, Option<Json>) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("stacks")).unwrap();
-    std::fs::write(dir.path().join("stacks/s.yaml"), text).unwrap();
+    let dir = scratch(&[("s.yaml", text)]);
     let mut args = vec!["--stack", "s", "--out", "out"];
     args.extend_from_slice(extra);
-    let output = Command::new(env!("CARGO_BIN_EXE_synth"))
-        .args(&args)
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let template = std::fs::read_to_string(dir.path().join("out/s.template.json"))
-        .ok()
-        .map(|t| serde_json::from_str(&t).unwrap());
-    (
-        output.status.code().unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-        template,
-    )
+    let (code, _, stderr) = support::bin::synth(dir.path(), &args);
+    let file = dir.path().join("out/s.template.json");
+    let template = file.exists().then(|| support::read_template(&file));
+    (code, stderr, template)
 }
 
 fn without_flow_logs() -> String {
@@ -173,7 +160,7 @@ fn a_suppression_is_recorded_for_cfn_lint_and_checkov_where_they_have_the_check(
         "{}suppressions:\n  - rule: EC2-IMDSV2\n    resource: bastion\n    reason: {REASON}\n",
         base()
     );
-    let stack = sagesynth::stacks::load_str("s", "stacks/s.yaml", text).unwrap();
+    let stack = stacks::load("s", &text);
     let composed = sagesynth::stacks::compose(&stack).unwrap();
     let json = serde_json::to_value(&composed.template).unwrap();
     assert_eq!(
@@ -187,7 +174,7 @@ fn a_suppression_is_recorded_for_cfn_lint_and_checkov_where_they_have_the_check(
         "{}suppressions:\n  - rule: CFN-LIMIT-COUNT\n    resource: Vpc\n    reason: {REASON}\n",
         base()
     );
-    let stack = sagesynth::stacks::load_str("s", "stacks/s.yaml", text).unwrap();
+    let stack = stacks::load("s", &text);
     let json = serde_json::to_value(&sagesynth::stacks::compose(&stack).unwrap().template).unwrap();
     assert_eq!(
         json["Resources"]["Vpc"]["Metadata"]["cfn-lint"],

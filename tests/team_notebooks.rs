@@ -4,28 +4,19 @@
 
 mod support;
 
-use std::path::Path;
-
-use sagesynth::stacks;
-use sagesynth::synth::{self, Format};
 use serde_json::{Value as Json, json};
 use support::iam_eval::{ACCOUNT_ID, Evaluator, REGION};
+use support::stacks;
 
 fn template() -> Json {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/team-notebooks.yaml"),
-    )
-    .unwrap();
-    let stack = stacks::load_str("team-notebooks", "stacks/team-notebooks.yaml", text)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let s = synth::synthesize(&stack, Format::Json).unwrap();
+    let s = stacks::synthesize_shipped("team-notebooks");
     // Over 51,200 bytes: deployed with --s3-bucket; nothing else may be reported.
     assert!(
         s.findings.iter().all(|f| f.rule == "CFN-LIMIT-INLINE-BODY"),
         "{:?}",
         s.findings
     );
-    serde_json::from_str(&s.body).unwrap()
+    stacks::json(&s)
 }
 
 fn notebook(team: &str) -> String {

@@ -1,38 +1,19 @@
 //! The shipped stacks: their templates (snapshots), freshness of out/, determinism, and
 //! stability of logical IDs when a definition grows.
 
-use std::collections::BTreeSet;
-use std::path::Path;
+mod support;
 
-use sagesynth::stacks;
+use std::collections::BTreeSet;
+
 use sagesynth::synth::{self, Format, Synthesis};
 use sagesynth::validate::Severity;
 use serde_json::Value as Json;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shipped() -> Vec<(String, std::path::PathBuf)> {
-    let found = synth::discover(&root().join("stacks")).unwrap();
-    assert!(!found.is_empty(), "stacks/ holds no definitions");
-    found
-}
-
-fn synth_text(name: &str, text: &str) -> Synthesis {
-    let stack = stacks::load_str(name, &format!("stacks/{name}.yaml"), text.to_string())
-        .unwrap_or_else(|e| panic!("{e}"));
-    synth::synthesize(&stack, Format::Json).unwrap()
-}
-
-fn studio_private_text() -> String {
-    std::fs::read_to_string(root().join("stacks/studio-private.yaml")).unwrap()
-}
+use support::stacks::{self, synthesize};
 
 #[test]
 fn every_shipped_stack_matches_its_snapshot_and_is_clean() {
-    for (name, path) in shipped() {
-        let s = synth::synthesize_file(&path, Format::Json).unwrap_or_else(|e| panic!("{e}"));
+    for (name, _) in stacks::shipped() {
+        let s = stacks::synthesize_shipped(&name);
         // Every template of the definition: a StackSet's member template too.
         for t in s.all() {
             // Clean, but for the size warning: a template over 51,200 bytes is deployed
@@ -50,10 +31,12 @@ fn every_shipped_stack_matches_its_snapshot_and_is_clean() {
 
 #[test]
 fn out_holds_the_current_templates() {
-    for (name, path) in shipped() {
-        let s = synth::synthesize_file(&path, Format::Json).unwrap();
+    for (name, _) in stacks::shipped() {
+        let s = stacks::synthesize_shipped(&name);
         for t in s.all() {
-            let file = root().join("out").join(t.file_name(Format::Json));
+            let file = support::manifest_dir()
+                .join("out")
+                .join(t.file_name(Format::Json));
             let committed = std::fs::read_to_string(&file).unwrap_or_else(|_| {
                 panic!("{} is missing: run `synth --all --out out`", file.display())
             });
@@ -68,27 +51,26 @@ fn out_holds_the_current_templates() {
 
 #[test]
 fn twenty_synths_are_byte_identical() {
-    let text = studio_private_text();
-    let first = synth_text("studio-private", &text).body;
+    let text = stacks::definition("studio-private");
+    let first = synthesize("studio-private", &text).body;
     for _ in 0..19 {
-        assert_eq!(synth_text("studio-private", &text).body, first);
+        assert_eq!(synthesize("studio-private", &text).body, first);
     }
     // The YAML rendering too.
-    let stack = stacks::load_str("studio-private", "s.yaml", text).unwrap();
+    let stack = stacks::load("studio-private", &text);
     let yaml = synth::synthesize(&stack, Format::Yaml).unwrap().body;
     for _ in 0..19 {
         assert_eq!(synth::synthesize(&stack, Format::Yaml).unwrap().body, yaml);
     }
 }
 
+/// Resource id → its JSON, of one template.
 fn resources(s: &Synthesis) -> serde_json::Map<String, Json> {
-    let json: Json = serde_json::from_str(&s.body).unwrap();
-    json["Resources"].as_object().unwrap().clone()
+    stacks::json(s)["Resources"].as_object().unwrap().clone()
 }
 
 fn outputs(s: &Synthesis) -> BTreeSet<String> {
-    let json: Json = serde_json::from_str(&s.body).unwrap();
-    json["Outputs"]
+    stacks::json(s)["Outputs"]
         .as_object()
         .unwrap()
         .keys()
@@ -99,11 +81,11 @@ fn outputs(s: &Synthesis) -> BTreeSet<String> {
 /// Synthesizes the shipped definition and a grown copy; returns (added IDs, changed IDs)
 /// after checking that no ID disappeared.
 fn growth(edit: impl Fn(&str) -> String) -> (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>) {
-    let text = studio_private_text();
+    let text = stacks::definition("studio-private");
     let grown = edit(&text);
     assert_ne!(grown, text, "the edit must change the definition");
-    let before = synth_text("studio-private", &text);
-    let after = synth_text("studio-private", &grown);
+    let before = synthesize("studio-private", &text);
+    let after = synthesize("studio-private", &grown);
     let (old, new) = (resources(&before), resources(&after));
     let removed: Vec<&String> = old.keys().filter(|k| !new.contains_key(*k)).collect();
     assert!(removed.is_empty(), "logical IDs disappeared: {removed:?}");
@@ -157,11 +139,11 @@ fn adding_an_endpoint_adds_it_and_changes_nothing_else() {
 
 #[test]
 fn endpoint_order_in_the_definition_does_not_matter_to_ids() {
-    let text = studio_private_text();
+    let text = stacks::definition("studio-private");
     let reordered = text.replace("    - sts\n    - logs\n", "    - logs\n    - sts\n");
     assert_ne!(reordered, text);
-    let a = resources(&synth_text("studio-private", &text));
-    let b = resources(&synth_text("studio-private", &reordered));
+    let a = resources(&synthesize("studio-private", &text));
+    let b = resources(&synthesize("studio-private", &reordered));
     assert_eq!(
         a.keys().collect::<BTreeSet<_>>(),
         b.keys().collect::<BTreeSet<_>>()
@@ -169,12 +151,6 @@ fn endpoint_order_in_the_definition_does_not_matter_to_ids() {
     for (k, v) in &a {
         assert_eq!(&b[k], v, "{k} changed");
     }
-}
-
-/// Resource id → its JSON, of one template.
-fn resources_of(body: &str) -> serde_json::Map<String, Json> {
-    let json: Json = serde_json::from_str(body).unwrap();
-    json["Resources"].as_object().unwrap().clone()
 }
 
 /// The ids whose resource differs between two templates (present in both).
@@ -191,7 +167,7 @@ fn changed(
 
 #[test]
 fn adding_an_account_changes_no_existing_logical_id() {
-    let text = std::fs::read_to_string(root().join("stacks/studio-multi-account.yaml")).unwrap();
+    let text = stacks::definition("studio-multi-account");
     let grown = text.replace(
         "rollout:\n",
         "  staging:\n    account_id: \"333333333333\"\n    groups:\n      ml-staging: {}\n\nrollout:\n",
@@ -200,12 +176,12 @@ fn adding_an_account_changes_no_existing_logical_id() {
         grown, text,
         "the definition has a rollout section to insert before"
     );
-    let before = synth_text("studio-multi-account", &text);
-    let after = synth_text("studio-multi-account", &grown);
-    let (c0, c1) = (resources_of(&before.body), resources_of(&after.body));
+    let before = synthesize("studio-multi-account", &text);
+    let after = synthesize("studio-multi-account", &grown);
+    let (c0, c1) = (resources(&before), resources(&after));
     let (m0, m1) = (
-        resources_of(&before.children[0].body),
-        resources_of(&after.children[0].body),
+        resources(&before.children[0]),
+        resources(&after.children[0]),
     );
     for (old, new) in [(&c0, &c1), (&m0, &m1)] {
         let missing: Vec<&String> = old.keys().filter(|id| !new.contains_key(*id)).collect();

@@ -257,3 +257,188 @@ fn quote_list(names: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Position;
+
+    fn errors(text: &str) -> Vec<Diagnostic> {
+        load_str("s", "s.yaml", text.to_string()).unwrap_err().0
+    }
+
+    fn one_error(text: &str) -> Diagnostic {
+        let mut all = errors(text);
+        assert_eq!(all.len(), 1, "{all:?}");
+        all.remove(0)
+    }
+
+    #[test]
+    fn a_valid_definition_loads_under_its_name() {
+        let stack = load_str("demo", "s.yaml", "network: { cidr: 10.0.0.0/16 }\n".into()).unwrap();
+        assert_eq!(stack.name, "demo");
+        assert_eq!(stack.source.file, "s.yaml");
+        assert_eq!(
+            stack.definition.network.unwrap().cidr.0.to_string(),
+            "10.0.0.0/16"
+        );
+    }
+
+    #[test]
+    fn stack_names_are_lower_case_sagemaker_names() {
+        assert!(is_valid_stack_name("studio-private-2"));
+        assert!(!is_valid_stack_name("Studio"));
+        assert!(!is_valid_stack_name("studio_private"));
+        assert!(!is_valid_stack_name("-studio"));
+        let e = load_str("Bad", "Bad.yaml", "description: d\n".into()).unwrap_err();
+        assert!(
+            e.0[0]
+                .message
+                .starts_with("`Bad` is not a valid stack name")
+        );
+    }
+
+    #[test]
+    fn an_unknown_component_lists_the_components_and_suggests_the_closest() {
+        let d = one_error("description: d\nnetwrk: {}\n");
+        assert_eq!(d.message, "unknown field `netwrk` at the top level");
+        assert_eq!(d.field.as_deref(), Some("netwrk"));
+        assert_eq!(d.position, Some(Position { line: 2, column: 1 }));
+        assert_eq!(
+            d.expected.as_deref(),
+            Some("one of `description`, `network`, `studio`, `bastion`, `presigned_url`")
+        );
+        assert_eq!(d.help.as_deref(), Some("did you mean `network`?"));
+    }
+
+    #[test]
+    fn an_unknown_nested_field_names_its_parent_and_points_at_the_key() {
+        let d = one_error("network:\n  cidr: 10.0.0.0/16\n  flowlogs: true\n");
+        assert_eq!(d.message, "unknown field `flowlogs` in `network`");
+        assert_eq!(d.position, Some(Position { line: 3, column: 3 }));
+        assert_eq!(d.help.as_deref(), Some("did you mean `flow_logs`?"));
+    }
+
+    #[test]
+    fn an_unknown_value_lists_the_variants_at_the_value() {
+        let d = one_error("bastion: { os: winows }\n");
+        assert_eq!(d.message, "unknown value `winows`");
+        assert_eq!(d.expected.as_deref(), Some("one of `windows`, `linux`"));
+        assert_eq!(
+            d.position,
+            Some(Position {
+                line: 1,
+                column: 16
+            })
+        );
+    }
+
+    #[test]
+    fn a_wrong_type_is_named_in_plain_words() {
+        let d = one_error("network: { cidr: 10.0.0.0/16, availability_zones: two }\n");
+        assert_eq!(d.message, "wrong type: found string \"two\"");
+        assert_eq!(d.expected.as_deref(), Some("a whole number from 0 to 255"));
+        assert_eq!(d.field.as_deref(), Some("network.availability_zones"));
+    }
+
+    #[test]
+    fn a_missing_field_is_reported_at_its_parent_key() {
+        let d = one_error("description: d\nnetwork: { availability_zones: 2 }\n");
+        assert_eq!(d.message, "missing field `cidr` in `network`");
+        assert_eq!(d.position, Some(Position { line: 2, column: 1 }));
+    }
+
+    #[test]
+    fn a_value_rule_is_reported_at_the_value_without_serde_decoration() {
+        let d = one_error("network:\n  cidr: 10.0.0.1/16\n");
+        assert_eq!(
+            d.message,
+            "`10.0.0.1/16` has host bits set; did you mean `10.0.0.0/16`?"
+        );
+        assert_eq!(d.position, Some(Position { line: 2, column: 9 }));
+    }
+
+    #[test]
+    fn every_whole_definition_problem_is_returned_at_once() {
+        let all = errors("studio: {}\nbastion: {}\n");
+        let messages: Vec<&str> = all.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`studio` needs a `network` component",
+                "`bastion` needs a `network` component"
+            ]
+        );
+        let shown = InputErrors(all).to_string();
+        assert_eq!(shown.matches("error: ").count(), 2);
+    }
+
+    #[test]
+    fn bare_message_strips_the_path_prefix_and_the_position() {
+        // The prefix may be the field's path or a parent's.
+        let error: serde_yaml_ng::Error =
+            serde::de::Error::custom("network: `x` is not valid at line 2 column 9");
+        assert_eq!(bare_message("network.cidr", &error), "`x` is not valid");
+        let error: serde_yaml_ng::Error = serde::de::Error::custom("network.cidr: `x` at line 2");
+        assert_eq!(bare_message("network.cidr", &error), "`x` at line 2");
+        let error: serde_yaml_ng::Error = serde::de::Error::custom("plain text");
+        assert_eq!(bare_message("network.cidr", &error), "plain text");
+    }
+
+    #[test]
+    fn serde_type_names_read_as_words() {
+        assert_eq!(plain_type_name("u32"), "a whole number of 0 or more");
+        assert_eq!(plain_type_name("a string"), "text (a string)");
+        assert_eq!(
+            plain_type_name("struct NetworkSpec"),
+            "a mapping (NetworkSpec)"
+        );
+        assert_eq!(plain_type_name("a sequence"), "a sequence");
+        assert_eq!(backticked("one of `a`, `b`"), ["a", "b"]);
+        assert_eq!(quote_list(&["a", "b"]), "`a`, `b`");
+    }
+
+    #[test]
+    fn load_file_names_the_file_as_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = load_file(&dir.path().join("nope.yaml"), "stacks/nope.yaml").unwrap_err();
+        assert_eq!(
+            missing.0[0].message,
+            "cannot read the definition: no such file"
+        );
+        assert_eq!(missing.0[0].file, "stacks/nope.yaml");
+
+        let path = dir.path().join("latin1.yaml");
+        std::fs::write(&path, b"description: d\nnetwork: \xe9\n").unwrap();
+        let e = load_file(&path, "latin1.yaml").unwrap_err();
+        assert_eq!(
+            e.0[0].message,
+            "the definition is not valid UTF-8 text (byte 24 is not)"
+        );
+        assert_eq!(
+            e.0[0].position,
+            Some(Position {
+                line: 2,
+                column: 10
+            })
+        );
+
+        let path = dir.path().join("demo.yaml");
+        std::fs::write(&path, "description: d\n").unwrap();
+        assert_eq!(load_file(&path, "demo.yaml").unwrap().name, "demo");
+    }
+
+    #[test]
+    fn load_file_refuses_a_file_over_the_limit_before_reading_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.yaml");
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(MAX_DEFINITION_BYTES + 1).unwrap();
+        let e = load_file(&path, "big.yaml").unwrap_err();
+        assert!(
+            e.0[0]
+                .message
+                .ends_with("a definition may be at most 1048576 bytes (1 MiB)")
+        );
+    }
+}

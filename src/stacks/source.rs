@@ -482,6 +482,137 @@ mod tests {
         );
     }
 
+    fn at(line: usize, column: usize) -> Option<Position> {
+        Some(Position { line, column })
+    }
+
+    #[test]
+    fn a_block_mapping_starts_at_its_first_key() {
+        let s = source("network:\n  cidr: 10.0.0.0/16\n  availability_zones: 2\n");
+        assert_eq!(s.value_position("network"), at(2, 3));
+        assert_eq!(s.key_position("network"), at(1, 1));
+    }
+
+    #[test]
+    fn key_position_falls_back_to_the_value_where_there_is_no_key() {
+        // A list item has no key: an error about the whole item points at the item.
+        let s = source("studio:\n  users:\n    - alice\n    - bob\n");
+        assert_eq!(s.key_position("studio.users[1]"), at(4, 7));
+        assert_eq!(
+            s.key_position("studio.users[1]"),
+            s.value_position("studio.users[1]")
+        );
+        assert_eq!(s.key_position("studio.users"), at(2, 3));
+        assert_eq!(s.key_position("studio.absent"), None);
+    }
+
+    #[test]
+    fn error_at_value_of_a_default_points_at_the_nearest_written_parent() {
+        let s = source("description: d\nnetwork:\n  cidr: 10.0.0.0/16\n");
+        let d = s.error_at_value("network.flow_log_retention_days", "m");
+        assert_eq!(d.field.as_deref(), Some("network.flow_log_retention_days"));
+        assert_eq!(d.position, at(3, 3));
+        assert_eq!(d.source_line.as_deref(), Some("  cidr: 10.0.0.0/16"));
+        assert_eq!(d.file, "t.yaml");
+        assert_eq!(d.message, "m");
+    }
+
+    #[test]
+    fn error_at_key_of_a_default_points_at_the_parent_key() {
+        let s = source("description: d\nnetwork:\n  cidr: 10.0.0.0/16\n");
+        let d = s.error_at_key("network.endpoints", "m");
+        assert_eq!(d.position, at(2, 1));
+        assert_eq!(d.field.as_deref(), Some("network.endpoints"));
+    }
+
+    #[test]
+    fn a_list_index_past_the_end_points_at_the_list() {
+        let s = source("studio: { users: [alice, bob] }\n");
+        assert_eq!(s.error_at_value("studio.users[7]", "m").position, at(1, 18));
+        assert_eq!(s.error_at_value("studio.users[1]", "m").position, at(1, 26));
+    }
+
+    #[test]
+    fn a_path_with_no_written_parent_has_no_position_but_keeps_its_field() {
+        let s = source("description: d\n");
+        let d = s.error_at_value("split", "m");
+        assert_eq!(d.position, None);
+        assert_eq!(d.source_line, None);
+        assert_eq!(d.field.as_deref(), Some("split"));
+        assert_eq!(s.error_at_key("network.cidr", "m").position, None);
+    }
+
+    #[test]
+    fn keys_with_dots_and_spaces_are_one_path_segment_each() {
+        let s = source("groups:\n  ML Researchers:\n    group_id: x\n");
+        assert_eq!(s.key_position("groups.ML Researchers"), at(2, 3));
+        assert_eq!(
+            s.value_position("groups.ML Researchers.group_id"),
+            at(3, 15)
+        );
+    }
+
+    #[test]
+    fn describe_position_names_file_line_and_column_or_only_the_file() {
+        let s = source("network:\n  endpoints: [s3, sts]\n");
+        assert_eq!(s.describe_position("network.endpoints[1]"), "t.yaml:2:19");
+        assert_eq!(s.describe_position("network.cidr"), "t.yaml");
+    }
+
+    #[test]
+    fn positions_count_crlf_and_lone_cr_as_one_line_break() {
+        let crlf = source("description: d\r\nnetwork:\r\n  cidr: 10.0.0.0/16\r\n");
+        assert_eq!(crlf.value_position("network.cidr"), at(3, 9));
+        let cr = source("description: d\rnetwork:\r  cidr: 10.0.0.0/16\r");
+        assert_eq!(cr.value_position("network.cidr"), at(3, 9));
+    }
+
+    #[test]
+    fn a_leading_byte_order_mark_is_dropped() {
+        let s = source("\u{feff}description: d\n");
+        assert_eq!(s.text, "description: d\n");
+        assert_eq!(s.value_position("description"), at(1, 14));
+    }
+
+    #[test]
+    fn null_values_are_refused_at_their_key() {
+        let e = Source::new("t.yaml", "network:\n  cidr:\n".into()).unwrap_err();
+        assert_eq!(e.message, "`network.cidr` is empty (null)");
+        assert_eq!(e.position, at(2, 3));
+        assert_eq!(e.field.as_deref(), Some("network.cidr"));
+        // Quoted, it is text.
+        assert!(Source::new("t.yaml", "description: \"null\"\n".into()).is_ok());
+    }
+
+    #[test]
+    fn tags_forbidden_characters_and_deep_nesting_are_refused() {
+        let tag = Source::new("t.yaml", "description: !!str d\n".into()).unwrap_err();
+        assert_eq!(tag.message, "YAML tags such as `!!str` are not supported");
+        let control = Source::new("t.yaml", "a: 1\nb: x\u{7}\n".into()).unwrap_err();
+        assert_eq!(
+            control.message,
+            "the character U+0007 is not allowed in a definition"
+        );
+        assert_eq!(control.position, at(2, 5));
+        let deep = format!(
+            "{}1{}",
+            "[".repeat(MAX_DEPTH + 1),
+            "]".repeat(MAX_DEPTH + 1)
+        );
+        let deep = Source::new("t.yaml", format!("a: {deep}\n")).unwrap_err();
+        assert!(deep.message.contains("nests deeper than"));
+    }
+
+    #[test]
+    fn a_second_document_is_refused_where_it_starts() {
+        let e = Source::new("t.yaml", "a: 1\n---\nb: 2\n".into()).unwrap_err();
+        assert_eq!(
+            e.message,
+            "a definition file holds exactly one YAML document"
+        );
+        assert_eq!(e.position.map(|p| p.line), Some(2));
+    }
+
     #[test]
     fn reports_duplicate_keys_at_the_second() {
         let e = Source::new("t.yaml", "a: 1\nb: 2\na: 3\n".to_string()).unwrap_err();

@@ -1,5 +1,9 @@
-//! Helpers shared by the integration tests that drive external tools (`cfn-lint`, the AWS
-//! CLI, `moto_server`). A test file includes them with `mod support;`.
+//! Helpers shared by the integration tests; a test file includes them with `mod support;`.
+//! [`stacks`]: the shipped definitions, and definitions loaded and synthesized in process;
+//! [`bin`]: the real `synth` binary, run in a scratch project or the package root; here:
+//! the templates of `out/`, and the external tools (`cfn-lint`, the AWS CLI,
+//! `moto_server`), with [`cfn`] and [`moto`] for the deploy tests and [`iam_eval`] for
+//! policies.
 //!
 //! The tools are Python packages pinned in `.ci/requirements.txt`; `bash .ci/tools.sh`
 //! installs them into `.venv/` at the package root, where these helpers look first.
@@ -15,9 +19,11 @@
 // Each test binary uses only some of the helpers.
 #![allow(dead_code)]
 
+pub mod bin;
 pub mod cfn;
 pub mod iam_eval;
 pub mod moto;
+pub mod stacks;
 
 use std::ffi::OsStr;
 use std::io::{Read, Write};
@@ -155,8 +161,12 @@ pub fn templates_dir() -> PathBuf {
 /// Every `*.template.json` in the templates directory (see [`templates_dir`]), sorted.
 /// Panics when there is none: an empty `out/` must not let the tests pass vacuously.
 pub fn shipped_templates() -> Vec<PathBuf> {
-    let dir = templates_dir();
-    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
+    templates_in(&templates_dir())
+}
+
+/// Every `*.template.json` in `dir`, sorted. Panics when there is none.
+pub fn templates_in(dir: &Path) -> Vec<PathBuf> {
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| {
         panic!(
             "cannot read the templates directory {}: {e}; generate it with \
              `cargo run -- --all --out out`",
@@ -179,6 +189,23 @@ pub fn shipped_templates() -> Vec<PathBuf> {
         dir.display()
     );
     templates
+}
+
+/// Reads a template file and parses it as JSON.
+pub fn read_template(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// `out/NAME.template.json` as committed at the package root (never
+/// `$SAGESYNTH_TEMPLATES_DIR`), parsed.
+pub fn out_template(name: &str) -> serde_json::Value {
+    read_template(
+        &manifest_dir()
+            .join("out")
+            .join(format!("{name}.template.json")),
+    )
 }
 
 /// `out/studio-private.template.json` -> `studio-private`.

@@ -356,8 +356,36 @@ mod tests {
         assert!(seen.len() >= 30, "only {} rules", seen.len());
     }
 
-    /// Every rule id appears in a test besides its declaration (a fragment test with
-    /// `assert_rule`, or a pass test asserting on the id).
+    /// A suppression that silences no finding of its rule on its resource is an error.
+    #[test]
+    fn an_unused_suppression_is_an_error() {
+        let template = serde_json::json!({"Resources": {"Queue": {
+            "Type": "AWS::SQS::Queue",
+            "Metadata": {"sagesynth": {"suppressions": [
+                {"rule": "EC2-IMDSV2", "reason": "a queue has no instance metadata"}
+            ]}}
+        }}});
+        let findings = run(&template, 0);
+        let unused: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.rule == "SUPPRESSION-UNUSED")
+            .collect();
+        assert_eq!(unused.len(), 1, "{findings:?}");
+        assert_eq!(unused[0].severity, Severity::Error);
+        assert_eq!(
+            unused[0].location,
+            "Resources.Queue.Metadata.sagesynth.suppressions[0]"
+        );
+        assert!(
+            unused[0].message.contains("EC2-IMDSV2"),
+            "{}",
+            unused[0].message
+        );
+    }
+
+    /// Every rule id appears in a test of the library besides its declaration (a fragment
+    /// test with `assert_rule`, or a test asserting on the id). Only the library's own
+    /// sources are read, never the integration tests under tests/.
     #[test]
     fn every_rule_has_a_test() {
         let sources = [
@@ -373,7 +401,7 @@ mod tests {
             include_str!("../references.rs"),
             include_str!("../limits.rs"),
             include_str!("../names.rs"),
-            include_str!("../../../tests/suppressions.rs"),
+            include_str!("mod.rs"),
         ];
         let tests: String = sources
             .iter()

@@ -1,204 +1,15 @@
-//! The stack-definition format: what a user writes in `stacks/NAME.yaml`. Every struct
-//! rejects unknown fields; values that have rules (CIDRs, names, endpoint names) are
-//! checked while parsing, so the error points at the value.
+//! Values of a definition that have rules of their own: names, ids, CIDRs, counts. Each
+//! type checks its rule while parsing (`TryFrom`), so a bad value is reported at the value,
+//! with a message that says what is expected.
 
 use std::fmt;
 
-use indexmap::IndexMap;
 use ipnet::Ipv4Net;
 use serde::Deserialize;
 
-use crate::constructs::bastion::BastionOs;
 use crate::constructs::network::EndpointService;
 use crate::diagnostic::did_you_mean;
 use crate::resources::sagemaker;
-
-/// A whole stack definition: optional components, composed in `compose`.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct StackDefinition {
-    /// The template's Description (≤ 1,024 bytes).
-    pub description: Option<String>,
-    pub network: Option<NetworkSpec>,
-    pub studio: Option<StudioSpec>,
-    pub bastion: Option<BastionSpec>,
-    pub presigned_url: Option<PresignedUrlSpec>,
-    pub notebooks: Option<NotebooksSpec>,
-    /// Secure S3 buckets by name (logging into one shared access-log bucket).
-    #[serde(default)]
-    pub buckets: IndexMap<BucketKey, BucketSpec>,
-    /// Teams by name: each gets a notebook with a role holding exactly its bucket
-    /// access, an IAM group that may use only that notebook, and its users.
-    #[serde(default)]
-    pub teams: IndexMap<TeamName, TeamSpec>,
-    /// The IAM Identity Center instance an SSO domain uses.
-    pub identity_center: Option<IdentityCenterSpec>,
-    /// Identity Center groups by display name, each with its Studio execution role.
-    #[serde(default)]
-    pub groups: IndexMap<GroupName, GroupSpec>,
-    /// Automatic Studio user profiles from group membership (SSO domains).
-    pub onboarding: Option<OnboardingSpec>,
-    /// Studio accounts by name (multi-account): each gets the environment from one member
-    /// template; its groups' users get profiles there. Makes the definition produce a
-    /// central template (this account) and a member template (every Studio account).
-    #[serde(default)]
-    pub accounts: IndexMap<AccountKey, AccountSpec>,
-    /// Where the member template is rolled out with a service-managed StackSet.
-    pub rollout: Option<RolloutSpec>,
-    /// Rules silenced for one resource each, with the reason a reviewer reads.
-    #[serde(default)]
-    pub suppressions: Vec<Suppression>,
-    /// Warning rules this stack treats as errors.
-    #[serde(default)]
-    pub escalate: Vec<String>,
-    /// `nested`: Studio user profiles go into nested stacks of 100, so that a domain
-    /// may have more users than one template holds. Default `none`: one template.
-    #[serde(default)]
-    pub split: SplitMode,
-}
-
-/// How a definition's template is split.
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum SplitMode {
-    /// One template.
-    #[default]
-    None,
-    /// Studio user profiles (and their outputs) in nested stacks.
-    Nested,
-}
-
-/// Silences one rule on one resource. The reason is recorded in the resource's Metadata
-/// (and for cfn-lint and checkov where they have the same check).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Suppression {
-    /// A rule id, as `synth rules` lists them.
-    pub rule: String,
-    /// A logical ID of the template, or a name in this definition (a user, an endpoint,
-    /// or a component: `network` → the VPC, `studio` → the domain, `bastion` → the
-    /// instance, `presigned_url` → its policy).
-    pub resource: String,
-    /// Why this is acceptable, in at least one full sentence.
-    pub reason: String,
-}
-
-/// The private network component.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct NetworkSpec {
-    /// The VPC's IPv4 range, /16 to /24.
-    pub cidr: VpcCidr,
-    /// How many AZs get a private subnet (2–6; Studio needs at least two).
-    #[serde(default = "default_availability_zones")]
-    pub availability_zones: AzCount,
-    /// Prefix length of each subnet; defaults to the VPC's plus 4 (at most /28).
-    pub subnet_prefix_length: Option<u8>,
-    /// VPC endpoints by short name; the default is every endpoint Studio and Session
-    /// Manager need.
-    #[serde(default = "default_endpoints")]
-    pub endpoints: Vec<EndpointName>,
-    /// Log all VPC traffic to CloudWatch Logs (default true).
-    #[serde(default = "default_true")]
-    pub flow_logs: bool,
-    /// How long flow logs are kept, in days (a CloudWatch Logs retention value; default 365).
-    #[serde(default = "default_flow_log_retention")]
-    pub flow_log_retention_days: RetentionDays,
-}
-
-/// The Studio domain component.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct StudioSpec {
-    /// The domain name; defaults to the stack's name.
-    pub domain_name: Option<SageMakerName>,
-    /// How users sign in. `iam`: user profiles are opened through presigned URLs.
-    #[serde(default)]
-    pub auth: AuthMode,
-    /// One user profile per entry.
-    #[serde(default)]
-    pub users: Vec<SageMakerName>,
-}
-
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum AuthMode {
-    #[default]
-    Iam,
-    /// IAM Identity Center; user profiles come from the `onboarding` component.
-    Sso,
-}
-
-/// The bastion component.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct BastionSpec {
-    #[serde(default)]
-    pub os: OsName,
-    #[serde(default = "default_instance_type")]
-    pub instance_type: InstanceType,
-    /// Root volume size in GiB; defaults to 50 (Windows) or 20 (Linux).
-    pub root_volume_gb: Option<u32>,
-}
-
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum OsName {
-    #[default]
-    Windows,
-    Linux,
-}
-
-impl From<OsName> for BastionOs {
-    fn from(os: OsName) -> Self {
-        match os {
-            OsName::Windows => BastionOs::Windows,
-            OsName::Linux => BastionOs::Linux,
-        }
-    }
-}
-
-/// The notebooks component: notebook instances sharing one execution role.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct NotebooksSpec {
-    /// The shared execution role's fixed name and path.
-    pub role: RoleSpec,
-    /// Give each notebook its own identity in CloudTrail (default true): a lifecycle
-    /// configuration makes its default profile assume the role with its own name.
-    #[serde(default = "default_true")]
-    pub identity_per_instance: bool,
-    /// Notebook instances by name.
-    pub instances: IndexMap<SageMakerName, NotebookSpec>,
-}
-
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct RoleSpec {
-    pub name: IamName,
-    #[serde(default = "default_path")]
-    pub path: IamPath,
-}
-
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct NotebookSpec {
-    #[serde(default = "default_notebook_type")]
-    pub instance_type: NotebookInstanceType,
-    /// ML storage volume size in GiB (5-16384; default 20).
-    #[serde(default = "default_notebook_volume")]
-    pub volume_size_gb: u32,
-}
-
-fn default_path() -> IamPath {
-    IamPath("/".to_string())
-}
-fn default_notebook_type() -> NotebookInstanceType {
-    NotebookInstanceType("ml.t3.medium".to_string())
-}
-fn default_notebook_volume() -> u32 {
-    20
-}
 
 /// An IAM role or user name: 1-64 of letters, digits and `+=,.@_-`.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
@@ -269,24 +80,6 @@ impl TryFrom<String> for NotebookInstanceType {
     }
 }
 
-/// A secure bucket.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct BucketSpec {
-    /// Keep the bucket (and its key) when the stack is deleted or the bucket replaced.
-    #[serde(default)]
-    pub retain: bool,
-    /// Days before a noncurrent object version is deleted (default 90).
-    #[serde(default = "default_noncurrent_days")]
-    pub noncurrent_version_days: u32,
-    /// An explicit, globally unique bucket name; by default CloudFormation names it.
-    pub bucket_name: Option<String>,
-}
-
-fn default_noncurrent_days() -> u32 {
-    crate::constructs::secure_bucket::DEFAULT_NONCURRENT_VERSION_DAYS
-}
-
 /// A bucket's name in the definition (`raw-data`).
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
 #[serde(try_from = "String")]
@@ -337,101 +130,6 @@ impl fmt::Display for TeamName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-/// One team.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct TeamSpec {
-    /// The team's notebook instance (named `<stack>-<team>`).
-    #[serde(default = "default_notebook")]
-    pub notebook: NotebookSpec,
-    /// What the team's notebook may do with each bucket.
-    #[serde(default)]
-    pub access: IndexMap<BucketKey, Vec<AccessLevel>>,
-    /// IAM users of the team: a name, or `{ name: …, console_access: true }`. No access
-    /// keys are created; a console password only with `console_access`.
-    #[serde(default)]
-    pub users: Vec<UserSpec>,
-}
-
-/// A team user: `eng-bob`, or `{ name: eng-bob, console_access: true }`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UserSpec {
-    pub name: IamName,
-    pub console_access: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UserMap {
-    name: IamName,
-    #[serde(default)]
-    console_access: bool,
-}
-
-impl<'de> Deserialize<'de> for UserSpec {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = UserSpec;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a user name, or a mapping with `name` and `console_access`")
-            }
-            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<UserSpec, E> {
-                Ok(UserSpec {
-                    name: IamName::try_from(name.to_string()).map_err(E::custom)?,
-                    console_access: false,
-                })
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<UserSpec, A::Error> {
-                let m = UserMap::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-                Ok(UserSpec {
-                    name: m.name,
-                    console_access: m.console_access,
-                })
-            }
-        }
-        deserializer.deserialize_any(Visitor)
-    }
-}
-
-fn default_notebook() -> NotebookSpec {
-    NotebookSpec {
-        instance_type: default_notebook_type(),
-        volume_size_gb: default_notebook_volume(),
-    }
-}
-
-/// An access level of the bucket grants.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum AccessLevel {
-    Read,
-    Write,
-    Delete,
-    List,
-}
-
-impl From<AccessLevel> for crate::constructs::secure_bucket::Access {
-    fn from(level: AccessLevel) -> Self {
-        use crate::constructs::secure_bucket::Access;
-        match level {
-            AccessLevel::Read => Access::Read,
-            AccessLevel::Write => Access::Write,
-            AccessLevel::Delete => Access::Delete,
-            AccessLevel::List => Access::List,
-        }
-    }
-}
-
-/// The IAM Identity Center component.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct IdentityCenterSpec {
-    /// The identity store id (`d-1234567890`); becomes the default of the template
-    /// parameter `IdentityStoreId`.
-    pub identity_store_id: IdentityStoreId,
 }
 
 /// An identity store id.
@@ -502,25 +200,6 @@ impl fmt::Display for GroupName {
     }
 }
 
-/// One Identity Center group.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct GroupSpec {
-    /// The Identity Store group id; when given, the group is assigned to the domain's
-    /// Identity Center application by the stack.
-    pub group_id: Option<GroupId>,
-    #[serde(default)]
-    pub grants: GrantsSpec,
-}
-
-/// What a group's execution role may do beyond the Studio baseline.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct GrantsSpec {
-    #[serde(default)]
-    pub buckets: IndexMap<BucketKey, Vec<AccessLevel>>,
-}
-
 /// An Identity Store group id (a UUID, optionally prefixed with 10 hex digits and `-`).
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(try_from = "String")]
@@ -542,87 +221,6 @@ impl TryFrom<String> for GroupId {
             ))
         }
     }
-}
-
-/// The onboarding component.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct OnboardingSpec {
-    /// `inline` (the functions' configuration) or `dynamodb` (a table admins edit).
-    #[serde(default)]
-    pub mapping: MappingMode,
-    /// How long offboarding waits for a user's apps to be deleted (60-840 s; default 600).
-    #[serde(default = "default_app_timeout")]
-    pub app_delete_timeout_seconds: u32,
-    /// `existing` (default): a trail in this account and region already logs management
-    /// events. `create`: the stack adds one (multi-region, validated, its own bucket).
-    #[serde(default)]
-    pub trail: TrailMode,
-}
-
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum TrailMode {
-    #[default]
-    Existing,
-    Create,
-}
-
-fn default_app_timeout() -> u32 {
-    600
-}
-
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum MappingMode {
-    #[default]
-    Inline,
-    Dynamodb,
-}
-
-/// The presigned-URL component: how long a URL and a session last.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct PresignedUrlSpec {
-    #[serde(default = "default_expires")]
-    pub expires_in_seconds: u32,
-    #[serde(default = "default_session")]
-    pub session_expiration_seconds: u32,
-}
-
-fn default_true() -> bool {
-    true
-}
-fn default_flow_log_retention() -> RetentionDays {
-    RetentionDays(365)
-}
-fn default_availability_zones() -> AzCount {
-    AzCount(2)
-}
-fn default_endpoints() -> Vec<EndpointName> {
-    [
-        EndpointService::S3,
-        EndpointService::SagemakerApi,
-        EndpointService::SagemakerRuntime,
-        EndpointService::Studio,
-        EndpointService::Sts,
-        EndpointService::Logs,
-        EndpointService::Ssm,
-        EndpointService::SsmMessages,
-        EndpointService::Ec2Messages,
-    ]
-    .into_iter()
-    .map(EndpointName)
-    .collect()
-}
-fn default_instance_type() -> InstanceType {
-    InstanceType("t3.medium".to_string())
-}
-fn default_expires() -> u32 {
-    crate::constructs::presigned_url::EXPIRES_IN_SECONDS.1
-}
-fn default_session() -> u32 {
-    crate::constructs::presigned_url::SESSION_EXPIRATION_SECONDS.1
 }
 
 /// A VPC CIDR: a network address (no host bits) with a prefix AWS accepts for a VPC.
@@ -800,15 +398,6 @@ impl TryFrom<String> for InstanceType {
     }
 }
 
-/// Names of the top-level components, for suggestions.
-pub const COMPONENTS: [&str; 5] = [
-    "description",
-    "network",
-    "studio",
-    "bastion",
-    "presigned_url",
-];
-
 /// A Studio account's name in the definition: lower-case letters, digits and hyphens.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
 #[serde(try_from = "String")]
@@ -827,17 +416,6 @@ impl fmt::Display for AccountKey {
     }
 }
 
-/// One Studio account: its id and the Identity Center groups whose users work there.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct AccountSpec {
-    pub account_id: AccountId,
-    /// Groups by display name, in precedence order within this account: a user in two
-    /// of them gets the first one's execution role here.
-    #[serde(default)]
-    pub groups: IndexMap<GroupName, GroupSpec>,
-}
-
 /// A 12-digit AWS account id (the definition's text is kept as written, leading zeros too).
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
 #[serde(try_from = "String")]
@@ -854,43 +432,6 @@ impl TryFrom<String> for AccountId {
             ))
         }
     }
-}
-
-/// The StackSet rollout of the member template.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct RolloutSpec {
-    /// Organizational units (or the root, `r-…`) whose accounts get the member stack.
-    pub organizational_units: Vec<OrganizationalUnitId>,
-    /// Regions each account gets the environment in.
-    pub regions: Vec<RegionName>,
-    /// The organization id (`o-…`): when given, the member provisioning role also
-    /// requires the caller to be in this organization (`aws:PrincipalOrgID`).
-    pub organization_id: Option<OrganizationId>,
-    /// How many accounts StackSets changes at once, in percent of the targets (1-100).
-    #[serde(default = "default_max_concurrent")]
-    pub max_concurrent_percentage: u8,
-    /// How many accounts may fail, in percent, before StackSets stops (0-100; default 0:
-    /// stop at the first failure).
-    #[serde(default)]
-    pub failure_tolerance_percentage: u8,
-    /// Whether this account is the organization's management account (`self`) or a
-    /// delegated administrator for StackSets (`delegated_admin`).
-    #[serde(default)]
-    pub call_as: CallAs,
-}
-
-fn default_max_concurrent() -> u8 {
-    25
-}
-
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum CallAs {
-    #[default]
-    #[serde(rename = "self")]
-    Myself,
-    DelegatedAdmin,
 }
 
 /// An organizational unit id (`ou-ab12-cdef3456`) or the organization root (`r-ab12`).
@@ -977,20 +518,132 @@ impl fmt::Display for RegionName {
     }
 }
 
-impl StackDefinition {
-    /// Every Identity Center group with its definition path: the single-account `groups`,
-    /// then each account's, in definition order.
-    pub fn all_groups(&self) -> Vec<(String, &GroupName, &GroupSpec)> {
-        let mut all: Vec<(String, &GroupName, &GroupSpec)> = self
-            .groups
-            .iter()
-            .map(|(g, s)| (format!("groups.{g}"), g, s))
-            .collect();
-        for (account, spec) in &self.accounts {
-            for (g, s) in &spec.groups {
-                all.push((format!("accounts.{account}.groups.{g}"), g, s));
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused<T: TryFrom<String, Error = String>>(text: &str) -> String {
+        match T::try_from(text.to_string()) {
+            Ok(_) => panic!("`{text}` was accepted"),
+            Err(message) => message,
         }
-        all
+    }
+
+    fn accepted<T: TryFrom<String, Error = String>>(text: &str) -> bool {
+        T::try_from(text.to_string()).is_ok()
+    }
+
+    #[test]
+    fn vpc_cidrs_are_network_addresses_of_16_to_24() {
+        assert_eq!(
+            VpcCidr::try_from("10.20.0.0/16".to_string())
+                .unwrap()
+                .0
+                .prefix_len(),
+            16
+        );
+        assert!(accepted::<VpcCidr>("192.168.1.0/24"));
+        assert_eq!(
+            refused::<VpcCidr>("10.20.0.1/16"),
+            "`10.20.0.1/16` has host bits set; did you mean `10.20.0.0/16`?"
+        );
+        assert!(refused::<VpcCidr>("010.20.0.0/16").contains("did you mean `10.20.0.0/16`?"));
+        assert!(refused::<VpcCidr>("10.0.0.0/8").contains("a /8 prefix"));
+        assert!(refused::<VpcCidr>("10.0.0.0").contains("not an IPv4 CIDR block"));
+    }
+
+    #[test]
+    fn counts_and_retention_take_the_values_aws_allows() {
+        assert!(AzCount::try_from(2).is_ok() && AzCount::try_from(6).is_ok());
+        assert!(AzCount::try_from(1).is_err() && AzCount::try_from(7).is_err());
+        assert!(RetentionDays::try_from(365).is_ok());
+        let e = RetentionDays::try_from(364).unwrap_err();
+        assert!(
+            e.starts_with("364 days is not a CloudWatch Logs retention period; the closest is 365")
+        );
+    }
+
+    #[test]
+    fn endpoints_are_known_short_names_with_a_suggestion() {
+        assert_eq!(
+            EndpointName::try_from("sagemaker.api".to_string())
+                .unwrap()
+                .0,
+            EndpointService::SagemakerApi
+        );
+        assert!(refused::<EndpointName>("sagemaker.apj").contains("did you mean `sagemaker.api`?"));
+    }
+
+    #[test]
+    fn sagemaker_names_suggest_a_valid_spelling() {
+        assert!(accepted::<SageMakerName>("data-scientist-1"));
+        assert!(
+            refused::<SageMakerName>("data_scientist").ends_with("; for example `data-scientist`")
+        );
+        assert!(!refused::<SageMakerName>("___").contains("for example"));
+    }
+
+    #[test]
+    fn iam_names_and_paths() {
+        assert!(accepted::<IamName>("notebook+role=1,a.b@c_d-e"));
+        assert!(refused::<IamName>(&"a".repeat(65)).contains("not a valid IAM name"));
+        assert!(accepted::<IamPath>("/") && accepted::<IamPath>("/team/a/"));
+        assert!(!accepted::<IamPath>("/team") && !accepted::<IamPath>("/a//b/"));
+    }
+
+    #[test]
+    fn instance_types_are_family_dot_size() {
+        assert!(
+            accepted::<InstanceType>("t3.medium") && accepted::<InstanceType>("m7i-flex.large")
+        );
+        assert!(!accepted::<InstanceType>("t3") && !accepted::<InstanceType>("T3.medium"));
+        assert!(accepted::<NotebookInstanceType>("ml.t3.medium"));
+        assert!(!accepted::<NotebookInstanceType>("t3.medium"));
+    }
+
+    #[test]
+    fn short_names_are_lower_case_and_at_most_32() {
+        assert!(accepted::<TeamName>("engineers") && accepted::<AccountKey>("research-1"));
+        assert_eq!(
+            refused::<TeamName>("Engineers"),
+            "`Engineers` is not a valid team name: 1 to 32 lower-case letters, digits and hyphens"
+        );
+        assert!(refused::<AccountKey>(&"a".repeat(33)).contains("valid account name"));
+    }
+
+    #[test]
+    fn identity_center_ids() {
+        assert!(accepted::<IdentityStoreId>("d-1234567890"));
+        assert!(accepted::<IdentityStoreId>(
+            "9a6749d5-1234-4abc-8def-0123456789ab"
+        ));
+        assert!(!accepted::<IdentityStoreId>("d-123456789"));
+        assert!(accepted::<GroupId>("9A6749D5-1234-4ABC-8DEF-0123456789AB"));
+        assert!(accepted::<GroupId>(
+            "1234567890-9a6749d5-1234-4abc-8def-0123456789ab"
+        ));
+        assert!(!accepted::<GroupId>("9a6749d5-1234-4abc-8def"));
+        assert!(accepted::<GroupName>("ML Researchers@corp.example"));
+        assert!(!accepted::<GroupName>("---") && !accepted::<GroupName>("a/b"));
+    }
+
+    #[test]
+    fn organization_ids_and_regions() {
+        assert!(accepted::<AccountId>("011111111111"));
+        assert!(!accepted::<AccountId>("11111111111"));
+        assert!(accepted::<OrganizationalUnitId>("ou-abcd-12345678"));
+        assert!(accepted::<OrganizationalUnitId>("r-abcd"));
+        assert!(!accepted::<OrganizationalUnitId>("ou-abcd"));
+        assert!(!accepted::<OrganizationalUnitId>("ou-ABCD-12345678"));
+        assert!(accepted::<OrganizationId>("o-abcde12345"));
+        assert!(!accepted::<OrganizationId>("o-abc"));
+        assert!(accepted::<RegionName>("eu-west-1") && accepted::<RegionName>("us-gov-west-1"));
+        assert!(!accepted::<RegionName>("euwest1") && !accepted::<RegionName>("eu-west-10"));
+    }
+
+    #[test]
+    fn bucket_keys_follow_the_secure_bucket_rule() {
+        assert!(accepted::<BucketKey>("raw-data"));
+        assert!(!accepted::<BucketKey>("Raw Data"));
     }
 }

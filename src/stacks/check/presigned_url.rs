@@ -1,0 +1,90 @@
+//! The `presigned_url` component: a domain and a bastion to issue URLs for and from, and
+//! durations CreatePresignedDomainUrl accepts.
+
+use crate::constructs::presigned_url::{EXPIRES_IN_SECONDS, SESSION_EXPIRATION_SECONDS};
+use crate::diagnostic::Diagnostic;
+
+use super::Input;
+
+pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
+    let Some(presigned) = &input.def.presigned_url else {
+        return;
+    };
+    if input.def.studio.is_none() || input.def.bastion.is_none() {
+        problems.push(
+            input.source
+                .error_at_key("presigned_url", "`presigned_url` needs a `studio` and a `bastion` component")
+                .help("the URL is issued from the bastion for the domain's user profiles; add both components"),
+        );
+    }
+    let ranges = [
+        (
+            "presigned_url.expires_in_seconds",
+            presigned.expires_in_seconds,
+            EXPIRES_IN_SECONDS,
+        ),
+        (
+            "presigned_url.session_expiration_seconds",
+            presigned.session_expiration_seconds,
+            SESSION_EXPIRATION_SECONDS,
+        ),
+    ];
+    for (path, value, (min, max)) in ranges {
+        if !(min..=max).contains(&value) {
+            problems.push(
+                input
+                    .source
+                    .error_at_value(path, format!("{value} seconds is out of range"))
+                    .expected(format!(
+                        "{min} to {max} seconds (CreatePresignedDomainUrl's limits)"
+                    )),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fields, messages, run};
+    use super::*;
+
+    const STUDIO_AND_BASTION: &str = "studio: {}\nbastion: {}\n";
+
+    #[test]
+    fn the_limits_themselves_pass() {
+        let (min, _) = EXPIRES_IN_SECONDS;
+        let (_, max) = SESSION_EXPIRATION_SECONDS;
+        let text = format!(
+            "{STUDIO_AND_BASTION}presigned_url: {{ expires_in_seconds: {min}, session_expiration_seconds: {max} }}\n"
+        );
+        assert!(run(&text, check).is_empty());
+    }
+
+    #[test]
+    fn presigned_url_needs_studio_and_bastion() {
+        let problems = run("studio: {}\npresigned_url: {}\n", check);
+        assert_eq!(
+            messages(&problems),
+            ["`presigned_url` needs a `studio` and a `bastion` component"]
+        );
+    }
+
+    #[test]
+    fn durations_out_of_range_are_reported_in_field_order() {
+        let text = format!(
+            "{STUDIO_AND_BASTION}presigned_url: {{ session_expiration_seconds: 1, expires_in_seconds: 301 }}\n"
+        );
+        let problems = run(&text, check);
+        assert_eq!(
+            fields(&problems),
+            [
+                "presigned_url.expires_in_seconds",
+                "presigned_url.session_expiration_seconds"
+            ]
+        );
+        assert_eq!(
+            messages(&problems),
+            ["301 seconds is out of range", "1 seconds is out of range"]
+        );
+    }
+}

@@ -1,0 +1,496 @@
+//! The stack-definition format: what a user writes in `stacks/NAME.yaml`, component by
+//! component. Every struct rejects unknown fields. The values
+//! that have rules of their own (CIDRs, names, ids) are types in `values.rs`, checked
+//! while parsing, so the error points at the value.
+
+mod values;
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use crate::constructs::bastion::BastionOs;
+use crate::constructs::network::EndpointService;
+
+pub use values::{
+    AccountId, AccountKey, AzCount, BucketKey, EndpointName, GroupId, GroupName,
+    IDENTITY_STORE_ID_PATTERN, IamName, IamPath, IdentityStoreId, InstanceType,
+    NotebookInstanceType, OrganizationId, OrganizationalUnitId, RegionName, RetentionDays,
+    SageMakerName, TeamName, VpcCidr,
+};
+
+/// A whole stack definition: optional components, composed in `compose`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StackDefinition {
+    /// The template's Description (≤ 1,024 bytes).
+    pub description: Option<String>,
+    pub network: Option<NetworkSpec>,
+    pub studio: Option<StudioSpec>,
+    pub bastion: Option<BastionSpec>,
+    pub presigned_url: Option<PresignedUrlSpec>,
+    pub notebooks: Option<NotebooksSpec>,
+    /// Secure S3 buckets by name (logging into one shared access-log bucket).
+    #[serde(default)]
+    pub buckets: IndexMap<BucketKey, BucketSpec>,
+    /// Teams by name: each gets a notebook with a role holding exactly its bucket
+    /// access, an IAM group that may use only that notebook, and its users.
+    #[serde(default)]
+    pub teams: IndexMap<TeamName, TeamSpec>,
+    /// The IAM Identity Center instance an SSO domain uses.
+    pub identity_center: Option<IdentityCenterSpec>,
+    /// Identity Center groups by display name, each with its Studio execution role.
+    #[serde(default)]
+    pub groups: IndexMap<GroupName, GroupSpec>,
+    /// Automatic Studio user profiles from group membership (SSO domains).
+    pub onboarding: Option<OnboardingSpec>,
+    /// Studio accounts by name (multi-account): each gets the environment from one member
+    /// template; its groups' users get profiles there. Makes the definition produce a
+    /// central template (this account) and a member template (every Studio account).
+    #[serde(default)]
+    pub accounts: IndexMap<AccountKey, AccountSpec>,
+    /// Where the member template is rolled out with a service-managed StackSet.
+    pub rollout: Option<RolloutSpec>,
+    /// Rules silenced for one resource each, with the reason a reviewer reads.
+    #[serde(default)]
+    pub suppressions: Vec<Suppression>,
+    /// Warning rules this stack treats as errors.
+    #[serde(default)]
+    pub escalate: Vec<String>,
+    /// `nested`: Studio user profiles go into nested stacks of 100, so that a domain
+    /// may have more users than one template holds. Default `none`: one template.
+    #[serde(default)]
+    pub split: SplitMode,
+}
+
+impl StackDefinition {
+    /// Every Identity Center group with its definition path: the single-account `groups`,
+    /// then each account's, in definition order.
+    pub fn all_groups(&self) -> Vec<(String, &GroupName, &GroupSpec)> {
+        let mut all: Vec<(String, &GroupName, &GroupSpec)> = self
+            .groups
+            .iter()
+            .map(|(g, s)| (format!("groups.{g}"), g, s))
+            .collect();
+        for (account, spec) in &self.accounts {
+            for (g, s) in &spec.groups {
+                all.push((format!("accounts.{account}.groups.{g}"), g, s));
+            }
+        }
+        all
+    }
+}
+
+/// How a definition's template is split.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SplitMode {
+    /// One template.
+    #[default]
+    None,
+    /// Studio user profiles (and their outputs) in nested stacks.
+    Nested,
+}
+
+/// Silences one rule on one resource. The reason is recorded in the resource's Metadata
+/// (and for cfn-lint and checkov where they have the same check).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Suppression {
+    /// A rule id, as `synth rules` lists them.
+    pub rule: String,
+    /// A logical ID of the template, or a name in this definition (a user, an endpoint,
+    /// or a component: `network` → the VPC, `studio` → the domain, `bastion` → the
+    /// instance, `presigned_url` → its policy).
+    pub resource: String,
+    /// Why this is acceptable, in at least one full sentence.
+    pub reason: String,
+}
+
+/// The private network component.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// The VPC's IPv4 range, /16 to /24.
+    pub cidr: VpcCidr,
+    /// How many AZs get a private subnet (2–6; Studio needs at least two).
+    #[serde(default = "default_availability_zones")]
+    pub availability_zones: AzCount,
+    /// Prefix length of each subnet; defaults to the VPC's plus 4 (at most /28).
+    pub subnet_prefix_length: Option<u8>,
+    /// VPC endpoints by short name; the default is every endpoint Studio and Session
+    /// Manager need.
+    #[serde(default = "default_endpoints")]
+    pub endpoints: Vec<EndpointName>,
+    /// Log all VPC traffic to CloudWatch Logs (default true).
+    #[serde(default = "default_true")]
+    pub flow_logs: bool,
+    /// How long flow logs are kept, in days (a CloudWatch Logs retention value; default 365).
+    #[serde(default = "default_flow_log_retention")]
+    pub flow_log_retention_days: RetentionDays,
+}
+
+/// The Studio domain component.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StudioSpec {
+    /// The domain name; defaults to the stack's name.
+    pub domain_name: Option<SageMakerName>,
+    /// How users sign in. `iam`: user profiles are opened through presigned URLs.
+    #[serde(default)]
+    pub auth: AuthMode,
+    /// One user profile per entry.
+    #[serde(default)]
+    pub users: Vec<SageMakerName>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    #[default]
+    Iam,
+    /// IAM Identity Center; user profiles come from the `onboarding` component.
+    Sso,
+}
+
+/// The bastion component.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BastionSpec {
+    #[serde(default)]
+    pub os: OsName,
+    #[serde(default = "default_instance_type")]
+    pub instance_type: InstanceType,
+    /// Root volume size in GiB; defaults to 50 (Windows) or 20 (Linux).
+    pub root_volume_gb: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OsName {
+    #[default]
+    Windows,
+    Linux,
+}
+
+impl From<OsName> for BastionOs {
+    fn from(os: OsName) -> Self {
+        match os {
+            OsName::Windows => BastionOs::Windows,
+            OsName::Linux => BastionOs::Linux,
+        }
+    }
+}
+
+/// The notebooks component: notebook instances sharing one execution role.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NotebooksSpec {
+    /// The shared execution role's fixed name and path.
+    pub role: RoleSpec,
+    /// Give each notebook its own identity in CloudTrail (default true): a lifecycle
+    /// configuration makes its default profile assume the role with its own name.
+    #[serde(default = "default_true")]
+    pub identity_per_instance: bool,
+    /// Notebook instances by name.
+    pub instances: IndexMap<SageMakerName, NotebookSpec>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSpec {
+    pub name: IamName,
+    #[serde(default = "default_path")]
+    pub path: IamPath,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NotebookSpec {
+    #[serde(default = "default_notebook_type")]
+    pub instance_type: NotebookInstanceType,
+    /// ML storage volume size in GiB (5-16384; default 20).
+    #[serde(default = "default_notebook_volume")]
+    pub volume_size_gb: u32,
+}
+
+fn default_path() -> IamPath {
+    IamPath("/".to_string())
+}
+fn default_notebook_type() -> NotebookInstanceType {
+    NotebookInstanceType("ml.t3.medium".to_string())
+}
+fn default_notebook_volume() -> u32 {
+    20
+}
+
+/// A secure bucket.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BucketSpec {
+    /// Keep the bucket (and its key) when the stack is deleted or the bucket replaced.
+    #[serde(default)]
+    pub retain: bool,
+    /// Days before a noncurrent object version is deleted (default 90).
+    #[serde(default = "default_noncurrent_days")]
+    pub noncurrent_version_days: u32,
+    /// An explicit, globally unique bucket name; by default CloudFormation names it.
+    pub bucket_name: Option<String>,
+}
+
+fn default_noncurrent_days() -> u32 {
+    crate::constructs::secure_bucket::DEFAULT_NONCURRENT_VERSION_DAYS
+}
+
+/// One team.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TeamSpec {
+    /// The team's notebook instance (named `<stack>-<team>`).
+    #[serde(default = "default_notebook")]
+    pub notebook: NotebookSpec,
+    /// What the team's notebook may do with each bucket.
+    #[serde(default)]
+    pub access: IndexMap<BucketKey, Vec<AccessLevel>>,
+    /// IAM users of the team: a name, or `{ name: …, console_access: true }`. No access
+    /// keys are created; a console password only with `console_access`.
+    #[serde(default)]
+    pub users: Vec<UserSpec>,
+}
+
+/// A team user: `eng-bob`, or `{ name: eng-bob, console_access: true }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserSpec {
+    pub name: IamName,
+    pub console_access: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserMap {
+    name: IamName,
+    #[serde(default)]
+    console_access: bool,
+}
+
+impl<'de> Deserialize<'de> for UserSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UserSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a user name, or a mapping with `name` and `console_access`")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<UserSpec, E> {
+                Ok(UserSpec {
+                    name: IamName::try_from(name.to_string()).map_err(E::custom)?,
+                    console_access: false,
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<UserSpec, A::Error> {
+                let m = UserMap::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(UserSpec {
+                    name: m.name,
+                    console_access: m.console_access,
+                })
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+fn default_notebook() -> NotebookSpec {
+    NotebookSpec {
+        instance_type: default_notebook_type(),
+        volume_size_gb: default_notebook_volume(),
+    }
+}
+
+/// An access level of the bucket grants.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessLevel {
+    Read,
+    Write,
+    Delete,
+    List,
+}
+
+impl From<AccessLevel> for crate::constructs::secure_bucket::Access {
+    fn from(level: AccessLevel) -> Self {
+        use crate::constructs::secure_bucket::Access;
+        match level {
+            AccessLevel::Read => Access::Read,
+            AccessLevel::Write => Access::Write,
+            AccessLevel::Delete => Access::Delete,
+            AccessLevel::List => Access::List,
+        }
+    }
+}
+
+/// The IAM Identity Center component.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityCenterSpec {
+    /// The identity store id (`d-1234567890`); becomes the default of the template
+    /// parameter `IdentityStoreId`.
+    pub identity_store_id: IdentityStoreId,
+}
+
+/// One Identity Center group.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSpec {
+    /// The Identity Store group id; when given, the group is assigned to the domain's
+    /// Identity Center application by the stack.
+    pub group_id: Option<GroupId>,
+    #[serde(default)]
+    pub grants: GrantsSpec,
+}
+
+/// What a group's execution role may do beyond the Studio baseline.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GrantsSpec {
+    #[serde(default)]
+    pub buckets: IndexMap<BucketKey, Vec<AccessLevel>>,
+}
+
+/// The onboarding component.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OnboardingSpec {
+    /// `inline` (the functions' configuration) or `dynamodb` (a table admins edit).
+    #[serde(default)]
+    pub mapping: MappingMode,
+    /// How long offboarding waits for a user's apps to be deleted (60-840 s; default 600).
+    #[serde(default = "default_app_timeout")]
+    pub app_delete_timeout_seconds: u32,
+    /// `existing` (default): a trail in this account and region already logs management
+    /// events. `create`: the stack adds one (multi-region, validated, its own bucket).
+    #[serde(default)]
+    pub trail: TrailMode,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TrailMode {
+    #[default]
+    Existing,
+    Create,
+}
+
+fn default_app_timeout() -> u32 {
+    600
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MappingMode {
+    #[default]
+    Inline,
+    Dynamodb,
+}
+
+/// The presigned-URL component: how long a URL and a session last.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PresignedUrlSpec {
+    #[serde(default = "default_expires")]
+    pub expires_in_seconds: u32,
+    #[serde(default = "default_session")]
+    pub session_expiration_seconds: u32,
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_flow_log_retention() -> RetentionDays {
+    RetentionDays(365)
+}
+fn default_availability_zones() -> AzCount {
+    AzCount(2)
+}
+fn default_endpoints() -> Vec<EndpointName> {
+    [
+        EndpointService::S3,
+        EndpointService::SagemakerApi,
+        EndpointService::SagemakerRuntime,
+        EndpointService::Studio,
+        EndpointService::Sts,
+        EndpointService::Logs,
+        EndpointService::Ssm,
+        EndpointService::SsmMessages,
+        EndpointService::Ec2Messages,
+    ]
+    .into_iter()
+    .map(EndpointName)
+    .collect()
+}
+fn default_instance_type() -> InstanceType {
+    InstanceType("t3.medium".to_string())
+}
+fn default_expires() -> u32 {
+    crate::constructs::presigned_url::EXPIRES_IN_SECONDS.1
+}
+fn default_session() -> u32 {
+    crate::constructs::presigned_url::SESSION_EXPIRATION_SECONDS.1
+}
+
+/// Names of the top-level components, for suggestions.
+pub const COMPONENTS: [&str; 5] = [
+    "description",
+    "network",
+    "studio",
+    "bastion",
+    "presigned_url",
+];
+
+/// One Studio account: its id and the Identity Center groups whose users work there.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSpec {
+    pub account_id: AccountId,
+    /// Groups by display name, in precedence order within this account: a user in two
+    /// of them gets the first one's execution role here.
+    #[serde(default)]
+    pub groups: IndexMap<GroupName, GroupSpec>,
+}
+
+/// The StackSet rollout of the member template.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RolloutSpec {
+    /// Organizational units (or the root, `r-…`) whose accounts get the member stack.
+    pub organizational_units: Vec<OrganizationalUnitId>,
+    /// Regions each account gets the environment in.
+    pub regions: Vec<RegionName>,
+    /// The organization id (`o-…`): when given, the member provisioning role also
+    /// requires the caller to be in this organization (`aws:PrincipalOrgID`).
+    pub organization_id: Option<OrganizationId>,
+    /// How many accounts StackSets changes at once, in percent of the targets (1-100).
+    #[serde(default = "default_max_concurrent")]
+    pub max_concurrent_percentage: u8,
+    /// How many accounts may fail, in percent, before StackSets stops (0-100; default 0:
+    /// stop at the first failure).
+    #[serde(default)]
+    pub failure_tolerance_percentage: u8,
+    /// Whether this account is the organization's management account (`self`) or a
+    /// delegated administrator for StackSets (`delegated_admin`).
+    #[serde(default)]
+    pub call_as: CallAs,
+}
+
+fn default_max_concurrent() -> u8 {
+    25
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CallAs {
+    #[default]
+    #[serde(rename = "self")]
+    Myself,
+    DelegatedAdmin,
+}
