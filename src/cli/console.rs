@@ -1,5 +1,6 @@
-//! Every byte `synth` prints goes through here, so what a failed write means (a closed
-//! pipe: `synth rules | head`) is decided in this file.
+//! Every byte `synth` prints goes through here (except clap's usage, help and version
+//! text, which clap prints itself), so what a failed write means (a closed pipe:
+//! `synth rules | head`) is decided in this file.
 
 use std::io::Write;
 
