@@ -12,6 +12,10 @@ use crate::stacks::{self, ComposeError, Composition, InputErrors, LoadedStack};
 use crate::template::{SourcePath, Template};
 use crate::validate::{self, Finding, Severity};
 
+mod batch;
+
+pub use batch::{Batch, Failure, Listed, Selection, list, select, synthesize_all};
+
 /// Output format of a template.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
@@ -68,7 +72,77 @@ impl Synthesis {
         }
         all
     }
+
+    /// Whether this template or any child breaks a rule: then none of them is written.
+    pub fn breaks_a_rule(&self) -> bool {
+        self.all().iter().any(|s| s.has_errors())
+    }
+
+    /// The definition's template `NAME.SUFFIX` (`member`, `users-001`).
+    pub fn template(&self, suffix: &str) -> Result<&Synthesis, NoSuchTemplate> {
+        let all = self.all();
+        let name = format!("{}.{suffix}", self.name);
+        if let Some(found) = all.iter().find(|t| t.name == name) {
+            return Ok(found);
+        }
+        let suffixes: Vec<&str> = all
+            .iter()
+            .skip(1)
+            .map(|t| &t.name[self.name.len() + 1..])
+            .collect();
+        if suffixes.is_empty() {
+            return Err(NoSuchTemplate::OnlyOwn {
+                stack: self.name.clone(),
+            });
+        }
+        let d = Diagnostic::new(
+            &self.file,
+            format!("stack `{}` has no template `{suffix}`", self.name),
+        )
+        .expected(format!("one of {}", suffixes.join(", ")));
+        let d = match did_you_mean(suffix, suffixes.iter().copied()) {
+            Some(close) => d.help(format!("did you mean `{close}`?")),
+            None => d,
+        };
+        Err(NoSuchTemplate::Unknown(Box::new(d)))
+    }
+
+    /// Every template of the definition as JSON, named `NAME` or `NAME.SUFFIX`, read back
+    /// from the text written (so it compares equal to the same text read from a file).
+    /// The synthesis must be in one of the JSON formats.
+    pub fn json_templates(&self) -> Vec<(String, serde_json::Value)> {
+        self.all()
+            .iter()
+            .map(|t| {
+                let json = serde_json::from_str(&t.body).expect("synthesized as JSON");
+                (t.name.clone(), json)
+            })
+            .collect()
+    }
 }
+
+/// Why a definition has no template of the suffix asked for.
+#[derive(Debug)]
+pub enum NoSuchTemplate {
+    /// The definition produces one template only.
+    OnlyOwn { stack: String },
+    /// Other templates exist, under other suffixes.
+    Unknown(Box<Diagnostic>),
+}
+
+impl fmt::Display for NoSuchTemplate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NoSuchTemplate::OnlyOwn { stack } => writeln!(
+                f,
+                "error: stack `{stack}` has no template but its own; remove --template"
+            ),
+            NoSuchTemplate::Unknown(d) => d.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for NoSuchTemplate {}
 
 /// Where a resource comes from in the definition.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -238,4 +312,59 @@ pub fn find_stack(stacks_dir: &Path, name: &str) -> Result<PathBuf, Box<Diagnost
         }
     }
     Err(Box::new(d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped(name: &str) -> Synthesis {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("stacks")
+            .join(name);
+        synthesize_file(&path, Format::Json).unwrap()
+    }
+
+    #[test]
+    fn a_definition_with_children_names_its_other_templates() {
+        let s = shipped("studio-multi-account.yaml");
+        let names: Vec<String> = s.all().iter().map(|t| t.file_name(Format::Yaml)).collect();
+        assert_eq!(
+            names,
+            [
+                "studio-multi-account.template.yaml",
+                "studio-multi-account.member.template.yaml"
+            ]
+        );
+        assert_eq!(
+            s.template("member").unwrap().name,
+            "studio-multi-account.member"
+        );
+        let e = s.template("membr").unwrap_err().to_string();
+        assert!(
+            e.starts_with("error: stack `studio-multi-account` has no template `membr`\n"),
+            "{e}"
+        );
+        assert!(e.contains("  = expected: one of member\n"), "{e}");
+        assert!(e.ends_with("  = help: did you mean `member`?\n"), "{e}");
+        let json: Vec<String> = s.json_templates().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            json,
+            ["studio-multi-account", "studio-multi-account.member"]
+        );
+        assert_eq!(
+            s.json_templates()[1].1,
+            serde_json::to_value(&s.children[0].template).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_single_template_definition_has_no_other_template() {
+        let s = shipped("studio-private.yaml");
+        assert!(!s.breaks_a_rule());
+        assert_eq!(
+            s.template("member").unwrap_err().to_string(),
+            "error: stack `studio-private` has no template but its own; remove --template\n"
+        );
+    }
 }

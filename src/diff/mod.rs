@@ -8,6 +8,7 @@
 //! summarised in `interruption.json` (reviewed by hand; the schemas do not carry it).
 
 pub mod base;
+mod read;
 mod render;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value as Json;
 
+pub use read::read_template;
 pub use render::{render_markdown, render_text};
 
 /// Resource types whose replacement or deletion destroys data.
@@ -110,17 +112,40 @@ impl TemplateDiff {
         self.resources.is_empty() && self.other.is_empty()
     }
 
-    /// The exit code for CI: 0 no change, 3 changes without replacement or data loss (an
-    /// interruption included), 4 at least one replacement or data-loss risk.
-    pub fn exit_code(&self) -> u8 {
+    /// What the change amounts to, for CI: nothing, updates only, or a replacement or
+    /// data-loss risk.
+    pub fn verdict(&self) -> Verdict {
         if self.is_empty() {
-            0
+            Verdict::NoChange
         } else if self.resources.iter().any(|r| r.data_loss || r.replaces()) {
-            4
+            Verdict::Replacement
         } else {
-            3
+            Verdict::Update
         }
     }
+
+    /// The exit code for CI: 0 no change, 3 changes without replacement or data loss (an
+    /// interruption included), 4 at least one replacement or data-loss risk. The `synth`
+    /// binary decides its exit codes in one table (`cli::Outcome`), from [`Self::verdict`];
+    /// a test there keeps the two equal.
+    pub fn exit_code(&self) -> u8 {
+        match self.verdict() {
+            Verdict::NoChange => 0,
+            Verdict::Update => 3,
+            Verdict::Replacement => 4,
+        }
+    }
+}
+
+/// The gist of a diff, from the mildest to the most severe; of several diffs, the worst
+/// (`max`) speaks for all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    NoChange,
+    /// Changes without replacement or data loss (an interruption included).
+    Update,
+    /// At least one replacement or data-loss risk.
+    Replacement,
 }
 
 struct Table {

@@ -4,6 +4,7 @@
 //! adding a rule is adding an entry to that file's `RULES` and a test.
 
 mod completeness;
+mod describe;
 mod ec2;
 mod iam;
 mod kms;
@@ -19,6 +20,7 @@ use std::collections::HashMap;
 
 use serde_json::Value as Json;
 
+pub use describe::{UnknownRule, catalogue_text, explain};
 pub use policy::{PolicyDoc, PolicyKind, Stmt};
 
 use super::{Finding, Severity};

@@ -1,0 +1,112 @@
+//! `synth diff`: what a template change does to a deployed stack, for two files or for
+//! every stack against the templates committed at a git revision (`--base`).
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use sagesynth::diff::{self, TemplateDiff, Verdict, base};
+use sagesynth::synth::{self, Format, Selection};
+
+use super::args::{DiffArgs, DiffFormat};
+use super::{Outcome, console};
+
+pub fn run(args: &DiffArgs) -> Outcome {
+    match (&args.old, &args.new, &args.base) {
+        (Some(old), Some(new), _) => files(old, new, args.format),
+        (_, _, Some(rev)) => against_base(rev, args),
+        _ => {
+            console::say("error: give OLD and NEW templates, or --base GIT_REF");
+            Outcome::UsageError
+        }
+    }
+}
+
+fn files(old: &Path, new: &Path, format: DiffFormat) -> Outcome {
+    match (diff::read_template(old), diff::read_template(new)) {
+        (Ok(a), Ok(b)) => Outcome::Diff(print(&diff::diff(&a, &b), format)),
+        (Err(e), _) | (_, Err(e)) => error(&e),
+    }
+}
+
+/// Each stack's templates committed in `--out` at `rev` against what it synthesizes now;
+/// the repository is the working directory.
+fn against_base(rev: &str, args: &DiffArgs) -> Outcome {
+    let selection = match &args.stack {
+        Some(name) => Selection::Stack(name),
+        None => Selection::All,
+    };
+    let paths = match synth::select(&args.stacks_dir, selection) {
+        Ok(paths) => paths,
+        Err(d) => return super::input_error(&d),
+    };
+    let repo = Path::new(".");
+    let mut worst = Verdict::NoChange;
+    for path in paths {
+        let synthesis = match synth::synthesize_file(&path, Format::Json) {
+            Ok(s) => s,
+            Err(e) => {
+                // Whatever stops a definition, its diff cannot be told: exit 2.
+                super::print_synth_error(&e);
+                return Outcome::InputError;
+            }
+        };
+        let now = synthesis.json_templates();
+        let templates = match base::templates_to_compare(repo, rev, &args.out, &synthesis.name, now)
+        {
+            Ok(templates) => templates,
+            Err(e) => return error(&e),
+        };
+        for (name, now) in &templates {
+            let d = match base::diff_with_committed(repo, rev, &args.out, name, now) {
+                Ok(d) => d,
+                Err(e) => return error(&e),
+            };
+            console::out(&header(name, rev, args.format));
+            worst = worst.max(print(&d, args.format));
+            console::out("\n");
+        }
+    }
+    Outcome::Diff(worst)
+}
+
+fn header(name: &str, rev: &str, format: DiffFormat) -> String {
+    match format {
+        DiffFormat::Markdown => format!("### `{name}` ({rev} → working tree)\n\n"),
+        DiffFormat::Text => format!("== {name} ({rev} → working tree)\n"),
+    }
+}
+
+/// Prints the diff; colours only on a terminal, and not with `NO_COLOR` set.
+fn print(d: &TemplateDiff, format: DiffFormat) -> Verdict {
+    let text = match format {
+        DiffFormat::Markdown => diff::render_markdown(d),
+        DiffFormat::Text => {
+            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            diff::render_text(d, colour)
+        }
+    };
+    console::out(&text);
+    d.verdict()
+}
+
+fn error(message: &str) -> Outcome {
+    console::say(&format!("error: {message}"));
+    Outcome::InputError
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_template_of_a_base_diff_has_a_header() {
+        assert_eq!(
+            header("a.member", "main", DiffFormat::Text),
+            "== a.member (main → working tree)\n"
+        );
+        assert_eq!(
+            header("a", "HEAD~1", DiffFormat::Markdown),
+            "### `a` (HEAD~1 → working tree)\n\n"
+        );
+    }
+}
