@@ -42,3 +42,55 @@ impl Handle<Table> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::constructs::grants::testing::{fixture, getatt, granted, refused};
+    use crate::resources::dynamodb::actions;
+    use serde_json::json;
+
+    #[test]
+    fn read_and_read_write() {
+        let table = fixture().table;
+        assert_eq!(
+            granted(table.grant_read_data()),
+            json!([{"Sid": "MappingTableReadData", "Effect": "Allow",
+                    "Action": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan",
+                               "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable"],
+                    "Resource": [getatt("MappingTable", "Arn")]}])
+        );
+        assert_eq!(
+            granted(table.grant_read_write_data()),
+            json!([{"Sid": "MappingTableReadWriteData", "Effect": "Allow",
+                    "Action": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan",
+                               "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable",
+                               "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                               "dynamodb:BatchWriteItem"],
+                    "Resource": [getatt("MappingTable", "Arn")]}])
+        );
+    }
+
+    #[test]
+    fn reading_single_items_narrows_to_get_item() {
+        assert_eq!(
+            granted(
+                fixture()
+                    .table
+                    .grant_read_data()
+                    .only([&actions::GET_ITEM])
+                    .sid("ReadTheMapping")
+            ),
+            json!([{"Sid": "ReadTheMapping", "Effect": "Allow", "Action": ["dynamodb:GetItem"],
+                    "Resource": [getatt("MappingTable", "Arn")]}])
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        let err = refused(fixture().table.grant_read_data().only([&actions::PUT_ITEM]));
+        assert!(
+            err.contains("`dynamodb:PutItem` is not an action of this grant"),
+            "{err}"
+        );
+    }
+}

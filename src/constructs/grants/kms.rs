@@ -91,3 +91,82 @@ pub fn via_services(services: &[&str]) -> Result<Condition, ConstructError> {
     }
     Ok(Condition::string_equals(keys::KMS_VIA_SERVICE, values))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::constructs::grants::testing::{fixture, fn_sub, getatt, granted, refused};
+    use serde_json::json;
+
+    #[test]
+    fn encrypt_decrypt_and_decrypt() {
+        let key = fixture().key;
+        assert_eq!(
+            granted(key.grant_encrypt_decrypt()),
+            json!([{"Sid": "DataKeyEncryptDecrypt", "Effect": "Allow",
+                    "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+                    "Resource": [getatt("DataKey", "Arn")]}])
+        );
+        assert_eq!(
+            granted(key.grant_decrypt()),
+            json!([{"Sid": "DataKeyDecrypt", "Effect": "Allow", "Action": ["kms:Decrypt"],
+                    "Resource": [getatt("DataKey", "Arn")]}])
+        );
+    }
+
+    #[test]
+    fn volume_use_has_the_statements_and_sids_of_the_shipped_templates() {
+        assert_eq!(
+            granted(fixture().key.grant_volume_use()),
+            json!([
+                {"Sid": "UseVolumeKey", "Effect": "Allow",
+                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                 "Resource": [getatt("DataKey", "Arn")]},
+                {"Sid": "GrantVolumeKeyToAwsResources", "Effect": "Allow",
+                 "Action": ["kms:CreateGrant"], "Resource": [getatt("DataKey", "Arn")],
+                 "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}}
+            ])
+        );
+    }
+
+    #[test]
+    fn via_services_restricts_a_key_grant_to_requests_of_those_services() {
+        let key = fixture().key;
+        let statements = granted(
+            key.grant_decrypt()
+                .condition(via_services(&["s3", "secretsmanager"]).unwrap()),
+        );
+        assert_eq!(
+            statements[0]["Condition"],
+            json!({"StringEquals": {"kms:ViaService": [
+                fn_sub("s3.${AWS::Region}.amazonaws.com"),
+                fn_sub("secretsmanager.${AWS::Region}.amazonaws.com")
+            ]}})
+        );
+        // One service: a single value, as the secure bucket's key statements have it.
+        let one = granted(
+            key.grant_decrypt()
+                .condition(via_services(&["s3"]).unwrap()),
+        );
+        assert_eq!(
+            one[0]["Condition"],
+            json!({"StringEquals": {"kms:ViaService": fn_sub("s3.${AWS::Region}.amazonaws.com")}})
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        for bad in [&[][..], &[""], &["S3"], &["s3 "], &["s3", "*"], &["-s3"]] {
+            let err = via_services(bad).unwrap_err();
+            assert!(matches!(err, ConstructError::Invalid(_)), "{bad:?}: {err}");
+        }
+        let key = fixture().key;
+        let err = refused(key.grant_volume_use().sid("OnlyOne"));
+        assert!(err.contains("1 Sid(s) given for 2 statement(s)"), "{err}");
+        let err = refused(key.grant_decrypt().only([&actions::ENCRYPT]));
+        assert!(
+            err.contains("`kms:Encrypt` is not an action of this grant"),
+            "{err}"
+        );
+    }
+}

@@ -19,3 +19,34 @@ impl Handle<LogGroup> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::constructs::grants::testing::{fixture, getatt, granted, refused};
+    use crate::resources::logs::actions;
+    use serde_json::json;
+
+    #[test]
+    fn write_is_on_the_streams_of_the_group() {
+        assert_eq!(
+            granted(fixture().log_group.grant_write()),
+            json!([{"Sid": "FunctionLogsWrite", "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": [getatt("FunctionLogs", "Arn")]}])
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        let err = refused(
+            fixture()
+                .log_group
+                .grant_write()
+                .only([&actions::CREATE_LOG_GROUP]),
+        );
+        assert!(
+            err.contains("`logs:CreateLogGroup` is not an action of this grant"),
+            "{err}"
+        );
+    }
+}

@@ -53,10 +53,16 @@ pub mod dynamodb;
 mod grant;
 pub mod kms;
 pub mod logs;
+#[cfg(test)]
+mod reproduce;
+#[cfg(test)]
+mod rule_pack;
 pub mod sagemaker;
 pub mod secretsmanager;
 pub mod sqs;
 pub mod ssm;
+#[cfg(test)]
+mod testing;
 
 pub use grant::Grant;
 

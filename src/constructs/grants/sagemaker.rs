@@ -174,3 +174,121 @@ pub fn grant_list_notebook_instances() -> Grant {
         [Value::from("*")],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::constructs::grants::testing::{
+        fixture, fn_sub, getatt, granted, reference, refused,
+    };
+    use crate::resources::iam::policy::{Condition, keys};
+    use serde_json::json;
+
+    const ARN: &str = "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}";
+
+    #[test]
+    fn describe_the_domain() {
+        assert_eq!(
+            granted(fixture().domain.grant_describe()),
+            json!([{"Sid": "StudioDomainDescribe", "Effect": "Allow",
+                    "Action": ["sagemaker:DescribeDomain"],
+                    "Resource": [getatt("StudioDomain", "DomainArn")]}])
+        );
+    }
+
+    #[test]
+    fn presigned_urls_for_named_profiles_or_all() {
+        let f = fixture();
+        assert_eq!(
+            granted(f.domain.grant_presigned_url(&UserProfiles::Named(vec![
+                "data-scientist-1".to_string(),
+                "Analyst".to_string()
+            ]))),
+            json!([{"Sid": "StudioDomainPresignedUrl", "Effect": "Allow",
+            "Action": ["sagemaker:CreatePresignedDomainUrl"],
+            "Resource": [
+                fn_sub(&format!("{ARN}:user-profile/${{StudioDomain.DomainId}}/data-scientist-1")),
+                fn_sub(&format!("{ARN}:user-profile/${{StudioDomain.DomainId}}/analyst"))
+            ]}])
+        );
+        let through =
+            Condition::string_equals(keys::SOURCE_VPCE, f.endpoints.iter().map(|e| e.id()));
+        assert_eq!(
+            granted(
+                f.domain
+                    .grant_presigned_url(&UserProfiles::All)
+                    .condition(through)
+            ),
+            json!([{"Sid": "StudioDomainPresignedUrl", "Effect": "Allow",
+                    "Action": ["sagemaker:CreatePresignedDomainUrl"],
+                    "Resource": [fn_sub(&format!("{ARN}:user-profile/${{StudioDomain.DomainId}}/*"))],
+                    "Condition": {"StringEquals": {"aws:SourceVpce": [
+                        reference("SageMakerApiEndpoint"), reference("SageMakerStudioEndpoint")]}}}])
+        );
+    }
+
+    #[test]
+    fn open_and_use_a_notebook_by_handle_or_by_name() {
+        let notebook = fixture().notebook;
+        let open = [
+            "sagemaker:CreatePresignedNotebookInstanceUrl",
+            "sagemaker:DescribeNotebookInstance",
+        ];
+        let use_ = [
+            "sagemaker:CreatePresignedNotebookInstanceUrl",
+            "sagemaker:DescribeNotebookInstance",
+            "sagemaker:StartNotebookInstance",
+            "sagemaker:StopNotebookInstance",
+        ];
+        assert_eq!(
+            granted(notebook.grant_open()),
+            json!([{"Sid": "NotebookTeamAOpen", "Effect": "Allow", "Action": open,
+                    "Resource": [reference("NotebookTeamA")]}])
+        );
+        assert_eq!(
+            granted(notebook.grant_use()),
+            json!([{"Sid": "NotebookTeamAUse", "Effect": "Allow", "Action": use_,
+                    "Resource": [reference("NotebookTeamA")]}])
+        );
+        let by_name = NotebookInstanceName::new("Team-A").unwrap();
+        let arn = fn_sub(&format!("{ARN}:notebook-instance/team-a"));
+        assert_eq!(
+            granted(by_name.grant_open()),
+            json!([{"Sid": "NotebookTeamAOpen", "Effect": "Allow", "Action": open, "Resource": [arn]}])
+        );
+        assert_eq!(
+            granted(by_name.grant_use()),
+            json!([{"Sid": "NotebookTeamAUse", "Effect": "Allow", "Action": use_, "Resource": [arn]}])
+        );
+    }
+
+    #[test]
+    fn listing_notebooks_is_the_one_grant_on_any_resource() {
+        assert_eq!(
+            granted(grant_list_notebook_instances()),
+            json!([{"Sid": "ListNotebookInstances", "Effect": "Allow",
+                    "Action": ["sagemaker:ListNotebookInstances"], "Resource": ["*"]}])
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        let domain = fixture().domain;
+        let err = refused(domain.grant_presigned_url(&UserProfiles::Named(vec![])));
+        assert!(err.contains("no user profile is named"), "{err}");
+        for bad in ["", "alice@example.com", "-a", "a_b", &"x".repeat(64)] {
+            let err = refused(domain.grant_presigned_url(&UserProfiles::Named(vec![
+                "ok".to_string(),
+                bad.to_string(),
+            ])));
+            assert!(err.contains("is not a user profile name"), "{bad:?}: {err}");
+            let err = NotebookInstanceName::new(bad).unwrap_err();
+            assert!(matches!(err, ConstructError::Invalid(_)), "{bad:?}: {err}");
+        }
+        let err = refused(domain.grant_describe().only([&actions::LIST_DOMAINS]));
+        assert!(
+            err.contains("`sagemaker:ListDomains` is not an action of this grant"),
+            "{err}"
+        );
+    }
+}

@@ -20,3 +20,44 @@ impl Handle<Secret> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::constructs::grants::kms::via_services;
+    use crate::constructs::grants::testing::{
+        fixture, fn_sub, getatt, granted, reference, refused,
+    };
+    use serde_json::json;
+
+    #[test]
+    fn read_names_the_secret_by_its_arn() {
+        assert_eq!(
+            granted(fixture().secret.grant_read()),
+            json!([{"Sid": "ApiSecretRead", "Effect": "Allow",
+                    "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                    "Resource": [reference("ApiSecret")]}])
+        );
+    }
+
+    #[test]
+    fn its_key_is_granted_through_secrets_manager_only() {
+        let f = fixture();
+        let key = granted(
+            f.key
+                .grant_decrypt()
+                .condition(via_services(&["secretsmanager"]).unwrap()),
+        );
+        assert_eq!(
+            key,
+            json!([{"Sid": "DataKeyDecrypt", "Effect": "Allow", "Action": ["kms:Decrypt"],
+                    "Resource": [getatt("DataKey", "Arn")],
+                    "Condition": {"StringEquals": {"kms:ViaService": fn_sub("secretsmanager.${AWS::Region}.amazonaws.com")}}}])
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        let err = refused(fixture().secret.grant_read().sids(&["A", "B"]));
+        assert!(err.contains("2 Sid(s) given for 1 statement(s)"), "{err}");
+    }
+}

@@ -31,3 +31,59 @@ impl Handle<Queue> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::constructs::grants::testing::{fixture, getatt, granted, refused};
+    use crate::resources::sqs::actions;
+    use serde_json::json;
+
+    #[test]
+    fn send_and_consume() {
+        let queue = fixture().queue;
+        assert_eq!(
+            granted(queue.grant_send_messages()),
+            json!([{"Sid": "DeadLetterQueueSendMessages", "Effect": "Allow",
+                    "Action": ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+                    "Resource": [getatt("DeadLetterQueue", "Arn")]}])
+        );
+        assert_eq!(
+            granted(queue.grant_consume_messages()),
+            json!([{"Sid": "DeadLetterQueueConsumeMessages", "Effect": "Allow",
+                    "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+                               "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+                    "Resource": [getatt("DeadLetterQueue", "Arn")]}])
+        );
+    }
+
+    #[test]
+    fn a_dead_letter_queue_needs_send_message_alone() {
+        assert_eq!(
+            granted(
+                fixture()
+                    .queue
+                    .grant_send_messages()
+                    .only([&actions::SEND_MESSAGE])
+                    .sid("SendFailedEventsToTheDeadLetterQueue")
+            ),
+            json!([{"Sid": "SendFailedEventsToTheDeadLetterQueue", "Effect": "Allow",
+                    "Action": ["sqs:SendMessage"], "Resource": [getatt("DeadLetterQueue", "Arn")]}])
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        let queue = fixture().queue;
+        let err = refused(
+            queue
+                .grant_send_messages()
+                .only([&actions::RECEIVE_MESSAGE]),
+        );
+        assert!(
+            err.starts_with("send messages to queue `DeadLetterQueue`: `sqs:ReceiveMessage` is not an action of this grant"),
+            "{err}"
+        );
+        let err = refused(queue.grant_consume_messages().sid("Dead-Letters"));
+        assert!(err.contains("Sid `Dead-Letters`"), "{err}");
+    }
+}

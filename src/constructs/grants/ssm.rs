@@ -152,3 +152,98 @@ impl ParameterPath {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::constructs::grants::testing::{fn_sub, granted, refused};
+    use serde_json::json;
+
+    const ARN: &str = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter";
+
+    #[test]
+    fn read_one_parameter_in_a_hierarchy_or_not() {
+        assert_eq!(
+            granted(
+                ParameterName::new("/sagesynth/team/studio-domain-id")
+                    .unwrap()
+                    .grant_read()
+            ),
+            json!([{"Sid": "SagesynthTeamStudioDomainIdRead", "Effect": "Allow",
+                    "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+                    "Resource": [fn_sub(&format!("{ARN}/sagesynth/team/studio-domain-id"))]}])
+        );
+        assert_eq!(
+            granted(ParameterName::new("DomainId").unwrap().grant_read())[0]["Resource"],
+            json!([fn_sub(&format!("{ARN}/DomainId"))])
+        );
+    }
+
+    #[test]
+    fn read_under_a_path_and_by_path() {
+        let path = ParameterPath::new("/sagesynth/team/").unwrap();
+        assert_eq!(
+            path.as_str(),
+            "/sagesynth/team",
+            "the trailing slash is dropped"
+        );
+        assert_eq!(
+            granted(path.grant_read()),
+            json!([{"Sid": "SagesynthTeamRead", "Effect": "Allow",
+                    "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+                    "Resource": [fn_sub(&format!("{ARN}/sagesynth/team/*"))]}])
+        );
+        assert_eq!(
+            granted(path.grant_read_by_path()),
+            json!([{"Sid": "SagesynthTeamReadByPath", "Effect": "Allow",
+                    "Action": ["ssm:GetParametersByPath"],
+                    "Resource": [fn_sub(&format!("{ARN}/sagesynth/team"))]}])
+        );
+    }
+
+    #[test]
+    fn bad_names_and_paths_are_errors() {
+        for bad in [
+            "",
+            "a b",
+            "a*",
+            "a?",
+            "a/b",
+            "/a//b",
+            "/a/",
+            "/",
+            "aws-thing",
+            "/SSM/x",
+            "/aws/service/ami",
+            &format!("/{}", "a/".repeat(15) + "b"),
+            &"a".repeat(MAX_NAME_LEN + 1),
+        ] {
+            let err = ParameterName::new(bad).unwrap_err();
+            assert!(matches!(err, ConstructError::Invalid(_)), "{bad:?}: {err}");
+        }
+        for bad in [
+            "",
+            "/",
+            "//",
+            "sagesynth",
+            "sagesynth/team",
+            "/a*",
+            "/aws",
+            "/a//b",
+        ] {
+            let err = ParameterPath::new(bad).unwrap_err();
+            assert!(matches!(err, ConstructError::Invalid(_)), "{bad:?}: {err}");
+        }
+        assert!(ParameterName::new(&format!("/{}", "a/".repeat(14) + "b")).is_ok());
+        let err = refused(
+            ParameterPath::new("/sagesynth/team")
+                .unwrap()
+                .grant_read()
+                .only([&actions::GET_PARAMETERS_BY_PATH]),
+        );
+        assert!(
+            err.contains("`ssm:GetParametersByPath` is not an action of this grant"),
+            "{err}"
+        );
+    }
+}
