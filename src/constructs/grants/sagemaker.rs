@@ -2,8 +2,12 @@
 //! the domain, and opening (and starting and stopping) notebook instances.
 //!
 //! SageMaker writes names lower-cased in the ARNs it authorizes (a notebook named
-//! `Team-A` is `notebook-instance/team-a`), so the ARNs built here from names are
-//! lower-cased too.
+//! `Team-A` is `notebook-instance/team-a`, as `constructs::notebooks` has always built
+//! it), so the ARNs built here from names are lower-cased too. For user profiles the
+//! same is reported (aws/aws-sdk-js-v3#6514: CreatePresignedDomainUrl for a profile
+//! `PowerUser` was refused under a policy that named it as written); the shipped stacks
+//! grant presigned URLs for every profile of the domain ([`UserProfiles::All`]), which
+//! does not depend on it.
 
 use crate::resources::arn;
 use crate::resources::sagemaker::{self, Domain, NotebookInstance, actions};
