@@ -15,7 +15,9 @@
 //! `.condition(c)` adds a condition to every statement; none of them can widen a grant.
 //! Every input error is an `Err` of `.to()`, never a panic. The actions are the named
 //! constants of `resources::<service>::actions`; no resource is `*` except for the one
-//! call that has no resource-level permissions.
+//! call that has no resource-level permissions, and no action is a wildcard except
+//! `kms:GenerateDataKey*` in `grant_volume_use`, kept so that the statements every
+//! shipped template has stay byte-identical.
 //!
 //! | resource | method | actions, on |
 //! |---|---|---|
@@ -36,10 +38,11 @@
 //! | | `grant_presigned_url` | `sagemaker:CreatePresignedDomainUrl`, on `user-profile/<domain id>/<profile>` for the named profiles or `*` ([`sagemaker::UserProfiles`]) |
 //! | Notebook instance (`Handle<sagemaker::NotebookInstance>`, [`sagemaker::NotebookInstanceName`]) | `grant_open` | `sagemaker:CreatePresignedNotebookInstanceUrl`, `DescribeNotebookInstance`, on the instance |
 //! | | `grant_use` | those and `StartNotebookInstance`, `StopNotebookInstance`, on the instance |
-//! | (none) | [`sagemaker::grant_list_notebook_instances`] | `sagemaker:ListNotebookInstances`, on `*` (no resource-level permissions) |
+//! | (none) | [`sagemaker::grant_list_notebook_instances`] | `sagemaker:ListNotebookInstances`, on `*` (no resource-level permissions; Sid `ListNotebookInstances`) |
 //!
 //! Default Sids are the resource's logical ID (or its name in PascalCase) followed by the
-//! grant's verb: `OnboardingDeadLetterQueueSendMessages`, `GroupRoleMappingTableReadData`.
+//! grant's verb: `OnboardingDeadLetterQueueSendMessages`, `GroupRoleMappingTableReadData`;
+//! `grant_volume_use` and `grant_list_notebook_instances` have the fixed Sids above.
 //! S3 buckets have their own grants, [`super::secure_bucket::SecureBucket::grant`].
 
 use crate::resources::iam::policy::{PolicyDocument, Statement};
