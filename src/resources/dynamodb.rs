@@ -59,4 +59,25 @@ pub mod actions {
     use crate::resources::iam::policy::Action;
 
     pub const GET_ITEM: Action = Action::new("dynamodb:GetItem");
+    pub const BATCH_GET_ITEM: Action = Action::new("dynamodb:BatchGetItem");
+    pub const CONDITION_CHECK_ITEM: Action = Action::new("dynamodb:ConditionCheckItem");
+    pub const DESCRIBE_TABLE: Action = Action::new("dynamodb:DescribeTable");
+    pub const QUERY: Action = Action::new("dynamodb:Query");
+    pub const SCAN: Action = Action::new("dynamodb:Scan");
+    pub const BATCH_WRITE_ITEM: Action = Action::new("dynamodb:BatchWriteItem");
+    pub const PUT_ITEM: Action = Action::new("dynamodb:PutItem");
+    pub const UPDATE_ITEM: Action = Action::new("dynamodb:UpdateItem");
+    pub const DELETE_ITEM: Action = Action::new("dynamodb:DeleteItem");
+
+    /// Reading items of a table (no streams, no export, no PartiQL).
+    pub const READ_DATA: &[Action] = &[
+        GET_ITEM,
+        BATCH_GET_ITEM,
+        QUERY,
+        SCAN,
+        CONDITION_CHECK_ITEM,
+        DESCRIBE_TABLE,
+    ];
+    /// Writing items of a table (with `READ_DATA`, what read-write means).
+    pub const WRITE_DATA: &[Action] = &[PUT_ITEM, UPDATE_ITEM, DELETE_ITEM, BATCH_WRITE_ITEM];
 }

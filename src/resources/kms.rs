@@ -78,4 +78,15 @@ pub mod actions {
         CREATE_GRANT,
         DESCRIBE_KEY,
     ];
+    /// `kms:GenerateDataKey` alone (not the `GenerateDataKey*` family).
+    pub const GENERATE_DATA_KEY: Action = Action::new("kms:GenerateDataKey");
+
+    /// Encrypting and decrypting data directly and with data keys (envelope
+    /// encryption): no re-encryption, no data key pairs, no wildcard.
+    pub const ENCRYPT_DECRYPT: &[Action] = &[ENCRYPT, DECRYPT, GENERATE_DATA_KEY];
+    /// Decrypting only.
+    pub const DECRYPT_ONLY: &[Action] = &[DECRYPT];
+    /// What a role needs for the volumes it works with: data keys and the key's
+    /// description (the grant for AWS resources is `CREATE_GRANT`, conditioned).
+    pub const USE_VOLUME_KEY: &[Action] = &[DECRYPT, GENERATE_DATA_KEY_ALL, DESCRIBE_KEY];
 }

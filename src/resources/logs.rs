@@ -38,4 +38,6 @@ pub mod actions {
         PUT_LOG_EVENTS,
         DESCRIBE_LOG_STREAMS,
     ];
+    /// Writing into an existing log group: its streams and their events.
+    pub const WRITE_TO_GROUP: &[Action] = &[CREATE_LOG_STREAM, PUT_LOG_EVENTS];
 }

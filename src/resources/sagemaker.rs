@@ -165,6 +165,18 @@ pub mod actions {
     pub const START_NOTEBOOK_INSTANCE: Action = Action::new("sagemaker:StartNotebookInstance");
     pub const STOP_NOTEBOOK_INSTANCE: Action = Action::new("sagemaker:StopNotebookInstance");
     pub const LIST_NOTEBOOK_INSTANCES: Action = Action::new("sagemaker:ListNotebookInstances");
+    /// Opening a notebook instance from the console or a presigned URL.
+    pub const OPEN_NOTEBOOK_INSTANCE: &[Action] = &[
+        CREATE_PRESIGNED_NOTEBOOK_INSTANCE_URL,
+        DESCRIBE_NOTEBOOK_INSTANCE,
+    ];
+    /// Opening a notebook instance, and starting and stopping it.
+    pub const USE_NOTEBOOK_INSTANCE: &[Action] = &[
+        CREATE_PRESIGNED_NOTEBOOK_INSTANCE_URL,
+        DESCRIBE_NOTEBOOK_INSTANCE,
+        START_NOTEBOOK_INSTANCE,
+        STOP_NOTEBOOK_INSTANCE,
+    ];
 }
 
 #[cfg(test)]

@@ -29,3 +29,14 @@ impl Handle<Secret> {
         self.reference()
     }
 }
+
+/// Secrets Manager actions.
+pub mod actions {
+    use crate::resources::iam::policy::Action;
+
+    pub const GET_SECRET_VALUE: Action = Action::new("secretsmanager:GetSecretValue");
+    pub const DESCRIBE_SECRET: Action = Action::new("secretsmanager:DescribeSecret");
+
+    /// Reading a secret's value and its metadata.
+    pub const READ: &[Action] = &[GET_SECRET_VALUE, DESCRIBE_SECRET];
+}

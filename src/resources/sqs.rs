@@ -33,4 +33,24 @@ pub mod actions {
     use crate::resources::iam::policy::Action;
 
     pub const SEND_MESSAGE: Action = Action::new("sqs:SendMessage");
+    pub const GET_QUEUE_ATTRIBUTES: Action = Action::new("sqs:GetQueueAttributes");
+    pub const GET_QUEUE_URL: Action = Action::new("sqs:GetQueueUrl");
+    pub const RECEIVE_MESSAGE: Action = Action::new("sqs:ReceiveMessage");
+    /// Also authorizes DeleteMessageBatch.
+    pub const DELETE_MESSAGE: Action = Action::new("sqs:DeleteMessage");
+    /// Also authorizes ChangeMessageVisibilityBatch.
+    pub const CHANGE_MESSAGE_VISIBILITY: Action = Action::new("sqs:ChangeMessageVisibility");
+
+    /// Sending messages (SendMessage also authorizes SendMessageBatch), and finding the
+    /// queue.
+    pub const SEND_MESSAGES: &[Action] = &[SEND_MESSAGE, GET_QUEUE_ATTRIBUTES, GET_QUEUE_URL];
+    /// Receiving and deleting messages, extending their visibility timeout, and finding
+    /// the queue.
+    pub const CONSUME_MESSAGES: &[Action] = &[
+        RECEIVE_MESSAGE,
+        DELETE_MESSAGE,
+        CHANGE_MESSAGE_VISIBILITY,
+        GET_QUEUE_ATTRIBUTES,
+        GET_QUEUE_URL,
+    ];
 }

@@ -25,4 +25,10 @@ pub mod actions {
     use crate::resources::iam::policy::Action;
 
     pub const GET_PARAMETER: Action = Action::new("ssm:GetParameter");
+    pub const GET_PARAMETERS: Action = Action::new("ssm:GetParameters");
+    /// Authorized against the path in the request, not the parameters it returns.
+    pub const GET_PARAMETERS_BY_PATH: Action = Action::new("ssm:GetParametersByPath");
+
+    /// Reading parameters by name, one or several per request.
+    pub const READ_PARAMETERS: &[Action] = &[GET_PARAMETER, GET_PARAMETERS];
 }

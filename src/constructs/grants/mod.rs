@@ -6,6 +6,44 @@
 //! A grantee is either a policy document still being filled for a principal that is not
 //! built yet ([`PolicyDocument`]), or a role already in the template ([`RoleGrants`],
 //! from [`Scope::grants_for`]), whose inline policy `Grants` receives the statements.
+//!
+//! # Grant methods
+//!
+//! Every method returns a [`Grant`]: its statements, with default Sids, added to a
+//! grantee by `.to(&mut grantee)?`. Before that, `.sid("X")` / `.sids(&[..])` rename
+//! the statements, `.only([&action, ..])` keeps some of the grant's actions, and
+//! `.condition(c)` adds a condition to every statement; none of them can widen a grant.
+//! Every input error is an `Err` of `.to()`, never a panic. The actions are the named
+//! constants of `resources::<service>::actions`; no resource is `*` except for the one
+//! call that has no resource-level permissions, and no action is a wildcard except
+//! `kms:GenerateDataKey*` in `grant_volume_use`, kept so that the statements every
+//! shipped template has stay byte-identical.
+//!
+//! | resource | method | actions, on |
+//! |---|---|---|
+//! | KMS key (`Handle<kms::Key>`) | `grant_encrypt_decrypt` | `kms:Encrypt`, `Decrypt`, `GenerateDataKey`, on the key |
+//! | | `grant_decrypt` | `kms:Decrypt`, on the key |
+//! | | `grant_volume_use` | `kms:Decrypt`, `GenerateDataKey*`, `DescribeKey` (Sid `UseVolumeKey`); `kms:CreateGrant` if `kms:GrantIsForAWSResource` (Sid `GrantVolumeKeyToAwsResources`); on the key |
+//! | | [`kms::via_services`] | the `kms:ViaService` condition to add to a key grant |
+//! | SQS queue (`Handle<sqs::Queue>`) | `grant_send_messages` | `sqs:SendMessage`, `GetQueueAttributes`, `GetQueueUrl`, on the queue |
+//! | | `grant_consume_messages` | `sqs:ReceiveMessage`, `DeleteMessage`, `ChangeMessageVisibility`, `GetQueueAttributes`, `GetQueueUrl`, on the queue |
+//! | DynamoDB table (`Handle<dynamodb::Table>`) | `grant_read_data` | `dynamodb:GetItem`, `BatchGetItem`, `Query`, `Scan`, `ConditionCheckItem`, `DescribeTable`, on the table |
+//! | | `grant_read_write_data` | those and `PutItem`, `UpdateItem`, `DeleteItem`, `BatchWriteItem`, on the table |
+//! | Secrets Manager secret (`Handle<secretsmanager::Secret>`) | `grant_read` | `secretsmanager:GetSecretValue`, `DescribeSecret`, on the secret |
+//! | SSM parameter ([`ssm::ParameterName`]) | `grant_read` | `ssm:GetParameter`, `GetParameters`, on the parameter |
+//! | SSM path ([`ssm::ParameterPath`]) | `grant_read` | `ssm:GetParameter`, `GetParameters`, on `parameter/<path>/*` |
+//! | | `grant_read_by_path` | `ssm:GetParametersByPath`, on `parameter/<path>` |
+//! | Log group (`Handle<logs::LogGroup>`) | `grant_write` | `logs:CreateLogStream`, `PutLogEvents`, on the group's streams (its `Arn`, `…:log-group:<name>:*`) |
+//! | Studio domain (`Handle<sagemaker::Domain>`) | `grant_describe` | `sagemaker:DescribeDomain`, on the domain |
+//! | | `grant_presigned_url` | `sagemaker:CreatePresignedDomainUrl`, on `user-profile/<domain id>/<profile>` for the named profiles or `*` ([`sagemaker::UserProfiles`]) |
+//! | Notebook instance (`Handle<sagemaker::NotebookInstance>`, [`sagemaker::NotebookInstanceName`]) | `grant_open` | `sagemaker:CreatePresignedNotebookInstanceUrl`, `DescribeNotebookInstance`, on the instance |
+//! | | `grant_use` | those and `StartNotebookInstance`, `StopNotebookInstance`, on the instance |
+//! | (none) | [`sagemaker::grant_list_notebook_instances`] | `sagemaker:ListNotebookInstances`, on `*` (no resource-level permissions; Sid `ListNotebookInstances`) |
+//!
+//! Default Sids are the resource's logical ID (or its name in PascalCase) followed by the
+//! grant's verb: `OnboardingDeadLetterQueueSendMessages`, `GroupRoleMappingTableReadData`;
+//! `grant_volume_use` and `grant_list_notebook_instances` have the fixed Sids above.
+//! S3 buckets have their own grants, [`super::secure_bucket::SecureBucket::grant`].
 
 use crate::resources::iam::policy::{PolicyDocument, Statement};
 use crate::resources::iam::{Policy, Role};
@@ -13,6 +51,23 @@ use crate::template::{Handle, Value};
 
 use super::ConstructError;
 use super::scope::Scope;
+
+pub mod dynamodb;
+mod grant;
+pub mod kms;
+pub mod logs;
+#[cfg(test)]
+mod reproduce;
+#[cfg(test)]
+mod rule_pack;
+pub mod sagemaker;
+pub mod secretsmanager;
+pub mod sqs;
+pub mod ssm;
+#[cfg(test)]
+mod testing;
+
+pub use grant::Grant;
 
 /// A principal whose identity policy grants add statements to.
 pub trait Grantee {
