@@ -6,7 +6,6 @@
 //! Per-account choices (which groups' execution roles an account has) are StackSet
 //! parameters with per-account overrides, never values written into the member template.
 
-use crate::resources::arn;
 use crate::resources::cloudformation::{
     AutoDeployment, DeploymentTargets, OperationPreferences, StackInstances, StackSet,
     StackSetParameter,
@@ -21,6 +20,7 @@ use crate::sub;
 use crate::template::{ConditionName, Handle, LogicalId, Pseudo, Sub, SubPart, Value};
 
 use super::ConstructError;
+use super::grants::ssm::ParameterPath;
 use super::scope::Scope;
 use super::sso_onboarding::domain_statements;
 
@@ -36,20 +36,10 @@ pub fn domain_id_parameter_name(stack: &str) -> String {
     format!("/sagesynth/{stack}/studio-domain-id")
 }
 
-/// Every SSM parameter the member template publishes (`/sagesynth/<stack>/…`).
-fn parameter_path(stack: &str) -> String {
-    format!("/sagesynth/{stack}/*")
-}
-
 /// The SSM parameter holding a group's execution role ARN (by the group's logical ID:
 /// group names may hold characters parameter names do not).
 pub fn execution_role_parameter_name(stack: &str, group: &LogicalId) -> String {
     format!("/sagesynth/{stack}/execution-roles/{group}")
-}
-
-/// The ARN of an SSM parameter of this account and region (`name` starts with `/`).
-fn parameter_arn(name: &str) -> Value {
-    arn::regional("ssm", [SubPart::from(format!("parameter{name}"))])
 }
 
 /// Every profile call of on- and offboarding, done through the provisioning role.
@@ -141,11 +131,12 @@ pub fn member_access(
     // published for this reader and nothing secret. One ARN, however many groups: a list
     // of each group's parameter would outgrow IAM's 10,240 characters per role at a few
     // dozen groups (PassRole keeps its exact list: a wildcard there would be a risk).
-    statements.push(
-        Statement::allow()
+    statements.extend(
+        ParameterPath::new(&format!("/sagesynth/{}", props.stack))?
+            .grant_read()
+            .only([&ssm::actions::GET_PARAMETER])
             .sid("ReadTheStudioParameters")
-            .actions([&ssm::actions::GET_PARAMETER])
-            .resource(parameter_arn(&parameter_path(props.stack))),
+            .statements()?,
     );
     let role = scope.add(
         "ProvisioningRole",

@@ -84,23 +84,3 @@ fn key(props: &EncryptionKeyProps) -> Result<Key, ConstructError> {
         .key_policy(policy)
         .build()?)
 }
-
-/// What a role needs to use the key for volumes it works with: data keys, and grants
-/// for AWS resources only.
-pub fn usage_statements(key: &Handle<Key>) -> [Statement; 2] {
-    [
-        Statement::allow()
-            .sid("UseVolumeKey")
-            .actions([
-                &kms::actions::DECRYPT,
-                &kms::actions::GENERATE_DATA_KEY_ALL,
-                &kms::actions::DESCRIBE_KEY,
-            ])
-            .resource(key.arn()),
-        Statement::allow()
-            .sid("GrantVolumeKeyToAwsResources")
-            .actions([&kms::actions::CREATE_GRANT])
-            .resource(key.arn())
-            .condition(Condition::bool(keys::KMS_GRANT_IS_FOR_AWS_RESOURCE, true)),
-    ]
-}

@@ -16,7 +16,6 @@ use crate::resources::{arn, logs, sagemaker};
 use crate::template::{Handle, SubPart, Value};
 
 use super::ConstructError;
-use super::encryption_key;
 use super::notebooks::notebook_arn;
 use super::scope::Scope;
 
@@ -64,8 +63,11 @@ pub fn trust_policy(props: &SharedRoleProps) -> PolicyDocument {
 
 /// The identity policy: assume itself, describe exactly these notebooks (the script's own
 /// call), write notebook logs, use the volume key. Nothing else.
-pub fn identity_policy(props: &SharedRoleProps, key: &Handle<Key>) -> PolicyDocument {
-    PolicyDocument::new()
+pub fn identity_policy(
+    props: &SharedRoleProps,
+    key: &Handle<Key>,
+) -> Result<PolicyDocument, ConstructError> {
+    let mut doc = PolicyDocument::new()
         .statement(
             Statement::allow()
                 .sid("AssumeItselfWithTheNotebookName")
@@ -86,8 +88,9 @@ pub fn identity_policy(props: &SharedRoleProps, key: &Handle<Key>) -> PolicyDocu
                     "logs",
                     [SubPart::from("log-group:/aws/sagemaker/NotebookInstances*")],
                 )),
-        )
-        .statements(encryption_key::usage_statements(key))
+        );
+    key.grant_volume_use().to(&mut doc)?;
+    Ok(doc)
 }
 
 /// The shared execution role.
@@ -105,7 +108,7 @@ pub fn shared_role(
             .path(props.path.as_str())
             .description("Shared execution role of the notebooks; each notebook assumes it again under its own name")
             .assume_role_policy_document(trust_policy(props))
-            .policies(Policy::new("NotebookIdentity", identity_policy(props, key)))
+            .policies(Policy::new("NotebookIdentity", identity_policy(props, key)?))
             .build()?,
     )
 }

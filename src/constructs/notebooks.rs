@@ -12,6 +12,7 @@ use crate::resources::{arn, sagemaker};
 use crate::template::{Handle, LogicalId, SubPart, Value};
 
 use super::ConstructError;
+use super::grants::sagemaker::{NotebookInstanceName, grant_list_notebook_instances};
 use super::network::PrivateNetwork;
 use super::scope::Scope;
 
@@ -115,42 +116,32 @@ fn stable_index(name: &str, buckets: usize) -> usize {
 }
 
 /// What a notebook's role needs for the notebook itself: its logs and its volume key.
-pub fn runtime_policy(key: &Handle<Key>) -> PolicyDocument {
-    PolicyDocument::new()
-        .statement(
-            Statement::allow()
-                .sid("WriteNotebookLogs")
-                .actions(crate::resources::logs::actions::WRITE)
-                .resource(arn::regional(
-                    "logs",
-                    [SubPart::from("log-group:/aws/sagemaker/NotebookInstances*")],
-                )),
-        )
-        .statements(super::encryption_key::usage_statements(key))
+pub fn runtime_policy(key: &Handle<Key>) -> Result<PolicyDocument, ConstructError> {
+    let mut doc = PolicyDocument::new().statement(
+        Statement::allow()
+            .sid("WriteNotebookLogs")
+            .actions(crate::resources::logs::actions::WRITE)
+            .resource(arn::regional(
+                "logs",
+                [SubPart::from("log-group:/aws/sagemaker/NotebookInstances*")],
+            )),
+    );
+    key.grant_volume_use().to(&mut doc)?;
+    Ok(doc)
 }
 
 /// What a person needs to use one notebook from the console: open it (presigned URL),
 /// see it, start and stop it; and list notebooks, which has no resource scope.
-pub fn user_access(name: &str) -> PolicyDocument {
-    use sagemaker::actions as sm;
-    PolicyDocument::new()
-        .statement(
-            Statement::allow()
-                .sid("UseOwnTeamNotebook")
-                .actions([
-                    &sm::CREATE_PRESIGNED_NOTEBOOK_INSTANCE_URL,
-                    &sm::DESCRIBE_NOTEBOOK_INSTANCE,
-                    &sm::START_NOTEBOOK_INSTANCE,
-                    &sm::STOP_NOTEBOOK_INSTANCE,
-                ])
-                .resource(notebook_arn(name)),
-        )
-        .statement(
-            Statement::allow()
-                .sid("ListNotebooksHasNoResourceScope")
-                .actions([&sm::LIST_NOTEBOOK_INSTANCES])
-                .any_resource(),
-        )
+pub fn user_access(name: &str) -> Result<PolicyDocument, ConstructError> {
+    let mut doc = PolicyDocument::new();
+    NotebookInstanceName::new(name)?
+        .grant_use()
+        .sid("UseOwnTeamNotebook")
+        .to(&mut doc)?;
+    grant_list_notebook_instances()
+        .sid("ListNotebooksHasNoResourceScope")
+        .to(&mut doc)?;
+    Ok(doc)
 }
 
 /// Notebook name limits and the SageMaker name rule, for definition checks.

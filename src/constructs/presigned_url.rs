@@ -16,14 +16,13 @@
 //! nested stacks (`split: nested`). What the pattern admits beyond the list: a profile an
 //! administrator creates in this domain outside the stack.
 
-use crate::resources::arn;
-use crate::resources::iam::policy::{Condition, PolicyDocument, Statement, keys};
+use crate::resources::iam::policy::{Condition, PolicyDocument, keys};
 use crate::resources::iam::{ManagedPolicy, Role};
-use crate::resources::sagemaker::actions as sm;
 use crate::sub;
-use crate::template::{Handle, Output, Pseudo, SubPart, Value};
+use crate::template::{Handle, Output, Pseudo, Value};
 
 use super::ConstructError;
+use super::grants::sagemaker::UserProfiles;
 use super::network::{EndpointService, PrivateNetwork};
 use super::scope::Scope;
 use super::studio::StudioDomain;
@@ -73,28 +72,20 @@ pub fn new(
     // aws:SourceVpce is single-valued: StringEquals with a list, never ForAnyValue.
     let through_endpoints = Condition::string_equals(keys::SOURCE_VPCE, endpoint_ids);
 
-    let mut policy = PolicyDocument::new().statement(
-        Statement::allow()
-            .sid("DescribeDomainThroughEndpoints")
-            .actions([&sm::DESCRIBE_DOMAIN])
-            .resource(studio.domain.arn())
-            .condition(through_endpoints.clone()),
-    );
+    let mut policy = PolicyDocument::new();
+    studio
+        .domain
+        .grant_describe()
+        .sid("DescribeDomainThroughEndpoints")
+        .condition(through_endpoints.clone())
+        .to(&mut policy)?;
     if has_users {
-        policy = policy.statement(
-            Statement::allow()
-                .sid("PresignedUrlThroughEndpoints")
-                .actions([&sm::CREATE_PRESIGNED_DOMAIN_URL])
-                .resource(arn::regional(
-                    "sagemaker",
-                    [
-                        SubPart::from("user-profile/"),
-                        SubPart::from(studio.domain.domain_id()),
-                        SubPart::from("/*"),
-                    ],
-                ))
-                .condition(through_endpoints),
-        );
+        studio
+            .domain
+            .grant_presigned_url(&UserProfiles::All)
+            .sid("PresignedUrlThroughEndpoints")
+            .condition(through_endpoints)
+            .to(&mut policy)?;
     }
     scope.child(id).add(
         "Policy",

@@ -6,7 +6,7 @@
 //! Events: IAM Identity Center and the Identity Store API record group-membership changes
 //! in CloudTrail, and EventBridge delivers them as "AWS API Call via CloudTrail" events
 //! (Amazon EventBridge reference, "AWS IAM Identity Center events" and "AWS Identity Store
-//! events": `source` aws.<service>, `detail.eventSource` <service>.amazonaws.com). They are
+//! events": `source` `aws.<service>`, `detail.eventSource` `<service>.amazonaws.com`). They are
 //! delivered only where a trail logs management events, in the Identity Center home region.
 
 use crate::resources::arn;
@@ -19,7 +19,7 @@ use crate::resources::iam::policy::{
 };
 use crate::resources::iam::{self, Policy, Role};
 use crate::resources::lambda::{self, Code, Environment, Function, LoggingConfig, Permission};
-use crate::resources::logs::{self, LogGroup};
+use crate::resources::logs::LogGroup;
 use crate::resources::sagemaker::{self, Domain};
 use crate::resources::sqs::{self, Queue, QueuePolicy};
 use crate::sub;
@@ -275,7 +275,7 @@ fn function_policy(
     log_group: &Handle<LogGroup>,
     queue: &Handle<Queue>,
     table: Option<&Handle<Table>>,
-) -> PolicyDocument {
+) -> Result<PolicyDocument, ConstructError> {
     let mut doc =
         PolicyDocument::new().statement(identity_store_statement(&props.identity_store_id));
     match &props.target {
@@ -303,28 +303,19 @@ fn function_policy(
         }
     }
     if let Some(table) = table {
-        doc = doc.statement(
-            Statement::allow()
-                .sid("ReadTheMapping")
-                .actions([&dynamodb::actions::GET_ITEM])
-                .resource(table.arn()),
-        );
+        table
+            .grant_read_data()
+            .only([&dynamodb::actions::GET_ITEM])
+            .sid("ReadTheMapping")
+            .to(&mut doc)?;
     }
-    doc.statement(
-        Statement::allow()
-            .sid("SendFailedEventsToTheDeadLetterQueue")
-            .actions([&sqs::actions::SEND_MESSAGE])
-            .resource(queue.arn()),
-    )
-    .statement(
-        Statement::allow()
-            .sid("WriteOwnLogs")
-            .actions([
-                &logs::actions::CREATE_LOG_STREAM,
-                &logs::actions::PUT_LOG_EVENTS,
-            ])
-            .resource(log_group.arn()),
-    )
+    queue
+        .grant_send_messages()
+        .only([&sqs::actions::SEND_MESSAGE])
+        .sid("SendFailedEventsToTheDeadLetterQueue")
+        .to(&mut doc)?;
+    log_group.grant_write().sid("WriteOwnLogs").to(&mut doc)?;
+    Ok(doc)
 }
 
 /// One of the two functions: what triggers it and what it may do to profiles.
@@ -602,7 +593,7 @@ fn add_function(
                     &log_group,
                     parts.queue,
                     parts.table,
-                ),
+                )?,
             ))
             .build()?,
     )?;

@@ -14,7 +14,7 @@ use crate::resources::{arn, logs};
 use crate::template::{Handle, LogicalId, SubPart, Value};
 
 use super::ConstructError;
-use super::encryption_key::{self, EncryptionKey, EncryptionKeyProps};
+use super::encryption_key::{EncryptionKey, EncryptionKeyProps};
 use super::network::PrivateNetwork;
 use super::scope::{ONLY, Scope};
 
@@ -156,7 +156,7 @@ impl StudioDomain {
             ManagedPolicy::builder()
                 .description("What Studio apps of this domain may do")
                 .roles(execution_role.name())
-                .policy_document(execution_policy(&domain, &key))
+                .policy_document(execution_policy(&domain, &key)?)
                 .build()?,
         )?;
 
@@ -296,7 +296,10 @@ fn domain_key(scope: &mut Scope) -> Result<Handle<Key>, ConstructError> {
 /// Studio apps may manage apps and spaces of this domain, read the domain and its
 /// profiles, write their logs and use the domain key. List calls cannot be scoped to a
 /// resource, so they are the only `Resource: "*"` statement.
-fn execution_policy(domain: &Handle<Domain>, key: &Handle<Key>) -> PolicyDocument {
+fn execution_policy(
+    domain: &Handle<Domain>,
+    key: &Handle<Key>,
+) -> Result<PolicyDocument, ConstructError> {
     use sagemaker::actions as sm;
     let in_domain = |kind: &str| {
         arn::regional(
@@ -308,13 +311,9 @@ fn execution_policy(domain: &Handle<Domain>, key: &Handle<Key>) -> PolicyDocumen
             ],
         )
     };
-    PolicyDocument::new()
-        .statement(
-            Statement::allow()
-                .sid("ReadDomain")
-                .actions([&sm::DESCRIBE_DOMAIN])
-                .resource(domain.arn()),
-        )
+    let mut doc = PolicyDocument::new();
+    domain.grant_describe().sid("ReadDomain").to(&mut doc)?;
+    let mut doc = doc
         .statement(
             Statement::allow()
                 .sid("ReadUserProfiles")
@@ -358,6 +357,7 @@ fn execution_policy(domain: &Handle<Domain>, key: &Handle<Key>) -> PolicyDocumen
                     "logs",
                     [SubPart::from("log-group:/aws/sagemaker/*")],
                 )),
-        )
-        .statements(encryption_key::usage_statements(key))
+        );
+    key.grant_volume_use().to(&mut doc)?;
+    Ok(doc)
 }

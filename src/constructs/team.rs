@@ -103,7 +103,7 @@ impl Team {
                 .policies(Policy::new("TeamData", props.grants.clone()))
                 .policies(Policy::new(
                     "NotebookRuntime",
-                    notebooks::runtime_policy(key),
+                    notebooks::runtime_policy(key)?,
                 ))
                 .build()?,
         )?;
@@ -123,7 +123,7 @@ impl Team {
             Group::builder()
                 .policies(Policy::new(
                     "UseTeamNotebook",
-                    notebooks::user_access(&props.notebook.name),
+                    notebooks::user_access(&props.notebook.name)?,
                 ))
                 .build()?,
         )?;
