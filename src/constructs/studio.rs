@@ -125,7 +125,7 @@ impl StudioDomain {
             domain_builder
                 .domain_name(props.domain_name.as_str())
                 .auth_mode(props.auth.as_str())
-                .app_network_access_type("VpcOnly")
+                .app_network_access_type(sagemaker::AppNetworkAccessType::VpcOnly)
                 .default_user_settings(
                     UserSettings::builder()
                         .execution_role(execution_role.arn())
@@ -134,7 +134,9 @@ impl StudioDomain {
                 )
                 .domain_settings(
                     DomainSettings::builder()
-                        .execution_role_identity_config("USER_PROFILE_NAME")
+                        .execution_role_identity_config(
+                            sagemaker::ExecutionRoleIdentityConfig::UserProfileName,
+                        )
                         .build()?,
                 )
                 .kms_key_id(key.arn())
