@@ -4,6 +4,7 @@
 use crate::resources::ec2::{
     BlockDeviceMapping, Ebs, Instance, MetadataOptions, SecurityGroup, Tag,
 };
+use crate::resources::ec2::{HttpEndpoint, HttpTokens, VolumeType};
 use crate::resources::iam::{self, InstanceProfile, Role};
 use crate::sub;
 use crate::template::{Handle, Parameter, ParameterHandle, Pseudo, Template};
@@ -121,8 +122,8 @@ impl Bastion {
                 .iam_instance_profile(profile.name())
                 .metadata_options(
                     MetadataOptions::builder()
-                        .http_endpoint("enabled")
-                        .http_tokens("required")
+                        .http_endpoint(HttpEndpoint::Enabled)
+                        .http_tokens(HttpTokens::Required)
                         .http_put_response_hop_limit(1)
                         .build()?,
                 )
@@ -132,7 +133,7 @@ impl Bastion {
                         .ebs(
                             Ebs::builder()
                                 .encrypted(true)
-                                .volume_type("gp3")
+                                .volume_type(VolumeType::Gp3)
                                 .volume_size(i64::from(props.root_volume_gb))
                                 .delete_on_termination(true)
                                 .build()?,
