@@ -427,17 +427,17 @@ impl Onboarding {
                 template.add(
                     id("GroupRoleMappingTable"),
                     Table::builder()
-                        .billing_mode("PAY_PER_REQUEST")
+                        .billing_mode(dynamodb::BillingMode::PayPerRequest)
                         .attribute_definitions(
                             AttributeDefinition::builder()
                                 .attribute_name("group")
-                                .attribute_type("S")
+                                .attribute_type(dynamodb::AttributeType::S)
                                 .build()?,
                         )
                         .key_schema(
                             KeySchema::builder()
                                 .attribute_name("group")
-                                .key_type("HASH")
+                                .key_type(dynamodb::KeyType::Hash)
                                 .build()?,
                         )
                         .point_in_time_recovery_specification(
@@ -448,7 +448,7 @@ impl Onboarding {
                         .sse_specification(
                             SseSpecification::builder()
                                 .sse_enabled(true)
-                                .sse_type("KMS")
+                                .sse_type(dynamodb::SseType::Kms)
                                 .build()?,
                         )
                         .build()?,
@@ -580,7 +580,7 @@ impl Onboarding {
                     )
                     .logging_config(
                         LoggingConfig::builder()
-                            .log_format("JSON")
+                            .log_format(lambda::LogFormat::Json)
                             .log_group(log_group.name())
                             .build()?,
                     )
@@ -593,7 +593,7 @@ impl Onboarding {
                         "{kind}: IAM Identity Center group membership changes, via CloudTrail"
                     ))
                     .event_pattern(event_pattern(events_of_kind))
-                    .state("ENABLED")
+                    .state(events::RuleState::Enabled)
                     .targets(
                         Target::builder()
                             .id(format!("{kind}Function"))
