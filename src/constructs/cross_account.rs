@@ -96,7 +96,7 @@ pub fn member_access(
         Parameter::builder()
             .description("The Studio domain id, read by the central onboarding functions")
             .name(domain_parameter.as_str())
-            .parameter_type("String")
+            .parameter_type(ssm::ParameterType::String)
             .value(props.domain.domain_id())
             .build()?,
     )?;
@@ -109,7 +109,7 @@ pub fn member_access(
                     "A group's Studio execution role, read by the central onboarding functions",
                 )
                 .name(group.parameter_name.as_str())
-                .parameter_type("String")
+                .parameter_type(ssm::ParameterType::String)
                 .value(group.role.arn())
                 .build()?,
         )?;

@@ -10,6 +10,7 @@ use crate::resources::iam::{self, ManagedPolicy, Policy, Role};
 use crate::resources::kms::Key;
 use crate::resources::sagemaker::{self, Domain, DomainSettings, UserProfile, UserSettings};
 use crate::resources::sso::ApplicationAssignment;
+use crate::resources::sso::PrincipalType;
 use crate::resources::{arn, logs};
 use crate::template::{Handle, LogicalId, SubPart, Template, Value};
 
@@ -213,7 +214,7 @@ impl StudioDomain {
             ApplicationAssignment::builder()
                 .application_arn(self.domain.single_sign_on_application_arn())
                 .principal_id(group_id)
-                .principal_type("GROUP")
+                .principal_type(PrincipalType::Group)
                 .build()?,
         )?;
         Ok(())
