@@ -7,6 +7,7 @@ use crate::resources::ec2::{
 use crate::resources::ec2::{HttpEndpoint, HttpTokens, VolumeType};
 use crate::resources::iam::{self, InstanceProfile, Role};
 use crate::sub;
+use crate::template::{AwsParameterType, ParameterType};
 use crate::template::{Handle, Parameter, ParameterHandle, Pseudo, Template};
 
 use super::network::PrivateNetwork;
@@ -85,7 +86,7 @@ impl Bastion {
 
         let image_parameter = template.add_parameter(
             id("BastionImageId"),
-            Parameter::new("AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>")
+            Parameter::new(ParameterType::ssm_value(AwsParameterType::ImageId))
                 .description("Public SSM parameter naming the bastion's AMI")
                 .default_value(props.os.ami_parameter()),
         )?;

@@ -16,6 +16,7 @@
 
 use crate::resources::cloudformation::Stack;
 use crate::resources::sagemaker::Domain;
+use crate::template::ParameterType;
 use crate::template::{Handle, LogicalId, Output, Parameter, Template, Value};
 
 use super::presigned_url::{self, PresignedUrlProps};
@@ -86,7 +87,7 @@ pub fn build(
         let domain_id = child
             .add_parameter(
                 id(DOMAIN_ID_PARAMETER),
-                Parameter::new("String")
+                Parameter::new(ParameterType::String)
                     .description("The Studio domain's ID, passed by the parent stack"),
             )?
             .value();

@@ -28,6 +28,7 @@ use crate::diagnostic::did_you_mean;
 use crate::resources::iam::Group;
 use crate::resources::iam::policy::Statement;
 use crate::sub;
+use crate::template::ParameterType;
 use crate::template::{Handle, LogicalId, Output, Parameter, Pseudo, Template, Value};
 use crate::validate::rules;
 
@@ -502,7 +503,7 @@ pub(super) fn identity_store_parameter(
 ) -> Result<crate::template::ParameterHandle, ComposeError> {
     Ok(template.add_parameter(
         id("IdentityStoreId"),
-        Parameter::new("String")
+        Parameter::new(ParameterType::String)
             .description(
                 "The IAM Identity Center identity store id (in the Identity Center home region)",
             )

@@ -18,6 +18,7 @@ use crate::constructs::sso_onboarding::{
 };
 use crate::constructs::trail;
 use crate::resources::cloudformation::MAX_STACK_SET_TEMPLATE_BODY;
+use crate::template::ParameterType;
 use crate::template::{LogicalId, Output, Parameter, Template, Value};
 
 use super::compose::{
@@ -87,7 +88,7 @@ pub fn compose(stack: &LoadedStack, extension: &str) -> Result<Composition, Comp
         member
             .add_parameter(
                 id(name),
-                Parameter::new("String")
+                Parameter::new(ParameterType::String)
                     .description(&format!(
                         "The role of the central {what} function (set by the StackSet)"
                     ))
@@ -110,7 +111,7 @@ pub fn compose(stack: &LoadedStack, extension: &str) -> Result<Composition, Comp
             let enable = enable_parameter(&role_id)?;
             let switch = member.add_parameter(
                 enable.clone(),
-                Parameter::new("String")
+                Parameter::new(ParameterType::String)
                     .description(&format!(
                         "Whether this account has the execution role of group {group} (true in account {account})"
                     ))
@@ -240,7 +241,7 @@ pub fn compose(stack: &LoadedStack, extension: &str) -> Result<Composition, Comp
     } else {
         let url = central.add_parameter(
             id("MemberTemplateUrl"),
-            Parameter::new("String")
+            Parameter::new(ParameterType::String)
                 .description(&format!(
                     "The S3 URL of {}.{MEMBER_SUFFIX}.template.json (too large to embed: over {MAX_STACK_SET_TEMPLATE_BODY} bytes)",
                     stack.name

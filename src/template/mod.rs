@@ -2,6 +2,7 @@
 //! intrinsic values, with deterministic serialization. Knows CloudFormation, nothing else.
 
 mod logical_id;
+mod parameter_type;
 mod value;
 
 use std::fmt;
@@ -11,6 +12,7 @@ use indexmap::IndexMap;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 pub use logical_id::{InvalidLogicalId, LogicalId, is_valid as is_valid_logical_id, pascal_case};
+pub use parameter_type::{AwsParameterType, ParameterType, SsmParameterValueType};
 pub use value::{Attribute, ConditionName, Pseudo, Reference, Sub, SubPart, Value};
 
 /// A CloudFormation resource type with its properties, produced by a typed builder.
@@ -138,7 +140,7 @@ impl ResourceEntry {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Parameter {
-    pub type_name: String,
+    pub type_name: ParameterType,
     pub description: Option<String>,
     pub default: Option<Value>,
     pub allowed_pattern: Option<String>,
@@ -149,9 +151,9 @@ pub struct Parameter {
 impl Parameter {
     /// A parameter of the given CloudFormation type (`String`, `Number`,
     /// `AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>`, …).
-    pub fn new(type_name: &str) -> Parameter {
+    pub fn new(type_name: ParameterType) -> Parameter {
         Parameter {
-            type_name: type_name.to_string(),
+            type_name,
             description: None,
             default: None,
             allowed_pattern: None,
@@ -368,7 +370,7 @@ impl Serialize for Parameter {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let p = self;
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("Type", &p.type_name)?;
+        map.serialize_entry("Type", &p.type_name.to_string())?;
         if let Some(d) = &p.description {
             map.serialize_entry("Description", d)?;
         }
@@ -498,7 +500,7 @@ mod tests {
         let p = t
             .add_parameter(
                 LogicalId::new("Cidr").unwrap(),
-                Parameter::new("String")
+                Parameter::new(ParameterType::String)
                     .default_value("10.0.0.0/16")
                     .allowed_pattern("^[0-9./]+$")
                     .constraint_description("a CIDR")
@@ -587,10 +589,38 @@ mod tests {
     }
 
     #[test]
+    fn parameter_types_serialize_as_cloudformation_spells_them() {
+        let mut t = Template::new();
+        for (id, parameter_type) in [
+            ("Name", ParameterType::String),
+            (
+                "Subnets",
+                ParameterType::AwsList(AwsParameterType::SubnetId),
+            ),
+            ("Ami", ParameterType::ssm_value(AwsParameterType::ImageId)),
+        ] {
+            t.add_parameter(LogicalId::new(id).unwrap(), Parameter::new(parameter_type))
+                .unwrap();
+        }
+        let json: serde_json::Value = serde_json::from_str(&t.to_json()).unwrap();
+        assert_eq!(
+            json["Parameters"],
+            serde_json::json!({
+                "Name": {"Type": "String"},
+                "Subnets": {"Type": "List<AWS::EC2::Subnet::Id>"},
+                "Ami": {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"}
+            })
+        );
+    }
+
+    #[test]
     fn logical_ids_are_unique_across_parameters_and_resources() {
         let mut t = Template::new();
-        t.add_parameter(LogicalId::new("X").unwrap(), Parameter::new("String"))
-            .unwrap();
+        t.add_parameter(
+            LogicalId::new("X").unwrap(),
+            Parameter::new(ParameterType::String),
+        )
+        .unwrap();
         let err = t
             .add(
                 LogicalId::new("X").unwrap(),
