@@ -79,6 +79,9 @@ impl ParameterHandle {
     }
 }
 
+/// The `DeletionPolicy` (and `UpdateReplacePolicy`) resource attribute: what
+/// CloudFormation does with the physical resource when the stack deletes or replaces it
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html>).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeletionPolicy {
     Delete,
@@ -95,6 +98,12 @@ impl DeletionPolicy {
             DeletionPolicy::RetainExceptOnCreate => "RetainExceptOnCreate",
             DeletionPolicy::Snapshot => "Snapshot",
         }
+    }
+}
+
+impl fmt::Display for DeletionPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -586,6 +595,19 @@ mod tests {
         let back: serde_json::Value = serde_yaml_ng::from_str(&yaml).unwrap();
         let front: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(back, front, "YAML output is the same template");
+    }
+
+    #[test]
+    fn deletion_policies_are_spelled_as_the_attribute_reference_spells_them() {
+        for (policy, expected) in [
+            (DeletionPolicy::Delete, "Delete"),
+            (DeletionPolicy::Retain, "Retain"),
+            (DeletionPolicy::RetainExceptOnCreate, "RetainExceptOnCreate"),
+            (DeletionPolicy::Snapshot, "Snapshot"),
+        ] {
+            assert_eq!(policy.as_str(), expected);
+            assert_eq!(policy.to_string(), expected);
+        }
     }
 
     #[test]
