@@ -28,6 +28,7 @@ use crate::diagnostic::did_you_mean;
 use crate::resources::iam::Group;
 use crate::resources::iam::policy::Statement;
 use crate::sub;
+use crate::template::FileExtension;
 use crate::template::ParameterType;
 use crate::template::{Handle, LogicalId, Output, Parameter, Pseudo, Template, Value};
 use crate::validate::rules;
@@ -111,12 +112,15 @@ pub(super) fn record(
 
 /// Composes a definition whose templates are written as JSON.
 pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
-    compose_for(stack, "json")
+    compose_for(stack, FileExtension::Json)
 }
 
-/// Composes a definition whose templates are written with the file extension `extension`
-/// (`json` or `yaml`): nested stacks name their child templates by file name.
-pub fn compose_for(stack: &LoadedStack, extension: &str) -> Result<Composition, ComposeError> {
+/// Composes a definition whose templates are written with the file extension `extension`:
+/// nested stacks name their child templates by file name.
+pub fn compose_for(
+    stack: &LoadedStack,
+    extension: FileExtension,
+) -> Result<Composition, ComposeError> {
     let def = &stack.definition;
     if !def.accounts.is_empty() {
         return super::compose_accounts::compose(stack, extension);
@@ -532,7 +536,7 @@ pub(super) fn environment(
     origins: &mut IndexMap<String, String>,
     names_by_definition: &mut IndexMap<String, LogicalId>,
     wants_log_bucket: bool,
-    extension: &str,
+    extension: FileExtension,
 ) -> Result<Environment, ComposeError> {
     let def = &stack.definition;
     let split = def.split == SplitMode::Nested;

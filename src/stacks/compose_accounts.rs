@@ -18,6 +18,7 @@ use crate::constructs::sso_onboarding::{
 };
 use crate::constructs::trail;
 use crate::resources::cloudformation::MAX_STACK_SET_TEMPLATE_BODY;
+use crate::template::FileExtension;
 use crate::template::ParameterType;
 use crate::template::{LogicalId, Output, Parameter, Template, Value};
 
@@ -41,7 +42,7 @@ fn enable_parameter(group: &LogicalId) -> Result<LogicalId, ComposeError> {
 
 /// `extension` is that of the files written (the member environment never splits its
 /// users, so it names no file; it is passed for the shared composition).
-pub fn compose(stack: &LoadedStack, extension: &str) -> Result<Composition, ComposeError> {
+pub fn compose(stack: &LoadedStack, extension: FileExtension) -> Result<Composition, ComposeError> {
     let def = &stack.definition;
     let (Some(rollout), Some(ic), Some(onboarding_spec)) =
         (&def.rollout, &def.identity_center, &def.onboarding)

@@ -1,6 +1,7 @@
 //! The CloudFormation template model: parameters, conditions, resources, outputs and
 //! intrinsic values, with deterministic serialization. Knows CloudFormation, nothing else.
 
+mod file_extension;
 mod logical_id;
 mod parameter_type;
 mod value;
@@ -11,6 +12,7 @@ use std::marker::PhantomData;
 use indexmap::IndexMap;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
+pub use file_extension::FileExtension;
 pub use logical_id::{InvalidLogicalId, LogicalId, is_valid as is_valid_logical_id, pascal_case};
 pub use parameter_type::{AwsParameterType, ParameterType, SsmParameterValueType};
 pub use value::{Attribute, ConditionName, Pseudo, Reference, Sub, SubPart, Value};
