@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 
 use crate::diagnostic::{Diagnostic, Position, did_you_mean};
 use crate::stacks::{self, ComposeError, Composition, InputErrors, LoadedStack};
-use crate::template::{SourcePath, Template};
+use crate::template::{FileExtension, SourcePath, Template};
 use crate::validate::{self, Finding, Severity};
 
 mod batch;
@@ -28,10 +28,10 @@ pub enum Format {
 }
 
 impl Format {
-    pub fn extension(self) -> &'static str {
+    pub fn extension(self) -> FileExtension {
         match self {
-            Format::Json | Format::MinifiedJson => "json",
-            Format::Yaml => "yaml",
+            Format::Json | Format::MinifiedJson => FileExtension::Json,
+            Format::Yaml => FileExtension::Yaml,
         }
     }
 }

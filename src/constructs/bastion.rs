@@ -4,8 +4,10 @@
 use crate::resources::ec2::{
     BlockDeviceMapping, Ebs, Instance, MetadataOptions, SecurityGroup, Tag,
 };
+use crate::resources::ec2::{HttpEndpoint, HttpTokens, VolumeType};
 use crate::resources::iam::{self, InstanceProfile, Role};
 use crate::sub;
+use crate::template::{AwsParameterType, ParameterType};
 use crate::template::{Handle, Parameter, ParameterHandle, Pseudo};
 
 use super::ConstructError;
@@ -90,7 +92,7 @@ impl Bastion {
 
         let image_parameter = scope.add_parameter(
             "ImageId",
-            Parameter::new("AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>")
+            Parameter::new(ParameterType::ssm_value(AwsParameterType::ImageId))
                 .description("Public SSM parameter naming the bastion's AMI")
                 .default_value(props.os.ami_parameter()),
         )?;
@@ -127,8 +129,8 @@ impl Bastion {
                 .iam_instance_profile(profile.name())
                 .metadata_options(
                     MetadataOptions::builder()
-                        .http_endpoint("enabled")
-                        .http_tokens("required")
+                        .http_endpoint(HttpEndpoint::Enabled)
+                        .http_tokens(HttpTokens::Required)
                         .http_put_response_hop_limit(1)
                         .build()?,
                 )
@@ -138,7 +140,7 @@ impl Bastion {
                         .ebs(
                             Ebs::builder()
                                 .encrypted(true)
-                                .volume_type("gp3")
+                                .volume_type(VolumeType::Gp3)
                                 .volume_size(i64::from(props.root_volume_gb))
                                 .delete_on_termination(true)
                                 .build()?,

@@ -7,6 +7,9 @@
 //! parameters with per-account overrides, never values written into the member template.
 
 use crate::resources::cloudformation::{
+    AccountFilterType, CallAs, Capability, PermissionModel, RegionConcurrencyType,
+};
+use crate::resources::cloudformation::{
     AutoDeployment, DeploymentTargets, OperationPreferences, StackInstances, StackSet,
     StackSetParameter,
 };
@@ -90,7 +93,7 @@ pub fn member_access(
         Parameter::builder()
             .description("The Studio domain id, read by the central onboarding functions")
             .name(domain_parameter.as_str())
-            .parameter_type("String")
+            .parameter_type(ssm::ParameterType::String)
             .value(props.domain.domain_id())
             .build()?,
     )?;
@@ -103,7 +106,7 @@ pub fn member_access(
                     "A group's Studio execution role, read by the central onboarding functions",
                 )
                 .name(group.parameter_name.as_str())
-                .parameter_type("String")
+                .parameter_type(ssm::ParameterType::String)
                 .value(group.role.arn())
                 .build()?,
         )?;
@@ -216,11 +219,11 @@ pub fn stack_set(
     let mut builder = StackSet::builder()
         .stack_set_name(props.name)
         .description(props.description)
-        .permission_model("SERVICE_MANAGED")
+        .permission_model(PermissionModel::ServiceManaged)
         .call_as(if props.call_as_delegated_admin {
-            "DELEGATED_ADMIN"
+            CallAs::DelegatedAdmin
         } else {
-            "SELF"
+            CallAs::SelfValue
         })
         .auto_deployment(
             AutoDeployment::builder()
@@ -232,10 +235,10 @@ pub fn stack_set(
             OperationPreferences::builder()
                 .failure_tolerance_percentage(i64::from(props.failure_tolerance_percentage))
                 .max_concurrent_percentage(i64::from(props.max_concurrent_percentage))
-                .region_concurrency_type("SEQUENTIAL")
+                .region_concurrency_type(RegionConcurrencyType::Sequential)
                 .build()?,
         )
-        .capabilities("CAPABILITY_NAMED_IAM")
+        .capabilities(Capability::CapabilityNamedIam)
         .managed_execution(Value::map([("Active", Value::from(true))]));
     builder = match &props.member {
         MemberTemplate::Body(body) => builder.template_body(body.as_str()),
@@ -246,7 +249,7 @@ pub fn stack_set(
     }
     for account in props.accounts {
         let mut targets = DeploymentTargets::builder()
-            .account_filter_type("INTERSECTION")
+            .account_filter_type(AccountFilterType::Intersection)
             .accounts(account.account_id.as_str());
         for ou in ous() {
             targets = targets.organizational_unit_ids(ou);
@@ -262,9 +265,9 @@ pub fn stack_set(
     }
     let mut rest = DeploymentTargets::builder();
     if props.accounts.is_empty() {
-        rest = rest.account_filter_type("NONE");
+        rest = rest.account_filter_type(AccountFilterType::None);
     } else {
-        rest = rest.account_filter_type("DIFFERENCE");
+        rest = rest.account_filter_type(AccountFilterType::Difference);
         for account in props.accounts {
             rest = rest.accounts(account.account_id.as_str());
         }

@@ -16,6 +16,8 @@
 
 use crate::resources::cloudformation::Stack;
 use crate::resources::sagemaker::Domain;
+use crate::template::FileExtension;
+use crate::template::ParameterType;
 use crate::template::{Handle, LogicalId, Output, Parameter, Template, Value};
 
 use super::presigned_url::{self, PresignedUrlProps};
@@ -48,8 +50,8 @@ pub struct UserChunk {
 pub struct NestedUsersProps<'a> {
     /// The parent stack's name (child files are `NAME.users-kkk.template.EXT`).
     pub stack_name: &'a str,
-    /// The extension of the files written (`json` or `yaml`).
-    pub extension: &'a str,
+    /// The extension of the files written.
+    pub extension: FileExtension,
     pub users: &'a [String],
     /// With presigned URLs, each user's command goes in their chunk's outputs.
     pub presigned_url: Option<PresignedUrlProps>,
@@ -91,7 +93,7 @@ pub fn new(
         let domain_id = child_scope
             .add_parameter(
                 DOMAIN_ID_PARAMETER,
-                Parameter::new("String")
+                Parameter::new(ParameterType::String)
                     .description("The Studio domain's ID, passed by the parent stack"),
             )?
             .value();

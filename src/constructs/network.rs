@@ -11,6 +11,9 @@ use crate::resources::ec2::{
     Egress, FlowLog, Ingress, RouteTable, SecurityGroup, Subnet, SubnetRouteTableAssociation, Tag,
     Vpc, VpcEndpoint, protocol,
 };
+use crate::resources::ec2::{
+    FlowLogResourceType, LogDestinationType, TrafficType, VpcEndpointType,
+};
 use crate::resources::iam::policy::{Condition, PolicyDocument, Principal, Statement, keys};
 use crate::resources::iam::{self, Policy, Role};
 use crate::resources::logs::{self, LogGroup};
@@ -271,7 +274,7 @@ impl PrivateNetwork {
                 .vpc_id(vpc.id())
                 .service_name(service.service_name());
             let endpoint = if service.is_gateway() {
-                let mut b = builder.vpc_endpoint_type("Gateway");
+                let mut b = builder.vpc_endpoint_type(VpcEndpointType::Gateway);
                 if let Some(policy) = &props.s3_endpoint_policy {
                     b = b.policy_document(policy.clone());
                 }
@@ -284,7 +287,7 @@ impl PrivateNetwork {
                     .as_ref()
                     .expect("created above when any interface endpoint is requested");
                 let mut b = builder
-                    .vpc_endpoint_type("Interface")
+                    .vpc_endpoint_type(VpcEndpointType::Interface)
                     .private_dns_enabled(true)
                     .security_group_ids(sg.group_id());
                 for subnet in &subnets {
@@ -374,9 +377,9 @@ fn flow_log(
         "VpcFlowLog",
         FlowLog::builder()
             .resource_id(vpc.id())
-            .resource_type("VPC")
-            .traffic_type("ALL")
-            .log_destination_type("cloud-watch-logs")
+            .resource_type(FlowLogResourceType::Vpc)
+            .traffic_type(TrafficType::All)
+            .log_destination_type(LogDestinationType::CloudWatchLogs)
             .log_group_name(group.name())
             .deliver_logs_permission_arn(role.arn())
             .build()?,

@@ -388,7 +388,7 @@ fn lifecycle(
     let mut rules = vec![
         LifecycleRule::builder()
             .id("ExpireNoncurrentVersions")
-            .status("Enabled")
+            .status(s3::LifecycleRuleStatus::Enabled)
             .noncurrent_version_expiration(
                 NoncurrentVersionExpiration::builder()
                     .noncurrent_days(i64::from(noncurrent_version_days))
@@ -398,7 +398,7 @@ fn lifecycle(
             .build()?,
         LifecycleRule::builder()
             .id("AbortIncompleteMultipartUploads")
-            .status("Enabled")
+            .status(s3::LifecycleRuleStatus::Enabled)
             .abort_incomplete_multipart_upload(
                 AbortIncompleteMultipartUpload::builder()
                     .days_after_initiation(ABORT_INCOMPLETE_UPLOAD_DAYS)
@@ -415,7 +415,7 @@ fn lifecycle(
         rules.push(
             LifecycleRule::builder()
                 .id("ExpireObjects")
-                .status("Enabled")
+                .status(s3::LifecycleRuleStatus::Enabled)
                 .expiration_in_days(i64::from(days))
                 .build()?,
         );
@@ -448,7 +448,7 @@ fn secured(bucket_name: Option<&str>, lifecycle: LifecycleConfiguration) -> s3::
 }
 
 fn encryption_rule(
-    algorithm: &str,
+    algorithm: s3::SseAlgorithm,
     key_arn: Option<Value>,
 ) -> Result<BucketEncryption, ConstructError> {
     let mut default = ServerSideEncryptionByDefault::builder().sse_algorithm(algorithm);
@@ -507,7 +507,7 @@ impl LogBucket {
                 props.bucket_name.as_deref(),
                 lifecycle(props.noncurrent_version_days, props.expiration_days)?,
             )
-            .bucket_encryption(encryption_rule("AES256", None)?)
+            .bucket_encryption(encryption_rule(s3::SseAlgorithm::Aes256, None)?)
             .build()?,
         )?;
         scope.entry(&bucket).retain(deletion_policy(props.retain));
@@ -579,8 +579,8 @@ impl SecureBucket {
             Encryption::S3Managed => None,
         };
         let encryption = match &key {
-            Some(key) => encryption_rule("aws:kms", Some(key.arn()))?,
-            None => encryption_rule("AES256", None)?,
+            Some(key) => encryption_rule(s3::SseAlgorithm::AwsKms, Some(key.arn()))?,
+            None => encryption_rule(s3::SseAlgorithm::Aes256, None)?,
         };
         let mut bucket_scope = scope.child(name);
         let bucket = bucket_scope.add(

@@ -478,17 +478,17 @@ fn dead_letter_queue() -> Result<Queue, ConstructError> {
 /// The group → role mapping that administrators edit without redeploying.
 fn mapping_table() -> Result<Table, ConstructError> {
     Ok(Table::builder()
-        .billing_mode("PAY_PER_REQUEST")
+        .billing_mode(dynamodb::BillingMode::PayPerRequest)
         .attribute_definitions(
             AttributeDefinition::builder()
                 .attribute_name("group")
-                .attribute_type("S")
+                .attribute_type(dynamodb::AttributeType::S)
                 .build()?,
         )
         .key_schema(
             KeySchema::builder()
                 .attribute_name("group")
-                .key_type("HASH")
+                .key_type(dynamodb::KeyType::Hash)
                 .build()?,
         )
         .point_in_time_recovery_specification(
@@ -499,7 +499,7 @@ fn mapping_table() -> Result<Table, ConstructError> {
         .sse_specification(
             SseSpecification::builder()
                 .sse_enabled(true)
-                .sse_type("KMS")
+                .sse_type(dynamodb::SseType::Kms)
                 .build()?,
         )
         .build()?)
@@ -624,7 +624,7 @@ fn add_function(
             )
             .logging_config(
                 LoggingConfig::builder()
-                    .log_format("JSON")
+                    .log_format(lambda::LogFormat::Json)
                     .log_group(log_group.name())
                     .build()?,
             )
@@ -660,7 +660,7 @@ fn rule(
             "{name}: IAM Identity Center group membership changes, via CloudTrail"
         ))
         .event_pattern(event_pattern(kind.events))
-        .state("ENABLED")
+        .state(events::RuleState::Enabled)
         .targets(
             Target::builder()
                 .id(format!("{name}Function"))

@@ -10,6 +10,7 @@ use crate::resources::iam::{self, ManagedPolicy, Policy, Role};
 use crate::resources::kms::Key;
 use crate::resources::sagemaker::{self, Domain, DomainSettings, UserProfile, UserSettings};
 use crate::resources::sso::ApplicationAssignment;
+use crate::resources::sso::PrincipalType;
 use crate::resources::{arn, logs};
 use crate::template::{Handle, LogicalId, SubPart, Value};
 
@@ -132,7 +133,7 @@ impl StudioDomain {
             domain_builder
                 .domain_name(props.domain_name.as_str())
                 .auth_mode(props.auth.as_str())
-                .app_network_access_type("VpcOnly")
+                .app_network_access_type(sagemaker::AppNetworkAccessType::VpcOnly)
                 .default_user_settings(
                     UserSettings::builder()
                         .execution_role(execution_role.arn())
@@ -141,7 +142,9 @@ impl StudioDomain {
                 )
                 .domain_settings(
                     DomainSettings::builder()
-                        .execution_role_identity_config("USER_PROFILE_NAME")
+                        .execution_role_identity_config(
+                            sagemaker::ExecutionRoleIdentityConfig::UserProfileName,
+                        )
                         .build()?,
                 )
                 .kms_key_id(key.arn())
@@ -218,7 +221,7 @@ impl StudioDomain {
             ApplicationAssignment::builder()
                 .application_arn(self.domain.single_sign_on_application_arn())
                 .principal_id(group_id)
-                .principal_type("GROUP")
+                .principal_type(PrincipalType::Group)
                 .build()?,
         )
     }

@@ -30,19 +30,43 @@ cfn_properties! {
     }
 }
 
+cfn_enum! {
+    /// `RegionConcurrencyType` of `AWS::CloudFormation::StackSet.OperationPreferences`:
+    /// one region at a time, or all at once
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-operationpreferences.html>).
+    RegionConcurrencyType {
+        Sequential => "SEQUENTIAL",
+        Parallel => "PARALLEL",
+    }
+}
+
 cfn_properties! {
     /// `AWS::CloudFormation::StackSet.OperationPreferences`.
     OperationPreferences / OperationPreferencesBuilder ("AWS::CloudFormation::StackSet.OperationPreferences") {
         optional failure_tolerance_percentage: i64 => "FailureTolerancePercentage",
         optional max_concurrent_percentage: i64 => "MaxConcurrentPercentage",
-        optional region_concurrency_type: Value => "RegionConcurrencyType",
+        optional region_concurrency_type: RegionConcurrencyType => "RegionConcurrencyType",
+    }
+}
+
+cfn_enum! {
+    /// `AccountFilterType` of `AWS::CloudFormation::StackSet.DeploymentTargets`: how
+    /// `Accounts` combines with `OrganizationalUnitIds` (`NONE`: every account of the OUs;
+    /// `INTERSECTION`: only the accounts named; `DIFFERENCE`: the OUs but those accounts;
+    /// `UNION`: the OUs and those accounts, which a stack set resource cannot create)
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-deploymenttargets.html>).
+    AccountFilterType {
+        None => "NONE",
+        Union => "UNION",
+        Intersection => "INTERSECTION",
+        Difference => "DIFFERENCE",
     }
 }
 
 cfn_properties! {
     /// `AWS::CloudFormation::StackSet.DeploymentTargets`.
     DeploymentTargets / DeploymentTargetsBuilder ("AWS::CloudFormation::StackSet.DeploymentTargets") {
-        optional account_filter_type: Value => "AccountFilterType",
+        optional account_filter_type: AccountFilterType => "AccountFilterType",
         list accounts: Value => "Accounts",
         list organizational_unit_ids: Value => "OrganizationalUnitIds",
     }
@@ -66,16 +90,47 @@ cfn_properties! {
     }
 }
 
+cfn_enum! {
+    /// `CallAs` of `AWS::CloudFormation::StackSet`: the management account itself, or a
+    /// delegated administrator (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html>).
+    CallAs {
+        /// `SELF` (named as aws-sdk-rust names it: `Self` is a Rust keyword).
+        SelfValue => "SELF",
+        DelegatedAdmin => "DELEGATED_ADMIN",
+    }
+}
+
+cfn_enum! {
+    /// One of the `Capabilities` of `AWS::CloudFormation::StackSet`: what the member
+    /// template may do that CloudFormation asks to acknowledge
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html>).
+    Capability {
+        CapabilityIam => "CAPABILITY_IAM",
+        CapabilityNamedIam => "CAPABILITY_NAMED_IAM",
+        CapabilityAutoExpand => "CAPABILITY_AUTO_EXPAND",
+    }
+}
+
+cfn_enum! {
+    /// `PermissionModel` of `AWS::CloudFormation::StackSet`: roles created by
+    /// Organizations, or roles the administrator created
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stackset.html>).
+    PermissionModel {
+        ServiceManaged => "SERVICE_MANAGED",
+        SelfManaged => "SELF_MANAGED",
+    }
+}
+
 cfn_resource! {
     StackSet / StackSetBuilder = "AWS::CloudFormation::StackSet" {
         optional auto_deployment: AutoDeployment => "AutoDeployment",
-        optional call_as: Value => "CallAs",
-        list capabilities: Value => "Capabilities",
+        optional call_as: CallAs => "CallAs",
+        list capabilities: Capability => "Capabilities",
         optional description: Value => "Description",
         optional managed_execution: Value => "ManagedExecution",
         optional operation_preferences: OperationPreferences => "OperationPreferences",
         list parameters: StackSetParameter => "Parameters",
-        required permission_model: Value => "PermissionModel",
+        required permission_model: PermissionModel => "PermissionModel",
         list stack_instances_group: StackInstances => "StackInstancesGroup",
         required stack_set_name: Value => "StackSetName",
         optional template_body: Value => "TemplateBody",
@@ -92,3 +147,74 @@ impl Handle<StackSet> {
 
 /// The largest `TemplateBody` a stack set accepts (bytes).
 pub const MAX_STACK_SET_TEMPLATE_BODY: usize = 51_200;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_have_the_allowed_values_of_the_resource_reference() {
+        assert_allowed_values!(RegionConcurrencyType, ["SEQUENTIAL", "PARALLEL"]);
+        assert_allowed_values!(
+            AccountFilterType,
+            ["NONE", "UNION", "INTERSECTION", "DIFFERENCE"]
+        );
+        assert_allowed_values!(CallAs, ["SELF", "DELEGATED_ADMIN"]);
+        assert_allowed_values!(
+            Capability,
+            [
+                "CAPABILITY_IAM",
+                "CAPABILITY_NAMED_IAM",
+                "CAPABILITY_AUTO_EXPAND"
+            ]
+        );
+        assert_allowed_values!(PermissionModel, ["SERVICE_MANAGED", "SELF_MANAGED"]);
+    }
+
+    #[test]
+    fn stack_set_serializes_enums_as_their_values() {
+        let stack_set = StackSet::builder()
+            .call_as(CallAs::DelegatedAdmin)
+            .capabilities(Capability::CapabilityNamedIam)
+            .capabilities(Capability::CapabilityAutoExpand)
+            .operation_preferences(
+                OperationPreferences::builder()
+                    .region_concurrency_type(RegionConcurrencyType::Sequential)
+                    .build()
+                    .unwrap(),
+            )
+            .permission_model(PermissionModel::ServiceManaged)
+            .stack_instances_group(
+                StackInstances::builder()
+                    .deployment_targets(
+                        DeploymentTargets::builder()
+                            .account_filter_type(AccountFilterType::Intersection)
+                            .accounts("111122223333")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .stack_set_name("s")
+            .build()
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(Value::Map(crate::template::Resource::into_properties(
+                stack_set
+            )))
+            .unwrap(),
+            serde_json::json!({
+                "CallAs": "DELEGATED_ADMIN",
+                "Capabilities": ["CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+                "OperationPreferences": {"RegionConcurrencyType": "SEQUENTIAL"},
+                "PermissionModel": "SERVICE_MANAGED",
+                "StackInstancesGroup": [{"DeploymentTargets": {
+                    "AccountFilterType": "INTERSECTION",
+                    "Accounts": ["111122223333"]
+                }}],
+                "StackSetName": "s"
+            })
+        );
+    }
+}

@@ -146,6 +146,21 @@ cfn_resource! {
     }
 }
 
+cfn_enum! {
+    /// `VpcEndpointType` of `AWS::EC2::VPCEndpoint`
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-vpcendpoint.html>).
+    VpcEndpointType {
+        /// A network interface in the subnets, reached through private DNS.
+        Interface => "Interface",
+        /// A route-table target (S3 and DynamoDB).
+        Gateway => "Gateway",
+        GatewayLoadBalancer => "GatewayLoadBalancer",
+        ServiceNetwork => "ServiceNetwork",
+        Resource => "Resource",
+        Tunnel => "Tunnel",
+    }
+}
+
 cfn_resource! {
     VpcEndpoint / VpcEndpointBuilder = "AWS::EC2::VPCEndpoint" {
         optional policy_document: Value => "PolicyDocument",
@@ -154,7 +169,7 @@ cfn_resource! {
         list security_group_ids: Value => "SecurityGroupIds",
         optional service_name: Value => "ServiceName",
         list subnet_ids: Value => "SubnetIds",
-        optional vpc_endpoint_type: Value => "VpcEndpointType",
+        optional vpc_endpoint_type: VpcEndpointType => "VpcEndpointType",
         required vpc_id: Value => "VpcId",
     }
 }
@@ -166,6 +181,19 @@ impl Handle<VpcEndpoint> {
     }
 }
 
+cfn_enum! {
+    /// `VolumeType` of `AWS::EC2::Instance.Ebs` (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ec2-instance-ebs.html>).
+    VolumeType {
+        Gp2 => "gp2",
+        Gp3 => "gp3",
+        Io1 => "io1",
+        Io2 => "io2",
+        Sc1 => "sc1",
+        St1 => "st1",
+        Standard => "standard",
+    }
+}
+
 cfn_properties! {
     /// `AWS::EC2::Instance.Ebs`.
     Ebs / EbsBuilder ("AWS::EC2::Instance.Ebs") {
@@ -173,7 +201,7 @@ cfn_properties! {
         optional encrypted: bool => "Encrypted",
         optional kms_key_id: Value => "KmsKeyId",
         optional volume_size: i64 => "VolumeSize",
-        optional volume_type: Value => "VolumeType",
+        optional volume_type: VolumeType => "VolumeType",
     }
 }
 
@@ -185,13 +213,42 @@ cfn_properties! {
     }
 }
 
+cfn_enum! {
+    /// `HttpEndpoint` of `AWS::EC2::Instance.MetadataOptions`: whether the instance
+    /// metadata service answers at all
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ec2-instance-metadataoptions.html>).
+    HttpEndpoint {
+        Disabled => "disabled",
+        Enabled => "enabled",
+    }
+}
+
+cfn_enum! {
+    /// `HttpTokens` of `AWS::EC2::Instance.MetadataOptions`: `required` is IMDSv2 only
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ec2-instance-metadataoptions.html>).
+    HttpTokens {
+        Optional => "optional",
+        Required => "required",
+    }
+}
+
+cfn_enum! {
+    /// `InstanceMetadataTags` of `AWS::EC2::Instance.MetadataOptions`: whether instance
+    /// tags are readable from the metadata service
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ec2-instance-metadataoptions.html>).
+    InstanceMetadataTags {
+        Disabled => "disabled",
+        Enabled => "enabled",
+    }
+}
+
 cfn_properties! {
     /// `AWS::EC2::Instance.MetadataOptions`.
     MetadataOptions / MetadataOptionsBuilder ("AWS::EC2::Instance.MetadataOptions") {
-        optional http_endpoint: Value => "HttpEndpoint",
+        optional http_endpoint: HttpEndpoint => "HttpEndpoint",
         optional http_put_response_hop_limit: i64 => "HttpPutResponseHopLimit",
-        optional http_tokens: Value => "HttpTokens",
-        optional instance_metadata_tags: Value => "InstanceMetadataTags",
+        optional http_tokens: HttpTokens => "HttpTokens",
+        optional instance_metadata_tags: InstanceMetadataTags => "InstanceMetadataTags",
     }
 }
 
@@ -216,20 +273,148 @@ impl Handle<Instance> {
     }
 }
 
+cfn_enum! {
+    /// `LogDestinationType` of `AWS::EC2::FlowLog` (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-flowlog.html>).
+    LogDestinationType {
+        CloudWatchLogs => "cloud-watch-logs",
+        S3 => "s3",
+        KinesisDataFirehose => "kinesis-data-firehose",
+    }
+}
+
+cfn_enum! {
+    /// `ResourceType` of `AWS::EC2::FlowLog`: what `ResourceId` names
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-flowlog.html>).
+    FlowLogResourceType {
+        NetworkInterface => "NetworkInterface",
+        Subnet => "Subnet",
+        Vpc => "VPC",
+        TransitGateway => "TransitGateway",
+        TransitGatewayAttachment => "TransitGatewayAttachment",
+        RegionalNatGateway => "RegionalNatGateway",
+    }
+}
+
+cfn_enum! {
+    /// `TrafficType` of `AWS::EC2::FlowLog`: accepted, rejected or all traffic
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-flowlog.html>).
+    TrafficType {
+        Accept => "ACCEPT",
+        All => "ALL",
+        Reject => "REJECT",
+    }
+}
+
 cfn_resource! {
     FlowLog / FlowLogBuilder = "AWS::EC2::FlowLog" {
         optional deliver_logs_permission_arn: Value => "DeliverLogsPermissionArn",
-        optional log_destination_type: Value => "LogDestinationType",
+        optional log_destination_type: LogDestinationType => "LogDestinationType",
         optional log_group_name: Value => "LogGroupName",
         optional max_aggregation_interval: i64 => "MaxAggregationInterval",
         required resource_id: Value => "ResourceId",
-        required resource_type: Value => "ResourceType",
+        required resource_type: FlowLogResourceType => "ResourceType",
         list tags: Tag => "Tags",
-        optional traffic_type: Value => "TrafficType",
+        optional traffic_type: TrafficType => "TrafficType",
     }
 }
 
 /// Named protocol values for security-group rules.
 pub mod protocol {
     pub const TCP: &str = "tcp";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(v: impl Into<Value>) -> serde_json::Value {
+        serde_json::to_value(v.into()).unwrap()
+    }
+
+    #[test]
+    fn enums_have_the_allowed_values_of_the_resource_reference() {
+        assert_allowed_values!(
+            VpcEndpointType,
+            [
+                "Interface",
+                "Gateway",
+                "GatewayLoadBalancer",
+                "ServiceNetwork",
+                "Resource",
+                "Tunnel"
+            ]
+        );
+        assert_allowed_values!(
+            VolumeType,
+            ["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"]
+        );
+        assert_allowed_values!(HttpEndpoint, ["disabled", "enabled"]);
+        assert_allowed_values!(HttpTokens, ["optional", "required"]);
+        assert_allowed_values!(InstanceMetadataTags, ["disabled", "enabled"]);
+        assert_allowed_values!(
+            LogDestinationType,
+            ["cloud-watch-logs", "s3", "kinesis-data-firehose"]
+        );
+        assert_allowed_values!(
+            FlowLogResourceType,
+            [
+                "NetworkInterface",
+                "Subnet",
+                "VPC",
+                "TransitGateway",
+                "TransitGatewayAttachment",
+                "RegionalNatGateway"
+            ]
+        );
+        assert_allowed_values!(TrafficType, ["ACCEPT", "ALL", "REJECT"]);
+    }
+
+    #[test]
+    fn builders_serialize_enums_as_their_values() {
+        let endpoint = VpcEndpoint::builder()
+            .vpc_endpoint_type(VpcEndpointType::Gateway)
+            .vpc_id("vpc-1")
+            .build()
+            .unwrap();
+        assert_eq!(
+            json(Value::Map(crate::template::Resource::into_properties(
+                endpoint
+            ))),
+            serde_json::json!({"VpcEndpointType": "Gateway", "VpcId": "vpc-1"})
+        );
+        let metadata = MetadataOptions::builder()
+            .http_endpoint(HttpEndpoint::Enabled)
+            .http_tokens(HttpTokens::Required)
+            .instance_metadata_tags(InstanceMetadataTags::Disabled)
+            .build()
+            .unwrap();
+        assert_eq!(
+            json(metadata),
+            serde_json::json!({
+                "HttpEndpoint": "enabled",
+                "HttpTokens": "required",
+                "InstanceMetadataTags": "disabled"
+            })
+        );
+        let ebs = Ebs::builder().volume_type(VolumeType::Gp3).build().unwrap();
+        assert_eq!(json(ebs), serde_json::json!({"VolumeType": "gp3"}));
+        let flow_log = FlowLog::builder()
+            .log_destination_type(LogDestinationType::CloudWatchLogs)
+            .resource_id("vpc-1")
+            .resource_type(FlowLogResourceType::Vpc)
+            .traffic_type(TrafficType::All)
+            .build()
+            .unwrap();
+        assert_eq!(
+            json(Value::Map(crate::template::Resource::into_properties(
+                flow_log
+            ))),
+            serde_json::json!({
+                "LogDestinationType": "cloud-watch-logs",
+                "ResourceId": "vpc-1",
+                "ResourceType": "VPC",
+                "TrafficType": "ALL"
+            })
+        );
+    }
 }

@@ -27,11 +27,22 @@ cfn_properties! {
     }
 }
 
+cfn_enum! {
+    /// `State` of `AWS::Events::Rule`; `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`
+    /// also matches read-only management events delivered by CloudTrail
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html>).
+    RuleState {
+        Disabled => "DISABLED",
+        Enabled => "ENABLED",
+        EnabledWithAllCloudtrailManagementEvents => "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
+    }
+}
+
 cfn_resource! {
     Rule / RuleBuilder = "AWS::Events::Rule" {
         optional description: Value => "Description",
         optional event_pattern: Value => "EventPattern",
-        optional state: Value => "State",
+        optional state: RuleState => "State",
         list targets: Target => "Targets",
     }
 }
@@ -39,5 +50,32 @@ cfn_resource! {
 impl Handle<Rule> {
     pub fn arn(&self) -> Value {
         self.attribute("Arn")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_have_the_allowed_values_of_the_resource_reference() {
+        assert_allowed_values!(
+            RuleState,
+            [
+                "DISABLED",
+                "ENABLED",
+                "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+            ]
+        );
+    }
+
+    #[test]
+    fn rule_serializes_the_state_as_its_value() {
+        let rule = Rule::builder().state(RuleState::Enabled).build().unwrap();
+        assert_eq!(
+            serde_json::to_value(Value::Map(crate::template::Resource::into_properties(rule)))
+                .unwrap(),
+            serde_json::json!({"State": "ENABLED"})
+        );
     }
 }

@@ -23,10 +23,19 @@ cfn_properties! {
     }
 }
 
+cfn_enum! {
+    /// `LogFormat` of `AWS::Lambda::Function.LoggingConfig`: plain text, or structured
+    /// JSON (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-loggingconfig.html>).
+    LogFormat {
+        Text => "Text",
+        Json => "JSON",
+    }
+}
+
 cfn_properties! {
     /// `AWS::Lambda::Function.LoggingConfig`.
     LoggingConfig / LoggingConfigBuilder ("AWS::Lambda::Function.LoggingConfig") {
-        optional log_format: Value => "LogFormat",
+        optional log_format: LogFormat => "LogFormat",
         optional log_group: Value => "LogGroup",
     }
 }
@@ -69,3 +78,25 @@ cfn_resource! {
 
 /// The Python runtime of new functions (a current one: see LAMBDA-RUNTIME-CURRENT).
 pub const PYTHON_RUNTIME: &str = "python3.13";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_have_the_allowed_values_of_the_resource_reference() {
+        assert_allowed_values!(LogFormat, ["Text", "JSON"]);
+    }
+
+    #[test]
+    fn logging_config_serializes_the_format_as_its_value() {
+        let config = LoggingConfig::builder()
+            .log_format(LogFormat::Json)
+            .build()
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(Value::from(config)).unwrap(),
+            serde_json::json!({"LogFormat": "JSON"})
+        );
+    }
+}

@@ -122,6 +122,82 @@ macro_rules! cfn_resource {
     };
 }
 
+/// Declares the allowed values of an enumerated property (those the CloudFormation
+/// resource reference lists as "Allowed values") as an enum in the shape of
+/// aws-sdk-rust's: one variant per value, `as_str()`, `values()`, `Display`, and a
+/// conversion into a template `Value`, so that a builder setter can take the enum
+/// (`optional status: VersioningStatus => "Status"`) and a value outside the list cannot
+/// be written. Variants are named after the values in UpperCamelCase, as aws-sdk-rust
+/// names them (`aws:kms` → `AwsKms`, `SERVICE_MANAGED` → `ServiceManaged`).
+macro_rules! cfn_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $value:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $name {
+            /// Every variant, in the order of [`Self::values`].
+            pub const ALL: &'static [$name] = &[$( $name::$variant, )+];
+
+            /// The value as CloudFormation spells it.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $value, )+
+                }
+            }
+
+            /// Every allowed value, in the order of the resource reference.
+            pub const fn values() -> &'static [&'static str] {
+                &[$( $value, )+]
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::convert::AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl ::std::convert::From<$name> for $crate::template::Value {
+            fn from(value: $name) -> Self {
+                $crate::template::Value::String(value.as_str().to_string())
+            }
+        }
+    };
+}
+
+/// Test helper: `Enum` has exactly the allowed values `[...]` (written from the resource
+/// reference, in its order), and each variant spells, displays and serializes as its value.
+#[cfg(test)]
+macro_rules! assert_allowed_values {
+    ($name:ty, [$($value:literal),+ $(,)?]) => {{
+        let expected: &[&str] = &[$($value),+];
+        assert_eq!(<$name>::values(), expected, "{}", stringify!($name));
+        assert_eq!(<$name>::ALL.len(), expected.len(), "{}", stringify!($name));
+        for (variant, value) in <$name>::ALL.iter().zip(expected) {
+            assert_eq!(variant.as_str(), *value);
+            assert_eq!(variant.to_string(), *value);
+            assert_eq!(
+                $crate::template::Value::from(*variant),
+                $crate::template::Value::from(*value)
+            );
+        }
+    }};
+}
+
 pub mod arn;
 pub mod cloudformation;
 pub mod cloudtrail;

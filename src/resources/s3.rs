@@ -13,12 +13,26 @@ use super::iam::policy::PolicyDocument;
 /// Tags have the same `Key` / `Value` shape on every resource type.
 pub use super::ec2::Tag;
 
+cfn_enum! {
+    /// `SSEAlgorithm` of `AWS::S3::Bucket.ServerSideEncryptionByDefault`: SSE-KMS, SSE-S3
+    /// or dual-layer SSE-KMS
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-serversideencryptionbydefault.html>).
+    SseAlgorithm {
+        /// SSE-KMS: objects encrypted with a KMS key (`KMSMasterKeyID`).
+        AwsKms => "aws:kms",
+        /// SSE-S3: objects encrypted with an S3-managed key.
+        Aes256 => "AES256",
+        /// DSSE-KMS: two layers of encryption with a KMS key.
+        AwsKmsDsse => "aws:kms:dsse",
+    }
+}
+
 cfn_properties! {
-    /// `AWS::S3::Bucket.ServerSideEncryptionByDefault`: the algorithm (`aws:kms` or
-    /// `AES256`) and, for SSE-KMS, the key (give its full ARN, as the schema recommends).
+    /// `AWS::S3::Bucket.ServerSideEncryptionByDefault`: the algorithm and, for SSE-KMS,
+    /// the key (give its full ARN, as the schema recommends).
     ServerSideEncryptionByDefault / ServerSideEncryptionByDefaultBuilder ("AWS::S3::Bucket.ServerSideEncryptionByDefault") {
         optional kms_master_key_id: Value => "KMSMasterKeyID",
-        required sse_algorithm: Value => "SSEAlgorithm",
+        required sse_algorithm: SseAlgorithm => "SSEAlgorithm",
     }
 }
 
@@ -60,27 +74,48 @@ impl PublicAccessBlockConfiguration {
     }
 }
 
+cfn_enum! {
+    /// `Status` of `AWS::S3::Bucket.VersioningConfiguration`: once enabled, versioning can
+    /// only be suspended (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-versioningconfiguration.html>).
+    VersioningStatus {
+        Enabled => "Enabled",
+        Suspended => "Suspended",
+    }
+}
+
 cfn_properties! {
-    /// `AWS::S3::Bucket.VersioningConfiguration` (`Status`: `Enabled` or `Suspended`).
+    /// `AWS::S3::Bucket.VersioningConfiguration`.
     VersioningConfiguration / VersioningConfigurationBuilder ("AWS::S3::Bucket.VersioningConfiguration") {
-        required status: Value => "Status",
+        required status: VersioningStatus => "Status",
     }
 }
 
 impl VersioningConfiguration {
     pub fn enabled() -> VersioningConfiguration {
         VersioningConfiguration::builder()
-            .status("Enabled")
+            .status(VersioningStatus::Enabled)
             .build()
             .expect("the required property is set")
     }
 }
 
+cfn_enum! {
+    /// `ObjectOwnership` of `AWS::S3::Bucket.OwnershipControlsRule`
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-ownershipcontrolsrule.html>).
+    ObjectOwnership {
+        /// The writer of an object owns it (ACLs enabled).
+        ObjectWriter => "ObjectWriter",
+        /// The bucket owner owns objects written with the `bucket-owner-full-control` ACL.
+        BucketOwnerPreferred => "BucketOwnerPreferred",
+        /// ACLs disabled: the bucket owner owns every object.
+        BucketOwnerEnforced => "BucketOwnerEnforced",
+    }
+}
+
 cfn_properties! {
-    /// `AWS::S3::Bucket.OwnershipControlsRule` (`ObjectOwnership`: `BucketOwnerEnforced`,
-    /// `BucketOwnerPreferred` or `ObjectWriter`).
+    /// `AWS::S3::Bucket.OwnershipControlsRule`.
     OwnershipControlsRule / OwnershipControlsRuleBuilder ("AWS::S3::Bucket.OwnershipControlsRule") {
-        optional object_ownership: Value => "ObjectOwnership",
+        optional object_ownership: ObjectOwnership => "ObjectOwnership",
     }
 }
 
@@ -95,7 +130,7 @@ impl OwnershipControls {
     /// ACLs disabled: the bucket owner owns every object, whoever wrote it.
     pub fn bucket_owner_enforced() -> OwnershipControls {
         let rule = OwnershipControlsRule::builder()
-            .object_ownership("BucketOwnerEnforced")
+            .object_ownership(ObjectOwnership::BucketOwnerEnforced)
             .build()
             .expect("no property is required");
         OwnershipControls::builder()
@@ -128,8 +163,17 @@ cfn_properties! {
     }
 }
 
+cfn_enum! {
+    /// `Status` of a lifecycle rule, `AWS::S3::Bucket.Rule`
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-rule.html>).
+    LifecycleRuleStatus {
+        Enabled => "Enabled",
+        Disabled => "Disabled",
+    }
+}
+
 cfn_properties! {
-    /// `AWS::S3::Bucket.Rule`: one lifecycle rule (`Status`: `Enabled` or `Disabled`).
+    /// `AWS::S3::Bucket.Rule`: one lifecycle rule.
     LifecycleRule / LifecycleRuleBuilder ("AWS::S3::Bucket.Rule") {
         optional abort_incomplete_multipart_upload: AbortIncompleteMultipartUpload => "AbortIncompleteMultipartUpload",
         optional expiration_in_days: i64 => "ExpirationInDays",
@@ -137,7 +181,7 @@ cfn_properties! {
         optional id: Value => "Id",
         optional noncurrent_version_expiration: NoncurrentVersionExpiration => "NoncurrentVersionExpiration",
         optional prefix: Value => "Prefix",
-        required status: Value => "Status",
+        required status: LifecycleRuleStatus => "Status",
     }
 }
 
@@ -266,6 +310,21 @@ mod tests {
     }
 
     #[test]
+    fn enums_have_the_allowed_values_of_the_resource_reference() {
+        assert_allowed_values!(SseAlgorithm, ["aws:kms", "AES256", "aws:kms:dsse"]);
+        assert_allowed_values!(VersioningStatus, ["Enabled", "Suspended"]);
+        assert_allowed_values!(
+            ObjectOwnership,
+            [
+                "ObjectWriter",
+                "BucketOwnerPreferred",
+                "BucketOwnerEnforced"
+            ]
+        );
+        assert_allowed_values!(LifecycleRuleStatus, ["Enabled", "Disabled"]);
+    }
+
+    #[test]
     fn builders_refuse_missing_required_properties() {
         assert_eq!(
             missing(ServerSideEncryptionByDefault::builder().build()),
@@ -322,7 +381,7 @@ mod tests {
                 .bucket_key_enabled(true)
                 .server_side_encryption_by_default(
                     ServerSideEncryptionByDefault::builder()
-                        .sse_algorithm("aws:kms")
+                        .sse_algorithm(SseAlgorithm::AwsKms)
                         .kms_master_key_id("arn:aws:kms:eu-west-1:111122223333:key/k")
                         .build()
                         .unwrap(),
@@ -334,7 +393,7 @@ mod tests {
         let lifecycle = LifecycleConfiguration::builder()
             .rules([LifecycleRule::builder()
                 .id("Old")
-                .status("Enabled")
+                .status(LifecycleRuleStatus::Enabled)
                 .noncurrent_version_expiration(
                     NoncurrentVersionExpiration::builder()
                         .noncurrent_days(30)

@@ -10,17 +10,47 @@ cfn_properties! {
     }
 }
 
+cfn_enum! {
+    /// `ExecutionRoleIdentityConfig` of `AWS::SageMaker::Domain.DomainSettings`: whether
+    /// sessions of an execution role carry the user profile name as their source identity
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sagemaker-domain-domainsettings.html>).
+    ExecutionRoleIdentityConfig {
+        UserProfileName => "USER_PROFILE_NAME",
+        Disabled => "DISABLED",
+    }
+}
+
 cfn_properties! {
     /// `AWS::SageMaker::Domain.DomainSettings`.
     DomainSettings / DomainSettingsBuilder ("AWS::SageMaker::Domain.DomainSettings") {
-        optional execution_role_identity_config: Value => "ExecutionRoleIdentityConfig",
+        optional execution_role_identity_config: ExecutionRoleIdentityConfig => "ExecutionRoleIdentityConfig",
         list security_group_ids: Value => "SecurityGroupIds",
+    }
+}
+
+cfn_enum! {
+    /// `AppNetworkAccessType` of `AWS::SageMaker::Domain`: whether apps reach the internet
+    /// through a SageMaker-managed VPC or only through the domain's own subnets
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sagemaker-domain.html>).
+    AppNetworkAccessType {
+        PublicInternetOnly => "PublicInternetOnly",
+        VpcOnly => "VpcOnly",
+    }
+}
+
+cfn_enum! {
+    /// `AuthMode` of `AWS::SageMaker::Domain`: IAM Identity Center or IAM
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sagemaker-domain.html>).
+    AuthMode {
+        Sso => "SSO",
+        Iam => "IAM",
     }
 }
 
 cfn_resource! {
     Domain / DomainBuilder = "AWS::SageMaker::Domain" {
-        optional app_network_access_type: Value => "AppNetworkAccessType",
+        optional app_network_access_type: AppNetworkAccessType => "AppNetworkAccessType",
+        /// Takes an [`AuthMode`], or any value (the Studio construct passes its own choice).
         required auth_mode: Value => "AuthMode",
         required default_user_settings: UserSettings => "DefaultUserSettings",
         required domain_name: Value => "DomainName",
@@ -68,9 +98,27 @@ cfn_properties! {
     }
 }
 
+cfn_enum! {
+    /// `DirectInternetAccess` of `AWS::SageMaker::NotebookInstance`: `Disabled` leaves the
+    /// instance only its VPC (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sagemaker-notebookinstance.html>).
+    DirectInternetAccess {
+        Disabled => "Disabled",
+        Enabled => "Enabled",
+    }
+}
+
+cfn_enum! {
+    /// `RootAccess` of `AWS::SageMaker::NotebookInstance`: whether users of the instance
+    /// may become root (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sagemaker-notebookinstance.html>).
+    RootAccess {
+        Disabled => "Disabled",
+        Enabled => "Enabled",
+    }
+}
+
 cfn_resource! {
     NotebookInstance / NotebookInstanceBuilder = "AWS::SageMaker::NotebookInstance" {
-        optional direct_internet_access: Value => "DirectInternetAccess",
+        optional direct_internet_access: DirectInternetAccess => "DirectInternetAccess",
         optional instance_metadata_service_configuration: InstanceMetadataServiceConfiguration => "InstanceMetadataServiceConfiguration",
         required instance_type: Value => "InstanceType",
         optional kms_key_id: Value => "KmsKeyId",
@@ -78,7 +126,7 @@ cfn_resource! {
         optional notebook_instance_name: Value => "NotebookInstanceName",
         optional platform_identifier: Value => "PlatformIdentifier",
         required role_arn: Value => "RoleArn",
-        optional root_access: Value => "RootAccess",
+        optional root_access: RootAccess => "RootAccess",
         list security_group_ids: Value => "SecurityGroupIds",
         optional subnet_id: Value => "SubnetId",
         optional volume_size_in_gb: i64 => "VolumeSizeInGB",
@@ -182,6 +230,72 @@ pub mod actions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn enums_have_the_allowed_values_of_the_resource_reference() {
+        assert_allowed_values!(AppNetworkAccessType, ["PublicInternetOnly", "VpcOnly"]);
+        assert_allowed_values!(AuthMode, ["SSO", "IAM"]);
+        assert_allowed_values!(
+            ExecutionRoleIdentityConfig,
+            ["USER_PROFILE_NAME", "DISABLED"]
+        );
+        assert_allowed_values!(DirectInternetAccess, ["Disabled", "Enabled"]);
+        assert_allowed_values!(RootAccess, ["Disabled", "Enabled"]);
+    }
+
+    #[test]
+    fn builders_serialize_enums_as_their_values() {
+        let domain = Domain::builder()
+            .app_network_access_type(AppNetworkAccessType::VpcOnly)
+            .auth_mode(AuthMode::Iam)
+            .default_user_settings(
+                UserSettings::builder()
+                    .execution_role("arn:aws:iam::111122223333:role/r")
+                    .build()
+                    .unwrap(),
+            )
+            .domain_name("d")
+            .domain_settings(
+                DomainSettings::builder()
+                    .execution_role_identity_config(ExecutionRoleIdentityConfig::UserProfileName)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(Value::Map(crate::template::Resource::into_properties(
+                domain
+            )))
+            .unwrap(),
+            serde_json::json!({
+                "AppNetworkAccessType": "VpcOnly",
+                "AuthMode": "IAM",
+                "DefaultUserSettings": {"ExecutionRole": "arn:aws:iam::111122223333:role/r"},
+                "DomainName": "d",
+                "DomainSettings": {"ExecutionRoleIdentityConfig": "USER_PROFILE_NAME"}
+            })
+        );
+        let notebook = NotebookInstance::builder()
+            .direct_internet_access(DirectInternetAccess::Disabled)
+            .instance_type("ml.t3.medium")
+            .role_arn("arn:aws:iam::111122223333:role/n")
+            .root_access(RootAccess::Disabled)
+            .build()
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(Value::Map(crate::template::Resource::into_properties(
+                notebook
+            )))
+            .unwrap(),
+            serde_json::json!({
+                "DirectInternetAccess": "Disabled",
+                "InstanceType": "ml.t3.medium",
+                "RoleArn": "arn:aws:iam::111122223333:role/n",
+                "RootAccess": "Disabled"
+            })
+        );
+    }
 
     #[test]
     fn names_follow_the_sagemaker_pattern() {

@@ -34,7 +34,8 @@ use crate::resources::kms::Key;
 use crate::resources::secretsmanager::Secret;
 use crate::sub;
 use crate::template::{
-    Handle, LogicalId, Output, Parameter, ParameterHandle, Pseudo, SourcePath, Template, Value,
+    FileExtension, Handle, LogicalId, Output, Parameter, ParameterHandle, ParameterType, Pseudo,
+    SourcePath, Template, Value,
 };
 use crate::validate::rules;
 
@@ -109,12 +110,15 @@ pub(super) fn bucket_grants(
 
 /// Composes a definition whose templates are written as JSON.
 pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
-    compose_for(stack, "json")
+    compose_for(stack, FileExtension::Json)
 }
 
-/// Composes a definition whose templates are written with the file extension `extension`
-/// (`json` or `yaml`): nested stacks name their child templates by file name.
-pub fn compose_for(stack: &LoadedStack, extension: &str) -> Result<Composition, ComposeError> {
+/// Composes a definition whose templates are written with the file extension `extension`:
+/// nested stacks name their child templates by file name.
+pub fn compose_for(
+    stack: &LoadedStack,
+    extension: FileExtension,
+) -> Result<Composition, ComposeError> {
     let def = &stack.definition;
     if !def.accounts.is_empty() {
         return super::compose_accounts::compose(stack, extension);
@@ -167,7 +171,7 @@ fn compose_single(
     stack: &LoadedStack,
     root: &mut Scope,
     names: &mut Names,
-    extension: &str,
+    extension: FileExtension,
 ) -> Result<Vec<UserChunk>, ComposeError> {
     let def = &stack.definition;
     let wants_trail = def
@@ -599,7 +603,7 @@ pub(super) fn identity_store_parameter(
 ) -> Result<ParameterHandle, ComposeError> {
     Ok(scope.add_parameter(
         "IdentityStoreId",
-        Parameter::new("String")
+        Parameter::new(ParameterType::String)
             .description(
                 "The IAM Identity Center identity store id (in the Identity Center home region)",
             )
@@ -627,7 +631,7 @@ pub(super) fn environment(
     root: &mut Scope,
     names: &mut Names,
     wants_log_bucket: bool,
-    extension: &str,
+    extension: FileExtension,
 ) -> Result<Environment, ComposeError> {
     // Buckets first: the network's S3 endpoint admits only them.
     let (logs, buckets) = buckets(stack, root, names, wants_log_bucket)?;
@@ -727,7 +731,7 @@ fn studio_domain(
     root: &mut Scope,
     names: &mut Names,
     network: &PrivateNetwork,
-    extension: &str,
+    extension: FileExtension,
 ) -> Result<(Option<StudioDomain>, Vec<UserChunk>), ComposeError> {
     let def = &stack.definition;
     let Some(spec) = &def.studio else {

@@ -22,6 +22,8 @@ use crate::constructs::sso_onboarding::{
 use crate::constructs::studio::StudioDomain;
 use crate::constructs::trail;
 use crate::resources::cloudformation::MAX_STACK_SET_TEMPLATE_BODY;
+use crate::template::FileExtension;
+use crate::template::ParameterType;
 use crate::template::{LogicalId, Output, Parameter, Template, Value};
 
 use super::compose::{
@@ -54,7 +56,7 @@ struct Member {
 
 /// `extension` is that of the files written (the member environment never splits its
 /// users, so it names no file; it is passed for the shared composition).
-pub fn compose(stack: &LoadedStack, extension: &str) -> Result<Composition, ComposeError> {
+pub fn compose(stack: &LoadedStack, extension: FileExtension) -> Result<Composition, ComposeError> {
     let def = &stack.definition;
     let (Some(rollout), Some(ic), Some(onboarding_spec)) =
         (&def.rollout, &def.identity_center, &def.onboarding)
@@ -122,7 +124,7 @@ pub fn compose(stack: &LoadedStack, extension: &str) -> Result<Composition, Comp
 fn member_template(
     stack: &LoadedStack,
     rollout: &RolloutSpec,
-    extension: &str,
+    extension: FileExtension,
 ) -> Result<Member, ComposeError> {
     let mut template = Template::new();
     template.set_description(&format!(
@@ -151,7 +153,7 @@ fn member_template(
     .map(|(name, what)| {
         root.add_parameter(
             name,
-            Parameter::new("String")
+            Parameter::new(ParameterType::String)
                 .description(&format!(
                     "The role of the central {what} function (set by the StackSet)"
                 ))
@@ -226,7 +228,7 @@ fn member_groups(
             let enable = enable_parameter(&role_id)?;
             let switch = scope.add_parameter(
                 enable.as_str(),
-                Parameter::new("String")
+                Parameter::new(ParameterType::String)
                     .description(&format!(
                         "Whether this account has the execution role of group {group} (true in account {account})"
                     ))
@@ -332,7 +334,7 @@ fn rollout_stack_set(
     } else {
         let url = root.add_parameter(
             "MemberTemplateUrl",
-            Parameter::new("String")
+            Parameter::new(ParameterType::String)
                 .description(&format!(
                     "The S3 URL of {}.{MEMBER_SUFFIX}.template.json (too large to embed: over {MAX_STACK_SET_TEMPLATE_BODY} bytes)",
                     stack.name

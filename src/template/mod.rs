@@ -1,7 +1,9 @@
 //! The CloudFormation template model: parameters, conditions, resources, outputs and
 //! intrinsic values, with deterministic serialization. Knows CloudFormation, nothing else.
 
+mod file_extension;
 mod logical_id;
+mod parameter_type;
 mod source_path;
 mod value;
 
@@ -11,7 +13,9 @@ use std::marker::PhantomData;
 use indexmap::IndexMap;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
+pub use file_extension::FileExtension;
 pub use logical_id::{InvalidLogicalId, LogicalId, is_valid as is_valid_logical_id, pascal_case};
+pub use parameter_type::{AwsParameterType, ParameterType, SsmParameterValueType};
 pub use source_path::{PathSegment, SourcePath};
 pub use value::{Attribute, ConditionName, Pseudo, Reference, Sub, SubPart, Value};
 
@@ -79,6 +83,9 @@ impl ParameterHandle {
     }
 }
 
+/// The `DeletionPolicy` (and `UpdateReplacePolicy`) resource attribute: what
+/// CloudFormation does with the physical resource when the stack deletes or replaces it
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html>).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeletionPolicy {
     Delete,
@@ -95,6 +102,12 @@ impl DeletionPolicy {
             DeletionPolicy::RetainExceptOnCreate => "RetainExceptOnCreate",
             DeletionPolicy::Snapshot => "Snapshot",
         }
+    }
+}
+
+impl fmt::Display for DeletionPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -140,7 +153,7 @@ impl ResourceEntry {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Parameter {
-    pub type_name: String,
+    pub type_name: ParameterType,
     pub description: Option<String>,
     pub default: Option<Value>,
     pub allowed_pattern: Option<String>,
@@ -151,9 +164,9 @@ pub struct Parameter {
 impl Parameter {
     /// A parameter of the given CloudFormation type (`String`, `Number`,
     /// `AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>`, …).
-    pub fn new(type_name: &str) -> Parameter {
+    pub fn new(type_name: ParameterType) -> Parameter {
         Parameter {
-            type_name: type_name.to_string(),
+            type_name,
             description: None,
             default: None,
             allowed_pattern: None,
@@ -390,7 +403,7 @@ impl Serialize for Parameter {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let p = self;
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("Type", &p.type_name)?;
+        map.serialize_entry("Type", &p.type_name.to_string())?;
         if let Some(d) = &p.description {
             map.serialize_entry("Description", d)?;
         }
@@ -520,7 +533,7 @@ mod tests {
         let p = t
             .add_parameter(
                 LogicalId::new("Cidr").unwrap(),
-                Parameter::new("String")
+                Parameter::new(ParameterType::String)
                     .default_value("10.0.0.0/16")
                     .allowed_pattern("^[0-9./]+$")
                     .constraint_description("a CIDR")
@@ -609,10 +622,51 @@ mod tests {
     }
 
     #[test]
+    fn deletion_policies_are_spelled_as_the_attribute_reference_spells_them() {
+        for (policy, expected) in [
+            (DeletionPolicy::Delete, "Delete"),
+            (DeletionPolicy::Retain, "Retain"),
+            (DeletionPolicy::RetainExceptOnCreate, "RetainExceptOnCreate"),
+            (DeletionPolicy::Snapshot, "Snapshot"),
+        ] {
+            assert_eq!(policy.as_str(), expected);
+            assert_eq!(policy.to_string(), expected);
+        }
+    }
+
+    #[test]
+    fn parameter_types_serialize_as_cloudformation_spells_them() {
+        let mut t = Template::new();
+        for (id, parameter_type) in [
+            ("Name", ParameterType::String),
+            (
+                "Subnets",
+                ParameterType::AwsList(AwsParameterType::SubnetId),
+            ),
+            ("Ami", ParameterType::ssm_value(AwsParameterType::ImageId)),
+        ] {
+            t.add_parameter(LogicalId::new(id).unwrap(), Parameter::new(parameter_type))
+                .unwrap();
+        }
+        let json: serde_json::Value = serde_json::from_str(&t.to_json()).unwrap();
+        assert_eq!(
+            json["Parameters"],
+            serde_json::json!({
+                "Name": {"Type": "String"},
+                "Subnets": {"Type": "List<AWS::EC2::Subnet::Id>"},
+                "Ami": {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"}
+            })
+        );
+    }
+
+    #[test]
     fn logical_ids_are_unique_across_parameters_and_resources() {
         let mut t = Template::new();
-        t.add_parameter(LogicalId::new("X").unwrap(), Parameter::new("String"))
-            .unwrap();
+        t.add_parameter(
+            LogicalId::new("X").unwrap(),
+            Parameter::new(ParameterType::String),
+        )
+        .unwrap();
         let err = t
             .add(
                 LogicalId::new("X").unwrap(),

@@ -54,18 +54,18 @@ pub(crate) fn fixture() -> Fixture {
         .add(
             "MappingTable",
             Table::builder()
-                .billing_mode("PAY_PER_REQUEST")
+                .billing_mode(crate::resources::dynamodb::BillingMode::PayPerRequest)
                 .attribute_definitions(
                     AttributeDefinition::builder()
                         .attribute_name("group")
-                        .attribute_type("S")
+                        .attribute_type(crate::resources::dynamodb::AttributeType::S)
                         .build()
                         .unwrap(),
                 )
                 .key_schema(
                     KeySchema::builder()
                         .attribute_name("group")
-                        .key_type("HASH")
+                        .key_type(crate::resources::dynamodb::KeyType::Hash)
                         .build()
                         .unwrap(),
                 )
@@ -101,7 +101,7 @@ pub(crate) fn fixture() -> Fixture {
                 id,
                 VpcEndpoint::builder()
                     .vpc_id(vpc.id())
-                    .vpc_endpoint_type("Interface")
+                    .vpc_endpoint_type(crate::resources::ec2::VpcEndpointType::Interface)
                     .service_name(service)
                     .build()
                     .unwrap(),
@@ -124,7 +124,7 @@ pub(crate) fn fixture() -> Fixture {
             Domain::builder()
                 .auth_mode("IAM")
                 .domain_name("test")
-                .app_network_access_type("VpcOnly")
+                .app_network_access_type(crate::resources::sagemaker::AppNetworkAccessType::VpcOnly)
                 .kms_key_id(key.arn())
                 .vpc_id(vpc.id())
                 .default_user_settings(
@@ -145,8 +145,8 @@ pub(crate) fn fixture() -> Fixture {
                 .instance_type("ml.t3.medium")
                 .role_arn("arn:aws:iam::111122223333:role/x")
                 .kms_key_id(key.arn())
-                .direct_internet_access("Disabled")
-                .root_access("Disabled")
+                .direct_internet_access(crate::resources::sagemaker::DirectInternetAccess::Disabled)
+                .root_access(crate::resources::sagemaker::RootAccess::Disabled)
                 .build()
                 .unwrap(),
         )
