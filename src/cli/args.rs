@@ -1,6 +1,10 @@
 //! The flags and subcommands, as clap reads them; `--help` is generated from the doc
 //! comments here.
 
+// The doc comments below are the `--help` text, where `<NAME>` is the usual placeholder
+// for a value; rustdoc would read it as an HTML tag.
+#![allow(rustdoc::invalid_html_tags)]
+
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
