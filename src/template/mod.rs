@@ -2,6 +2,7 @@
 //! intrinsic values, with deterministic serialization. Knows CloudFormation, nothing else.
 
 mod logical_id;
+pub mod read;
 mod value;
 
 use std::fmt;
