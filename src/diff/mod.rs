@@ -15,6 +15,8 @@ use std::sync::OnceLock;
 
 use serde_json::Value as Json;
 
+use crate::template::read::{self, Path};
+
 pub use render::{render_markdown, render_text};
 
 /// Resource types whose replacement or deletion destroys data.
@@ -344,16 +346,15 @@ fn spread_replacements(
             let type_name = r["Type"].as_str().unwrap_or_default();
             let mut found: Vec<(String, String)> = Vec::new();
             for (key, value) in r["Properties"].as_object().into_iter().flatten() {
-                crate::graph::refs::walk(value, &mut vec![key.clone()], &mut |path, name| {
+                let mut path = Path::new([key.as_str()]);
+                read::each_reference(value, &mut path, &mut |path, reference| {
+                    let Some(name) = reference.logical_name() else {
+                        return;
+                    };
                     if !replaced.contains(name) {
                         return;
                     }
-                    let property: Vec<&str> = path
-                        .iter()
-                        .map(String::as_str)
-                        .filter(|k| *k != "Ref" && !k.starts_with("Fn::"))
-                        .collect();
-                    let property = property.join(".");
+                    let property = path.property();
                     if !found.iter().any(|(p, _)| *p == property) {
                         found.push((property, name.to_string()));
                     }

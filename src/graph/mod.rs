@@ -12,7 +12,6 @@ mod build;
 mod iam;
 mod network;
 mod nodes;
-pub(crate) mod refs;
 mod render;
 
 use indexmap::IndexMap;

@@ -8,8 +8,8 @@ use serde_json::Value as Json;
 use super::build::{Builder, Kind, permission_lines};
 use super::iam;
 use super::network;
-use super::refs;
 use super::render::{Shape, node_id};
+use crate::template::read;
 
 /// A resource type drawn as one node per construct above [`super::COLLAPSE_ABOVE`].
 #[derive(Debug)]
@@ -59,7 +59,7 @@ pub fn policy_documents<'a>(kind: &str, props: &'a Json) -> Vec<&'a Json> {
 }
 
 fn text<'a>(props: &'a Json, key: &str) -> Option<&'a str> {
-    props.get(key).and_then(refs::text)
+    props.get(key).and_then(read::text)
 }
 
 fn scalar(props: &Json, key: &str) -> Option<String> {
@@ -359,8 +359,8 @@ fn single(b: &Builder<'_>, node: &str, id: &str) -> (Shape, Vec<String>) {
         .into_iter()
         .flatten()
     {
-        if refs::references(arn).is_empty()
-            && let Some(t) = refs::text(arn)
+        if read::references(arn).is_empty()
+            && let Some(t) = read::text(arn)
         {
             let short = iam::short_arn(t);
             let name = short.rsplit('/').next().unwrap_or(&short);

@@ -2,8 +2,9 @@
 
 use serde_json::Value as Json;
 
-use super::{Finding, section};
+use super::Finding;
 use crate::template::is_valid_logical_id;
+use crate::template::read::section;
 
 pub const MAX_RESOURCES: usize = 500;
 pub const MAX_PARAMETERS: usize = 200;

@@ -3,8 +3,9 @@
 
 use serde_json::Value as Json;
 
-use super::{Finding, section};
+use super::Finding;
 use crate::resources::sagemaker;
+use crate::template::read::section;
 
 /// IAM quotas on policy text, counted without whitespace.
 pub const MAX_ROLE_INLINE_POLICIES_CHARS: usize = 10_240;

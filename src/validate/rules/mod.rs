@@ -19,6 +19,8 @@ use std::collections::HashMap;
 
 use serde_json::Value as Json;
 
+/// The logical id a value refers to through `Ref` or `Fn::GetAtt`, if it is one.
+pub use crate::template::read::target;
 pub use policy::{PolicyDoc, PolicyKind, Stmt};
 
 use super::{Finding, Severity};
@@ -215,22 +217,6 @@ static NULL: Json = Json::Null;
 /// A resource's Properties (or `null`).
 pub fn props(resource: &Json) -> &Json {
     resource.get("Properties").unwrap_or(&NULL)
-}
-
-/// The logical id a value refers to through `Ref` or `Fn::GetAtt`, if it is one.
-pub fn target(value: &Json) -> Option<&str> {
-    let map = value.as_object()?;
-    if map.len() != 1 {
-        return None;
-    }
-    if let Some(r) = map.get("Ref") {
-        return r.as_str();
-    }
-    match map.get("Fn::GetAtt")? {
-        Json::Array(parts) => parts.first()?.as_str(),
-        Json::String(s) => s.split('.').next(),
-        _ => None,
-    }
 }
 
 /// A list property as a slice (a missing property is empty).

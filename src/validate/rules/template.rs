@@ -2,9 +2,8 @@
 //! `Fn::Sub` hygiene. The first groups report what the structural passes in
 //! `validate::{references, limits, names}` find.
 
-use serde_json::Value as Json;
-
 use super::{Context, Equivalents, Rule, Severity, Violation};
+use crate::template::read::{self, Path, Sub};
 
 const NONE: Equivalents = Equivalents {
     cfn_lint: &[],
@@ -171,42 +170,28 @@ pub static RULES: &[Rule] = &[
 ];
 
 fn unescaped_variables(cx: &Context) -> Vec<Violation> {
-    use crate::validate::references::{Location, Step};
-    fn walk<'a>(value: &'a Json, location: &mut Location<'a>, out: &mut Vec<Violation>) {
-        match value {
-            Json::Object(map) => {
-                if let Some(sub) = map.get("Fn::Sub") {
-                    let text = match sub {
-                        Json::String(s) => Some(s.as_str()),
-                        Json::Array(parts) => parts.first().and_then(Json::as_str),
-                        _ => None,
-                    };
-                    for name in crate::validate::references::sub_variables(text.unwrap_or("")) {
-                        if name.contains(':') && !name.starts_with("AWS::") {
-                            out.push(Violation {
-                                location: format!("{}.Fn::Sub", location.render()),
-                                message: format!("`${{{name}}}` inside Fn::Sub is a template reference; an IAM policy variable must be written `${{!{name}}}`"),
-                            });
-                        }
-                    }
-                }
-                for (k, v) in map {
-                    location.with(Step::Key(k), |here| walk(v, here, out));
-                }
-            }
-            Json::Array(items) => {
-                for (i, v) in items.iter().enumerate() {
-                    location.with(Step::Index(i), |here| walk(v, here, out));
-                }
-            }
-            _ => {}
-        }
-    }
     let mut out = Vec::new();
     for section in ["Resources", "Outputs"] {
-        if let Some(v) = cx.template.get(section) {
-            walk(v, &mut Location::new([section]), &mut out);
-        }
+        let Some(value) = cx.template.get(section) else {
+            continue;
+        };
+        read::intrinsics(
+            value,
+            &mut Path::new([section]),
+            &mut |at, function, arg| {
+                if function != "Fn::Sub" {
+                    return;
+                }
+                for name in read::sub_variables(Sub::from_argument(arg).text) {
+                    if name.contains(':') && !name.starts_with("AWS::") {
+                        out.push(Violation {
+                        location: at.render(),
+                        message: format!("`${{{name}}}` inside Fn::Sub is a template reference; an IAM policy variable must be written `${{!{name}}}`"),
+                    });
+                    }
+                }
+            },
+        );
     }
     out
 }
