@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use crate::diagnostic::{Diagnostic, Position, did_you_mean};
 use crate::stacks::{self, ComposeError, Composition, InputErrors, LoadedStack};
 use crate::template::Template;
-use crate::validate::{self, Finding, Severity};
+use crate::validate::{self, Finding, Severity, rules};
 
 /// Output format of a template.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -153,7 +153,7 @@ fn render(
         // never deployed that way: a nested stack's template is read from S3 (its
         // TemplateURL, which `aws cloudformation package` uploads), and a StackSet member
         // is embedded minified (or read from S3 when over the StackSet's own limit).
-        findings.retain(|f| f.rule != "CFN-LIMIT-INLINE-BODY");
+        findings.retain(|f| f.rule != rules::id::CFN_LIMIT_INLINE_BODY);
     }
     let children = children
         .into_iter()

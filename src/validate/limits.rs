@@ -3,6 +3,7 @@
 use serde_json::Value as Json;
 
 use super::Finding;
+use super::rules::id;
 use crate::template::is_valid_logical_id;
 use crate::template::read::section;
 
@@ -43,7 +44,7 @@ pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
         let count = section(template, name).count();
         if count > max {
             findings.push(Finding::error(
-                "CFN-LIMIT-COUNT",
+                id::CFN_LIMIT_COUNT,
                 name,
                 format!(
                     "{count} entries in {name}; CloudFormation allows at most {max} per template{}",
@@ -54,7 +55,7 @@ pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
         for (id, _) in section(template, name) {
             if !is_valid_logical_id(id) {
                 findings.push(Finding::error(
-                    "CFN-LOGICAL-ID",
+                    id::CFN_LOGICAL_ID,
                     format!("{name}.{id}"),
                     "a logical ID is 1 to 255 ASCII letters and digits",
                 ));
@@ -63,7 +64,7 @@ pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
     }
     if section(template, "Resources").next().is_none() {
         findings.push(Finding::error(
-            "CFN-NO-RESOURCES",
+            id::CFN_NO_RESOURCES,
             "Resources",
             "a template needs at least one resource; add a component such as `network`",
         ));
@@ -72,7 +73,7 @@ pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
         && description.len() > MAX_DESCRIPTION_BYTES
     {
         findings.push(Finding::error(
-            "CFN-LIMIT-DESCRIPTION",
+            id::CFN_LIMIT_DESCRIPTION,
             "Description",
             format!(
                 "the description is {} bytes; at most {MAX_DESCRIPTION_BYTES}",
@@ -82,7 +83,7 @@ pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
     }
     if body_len > MAX_BODY_BYTES {
         findings.push(Finding::error(
-            "CFN-LIMIT-BODY",
+            id::CFN_LIMIT_BODY,
             "template",
             format!(
                 "the template is {body_len} bytes; CloudFormation accepts at most {MAX_BODY_BYTES}{}",
@@ -91,7 +92,7 @@ pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
         ));
     } else if body_len > MAX_INLINE_BODY_BYTES {
         findings.push(Finding::warning(
-            "CFN-LIMIT-INLINE-BODY",
+            id::CFN_LIMIT_INLINE_BODY,
             "template",
             format!(
                 "the template is {body_len} bytes, over the {MAX_INLINE_BODY_BYTES} that `aws cloudformation deploy --template-file` sends inline; deploy with `--s3-bucket`"

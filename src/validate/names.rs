@@ -4,6 +4,7 @@
 use serde_json::Value as Json;
 
 use super::Finding;
+use super::rules::id;
 use crate::resources::sagemaker;
 use crate::template::read::section;
 
@@ -25,7 +26,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
                 && !sagemaker::is_valid_name(name)
             {
                 findings.push(Finding::error(
-                    "NAME-SAGEMAKER",
+                    id::NAME_SAGEMAKER,
                     at(prop),
                     format!("`{name}` does not match {}", sagemaker::NAME_PATTERN),
                 ));
@@ -42,7 +43,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
                 if let Some(name) = literal("BucketName")
                     && let Err(why) = check_bucket_name(name)
                 {
-                    findings.push(Finding::error("NAME-S3-BUCKET", at("BucketName"), why));
+                    findings.push(Finding::error(id::NAME_S3_BUCKET, at("BucketName"), why));
                 }
             }
             "AWS::IAM::Role"
@@ -65,7 +66,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
                             .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
                     if !valid {
                         findings.push(Finding::error(
-                            "NAME-IAM",
+                            id::NAME_IAM,
                             at(prop),
                             format!("`{name}` is not a valid IAM name (1 to {max} of letters, digits and +=,.@_-)"),
                         ));
@@ -79,7 +80,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
                             && path.chars().all(|c| ('\u{21}'..='\u{7e}').contains(&c)));
                     if !valid {
                         findings.push(Finding::error(
-                            "NAME-IAM-PATH",
+                            id::NAME_IAM_PATH,
                             at("Path"),
                             format!("`{path}` is not a valid IAM path (`/` or `/segment/…/`)"),
                         ));
@@ -148,7 +149,7 @@ fn check_policy_sizes(id: &str, kind: &str, props: Option<&Json>, findings: &mut
             let n = policy_chars(doc);
             if n > MAX_MANAGED_POLICY_CHARS {
                 findings.push(Finding::error(
-                    "IAM-POLICY-SIZE",
+                    id::IAM_POLICY_SIZE,
                     format!("Resources.{id}.Properties.PolicyDocument"),
                     format!("the managed policy is {n} characters; IAM allows {MAX_MANAGED_POLICY_CHARS}"),
                 ));
@@ -160,7 +161,7 @@ fn check_policy_sizes(id: &str, kind: &str, props: Option<&Json>, findings: &mut
         let n = policy_chars(doc);
         if n > MAX_TRUST_POLICY_CHARS {
             findings.push(Finding::error(
-                "IAM-POLICY-SIZE",
+                id::IAM_POLICY_SIZE,
                 format!("Resources.{id}.Properties.AssumeRolePolicyDocument"),
                 format!("the trust policy is {n} characters; IAM allows {MAX_TRUST_POLICY_CHARS} by default"),
             ));
@@ -174,7 +175,7 @@ fn check_policy_sizes(id: &str, kind: &str, props: Option<&Json>, findings: &mut
             .sum();
         if kind == "AWS::IAM::Role" && total > MAX_ROLE_INLINE_POLICIES_CHARS {
             findings.push(Finding::error(
-                "IAM-POLICY-SIZE",
+                id::IAM_POLICY_SIZE,
                 format!("Resources.{id}.Properties.Policies"),
                 format!("inline policies total {total} characters; a role's may total {MAX_ROLE_INLINE_POLICIES_CHARS}"),
             ));

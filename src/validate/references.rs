@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value as Json;
 
 use super::Finding;
+use super::rules::id;
 use crate::template::read::{self, Path, Reference, is_pseudo_parameter, section};
 
 struct Names<'a> {
@@ -41,7 +42,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
             && !names.conditions.contains(condition)
         {
             findings.push(Finding::error(
-                "CFN-CONDITION-UNDEFINED",
+                id::CFN_CONDITION_UNDEFINED,
                 format!("{location}.Condition"),
                 format!("condition `{condition}` is not defined"),
             ));
@@ -55,7 +56,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
             match names.resources.get(target) {
                 Some(&to) => edges[from].push(to),
                 None => findings.push(Finding::error(
-                    "CFN-DEPENDSON-UNDEFINED",
+                    id::CFN_DEPENDSON_UNDEFINED,
                     format!("{location}.DependsOn"),
                     format!("DependsOn names `{target}`, which is not a resource of this template"),
                 )),
@@ -95,7 +96,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
     if let Some(cycle) = find_cycle(&edges) {
         let path: Vec<&str> = cycle.iter().map(|&i| resource_ids[i]).collect();
         findings.push(Finding::error(
-            "CFN-DEPENDENCY-CYCLE",
+            id::CFN_DEPENDENCY_CYCLE,
             format!("Resources.{}", path[0]),
             format!(
                 "resources depend on each other in a cycle: {}",
@@ -119,7 +120,7 @@ fn walk<'a>(
                 depends(i);
             } else if !names.parameters.contains(target) && !is_pseudo_parameter(target) {
                 findings.push(Finding::error(
-                    "CFN-REF-UNRESOLVED",
+                    id::CFN_REF_UNRESOLVED,
                     at.render(),
                     format!(
                         "`{target}` is not a parameter, resource or pseudo parameter of this template"
@@ -130,7 +131,7 @@ fn walk<'a>(
         Reference::GetAtt { resource, .. } => match names.resources.get(resource) {
             Some(&i) => depends(i),
             None => findings.push(Finding::error(
-                "CFN-GETATT-UNRESOLVED",
+                id::CFN_GETATT_UNRESOLVED,
                 at.render(),
                 format!("`{resource}` is not a resource of this template"),
             )),
@@ -138,7 +139,7 @@ fn walk<'a>(
         Reference::Condition(condition) => {
             if !names.conditions.contains(condition) {
                 findings.push(Finding::error(
-                    "CFN-CONDITION-UNDEFINED",
+                    id::CFN_CONDITION_UNDEFINED,
                     at.render(),
                     format!("condition `{condition}` is not defined"),
                 ));
