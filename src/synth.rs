@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use crate::constructs::ConstructError;
 use indexmap::IndexMap;
 
+use crate::constructs::nested_users::USERS_PER_STACK;
 use crate::diagnostic::{Diagnostic, Position, did_you_mean};
 use crate::stacks::{self, ComposeError, Composition, InputErrors, LoadedStack};
-use crate::template::Template;
+use crate::template::{Template, read};
 use crate::validate::{self, Finding, Severity, rules};
 
 /// Output format of a template.
@@ -148,6 +149,7 @@ fn render(
     let json = serde_json::to_value(&template).expect("a template always serializes");
     let body = render_body(&json, format);
     let mut findings = validate::validate(&json, body.len());
+    add_split_hint(&json, &mut findings);
     if nested {
         // The inline limit concerns `aws cloudformation deploy --template-file`; a child is
         // never deployed that way: a nested stack's template is read from S3 (its
@@ -167,6 +169,29 @@ fn render(
         body,
         findings,
         children,
+    }
+}
+
+/// What to do about a template over a CloudFormation quota when it holds Studio user
+/// profiles: the definition option that moves them (and their outputs) out of it. The
+/// validator judges the template; this advice is about the definition, so the pipeline
+/// gives it.
+fn add_split_hint(json: &serde_json::Value, findings: &mut [Finding]) {
+    let profiles = read::section(json, "Resources")
+        .filter(|(_, r)| {
+            r.get("Type").and_then(serde_json::Value::as_str) == Some("AWS::SageMaker::UserProfile")
+        })
+        .count();
+    if profiles == 0 {
+        return;
+    }
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.rule == rules::id::CFN_LIMIT_COUNT || f.rule == rules::id::CFN_LIMIT_BODY)
+    {
+        f.message.push_str(&format!(
+            "; the template holds {profiles} Studio user profiles: add `split: nested` to the definition to move them and their outputs into nested stacks of {USERS_PER_STACK} each"
+        ));
     }
 }
 

@@ -1,62 +1,34 @@
-//! CloudFormation's quotas: counts per section, logical-ID form, description and body size.
+//! CloudFormation's quotas (`template::limits`): counts per section, logical-ID form,
+//! description and body size. What to do about a template over a quota depends on how it
+//! was built, so the pipeline adds that advice to these findings.
 
 use serde_json::Value as Json;
 
 use super::Finding;
 use super::rules::id;
 use crate::template::is_valid_logical_id;
+use crate::template::limits::{
+    MAX_BODY_BYTES, MAX_DESCRIPTION_BYTES, MAX_INLINE_BODY_BYTES, SECTION_QUOTAS,
+};
 use crate::template::read::section;
 
-pub const MAX_RESOURCES: usize = 500;
-pub const MAX_PARAMETERS: usize = 200;
-pub const MAX_OUTPUTS: usize = 200;
-pub const MAX_MAPPINGS: usize = 200;
-pub const MAX_DESCRIPTION_BYTES: usize = 1024;
-/// Largest template body CloudFormation accepts (through S3).
-pub const MAX_BODY_BYTES: usize = 1_000_000;
-/// Largest body `aws cloudformation deploy --template-file` sends inline, without `--s3-bucket`.
-pub const MAX_INLINE_BODY_BYTES: usize = 51_200;
-
-/// What to do about a template over a limit: when it holds Studio user profiles, the
-/// definition option that moves them (and their outputs) out of it.
-fn split_hint(template: &Json) -> String {
-    let profiles = section(template, "Resources")
-        .filter(|(_, r)| {
-            r.get("Type").and_then(Json::as_str) == Some("AWS::SageMaker::UserProfile")
-        })
-        .count();
-    if profiles == 0 {
-        return String::new();
-    }
-    format!(
-        "; the template holds {profiles} Studio user profiles: add `split: nested` to the definition to move them and their outputs into nested stacks of {} each",
-        crate::constructs::nested_users::USERS_PER_STACK
-    )
-}
-
 pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
-    for (name, max) in [
-        ("Resources", MAX_RESOURCES),
-        ("Parameters", MAX_PARAMETERS),
-        ("Mappings", MAX_MAPPINGS),
-        ("Outputs", MAX_OUTPUTS),
-    ] {
+    for (name, max) in SECTION_QUOTAS {
         let count = section(template, name).count();
         if count > max {
             findings.push(Finding::error(
                 id::CFN_LIMIT_COUNT,
                 name,
                 format!(
-                    "{count} entries in {name}; CloudFormation allows at most {max} per template{}",
-                    split_hint(template)
+                    "{count} entries in {name}; CloudFormation allows at most {max} per template"
                 ),
             ));
         }
-        for (id, _) in section(template, name) {
-            if !is_valid_logical_id(id) {
+        for (key, _) in section(template, name) {
+            if !is_valid_logical_id(key) {
                 findings.push(Finding::error(
                     id::CFN_LOGICAL_ID,
-                    format!("{name}.{id}"),
+                    format!("{name}.{key}"),
                     "a logical ID is 1 to 255 ASCII letters and digits",
                 ));
             }
@@ -86,8 +58,7 @@ pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
             id::CFN_LIMIT_BODY,
             "template",
             format!(
-                "the template is {body_len} bytes; CloudFormation accepts at most {MAX_BODY_BYTES}{}",
-                split_hint(template)
+                "the template is {body_len} bytes; CloudFormation accepts at most {MAX_BODY_BYTES}"
             ),
         ));
     } else if body_len > MAX_INLINE_BODY_BYTES {

@@ -3,6 +3,7 @@
 use serde_json::Value as Json;
 
 use super::{Context, Equivalents, Rule, Severity, Violation, target};
+use crate::resources::lambda::MAX_ENVIRONMENT_BYTES;
 use crate::template::read::{Sub, SubPiece, sub_pieces};
 
 /// Python runtimes Lambda supports without a deprecation date in sight (as of 2026).
@@ -166,9 +167,6 @@ fn permission_source_arn(cx: &Context) -> Vec<Violation> {
         })
         .collect()
 }
-
-/// Lambda's limit on a function's environment variables, names and values together.
-pub const MAX_ENVIRONMENT_BYTES: usize = 4096;
 
 /// The fewest bytes `v` can become: literal text counts in full; a `${…}` of Fn::Sub
 /// counts as its variable's own lower bound (or nothing when it is a pseudo parameter,
