@@ -447,7 +447,7 @@ fn graph(
             }
         }
     };
-    let _ = std::io::stdout().write_all(sagesynth::graph::mermaid(drawn).as_bytes());
+    let _ = std::io::stdout().write_all(sagesynth::synth::mermaid(drawn).as_bytes());
     OK
 }
 

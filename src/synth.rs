@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 
 use crate::constructs::nested_users::USERS_PER_STACK;
 use crate::diagnostic::{Diagnostic, Position, did_you_mean};
+use crate::graph;
 use crate::stacks::{self, ComposeError, Composition, InputErrors, LoadedStack};
 use crate::template::{Template, read};
 use crate::validate::{self, Finding, Severity, rules};
@@ -69,6 +70,27 @@ impl Synthesis {
         }
         all
     }
+}
+
+/// The Mermaid flowchart of a synthesized stack (`synth graph`): its template, the
+/// definition paths of its resources, and its other templates drawn as one node each.
+pub fn mermaid(synthesis: &Synthesis) -> String {
+    let template = serde_json::to_value(&synthesis.template).expect("a template always serializes");
+    let origins: IndexMap<String, String> = synthesis
+        .origins
+        .iter()
+        .map(|(id, origin)| (id.clone(), origin.path.clone()))
+        .collect();
+    let children: Vec<graph::ChildTemplate> = synthesis
+        .all()
+        .into_iter()
+        .skip(1)
+        .map(|child| graph::ChildTemplate {
+            name: child.name.clone(),
+            resources: child.template.resources().count(),
+        })
+        .collect();
+    graph::mermaid(&synthesis.name, &template, &origins, &children)
 }
 
 /// Where a resource comes from in the definition.
