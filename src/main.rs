@@ -8,7 +8,7 @@ use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use sagesynth::diagnostic::{Diagnostic, did_you_mean};
 use sagesynth::output::{self, OutputFile};
-use sagesynth::report::{self, ReportFormat};
+use sagesynth::report::ReportFormat;
 use sagesynth::stacks;
 use sagesynth::synth::{self, Format, SynthError, Synthesis};
 use sagesynth::validate::rules;
@@ -409,7 +409,7 @@ fn graph(
     };
     let all = synthesis.all();
     if all.iter().any(|s| s.has_errors()) {
-        say_raw!("{}", report::render(ReportFormat::Text, &all));
+        say_raw!("{}", synth::report(ReportFormat::Text, &all));
         say!("no graph: the template breaks a rule, so synth would not write it");
         return RULE_BROKEN;
     }
@@ -552,7 +552,7 @@ fn run(cli: &SynthArgs) -> u8 {
     let format = ReportFormat::from(cli.report);
     let has_findings = refs.iter().any(|s| !s.findings.is_empty());
     if has_findings || format != ReportFormat::Text || cli.report_file.is_some() {
-        let text = report::render(format, &refs);
+        let text = synth::report(format, &refs);
         match &cli.report_file {
             Some(path) => {
                 if let Err(e) = std::fs::write(path, text) {

@@ -1,6 +1,7 @@
 //! The pipeline the CLI, tests and benchmarks share: find definitions, load, compose,
 //! render and validate.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,7 @@ use indexmap::IndexMap;
 use crate::constructs::nested_users::USERS_PER_STACK;
 use crate::diagnostic::{Diagnostic, Position, did_you_mean};
 use crate::graph;
+use crate::report::{self, ReportFormat};
 use crate::stacks::{self, ComposeError, Composition, InputErrors, LoadedStack};
 use crate::template::{Template, read};
 use crate::validate::{self, Finding, Severity, rules};
@@ -91,6 +93,71 @@ pub fn mermaid(synthesis: &Synthesis) -> String {
         })
         .collect();
     graph::mermaid(&synthesis.name, &template, &origins, &children)
+}
+
+/// The findings report of syntheses, in `format`: each template is a stack of the report.
+pub fn report(format: ReportFormat, syntheses: &[&Synthesis]) -> String {
+    let level = |severity: Severity| match severity {
+        Severity::Error => report::Level::Error,
+        Severity::Warning => report::Level::Warning,
+    };
+    let rules: Vec<report::Rule> = rules::catalogue()
+        .into_iter()
+        .map(|r| report::Rule {
+            id: r.id,
+            level: level(r.severity),
+            rationale: r.rationale,
+            checks: r.checks,
+            fix: r.fix,
+            applies_to: r.applies_to,
+        })
+        .collect();
+    let stacks: Vec<report::Stack> = syntheses
+        .iter()
+        .map(|s| {
+            let findings = s
+                .findings
+                .iter()
+                .map(|f| report::Finding {
+                    rule: f.rule,
+                    level: level(f.severity),
+                    location: &f.location,
+                    resource: f.resource(),
+                    property_path: f.property_path(),
+                    message: &f.message,
+                    suppressed: f.suppressed.as_deref(),
+                })
+                .collect();
+            let mut resources: HashMap<&str, report::Resource> = s
+                .template
+                .resources()
+                .map(|(id, r)| {
+                    let resource = report::Resource {
+                        type_name: Some(r.type_name),
+                        origin: None,
+                    };
+                    (id.as_str(), resource)
+                })
+                .collect();
+            for (id, origin) in &s.origins {
+                let resource = resources.entry(id).or_insert(report::Resource {
+                    type_name: None,
+                    origin: None,
+                });
+                resource.origin = Some(report::Origin {
+                    path: &origin.path,
+                    position: origin.position,
+                });
+            }
+            report::Stack {
+                name: &s.name,
+                file: &s.file,
+                findings,
+                resources,
+            }
+        })
+        .collect();
+    report::render(format, &stacks, &rules)
 }
 
 /// Where a resource comes from in the definition.
