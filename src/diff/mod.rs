@@ -421,8 +421,33 @@ fn spread_replacements(
 /// Compares two templates.
 pub fn diff(old: &Json, new: &Json) -> TemplateDiff {
     let (a, b) = (section(old, "Resources"), section(new, "Resources"));
+    let mut resources = added_and_removed(&a, &b);
+    for (id, old_r) in &a {
+        if let Some(new_r) = b.get(id)
+            && old_r != new_r
+        {
+            resources.push(modified(id, old_r, new_r));
+        }
+    }
+    spread_replacements(&a, &b, &mut resources);
+    resources.sort_by(|x, y| x.id.cmp(&y.id));
+    TemplateDiff {
+        resources,
+        other: other_changes(old, new),
+    }
+}
+
+fn type_of(r: &Json) -> String {
+    r["Type"].as_str().unwrap_or("").to_string()
+}
+
+/// The resources only one template has: removed, added, or renamed (an added resource
+/// equal to a removed one).
+fn added_and_removed(
+    a: &serde_json::Map<String, Json>,
+    b: &serde_json::Map<String, Json>,
+) -> Vec<ResourceChange> {
     let mut resources = Vec::new();
-    let type_of = |r: &Json| r["Type"].as_str().unwrap_or("").to_string();
     let removed: Vec<&String> = a.keys().filter(|k| !b.contains_key(*k)).collect();
     let added: Vec<&String> = b.keys().filter(|k| !a.contains_key(*k)).collect();
     let mut renamed_from: BTreeMap<&String, &String> = BTreeMap::new();
@@ -465,64 +490,66 @@ pub fn diff(old: &Json, new: &Json) -> TemplateDiff {
             data_loss,
         });
     }
-    for (id, old_r) in &a {
-        let Some(new_r) = b.get(id) else { continue };
-        if old_r == new_r {
-            continue;
-        }
-        let t = type_of(new_r);
-        let mut leaves = Vec::new();
-        changed_paths(&old_r["Properties"], &new_r["Properties"], "", &mut leaves);
-        let mut props: Vec<PropertyChange> = leaves
-            .into_iter()
-            .map(|(path, o, n)| PropertyChange {
-                impact: if type_of(old_r) != t {
+    resources
+}
+
+/// The change of a resource both templates have, with different text: its changed
+/// properties and resource attributes, and what each does.
+fn modified(id: &str, old_r: &Json, new_r: &Json) -> ResourceChange {
+    let t = type_of(new_r);
+    let mut leaves = Vec::new();
+    changed_paths(&old_r["Properties"], &new_r["Properties"], "", &mut leaves);
+    let mut props: Vec<PropertyChange> = leaves
+        .into_iter()
+        .map(|(path, o, n)| PropertyChange {
+            impact: if type_of(old_r) != t {
+                Impact::Replacement
+            } else {
+                impact(&t, &path)
+            },
+            path: if path.is_empty() {
+                "Properties".to_string()
+            } else {
+                format!("Properties.{path}")
+            },
+            old: o,
+            new: n,
+            because_replaced: None,
+        })
+        .collect();
+    for attr in [
+        "Type",
+        "Condition",
+        "DependsOn",
+        "DeletionPolicy",
+        "UpdateReplacePolicy",
+        "Metadata",
+    ] {
+        if old_r.get(attr) != new_r.get(attr) {
+            props.push(PropertyChange {
+                path: attr.to_string(),
+                old: old_r.get(attr).cloned(),
+                new: new_r.get(attr).cloned(),
+                impact: if attr == "Type" {
                     Impact::Replacement
                 } else {
-                    impact(&t, &path)
+                    Impact::InPlace
                 },
-                path: if path.is_empty() {
-                    "Properties".to_string()
-                } else {
-                    format!("Properties.{path}")
-                },
-                old: o,
-                new: n,
                 because_replaced: None,
-            })
-            .collect();
-        for attr in [
-            "Type",
-            "Condition",
-            "DependsOn",
-            "DeletionPolicy",
-            "UpdateReplacePolicy",
-            "Metadata",
-        ] {
-            if old_r.get(attr) != new_r.get(attr) {
-                props.push(PropertyChange {
-                    path: attr.to_string(),
-                    old: old_r.get(attr).cloned(),
-                    new: new_r.get(attr).cloned(),
-                    impact: if attr == "Type" {
-                        Impact::Replacement
-                    } else {
-                        Impact::InPlace
-                    },
-                    because_replaced: None,
-                });
-            }
+            });
         }
-        let replaced = props.iter().any(|p| p.impact == Impact::Replacement);
-        resources.push(ResourceChange {
-            id: id.clone(),
-            data_loss: replaced && replacement_loses_data(&t, new_r),
-            type_name: t,
-            kind: ChangeKind::Modified(props),
-        });
     }
-    spread_replacements(&a, &b, &mut resources);
-    resources.sort_by(|x, y| x.id.cmp(&y.id));
+    let replaced = props.iter().any(|p| p.impact == Impact::Replacement);
+    ResourceChange {
+        id: id.to_string(),
+        data_loss: replaced && replacement_loses_data(&t, new_r),
+        type_name: t,
+        kind: ChangeKind::Modified(props),
+    }
+}
+
+/// The changes outside Resources: (section.key or top-level key, old, new).
+fn other_changes(old: &Json, new: &Json) -> Vec<(String, Option<Json>, Option<Json>)> {
     let mut other = Vec::new();
     for name in ["Parameters", "Outputs", "Conditions", "Mappings"] {
         let (x, y) = (section(old, name), section(new, name));
@@ -542,5 +569,5 @@ pub fn diff(old: &Json, new: &Json) -> TemplateDiff {
             ));
         }
     }
-    TemplateDiff { resources, other }
+    other
 }
