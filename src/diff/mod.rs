@@ -267,7 +267,9 @@ fn changed_paths(
     out: &mut Vec<(String, Option<Json>, Option<Json>)>,
 ) {
     match (old, new) {
-        (Json::Object(a), Json::Object(b)) if !is_intrinsic(old) && !is_intrinsic(new) => {
+        (Json::Object(a), Json::Object(b))
+            if read::intrinsic(old).is_none() && read::intrinsic(new).is_none() =>
+        {
             let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
             for k in keys {
                 let p = if path.is_empty() {
@@ -286,14 +288,6 @@ fn changed_paths(
         _ if old != new => out.push((path.to_string(), Some(old.clone()), Some(new.clone()))),
         _ => {}
     }
-}
-
-fn is_intrinsic(v: &Json) -> bool {
-    v.as_object().is_some_and(|m| {
-        m.len() == 1
-            && m.keys()
-                .all(|k| k == "Ref" || k.starts_with("Fn::") || k == "Condition")
-    })
 }
 
 fn protected(resource: &Json, attribute: &str) -> bool {

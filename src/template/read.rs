@@ -287,6 +287,14 @@ fn is_intrinsic(key: &str, arg: &Json) -> bool {
     key == "Ref" || key.starts_with("Fn::") || (key == "Condition" && arg.is_string())
 }
 
+/// The function and argument of `value` when it is an intrinsic: an object with one key,
+/// `Ref`, `Fn::…`, or `Condition` with a name.
+pub fn intrinsic(value: &Json) -> Option<(&str, &Json)> {
+    let map = value.as_object().filter(|m| m.len() == 1)?;
+    let (key, arg) = map.iter().next()?;
+    is_intrinsic(key, arg).then_some((key.as_str(), arg))
+}
+
 /// Calls `f(path, function, argument)` for every intrinsic in `value`, in document order
 /// and outermost first, where `path` (which starts at `path`) ends at the function. The
 /// walk goes on into the arguments of every function except `Ref`, `Fn::GetAtt` and
@@ -305,26 +313,23 @@ pub fn intrinsics<'a>(
             }
         }
         Json::Object(map) => {
-            if map.len() == 1 {
-                let (key, arg) = map.iter().next().expect("one entry");
-                if is_intrinsic(key, arg) {
-                    path.with(Step::Intrinsic(key), |here| {
-                        f(here, key, arg);
-                        match key.as_str() {
-                            "Ref" | "Fn::GetAtt" | "Condition" => {}
-                            "Fn::Sub" => {
-                                let bindings = Sub::from_argument(arg).bindings;
-                                for (name, value) in bindings.into_iter().flatten() {
-                                    here.with(Step::Index(1), |at| {
-                                        at.with(Step::Binding(name), |at| intrinsics(value, at, f))
-                                    });
-                                }
+            if let Some((key, arg)) = intrinsic(value) {
+                path.with(Step::Intrinsic(key), |here| {
+                    f(here, key, arg);
+                    match key {
+                        "Ref" | "Fn::GetAtt" | "Condition" => {}
+                        "Fn::Sub" => {
+                            let bindings = Sub::from_argument(arg).bindings;
+                            for (name, value) in bindings.into_iter().flatten() {
+                                here.with(Step::Index(1), |at| {
+                                    at.with(Step::Binding(name), |at| intrinsics(value, at, f))
+                                });
                             }
-                            _ => intrinsics(arg, here, f),
                         }
-                    });
-                    return;
-                }
+                        _ => intrinsics(arg, here, f),
+                    }
+                });
+                return;
             }
             for (k, v) in map {
                 path.with(Step::Key(k), |here| intrinsics(v, here, f));
@@ -459,6 +464,18 @@ mod tests {
         assert_eq!(text(&two), Some("${Var}"));
         assert_eq!(text(&json!("plain")), Some("plain"));
         assert_eq!(text(&json!({"Ref": "A"})), None);
+    }
+
+    #[test]
+    fn intrinsic_is_a_function_alone_in_its_object() {
+        let sub = json!({"Fn::Sub": "x"});
+        assert_eq!(intrinsic(&sub), Some(("Fn::Sub", &json!("x"))));
+        assert!(intrinsic(&json!({"Ref": "A"})).is_some());
+        assert!(intrinsic(&json!({"Condition": "IsProd"})).is_some());
+        assert!(intrinsic(&json!({"Condition": {"StringEquals": {}}})).is_none());
+        assert!(intrinsic(&json!({"Ref": "A", "Other": 1})).is_none());
+        assert!(intrinsic(&json!({"VpcId": "vpc-1"})).is_none());
+        assert!(intrinsic(&json!("Ref")).is_none());
     }
 
     #[test]
