@@ -1,7 +1,9 @@
 //! The CloudFormation template model: parameters, conditions, resources, outputs and
 //! intrinsic values, with deterministic serialization. Knows CloudFormation, nothing else.
 
+pub mod limits;
 mod logical_id;
+pub mod read;
 mod value;
 
 use std::fmt;
