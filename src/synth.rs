@@ -1,16 +1,20 @@
 //! The pipeline the CLI, tests and benchmarks share: find definitions, load, compose,
 //! render and validate.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::constructs::ConstructError;
 use indexmap::IndexMap;
 
+use crate::constructs::nested_users::USERS_PER_STACK;
 use crate::diagnostic::{Diagnostic, Position, did_you_mean};
+use crate::graph;
+use crate::report::{self, ReportFormat};
 use crate::stacks::{self, ComposeError, Composition, InputErrors, LoadedStack};
-use crate::template::{FileExtension, SourcePath, Template};
-use crate::validate::{self, Finding, Severity};
+use crate::template::{FileExtension, SourcePath, Template, read};
+use crate::validate::{self, Finding, Severity, rules};
 
 mod batch;
 
@@ -144,6 +148,92 @@ impl fmt::Display for NoSuchTemplate {
 
 impl std::error::Error for NoSuchTemplate {}
 
+/// The Mermaid flowchart of a synthesized stack (`synth graph`): its template, the
+/// definition paths of its resources, and its other templates drawn as one node each.
+pub fn mermaid(synthesis: &Synthesis) -> String {
+    let template = serde_json::to_value(&synthesis.template).expect("a template always serializes");
+    let origins: IndexMap<String, SourcePath> = synthesis
+        .origins
+        .iter()
+        .map(|(id, origin)| (id.clone(), origin.path.clone()))
+        .collect();
+    let children: Vec<graph::ChildTemplate> = synthesis
+        .all()
+        .into_iter()
+        .skip(1)
+        .map(|child| graph::ChildTemplate {
+            name: child.name.clone(),
+            resources: child.template.resources().count(),
+        })
+        .collect();
+    graph::mermaid(&synthesis.name, &template, &origins, &children)
+}
+
+/// The findings report of syntheses, in `format`: each template is a stack of the report.
+pub fn report(format: ReportFormat, syntheses: &[&Synthesis]) -> String {
+    let level = |severity: Severity| match severity {
+        Severity::Error => report::Level::Error,
+        Severity::Warning => report::Level::Warning,
+    };
+    let rules: Vec<report::Rule> = rules::catalogue()
+        .into_iter()
+        .map(|r| report::Rule {
+            id: r.id,
+            level: level(r.severity),
+            rationale: r.rationale,
+            checks: r.checks,
+            fix: r.fix,
+            applies_to: r.applies_to,
+        })
+        .collect();
+    let stacks: Vec<report::Stack> = syntheses
+        .iter()
+        .map(|s| {
+            let findings = s
+                .findings
+                .iter()
+                .map(|f| report::Finding {
+                    rule: f.rule,
+                    level: level(f.severity),
+                    location: &f.location,
+                    resource: f.resource(),
+                    property_path: f.property_path(),
+                    message: &f.message,
+                    suppressed: f.suppressed.as_deref(),
+                })
+                .collect();
+            let mut resources: HashMap<&str, report::Resource> = s
+                .template
+                .resources()
+                .map(|(id, r)| {
+                    let resource = report::Resource {
+                        type_name: Some(r.type_name),
+                        origin: None,
+                    };
+                    (id.as_str(), resource)
+                })
+                .collect();
+            for (id, origin) in &s.origins {
+                let resource = resources.entry(id).or_insert(report::Resource {
+                    type_name: None,
+                    origin: None,
+                });
+                resource.origin = Some(report::Origin {
+                    path: &origin.path,
+                    position: origin.position,
+                });
+            }
+            report::Stack {
+                name: &s.name,
+                file: &s.file,
+                findings,
+                resources,
+            }
+        })
+        .collect();
+    report::render(format, &stacks, &rules)
+}
+
 /// Where a resource comes from in the definition.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
@@ -224,12 +314,13 @@ fn render(
     let json = serde_json::to_value(&template).expect("a template always serializes");
     let body = render_body(&json, format);
     let mut findings = validate::validate(&json, body.len());
+    add_split_hint(&json, &mut findings);
     if nested {
         // The inline limit concerns `aws cloudformation deploy --template-file`; a child is
         // never deployed that way: a nested stack's template is read from S3 (its
         // TemplateURL, which `aws cloudformation package` uploads), and a StackSet member
         // is embedded minified (or read from S3 when over the StackSet's own limit).
-        findings.retain(|f| f.rule != "CFN-LIMIT-INLINE-BODY");
+        findings.retain(|f| f.rule != rules::id::CFN_LIMIT_INLINE_BODY);
     }
     let children = children
         .into_iter()
@@ -243,6 +334,29 @@ fn render(
         body,
         findings,
         children,
+    }
+}
+
+/// What to do about a template over a CloudFormation quota when it holds Studio user
+/// profiles: the definition option that moves them (and their outputs) out of it. The
+/// validator judges the template; this advice is about the definition, so the pipeline
+/// gives it.
+fn add_split_hint(json: &serde_json::Value, findings: &mut [Finding]) {
+    let profiles = read::section(json, "Resources")
+        .filter(|(_, r)| {
+            r.get("Type").and_then(serde_json::Value::as_str) == Some("AWS::SageMaker::UserProfile")
+        })
+        .count();
+    if profiles == 0 {
+        return;
+    }
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.rule == rules::id::CFN_LIMIT_COUNT || f.rule == rules::id::CFN_LIMIT_BODY)
+    {
+        f.message.push_str(&format!(
+            "; the template holds {profiles} Studio user profiles: add `split: nested` to the definition to move them and their outputs into nested stacks of {USERS_PER_STACK} each"
+        ));
     }
 }
 

@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use indexmap::IndexMap;
 use sagesynth::graph::{self, COLLAPSE_ABOVE};
 use sagesynth::synth::Synthesis;
+use sagesynth::template::SourcePath;
 use serde_json::json;
 use support::{manifest_dir, stacks};
 
@@ -186,14 +187,18 @@ fn check_mermaid(text: &str) -> Result<Shape, String> {
 fn every_shipped_stack_has_a_small_valid_graph_matching_its_snapshot() {
     for (name, _) in stacks::shipped() {
         let s = stacks::synthesize_shipped(&name);
-        let text = graph::mermaid(&s);
+        let text = sagesynth::synth::mermaid(&s);
         let shape = check_mermaid(&text).unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
         assert!(
             shape.nodes < 80,
             "{name}: {} nodes is too many to read",
             shape.nodes
         );
-        assert_eq!(text, graph::mermaid(&s), "{name}: not deterministic");
+        assert_eq!(
+            text,
+            sagesynth::synth::mermaid(&s),
+            "{name}: not deterministic"
+        );
         println!(
             "{name}: {} nodes, {} edges, {} subgraphs",
             shape.nodes, shape.edges, shape.subgraphs
@@ -201,7 +206,7 @@ fn every_shipped_stack_has_a_small_valid_graph_matching_its_snapshot() {
         insta::assert_snapshot!(format!("graph_{name}"), text);
         // The definition's other templates (a StackSet member) are drawn on their own too.
         for child in &s.children {
-            let text = graph::mermaid(child);
+            let text = sagesynth::synth::mermaid(child);
             let shape =
                 check_mermaid(&text).unwrap_or_else(|e| panic!("{}: {e}\n{text}", child.name));
             assert!(shape.nodes < 80, "{}: {} nodes", child.name, shape.nodes);
@@ -239,7 +244,7 @@ fn studio_private_with_users(n: usize) -> Synthesis {
 
 #[test]
 fn user_profiles_collapse_above_the_threshold() {
-    let at = graph::mermaid(&studio_private_with_users(COLLAPSE_ABOVE));
+    let at = sagesynth::synth::mermaid(&studio_private_with_users(COLLAPSE_ABOVE));
     check_mermaid(&at).unwrap();
     assert_eq!(
         at.matches("(\"user profile data-scientist-").count(),
@@ -247,7 +252,7 @@ fn user_profiles_collapse_above_the_threshold() {
     );
     assert!(!at.contains("user profiles"));
 
-    let above = graph::mermaid(&studio_private_with_users(COLLAPSE_ABOVE + 1));
+    let above = sagesynth::synth::mermaid(&studio_private_with_users(COLLAPSE_ABOVE + 1));
     let shape = check_mermaid(&above).unwrap();
     assert!(
         !above.contains("(\"user profile data-scientist-"),
@@ -270,7 +275,7 @@ fn user_profiles_collapse_above_the_threshold() {
         1
     );
     // A thousand users are still one node.
-    let many = graph::mermaid(&studio_private_with_users(1000));
+    let many = sagesynth::synth::mermaid(&studio_private_with_users(1000));
     assert_eq!(check_mermaid(&many).unwrap().nodes, shape.nodes);
 }
 
@@ -290,9 +295,9 @@ fn hostile_names_and_types_stay_inside_their_labels() {
             ]}}]
         }}
     }});
-    let origins: IndexMap<String, String> = [
-        ("end".to_string(), "teams.a\"b".to_string()),
-        ("Bucket".to_string(), "buckets.x".to_string()),
+    let origins: IndexMap<String, SourcePath> = [
+        ("end".to_string(), SourcePath::field("teams").then("a\"b")),
+        ("Bucket".to_string(), SourcePath::field("buckets").then("x")),
     ]
     .into_iter()
     .collect();
@@ -311,7 +316,7 @@ fn other_templates_of_a_definition_are_nodes() {
     let mut child = s.clone();
     child.name = "studio-private.member".to_string();
     s.children.push(child);
-    let text = graph::mermaid(&s);
+    let text = sagesynth::synth::mermaid(&s);
     check_mermaid(&text).unwrap();
     assert!(
         text.contains(
@@ -331,7 +336,7 @@ fn the_command_prints_the_graph_and_refuses_unknown_stacks() {
     let s = stacks::synthesize_shipped("team-notebooks");
     let (code, stdout, stderr) = synth(&["graph", "--stack", "team-notebooks"]);
     assert_eq!((code, stderr.as_str()), (0, ""));
-    assert_eq!(stdout, graph::mermaid(&s));
+    assert_eq!(stdout, sagesynth::synth::mermaid(&s));
     let (code, by_file, _) = synth(&["graph", "--file", "stacks/team-notebooks.yaml"]);
     assert_eq!((code, by_file), (0, stdout));
 
@@ -356,7 +361,7 @@ fn the_command_prints_the_graph_and_refuses_unknown_stacks() {
         "member",
     ]);
     assert_eq!((code, stderr.as_str()), (0, ""));
-    assert_eq!(stdout, graph::mermaid(&multi.children[0]));
+    assert_eq!(stdout, sagesynth::synth::mermaid(&multi.children[0]));
     let (code, stdout, stderr) = synth(&[
         "graph",
         "--stack",
@@ -421,7 +426,7 @@ fn the_readme_shows_every_stack_as_synth_graph_draws_it_now() {
                 .unwrap_or_else(|| panic!("README: `{name}` has no template `{suffix}`")),
         };
         assert!(
-            *text == graph::mermaid(drawn),
+            *text == sagesynth::synth::mermaid(drawn),
             "README: the graph of {key} is stale; replace its mermaid block with the output of \
              `cargo run --release -- graph --stack {key}`"
         );

@@ -1,6 +1,6 @@
 //! `synth graph`: the synthesized stack as a Mermaid flowchart on stdout.
 
-use sagesynth::report::{self, ReportFormat};
+use sagesynth::report::ReportFormat;
 use sagesynth::synth::{self, Format, Selection};
 
 use super::args::GraphArgs;
@@ -26,7 +26,7 @@ pub fn run(args: &GraphArgs) -> Outcome {
         Err(e) => return super::synth_failure(&e),
     };
     if synthesis.breaks_a_rule() {
-        console::err(&report::render(ReportFormat::Text, &synthesis.all()));
+        console::err(&synth::report(ReportFormat::Text, &synthesis.all()));
         console::say("no graph: the template breaks a rule, so synth would not write it");
         return Outcome::RuleBroken;
     }
@@ -40,6 +40,6 @@ pub fn run(args: &GraphArgs) -> Outcome {
             }
         },
     };
-    console::out(&sagesynth::graph::mermaid(drawn));
+    console::out(&synth::mermaid(drawn));
     Outcome::Done
 }

@@ -310,7 +310,7 @@ pub fn check_logical_name(name: &str) -> Result<(), String> {
 /// match the wildcard TLS certificate of virtual-hosted-style requests, and the bucket
 /// policy refuses requests without TLS).
 pub fn check_explicit_name(name: &str) -> Result<(), String> {
-    crate::validate::names::check_bucket_name(name)?;
+    crate::resources::s3::check_bucket_name(name)?;
     if name.contains('.') {
         return Err(format!(
             "`{name}` has a dot: HTTPS to a dotted bucket name fails certificate checks, and these buckets accept only HTTPS"

@@ -8,7 +8,7 @@
 //! summarised in `interruption.json` (reviewed by hand; the schemas do not carry it).
 
 pub mod base;
-mod read;
+mod input;
 mod render;
 
 use std::collections::BTreeMap;
@@ -16,7 +16,9 @@ use std::sync::OnceLock;
 
 use serde_json::Value as Json;
 
-pub use read::read_template;
+use crate::template::read::{self, Path};
+pub use input::read_template;
+
 pub use render::{render_markdown, render_text};
 
 /// Resource types whose replacement or deletion destroys data.
@@ -290,7 +292,9 @@ fn changed_paths(
     out: &mut Vec<(String, Option<Json>, Option<Json>)>,
 ) {
     match (old, new) {
-        (Json::Object(a), Json::Object(b)) if !is_intrinsic(old) && !is_intrinsic(new) => {
+        (Json::Object(a), Json::Object(b))
+            if read::intrinsic(old).is_none() && read::intrinsic(new).is_none() =>
+        {
             let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
             for k in keys {
                 let p = if path.is_empty() {
@@ -309,14 +313,6 @@ fn changed_paths(
         _ if old != new => out.push((path.to_string(), Some(old.clone()), Some(new.clone()))),
         _ => {}
     }
-}
-
-fn is_intrinsic(v: &Json) -> bool {
-    v.as_object().is_some_and(|m| {
-        m.len() == 1
-            && m.keys()
-                .all(|k| k == "Ref" || k.starts_with("Fn::") || k == "Condition")
-    })
 }
 
 fn protected(resource: &Json, attribute: &str) -> bool {
@@ -369,16 +365,15 @@ fn spread_replacements(
             let type_name = r["Type"].as_str().unwrap_or_default();
             let mut found: Vec<(String, String)> = Vec::new();
             for (key, value) in r["Properties"].as_object().into_iter().flatten() {
-                crate::graph::refs::walk(value, &mut vec![key.clone()], &mut |path, name| {
+                let mut path = Path::new([key.as_str()]);
+                read::each_reference(value, &mut path, &mut |path, reference| {
+                    let Some(name) = reference.logical_name() else {
+                        return;
+                    };
                     if !replaced.contains(name) {
                         return;
                     }
-                    let property: Vec<&str> = path
-                        .iter()
-                        .map(String::as_str)
-                        .filter(|k| *k != "Ref" && !k.starts_with("Fn::"))
-                        .collect();
-                    let property = property.join(".");
+                    let property = path.property();
                     if !found.iter().any(|(p, _)| *p == property) {
                         found.push((property, name.to_string()));
                     }
@@ -445,8 +440,33 @@ fn spread_replacements(
 /// Compares two templates.
 pub fn diff(old: &Json, new: &Json) -> TemplateDiff {
     let (a, b) = (section(old, "Resources"), section(new, "Resources"));
+    let mut resources = added_and_removed(&a, &b);
+    for (id, old_r) in &a {
+        if let Some(new_r) = b.get(id)
+            && old_r != new_r
+        {
+            resources.push(modified(id, old_r, new_r));
+        }
+    }
+    spread_replacements(&a, &b, &mut resources);
+    resources.sort_by(|x, y| x.id.cmp(&y.id));
+    TemplateDiff {
+        resources,
+        other: other_changes(old, new),
+    }
+}
+
+fn type_of(r: &Json) -> String {
+    r["Type"].as_str().unwrap_or("").to_string()
+}
+
+/// The resources only one template has: removed, added, or renamed (an added resource
+/// equal to a removed one).
+fn added_and_removed(
+    a: &serde_json::Map<String, Json>,
+    b: &serde_json::Map<String, Json>,
+) -> Vec<ResourceChange> {
     let mut resources = Vec::new();
-    let type_of = |r: &Json| r["Type"].as_str().unwrap_or("").to_string();
     let removed: Vec<&String> = a.keys().filter(|k| !b.contains_key(*k)).collect();
     let added: Vec<&String> = b.keys().filter(|k| !a.contains_key(*k)).collect();
     let mut renamed_from: BTreeMap<&String, &String> = BTreeMap::new();
@@ -489,64 +509,66 @@ pub fn diff(old: &Json, new: &Json) -> TemplateDiff {
             data_loss,
         });
     }
-    for (id, old_r) in &a {
-        let Some(new_r) = b.get(id) else { continue };
-        if old_r == new_r {
-            continue;
-        }
-        let t = type_of(new_r);
-        let mut leaves = Vec::new();
-        changed_paths(&old_r["Properties"], &new_r["Properties"], "", &mut leaves);
-        let mut props: Vec<PropertyChange> = leaves
-            .into_iter()
-            .map(|(path, o, n)| PropertyChange {
-                impact: if type_of(old_r) != t {
+    resources
+}
+
+/// The change of a resource both templates have, with different text: its changed
+/// properties and resource attributes, and what each does.
+fn modified(id: &str, old_r: &Json, new_r: &Json) -> ResourceChange {
+    let t = type_of(new_r);
+    let mut leaves = Vec::new();
+    changed_paths(&old_r["Properties"], &new_r["Properties"], "", &mut leaves);
+    let mut props: Vec<PropertyChange> = leaves
+        .into_iter()
+        .map(|(path, o, n)| PropertyChange {
+            impact: if type_of(old_r) != t {
+                Impact::Replacement
+            } else {
+                impact(&t, &path)
+            },
+            path: if path.is_empty() {
+                "Properties".to_string()
+            } else {
+                format!("Properties.{path}")
+            },
+            old: o,
+            new: n,
+            because_replaced: None,
+        })
+        .collect();
+    for attr in [
+        "Type",
+        "Condition",
+        "DependsOn",
+        "DeletionPolicy",
+        "UpdateReplacePolicy",
+        "Metadata",
+    ] {
+        if old_r.get(attr) != new_r.get(attr) {
+            props.push(PropertyChange {
+                path: attr.to_string(),
+                old: old_r.get(attr).cloned(),
+                new: new_r.get(attr).cloned(),
+                impact: if attr == "Type" {
                     Impact::Replacement
                 } else {
-                    impact(&t, &path)
+                    Impact::InPlace
                 },
-                path: if path.is_empty() {
-                    "Properties".to_string()
-                } else {
-                    format!("Properties.{path}")
-                },
-                old: o,
-                new: n,
                 because_replaced: None,
-            })
-            .collect();
-        for attr in [
-            "Type",
-            "Condition",
-            "DependsOn",
-            "DeletionPolicy",
-            "UpdateReplacePolicy",
-            "Metadata",
-        ] {
-            if old_r.get(attr) != new_r.get(attr) {
-                props.push(PropertyChange {
-                    path: attr.to_string(),
-                    old: old_r.get(attr).cloned(),
-                    new: new_r.get(attr).cloned(),
-                    impact: if attr == "Type" {
-                        Impact::Replacement
-                    } else {
-                        Impact::InPlace
-                    },
-                    because_replaced: None,
-                });
-            }
+            });
         }
-        let replaced = props.iter().any(|p| p.impact == Impact::Replacement);
-        resources.push(ResourceChange {
-            id: id.clone(),
-            data_loss: replaced && replacement_loses_data(&t, new_r),
-            type_name: t,
-            kind: ChangeKind::Modified(props),
-        });
     }
-    spread_replacements(&a, &b, &mut resources);
-    resources.sort_by(|x, y| x.id.cmp(&y.id));
+    let replaced = props.iter().any(|p| p.impact == Impact::Replacement);
+    ResourceChange {
+        id: id.to_string(),
+        data_loss: replaced && replacement_loses_data(&t, new_r),
+        type_name: t,
+        kind: ChangeKind::Modified(props),
+    }
+}
+
+/// The changes outside Resources: (section.key or top-level key, old, new).
+fn other_changes(old: &Json, new: &Json) -> Vec<(String, Option<Json>, Option<Json>)> {
     let mut other = Vec::new();
     for name in ["Parameters", "Outputs", "Conditions", "Mappings"] {
         let (x, y) = (section(old, name), section(new, name));
@@ -566,5 +588,5 @@ pub fn diff(old: &Json, new: &Json) -> TemplateDiff {
             ));
         }
     }
-    TemplateDiff { resources, other }
+    other
 }

@@ -7,9 +7,9 @@ use serde_json::{Map, Value as Json};
 use super::iam;
 use super::network::{self, NO_EGRESS_CIDR, Peer};
 use super::nodes::{self, COLLAPSIBLE, Collapsible};
-use super::refs;
 use super::render::{Diagram, Node, Shape, Style, node_id};
 use super::{COLLAPSE_ABOVE, construct};
+use crate::template::{SourcePath, read};
 
 const NULL: Json = Json::Null;
 
@@ -39,7 +39,7 @@ type Permissions = IndexMap<(bool, bool, String, Vec<String>, Vec<String>), Vec<
 
 pub struct Builder<'a> {
     pub resources: &'a Map<String, Json>,
-    origins: &'a IndexMap<String, String>,
+    origins: &'a IndexMap<String, SourcePath>,
     /// Logical ID → the node drawing it; `None` for resources drawn as an edge (flow logs).
     owner: IndexMap<&'a str, Option<String>>,
     /// Node id → what it stands for and the resources it draws, in template order.
@@ -57,7 +57,7 @@ pub struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    pub fn new(template: &'a Json, origins: &'a IndexMap<String, String>) -> Self {
+    pub fn new(template: &'a Json, origins: &'a IndexMap<String, SourcePath>) -> Self {
         static EMPTY: std::sync::OnceLock<Map<String, Json>> = std::sync::OnceLock::new();
         let resources = template
             .get("Resources")
@@ -99,7 +99,7 @@ impl<'a> Builder<'a> {
             Json::Array(items) => items.first()?,
             v => v,
         };
-        refs::target(value).filter(|t| self.resources.contains_key(*t))
+        read::target(value).filter(|t| self.resources.contains_key(*t))
     }
 
     pub fn build(mut self) -> Diagram {
@@ -137,7 +137,7 @@ impl<'a> Builder<'a> {
             let group = members
                 .first()
                 .and_then(|m| self.origins.get(*m))
-                .map(|p| construct(p))
+                .map(construct)
                 .unwrap_or_default();
             self.diagram.nodes.insert(
                 node.clone(),
@@ -174,7 +174,7 @@ impl<'a> Builder<'a> {
         let vpc = || {
             self.props(id)
                 .get("VpcId")
-                .and_then(refs::target)
+                .and_then(read::target)
                 .map_or_else(|| "Vpc".to_string(), node_id)
         };
         let completes = match self.kind_of(id) {
@@ -209,7 +209,7 @@ impl<'a> Builder<'a> {
         let p = self.props(id);
         let literal = |key: &str| {
             p.get(key)
-                .and_then(refs::text)
+                .and_then(read::text)
                 .filter(|t| !t.contains("${"))
                 .map(String::from)
         };
@@ -238,7 +238,7 @@ impl<'a> Builder<'a> {
                 let group = self
                     .origins
                     .get(id)
-                    .map(|p| construct(p))
+                    .map(construct)
                     .unwrap_or_default();
                 by_group
                     .entry((group.join("/"), kind))
@@ -272,12 +272,12 @@ impl<'a> Builder<'a> {
         let props = self.props(id);
         if kind == "AWS::EC2::FlowLog" {
             let from = self.named(id, "ResourceId").and_then(|r| self.node(r));
-            let to = refs::references(props.get("LogGroupName").unwrap_or(&NULL))
+            let to = read::references(props.get("LogGroupName").unwrap_or(&NULL))
                 .into_iter()
-                .chain(refs::references(
+                .chain(read::references(
                     props.get("LogDestination").unwrap_or(&NULL),
                 ))
-                .find_map(|r| self.node(&r));
+                .find_map(|r| self.node(r));
             if let (Some(from), Some(to)) = (from, to) {
                 let traffic = props.get("TrafficType").and_then(Json::as_str);
                 let label = traffic.map_or("flow log".to_string(), |t| format!("flow log ({t})"));
@@ -310,11 +310,13 @@ impl<'a> Builder<'a> {
             _ => {}
         }
         let mut found = Vec::new();
-        refs::walk(props, &mut Vec::new(), &mut |path, name| {
-            found.push((path.join("."), name.to_string()));
+        read::each_reference(props, &mut read::Path::default(), &mut |path, reference| {
+            if let Some(name) = reference.logical_name() {
+                found.push((path.property(), name));
+            }
         });
         for (path, name) in found {
-            let Some(target) = self.node(&name) else {
+            let Some(target) = self.node(name) else {
                 continue;
             };
             let Some((label, reverse, style)) = relation(kind, &path) else {
@@ -423,12 +425,12 @@ impl<'a> Builder<'a> {
             let mut targets: Vec<String> = Vec::new();
             let mut shown: Vec<String> = Vec::new();
             for entry in &s.resources {
-                let named: Vec<String> = refs::references(entry)
-                    .iter()
-                    .filter(|r| self.resources.contains_key(r.as_str()))
+                let named: Vec<String> = read::references(entry)
+                    .into_iter()
+                    .filter(|r| self.resources.contains_key(*r))
                     .filter_map(|r| self.node(r))
                     .collect();
-                let literal = refs::text(entry).map(iam::short_arn);
+                let literal = read::text(entry).map(iam::short_arn);
                 let described = iam::describe(entry);
                 let by_name = literal
                     .as_ref()

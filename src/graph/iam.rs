@@ -4,7 +4,7 @@
 
 use serde_json::Value as Json;
 
-use super::refs;
+use crate::template::read;
 
 /// One statement, as much of it as a diagram shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -146,7 +146,7 @@ pub fn short_arn(text: &str) -> String {
 /// its target (a parameter's name, `Role.Arn`), and an `Fn::If` by its value where the
 /// condition holds, followed by `(if Condition)`.
 pub fn describe(value: &Json) -> String {
-    if let Some(text) = refs::text(value) {
+    if let Some(text) = read::text(value) {
         return short_arn(text);
     }
     let Some((key, arg)) = value

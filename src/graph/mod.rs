@@ -12,12 +12,12 @@ mod build;
 mod iam;
 mod network;
 mod nodes;
-pub(crate) mod refs;
 mod render;
 
 use indexmap::IndexMap;
+use serde_json::Value as Json;
 
-use crate::synth::Synthesis;
+use crate::template::SourcePath;
 
 pub use render::{Diagram, Node, Shape, Style, escape, node_id, render};
 
@@ -25,18 +25,27 @@ pub use render::{Diagram, Node, Shape, Style, escape, node_id, render};
 /// drawn one node each; more are drawn as one node with their count.
 pub const COLLAPSE_ABOVE: usize = 4;
 
-/// The Mermaid flowchart of a synthesized stack. A definition's other templates
-/// (nested-stack children) are drawn as one node each.
-pub fn mermaid(synthesis: &Synthesis) -> String {
-    let template = serde_json::to_value(&synthesis.template).expect("a template always serializes");
-    let origins: IndexMap<String, String> = synthesis
-        .origins
-        .iter()
-        .map(|(id, origin)| (id.clone(), origin.path.to_string()))
-        .collect();
-    let mut diagram = diagram(&template, &origins);
-    for child in synthesis.all().into_iter().skip(1) {
-        let count = child.template.resources().count();
+/// Another template of the same definition (a nested stack's, a StackSet member's),
+/// drawn as one node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildTemplate {
+    /// `PARENT.SUFFIX`, the name of its file without `.template.json`.
+    pub name: String,
+    /// How many resources it holds.
+    pub resources: usize,
+}
+
+/// The Mermaid flowchart of stack `name`: its template (JSON), with the definition path
+/// that produced each resource (logical ID → `studio.users[1]`), and the definition's
+/// other templates drawn as one node each, linked from the resource that deploys them.
+pub fn mermaid(
+    name: &str,
+    template: &Json,
+    origins: &IndexMap<String, SourcePath>,
+    children: &[ChildTemplate],
+) -> String {
+    let mut diagram = diagram(template, origins);
+    for child in children {
         let child_node = format!("child_{}", node_id(&child.name));
         diagram.nodes.insert(
             child_node.clone(),
@@ -44,7 +53,7 @@ pub fn mermaid(synthesis: &Synthesis) -> String {
                 shape: Shape::Subroutine,
                 lines: vec![
                     format!("template {}", child.name),
-                    format!("{count} resources"),
+                    format!("{} resources", child.resources),
                 ],
                 group: Vec::new(),
             },
@@ -76,12 +85,11 @@ pub fn mermaid(synthesis: &Synthesis) -> String {
             }
         }
     }
-    let resources = synthesis.template.resources().count();
+    let resources = template["Resources"].as_object().map_or(0, |r| r.len());
     render::render(
         &diagram,
         &format!(
-            "{}: {resources} resources drawn as {} nodes",
-            synthesis.name,
+            "{name}: {resources} resources drawn as {} nodes",
             diagram.nodes.len()
         ),
     )
@@ -90,7 +98,7 @@ pub fn mermaid(synthesis: &Synthesis) -> String {
 /// The diagram of a template (its JSON), with the definition path that produced each
 /// resource (logical ID → `studio.users[1]`); resources without an origin are drawn
 /// outside every construct.
-pub fn diagram(template: &serde_json::Value, origins: &IndexMap<String, String>) -> Diagram {
+pub fn diagram(template: &Json, origins: &IndexMap<String, SourcePath>) -> Diagram {
     build::Builder::new(template, origins).build()
 }
 
@@ -101,10 +109,8 @@ const NESTED_COMPONENTS: &[&str] = &["teams"];
 
 /// The subgraphs a definition path belongs to, outermost first: `network.endpoints[2]`
 /// → `network`; `teams.engineers.users[0]` → `teams`, `teams.engineers`.
-fn construct(path: &str) -> Vec<String> {
-    let mut segments = path
-        .split('.')
-        .map(|s| s.split_once('[').map_or(s, |(name, _)| name));
+fn construct(path: &SourcePath) -> Vec<String> {
+    let mut segments = path.fields();
     let Some(first) = segments.next().filter(|s| !s.is_empty()) else {
         return Vec::new();
     };
@@ -121,16 +127,25 @@ fn construct(path: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
+    fn path(fields: &[&str]) -> SourcePath {
+        fields
+            .iter()
+            .fold(SourcePath::root(), |path, field| path.then(*field))
+    }
+
     #[test]
     fn constructs_from_definition_paths() {
-        assert_eq!(construct("network.endpoints[2]"), ["network"]);
-        assert_eq!(construct("studio.users[1]"), ["studio"]);
         assert_eq!(
-            construct("teams.engineers.users[0]"),
+            construct(&path(&["network", "endpoints"]).at(2)),
+            ["network"]
+        );
+        assert_eq!(construct(&path(&["studio", "users"]).at(1)), ["studio"]);
+        assert_eq!(
+            construct(&path(&["teams", "engineers", "users"]).at(0)),
             ["teams", "teams.engineers"]
         );
-        assert_eq!(construct("teams"), ["teams"]);
-        assert_eq!(construct("buckets.raw-data"), ["buckets"]);
-        assert!(construct("").is_empty());
+        assert_eq!(construct(&path(&["teams"])), ["teams"]);
+        assert_eq!(construct(&path(&["buckets", "raw-data"])), ["buckets"]);
+        assert!(construct(&SourcePath::root()).is_empty());
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::Value as Json;
 
-use super::refs;
+use crate::template::read;
 
 /// The egress rule CloudFormation users write to remove a group's default allow-all
 /// egress: nothing can be sent to the broadcast address.
@@ -76,10 +76,10 @@ pub fn peer(rule: &Json, ingress: bool) -> Option<Peer<'_>> {
         ]
     };
     let value = keys.iter().find_map(|k| rule.get(*k))?;
-    if let Some(name) = refs::target(value) {
+    if let Some(name) = read::target(value) {
         return Some(Peer::Resource(name));
     }
-    let text = refs::text(value).map_or_else(|| value.to_string(), String::from);
+    let text = read::text(value).map_or_else(|| value.to_string(), String::from);
     Some(Peer::Range(text))
 }
 
@@ -89,7 +89,7 @@ pub fn peer(rule: &Json, ingress: bool) -> Option<Peer<'_>> {
 pub fn endpoint_service(properties: &Json) -> String {
     let name = properties
         .get("ServiceName")
-        .and_then(refs::text)
+        .and_then(read::text)
         .unwrap_or("?");
     let short = name
         .split_once("${AWS::Region}.")

@@ -8,8 +8,8 @@ use serde_json::Value as Json;
 use super::build::{Builder, Kind, permission_lines};
 use super::iam;
 use super::network;
-use super::refs;
 use super::render::{Shape, node_id};
+use crate::template::read;
 
 /// A resource type drawn as one node per construct above [`super::COLLAPSE_ABOVE`].
 #[derive(Debug)]
@@ -59,7 +59,7 @@ pub fn policy_documents<'a>(kind: &str, props: &'a Json) -> Vec<&'a Json> {
 }
 
 fn text<'a>(props: &'a Json, key: &str) -> Option<&'a str> {
-    props.get(key).and_then(refs::text)
+    props.get(key).and_then(read::text)
 }
 
 fn scalar(props: &Json, key: &str) -> Option<String> {
@@ -139,197 +139,284 @@ pub fn label(b: &Builder<'_>, node: &str, kind: Kind, members: &[&str]) -> (Shap
     }
 }
 
+/// How a node of one resource is titled: its shape, the words naming its kind, and the
+/// property holding the name it will have (`None`: it is named by its logical ID).
+const TITLES: &[(&str, Shape, &str, Option<&str>)] = &[
+    ("AWS::EC2::VPC", Shape::Box, "VPC", None),
+    (
+        "AWS::EC2::SecurityGroup",
+        Shape::Hexagon,
+        "security group",
+        None,
+    ),
+    ("AWS::EC2::Instance", Shape::Rounded, "EC2 instance", None),
+    ("AWS::KMS::Key", Shape::Subroutine, "KMS key", None),
+    (
+        "AWS::S3::Bucket",
+        Shape::Cylinder,
+        "S3 bucket",
+        Some("BucketName"),
+    ),
+    (
+        "AWS::Logs::LogGroup",
+        Shape::Cylinder,
+        "log group",
+        Some("LogGroupName"),
+    ),
+    (
+        "AWS::SQS::Queue",
+        Shape::Cylinder,
+        "SQS queue",
+        Some("QueueName"),
+    ),
+    (
+        "AWS::DynamoDB::Table",
+        Shape::Cylinder,
+        "DynamoDB table",
+        Some("TableName"),
+    ),
+    (
+        "AWS::SecretsManager::Secret",
+        Shape::Cylinder,
+        "secret",
+        Some("Name"),
+    ),
+    (
+        "AWS::IAM::Role",
+        Shape::Stadium,
+        "IAM role",
+        Some("RoleName"),
+    ),
+    (
+        "AWS::IAM::Group",
+        Shape::Stadium,
+        "IAM group",
+        Some("GroupName"),
+    ),
+    (
+        "AWS::IAM::User",
+        Shape::Stadium,
+        "IAM user",
+        Some("UserName"),
+    ),
+    (
+        "AWS::IAM::ManagedPolicy",
+        Shape::Parallelogram,
+        "managed policy",
+        Some("ManagedPolicyName"),
+    ),
+    (
+        "AWS::SageMaker::Domain",
+        Shape::Rounded,
+        "Studio domain",
+        Some("DomainName"),
+    ),
+    (
+        "AWS::SageMaker::UserProfile",
+        Shape::Rounded,
+        "user profile",
+        Some("UserProfileName"),
+    ),
+    (
+        "AWS::SageMaker::NotebookInstance",
+        Shape::Rounded,
+        "notebook",
+        Some("NotebookInstanceName"),
+    ),
+    (
+        "AWS::SageMaker::NotebookInstanceLifecycleConfig",
+        Shape::Box,
+        "lifecycle config",
+        Some("NotebookInstanceLifecycleConfigName"),
+    ),
+    (
+        "AWS::Lambda::Function",
+        Shape::Rounded,
+        "Lambda function",
+        Some("FunctionName"),
+    ),
+    (
+        "AWS::Events::Rule",
+        Shape::Flag,
+        "EventBridge rule",
+        Some("Name"),
+    ),
+    (
+        "AWS::CloudTrail::Trail",
+        Shape::Rounded,
+        "CloudTrail trail",
+        Some("TrailName"),
+    ),
+    (
+        "AWS::CloudFormation::StackSet",
+        Shape::Box,
+        "StackSet",
+        Some("StackSetName"),
+    ),
+    (
+        "AWS::CloudFormation::Stack",
+        Shape::Box,
+        "nested stack",
+        None,
+    ),
+    (
+        "AWS::SSM::Parameter",
+        Shape::Cylinder,
+        "SSM parameter",
+        Some("Name"),
+    ),
+];
+
+/// The shape and first line of the node of resource `id` of type `kind`: what it is and
+/// what it is called.
+fn title(kind: &str, id: &str, p: &Json) -> (Shape, String) {
+    if kind == "AWS::SSO::ApplicationAssignment" {
+        let who = text(p, "PrincipalType").unwrap_or("principal");
+        return (
+            Shape::Box,
+            format!("Identity Center {}", who.to_ascii_lowercase()),
+        );
+    }
+    match TITLES.iter().find(|(t, ..)| *t == kind) {
+        Some((_, shape, words, name)) => {
+            let name = name.and_then(|key| text(p, key)).unwrap_or(id);
+            (*shape, format!("{words} {name}"))
+        }
+        None => (Shape::Box, format!("{kind} {id}")),
+    }
+}
+
+/// The lines after the title that describe how a resource of type `kind` is set up.
+fn facts(b: &Builder<'_>, node: &str, kind: &str, p: &Json, resource: &Json) -> Vec<String> {
+    let when = |holds: bool, line: &str| holds.then(|| line.to_string());
+    let on = |key: &str| p.get(key) == Some(&Json::Bool(true));
+    match kind {
+        "AWS::EC2::SecurityGroup" => {
+            let rules = b.rules.get(node);
+            [
+                when(!rules.is_some_and(|r| r.inbound), "no inbound rule"),
+                when(
+                    rules.is_some_and(|r| r.outbound_blocked),
+                    "no outbound rule",
+                ),
+            ]
+            .into_iter()
+            .flatten()
+            .collect()
+        }
+        "AWS::KMS::Key" => when(on("EnableKeyRotation"), "rotation on")
+            .into_iter()
+            .collect(),
+        "AWS::S3::Bucket" => {
+            let policy = resource.get("DeletionPolicy").and_then(Json::as_str);
+            let retained = policy.is_some_and(|p| p.starts_with("Retain"));
+            when(retained, "kept when the stack is deleted")
+                .into_iter()
+                .collect()
+        }
+        "AWS::Logs::LogGroup" => scalar(p, "RetentionInDays")
+            .map(|days| format!("kept {days} days"))
+            .into_iter()
+            .collect(),
+        "AWS::SecretsManager::Secret" => {
+            let generated = p.get("GenerateSecretString").is_some();
+            when(generated, "generated at deployment")
+                .into_iter()
+                .collect()
+        }
+        "AWS::IAM::Role" => {
+            let trusted = iam::trusted(p.get("AssumeRolePolicyDocument").unwrap_or(&Json::Null));
+            (!trusted.is_empty())
+                .then(|| format!("assumed by {}", trusted.join("; ")))
+                .into_iter()
+                .collect()
+        }
+        "AWS::IAM::User" => {
+            let password = p.get("LoginProfile").is_some();
+            when(password, "console password").into_iter().collect()
+        }
+        "AWS::SageMaker::Domain" => {
+            let facts: Vec<String> = [
+                text(p, "AuthMode").map(|auth| format!("{auth} auth")),
+                text(p, "AppNetworkAccessType").map(String::from),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            (!facts.is_empty())
+                .then(|| facts.join(", "))
+                .into_iter()
+                .collect()
+        }
+        "AWS::Events::Rule" => event_rule_facts(p),
+        "AWS::SSO::ApplicationAssignment" => {
+            vec![text(p, "PrincipalId").unwrap_or("?").to_string()]
+        }
+        "AWS::CloudTrail::Trail" => when(on("IsMultiRegionTrail"), "all regions")
+            .into_iter()
+            .collect(),
+        "AWS::CloudFormation::StackSet" => stack_set_facts(p),
+        _ => Vec::new(),
+    }
+}
+
+/// The events a rule matches (by name, else by source), two per line, and its schedule.
+fn event_rule_facts(p: &Json) -> Vec<String> {
+    let pattern = p.get("EventPattern").unwrap_or(&Json::Null);
+    let names = pattern
+        .pointer("/detail/eventName")
+        .or_else(|| pattern.get("source"));
+    let names: Vec<String> = names
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .map(String::from)
+        .collect();
+    let mut lines = wrapped(&names, 2);
+    if let Some(schedule) = text(p, "ScheduleExpression") {
+        lines.push(schedule.to_string());
+    }
+    lines
+}
+
+/// A StackSet's permission model, and how many instance groups it has in which regions.
+fn stack_set_facts(p: &Json) -> Vec<String> {
+    let groups = p
+        .get("StackInstancesGroup")
+        .and_then(Json::as_array)
+        .map_or(0, Vec::len);
+    let regions: Vec<&str> = p
+        .get("StackInstancesGroup")
+        .and_then(Json::as_array)
+        .and_then(|g| g.first())
+        .and_then(|g| g.get("Regions"))
+        .and_then(Json::as_array)
+        .map(|r| r.iter().filter_map(Json::as_str).collect())
+        .unwrap_or_default();
+    let mut lines = Vec::new();
+    if let Some(model) = text(p, "PermissionModel") {
+        lines.push(model.to_ascii_lowercase().replace('_', "-"));
+    }
+    lines.push(format!(
+        "{groups} instance groups in {}",
+        if regions.is_empty() {
+            "?".to_string()
+        } else {
+            regions.join(", ")
+        }
+    ));
+    lines
+}
+
 /// The label of a node that draws one resource, before what is absorbed into it.
 fn single(b: &Builder<'_>, node: &str, id: &str) -> (Shape, Vec<String>) {
     let p = b.props(id);
-    let named = |key: &str| text(p, key).unwrap_or(id).to_string();
     let resource = b.resources.get(id).unwrap_or(&Json::Null);
-    let permissions = || {
-        b.permissions
-            .get(node)
-            .map(permission_lines)
-            .unwrap_or_default()
-    };
     let kind = b.kind_of(id);
-    let (shape, mut lines) = match kind {
-        "AWS::EC2::VPC" => (Shape::Box, vec![format!("VPC {id}")]),
-        "AWS::EC2::SecurityGroup" => {
-            let rules = b.rules.get(node);
-            let mut lines = vec![format!("security group {id}")];
-            if !rules.is_some_and(|r| r.inbound) {
-                lines.push("no inbound rule".to_string());
-            }
-            if rules.is_some_and(|r| r.outbound_blocked) {
-                lines.push("no outbound rule".to_string());
-            }
-            (Shape::Hexagon, lines)
-        }
-        "AWS::EC2::Instance" => (Shape::Rounded, vec![format!("EC2 instance {id}")]),
-        "AWS::KMS::Key" => {
-            let mut lines = vec![format!("KMS key {id}")];
-            if p.get("EnableKeyRotation") == Some(&Json::Bool(true)) {
-                lines.push("rotation on".to_string());
-            }
-            (Shape::Subroutine, lines)
-        }
-        "AWS::S3::Bucket" => {
-            let mut lines = vec![format!("S3 bucket {}", named("BucketName"))];
-            let policy = resource.get("DeletionPolicy").and_then(Json::as_str);
-            if policy.is_some_and(|p| p.starts_with("Retain")) {
-                lines.push("kept when the stack is deleted".to_string());
-            }
-            (Shape::Cylinder, lines)
-        }
-        "AWS::Logs::LogGroup" => {
-            let mut lines = vec![format!("log group {}", named("LogGroupName"))];
-            if let Some(days) = scalar(p, "RetentionInDays") {
-                lines.push(format!("kept {days} days"));
-            }
-            (Shape::Cylinder, lines)
-        }
-        "AWS::SQS::Queue" => (
-            Shape::Cylinder,
-            vec![format!("SQS queue {}", named("QueueName"))],
-        ),
-        "AWS::DynamoDB::Table" => (
-            Shape::Cylinder,
-            vec![format!("DynamoDB table {}", named("TableName"))],
-        ),
-        "AWS::SecretsManager::Secret" => {
-            let mut lines = vec![format!("secret {}", named("Name"))];
-            if p.get("GenerateSecretString").is_some() {
-                lines.push("generated at deployment".to_string());
-            }
-            (Shape::Cylinder, lines)
-        }
-        "AWS::IAM::Role" => {
-            let mut lines = vec![format!("IAM role {}", named("RoleName"))];
-            let trusted = iam::trusted(p.get("AssumeRolePolicyDocument").unwrap_or(&Json::Null));
-            if !trusted.is_empty() {
-                lines.push(format!("assumed by {}", trusted.join("; ")));
-            }
-            (Shape::Stadium, lines)
-        }
-        "AWS::IAM::Group" => (
-            Shape::Stadium,
-            vec![format!("IAM group {}", named("GroupName"))],
-        ),
-        "AWS::IAM::User" => {
-            let mut lines = vec![format!("IAM user {}", named("UserName"))];
-            if p.get("LoginProfile").is_some() {
-                lines.push("console password".to_string());
-            }
-            (Shape::Stadium, lines)
-        }
-        "AWS::IAM::ManagedPolicy" => (
-            Shape::Parallelogram,
-            vec![format!("managed policy {}", named("ManagedPolicyName"))],
-        ),
-        "AWS::SageMaker::Domain" => {
-            let mut facts = Vec::new();
-            if let Some(auth) = text(p, "AuthMode") {
-                facts.push(format!("{auth} auth"));
-            }
-            if let Some(access) = text(p, "AppNetworkAccessType") {
-                facts.push(access.to_string());
-            }
-            let mut lines = vec![format!("Studio domain {}", named("DomainName"))];
-            if !facts.is_empty() {
-                lines.push(facts.join(", "));
-            }
-            (Shape::Rounded, lines)
-        }
-        "AWS::SageMaker::UserProfile" => (
-            Shape::Rounded,
-            vec![format!("user profile {}", named("UserProfileName"))],
-        ),
-        "AWS::SageMaker::NotebookInstance" => (
-            Shape::Rounded,
-            vec![format!("notebook {}", named("NotebookInstanceName"))],
-        ),
-        "AWS::SageMaker::NotebookInstanceLifecycleConfig" => (
-            Shape::Box,
-            vec![format!(
-                "lifecycle config {}",
-                named("NotebookInstanceLifecycleConfigName")
-            )],
-        ),
-        "AWS::Lambda::Function" => (
-            Shape::Rounded,
-            vec![format!("Lambda function {}", named("FunctionName"))],
-        ),
-        "AWS::Events::Rule" => {
-            let mut lines = vec![format!("EventBridge rule {}", named("Name"))];
-            let pattern = p.get("EventPattern").unwrap_or(&Json::Null);
-            let names = pattern
-                .pointer("/detail/eventName")
-                .or_else(|| pattern.get("source"));
-            let names: Vec<String> = names
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Json::as_str)
-                .map(String::from)
-                .collect();
-            lines.extend(wrapped(&names, 2));
-            if let Some(schedule) = text(p, "ScheduleExpression") {
-                lines.push(schedule.to_string());
-            }
-            (Shape::Flag, lines)
-        }
-        "AWS::SSO::ApplicationAssignment" => {
-            let who = text(p, "PrincipalType")
-                .unwrap_or("principal")
-                .to_ascii_lowercase();
-            (
-                Shape::Box,
-                vec![
-                    format!("Identity Center {who}"),
-                    text(p, "PrincipalId").unwrap_or("?").to_string(),
-                ],
-            )
-        }
-        "AWS::CloudTrail::Trail" => {
-            let mut lines = vec![format!("CloudTrail trail {}", named("TrailName"))];
-            if p.get("IsMultiRegionTrail") == Some(&Json::Bool(true)) {
-                lines.push("all regions".to_string());
-            }
-            (Shape::Rounded, lines)
-        }
-        "AWS::CloudFormation::StackSet" => {
-            let groups = p
-                .get("StackInstancesGroup")
-                .and_then(Json::as_array)
-                .map_or(0, Vec::len);
-            let regions: Vec<&str> = p
-                .get("StackInstancesGroup")
-                .and_then(Json::as_array)
-                .and_then(|g| g.first())
-                .and_then(|g| g.get("Regions"))
-                .and_then(Json::as_array)
-                .map(|r| r.iter().filter_map(Json::as_str).collect())
-                .unwrap_or_default();
-            let mut lines = vec![format!("StackSet {}", named("StackSetName"))];
-            if let Some(model) = text(p, "PermissionModel") {
-                lines.push(model.to_ascii_lowercase().replace('_', "-"));
-            }
-            lines.push(format!(
-                "{groups} instance groups in {}",
-                if regions.is_empty() {
-                    "?".to_string()
-                } else {
-                    regions.join(", ")
-                }
-            ));
-            (Shape::Box, lines)
-        }
-        "AWS::CloudFormation::Stack" => (Shape::Box, vec![format!("nested stack {id}")]),
-        "AWS::SSM::Parameter" => (
-            Shape::Cylinder,
-            vec![format!("SSM parameter {}", named("Name"))],
-        ),
-        other => (Shape::Box, vec![format!("{other} {id}")]),
-    };
+    let (shape, title) = title(kind, id, p);
+    let mut lines = vec![title];
+    lines.extend(facts(b, node, kind, p, resource));
     // The fact that tells instances of a kind apart.
     let detail = match kind {
         "AWS::EC2::VPC" => text(p, "CidrBlock").map(String::from),
@@ -352,15 +439,20 @@ fn single(b: &Builder<'_>, node: &str, id: &str) -> (Shape, Vec<String>) {
             lines.push(format!("{n} retries per event"));
         }
     }
-    lines.extend(permissions());
+    lines.extend(
+        b.permissions
+            .get(node)
+            .map(permission_lines)
+            .unwrap_or_default(),
+    );
     for arn in p
         .get("ManagedPolicyArns")
         .and_then(Json::as_array)
         .into_iter()
         .flatten()
     {
-        if refs::references(arn).is_empty()
-            && let Some(t) = refs::text(arn)
+        if read::references(arn).is_empty()
+            && let Some(t) = read::text(arn)
         {
             let short = iam::short_arn(t);
             let name = short.rsplit('/').next().unwrap_or(&short);

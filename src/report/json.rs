@@ -2,27 +2,26 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::synth::Synthesis;
-use crate::validate::Severity;
+use super::{Rule, Stack};
 
-pub fn render(syntheses: &[&Synthesis]) -> String {
-    let stacks: Vec<Json> = syntheses
+pub fn render(stacks: &[Stack], rules: &[Rule]) -> String {
+    let stacks: Vec<Json> = stacks
         .iter()
         .map(|s| {
             let findings: Vec<Json> = s
                 .findings
                 .iter()
                 .map(|f| {
-                    let origin = f.resource().and_then(|r| s.origins.get(r));
+                    let origin = f.resource.and_then(|r| s.origin(r));
                     json!({
                         "rule": f.rule,
-                        "severity": match f.severity { Severity::Error => "error", Severity::Warning => "warning" },
-                        "resource": f.resource(),
-                        "resource_type": f.resource().and_then(|r| super::resource_type(s, r)),
-                        "path": f.property_path(),
+                        "severity": f.level.as_str(),
+                        "resource": f.resource,
+                        "resource_type": f.resource.and_then(|r| s.resource_type(r)),
+                        "path": f.property_path,
                         "location": f.location,
                         "message": f.message,
-                        "fix": super::fix(f.rule),
+                        "fix": super::fix(rules, f.rule),
                         "suppressed": f.suppressed,
                         "definition": origin.map(|o| json!({
                             "file": s.file,

@@ -5,21 +5,12 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::synth::Synthesis;
-use crate::validate::{Severity, rules};
+use super::{Rule, Stack};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-fn level(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    }
-}
-
-pub fn render(syntheses: &[&Synthesis]) -> String {
-    let catalogue = rules::catalogue();
-    let descriptors: Vec<Json> = catalogue
+pub fn render(stacks: &[Stack], rules: &[Rule]) -> String {
+    let descriptors: Vec<Json> = rules
         .iter()
         .map(|r| {
             json!({
@@ -27,37 +18,37 @@ pub fn render(syntheses: &[&Synthesis]) -> String {
                 "shortDescription": {"text": r.rationale},
                 "fullDescription": {"text": r.checks},
                 "help": {"text": format!("{}\nFix: {}", r.checks, r.fix)},
-                "defaultConfiguration": {"level": level(r.severity)},
+                "defaultConfiguration": {"level": r.level.as_str()},
                 "properties": {"resourceTypes": r.applies_to},
             })
         })
         .collect();
     let mut results = Vec::new();
-    for s in syntheses {
+    for s in stacks {
         for f in &s.findings {
-            let origin = f.resource().and_then(|r| s.origins.get(r));
+            let origin = f.resource.and_then(|r| s.origin(r));
             let (line, column) = origin
                 .and_then(|o| o.position)
                 .map_or((1, 1), |p| (p.line, p.column));
             let mut result = json!({
                 "ruleId": f.rule,
-                "ruleIndex": catalogue.iter().position(|r| r.id == f.rule).unwrap_or(0),
-                "level": level(f.severity),
-                "message": {"text": format!("{}: {} (fix: {})", f.location, f.message, super::fix(f.rule))},
+                "ruleIndex": rules.iter().position(|r| r.id == f.rule).unwrap_or(0),
+                "level": f.level.as_str(),
+                "message": {"text": format!("{}: {} (fix: {})", f.location, f.message, super::fix(rules, f.rule))},
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": {"uri": s.file.replace('\\', "/")},
                         "region": {"startLine": line, "startColumn": column},
                     },
                     "logicalLocations": [{
-                        "name": f.resource().unwrap_or("template"),
+                        "name": f.resource.unwrap_or("template"),
                         "fullyQualifiedName": format!("{}/{}", s.name, f.location),
                         "kind": "resource",
                     }],
                 }],
-                "properties": {"stack": s.name, "resourceType": f.resource().and_then(|r| super::resource_type(s, r))},
+                "properties": {"stack": s.name, "resourceType": f.resource.and_then(|r| s.resource_type(r))},
             });
-            if let Some(reason) = &f.suppressed {
+            if let Some(reason) = f.suppressed {
                 result["suppressions"] = json!([{"kind": "inSource", "justification": reason}]);
             }
             results.push(result);

@@ -79,6 +79,9 @@ cfn_resource! {
 /// The Python runtime of new functions (a current one: see LAMBDA-RUNTIME-CURRENT).
 pub const PYTHON_RUNTIME: &str = "python3.13";
 
+/// Lambda's limit on a function's environment variables, names and values together.
+pub const MAX_ENVIRONMENT_BYTES: usize = 4096;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -292,6 +292,50 @@ pub mod keys {
     pub const PREFIX: ConditionKey = ConditionKey::single("s3:prefix");
 }
 
+/// Checks an S3 bucket name against S3's general-purpose bucket rules.
+pub fn check_bucket_name(name: &str) -> Result<(), String> {
+    let len = name.len();
+    if !(3..=63).contains(&len) {
+        return Err(format!(
+            "`{name}` is {len} characters; a bucket name has 3 to 63"
+        ));
+    }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    {
+        return Err(format!(
+            "`{name}` may only hold lower-case letters, digits, hyphens and dots"
+        ));
+    }
+    let first = name.as_bytes()[0];
+    let last = name.as_bytes()[len - 1];
+    if !first.is_ascii_alphanumeric() || !last.is_ascii_alphanumeric() {
+        return Err(format!(
+            "`{name}` must start and end with a letter or digit"
+        ));
+    }
+    if name.contains("..") {
+        return Err(format!("`{name}` has two adjacent dots"));
+    }
+    if name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok()) {
+        return Err(format!("`{name}` looks like an IP address"));
+    }
+    for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] {
+        if name.starts_with(prefix) {
+            return Err(format!(
+                "`{name}` starts with the reserved prefix `{prefix}`"
+            ));
+        }
+    }
+    for suffix in ["-s3alias", "--ol-s3", "--x-s3", "--table-s3", ".mrap"] {
+        if name.ends_with(suffix) {
+            return Err(format!("`{name}` ends with the reserved suffix `{suffix}`"));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -520,6 +564,23 @@ mod tests {
             for a in group {
                 assert!(!a.as_str().contains('*'), "{}", a.as_str());
             }
+        }
+    }
+
+    #[test]
+    fn bucket_names() {
+        assert!(check_bucket_name("team-raw-data-123456789012").is_ok());
+        for bad in [
+            "ab",
+            "Upper",
+            "-start",
+            "a..b",
+            "192.168.1.1",
+            "xn--abc",
+            "name-s3alias",
+            &"a".repeat(64),
+        ] {
+            assert!(check_bucket_name(bad).is_err(), "{bad}");
         }
     }
 }

@@ -181,6 +181,9 @@ pub fn is_valid_name(name: &str) -> bool {
         && bytes[bytes.len() - 1].is_ascii_alphanumeric()
 }
 
+/// SageMaker's limit on a lifecycle script's `Content` (base64 characters).
+pub const MAX_LIFECYCLE_CONTENT: usize = 16_384;
+
 /// SageMaker actions.
 pub mod actions {
     use crate::resources::iam::policy::Action;

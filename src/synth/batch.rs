@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::{Format, SynthError, Synthesis, discover, find_stack, synthesize_file};
 use crate::diagnostic::Diagnostic;
 use crate::output::OutputFile;
-use crate::report::{self, ReportFormat};
+use crate::report::ReportFormat;
 use crate::stacks::{self, InputErrors};
 
 /// Which definitions a command works on.
@@ -110,7 +110,7 @@ impl Batch {
         let templates = self.templates();
         let has_findings = templates.iter().any(|s| !s.findings.is_empty());
         (has_findings || format != ReportFormat::Text || to_file)
-            .then(|| report::render(format, &templates))
+            .then(|| super::report(format, &templates))
     }
 
     /// The first definition that produces more than one template (which stdout cannot

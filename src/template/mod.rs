@@ -2,8 +2,10 @@
 //! intrinsic values, with deterministic serialization. Knows CloudFormation, nothing else.
 
 mod file_extension;
+pub mod limits;
 mod logical_id;
 mod parameter_type;
+pub mod read;
 mod source_path;
 mod value;
 

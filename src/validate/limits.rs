@@ -1,60 +1,34 @@
-//! CloudFormation's quotas: counts per section, logical-ID form, description and body size.
+//! CloudFormation's quotas (`template::limits`): counts per section, logical-ID form,
+//! description and body size. What to do about a template over a quota depends on how it
+//! was built, so the pipeline adds that advice to these findings.
 
 use serde_json::Value as Json;
 
-use super::{Finding, section};
+use super::Finding;
+use super::rules::id;
 use crate::template::is_valid_logical_id;
-
-pub const MAX_RESOURCES: usize = 500;
-pub const MAX_PARAMETERS: usize = 200;
-pub const MAX_OUTPUTS: usize = 200;
-pub const MAX_MAPPINGS: usize = 200;
-pub const MAX_DESCRIPTION_BYTES: usize = 1024;
-/// Largest template body CloudFormation accepts (through S3).
-pub const MAX_BODY_BYTES: usize = 1_000_000;
-/// Largest body `aws cloudformation deploy --template-file` sends inline, without `--s3-bucket`.
-pub const MAX_INLINE_BODY_BYTES: usize = 51_200;
-
-/// What to do about a template over a limit: when it holds Studio user profiles, the
-/// definition option that moves them (and their outputs) out of it.
-fn split_hint(template: &Json) -> String {
-    let profiles = section(template, "Resources")
-        .filter(|(_, r)| {
-            r.get("Type").and_then(Json::as_str) == Some("AWS::SageMaker::UserProfile")
-        })
-        .count();
-    if profiles == 0 {
-        return String::new();
-    }
-    format!(
-        "; the template holds {profiles} Studio user profiles: add `split: nested` to the definition to move them and their outputs into nested stacks of {} each",
-        crate::constructs::nested_users::USERS_PER_STACK
-    )
-}
+use crate::template::limits::{
+    MAX_BODY_BYTES, MAX_DESCRIPTION_BYTES, MAX_INLINE_BODY_BYTES, SECTION_QUOTAS,
+};
+use crate::template::read::section;
 
 pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
-    for (name, max) in [
-        ("Resources", MAX_RESOURCES),
-        ("Parameters", MAX_PARAMETERS),
-        ("Mappings", MAX_MAPPINGS),
-        ("Outputs", MAX_OUTPUTS),
-    ] {
+    for (name, max) in SECTION_QUOTAS {
         let count = section(template, name).count();
         if count > max {
             findings.push(Finding::error(
-                "CFN-LIMIT-COUNT",
+                id::CFN_LIMIT_COUNT,
                 name,
                 format!(
-                    "{count} entries in {name}; CloudFormation allows at most {max} per template{}",
-                    split_hint(template)
+                    "{count} entries in {name}; CloudFormation allows at most {max} per template"
                 ),
             ));
         }
-        for (id, _) in section(template, name) {
-            if !is_valid_logical_id(id) {
+        for (key, _) in section(template, name) {
+            if !is_valid_logical_id(key) {
                 findings.push(Finding::error(
-                    "CFN-LOGICAL-ID",
-                    format!("{name}.{id}"),
+                    id::CFN_LOGICAL_ID,
+                    format!("{name}.{key}"),
                     "a logical ID is 1 to 255 ASCII letters and digits",
                 ));
             }
@@ -62,7 +36,7 @@ pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
     }
     if section(template, "Resources").next().is_none() {
         findings.push(Finding::error(
-            "CFN-NO-RESOURCES",
+            id::CFN_NO_RESOURCES,
             "Resources",
             "a template needs at least one resource; add a component such as `network`",
         ));
@@ -71,7 +45,7 @@ pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
         && description.len() > MAX_DESCRIPTION_BYTES
     {
         findings.push(Finding::error(
-            "CFN-LIMIT-DESCRIPTION",
+            id::CFN_LIMIT_DESCRIPTION,
             "Description",
             format!(
                 "the description is {} bytes; at most {MAX_DESCRIPTION_BYTES}",
@@ -81,16 +55,15 @@ pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
     }
     if body_len > MAX_BODY_BYTES {
         findings.push(Finding::error(
-            "CFN-LIMIT-BODY",
+            id::CFN_LIMIT_BODY,
             "template",
             format!(
-                "the template is {body_len} bytes; CloudFormation accepts at most {MAX_BODY_BYTES}{}",
-                split_hint(template)
+                "the template is {body_len} bytes; CloudFormation accepts at most {MAX_BODY_BYTES}"
             ),
         ));
     } else if body_len > MAX_INLINE_BODY_BYTES {
         findings.push(Finding::warning(
-            "CFN-LIMIT-INLINE-BODY",
+            id::CFN_LIMIT_INLINE_BODY,
             "template",
             format!(
                 "the template is {body_len} bytes, over the {MAX_INLINE_BODY_BYTES} that `aws cloudformation deploy --template-file` sends inline; deploy with `--s3-bucket`"

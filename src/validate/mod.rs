@@ -98,15 +98,3 @@ impl fmt::Display for Finding {
 pub fn validate(template: &Json, body_len: usize) -> Vec<Finding> {
     rules::run(template, body_len)
 }
-
-/// The entries of a template section (`Resources`, `Parameters`, …), empty if absent.
-pub(crate) fn section<'a>(
-    template: &'a Json,
-    name: &str,
-) -> impl Iterator<Item = (&'a String, &'a Json)> {
-    template
-        .get(name)
-        .and_then(Json::as_object)
-        .into_iter()
-        .flat_map(|m| m.iter())
-}

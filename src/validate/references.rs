@@ -5,18 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value as Json;
 
-use super::{Finding, section};
-
-const PSEUDO: [&str; 8] = [
-    "AWS::AccountId",
-    "AWS::NotificationARNs",
-    "AWS::NoValue",
-    "AWS::Partition",
-    "AWS::Region",
-    "AWS::StackId",
-    "AWS::StackName",
-    "AWS::URLSuffix",
-];
+use super::Finding;
+use super::rules::id;
+use crate::template::read::{self, Path, Reference, is_pseudo_parameter, section};
 
 struct Names<'a> {
     parameters: HashSet<&'a str>,
@@ -51,7 +42,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
             && !names.conditions.contains(condition)
         {
             findings.push(Finding::error(
-                "CFN-CONDITION-UNDEFINED",
+                id::CFN_CONDITION_UNDEFINED,
                 format!("{location}.Condition"),
                 format!("condition `{condition}` is not defined"),
             ));
@@ -65,7 +56,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
             match names.resources.get(target) {
                 Some(&to) => edges[from].push(to),
                 None => findings.push(Finding::error(
-                    "CFN-DEPENDSON-UNDEFINED",
+                    id::CFN_DEPENDSON_UNDEFINED,
                     format!("{location}.DependsOn"),
                     format!("DependsOn names `{target}`, which is not a resource of this template"),
                 )),
@@ -75,7 +66,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
             if let Some(value) = resource.get(key) {
                 walk(
                     value,
-                    &mut Location::new(["Resources", id.as_str(), key]),
+                    Path::new(["Resources", id.as_str(), key]),
                     &names,
                     &mut |to| edges[from].push(to),
                     findings,
@@ -86,7 +77,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
     for (id, output) in section(template, "Outputs") {
         walk(
             output,
-            &mut Location::new(["Outputs", id.as_str()]),
+            Path::new(["Outputs", id.as_str()]),
             &names,
             &mut |_| {},
             findings,
@@ -95,7 +86,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
     for (id, condition) in section(template, "Conditions") {
         walk(
             condition,
-            &mut Location::new(["Conditions", id.as_str()]),
+            Path::new(["Conditions", id.as_str()]),
             &names,
             &mut |_| {},
             findings,
@@ -105,7 +96,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
     if let Some(cycle) = find_cycle(&edges) {
         let path: Vec<&str> = cycle.iter().map(|&i| resource_ids[i]).collect();
         findings.push(Finding::error(
-            "CFN-DEPENDENCY-CYCLE",
+            id::CFN_DEPENDENCY_CYCLE,
             format!("Resources.{}", path[0]),
             format!(
                 "resources depend on each other in a cycle: {}",
@@ -115,218 +106,46 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
     }
 }
 
-/// One step of a path into the template: a key or a list index.
-#[derive(Clone, Copy)]
-pub(crate) enum Step<'a> {
-    Key(&'a str),
-    Index(usize),
-}
-
-/// Where the walk is (`Resources.A.Properties.X[0].Ref`), kept as steps and formatted
-/// only when a finding is reported: formatting it at every node made the walk's cost
-/// grow with the depth of every value.
-pub(crate) struct Location<'a>(Vec<Step<'a>>);
-
-impl<'a> Location<'a> {
-    pub(crate) fn new<const N: usize>(keys: [&'a str; N]) -> Self {
-        Location(keys.into_iter().map(Step::Key).collect())
-    }
-
-    /// The location with `step` appended, for as long as `f` runs.
-    pub(crate) fn with<R>(&mut self, step: Step<'a>, f: impl FnOnce(&mut Self) -> R) -> R {
-        self.0.push(step);
-        let r = f(self);
-        self.0.pop();
-        r
-    }
-
-    pub(crate) fn render(&self) -> String {
-        let mut out = String::new();
-        for step in &self.0 {
-            match step {
-                Step::Key(k) => {
-                    if !out.is_empty() {
-                        out.push('.');
-                    }
-                    out.push_str(k);
-                }
-                Step::Index(i) => {
-                    out.push('[');
-                    out.push_str(&i.to_string());
-                    out.push(']');
-                }
-            }
-        }
-        out
-    }
-}
-
-/// Walks a value, checking each intrinsic and reporting each resource it depends on.
+/// Checks every reference in `value` (at `path`) and reports each resource it depends on.
 fn walk<'a>(
     value: &'a Json,
-    location: &mut Location<'a>,
+    mut path: Path<'a>,
     names: &Names,
     depends: &mut dyn FnMut(usize),
     findings: &mut Vec<Finding>,
 ) {
-    match value {
-        Json::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                location.with(Step::Index(i), |here| {
-                    walk(item, here, names, depends, findings)
-                });
-            }
-        }
-        Json::Object(map) => {
-            if map.len() == 1 {
-                let (key, arg) = map.iter().next().expect("one entry");
-                let intrinsic = location.with(Step::Key(key), |here| {
-                    intrinsic(key, arg, here, names, depends, findings)
-                });
-                if intrinsic {
-                    return;
-                }
-            }
-            for (k, v) in map {
-                location.with(Step::Key(k), |here| walk(v, here, names, depends, findings));
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Checks `{key: arg}` when `key` is an intrinsic; true when its argument needs no
-/// further walk (`here` is the location of `key`).
-fn intrinsic<'a>(
-    key: &'a str,
-    arg: &'a Json,
-    here: &mut Location<'a>,
-    names: &Names,
-    depends: &mut dyn FnMut(usize),
-    findings: &mut Vec<Finding>,
-) -> bool {
-    match key {
-        "Ref" => {
-            if let Some(target) = arg.as_str() {
-                check_ref(target, here, names, depends, findings);
-            }
-            true
-        }
-        "Fn::GetAtt" => {
-            let target = match arg {
-                Json::Array(parts) => parts.first().and_then(Json::as_str),
-                Json::String(s) => s.split('.').next(),
-                _ => None,
-            };
-            if let Some(target) = target {
-                check_getatt(target, here, names, depends, findings);
-            }
-            true
-        }
-        "Fn::Sub" => {
-            let (text, vars) = match arg {
-                Json::String(s) => (s.as_str(), None),
-                Json::Array(parts) => (
-                    parts.first().and_then(Json::as_str).unwrap_or(""),
-                    parts.get(1).and_then(Json::as_object),
-                ),
-                _ => ("", None),
-            };
-            if let Some(vars) = vars {
-                for (k, v) in vars {
-                    here.with(Step::Index(1), |at| {
-                        at.with(Step::Key(k), |at| walk(v, at, names, depends, findings))
-                    });
-                }
-            }
-            for variable in sub_variables(text) {
-                if vars.is_some_and(|m| m.contains_key(variable)) {
-                    continue;
-                }
-                match variable.split_once('.') {
-                    Some((target, _)) => check_getatt(target, here, names, depends, findings),
-                    None => check_ref(variable, here, names, depends, findings),
-                }
-            }
-            true
-        }
-        "Fn::If" => {
-            if let Some(condition) = arg.get(0).and_then(Json::as_str)
-                && !names.conditions.contains(condition)
-            {
+    read::each_reference(value, &mut path, &mut |at, reference| match reference {
+        Reference::Ref(target) => {
+            if let Some(&i) = names.resources.get(target) {
+                depends(i);
+            } else if !names.parameters.contains(target) && !is_pseudo_parameter(target) {
                 findings.push(Finding::error(
-                    "CFN-CONDITION-UNDEFINED",
-                    here.render(),
+                    id::CFN_REF_UNRESOLVED,
+                    at.render(),
+                    format!(
+                        "`{target}` is not a parameter, resource or pseudo parameter of this template"
+                    ),
+                ));
+            }
+        }
+        Reference::GetAtt { resource, .. } => match names.resources.get(resource) {
+            Some(&i) => depends(i),
+            None => findings.push(Finding::error(
+                id::CFN_GETATT_UNRESOLVED,
+                at.render(),
+                format!("`{resource}` is not a resource of this template"),
+            )),
+        },
+        Reference::Condition(condition) => {
+            if !names.conditions.contains(condition) {
+                findings.push(Finding::error(
+                    id::CFN_CONDITION_UNDEFINED,
+                    at.render(),
                     format!("condition `{condition}` is not defined"),
                 ));
             }
-            false
         }
-        "Condition" => {
-            if let Some(condition) = arg.as_str()
-                && !names.conditions.contains(condition)
-            {
-                findings.push(Finding::error(
-                    "CFN-CONDITION-UNDEFINED",
-                    here.render(),
-                    format!("condition `{condition}` is not defined"),
-                ));
-            }
-            true
-        }
-        _ => false,
-    }
-}
-
-fn check_ref(
-    target: &str,
-    location: &Location,
-    names: &Names,
-    depends: &mut dyn FnMut(usize),
-    findings: &mut Vec<Finding>,
-) {
-    if let Some(&i) = names.resources.get(target) {
-        depends(i);
-    } else if !names.parameters.contains(target) && !PSEUDO.contains(&target) {
-        findings.push(Finding::error(
-            "CFN-REF-UNRESOLVED",
-            location.render(),
-            format!("`{target}` is not a parameter, resource or pseudo parameter of this template"),
-        ));
-    }
-}
-
-fn check_getatt(
-    target: &str,
-    location: &Location,
-    names: &Names,
-    depends: &mut dyn FnMut(usize),
-    findings: &mut Vec<Finding>,
-) {
-    match names.resources.get(target) {
-        Some(&i) => depends(i),
-        None => findings.push(Finding::error(
-            "CFN-GETATT-UNRESOLVED",
-            location.render(),
-            format!("`{target}` is not a resource of this template"),
-        )),
-    }
-}
-
-/// The variable names in an `Fn::Sub` string; `${!Literal}` is not a variable.
-pub(crate) fn sub_variables(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else { break };
-        let name = &after[..end];
-        if !name.starts_with('!') {
-            out.push(name.trim());
-        }
-        rest = &after[end + 1..];
-    }
-    out
+    });
 }
 
 /// A cycle in the graph, if any (iterative three-colour DFS: O(V + E)).
@@ -383,14 +202,6 @@ mod tests {
         let mut f = Vec::new();
         check(&t, &mut f);
         f
-    }
-
-    #[test]
-    fn sub_variables_skip_literals() {
-        assert_eq!(
-            sub_variables("a${X}b${!aws:username}${Y.Arn}"),
-            vec!["X", "Y.Arn"]
-        );
     }
 
     #[test]

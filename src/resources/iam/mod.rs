@@ -185,3 +185,61 @@ pub fn service_trust_policy(service_principal: &str) -> PolicyDocument {
             .actions([&actions::ASSUME_ROLE]),
     )
 }
+
+/// The property that holds the name of an IAM entity of `type_name`, and the longest
+/// name IAM accepts for it.
+pub fn name_property(type_name: &str) -> Option<(&'static str, usize)> {
+    match type_name {
+        "AWS::IAM::Role" => Some(("RoleName", 64)),
+        "AWS::IAM::User" => Some(("UserName", 64)),
+        "AWS::IAM::Group" => Some(("GroupName", 128)),
+        "AWS::IAM::InstanceProfile" => Some(("InstanceProfileName", 128)),
+        "AWS::IAM::ManagedPolicy" => Some(("ManagedPolicyName", 128)),
+        _ => None,
+    }
+}
+
+/// Whether `name` is a valid IAM name of at most `max` characters: letters, digits and
+/// `+=,.@_-`.
+pub fn is_valid_name(name: &str, max: usize) -> bool {
+    !name.is_empty()
+        && name.len() <= max
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+}
+
+/// Whether `path` is a valid IAM path: `/`, or `/segment/…/` of printable ASCII, at most
+/// 512 characters.
+pub fn is_valid_path(path: &str) -> bool {
+    path == "/"
+        || (path.len() <= 512
+            && path.starts_with('/')
+            && path.ends_with('/')
+            && path.chars().all(|c| ('\u{21}'..='\u{7e}').contains(&c)))
+}
+
+/// IAM quotas on policy text, counted without whitespace.
+pub const MAX_ROLE_INLINE_POLICIES_CHARS: usize = 10_240;
+pub const MAX_MANAGED_POLICY_CHARS: usize = 6_144;
+pub const MAX_TRUST_POLICY_CHARS: usize = 2_048;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_paths_follow_iam_rules() {
+        assert_eq!(name_property("AWS::IAM::Group"), Some(("GroupName", 128)));
+        assert_eq!(name_property("AWS::S3::Bucket"), None);
+        assert!(is_valid_name("team+role=a,b.c@d_e-f", 64));
+        assert!(!is_valid_name("has space", 64));
+        assert!(!is_valid_name("", 64));
+        assert!(!is_valid_name(&"r".repeat(65), 64));
+        assert!(is_valid_path("/"));
+        assert!(is_valid_path("/team/notebooks/"));
+        assert!(!is_valid_path("no-slash"));
+        assert!(!is_valid_path("/team"));
+        assert!(!is_valid_path("/a b/"));
+    }
+}

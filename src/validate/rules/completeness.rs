@@ -9,6 +9,7 @@ use serde_json::Value as Json;
 
 use super::policy::PolicyKind;
 use super::{Context, Equivalents, Rule, Severity, Violation, list, props, target};
+use crate::template::read;
 
 const NONE: Equivalents = Equivalents {
     cfn_lint: &[],
@@ -384,11 +385,7 @@ fn domains_of<'a>(cx: &'a Context, resources: &[&'a Json]) -> Vec<&'a str> {
     for r in resources {
         let mut targets: Vec<&str> = target(r).into_iter().collect();
         if let Some(text) = r.get("Fn::Sub").and_then(Json::as_str) {
-            targets.extend(
-                crate::validate::references::sub_variables(text)
-                    .into_iter()
-                    .filter_map(|v| v.split('.').next()),
-            );
+            targets.extend(read::sub_variables(text).filter_map(|v| v.split('.').next()));
         }
         for t in targets {
             match cx.type_of(t) {

@@ -3,6 +3,8 @@
 use serde_json::Value as Json;
 
 use super::{Context, Equivalents, Rule, Severity, Violation, target};
+use crate::resources::lambda::MAX_ENVIRONMENT_BYTES;
+use crate::template::read::{Sub, SubPiece, sub_pieces};
 
 /// Python runtimes Lambda supports without a deprecation date in sight (as of 2026).
 pub const CURRENT_PYTHON_RUNTIMES: &[&str] = &["python3.12", "python3.13", "python3.14"];
@@ -166,46 +168,22 @@ fn permission_source_arn(cx: &Context) -> Vec<Violation> {
         .collect()
 }
 
-/// Lambda's limit on a function's environment variables, names and values together.
-pub const MAX_ENVIRONMENT_BYTES: usize = 4096;
-
 /// The fewest bytes `v` can become: literal text counts in full; a `${…}` of Fn::Sub
 /// counts as its variable's own lower bound (or nothing when it is a pseudo parameter,
 /// a parameter or an attribute), other intrinsics as nothing.
 fn min_len(v: &Json) -> usize {
-    match v {
-        Json::String(s) => s.len(),
-        Json::Object(m) if m.len() == 1 => match m.iter().next() {
-            Some((k, arg)) if k == "Fn::Sub" => {
-                let (text, vars) = match arg {
-                    Json::String(t) => (t.as_str(), None),
-                    Json::Array(a) => (a.first().and_then(Json::as_str).unwrap_or(""), a.get(1)),
-                    _ => ("", None),
-                };
-                let mut total = 0;
-                let mut rest = text;
-                while let Some(start) = rest.find("${") {
-                    total += start;
-                    let after = &rest[start + 2..];
-                    let Some(end) = after.find('}') else {
-                        total += rest.len() - start;
-                        rest = "";
-                        break;
-                    };
-                    let name = &after[..end];
-                    if let Some(name) = name.strip_prefix('!') {
-                        total += name.len() + 3; // `${!x}` is the literal `${x}`
-                    } else if let Some(value) = vars.and_then(|vars| vars.get(name)) {
-                        total += min_len(value);
-                    }
-                    rest = &after[end + 1..];
-                }
-                total + rest.len()
-            }
-            _ => 0,
-        },
-        _ => 0,
+    if let Some(text) = v.as_str() {
+        return text.len();
     }
+    let Some(sub) = Sub::of(v) else { return 0 };
+    sub_pieces(sub.text)
+        .map(|piece| match piece {
+            SubPiece::Text(text) => text.len(),
+            // `${!x}` is the literal `${x}`.
+            SubPiece::Escaped(literal) => literal.len() + 3,
+            SubPiece::Variable(name) => sub.binding(name).map_or(0, min_len),
+        })
+        .sum()
 }
 
 fn environment_size(cx: &Context) -> Vec<Violation> {

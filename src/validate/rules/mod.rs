@@ -20,10 +20,38 @@ use std::collections::HashMap;
 
 use serde_json::Value as Json;
 
+/// The logical id a value refers to through `Ref` or `Fn::GetAtt`, if it is one.
+pub use crate::template::read::target;
 pub use describe::{UnknownRule, catalogue_text, explain};
 pub use policy::{PolicyDoc, PolicyKind, Stmt};
 
 use super::{Finding, Severity};
+
+/// The ids of the rules whose findings are made outside their rule's check: by the
+/// structural passes (`validate::{references, limits, names}`), by the engine
+/// (suppressions), or named by the pipeline. Each id is written once, here.
+pub mod id {
+    pub const CFN_REF_UNRESOLVED: &str = "CFN-REF-UNRESOLVED";
+    pub const CFN_GETATT_UNRESOLVED: &str = "CFN-GETATT-UNRESOLVED";
+    pub const CFN_CONDITION_UNDEFINED: &str = "CFN-CONDITION-UNDEFINED";
+    pub const CFN_DEPENDSON_UNDEFINED: &str = "CFN-DEPENDSON-UNDEFINED";
+    pub const CFN_DEPENDENCY_CYCLE: &str = "CFN-DEPENDENCY-CYCLE";
+    pub const CFN_LIMIT_COUNT: &str = "CFN-LIMIT-COUNT";
+    pub const CFN_LOGICAL_ID: &str = "CFN-LOGICAL-ID";
+    pub const CFN_NO_RESOURCES: &str = "CFN-NO-RESOURCES";
+    pub const CFN_LIMIT_DESCRIPTION: &str = "CFN-LIMIT-DESCRIPTION";
+    pub const CFN_LIMIT_BODY: &str = "CFN-LIMIT-BODY";
+    pub const CFN_LIMIT_INLINE_BODY: &str = "CFN-LIMIT-INLINE-BODY";
+    pub const NAME_SAGEMAKER: &str = "NAME-SAGEMAKER";
+    pub const NAME_S3_BUCKET: &str = "NAME-S3-BUCKET";
+    pub const NAME_IAM: &str = "NAME-IAM";
+    pub const NAME_IAM_PATH: &str = "NAME-IAM-PATH";
+    pub const IAM_POLICY_SIZE: &str = "IAM-POLICY-SIZE";
+    /// Reported by the engine itself, not by a check.
+    pub const SUPPRESSION_UNUSED: &str = "SUPPRESSION-UNUSED";
+}
+
+pub use id::SUPPRESSION_UNUSED;
 
 /// Ids of the same check in other tools, so a suppression can silence those too. Each id
 /// was checked against the tool's own source (cfn-lint 1.58's rules; checkov 3.3's
@@ -92,9 +120,6 @@ pub fn catalogue() -> Vec<&'static Rule> {
 pub fn find(id: &str) -> Option<&'static Rule> {
     catalogue().into_iter().find(|r| r.id == id)
 }
-
-/// Reported by the engine itself, not by a check.
-pub const SUPPRESSION_UNUSED: &str = "SUPPRESSION-UNUSED";
 
 static SUPPRESSION_RULES: &[Rule] = &[Rule {
     id: SUPPRESSION_UNUSED,
@@ -217,22 +242,6 @@ static NULL: Json = Json::Null;
 /// A resource's Properties (or `null`).
 pub fn props(resource: &Json) -> &Json {
     resource.get("Properties").unwrap_or(&NULL)
-}
-
-/// The logical id a value refers to through `Ref` or `Fn::GetAtt`, if it is one.
-pub fn target(value: &Json) -> Option<&str> {
-    let map = value.as_object()?;
-    if map.len() != 1 {
-        return None;
-    }
-    if let Some(r) = map.get("Ref") {
-        return r.as_str();
-    }
-    match map.get("Fn::GetAtt")? {
-        Json::Array(parts) => parts.first()?.as_str(),
-        Json::String(s) => s.split('.').next(),
-        _ => None,
-    }
 }
 
 /// A list property as a slice (a missing property is empty).

@@ -3,13 +3,11 @@
 use serde_json::Value as Json;
 
 use super::{Context, Equivalents, Rule, Severity, Violation, list};
+use crate::resources::sagemaker::MAX_LIFECYCLE_CONTENT;
 
 const NOTEBOOK: &[&str] = &["AWS::SageMaker::NotebookInstance"];
 const DOMAIN: &[&str] = &["AWS::SageMaker::Domain"];
 const LIFECYCLE: &[&str] = &["AWS::SageMaker::NotebookInstanceLifecycleConfig"];
-
-/// SageMaker's limit on a lifecycle script's `Content` (base64 characters).
-pub const MAX_LIFECYCLE_CONTENT: usize = 16_384;
 
 pub static RULES: &[Rule] = &[
     Rule {

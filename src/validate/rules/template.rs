@@ -2,9 +2,8 @@
 //! `Fn::Sub` hygiene. The first groups report what the structural passes in
 //! `validate::{references, limits, names}` find.
 
-use serde_json::Value as Json;
-
-use super::{Context, Equivalents, Rule, Severity, Violation};
+use super::{Context, Equivalents, Rule, Severity, Violation, id};
+use crate::template::read::{self, Path, Sub};
 
 const NONE: Equivalents = Equivalents {
     cfn_lint: &[],
@@ -12,7 +11,7 @@ const NONE: Equivalents = Equivalents {
 };
 
 macro_rules! structural {
-    ($id:literal, $severity:expr, $rationale:literal, $checks:literal, $fix:literal, $cfn_lint:expr) => {
+    ($id:expr, $severity:expr, $rationale:literal, $checks:literal, $fix:literal, $cfn_lint:expr) => {
         Rule {
             id: $id,
             severity: $severity,
@@ -31,7 +30,7 @@ macro_rules! structural {
 
 pub static RULES: &[Rule] = &[
     structural!(
-        "CFN-REF-UNRESOLVED",
+        id::CFN_REF_UNRESOLVED,
         Severity::Error,
         "A Ref or ${Name} in Fn::Sub to something that does not exist fails the deployment.",
         "Every Ref and every ${Name} inside Fn::Sub names a parameter, a resource or a pseudo parameter of the template.",
@@ -39,7 +38,7 @@ pub static RULES: &[Rule] = &[
         &["E1020", "E1019"]
     ),
     structural!(
-        "CFN-GETATT-UNRESOLVED",
+        id::CFN_GETATT_UNRESOLVED,
         Severity::Error,
         "Fn::GetAtt (or ${Name.Attr}) of a missing resource fails the deployment.",
         "Every Fn::GetAtt and ${Name.Attr} names a resource of the template.",
@@ -47,7 +46,7 @@ pub static RULES: &[Rule] = &[
         &["E1010"]
     ),
     structural!(
-        "CFN-CONDITION-UNDEFINED",
+        id::CFN_CONDITION_UNDEFINED,
         Severity::Error,
         "A condition that is not defined makes CloudFormation reject the template.",
         "Every resource Condition, Fn::If and Condition reference names a condition in Conditions.",
@@ -55,7 +54,7 @@ pub static RULES: &[Rule] = &[
         &["E8002"]
     ),
     structural!(
-        "CFN-DEPENDSON-UNDEFINED",
+        id::CFN_DEPENDSON_UNDEFINED,
         Severity::Error,
         "DependsOn on a missing resource makes CloudFormation reject the template.",
         "Every DependsOn entry names a resource of the template.",
@@ -63,7 +62,7 @@ pub static RULES: &[Rule] = &[
         &["E3005"]
     ),
     structural!(
-        "CFN-DEPENDENCY-CYCLE",
+        id::CFN_DEPENDENCY_CYCLE,
         Severity::Error,
         "Resources that depend on each other in a circle can never be created.",
         "The graph of DependsOn, Ref, Fn::GetAtt and Fn::Sub references between resources has no cycle.",
@@ -71,7 +70,7 @@ pub static RULES: &[Rule] = &[
         &["E3004"]
     ),
     structural!(
-        "CFN-LIMIT-COUNT",
+        id::CFN_LIMIT_COUNT,
         Severity::Error,
         "CloudFormation rejects a template with more than 500 resources, 200 parameters, 200 mappings or 200 outputs.",
         "Counts of Resources, Parameters, Mappings and Outputs against CloudFormation's quotas.",
@@ -79,7 +78,7 @@ pub static RULES: &[Rule] = &[
         &["E3010", "E2010", "E6010"]
     ),
     structural!(
-        "CFN-LOGICAL-ID",
+        id::CFN_LOGICAL_ID,
         Severity::Error,
         "Logical IDs other than 1-255 ASCII letters and digits are rejected.",
         "Every key in Resources, Parameters, Mappings and Outputs matches ^[A-Za-z0-9]{1,255}$.",
@@ -87,7 +86,7 @@ pub static RULES: &[Rule] = &[
         &[]
     ),
     structural!(
-        "CFN-NO-RESOURCES",
+        id::CFN_NO_RESOURCES,
         Severity::Error,
         "A template without resources cannot be deployed.",
         "The Resources section holds at least one resource.",
@@ -95,7 +94,7 @@ pub static RULES: &[Rule] = &[
         &["E1001"]
     ),
     structural!(
-        "CFN-LIMIT-DESCRIPTION",
+        id::CFN_LIMIT_DESCRIPTION,
         Severity::Error,
         "CloudFormation rejects a Description over 1,024 bytes.",
         "The template Description is at most 1,024 bytes.",
@@ -103,7 +102,7 @@ pub static RULES: &[Rule] = &[
         &["E1003"]
     ),
     structural!(
-        "CFN-LIMIT-BODY",
+        id::CFN_LIMIT_BODY,
         Severity::Error,
         "CloudFormation rejects a template body over 1 MB.",
         "The serialized template is at most 1,000,000 bytes.",
@@ -111,7 +110,7 @@ pub static RULES: &[Rule] = &[
         &["E1002"]
     ),
     structural!(
-        "CFN-LIMIT-INLINE-BODY",
+        id::CFN_LIMIT_INLINE_BODY,
         Severity::Warning,
         "`aws cloudformation deploy --template-file` sends at most 51,200 bytes inline.",
         "The serialized template is at most 51,200 bytes.",
@@ -119,7 +118,7 @@ pub static RULES: &[Rule] = &[
         &[]
     ),
     structural!(
-        "NAME-SAGEMAKER",
+        id::NAME_SAGEMAKER,
         Severity::Error,
         "SageMaker refuses domain, user-profile and notebook names outside its pattern.",
         "Literal DomainName, UserProfileName, NotebookInstanceName and lifecycle-config names match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$.",
@@ -127,7 +126,7 @@ pub static RULES: &[Rule] = &[
         &["E3031"]
     ),
     structural!(
-        "NAME-S3-BUCKET",
+        id::NAME_S3_BUCKET,
         Severity::Error,
         "S3 refuses bucket names outside its naming rules.",
         "Literal BucketName values follow S3's rules (3-63 characters, lower case, no reserved prefix or suffix).",
@@ -135,7 +134,7 @@ pub static RULES: &[Rule] = &[
         &["E3031"]
     ),
     structural!(
-        "NAME-IAM",
+        id::NAME_IAM,
         Severity::Error,
         "IAM refuses names with other characters or over its length limits.",
         "Literal role, user, group, instance-profile and managed-policy names use letters, digits and +=,.@_- within IAM's limits.",
@@ -143,7 +142,7 @@ pub static RULES: &[Rule] = &[
         &["E3031"]
     ),
     structural!(
-        "NAME-IAM-PATH",
+        id::NAME_IAM_PATH,
         Severity::Error,
         "IAM refuses paths that do not start and end with a slash.",
         "Literal IAM Path values are `/` or `/segment/…/`.",
@@ -151,7 +150,7 @@ pub static RULES: &[Rule] = &[
         &["E3031"]
     ),
     structural!(
-        "IAM-POLICY-SIZE",
+        id::IAM_POLICY_SIZE,
         Severity::Error,
         "IAM rejects policies over its size quotas at deploy time, after other resources were created.",
         "Managed policies ≤ 6,144 characters, a role's inline policies ≤ 10,240 in total, trust policies ≤ 2,048 (whitespace excluded).",
@@ -171,42 +170,28 @@ pub static RULES: &[Rule] = &[
 ];
 
 fn unescaped_variables(cx: &Context) -> Vec<Violation> {
-    use crate::validate::references::{Location, Step};
-    fn walk<'a>(value: &'a Json, location: &mut Location<'a>, out: &mut Vec<Violation>) {
-        match value {
-            Json::Object(map) => {
-                if let Some(sub) = map.get("Fn::Sub") {
-                    let text = match sub {
-                        Json::String(s) => Some(s.as_str()),
-                        Json::Array(parts) => parts.first().and_then(Json::as_str),
-                        _ => None,
-                    };
-                    for name in crate::validate::references::sub_variables(text.unwrap_or("")) {
-                        if name.contains(':') && !name.starts_with("AWS::") {
-                            out.push(Violation {
-                                location: format!("{}.Fn::Sub", location.render()),
-                                message: format!("`${{{name}}}` inside Fn::Sub is a template reference; an IAM policy variable must be written `${{!{name}}}`"),
-                            });
-                        }
-                    }
-                }
-                for (k, v) in map {
-                    location.with(Step::Key(k), |here| walk(v, here, out));
-                }
-            }
-            Json::Array(items) => {
-                for (i, v) in items.iter().enumerate() {
-                    location.with(Step::Index(i), |here| walk(v, here, out));
-                }
-            }
-            _ => {}
-        }
-    }
     let mut out = Vec::new();
     for section in ["Resources", "Outputs"] {
-        if let Some(v) = cx.template.get(section) {
-            walk(v, &mut Location::new([section]), &mut out);
-        }
+        let Some(value) = cx.template.get(section) else {
+            continue;
+        };
+        read::intrinsics(
+            value,
+            &mut Path::new([section]),
+            &mut |at, function, arg| {
+                if function != "Fn::Sub" {
+                    return;
+                }
+                for name in read::sub_variables(Sub::from_argument(arg).text) {
+                    if name.contains(':') && !name.starts_with("AWS::") {
+                        out.push(Violation {
+                        location: at.render(),
+                        message: format!("`${{{name}}}` inside Fn::Sub is a template reference; an IAM policy variable must be written `${{!{name}}}`"),
+                    });
+                    }
+                }
+            },
+        );
     }
     out
 }
