@@ -58,3 +58,52 @@ fn shipped_templates_pass_cfn_lint() {
         println!("cfn-lint stderr (not a finding):\n{stderr}");
     }
 }
+
+/// The library example (`examples/two_networks.rs`, a stack written in Rust with two
+/// private networks and a bucket granted to a role) prints a template that passes cfn-lint
+/// with nothing reported, and holds both networks.
+#[test]
+fn the_rust_example_prints_a_template_that_passes_cfn_lint() {
+    let Some(cfn_lint) = support::require_tool("cfn-lint", "cfn_lint::example") else {
+        return;
+    };
+    // `cargo test --all-targets` has built the example already; this only runs it.
+    let mut run = Command::new(env!("CARGO"));
+    run.current_dir(support::manifest_dir())
+        .args(["run", "--quiet", "--example", "two_networks"]);
+    let out = support::run_bounded(&mut run, Duration::from_secs(600));
+    assert!(
+        out.status.success(),
+        "the example failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let template: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let vpcs: Vec<&str> = template["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::EC2::VPC")
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert_eq!(vpcs, ["ResearchVpc", "ProductionVpc"]);
+    let grants = &template["Resources"]["AnalystRole"]["Properties"]["Policies"][0];
+    assert_eq!(grants["PolicyName"], "Grants");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two-networks.template.json");
+    std::fs::write(&path, &out.stdout).unwrap();
+    let mut lint = Command::new(&cfn_lint);
+    support::clear_aws_env(&mut lint)
+        .current_dir(support::manifest_dir())
+        .arg("--regions")
+        .args(REGIONS)
+        .arg("--")
+        .arg(&path);
+    let linted = support::run_bounded(&mut lint, Duration::from_secs(600));
+    let stdout = String::from_utf8_lossy(&linted.stdout);
+    assert!(
+        linted.status.success() && stdout.trim().is_empty(),
+        "cfn-lint found problems in the example's template (exit status {:?}):\n{stdout}",
+        linted.status.code()
+    );
+}

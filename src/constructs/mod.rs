@@ -67,3 +67,118 @@ impl From<InvalidLogicalId> for ConstructError {
 pub(crate) fn id(literal: &str) -> LogicalId {
     LogicalId::new(literal).expect("logical IDs written in the code are alphanumeric")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::bastion::{Bastion, BastionOs, BastionProps};
+    use super::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
+    use super::scope::{ONLY, Scope};
+    use super::secure_bucket::{LogBucket, LogBucketProps, SecureBucket, SecureBucketProps};
+    use super::studio::{StudioAuth, StudioDomain, StudioDomainProps};
+    use crate::template::Template;
+
+    fn network_props(cidr: &str) -> PrivateNetworkProps {
+        let cidr = cidr.parse().unwrap();
+        PrivateNetworkProps {
+            cidr,
+            availability_zones: 2,
+            subnet_prefix_length: PrivateNetworkProps::default_subnet_prefix(cidr),
+            endpoints: vec![EndpointService::S3, EndpointService::SagemakerApi],
+            flow_log_retention_days: Some(30),
+            s3_endpoint_policy: None,
+        }
+    }
+
+    /// Two of each construct in one template: under different ids in one scope, or under
+    /// the same id in two child scopes. Nothing collides, and the IDs say which is which.
+    #[test]
+    fn every_construct_can_be_instantiated_twice_in_one_template() {
+        let mut t = Template::new();
+        let mut root = Scope::root(&mut t);
+        let research =
+            PrivateNetwork::new(&mut root, "research", &network_props("10.1.0.0/16")).unwrap();
+        let production =
+            PrivateNetwork::new(&mut root, "production", &network_props("10.2.0.0/16")).unwrap();
+        assert_eq!(research.vpc.logical_id().as_str(), "ResearchVpc");
+        assert_eq!(production.vpc.logical_id().as_str(), "ProductionVpc");
+
+        for (scope_id, network) in [("a", &research), ("b", &production)] {
+            let mut scope = root.child(scope_id);
+            let studio = StudioDomain::new(
+                &mut scope,
+                "Studio",
+                network,
+                &StudioDomainProps {
+                    domain_name: format!("domain-{scope_id}"),
+                    auth: StudioAuth::Iam,
+                    users: vec!["alice".into()],
+                },
+            )
+            .unwrap();
+            assert_eq!(
+                studio.domain.logical_id().to_string(),
+                format!("{}StudioDomain", scope_id.to_uppercase())
+            );
+            assert_eq!(
+                studio.user_profiles["alice"].logical_id().to_string(),
+                format!("{}UserProfileAlice", scope_id.to_uppercase())
+            );
+            Bastion::new(
+                &mut scope,
+                "Bastion",
+                network,
+                &BastionProps {
+                    os: BastionOs::Windows,
+                    instance_type: "t3.medium".into(),
+                    root_volume_gb: 50,
+                },
+            )
+            .unwrap();
+            let mut logs =
+                LogBucket::new(&mut scope, "access-logs", &LogBucketProps::default()).unwrap();
+            SecureBucket::new(
+                &mut scope,
+                "raw-data",
+                &mut logs,
+                &SecureBucketProps::default(),
+            )
+            .unwrap();
+        }
+        // The same id twice in one scope is an error, not a silent overwrite.
+        let err =
+            PrivateNetwork::new(&mut root, "research", &network_props("10.3.0.0/16")).unwrap_err();
+        assert!(err.to_string().contains("used twice"), "{err}");
+        let err = PrivateNetwork::new(&mut root, ONLY, &network_props("10.4.0.0/16"));
+        assert!(
+            err.is_ok(),
+            "the first ONLY network in the root scope is free"
+        );
+
+        let json = serde_json::to_value(&t).unwrap();
+        for id in [
+            "AStudioDomain",
+            "BStudioDomain",
+            "ABastion",
+            "BBastion",
+            "ARawDataBucket",
+            "BRawDataBucket",
+            "AAccessLogsBucketPolicy",
+            "BAccessLogsBucketPolicy",
+            "Vpc",
+        ] {
+            assert!(json["Resources"].get(id).is_some(), "{id} missing");
+        }
+        // Every resource reference resolves inside the template.
+        let findings = crate::validate::validate(&json, t.to_json().len());
+        use crate::validate::rules::id;
+        let dangling = [
+            id::CFN_REF_UNRESOLVED,
+            id::CFN_GETATT_UNRESOLVED,
+            id::CFN_DEPENDSON_UNDEFINED,
+        ];
+        assert!(
+            !findings.iter().any(|f| dangling.contains(&f.rule)),
+            "{findings:#?}"
+        );
+    }
+}

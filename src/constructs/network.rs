@@ -197,104 +197,25 @@ impl PrivateNetwork {
                 .build()?,
         )?;
 
-        let mut subnets = Vec::new();
-        let mut route_tables = Vec::new();
-        for az in 0..props.availability_zones {
-            let cidr = props.subnet_cidr(az).ok_or_else(|| {
-                ConstructError::Invalid(format!(
-                    "{} cannot hold {} subnets of /{}",
-                    props.cidr, props.availability_zones, props.subnet_prefix_length
-                ))
-            })?;
-            let suffix = format!("Az{}", az + 1);
-            let subnet = scope.add(
-                &format!("PrivateSubnet{suffix}"),
-                Subnet::builder()
-                    .vpc_id(vpc.id())
-                    .availability_zone(Value::availability_zone(u32::from(az)))
-                    .cidr_block(cidr.to_string())
-                    .map_public_ip_on_launch(false)
-                    .tags(Tag::new(
-                        "Name",
-                        sub![Pseudo::StackName, format!("-private-az{}", az + 1)],
-                    ))
-                    .build()?,
-            )?;
-            let route_table = scope.add(
-                &format!("PrivateRouteTable{suffix}"),
-                RouteTable::builder()
-                    .vpc_id(vpc.id())
-                    .tags(Tag::new(
-                        "Name",
-                        sub![Pseudo::StackName, format!("-private-az{}", az + 1)],
-                    ))
-                    .build()?,
-            )?;
-            scope.add(
-                &format!("PrivateSubnet{suffix}RouteTableAssociation"),
-                SubnetRouteTableAssociation::builder()
-                    .route_table_id(route_table.id())
-                    .subnet_id(subnet.id())
-                    .build()?,
-            )?;
-            subnets.push(subnet);
-            route_tables.push(route_table);
-        }
+        let (subnets, route_tables) = private_subnets(scope, &vpc, props)?;
 
         let needs_interface_endpoints = props.endpoints.iter().any(|e| !e.is_gateway());
         let endpoint_security_group = if needs_interface_endpoints {
-            Some(
-                scope.add(
-                    "EndpointSecurityGroup",
-                    SecurityGroup::builder()
-                        .group_description(
-                            "Interface VPC endpoints: HTTPS from inside the VPC only",
-                        )
-                        .vpc_id(vpc.id())
-                        .security_group_ingress(
-                            Ingress::builder()
-                                .description("HTTPS from the VPC to the endpoints")
-                                .ip_protocol(protocol::TCP)
-                                .from_port(443)
-                                .to_port(443)
-                                .cidr_ip(props.cidr.to_string())
-                                .build()?,
-                        )
-                        .security_group_egress(deny_all_egress()?)
-                        .build()?,
-                )?,
-            )
+            Some(endpoint_security_group(scope, &vpc, props)?)
         } else {
             None
         };
 
         let mut endpoints = IndexMap::new();
         for &service in &props.endpoints {
-            let builder = VpcEndpoint::builder()
-                .vpc_id(vpc.id())
-                .service_name(service.service_name());
-            let endpoint = if service.is_gateway() {
-                let mut b = builder.vpc_endpoint_type(VpcEndpointType::Gateway);
-                if let Some(policy) = &props.s3_endpoint_policy {
-                    b = b.policy_document(policy.clone());
-                }
-                for rt in &route_tables {
-                    b = b.route_table_ids(rt.id());
-                }
-                b.build()?
-            } else {
-                let sg = endpoint_security_group
-                    .as_ref()
-                    .expect("created above when any interface endpoint is requested");
-                let mut b = builder
-                    .vpc_endpoint_type(VpcEndpointType::Interface)
-                    .private_dns_enabled(true)
-                    .security_group_ids(sg.group_id());
-                for subnet in &subnets {
-                    b = b.subnet_ids(subnet.id());
-                }
-                b.build()?
-            };
+            let endpoint = endpoint(
+                service,
+                &vpc,
+                props,
+                &subnets,
+                &route_tables,
+                endpoint_security_group.as_ref(),
+            )?;
             endpoints.insert(service, scope.add(&service.local_id(), endpoint)?);
         }
 
@@ -319,6 +240,123 @@ impl PrivateNetwork {
     pub fn endpoints(&self) -> impl Iterator<Item = (EndpointService, &Handle<VpcEndpoint>)> {
         self.endpoints.iter().map(|(s, h)| (*s, h))
     }
+}
+
+/// One private subnet and route table per AZ (`PrivateSubnetAz1`, `PrivateRouteTableAz1`,
+/// and their association), carved from the VPC range in AZ order.
+fn private_subnets(
+    scope: &mut Scope,
+    vpc: &Handle<Vpc>,
+    props: &PrivateNetworkProps,
+) -> Result<(Vec<Handle<Subnet>>, Vec<Handle<RouteTable>>), ConstructError> {
+    let mut subnets = Vec::new();
+    let mut route_tables = Vec::new();
+    for az in 0..props.availability_zones {
+        let cidr = props.subnet_cidr(az).ok_or_else(|| {
+            ConstructError::Invalid(format!(
+                "{} cannot hold {} subnets of /{}",
+                props.cidr, props.availability_zones, props.subnet_prefix_length
+            ))
+        })?;
+        let suffix = format!("Az{}", az + 1);
+        let subnet = scope.add(
+            &format!("PrivateSubnet{suffix}"),
+            Subnet::builder()
+                .vpc_id(vpc.id())
+                .availability_zone(Value::availability_zone(u32::from(az)))
+                .cidr_block(cidr.to_string())
+                .map_public_ip_on_launch(false)
+                .tags(Tag::new(
+                    "Name",
+                    sub![Pseudo::StackName, format!("-private-az{}", az + 1)],
+                ))
+                .build()?,
+        )?;
+        let route_table = scope.add(
+            &format!("PrivateRouteTable{suffix}"),
+            RouteTable::builder()
+                .vpc_id(vpc.id())
+                .tags(Tag::new(
+                    "Name",
+                    sub![Pseudo::StackName, format!("-private-az{}", az + 1)],
+                ))
+                .build()?,
+        )?;
+        scope.add(
+            &format!("PrivateSubnet{suffix}RouteTableAssociation"),
+            SubnetRouteTableAssociation::builder()
+                .route_table_id(route_table.id())
+                .subnet_id(subnet.id())
+                .build()?,
+        )?;
+        subnets.push(subnet);
+        route_tables.push(route_table);
+    }
+
+    Ok((subnets, route_tables))
+}
+
+/// The interface endpoints' group: HTTPS from the VPC in, nothing out.
+fn endpoint_security_group(
+    scope: &mut Scope,
+    vpc: &Handle<Vpc>,
+    props: &PrivateNetworkProps,
+) -> Result<Handle<SecurityGroup>, ConstructError> {
+    scope.add(
+        "EndpointSecurityGroup",
+        SecurityGroup::builder()
+            .group_description("Interface VPC endpoints: HTTPS from inside the VPC only")
+            .vpc_id(vpc.id())
+            .security_group_ingress(
+                Ingress::builder()
+                    .description("HTTPS from the VPC to the endpoints")
+                    .ip_protocol(protocol::TCP)
+                    .from_port(443)
+                    .to_port(443)
+                    .cidr_ip(props.cidr.to_string())
+                    .build()?,
+            )
+            .security_group_egress(deny_all_egress()?)
+            .build()?,
+    )
+}
+
+/// The endpoint of one service: a gateway on the route tables (S3), or an interface in
+/// every subnet with private DNS.
+fn endpoint(
+    service: EndpointService,
+    vpc: &Handle<Vpc>,
+    props: &PrivateNetworkProps,
+    subnets: &[Handle<Subnet>],
+    route_tables: &[Handle<RouteTable>],
+    security_group: Option<&Handle<SecurityGroup>>,
+) -> Result<VpcEndpoint, ConstructError> {
+    let builder = VpcEndpoint::builder()
+        .vpc_id(vpc.id())
+        .service_name(service.service_name());
+    if service.is_gateway() {
+        let mut b = builder.vpc_endpoint_type(VpcEndpointType::Gateway);
+        if let Some(policy) = &props.s3_endpoint_policy {
+            b = b.policy_document(policy.clone());
+        }
+        for rt in route_tables {
+            b = b.route_table_ids(rt.id());
+        }
+        return Ok(b.build()?);
+    }
+    let sg = security_group.ok_or_else(|| {
+        ConstructError::Invalid(format!(
+            "the {service} interface endpoint needs the endpoint security group"
+        ))
+    })?;
+    let mut b = builder
+        .vpc_endpoint_type(VpcEndpointType::Interface)
+        .private_dns_enabled(true)
+        .security_group_ids(sg.group_id());
+    for subnet in subnets {
+        b = b.subnet_ids(subnet.id());
+    }
+    Ok(b.build()?)
 }
 
 /// All traffic of the VPC logged to a CloudWatch log group of the stack, delivered by a

@@ -235,11 +235,7 @@ impl<'a> Builder<'a> {
             if owner.as_deref() == Some(node_id(id).as_str())
                 && COLLAPSIBLE.iter().any(|c| c.kind == kind)
             {
-                let group = self
-                    .origins
-                    .get(id)
-                    .map(construct)
-                    .unwrap_or_default();
+                let group = self.origins.get(id).map(construct).unwrap_or_default();
                 by_group
                     .entry((group.join("/"), kind))
                     .or_default()
