@@ -4,6 +4,8 @@
 //! one method per property (list properties append one item per call), and `build()`,
 //! which fails when a required property is missing.
 
+#![warn(missing_docs)]
+
 use std::fmt;
 
 /// A required property was not set on a builder.
