@@ -4,6 +4,66 @@
 //! (one typed builder per resource type), [`constructs`] (secure patterns), [`stacks`]
 //! (the YAML definition format and composition) and [`validate`] (judging a finished
 //! template). [`synth`] ties them together for the CLI, tests and benchmarks.
+//!
+//! # A stack in Rust
+//!
+//! The YAML definitions cover the shipped components; the library is for anything else.
+//! Every construct is created the same way, `X::new(&mut scope, id, &props)`, and access
+//! is granted, never written by hand. A private network, a secure bucket, and a role that
+//! may read it:
+//!
+//! ```
+//! use sagesynth::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
+//! use sagesynth::constructs::scope::Scope;
+//! use sagesynth::constructs::secure_bucket::{
+//!     LogBucket, LogBucketProps, SecureBucket, SecureBucketProps,
+//! };
+//! use sagesynth::resources::iam::{self, Role};
+//! use sagesynth::template::Template;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut template = Template::new();
+//! let mut scope = Scope::root(&mut template);
+//!
+//! let cidr = "10.10.0.0/16".parse()?;
+//! PrivateNetwork::new(
+//!     &mut scope,
+//!     "research",
+//!     &PrivateNetworkProps {
+//!         cidr,
+//!         availability_zones: 2,
+//!         subnet_prefix_length: PrivateNetworkProps::default_subnet_prefix(cidr),
+//!         endpoints: vec![EndpointService::S3, EndpointService::Sts],
+//!         flow_log_retention_days: Some(365),
+//!         s3_endpoint_policy: None,
+//!     },
+//! )?;
+//! let mut logs = LogBucket::new(&mut scope, "access-logs", &LogBucketProps::default())?;
+//! let features = SecureBucket::new(
+//!     &mut scope,
+//!     "features",
+//!     &mut logs,
+//!     &SecureBucketProps::default(),
+//! )?;
+//! let analyst = scope.add(
+//!     "AnalystRole",
+//!     Role::builder()
+//!         .assume_role_policy_document(iam::service_trust_policy("sagemaker.amazonaws.com"))
+//!         .build()?,
+//! )?;
+//! features.grant_read(&mut scope.grants_for(&analyst))?;
+//!
+//! // The id names the resources: `research` gives `ResearchVpc`, `ResearchPrivateSubnetAz1`, ...
+//! assert!(template.resource("ResearchVpc").is_some());
+//!
+//! // The same rule pack as `synth` judges the template before it is used.
+//! let body = template.to_json();
+//! let json: serde_json::Value = serde_json::from_str(&body)?;
+//! let findings = sagesynth::validate::validate(&json, body.len());
+//! assert!(findings.iter().all(|f| !f.is_blocking()), "{findings:?}");
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod template;
 #[macro_use]

@@ -14,6 +14,7 @@ use super::ConstructError;
 use super::network::PrivateNetwork;
 use super::scope::Scope;
 
+/// The operating system of the bastion, which decides how people reach it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BastionOs {
     /// Windows Server, reached with RDP through Fleet Manager (a browser in the VPC).
@@ -51,6 +52,7 @@ impl BastionOs {
         }
     }
 
+    /// The root volume size when the definition names none: room for the OS's updates.
     pub fn default_root_volume_gb(self) -> u32 {
         match self {
             BastionOs::Windows => 50,
@@ -59,18 +61,28 @@ impl BastionOs {
     }
 }
 
+/// What can be chosen about a bastion; everything else (no inbound rule, IMDSv2,
+/// encryption) is fixed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BastionProps {
+    /// The operating system (and so the AMI and how it is reached).
     pub os: BastionOs,
+    /// The EC2 instance type, e.g. `t3.medium`.
     pub instance_type: String,
+    /// The encrypted gp3 root volume's size, at least [`BastionOs::minimum_root_volume_gb`].
     pub root_volume_gb: u32,
 }
 
+/// A bastion's resources, for the constructs that grant it access or open a port to it.
 #[derive(Clone, Debug)]
 pub struct Bastion {
+    /// The instance, in the network's first subnet.
     pub instance: Handle<Instance>,
+    /// The instance's role: Session Manager, plus what other constructs grant it.
     pub role: Handle<Role>,
+    /// Its security group: no inbound rule, HTTPS out.
     pub security_group: Handle<SecurityGroup>,
+    /// The template parameter holding the public SSM parameter that names the AMI.
     pub image_parameter: ParameterHandle,
 }
 

@@ -60,20 +60,30 @@ pub struct MemberGroup {
     /// The group's name in the definition: its parameter is
     /// `<Group>ExecutionRoleParameter`.
     pub name: String,
+    /// The group's Studio execution role, which onboarding passes to its profiles.
     pub role: Handle<Role>,
+    /// True in the accounts that have the group (a StackSet parameter decides).
     pub enabled: ConditionName,
+    /// The SSM parameter that publishes the role's ARN
+    /// ([`execution_role_parameter_name`]).
     pub parameter_name: String,
 }
 
+/// What the member side of a multi-account stack is built from.
 pub struct MemberAccessProps<'a> {
+    /// The stack's name: it names the SSM parameters and the provisioning role.
     pub stack: &'a str,
+    /// The member account's Studio domain.
     pub domain: &'a Handle<Domain>,
+    /// The groups whose execution roles onboarding may pass.
     pub groups: &'a [MemberGroup],
     /// True where at least one group is enabled: without one, there is nothing to
     /// provision, and a PassRole statement would list no role.
     pub any_group_enabled: &'a ConditionName,
     /// The central functions' role ARNs: the only principals that may assume the role.
     pub trusted_roles: Vec<Value>,
+    /// When set, the role can only be assumed from accounts of this organization
+    /// (`aws:PrincipalOrgID`).
     pub organization_id: Option<&'a str>,
 }
 
@@ -170,21 +180,34 @@ pub enum MemberTemplate {
 
 /// One Studio account of the rollout and the member parameters it overrides.
 pub struct RolloutAccount {
+    /// The 12-digit account ID.
     pub account_id: String,
+    /// Member parameters (name, value) that differ from the defaults in this account.
     pub overrides: Vec<(String, String)>,
 }
 
+/// What the StackSet of a multi-account stack is built from.
 pub struct StackSetProps<'a> {
+    /// `StackSetName`, unique in the region of the management (or delegated admin) account.
     pub name: &'a str,
+    /// The StackSet's description.
     pub description: &'a str,
+    /// The member template, inline or by URL.
     pub member: MemberTemplate,
     /// Member parameters every account gets.
     pub parameters: Vec<(String, Value)>,
+    /// Accounts with their own overrides (they must be inside `organizational_units`).
     pub accounts: &'a [RolloutAccount],
+    /// The organizational units whose accounts get the member stack.
     pub organizational_units: &'a [String],
+    /// The regions each account gets it in, deployed one region after the other.
     pub regions: &'a [String],
+    /// How many accounts of a region CloudFormation deploys to at once, in percent.
     pub max_concurrent_percentage: u8,
+    /// How many accounts of a region may fail before the operation stops, in percent.
     pub failure_tolerance_percentage: u8,
+    /// Create the StackSet as a delegated administrator (`CallAs: DELEGATED_ADMIN`)
+    /// instead of from the management account.
     pub call_as_delegated_admin: bool,
 }
 

@@ -10,10 +10,12 @@ use crate::template::{Handle, Pseudo, Value};
 use super::ConstructError;
 use super::scope::Scope;
 
+/// The key's alias, description and the services that may use it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EncryptionKeyProps<'a> {
     /// The alias is `alias/<stack name>-<alias_suffix>`.
     pub alias_suffix: &'a str,
+    /// The key's description, shown in the KMS console.
     pub description: &'a str,
     /// Services that use the key for the workload, e.g. `sagemaker`, `elasticfilesystem`
     /// (each becomes `<service>.<region>.amazonaws.com`).
@@ -23,11 +25,14 @@ pub struct EncryptionKeyProps<'a> {
 /// The key and its alias: `<id>Key` and `<id>KeyAlias` in the scope.
 #[derive(Clone, Debug)]
 pub struct EncryptionKey {
+    /// The key (rotation on).
     pub key: Handle<Key>,
+    /// `alias/<stack name>-<alias_suffix>`.
     pub alias: Handle<Alias>,
 }
 
 impl EncryptionKey {
+    /// The key `id` in `scope`: `<id>Key` and `<id>KeyAlias`.
     pub fn new(
         scope: &mut Scope,
         id: &str,

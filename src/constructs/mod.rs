@@ -2,6 +2,8 @@
 //! template with secure defaults, and returns handles for the constructs that build on
 //! it. Knows nothing about YAML.
 
+#![warn(missing_docs)]
+
 pub mod bastion;
 pub mod cross_account;
 pub mod encryption_key;
@@ -28,9 +30,13 @@ use crate::template::{DuplicateLogicalId, InvalidLogicalId, LogicalId};
 /// reaching one of these means a check is missing: it is reported, never ignored.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConstructError {
+    /// A resource builder lacked a required property.
     Missing(MissingProperty),
+    /// Two things got the same logical ID (the same construct id used twice in a scope).
     Duplicate(DuplicateLogicalId),
+    /// A derived logical ID is not alphanumeric (an empty id, a name with no letter).
     InvalidId(InvalidLogicalId),
+    /// Props the construct cannot build from, explained.
     Invalid(String),
 }
 

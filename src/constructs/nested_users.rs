@@ -41,6 +41,7 @@ pub struct UserChunk {
     pub suffix: String,
     /// The users of this chunk, with their position in the definition.
     pub users: Vec<(usize, String)>,
+    /// The child template: the chunk's user profiles (and their presigned-URL outputs).
     pub template: Template,
     /// The parent's nested stack for this chunk.
     pub stack: Handle<Stack>,
@@ -52,6 +53,7 @@ pub struct NestedUsersProps<'a> {
     pub stack_name: &'a str,
     /// The extension of the files written.
     pub extension: FileExtension,
+    /// Every user-profile name, in definition order: [`USERS_PER_STACK`] per child.
     pub users: &'a [String],
     /// With presigned URLs, each user's command goes in their chunk's outputs.
     pub presigned_url: Option<PresignedUrlProps>,

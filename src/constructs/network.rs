@@ -27,22 +27,36 @@ use super::scope::Scope;
 /// definitions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EndpointService {
+    /// `s3`: Amazon S3, through a gateway endpoint.
     S3,
+    /// `sagemaker.api`: the SageMaker API (Studio, notebooks, training jobs call it).
     SagemakerApi,
+    /// `sagemaker.runtime`: invoking SageMaker endpoints.
     SagemakerRuntime,
+    /// `studio`: the Studio UI of a VpcOnly domain.
     Studio,
+    /// `sts`: AWS STS (role sessions).
     Sts,
+    /// `logs`: CloudWatch Logs.
     Logs,
+    /// `monitoring`: CloudWatch metrics.
     Monitoring,
+    /// `kms`: AWS KMS.
     Kms,
+    /// `ecr.api`: the ECR API (image metadata, authentication).
     EcrApi,
+    /// `ecr.dkr`: pulling and pushing container images.
     EcrDkr,
+    /// `ssm`: Systems Manager (Session Manager, parameters).
     Ssm,
+    /// `ssmmessages`: Session Manager's session channel.
     SsmMessages,
+    /// `ec2messages`: the SSM agent's command channel.
     Ec2Messages,
 }
 
 impl EndpointService {
+    /// Every service, in declaration order.
     pub const ALL: [EndpointService; 13] = [
         EndpointService::S3,
         EndpointService::SagemakerApi,
@@ -78,6 +92,7 @@ impl EndpointService {
         }
     }
 
+    /// The service whose [`short_name`](Self::short_name) is `name`, if any.
     pub fn from_short_name(name: &str) -> Option<EndpointService> {
         EndpointService::ALL
             .into_iter()
@@ -133,11 +148,14 @@ impl fmt::Display for EndpointService {
 /// What a private network is made of.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PrivateNetworkProps {
+    /// The VPC's IPv4 range.
     pub cidr: Ipv4Net,
+    /// How many AZs (one private subnet each) the network spans.
     pub availability_zones: u8,
     /// Prefix length of each subnet. Subnets are carved from the start of the VPC range
     /// in AZ order, so adding an AZ never moves an existing subnet.
     pub subnet_prefix_length: u8,
+    /// The services the network reaches through VPC endpoints (there is no other way out).
     pub endpoints: Vec<EndpointService>,
     /// Retention (days) of the VPC flow log to CloudWatch Logs; `None` for no flow log.
     pub flow_log_retention_days: Option<u16>,
@@ -170,10 +188,16 @@ impl PrivateNetworkProps {
 /// The built network, with handles for the constructs that attach to it.
 #[derive(Clone, Debug)]
 pub struct PrivateNetwork {
+    /// The VPC.
     pub vpc: Handle<Vpc>,
+    /// The VPC's range, for security-group rules that admit the whole network.
     pub cidr: Ipv4Net,
+    /// One private subnet per AZ, in AZ order.
     pub subnets: Vec<Handle<Subnet>>,
+    /// The subnets' route tables, in the same order (the S3 gateway endpoint routes here).
     pub route_tables: Vec<Handle<RouteTable>>,
+    /// The interface endpoints' security group (HTTPS from the VPC); `None` when every
+    /// endpoint is a gateway.
     pub endpoint_security_group: Option<Handle<SecurityGroup>>,
     endpoints: IndexMap<EndpointService, Handle<VpcEndpoint>>,
 }
@@ -233,10 +257,12 @@ impl PrivateNetwork {
         })
     }
 
+    /// The endpoint of `service`, if the network has one.
     pub fn endpoint(&self, service: EndpointService) -> Option<&Handle<VpcEndpoint>> {
         self.endpoints.get(&service)
     }
 
+    /// Every endpoint, in the order the props listed them.
     pub fn endpoints(&self) -> impl Iterator<Item = (EndpointService, &Handle<VpcEndpoint>)> {
         self.endpoints.iter().map(|(s, h)| (*s, h))
     }

@@ -25,6 +25,7 @@ pub const ON_START_SCRIPT: &str = include_str!("scripts/notebook_identity_on_sta
 /// The shared role's fixed name and path (the trust policy needs its ARN by name).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SharedRoleProps {
+    /// The role's name.
     pub name: String,
     /// `/` or `/segment/…/`.
     pub path: String,

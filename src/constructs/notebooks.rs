@@ -19,10 +19,14 @@ use super::scope::Scope;
 /// The platform new notebooks run on (Amazon Linux 2023, the default SageMaker documents).
 pub const PLATFORM: &str = "notebook-al2023-v1";
 
+/// One notebook instance: what differs between notebooks of a group.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NotebookProps {
+    /// The instance's name, unique in the account and region; it also names the logical ID.
     pub name: String,
+    /// The ML instance type, e.g. `ml.t3.medium`.
     pub instance_type: String,
+    /// The size of its encrypted storage volume (`/home/ec2-user/SageMaker`).
     pub volume_size_gb: u32,
 }
 
@@ -63,10 +67,15 @@ pub fn security_group(
 
 /// What every notebook of a group shares.
 pub struct NotebookPlacement<'a> {
+    /// The network whose private subnets the notebooks are spread over.
     pub network: &'a PrivateNetwork,
+    /// Their security group ([`security_group`]).
     pub security_group: &'a Handle<SecurityGroup>,
+    /// The key that encrypts their volumes.
     pub key: &'a Handle<Key>,
+    /// The execution role the notebooks run as.
     pub role_arn: Value,
+    /// A lifecycle configuration to run at every start (e.g. the notebook identity's).
     pub lifecycle_config: Option<&'a Handle<NotebookInstanceLifecycleConfig>>,
 }
 

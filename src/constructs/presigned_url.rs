@@ -30,11 +30,15 @@ use super::studio::StudioDomain;
 /// CreatePresignedDomainUrl's limits: the URL lives 5–300 s (default 300); the session
 /// 1,800–43,200 s (default 43,200).
 pub const EXPIRES_IN_SECONDS: (u32, u32) = (5, 300);
+/// The session's limits (minimum, maximum), in seconds: see [`EXPIRES_IN_SECONDS`].
 pub const SESSION_EXPIRATION_SECONDS: (u32, u32) = (1800, 43200);
 
+/// The lifetimes written into each user's presigned-URL command (defaults: the maximums).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PresignedUrlProps {
+    /// How long the URL can be used to sign in (`--expires-in-seconds`).
     pub expires_in_seconds: u32,
+    /// How long the Studio session it opens lasts (`--session-expiration-duration-in-seconds`).
     pub session_expiration_seconds: u32,
 }
 

@@ -7,7 +7,70 @@
 //! The root scope has no prefix, and the shipped stacks give their single constructs the
 //! ids that reproduce the logical IDs their templates have always had (a changed logical
 //! ID replaces the resource on the next deploy). A construct that is the only one of its
-//! kind in a scope may take [`ONLY`] as its id: it then adds nothing to the IDs.
+//! kind in a scope may take [`ONLY`] as its id: it then adds nothing to the IDs (buckets
+//! excepted: their id is also their name, which log prefixes and Sids are made from).
+//!
+//! ```
+//! use sagesynth::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
+//! use sagesynth::constructs::scope::{ONLY, Scope};
+//! use sagesynth::constructs::secure_bucket::{
+//!     LogBucket, LogBucketProps, SecureBucket, SecureBucketProps,
+//! };
+//! use sagesynth::resources::iam::{self, Role};
+//! use sagesynth::template::Template;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut template = Template::new();
+//! let mut scope = Scope::root(&mut template);
+//!
+//! // The only network: ONLY adds nothing to its IDs, which are those the shipped stacks have.
+//! let cidr = "10.0.0.0/16".parse()?;
+//! let network = PrivateNetwork::new(
+//!     &mut scope,
+//!     ONLY,
+//!     &PrivateNetworkProps {
+//!         cidr,
+//!         availability_zones: 2,
+//!         subnet_prefix_length: PrivateNetworkProps::default_subnet_prefix(cidr),
+//!         endpoints: vec![EndpointService::S3],
+//!         flow_log_retention_days: None,
+//!         s3_endpoint_policy: None,
+//!     },
+//! )?;
+//! assert_eq!(network.vpc.logical_id().as_str(), "Vpc");
+//!
+//! // The same construct twice: the ids keep the two apart.
+//! let mut logs = LogBucket::new(&mut scope, "access-logs", &LogBucketProps::default())?;
+//! let raw = SecureBucket::new(&mut scope, "raw", &mut logs, &SecureBucketProps::default())?;
+//! let curated = SecureBucket::new(
+//!     &mut scope,
+//!     "curated",
+//!     &mut logs,
+//!     &SecureBucketProps::default(),
+//! )?;
+//! assert_eq!(raw.bucket.logical_id().as_str(), "RawBucket");
+//! assert_eq!(curated.bucket.logical_id().as_str(), "CuratedBucket");
+//!
+//! // Resources of a child scope carry its id as a prefix.
+//! let mut team = scope.child("team-a");
+//! let role = team.add(
+//!     "Role",
+//!     Role::builder()
+//!         .assume_role_policy_document(iam::service_trust_policy("sagemaker.amazonaws.com"))
+//!         .build()?,
+//! )?;
+//! assert_eq!(role.logical_id().as_str(), "TeamARole");
+//!
+//! // Grants add statements to the role's inline policy `Grants`.
+//! raw.grant_read(&mut team.grants_for(&role))?;
+//! curated.grant_read_write(&mut team.grants_for(&role))?;
+//!
+//! let json = serde_json::to_value(&template)?;
+//! let policies = &json["Resources"]["TeamARole"]["Properties"]["Policies"];
+//! assert_eq!(policies[0]["PolicyName"], "Grants");
+//! # Ok(())
+//! # }
+//! ```
 
 use crate::template::{
     ConditionName, Handle, InvalidLogicalId, LogicalId, Output, Parameter, ParameterHandle,

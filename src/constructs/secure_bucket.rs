@@ -147,7 +147,9 @@ impl Default for LogBucketProps {
 /// bucket's logs under that bucket's prefix only.
 #[derive(Clone, Debug)]
 pub struct LogBucket {
+    /// The log bucket.
     pub bucket: Handle<Bucket>,
+    /// Its policy: TLS only, and the logging service's writes per source.
     pub policy: Handle<BucketPolicy>,
     /// `(logical name, bucket ARN)` of each bucket that logs here, in build order.
     sources: Vec<(String, Value)>,
@@ -156,7 +158,9 @@ pub struct LogBucket {
 /// A data bucket with every secure default; see the module documentation.
 #[derive(Clone, Debug)]
 pub struct SecureBucket {
+    /// The bucket.
     pub bucket: Handle<Bucket>,
+    /// Its policy: TLS only, and CloudTrail's delivery when the bucket receives a trail.
     pub policy: Handle<BucketPolicy>,
     /// The SSE-KMS key, own or shared; `None` for SSE-S3.
     pub key: Option<Handle<Key>>,

@@ -46,6 +46,7 @@ pub const MEMBER_ADDED: [(&str, &str, &str); 2] = [
         "CreateGroupMembership",
     ),
 ];
+/// The CloudTrail events that remove a user from a group, per path (as [`MEMBER_ADDED`]).
 pub const MEMBER_REMOVED: [(&str, &str, &str); 2] = [
     (
         "aws.sso-directory",
@@ -75,6 +76,7 @@ pub struct GroupRole {
     pub name: String,
     /// The Identity Store group id, when known.
     pub group_id: Option<String>,
+    /// The execution role its members' profiles get.
     pub role: RoleRef,
 }
 
@@ -86,7 +88,9 @@ pub enum RoleRef {
     /// In a Studio account, published there in an SSM parameter that the provisioning
     /// role may read (the role's name is CloudFormation's, so the ARN is not known here).
     InAccount {
+        /// The Studio account.
         account_id: String,
+        /// The SSM parameter there that holds the role's ARN.
         parameter: String,
     },
 }
@@ -99,7 +103,9 @@ pub enum ProfileTarget {
     /// The domains of the Studio accounts, through each one's provisioning role; the
     /// domain id is read from an SSM parameter of that name in the account.
     Accounts {
+        /// Every account's provisioning role, in every region of the rollout.
         provisioning_roles: Vec<ProvisioningRole>,
+        /// The SSM parameter, in each account, holding its domain id.
         domain_id_parameter: String,
     },
 }
@@ -107,7 +113,9 @@ pub enum ProfileTarget {
 /// A member account's provisioning role in one region.
 #[derive(Clone, Debug)]
 pub struct ProvisioningRole {
+    /// The member account.
     pub account_id: String,
+    /// The region its domain is in.
     pub region: String,
     /// Its name; the functions build the ARN with the partition they run in.
     pub name: String,
@@ -115,24 +123,37 @@ pub struct ProvisioningRole {
     pub arn: Value,
 }
 
+/// What onboarding is built from.
 pub struct OnboardingProps {
+    /// Where profiles are made: this stack's domain, or the Studio accounts'.
     pub target: ProfileTarget,
+    /// The Identity Store (`d-…`) of the IAM Identity Center instance, where the functions
+    /// look up users and groups.
     pub identity_store_id: Value,
     /// In precedence order: a user in two mapped groups gets the first group's role (in
     /// each account, among the groups of that account).
     pub groups: Vec<GroupRole>,
+    /// Where the group → role mapping is kept.
     pub mapping: Mapping,
+    /// How long offboarding waits for a leaving user's apps to be deleted before it
+    /// deletes the profile (the offboarding function's timeout is a minute more).
     pub app_delete_timeout_seconds: u32,
 }
 
+/// Onboarding's resources, for the constructs that trust or grant to them.
 #[derive(Clone, Debug)]
 pub struct Onboarding {
+    /// The function that gives a user a profile when they join a mapped group.
     pub onboard: Handle<Function>,
+    /// The function that deletes or re-maps a profile when a user leaves one.
     pub offboard: Handle<Function>,
     /// The functions' roles (what a member account's provisioning role trusts).
     pub onboard_role: Handle<Role>,
+    /// The offboarding function's role.
     pub offboard_role: Handle<Role>,
+    /// Where events go that still fail after EventBridge's and Lambda's retries.
     pub dead_letter_queue: Handle<Queue>,
+    /// The mapping table, with [`Mapping::DynamoDb`].
     pub table: Option<Handle<Table>>,
 }
 

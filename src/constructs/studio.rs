@@ -22,11 +22,15 @@ use super::scope::{ONLY, Scope};
 /// Ports Studio apps use between each other: NFS to the home EFS volume, and the range
 /// SageMaker documents for traffic between apps in VpcOnly mode.
 pub const NFS_PORT: i64 = 2049;
+/// The port range (first, last) open between Studio apps (see [`NFS_PORT`]).
 pub const APP_PORTS: (i64, i64) = (8192, 65535);
 
+/// What a Studio domain is built from; the network, key and VpcOnly mode are not choices.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StudioDomainProps {
+    /// The domain's name, unique in the account and region.
     pub domain_name: String,
+    /// How users sign in.
     pub auth: StudioAuth,
     /// User-profile names; each becomes `UserProfile<PascalName>`. (SSO domains get their
     /// profiles from onboarding instead.)
@@ -52,14 +56,21 @@ impl StudioAuth {
     }
 }
 
+/// A Studio domain's resources, for the constructs that build on it (presigned URLs,
+/// onboarding, nested user stacks).
 #[derive(Clone, Debug)]
 pub struct StudioDomain {
+    /// The domain, in `VpcOnly` mode.
     pub domain: Handle<Domain>,
+    /// The default execution role of the domain's users.
     pub execution_role: Handle<Role>,
     /// What every execution role of the domain may do (attach it to per-group roles).
     pub execution_policy: Handle<ManagedPolicy>,
+    /// The customer-managed key of the domain's storage (the home EFS volume, app volumes).
     pub key: Handle<Key>,
+    /// The security group of the domain's apps: each other, NFS, HTTPS to the endpoints.
     pub security_group: Handle<SecurityGroup>,
+    /// The user profiles, by user name, in definition order.
     pub user_profiles: IndexMap<String, Handle<UserProfile>>,
 }
 

@@ -15,27 +15,35 @@ use super::network::PrivateNetwork;
 use super::notebooks::{self, NotebookPlacement, NotebookProps};
 use super::scope::Scope;
 
+/// What a team is built from.
 #[derive(Clone, Debug)]
 pub struct TeamProps {
+    /// The team's notebook instance.
     pub notebook: NotebookProps,
     /// The team's data access, filled by grants ([`super::grants`]).
     pub grants: PolicyDocument,
+    /// The team's IAM users.
     pub users: Vec<TeamUser>,
 }
 
 /// A user of a team.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TeamUser {
+    /// The IAM user name.
     pub name: String,
     /// Console sign-in with an initial password generated into a Secrets Manager secret
     /// at deploy time (never in the template), to be changed at first sign-in.
     pub console_access: bool,
 }
 
+/// A team's resources.
 #[derive(Clone, Debug)]
 pub struct Team {
+    /// The notebook's execution role, holding the team's grants.
     pub role: Handle<Role>,
+    /// The team's notebook instance.
     pub notebook: Handle<NotebookInstance>,
+    /// The IAM group of the team's users: it may open and use that notebook only.
     pub group: Handle<Group>,
     /// (user name, handle, initial-password secret), in definition order.
     pub users: Vec<(String, Handle<User>, Option<Handle<Secret>>)>,

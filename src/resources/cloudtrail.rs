@@ -14,6 +14,7 @@ cfn_resource! {
 }
 
 impl Handle<Trail> {
+    /// `Fn::GetAtt` `Arn`: the trail's ARN.
     pub fn arn(&self) -> Value {
         self.attribute("Arn")
     }

@@ -85,6 +85,7 @@ impl Handle<Table> {
     pub fn name(&self) -> Value {
         self.reference()
     }
+    /// `Fn::GetAtt` `Arn`: the table's ARN.
     pub fn arn(&self) -> Value {
         self.attribute("Arn")
     }
@@ -94,15 +95,25 @@ impl Handle<Table> {
 pub mod actions {
     use crate::resources::iam::policy::Action;
 
+    /// Reads one item by key.
     pub const GET_ITEM: Action = Action::new("dynamodb:GetItem");
+    /// Reads up to 100 items by key, from one or more tables.
     pub const BATCH_GET_ITEM: Action = Action::new("dynamodb:BatchGetItem");
+    /// Checks a condition on an item inside a transaction.
     pub const CONDITION_CHECK_ITEM: Action = Action::new("dynamodb:ConditionCheckItem");
+    /// Reads the table's schema and status (SDK clients call it).
     pub const DESCRIBE_TABLE: Action = Action::new("dynamodb:DescribeTable");
+    /// Reads the items of one partition key.
     pub const QUERY: Action = Action::new("dynamodb:Query");
+    /// Reads every item of the table.
     pub const SCAN: Action = Action::new("dynamodb:Scan");
+    /// Puts or deletes up to 25 items in one request.
     pub const BATCH_WRITE_ITEM: Action = Action::new("dynamodb:BatchWriteItem");
+    /// Creates or replaces one item.
     pub const PUT_ITEM: Action = Action::new("dynamodb:PutItem");
+    /// Changes attributes of one item (creating it if absent).
     pub const UPDATE_ITEM: Action = Action::new("dynamodb:UpdateItem");
+    /// Deletes one item.
     pub const DELETE_ITEM: Action = Action::new("dynamodb:DeleteItem");
 
     /// Reading items of a table (no streams, no export, no PartiQL).

@@ -35,6 +35,7 @@ impl Handle<Vpc> {
     pub fn id(&self) -> Value {
         self.reference()
     }
+    /// `Fn::GetAtt` `CidrBlock`: the VPC's primary CIDR block.
     pub fn cidr_block(&self) -> Value {
         self.attribute("CidrBlock")
     }
@@ -320,6 +321,7 @@ cfn_resource! {
 
 /// Named protocol values for security-group rules.
 pub mod protocol {
+    /// TCP (`IpProtocol` also takes the number, 6).
     pub const TCP: &str = "tcp";
 }
 

@@ -48,6 +48,7 @@ cfn_resource! {
 }
 
 impl Handle<Rule> {
+    /// `Fn::GetAtt` `Arn`: the rule's ARN.
     pub fn arn(&self) -> Value {
         self.attribute("Arn")
     }

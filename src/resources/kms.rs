@@ -56,6 +56,7 @@ impl Handle<Key> {
     pub fn key_id(&self) -> Value {
         self.reference()
     }
+    /// `Fn::GetAtt` `Arn`: the key's ARN.
     pub fn arn(&self) -> Value {
         self.attribute("Arn")
     }
@@ -72,11 +73,17 @@ cfn_resource! {
 pub mod actions {
     use crate::resources::iam::policy::Action;
 
+    /// Encrypts up to 4 KB of data under the key.
     pub const ENCRYPT: Action = Action::new("kms:Encrypt");
+    /// Decrypts data (or a data key) encrypted under the key.
     pub const DECRYPT: Action = Action::new("kms:Decrypt");
+    /// `ReEncryptFrom` and `ReEncryptTo`: re-encrypts ciphertext under another key.
     pub const RE_ENCRYPT_ALL: Action = Action::new("kms:ReEncrypt*");
+    /// Every `GenerateDataKey` variant (with or without plaintext, key pairs).
     pub const GENERATE_DATA_KEY_ALL: Action = Action::new("kms:GenerateDataKey*");
+    /// Lets a service (EBS, SageMaker) use the key on the caller's behalf for a resource.
     pub const CREATE_GRANT: Action = Action::new("kms:CreateGrant");
+    /// Reads the key's metadata (services check its state and usage).
     pub const DESCRIBE_KEY: Action = Action::new("kms:DescribeKey");
 
     /// What a key administrator needs, and nothing that uses the key for data.

@@ -61,6 +61,7 @@ impl Handle<Function> {
     pub fn name(&self) -> Value {
         self.reference()
     }
+    /// `Fn::GetAtt` `Arn`: the function's ARN.
     pub fn arn(&self) -> Value {
         self.attribute("Arn")
     }

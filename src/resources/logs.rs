@@ -15,6 +15,7 @@ impl Handle<LogGroup> {
     pub fn name(&self) -> Value {
         self.reference()
     }
+    /// `Fn::GetAtt` `Arn`: the log group's ARN, which ends in `:*` (its streams).
     pub fn arn(&self) -> Value {
         self.attribute("Arn")
     }
@@ -24,9 +25,13 @@ impl Handle<LogGroup> {
 pub mod actions {
     use crate::resources::iam::policy::Action;
 
+    /// Creates a log group (Lambda creates its function's group on first write if missing).
     pub const CREATE_LOG_GROUP: Action = Action::new("logs:CreateLogGroup");
+    /// Creates a stream in a log group.
     pub const CREATE_LOG_STREAM: Action = Action::new("logs:CreateLogStream");
+    /// Writes events to a stream.
     pub const PUT_LOG_EVENTS: Action = Action::new("logs:PutLogEvents");
+    /// Lists a group's streams (some agents check before writing).
     pub const DESCRIBE_LOG_STREAMS: Action = Action::new("logs:DescribeLogStreams");
     /// Has no resource-level permissions.
     pub const DESCRIBE_LOG_GROUPS: Action = Action::new("logs:DescribeLogGroups");

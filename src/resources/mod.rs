@@ -4,12 +4,16 @@
 //! one method per property (list properties append one item per call), and `build()`,
 //! which fails when a required property is missing.
 
+#![warn(missing_docs)]
+
 use std::fmt;
 
 /// A required property was not set on a builder.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MissingProperty {
+    /// The resource or property type, e.g. `AWS::S3::Bucket`.
     pub type_name: &'static str,
+    /// The CloudFormation name of the missing property, e.g. `BucketEncryption`.
     pub property: &'static str,
 }
 
@@ -49,14 +53,22 @@ macro_rules! cfn_properties {
         }
 
         impl $name {
+            #[doc = concat!("A builder for `", $type_name, "` with no property set.")]
             pub fn builder() -> $builder {
                 $builder::default()
             }
         }
 
         impl $builder {
-            $( cfn_properties!(@setter $kind $(#[$fmeta])* $field : $ty); )*
+            $( cfn_properties!(@setter $kind $(#[$fmeta])* $field : $ty => $prop); )*
 
+            /// The properties, in the order the type declares them (the order the template
+            /// writes them in).
+            ///
+            /// # Errors
+            ///
+            /// [`MissingProperty`](crate::resources::MissingProperty) naming the first
+            /// required property that was not set.
             pub fn build(self) -> Result<$name, $crate::resources::MissingProperty> {
                 let mut properties = ::indexmap::IndexMap::new();
                 $( cfn_properties!(@collect $kind self properties $field $prop $type_name); )*
@@ -70,7 +82,8 @@ macro_rules! cfn_properties {
             }
         }
     };
-    (@setter list $(#[$fmeta:meta])* $field:ident : $ty:ty) => {
+    (@setter list $(#[$fmeta:meta])* $field:ident : $ty:ty => $prop:literal) => {
+        #[doc = concat!("Appends one item to `", $prop, "`; call it once per item.")]
         $(#[$fmeta])*
         pub fn $field(mut self, item: impl Into<$ty>) -> Self {
             let item = $crate::template::Value::from(item.into());
@@ -81,7 +94,16 @@ macro_rules! cfn_properties {
             self
         }
     };
-    (@setter $kind:ident $(#[$fmeta:meta])* $field:ident : $ty:ty) => {
+    (@setter required $(#[$fmeta:meta])* $field:ident : $ty:ty => $prop:literal) => {
+        #[doc = concat!("Sets `", $prop, "` (required: `build()` fails without it).")]
+        $(#[$fmeta])*
+        pub fn $field(mut self, value: impl Into<$ty>) -> Self {
+            self.$field = Some($crate::template::Value::from(value.into()));
+            self
+        }
+    };
+    (@setter $kind:ident $(#[$fmeta:meta])* $field:ident : $ty:ty => $prop:literal) => {
+        #[doc = concat!("Sets `", $prop, "` (optional: left out of the template when not set).")]
         $(#[$fmeta])*
         pub fn $field(mut self, value: impl Into<$ty>) -> Self {
             self.$field = Some($crate::template::Value::from(value.into()));
@@ -109,7 +131,8 @@ macro_rules! cfn_resource {
     ) => {
         cfn_properties! {
             $(#[$meta])*
-            #[doc = concat!("`", $type_name, "`")]
+            #[doc = ""]
+            #[doc = concat!("The CloudFormation resource type `", $type_name, "`.")]
             $name / $builder ($type_name) { $($body)* }
         }
 
@@ -139,7 +162,12 @@ macro_rules! cfn_enum {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
+            $(
+                $(#[$vmeta])*
+                #[doc = ""]
+                #[doc = concat!("Written `", $value, "` in the template.")]
+                $variant,
+            )+
         }
 
         impl $name {

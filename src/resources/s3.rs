@@ -91,6 +91,7 @@ cfn_properties! {
 }
 
 impl VersioningConfiguration {
+    /// Versioning on: overwritten and deleted objects stay recoverable as earlier versions.
     pub fn enabled() -> VersioningConfiguration {
         VersioningConfiguration::builder()
             .status(VersioningStatus::Enabled)
@@ -241,13 +242,17 @@ cfn_resource! {
 pub mod actions {
     use crate::resources::iam::policy::Action;
 
+    /// Reads an object (the current version).
     pub const GET_OBJECT: Action = Action::new("s3:GetObject");
+    /// Reads a given version of an object.
     pub const GET_OBJECT_VERSION: Action = Action::new("s3:GetObjectVersion");
     /// Also covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload.
     pub const PUT_OBJECT: Action = Action::new("s3:PutObject");
     /// Read a bucket's ACL (CloudTrail checks it before delivering).
     pub const GET_BUCKET_ACL: Action = Action::new("s3:GetBucketAcl");
+    /// Abandons a multipart upload, freeing its parts.
     pub const ABORT_MULTIPART_UPLOAD: Action = Action::new("s3:AbortMultipartUpload");
+    /// Deletes an object (with versioning, adds a delete marker).
     pub const DELETE_OBJECT: Action = Action::new("s3:DeleteObject");
     /// Deletes a version for good, which versioning alone cannot undo.
     pub const DELETE_OBJECT_VERSION: Action = Action::new("s3:DeleteObjectVersion");
@@ -275,6 +280,7 @@ pub mod key_actions {
     use crate::resources::iam::policy::Action;
     use crate::resources::kms::actions::DECRYPT;
 
+    /// A data key to encrypt one object (or the bucket key) with.
     pub const GENERATE_DATA_KEY: Action = Action::new("kms:GenerateDataKey");
 
     /// Reading SSE-KMS objects.

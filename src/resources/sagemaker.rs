@@ -66,6 +66,7 @@ impl Handle<Domain> {
     pub fn domain_id(&self) -> Value {
         self.attribute("DomainId")
     }
+    /// `Fn::GetAtt` `DomainArn`: the domain's ARN.
     pub fn arn(&self) -> Value {
         self.attribute("DomainArn")
     }
@@ -86,6 +87,7 @@ cfn_resource! {
 }
 
 impl Handle<UserProfile> {
+    /// `Fn::GetAtt` `UserProfileArn`: the user profile's ARN.
     pub fn arn(&self) -> Value {
         self.attribute("UserProfileArn")
     }
@@ -138,6 +140,7 @@ impl Handle<NotebookInstance> {
     pub fn arn(&self) -> Value {
         self.reference()
     }
+    /// `Fn::GetAtt` `NotebookInstanceName`: the notebook instance's name.
     pub fn name(&self) -> Value {
         self.attribute("NotebookInstanceName")
     }
@@ -188,33 +191,56 @@ pub const MAX_LIFECYCLE_CONTENT: usize = 16_384;
 pub mod actions {
     use crate::resources::iam::policy::Action;
 
+    /// Reads a Studio domain's settings.
     pub const DESCRIBE_DOMAIN: Action = Action::new("sagemaker:DescribeDomain");
+    /// Creates a sign-in URL to Studio for one user profile.
     pub const CREATE_PRESIGNED_DOMAIN_URL: Action =
         Action::new("sagemaker:CreatePresignedDomainUrl");
+    /// Reads a user profile.
     pub const DESCRIBE_USER_PROFILE: Action = Action::new("sagemaker:DescribeUserProfile");
+    /// Creates a user profile in a domain.
     pub const CREATE_USER_PROFILE: Action = Action::new("sagemaker:CreateUserProfile");
+    /// Changes a user profile's settings.
     pub const UPDATE_USER_PROFILE: Action = Action::new("sagemaker:UpdateUserProfile");
+    /// Deletes a user profile (its apps must be deleted first).
     pub const DELETE_USER_PROFILE: Action = Action::new("sagemaker:DeleteUserProfile");
+    /// Starts a Studio app (JupyterLab, Code Editor, ...) for a profile or space.
     pub const CREATE_APP: Action = Action::new("sagemaker:CreateApp");
+    /// Stops and deletes a Studio app.
     pub const DELETE_APP: Action = Action::new("sagemaker:DeleteApp");
+    /// Reads a Studio app's status.
     pub const DESCRIBE_APP: Action = Action::new("sagemaker:DescribeApp");
+    /// Tags a SageMaker resource (Studio tags what it creates).
     pub const ADD_TAGS: Action = Action::new("sagemaker:AddTags");
+    /// Reads a SageMaker resource's tags.
     pub const LIST_TAGS: Action = Action::new("sagemaker:ListTags");
+    /// Creates a Studio space.
     pub const CREATE_SPACE: Action = Action::new("sagemaker:CreateSpace");
+    /// Changes a Studio space's settings.
     pub const UPDATE_SPACE: Action = Action::new("sagemaker:UpdateSpace");
+    /// Deletes a Studio space.
     pub const DELETE_SPACE: Action = Action::new("sagemaker:DeleteSpace");
+    /// Reads a Studio space.
     pub const DESCRIBE_SPACE: Action = Action::new("sagemaker:DescribeSpace");
     /// List calls, which SageMaker does not scope to a resource (they need `Resource: "*"`).
     pub const LIST_APPS: Action = Action::new("sagemaker:ListApps");
+    /// Lists spaces (no resource-level permissions, as `LIST_APPS`).
     pub const LIST_SPACES: Action = Action::new("sagemaker:ListSpaces");
+    /// Lists user profiles (no resource-level permissions).
     pub const LIST_USER_PROFILES: Action = Action::new("sagemaker:ListUserProfiles");
+    /// Lists domains (no resource-level permissions).
     pub const LIST_DOMAINS: Action = Action::new("sagemaker:ListDomains");
+    /// Reads a notebook instance's settings and status.
     pub const DESCRIBE_NOTEBOOK_INSTANCE: Action =
         Action::new("sagemaker:DescribeNotebookInstance");
+    /// Creates a sign-in URL to a notebook instance's Jupyter.
     pub const CREATE_PRESIGNED_NOTEBOOK_INSTANCE_URL: Action =
         Action::new("sagemaker:CreatePresignedNotebookInstanceUrl");
+    /// Starts a stopped notebook instance.
     pub const START_NOTEBOOK_INSTANCE: Action = Action::new("sagemaker:StartNotebookInstance");
+    /// Stops a notebook instance (its volume is kept).
     pub const STOP_NOTEBOOK_INSTANCE: Action = Action::new("sagemaker:StopNotebookInstance");
+    /// Lists notebook instances (no resource-level permissions).
     pub const LIST_NOTEBOOK_INSTANCES: Action = Action::new("sagemaker:ListNotebookInstances");
     /// Opening a notebook instance from the console or a presigned URL.
     pub const OPEN_NOTEBOOK_INSTANCE: &[Action] = &[

@@ -34,7 +34,9 @@ impl Handle<Secret> {
 pub mod actions {
     use crate::resources::iam::policy::Action;
 
+    /// Reads the secret's value.
     pub const GET_SECRET_VALUE: Action = Action::new("secretsmanager:GetSecretValue");
+    /// Reads the secret's metadata (not its value).
     pub const DESCRIBE_SECRET: Action = Action::new("secretsmanager:DescribeSecret");
 
     /// Reading a secret's value and its metadata.

@@ -16,6 +16,7 @@ impl Handle<Queue> {
     pub fn url(&self) -> Value {
         self.reference()
     }
+    /// `Fn::GetAtt` `Arn`: the queue's ARN.
     pub fn arn(&self) -> Value {
         self.attribute("Arn")
     }
@@ -32,9 +33,13 @@ cfn_resource! {
 pub mod actions {
     use crate::resources::iam::policy::Action;
 
+    /// Sends a message (also authorizes SendMessageBatch).
     pub const SEND_MESSAGE: Action = Action::new("sqs:SendMessage");
+    /// Reads the queue's attributes (SDKs read its ARN and limits).
     pub const GET_QUEUE_ATTRIBUTES: Action = Action::new("sqs:GetQueueAttributes");
+    /// Finds the queue's URL from its name.
     pub const GET_QUEUE_URL: Action = Action::new("sqs:GetQueueUrl");
+    /// Receives messages, which hides them for the visibility timeout.
     pub const RECEIVE_MESSAGE: Action = Action::new("sqs:ReceiveMessage");
     /// Also authorizes DeleteMessageBatch.
     pub const DELETE_MESSAGE: Action = Action::new("sqs:DeleteMessage");

@@ -42,7 +42,9 @@ impl Handle<Parameter> {
 pub mod actions {
     use crate::resources::iam::policy::Action;
 
+    /// Reads one parameter by name.
     pub const GET_PARAMETER: Action = Action::new("ssm:GetParameter");
+    /// Reads up to 10 parameters by name.
     pub const GET_PARAMETERS: Action = Action::new("ssm:GetParameters");
     /// Authorized against the path in the request, not the parameters it returns.
     pub const GET_PARAMETERS_BY_PATH: Action = Action::new("ssm:GetParametersByPath");

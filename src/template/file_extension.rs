@@ -6,12 +6,15 @@ use std::fmt;
 /// members name their child templates by file name, so composition needs it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum FileExtension {
+    /// `json`, the default output format.
     #[default]
     Json,
+    /// `yaml` (long-form intrinsics).
     Yaml,
 }
 
 impl FileExtension {
+    /// The extension without its dot.
     pub const fn as_str(self) -> &'static str {
         match self {
             FileExtension::Json => "json",

@@ -10,6 +10,7 @@ pub const MAX_LEN: usize = 255;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LogicalId(String);
 
+/// A string that is not a valid logical ID (it holds the string).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvalidLogicalId(pub String);
 
@@ -45,6 +46,7 @@ impl LogicalId {
         LogicalId::new(id)
     }
 
+    /// The ID as the template writes it.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -56,6 +58,7 @@ impl fmt::Display for LogicalId {
     }
 }
 
+/// Whether `id` is a valid logical ID: 1 to 255 ASCII letters and digits.
 pub fn is_valid(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric())
 }

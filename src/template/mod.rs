@@ -1,6 +1,8 @@
 //! The CloudFormation template model: parameters, conditions, resources, outputs and
 //! intrinsic values, with deterministic serialization. Knows CloudFormation, nothing else.
 
+#![warn(missing_docs)]
+
 mod file_extension;
 pub mod limits;
 mod logical_id;
@@ -25,6 +27,7 @@ pub use value::{Attribute, ConditionName, Pseudo, Reference, Sub, SubPart, Value
 pub trait Resource {
     /// The type name, e.g. `AWS::EC2::VPC`.
     const TYPE: &'static str;
+    /// The properties as the template writes them under `Properties`.
     fn into_properties(self) -> IndexMap<String, Value>;
 }
 
@@ -51,6 +54,7 @@ impl<R> fmt::Debug for Handle<R> {
 }
 
 impl<R: Resource> Handle<R> {
+    /// The logical ID the resource has in its template.
     pub fn logical_id(&self) -> &LogicalId {
         &self.id
     }
@@ -77,9 +81,11 @@ pub struct ParameterHandle {
 }
 
 impl ParameterHandle {
+    /// `{"Ref": id}`: the value the stack is deployed with.
     pub fn value(&self) -> Value {
         Value::Ref(Reference(self.id.clone()))
     }
+    /// The parameter's logical ID.
     pub fn logical_id(&self) -> &LogicalId {
         &self.id
     }
@@ -90,13 +96,18 @@ impl ParameterHandle {
 /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html>).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeletionPolicy {
+    /// Delete the physical resource (CloudFormation's default for most types).
     Delete,
+    /// Keep the physical resource; it leaves the stack and is no longer managed.
     Retain,
+    /// Keep it, except when the stack operation that created it rolls back.
     RetainExceptOnCreate,
+    /// Take a final snapshot (volumes, databases), then delete it.
     Snapshot,
 }
 
 impl DeletionPolicy {
+    /// The policy as CloudFormation spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             DeletionPolicy::Delete => "Delete",
@@ -116,22 +127,32 @@ impl fmt::Display for DeletionPolicy {
 /// A resource as stored in the template: type-erased, with its attributes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResourceEntry {
+    /// `Type`, e.g. `AWS::S3::Bucket`.
     pub type_name: &'static str,
+    /// `Condition`: the resource exists only when the condition is true.
     pub condition: Option<ConditionName>,
+    /// `DependsOn`: resources CloudFormation must create first (references already order
+    /// creation; this is for dependencies no property shows).
     pub depends_on: Vec<LogicalId>,
+    /// `Properties`, in the order the template writes them.
     pub properties: IndexMap<String, Value>,
+    /// `DeletionPolicy`: what happens to the physical resource when the stack deletes it.
     pub deletion_policy: Option<DeletionPolicy>,
+    /// `UpdateReplacePolicy`: what happens to the old physical resource on replacement.
     pub update_replace_policy: Option<DeletionPolicy>,
+    /// `Metadata` (e.g. the rule suppressions read by sagesynth, cfn-lint and checkov).
     pub metadata: IndexMap<String, Value>,
 }
 
 impl ResourceEntry {
+    /// Adds `other` to `DependsOn` (once).
     pub fn depends_on<R: Resource>(&mut self, other: &Handle<R>) -> &mut Self {
         if !self.depends_on.contains(&other.id) {
             self.depends_on.push(other.id.clone());
         }
         self
     }
+    /// Creates the resource only when `condition` is true.
     pub fn condition(&mut self, condition: &ConditionName) -> &mut Self {
         self.condition = Some(condition.clone());
         self
@@ -147,19 +168,28 @@ impl ResourceEntry {
         });
         self
     }
+    /// Sets the `Metadata` entry `key`.
     pub fn metadata(&mut self, key: &str, value: Value) -> &mut Self {
         self.metadata.insert(key.to_string(), value);
         self
     }
 }
 
+/// A template parameter: a value chosen when the stack is deployed, and the constraints
+/// CloudFormation checks it against before it changes anything.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Parameter {
+    /// `Type`.
     pub type_name: ParameterType,
+    /// `Description`, shown by the console and `aws cloudformation describe-stacks`.
     pub description: Option<String>,
+    /// `Default`, used when the deployment gives no value.
     pub default: Option<Value>,
+    /// `AllowedPattern`: a regular expression a `String` value must match.
     pub allowed_pattern: Option<String>,
+    /// `AllowedValues` (empty: any value).
     pub allowed_values: Vec<Value>,
+    /// `ConstraintDescription`: the message shown when a value breaks the constraints.
     pub constraint_description: Option<String>,
 }
 
@@ -176,36 +206,47 @@ impl Parameter {
             constraint_description: None,
         }
     }
+    /// Sets `Description`.
     pub fn description(mut self, text: &str) -> Self {
         self.description = Some(text.to_string());
         self
     }
+    /// Sets `Default`.
     pub fn default_value(mut self, value: impl Into<Value>) -> Self {
         self.default = Some(value.into());
         self
     }
+    /// Sets `AllowedPattern`.
     pub fn allowed_pattern(mut self, pattern: &str) -> Self {
         self.allowed_pattern = Some(pattern.to_string());
         self
     }
+    /// Appends one value to `AllowedValues`.
     pub fn allowed_value(mut self, value: impl Into<Value>) -> Self {
         self.allowed_values.push(value.into());
         self
     }
+    /// Sets `ConstraintDescription`.
     pub fn constraint_description(mut self, text: &str) -> Self {
         self.constraint_description = Some(text.to_string());
         self
     }
 }
 
+/// A template output: a value the deployed stack reports, and optionally exports for
+/// other stacks' `Fn::ImportValue`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Output {
+    /// `Description`.
     pub description: Option<String>,
+    /// `Value`.
     pub value: Value,
+    /// `Export.Name`: exported names are unique per account and region.
     pub export_name: Option<Value>,
 }
 
 impl Output {
+    /// An output of `value`, without description or export.
     pub fn new(value: impl Into<Value>) -> Output {
         Output {
             description: None,
@@ -213,10 +254,12 @@ impl Output {
             export_name: None,
         }
     }
+    /// Sets `Description`.
     pub fn description(mut self, text: &str) -> Self {
         self.description = Some(text.to_string());
         self
     }
+    /// Exports the value under `name`.
     pub fn export(mut self, name: impl Into<Value>) -> Self {
         self.export_name = Some(name.into());
         self
@@ -226,7 +269,9 @@ impl Output {
 /// Adding something under a logical ID that is already taken.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DuplicateLogicalId {
+    /// The logical ID already taken.
     pub id: LogicalId,
+    /// The template section it was added to (`Resources`, `Parameters`, ...).
     pub section: &'static str,
 }
 
@@ -258,14 +303,17 @@ pub struct Template {
 }
 
 impl Template {
+    /// An empty template (no resources yet).
     pub fn new() -> Template {
         Template::default()
     }
 
+    /// Sets `Description`, which CloudFormation shows with the stack (at most 1,024 bytes).
     pub fn set_description(&mut self, text: &str) {
         self.description = Some(text.to_string());
     }
 
+    /// Sets the template `Metadata` entry `key`.
     pub fn set_metadata(&mut self, key: &str, value: Value) {
         self.metadata.insert(key.to_string(), value);
     }
@@ -281,6 +329,13 @@ impl Template {
         Ok(())
     }
 
+    /// Adds `resource` under the logical ID `id` and returns the handle to reference it by.
+    /// Constructs add through a [`Scope`](crate::constructs::scope::Scope) instead, which
+    /// derives the ID and records the origin.
+    ///
+    /// # Errors
+    ///
+    /// `id` is already a resource or parameter (they share one namespace).
     pub fn add<R: Resource>(
         &mut self,
         id: LogicalId,
@@ -317,6 +372,11 @@ impl Template {
         self.resources.get_mut(id)
     }
 
+    /// Adds a parameter under `id`; its handle gives the `Ref`.
+    ///
+    /// # Errors
+    ///
+    /// `id` is already a resource or parameter.
     pub fn add_parameter(
         &mut self,
         id: LogicalId,
@@ -327,6 +387,12 @@ impl Template {
         Ok(ParameterHandle { id })
     }
 
+    /// Adds a condition under `id`; the name it returns is what resources and `Fn::If`
+    /// refer to.
+    ///
+    /// # Errors
+    ///
+    /// `id` is already a condition.
     pub fn add_condition(
         &mut self,
         id: LogicalId,
@@ -342,6 +408,11 @@ impl Template {
         Ok(ConditionName(id))
     }
 
+    /// Adds an output under `id`.
+    ///
+    /// # Errors
+    ///
+    /// `id` is already an output.
     pub fn add_output(&mut self, id: LogicalId, output: Output) -> Result<(), DuplicateLogicalId> {
         if self.outputs.contains_key(&id) {
             return Err(DuplicateLogicalId {
@@ -353,10 +424,12 @@ impl Template {
         Ok(())
     }
 
+    /// Every resource, in the order it was added (the order the template writes).
     pub fn resources(&self) -> impl Iterator<Item = (&LogicalId, &ResourceEntry)> {
         self.resources.iter()
     }
 
+    /// The resource with the logical ID `id`, if there is one.
     pub fn resource(&self, id: &str) -> Option<&ResourceEntry> {
         self.resources
             .iter()
@@ -380,10 +453,12 @@ impl Template {
             .filter_map(|id| self.origins.get(id).map(|path| (id, path)))
     }
 
+    /// Every parameter, in the order it was added.
     pub fn parameters(&self) -> impl Iterator<Item = (&LogicalId, &Parameter)> {
         self.parameters.iter()
     }
 
+    /// Every output, in the order it was added.
     pub fn outputs(&self) -> impl Iterator<Item = (&LogicalId, &Output)> {
         self.outputs.iter()
     }

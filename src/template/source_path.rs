@@ -7,7 +7,9 @@ use std::fmt;
 /// list position (`[1]`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PathSegment {
+    /// A field of a mapping, or a key that names an entry (a team, a bucket).
     Field(String),
+    /// A position in a list, from 0.
     Index(usize),
 }
 
@@ -41,6 +43,7 @@ impl SourcePath {
         self
     }
 
+    /// The steps of the path, from the root.
     pub fn segments(&self) -> &[PathSegment] {
         &self.0
     }
@@ -54,6 +57,7 @@ impl SourcePath {
         })
     }
 
+    /// Whether this is the root path (no segment).
     pub fn is_root(&self) -> bool {
         self.0.is_empty()
     }

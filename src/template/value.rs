@@ -9,16 +9,25 @@ use super::logical_id::LogicalId;
 /// CloudFormation pseudo parameters (usable in `Ref` and inside `Fn::Sub`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Pseudo {
+    /// `AWS::AccountId`: the account the stack is deployed in.
     AccountId,
+    /// `AWS::Partition`: `aws`, `aws-cn`, `aws-us-gov`, ...; ARNs built with it work in
+    /// every partition.
     Partition,
+    /// `AWS::Region`: the stack's region.
     Region,
+    /// `AWS::StackName`.
     StackName,
+    /// `AWS::StackId`: the stack's ARN.
     StackId,
+    /// `AWS::URLSuffix`: `amazonaws.com` (`amazonaws.com.cn` in China).
     UrlSuffix,
+    /// `AWS::NoValue`: removes the property it is the value of (typically inside `Fn::If`).
     NoValue,
 }
 
 impl Pseudo {
+    /// Every pseudo parameter, in declaration order.
     pub const ALL: [Pseudo; 7] = [
         Pseudo::AccountId,
         Pseudo::Partition,
@@ -29,6 +38,7 @@ impl Pseudo {
         Pseudo::NoValue,
     ];
 
+    /// The name `Ref` takes, e.g. `AWS::AccountId`.
     pub fn name(self) -> &'static str {
         match self {
             Pseudo::AccountId => "AWS::AccountId",
@@ -41,6 +51,7 @@ impl Pseudo {
         }
     }
 
+    /// The pseudo parameter called `name`, if there is one.
     pub fn from_name(name: &str) -> Option<Pseudo> {
         Pseudo::ALL.into_iter().find(|p| p.name() == name)
     }
@@ -52,6 +63,7 @@ impl Pseudo {
 pub struct Reference(pub(super) LogicalId);
 
 impl Reference {
+    /// The logical ID referred to.
     pub fn target(&self) -> &LogicalId {
         &self.0
     }
@@ -65,9 +77,11 @@ pub struct Attribute {
 }
 
 impl Attribute {
+    /// The logical ID of the resource.
     pub fn resource(&self) -> &LogicalId {
         &self.resource
     }
+    /// The attribute's name, e.g. `Arn`.
     pub fn name(&self) -> &'static str {
         self.name
     }
@@ -78,6 +92,7 @@ impl Attribute {
 pub struct ConditionName(pub(super) LogicalId);
 
 impl ConditionName {
+    /// The condition's logical ID.
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
@@ -86,22 +101,37 @@ impl ConditionName {
 /// A template value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
+    /// JSON `null`.
     Null,
+    /// A boolean.
     Bool(bool),
+    /// An integer.
     Int(i64),
+    /// A string (written as is: no intrinsic is ever hidden in one).
     String(String),
+    /// A list.
     List(Vec<Value>),
+    /// A mapping; keys keep their insertion order.
     Map(IndexMap<String, Value>),
+    /// `Ref` of a parameter or resource.
     Ref(Reference),
+    /// `Ref` of a pseudo parameter.
     Pseudo(Pseudo),
+    /// `Fn::GetAtt`.
     GetAtt(Attribute),
+    /// `Fn::Sub`.
     Sub(Sub),
+    /// `Fn::Join`: the delimiter and the values joined.
     Join(String, Vec<Value>),
+    /// `Fn::Select`: the index and the list it picks from.
     Select(u32, Box<Value>),
     /// `Fn::GetAZs` of the stack's own region (`""`).
     GetAzs,
+    /// `Fn::Base64` (user data, lifecycle scripts).
     Base64(Box<Value>),
+    /// `Fn::If`: the condition, the value when true, the value when false.
     If(ConditionName, Box<Value>, Box<Value>),
+    /// `Fn::Equals` of two values, in a condition.
     Equals(Box<Value>, Box<Value>),
     /// `Fn::Or` of conditions (2 to 10 of them, as CloudFormation allows).
     Or(Vec<Value>),
@@ -115,14 +145,17 @@ impl Value {
         Value::Select(index, Box::new(Value::GetAzs))
     }
 
+    /// `{"Fn::Base64": inner}`.
     pub fn base64(inner: impl Into<Value>) -> Value {
         Value::Base64(Box::new(inner.into()))
     }
 
+    /// `{"Fn::Join": [delimiter, items]}`.
     pub fn join(delimiter: &str, items: impl IntoIterator<Item = Value>) -> Value {
         Value::Join(delimiter.to_string(), items.into_iter().collect())
     }
 
+    /// `{"Fn::If": [condition, then, otherwise]}`.
     pub fn if_(
         condition: &ConditionName,
         then: impl Into<Value>,
@@ -135,6 +168,7 @@ impl Value {
         )
     }
 
+    /// `{"Fn::Equals": [a, b]}`.
     pub fn equals(a: impl Into<Value>, b: impl Into<Value>) -> Value {
         Value::Equals(Box::new(a.into()), Box::new(b.into()))
     }
@@ -161,6 +195,7 @@ impl Value {
         }
     }
 
+    /// A list of `items`.
     pub fn list(items: impl IntoIterator<Item = Value>) -> Value {
         Value::List(items.into_iter().collect())
     }
@@ -170,6 +205,7 @@ impl Value {
         Value::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 
+    /// The string, if this value is a plain string.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
@@ -234,8 +270,11 @@ impl<T: Into<Value>> From<Vec<T>> for Value {
 pub enum SubPart {
     /// Literal text; a `${` in it is escaped as `${!` on output.
     Text(String),
+    /// `${AWS::Region}` and the like.
     Pseudo(Pseudo),
+    /// `${LogicalId}`.
     Ref(Reference),
+    /// `${LogicalId.Attribute}`.
     Att(Attribute),
     /// Any other value, bound through Fn::Sub's variable map.
     Value(Box<Value>),
@@ -282,6 +321,7 @@ pub struct Sub {
 }
 
 impl Sub {
+    /// A Sub of `parts`, in order (adjacent text merged).
     pub fn from_parts(parts: Vec<SubPart>) -> Sub {
         let mut sub = Sub::default();
         for part in parts {
@@ -290,6 +330,7 @@ impl Sub {
         sub
     }
 
+    /// Appends `part`.
     pub fn push(&mut self, part: SubPart) {
         // Adjacent text is merged so that equal strings have equal models.
         if let (SubPart::Text(new), Some(SubPart::Text(last))) = (&part, self.parts.last_mut()) {
@@ -299,6 +340,7 @@ impl Sub {
         self.parts.push(part);
     }
 
+    /// The parts, in order.
     pub fn parts(&self) -> &[SubPart] {
         &self.parts
     }

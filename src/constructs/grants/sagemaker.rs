@@ -99,6 +99,7 @@ impl NotebookInstanceName {
         Ok(NotebookInstanceName(name.to_string()))
     }
 
+    /// The name as given (ARNs use it lower-cased).
     pub fn as_str(&self) -> &str {
         &self.0
     }

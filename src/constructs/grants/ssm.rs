@@ -90,6 +90,7 @@ impl ParameterName {
         Ok(ParameterName(name.to_string()))
     }
 
+    /// The name as given, e.g. `/sagesynth/team/domain-id`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -126,6 +127,7 @@ impl ParameterPath {
         Ok(ParameterPath(trimmed.to_string()))
     }
 
+    /// The path without a trailing `/`, e.g. `/sagesynth/team`.
     pub fn as_str(&self) -> &str {
         &self.0
     }

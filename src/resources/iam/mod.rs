@@ -16,6 +16,7 @@ cfn_properties! {
 }
 
 impl Policy {
+    /// An inline policy named `name` (unique among the principal's inline policies).
     pub fn new(name: &str, document: PolicyDocument) -> Policy {
         Policy::builder()
             .policy_name(name)
@@ -43,6 +44,7 @@ impl Handle<Role> {
     pub fn name(&self) -> Value {
         self.reference()
     }
+    /// `Fn::GetAtt` `Arn`: the role's ARN.
     pub fn arn(&self) -> Value {
         self.attribute("Arn")
     }
@@ -61,6 +63,7 @@ impl Handle<InstanceProfile> {
     pub fn name(&self) -> Value {
         self.reference()
     }
+    /// `Fn::GetAtt` `Arn`: the instance profile's ARN.
     pub fn arn(&self) -> Value {
         self.attribute("Arn")
     }
@@ -99,6 +102,7 @@ impl Handle<Group> {
     pub fn name(&self) -> Value {
         self.reference()
     }
+    /// `Fn::GetAtt` `Arn`: the group's ARN.
     pub fn arn(&self) -> Value {
         self.attribute("Arn")
     }
@@ -128,6 +132,7 @@ impl Handle<User> {
     pub fn name(&self) -> Value {
         self.reference()
     }
+    /// `Fn::GetAtt` `Arn`: the user's ARN.
     pub fn arn(&self) -> Value {
         self.attribute("Arn")
     }
@@ -147,9 +152,11 @@ pub fn aws_managed_policy_arn(name: &str) -> Value {
 pub mod actions {
     use super::Action;
 
+    /// Assumes a role: what a trust policy allows its principal.
     pub const ASSUME_ROLE: Action = Action::new("sts:AssumeRole");
     /// Lets the assuming service stamp sessions with a source identity.
     pub const SET_SOURCE_IDENTITY: Action = Action::new("sts:SetSourceIdentity");
+    /// Hands a role to a service (a notebook, a function) that then acts as it.
     pub const PASS_ROLE: Action = Action::new("iam:PassRole");
 
     /// What a user needs to sign in, set a new password and enrol an MFA device, and
@@ -165,15 +172,25 @@ pub mod actions {
         Action::new("iam:ResyncMFADevice"),
         Action::new("sts:GetSessionToken"),
     ];
+    /// Lists virtual MFA devices (the console's MFA page needs it).
     pub const LIST_VIRTUAL_MFA_DEVICES: Action = Action::new("iam:ListVirtualMFADevices");
+    /// Reads the password policy, to set a compliant password.
     pub const GET_ACCOUNT_PASSWORD_POLICY: Action = Action::new("iam:GetAccountPasswordPolicy");
+    /// Creates a virtual MFA device.
     pub const CREATE_VIRTUAL_MFA_DEVICE: Action = Action::new("iam:CreateVirtualMFADevice");
+    /// Deletes a virtual MFA device.
     pub const DELETE_VIRTUAL_MFA_DEVICE: Action = Action::new("iam:DeleteVirtualMFADevice");
+    /// Changes one's own console password.
     pub const CHANGE_PASSWORD: Action = Action::new("iam:ChangePassword");
+    /// Reads an IAM user.
     pub const GET_USER: Action = Action::new("iam:GetUser");
+    /// Associates an MFA device with a user.
     pub const ENABLE_MFA_DEVICE: Action = Action::new("iam:EnableMFADevice");
+    /// Lists a user's MFA devices.
     pub const LIST_MFA_DEVICES: Action = Action::new("iam:ListMFADevices");
+    /// Resynchronizes an MFA device whose codes drifted.
     pub const RESYNC_MFA_DEVICE: Action = Action::new("iam:ResyncMFADevice");
+    /// Removes an MFA device from a user.
     pub const DEACTIVATE_MFA_DEVICE: Action = Action::new("iam:DeactivateMFADevice");
 }
 

@@ -18,14 +18,19 @@ impl Action {
         Action(Cow::Borrowed(name))
     }
 
+    /// The action as the policy writes it.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
 
+/// Whether a statement allows or denies. An explicit Deny wins over any Allow, in any
+/// policy that applies to the request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Effect {
+    /// `Allow`.
     Allow,
+    /// `Deny`.
     Deny,
 }
 
@@ -48,6 +53,7 @@ pub enum Principal {
 }
 
 impl Principal {
+    /// One service principal, e.g. `lambda.amazonaws.com`.
     pub fn service(name: &str) -> Principal {
         Principal::Service(vec![name.to_string()])
     }
@@ -71,12 +77,19 @@ impl Principal {
 /// Condition operators of the IAM policy language that our policies use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Operator {
+    /// Exact, case-sensitive string match.
     StringEquals,
+    /// Negated exact string match (also true when the key is absent).
     StringNotEquals,
+    /// String match with `*` and `?` wildcards.
     StringLike,
+    /// Exact ARN match.
     ArnEquals,
+    /// ARN match with wildcards in each ARN component.
     ArnLike,
+    /// `true` / `false`.
     Bool,
+    /// Whether the key is absent (`true`) or present (`false`) in the request.
     Null,
 }
 
@@ -97,7 +110,9 @@ impl Operator {
 /// The set qualifiers for multivalued condition keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SetQualifier {
+    /// True when at least one of the request's values matches.
     ForAnyValue,
+    /// True when every one of the request's values matches (and when there is none).
     ForAllValues,
 }
 
@@ -105,17 +120,21 @@ pub enum SetQualifier {
 /// qualifiers (`ForAnyValue:` / `ForAllValues:`) only make sense on multivalued keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ConditionKey {
+    /// The key as the policy writes it, e.g. `aws:SourceVpce`.
     pub name: &'static str,
+    /// Whether a request can carry several values for it.
     pub multivalued: bool,
 }
 
 impl ConditionKey {
+    /// A key a request carries at most one value for.
     pub const fn single(name: &'static str) -> ConditionKey {
         ConditionKey {
             name,
             multivalued: false,
         }
     }
+    /// A key a request can carry several values for (tag keys, …).
     pub const fn multi(name: &'static str) -> ConditionKey {
         ConditionKey {
             name,
@@ -130,18 +149,29 @@ pub mod keys {
 
     /// The VPC endpoint a request came through; single-valued.
     pub const SOURCE_VPCE: ConditionKey = ConditionKey::single("aws:SourceVpce");
+    /// The ARN of the calling principal (for a role session: the role's ARN).
     pub const PRINCIPAL_ARN: ConditionKey = ConditionKey::single("aws:PrincipalArn");
+    /// The AWS Organizations ID of the calling principal's account.
     pub const PRINCIPAL_ORG_ID: ConditionKey = ConditionKey::single("aws:PrincipalOrgID");
+    /// Whether the request came over TLS.
     pub const SECURE_TRANSPORT: ConditionKey = ConditionKey::single("aws:SecureTransport");
+    /// Whether the credentials were obtained with MFA (absent for long-term access keys).
     pub const MULTI_FACTOR_AUTH_PRESENT: ConditionKey =
         ConditionKey::single("aws:MultiFactorAuthPresent");
+    /// The account of the resource a service acts for (guards against the confused deputy).
     pub const SOURCE_ACCOUNT: ConditionKey = ConditionKey::single("aws:SourceAccount");
+    /// The ARN of the resource a service acts for (guards against the confused deputy).
     pub const SOURCE_ARN: ConditionKey = ConditionKey::single("aws:SourceArn");
+    /// The service a role is passed to with `iam:PassRole`.
     pub const PASSED_TO_SERVICE: ConditionKey = ConditionKey::single("iam:PassedToService");
+    /// The account of the principal calling KMS.
     pub const KMS_CALLER_ACCOUNT: ConditionKey = ConditionKey::single("kms:CallerAccount");
+    /// The service that called KMS on the principal's behalf, e.g. `s3.eu-west-1.amazonaws.com`.
     pub const KMS_VIA_SERVICE: ConditionKey = ConditionKey::single("kms:ViaService");
+    /// Whether a grant is created by an AWS service integrated with KMS, for its resource.
     pub const KMS_GRANT_IS_FOR_AWS_RESOURCE: ConditionKey =
         ConditionKey::single("kms:GrantIsForAWSResource");
+    /// The tag keys in the request; multivalued.
     pub const TAG_KEYS: ConditionKey = ConditionKey::multi("aws:TagKeys");
 }
 
@@ -156,6 +186,7 @@ pub struct Condition {
 }
 
 impl Condition {
+    /// A test of `key` with `operator` against `values` (any of them may match).
     pub fn new(
         operator: Operator,
         key: ConditionKey,
@@ -170,22 +201,28 @@ impl Condition {
         }
     }
 
+    /// `StringEquals`.
     pub fn string_equals(key: ConditionKey, values: impl IntoIterator<Item = Value>) -> Condition {
         Condition::new(Operator::StringEquals, key, values)
     }
+    /// `StringLike`.
     pub fn string_like(key: ConditionKey, values: impl IntoIterator<Item = Value>) -> Condition {
         Condition::new(Operator::StringLike, key, values)
     }
+    /// `ArnEquals`.
     pub fn arn_equals(key: ConditionKey, values: impl IntoIterator<Item = Value>) -> Condition {
         Condition::new(Operator::ArnEquals, key, values)
     }
+    /// `ArnLike`.
     pub fn arn_like(key: ConditionKey, values: impl IntoIterator<Item = Value>) -> Condition {
         Condition::new(Operator::ArnLike, key, values)
     }
+    /// `Bool`: the key is `value`.
     pub fn bool(key: ConditionKey, value: bool) -> Condition {
         // IAM compares Bool conditions as the strings "true" / "false".
         Condition::new(Operator::Bool, key, [Value::from(value.to_string())])
     }
+    /// `Null`: the key is absent from the request (`true`) or present (`false`).
     pub fn null(key: ConditionKey, is_absent: bool) -> Condition {
         Condition::new(Operator::Null, key, [Value::from(is_absent.to_string())])
     }
@@ -224,6 +261,7 @@ impl Condition {
         name
     }
 
+    /// The key tested.
     pub fn key(&self) -> ConditionKey {
         self.key
     }
@@ -253,9 +291,11 @@ pub struct Statement {
 }
 
 impl Statement {
+    /// An `Allow` statement with no action yet.
     pub fn allow() -> Statement {
         Statement::with_effect(Effect::Allow)
     }
+    /// A `Deny` statement with no action yet.
     pub fn deny() -> Statement {
         Statement::with_effect(Effect::Deny)
     }
@@ -276,10 +316,12 @@ impl Statement {
         self.sid = Some(sid.to_string());
         self
     }
+    /// `Principal`: who the statement applies to (resource and trust policies only).
     pub fn principal(mut self, principal: Principal) -> Statement {
         self.principal = Some(principal);
         self
     }
+    /// Appends to `Action`. Panics on a statement that has `NotAction`.
     pub fn actions<'a>(mut self, actions: impl IntoIterator<Item = &'a Action>) -> Statement {
         let list = match &mut self.actions {
             Actions::Action(list) => list,
@@ -288,6 +330,8 @@ impl Statement {
         list.extend(actions.into_iter().cloned());
         self
     }
+    /// Appends to `NotAction`: every action but these. Panics on a statement that has
+    /// actions.
     pub fn not_actions<'a>(mut self, actions: impl IntoIterator<Item = &'a Action>) -> Statement {
         match &mut self.actions {
             Actions::Action(list) if list.is_empty() => {
@@ -298,6 +342,7 @@ impl Statement {
         }
         self
     }
+    /// Appends to `Resource`. Panics on a statement that has `NotResource`.
     pub fn resources(mut self, resources: impl IntoIterator<Item = Value>) -> Statement {
         match &mut self.resources {
             None => self.resources = Some(Resources::Resource(resources.into_iter().collect())),
@@ -308,9 +353,12 @@ impl Statement {
         }
         self
     }
+    /// Appends one ARN (or pattern) to `Resource`.
     pub fn resource(self, resource: impl Into<Value>) -> Statement {
         self.resources([resource.into()])
     }
+    /// Appends to `NotResource`: every resource but these. Panics on a statement that has
+    /// `Resource`.
     pub fn not_resources(mut self, resources: impl IntoIterator<Item = Value>) -> Statement {
         match &mut self.resources {
             None => self.resources = Some(Resources::NotResource(resources.into_iter().collect())),
@@ -326,14 +374,17 @@ impl Statement {
     pub fn any_resource(self) -> Statement {
         self.resources([Value::from("*")])
     }
+    /// Adds a test to `Condition`; every test must hold for the statement to apply.
     pub fn condition(mut self, condition: Condition) -> Statement {
         self.conditions.push(condition);
         self
     }
 
+    /// `Effect`.
     pub fn effect(&self) -> Effect {
         self.effect
     }
+    /// The actions of `Action` or `NotAction`, whichever the statement has.
     pub fn action_list(&self) -> &[Action] {
         match &self.actions {
             Actions::Action(list) | Actions::NotAction(list) => list,
@@ -399,9 +450,11 @@ pub struct PolicyDocument {
 }
 
 impl PolicyDocument {
+    /// A document with no statement.
     pub fn new() -> PolicyDocument {
         PolicyDocument::default()
     }
+    /// Adds one statement.
     pub fn statement(mut self, statement: Statement) -> PolicyDocument {
         self.statements.push(statement);
         self
@@ -411,6 +464,7 @@ impl PolicyDocument {
         self.statements.extend(statements);
         self
     }
+    /// The statements, in order.
     pub fn statement_list(&self) -> &[Statement] {
         &self.statements
     }
@@ -418,6 +472,7 @@ impl PolicyDocument {
     pub fn push(&mut self, statements: impl IntoIterator<Item = Statement>) {
         self.statements.extend(statements);
     }
+    /// Whether the document has no statement (IAM refuses such a policy).
     pub fn is_empty(&self) -> bool {
         self.statements.is_empty()
     }
