@@ -268,13 +268,16 @@ impl PrivateNetwork {
     }
 }
 
+/// The private subnets and their route tables, in AZ order.
+type SubnetsAndRouteTables = (Vec<Handle<Subnet>>, Vec<Handle<RouteTable>>);
+
 /// One private subnet and route table per AZ (`PrivateSubnetAz1`, `PrivateRouteTableAz1`,
 /// and their association), carved from the VPC range in AZ order.
 fn private_subnets(
     scope: &mut Scope,
     vpc: &Handle<Vpc>,
     props: &PrivateNetworkProps,
-) -> Result<(Vec<Handle<Subnet>>, Vec<Handle<RouteTable>>), ConstructError> {
+) -> Result<SubnetsAndRouteTables, ConstructError> {
     let mut subnets = Vec::new();
     let mut route_tables = Vec::new();
     for az in 0..props.availability_zones {

@@ -97,7 +97,9 @@ pub fn sub_variables(text: &str) -> impl Iterator<Item = &str> {
 /// it binds (`["${Var}", {"Var": …}]`).
 #[derive(Clone, Copy, Debug)]
 pub struct Sub<'a> {
+    /// The string with its `${…}` variables.
     pub text: &'a str,
+    /// The variables the two-argument form binds; `None` in the one-argument form.
     pub bindings: Option<&'a Map<String, Json>>,
 }
 
@@ -180,7 +182,9 @@ pub enum Reference<'a> {
     Ref(&'a str),
     /// `{"Fn::GetAtt": …}` or `${Name.Attribute}` in `Fn::Sub`: an attribute of a resource.
     GetAtt {
+        /// The resource's logical ID.
         resource: &'a str,
+        /// The attribute's name, when the reference gives one.
         attribute: Option<&'a str>,
     },
     /// A condition, named by `Fn::If` or by `{"Condition": Name}`.
@@ -223,6 +227,7 @@ impl<'a> Path<'a> {
         Path(keys.into_iter().map(Step::Key).collect())
     }
 
+    /// The steps from the template's root, in order.
     pub fn steps(&self) -> &[Step<'a>] {
         &self.0
     }

@@ -236,9 +236,12 @@ pub fn is_valid_path(path: &str) -> bool {
             && path.chars().all(|c| ('\u{21}'..='\u{7e}').contains(&c)))
 }
 
-/// IAM quotas on policy text, counted without whitespace.
+/// IAM quota on all inline policies of one role together, in characters without
+/// whitespace.
 pub const MAX_ROLE_INLINE_POLICIES_CHARS: usize = 10_240;
+/// IAM quota on one managed policy, in characters without whitespace.
 pub const MAX_MANAGED_POLICY_CHARS: usize = 6_144;
+/// IAM quota on a role's trust policy, in characters without whitespace.
 pub const MAX_TRUST_POLICY_CHARS: usize = 2_048;
 
 #[cfg(test)]
