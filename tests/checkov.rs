@@ -25,16 +25,6 @@ use serde_json::Value;
 /// `Type.LogicalId`). Issue 16 removes them one by one; the list must not grow.
 const KNOWN_FAILURES: &[(&str, &str, &str)] = &[
     (
-        "notebook-identity.template.json",
-        "CKV_AWS_158",
-        "AWS::Logs::LogGroup.VpcFlowLogGroup",
-    ),
-    (
-        "studio-multi-account.member.template.json",
-        "CKV_AWS_158",
-        "AWS::Logs::LogGroup.VpcFlowLogGroup",
-    ),
-    (
         "studio-multi-account.member.template.json",
         "CKV_AWS_18",
         "AWS::S3::Bucket.AccessLogsBucket",
@@ -50,36 +40,6 @@ const KNOWN_FAILURES: &[(&str, &str, &str)] = &[
         "AWS::Lambda::Function.OnboardingFunction",
     ),
     (
-        "studio-multi-account.template.json",
-        "CKV_AWS_158",
-        "AWS::Logs::LogGroup.OffboardingFunctionLogs",
-    ),
-    (
-        "studio-multi-account.template.json",
-        "CKV_AWS_158",
-        "AWS::Logs::LogGroup.OnboardingFunctionLogs",
-    ),
-    (
-        "studio-multi-account.template.json",
-        "CKV_AWS_173",
-        "AWS::Lambda::Function.OffboardingFunction",
-    ),
-    (
-        "studio-multi-account.template.json",
-        "CKV_AWS_173",
-        "AWS::Lambda::Function.OnboardingFunction",
-    ),
-    (
-        "studio-multi-account.template.json",
-        "CKV_AWS_27",
-        "AWS::SQS::Queue.OnboardingDeadLetterQueue",
-    ),
-    (
-        "studio-private.template.json",
-        "CKV_AWS_158",
-        "AWS::Logs::LogGroup.VpcFlowLogGroup",
-    ),
-    (
         "studio-sso-onboarding.template.json",
         "CKV_AWS_117",
         "AWS::Lambda::Function.OffboardingFunction",
@@ -87,52 +47,17 @@ const KNOWN_FAILURES: &[(&str, &str, &str)] = &[
     (
         "studio-sso-onboarding.template.json",
         "CKV_AWS_117",
-        "AWS::Lambda::Function.OnboardingFunction",
-    ),
-    (
-        "studio-sso-onboarding.template.json",
-        "CKV_AWS_158",
-        "AWS::Logs::LogGroup.OffboardingFunctionLogs",
-    ),
-    (
-        "studio-sso-onboarding.template.json",
-        "CKV_AWS_158",
-        "AWS::Logs::LogGroup.OnboardingFunctionLogs",
-    ),
-    (
-        "studio-sso-onboarding.template.json",
-        "CKV_AWS_158",
-        "AWS::Logs::LogGroup.VpcFlowLogGroup",
-    ),
-    (
-        "studio-sso-onboarding.template.json",
-        "CKV_AWS_173",
-        "AWS::Lambda::Function.OffboardingFunction",
-    ),
-    (
-        "studio-sso-onboarding.template.json",
-        "CKV_AWS_173",
         "AWS::Lambda::Function.OnboardingFunction",
     ),
     (
         "studio-sso-onboarding.template.json",
         "CKV_AWS_18",
         "AWS::S3::Bucket.AccessLogsBucket",
-    ),
-    (
-        "studio-sso-onboarding.template.json",
-        "CKV_AWS_27",
-        "AWS::SQS::Queue.OnboardingDeadLetterQueue",
     ),
     (
         "team-notebooks.template.json",
         "CKV_AWS_149",
         "AWS::SecretsManager::Secret.EngCarolInitialPassword",
-    ),
-    (
-        "team-notebooks.template.json",
-        "CKV_AWS_158",
-        "AWS::Logs::LogGroup.VpcFlowLogGroup",
     ),
     (
         "team-notebooks.template.json",
