@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Python tools the integration tests drive (cfn-lint, aws, moto_server,
-# pytest) into .venv/ at the repository root, from the fully pinned .ci/requirements.txt.
+# pytest) into .venv/ at the repository root, from the fully pinned .ci/requirements.txt,
+# and checkov into .venv-checkov/ from .ci/requirements-checkov.txt.
 #
 # Idempotent: the venv is (re)built only when it is missing or broken, or when
 # requirements.txt or the Python version changed since the last successful install
@@ -13,7 +14,8 @@ cd "$(dirname "$0")/.."
 python="${PYTHON:-python3}"
 req=.ci/requirements.txt
 venv=.venv
-stamp="$venv/.requirements.stamp"
+checkov_req=.ci/requirements-checkov.txt
+checkov_venv=.venv-checkov
 
 if ! command -v "$python" >/dev/null 2>&1; then
     echo "tools.sh: $python not found; install Python >= 3.11 (or set PYTHON=...)" >&2
@@ -25,27 +27,36 @@ if ! "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)
     exit 1
 fi
 
-# Stamp = sha256 of requirements.txt + the interpreter's version.
-want="$("$python" - "$req" <<'PY'
+# install_venv VENV REQUIREMENTS: (re)builds VENV from REQUIREMENTS when it is missing or
+# broken, or when the requirements or the Python version changed since its last successful
+# install (recorded in VENV/.requirements.stamp = sha256 of the file + the interpreter's version).
+install_venv() {
+    local venv="$1" req="$2"
+    local stamp="$venv/.requirements.stamp" want have
+    want="$("$python" - "$req" <<'PY'
 import hashlib, sys
 with open(sys.argv[1], "rb") as f:
     print(hashlib.sha256(f.read()).hexdigest(), "python%d.%d.%d" % sys.version_info[:3])
 PY
 )"
-have="$(cat "$stamp" 2>/dev/null || true)"
+    have="$(cat "$stamp" 2>/dev/null || true)"
+    if [[ "$have" != "$want" ]] || ! "$venv/bin/python" -c '' >/dev/null 2>&1; then
+        echo "tools.sh: installing $req into $venv/ ..."
+        # Rebuild from scratch so packages dropped from the requirements do not linger.
+        rm -rf "$venv"
+        "$python" -m venv "$venv"
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+            --no-input -r "$req"
+        # Written only after a successful install, so a failed one is retried next time.
+        printf '%s\n' "$want" >"$stamp"
+    else
+        echo "tools.sh: $venv/ is up to date with $req"
+    fi
+}
 
-if [[ "$have" != "$want" ]] || ! "$venv/bin/python" -c '' >/dev/null 2>&1; then
-    echo "tools.sh: installing $req into $venv/ ..."
-    # Rebuild from scratch so packages dropped from requirements.txt do not linger.
-    rm -rf "$venv"
-    "$python" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-        --no-input -r "$req"
-    # Written only after a successful install, so a failed one is retried next time.
-    printf '%s\n' "$want" >"$stamp"
-else
-    echo "tools.sh: $venv/ is up to date with $req"
-fi
+install_venv "$venv" "$req"
+# checkov in its own venv: its dependency pins (boto3, networkx, ...) differ from cfn-lint's.
+install_venv "$checkov_venv" "$checkov_req"
 
 # Every tool must be there and runnable; print what the tests will use.
 for tool in cfn-lint aws moto_server pytest; do
@@ -59,3 +70,8 @@ echo "aws:         $("$venv/bin/aws" --version 2>&1)"
 # moto_server has no --version flag; ask the package it belongs to.
 echo "moto_server: moto $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))')"
 echo "pytest:      $("$venv/bin/pytest" --version 2>&1)"
+if [[ ! -x "$checkov_venv/bin/checkov" ]]; then
+    echo "tools.sh: $checkov_venv/bin/checkov is missing after install" >&2
+    exit 1
+fi
+echo "checkov:     $("$checkov_venv/bin/checkov" --version 2>&1)"

@@ -117,7 +117,24 @@ fn rules_match_membership_changes_and_deliver_with_retries_and_a_dead_letter_que
         );
     }
     let queue = &t["Resources"]["OnboardingDeadLetterQueue"]["Properties"];
-    assert_eq!(queue["SqsManagedSseEnabled"], true);
+    // Encrypted with the onboarding key, whose policy lets EventBridge rules of this
+    // account use it (else the rules could not park events in the queue).
+    assert_eq!(
+        queue["KmsMasterKeyId"],
+        json!({"Fn::GetAtt": ["OnboardingKey", "Arn"]})
+    );
+    let key_policy = &t["Resources"]["OnboardingKey"]["Properties"]["KeyPolicy"]["Statement"];
+    let events = key_policy
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Principal"]["Service"] == json!(["events.amazonaws.com"]))
+        .expect("a key statement for EventBridge");
+    assert_eq!(
+        events["Action"],
+        json!(["kms:GenerateDataKey", "kms:Decrypt"])
+    );
+    assert!(events["Condition"]["StringEquals"]["aws:SourceAccount"].is_object());
     let queue_policy = &t["Resources"]["OnboardingDeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]
         ["Statement"][0];
     assert_eq!(

@@ -2,10 +2,11 @@
 //! the account, usable for data only through the AWS services that encrypt for the
 //! workload (`kms:ViaService`) and only on the account's behalf.
 
+use crate::resources::arn;
 use crate::resources::iam::policy::{Condition, PolicyDocument, Principal, Statement, keys};
 use crate::resources::kms::{self, Alias, Key};
 use crate::sub;
-use crate::template::{Handle, Pseudo, Value};
+use crate::template::{DeletionPolicy, Handle, Pseudo, SubPart, Value};
 
 use super::ConstructError;
 use super::scope::Scope;
@@ -38,8 +39,30 @@ impl EncryptionKey {
         id: &str,
         props: &EncryptionKeyProps,
     ) -> Result<EncryptionKey, ConstructError> {
+        EncryptionKey::with_users(scope, id, props, [])
+    }
+
+    /// The key `id` whose policy also names the service principals that use it
+    /// (`users`: statements with a principal, e.g. [`logs_may_use`],
+    /// [`events_may_use`]), besides the account's administration and, when
+    /// `via_services` is not empty, the account's use through those services. The key
+    /// is retained (`DeletionPolicy: RetainExceptOnCreate`): deleting it would make everything it
+    /// encrypted (logs, queued events, secrets) unreadable.
+    pub fn with_users(
+        scope: &mut Scope,
+        id: &str,
+        props: &EncryptionKeyProps,
+        users: impl IntoIterator<Item = Statement>,
+    ) -> Result<EncryptionKey, ConstructError> {
         let mut scope = scope.child(id);
-        let key = scope.add("Key", key(props)?)?;
+        let extra: Vec<Statement> = users.into_iter().collect();
+        let retain = !extra.is_empty();
+        let key = scope.add("Key", key(props, extra)?)?;
+        if retain {
+            scope
+                .entry(&key)
+                .retain(DeletionPolicy::RetainExceptOnCreate);
+        }
         let alias = scope.add(
             "KeyAlias",
             Alias::builder()
@@ -57,21 +80,21 @@ impl EncryptionKey {
 
 /// The key with its policy: administered by the account, used for data only through the
 /// listed services on the account's behalf.
-fn key(props: &EncryptionKeyProps) -> Result<Key, ConstructError> {
+fn key(props: &EncryptionKeyProps, users: Vec<Statement>) -> Result<Key, ConstructError> {
     let via: Vec<Value> = props
         .via_services
         .iter()
         .map(|s| sub![format!("{s}."), Pseudo::Region, ".amazonaws.com"])
         .collect();
-    let policy = PolicyDocument::new()
-        .statement(
-            Statement::allow()
-                .sid("AccountAdministersKey")
-                .principal(Principal::this_account())
-                .actions(kms::actions::ADMINISTER)
-                .any_resource(),
-        )
-        .statement(
+    let mut policy = PolicyDocument::new().statement(
+        Statement::allow()
+            .sid("AccountAdministersKey")
+            .principal(Principal::this_account())
+            .actions(kms::actions::ADMINISTER)
+            .any_resource(),
+    );
+    if !via.is_empty() {
+        policy = policy.statement(
             Statement::allow()
                 .sid("AccountUsesKeyOnlyThroughListedServices")
                 .principal(Principal::this_account())
@@ -83,9 +106,58 @@ fn key(props: &EncryptionKeyProps) -> Result<Key, ConstructError> {
                 ))
                 .condition(Condition::string_equals(keys::KMS_VIA_SERVICE, via)),
         );
+    }
+    policy = policy.statements(users);
     Ok(Key::builder()
         .description(props.description)
         .enable_key_rotation(true)
         .key_policy(policy)
         .build()?)
+}
+
+/// CloudWatch Logs (`logs.<region>.amazonaws.com`) may use the key for this account's log
+/// groups in this region only: the encryption context CloudWatch Logs sends,
+/// `kms:EncryptionContext:aws:logs:arn`, must be one of them. Actions and condition as in
+/// "Encrypt log data in CloudWatch Logs using AWS KMS"
+/// (<https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html>).
+/// The log groups have generated names, and naming one by `Fn::GetAtt` would make the key
+/// depend on the group that depends on it; so the bound is the account's groups.
+pub fn logs_may_use() -> Statement {
+    Statement::allow()
+        .sid("CloudWatchLogsEncryptsThisAccountsLogGroups")
+        .principal(Principal::regional_service("logs"))
+        .actions([
+            &kms::actions::ENCRYPT,
+            &kms::actions::DECRYPT,
+            &kms::actions::RE_ENCRYPT_ALL,
+            &kms::actions::GENERATE_DATA_KEY_ALL,
+            &kms::actions::DESCRIBE_KEY,
+        ])
+        .any_resource()
+        .condition(Condition::arn_like(
+            keys::KMS_ENCRYPTION_CONTEXT_LOGS_ARN,
+            [arn::regional("logs", [SubPart::from("log-group:*")])],
+        ))
+}
+
+/// EventBridge (`events.amazonaws.com`) may encrypt into and read back a queue encrypted
+/// with the key, for rules of this account only (`aws:SourceAccount`, `aws:SourceArn` like
+/// `rule/*`): what a rule needs to park undeliverable events in an SSE-KMS dead-letter
+/// queue (EventBridge user guide, "Using dead-letter queues to process undelivered
+/// events", <https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html>).
+/// The rules are not named: each rule names the queue, and the queue the key.
+pub fn events_may_use() -> Statement {
+    Statement::allow()
+        .sid("EventBridgeRulesOfThisAccountSendToTheQueue")
+        .principal(Principal::service("events.amazonaws.com"))
+        .actions([&kms::actions::GENERATE_DATA_KEY, &kms::actions::DECRYPT])
+        .any_resource()
+        .condition(Condition::string_equals(
+            keys::SOURCE_ACCOUNT,
+            [Value::from(Pseudo::AccountId)],
+        ))
+        .condition(Condition::arn_like(
+            keys::SOURCE_ARN,
+            [arn::regional("events", [SubPart::from("rule/*")])],
+        ))
 }

@@ -18,9 +18,10 @@ use crate::resources::iam::policy::{Condition, PolicyDocument, Principal, Statem
 use crate::resources::iam::{self, Policy, Role};
 use crate::resources::logs::{self, LogGroup};
 use crate::sub;
-use crate::template::{Handle, Pseudo, SubPart, Value};
+use crate::template::{DeletionPolicy, Handle, Pseudo, SubPart, Value};
 
 use super::ConstructError;
+use super::encryption_key::{EncryptionKey, EncryptionKeyProps, logs_may_use};
 use super::scope::Scope;
 
 /// An AWS service reachable through a VPC endpoint, by the short name used in stack
@@ -395,12 +396,29 @@ fn flow_log(
     vpc: &Handle<Vpc>,
     retention_days: u16,
 ) -> Result<(), ConstructError> {
+    // The flow log is the network's audit trail: its own key, named after the scope so two
+    // networks in one template get two aliases; key and group outlive the stack.
+    let alias_suffix = kebab(scope.logical_id("FlowLog")?.as_str());
+    let key = EncryptionKey::with_users(
+        scope,
+        "FlowLog",
+        &EncryptionKeyProps {
+            alias_suffix: &alias_suffix,
+            description: "Encrypts the VPC flow log group",
+            via_services: &[],
+        },
+        [logs_may_use()],
+    )?;
     let group = scope.add(
         "VpcFlowLogGroup",
         LogGroup::builder()
             .retention_in_days(i64::from(retention_days))
+            .kms_key_id(key.key.arn())
             .build()?,
     )?;
+    scope
+        .entry(&group)
+        .retain(DeletionPolicy::RetainExceptOnCreate);
     let trust = PolicyDocument::new().statement(
         Statement::allow()
             .principal(Principal::service("vpc-flow-logs.amazonaws.com"))
@@ -452,6 +470,18 @@ fn flow_log(
             .build()?,
     )?;
     Ok(())
+}
+
+/// `FlowLog` → `flow-log`: a logical ID as the lower-case, hyphenated words of an alias.
+fn kebab(id: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in id.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('-');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 /// The one outbound rule of groups whose members call AWS APIs: HTTPS to anywhere, which

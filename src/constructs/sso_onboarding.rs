@@ -18,14 +18,17 @@ use crate::resources::iam::policy::{
     Action, Condition, PolicyDocument, Principal, Statement, keys,
 };
 use crate::resources::iam::{self, Policy, Role};
+use crate::resources::kms::{self, Key};
 use crate::resources::lambda::{self, Code, Environment, Function, LoggingConfig, Permission};
 use crate::resources::logs::LogGroup;
 use crate::resources::sagemaker::{self, Domain};
 use crate::resources::sqs::{self, Queue, QueuePolicy};
 use crate::sub;
-use crate::template::{Handle, LogicalId, Pseudo, SubPart, Value};
+use crate::template::{DeletionPolicy, Handle, LogicalId, Pseudo, SubPart, Value};
 
 use super::ConstructError;
+use super::encryption_key::{EncryptionKey, EncryptionKeyProps, events_may_use, logs_may_use};
+use super::grants::kms::via_services;
 use super::scope::Scope;
 
 /// Both handlers, in one file so that they share the mapping and naming code; embedded
@@ -295,6 +298,7 @@ fn function_policy(
     cleans_up_apps: bool,
     log_group: &Handle<LogGroup>,
     queue: &Handle<Queue>,
+    key: &Handle<Key>,
     table: Option<&Handle<Table>>,
 ) -> Result<PolicyDocument, ConstructError> {
     let mut doc =
@@ -336,6 +340,12 @@ fn function_policy(
         .sid("SendFailedEventsToTheDeadLetterQueue")
         .to(&mut doc)?;
     log_group.grant_write().sid("WriteOwnLogs").to(&mut doc)?;
+    // Sending to the SSE-KMS queue needs a data key; reading the environment, decrypting.
+    key.grant_encrypt_decrypt()
+        .only([&kms::actions::GENERATE_DATA_KEY, &kms::actions::DECRYPT])
+        .sid("UseTheOnboardingKey")
+        .condition(via_services(&["lambda", "sqs"])?)
+        .to(&mut doc)?;
     Ok(doc)
 }
 
@@ -440,7 +450,8 @@ impl Onboarding {
         props: &OnboardingProps,
     ) -> Result<Onboarding, ConstructError> {
         let scope = &mut scope.child(id);
-        let queue = scope.add("OnboardingDeadLetterQueue", dead_letter_queue()?)?;
+        let key = onboarding_key(scope)?;
+        let queue = scope.add("OnboardingDeadLetterQueue", dead_letter_queue(&key)?)?;
         let table = match props.mapping {
             Mapping::Inline => None,
             Mapping::DynamoDb => Some(scope.add("GroupRoleMappingTable", mapping_table()?)?),
@@ -469,6 +480,7 @@ impl Onboarding {
             environment: &environment,
             code: &code,
             queue: &queue,
+            key: &key,
             table: table.as_ref(),
         };
         let onboard = add_function(scope, &on, &parts)?;
@@ -488,10 +500,30 @@ impl Onboarding {
     }
 }
 
-/// Events neither function could process, kept 14 days.
-fn dead_letter_queue() -> Result<Queue, ConstructError> {
+/// The key of the functions' logs, environment and dead-letter queue (`<id>OnboardingKey`,
+/// retained). Its policy names CloudWatch Logs (for this account's log groups) and
+/// EventBridge (for this account's rules, which park undeliverable events in the queue);
+/// the account uses it only through Lambda (the deploying principal encrypts the functions'
+/// environment when CloudFormation creates them, and Lambda decrypts it for the function)
+/// and SQS (the function roles, granted by name in their policies, send failed events).
+fn onboarding_key(scope: &mut Scope) -> Result<Handle<Key>, ConstructError> {
+    let key = EncryptionKey::with_users(
+        scope,
+        "Onboarding",
+        &EncryptionKeyProps {
+            alias_suffix: "onboarding",
+            description: "Encrypts the onboarding functions' logs, environment and dead-letter queue",
+            via_services: &["lambda", "sqs"],
+        },
+        [logs_may_use(), events_may_use()],
+    )?;
+    Ok(key.key)
+}
+
+/// Events neither function could process, kept 14 days, encrypted with the onboarding key.
+fn dead_letter_queue(key: &Handle<Key>) -> Result<Queue, ConstructError> {
     Ok(Queue::builder()
-        .sqs_managed_sse_enabled(true)
+        .kms_master_key_id(key.arn())
         .message_retention_period(14 * 24 * 3600)
         .build()?)
 }
@@ -584,6 +616,7 @@ struct FunctionParts<'a> {
     environment: &'a [(&'static str, Value)],
     code: &'a str,
     queue: &'a Handle<Queue>,
+    key: &'a Handle<Key>,
     table: Option<&'a Handle<Table>>,
 }
 
@@ -598,8 +631,15 @@ fn add_function(
     let name = kind.name;
     let log_group = scope.add(
         &format!("{name}FunctionLogs"),
-        LogGroup::builder().retention_in_days(90).build()?,
+        LogGroup::builder()
+            .retention_in_days(90)
+            .kms_key_id(parts.key.arn())
+            .build()?,
     )?;
+    // What the function did to whose profile: kept when the stack goes.
+    scope
+        .entry(&log_group)
+        .retain(DeletionPolicy::RetainExceptOnCreate);
     let role = scope.add(
         &format!("{name}FunctionRole"),
         Role::builder()
@@ -613,6 +653,7 @@ fn add_function(
                     kind.cleans_up_apps,
                     &log_group,
                     parts.queue,
+                    parts.key,
                     parts.table,
                 )?,
             ))
@@ -626,6 +667,7 @@ fn add_function(
             ))
             .runtime(lambda::PYTHON_RUNTIME)
             .handler(kind.handler)
+            .kms_key_arn(parts.key.arn())
             .code(Code::builder().zip_file(parts.code).build()?)
             .role(role.arn())
             .timeout(kind.timeout)

@@ -47,6 +47,7 @@ cfn_resource! {
         optional description: Value => "Description",
         optional environment: Environment => "Environment",
         optional handler: Value => "Handler",
+        optional kms_key_arn: Value => "KmsKeyArn",
         optional logging_config: LoggingConfig => "LoggingConfig",
         optional memory_size: i64 => "MemorySize",
         optional reserved_concurrent_executions: i64 => "ReservedConcurrentExecutions",

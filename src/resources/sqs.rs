@@ -6,6 +6,7 @@ use super::iam::policy::PolicyDocument;
 
 cfn_resource! {
     Queue / QueueBuilder = "AWS::SQS::Queue" {
+        optional kms_master_key_id: Value => "KmsMasterKeyId",
         optional message_retention_period: i64 => "MessageRetentionPeriod",
         optional sqs_managed_sse_enabled: bool => "SqsManagedSseEnabled",
     }

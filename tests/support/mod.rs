@@ -61,12 +61,20 @@ pub fn loud(msg: &str) {
     let _ = writeln!(err, "{msg}");
 }
 
-/// Locates `name` (e.g. `cfn-lint`, `aws`, `moto_server`): first `.venv/bin/<name>` in the
-/// package root, then every directory of `PATH`.
+/// The virtual environments `.ci/tools.sh` installs, in the order they are searched:
+/// `.venv/` (cfn-lint, the AWS CLI, moto, pytest) and `.venv-checkov/` (checkov, kept apart
+/// because its dependency pins differ from cfn-lint's).
+pub const VENVS: &[&str] = &[".venv", ".venv-checkov"];
+
+/// Locates `name` (e.g. `cfn-lint`, `aws`, `moto_server`, `checkov`): first
+/// `<venv>/bin/<name>` in the package root for each of [`VENVS`], then every directory of
+/// `PATH`.
 pub fn find_tool(name: &str) -> Option<PathBuf> {
-    let venv = manifest_dir().join(".venv").join("bin").join(name);
-    if is_executable(&venv) {
-        return Some(venv);
+    for venv in VENVS {
+        let candidate = manifest_dir().join(venv).join("bin").join(name);
+        if is_executable(&candidate) {
+            return Some(candidate);
+        }
     }
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)

@@ -46,8 +46,9 @@ impl Effect {
 /// Who a resource-based or trust policy statement applies to.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Principal {
-    /// `{"Service": [...]}`, e.g. `sagemaker.amazonaws.com`.
-    Service(Vec<String>),
+    /// `{"Service": [...]}`, e.g. `sagemaker.amazonaws.com`, or a regional service
+    /// principal such as `logs.${AWS::Region}.amazonaws.com`.
+    Service(Vec<Value>),
     /// `{"AWS": [...]}`: account or role ARNs.
     Aws(Vec<Value>),
 }
@@ -55,7 +56,17 @@ pub enum Principal {
 impl Principal {
     /// One service principal, e.g. `lambda.amazonaws.com`.
     pub fn service(name: &str) -> Principal {
-        Principal::Service(vec![name.to_string()])
+        Principal::Service(vec![Value::from(name)])
+    }
+
+    /// The regional principal of a service in the stack's region,
+    /// `<service>.${AWS::Region}.amazonaws.com` (CloudWatch Logs' is `logs.<region>.amazonaws.com`).
+    pub fn regional_service(service: &str) -> Principal {
+        Principal::Service(vec![crate::sub![
+            format!("{service}."),
+            crate::template::Pseudo::Region,
+            ".amazonaws.com"
+        ]])
     }
 
     /// The account of the stack: `arn:${AWS::Partition}:iam::${AWS::AccountId}:root`.
@@ -65,10 +76,9 @@ impl Principal {
 
     fn to_value(&self) -> Value {
         match self {
-            Principal::Service(names) => Value::map([(
-                "Service",
-                Value::list(names.iter().map(|n| Value::from(n.as_str()))),
-            )]),
+            Principal::Service(names) => {
+                Value::map([("Service", Value::list(names.iter().cloned()))])
+            }
             Principal::Aws(arns) => Value::map([("AWS", Value::list(arns.iter().cloned()))]),
         }
     }
@@ -171,6 +181,10 @@ pub mod keys {
     /// Whether a grant is created by an AWS service integrated with KMS, for its resource.
     pub const KMS_GRANT_IS_FOR_AWS_RESOURCE: ConditionKey =
         ConditionKey::single("kms:GrantIsForAWSResource");
+    /// The ARN of the log group CloudWatch Logs encrypts or decrypts for (its encryption
+    /// context), e.g. `arn:aws:logs:eu-west-1:111122223333:log-group:name`.
+    pub const KMS_ENCRYPTION_CONTEXT_LOGS_ARN: ConditionKey =
+        ConditionKey::single("kms:EncryptionContext:aws:logs:arn");
     /// The tag keys in the request; multivalued.
     pub const TAG_KEYS: ConditionKey = ConditionKey::multi("aws:TagKeys");
 }
