@@ -25,11 +25,6 @@ use serde_json::Value;
 /// `Type.LogicalId`). Issue 16 removes them one by one; the list must not grow.
 const KNOWN_FAILURES: &[(&str, &str, &str)] = &[
     (
-        "studio-multi-account.member.template.json",
-        "CKV_AWS_18",
-        "AWS::S3::Bucket.AccessLogsBucket",
-    ),
-    (
         "studio-multi-account.template.json",
         "CKV_AWS_117",
         "AWS::Lambda::Function.OffboardingFunction",
@@ -48,21 +43,11 @@ const KNOWN_FAILURES: &[(&str, &str, &str)] = &[
         "studio-sso-onboarding.template.json",
         "CKV_AWS_117",
         "AWS::Lambda::Function.OnboardingFunction",
-    ),
-    (
-        "studio-sso-onboarding.template.json",
-        "CKV_AWS_18",
-        "AWS::S3::Bucket.AccessLogsBucket",
     ),
     (
         "team-notebooks.template.json",
         "CKV_AWS_149",
         "AWS::SecretsManager::Secret.EngCarolInitialPassword",
-    ),
-    (
-        "team-notebooks.template.json",
-        "CKV_AWS_18",
-        "AWS::S3::Bucket.AccessLogsBucket",
     ),
 ];
 

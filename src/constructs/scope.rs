@@ -216,6 +216,13 @@ impl<'t> Scope<'t> {
         self.template.set_origin(handle.logical_id(), origin);
     }
 
+    /// Records that the rule-pack check `rule` (and its equivalents in cfn-lint and
+    /// checkov) does not fit `handle`'s resource, with the reason a reviewer reads; the
+    /// pipeline writes it into the resource's Metadata.
+    pub fn exempt<R: Resource>(&mut self, handle: &Handle<R>, rule: &str, reason: &str) {
+        self.template.exempt(handle.logical_id(), rule, reason);
+    }
+
     /// The origin recorded for what is added through this scope.
     pub fn origin(&self) -> &SourcePath {
         &self.origin

@@ -515,6 +515,11 @@ impl LogBucket {
             .build()?,
         )?;
         scope.entry(&bucket).retain(deletion_policy(props.retain));
+        scope.exempt(
+            &bucket,
+            "S3-ACCESS-LOGGING",
+            "This is the stack's access-log bucket: the other buckets' server access logs are delivered here, and logging it into itself would log its own deliveries",
+        );
         let policy = scope.add(
             "BucketPolicy",
             BucketPolicy::builder()

@@ -35,7 +35,7 @@ use crate::resources::secretsmanager::Secret;
 use crate::sub;
 use crate::template::{
     FileExtension, Handle, LogicalId, Output, Parameter, ParameterHandle, ParameterType, Pseudo,
-    SourcePath, Template, Value,
+    ResourceEntry, SourcePath, Template, Value,
 };
 use crate::validate::rules;
 
@@ -834,8 +834,60 @@ fn apply_suppressions(
     apply_suppressions_to(stack, &mut [(template, names)])
 }
 
+/// What one resource's Metadata tells the scanners: the definition's suppressions and
+/// the constructs' exemptions (ours), and the same decisions in the words of cfn-lint and
+/// checkov (the rules' equivalents), each with its reason.
+#[derive(Default)]
+struct ScannerMetadata {
+    suppressions: Vec<Value>,
+    exemptions: Vec<Value>,
+    cfn_lint: Vec<Value>,
+    checkov: Vec<Value>,
+}
+
+impl ScannerMetadata {
+    fn add_equivalents(&mut self, rule: &rules::Rule, reason: &str) {
+        for check in rule.equivalents.cfn_lint {
+            if !self.cfn_lint.contains(&Value::from(*check)) {
+                self.cfn_lint.push(Value::from(*check));
+            }
+        }
+        self.checkov.extend(
+            rule.equivalents
+                .checkov
+                .iter()
+                .map(|c| Value::map([("id", Value::from(*c)), ("comment", Value::from(reason))])),
+        );
+    }
+
+    fn write(self, entry: &mut ResourceEntry) {
+        let mut ours = Vec::new();
+        if !self.suppressions.is_empty() {
+            ours.push(("suppressions", Value::List(self.suppressions)));
+        }
+        if !self.exemptions.is_empty() {
+            ours.push(("exemptions", Value::List(self.exemptions)));
+        }
+        entry.metadata("sagesynth", Value::map(ours));
+        if !self.cfn_lint.is_empty() {
+            entry.metadata(
+                "cfn-lint",
+                Value::map([(
+                    "config",
+                    Value::map([("ignore_checks", Value::List(self.cfn_lint))]),
+                )]),
+            );
+        }
+        if !self.checkov.is_empty() {
+            entry.metadata("checkov", Value::map([("skip", Value::List(self.checkov))]));
+        }
+    }
+}
+
 /// Suppressions over several templates of one definition: each names a resource of the
-/// first template that has it (by logical ID, or by a name in the definition).
+/// first template that has it (by logical ID, or by a name in the definition). The
+/// constructs' exemptions (`Scope::exempt`) are written by the same code, so a check that
+/// does not fit a resource is explained alike to synth, cfn-lint and checkov.
 pub(super) fn apply_suppressions_to(
     stack: &LoadedStack,
     targets: &mut [(&mut Template, &IndexMap<String, LogicalId>)],
@@ -884,46 +936,76 @@ pub(super) fn apply_suppressions_to(
     if !problems.is_empty() {
         return Err(ComposeError::Input(InputErrors(problems)));
     }
+    let mut metadata: IndexMap<(usize, LogicalId), ScannerMetadata> = IndexMap::new();
     for ((t, resource), indexes) in per_resource {
-        let template = &mut *targets[t].0;
-        let mut ours = Vec::new();
-        let mut cfn_lint = Vec::new();
-        let mut checkov = Vec::new();
+        let entry = metadata.entry((t, resource)).or_default();
         for i in indexes {
             let s = &def.suppressions[i];
-            ours.push(Value::map([
+            entry.suppressions.push(Value::map([
                 ("rule", Value::from(s.rule.as_str())),
                 ("reason", Value::from(s.reason.trim())),
             ]));
             if let Some(rule) = rules::find(&s.rule) {
-                cfn_lint.extend(rule.equivalents.cfn_lint.iter().map(|c| Value::from(*c)));
-                checkov.extend(rule.equivalents.checkov.iter().map(|c| {
-                    Value::map([
-                        ("id", Value::from(*c)),
-                        ("comment", Value::from(s.reason.trim())),
-                    ])
-                }));
+                entry.add_equivalents(rule, s.reason.trim());
             }
         }
-        let entry = template
-            .entry_by_id(&resource)
-            .expect("resolved from the template's own resources");
-        entry.metadata(
-            "sagesynth",
-            Value::map([("suppressions", Value::List(ours))]),
-        );
-        if !cfn_lint.is_empty() {
-            entry.metadata(
-                "cfn-lint",
-                Value::map([(
-                    "config",
-                    Value::map([("ignore_checks", Value::List(cfn_lint))]),
-                )]),
-            );
-        }
-        if !checkov.is_empty() {
-            entry.metadata("checkov", Value::map([("skip", Value::List(checkov))]));
+    }
+    for (t, (template, _)) in targets.iter().enumerate() {
+        for (resource, exemption) in template.exemptions() {
+            let rule = rules::find(&exemption.rule).ok_or_else(|| {
+                ConstructError::Invalid(format!(
+                    "`{resource}` is exempted from `{}`, which is no rule of the pack",
+                    exemption.rule
+                ))
+            })?;
+            let entry = metadata.entry((t, resource.clone())).or_default();
+            entry.exemptions.push(Value::map([
+                ("rule", Value::from(exemption.rule.as_str())),
+                ("reason", Value::from(exemption.reason.as_str())),
+            ]));
+            entry.add_equivalents(rule, &exemption.reason);
         }
     }
+    for ((t, resource), found) in metadata {
+        let entry = targets[t]
+            .0
+            .entry_by_id(&resource)
+            .expect("resolved from the template's own resources");
+        found.write(entry);
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::s3::Bucket;
+
+    /// A definition's suppression and a construct's exemption on one resource end up in
+    /// one Metadata block each scanner reads, each with its own reason.
+    #[test]
+    fn suppressions_and_exemptions_of_one_resource_share_its_metadata() {
+        let mut t = Template::new();
+        let bucket = t
+            .add(
+                LogicalId::new("B").unwrap(),
+                Bucket::builder().build().unwrap(),
+            )
+            .unwrap();
+        let logging = rules::find("S3-ACCESS-LOGGING").expect("a rule of the pack");
+        let mut found = ScannerMetadata::default();
+        found.suppressions.push(Value::from("user"));
+        found.add_equivalents(logging, "the user's reason");
+        found.exemptions.push(Value::from("construct"));
+        found.add_equivalents(logging, "the construct's reason");
+        found.write(t.entry(&bucket));
+        let json = serde_json::to_value(&t).unwrap();
+        let metadata = &json["Resources"]["B"]["Metadata"];
+        assert_eq!(metadata["sagesynth"]["suppressions"][0], "user");
+        assert_eq!(metadata["sagesynth"]["exemptions"][0], "construct");
+        let skips = metadata["checkov"]["skip"].as_array().unwrap();
+        assert_eq!(skips.len(), 2);
+        assert_eq!(skips[0]["id"], "CKV_AWS_18");
+        assert_eq!(skips[1]["comment"], "the construct's reason");
+    }
 }

@@ -300,6 +300,19 @@ pub struct Template {
     /// Where each resource comes from (not part of the emitted template): recorded by
     /// the construct scope that added it.
     origins: IndexMap<LogicalId, SourcePath>,
+    /// Checks that do not fit a resource, with the reason (not part of the emitted
+    /// template until the pipeline writes them into the resource's Metadata).
+    exemptions: IndexMap<LogicalId, Vec<Exemption>>,
+}
+
+/// A check of the rule pack (and its equivalents in other scanners) that does not fit one
+/// resource, and why: recorded by the construct that knows the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exemption {
+    /// The rule pack's id of the check, e.g. `S3-ACCESS-LOGGING`.
+    pub rule: String,
+    /// Why the check does not fit, for a reviewer.
+    pub reason: String,
 }
 
 impl Template {
@@ -444,6 +457,31 @@ impl Template {
     /// Where the resource `id` comes from, if recorded.
     pub fn origin(&self, id: &LogicalId) -> Option<&SourcePath> {
         self.origins.get(id)
+    }
+
+    /// Records that `rule` does not fit the resource `id`, and why.
+    pub fn exempt(&mut self, id: &LogicalId, rule: &str, reason: &str) {
+        self.exemptions
+            .entry(id.clone())
+            .or_default()
+            .push(Exemption {
+                rule: rule.to_string(),
+                reason: reason.to_string(),
+            });
+    }
+
+    /// Every exemption, per resource, in the order the resources were added.
+    pub fn exemptions(&self) -> Vec<(LogicalId, Exemption)> {
+        self.resources
+            .keys()
+            .flat_map(|id| {
+                self.exemptions
+                    .get(id)
+                    .into_iter()
+                    .flatten()
+                    .map(move |e| (id.clone(), e.clone()))
+            })
+            .collect()
     }
 
     /// Every recorded origin, in the order the resources were added.
