@@ -677,6 +677,25 @@ mod tests {
         assert!(!accepted::<OrganizationalUnitId>("ou-ABCD-12345678"));
         assert!(accepted::<OrganizationId>("o-abcde12345"));
         assert!(!accepted::<OrganizationId>("o-abc"));
+        assert!(accepted::<PrincipalArnPattern>(
+            "arn:aws:iam::111122223333:role/deploy"
+        ));
+        assert!(accepted::<PrincipalArnPattern>(
+            "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Admin_*"
+        ));
+        assert!(accepted::<PrincipalArnPattern>(
+            "arn:aws-us-gov:iam::111122223333:user/ops"
+        ));
+        for refused in [
+            "arn:aws:iam::111122223333:role/*",
+            "arn:aws:iam::*:role/deploy",
+            "arn:aws:iam::111122223333:root",
+            "arn:aws:sts::111122223333:assumed-role/x/y",
+            "arn:aws:iam::111122223333:role/",
+            "deploy",
+        ] {
+            assert!(!accepted::<PrincipalArnPattern>(refused), "{refused}");
+        }
         assert!(accepted::<RegionName>("eu-west-1") && accepted::<RegionName>("us-gov-west-1"));
         assert!(!accepted::<RegionName>("euwest1") && !accepted::<RegionName>("eu-west-10"));
     }
