@@ -9,7 +9,8 @@
 //! - versioning, with a lifecycle rule that expires noncurrent versions after the
 //!   configured days and one that aborts incomplete multipart uploads;
 //! - `OwnershipControls` `BucketOwnerEnforced` (ACLs off);
-//! - a bucket policy that denies every request made without TLS;
+//! - a bucket policy that denies every request made without TLS, and draws the data
+//!   perimeter (see [`Perimeter`]);
 //! - server access logging into the log bucket under `<logical-name>/` (the log bucket
 //!   itself does not log: logging into itself would log its own log deliveries).
 //!
@@ -58,6 +59,148 @@ pub const ABORT_INCOMPLETE_UPLOAD_DAYS: i64 = 7;
 /// The service principal that delivers S3 server access logs.
 pub const LOGGING_SERVICE: &str = "logging.s3.amazonaws.com";
 
+/// The data perimeter of the buckets (and of the VPC endpoints), in the shape of AWS's
+/// data-perimeter guidance (whitepaper "Building a data perimeter on AWS", and the
+/// `data-perimeter-policy-examples` bucket policy): every bucket policy denies
+///
+/// - **identities outside the perimeter**: `s3:*` unless `aws:PrincipalAccount` is this
+///   account (or `aws:PrincipalOrgID` the [`Perimeter::organization_id`]), with
+///   `...IfExists` so that a request without the key (an anonymous one) is denied too, and
+///   except for AWS service principals (`aws:PrincipalIsAWSService`: log delivery,
+///   CloudTrail), which act under their own confused-deputy conditions;
+/// - **networks outside the perimeter** (once [`SecureBucket::restrict_network`] names
+///   this stack's S3 gateway endpoint): `s3:*` unless `aws:SourceVpce` is that endpoint,
+///   or an AWS service makes the request with the caller's credentials
+///   (`aws:ViaAWSService`: CloudFormation and SageMaker acting for the caller), or is the
+///   caller (`aws:PrincipalIsAWSService`), or the caller is one of the
+///   [`Perimeter::admin_principals`] (`aws:PrincipalArn`). Credentials copied off a
+///   notebook are useless outside the VPC;
+/// - for a bucket with a KMS key, **uploads that would not use that key**: a
+///   `x-amz-server-side-encryption` header other than `aws:kms`, a KMS key id other than
+///   the bucket key's ARN, or `aws:kms` without a key id (S3 would use the AWS managed
+///   `aws/s3` key). A request without the headers gets the bucket's default encryption
+///   (the bucket key), so plain uploads work: each test is paired with `Null = false` on
+///   its header, the pattern of the Amazon S3 User Guide ("Requiring server-side
+///   encryption" bucket policies);
+/// - for a retained bucket, `s3:DeleteObjectVersion` to everyone but the administrators.
+///
+/// A stack without an S3 gateway endpoint (no `network`) has no network to restrict to:
+/// its buckets keep the identity and encryption parts only.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Perimeter {
+    /// Trusted identities are the accounts of this organization instead of this account.
+    pub organization_id: Option<String>,
+    /// IAM principal ARNs (`ArnLike` patterns) exempt from the network perimeter and the
+    /// retained buckets' version protection: the deployment role and the administrators
+    /// who manage the buckets from outside the VPC. Default: none.
+    pub admin_principals: Vec<String>,
+}
+
+impl Perimeter {
+    /// The identity test of a Deny: true for a principal outside the perimeter.
+    fn outside_identity(&self) -> Condition {
+        match &self.organization_id {
+            Some(org) => {
+                Condition::string_not_equals(keys::PRINCIPAL_ORG_ID, [Value::from(org.as_str())])
+            }
+            None => Condition::string_not_equals(
+                keys::PRINCIPAL_ACCOUNT,
+                [Value::from(Pseudo::AccountId)],
+            ),
+        }
+        .if_exists()
+    }
+
+    /// `ArnNotLikeIfExists aws:PrincipalArn` the administrators, when there are any.
+    fn not_admin(&self) -> Option<Condition> {
+        (!self.admin_principals.is_empty()).then(|| {
+            Condition::arn_not_like(
+                keys::PRINCIPAL_ARN,
+                self.admin_principals
+                    .iter()
+                    .map(|a| Value::from(a.as_str())),
+            )
+            .if_exists()
+        })
+    }
+
+    /// Deny `s3:*` on the bucket and its objects to principals outside the account or
+    /// organization, except AWS service principals.
+    fn identity_statement(&self, bucket: &Handle<Bucket>) -> Statement {
+        Statement::deny()
+            .sid("DenyOutsideIdentities")
+            .principal(Principal::Aws(vec![Value::from("*")]))
+            .actions([&s3::actions::ALL])
+            .resources([bucket.arn(), bucket.objects_arn("")])
+            .condition(self.outside_identity())
+            .condition(Condition::bool(keys::PRINCIPAL_IS_AWS_SERVICE, false).if_exists())
+    }
+
+    /// Deny `s3:*` to requests that come through none of `endpoints`, unless an AWS
+    /// service makes it or the caller is an administrator.
+    fn network_statement(&self, bucket: &Handle<Bucket>, endpoints: &[Value]) -> Statement {
+        let mut statement = Statement::deny()
+            .sid("DenyOutsideNetwork")
+            .principal(Principal::Aws(vec![Value::from("*")]))
+            .actions([&s3::actions::ALL])
+            .resources([bucket.arn(), bucket.objects_arn("")])
+            // aws:SourceVpce is single-valued: a list under StringNotEquals means "none
+            // of these"; IfExists denies requests that carry no endpoint at all.
+            .condition(
+                Condition::string_not_equals(keys::SOURCE_VPCE, endpoints.iter().cloned())
+                    .if_exists(),
+            )
+            .condition(Condition::bool(keys::VIA_AWS_SERVICE, false).if_exists())
+            .condition(Condition::bool(keys::PRINCIPAL_IS_AWS_SERVICE, false).if_exists());
+        if let Some(admins) = self.not_admin() {
+            statement = statement.condition(admins);
+        }
+        statement
+    }
+
+    /// Deny deleting object versions of a retained bucket to all but the administrators.
+    fn keep_versions_statement(&self, bucket: &Handle<Bucket>) -> Statement {
+        let mut statement = Statement::deny()
+            .sid("DenyDeletingVersions")
+            .principal(Principal::Aws(vec![Value::from("*")]))
+            .actions([&s3::actions::DELETE_OBJECT_VERSION])
+            .resource(bucket.objects_arn(""));
+        if let Some(admins) = self.not_admin() {
+            statement = statement.condition(admins);
+        }
+        statement
+    }
+}
+
+/// Deny uploads to `bucket` that would not be encrypted with `key` (see [`Perimeter`]).
+fn encryption_statements(bucket: &Handle<Bucket>, key: &Handle<Key>) -> [Statement; 3] {
+    let upload = |sid: &str| {
+        Statement::deny()
+            .sid(sid)
+            .principal(Principal::Aws(vec![Value::from("*")]))
+            .actions([&s3::actions::PUT_OBJECT])
+            .resource(bucket.objects_arn(""))
+    };
+    [
+        upload("DenyOtherEncryption")
+            .condition(Condition::null(s3::keys::SSE, false))
+            .condition(Condition::string_not_equals(
+                s3::keys::SSE,
+                [Value::from("aws:kms")],
+            )),
+        upload("DenyOtherKeys")
+            .condition(Condition::null(s3::keys::SSE_KMS_KEY_ID, false))
+            .condition(Condition::string_not_equals(
+                s3::keys::SSE_KMS_KEY_ID,
+                [key.arn()],
+            )),
+        // `aws:kms` without a key id means the AWS managed key aws/s3, not the bucket's.
+        upload("DenyAwsManagedKey")
+            .condition(Condition::null(s3::keys::SSE, false))
+            .condition(Condition::null(s3::keys::SSE_KMS_KEY_ID, true)),
+    ]
+}
+
 /// Default encryption of a [`SecureBucket`].
 ///
 /// The default is [`Encryption::KmsOwnKey`]: SSE-KMS with a customer-managed key of the
@@ -103,6 +246,8 @@ pub struct SecureBucketProps {
     /// A CloudTrail trail (its ARN) that may deliver its log files into this bucket,
     /// under `AWSLogs/<account>/`. Default `None`.
     pub trail_delivery: Option<Value>,
+    /// Who is inside the data perimeter. Default: this account, no administrators.
+    pub perimeter: Perimeter,
 }
 
 impl Default for SecureBucketProps {
@@ -114,6 +259,7 @@ impl Default for SecureBucketProps {
             noncurrent_version_days: DEFAULT_NONCURRENT_VERSION_DAYS,
             encryption: Encryption::KmsOwnKey,
             trail_delivery: None,
+            perimeter: Perimeter::default(),
         }
     }
 }
@@ -129,6 +275,8 @@ pub struct LogBucketProps {
     pub noncurrent_version_days: u32,
     /// Delete log objects this many days after delivery. Default `None`: kept.
     pub expiration_days: Option<u32>,
+    /// Who is inside the data perimeter. Default: this account, no administrators.
+    pub perimeter: Perimeter,
 }
 
 impl Default for LogBucketProps {
@@ -138,6 +286,7 @@ impl Default for LogBucketProps {
             retain: true,
             noncurrent_version_days: DEFAULT_NONCURRENT_VERSION_DAYS,
             expiration_days: None,
+            perimeter: Perimeter::default(),
         }
     }
 }
@@ -153,6 +302,9 @@ pub struct LogBucket {
     pub policy: Handle<BucketPolicy>,
     /// `(logical name, bucket ARN)` of each bucket that logs here, in build order.
     sources: Vec<(String, Value)>,
+    perimeter: Perimeter,
+    /// The VPC endpoints requests must come through; empty: no network perimeter.
+    endpoints: Vec<Value>,
 }
 
 /// A data bucket with every secure default; see the module documentation.
@@ -165,6 +317,11 @@ pub struct SecureBucket {
     /// The SSE-KMS key, own or shared; `None` for SSE-S3.
     pub key: Option<Handle<Key>>,
     logical_name: String,
+    retain: bool,
+    perimeter: Perimeter,
+    trail_delivery: Option<Value>,
+    /// The VPC endpoints requests must come through; empty: no network perimeter.
+    endpoints: Vec<Value>,
 }
 
 /// What a principal may do with a bucket's objects or keys. Each level maps to a fixed
@@ -176,7 +333,8 @@ pub enum Access {
     /// `s3:PutObject`, `s3:AbortMultipartUpload` on the objects; `kms:Decrypt` and
     /// `kms:GenerateDataKey` on the key.
     Write,
-    /// `s3:DeleteObject`, `s3:DeleteObjectVersion` on the objects.
+    /// `s3:DeleteObject`, `s3:DeleteObjectVersion` on the objects; on a retained bucket
+    /// `s3:DeleteObject` only (a delete marker: every version stays recoverable).
     Delete,
     /// `s3:ListBucket` (limited to the prefix, if any) and `s3:GetBucketLocation` on the
     /// bucket itself.
@@ -524,13 +682,19 @@ impl LogBucket {
             "BucketPolicy",
             BucketPolicy::builder()
                 .bucket(bucket.name())
-                .policy_document(PolicyDocument::new().statement(deny_insecure_transport(&bucket)))
+                .policy_document(
+                    PolicyDocument::new()
+                        .statement(deny_insecure_transport(&bucket))
+                        .statement(props.perimeter.identity_statement(&bucket)),
+                )
                 .build()?,
         )?;
         Ok(LogBucket {
             bucket,
             policy,
             sources: Vec::new(),
+            perimeter: props.perimeter.clone(),
+            endpoints: Vec::new(),
         })
     }
 
@@ -540,7 +704,27 @@ impl LogBucket {
     /// policy is complete whenever the template is.
     fn add_source(&mut self, scope: &mut Scope, logical_name: &str, arn: Value) {
         self.sources.push((logical_name.to_string(), arn));
-        let mut doc = PolicyDocument::new().statement(deny_insecure_transport(&self.bucket));
+        self.rewrite_policy(scope);
+    }
+
+    /// Adds the network perimeter: requests must come through one of `endpoints` (this
+    /// stack's S3 gateway endpoint), unless made by an AWS service or an administrator
+    /// (see [`Perimeter`]). S3's log delivery is a service principal, so it still writes.
+    pub fn restrict_network(&mut self, scope: &mut Scope, endpoints: Vec<Value>) {
+        self.endpoints = endpoints;
+        self.rewrite_policy(scope);
+    }
+
+    fn rewrite_policy(&self, scope: &mut Scope) {
+        let mut doc = PolicyDocument::new()
+            .statement(deny_insecure_transport(&self.bucket))
+            .statement(self.perimeter.identity_statement(&self.bucket));
+        if !self.endpoints.is_empty() {
+            doc = doc.statement(
+                self.perimeter
+                    .network_statement(&self.bucket, &self.endpoints),
+            );
+        }
         for (name, arn) in &self.sources {
             doc = doc.statement(
                 Statement::allow()
@@ -624,24 +808,70 @@ impl SecureBucket {
             }
             _ => {}
         }
-        let mut document = PolicyDocument::new().statement(deny_insecure_transport(&bucket));
-        if let Some(trail) = &props.trail_delivery {
-            document = document.statements(trail_delivery(&bucket, trail));
-        }
         let policy = bucket_scope.add(
             "BucketPolicy",
             BucketPolicy::builder()
                 .bucket(bucket.name())
-                .policy_document(document)
+                .policy_document(PolicyDocument::new())
                 .build()?,
         )?;
         logs.add_source(&mut bucket_scope, name, bucket.arn());
-        Ok(SecureBucket {
+        let secure = SecureBucket {
             bucket,
             policy,
             key,
             logical_name: name.to_string(),
-        })
+            retain: props.retain,
+            perimeter: props.perimeter.clone(),
+            trail_delivery: props.trail_delivery.clone(),
+            endpoints: Vec::new(),
+        };
+        secure.rewrite_policy(&mut bucket_scope);
+        Ok(secure)
+    }
+
+    /// Adds the network perimeter: requests must come through one of `endpoints` (this
+    /// stack's S3 gateway endpoint), unless made by an AWS service or an administrator
+    /// (see [`Perimeter`]).
+    pub fn restrict_network(&mut self, scope: &mut Scope, endpoints: Vec<Value>) {
+        self.endpoints = endpoints;
+        self.rewrite_policy(scope);
+    }
+
+    /// The bucket policy: TLS only, the data perimeter, and CloudTrail's delivery when
+    /// the bucket receives a trail.
+    fn policy_document(&self) -> PolicyDocument {
+        let bucket = &self.bucket;
+        let mut document = PolicyDocument::new()
+            .statement(deny_insecure_transport(bucket))
+            .statement(self.perimeter.identity_statement(bucket));
+        if !self.endpoints.is_empty() {
+            document =
+                document.statement(self.perimeter.network_statement(bucket, &self.endpoints));
+        }
+        if let Some(key) = &self.key {
+            document = document.statements(encryption_statements(bucket, key));
+        }
+        if self.retain {
+            document = document.statement(self.perimeter.keep_versions_statement(bucket));
+        }
+        if let Some(trail) = &self.trail_delivery {
+            document = document.statements(trail_delivery(bucket, trail));
+        }
+        document
+    }
+
+    fn rewrite_policy(&self, scope: &mut Scope) {
+        let document = self.policy_document();
+        scope
+            .entry(&self.policy)
+            .properties
+            .insert("PolicyDocument".to_string(), Value::from(document));
+    }
+
+    /// Whether the bucket is kept with its versions (`retain: true`).
+    pub fn is_retained(&self) -> bool {
+        self.retain
     }
 
     /// The bucket's name in the definition.
@@ -695,7 +925,16 @@ impl SecureBucket {
             statements.push(
                 Statement::allow()
                     .sid(&format!("{stem}{}{suffix}", names(&object_levels)))
-                    .actions(object_levels.iter().flat_map(|a| a.object_actions()))
+                    .actions(
+                        object_levels
+                            .iter()
+                            .flat_map(|a| a.object_actions())
+                            // A retained bucket keeps its versions: Delete only adds a
+                            // delete marker there (the bucket policy denies the rest).
+                            .filter(|action| {
+                                !(self.retain && **action == s3::actions::DELETE_OBJECT_VERSION)
+                            }),
+                    )
                     .resource(self.bucket.objects_arn(key_prefix)),
             );
         }
@@ -892,22 +1131,48 @@ mod tests {
                 "UpdateReplacePolicy": "Retain"
             })
         );
+        let policy = &r["RawDataBucketPolicy"]["Properties"];
+        assert_eq!(policy["Bucket"], json!({"Ref": "RawDataBucket"}));
         assert_eq!(
-            r["RawDataBucketPolicy"],
+            policy["PolicyDocument"]["Statement"][0],
             json!({
-                "Type": "AWS::S3::BucketPolicy",
-                "Properties": {
-                    "Bucket": {"Ref": "RawDataBucket"},
-                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                        "Sid": "DenyInsecureTransport",
-                        "Effect": "Deny",
-                        "Principal": {"AWS": ["*"]},
-                        "Action": ["s3:*"],
-                        "Resource": [getatt("RawDataBucket"), {"Fn::Sub": "${RawDataBucket.Arn}/*"}],
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}}
-                    }]}
-                }
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": {"AWS": ["*"]},
+                "Action": ["s3:*"],
+                "Resource": [getatt("RawDataBucket"), {"Fn::Sub": "${RawDataBucket.Arn}/*"}],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}}
             })
+        );
+        let sids = |id: &str| -> Vec<String> {
+            r[id]["Properties"]["PolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["Sid"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(
+            sids("RawDataBucketPolicy"),
+            [
+                "DenyInsecureTransport",
+                "DenyOutsideIdentities",
+                "DenyOtherEncryption",
+                "DenyOtherKeys",
+                "DenyAwsManagedKey",
+                "DenyDeletingVersions"
+            ],
+            "no network perimeter before restrict_network; retained: versions kept"
+        );
+        assert_eq!(
+            sids("ResultsBucketPolicy"),
+            [
+                "DenyInsecureTransport",
+                "DenyOutsideIdentities",
+                "DenyOtherEncryption",
+                "DenyOtherKeys",
+                "DenyAwsManagedKey"
+            ]
         );
         // The raw-data key outlives the stack with the bucket; the results bucket and its
         // key do not.
@@ -972,10 +1237,11 @@ mod tests {
         let policy = &j["Resources"]["AccessLogsBucketPolicy"]["Properties"];
         assert_eq!(policy["Bucket"], json!({"Ref": "AccessLogsBucket"}));
         let statements = policy["PolicyDocument"]["Statement"].as_array().unwrap();
-        assert_eq!(statements.len(), 3);
+        assert_eq!(statements.len(), 4);
         assert_eq!(statements[0]["Sid"], "DenyInsecureTransport");
-        assert_eq!(statements[1], source("raw-data", "RawDataBucket"));
-        assert_eq!(statements[2], source("results", "ResultsBucket"));
+        assert_eq!(statements[1]["Sid"], "DenyOutsideIdentities");
+        assert_eq!(statements[2], source("raw-data", "RawDataBucket"));
+        assert_eq!(statements[3], source("results", "ResultsBucket"));
     }
 
     #[test]
@@ -995,7 +1261,7 @@ mod tests {
 
     #[test]
     fn grants_per_access_level() {
-        let (_, _, raw, _) = team_buckets();
+        let (_, _, raw, results) = team_buckets();
         let objects = json!({"Fn::Sub": "${RawDataBucket.Arn}/*"});
         let key_stmt = |sid: &str, actions: Json| {
             json!({
@@ -1024,9 +1290,15 @@ mod tests {
         assert_eq!(
             statements(raw.grant_statements(&[Access::Delete], None)),
             json!([
-                {"Sid": "RawDataDelete", "Effect": "Allow", "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"], "Resource": [objects]}
+                {"Sid": "RawDataDelete", "Effect": "Allow", "Action": ["s3:DeleteObject"], "Resource": [objects]}
             ]),
-            "deleting needs no key"
+            "deleting needs no key; a retained bucket keeps its versions"
+        );
+        assert_eq!(
+            statements(results.grant_statements(&[Access::Delete], None)),
+            json!([
+                {"Sid": "ResultsDelete", "Effect": "Allow", "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"], "Resource": [{"Fn::Sub": "${ResultsBucket.Arn}/*"}]}
+            ])
         );
         assert_eq!(
             statements(raw.grant_statements(&[Access::List], None)),
@@ -1048,7 +1320,7 @@ mod tests {
             json!([
                 {"Sid": "RawDataReadWriteDelete", "Effect": "Allow", "Action": [
                     "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload",
-                    "s3:DeleteObject", "s3:DeleteObjectVersion"], "Resource": [objects]},
+                    "s3:DeleteObject"], "Resource": [objects]},
                 {"Sid": "RawDataList", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"], "Resource": [getatt("RawDataBucket")]},
                 key_stmt("RawDataReadWriteKey", json!(["kms:Decrypt", "kms:GenerateDataKey"]))
             ]),

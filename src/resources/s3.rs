@@ -296,6 +296,13 @@ pub mod keys {
 
     /// The key prefix of a ListBucket request; single-valued.
     pub const PREFIX: ConditionKey = ConditionKey::single("s3:prefix");
+    /// The `x-amz-server-side-encryption` header of a PutObject (or multipart upload)
+    /// request: absent when the request relies on the bucket's default encryption.
+    pub const SSE: ConditionKey = ConditionKey::single("s3:x-amz-server-side-encryption");
+    /// The `x-amz-server-side-encryption-aws-kms-key-id` header: the KMS key a request
+    /// names; absent when it names none.
+    pub const SSE_KMS_KEY_ID: ConditionKey =
+        ConditionKey::single("s3:x-amz-server-side-encryption-aws-kms-key-id");
 }
 
 /// Checks an S3 bucket name against S3's general-purpose bucket rules.

@@ -12,13 +12,13 @@ use crate::constructs::bastion::{Bastion, BastionOs, BastionProps};
 use crate::constructs::encryption_key::{EncryptionKey, EncryptionKeyProps};
 use crate::constructs::mfa_guard;
 use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
-use crate::constructs::network::{PrivateNetwork, PrivateNetworkProps};
+use crate::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
 use crate::constructs::notebook_identity::{self, SharedRoleProps};
 use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps};
 use crate::constructs::presigned_url::{self, PresignedUrlProps};
 use crate::constructs::scope::{ONLY, Scope};
 use crate::constructs::secure_bucket::{
-    self, Access, LogBucket, LogBucketProps, SecureBucket, SecureBucketProps,
+    self, Access, LogBucket, LogBucketProps, Perimeter, SecureBucket, SecureBucketProps,
 };
 use crate::constructs::sso_onboarding::{
     GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, RoleRef,
@@ -634,10 +634,25 @@ pub(super) fn environment(
     extension: FileExtension,
 ) -> Result<Environment, ComposeError> {
     // Buckets first: the network's S3 endpoint admits only them.
-    let (logs, buckets) = buckets(stack, root, names, wants_log_bucket)?;
+    let (mut logs, mut buckets) = buckets(stack, root, names, wants_log_bucket)?;
     let s3_endpoint_policy =
         (!buckets.is_empty()).then(|| secure_bucket::endpoint_policy(buckets.values()));
     let network = network(stack, root, names, s3_endpoint_policy)?;
+    // The network perimeter: with an S3 gateway endpoint, every bucket admits requests
+    // through it only (AWS services and the administrators excepted). Without one there
+    // is no network of the stack's to restrict to (see `Perimeter`).
+    if let Some(endpoint) = network
+        .as_ref()
+        .and_then(|n| n.endpoint(EndpointService::S3))
+    {
+        let through = vec![endpoint.id()];
+        for bucket in buckets.values_mut() {
+            bucket.restrict_network(root, through.clone());
+        }
+        if let Some(logs) = &mut logs {
+            logs.restrict_network(root, through);
+        }
+    }
     let (studio, user_chunks) = match &network {
         Some(network) => studio_domain(stack, root, names, network, extension)?,
         None => (None, Vec::new()),
@@ -663,10 +678,14 @@ fn buckets(
     if def.buckets.is_empty() && !wants_log_bucket {
         return Ok((None, buckets));
     }
+    let perimeter = perimeter(def);
     let mut logs = LogBucket::new(
         &mut root.at(at("buckets")),
         "access-logs",
-        &LogBucketProps::default(),
+        &LogBucketProps {
+            perimeter: perimeter.clone(),
+            ..LogBucketProps::default()
+        },
     )?;
     for (key, spec) in &def.buckets {
         let bucket = SecureBucket::new(
@@ -677,6 +696,7 @@ fn buckets(
                 bucket_name: spec.bucket_name.clone(),
                 retain: spec.retain,
                 noncurrent_version_days: spec.noncurrent_version_days,
+                perimeter: perimeter.clone(),
                 ..SecureBucketProps::default()
             },
         )?;
@@ -684,6 +704,19 @@ fn buckets(
         buckets.insert(key.0.clone(), bucket);
     }
     Ok((Some(logs), buckets))
+}
+
+/// The definition's data perimeter.
+pub(super) fn perimeter(def: &super::definition::StackDefinition) -> Perimeter {
+    Perimeter {
+        organization_id: def.perimeter.organization_id.as_ref().map(|o| o.0.clone()),
+        admin_principals: def
+            .perimeter
+            .admin_principals
+            .iter()
+            .map(|a| a.0.clone())
+            .collect(),
+    }
 }
 
 fn network(

@@ -97,6 +97,8 @@ pub enum Operator {
     ArnEquals,
     /// ARN match with wildcards in each ARN component.
     ArnLike,
+    /// Negated `ArnLike` (also true when the key is absent).
+    ArnNotLike,
     /// `true` / `false`.
     Bool,
     /// Whether the key is absent (`true`) or present (`false`) in the request.
@@ -111,6 +113,7 @@ impl Operator {
             Operator::StringLike => "StringLike",
             Operator::ArnEquals => "ArnEquals",
             Operator::ArnLike => "ArnLike",
+            Operator::ArnNotLike => "ArnNotLike",
             Operator::Bool => "Bool",
             Operator::Null => "Null",
         }
@@ -185,6 +188,19 @@ pub mod keys {
     /// context), e.g. `arn:aws:logs:eu-west-1:111122223333:log-group:name`.
     pub const KMS_ENCRYPTION_CONTEXT_LOGS_ARN: ConditionKey =
         ConditionKey::single("kms:EncryptionContext:aws:logs:arn");
+    /// The account of the calling principal; single-valued, absent for AWS service
+    /// principals.
+    pub const PRINCIPAL_ACCOUNT: ConditionKey = ConditionKey::single("aws:PrincipalAccount");
+    /// Whether the caller is an AWS service principal (log delivery, CloudTrail).
+    pub const PRINCIPAL_IS_AWS_SERVICE: ConditionKey =
+        ConditionKey::single("aws:PrincipalIsAWSService");
+    /// Whether an AWS service made the request with the caller's credentials (forward
+    /// access sessions, e.g. CloudFormation or SageMaker acting for the caller).
+    pub const VIA_AWS_SERVICE: ConditionKey = ConditionKey::single("aws:ViaAWSService");
+    /// The account that owns the resource of the request; single-valued.
+    pub const RESOURCE_ACCOUNT: ConditionKey = ConditionKey::single("aws:ResourceAccount");
+    /// The organization of the account that owns the resource; single-valued.
+    pub const RESOURCE_ORG_ID: ConditionKey = ConditionKey::single("aws:ResourceOrgID");
     /// The tag keys in the request; multivalued.
     pub const TAG_KEYS: ConditionKey = ConditionKey::multi("aws:TagKeys");
 }
@@ -230,6 +246,17 @@ impl Condition {
     /// `ArnLike`.
     pub fn arn_like(key: ConditionKey, values: impl IntoIterator<Item = Value>) -> Condition {
         Condition::new(Operator::ArnLike, key, values)
+    }
+    /// `StringNotEquals`.
+    pub fn string_not_equals(
+        key: ConditionKey,
+        values: impl IntoIterator<Item = Value>,
+    ) -> Condition {
+        Condition::new(Operator::StringNotEquals, key, values)
+    }
+    /// `ArnNotLike`.
+    pub fn arn_not_like(key: ConditionKey, values: impl IntoIterator<Item = Value>) -> Condition {
+        Condition::new(Operator::ArnNotLike, key, values)
     }
     /// `Bool`: the key is `value`.
     pub fn bool(key: ConditionKey, value: bool) -> Condition {

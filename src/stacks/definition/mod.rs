@@ -16,8 +16,8 @@ use crate::constructs::network::EndpointService;
 pub use values::{
     AccountId, AccountKey, AzCount, BucketKey, EndpointName, GroupId, GroupName,
     IDENTITY_STORE_ID_PATTERN, IamName, IamPath, IdentityStoreId, InstanceType,
-    NotebookInstanceType, OrganizationId, OrganizationalUnitId, RegionName, RetentionDays,
-    SageMakerName, TeamName, VpcCidr,
+    NotebookInstanceType, OrganizationId, OrganizationalUnitId, PrincipalArnPattern, RegionName,
+    RetentionDays, SageMakerName, TeamName, VpcCidr,
 };
 
 /// A whole stack definition: optional components, composed in `compose`.
@@ -34,6 +34,10 @@ pub struct StackDefinition {
     /// Secure S3 buckets by name (logging into one shared access-log bucket).
     #[serde(default)]
     pub buckets: IndexMap<BucketKey, BucketSpec>,
+    /// Who is inside the data perimeter of the buckets and VPC endpoints: this account
+    /// (or an organization) and the administrators exempt from the network perimeter.
+    #[serde(default)]
+    pub perimeter: PerimeterSpec,
     /// Teams by name: each gets a notebook with a role holding exactly its bucket
     /// access, an IAM group that may use only that notebook, and its users.
     #[serde(default)]
@@ -237,6 +241,19 @@ pub struct BucketSpec {
     pub noncurrent_version_days: u32,
     /// An explicit, globally unique bucket name; by default CloudFormation names it.
     pub bucket_name: Option<String>,
+}
+
+/// The data perimeter (see `constructs::secure_bucket::Perimeter`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PerimeterSpec {
+    /// IAM role or user ARNs (`*` allowed in the name) that may reach the buckets from
+    /// outside this stack's S3 endpoint and delete versions of retained buckets: the
+    /// deployment role, the administrators. Default: none.
+    #[serde(default)]
+    pub admin_principals: Vec<PrincipalArnPattern>,
+    /// Trust the accounts of this organization instead of this account only.
+    pub organization_id: Option<OrganizationId>,
 }
 
 fn default_noncurrent_days() -> u32 {

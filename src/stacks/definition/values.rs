@@ -486,6 +486,46 @@ impl TryFrom<String> for OrganizationId {
     }
 }
 
+/// The ARN of an IAM role or user, or an `ArnLike` pattern of them:
+/// `arn:<partition>:iam::<12 digits>:role/<path and name>` (or `:user/`), where the
+/// path and name may hold `*` (e.g. the roles of an Identity Center permission set,
+/// `role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Admin_*`).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct PrincipalArnPattern(pub String);
+
+impl TryFrom<String> for PrincipalArnPattern {
+    type Error = String;
+    fn try_from(arn: String) -> Result<Self, String> {
+        let valid = (|| {
+            let rest = arn.strip_prefix("arn:")?;
+            let (partition, rest) = rest.split_once(":iam::")?;
+            if !matches!(partition, "aws" | "aws-cn" | "aws-us-gov") {
+                return None;
+            }
+            let (account, rest) = rest.split_once(':')?;
+            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let name = rest
+                .strip_prefix("role/")
+                .or_else(|| rest.strip_prefix("user/"))?;
+            (!name.is_empty()
+                && name != "*"
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-/*".contains(&b)))
+            .then_some(())
+        })();
+        match valid {
+            Some(()) => Ok(PrincipalArnPattern(arn)),
+            None => Err(format!(
+                "`{arn}` is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name>, `*` allowed in the name but not as the whole name)"
+            )),
+        }
+    }
+}
+
 /// An AWS Region name such as `eu-west-1` or `us-gov-west-1`.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
 #[serde(try_from = "String")]
@@ -637,6 +677,25 @@ mod tests {
         assert!(!accepted::<OrganizationalUnitId>("ou-ABCD-12345678"));
         assert!(accepted::<OrganizationId>("o-abcde12345"));
         assert!(!accepted::<OrganizationId>("o-abc"));
+        assert!(accepted::<PrincipalArnPattern>(
+            "arn:aws:iam::111122223333:role/deploy"
+        ));
+        assert!(accepted::<PrincipalArnPattern>(
+            "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Admin_*"
+        ));
+        assert!(accepted::<PrincipalArnPattern>(
+            "arn:aws-us-gov:iam::111122223333:user/ops"
+        ));
+        for refused in [
+            "arn:aws:iam::111122223333:role/*",
+            "arn:aws:iam::*:role/deploy",
+            "arn:aws:iam::111122223333:root",
+            "arn:aws:sts::111122223333:assumed-role/x/y",
+            "arn:aws:iam::111122223333:role/",
+            "deploy",
+        ] {
+            assert!(!accepted::<PrincipalArnPattern>(refused), "{refused}");
+        }
         assert!(accepted::<RegionName>("eu-west-1") && accepted::<RegionName>("us-gov-west-1"));
         assert!(!accepted::<RegionName>("euwest1") && !accepted::<RegionName>("eu-west-10"));
     }
