@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use indexmap::IndexMap;
 
-use crate::template::Value;
+use crate::template::{Pseudo, Value};
 
 /// An IAM action such as `sagemaker:DescribeDomain` (wildcards allowed in the name part).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -50,12 +50,21 @@ pub enum Principal {
     Service(Vec<String>),
     /// `{"AWS": [...]}`: account or role ARNs.
     Aws(Vec<Value>),
+    /// `{"Service": "<prefix>.${AWS::Region}.amazonaws.com"}`: a service that is named
+    /// per region, such as CloudWatch Logs in a key policy.
+    RegionalService(String),
 }
 
 impl Principal {
     /// One service principal, e.g. `lambda.amazonaws.com`.
     pub fn service(name: &str) -> Principal {
         Principal::Service(vec![name.to_string()])
+    }
+
+    /// The regional principal of a service, `<prefix>.${AWS::Region}.amazonaws.com`
+    /// (CloudWatch Logs: `logs`).
+    pub fn regional_service(prefix: &str) -> Principal {
+        Principal::RegionalService(prefix.to_string())
     }
 
     /// The account of the stack: `arn:${AWS::Partition}:iam::${AWS::AccountId}:root`.
@@ -70,6 +79,10 @@ impl Principal {
                 Value::list(names.iter().map(|n| Value::from(n.as_str()))),
             )]),
             Principal::Aws(arns) => Value::map([("AWS", Value::list(arns.iter().cloned()))]),
+            Principal::RegionalService(prefix) => Value::map([(
+                "Service",
+                crate::sub![format!("{prefix}."), Pseudo::Region, ".amazonaws.com"],
+            )]),
         }
     }
 }
