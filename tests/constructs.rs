@@ -268,11 +268,16 @@ fn bastion_is_private_imdsv2_encrypted_and_ssm_managed() {
         t["Parameters"]["BastionImageId"]["Default"],
         "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base"
     );
-    let role = props(&t, "BastionRole");
     assert_eq!(
-        role["ManagedPolicyArns"],
-        json!([{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"}])
+        ebs["KmsKeyId"],
+        json!({"Fn::GetAtt": ["BastionVolumeKey", "Arn"]})
     );
+    let role = props(&t, "BastionRole");
+    assert!(
+        role.get("ManagedPolicyArns").is_none(),
+        "no AmazonSSMManagedInstanceCore: it reads every parameter of the account"
+    );
+    assert_eq!(role["Policies"][0]["PolicyName"], "SessionManagerAgent");
     assert_eq!(
         props(&t, "BastionInstanceProfile")["Roles"],
         json!([{"Ref": "BastionRole"}])
@@ -339,7 +344,8 @@ fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
     assert!(!text.contains("\"Action\":\"*\"") && !text.contains("\"Action\":[\"*\"]"));
     assert!(!text.contains("ForAnyValue"));
     // Outside key policies, Resource "*" appears only with actions that have no
-    // resource-level permissions: SageMaker List calls and logs:DescribeLogGroups.
+    // resource-level permissions: SageMaker List calls, logs:DescribeLogGroups, and the
+    // SSM Agent's ssmmessages and ec2messages calls.
     let mut wildcard_statements = 0;
     for (id, r) in t["Resources"].as_object().unwrap() {
         if r["Type"] == "AWS::KMS::Key" {
@@ -361,7 +367,10 @@ fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
                     for a in s["Action"].as_array().unwrap() {
                         let a = a.as_str().unwrap();
                         assert!(
-                            a.starts_with("sagemaker:List") || a == "logs:DescribeLogGroups",
+                            a.starts_with("sagemaker:List")
+                                || a == "logs:DescribeLogGroups"
+                                || a.starts_with("ssmmessages:")
+                                || a.starts_with("ec2messages:"),
                             "{id}: {a}"
                         );
                     }
@@ -370,7 +379,8 @@ fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
         }
     }
     assert_eq!(
-        wildcard_statements, 2,
-        "the execution policy's List calls and the flow-log role's DescribeLogGroups"
+        wildcard_statements, 5,
+        "the execution policy's List calls, the flow-log role's DescribeLogGroups, and the \
+         bastion agent's channels, messages and DescribeLogGroups"
     );
 }

@@ -68,7 +68,7 @@ fn a_suppression_by_logical_id_of_an_error_lets_the_stack_through() {
     let (code, stderr, _) = synth(&text, &[]);
     assert_eq!(code, 1, "{stderr}");
     let text = format!(
-        "{text}suppressions:\n  - rule: ENV-LOGS-ENDPOINT\n    resource: StudioExecutionRole\n    reason: Studio apps here log through a proxy in the peered inspection VPC, reviewed in SEC-123.\n"
+        "{text}suppressions:\n  - rule: ENV-LOGS-ENDPOINT\n    resource: StudioExecutionRole\n    reason: Studio apps here log through a proxy in the peered inspection VPC, reviewed in SEC-123.\n  - rule: ENV-LOGS-ENDPOINT\n    resource: BastionRole\n    reason: The bastion's session records go through the same proxy, reviewed in SEC-123.\n"
     );
     let (code, stderr, template) = synth(&text, &[]);
     assert_eq!(code, 0, "{stderr}");

@@ -1,18 +1,24 @@
 //! A bastion host managed through Session Manager: in a private subnet, no inbound rule,
-//! no public IP, IMDSv2 only, encrypted root volume, AMI from a public SSM parameter.
+//! no public IP, IMDSv2 only, root volume encrypted with a key of its own, AMI from a
+//! public SSM parameter. Sessions use the stack's Session document
+//! ([`super::session_manager`]): recorded, encrypted, ended when idle; the instance role
+//! holds only what the SSM Agent needs for them (not `AmazonSSMManagedInstanceCore`,
+//! which reads every parameter of the account).
 
 use crate::resources::ec2::{
     BlockDeviceMapping, Ebs, Instance, MetadataOptions, SecurityGroup, Tag,
 };
 use crate::resources::ec2::{HttpEndpoint, HttpTokens, VolumeType};
-use crate::resources::iam::{self, InstanceProfile, Role};
+use crate::resources::iam::{self, InstanceProfile, ManagedPolicy, Policy, Role};
 use crate::sub;
 use crate::template::{AwsParameterType, ParameterType};
 use crate::template::{Handle, Parameter, ParameterHandle, Pseudo};
 
 use super::ConstructError;
+use super::encryption_key::{EncryptionKey, EncryptionKeyProps};
 use super::network::PrivateNetwork;
 use super::scope::Scope;
+use super::session_manager::{SessionProps, Sessions};
 
 /// The operating system of the bastion, which decides how people reach it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +77,8 @@ pub struct BastionProps {
     pub instance_type: String,
     /// The encrypted gp3 root volume's size, at least [`BastionOs::minimum_root_volume_gb`].
     pub root_volume_gb: u32,
+    /// The session preferences (idle timeout, maximum duration, log retention).
+    pub sessions: SessionProps,
 }
 
 /// A bastion's resources, for the constructs that grant it access or open a port to it.
@@ -84,12 +92,19 @@ pub struct Bastion {
     pub security_group: Handle<SecurityGroup>,
     /// The template parameter holding the public SSM parameter that names the AMI.
     pub image_parameter: ParameterHandle,
+    /// The root volume's key (`<id>VolumeKey`, used only through EC2).
+    pub volume_key: EncryptionKey,
+    /// The session key, log group and Session document.
+    pub sessions: Sessions,
+    /// `ssm:StartSession` with the stack's document only, for the people who connect.
+    pub operator_policy: Handle<ManagedPolicy>,
 }
 
 impl Bastion {
     /// The bastion `id` in `scope` (`Bastion` in the shipped stacks): the instance is
-    /// `<id>`, its parts `<id>SecurityGroup`, `<id>Role`, `<id>InstanceProfile`, and the
-    /// AMI parameter `<id>ImageId`.
+    /// `<id>`, its parts `<id>SecurityGroup`, `<id>Role`, `<id>InstanceProfile`,
+    /// `<id>VolumeKey`, the session parts `<id>SessionKey`, `<id>SessionLogs`,
+    /// `<id>SessionDocument`, `<id>OperatorPolicy`, and the AMI parameter `<id>ImageId`.
     pub fn new(
         scope: &mut Scope,
         id: &str,
@@ -97,6 +112,7 @@ impl Bastion {
         props: &BastionProps,
     ) -> Result<Bastion, ConstructError> {
         let scope = &mut scope.child(id);
+        let owner = scope.logical_id("")?.to_string();
         let subnet = network
             .subnets
             .first()
@@ -118,13 +134,26 @@ impl Bastion {
                 .build()?,
         )?;
 
+        let sessions = Sessions::new(scope, &owner, &props.sessions)?;
         let role = scope.add(
             "Role",
             Role::builder()
-                .description("Bastion instance: Session Manager, plus what other constructs attach")
+                .description("Bastion instance: the SSM Agent's Session Manager calls, plus what other constructs attach")
                 .assume_role_policy_document(iam::service_trust_policy("ec2.amazonaws.com"))
-                .managed_policy_arns(iam::aws_managed_policy_arn("AmazonSSMManagedInstanceCore"))
+                .policies(Policy::new("SessionManagerAgent", sessions.agent_policy()))
                 .build()?,
+        )?;
+        // EBS encryption: the caller of RunInstances (CloudFormation with the deployer's
+        // credentials) needs the key through EC2, including kms:CreateGrant; the instance
+        // role does not (Amazon EBS user guide, "Requirements for Amazon EBS encryption").
+        let volume_key = EncryptionKey::new(
+            scope,
+            "Volume",
+            &EncryptionKeyProps {
+                alias_suffix: &format!("{}-volume", owner.to_ascii_lowercase()),
+                description: "Bastion root volume, used only through EC2",
+                via_services: &["ec2"],
+            },
         )?;
         let profile = scope.add(
             "InstanceProfile",
@@ -152,6 +181,7 @@ impl Bastion {
                         .ebs(
                             Ebs::builder()
                                 .encrypted(true)
+                                .kms_key_id(volume_key.key.arn())
                                 .volume_type(VolumeType::Gp3)
                                 .volume_size(i64::from(props.root_volume_gb))
                                 .delete_on_termination(true)
@@ -163,11 +193,16 @@ impl Bastion {
                 .build()?,
         )?;
 
+        let operator_policy = sessions.operator_policy(scope, &instance, props.os)?;
+
         Ok(Bastion {
             instance,
             role,
             security_group,
             image_parameter,
+            volume_key,
+            sessions,
+            operator_policy,
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod notebooks;
 pub mod presigned_url;
 pub mod scope;
 pub mod secure_bucket;
+pub mod session_manager;
 pub mod sso_onboarding;
 pub mod studio;
 pub mod team;
@@ -137,6 +138,7 @@ mod tests {
                     os: BastionOs::Windows,
                     instance_type: "t3.medium".into(),
                     root_volume_gb: 50,
+                    sessions: Default::default(),
                 },
             )
             .unwrap();

@@ -31,6 +31,27 @@ cfn_resource! {
     }
 }
 
+cfn_resource! {
+    /// A Systems Manager document (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-document.html>).
+    /// `Name` and `DocumentType` are create-only; with a fixed `Name`, `UpdateMethod:
+    /// NewVersion` lets a content change update the document in place (a replacement
+    /// would need a second document of the same name).
+    Document / DocumentBuilder = "AWS::SSM::Document" {
+        required content: Value => "Content",
+        optional document_format: Value => "DocumentFormat",
+        optional document_type: Value => "DocumentType",
+        optional name: Value => "Name",
+        optional update_method: Value => "UpdateMethod",
+    }
+}
+
+impl Handle<Document> {
+    /// `Ref` of a document: its name.
+    pub fn name(&self) -> Value {
+        self.reference()
+    }
+}
+
 impl Handle<Parameter> {
     /// `Ref` of a parameter: its name.
     pub fn name(&self) -> Value {
@@ -48,6 +69,37 @@ pub mod actions {
     pub const GET_PARAMETERS: Action = Action::new("ssm:GetParameters");
     /// Authorized against the path in the request, not the parameters it returns.
     pub const GET_PARAMETERS_BY_PATH: Action = Action::new("ssm:GetParametersByPath");
+
+    /// Starts a Session Manager session: authorized against the target instance and the
+    /// Session document.
+    pub const START_SESSION: Action = Action::new("ssm:StartSession");
+    /// Ends a session (`session/<user id>-*`).
+    pub const TERMINATE_SESSION: Action = Action::new("ssm:TerminateSession");
+    /// Reconnects to a session (`session/<user id>-*`).
+    pub const RESUME_SESSION: Action = Action::new("ssm:ResumeSession");
+    /// The SSM Agent reports its instance (ping, platform, agent version).
+    pub const UPDATE_INSTANCE_INFORMATION: Action = Action::new("ssm:UpdateInstanceInformation");
+
+    /// The SSM Agent's Session Manager channels (`ssmmessages`, no resource-level
+    /// permissions).
+    pub const SESSION_CHANNELS: &[Action] = &[
+        Action::new("ssmmessages:CreateControlChannel"),
+        Action::new("ssmmessages:CreateDataChannel"),
+        Action::new("ssmmessages:OpenControlChannel"),
+        Action::new("ssmmessages:OpenDataChannel"),
+    ];
+    /// The SSM Agent's message delivery calls (`ec2messages`, no resource-level
+    /// permissions; agents from 3.3.40.0 use `ssmmessages` instead). The list of the
+    /// Systems Manager user guide, "Reference: ec2messages, ssmmessages, and other API
+    /// operations".
+    pub const AGENT_MESSAGES: &[Action] = &[
+        Action::new("ec2messages:AcknowledgeMessage"),
+        Action::new("ec2messages:DeleteMessage"),
+        Action::new("ec2messages:FailMessage"),
+        Action::new("ec2messages:GetEndpoint"),
+        Action::new("ec2messages:GetMessages"),
+        Action::new("ec2messages:SendReply"),
+    ];
 
     /// Reading parameters by name, one or several per request.
     pub const READ_PARAMETERS: &[Action] = &[GET_PARAMETER, GET_PARAMETERS];

@@ -20,6 +20,7 @@ use crate::constructs::scope::{ONLY, Scope};
 use crate::constructs::secure_bucket::{
     self, Access, LogBucket, LogBucketProps, Perimeter, SecureBucket, SecureBucketProps,
 };
+use crate::constructs::session_manager::SessionProps;
 use crate::constructs::sso_onboarding::{
     GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, RoleRef,
 };
@@ -193,6 +194,7 @@ fn compose_single(
             Output::new(bastion.instance.id())
                 .description("Connect with Session Manager or Fleet Manager (RDP)"),
         )?;
+        bastion_outputs(root, bastion)?;
     }
     bucket_outputs(root, &env.buckets)?;
     team_outputs(root, &teams)?;
@@ -276,6 +278,34 @@ fn identity_center(
     }))
 }
 
+/// How to connect: the session command with the stack's document, and the operators'
+/// policy to attach to the people who connect.
+fn bastion_outputs(root: &mut Scope, bastion: &Bastion) -> Result<(), ComposeError> {
+    root.add_output(
+        &["BastionSessionCommand"],
+        Output::new(sub![
+            "aws ssm start-session --region ",
+            Pseudo::Region,
+            " --target ",
+            bastion.instance.id(),
+            " --document-name ",
+            bastion.sessions.document.name()
+        ])
+        .description("Open a recorded, encrypted shell on the bastion (the stack's Session document; a session without it is refused)"),
+    )?;
+    root.add_output(
+        &["BastionSessionDocument"],
+        Output::new(bastion.sessions.document.name())
+            .description("The Session document every bastion session must use"),
+    )?;
+    root.add_output(
+        &["BastionOperatorPolicyArn"],
+        Output::new(bastion.operator_policy.arn())
+            .description("Attach to the roles or groups of the people who connect to the bastion"),
+    )?;
+    Ok(())
+}
+
 fn bastion(
     stack: &LoadedStack,
     root: &mut Scope,
@@ -296,6 +326,18 @@ fn bastion(
             root_volume_gb: spec
                 .root_volume_gb
                 .unwrap_or_else(|| os.default_root_volume_gb()),
+            sessions: {
+                let default = SessionProps::default();
+                SessionProps {
+                    idle_timeout_minutes: spec
+                        .idle_session_timeout_minutes
+                        .unwrap_or(default.idle_timeout_minutes),
+                    max_duration_minutes: spec
+                        .max_session_duration_minutes
+                        .unwrap_or(default.max_duration_minutes),
+                    ..default
+                }
+            },
         },
     )?;
     names.insert("bastion".into(), bastion.instance.logical_id().clone());

@@ -1,6 +1,7 @@
 //! The `bastion` component: in the network, with a root volume its AMI can boot from.
 
 use crate::constructs::bastion::BastionOs;
+use crate::constructs::session_manager::{IDLE_TIMEOUT_MINUTES, MAX_DURATION_MINUTES};
 use crate::diagnostic::Diagnostic;
 
 use super::{Input, require_network};
@@ -22,6 +23,30 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
                         format!("a {size} GiB root volume is out of range"),
                     )
                     .expected(format!("{min} to 16384 GiB for this AMI")),
+            );
+        }
+    }
+    let minutes = [
+        (
+            "bastion.idle_session_timeout_minutes",
+            bastion.idle_session_timeout_minutes,
+            IDLE_TIMEOUT_MINUTES,
+            "an idle session timeout",
+        ),
+        (
+            "bastion.max_session_duration_minutes",
+            bastion.max_session_duration_minutes,
+            MAX_DURATION_MINUTES,
+            "a maximum session duration",
+        ),
+    ];
+    for (field, value, (lo, hi), what) in minutes {
+        if let Some(v) = value.filter(|v| !(lo..=hi).contains(v)) {
+            problems.push(
+                input
+                    .source
+                    .error_at_value(field, format!("{what} of {v} minutes is out of range"))
+                    .expected(format!("{lo} to {hi} minutes (Session Manager's limits)")),
             );
         }
     }
@@ -62,5 +87,23 @@ mod tests {
     fn a_volume_beyond_16_tib_is_refused() {
         let text = format!("{NETWORK}bastion: {{ root_volume_gb: 16385 }}\n");
         assert_eq!(fields(&run(&text, check)), ["bastion.root_volume_gb"]);
+    }
+
+    #[test]
+    fn session_minutes_are_within_session_managers_limits() {
+        let ok = format!(
+            "{NETWORK}bastion: {{ idle_session_timeout_minutes: 60, max_session_duration_minutes: 1440 }}\n"
+        );
+        assert!(run(&ok, check).is_empty());
+        let bad = format!(
+            "{NETWORK}bastion: {{ idle_session_timeout_minutes: 0, max_session_duration_minutes: 1441 }}\n"
+        );
+        assert_eq!(
+            fields(&run(&bad, check)),
+            [
+                "bastion.idle_session_timeout_minutes",
+                "bastion.max_session_duration_minutes"
+            ]
+        );
     }
 }

@@ -168,6 +168,10 @@ pub struct BastionSpec {
     pub instance_type: InstanceType,
     /// Root volume size in GiB; defaults to 50 (Windows) or 20 (Linux).
     pub root_volume_gb: Option<u32>,
+    /// Minutes of inactivity before a Session Manager session ends (1–60; default 15).
+    pub idle_session_timeout_minutes: Option<u32>,
+    /// Minutes before any Session Manager session ends (1–1440; default 480).
+    pub max_session_duration_minutes: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]

@@ -41,7 +41,7 @@ pub static RULES: &[Rule] = &[
         id: "ENV-SSM-ENDPOINTS",
         severity: Severity::Error,
         rationale: "An instance managed by Session Manager in a private VPC is unreachable without the ssm and ssmmessages endpoints.",
-        checks: "The VPC of every instance whose role has AmazonSSMManagedInstanceCore, and no internet gateway, has ssm and ssmmessages endpoints.",
+        checks: "The VPC of every instance whose role has AmazonSSMManagedInstanceCore or an inline policy allowing ssmmessages actions, and no internet gateway, has ssm and ssmmessages endpoints.",
         fix: "Add ssm and ssmmessages to `network.endpoints`.",
         applies_to: &["AWS::EC2::Instance", "AWS::EC2::VPCEndpoint"],
         equivalents: NONE,
@@ -317,6 +317,7 @@ fn ssm_endpoints(cx: &Context) -> Vec<Violation> {
                                 .unwrap_or("");
                             text.ends_with("/AmazonSSMManagedInstanceCore")
                         })
+                        || has_session_channels(&r["Properties"]["Policies"])
                 })
             });
         if managed {
@@ -331,6 +332,20 @@ fn ssm_endpoints(cx: &Context) -> Vec<Violation> {
         }
     }
     out
+}
+
+/// Whether inline policies allow the SSM Agent's Session Manager channels
+/// (`ssmmessages:*`): a role made for Session Manager without the managed policy.
+fn has_session_channels(policies: &Json) -> bool {
+    list(policies).iter().any(|p| {
+        list(&p["PolicyDocument"]["Statement"]).iter().any(|s| {
+            let actions: Vec<&str> = match &s["Action"] {
+                Json::String(a) => vec![a.as_str()],
+                other => list(other).iter().filter_map(Json::as_str).collect(),
+            };
+            s["Effect"] == "Allow" && actions.iter().any(|a| a.starts_with("ssmmessages:"))
+        })
+    })
 }
 
 /// Whether `group` admits TCP `from..=to` from itself (inline or standalone rule).

@@ -49,6 +49,19 @@ pub static RULES: &[Rule] = &[
         check: ebs_encrypted,
     },
     Rule {
+        id: "EC2-EBS-CMK",
+        severity: Severity::Error,
+        rationale: "Volumes on the AWS-managed EBS key can be read by anyone in the account allowed to use EBS; a customer key's policy names who may.",
+        checks: "Every EBS mapping of an instance and every AWS::EC2::Volume sets KmsKeyId.",
+        fix: "Set Ebs.KmsKeyId to a customer-managed key used through EC2 (the bastion construct's VolumeKey).",
+        applies_to: &["AWS::EC2::Instance", "AWS::EC2::Volume"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: ebs_cmk,
+    },
+    Rule {
         id: "EC2-IMDSV2",
         severity: Severity::Error,
         rationale: "IMDSv1 answers any request from the instance, which SSRF turns into stolen role credentials.",
@@ -165,6 +178,31 @@ fn ebs_encrypted(cx: &Context) -> Vec<Violation> {
                 id,
                 "Properties.Encrypted",
                 "unencrypted EBS volume",
+            ));
+        }
+    }
+    out
+}
+
+fn ebs_cmk(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (id, p) in cx.of_type("AWS::EC2::Instance") {
+        for (i, m) in list(&p["BlockDeviceMappings"]).iter().enumerate() {
+            if m.get("Ebs").is_some() && m["Ebs"]["KmsKeyId"].is_null() {
+                out.push(Violation::at(
+                    id,
+                    &format!("Properties.BlockDeviceMappings[{i}].Ebs"),
+                    "EBS volume on the AWS-managed key (no KmsKeyId)",
+                ));
+            }
+        }
+    }
+    for (id, p) in cx.of_type("AWS::EC2::Volume") {
+        if p["KmsKeyId"].is_null() {
+            out.push(Violation::at(
+                id,
+                "Properties.KmsKeyId",
+                "EBS volume on the AWS-managed key (no KmsKeyId)",
             ));
         }
     }
@@ -298,6 +336,14 @@ mod tests {
             instance(hardened(), false),
             instance(no_mapping, false),
             "Resources.I.Properties.BlockDeviceMappings",
+        );
+        let mut cmk = hardened();
+        cmk["BlockDeviceMappings"][0]["Ebs"]["KmsKeyId"] = json!({"Fn::GetAtt": ["K", "Arn"]});
+        assert_rule(
+            "EC2-EBS-CMK",
+            instance(cmk, false),
+            instance(hardened(), false),
+            "Resources.I.Properties.BlockDeviceMappings[0].Ebs",
         );
         let mut v1 = hardened();
         v1["MetadataOptions"]["HttpTokens"] = json!("optional");

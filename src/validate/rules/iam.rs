@@ -48,6 +48,14 @@ pub const NO_RESOURCE_LEVEL: &[(&str, &str)] = &[
         "lists log groups; no resource type",
     ),
     (
+        "ssmmessages:*",
+        "the SSM Agent's Session Manager channels (Amazon Session Manager Message Gateway Service); no resource type",
+    ),
+    (
+        "ec2messages:*",
+        "the SSM Agent's message delivery (Amazon Message Delivery Service); no resource type",
+    ),
+    (
         "s3:ListAllMyBuckets",
         "lists the account's buckets; no resource type",
     ),

@@ -12,6 +12,7 @@ mod lambda;
 mod policy;
 mod s3;
 mod sagemaker;
+mod ssm;
 mod stackset;
 mod template;
 
@@ -102,13 +103,14 @@ impl Violation {
 
 /// Every rule, in a stable order (by file, then as declared).
 pub fn catalogue() -> Vec<&'static Rule> {
-    let groups: [&'static [Rule]; 10] = [
+    let groups: [&'static [Rule]; 11] = [
         template::RULES,
         iam::RULES,
         s3::RULES,
         ec2::RULES,
         kms::RULES,
         sagemaker::RULES,
+        ssm::RULES,
         lambda::RULES,
         completeness::RULES,
         stackset::RULES,
@@ -406,6 +408,7 @@ mod tests {
             include_str!("ec2.rs"),
             include_str!("kms.rs"),
             include_str!("sagemaker.rs"),
+            include_str!("ssm.rs"),
             include_str!("lambda.rs"),
             include_str!("completeness.rs"),
             include_str!("stackset.rs"),
