@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value as Json;
 
+use super::iam::managed_policy_arn_text;
 use super::policy::PolicyKind;
 use super::{Context, Equivalents, Rule, Severity, Violation, list, props, target};
 use crate::template::read;
@@ -311,11 +312,7 @@ fn ssm_endpoints(cx: &Context) -> Vec<Violation> {
                     list(&r["Properties"]["ManagedPolicyArns"])
                         .iter()
                         .any(|arn| {
-                            let text = arn
-                                .as_str()
-                                .or_else(|| arn.get("Fn::Sub").and_then(Json::as_str))
-                                .unwrap_or("");
-                            text.ends_with("/AmazonSSMManagedInstanceCore")
+                            managed_policy_arn_text(arn).ends_with("/AmazonSSMManagedInstanceCore")
                         })
                         || has_session_channels(&r["Properties"]["Policies"])
                 })

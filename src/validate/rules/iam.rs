@@ -69,10 +69,11 @@ pub const NO_RESOURCE_LEVEL: &[(&str, &str)] = &[
 ];
 
 /// AWS-managed policies attached without a warning, each with the reason.
-pub const MANAGED_POLICY_ALLOW_LIST: &[(&str, &str)] = &[(
-    "AmazonSSMManagedInstanceCore",
-    "the minimum AWS documents for an instance managed by Systems Manager; Session Manager needs it",
-)];
+///
+/// Empty: `AmazonSSMManagedInstanceCore`, once listed for the bastion, reads every SSM
+/// parameter of the account (rule IAM-NO-MANAGED-SSM-CORE); the bastion's role now holds
+/// only what the SSM Agent needs.
+pub const MANAGED_POLICY_ALLOW_LIST: &[(&str, &str)] = &[];
 
 /// Condition keys a request carries at most one value of: set operators
 /// (ForAnyValue/ForAllValues) on them change the meaning (ForAllValues passes when the
@@ -429,27 +430,43 @@ fn cross_account_trust(cx: &Context) -> Vec<Violation> {
     out
 }
 
+/// Every entry of the `ManagedPolicyArns` of the roles, users and groups: the resource,
+/// the entry's index and its text (a literal ARN, or the string of a one-argument
+/// `Fn::Sub`; empty otherwise).
+pub(super) fn managed_policy_arns<'a>(
+    cx: &'a Context<'a>,
+) -> impl Iterator<Item = (&'a str, usize, &'a str)> + 'a {
+    ["AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"]
+        .into_iter()
+        .flat_map(move |kind| cx.of_type(kind))
+        .flat_map(|(id, p)| {
+            list(&p["ManagedPolicyArns"])
+                .iter()
+                .enumerate()
+                .map(move |(i, arn)| (id, i, managed_policy_arn_text(arn)))
+        })
+}
+
+/// The text of one `ManagedPolicyArns` entry (see [`managed_policy_arns`]).
+pub(super) fn managed_policy_arn_text(arn: &Json) -> &str {
+    arn.as_str()
+        .or_else(|| arn.get("Fn::Sub").and_then(Json::as_str))
+        .unwrap_or("")
+}
+
 fn aws_managed_policy(cx: &Context) -> Vec<Violation> {
     let mut out = Vec::new();
-    for kind in ["AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"] {
-        for (id, p) in cx.of_type(kind) {
-            for (i, arn) in list(&p["ManagedPolicyArns"]).iter().enumerate() {
-                let text = arn
-                    .as_str()
-                    .or_else(|| arn.get("Fn::Sub").and_then(Json::as_str))
-                    .unwrap_or("");
-                let Some((_, name)) = text.split_once(":iam::aws:policy/") else {
-                    continue;
-                };
-                let name = name.rsplit('/').next().unwrap_or(name);
-                if !MANAGED_POLICY_ALLOW_LIST.iter().any(|(n, _)| *n == name) {
-                    out.push(Violation::at(
-                        id,
-                        &format!("Properties.ManagedPolicyArns[{i}]"),
-                        format!("AWS-managed policy `{name}` is not on the allow-list"),
-                    ));
-                }
-            }
+    for (id, i, text) in managed_policy_arns(cx) {
+        let Some((_, name)) = text.split_once(":iam::aws:policy/") else {
+            continue;
+        };
+        let name = name.rsplit('/').next().unwrap_or(name);
+        if !MANAGED_POLICY_ALLOW_LIST.iter().any(|(n, _)| *n == name) {
+            out.push(Violation::at(
+                id,
+                &format!("Properties.ManagedPolicyArns[{i}]"),
+                format!("AWS-managed policy `{name}` is not on the allow-list"),
+            ));
         }
     }
     out
@@ -636,7 +653,8 @@ mod tests {
         };
         assert_rule(
             "IAM-AWS-MANAGED-POLICY",
-            role("AmazonSSMManagedInstanceCore"),
+            json!({"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {
+                "ManagedPolicyArns": [{"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/own"}]}}}}),
             role("AmazonSageMakerFullAccess"),
             "Resources.R.Properties.ManagedPolicyArns[0]",
         );

@@ -4,7 +4,8 @@
 
 use serde_json::Value as Json;
 
-use super::{Context, Equivalents, Rule, Severity, Violation, list};
+use super::iam::managed_policy_arns;
+use super::{Context, Equivalents, Rule, Severity, Violation};
 
 /// The account-wide default Session document (one per account and region).
 const DEFAULT_DOCUMENT: &str = "SSM-SessionManagerRunShell";
@@ -140,25 +141,16 @@ fn no_default_document(cx: &Context) -> Vec<Violation> {
 }
 
 fn no_managed_ssm_core(cx: &Context) -> Vec<Violation> {
-    let mut out = Vec::new();
-    for kind in ["AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"] {
-        for (id, p) in cx.of_type(kind) {
-            for (i, arn) in list(&p["ManagedPolicyArns"]).iter().enumerate() {
-                let text = arn
-                    .as_str()
-                    .or_else(|| arn.get("Fn::Sub").and_then(Json::as_str))
-                    .unwrap_or("");
-                if text.ends_with("/AmazonSSMManagedInstanceCore") {
-                    out.push(Violation::at(
-                        id,
-                        &format!("Properties.ManagedPolicyArns[{i}]"),
-                        "AmazonSSMManagedInstanceCore reads every SSM parameter of the account",
-                    ));
-                }
-            }
-        }
-    }
-    out
+    managed_policy_arns(cx)
+        .filter(|(_, _, text)| text.ends_with("/AmazonSSMManagedInstanceCore"))
+        .map(|(id, i, _)| {
+            Violation::at(
+                id,
+                &format!("Properties.ManagedPolicyArns[{i}]"),
+                "AmazonSSMManagedInstanceCore reads every SSM parameter of the account",
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
