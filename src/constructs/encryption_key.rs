@@ -86,13 +86,7 @@ fn key(props: &EncryptionKeyProps, users: Vec<Statement>) -> Result<Key, Constru
         .iter()
         .map(|s| sub![format!("{s}."), Pseudo::Region, ".amazonaws.com"])
         .collect();
-    let mut policy = PolicyDocument::new().statement(
-        Statement::allow()
-            .sid("AccountAdministersKey")
-            .principal(Principal::this_account())
-            .actions(kms::actions::ADMINISTER)
-            .any_resource(),
-    );
+    let mut policy = PolicyDocument::new().statement(administered_by_account());
     if !via.is_empty() {
         policy = policy.statement(
             Statement::allow()
@@ -115,6 +109,16 @@ fn key(props: &EncryptionKeyProps, users: Vec<Statement>) -> Result<Key, Constru
         .build()?)
 }
 
+/// The account administers the key (every key of the stack starts with this statement);
+/// IAM policies then decide which of its principals do.
+pub fn administered_by_account() -> Statement {
+    Statement::allow()
+        .sid("AccountAdministersKey")
+        .principal(Principal::this_account())
+        .actions(kms::actions::ADMINISTER)
+        .any_resource()
+}
+
 /// CloudWatch Logs (`logs.<region>.amazonaws.com`) may use the key for this account's log
 /// groups in this region only: the encryption context CloudWatch Logs sends,
 /// `kms:EncryptionContext:aws:logs:arn`, must be one of them. Actions and condition as in
@@ -123,8 +127,25 @@ fn key(props: &EncryptionKeyProps, users: Vec<Statement>) -> Result<Key, Constru
 /// The log groups have generated names, and naming one by `Fn::GetAtt` would make the key
 /// depend on the group that depends on it; so the bound is the account's groups.
 pub fn logs_may_use() -> Statement {
+    logs_statement("CloudWatchLogsEncryptsThisAccountsLogGroups").condition(Condition::arn_like(
+        keys::KMS_ENCRYPTION_CONTEXT_LOGS_ARN,
+        [arn::regional("logs", [SubPart::from("log-group:*")])],
+    ))
+}
+
+/// CloudWatch Logs may use the key for the one log group `group_arn` (a group with a fixed
+/// name, so no dependency cycle), under the statement id `sid`.
+pub fn logs_may_use_for(sid: &str, group_arn: Value) -> Statement {
+    logs_statement(sid).condition(Condition::arn_equals(
+        keys::KMS_ENCRYPTION_CONTEXT_LOGS_ARN,
+        [group_arn],
+    ))
+}
+
+/// What CloudWatch Logs does with a log group's key, before the condition that bounds it.
+fn logs_statement(sid: &str) -> Statement {
     Statement::allow()
-        .sid("CloudWatchLogsEncryptsThisAccountsLogGroups")
+        .sid(sid)
         .principal(Principal::regional_service("logs"))
         .actions([
             &kms::actions::ENCRYPT,
@@ -134,10 +155,6 @@ pub fn logs_may_use() -> Statement {
             &kms::actions::DESCRIBE_KEY,
         ])
         .any_resource()
-        .condition(Condition::arn_like(
-            keys::KMS_ENCRYPTION_CONTEXT_LOGS_ARN,
-            [arn::regional("logs", [SubPart::from("log-group:*")])],
-        ))
 }
 
 /// EventBridge (`events.amazonaws.com`) may encrypt into and read back a queue encrypted

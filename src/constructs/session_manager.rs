@@ -16,7 +16,7 @@ use crate::resources::arn;
 use crate::resources::ec2::Instance;
 use crate::resources::iam::ManagedPolicy;
 use crate::resources::iam::policy::{
-    Action, Condition, ConditionKey, PolicyDocument, Principal, Statement, keys,
+    Action, Condition, PolicyDocument, Principal, Statement, keys,
 };
 use crate::resources::kms::{self, Key};
 use crate::resources::logs::{self, LogGroup};
@@ -25,6 +25,7 @@ use crate::template::{DeletionPolicy, Handle, Pseudo, SubPart, Value};
 
 use super::ConstructError;
 use super::bastion::BastionOs;
+use super::encryption_key::{administered_by_account, logs_may_use_for};
 use super::scope::Scope;
 
 /// `idleSessionTimeout`'s range, in minutes.
@@ -34,12 +35,6 @@ pub const MAX_DURATION_MINUTES: (u32, u32) = (1, 1440);
 /// The document Fleet Manager's Remote Desktop starts its sessions with (an AWS-owned
 /// `Port` document; port sessions carry no stream that Session Manager could log).
 pub const REMOTE_DESKTOP_DOCUMENT: &str = "AWS-StartPortForwardingSession";
-
-/// The encryption context CloudWatch Logs sends with each request for a group's key.
-const LOGS_ARN_CONTEXT: ConditionKey = ConditionKey::single("kms:EncryptionContext:aws:logs:arn");
-/// Whether `ssm:StartSession` must be allowed on the Session document explicitly.
-const SESSION_DOCUMENT_ACCESS_CHECK: ConditionKey =
-    ConditionKey::single("ssm:SessionDocumentAccessCheck");
 
 /// The session preferences that can be chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,7 +184,7 @@ impl Sessions {
             "ec2",
             [SubPart::from("instance/"), SubPart::from(instance.id())],
         );
-        let check = Condition::bool(SESSION_DOCUMENT_ACCESS_CHECK, true).if_exists();
+        let check = Condition::bool(ssm::keys::SESSION_DOCUMENT_ACCESS_CHECK, true).if_exists();
         let mut policy = PolicyDocument::new().statement(
             Statement::allow()
                 .sid("StartSessionsWithTheStackDocument")
@@ -267,13 +262,7 @@ fn check(props: &SessionProps) -> Result<(), ConstructError> {
 /// CloudWatch Logs for the session log group only.
 fn session_key(group_arn: Value) -> Result<Key, ConstructError> {
     let policy = PolicyDocument::new()
-        .statement(
-            Statement::allow()
-                .sid("AccountAdministersKey")
-                .principal(Principal::this_account())
-                .actions(kms::actions::ADMINISTER)
-                .any_resource(),
-        )
+        .statement(administered_by_account())
         .statement(
             Statement::allow()
                 .sid("AccountPrincipalsEncryptSessions")
@@ -285,20 +274,10 @@ fn session_key(group_arn: Value) -> Result<Key, ConstructError> {
                     [Value::from(Pseudo::AccountId)],
                 )),
         )
-        .statement(
-            Statement::allow()
-                .sid("CloudWatchLogsEncryptsSessionLogs")
-                .principal(Principal::regional_service("logs"))
-                .actions([
-                    &kms::actions::ENCRYPT,
-                    &kms::actions::DECRYPT,
-                    &kms::actions::RE_ENCRYPT_ALL,
-                    &kms::actions::GENERATE_DATA_KEY_ALL,
-                    &kms::actions::DESCRIBE_KEY,
-                ])
-                .any_resource()
-                .condition(Condition::arn_equals(LOGS_ARN_CONTEXT, [group_arn])),
-        );
+        .statement(logs_may_use_for(
+            "CloudWatchLogsEncryptsSessionLogs",
+            group_arn,
+        ));
     Ok(Key::builder()
         .description("Bastion sessions: the session data stream and the session log group")
         .enable_key_rotation(true)

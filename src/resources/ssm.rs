@@ -105,6 +105,16 @@ pub mod actions {
     pub const READ_PARAMETERS: &[Action] = &[GET_PARAMETER, GET_PARAMETERS];
 }
 
+/// Systems Manager's condition keys.
+pub mod keys {
+    use crate::resources::iam::policy::ConditionKey;
+
+    /// Whether `ssm:StartSession` must be allowed on the Session document explicitly
+    /// (true when the request names a document; absent when it uses the default one).
+    pub const SESSION_DOCUMENT_ACCESS_CHECK: ConditionKey =
+        ConditionKey::single("ssm:SessionDocumentAccessCheck");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
