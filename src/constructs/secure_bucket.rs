@@ -269,7 +269,8 @@ impl Default for SecureBucketProps {
 pub struct LogBucketProps {
     /// Default `None` (CloudFormation names it).
     pub bucket_name: Option<String>,
-    /// Default `true`: access logs are the audit record of the data buckets.
+    /// Default `true`: access logs are the audit record of the data buckets, so a
+    /// retained log bucket also keeps its versions (see [`Perimeter`]).
     pub retain: bool,
     /// Default [`DEFAULT_NONCURRENT_VERSION_DAYS`].
     pub noncurrent_version_days: u32,
@@ -298,10 +299,13 @@ impl Default for LogBucketProps {
 pub struct LogBucket {
     /// The log bucket.
     pub bucket: Handle<Bucket>,
-    /// Its policy: TLS only, and the logging service's writes per source.
+    /// Its policy: TLS only, the data perimeter, and the logging service's writes per
+    /// source.
     pub policy: Handle<BucketPolicy>,
     /// `(logical name, bucket ARN)` of each bucket that logs here, in build order.
     sources: Vec<(String, Value)>,
+    /// Kept with its versions: the audit record outlives the stack and cannot be pruned.
+    retain: bool,
     perimeter: Perimeter,
     /// The VPC endpoints requests must come through; empty: no network perimeter.
     endpoints: Vec<Value>,
@@ -682,20 +686,19 @@ impl LogBucket {
             "BucketPolicy",
             BucketPolicy::builder()
                 .bucket(bucket.name())
-                .policy_document(
-                    PolicyDocument::new()
-                        .statement(deny_insecure_transport(&bucket))
-                        .statement(props.perimeter.identity_statement(&bucket)),
-                )
+                .policy_document(PolicyDocument::new())
                 .build()?,
         )?;
-        Ok(LogBucket {
+        let logs = LogBucket {
             bucket,
             policy,
             sources: Vec::new(),
+            retain: props.retain,
             perimeter: props.perimeter.clone(),
             endpoints: Vec::new(),
-        })
+        };
+        logs.rewrite_policy(scope);
+        Ok(logs)
     }
 
     /// Lets the S3 logging service write the logs of one more bucket, under that
@@ -724,6 +727,9 @@ impl LogBucket {
                 self.perimeter
                     .network_statement(&self.bucket, &self.endpoints),
             );
+        }
+        if self.retain {
+            doc = doc.statement(self.perimeter.keep_versions_statement(&self.bucket));
         }
         for (name, arn) in &self.sources {
             doc = doc.statement(
@@ -1237,11 +1243,13 @@ mod tests {
         let policy = &j["Resources"]["AccessLogsBucketPolicy"]["Properties"];
         assert_eq!(policy["Bucket"], json!({"Ref": "AccessLogsBucket"}));
         let statements = policy["PolicyDocument"]["Statement"].as_array().unwrap();
-        assert_eq!(statements.len(), 4);
+        assert_eq!(statements.len(), 5);
         assert_eq!(statements[0]["Sid"], "DenyInsecureTransport");
         assert_eq!(statements[1]["Sid"], "DenyOutsideIdentities");
-        assert_eq!(statements[2], source("raw-data", "RawDataBucket"));
-        assert_eq!(statements[3], source("results", "ResultsBucket"));
+        // Retained (the default): the audit record keeps its versions.
+        assert_eq!(statements[2]["Sid"], "DenyDeletingVersions");
+        assert_eq!(statements[3], source("raw-data", "RawDataBucket"));
+        assert_eq!(statements[4], source("results", "ResultsBucket"));
     }
 
     #[test]

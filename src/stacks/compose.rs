@@ -264,11 +264,17 @@ fn identity_center(
             },
         )?;
         if spec.trail == TrailMode::Create {
+            let through = env
+                .network
+                .as_ref()
+                .and_then(|n| n.endpoint(EndpointService::S3))
+                .map(|endpoint| vec![endpoint.id()])
+                .unwrap_or_default();
             let logs = env
                 .logs
                 .as_mut()
                 .ok_or_else(|| ConstructError::Invalid("the trail needs the log bucket".into()))?;
-            trail::new(scope, "ManagementEvents", logs)?;
+            trail::new(scope, "ManagementEvents", logs, &perimeter(def), through)?;
         }
         onboarding = Some(built);
     }

@@ -15,7 +15,7 @@ use crate::constructs::cross_account::{
     self, MemberAccessProps, MemberGroup, MemberTemplate, RolloutAccount, StackSetProps,
 };
 use crate::constructs::scope::{ONLY, Scope};
-use crate::constructs::secure_bucket::{LogBucket, LogBucketProps, SecureBucket};
+use crate::constructs::secure_bucket::{LogBucket, LogBucketProps, Perimeter, SecureBucket};
 use crate::constructs::sso_onboarding::{
     self, GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, ProvisioningRole, RoleRef,
 };
@@ -313,7 +313,13 @@ fn central_onboarding(
     )?;
     if spec.trail == TrailMode::Create {
         let mut logs = LogBucket::new(scope, "access-logs", &LogBucketProps::default())?;
-        trail::new(scope, "ManagementEvents", &mut logs)?;
+        trail::new(
+            scope,
+            "ManagementEvents",
+            &mut logs,
+            &Perimeter::default(),
+            Vec::new(),
+        )?;
     }
     Ok(onboarding)
 }

@@ -1,19 +1,57 @@
-//! A small, strict evaluator of the identity-based IAM policies of a synthesized template,
-//! for access-matrix tests: "(principal, action, resource, context) -> allowed / denied".
+//! A small, strict evaluator of the IAM policies of a synthesized template, for
+//! access-matrix tests: "(principal, action, resource, context) -> allowed / denied".
 //! Only std and serde_json: nothing from the sagesynth library.
 //!
-//! What it evaluates: the policies the template attaches to a role, user or group (inline
-//! `Policies`, `AWS::IAM::ManagedPolicy` / `AWS::IAM::Policy` attached through `Roles` /
-//! `Users` / `Groups` or through `ManagedPolicyArns`, `AWS::IAM::RolePolicy` / `UserPolicy` /
-//! `GroupPolicy`, and for a user the policies of its groups), statement by statement: an
-//! explicit Deny wins, then an Allow, else the implicit deny. Same account, identity-based
-//! policies only: no resource policies, SCPs, session policies nor permissions boundaries
-//! (a principal with a `PermissionsBoundary` is refused).
+//! **Identity-based policies** ([`Evaluator::decide`]): the policies the template attaches
+//! to a role, user or group (inline `Policies`, `AWS::IAM::ManagedPolicy` /
+//! `AWS::IAM::Policy` attached through `Roles` / `Users` / `Groups` or through
+//! `ManagedPolicyArns`, `AWS::IAM::RolePolicy` / `UserPolicy` / `GroupPolicy`, and for a
+//! user the policies of its groups), statement by statement: an explicit Deny wins, then
+//! an Allow, else the implicit deny. No SCPs, session policies nor permissions
+//! boundaries (a principal with a `PermissionsBoundary` is refused).
+//!
+//! **A whole request** ([`Evaluator::evaluate`] of a [`Request`]): the identity-based
+//! policies of the requester, the template's resource-based policy of the resource (the
+//! `AWS::S3::BucketPolicy` whose `Bucket` is the ARN's bucket; the `KeyPolicy` of the
+//! `AWS::KMS::Key` a `kms:` request names) and, for a request through a VPC endpoint, the
+//! endpoint's `PolicyDocument` (none: AWS's default policy, full access). The logic is
+//! AWS's (IAM User Guide, "Policy evaluation logic",
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>,
+//! with "Policy evaluation for requests within a single account" and "Cross-account policy
+//! evaluation logic"):
+//! - an explicit Deny in any of the policies denies;
+//! - an endpoint policy is a gate: without an Allow of it the request is denied (Amazon
+//!   VPC, "Control access to VPC endpoints using endpoint policies": it does not replace
+//!   identity or resource policies; the default policy allows everything; in a gateway
+//!   endpoint's policy an account principal means that account's root user only);
+//! - within the account, an Allow of either the identity-based policies or the resource
+//!   policy allows; across accounts, both must allow; an AWS service principal has no
+//!   identity-based policy, so the resource policy must name it;
+//! - a KMS key policy must allow (AWS KMS, "Key policies in AWS KMS": without its
+//!   permission IAM policies have no effect): by naming the requester, or by naming the
+//!   account, which lets the account's IAM policies allow;
+//! - in a resource policy, a statement naming an account (its ID or `root` ARN) delegates
+//!   to that account's IAM policies; `"*"` and `{"AWS": "*"}` name every principal (IAM
+//!   User Guide, "AWS JSON policy elements: Principal"), AWS service principals included,
+//!   which is the cautious reading for the Denies of a data perimeter; `NotPrincipal` is
+//!   refused.
+//!
+//! Condition keys AWS derives from the request are derived, never typed by a test:
+//! `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalIsAWSService`,
+//! `aws:PrincipalServiceName`, `aws:username` from [`Who`]; `aws:PrincipalOrgID` and
+//! `aws:ResourceOrgID` from what the test says of organizations
+//! ([`Evaluator::in_organization`], [`Who::in_org`], [`Request::resource_org`]);
+//! `aws:ResourceAccount` from the resource; `aws:SourceVpce` from
+//! [`Request::through`]; `aws:ViaAWSService` from [`Request::via_aws_service`];
+//! `kms:CallerAccount` from the requester. Keys AWS always sets (`aws:SecureTransport`)
+//! must be given; the rest (encryption headers, `kms:ViaService`...) are given or absent.
 //!
 //! It is strict on purpose: anything it does not understand (an intrinsic or attribute it
 //! has no physical value for, a condition operator outside its list, a policy variable the
-//! request context lacks, an attached policy it cannot read) panics with a message naming
-//! it, instead of answering allow or deny. Extend it deliberately when a test needs more.
+//! request context lacks, an attached policy it cannot read, a condition key whose value
+//! the request cannot have, a decision that depends on a policy outside the template)
+//! panics with a message naming it, instead of answering allow or deny. Extend it
+//! deliberately when a test needs more.
 //!
 //! Intrinsics resolve against a fixed environment (see the constants): partition `aws`,
 //! region `eu-west-1`, account `111122223333`, stack `test-stack`. Physical names follow
@@ -28,7 +66,18 @@
 //! assert!(d.allowed, "{}", d.reason);
 //! iam.assert_denied("EngineerBob", "s3:DeleteObject", &format!("{raw}/x"),
 //!     &[("aws:username", "eng-bob"), ("aws:MultiFactorAuthPresent", "true")]);
+//! let iam = iam.with_vpc_endpoint_ids().without_organization();
+//! let get = Request::new(Who::template("AnalystRole"), "s3:GetObject", &format!("{raw}/a"))
+//!     .context("aws:SecureTransport", "true")
+//!     .through("S3GatewayEndpoint");
+//! assert!(iam.evaluate(&get).allowed);
 //! ```
+
+mod request;
+
+// Each test binary uses only some of the helpers.
+#[allow(unused_imports)]
+pub use request::{Request, Who};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -63,9 +112,14 @@ pub struct Decision {
 pub struct Evaluator<'a> {
     resources: &'a Map<String, Json>,
     parameters: Option<&'a Map<String, Json>>,
+    template_conditions: Option<&'a Map<String, Json>>,
     refs: BTreeMap<String, String>,
     attributes: BTreeMap<(String, String), String>,
     accepted_aws_managed: BTreeSet<String>,
+    /// Template conditions the test has decided ([`Evaluator::assume_condition`]).
+    assumed: BTreeMap<String, bool>,
+    /// The organization of this account, as far as the test has said.
+    org: Org,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +201,8 @@ enum Effect {
 struct Statement {
     id: String,
     effect: Effect,
+    /// `Principal` of a resource-based statement; `None` in an identity-based policy.
+    principal: Option<Principals>,
     not_action: bool,
     actions: Vec<String>,
     not_resource: bool,
@@ -179,10 +235,91 @@ struct Condition {
     values: Vec<String>,
 }
 
+/// Which kind of policy a document is: it decides whether statements have a `Principal`
+/// and what an account principal means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PolicyKind {
+    /// Attached to a role, user or group: no `Principal`.
+    Identity,
+    /// A bucket or key policy: an account principal delegates to the account's IAM
+    /// policies.
+    Resource,
+    /// A VPC endpoint policy: an account principal means the account's root user only
+    /// (Amazon VPC, "Control access to VPC endpoints using endpoint policies").
+    Endpoint,
+}
+
+/// The `Principal` of a resource-based statement, resolved.
+#[derive(Debug, Default)]
+struct Principals {
+    /// `"*"` or `{"AWS": "*"}`: every principal, AWS service principals included.
+    everyone: bool,
+    /// Account IDs, account root ARNs, role and user ARNs.
+    aws: Vec<String>,
+    /// Service principals (`logging.s3.amazonaws.com`).
+    services: Vec<String>,
+}
+
+/// What a matching `Allow` of a resource-based policy gives the requester.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grant {
+    /// The statement names the requester (its ARN, its service, or everyone): the
+    /// resource policy allows on its own (within the account).
+    Direct,
+    /// The statement names the requester's account: the account's IAM policies decide.
+    Account,
+}
+
+/// What the test has said about an organization: `Unknown` makes a policy that reads
+/// the organization key panic instead of guessing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Org {
+    Unknown,
+    None,
+    Id(String),
+}
+
+/// The account an `AWS` principal entry stands for when it names a whole account (an
+/// account ID or its `root` ARN).
+fn account_principal(entry: &str) -> Option<&str> {
+    if is_account_id(entry) {
+        return Some(entry);
+    }
+    entry
+        .strip_prefix(&format!("arn:{PARTITION}:iam::"))
+        .and_then(|rest| rest.strip_suffix(":root"))
+        .filter(|account| is_account_id(account))
+}
+
+fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The account of an IAM role or user ARN (`arn:aws:iam::<account>:role/...`), or
+/// `None` for anything else.
+fn iam_principal_account(arn: &str) -> Option<&str> {
+    let rest = arn.strip_prefix(&format!("arn:{PARTITION}:iam::"))?;
+    let (account, name) = rest.split_once(':')?;
+    let valid = is_account_id(account)
+        && (name.starts_with("role/") || name.starts_with("user/"))
+        && !name.contains(['*', '?']);
+    valid.then_some(account)
+}
+
+fn check_aws_principal(entry: &str, place: &str) {
+    assert!(
+        account_principal(entry).is_some() || iam_principal_account(entry).is_some(),
+        "iam_eval: {place}: AWS principal `{entry}` is neither \"*\", an account ID, an \
+         account root ARN nor a role or user ARN (wildcards are not allowed in principals)"
+    );
+}
+
 /// Request context: condition key (compared case-insensitively) -> its values. A key given
-/// several times is multi-valued.
+/// several times is multi-valued. `unknown` keys are ones AWS would set but whose value the
+/// evaluator cannot know for this request: a policy reading one panics with the hint.
 struct Context {
     entries: Vec<(String, Vec<String>)>,
+    unknown: Vec<(String, String)>,
 }
 
 impl Context {
@@ -195,11 +332,19 @@ impl Context {
                 None => entries.push((lower, vec![(*value).to_string()])),
             }
         }
-        Context { entries }
+        Context {
+            entries,
+            unknown: Vec::new(),
+        }
     }
 
-    fn get(&self, key: &str) -> Option<&[String]> {
+    /// The values of `key`, `None` when the request does not carry it. Panics, naming
+    /// `place`, when the key is one whose value the evaluator cannot know.
+    fn get(&self, key: &str, place: &str) -> Option<&[String]> {
         let lower = key.to_ascii_lowercase();
+        if let Some((_, hint)) = self.unknown.iter().find(|(k, _)| *k == lower) {
+            panic!("iam_eval: {place} reads `{key}`, whose value this request cannot have: {hint}");
+        }
         self.entries
             .iter()
             .find(|(k, _)| *k == lower)
@@ -226,9 +371,12 @@ impl<'a> Evaluator<'a> {
         Evaluator {
             resources,
             parameters: template.get("Parameters").and_then(Json::as_object),
+            template_conditions: template.get("Conditions").and_then(Json::as_object),
             refs: BTreeMap::new(),
             attributes: BTreeMap::new(),
             accepted_aws_managed: BTreeSet::new(),
+            assumed: BTreeMap::new(),
+            org: Org::Unknown,
         }
     }
 
@@ -256,6 +404,74 @@ impl<'a> Evaluator<'a> {
     pub fn accept_aws_managed(mut self, arn: &str) -> Self {
         self.accepted_aws_managed.insert(arn.to_string());
         self
+    }
+
+    /// Decides the template condition `name`: resources under it exist when `value` is
+    /// true and do not when it is false. Without this, a principal, policy or group
+    /// membership under a condition panics (the evaluator does not evaluate conditions).
+    pub fn assume_condition(mut self, name: &str, value: bool) -> Self {
+        let defined = self
+            .template_conditions
+            .is_some_and(|c| c.contains_key(name));
+        assert!(
+            defined,
+            "iam_eval: `{name}` is not a condition of the template"
+        );
+        self.assumed.insert(name.to_string(), value);
+        self
+    }
+
+    /// This account belongs to organization `org_id`: its principals carry
+    /// `aws:PrincipalOrgID` and its resources `aws:ResourceOrgID`. Without this (or
+    /// [`Evaluator::without_organization`]), [`Evaluator::evaluate`] panics on a policy
+    /// that reads either key for them.
+    pub fn in_organization(mut self, org_id: &str) -> Self {
+        self.org = Org::Id(org_id.to_string());
+        self
+    }
+
+    /// This account belongs to no organization: its requests and resources carry no
+    /// organization keys.
+    pub fn without_organization(mut self) -> Self {
+        self.org = Org::None;
+        self
+    }
+
+    /// Every `AWS::EC2::VPCEndpoint` of the template gets the ID `vpce-<logical id
+    /// lower-case>` (its `Ref`), unless [`Evaluator::with_ref`] gave it one.
+    pub fn with_vpc_endpoint_ids(mut self) -> Self {
+        for (id, resource) in self.resources {
+            if type_of(resource) == "AWS::EC2::VPCEndpoint" && !self.refs.contains_key(id) {
+                self.refs
+                    .insert(id.clone(), format!("vpce-{}", id.to_lowercase()));
+            }
+        }
+        self
+    }
+
+    /// Whether resource `id` exists: true without a CloudFormation `Condition`, else the
+    /// value the test assumed for it; panics on a condition the test has not decided.
+    fn present(&self, id: &str, resource: &Json) -> bool {
+        let Some(condition) = resource.get("Condition") else {
+            return true;
+        };
+        let name = condition.as_str().unwrap_or_else(|| {
+            panic!("iam_eval: `{id}` has a Condition that is not a condition name: {condition}")
+        });
+        *self.assumed.get(name).unwrap_or_else(|| {
+            panic!(
+                "iam_eval: `{id}` has a CloudFormation Condition (`{name}`); the evaluator does \
+                 not decide template conditions: decide it with Evaluator::assume_condition"
+            )
+        })
+    }
+
+    /// Like [`Evaluator::present`], for a resource the request cannot do without.
+    fn expect_present(&self, id: &str, resource: &Json) {
+        assert!(
+            self.present(id, resource),
+            "iam_eval: `{id}` does not exist: its CloudFormation Condition is assumed false"
+        );
     }
 
     fn expect_defined(&self, logical_id: &str) {
@@ -290,6 +506,9 @@ impl<'a> Evaluator<'a> {
     /// `${aws:username}`, substituted from the request context at evaluation time.
     /// Anything else panics, naming it.
     pub fn resolve(&self, value: &Json) -> String {
+        let value = self.chosen(value).unwrap_or_else(|| {
+            panic!("iam_eval: {{\"Ref\": \"AWS::NoValue\"}} where a value is needed")
+        });
         match value {
             Json::String(s) => s.clone(),
             Json::Number(n) => n.to_string(),
@@ -333,6 +552,32 @@ impl<'a> Evaluator<'a> {
             }
             other => panic!("iam_eval: expected a string or an intrinsic function, found {other}"),
         }
+    }
+
+    /// `value` with its `Fn::If` decided by the assumed template conditions
+    /// ([`Evaluator::assume_condition`]); `None` for `{"Ref": "AWS::NoValue"}`, which
+    /// leaves the list element or property out.
+    fn chosen<'j>(&self, value: &'j Json) -> Option<&'j Json> {
+        let Some(map) = value.as_object().filter(|m| m.len() == 1) else {
+            return Some(value);
+        };
+        if map.get("Ref").and_then(Json::as_str) == Some("AWS::NoValue") {
+            return None;
+        }
+        let Some(arguments) = map.get("Fn::If") else {
+            return Some(value);
+        };
+        let (name, when_true, when_false) = match arguments.as_array().map(Vec::as_slice) {
+            Some([Json::String(name), yes, no]) => (name, yes, no),
+            _ => panic!("iam_eval: Fn::If takes [condition name, value, value], found {value}"),
+        };
+        let holds = *self.assumed.get(name).unwrap_or_else(|| {
+            panic!(
+                "iam_eval: {value} depends on the template condition `{name}`; decide it with \
+                 Evaluator::assume_condition"
+            )
+        });
+        self.chosen(if holds { when_true } else { when_false })
     }
 
     fn resolve_ref(&self, target: &str) -> String {
@@ -545,7 +790,7 @@ impl<'a> Evaluator<'a> {
 
     fn attach(&self, id: &str, kind: Kind, out: &mut Attached<'a>) {
         let (resource, _) = self.principal(id);
-        refuse_conditional(id, resource);
+        self.expect_present(id, resource);
         if prop(resource, "PermissionsBoundary").is_some() {
             panic!(
                 "iam_eval: `{id}` has a PermissionsBoundary, which the evaluator does not \
@@ -571,7 +816,7 @@ impl<'a> Evaluator<'a> {
             let arns = arns
                 .as_array()
                 .unwrap_or_else(|| panic!("iam_eval: {id}.ManagedPolicyArns is not a list"));
-            for entry in arns {
+            for entry in arns.iter().filter_map(|e| self.chosen(e)) {
                 self.attach_managed_arn(id, entry, out);
             }
         }
@@ -586,6 +831,7 @@ impl<'a> Evaluator<'a> {
                                 panic!("iam_eval: {policy_id}.{} is not a list", kind.list_field())
                             })
                             .iter()
+                            .filter_map(|e| self.chosen(e))
                             .any(|entry| self.names_principal(entry, id, kind)),
                         None => false,
                     }
@@ -594,8 +840,7 @@ impl<'a> Evaluator<'a> {
                     .is_some_and(|entry| self.names_principal(entry, id, kind)),
                 _ => false,
             };
-            if attached {
-                refuse_conditional(policy_id, policy);
+            if attached && self.present(policy_id, policy) {
                 out.add(policy_id.clone(), policy_document(policy_id, policy));
             }
         }
@@ -606,8 +851,9 @@ impl<'a> Evaluator<'a> {
             && let Some(policy) = self.resources.get(target)
             && type_of(policy) == "AWS::IAM::ManagedPolicy"
         {
-            refuse_conditional(target, policy);
-            out.add(target.to_string(), policy_document(target, policy));
+            if self.present(target, policy) {
+                out.add(target.to_string(), policy_document(target, policy));
+            }
             return;
         }
         let arn = self.resolve(entry);
@@ -615,8 +861,9 @@ impl<'a> Evaluator<'a> {
             if type_of(policy) == "AWS::IAM::ManagedPolicy"
                 && self.managed_policy_arn(policy_id) == arn
             {
-                refuse_conditional(policy_id, policy);
-                out.add(policy_id.clone(), policy_document(policy_id, policy));
+                if self.present(policy_id, policy) {
+                    out.add(policy_id.clone(), policy_document(policy_id, policy));
+                }
                 return;
             }
         }
@@ -641,7 +888,7 @@ impl<'a> Evaluator<'a> {
             let list = list
                 .as_array()
                 .unwrap_or_else(|| panic!("iam_eval: {id}.Groups is not a list"));
-            for entry in list {
+            for entry in list.iter().filter_map(|e| self.chosen(e)) {
                 groups.insert(self.group_id(entry, id));
             }
         }
@@ -654,9 +901,10 @@ impl<'a> Evaluator<'a> {
                 .unwrap_or_else(|| panic!("iam_eval: {addition_id}.Users is not a list"));
             if users
                 .iter()
+                .filter_map(|e| self.chosen(e))
                 .any(|entry| self.names_principal(entry, id, Kind::User))
+                && self.present(addition_id, addition)
             {
-                refuse_conditional(addition_id, addition);
                 let group = prop(addition, "GroupName")
                     .unwrap_or_else(|| panic!("iam_eval: {addition_id} has no GroupName"));
                 groups.insert(self.group_id(group, addition_id));
@@ -756,7 +1004,12 @@ impl<'a> Evaluator<'a> {
         let parsed: Vec<(&str, Vec<Statement>)> = attached
             .sources
             .iter()
-            .map(|s| (s.label.as_str(), self.parse_document(&s.label, s.document)))
+            .map(|s| {
+                (
+                    s.label.as_str(),
+                    self.parse_document(&s.label, s.document, PolicyKind::Identity),
+                )
+            })
             .collect();
         let context = Context::new(context);
         let mut deny = None;
@@ -835,7 +1088,7 @@ impl<'a> Evaluator<'a> {
         decision
     }
 
-    fn parse_document(&self, label: &str, document: &Json) -> Vec<Statement> {
+    fn parse_document(&self, label: &str, document: &Json, kind: PolicyKind) -> Vec<Statement> {
         let doc = document
             .as_object()
             .unwrap_or_else(|| panic!("iam_eval: {label}: PolicyDocument is not an object"));
@@ -861,11 +1114,17 @@ impl<'a> Evaluator<'a> {
         statements
             .into_iter()
             .enumerate()
-            .map(|(i, s)| self.parse_statement(label, i, s))
+            .map(|(i, s)| self.parse_statement(label, i, s, kind))
             .collect()
     }
 
-    fn parse_statement(&self, label: &str, index: usize, statement: &Json) -> Statement {
+    fn parse_statement(
+        &self,
+        label: &str,
+        index: usize,
+        statement: &Json,
+        kind: PolicyKind,
+    ) -> Statement {
         let s = statement
             .as_object()
             .unwrap_or_else(|| panic!("iam_eval: {label} statement #{index} is not an object"));
@@ -881,8 +1140,13 @@ impl<'a> Evaluator<'a> {
             match key.as_str() {
                 "Sid" | "Effect" | "Action" | "NotAction" | "Resource" | "NotResource"
                 | "Condition" => {}
-                "Principal" | "NotPrincipal" => panic!(
+                "Principal" if kind != PolicyKind::Identity => {}
+                "Principal" | "NotPrincipal" if kind == PolicyKind::Identity => panic!(
                     "iam_eval: {place} has {key}, which an identity-based policy cannot have"
+                ),
+                "NotPrincipal" => panic!(
+                    "iam_eval: {place} has NotPrincipal, which the evaluator does not implement \
+                     (AWS recommends a Deny on aws:PrincipalArn instead)"
                 ),
                 other => panic!("iam_eval: {place}: unsupported statement element `{other}`"),
             }
@@ -905,15 +1169,70 @@ impl<'a> Evaluator<'a> {
             None => Vec::new(),
             Some(block) => self.parse_conditions(block, &place),
         };
+        let principal = match (kind, s.get("Principal")) {
+            (PolicyKind::Identity, _) => None,
+            (_, Some(p)) => Some(self.parse_principal(p, &place)),
+            (_, None) => {
+                panic!("iam_eval: {place} has no Principal, which a resource-based policy needs")
+            }
+        };
         Statement {
             id,
             effect,
+            principal,
             not_action,
             actions,
             not_resource,
             resources,
             conditions,
         }
+    }
+
+    /// The `Principal` of a resource-based statement: `"*"`, or an object of `AWS`
+    /// entries (`"*"`, an account ID, an account's `root` ARN, a role or user ARN) and
+    /// `Service` entries. Anything else panics.
+    fn parse_principal(&self, value: &Json, place: &str) -> Principals {
+        let mut principals = Principals::default();
+        let map = match value {
+            Json::String(star) if star == "*" => {
+                principals.everyone = true;
+                return principals;
+            }
+            Json::Object(map) => map,
+            other => {
+                panic!("iam_eval: {place}: Principal must be \"*\" or an object, found {other}")
+            }
+        };
+        for (key, entries) in map {
+            let entries = self.string_list(entries, &format!("{place} Principal {key}"));
+            match key.as_str() {
+                "AWS" => {
+                    for entry in entries {
+                        if entry == "*" {
+                            principals.everyone = true;
+                        } else {
+                            check_aws_principal(&entry, place);
+                            principals.aws.push(entry);
+                        }
+                    }
+                }
+                "Service" => {
+                    for entry in entries {
+                        assert!(
+                            !entry.contains(['*', '?']) && entry.ends_with(".amazonaws.com"),
+                            "iam_eval: {place}: `{entry}` is not a service principal \
+                             (`name.amazonaws.com`)"
+                        );
+                        principals.services.push(entry);
+                    }
+                }
+                other => panic!(
+                    "iam_eval: {place}: unsupported principal type `{other}`; the evaluator \
+                     reads \"*\", AWS and Service principals"
+                ),
+            }
+        }
+        principals
     }
 
     /// Exactly one of `positive` / `negative`, as a resolved list of strings.
@@ -939,8 +1258,16 @@ impl<'a> Evaluator<'a> {
     /// A value or a list of values, each a literal or an intrinsic, resolved. Never empty.
     fn string_list(&self, value: &Json, place: &str) -> Vec<String> {
         let list: Vec<String> = match value {
-            Json::Array(items) => items.iter().map(|v| self.resolve(v)).collect(),
-            other => vec![self.resolve(other)],
+            Json::Array(items) => items
+                .iter()
+                .filter_map(|v| self.chosen(v))
+                .map(|v| self.resolve(v))
+                .collect(),
+            other => self
+                .chosen(other)
+                .map(|v| self.resolve(v))
+                .into_iter()
+                .collect(),
         };
         assert!(!list.is_empty(), "iam_eval: {place} is an empty list");
         list
@@ -1017,7 +1344,7 @@ fn applies(
 }
 
 fn condition_holds(condition: &Condition, context: &Context, place: &str) -> bool {
-    let present = context.get(&condition.key);
+    let present = context.get(&condition.key, place);
     if condition.base == Base::Null {
         let wants_absent = parse_bool(&condition.values[0]).expect("checked when parsed");
         assert!(
@@ -1152,7 +1479,7 @@ fn tokens(text: &str, context: Option<&Context>, wildcards: bool, place: &str) -
                             "iam_eval: {place}: policy variable `${{{name}}}` in `{text}` is not supported here"
                         )
                     };
-                    let value = match context.get(name) {
+                    let value = match context.get(name, place) {
                         Some([one]) => one,
                         Some(many) => panic!(
                             "iam_eval: {place}: policy variable `${{{name}}}` has several values \
@@ -1280,14 +1607,4 @@ fn single_ref(value: &Json) -> Option<&str> {
 fn policy_document<'j>(id: &str, policy: &'j Json) -> &'j Json {
     prop(policy, "PolicyDocument")
         .unwrap_or_else(|| panic!("iam_eval: {id} ({}) has no PolicyDocument", type_of(policy)))
-}
-
-/// A resource with a CloudFormation `Condition` may not exist; the evaluator does not
-/// decide template conditions.
-fn refuse_conditional(id: &str, resource: &Json) {
-    assert!(
-        resource.get("Condition").is_none(),
-        "iam_eval: `{id}` has a CloudFormation Condition; the evaluator does not decide template \
-         conditions"
-    );
 }
