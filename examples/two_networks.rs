@@ -8,7 +8,8 @@
 //!
 //! Each construct is created the same way, `X::new(scope, id, &props)`: the id makes its
 //! logical IDs unique (`ResearchVpc`, `ProductionVpc`), and grants add least-privilege
-//! statements to the role's policy.
+//! statements to the role's policy. The buckets admit requests through the two networks'
+//! S3 endpoints only (their data perimeter), as the rule pack requires.
 
 use std::error::Error;
 
@@ -27,9 +28,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     let mut root = Scope::root(&mut template);
 
+    let mut s3_endpoints = Vec::new();
     for (id, cidr) in [("research", "10.10.0.0/16"), ("production", "10.20.0.0/16")] {
         let cidr = cidr.parse()?;
-        PrivateNetwork::new(
+        let network = PrivateNetwork::new(
             &mut root,
             id,
             &PrivateNetworkProps {
@@ -41,9 +43,14 @@ fn main() -> Result<(), Box<dyn Error>> {
                 s3_endpoint_policy: None,
             },
         )?;
+        if let Some(s3) = network.endpoint(EndpointService::S3) {
+            s3_endpoints.push(s3.id());
+        }
     }
 
     let mut logs = LogBucket::new(&mut root, "access-logs", &LogBucketProps::default())?;
+    // Buckets created after this are restricted to the same endpoints.
+    logs.restrict_network(&mut root, s3_endpoints);
     let features = SecureBucket::new(
         &mut root,
         "features",

@@ -26,7 +26,7 @@
 //! let mut scope = Scope::root(&mut template);
 //!
 //! let cidr = "10.10.0.0/16".parse()?;
-//! PrivateNetwork::new(
+//! let network = PrivateNetwork::new(
 //!     &mut scope,
 //!     "research",
 //!     &PrivateNetworkProps {
@@ -39,6 +39,10 @@
 //!     },
 //! )?;
 //! let mut logs = LogBucket::new(&mut scope, "access-logs", &LogBucketProps::default())?;
+//! // The data perimeter: requests through the network's S3 endpoint only (this bucket and
+//! // every bucket created after it).
+//! let s3 = network.endpoint(EndpointService::S3).expect("listed above").id();
+//! logs.restrict_network(&mut scope, vec![s3]);
 //! let features = SecureBucket::new(
 //!     &mut scope,
 //!     "features",

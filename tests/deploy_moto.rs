@@ -144,6 +144,39 @@ fn shipped_templates_deploy_to_moto() {
     );
 }
 
+/// The bucket fields no shipped stack uses (`object_lock`, `noncurrent_version_days:
+/// never`), in the test definition `tests/data/object-lock.yaml`: its template deploys too.
+/// moto's CloudFormation ignores `ObjectLockEnabled` and `ObjectLockConfiguration` (see
+/// tests/deploy_moto/s3.rs), so this proves that the template is accepted as a whole, and
+/// prints that the lock itself was not verified.
+#[test]
+fn the_object_lock_test_definition_deploys_to_moto() {
+    let Some(aws) = support::require_tool("aws", "deploy_moto::object_lock") else {
+        return;
+    };
+    let Some(moto_server) = support::require_tool("moto_server", "deploy_moto::object_lock") else {
+        return;
+    };
+    let path = support::manifest_dir().join("tests/data/object-lock.yaml");
+    let text = fs::read_to_string(&path).expect("reading tests/data/object-lock.yaml");
+    let synthesis = support::stacks::synthesize("object-lock", &text);
+    let template = support::stacks::json(&synthesis);
+    assert_eq!(
+        template["Resources"]["RawDataBucket"]["Properties"]["ObjectLockEnabled"], true,
+        "the definition no longer asks for Object Lock"
+    );
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("object-lock.template.json");
+    fs::write(&file, &synthesis.body).expect("writing the template");
+    let supported = moto::supported_types(&moto_server);
+    let diffs = deploy_and_check(&aws, &moto_server, &supported, &file);
+    assert!(
+        diffs.is_empty(),
+        "moto's resources differ from the template:\n  {}",
+        diffs.join("\n  ")
+    );
+}
+
 /// Deploys one template to a fresh moto server and returns every difference found.
 fn deploy_and_check(
     aws_exe: &Path,

@@ -275,3 +275,47 @@ fn a_user_entry_with_an_unknown_field() {
         &TEAMS.replace("console_access: true", "console: true")
     ));
 }
+
+#[test]
+fn buckets_with_every_retention_field_are_accepted() {
+    // The baseline of the bucket cases below: it must synthesize, or they prove nothing.
+    let definition = TEAMS.replace(
+        "raw-data: { retain: true }",
+        "raw-data: { retain: true, noncurrent_version_days: never, object_lock: { days: 365 } }\n  results: { noncurrent_version_days: 30 }",
+    );
+    let scratch = Scratch::new(&[("good.yaml", &definition)]);
+    let (code, _, stderr) = scratch.run(&["--stack", "good", "--out", "out"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn noncurrent_version_days_neither_a_number_nor_never() {
+    insta::assert_snapshot!(input_error(&TEAMS.replace(
+        "raw-data: { retain: true }",
+        "raw-data: { retain: true, noncurrent_version_days: Never }"
+    )));
+}
+
+#[test]
+fn noncurrent_version_days_zero() {
+    insta::assert_snapshot!(input_error(&TEAMS.replace(
+        "raw-data: { retain: true }",
+        "raw-data: { retain: true, noncurrent_version_days: 0 }"
+    )));
+}
+
+#[test]
+fn object_lock_period_out_of_range() {
+    insta::assert_snapshot!(input_error(&TEAMS.replace(
+        "raw-data: { retain: true }",
+        "raw-data: { retain: true, object_lock: { days: 36501 } }"
+    )));
+}
+
+#[test]
+fn object_lock_with_a_mode() {
+    insta::assert_snapshot!(input_error(&TEAMS.replace(
+        "raw-data: { retain: true }",
+        "raw-data: { retain: true, object_lock: { days: 30, mode: compliance } }"
+    )));
+}

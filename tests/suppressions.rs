@@ -181,3 +181,36 @@ fn a_suppression_is_recorded_for_cfn_lint_and_checkov_where_they_have_the_check(
         json!({"config": {"ignore_checks": ["E3010", "E2010", "E6010"]}})
     );
 }
+
+/// A retained bucket whose definition sets `noncurrent_version_days` breaks
+/// S3-RETAINED-VERSIONS on purpose: the construct records the choice as an exemption in
+/// the bucket's Metadata, the rule pack reports the finding as suppressed with that reason
+/// (the stack is written), and the finding is there at all only because of the days.
+#[test]
+fn a_retained_bucket_that_expires_versions_is_an_exemption_written_down() {
+    let keeps = "buckets:\n  raw-data: { retain: true }\n";
+    let (code, stderr, template) = synth(keeps, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("S3-RETAINED-VERSIONS"), "{stderr}");
+    assert!(
+        template.unwrap()["Resources"]["RawDataBucket"]
+            .get("Metadata")
+            .is_none()
+    );
+
+    let expires = "buckets:\n  raw-data: { retain: true, noncurrent_version_days: 365 }\n";
+    let (code, stderr, template) = synth(expires, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("suppressed[S3-RETAINED-VERSIONS]"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("after 365 days"), "{stderr}");
+    let metadata = &template.unwrap()["Resources"]["RawDataBucket"]["Metadata"];
+    let exemption = &metadata["sagesynth"]["exemptions"][0];
+    assert_eq!(exemption["rule"], "S3-RETAINED-VERSIONS");
+    assert!(
+        exemption["reason"].as_str().unwrap().contains("365 days"),
+        "{metadata}"
+    );
+}

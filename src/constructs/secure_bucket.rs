@@ -6,8 +6,8 @@
 //! Every bucket gets, explicitly:
 //! - all four Block Public Access settings;
 //! - default encryption (see [`Encryption`]);
-//! - versioning, with a lifecycle rule that expires noncurrent versions after the
-//!   configured days and one that aborts incomplete multipart uploads;
+//! - versioning, with a lifecycle that aborts incomplete multipart uploads and expires
+//!   noncurrent versions, except in a retained bucket (see [`NoncurrentVersions`]);
 //! - `OwnershipControls` `BucketOwnerEnforced` (ACLs off);
 //! - a bucket policy that denies every request made without TLS, and draws the data
 //!   perimeter (see [`Perimeter`]);
@@ -32,15 +32,23 @@
 //! the stack is deleted or the resource removed or replaced, exactly like `Retain`,
 //! but deletes it when the operation that created it rolls back: such a bucket cannot
 //! hold data yet, and keeping it would leave an orphan to clean up by hand (and, with an
-//! explicit name, block the next deploy with "already exists").
+//! explicit name, block the next deploy with "already exists"). A retained bucket also
+//! keeps its noncurrent versions, and denies deleting them to all but the administrators;
+//! [`ObjectLock`] can lock every new version for a period on top of that.
+
+mod retention;
+
+pub use retention::{
+    ABORT_INCOMPLETE_UPLOAD_DAYS, DEFAULT_NONCURRENT_VERSION_DAYS, NoncurrentVersions,
+    OBJECT_LOCK_DAYS, ObjectLock,
+};
 
 use crate::resources::iam::policy::{
     Action, Condition, PolicyDocument, Principal, Statement, keys,
 };
 use crate::resources::kms::Key;
 use crate::resources::s3::{
-    self, AbortIncompleteMultipartUpload, Bucket, BucketEncryption, BucketPolicy,
-    LifecycleConfiguration, LifecycleRule, LoggingConfiguration, NoncurrentVersionExpiration,
+    self, Bucket, BucketEncryption, BucketPolicy, LifecycleConfiguration, LoggingConfiguration,
     OwnershipControls, PublicAccessBlockConfiguration, ServerSideEncryptionByDefault,
     ServerSideEncryptionRule, VersioningConfiguration,
 };
@@ -52,10 +60,6 @@ use super::encryption_key::{EncryptionKey, EncryptionKeyProps};
 use super::grants::Grantee;
 use super::scope::Scope;
 
-/// How long noncurrent versions are kept unless the definition says otherwise.
-pub const DEFAULT_NONCURRENT_VERSION_DAYS: u32 = 90;
-/// Parts of an upload that was never completed or aborted are billed until removed.
-pub const ABORT_INCOMPLETE_UPLOAD_DAYS: i64 = 7;
 /// The service principal that delivers S3 server access logs.
 pub const LOGGING_SERVICE: &str = "logging.s3.amazonaws.com";
 
@@ -82,7 +86,10 @@ pub const LOGGING_SERVICE: &str = "logging.s3.amazonaws.com";
 ///   (the bucket key), so plain uploads work: each test is paired with `Null = false` on
 ///   its header, the pattern of the Amazon S3 User Guide ("Requiring server-side
 ///   encryption" bucket policies);
-/// - for a retained bucket, `s3:DeleteObjectVersion` to everyone but the administrators.
+/// - for a retained bucket, `s3:DeleteObjectVersion` to everyone but the administrators;
+/// - for a bucket with [`ObjectLock`], `s3:BypassGovernanceRetention` to everyone but the
+///   administrators (to everyone when there are none: the lock then holds for its whole
+///   period unless the bucket policy is changed first).
 ///
 /// A stack without an S3 gateway endpoint (no `network`) has no network to restrict to:
 /// its buckets keep the identity and encryption parts only.
@@ -160,10 +167,29 @@ impl Perimeter {
 
     /// Deny deleting object versions of a retained bucket to all but the administrators.
     fn keep_versions_statement(&self, bucket: &Handle<Bucket>) -> Statement {
+        self.admins_only(
+            "DenyDeletingVersions",
+            bucket,
+            &s3::actions::DELETE_OBJECT_VERSION,
+        )
+    }
+
+    /// Deny bypassing the governance-mode lock of a bucket with Object Lock to all but
+    /// the administrators.
+    fn keep_locks_statement(&self, bucket: &Handle<Bucket>) -> Statement {
+        self.admins_only(
+            "DenyGovernanceBypass",
+            bucket,
+            &s3::actions::BYPASS_GOVERNANCE_RETENTION,
+        )
+    }
+
+    /// Deny `action` on the bucket's objects to everyone but the administrators.
+    fn admins_only(&self, sid: &str, bucket: &Handle<Bucket>, action: &Action) -> Statement {
         let mut statement = Statement::deny()
-            .sid("DenyDeletingVersions")
+            .sid(sid)
             .principal(Principal::Aws(vec![Value::from("*")]))
-            .actions([&s3::actions::DELETE_OBJECT_VERSION])
+            .actions([action])
             .resource(bucket.objects_arn(""));
         if let Some(admins) = self.not_admin() {
             statement = statement.condition(admins);
@@ -238,9 +264,12 @@ pub struct SecureBucketProps {
     /// Keep the bucket (and its own key) when the stack is deleted or the bucket
     /// replaced. Default `false`.
     pub retain: bool,
-    /// Days after which a noncurrent object version is deleted (at least 1). Default
-    /// [`DEFAULT_NONCURRENT_VERSION_DAYS`].
-    pub noncurrent_version_days: u32,
+    /// How long noncurrent object versions are kept. Default
+    /// [`NoncurrentVersions::ByRetention`]: forever in a retained bucket,
+    /// [`DEFAULT_NONCURRENT_VERSION_DAYS`] in another.
+    pub noncurrent_versions: NoncurrentVersions,
+    /// Lock every new object version for a period (governance mode). Default `None`.
+    pub object_lock: Option<ObjectLock>,
     /// Default [`Encryption::KmsOwnKey`].
     pub encryption: Encryption,
     /// A CloudTrail trail (its ARN) that may deliver its log files into this bucket,
@@ -256,7 +285,8 @@ impl Default for SecureBucketProps {
         SecureBucketProps {
             bucket_name: None,
             retain: false,
-            noncurrent_version_days: DEFAULT_NONCURRENT_VERSION_DAYS,
+            noncurrent_versions: NoncurrentVersions::ByRetention,
+            object_lock: None,
             encryption: Encryption::KmsOwnKey,
             trail_delivery: None,
             perimeter: Perimeter::default(),
@@ -272,8 +302,8 @@ pub struct LogBucketProps {
     /// Default `true`: access logs are the audit record of the data buckets, so a
     /// retained log bucket also keeps its versions (see [`Perimeter`]).
     pub retain: bool,
-    /// Default [`DEFAULT_NONCURRENT_VERSION_DAYS`].
-    pub noncurrent_version_days: u32,
+    /// Default [`NoncurrentVersions::ByRetention`] (kept, as the bucket is retained).
+    pub noncurrent_versions: NoncurrentVersions,
     /// Delete log objects this many days after delivery. Default `None`: kept.
     pub expiration_days: Option<u32>,
     /// Who is inside the data perimeter. Default: this account, no administrators.
@@ -285,7 +315,7 @@ impl Default for LogBucketProps {
         LogBucketProps {
             bucket_name: None,
             retain: true,
-            noncurrent_version_days: DEFAULT_NONCURRENT_VERSION_DAYS,
+            noncurrent_versions: NoncurrentVersions::ByRetention,
             expiration_days: None,
             perimeter: Perimeter::default(),
         }
@@ -294,7 +324,8 @@ impl Default for LogBucketProps {
 
 /// The destination of the stack's server access logs: secured like every bucket, with
 /// SSE-S3, and a bucket policy that lets the S3 logging service write each source
-/// bucket's logs under that bucket's prefix only.
+/// bucket's logs under that bucket's prefix only (and, when retained, keeps their
+/// versions as a retained data bucket does).
 #[derive(Clone, Debug)]
 pub struct LogBucket {
     /// The log bucket.
@@ -322,6 +353,7 @@ pub struct SecureBucket {
     pub key: Option<Handle<Key>>,
     logical_name: String,
     retain: bool,
+    object_lock: Option<ObjectLock>,
     perimeter: Perimeter,
     trail_delivery: Option<Value>,
     /// The VPC endpoints requests must come through; empty: no network perimeter.
@@ -530,63 +562,13 @@ fn invalid(message: String) -> ConstructError {
 fn check_common(
     logical_name: &str,
     bucket_name: Option<&str>,
-    noncurrent_version_days: u32,
+    noncurrent_versions: NoncurrentVersions,
 ) -> Result<(), ConstructError> {
     check_logical_name(logical_name).map_err(invalid)?;
     if let Some(name) = bucket_name {
         check_explicit_name(name).map_err(invalid)?;
     }
-    if noncurrent_version_days == 0 {
-        return Err(invalid(format!(
-            "bucket `{logical_name}`: noncurrent versions must be kept at least 1 day"
-        )));
-    }
-    Ok(())
-}
-
-/// The lifecycle every bucket has: noncurrent versions expire (and the delete markers
-/// they leave behind are removed), incomplete multipart uploads are aborted, and
-/// optionally current objects expire.
-fn lifecycle(
-    noncurrent_version_days: u32,
-    expiration_days: Option<u32>,
-) -> Result<LifecycleConfiguration, ConstructError> {
-    let mut rules = vec![
-        LifecycleRule::builder()
-            .id("ExpireNoncurrentVersions")
-            .status(s3::LifecycleRuleStatus::Enabled)
-            .noncurrent_version_expiration(
-                NoncurrentVersionExpiration::builder()
-                    .noncurrent_days(i64::from(noncurrent_version_days))
-                    .build()?,
-            )
-            .expired_object_delete_marker(true)
-            .build()?,
-        LifecycleRule::builder()
-            .id("AbortIncompleteMultipartUploads")
-            .status(s3::LifecycleRuleStatus::Enabled)
-            .abort_incomplete_multipart_upload(
-                AbortIncompleteMultipartUpload::builder()
-                    .days_after_initiation(ABORT_INCOMPLETE_UPLOAD_DAYS)
-                    .build()?,
-            )
-            .build()?,
-    ];
-    if let Some(days) = expiration_days {
-        if days == 0 {
-            return Err(invalid(
-                "log objects must be kept at least 1 day".to_string(),
-            ));
-        }
-        rules.push(
-            LifecycleRule::builder()
-                .id("ExpireObjects")
-                .status(s3::LifecycleRuleStatus::Enabled)
-                .expiration_in_days(i64::from(days))
-                .build()?,
-        );
-    }
-    Ok(LifecycleConfiguration::builder().rules(rules).build()?)
+    noncurrent_versions.check(logical_name)
 }
 
 /// Deny every S3 action on the bucket and its objects to anyone, when the request does
@@ -661,22 +643,24 @@ impl LogBucket {
         id: &str,
         props: &LogBucketProps,
     ) -> Result<LogBucket, ConstructError> {
-        check_common(
-            id,
-            props.bucket_name.as_deref(),
-            props.noncurrent_version_days,
-        )?;
+        check_common(id, props.bucket_name.as_deref(), props.noncurrent_versions)?;
         let scope = &mut scope.child(id);
         let bucket = scope.add(
             "Bucket",
             secured(
                 props.bucket_name.as_deref(),
-                lifecycle(props.noncurrent_version_days, props.expiration_days)?,
+                retention::lifecycle(
+                    props.noncurrent_versions.expiry_days(props.retain),
+                    props.expiration_days,
+                )?,
             )
             .bucket_encryption(encryption_rule(s3::SseAlgorithm::Aes256, None)?)
             .build()?,
         )?;
         scope.entry(&bucket).retain(deletion_policy(props.retain));
+        if let Some(reason) = props.noncurrent_versions.exception(props.retain) {
+            scope.exempt(&bucket, "S3-RETAINED-VERSIONS", &reason);
+        }
         scope.exempt(
             &bucket,
             "S3-ACCESS-LOGGING",
@@ -728,6 +712,8 @@ impl LogBucket {
                     .network_statement(&self.bucket, &self.endpoints),
             );
         }
+        // The access logs are the audit record: a retained log bucket keeps every version
+        // as a retained data bucket does.
         if self.retain {
             doc = doc.statement(self.perimeter.keep_versions_statement(&self.bucket));
         }
@@ -754,7 +740,8 @@ impl LogBucket {
 
 impl SecureBucket {
     /// Adds the bucket (and its key, for [`Encryption::KmsOwnKey`]) and its policy, and
-    /// lets the log bucket receive its access logs.
+    /// lets the log bucket receive its access logs. When the log bucket is already
+    /// restricted to a network ([`LogBucket::restrict_network`]), so is this bucket.
     ///
     /// `id` is the bucket's name in the definition (`raw-data`): lower-case letters,
     /// digits and single hyphens. Logical IDs derive from it (`RawDataBucket`,
@@ -770,8 +757,11 @@ impl SecureBucket {
         check_common(
             name,
             props.bucket_name.as_deref(),
-            props.noncurrent_version_days,
+            props.noncurrent_versions,
         )?;
+        if let Some(lock) = props.object_lock {
+            lock.check(name)?;
+        }
         let key = match &props.encryption {
             Encryption::KmsOwnKey => Some(bucket_key(&mut scope.child(name), name)?),
             Encryption::Kms(key) => Some(key.clone()),
@@ -782,24 +772,29 @@ impl SecureBucket {
             None => encryption_rule(s3::SseAlgorithm::Aes256, None)?,
         };
         let mut bucket_scope = scope.child(name);
-        let bucket = bucket_scope.add(
-            "Bucket",
-            secured(
-                props.bucket_name.as_deref(),
-                lifecycle(props.noncurrent_version_days, None)?,
-            )
-            .bucket_encryption(encryption)
-            .logging_configuration(
-                LoggingConfiguration::builder()
-                    .destination_bucket_name(logs.bucket.name())
-                    .log_file_prefix(log_prefix(name))
-                    .build()?,
-            )
-            .build()?,
-        )?;
+        let mut builder = secured(
+            props.bucket_name.as_deref(),
+            retention::lifecycle(props.noncurrent_versions.expiry_days(props.retain), None)?,
+        )
+        .bucket_encryption(encryption)
+        .logging_configuration(
+            LoggingConfiguration::builder()
+                .destination_bucket_name(logs.bucket.name())
+                .log_file_prefix(log_prefix(name))
+                .build()?,
+        );
+        if let Some(lock) = props.object_lock {
+            builder = builder
+                .object_lock_enabled(true)
+                .object_lock_configuration(lock.configuration()?);
+        }
+        let bucket = bucket_scope.add("Bucket", builder.build()?)?;
         bucket_scope
             .entry(&bucket)
             .retain(deletion_policy(props.retain));
+        if let Some(reason) = props.noncurrent_versions.exception(props.retain) {
+            bucket_scope.exempt(&bucket, "S3-RETAINED-VERSIONS", &reason);
+        }
         // Retained objects are unreadable without their key, so the key is retained with
         // the bucket: its own key follows the bucket's policy, and a shared key is
         // retained as soon as one retained bucket uses it (never the other way round).
@@ -828,9 +823,12 @@ impl SecureBucket {
             key,
             logical_name: name.to_string(),
             retain: props.retain,
+            object_lock: props.object_lock,
             perimeter: props.perimeter.clone(),
             trail_delivery: props.trail_delivery.clone(),
-            endpoints: Vec::new(),
+            // A bucket added after the network perimeter was drawn (the trail's) is inside
+            // it from the start, like the log bucket it logs into.
+            endpoints: logs.endpoints.clone(),
         };
         secure.rewrite_policy(&mut bucket_scope);
         Ok(secure)
@@ -861,6 +859,9 @@ impl SecureBucket {
         if self.retain {
             document = document.statement(self.perimeter.keep_versions_statement(bucket));
         }
+        if self.object_lock.is_some() {
+            document = document.statement(self.perimeter.keep_locks_statement(bucket));
+        }
         if let Some(trail) = &self.trail_delivery {
             document = document.statements(trail_delivery(bucket, trail));
         }
@@ -878,6 +879,11 @@ impl SecureBucket {
     /// Whether the bucket is kept with its versions (`retain: true`).
     pub fn is_retained(&self) -> bool {
         self.retain
+    }
+
+    /// The Object Lock every new version gets, if any.
+    pub fn object_lock(&self) -> Option<ObjectLock> {
+        self.object_lock
     }
 
     /// The bucket's name in the definition.
@@ -1049,7 +1055,7 @@ mod tests {
             "results",
             &mut logs,
             &SecureBucketProps {
-                noncurrent_version_days: 30,
+                noncurrent_versions: NoncurrentVersions::ExpireAfterDays(30),
                 ..SecureBucketProps::default()
             },
         )
@@ -1107,13 +1113,8 @@ mod tests {
                             "SSEAlgorithm": "aws:kms"
                         }
                     }]},
+                    // Retained: its noncurrent versions are kept, so no rule expires them.
                     "LifecycleConfiguration": {"Rules": [
-                        {
-                            "ExpiredObjectDeleteMarker": true,
-                            "Id": "ExpireNoncurrentVersions",
-                            "NoncurrentVersionExpiration": {"NoncurrentDays": 90},
-                            "Status": "Enabled"
-                        },
                         {
                             "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
                             "Id": "AbortIncompleteMultipartUploads",
@@ -1198,6 +1199,9 @@ mod tests {
             r["ResultsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"][0]["NoncurrentVersionExpiration"],
             json!({"NoncurrentDays": 30})
         );
+        // Nothing is excepted from a rule: the retained bucket keeps its versions.
+        assert!(r["RawDataBucket"].get("Metadata").is_none());
+        assert!(r["ResultsBucket"].get("Metadata").is_none());
         assert_eq!(
             r["RawDataBucketKeyAlias"]["Properties"]["AliasName"],
             json!({"Fn::Sub": "alias/${AWS::StackName}-s3-raw-data"})
@@ -1206,6 +1210,180 @@ mod tests {
         for id in ["AccessLogsBucket", "RawDataBucket", "ResultsBucket"] {
             assert!(r[id]["Properties"].get("BucketName").is_none(), "{id}");
         }
+    }
+
+    /// A bucket built with `props` next to a default log bucket, as JSON, and the
+    /// template's exemptions from S3-RETAINED-VERSIONS.
+    fn one_bucket(props: &SecureBucketProps) -> (Json, Vec<(String, String, String)>) {
+        let mut t = Template::new();
+        let mut scope = Scope::root(&mut t);
+        let mut logs =
+            LogBucket::new(&mut scope, "access-logs", &LogBucketProps::default()).unwrap();
+        SecureBucket::new(&mut scope, "raw-data", &mut logs, props).unwrap();
+        let exemptions = t
+            .exemptions()
+            .into_iter()
+            .map(|(id, e)| (id.to_string(), e.rule, e.reason))
+            .filter(|(_, rule, _)| rule == "S3-RETAINED-VERSIONS")
+            .collect();
+        (json_of(&t), exemptions)
+    }
+
+    fn noncurrent_days(j: &Json, id: &str) -> Vec<Json> {
+        j["Resources"][id]["Properties"]["LifecycleConfiguration"]["Rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r.get("NoncurrentVersionExpiration").cloned())
+            .collect()
+    }
+
+    #[test]
+    fn noncurrent_versions_by_retention_and_as_asked() {
+        let case = |retain: bool, noncurrent_versions: NoncurrentVersions| {
+            one_bucket(&SecureBucketProps {
+                retain,
+                noncurrent_versions,
+                ..SecureBucketProps::default()
+            })
+        };
+        let (j, exemptions) = case(true, NoncurrentVersions::ByRetention);
+        assert!(noncurrent_days(&j, "RawDataBucket").is_empty());
+        assert!(
+            noncurrent_days(&j, "AccessLogsBucket").is_empty(),
+            "the retained log bucket keeps its versions too"
+        );
+        assert!(exemptions.is_empty());
+        let (j, exemptions) = case(false, NoncurrentVersions::ByRetention);
+        assert_eq!(
+            noncurrent_days(&j, "RawDataBucket"),
+            [json!({"NoncurrentDays": 90})]
+        );
+        assert!(exemptions.is_empty());
+        let (j, exemptions) = case(false, NoncurrentVersions::Keep);
+        assert!(noncurrent_days(&j, "RawDataBucket").is_empty());
+        assert!(exemptions.is_empty());
+        // A retained bucket that expires its versions says so where the rules read it.
+        let (j, exemptions) = case(true, NoncurrentVersions::ExpireAfterDays(400));
+        assert_eq!(
+            noncurrent_days(&j, "RawDataBucket"),
+            [json!({"NoncurrentDays": 400})]
+        );
+        assert_eq!(exemptions.len(), 1);
+        assert_eq!(exemptions[0].0, "RawDataBucket");
+        assert_eq!(exemptions[0].1, "S3-RETAINED-VERSIONS");
+        assert!(exemptions[0].2.contains("400 days"), "{}", exemptions[0].2);
+    }
+
+    #[test]
+    fn object_lock_locks_new_versions_and_only_administrators_may_bypass_it() {
+        let admin = "arn:aws:iam::111122223333:role/deploy";
+        let (j, _) = one_bucket(&SecureBucketProps {
+            retain: true,
+            object_lock: Some(ObjectLock { days: 365 }),
+            perimeter: Perimeter {
+                organization_id: None,
+                admin_principals: vec![admin.to_string()],
+            },
+            ..SecureBucketProps::default()
+        });
+        let bucket = &j["Resources"]["RawDataBucket"]["Properties"];
+        assert_eq!(bucket["ObjectLockEnabled"], true);
+        assert_eq!(
+            bucket["ObjectLockConfiguration"],
+            json!({
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Days": 365, "Mode": "GOVERNANCE"}}
+            })
+        );
+        assert_eq!(
+            bucket["VersioningConfiguration"],
+            json!({"Status": "Enabled"})
+        );
+        let statements =
+            &j["Resources"]["RawDataBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"];
+        let bypass = statements
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == "DenyGovernanceBypass")
+            .expect("the bypass is denied");
+        assert_eq!(
+            bypass,
+            &json!({
+                "Sid": "DenyGovernanceBypass",
+                "Effect": "Deny",
+                "Principal": {"AWS": ["*"]},
+                "Action": ["s3:BypassGovernanceRetention"],
+                "Resource": [{"Fn::Sub": "${RawDataBucket.Arn}/*"}],
+                "Condition": {"ArnNotLikeIfExists": {"aws:PrincipalArn": admin}}
+            })
+        );
+        // Without Object Lock, no such statement; the log bucket never has a lock.
+        let (j, _) = one_bucket(&SecureBucketProps::default());
+        assert!(
+            j["Resources"]["RawDataBucket"]["Properties"]
+                .get("ObjectLockEnabled")
+                .is_none()
+        );
+        assert!(
+            !j["Resources"]["RawDataBucketPolicy"]
+                .to_string()
+                .contains("BypassGovernance")
+        );
+        assert!(
+            j["Resources"]["AccessLogsBucket"]["Properties"]
+                .get("ObjectLockEnabled")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_bucket_added_after_the_network_perimeter_is_inside_it() {
+        let mut t = Template::new();
+        let mut scope = Scope::root(&mut t);
+        let mut logs =
+            LogBucket::new(&mut scope, "access-logs", &LogBucketProps::default()).unwrap();
+        logs.restrict_network(&mut scope, vec![Value::from("vpce-1")]);
+        SecureBucket::new(
+            &mut scope,
+            "cloudtrail-logs",
+            &mut logs,
+            &SecureBucketProps::default(),
+        )
+        .unwrap();
+        let j = json_of(&t);
+        let network = j["Resources"]["CloudtrailLogsBucketPolicy"]["Properties"]["PolicyDocument"]
+            ["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == "DenyOutsideNetwork")
+            .cloned()
+            .expect("the later bucket denies requests from outside the network");
+        assert_eq!(
+            network["Condition"]["StringNotEqualsIfExists"]["aws:SourceVpce"],
+            "vpce-1"
+        );
+    }
+
+    #[test]
+    fn an_object_lock_period_s3_refuses_is_an_error() {
+        let mut t = Template::new();
+        let mut scope = Scope::root(&mut t);
+        let mut logs =
+            LogBucket::new(&mut scope, "access-logs", &LogBucketProps::default()).unwrap();
+        let err = SecureBucket::new(
+            &mut scope,
+            "raw-data",
+            &mut logs,
+            &SecureBucketProps {
+                object_lock: Some(ObjectLock { days: 0 }),
+                ..SecureBucketProps::default()
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(err, ConstructError::Invalid(_)), "{err}");
     }
 
     #[test]
@@ -1246,8 +1424,10 @@ mod tests {
         assert_eq!(statements.len(), 5);
         assert_eq!(statements[0]["Sid"], "DenyInsecureTransport");
         assert_eq!(statements[1]["Sid"], "DenyOutsideIdentities");
-        // Retained (the default): the audit record keeps its versions.
-        assert_eq!(statements[2]["Sid"], "DenyDeletingVersions");
+        assert_eq!(
+            statements[2]["Sid"], "DenyDeletingVersions",
+            "the retained log bucket keeps its versions"
+        );
         assert_eq!(statements[3], source("raw-data", "RawDataBucket"));
         assert_eq!(statements[4], source("results", "ResultsBucket"));
     }
@@ -1540,7 +1720,7 @@ mod tests {
         let zero = build(
             "raw-data",
             SecureBucketProps {
-                noncurrent_version_days: 0,
+                noncurrent_versions: NoncurrentVersions::ExpireAfterDays(0),
                 ..SecureBucketProps::default()
             },
         );

@@ -193,6 +193,54 @@ cfn_properties! {
     }
 }
 
+cfn_enum! {
+    /// `ObjectLockEnabled` of `AWS::S3::Bucket.ObjectLockConfiguration`: its only allowed
+    /// value (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-objectlockconfiguration.html>).
+    ObjectLockEnabled {
+        Enabled => "Enabled",
+    }
+}
+
+cfn_enum! {
+    /// `Mode` of `AWS::S3::Bucket.DefaultRetention`
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-defaultretention.html>).
+    ObjectLockRetentionMode {
+        /// Nobody, the root user included, can delete or overwrite a locked version or
+        /// shorten its retention until it ends.
+        Compliance => "COMPLIANCE",
+        /// A locked version can be deleted, or its retention shortened, only by a caller
+        /// holding `s3:BypassGovernanceRetention` who sends the bypass header.
+        Governance => "GOVERNANCE",
+    }
+}
+
+cfn_properties! {
+    /// `AWS::S3::Bucket.DefaultRetention`: the mode and period new object versions are
+    /// locked with; the period is `Days` or `Years`, never both (the reference says so; the
+    /// builder cannot tell, so the construct sets one).
+    DefaultRetention / DefaultRetentionBuilder ("AWS::S3::Bucket.DefaultRetention") {
+        optional days: i64 => "Days",
+        optional mode: ObjectLockRetentionMode => "Mode",
+        optional years: i64 => "Years",
+    }
+}
+
+cfn_properties! {
+    /// `AWS::S3::Bucket.ObjectLockRule`.
+    ObjectLockRule / ObjectLockRuleBuilder ("AWS::S3::Bucket.ObjectLockRule") {
+        optional default_retention: DefaultRetention => "DefaultRetention",
+    }
+}
+
+cfn_properties! {
+    /// `AWS::S3::Bucket.ObjectLockConfiguration`: Object Lock on, and the default rule for
+    /// new object versions. Goes with the bucket's `ObjectLockEnabled: true`.
+    ObjectLockConfiguration / ObjectLockConfigurationBuilder ("AWS::S3::Bucket.ObjectLockConfiguration") {
+        optional object_lock_enabled: ObjectLockEnabled => "ObjectLockEnabled",
+        optional rule: ObjectLockRule => "Rule",
+    }
+}
+
 cfn_resource! {
     /// A general-purpose bucket. Without `BucketName`, CloudFormation generates a unique
     /// name from the stack name and logical ID.
@@ -201,6 +249,8 @@ cfn_resource! {
         optional bucket_name: Value => "BucketName",
         optional lifecycle_configuration: LifecycleConfiguration => "LifecycleConfiguration",
         optional logging_configuration: LoggingConfiguration => "LoggingConfiguration",
+        optional object_lock_configuration: ObjectLockConfiguration => "ObjectLockConfiguration",
+        optional object_lock_enabled: bool => "ObjectLockEnabled",
         optional ownership_controls: OwnershipControls => "OwnershipControls",
         optional public_access_block_configuration: PublicAccessBlockConfiguration => "PublicAccessBlockConfiguration",
         list tags: Tag => "Tags",
@@ -256,6 +306,11 @@ pub mod actions {
     pub const DELETE_OBJECT: Action = Action::new("s3:DeleteObject");
     /// Deletes a version for good, which versioning alone cannot undo.
     pub const DELETE_OBJECT_VERSION: Action = Action::new("s3:DeleteObjectVersion");
+    /// Lets a request that sends `x-amz-bypass-governance-retention: true` delete a
+    /// version locked in governance mode, or shorten or remove its lock (Service
+    /// Authorization Reference: access level Permissions management, resource type
+    /// `object`).
+    pub const BYPASS_GOVERNANCE_RETENTION: Action = Action::new("s3:BypassGovernanceRetention");
     /// A bucket-level action: its resource is the bucket ARN, not `bucket/*`.
     pub const LIST_BUCKET: Action = Action::new("s3:ListBucket");
     /// A bucket-level action that SDKs call to find the bucket's region.
@@ -379,6 +434,8 @@ mod tests {
             ]
         );
         assert_allowed_values!(LifecycleRuleStatus, ["Enabled", "Disabled"]);
+        assert_allowed_values!(ObjectLockEnabled, ["Enabled"]);
+        assert_allowed_values!(ObjectLockRetentionMode, ["COMPLIANCE", "GOVERNANCE"]);
     }
 
     #[test]
@@ -512,6 +569,42 @@ mod tests {
                 },
                 "Tags": [{"Key": "team", "Value": "ml"}],
                 "VersioningConfiguration": {"Status": "Enabled"}
+            })
+        );
+    }
+
+    #[test]
+    fn object_lock_has_the_schema_shape() {
+        let lock = ObjectLockConfiguration::builder()
+            .object_lock_enabled(ObjectLockEnabled::Enabled)
+            .rule(
+                ObjectLockRule::builder()
+                    .default_retention(
+                        DefaultRetention::builder()
+                            .mode(ObjectLockRetentionMode::Governance)
+                            .days(30)
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        let bucket = Bucket::builder()
+            .object_lock_enabled(true)
+            .object_lock_configuration(lock)
+            .build()
+            .unwrap();
+        let props = crate::template::Resource::into_properties(bucket);
+        assert_eq!(
+            json(Value::Map(props)),
+            serde_json::json!({
+                "ObjectLockConfiguration": {
+                    "ObjectLockEnabled": "Enabled",
+                    "Rule": {"DefaultRetention": {"Days": 30, "Mode": "GOVERNANCE"}}
+                },
+                "ObjectLockEnabled": true
             })
         );
     }

@@ -18,7 +18,7 @@ use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps};
 use crate::constructs::presigned_url::{self, PresignedUrlProps};
 use crate::constructs::scope::{ONLY, Scope};
 use crate::constructs::secure_bucket::{
-    self, Access, LogBucket, LogBucketProps, Perimeter, SecureBucket, SecureBucketProps,
+    self, Access, LogBucket, LogBucketProps, ObjectLock, Perimeter, SecureBucket, SecureBucketProps,
 };
 use crate::constructs::session_manager::SessionProps;
 use crate::constructs::sso_onboarding::{
@@ -743,7 +743,8 @@ fn buckets(
             &SecureBucketProps {
                 bucket_name: spec.bucket_name.clone(),
                 retain: spec.retain,
-                noncurrent_version_days: spec.noncurrent_version_days,
+                noncurrent_versions: spec.noncurrent_versions(),
+                object_lock: spec.object_lock.map(|lock| ObjectLock { days: lock.days }),
                 perimeter: perimeter.clone(),
                 ..SecureBucketProps::default()
             },

@@ -27,6 +27,10 @@
 //!     `NoSuchLifecycleConfiguration`.
 //!   - `AWS::S3::BucketPolicy` is a type moto's CloudFormation skips: get-bucket-policy
 //!     fails with `NoSuchBucketPolicy`.
+//!   - `ObjectLockEnabled` / `ObjectLockConfiguration` (only in the test definition
+//!     tests/data/object-lock.yaml): get-object-lock-configuration fails with
+//!     `ObjectLockConfigurationNotFoundError` (moto's `get_object_lock_configuration` raises
+//!     it for a bucket whose lock was never enabled).
 //!
 //!   For each property the template sets, exactly that answer ("nothing") prints a "not
 //!   verified (moto)" line; a non-empty answer is compared with the template (translated
@@ -58,6 +62,10 @@ const LIFECYCLE: (&str, Option<&str>) = (
     Some("NoSuchLifecycleConfiguration"),
 );
 const POLICY: (&str, Option<&str>) = ("get-bucket-policy", Some("NoSuchBucketPolicy"));
+const OBJECT_LOCK: (&str, Option<&str>) = (
+    "get-object-lock-configuration",
+    Some("ObjectLockConfigurationNotFoundError"),
+);
 
 const PUBLIC_ACCESS_BLOCK_KEYS: [&str; 4] = [
     "BlockPublicAcls",
@@ -110,6 +118,13 @@ pub(crate) fn check_buckets(ctx: &mut Ctx) {
         if let Some(v) = prop(&r, "LifecycleConfiguration") {
             let lifecycle = ctx.r.resolve(v);
             check_lifecycle(ctx, &what, &lifecycle, &bucket);
+        }
+        if let Some(v) = prop(&r, "ObjectLockConfiguration") {
+            // The same shape in the template and the API.
+            let expected = ctx.r.resolve(v);
+            let answer = s3api(ctx, OBJECT_LOCK, &bucket)
+                .map(|a| a.map(|a| a["ObjectLockConfiguration"].clone()));
+            applied(ctx, &what, "ObjectLockConfiguration", &expected, answer);
         }
         check_policies(ctx, &what, &bucket);
     }

@@ -2,12 +2,14 @@
 
 use indexmap::IndexMap;
 
+use crate::constructs::secure_bucket::OBJECT_LOCK_DAYS;
 use crate::diagnostic::Diagnostic;
-use crate::stacks::definition::{AccessLevel, BucketKey};
+use crate::stacks::definition::{AccessLevel, BucketKey, NoncurrentVersionDays};
 
 use super::Input;
 
-/// Each bucket: an explicit name S3 accepts, and noncurrent versions kept at least a day.
+/// Each bucket: an explicit name S3 accepts, noncurrent versions kept at least a day, and
+/// an Object Lock period S3 accepts.
 pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
     let source = input.source;
     for (bucket, spec) in &input.def.buckets {
@@ -17,14 +19,29 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
         {
             problems.push(source.error_at_value(&format!("{path}.bucket_name"), why));
         }
-        if spec.noncurrent_version_days == 0 {
+        if spec.noncurrent_version_days == Some(NoncurrentVersionDays::Days(0)) {
             problems.push(
                 source
                     .error_at_value(
                         &format!("{path}.noncurrent_version_days"),
                         "0 days would delete every old version at once",
                     )
-                    .expected("1 or more days"),
+                    .expected("1 or more days, or `never` to keep every version"),
+            );
+        }
+        let (min, max) = OBJECT_LOCK_DAYS;
+        if let Some(lock) = &spec.object_lock
+            && !(min..=max).contains(&lock.days)
+        {
+            problems.push(
+                source
+                    .error_at_value(
+                        &format!("{path}.object_lock.days"),
+                        format!("{} days is not an Object Lock period S3 accepts", lock.days),
+                    )
+                    .expected(format!(
+                        "{min} to {max} days (S3 Object Lock's default retention, at most 100 years)"
+                    )),
             );
         }
     }
@@ -81,6 +98,29 @@ mod tests {
     fn buckets_with_defaults_pass() {
         let text = "buckets: { raw-data: {}, results: { noncurrent_version_days: 1 } }\n";
         assert!(run(text, check).is_empty());
+        let text = "buckets:\n  raw-data: { retain: true, noncurrent_version_days: never, object_lock: { days: 36500 } }\n  results: { object_lock: { days: 1 } }\n";
+        assert!(run(text, check).is_empty());
+    }
+
+    #[test]
+    fn an_object_lock_period_s3_refuses_is_reported_at_the_days() {
+        for days in [0, 36_501] {
+            let problems = run(
+                &format!("buckets: {{ raw-data: {{ object_lock: {{ days: {days} }} }} }}\n"),
+                check,
+            );
+            assert_eq!(
+                messages(&problems),
+                [format!(
+                    "{days} days is not an Object Lock period S3 accepts"
+                )]
+            );
+            assert_eq!(fields(&problems), ["buckets.raw-data.object_lock.days"]);
+            assert_eq!(
+                problems[0].expected.as_deref(),
+                Some("1 to 36500 days (S3 Object Lock's default retention, at most 100 years)")
+            );
+        }
     }
 
     #[test]

@@ -16,8 +16,8 @@ use crate::constructs::network::EndpointService;
 pub use values::{
     AccountId, AccountKey, AzCount, BucketKey, EndpointName, GroupId, GroupName,
     IDENTITY_STORE_ID_PATTERN, IamName, IamPath, IdentityStoreId, InstanceType,
-    NotebookInstanceType, OrganizationId, OrganizationalUnitId, PrincipalArnPattern, RegionName,
-    RetentionDays, SageMakerName, TeamName, VpcCidr,
+    NoncurrentVersionDays, NotebookInstanceType, OrganizationId, OrganizationalUnitId,
+    PrincipalArnPattern, RegionName, RetentionDays, SageMakerName, TeamName, VpcCidr,
 };
 
 /// A whole stack definition: optional components, composed in `compose`.
@@ -240,11 +240,34 @@ pub struct BucketSpec {
     /// Keep the bucket (and its key) when the stack is deleted or the bucket replaced.
     #[serde(default)]
     pub retain: bool,
-    /// Days before a noncurrent object version is deleted (default 90).
-    #[serde(default = "default_noncurrent_days")]
-    pub noncurrent_version_days: u32,
+    /// Days before a noncurrent object version is deleted, or `never`. Absent: kept in a
+    /// retained bucket, 90 days in another.
+    pub noncurrent_version_days: Option<NoncurrentVersionDays>,
+    /// Lock every new object version for a period (S3 Object Lock, governance mode).
+    pub object_lock: Option<ObjectLockSpec>,
     /// An explicit, globally unique bucket name; by default CloudFormation names it.
     pub bucket_name: Option<String>,
+}
+
+impl BucketSpec {
+    /// What the construct keeps of noncurrent versions.
+    pub fn noncurrent_versions(&self) -> crate::constructs::secure_bucket::NoncurrentVersions {
+        use crate::constructs::secure_bucket::NoncurrentVersions;
+        match self.noncurrent_version_days {
+            None => NoncurrentVersions::ByRetention,
+            Some(NoncurrentVersionDays::Days(days)) => NoncurrentVersions::ExpireAfterDays(days),
+            Some(NoncurrentVersionDays::Never) => NoncurrentVersions::Keep,
+        }
+    }
+}
+
+/// S3 Object Lock on a bucket: every new object version is locked in governance mode
+/// for `days` (see `constructs::secure_bucket::ObjectLock`).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectLockSpec {
+    /// How long each new version is locked (1 to 36,500 days).
+    pub days: u32,
 }
 
 /// The data perimeter (see `constructs::secure_bucket::Perimeter`).
@@ -258,10 +281,6 @@ pub struct PerimeterSpec {
     pub admin_principals: Vec<PrincipalArnPattern>,
     /// Trust the accounts of this organization instead of this account only.
     pub organization_id: Option<OrganizationId>,
-}
-
-fn default_noncurrent_days() -> u32 {
-    crate::constructs::secure_bucket::DEFAULT_NONCURRENT_VERSION_DAYS
 }
 
 /// One team.

@@ -268,6 +268,56 @@ impl TryFrom<String> for VpcCidr {
     }
 }
 
+/// `noncurrent_version_days`: how many days a noncurrent object version is kept, or
+/// `never` to keep them all. Whether a number of days is acceptable (not 0) is judged with
+/// the whole definition, so that every such problem is reported at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoncurrentVersionDays {
+    Days(u32),
+    Never,
+}
+
+impl<'de> Deserialize<'de> for NoncurrentVersionDays {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = NoncurrentVersionDays;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number of days (1 or more) or `never`")
+            }
+            fn visit_u64<E: serde::de::Error>(self, days: u64) -> Result<Self::Value, E> {
+                u32::try_from(days)
+                    .map(NoncurrentVersionDays::Days)
+                    .map_err(|_| {
+                        E::custom(format!(
+                            "{days} days is more than the {} this field holds",
+                            u32::MAX
+                        ))
+                    })
+            }
+            fn visit_i64<E: serde::de::Error>(self, days: i64) -> Result<Self::Value, E> {
+                match u64::try_from(days) {
+                    Ok(days) => self.visit_u64(days),
+                    Err(_) => Err(E::custom(format!(
+                        "{days} days: expected a number of days (1 or more) or `never`"
+                    ))),
+                }
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                if text == "never" {
+                    return Ok(NoncurrentVersionDays::Never);
+                }
+                let mut message = format!("`{text}` is neither a number of days nor `never`");
+                if let Some(close) = did_you_mean(text, ["never"]) {
+                    message.push_str(&format!("; did you mean `{close}`?"));
+                }
+                Err(E::custom(message))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
 /// A retention period CloudWatch Logs accepts.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(try_from = "u16")]
@@ -571,6 +621,34 @@ mod tests {
 
     fn accepted<T: TryFrom<String, Error = String>>(text: &str) -> bool {
         T::try_from(text.to_string()).is_ok()
+    }
+
+    #[test]
+    fn noncurrent_version_days_are_a_number_or_never() {
+        let parse = |text: &str| serde_yaml_ng::from_str::<NoncurrentVersionDays>(text);
+        assert_eq!(parse("30").unwrap(), NoncurrentVersionDays::Days(30));
+        assert_eq!(parse("0").unwrap(), NoncurrentVersionDays::Days(0));
+        assert_eq!(parse("never").unwrap(), NoncurrentVersionDays::Never);
+        let message = |text: &str| parse(text).unwrap_err().to_string();
+        assert!(
+            message("Never").starts_with(
+                "`Never` is neither a number of days nor `never`; did you mean `never`?"
+            ),
+            "{}",
+            message("Never")
+        );
+        assert!(
+            message("forever").starts_with("`forever` is neither a number of days nor `never`")
+        );
+        assert!(
+            message("-1").starts_with("-1 days: expected a number of days (1 or more) or `never`")
+        );
+        assert!(message("4294967296").contains("more than the 4294967295"));
+        assert!(
+            message("true").contains("expected a number of days (1 or more) or `never`"),
+            "{}",
+            message("true")
+        );
     }
 
     #[test]

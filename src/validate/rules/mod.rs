@@ -253,7 +253,8 @@ pub fn list(value: &Json) -> &[Json] {
 
 /// Runs every rule over a template, then applies what the template itself records:
 /// suppressions in a resource's `Metadata.sagesynth.suppressions` (a suppression that
-/// silences nothing is an error) and rules escalated to errors in the template's
+/// silences nothing is an error), the constructs' exemptions in
+/// `Metadata.sagesynth.exemptions`, and rules escalated to errors in the template's
 /// `Metadata.sagesynth.escalate`.
 pub fn run(template: &Json, body_len: usize) -> Vec<Finding> {
     let context = Context::new(template, body_len);
@@ -282,9 +283,25 @@ pub fn run(template: &Json, body_len: usize) -> Vec<Finding> {
     findings
 }
 
+/// Marks the findings a resource's suppressions and exemptions silence, with their
+/// reasons. A suppression (the definition's decision) that silences nothing is an error.
+/// An exemption (a construct's, `Scope::exempt`) that silences nothing is not: it also
+/// speaks to cfn-lint and checkov, whose check may fire where this pack's does not (the
+/// access-log bucket's S3-ACCESS-LOGGING exemption is for checkov's CKV_AWS_18).
 fn apply_suppressions(cx: &Context, findings: &mut Vec<Finding>) {
     let mut unused = Vec::new();
     for (id, resource) in &cx.resources {
+        for entry in list(&resource["Metadata"]["sagesynth"]["exemptions"]) {
+            let (Some(rule), Some(reason)) = (entry["rule"].as_str(), entry["reason"].as_str())
+            else {
+                continue;
+            };
+            for f in findings.iter_mut() {
+                if f.rule == rule && f.resource() == Some(id) && f.suppressed.is_none() {
+                    f.suppressed = Some(reason.to_string());
+                }
+            }
+        }
         let entries = list(&resource["Metadata"]["sagesynth"]["suppressions"]);
         for (i, entry) in entries.iter().enumerate() {
             let (Some(rule), Some(reason)) = (entry["rule"].as_str(), entry["reason"].as_str())
@@ -396,6 +413,35 @@ mod tests {
         );
     }
 
+    /// A construct's exemption silences its rule on its resource, with its reason, and
+    /// nothing else; one that silences nothing is not an error (see `apply_suppressions`).
+    #[test]
+    fn an_exemption_silences_its_rule_on_its_resource() {
+        let bucket = |metadata: serde_json::Value| serde_json::json!({"Type": "AWS::S3::Bucket", "Properties": {}, "Metadata": metadata});
+        let exempt = serde_json::json!({"sagesynth": {"exemptions": [
+            {"rule": "S3-VERSIONING", "reason": "a scratch bucket"},
+            {"rule": "EC2-IMDSV2", "reason": "not about buckets"}
+        ]}});
+        let template = serde_json::json!({"Resources": {
+            "Exempt": bucket(exempt),
+            "Plain": bucket(serde_json::json!({}))
+        }});
+        let findings = run(&template, 0);
+        let versioning: Vec<(&str, Option<&str>)> = findings
+            .iter()
+            .filter(|f| f.rule == "S3-VERSIONING")
+            .map(|f| (f.resource().unwrap(), f.suppressed.as_deref()))
+            .collect();
+        assert_eq!(
+            versioning,
+            [("Exempt", Some("a scratch bucket")), ("Plain", None)]
+        );
+        assert!(
+            findings.iter().all(|f| f.rule != SUPPRESSION_UNUSED),
+            "an exemption that silences nothing is no error: {findings:?}"
+        );
+    }
+
     /// Every rule id appears in a test of the library besides its declaration (a fragment
     /// test with `assert_rule`, or a test asserting on the id). Only the library's own
     /// sources are read, never the integration tests under tests/.
@@ -405,6 +451,8 @@ mod tests {
             include_str!("template.rs"),
             include_str!("iam.rs"),
             include_str!("s3.rs"),
+            include_str!("s3/perimeter.rs"),
+            include_str!("s3/versions.rs"),
             include_str!("ec2.rs"),
             include_str!("kms.rs"),
             include_str!("sagemaker.rs"),

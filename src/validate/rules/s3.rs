@@ -1,5 +1,10 @@
-//! S3 rules: public access, encryption, versioning, TLS, access logs, retention and
-//! object ownership.
+//! S3 rules: public access, encryption, versioning, TLS, access logs, retention, object
+//! ownership, the data perimeter of bucket policies (`perimeter`), and what keeps the
+//! versions of retained and locked buckets (`versions`).
+
+mod perimeter;
+mod statements;
+mod versions;
 
 use serde_json::Value as Json;
 
@@ -99,6 +104,61 @@ pub static RULES: &[Rule] = &[
             checkov: &[],
         },
         check: ownership_enforced,
+    },
+    Rule {
+        id: "S3-BUCKET-PERIMETER",
+        severity: Severity::Error,
+        rationale: "Credentials copied off a notebook, or a principal of another account, must not reach the data: every bucket draws the perimeter of trusted identities, networks and keys.",
+        checks: "The bucket policy of every bucket denies s3:* on the bucket and its objects to principals outside this account (aws:PrincipalAccount) or organization (aws:PrincipalOrgID); with an S3 gateway endpoint in the template, to requests that come through none of the template's endpoints (aws:SourceVpce); and for SSE-KMS with a customer key, PutObject that names another encryption, another key, or aws:kms without a key id. Each Deny is to Principal * and carries no condition beyond its test and the documented exceptions (AWS service principals, AWS services acting for the caller, principals by ARN).",
+        fix: "Use the secure-bucket construct, which writes these statements; for a hand-built bucket, copy them from a synthesized template.",
+        applies_to: &["AWS::S3::Bucket", "AWS::S3::BucketPolicy"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: perimeter::check,
+    },
+    Rule {
+        id: "S3-RETAINED-VERSIONS",
+        severity: Severity::Error,
+        rationale: "Raw data must survive a notebook that overwrites or deletes it: a retained bucket keeps its old versions, and only the administrators can delete one.",
+        checks: "A bucket with DeletionPolicy Retain or RetainExceptOnCreate has no enabled lifecycle rule that expires noncurrent versions (unless its construct records the definition's choice as an exemption); its bucket policy denies s3:DeleteObjectVersion on its objects to Principal *, with no condition but ArnNotLike aws:PrincipalArn (the administrators); and no identity policy of the template, nor a bucket-policy Allow to a principal that Deny does not exempt, allows s3:DeleteObjectVersion (or a wildcard covering it) on its objects.",
+        fix: "Keep `noncurrent_version_days` off the bucket (or set `never`), build it with the secure-bucket construct, and grant `delete` on it (which gives s3:DeleteObject only) instead of writing s3:DeleteObjectVersion; list the people who may delete versions in `perimeter.admin_principals`.",
+        applies_to: &[
+            "AWS::S3::Bucket",
+            "AWS::S3::BucketPolicy",
+            "AWS::IAM::Role",
+            "AWS::IAM::User",
+            "AWS::IAM::Group",
+            "AWS::IAM::ManagedPolicy",
+            "AWS::IAM::Policy",
+        ],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: versions::retained_versions,
+    },
+    Rule {
+        id: "S3-OBJECT-LOCK-BYPASS",
+        severity: Severity::Error,
+        rationale: "A governance-mode Object Lock protects nothing from whoever may bypass it: only the administrators may.",
+        checks: "A bucket with Object Lock enabled has a bucket policy that denies s3:BypassGovernanceRetention on its objects to Principal *, with no condition but ArnNotLike aws:PrincipalArn (the administrators), and no identity policy of the template, nor a bucket-policy Allow to a principal that Deny does not exempt, allows s3:BypassGovernanceRetention (or a wildcard covering it) on its objects.",
+        fix: "Build the bucket with the secure-bucket construct (`object_lock: { days: N }`), which writes the Deny, and grant no s3:BypassGovernanceRetention in the stack; list the people who may bypass the lock in `perimeter.admin_principals`.",
+        applies_to: &[
+            "AWS::S3::Bucket",
+            "AWS::S3::BucketPolicy",
+            "AWS::IAM::Role",
+            "AWS::IAM::User",
+            "AWS::IAM::Group",
+            "AWS::IAM::ManagedPolicy",
+            "AWS::IAM::Policy",
+        ],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: versions::lock_bypass,
     },
 ];
 
