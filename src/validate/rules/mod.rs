@@ -253,7 +253,8 @@ pub fn list(value: &Json) -> &[Json] {
 
 /// Runs every rule over a template, then applies what the template itself records:
 /// suppressions in a resource's `Metadata.sagesynth.suppressions` (a suppression that
-/// silences nothing is an error) and rules escalated to errors in the template's
+/// silences nothing is an error), the constructs' exemptions in
+/// `Metadata.sagesynth.exemptions`, and rules escalated to errors in the template's
 /// `Metadata.sagesynth.escalate`.
 pub fn run(template: &Json, body_len: usize) -> Vec<Finding> {
     let context = Context::new(template, body_len);
@@ -308,6 +309,21 @@ fn apply_suppressions(cx: &Context, findings: &mut Vec<Finding>) {
                     ),
                     suppressed: None,
                 });
+            }
+        }
+        // A construct's exemption (`Scope::exempt`) records why a check does not fit the
+        // resource. It silences its rule there with that reason, and may silence nothing:
+        // it is written for the scanners too, whose equivalent check can be broader than
+        // the rule (the access-log bucket's S3-ACCESS-LOGGING, checkov's CKV_AWS_18).
+        for entry in list(&resource["Metadata"]["sagesynth"]["exemptions"]) {
+            let (Some(rule), Some(reason)) = (entry["rule"].as_str(), entry["reason"].as_str())
+            else {
+                continue;
+            };
+            for f in findings.iter_mut() {
+                if f.rule == rule && f.resource() == Some(id) && f.suppressed.is_none() {
+                    f.suppressed = Some(reason.to_string());
+                }
             }
         }
     }
@@ -393,6 +409,42 @@ mod tests {
             unused[0].message.contains("EC2-IMDSV2"),
             "{}",
             unused[0].message
+        );
+    }
+
+    /// A construct's exemption silences its rule on its resource, with its reason, and
+    /// nothing else; one that silences nothing is not an error.
+    #[test]
+    fn an_exemption_silences_its_rule_on_its_resource_only() {
+        let function = |metadata: serde_json::Value| {
+            serde_json::json!({"Type": "AWS::Lambda::Function", "Metadata": metadata,
+                "Properties": {"Runtime": "python3.9", "Role": "arn", "Code": {}}})
+        };
+        let exempt = serde_json::json!({"sagesynth": {"exemptions": [
+            {"rule": "LAMBDA-IN-VPC", "reason": "no endpoint serves its calls"},
+            {"rule": "S3-ACCESS-LOGGING", "reason": "written for a scanner"}
+        ]}});
+        let template = serde_json::json!({"Resources": {
+            "Exempt": function(exempt),
+            "Other": function(serde_json::json!({}))
+        }});
+        let findings = run(&template, 0);
+        let of = |rule: &str, resource: &str| {
+            findings
+                .iter()
+                .find(|f| f.rule == rule && f.resource() == Some(resource))
+                .unwrap_or_else(|| panic!("no {rule} on {resource}: {findings:#?}"))
+        };
+        assert_eq!(
+            of("LAMBDA-IN-VPC", "Exempt").suppressed.as_deref(),
+            Some("no endpoint serves its calls")
+        );
+        assert_eq!(of("LAMBDA-IN-VPC", "Other").suppressed, None);
+        // Another rule on the exempted resource still counts.
+        assert_eq!(of("LAMBDA-RUNTIME-CURRENT", "Exempt").suppressed, None);
+        assert!(
+            !findings.iter().any(|f| f.rule == SUPPRESSION_UNUSED),
+            "{findings:#?}"
         );
     }
 
