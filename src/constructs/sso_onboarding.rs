@@ -30,7 +30,7 @@ use super::ConstructError;
 use super::encryption_key::{EncryptionKey, EncryptionKeyProps, events_may_use, logs_may_use};
 use super::function_network::{FunctionNetwork, FunctionNetworkProps};
 use super::grants::kms::via_services;
-use super::network::{EndpointService, PrivateNetwork};
+use super::network::PrivateNetwork;
 use super::scope::Scope;
 
 /// Both handlers, in one file so that they share the mapping and naming code; embedded
@@ -144,18 +144,13 @@ pub struct OnboardingProps {
     /// deletes the profile (the offboarding function's timeout is a minute more).
     pub app_delete_timeout_seconds: u32,
     /// The private network the functions run in: with [`ProfileTarget::Domain`], the
-    /// domain's network, whose endpoints must include [`ENDPOINTS`] (and `dynamodb` with
-    /// [`Mapping::DynamoDb`]; rule ENV-FUNCTION-ENDPOINTS checks the template). `None`
-    /// across accounts, where no endpoint reaches the calls ([`OUTSIDE_VPC_ACROSS_ACCOUNTS`]).
+    /// domain's network, whose endpoints must serve what the functions call: the Identity
+    /// Store API (`identitystore`), the SageMaker API (`sagemaker.api`) and, with
+    /// [`Mapping::DynamoDb`], DynamoDB (`dynamodb`); rule ENV-FUNCTION-ENDPOINTS checks the
+    /// template for them. `None` across accounts, where no endpoint reaches the calls
+    /// ([`OUTSIDE_VPC_ACROSS_ACCOUNTS`]).
     pub network: Option<PrivateNetwork>,
 }
-
-/// The interface endpoints the functions call in their network: the Identity Store API
-/// (users, groups, memberships) and the SageMaker API (profiles, apps, spaces).
-pub const ENDPOINTS: [EndpointService; 2] = [
-    EndpointService::IdentityStore,
-    EndpointService::SagemakerApi,
-];
 
 /// Why the functions of a cross-account onboarding are not in a VPC, written into their
 /// Metadata for LAMBDA-IN-VPC and checkov's CKV_AWS_117.
