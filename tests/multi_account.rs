@@ -108,13 +108,54 @@ fn the_shipped_definition_makes_a_central_and_a_member_template() {
         );
     }
     // Findings: only the inline-size warning of the central template (the member is
-    // never deployed with `--template-file`).
+    // never deployed with `--template-file`), besides the functions' exempted VPC check
+    // (the next test).
     let rules: Vec<&str> = s
         .all()
         .iter()
-        .flat_map(|t| t.findings.iter().map(|f| f.rule))
+        .flat_map(|t| t.findings.iter().filter(|f| f.suppressed.is_none()))
+        .map(|f| f.rule)
         .collect();
     assert_eq!(rules, vec!["CFN-LIMIT-INLINE-BODY"]);
+}
+
+/// The central functions call other Regions' SageMaker and SSM APIs, which no interface
+/// endpoint of a VPC here reaches: they stay outside a VPC, and say why to synth and
+/// checkov alike; their STS calls go to the Region's own endpoint.
+#[test]
+fn the_central_functions_are_exempt_from_the_vpc_check_with_the_reason() {
+    let s = stacks::synthesize_shipped("studio-multi-account");
+    let central = stacks::json(&s);
+    for function in ["OnboardingFunction", "OffboardingFunction"] {
+        let r = &central["Resources"][function];
+        assert!(r["Properties"].get("VpcConfig").is_none(), "{function}");
+        let exemptions = r["Metadata"]["sagesynth"]["exemptions"].as_array().unwrap();
+        assert_eq!(exemptions.len(), 1, "{function}");
+        assert_eq!(exemptions[0]["rule"], "LAMBDA-IN-VPC");
+        let reason = exemptions[0]["reason"].as_str().unwrap();
+        for named in [
+            "SageMaker API (CreateUserProfile",
+            "Systems Manager (GetParameter)",
+            "https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-cross-region-privatelink-support.html",
+        ] {
+            assert!(reason.contains(named), "{function}: {reason}");
+        }
+        assert_eq!(
+            r["Metadata"]["checkov"]["skip"],
+            serde_json::json!([{"id": "CKV_AWS_117", "comment": reason}])
+        );
+        // The rule pack still finds it, and reports it as silenced with that reason.
+        let finding = s
+            .findings
+            .iter()
+            .find(|f| f.rule == "LAMBDA-IN-VPC" && f.resource() == Some(function))
+            .unwrap_or_else(|| panic!("{function}: {:?}", s.findings));
+        assert_eq!(finding.suppressed.as_deref(), Some(reason));
+        assert_eq!(
+            r["Properties"]["Environment"]["Variables"]["AWS_STS_REGIONAL_ENDPOINTS"],
+            "regional"
+        );
+    }
 }
 
 #[test]
@@ -307,10 +348,11 @@ fn twenty_accounts_in_two_regions_fit_every_limit() {
         .flat_map(|t| {
             t.findings
                 .iter()
+                .filter(|f| f.suppressed.is_none())
                 .map(|f| (t.name.clone(), f.rule, f.message.clone()))
         })
         .collect();
-    // No error. Two warnings, both about deploying: the central template goes through
+    // No error but the functions' exempted VPC check. Two warnings, both about deploying: the central template goes through
     // --s3-bucket, and the member (40 groups' roles) is over the StackSet's 51,200 bytes,
     // so it is uploaded and named by URL.
     let rules: Vec<(&str, &str)> = findings

@@ -172,19 +172,30 @@ fn functions_may_pass_only_the_group_roles_and_only_to_sagemaker() {
             logs["Resource"],
             json!([{"Fn::GetAtt": [role.replace("Role", "Logs"), "Arn"]}])
         );
-        // No Resource "*" except the List calls, and no wildcard actions.
+        // No Resource "*" except the List and Describe calls, which have no resource-level
+        // permissions, and no wildcard actions.
         for st in s {
             for a in st["Action"].as_array().unwrap() {
                 assert!(!a.as_str().unwrap().ends_with('*'), "{role}: {a}");
             }
             if st["Resource"] == json!(["*"]) {
-                assert_eq!(st["Sid"], "ListCallsHaveNoResourceScope", "{role}");
+                assert!(
+                    [
+                        "ListCallsHaveNoResourceScope",
+                        "OnboardingFunctionsSecurityGroupDescribeNetworkInterfaces"
+                    ]
+                    .contains(&st["Sid"].as_str().unwrap()),
+                    "{role}: {st}"
+                );
             }
         }
     }
-    // Only offboarding deletes.
+    // Only offboarding deletes profiles, apps or spaces.
     let on = serde_json::to_string(statements(&t, "OnboardingFunctionRole")).unwrap();
-    assert!(!on.contains("Delete"), "onboarding deletes nothing");
+    assert!(
+        !on.contains("sagemaker:Delete"),
+        "onboarding deletes nothing"
+    );
     let off = serde_json::to_string(statements(&t, "OffboardingFunctionRole")).unwrap();
     assert!(!off.contains("CreateUserProfile"));
 }
@@ -218,10 +229,167 @@ fn inline_mapping_lists_groups_in_precedence_order() {
     );
 }
 
+/// The rule-pack findings of `text` other than the size warning, as (rule, location).
+fn findings(text: &str) -> Vec<(String, String)> {
+    stacks::synthesize(NAME, text)
+        .findings
+        .iter()
+        .filter(|f| f.rule != "CFN-LIMIT-INLINE-BODY")
+        .map(|f| (f.rule.to_string(), f.location.clone()))
+        .collect()
+}
+
+/// The shipped definition with `endpoints` as its endpoint list.
+fn with_endpoints(endpoints: &str) -> String {
+    let text = definition(NAME);
+    let start = text
+        .find("  endpoints: [")
+        .expect("the definition lists its endpoints");
+    let end = start + text[start..].find('\n').unwrap();
+    format!(
+        "{}  endpoints: [{endpoints}]{}",
+        &text[..start],
+        &text[end..]
+    )
+}
+
+#[test]
+fn functions_run_in_the_private_subnets_and_reach_only_the_endpoints() {
+    let t = template(&definition(NAME));
+    let group = json!({"Fn::GetAtt": ["OnboardingFunctionsSecurityGroup", "GroupId"]});
+    for function in ["OnboardingFunction", "OffboardingFunction"] {
+        assert_eq!(
+            t["Resources"][function]["Properties"]["VpcConfig"],
+            json!({"SecurityGroupIds": [group],
+                   "SubnetIds": [{"Ref": "PrivateSubnetAz1"}, {"Ref": "PrivateSubnetAz2"}]}),
+            "{function}"
+        );
+    }
+    // No inbound rule; the one way out is HTTPS to the interface endpoints' group.
+    let sg = &t["Resources"]["OnboardingFunctionsSecurityGroup"]["Properties"];
+    assert!(sg.get("SecurityGroupIngress").is_none(), "{sg}");
+    let egress = sg["SecurityGroupEgress"].as_array().unwrap();
+    assert_eq!(egress.len(), 1, "{sg}");
+    assert_eq!(
+        egress[0]["DestinationSecurityGroupId"],
+        json!({"Fn::GetAtt": ["EndpointSecurityGroup", "GroupId"]})
+    );
+    assert_eq!(
+        (
+            &egress[0]["IpProtocol"],
+            &egress[0]["FromPort"],
+            &egress[0]["ToPort"]
+        ),
+        (&json!("tcp"), &json!(443), &json!(443))
+    );
+    assert!(egress[0].get("CidrIp").is_none());
+    // The Identity Store API is reached through its own endpoint.
+    assert_eq!(
+        t["Resources"]["IdentityStoreEndpoint"]["Properties"]["ServiceName"],
+        json!({"Fn::Sub": "com.amazonaws.${AWS::Region}.identitystore"})
+    );
+    let interfaces = json!({"Fn::Sub": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/*"});
+    let subnets = json!([
+        {"Fn::Sub": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/${PrivateSubnetAz1}"},
+        {"Fn::Sub": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/${PrivateSubnetAz2}"}
+    ]);
+    for role in ["OnboardingFunctionRole", "OffboardingFunctionRole"] {
+        // No AWS-managed policy (AWSLambdaVPCAccessExecutionRole would allow it all on *).
+        assert!(
+            t["Resources"][role]["Properties"]
+                .get("ManagedPolicyArns")
+                .is_none(),
+            "{role}"
+        );
+        let s = statements(&t, role);
+        let create = sid(s, "OnboardingFunctionsSecurityGroupCreateNetworkInterfaces");
+        assert_eq!(create["Action"], json!(["ec2:CreateNetworkInterface"]));
+        let mut on = vec![interfaces.clone()];
+        on.extend(subnets.as_array().unwrap().iter().cloned());
+        on.push(json!({"Fn::Sub": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/${OnboardingFunctionsSecurityGroup.GroupId}"}));
+        assert_eq!(create["Resource"], json!(on), "{role}");
+        assert!(create.get("Condition").is_none());
+        let manage = sid(s, "OnboardingFunctionsSecurityGroupManageNetworkInterfaces");
+        assert_eq!(manage["Resource"], json!([interfaces]));
+        assert_eq!(
+            manage["Condition"],
+            json!({"ArnEquals": {"ec2:Subnet": subnets}})
+        );
+        // Every ec2 action is one of these three statements'.
+        let ec2: Vec<&Json> = s
+            .iter()
+            .filter(|st| st["Action"].to_string().contains("\"ec2:"))
+            .collect();
+        assert_eq!(ec2.len(), 3, "{role}: {ec2:?}");
+    }
+}
+
+#[test]
+fn a_network_without_the_functions_endpoints_is_refused() {
+    for (endpoints, missing) in [
+        (
+            "s3, sagemaker.api, sagemaker.runtime, studio, sts, logs",
+            "identitystore",
+        ),
+        (
+            "s3, sagemaker.runtime, studio, sts, logs, identitystore",
+            "sagemaker.api",
+        ),
+    ] {
+        let found = findings(&with_endpoints(endpoints));
+        for function in ["OnboardingFunction", "OffboardingFunction"] {
+            assert!(
+                found.contains(&(
+                    "ENV-FUNCTION-ENDPOINTS".to_string(),
+                    format!("Resources.{function}.Properties.VpcConfig")
+                )),
+                "{missing}: {found:?}"
+            );
+        }
+    }
+    let message: Vec<String> = stacks::synthesize(
+        NAME,
+        &with_endpoints("s3, sagemaker.api, sagemaker.runtime, studio, sts, logs"),
+    )
+    .findings
+    .iter()
+    .filter(|f| f.rule == "ENV-FUNCTION-ENDPOINTS")
+    .map(|f| f.message.clone())
+    .collect();
+    assert!(
+        message
+            .iter()
+            .all(|m| m.ends_with("has no endpoint for: identitystore")),
+        "{message:?}"
+    );
+}
+
 #[test]
 fn dynamodb_mapping_adds_a_table_the_functions_may_only_read() {
-    let text = definition(NAME).replace("mapping: inline", "mapping: dynamodb");
+    let text = with_endpoints(
+        "s3, sagemaker.api, sagemaker.runtime, studio, sts, logs, identitystore, dynamodb",
+    )
+    .replace("mapping: inline", "mapping: dynamodb");
     let t = template(&text);
+    // The table is reached through the DynamoDB gateway endpoint on the route tables,
+    // whose addresses are outside the VPC: HTTPS out to any address, no internet route.
+    assert_eq!(
+        t["Resources"]["DynamoDbGatewayEndpoint"]["Properties"]["RouteTableIds"],
+        json!([{"Ref": "PrivateRouteTableAz1"}, {"Ref": "PrivateRouteTableAz2"}])
+    );
+    let egress =
+        &t["Resources"]["OnboardingFunctionsSecurityGroup"]["Properties"]["SecurityGroupEgress"];
+    assert_eq!(egress.as_array().unwrap().len(), 1);
+    assert_eq!(egress[0]["CidrIp"], "0.0.0.0/0");
+    assert_eq!(egress[0]["FromPort"], 443);
+    // Without the endpoint the functions could not read the table.
+    let found = findings(&text.replace(", dynamodb]", "]"));
+    assert!(
+        found
+            .iter()
+            .any(|(rule, _)| rule == "ENV-FUNCTION-ENDPOINTS"),
+        "{found:?}"
+    );
     let table = &t["Resources"]["GroupRoleMappingTable"]["Properties"];
     assert_eq!(table["BillingMode"], "PAY_PER_REQUEST");
     assert_eq!(

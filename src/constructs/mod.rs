@@ -7,6 +7,7 @@
 pub mod bastion;
 pub mod cross_account;
 pub mod encryption_key;
+pub mod function_network;
 pub mod grants;
 pub mod mfa_guard;
 pub mod nested_users;

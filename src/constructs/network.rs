@@ -54,11 +54,19 @@ pub enum EndpointService {
     SsmMessages,
     /// `ec2messages`: the SSM agent's command channel.
     Ec2Messages,
+    /// `identitystore`: the Identity Store API of IAM Identity Center (users, groups,
+    /// memberships), which the onboarding functions read. The API is served through VPC
+    /// endpoints: an identity store can even refuse requests that do not come through one
+    /// (`NetworkConfiguration.VpceAccessRequired`,
+    /// <https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_NetworkConfiguration.html>).
+    IdentityStore,
+    /// `dynamodb`: Amazon DynamoDB, through a gateway endpoint.
+    DynamoDb,
 }
 
 impl EndpointService {
     /// Every service, in declaration order.
-    pub const ALL: [EndpointService; 13] = [
+    pub const ALL: [EndpointService; 15] = [
         EndpointService::S3,
         EndpointService::SagemakerApi,
         EndpointService::SagemakerRuntime,
@@ -72,6 +80,8 @@ impl EndpointService {
         EndpointService::Ssm,
         EndpointService::SsmMessages,
         EndpointService::Ec2Messages,
+        EndpointService::IdentityStore,
+        EndpointService::DynamoDb,
     ];
 
     /// The name used in stack definitions (the service-name suffix AWS uses).
@@ -90,6 +100,8 @@ impl EndpointService {
             EndpointService::Ssm => "ssm",
             EndpointService::SsmMessages => "ssmmessages",
             EndpointService::Ec2Messages => "ec2messages",
+            EndpointService::IdentityStore => "identitystore",
+            EndpointService::DynamoDb => "dynamodb",
         }
     }
 
@@ -100,10 +112,11 @@ impl EndpointService {
             .find(|s| s.short_name() == name)
     }
 
-    /// S3 is reached through a gateway endpoint on the route tables (free, and what
-    /// SageMaker's own guidance uses); everything else through an interface endpoint.
+    /// S3 and DynamoDB are reached through gateway endpoints on the route tables (free,
+    /// and what SageMaker's and Lambda's own guidance use); everything else through an
+    /// interface endpoint.
     pub fn is_gateway(self) -> bool {
-        self == EndpointService::S3
+        matches!(self, EndpointService::S3 | EndpointService::DynamoDb)
     }
 
     /// The endpoint service name. Studio's is `aws.sagemaker.<region>.studio`, not
@@ -131,6 +144,8 @@ impl EndpointService {
             EndpointService::Ssm => "Ssm",
             EndpointService::SsmMessages => "SsmMessages",
             EndpointService::Ec2Messages => "Ec2Messages",
+            EndpointService::IdentityStore => "IdentityStore",
+            EndpointService::DynamoDb => "DynamoDbGateway",
         }
     }
 
@@ -366,7 +381,9 @@ fn endpoint(
         .service_name(service.service_name());
     if service.is_gateway() {
         let mut b = builder.vpc_endpoint_type(VpcEndpointType::Gateway);
-        if let Some(policy) = &props.s3_endpoint_policy {
+        if service == EndpointService::S3
+            && let Some(policy) = &props.s3_endpoint_policy
+        {
             b = b.policy_document(policy.clone());
         }
         for rt in route_tables {

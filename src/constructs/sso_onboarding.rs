@@ -28,7 +28,9 @@ use crate::template::{DeletionPolicy, Handle, LogicalId, Pseudo, SubPart, Value}
 
 use super::ConstructError;
 use super::encryption_key::{EncryptionKey, EncryptionKeyProps, events_may_use, logs_may_use};
+use super::function_network::{FunctionNetwork, FunctionNetworkProps};
 use super::grants::kms::via_services;
+use super::network::PrivateNetwork;
 use super::scope::Scope;
 
 /// Both handlers, in one file so that they share the mapping and naming code; embedded
@@ -141,7 +143,18 @@ pub struct OnboardingProps {
     /// How long offboarding waits for a leaving user's apps to be deleted before it
     /// deletes the profile (the offboarding function's timeout is a minute more).
     pub app_delete_timeout_seconds: u32,
+    /// The private network the functions run in: with [`ProfileTarget::Domain`], the
+    /// domain's network, whose endpoints must serve what the functions call: the Identity
+    /// Store API (`identitystore`), the SageMaker API (`sagemaker.api`) and, with
+    /// [`Mapping::DynamoDb`], DynamoDB (`dynamodb`); rule ENV-FUNCTION-ENDPOINTS checks the
+    /// template for them. `None` across accounts, where no endpoint reaches the calls
+    /// ([`OUTSIDE_VPC_ACROSS_ACCOUNTS`]).
+    pub network: Option<PrivateNetwork>,
 }
+
+/// Why the functions of a cross-account onboarding are not in a VPC, written into their
+/// Metadata for LAMBDA-IN-VPC and checkov's CKV_AWS_117.
+pub const OUTSIDE_VPC_ACROSS_ACCOUNTS: &str = "Across accounts these functions call the SageMaker API (CreateUserProfile, DescribeUserProfile, UpdateUserProfile, DeleteUserProfile, ListTags, ListApps, DeleteApp, ListSpaces, DeleteSpace, ListUserProfiles) and Systems Manager (GetParameter) in each Studio account's rollout Region, which need not be the Region this stack runs in. An interface endpoint reaches its own Region only, and neither SageMaker nor Systems Manager is among the services reachable through cross-Region interface endpoints (https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-cross-region-privatelink-support.html): in a VPC these calls would need a NAT gateway and an internet route, so the central template has no network.";
 
 /// Onboarding's resources, for the constructs that trust or grant to them.
 #[derive(Clone, Debug)]
@@ -457,6 +470,7 @@ impl Onboarding {
             Mapping::DynamoDb => Some(scope.add("GroupRoleMappingTable", mapping_table()?)?),
         };
         let (environment, code) = function_environment(props, table.as_ref());
+        let placement = function_network(scope, props)?;
         let on = FunctionKind {
             name: "Onboarding",
             handler: "index.onboard",
@@ -482,6 +496,7 @@ impl Onboarding {
             queue: &queue,
             key: &key,
             table: table.as_ref(),
+            placement: placement.as_ref(),
         };
         let onboard = add_function(scope, &on, &parts)?;
         let offboard = add_function(scope, &off, &parts)?;
@@ -497,6 +512,32 @@ impl Onboarding {
             dead_letter_queue: queue,
             table,
         })
+    }
+}
+
+/// The functions' place in the domain's network (`<id>OnboardingFunctionsSecurityGroup`),
+/// or none across accounts.
+fn function_network(
+    scope: &mut Scope,
+    props: &OnboardingProps,
+) -> Result<Option<FunctionNetwork>, ConstructError> {
+    match (&props.target, &props.network) {
+        (ProfileTarget::Domain(_), Some(network)) => Ok(Some(FunctionNetwork::new(
+            scope,
+            "onboarding-functions",
+            network,
+            &FunctionNetworkProps {
+                // The mapping table is reached through the DynamoDB gateway endpoint.
+                uses_gateway_endpoints: props.mapping == Mapping::DynamoDb,
+            },
+        )?)),
+        (ProfileTarget::Domain(_), None) => Err(ConstructError::Invalid(
+            "onboarding for this stack's domain runs in the domain's network: `network` is required".into(),
+        )),
+        (ProfileTarget::Accounts { .. }, None) => Ok(None),
+        (ProfileTarget::Accounts { .. }, Some(_)) => Err(ConstructError::Invalid(
+            "onboarding across accounts calls other Regions' SageMaker and Systems Manager APIs, which no endpoint of this network reaches: give no `network`".into(),
+        )),
     }
 }
 
@@ -575,6 +616,9 @@ fn function_environment(
                 Value::from(domain_id_parameter.as_str()),
             ),
             ("PARTITION", Value::from(Pseudo::Partition)),
+            // AssumeRole goes to STS in the function's own Region whatever boto3 version
+            // the runtime bundles (boto3 used the global endpoint by default before 1.40).
+            ("AWS_STS_REGIONAL_ENDPOINTS", Value::from("regional")),
         ],
     };
     environment.extend([
@@ -618,6 +662,8 @@ struct FunctionParts<'a> {
     queue: &'a Handle<Queue>,
     key: &'a Handle<Key>,
     table: Option<&'a Handle<Table>>,
+    /// The functions' place in the network; `None` across accounts.
+    placement: Option<&'a FunctionNetwork>,
 }
 
 /// One function: its log group, role, the function, its rule and the rule's permission
@@ -640,59 +686,14 @@ fn add_function(
     scope
         .entry(&log_group)
         .retain(DeletionPolicy::RetainExceptOnCreate);
-    let role = scope.add(
-        &format!("{name}FunctionRole"),
-        Role::builder()
-            .description(format!("{name} function of the Studio SSO onboarding"))
-            .assume_role_policy_document(iam::service_trust_policy("lambda.amazonaws.com"))
-            .policies(Policy::new(
-                name,
-                function_policy(
-                    parts.props,
-                    kind.profile_actions,
-                    kind.cleans_up_apps,
-                    &log_group,
-                    parts.queue,
-                    parts.key,
-                    parts.table,
-                )?,
-            ))
-            .build()?,
-    )?;
+    let role = function_role(scope, kind, parts, &log_group)?;
     let function = scope.add(
         &format!("{name}Function"),
-        Function::builder()
-            .description(format!(
-                "{name} of Studio user profiles from IAM Identity Center group membership"
-            ))
-            .runtime(lambda::PYTHON_RUNTIME)
-            .handler(kind.handler)
-            .kms_key_arn(parts.key.arn())
-            .code(Code::builder().zip_file(parts.code).build()?)
-            .role(role.arn())
-            .timeout(kind.timeout)
-            .memory_size(256)
-            .reserved_concurrent_executions(kind.reserved)
-            .environment(
-                Environment::builder()
-                    .variables(Value::map(
-                        parts.environment.iter().map(|(k, v)| (*k, v.clone())),
-                    ))
-                    .build()?,
-            )
-            .dead_letter_config(
-                lambda::DeadLetterConfig::builder()
-                    .target_arn(parts.queue.arn())
-                    .build()?,
-            )
-            .logging_config(
-                LoggingConfig::builder()
-                    .log_format(lambda::LogFormat::Json)
-                    .log_group(log_group.name())
-                    .build()?,
-            )
-            .build()?,
+        function(kind, parts, &role, &log_group)?,
     )?;
+    if parts.placement.is_none() {
+        scope.exempt(&function, "LAMBDA-IN-VPC", OUTSIDE_VPC_ACROSS_ACCOUNTS);
+    }
     let rule = scope.add(&format!("{name}Rule"), rule(kind, &function, parts.queue)?)?;
     scope.add(
         &format!("{name}InvokePermission"),
@@ -708,6 +709,82 @@ fn add_function(
         role,
         rule,
     })
+}
+
+/// `<Kind>FunctionRole`: what the function's code may do, and in a VPC the network
+/// interfaces Lambda manages for it.
+fn function_role(
+    scope: &mut Scope,
+    kind: &FunctionKind,
+    parts: &FunctionParts,
+    log_group: &Handle<LogGroup>,
+) -> Result<Handle<Role>, ConstructError> {
+    let name = kind.name;
+    let mut policy = function_policy(
+        parts.props,
+        kind.profile_actions,
+        kind.cleans_up_apps,
+        log_group,
+        parts.queue,
+        parts.key,
+        parts.table,
+    )?;
+    if let Some(placement) = parts.placement {
+        placement.grant_network_interfaces().to(&mut policy)?;
+    }
+    scope.add(
+        &format!("{name}FunctionRole"),
+        Role::builder()
+            .description(format!("{name} function of the Studio SSO onboarding"))
+            .assume_role_policy_document(iam::service_trust_policy("lambda.amazonaws.com"))
+            .policies(Policy::new(name, policy))
+            .build()?,
+    )
+}
+
+/// The function itself: code, limits, encrypted environment, dead-letter queue, log
+/// group and, in a VPC, its place there.
+fn function(
+    kind: &FunctionKind,
+    parts: &FunctionParts,
+    role: &Handle<Role>,
+    log_group: &Handle<LogGroup>,
+) -> Result<Function, ConstructError> {
+    let name = kind.name;
+    let mut function = Function::builder()
+        .description(format!(
+            "{name} of Studio user profiles from IAM Identity Center group membership"
+        ))
+        .runtime(lambda::PYTHON_RUNTIME)
+        .handler(kind.handler)
+        .kms_key_arn(parts.key.arn())
+        .code(Code::builder().zip_file(parts.code).build()?)
+        .role(role.arn())
+        .timeout(kind.timeout)
+        .memory_size(256)
+        .reserved_concurrent_executions(kind.reserved)
+        .environment(
+            Environment::builder()
+                .variables(Value::map(
+                    parts.environment.iter().map(|(k, v)| (*k, v.clone())),
+                ))
+                .build()?,
+        )
+        .dead_letter_config(
+            lambda::DeadLetterConfig::builder()
+                .target_arn(parts.queue.arn())
+                .build()?,
+        )
+        .logging_config(
+            LoggingConfig::builder()
+                .log_format(lambda::LogFormat::Json)
+                .log_group(log_group.name())
+                .build()?,
+        );
+    if let Some(placement) = parts.placement {
+        function = function.vpc_config(placement.vpc_config()?);
+    }
+    Ok(function.build()?)
 }
 
 /// The EventBridge rule that sends a function its events, retrying for an hour and

@@ -1,6 +1,7 @@
 //! Amazon EC2 and VPC resource types.
 
-use crate::template::{Handle, Value};
+use crate::resources::arn;
+use crate::template::{Handle, SubPart, Value};
 
 cfn_properties! {
     /// A resource tag (`Key`, `Value`).
@@ -55,6 +56,11 @@ impl Handle<Subnet> {
     /// `Ref` of a subnet: its ID.
     pub fn id(&self) -> Value {
         self.reference()
+    }
+    /// `arn:…:ec2:<region>:<account>:subnet/<id>` (the type has no `Arn` attribute), the
+    /// resource of `ec2:CreateNetworkInterface` and the value of the `ec2:Subnet` key.
+    pub fn arn(&self) -> Value {
+        arn::regional("ec2", [SubPart::from("subnet/"), SubPart::from(self.id())])
     }
 }
 
@@ -117,6 +123,16 @@ impl Handle<SecurityGroup> {
     /// The group's ID (`Fn::GetAtt GroupId`; `Ref` gives the ID too, but only in a VPC).
     pub fn group_id(&self) -> Value {
         self.attribute("GroupId")
+    }
+    /// `arn:…:ec2:<region>:<account>:security-group/<id>`.
+    pub fn arn(&self) -> Value {
+        arn::regional(
+            "ec2",
+            [
+                SubPart::from("security-group/"),
+                SubPart::from(self.group_id()),
+            ],
+        )
     }
 }
 
@@ -317,6 +333,29 @@ cfn_resource! {
         list tags: Tag => "Tags",
         optional traffic_type: TrafficType => "TrafficType",
     }
+}
+
+/// The network-interface actions Lambda performs with a function's execution role to
+/// place the function in a VPC (AWS Lambda Developer Guide, "Giving Lambda functions
+/// access to resources in an Amazon VPC", execution role permissions). Resource types and
+/// condition keys from the Service Authorization Reference for Amazon EC2.
+pub mod actions {
+    use crate::resources::iam::policy::Action;
+
+    /// Creates a network interface: on `network-interface/*`, and on the subnet and the
+    /// security groups it is created with.
+    pub const CREATE_NETWORK_INTERFACE: Action = Action::new("ec2:CreateNetworkInterface");
+    /// Deletes a network interface (resource `network-interface`; keys `ec2:Subnet`,
+    /// `ec2:Vpc`).
+    pub const DELETE_NETWORK_INTERFACE: Action = Action::new("ec2:DeleteNetworkInterface");
+    /// Adds secondary private addresses to an interface (as [`DELETE_NETWORK_INTERFACE`]).
+    pub const ASSIGN_PRIVATE_IP_ADDRESSES: Action = Action::new("ec2:AssignPrivateIpAddresses");
+    /// Removes secondary private addresses (as [`DELETE_NETWORK_INTERFACE`]).
+    pub const UNASSIGN_PRIVATE_IP_ADDRESSES: Action = Action::new("ec2:UnassignPrivateIpAddresses");
+    /// Lists interfaces: no resource-level permissions.
+    pub const DESCRIBE_NETWORK_INTERFACES: Action = Action::new("ec2:DescribeNetworkInterfaces");
+    /// Lists subnets: no resource-level permissions.
+    pub const DESCRIBE_SUBNETS: Action = Action::new("ec2:DescribeSubnets");
 }
 
 /// Named protocol values for security-group rules.

@@ -40,6 +40,17 @@ cfn_properties! {
     }
 }
 
+cfn_properties! {
+    /// `AWS::Lambda::Function.VpcConfig`: the subnets and security groups of the network
+    /// interfaces Lambda creates for the function in a VPC (at most 16 subnets and 5 groups;
+    /// <https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-vpcconfig.html>).
+    VpcConfig / VpcConfigBuilder ("AWS::Lambda::Function.VpcConfig") {
+        optional ipv6_allowed_for_dual_stack: bool => "Ipv6AllowedForDualStack",
+        list security_group_ids: Value => "SecurityGroupIds",
+        list subnet_ids: Value => "SubnetIds",
+    }
+}
+
 cfn_resource! {
     Function / FunctionBuilder = "AWS::Lambda::Function" {
         required code: Code => "Code",
@@ -54,6 +65,7 @@ cfn_resource! {
         required role: Value => "Role",
         optional runtime: Value => "Runtime",
         optional timeout: i64 => "Timeout",
+        optional vpc_config: VpcConfig => "VpcConfig",
     }
 }
 

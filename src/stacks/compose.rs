@@ -261,6 +261,7 @@ fn identity_center(
                     MappingMode::Dynamodb => Mapping::DynamoDb,
                 },
                 app_delete_timeout_seconds: spec.app_delete_timeout_seconds,
+                network: env.network.clone(),
             },
         )?;
         if spec.trail == TrailMode::Create {

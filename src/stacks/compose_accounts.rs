@@ -309,6 +309,8 @@ fn central_onboarding(
             groups,
             mapping: Mapping::Inline,
             app_delete_timeout_seconds: spec.app_delete_timeout_seconds,
+            // The member accounts' Regions are out of reach of any endpoint here.
+            network: None,
         },
     )?;
     if spec.trail == TrailMode::Create {

@@ -618,6 +618,10 @@ impl<'a> Evaluator<'a> {
                 "AWS::IAM::ManagedPolicy" => self.managed_policy_arn(target),
                 "AWS::KMS::Key" => target.to_string(),
                 "AWS::Logs::LogGroup" => self.named(target, "LogGroupName"),
+                // Subnet and security-group IDs are AWS-assigned: a fixed stand-in derived
+                // from the logical ID keeps ARNs built from them comparable.
+                "AWS::EC2::Subnet" => format!("subnet-{}", target.to_lowercase()),
+                "AWS::EC2::SecurityGroup" => format!("sg-{}", target.to_lowercase()),
                 other => panic!(
                     "iam_eval: cannot resolve {{\"Ref\": \"{target}\"}}: it is an {other}, for \
                      which the evaluator has no physical value (give one with \
@@ -656,6 +660,9 @@ impl<'a> Evaluator<'a> {
                  its value with Evaluator::with_attribute, or extend tests/support/iam_eval.rs"
             )
         };
+        if type_name == "AWS::EC2::SecurityGroup" && attribute == "GroupId" {
+            return self.resolve_ref(id);
+        }
         if attribute != "Arn" {
             unsupported();
         }

@@ -38,6 +38,7 @@
 //! | | `grant_presigned_url` | `sagemaker:CreatePresignedDomainUrl`, on `user-profile/<domain id>/<profile>` for the named profiles or `*` ([`sagemaker::UserProfiles`]) |
 //! | Notebook instance (`Handle<sagemaker::NotebookInstance>`, [`sagemaker::NotebookInstanceName`]) | `grant_open` | `sagemaker:CreatePresignedNotebookInstanceUrl`, `DescribeNotebookInstance`, on the instance |
 //! | | `grant_use` | those and `StartNotebookInstance`, `StopNotebookInstance`, on the instance |
+//! | A function's place in a network ([`FunctionNetwork`](super::function_network::FunctionNetwork)) | `grant_network_interfaces` | `ec2:CreateNetworkInterface` on `network-interface/*`, the private subnets and the group; `DeleteNetworkInterface`, `AssignPrivateIpAddresses`, `UnassignPrivateIpAddresses` on `network-interface/*` if `ec2:Subnet` is one of them; `DescribeNetworkInterfaces`, `DescribeSubnets` on `*` (no resource-level permissions) |
 //! | (none) | [`sagemaker::grant_list_notebook_instances`] | `sagemaker:ListNotebookInstances`, on `*` (no resource-level permissions; Sid `ListNotebookInstances`) |
 //!
 //! Default Sids are the resource's logical ID (or its name in PascalCase) followed by the
@@ -53,6 +54,7 @@ use super::ConstructError;
 use super::scope::Scope;
 
 pub mod dynamodb;
+pub mod ec2;
 mod grant;
 pub mod kms;
 pub mod logs;

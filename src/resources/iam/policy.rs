@@ -197,6 +197,8 @@ pub mod keys {
     /// Whether an AWS service made the request with the caller's credentials (forward
     /// access sessions, e.g. CloudFormation or SageMaker acting for the caller).
     pub const VIA_AWS_SERVICE: ConditionKey = ConditionKey::single("aws:ViaAWSService");
+    /// The ARN of the subnet an EC2 network interface is in; single-valued.
+    pub const EC2_SUBNET: ConditionKey = ConditionKey::single("ec2:Subnet");
     /// The account that owns the resource of the request; single-valued.
     pub const RESOURCE_ACCOUNT: ConditionKey = ConditionKey::single("aws:ResourceAccount");
     /// The organization of the account that owns the resource; single-valued.

@@ -69,6 +69,16 @@ pub static RULES: &[Rule] = &[
         check: logs_endpoint,
     },
     Rule {
+        id: "ENV-FUNCTION-ENDPOINTS",
+        severity: Severity::Error,
+        rationale: "A function in a private VPC reaches the services its code calls only through endpoints; without one its calls time out.",
+        checks: "The VPC of every function with VpcConfig and no internet gateway has an endpoint for each service its role's identity policies allow actions of, among identitystore, sagemaker (sagemaker.api), dynamodb, ssm, sts and s3. Logs, dead-letter messages and the environment's decryption are Lambda's own calls, made outside the VPC.",
+        fix: "Add the missing names to `network.endpoints`.",
+        applies_to: &["AWS::Lambda::Function", "AWS::EC2::VPCEndpoint"],
+        equivalents: NONE,
+        check: function_endpoints,
+    },
+    Rule {
         id: "ENV-STUDIO-SG-SELF-RULES",
         severity: Severity::Error,
         rationale: "Studio apps mount their EFS home over NFS and talk to each other on 8192-65535; without these rules apps fail to start.",
@@ -254,20 +264,23 @@ fn compute_roles<'a>(cx: &'a Context) -> Vec<(&'a str, &'a str, &'a str)> {
     out
 }
 
+/// Whether the identity policy of `holder` (a role's inline policy, or a policy resource
+/// naming the role) is attached to `role`.
+fn attached_to(cx: &Context, holder: &str, role: &str) -> bool {
+    holder == role
+        || cx.resource(holder).is_some_and(|r| {
+            let p = props(r);
+            list(&p["Roles"]).iter().any(|x| target(x) == Some(role))
+                || target(&p["RoleName"]) == Some(role)
+        })
+}
+
 /// Whether any identity policy attached to `role` allows `action`.
 fn role_allows(cx: &Context, role: &str, action: &str) -> bool {
     cx.policies()
         .iter()
-        .filter(|d| d.kind == PolicyKind::Identity)
-        .any(|d| {
-            let attached = d.resource == role
-                || cx.resource(d.resource).is_some_and(|r| {
-                    let p = props(r);
-                    list(&p["Roles"]).iter().any(|x| target(x) == Some(role))
-                        || target(&p["RoleName"]) == Some(role)
-                });
-            attached && d.statements.iter().any(|s| s.allow && s.mentions(action))
-        })
+        .filter(|d| d.kind == PolicyKind::Identity && attached_to(cx, d.resource, role))
+        .any(|d| d.statements.iter().any(|s| s.allow && s.mentions(action)))
 }
 
 fn endpoint_for_action(cx: &Context, action: &str, endpoint: &str) -> Vec<Violation> {
@@ -282,6 +295,52 @@ fn endpoint_for_action(cx: &Context, action: &str, endpoint: &str) -> Vec<Violat
                 role,
                 "",
                 &format!("role `{role}` (used by `{compute}`) may call {action} but"),
+            )
+        })
+        .collect()
+}
+
+/// The services a function's code calls itself, by IAM action prefix, and the endpoint
+/// each needs in a private VPC.
+const FUNCTION_SERVICES: &[(&str, &str)] = &[
+    ("identitystore", "identitystore"),
+    ("sagemaker", "sagemaker.api"),
+    ("dynamodb", "dynamodb"),
+    ("ssm", "ssm"),
+    ("sts", "sts"),
+    ("s3", "s3"),
+];
+
+/// Whether an identity policy attached to `role` allows an action of `service`.
+fn role_allows_service(cx: &Context, role: &str, service: &str) -> bool {
+    let prefix = format!("{service}:");
+    cx.policies()
+        .iter()
+        .filter(|d| d.kind == PolicyKind::Identity && attached_to(cx, d.resource, role))
+        .flat_map(|d| &d.statements)
+        .filter(|s| s.allow && !s.not_action)
+        .flat_map(|s| &s.actions)
+        .any(|a| a.len() > prefix.len() && a[..prefix.len()].eq_ignore_ascii_case(&prefix))
+}
+
+fn function_endpoints(cx: &Context) -> Vec<Violation> {
+    cx.of_type("AWS::Lambda::Function")
+        .filter_map(|(id, p)| {
+            let subnet = list(&p["VpcConfig"]["SubnetIds"]).first()?;
+            let vpc = vpc_of_subnet(cx, subnet)?;
+            let role = target(&p["Role"])?;
+            let needed: Vec<&str> = FUNCTION_SERVICES
+                .iter()
+                .filter(|(service, _)| role_allows_service(cx, role, service))
+                .map(|(_, endpoint)| *endpoint)
+                .collect();
+            require(
+                cx,
+                vpc,
+                &needed,
+                id,
+                "Properties.VpcConfig",
+                &format!("the function (role `{role}`)"),
             )
         })
         .collect()
@@ -611,6 +670,57 @@ mod tests {
             env(&[], extra),
             "Resources.Role",
         );
+    }
+
+    #[test]
+    fn function_endpoints() {
+        // The role may read the identity store and write logs: only the first needs an
+        // endpoint (Lambda delivers the logs outside the VPC).
+        let function = |role_actions: &[&str]| {
+            json!({
+                "Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+                    "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                    "VpcConfig": {"SubnetIds": [{"Ref": "Subnet"}], "SecurityGroupIds": ["sg-1"]}}},
+                "Pol": {"Type": "AWS::IAM::Policy", "Properties": {"Roles": [{"Ref": "Role"}],
+                    "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": role_actions,
+                        "Resource": "arn:aws:identitystore::1:identitystore/d-1"}]}}}
+            })
+        };
+        let reads = function(&["identitystore:DescribeUser", "logs:PutLogEvents"]);
+        assert_rule(
+            "ENV-FUNCTION-ENDPOINTS",
+            env(&["identitystore"], reads.clone()),
+            env(&["logs"], reads.clone()),
+            "Resources.Fn.Properties.VpcConfig",
+        );
+        // Each service of the table needs its own endpoint, sagemaker its sagemaker.api.
+        assert_rule(
+            "ENV-FUNCTION-ENDPOINTS",
+            env(
+                &["sagemaker.api"],
+                function(&["sagemaker:CreateUserProfile"]),
+            ),
+            env(
+                &["sagemaker.runtime"],
+                function(&["sagemaker:CreateUserProfile"]),
+            ),
+            "Resources.Fn.Properties.VpcConfig",
+        );
+        // A function outside a VPC, or in one with an internet gateway, needs none.
+        let mut outside = reads.clone();
+        outside["Fn"]["Properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("VpcConfig");
+        let mut public = reads;
+        public["Igw"] = json!({"Type": "AWS::EC2::VPCGatewayAttachment",
+            "Properties": {"VpcId": {"Ref": "Vpc"}, "InternetGatewayId": "igw-1"}});
+        for fine in [outside, public] {
+            assert!(
+                super::super::test_support::fire("ENV-FUNCTION-ENDPOINTS", env(&[], fine))
+                    .is_empty()
+            );
+        }
     }
 
     #[test]

@@ -37,6 +37,19 @@ pub static RULES: &[Rule] = &[
         check: dead_letter,
     },
     Rule {
+        id: "LAMBDA-IN-VPC",
+        severity: Severity::Error,
+        rationale: "A function outside a VPC calls AWS over the public endpoints, out of reach of the stack's endpoints and their policies; in the private network it reaches only the services the network has endpoints for.",
+        checks: "Each function has VpcConfig with at least one subnet and one security group.",
+        fix: "Run the function in the stack's private subnets with a security group of its own (the function_network construct); where no endpoint can serve its calls, exempt it with the reason (Scope::exempt).",
+        applies_to: &["AWS::Lambda::Function"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_117"],
+        },
+        check: in_vpc,
+    },
+    Rule {
         id: "LAMBDA-LOG-GROUP",
         severity: Severity::Error,
         rationale: "A function's default log group keeps logs forever and is created outside the stack's control.",
@@ -122,6 +135,23 @@ fn dead_letter(cx: &Context) -> Vec<Violation> {
                 id,
                 "Properties.DeadLetterConfig",
                 "no dead-letter queue or on-failure destination",
+            )
+        })
+        .collect()
+}
+
+fn in_vpc(cx: &Context) -> Vec<Violation> {
+    let non_empty = |v: &Json| v.as_array().is_some_and(|items| !items.is_empty());
+    cx.of_type("AWS::Lambda::Function")
+        .filter(|(_, p)| {
+            !(non_empty(&p["VpcConfig"]["SubnetIds"])
+                && non_empty(&p["VpcConfig"]["SecurityGroupIds"]))
+        })
+        .map(|(id, _)| {
+            Violation::at(
+                id,
+                "Properties.VpcConfig",
+                "the function is not in a VPC (no subnets and security groups)",
             )
         })
         .collect()
@@ -247,7 +277,8 @@ mod tests {
 
     fn function(changes: Value) -> Value {
         let mut f = json!({"Runtime": "python3.13", "Handler": "index.handler", "Role": "arn",
-            "DeadLetterConfig": {"TargetArn": {"Fn::GetAtt": ["Q", "Arn"]}}, "LoggingConfig": {"LogGroup": {"Ref": "G"}}});
+            "DeadLetterConfig": {"TargetArn": {"Fn::GetAtt": ["Q", "Arn"]}}, "LoggingConfig": {"LogGroup": {"Ref": "G"}},
+            "VpcConfig": {"SubnetIds": [{"Ref": "Subnet"}], "SecurityGroupIds": [{"Fn::GetAtt": ["Sg", "GroupId"]}]}});
         for (k, v) in changes.as_object().unwrap() {
             if v.is_null() {
                 f.as_object_mut().unwrap().remove(k);
@@ -283,6 +314,18 @@ mod tests {
             function(json!({"LoggingConfig": null})),
             "Resources.F.Properties.LoggingConfig",
         );
+        for outside in [
+            json!({"VpcConfig": null}),
+            json!({"VpcConfig": {"SubnetIds": [], "SecurityGroupIds": [{"Fn::GetAtt": ["Sg", "GroupId"]}]}}),
+            json!({"VpcConfig": {"SubnetIds": [{"Ref": "Subnet"}]}}),
+        ] {
+            assert_rule(
+                "LAMBDA-IN-VPC",
+                function(json!({})),
+                function(outside),
+                "Resources.F.Properties.VpcConfig",
+            );
+        }
         let mut open = function(json!({}));
         open["Resources"]["P"]["Properties"]
             .as_object_mut()

@@ -442,6 +442,41 @@ mod tests {
         );
     }
 
+    /// The same for a function: another rule on the exempted resource still counts.
+    #[test]
+    fn an_exemption_silences_its_rule_on_its_resource_only() {
+        let function = |metadata: serde_json::Value| {
+            serde_json::json!({"Type": "AWS::Lambda::Function", "Metadata": metadata,
+                "Properties": {"Runtime": "python3.9", "Role": "arn", "Code": {}}})
+        };
+        let exempt = serde_json::json!({"sagesynth": {"exemptions": [
+            {"rule": "LAMBDA-IN-VPC", "reason": "no endpoint serves its calls"},
+            {"rule": "S3-ACCESS-LOGGING", "reason": "written for a scanner"}
+        ]}});
+        let template = serde_json::json!({"Resources": {
+            "Exempt": function(exempt),
+            "Other": function(serde_json::json!({}))
+        }});
+        let findings = run(&template, 0);
+        let of = |rule: &str, resource: &str| {
+            findings
+                .iter()
+                .find(|f| f.rule == rule && f.resource() == Some(resource))
+                .unwrap_or_else(|| panic!("no {rule} on {resource}: {findings:#?}"))
+        };
+        assert_eq!(
+            of("LAMBDA-IN-VPC", "Exempt").suppressed.as_deref(),
+            Some("no endpoint serves its calls")
+        );
+        assert_eq!(of("LAMBDA-IN-VPC", "Other").suppressed, None);
+        // Another rule on the exempted resource still counts.
+        assert_eq!(of("LAMBDA-RUNTIME-CURRENT", "Exempt").suppressed, None);
+        assert!(
+            !findings.iter().any(|f| f.rule == SUPPRESSION_UNUSED),
+            "{findings:#?}"
+        );
+    }
+
     /// Every rule id appears in a test of the library besides its declaration (a fragment
     /// test with `assert_rule`, or a test asserting on the id). Only the library's own
     /// sources are read, never the integration tests under tests/.
