@@ -13,6 +13,7 @@
 
 use std::error::Error;
 
+use sagesynth::constructs::endpoint_policy::EndpointPolicyProps;
 use sagesynth::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
 use sagesynth::constructs::scope::Scope;
 use sagesynth::constructs::secure_bucket::{
@@ -40,7 +41,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 subnet_prefix_length: PrivateNetworkProps::default_subnet_prefix(cidr),
                 endpoints: vec![EndpointService::S3, EndpointService::Sts],
                 flow_log_retention_days: Some(365),
-                s3_endpoint_policy: None,
+                policies: EndpointPolicyProps::default(),
             },
         )?;
         if let Some(s3) = network.endpoint(EndpointService::S3) {

@@ -14,6 +14,7 @@
 //!
 //! ```
 //! use sagesynth::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
+//! use sagesynth::constructs::endpoint_policy::EndpointPolicyProps;
 //! use sagesynth::constructs::scope::Scope;
 //! use sagesynth::constructs::secure_bucket::{
 //!     LogBucket, LogBucketProps, SecureBucket, SecureBucketProps,
@@ -35,7 +36,7 @@
 //!         subnet_prefix_length: PrivateNetworkProps::default_subnet_prefix(cidr),
 //!         endpoints: vec![EndpointService::S3, EndpointService::Sts],
 //!         flow_log_retention_days: Some(365),
-//!         s3_endpoint_policy: None,
+//!         policies: EndpointPolicyProps::default(),
 //!     },
 //! )?;
 //! let mut logs = LogBucket::new(&mut scope, "access-logs", &LogBucketProps::default())?;

@@ -390,9 +390,16 @@ fn allow_statements(t: &Json) -> Vec<(String, Json)> {
     out
 }
 
+/// No grant names every action. Endpoint policies do (they filter what may pass the
+/// endpoint and grant nothing; tests/endpoint_policies.rs holds them to this account),
+/// so they are not grants here.
 #[test]
 fn seed_mistake_no_action_star_on_a_bucket() {
-    for (id, s) in allow_statements(&template()) {
+    let t = template();
+    let grants = allow_statements(&t)
+        .into_iter()
+        .filter(|(id, _)| t["Resources"][id]["Type"] != "AWS::EC2::VPCEndpoint");
+    for (id, s) in grants {
         for a in s["Action"].as_array().unwrap() {
             let a = a.as_str().unwrap();
             assert!(a != "*" && !a.ends_with(":*"), "{id} allows {a}");

@@ -123,7 +123,7 @@ mod tests {
                 subnet_prefix_length: 20,
                 endpoints,
                 flow_log_retention_days: None,
-                s3_endpoint_policy: None,
+                policies: crate::constructs::endpoint_policy::EndpointPolicyProps::default(),
             },
         )
         .unwrap()

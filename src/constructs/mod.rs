@@ -7,6 +7,7 @@
 pub mod bastion;
 pub mod cross_account;
 pub mod encryption_key;
+pub mod endpoint_policy;
 pub mod function_network;
 pub mod grants;
 pub mod mfa_guard;
@@ -79,6 +80,7 @@ pub(crate) fn id(literal: &str) -> LogicalId {
 #[cfg(test)]
 mod tests {
     use super::bastion::{Bastion, BastionOs, BastionProps};
+    use super::endpoint_policy::EndpointPolicyProps;
     use super::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
     use super::scope::{ONLY, Scope};
     use super::secure_bucket::{LogBucket, LogBucketProps, SecureBucket, SecureBucketProps};
@@ -93,7 +95,7 @@ mod tests {
             subnet_prefix_length: PrivateNetworkProps::default_subnet_prefix(cidr),
             endpoints: vec![EndpointService::S3, EndpointService::SagemakerApi],
             flow_log_retention_days: Some(30),
-            s3_endpoint_policy: None,
+            policies: EndpointPolicyProps::default(),
         }
     }
 

@@ -22,6 +22,7 @@ use crate::template::{DeletionPolicy, Handle, Pseudo, SubPart, Value};
 
 use super::ConstructError;
 use super::encryption_key::{EncryptionKey, EncryptionKeyProps, logs_may_use};
+use super::endpoint_policy::{self, EndpointPolicyProps};
 use super::scope::Scope;
 
 /// An AWS service reachable through a VPC endpoint, by the short name used in stack
@@ -128,6 +129,60 @@ impl EndpointService {
         }
     }
 
+    /// Whether the service accepts a VPC endpoint policy. Where it does not, AWS allows
+    /// full access through the endpoint whatever the template says, so only these
+    /// endpoints get a policy (see [`super::endpoint_policy`]). PrivateLink's "Control
+    /// access to VPC endpoints using endpoint policies"
+    /// (<https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html>)
+    /// says not every service supports one and that a service which does documents an
+    /// example; each `true` below is such a page:
+    /// - `s3`: "Gateway endpoints for Amazon S3", section on endpoint policies
+    ///   (<https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html>);
+    ///   a gateway endpoint's policy must name the principal `*` and narrow it with
+    ///   conditions (the page above, "Principals for gateway endpoints").
+    /// - `sagemaker.api`, `sagemaker.runtime`: "Create a VPC Endpoint Policy for
+    ///   SageMaker" (<https://docs.aws.amazon.com/sagemaker/latest/dg/interface-vpc-endpoint.html#api-private-link-policy>;
+    ///   not for the FIPS runtime endpoints, which these are not).
+    /// - `studio`: "Create a VPC Endpoint Policy for SageMaker Studio", which must allow
+    ///   `sagemaker:CreateApp` (<https://docs.aws.amazon.com/sagemaker/latest/dg/studio-interface-endpoint.html#studio-private-link-policy>).
+    /// - `sts`: "Using AWS STS interface VPC endpoints"
+    ///   (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_sts_vpce.html>).
+    /// - `logs`: "Creating a VPC endpoint policy for CloudWatch Logs"
+    ///   (<https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch-logs-and-interface-VPC.html#CloudWatchLogs-VPC-endpoint-policy>).
+    /// - `monitoring`: "Controlling access to your CloudWatch VPC endpoint"
+    ///   (<https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-interface-VPC.html>).
+    /// - `kms`: "Controlling access to a VPC endpoint"
+    ///   (<https://docs.aws.amazon.com/kms/latest/developerguide/kms-vpc-endpoint.html#vpce-policy>).
+    /// - `ecr.api`, `ecr.dkr`: "Create the endpoint policy for your Amazon ECR VPC
+    ///   endpoints" (<https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html#ecr-vpc-endpoint-policy>).
+    /// - `ssm`: "Create an interface VPC endpoint policy" for Systems Manager
+    ///   (<https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-create-vpc.html#sysman-endpoint-policies>);
+    ///   AWS's data-perimeter examples ship `ssm_endpoint_policy.json` for it.
+    /// - `dynamodb` (gateway): "Gateway endpoints for Amazon DynamoDB", which documents
+    ///   endpoint policies like S3's
+    ///   (<https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-ddb.html>).
+    ///
+    /// `false` for `identitystore`: no AWS page we could find documents an endpoint
+    /// policy for the Identity Store endpoint, and `CreateVpcEndpoint` refuses a policy
+    /// for a service that takes none, which would fail the stack's creation. Its API
+    /// reads and writes users and groups of an identity store, not the stack's data.
+    ///
+    /// `false`: `ssmmessages` and `ec2messages`. They are the SSM Agent's channels
+    /// (Session Manager's data channel; command delivery), whose actions have no resource
+    /// type in the Service Authorization Reference ("Amazon Message Gateway Service",
+    /// "Amazon Message Delivery Service"). No AWS page documents an endpoint policy for
+    /// them — the Systems Manager page above and the data-perimeter examples cover the
+    /// `ssm` endpoint only — so they keep AWS's default. An agent registers and reports
+    /// its instance through `ssm`, whose policy does refuse other accounts' credentials.
+    pub fn supports_policy(self) -> bool {
+        !matches!(
+            self,
+            EndpointService::SsmMessages
+                | EndpointService::Ec2Messages
+                | EndpointService::IdentityStore
+        )
+    }
+
     /// Logical-ID stem, spelled as AWS spells the service.
     fn id_stem(self) -> &'static str {
         match self {
@@ -175,8 +230,9 @@ pub struct PrivateNetworkProps {
     pub endpoints: Vec<EndpointService>,
     /// Retention (days) of the VPC flow log to CloudWatch Logs; `None` for no flow log.
     pub flow_log_retention_days: Option<u16>,
-    /// The S3 gateway endpoint's policy; `None` keeps AWS's default (full access).
-    pub s3_endpoint_policy: Option<PolicyDocument>,
+    /// Who and what the endpoints admit: every endpoint whose service takes a policy gets
+    /// one (see [`super::endpoint_policy`]).
+    pub policies: EndpointPolicyProps,
 }
 
 /// Retention periods CloudWatch Logs accepts.
@@ -379,13 +435,12 @@ fn endpoint(
     let builder = VpcEndpoint::builder()
         .vpc_id(vpc.id())
         .service_name(service.service_name());
+    let builder = match endpoint_policy::for_service(service, &props.endpoints, &props.policies) {
+        Some(policy) => builder.policy_document(policy),
+        None => builder,
+    };
     if service.is_gateway() {
         let mut b = builder.vpc_endpoint_type(VpcEndpointType::Gateway);
-        if service == EndpointService::S3
-            && let Some(policy) = &props.s3_endpoint_policy
-        {
-            b = b.policy_document(policy.clone());
-        }
         for rt in route_tables {
             b = b.route_table_ids(rt.id());
         }

@@ -12,6 +12,7 @@
 //!
 //! ```
 //! use sagesynth::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
+//! use sagesynth::constructs::endpoint_policy::EndpointPolicyProps;
 //! use sagesynth::constructs::scope::{ONLY, Scope};
 //! use sagesynth::constructs::secure_bucket::{
 //!     LogBucket, LogBucketProps, SecureBucket, SecureBucketProps,
@@ -34,7 +35,7 @@
 //!         subnet_prefix_length: PrivateNetworkProps::default_subnet_prefix(cidr),
 //!         endpoints: vec![EndpointService::S3],
 //!         flow_log_retention_days: None,
-//!         s3_endpoint_policy: None,
+//!         policies: EndpointPolicyProps::default(),
 //!     },
 //! )?;
 //! assert_eq!(network.vpc.logical_id().as_str(), "Vpc");

@@ -413,9 +413,10 @@ impl Access {
     }
 }
 
-/// The policy of an S3 gateway endpoint that reaches only these buckets: the object and
-/// list actions the grants hand out, on the buckets and their objects.
-pub fn endpoint_policy<'a>(buckets: impl IntoIterator<Item = &'a SecureBucket>) -> PolicyDocument {
+/// What an S3 gateway endpoint admits of these buckets: the object and list actions the
+/// grants hand out, on the buckets and their objects. The endpoint's policy
+/// ([`super::endpoint_policy`]) adds who may use it.
+pub fn endpoint_allowance<'a>(buckets: impl IntoIterator<Item = &'a SecureBucket>) -> Statement {
     let mut resources = Vec::new();
     for b in buckets {
         resources.push(b.bucket.arn());
@@ -426,13 +427,10 @@ pub fn endpoint_policy<'a>(buckets: impl IntoIterator<Item = &'a SecureBucket>) 
         .flat_map(|a| a.object_actions())
         .chain(s3::actions::LIST)
         .collect();
-    PolicyDocument::new().statement(
-        Statement::allow()
-            .sid("OnlyThisStacksBuckets")
-            .principal(Principal::Aws(vec![Value::from("*")]))
-            .actions(actions)
-            .resources(resources),
-    )
+    Statement::allow()
+        .sid("OnlyThisStacksBuckets")
+        .actions(actions)
+        .resources(resources)
 }
 
 /// What CloudTrail needs to deliver one trail's log files into a bucket (CloudTrail User

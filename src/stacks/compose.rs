@@ -10,6 +10,7 @@ use indexmap::IndexMap;
 use crate::constructs::ConstructError;
 use crate::constructs::bastion::{Bastion, BastionOs, BastionProps};
 use crate::constructs::encryption_key::{EncryptionKey, EncryptionKeyProps};
+use crate::constructs::endpoint_policy::EndpointPolicyProps;
 use crate::constructs::mfa_guard;
 use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
 use crate::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
@@ -684,9 +685,13 @@ pub(super) fn environment(
 ) -> Result<Environment, ComposeError> {
     // Buckets first: the network's S3 endpoint admits only them.
     let (mut logs, mut buckets) = buckets(stack, root, names, wants_log_bucket)?;
-    let s3_endpoint_policy =
-        (!buckets.is_empty()).then(|| secure_bucket::endpoint_policy(buckets.values()));
-    let network = network(stack, root, names, s3_endpoint_policy)?;
+    // The endpoints trust whom the buckets trust.
+    let policies = EndpointPolicyProps {
+        organization_id: perimeter(&stack.definition).organization_id,
+        s3_buckets: (!buckets.is_empty())
+            .then(|| secure_bucket::endpoint_allowance(buckets.values())),
+    };
+    let network = network(stack, root, names, policies)?;
     // The network perimeter: with an S3 gateway endpoint, every bucket admits requests
     // through it only (AWS services and the administrators excepted). Without one there
     // is no network of the stack's to restrict to (see `Perimeter`).
@@ -773,7 +778,7 @@ fn network(
     stack: &LoadedStack,
     root: &mut Scope,
     names: &mut Names,
-    s3_endpoint_policy: Option<PolicyDocument>,
+    policies: EndpointPolicyProps,
 ) -> Result<Option<PrivateNetwork>, ComposeError> {
     let Some(spec) = &stack.definition.network else {
         return Ok(None);
@@ -790,7 +795,7 @@ fn network(
                 .unwrap_or_else(|| PrivateNetworkProps::default_subnet_prefix(spec.cidr.0)),
             endpoints: spec.endpoints.iter().map(|e| e.0).collect(),
             flow_log_retention_days: spec.flow_logs.then_some(spec.flow_log_retention_days.0),
-            s3_endpoint_policy,
+            policies,
         },
     )?;
     names.insert("network".into(), network.vpc.logical_id().clone());

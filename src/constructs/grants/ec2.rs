@@ -78,7 +78,7 @@ mod tests {
                 subnet_prefix_length: 20,
                 endpoints: vec![EndpointService::SagemakerApi],
                 flow_log_retention_days: None,
-                s3_endpoint_policy: None,
+                policies: crate::constructs::endpoint_policy::EndpointPolicyProps::default(),
             },
         )
         .unwrap();

@@ -24,6 +24,12 @@ impl Action {
     }
 }
 
+/// `*`: every action of every service. Only a filter names it: a VPC endpoint policy
+/// bounds what may pass the endpoint and grants nothing, so listing actions there would
+/// restate the identity policies and break with every action a service adds. Grants
+/// never name it (rule IAM-NO-WILDCARD-ACTION).
+pub const EVERY_ACTION: Action = Action::new("*");
+
 /// Whether a statement allows or denies. An explicit Deny wins over any Allow, in any
 /// policy that applies to the request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +73,13 @@ impl Principal {
             crate::template::Pseudo::Region,
             ".amazonaws.com"
         ]])
+    }
+
+    /// `{"AWS": ["*"]}`: every principal, anonymous ones included, left to the statement's
+    /// conditions to narrow (the form bucket and gateway-endpoint policies require; IAM
+    /// reads it as `"*"`).
+    pub fn anyone() -> Principal {
+        Principal::Aws(vec![Value::from("*")])
     }
 
     /// The account of the stack: `arn:${AWS::Partition}:iam::${AWS::AccountId}:root`.
@@ -164,7 +177,10 @@ pub mod keys {
     pub const SOURCE_VPCE: ConditionKey = ConditionKey::single("aws:SourceVpce");
     /// The ARN of the calling principal (for a role session: the role's ARN).
     pub const PRINCIPAL_ARN: ConditionKey = ConditionKey::single("aws:PrincipalArn");
-    /// The AWS Organizations ID of the calling principal's account.
+    /// The AWS Organizations ID of the calling principal's account; single-valued, absent
+    /// when the account is in no organization and for anonymous requests ("AWS global
+    /// condition context keys",
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid>).
     pub const PRINCIPAL_ORG_ID: ConditionKey = ConditionKey::single("aws:PrincipalOrgID");
     /// Whether the request came over TLS.
     pub const SECURE_TRANSPORT: ConditionKey = ConditionKey::single("aws:SecureTransport");
@@ -188,8 +204,9 @@ pub mod keys {
     /// context), e.g. `arn:aws:logs:eu-west-1:111122223333:log-group:name`.
     pub const KMS_ENCRYPTION_CONTEXT_LOGS_ARN: ConditionKey =
         ConditionKey::single("kms:EncryptionContext:aws:logs:arn");
-    /// The account of the calling principal; single-valued, absent for AWS service
-    /// principals.
+    /// The account of the calling principal; single-valued, `anonymous` for unsigned
+    /// requests (global condition keys,
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalaccount>).
     pub const PRINCIPAL_ACCOUNT: ConditionKey = ConditionKey::single("aws:PrincipalAccount");
     /// Whether the caller is an AWS service principal (log delivery, CloudTrail).
     pub const PRINCIPAL_IS_AWS_SERVICE: ConditionKey =
@@ -199,9 +216,15 @@ pub mod keys {
     pub const VIA_AWS_SERVICE: ConditionKey = ConditionKey::single("aws:ViaAWSService");
     /// The ARN of the subnet an EC2 network interface is in; single-valued.
     pub const EC2_SUBNET: ConditionKey = ConditionKey::single("ec2:Subnet");
-    /// The account that owns the resource of the request; single-valued.
+    /// The account that owns the resource of the request; single-valued, present for
+    /// most actions (the global condition keys page lists the exceptions: EBS, EventBridge
+    /// and a few EC2, Route 53 and WorkSpaces actions,
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount>).
     pub const RESOURCE_ACCOUNT: ConditionKey = ConditionKey::single("aws:ResourceAccount");
-    /// The organization of the account that owns the resource; single-valued.
+    /// The organization of the account that owns the resource; single-valued, present
+    /// only when that account is in an organization, with the same exceptions as
+    /// [`RESOURCE_ACCOUNT`]
+    /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceorgid>).
     pub const RESOURCE_ORG_ID: ConditionKey = ConditionKey::single("aws:ResourceOrgID");
     /// The tag keys in the request; multivalued.
     pub const TAG_KEYS: ConditionKey = ConditionKey::multi("aws:TagKeys");

@@ -134,7 +134,7 @@ pub static RULES: &[Rule] = &[
 
 /// The endpoint's short service name, from `com.amazonaws.${AWS::Region}.X` or
 /// `aws.sagemaker.${AWS::Region}.studio`.
-fn service_of(endpoint: &Json) -> Option<String> {
+pub(super) fn service_of(endpoint: &Json) -> Option<String> {
     let name = &endpoint["ServiceName"];
     let text = name
         .as_str()

@@ -1,8 +1,12 @@
-//! EC2 and VPC rules: security-group rules, instance hardening, and flow logs.
+//! EC2 and VPC rules: security-group rules, instance hardening, flow logs, and endpoint
+//! policies.
 
 use serde_json::Value as Json;
 
+use super::completeness::service_of;
+use super::policy::{PolicyKind, Stmt};
 use super::{Context, Equivalents, Rule, Severity, Violation, list, target};
+use crate::constructs::network::EndpointService;
 
 pub static RULES: &[Rule] = &[
     Rule {
@@ -99,6 +103,22 @@ pub static RULES: &[Rule] = &[
             checkov: &[],
         },
         check: flow_logs,
+    },
+    Rule {
+        id: "EC2-ENDPOINT-POLICY",
+        severity: Severity::Error,
+        rationale: "Without an endpoint policy AWS lets any principal through, so another account's credentials typed into a notebook carry data out through the stack's own endpoints.",
+        checks: "Every AWS::EC2::VPCEndpoint of a service that takes endpoint policies (every known service but ssmmessages and ec2messages) has a PolicyDocument, and each of its Allow statements tests StringEquals aws:PrincipalAccount or aws:PrincipalOrgID, except s3:GetObject on the objects of ECR's image-layer bucket (prod-<region>-starport-layer-bucket), whose requests an ECR account signs.",
+        fix: "Build the network with the network construct, which writes the policies; by hand, add StringEquals aws:PrincipalAccount = ${AWS::AccountId} (and aws:ResourceAccount) to every Allow.",
+        applies_to: &["AWS::EC2::VPCEndpoint"],
+        // checkov 3.3.30's CloudFormation checks look at endpoint services only
+        // (CKV_AWS_123, AcceptanceRequired), cfn-lint's at private DNS: neither reads
+        // an endpoint's policy.
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: endpoint_policy,
     },
 ];
 
@@ -263,9 +283,87 @@ fn flow_logs(cx: &Context) -> Vec<Violation> {
         .collect()
 }
 
+fn endpoint_policy(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (id, p) in cx.of_type("AWS::EC2::VPCEndpoint") {
+        let takes_policy = service_of(p)
+            .and_then(|name| EndpointService::from_short_name(&name))
+            .is_some_and(EndpointService::supports_policy);
+        if !takes_policy {
+            continue;
+        }
+        let Some(doc) = cx
+            .policies()
+            .iter()
+            .find(|d| d.kind == PolicyKind::Endpoint && d.resource == id)
+        else {
+            out.push(Violation::at(
+                id,
+                "Properties.PolicyDocument",
+                "no endpoint policy: AWS's default admits every principal, other accounts' included",
+            ));
+            continue;
+        };
+        for s in doc.statements.iter().filter(|s| s.allow) {
+            if !names_trusted_principal(s) && !reads_ecr_layers(s) {
+                out.push(Violation::at(
+                    id,
+                    &format!("{}.Statement[{}]", doc.path, s.index),
+                    "Allow without StringEquals aws:PrincipalAccount or aws:PrincipalOrgID admits other accounts' credentials",
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// `StringEquals` on the principal's account or organization, with values (IAM refuses
+/// wildcards in these keys, and a `*` would admit everyone).
+fn names_trusted_principal(s: &Stmt) -> bool {
+    s.conditions().iter().any(|c| {
+        c.operator == "StringEquals"
+            && (c.key.eq_ignore_ascii_case("aws:PrincipalAccount")
+                || c.key.eq_ignore_ascii_case("aws:PrincipalOrgID"))
+            && !c.values.is_empty()
+            && c.values
+                .iter()
+                .all(|v| v.as_str().is_none_or(|t| !t.contains(['*', '?'])))
+    })
+}
+
+/// `s3:GetObject` on objects of ECR's layer bucket only: image pulls fetch layers with
+/// URLs an ECR account signs, so no test on our principal can admit them, and reading
+/// AWS's bucket carries nothing out.
+fn reads_ecr_layers(s: &Stmt) -> bool {
+    let layer_objects = |r: &Json| {
+        let text = r.as_str().or_else(|| {
+            let sub = r.get("Fn::Sub")?;
+            sub.as_str().or_else(|| sub.get(0)?.as_str())
+        });
+        let Some((_, path)) = text.and_then(|t| t.split_once(":s3:::")) else {
+            return false;
+        };
+        let Some((bucket, _)) = path.split_once('/') else {
+            return false;
+        };
+        bucket
+            .strip_prefix("prod-")
+            .and_then(|b| b.strip_suffix("-starport-layer-bucket"))
+            .is_some_and(|region| !region.is_empty() && !region.contains(['*', '?']))
+    };
+    !s.not_action
+        && !s.not_resource
+        && !s.actions.is_empty()
+        && s.actions
+            .iter()
+            .all(|a| a.eq_ignore_ascii_case("s3:GetObject"))
+        && !s.resources.is_empty()
+        && s.resources.iter().all(|r| layer_objects(r))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::assert_rule;
+    use super::super::test_support::{assert_rule, fire};
     use serde_json::{Value, json};
 
     fn sg(ingress: Value) -> Value {
@@ -366,6 +464,124 @@ mod tests {
             instance(hardened(), false),
             instance(nic, false),
             "Resources.I.Properties.NetworkInterfaces[0]",
+        );
+    }
+
+    fn endpoint(service: &str, policy: Option<Value>) -> Value {
+        let mut props = json!({"VpcId": "vpc-1", "ServiceName": {"Fn::Sub": service}});
+        if let Some(policy) = policy {
+            props["PolicyDocument"] = policy;
+        }
+        json!({"Resources": {"E": {"Type": "AWS::EC2::VPCEndpoint", "Properties": props}}})
+    }
+
+    fn policy(statements: Value) -> Option<Value> {
+        Some(json!({"Version": "2012-10-17", "Statement": statements}))
+    }
+
+    fn trusted(condition: Value) -> Value {
+        json!({"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": ["*"], "Resource": ["*"], "Condition": condition})
+    }
+
+    const LOGS: &str = "com.amazonaws.${AWS::Region}.logs";
+    const S3: &str = "com.amazonaws.${AWS::Region}.s3";
+
+    #[test]
+    fn endpoint_policy_names_the_trusted_principal() {
+        let account = json!({"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"},
+            "aws:ResourceAccount": {"Ref": "AWS::AccountId"}}});
+        // Dropping the policy leaves AWS's default, which admits everyone.
+        assert_rule(
+            "EC2-ENDPOINT-POLICY",
+            endpoint(LOGS, policy(json!([trusted(account.clone())]))),
+            endpoint(LOGS, None),
+            "Resources.E.Properties.PolicyDocument",
+        );
+        // A policy that tests only the resource admits other accounts' credentials.
+        assert_rule(
+            "EC2-ENDPOINT-POLICY",
+            endpoint(LOGS, policy(json!([trusted(account.clone())]))),
+            endpoint(
+                LOGS,
+                policy(json!([trusted(
+                    json!({"StringEquals": {"aws:ResourceAccount": {"Ref": "AWS::AccountId"}}})
+                )])),
+            ),
+            "Resources.E.Properties.PolicyDocument.Statement[0]",
+        );
+        // IfExists passes requests without the key; a wildcard value passes everyone.
+        assert_rule(
+            "EC2-ENDPOINT-POLICY",
+            endpoint(
+                LOGS,
+                policy(json!([trusted(
+                    json!({"StringEquals": {"aws:PrincipalOrgID": "o-abcde12345"}})
+                )])),
+            ),
+            endpoint(
+                LOGS,
+                policy(json!([trusted(
+                    json!({"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-abcde12345"}})
+                )])),
+            ),
+            "Resources.E.Properties.PolicyDocument.Statement[0]",
+        );
+        assert_rule(
+            "EC2-ENDPOINT-POLICY",
+            endpoint(LOGS, policy(json!([trusted(account.clone())]))),
+            endpoint(
+                LOGS,
+                policy(json!([trusted(
+                    json!({"StringEquals": {"aws:PrincipalAccount": "*"}})
+                )])),
+            ),
+            "Resources.E.Properties.PolicyDocument.Statement[0]",
+        );
+        // Services without endpoint-policy support are not asked for one.
+        assert!(
+            fire(
+                "EC2-ENDPOINT-POLICY",
+                endpoint("com.amazonaws.${AWS::Region}.ssmmessages", None)
+            )
+            .is_empty()
+        );
+        assert!(
+            !fire(
+                "EC2-ENDPOINT-POLICY",
+                endpoint("aws.sagemaker.${AWS::Region}.studio", None)
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn only_ecr_layer_reads_skip_the_principal_test() {
+        let layers = |action: &str, bucket: &str| {
+            json!({"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": [action],
+                "Resource": [{"Fn::Sub": format!("arn:${{AWS::Partition}}:s3:::{bucket}/*")}]})
+        };
+        let account =
+            trusted(json!({"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}));
+        let with = |extra: Value| endpoint(S3, policy(json!([account.clone(), extra])));
+        let at = "Resources.E.Properties.PolicyDocument.Statement[1]";
+        let ecr = "prod-${AWS::Region}-starport-layer-bucket";
+        assert_rule(
+            "EC2-ENDPOINT-POLICY",
+            with(layers("s3:GetObject", ecr)),
+            with(layers("s3:PutObject", ecr)),
+            at,
+        );
+        assert_rule(
+            "EC2-ENDPOINT-POLICY",
+            with(layers("s3:GetObject", ecr)),
+            with(layers("s3:GetObject", "their-bucket")),
+            at,
+        );
+        assert_rule(
+            "EC2-ENDPOINT-POLICY",
+            with(layers("s3:GetObject", ecr)),
+            with(layers("s3:GetObject", "prod-*-starport-layer-bucket")),
+            at,
         );
     }
 

@@ -3,7 +3,7 @@
 
 use serde_json::Value as Json;
 
-use super::policy::{PolicyKind, action_matches};
+use super::policy::{PolicyDoc, PolicyKind, action_matches};
 use super::{Context, Equivalents, Rule, Severity, Violation, list, props, target};
 
 /// Actions that have no resource-level permissions, so `Resource: "*"` is the only way
@@ -100,7 +100,7 @@ pub static RULES: &[Rule] = &[
         id: "IAM-NO-WILDCARD-ACTION",
         severity: Severity::Error,
         rationale: "Allowing every action, or every action of a service, grants far more than any workload needs.",
-        checks: "No Allow statement in an identity, trust or resource policy has Action \"*\" or \"<service>:*\".",
+        checks: "No Allow statement of a policy that grants (identity, trust, bucket or queue policy) has Action \"*\" or \"<service>:*\". VPC endpoint policies grant nothing and are judged by EC2-ENDPOINT-POLICY.",
         fix: "List the actions the workload calls; use the grants of the construct (read, write, list …).",
         applies_to: &[
             "AWS::IAM::Role",
@@ -109,7 +109,7 @@ pub static RULES: &[Rule] = &[
             "AWS::IAM::User",
             "AWS::IAM::Group",
             "AWS::S3::BucketPolicy",
-            "AWS::EC2::VPCEndpoint",
+            "AWS::SQS::QueuePolicy",
         ],
         equivalents: Equivalents {
             cfn_lint: &[],
@@ -238,9 +238,19 @@ fn statement_path(doc_path: &str, index: usize) -> String {
     format!("{doc_path}.Statement[{index}]")
 }
 
+/// Only documents that grant: a key policy's `kms:*` for the account root is judged by the
+/// KMS rules, and an endpoint policy's `*` lets through only what identity and resource
+/// policies already grant (it is a filter, whose `*` saves restating every service's
+/// actions).
 fn wildcard_action(cx: &Context) -> Vec<Violation> {
     let mut out = Vec::new();
-    for doc in cx.policies().iter().filter(|d| d.kind != PolicyKind::Key) {
+    let grants = |d: &&PolicyDoc| {
+        matches!(
+            d.kind,
+            PolicyKind::Identity | PolicyKind::Trust | PolicyKind::Resource
+        )
+    };
+    for doc in cx.policies().iter().filter(grants) {
         for s in doc.statements.iter().filter(|s| s.allow && !s.not_action) {
             for a in &s.actions {
                 if *a == "*" || a.ends_with(":*") {
@@ -524,6 +534,19 @@ mod tests {
             policy(json!({"Effect": "Deny", "Action": "*", "Resource": "*"})),
             policy(json!({"Effect": "Allow", "Action": "*", "Resource": "*"})),
             AT,
+        );
+        // Bucket policies grant, so `*` is refused there; an endpoint policy only filters
+        // (its `*` admits nothing that identity and resource policies do not grant).
+        let on = |kind: &str, key: &str| {
+            let statement = json!({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*", "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalAccount": "111122223333"}}});
+            json!({"Resources": {"R": {"Type": kind, "Properties": {key: {"Version": "2012-10-17", "Statement": [statement]}}}}})
+        };
+        assert_rule(
+            "IAM-NO-WILDCARD-ACTION",
+            on("AWS::EC2::VPCEndpoint", "PolicyDocument"),
+            on("AWS::S3::BucketPolicy", "PolicyDocument"),
+            "Resources.R.Properties.PolicyDocument.Statement[0]",
         );
     }
 

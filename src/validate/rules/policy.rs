@@ -11,8 +11,10 @@ pub enum PolicyKind {
     Identity,
     /// A role's AssumeRolePolicyDocument.
     Trust,
-    /// A bucket, endpoint or queue policy.
+    /// A bucket or queue policy: it grants.
     Resource,
+    /// A VPC endpoint policy: a filter on what may pass the endpoint, granting nothing.
+    Endpoint,
     /// A KMS key policy (`Resource: "*"` there means "this key").
     Key,
 }
@@ -180,8 +182,13 @@ pub fn collect<'a>(resources: &[(&'a str, &'a Json)]) -> Vec<PolicyDoc<'a>> {
                 "Properties.PolicyDocument".into(),
                 p.get("PolicyDocument"),
             ),
-            "AWS::S3::BucketPolicy" | "AWS::SQS::QueuePolicy" | "AWS::EC2::VPCEndpoint" => add(
+            "AWS::S3::BucketPolicy" | "AWS::SQS::QueuePolicy" => add(
                 PolicyKind::Resource,
+                "Properties.PolicyDocument".into(),
+                p.get("PolicyDocument"),
+            ),
+            "AWS::EC2::VPCEndpoint" => add(
+                PolicyKind::Endpoint,
                 "Properties.PolicyDocument".into(),
                 p.get("PolicyDocument"),
             ),

@@ -1,0 +1,242 @@
+//! VPC endpoint policies: the network half of the data perimeter. Without one, AWS
+//! attaches a policy that lets any principal through, so credentials of another account
+//! typed into a notebook could send data out through the stack's own endpoints
+//! (`s3:PutObject` into their bucket, `logs:PutLogEvents` into their log group).
+//!
+//! The shape follows AWS's data-perimeter guidance (`aws-samples/data-perimeter-policy-examples`,
+//! `vpc_endpoint_policies/`): one Allow for trusted identities acting on trusted
+//! resources, plus exactly the exceptions the stacks' own traffic needs. Trusted means
+//! this account (`aws:PrincipalAccount`, `aws:ResourceAccount`), or the organization
+//! given as `perimeter.organization_id` (`aws:PrincipalOrgID`, `aws:ResourceOrgID`).
+//!
+//! What the shipped stacks send through their endpoints, and why the resource test
+//! holds for it:
+//! - notebooks and Studio apps act with roles of the account on the account's domain,
+//!   apps, spaces, profiles, notebooks, log groups, keys and buckets, and assume roles of
+//!   the account (`sts`); the bastion's SSM Agent reports its own instance (`ssm`) and
+//!   writes session logs to the stack's log group. The data-perimeter service guidance
+//!   lists no additional consideration for the VPC-endpoint resource perimeter of STS,
+//!   CloudWatch, CloudWatch Logs and KMS.
+//! - AWS-owned resources they would touch are refused on purpose, because none of the
+//!   stacks' roles may use them today: SageMaker JumpStart's bucket, Amazon Linux and
+//!   SSM Agent update buckets (whose unsigned requests carry the principal account
+//!   `anonymous`), AWS-owned SSM documents and public parameters, and images in AWS's
+//!   ECR repositories. A definition that needs one adds it knowingly.
+//! - the one AWS-owned resource admitted is ECR's image-layer bucket, and only in a
+//!   network with an `ecr.dkr` endpoint: every image pull downloads its layers from it
+//!   with a presigned URL that an ECR account signs, so its principal is never ours.
+//!
+//! No statement admits AWS service principals (the guidance's
+//! `AllowRequestsByAWSServicePrincipals`): the traffic above is made with the stacks'
+//! roles, and nothing else is meant to pass.
+
+use crate::resources::iam::policy::{
+    Condition, EVERY_ACTION, PolicyDocument, Principal, Statement, keys,
+};
+use crate::resources::s3;
+use crate::sub;
+use crate::template::{Pseudo, Value};
+
+use super::network::EndpointService;
+
+/// What the endpoint policies of one network admit besides this account's identities
+/// acting on this account's resources.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EndpointPolicyProps {
+    /// Trust the identities and resources of this organization (`o-…`) instead of this
+    /// account only.
+    pub organization_id: Option<String>,
+    /// The S3 gateway endpoint admits this statement (the stack's buckets, see
+    /// [`super::secure_bucket::endpoint_allowance`]) instead of every bucket of the
+    /// account or organization; the trusted-identity test is added to it. `None`: every
+    /// trusted bucket.
+    pub s3_buckets: Option<Statement>,
+}
+
+impl EndpointPolicyProps {
+    /// `StringEquals aws:PrincipalAccount` = this account, or `aws:PrincipalOrgID` = the
+    /// organization. Not `IfExists`: anonymous requests carry `anonymous` or no org id,
+    /// and must not pass.
+    pub fn trusted_principal(&self) -> Condition {
+        match &self.organization_id {
+            Some(org) => {
+                Condition::string_equals(keys::PRINCIPAL_ORG_ID, [Value::from(org.as_str())])
+            }
+            None => {
+                Condition::string_equals(keys::PRINCIPAL_ACCOUNT, [Value::from(Pseudo::AccountId)])
+            }
+        }
+    }
+
+    /// `StringEquals aws:ResourceAccount` = this account, or `aws:ResourceOrgID` = the
+    /// organization.
+    pub fn trusted_resource(&self) -> Condition {
+        match &self.organization_id {
+            Some(org) => {
+                Condition::string_equals(keys::RESOURCE_ORG_ID, [Value::from(org.as_str())])
+            }
+            None => {
+                Condition::string_equals(keys::RESOURCE_ACCOUNT, [Value::from(Pseudo::AccountId)])
+            }
+        }
+    }
+}
+
+/// The policy of `service`'s endpoint in a network whose endpoints are `network`, or
+/// `None` when the service takes no endpoint policy
+/// ([`EndpointService::supports_policy`]).
+pub fn for_service(
+    service: EndpointService,
+    network: &[EndpointService],
+    props: &EndpointPolicyProps,
+) -> Option<PolicyDocument> {
+    if !service.supports_policy() {
+        return None;
+    }
+    let trusted = match (service, &props.s3_buckets) {
+        (EndpointService::S3, Some(buckets)) => buckets
+            .clone()
+            .principal(Principal::anyone())
+            .condition(props.trusted_principal()),
+        _ => Statement::allow()
+            .sid("TrustedIdentitiesToTrustedResources")
+            .principal(Principal::anyone())
+            .actions([&EVERY_ACTION])
+            .any_resource()
+            .condition(props.trusted_principal())
+            .condition(props.trusted_resource()),
+    };
+    let mut doc = PolicyDocument::new().statement(trusted);
+    if service == EndpointService::S3 && network.contains(&EndpointService::EcrDkr) {
+        doc = doc.statement(ecr_image_layers());
+    }
+    Some(doc)
+}
+
+/// Reading image layers from ECR's bucket in this region (ECR, "Minimum Amazon S3
+/// bucket permissions for Amazon ECR",
+/// <https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html#ecr-minimum-s3-perms>).
+/// The request is signed by an ECR account, so no test on our principal can pass it;
+/// `s3:GetObject` on AWS's bucket carries nothing of ours out.
+fn ecr_image_layers() -> Statement {
+    Statement::allow()
+        .sid("EcrImageLayers")
+        .principal(Principal::anyone())
+        .actions([&s3::actions::GET_OBJECT])
+        .resource(sub![
+            "arn:",
+            Pseudo::Partition,
+            ":s3:::prod-",
+            Pseudo::Region,
+            "-starport-layer-bucket/*"
+        ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(doc: PolicyDocument) -> serde_json::Value {
+        serde_json::to_value(Value::from(doc)).unwrap()
+    }
+
+    #[test]
+    fn every_statement_names_the_trusted_principal() {
+        let props = EndpointPolicyProps::default();
+        let doc = json(for_service(EndpointService::Logs, &[], &props).unwrap());
+        assert_eq!(
+            doc["Statement"],
+            serde_json::json!([{
+                "Sid": "TrustedIdentitiesToTrustedResources",
+                "Effect": "Allow",
+                "Principal": {"AWS": ["*"]},
+                "Action": ["*"],
+                "Resource": ["*"],
+                "Condition": {"StringEquals": {
+                    "aws:PrincipalAccount": {"Ref": "AWS::AccountId"},
+                    "aws:ResourceAccount": {"Ref": "AWS::AccountId"}
+                }}
+            }])
+        );
+    }
+
+    #[test]
+    fn an_organization_replaces_the_account() {
+        let props = EndpointPolicyProps {
+            organization_id: Some("o-abcde12345".into()),
+            s3_buckets: None,
+        };
+        let doc = json(for_service(EndpointService::Sts, &[], &props).unwrap());
+        assert_eq!(
+            doc["Statement"][0]["Condition"],
+            serde_json::json!({"StringEquals": {
+                "aws:PrincipalOrgID": "o-abcde12345",
+                "aws:ResourceOrgID": "o-abcde12345"
+            }})
+        );
+    }
+
+    #[test]
+    fn the_bucket_list_keeps_its_resources_and_gains_the_principal_test() {
+        let buckets = Statement::allow()
+            .sid("OnlyThisStacksBuckets")
+            .actions([&s3::actions::GET_OBJECT])
+            .resource("arn:aws:s3:::b/*");
+        let props = EndpointPolicyProps {
+            organization_id: None,
+            s3_buckets: Some(buckets),
+        };
+        let doc = json(for_service(EndpointService::S3, &[], &props).unwrap());
+        let statements = doc["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 1);
+        assert_eq!(
+            statements[0]["Resource"],
+            serde_json::json!(["arn:aws:s3:::b/*"])
+        );
+        assert_eq!(
+            statements[0]["Condition"],
+            serde_json::json!({"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}})
+        );
+        // Only the other endpoints' test mentions resource accounts: the list is narrower.
+        assert!(!doc.to_string().contains("aws:ResourceAccount"));
+    }
+
+    #[test]
+    fn ecr_layers_only_where_images_are_pulled() {
+        let props = EndpointPolicyProps::default();
+        let sids = |network: &[EndpointService]| -> Vec<String> {
+            json(for_service(EndpointService::S3, network, &props).unwrap())["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["Sid"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(
+            sids(&[EndpointService::S3]),
+            ["TrustedIdentitiesToTrustedResources"]
+        );
+        assert_eq!(
+            sids(&[EndpointService::S3, EndpointService::EcrDkr]),
+            ["TrustedIdentitiesToTrustedResources", "EcrImageLayers"]
+        );
+        // The ECR endpoints themselves get the plain perimeter.
+        let ecr =
+            json(for_service(EndpointService::EcrDkr, &[EndpointService::EcrDkr], &props).unwrap());
+        assert_eq!(ecr["Statement"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn services_without_policy_support_get_none() {
+        let props = EndpointPolicyProps::default();
+        for service in EndpointService::ALL {
+            assert_eq!(
+                for_service(service, &EndpointService::ALL, &props).is_some(),
+                service.supports_policy(),
+                "{service}"
+            );
+        }
+        assert!(for_service(EndpointService::SsmMessages, &[], &props).is_none());
+        assert!(for_service(EndpointService::Ec2Messages, &[], &props).is_none());
+    }
+}
