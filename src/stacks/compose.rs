@@ -830,6 +830,7 @@ fn studio_domain(
             },
             // Split: the profiles go into nested stacks, below.
             users: if split { Vec::new() } else { users.clone() },
+            shared_spaces: spec.shared_spaces,
         },
     )?;
     names.insert("studio".into(), studio.domain.logical_id().clone());

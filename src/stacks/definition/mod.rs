@@ -147,6 +147,9 @@ pub struct StudioSpec {
     /// One user profile per entry.
     #[serde(default)]
     pub users: Vec<SageMakerName>,
+    /// Whether users may create shared spaces besides their private ones (default false).
+    #[serde(default)]
+    pub shared_spaces: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
