@@ -417,7 +417,7 @@ pub enum MappingMode {
     Dynamodb,
 }
 
-/// The presigned-URL component: how long a URL and a session last.
+/// The presigned-URL component: who creates the URLs, how long a URL and a session last.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct PresignedUrlSpec {
@@ -425,6 +425,27 @@ pub struct PresignedUrlSpec {
     pub expires_in_seconds: u32,
     #[serde(default = "default_session")]
     pub session_expiration_seconds: u32,
+    /// `people` (default): each IAM user, for the own profile only. `bastion`: the
+    /// bastion's instance role, for every profile (the source document's shared flow).
+    #[serde(default)]
+    pub issuer: IssuerName,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum IssuerName {
+    #[default]
+    People,
+    Bastion,
+}
+
+impl From<IssuerName> for crate::constructs::presigned_url::Issuer {
+    fn from(issuer: IssuerName) -> Self {
+        match issuer {
+            IssuerName::People => Self::People,
+            IssuerName::Bastion => Self::Bastion,
+        }
+    }
 }
 
 fn default_true() -> bool {
