@@ -14,6 +14,8 @@
 //! has no physical value for, a condition operator outside its list, a policy variable the
 //! request context lacks, an attached policy it cannot read) panics with a message naming
 //! it, instead of answering allow or deny. Extend it deliberately when a test needs more.
+//! A test that means a policy variable to be absent (a role has no `aws:username`) says so
+//! with [`Evaluator::with_absent_policy_variables`].
 //!
 //! Intrinsics resolve against a fixed environment (see the constants): partition `aws`,
 //! region `eu-west-1`, account `111122223333`, stack `test-stack`. Physical names follow
@@ -66,6 +68,7 @@ pub struct Evaluator<'a> {
     refs: BTreeMap<String, String>,
     attributes: BTreeMap<(String, String), String>,
     accepted_aws_managed: BTreeSet<String>,
+    absent_variables_match_nothing: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,10 +186,11 @@ struct Condition {
 /// several times is multi-valued.
 struct Context {
     entries: Vec<(String, Vec<String>)>,
+    absent_variables_match_nothing: bool,
 }
 
 impl Context {
-    fn new(pairs: &[(&str, &str)]) -> Context {
+    fn new(pairs: &[(&str, &str)], absent_variables_match_nothing: bool) -> Context {
         let mut entries: Vec<(String, Vec<String>)> = Vec::new();
         for (key, value) in pairs {
             let lower = key.to_ascii_lowercase();
@@ -195,7 +199,10 @@ impl Context {
                 None => entries.push((lower, vec![(*value).to_string()])),
             }
         }
-        Context { entries }
+        Context {
+            entries,
+            absent_variables_match_nothing,
+        }
     }
 
     fn get(&self, key: &str) -> Option<&[String]> {
@@ -207,12 +214,15 @@ impl Context {
     }
 }
 
-/// A pattern element: a literal character, `*` (any run) or `?` (one character).
+/// A pattern element: a literal character, `*` (any run), `?` (one character), or
+/// nothing that can match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tok {
     Lit(char),
     Star,
     One,
+    /// An absent policy variable (see [`Evaluator::with_absent_policy_variables`]).
+    Never,
 }
 
 impl<'a> Evaluator<'a> {
@@ -229,6 +239,7 @@ impl<'a> Evaluator<'a> {
             refs: BTreeMap::new(),
             attributes: BTreeMap::new(),
             accepted_aws_managed: BTreeSet::new(),
+            absent_variables_match_nothing: false,
         }
     }
 
@@ -255,6 +266,17 @@ impl<'a> Evaluator<'a> {
     /// every reason then says so. Without this, such a principal makes `decide` panic.
     pub fn accept_aws_managed(mut self, arn: &str) -> Self {
         self.accepted_aws_managed.insert(arn.to_string());
+        self
+    }
+
+    /// A policy variable the request context lacks (`${aws:username}` for a role session,
+    /// `${sagemaker:UserProfileName}` outside Studio) makes the pattern holding it match
+    /// nothing, as IAM documents for variables without a value ("IAM policy elements:
+    /// Variables and tags": the value is effectively null, there is no equal or like
+    /// value), instead of panicking. So a Resource or a positive condition with it never
+    /// applies (a negated operator then holds).
+    pub fn with_absent_policy_variables(mut self) -> Self {
+        self.absent_variables_match_nothing = true;
         self
     }
 
@@ -758,7 +780,7 @@ impl<'a> Evaluator<'a> {
             .iter()
             .map(|s| (s.label.as_str(), self.parse_document(&s.label, s.document)))
             .collect();
-        let context = Context::new(context);
+        let context = Context::new(context, self.absent_variables_match_nothing);
         let mut deny = None;
         let mut allow = None;
         for (label, statements) in &parsed {
@@ -1158,9 +1180,14 @@ fn tokens(text: &str, context: Option<&Context>, wildcards: bool, place: &str) -
                             "iam_eval: {place}: policy variable `${{{name}}}` has several values \
                              in the request context: {many:?}"
                         ),
+                        None if context.absent_variables_match_nothing => {
+                            out.push(Tok::Never);
+                            continue;
+                        }
                         None => panic!(
                             "iam_eval: {place}: policy variable `${{{name}}}` in `{text}` is not \
-                             in the request context; add (\"{name}\", value) to it"
+                             in the request context; add (\"{name}\", value) to it, or build the \
+                             evaluator with_absent_policy_variables() if it is meant to be absent"
                         ),
                     };
                     out.extend(value.chars().map(Tok::Lit));
