@@ -93,7 +93,10 @@ fn a_role_with_every_grant_passes_the_rule_pack() {
     assert_eq!(sids.len(), statements.len(), "Sids are unique");
 
     let findings = crate::validate::validate(&json, f.template.to_json().len());
-    for rule in ["ENV-PRESIGNED-THROUGH-ENDPOINTS", "SM-PRESIGNED-OWN-PROFILE"] {
+    for rule in [
+        "ENV-PRESIGNED-THROUGH-ENDPOINTS",
+        "SM-PRESIGNED-OWN-PROFILE",
+    ] {
         assert!(
             findings
                 .iter()
