@@ -103,8 +103,8 @@ pub const REQUIRED_ENDPOINTS: [EndpointService; 2] =
 /// stacks). With [`Issuer::People`] it is attached to no one (an administrator
 /// attaches it to the people's IAM users or their group; output `PresignedUrlPolicyArn`)
 /// and `bastion_role` gets nothing; with [`Issuer::Bastion`] it is attached to
-/// `bastion_role`, and grants URLs only when the domain has users (`has_users`). The per-user commands come from [`user_outputs`], in whichever
-/// template holds the profiles.
+/// `bastion_role`, and grants URLs only when the domain has users (`has_users`). The
+/// per-user commands come from [`user_outputs`], in whichever template holds the profiles.
 pub fn new(
     scope: &mut Scope,
     id: &str,
