@@ -35,15 +35,6 @@ fn evaluator(t: &Json) -> Evaluator<'_> {
         )
         .with_attribute("BastionSessionKey", "Arn", KEY_ARN)
         .with_attribute("BastionSessionLogs", "Arn", &logs)
-        // The presigned-URL policy that presigned.rs attaches to the bastion role.
-        .with_attribute(
-            "StudioDomain",
-            "DomainArn",
-            &format!("arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:domain/d-abc123"),
-        )
-        .with_attribute("StudioDomain", "DomainId", "d-abc123")
-        .with_ref("SageMakerApiEndpoint", "vpce-0api")
-        .with_ref("SageMakerStudioEndpoint", "vpce-0studio")
 }
 
 fn ssm(resource: &str) -> String {
@@ -89,7 +80,6 @@ fn the_instance_role_does_what_the_agent_needs_and_reads_no_parameter() {
         ("ssm:GetParametersByPath", &ssm("parameter/prod"), false),
         ("ssm:StartSession", &instance, false),
         ("s3:GetObject", "arn:aws:s3:::any-bucket/key", false),
-        // Outside the endpoints, the presigned-URL policy allows nothing.
         (
             "sagemaker:DescribeDomain",
             "arn:aws:sagemaker:eu-west-1:111122223333:domain/d-abc123",
@@ -103,14 +93,24 @@ fn the_instance_role_does_what_the_agent_needs_and_reads_no_parameter() {
             e.assert_denied("BastionRole", action, resource, &[]);
         }
     }
-    // The presigned-URL policy that presigned_url.rs attaches still works, through the
-    // sagemaker.api endpoint.
-    e.assert_allowed(
-        "BastionRole",
+    // People create presigned URLs with their own credentials: the instance role gets
+    // nothing of SageMaker, not even through the endpoints.
+    for action in [
         "sagemaker:DescribeDomain",
-        "arn:aws:sagemaker:eu-west-1:111122223333:domain/d-abc123",
-        &[("aws:SourceVpce", "vpce-0api")],
-    );
+        "sagemaker:CreatePresignedDomainUrl",
+    ] {
+        let resource = if action.ends_with("Domain") {
+            "arn:aws:sagemaker:eu-west-1:111122223333:domain/d-abc123"
+        } else {
+            "arn:aws:sagemaker:eu-west-1:111122223333:user-profile/d-abc123/data-scientist-1"
+        };
+        e.assert_denied(
+            "BastionRole",
+            action,
+            resource,
+            &[("aws:SourceVpce", "vpce-0api")],
+        );
+    }
 }
 
 #[test]

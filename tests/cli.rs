@@ -18,7 +18,7 @@ fn list_shows_names_and_descriptions() {
     assert_eq!(code, 0);
     assert_eq!(
         stdout,
-        "broken          (invalid: run `synth --stack broken` to see why)\nstudio-private  Private SageMaker Studio (VpcOnly, IAM auth) entered through a presigned URL from an SSM-managed bastion\n"
+        "broken          (invalid: run `synth --stack broken` to see why)\nstudio-private  Private SageMaker Studio (VpcOnly, IAM auth) entered through a presigned URL each person creates for their own profile on an SSM-managed bastion\n"
     );
 }
 
@@ -111,7 +111,7 @@ fn a_template_over_the_limits_exits_1_and_writes_nothing() {
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(stdout, "");
     assert!(
-        stderr.contains("error[CFN-LIMIT-COUNT] Outputs: 215 entries in Outputs"),
+        stderr.contains("error[CFN-LIMIT-COUNT] Outputs: 216 entries in Outputs"),
         "{stderr}"
     );
     assert!(stderr.contains("nothing was written"));

@@ -298,10 +298,53 @@ fn bastion_is_private_imdsv2_encrypted_and_ssm_managed() {
 }
 
 #[test]
-fn presigned_url_policy_is_scoped_to_the_domain_profiles_and_endpoints() {
+fn presigned_url_policy_is_for_people_each_for_the_own_profile_through_the_endpoints() {
     let t = stacks::shipped_template("studio-private");
     let p = props(&t, "PresignedUrlPolicy");
+    // Attached to no one by the stack (an administrator attaches it to the people's IAM
+    // users); the bastion's role keeps Session Manager only.
+    for list in ["Roles", "Users", "Groups"] {
+        assert!(p.get(list).is_none(), "{list}: {}", p[list]);
+    }
+    assert_eq!(
+        t["Outputs"]["PresignedUrlPolicyArn"]["Value"],
+        json!({"Ref": "PresignedUrlPolicy"})
+    );
+    let endpoints = json!([{"Ref": "SageMakerApiEndpoint"}, {"Ref": "SageMakerStudioEndpoint"}]);
+    assert_eq!(
+        p["PolicyDocument"]["Statement"],
+        json!([{
+            "Sid": "OwnProfileThroughEndpoints",
+            "Effect": "Allow",
+            "Action": ["sagemaker:CreatePresignedDomainUrl"],
+            // The caller's own profile: the IAM policy variable, escaped for Fn::Sub.
+            "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:user-profile/${StudioDomain.DomainId}/${!aws:username}"}],
+            // Single-valued key: plain StringEquals with a list, never ForAnyValue.
+            "Condition": {"StringEquals": {"aws:SourceVpce": endpoints}}
+        }])
+    );
+    // The Windows AMI ships the AWS Tools for PowerShell, not the AWS CLI.
+    assert_eq!(
+        t["Outputs"]["PresignedUrlCommandDataScientist1"]["Value"]["Fn::Sub"],
+        "New-SMPresignedDomainUrl -Region ${AWS::Region} -DomainId ${StudioDomain.DomainId} -UserProfileName data-scientist-1 -ExpiresInSecond 300 -SessionExpirationDurationInSecond 43200"
+    );
+    assert!(
+        t["Outputs"]["PresignedUrlCommandDataScientist1"]["Description"]
+            .as_str()
+            .unwrap()
+            .contains("Set-AWSCredential with your own temporary credentials")
+    );
+}
+
+#[test]
+fn the_shared_bastion_flow_is_an_explicit_choice_with_every_profile_on_the_instance_role() {
+    let definition = stacks::definition("studio-private")
+        .replace("  issuer: people ", "  issuer: bastion ")
+        .replace("os: windows", "os: linux");
+    let t = stacks::template("studio-private", &definition);
+    let p = props(&t, "PresignedUrlPolicy");
     assert_eq!(p["Roles"], json!([{"Ref": "BastionRole"}]));
+    assert!(t["Outputs"].get("PresignedUrlPolicyArn").is_none());
     let endpoints = json!([{"Ref": "SageMakerApiEndpoint"}, {"Ref": "SageMakerStudioEndpoint"}]);
     let statements = p["PolicyDocument"]["Statement"].as_array().unwrap();
     assert_eq!(statements.len(), 2);
@@ -323,15 +366,14 @@ fn presigned_url_policy_is_scoped_to_the_domain_profiles_and_endpoints() {
     );
     for s in statements {
         assert_eq!(s["Effect"], "Allow");
-        // Single-valued key: plain StringEquals with a list, never ForAnyValue.
         assert_eq!(
             s["Condition"],
             json!({"StringEquals": {"aws:SourceVpce": endpoints}})
         );
     }
-    let output = &t["Outputs"]["PresignedUrlCommandDataScientist1"]["Value"]["Fn::Sub"];
+    // A Linux bastion has the AWS CLI.
     assert_eq!(
-        output,
+        t["Outputs"]["PresignedUrlCommandDataScientist1"]["Value"]["Fn::Sub"],
         "aws sagemaker create-presigned-domain-url --region ${AWS::Region} --domain-id ${StudioDomain.DomainId} --user-profile-name data-scientist-1 --expires-in-seconds 300 --session-expiration-duration-in-seconds 43200 --query AuthorizedUrl --output text"
     );
 }

@@ -1055,6 +1055,18 @@ fn assemble(p: &Parts) -> Definition {
             session.as_ref(),
         );
         valid &= p.studio.is_some() && p.bastion.is_some();
+        // People (the default issuer) open the profile named like their IAM user, which
+        // SageMaker compares in lower case: profile names with capitals are refused.
+        let capitals = p
+            .studio
+            .as_ref()
+            .and_then(|s| s.users.as_ref())
+            .is_some_and(|users| {
+                users
+                    .iter()
+                    .any(|u| u.value.chars().any(|c| c.is_ascii_uppercase()))
+            });
+        valid &= !capitals;
         top.push(("presigned_url".to_string(), Node::Map(e, false)));
     }
 

@@ -266,11 +266,11 @@ fn user_profiles_collapse_above_the_threshold() {
         )),
         "{above}"
     );
-    // The presigned-URL grant names the domain's profiles by one pattern
-    // (user-profile/<domain id>/*): one edge to the domain, however many users.
+    // The presigned-URL grant names the caller's own profile by one pattern
+    // (user-profile/<domain id>/${aws:username}): one edge to the domain, however many users.
     assert_eq!(
         above
-            .matches("PresignedUrlPolicy -->|\"sagemaker: DescribeDomain, CreatePresignedDomainUrl if aws:SourceVpce\"| StudioDomain")
+            .matches("PresignedUrlPolicy -->|\"sagemaker: CreatePresignedDomainUrl if aws:SourceVpce\"| StudioDomain")
             .count(),
         1
     );

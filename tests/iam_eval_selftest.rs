@@ -506,6 +506,38 @@ fn a_missing_policy_variable_panics() {
     );
 }
 
+#[test]
+fn an_absent_policy_variable_matches_nothing_when_the_test_says_so() {
+    let t = role_with(json!({"Effect": "Allow", "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::b/home/${aws:username}/*",
+        "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:s3:::src/${aws:username}"}}}));
+    let e = Evaluator::new(&t).with_absent_policy_variables();
+    let own = "arn:aws:s3:::b/home/bob/k";
+    let with_source = [("aws:SourceArn", "arn:aws:s3:::src/bob")];
+    // Present: the variable is substituted in the Resource and in the condition.
+    e.assert_allowed(
+        "R",
+        "s3:GetObject",
+        own,
+        &[("aws:username", "bob"), with_source[0]],
+    );
+    e.assert_denied(
+        "R",
+        "s3:GetObject",
+        own,
+        &[("aws:username", "eve"), with_source[0]],
+    );
+    // Absent: neither a `*` in the Resource nor any key value matches it.
+    e.assert_denied("R", "s3:GetObject", own, &with_source);
+    e.assert_denied("R", "s3:GetObject", "arn:aws:s3:::b/home/*/k", &with_source);
+    let t = role_with(json!({"Effect": "Allow", "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::b/*",
+        "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::src/*${aws:username}*"}}}));
+    Evaluator::new(&t)
+        .with_absent_policy_variables()
+        .assert_denied("R", "s3:GetObject", "arn:aws:s3:::b/k", &with_source);
+}
+
 // ----- wildcards, prefixes, deny over allow -------------------------------------------------
 
 #[test]

@@ -186,6 +186,14 @@ fn presigned_url_out_of_range() {
 }
 
 #[test]
+fn a_profile_with_capitals_when_people_open_their_own() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{}bastion: {{}}\npresigned_url: {{}}\n",
+        VALID.replace("[alice, bob]", "[alice, Bob]")
+    )));
+}
+
+#[test]
 fn too_many_subnets_for_the_vpc() {
     insta::assert_snapshot!(input_error(
         &VALID

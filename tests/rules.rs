@@ -122,7 +122,7 @@ fn for_any_value_on_source_vpce_is_an_error() {
 #[test]
 fn a_hard_coded_endpoint_id_is_not_an_endpoint_of_the_stack() {
     let mut t = stacks::shipped_template("studio-private");
-    t["Resources"]["PresignedUrlPolicy"]["Properties"]["PolicyDocument"]["Statement"][1]["Condition"]
+    t["Resources"]["PresignedUrlPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]["Condition"]
         ["StringEquals"]["aws:SourceVpce"][1] = json!("vpce-0123456789abcdef0");
     let rules = error_rules(&t);
     assert!(
@@ -134,7 +134,7 @@ fn a_hard_coded_endpoint_id_is_not_an_endpoint_of_the_stack() {
 #[test]
 fn resource_star_on_the_presigned_grant_is_an_error() {
     let mut t = stacks::shipped_template("studio-private");
-    t["Resources"]["PresignedUrlPolicy"]["Properties"]["PolicyDocument"]["Statement"][1]["Resource"] =
+    t["Resources"]["PresignedUrlPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]["Resource"] =
         json!(["*"]);
     assert_eq!(error_rules(&t), vec!["IAM-NO-WILDCARD-RESOURCE"]);
 }

@@ -168,7 +168,7 @@ fn split_1200_users_into_12_children_within_every_limit() {
         assert_eq!(
             t["Outputs"][format!("PresignedUrlCommandDataScientist{first}")]["Value"]["Fn::Sub"],
             format!(
-                "aws sagemaker create-presigned-domain-url --region ${{AWS::Region}} --domain-id ${{DomainId}} --user-profile-name data-scientist-{first} --expires-in-seconds 300 --session-expiration-duration-in-seconds 43200 --query AuthorizedUrl --output text"
+                "New-SMPresignedDomainUrl -Region ${{AWS::Region}} -DomainId ${{DomainId}} -UserProfileName data-scientist-{first} -ExpiresInSecond 300 -SessionExpirationDurationInSecond 43200"
             )
         );
         // A finding in a child points at the user's entry in the definition.
@@ -495,7 +495,7 @@ fn package_rewrites_child_urls_and_the_parent_deploys_to_moto() {
             .unwrap_or_else(|| panic!("{id}: no output for user {first}"));
         assert!(
             command["OutputValue"].as_str().unwrap().contains(&format!(
-                "--domain-id {} --user-profile-name data-scientist-{first} ",
+                "-DomainId {} -UserProfileName data-scientist-{first} ",
                 domain_id.as_str().unwrap()
             )),
             "{id}: {command}"

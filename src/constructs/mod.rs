@@ -122,6 +122,7 @@ mod tests {
                     domain_name: format!("domain-{scope_id}"),
                     auth: StudioAuth::Iam,
                     users: vec!["alice".into()],
+                    shared_spaces: false,
                 },
             )
             .unwrap();

@@ -1,20 +1,24 @@
-//! Entry to a VpcOnly Studio domain through a presigned URL issued from inside the VPC.
+//! Entry to a VpcOnly Studio domain through a presigned URL created inside the VPC.
 //!
-//! The issuing role may describe the domain and create presigned URLs for its user
-//! profiles only when the request arrives through the sagemaker.api or the studio
-//! endpoint. IAM evaluates that policy on every request of the Studio session, so a URL
-//! opened outside the VPC is refused (403).
+//! A presigned URL opens Studio as its user profile, so whoever may create one for a
+//! profile may act as that person. By default ([`Issuer::People`]) the policy is for
+//! people: each IAM user may create URLs only for the profile that has the user's own
+//! name (`user-profile/<domain id>/${aws:username}`), and CloudTrail records the person.
+//! `aws:username` exists only for IAM users, so the policy gives a role, an instance
+//! profile or a federated session nothing, even if it is attached to one by mistake.
+//! [`Issuer::Bastion`] is the source document's flow, kept as an explicit choice: the
+//! bastion's instance role may create URLs for every profile of the domain, so anyone
+//! with a session on the bastion (or any process on it) can open Studio as anyone, and
+//! CloudTrail shows only the instance (rule `SM-PRESIGNED-OWN-PROFILE` warns).
 //!
-//! The grant names the domain's user profiles by one ARN pattern,
-//! `user-profile/<domain id>/*`, not profile by profile. Least privilege is kept where it
-//! matters: the domain is this stack's own IAM-mode domain, its profiles come only from
-//! the definition (no role of the stack may create user profiles), and whoever can use
-//! the issuing role could open every listed profile anyway, so a list would separate no
-//! one. A list would grow by one ARN per user and break IAM's 6,144-character quota on
-//! managed policies at about a hundred users; it would make the policy change (and wait
-//! for every profile) whenever a user is added, and it cannot name profiles that live in
-//! nested stacks (`split: nested`). What the pattern admits beyond the list: a profile an
-//! administrator creates in this domain outside the stack.
+//! Either way the calls are allowed only through the sagemaker.api or the studio endpoint
+//! (`aws:SourceVpce`). IAM evaluates that policy on every request of the Studio session,
+//! so a URL opened outside the VPC is refused (403).
+//!
+//! The bastion's grant names the profiles by one pattern, `user-profile/<domain id>/*`:
+//! whoever can use a shared role could open every listed profile anyway, so a list would
+//! separate no one, while it would break IAM's 6,144-character quota on managed policies
+//! at about a hundred users and could not name profiles in nested stacks.
 
 use crate::resources::iam::policy::{Condition, PolicyDocument, keys};
 use crate::resources::iam::{ManagedPolicy, Role};
@@ -22,6 +26,7 @@ use crate::sub;
 use crate::template::{Handle, Output, Pseudo, Value};
 
 use super::ConstructError;
+use super::bastion::BastionOs;
 use super::grants::sagemaker::UserProfiles;
 use super::network::{EndpointService, PrivateNetwork};
 use super::scope::Scope;
@@ -33,13 +38,50 @@ pub const EXPIRES_IN_SECONDS: (u32, u32) = (5, 300);
 /// The session's limits (minimum, maximum), in seconds: see [`EXPIRES_IN_SECONDS`].
 pub const SESSION_EXPIRATION_SECONDS: (u32, u32) = (1800, 43200);
 
-/// The lifetimes written into each user's presigned-URL command (defaults: the maximums).
+/// Who creates the presigned URLs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Issuer {
+    /// Each person, with their own IAM user's credentials, for their own profile only.
+    #[default]
+    People,
+    /// The bastion's instance role, for every profile of the domain (the source
+    /// document's flow: anyone on the bastion can open Studio as anyone).
+    Bastion,
+}
+
+/// The command-line tool the bastion has, which the per-user commands are written for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shell {
+    /// The AWS Tools for PowerShell: the AWS Windows AMIs ship them, not the AWS CLI
+    /// (Amazon EC2 documentation, "Managed AWS Windows AMIs": EC2Launch, Systems Manager,
+    /// CloudFormation helpers, the AWS Tools for Windows PowerShell, drivers), and the
+    /// bastion has no internet to install anything.
+    PowerShell,
+    /// The AWS CLI, as on Amazon Linux.
+    AwsCli,
+}
+
+impl From<BastionOs> for Shell {
+    fn from(os: BastionOs) -> Shell {
+        match os {
+            BastionOs::Windows => Shell::PowerShell,
+            BastionOs::Linux => Shell::AwsCli,
+        }
+    }
+}
+
+/// The lifetimes and tool written into each user's presigned-URL command (defaults: the
+/// maximum lifetimes, people's own credentials, PowerShell as on the Windows bastion).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PresignedUrlProps {
     /// How long the URL can be used to sign in (`--expires-in-seconds`).
     pub expires_in_seconds: u32,
     /// How long the Studio session it opens lasts (`--session-expiration-duration-in-seconds`).
     pub session_expiration_seconds: u32,
+    /// Whose credentials the command runs with.
+    pub issuer: Issuer,
+    /// The tool the command is written for.
+    pub shell: Shell,
 }
 
 impl Default for PresignedUrlProps {
@@ -47,6 +89,8 @@ impl Default for PresignedUrlProps {
         PresignedUrlProps {
             expires_in_seconds: EXPIRES_IN_SECONDS.1,
             session_expiration_seconds: SESSION_EXPIRATION_SECONDS.1,
+            issuer: Issuer::People,
+            shell: Shell::PowerShell,
         }
     }
 }
@@ -55,16 +99,19 @@ impl Default for PresignedUrlProps {
 pub const REQUIRED_ENDPOINTS: [EndpointService; 2] =
     [EndpointService::SagemakerApi, EndpointService::Studio];
 
-/// Grants `issuer` the presigned-URL permission for the domain's user profiles (when the
-/// domain has users: `has_users`), as the managed policy `<id>Policy` in the scope
-/// (`PresignedUrlPolicy` in the shipped stacks). The per-user outputs come from
-/// [`user_outputs`], in whichever template holds the profiles.
+/// The managed policy `<id>Policy` in the scope (`PresignedUrlPolicy` in the shipped
+/// stacks). With [`Issuer::People`] it is attached to no one (an administrator
+/// attaches it to the people's IAM users or their group; output `PresignedUrlPolicyArn`)
+/// and `bastion_role` gets nothing; with [`Issuer::Bastion`] it is attached to
+/// `bastion_role`, and grants URLs only when the domain has users (`has_users`). The
+/// per-user commands come from [`user_outputs`], in whichever template holds the profiles.
 pub fn new(
     scope: &mut Scope,
     id: &str,
     network: &PrivateNetwork,
     studio: &StudioDomain,
-    issuer: &Handle<Role>,
+    issuer: Issuer,
+    bastion_role: &Handle<Role>,
     has_users: bool,
 ) -> Result<Handle<ManagedPolicy>, ConstructError> {
     // A missing endpoint is left out here and reported by the rule pack
@@ -77,31 +124,47 @@ pub fn new(
     let through_endpoints = Condition::string_equals(keys::SOURCE_VPCE, endpoint_ids);
 
     let mut policy = PolicyDocument::new();
-    studio
-        .domain
-        .grant_describe()
-        .sid("DescribeDomainThroughEndpoints")
-        .condition(through_endpoints.clone())
-        .to(&mut policy)?;
-    if has_users {
-        studio
-            .domain
-            .grant_presigned_url(&UserProfiles::All)
-            .sid("PresignedUrlThroughEndpoints")
-            .condition(through_endpoints)
-            .to(&mut policy)?;
-    }
-    scope.child(id).add(
-        "Policy",
-        ManagedPolicy::builder()
-            .description("Presigned Studio URLs for this domain's users, from inside the VPC only")
-            .roles(issuer.name())
-            .policy_document(policy)
-            .build()?,
-    )
+    let builder = match issuer {
+        Issuer::People => {
+            // Names no profile of the definition, so it holds with or without them.
+            studio
+                .domain
+                .grant_presigned_url(&UserProfiles::Caller)
+                .sid("OwnProfileThroughEndpoints")
+                .condition(through_endpoints)
+                .to(&mut policy)?;
+            ManagedPolicy::builder().description(
+                "Presigned Studio URLs, each IAM user for the own profile (same name) only, from inside the VPC only",
+            )
+        }
+        Issuer::Bastion => {
+            studio
+                .domain
+                .grant_describe()
+                .sid("DescribeDomainThroughEndpoints")
+                .condition(through_endpoints.clone())
+                .to(&mut policy)?;
+            if has_users {
+                studio
+                    .domain
+                    .grant_presigned_url(&UserProfiles::All)
+                    .sid("PresignedUrlThroughEndpoints")
+                    .condition(through_endpoints)
+                    .to(&mut policy)?;
+            }
+            ManagedPolicy::builder()
+                .description(
+                    "Presigned Studio URLs for this domain's users, from inside the VPC only",
+                )
+                .roles(bastion_role.name())
+        }
+    };
+    scope
+        .child(id)
+        .add("Policy", builder.policy_document(policy).build()?)
 }
 
-/// Adds, per user, an output with the exact CLI command to run on the bastion.
+/// Adds, per user, an output with the exact command to run on the bastion.
 /// `domain_id` is the domain's ID as this template knows it (an attribute of the domain,
 /// or a parameter of a nested stack).
 pub fn user_outputs<'a>(
@@ -111,26 +174,47 @@ pub fn user_outputs<'a>(
     props: &PresignedUrlProps,
 ) -> Result<(), ConstructError> {
     for user in users {
+        let description = match (props.issuer, props.shell) {
+            (Issuer::People, Shell::PowerShell) => format!(
+                "Run on the bastion as {user}, in a PowerShell window after Set-AWSCredential with your own temporary credentials"
+            ),
+            (Issuer::People, Shell::AwsCli) => format!(
+                "Run on the bastion as {user}, in a shell after exporting your own temporary credentials"
+            ),
+            (Issuer::Bastion, _) => format!("Run on the bastion to open Studio as {user}"),
+        };
         scope.add_output(
             &["PresignedUrlCommand", user],
-            Output::new(presigned_url_command(domain_id, user, props))
-                .description(&format!("Run on the bastion to open Studio as {user}")),
+            Output::new(presigned_url_command(domain_id, user, props)).description(&description),
         )?;
     }
     Ok(())
 }
 
-/// `aws sagemaker create-presigned-domain-url …` for one user, with the domain ID and
-/// region filled in by CloudFormation.
+/// The command for one user, with the domain ID and region filled in by CloudFormation:
+/// `New-SMPresignedDomainUrl` (which returns the URL as a string) or
+/// `aws sagemaker create-presigned-domain-url`.
 fn presigned_url_command(domain_id: &Value, user: &str, props: &PresignedUrlProps) -> Value {
-    sub![
-        "aws sagemaker create-presigned-domain-url --region ",
-        Pseudo::Region,
-        " --domain-id ",
-        domain_id.clone(),
-        format!(
-            " --user-profile-name {user} --expires-in-seconds {} --session-expiration-duration-in-seconds {} --query AuthorizedUrl --output text",
-            props.expires_in_seconds, props.session_expiration_seconds
-        )
-    ]
+    match props.shell {
+        Shell::PowerShell => sub![
+            "New-SMPresignedDomainUrl -Region ",
+            Pseudo::Region,
+            " -DomainId ",
+            domain_id.clone(),
+            format!(
+                " -UserProfileName {user} -ExpiresInSecond {} -SessionExpirationDurationInSecond {}",
+                props.expires_in_seconds, props.session_expiration_seconds
+            )
+        ],
+        Shell::AwsCli => sub![
+            "aws sagemaker create-presigned-domain-url --region ",
+            Pseudo::Region,
+            " --domain-id ",
+            domain_id.clone(),
+            format!(
+                " --user-profile-name {user} --expires-in-seconds {} --session-expiration-duration-in-seconds {} --query AuthorizedUrl --output text",
+                props.expires_in_seconds, props.session_expiration_seconds
+            )
+        ],
+    }
 }

@@ -5,7 +5,7 @@
 use indexmap::IndexMap;
 
 use crate::resources::ec2::{SecurityGroup, SecurityGroupEgress, SecurityGroupIngress, protocol};
-use crate::resources::iam::policy::{PolicyDocument, Principal, Statement};
+use crate::resources::iam::policy::{Condition, PolicyDocument, Principal, Statement};
 use crate::resources::iam::{self, ManagedPolicy, Policy, Role};
 use crate::resources::kms::Key;
 use crate::resources::sagemaker::{self, Domain, DomainSettings, UserProfile, UserSettings};
@@ -35,6 +35,10 @@ pub struct StudioDomainProps {
     /// User-profile names; each becomes `UserProfile<PascalName>`. (SSO domains get their
     /// profiles from onboarding instead.)
     pub users: Vec<String>,
+    /// Whether users may create shared spaces (which every user of the domain can open and
+    /// start apps in) besides their private ones. Default off: each user's work stays in
+    /// spaces only its owner can change or delete.
+    pub shared_spaces: bool,
 }
 
 /// How users sign in to the domain.
@@ -170,7 +174,7 @@ impl StudioDomain {
             ManagedPolicy::builder()
                 .description("What Studio apps of this domain may do")
                 .roles(execution_role.name())
-                .policy_document(execution_policy(&domain, &key)?)
+                .policy_document(execution_policy(&domain, &key, props.shared_spaces)?)
                 .build()?,
         )?;
 
@@ -307,23 +311,50 @@ fn domain_key(scope: &mut Scope) -> Result<Handle<Key>, ConstructError> {
     .key)
 }
 
-/// Studio apps may manage apps and spaces of this domain, read the domain and its
-/// profiles, write their logs and use the domain key. List calls cannot be scoped to a
-/// resource, so they are the only `Resource: "*"` statement.
+/// What Studio may do with a user's execution role: read the domain, its profiles, apps
+/// and spaces; create, change and delete only the caller's own spaces and the apps in its
+/// own private spaces (or of its own profile); write logs and use the domain key. List
+/// calls cannot be scoped to a resource, so they are the only `Resource: "*"` statement.
+///
+/// The Studio UI calls these APIs with the execution role, and one role serves every user
+/// of the domain (IAM mode) or of a group (SSO mode), so the role alone separates no one:
+/// the caller is told apart by `${sagemaker:UserProfileName}`, which SageMaker supplies in
+/// the calls of a user's apps (see [`sagemaker::variables`]). The statements follow the
+/// owner-scoped ones of AWS's `AmazonSageMakerFullAccess` (Amazon SageMaker AI developer
+/// guide, "AWS managed policies for Amazon SageMaker AI"), narrowed to this domain, to the
+/// caller's own profile-level apps, and to shared spaces only when `shared_spaces` is set.
 fn execution_policy(
     domain: &Handle<Domain>,
     key: &Handle<Key>,
+    shared_spaces: bool,
 ) -> Result<PolicyDocument, ConstructError> {
     use sagemaker::actions as sm;
-    let in_domain = |kind: &str| {
+    use sagemaker::keys;
+    let in_domain = |kind: &str, rest: &str| {
         arn::regional(
             "sagemaker",
             [
                 SubPart::from(format!("{kind}/")),
                 SubPart::from(domain.domain_id()),
-                SubPart::from("/*"),
+                SubPart::from(rest.to_string()),
             ],
         )
+    };
+    let caller = sagemaker::variables::USER_PROFILE_NAME;
+    let owned_by_caller = Condition::arn_equals(
+        keys::OWNER_USER_PROFILE_ARN,
+        [in_domain("user-profile", &format!("/{caller}"))],
+    );
+    let sharing = |types: &[&str]| {
+        Condition::string_equals(
+            keys::SPACE_SHARING_TYPE,
+            types.iter().map(|t| Value::from(*t)),
+        )
+    };
+    let own_space_types: &[&str] = if shared_spaces {
+        &["Private", "Shared"]
+    } else {
+        &["Private"]
     };
     let mut doc = PolicyDocument::new();
     domain.grant_describe().sid("ReadDomain").to(&mut doc)?;
@@ -332,30 +363,67 @@ fn execution_policy(
             Statement::allow()
                 .sid("ReadUserProfiles")
                 .actions([&sm::DESCRIBE_USER_PROFILE])
-                .resource(in_domain("user-profile")),
+                .resource(in_domain("user-profile", "/*")),
         )
         .statement(
             Statement::allow()
-                .sid("ManageAppsInDomain")
-                .actions([
-                    &sm::CREATE_APP,
-                    &sm::DELETE_APP,
-                    &sm::DESCRIBE_APP,
-                    &sm::ADD_TAGS,
-                ])
-                .resource(in_domain("app")),
+                .sid("ReadAppsAndSpaces")
+                .actions([&sm::DESCRIBE_APP, &sm::DESCRIBE_SPACE])
+                .resources([in_domain("app", "/*"), in_domain("space", "/*")]),
+        )
+        .statement(
+            // An app of a profile itself (not in a space) has the profile's name in its
+            // ARN and no owner key.
+            Statement::allow()
+                .sid("OwnProfileApps")
+                .actions([&sm::CREATE_APP, &sm::DELETE_APP])
+                .resource(in_domain("app", &format!("/{caller}/*")))
+                .condition(Condition::null(keys::OWNER_USER_PROFILE_ARN, true)),
         )
         .statement(
             Statement::allow()
-                .sid("ManageSpacesInDomain")
-                .actions([
-                    &sm::CREATE_SPACE,
-                    &sm::UPDATE_SPACE,
-                    &sm::DELETE_SPACE,
-                    &sm::DESCRIBE_SPACE,
-                    &sm::ADD_TAGS,
-                ])
-                .resource(in_domain("space")),
+                .sid("OwnSpaces")
+                .actions([&sm::CREATE_SPACE, &sm::UPDATE_SPACE, &sm::DELETE_SPACE])
+                .resource(in_domain("space", "/*"))
+                .condition(owned_by_caller.clone())
+                .condition(sharing(own_space_types)),
+        )
+        .statement(
+            Statement::allow()
+                .sid("OwnPrivateSpaceApps")
+                .actions([&sm::CREATE_APP, &sm::DELETE_APP])
+                .resource(in_domain("app", "/*"))
+                .condition(owned_by_caller)
+                .condition(sharing(&["Private"])),
+        );
+    if shared_spaces {
+        // A shared space is for working together: any user of the domain may start and
+        // stop its apps (only its owner may change or delete the space itself).
+        doc = doc.statement(
+            Statement::allow()
+                .sid("SharedSpaceApps")
+                .actions([&sm::CREATE_APP, &sm::DELETE_APP])
+                .resource(in_domain("app", "/*"))
+                .condition(sharing(&["Shared"])),
+        );
+    }
+    let mut doc = doc
+        .statement(
+            // Spaces are tagged only while they are created (their owner tag among them).
+            Statement::allow()
+                .sid("TagSpacesWhenCreated")
+                .actions([&sm::ADD_TAGS])
+                .resource(in_domain("space", "/*"))
+                .condition(Condition::string_equals(
+                    keys::TAGGING_ACTION,
+                    [Value::from("CreateSpace")],
+                )),
+        )
+        .statement(
+            Statement::allow()
+                .sid("TagAppsInDomain")
+                .actions([&sm::ADD_TAGS])
+                .resource(in_domain("app", "/*")),
         )
         .statement(
             Statement::allow()

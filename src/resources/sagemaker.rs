@@ -256,6 +256,39 @@ pub mod actions {
     ];
 }
 
+/// SageMaker's condition keys for Studio apps and spaces, as the Service Authorization
+/// Reference lists them ("Actions, resources, and condition keys for Amazon SageMaker
+/// AI"): which actions take which key is noted per key, because a key an action does not
+/// take is absent from its request and fails every condition but `Null`.
+pub mod keys {
+    use crate::resources::iam::policy::ConditionKey;
+
+    /// The ARN of the user profile that owns the space of the request (type ARN). Taken
+    /// by `CreateApp`, `DeleteApp`, `CreateSpace`, `UpdateSpace`, `DeleteSpace`; absent
+    /// for an app of a user profile itself (no space).
+    pub const OWNER_USER_PROFILE_ARN: ConditionKey =
+        ConditionKey::single("sagemaker:OwnerUserProfileArn");
+    /// The sharing type of the space of the request, `Private` or `Shared`; taken by the
+    /// same actions as [`OWNER_USER_PROFILE_ARN`].
+    pub const SPACE_SHARING_TYPE: ConditionKey = ConditionKey::single("sagemaker:SpaceSharingType");
+    /// The API operation whose resource is being tagged (`CreateSpace`, `CreateApp`, …);
+    /// taken by `AddTags`, so that tags can be allowed at creation only.
+    pub const TAGGING_ACTION: ConditionKey = ConditionKey::single("sagemaker:TaggingAction");
+}
+
+/// SageMaker's request values usable as IAM policy variables in the calls Studio makes
+/// with a user's execution role: the Service Authorization Reference describes
+/// `sagemaker:UserProfileName` as "You can use the UserProfileName as a policy variable to
+/// filter requests from specific user profiles within a SageMaker Domain. This context
+/// key is not applicable to user profiles within shared spaces", and
+/// `sagemaker:DomainId` likewise for the domain. A shared execution role is scoped to the
+/// calling person through them; where they are absent (a shared space, the role's
+/// credentials used outside Studio) a statement naming them matches nothing.
+pub mod variables {
+    /// The calling user profile's name, written as a policy variable.
+    pub const USER_PROFILE_NAME: &str = "${sagemaker:UserProfileName}";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
 use crate::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
 use crate::constructs::notebook_identity::{self, SharedRoleProps};
 use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps};
-use crate::constructs::presigned_url::{self, PresignedUrlProps};
+use crate::constructs::presigned_url::{self, Issuer, PresignedUrlProps, Shell};
 use crate::constructs::scope::{ONLY, Scope};
 use crate::constructs::secure_bucket::{
     self, Access, LogBucket, LogBucketProps, ObjectLock, Perimeter, SecureBucket, SecureBucketProps,
@@ -523,7 +523,8 @@ fn teams(
     Ok(built_teams)
 }
 
-/// The bastion's presigned-URL policy and the per-user commands.
+/// The presigned-URL policy (for people, or on the bastion's role), its ARN as an output
+/// when people attach it, and the per-user commands.
 fn presigned_url(
     stack: &LoadedStack,
     root: &mut Scope,
@@ -533,7 +534,7 @@ fn presigned_url(
     bastion: &Bastion,
 ) -> Result<(), ComposeError> {
     let def = &stack.definition;
-    let Some(spec) = &def.presigned_url else {
+    let Some(props) = presigned_url_props(def) else {
         return Ok(());
     };
     let has_users = def.studio.as_ref().is_some_and(|s| !s.users.is_empty());
@@ -542,21 +543,42 @@ fn presigned_url(
         "PresignedUrl",
         network,
         studio,
+        props.issuer,
         &bastion.role,
         has_users,
     )?;
     names.insert("presigned_url".into(), policy.logical_id().clone());
+    if props.issuer == Issuer::People {
+        root.add_output(
+            &["PresignedUrlPolicyArn"],
+            Output::new(policy.arn()).description(
+                "Attach to the IAM users (or their group) who open Studio; each user's name must be the profile's",
+            ),
+        )?;
+    }
     // Split, each nested stack has its own users' outputs.
     presigned_url::user_outputs(
         root,
         &studio.domain.domain_id(),
         studio.user_profiles.keys().map(String::as_str),
-        &PresignedUrlProps {
-            expires_in_seconds: spec.expires_in_seconds,
-            session_expiration_seconds: spec.session_expiration_seconds,
-        },
+        &props,
     )?;
     Ok(())
+}
+
+/// What the per-user commands need: the lifetimes, who runs them, and on which bastion.
+fn presigned_url_props(def: &super::definition::StackDefinition) -> Option<PresignedUrlProps> {
+    let spec = def.presigned_url.as_ref()?;
+    let os = def
+        .bastion
+        .as_ref()
+        .map_or(BastionOs::Windows, |b| BastionOs::from(b.os));
+    Some(PresignedUrlProps {
+        expires_in_seconds: spec.expires_in_seconds,
+        session_expiration_seconds: spec.session_expiration_seconds,
+        issuer: spec.issuer.into(),
+        shell: Shell::from(os),
+    })
 }
 
 fn team_outputs(root: &mut Scope, teams: &[BuiltTeam]) -> Result<(), ComposeError> {
@@ -843,6 +865,7 @@ fn studio_domain(
             },
             // Split: the profiles go into nested stacks, below.
             users: if split { Vec::new() } else { users.clone() },
+            shared_spaces: spec.shared_spaces,
         },
     )?;
     names.insert("studio".into(), studio.domain.logical_id().clone());
@@ -855,10 +878,7 @@ fn studio_domain(
                 stack_name: &stack.name,
                 extension,
                 users: &users,
-                presigned_url: def.presigned_url.as_ref().map(|p| PresignedUrlProps {
-                    expires_in_seconds: p.expires_in_seconds,
-                    session_expiration_seconds: p.session_expiration_seconds,
-                }),
+                presigned_url: presigned_url_props(def),
             },
         )?;
         return Ok((Some(studio), chunks));

@@ -52,6 +52,8 @@
 //! the request cannot have, a decision that depends on a policy outside the template)
 //! panics with a message naming it, instead of answering allow or deny. Extend it
 //! deliberately when a test needs more.
+//! A test that means a policy variable to be absent (a role has no `aws:username`) says so
+//! with [`Evaluator::with_absent_policy_variables`].
 //!
 //! Intrinsics resolve against a fixed environment (see the constants): partition `aws`,
 //! region `eu-west-1`, account `111122223333`, stack `test-stack`. Physical names follow
@@ -120,6 +122,7 @@ pub struct Evaluator<'a> {
     assumed: BTreeMap<String, bool>,
     /// The organization of this account, as far as the test has said.
     org: Org,
+    absent_variables_match_nothing: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -320,10 +323,11 @@ fn check_aws_principal(entry: &str, place: &str) {
 struct Context {
     entries: Vec<(String, Vec<String>)>,
     unknown: Vec<(String, String)>,
+    absent_variables_match_nothing: bool,
 }
 
 impl Context {
-    fn new(pairs: &[(&str, &str)]) -> Context {
+    fn new(pairs: &[(&str, &str)], absent_variables_match_nothing: bool) -> Context {
         let mut entries: Vec<(String, Vec<String>)> = Vec::new();
         for (key, value) in pairs {
             let lower = key.to_ascii_lowercase();
@@ -335,6 +339,7 @@ impl Context {
         Context {
             entries,
             unknown: Vec::new(),
+            absent_variables_match_nothing,
         }
     }
 
@@ -352,12 +357,15 @@ impl Context {
     }
 }
 
-/// A pattern element: a literal character, `*` (any run) or `?` (one character).
+/// A pattern element: a literal character, `*` (any run), `?` (one character), or
+/// nothing that can match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tok {
     Lit(char),
     Star,
     One,
+    /// An absent policy variable (see [`Evaluator::with_absent_policy_variables`]).
+    Never,
 }
 
 impl<'a> Evaluator<'a> {
@@ -377,6 +385,7 @@ impl<'a> Evaluator<'a> {
             accepted_aws_managed: BTreeSet::new(),
             assumed: BTreeMap::new(),
             org: Org::Unknown,
+            absent_variables_match_nothing: false,
         }
     }
 
@@ -472,6 +481,17 @@ impl<'a> Evaluator<'a> {
             self.present(id, resource),
             "iam_eval: `{id}` does not exist: its CloudFormation Condition is assumed false"
         );
+    }
+
+    /// A policy variable the request context lacks (`${aws:username}` for a role session,
+    /// `${sagemaker:UserProfileName}` outside Studio) makes the pattern holding it match
+    /// nothing, as IAM documents for variables without a value ("IAM policy elements:
+    /// Variables and tags": the value is effectively null, there is no equal or like
+    /// value), instead of panicking. So a Resource or a positive condition with it never
+    /// applies (a negated operator then holds).
+    pub fn with_absent_policy_variables(mut self) -> Self {
+        self.absent_variables_match_nothing = true;
+        self
     }
 
     fn expect_defined(&self, logical_id: &str) {
@@ -1018,7 +1038,7 @@ impl<'a> Evaluator<'a> {
                 )
             })
             .collect();
-        let context = Context::new(context);
+        let context = Context::new(context, self.absent_variables_match_nothing);
         let mut deny = None;
         let mut allow = None;
         for (label, statements) in &parsed {
@@ -1492,9 +1512,14 @@ fn tokens(text: &str, context: Option<&Context>, wildcards: bool, place: &str) -
                             "iam_eval: {place}: policy variable `${{{name}}}` has several values \
                              in the request context: {many:?}"
                         ),
+                        None if context.absent_variables_match_nothing => {
+                            out.push(Tok::Never);
+                            continue;
+                        }
                         None => panic!(
                             "iam_eval: {place}: policy variable `${{{name}}}` in `{text}` is not \
-                             in the request context; add (\"{name}\", value) to it"
+                             in the request context; add (\"{name}\", value) to it, or build the \
+                             evaluator with_absent_policy_variables() if it is meant to be absent"
                         ),
                     };
                     out.extend(value.chars().map(Tok::Lit));

@@ -189,19 +189,11 @@ fn presigned_url() {
             endpoint(&mut t, "SageMakerStudioEndpoint"),
         ],
     );
-    let file = "studio-private.template.json";
     shipped_in(
-        file,
+        "studio-private.template.json",
         domain
-            .grant_describe()
-            .sid("DescribeDomainThroughEndpoints")
-            .condition(through_endpoints.clone()),
-    );
-    shipped_in(
-        file,
-        domain
-            .grant_presigned_url(&UserProfiles::All)
-            .sid("PresignedUrlThroughEndpoints")
+            .grant_presigned_url(&UserProfiles::Caller)
+            .sid("OwnProfileThroughEndpoints")
             .condition(through_endpoints),
     );
 }

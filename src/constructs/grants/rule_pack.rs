@@ -1,7 +1,7 @@
 //! The rule pack judges what the grants write: a role that received every grant, in a
 //! template with one resource of each kind, has no IAM finding and no finding at all on
 //! the role (and a control role whose presigned-URL grant lacks the endpoint condition
-//! is found).
+//! and names every profile is found on both counts).
 
 use crate::constructs::scope::Scope;
 use crate::resources::iam::policy::{Condition, keys};
@@ -50,7 +50,7 @@ fn a_role_with_every_grant_passes_the_rule_pack() {
             .grant_describe()
             .condition(through_endpoints.clone()),
         f.domain
-            .grant_presigned_url(&UserProfiles::All)
+            .grant_presigned_url(&UserProfiles::Caller)
             .condition(through_endpoints),
         f.notebook.grant_open(),
         f.notebook.grant_use(),
@@ -63,7 +63,7 @@ fn a_role_with_every_grant_passes_the_rule_pack() {
         grant.to(&mut scope.grants_for(&role)).unwrap();
     }
     // A control: the rule pack reads the grants' policy (a presigned URL grant without
-    // the endpoint condition is found).
+    // the endpoint condition, for every profile, is found).
     let control = scope
         .add(
             "Control",
@@ -93,12 +93,17 @@ fn a_role_with_every_grant_passes_the_rule_pack() {
     assert_eq!(sids.len(), statements.len(), "Sids are unique");
 
     let findings = crate::validate::validate(&json, f.template.to_json().len());
-    assert!(
-        findings
-            .iter()
-            .any(|f| f.rule == "ENV-PRESIGNED-THROUGH-ENDPOINTS" && f.resource() == Some("Control")),
-        "{findings:?}"
-    );
+    for rule in [
+        "ENV-PRESIGNED-THROUGH-ENDPOINTS",
+        "SM-PRESIGNED-OWN-PROFILE",
+    ] {
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.rule == rule && f.resource() == Some("Control")),
+            "{rule}: {findings:?}"
+        );
+    }
     let about_grants: Vec<String> = findings
         .iter()
         .filter(|f| f.rule.starts_with("IAM-") || f.resource() == Some("Analyst"))

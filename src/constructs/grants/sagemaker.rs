@@ -6,8 +6,9 @@
 //! it), so the ARNs built here from names are lower-cased too. For user profiles the
 //! same is reported (aws/aws-sdk-js-v3#6514: CreatePresignedDomainUrl for a profile
 //! `PowerUser` was refused under a policy that named it as written); the shipped stacks
-//! grant presigned URLs for every profile of the domain ([`UserProfiles::All`]), which
-//! does not depend on it.
+//! grant presigned URLs for the caller's own profile ([`UserProfiles::Caller`], whose
+//! users' and profiles' names are lower-case) or for every profile of the domain
+//! ([`UserProfiles::All`]), neither of which depends on it.
 
 use crate::resources::arn;
 use crate::resources::sagemaker::{self, Domain, NotebookInstance, actions};
@@ -24,6 +25,11 @@ pub enum UserProfiles {
     All,
     /// These profiles, one ARN each (SageMaker names, lower-cased in the ARNs).
     Named(Vec<String>),
+    /// `user-profile/<domain id>/${aws:username}`: only the profile named like the calling
+    /// IAM user. IAM sets `aws:username` for IAM users alone; for a role session, a
+    /// federated user or an instance profile it is absent, and a resource built from an
+    /// absent variable matches nothing, so no shared principal gets a URL through it.
+    Caller,
 }
 
 impl Handle<Domain> {
@@ -56,6 +62,7 @@ impl Handle<Domain> {
         };
         let resources: Vec<Value> = match profiles {
             UserProfiles::All => vec![profile_arn("/*".to_string())],
+            UserProfiles::Caller => vec![profile_arn("/${aws:username}".to_string())],
             UserProfiles::Named(names) => {
                 if names.is_empty() {
                     return Grant::invalid(subject, "no user profile is named");
@@ -229,6 +236,16 @@ mod tests {
                     "Resource": [fn_sub(&format!("{ARN}:user-profile/${{StudioDomain.DomainId}}/*"))],
                     "Condition": {"StringEquals": {"aws:SourceVpce": [
                         reference("SageMakerApiEndpoint"), reference("SageMakerStudioEndpoint")]}}}])
+        );
+    }
+
+    #[test]
+    fn a_presigned_url_for_the_callers_own_profile_names_it_by_the_iam_user_name() {
+        assert_eq!(
+            granted(fixture().domain.grant_presigned_url(&UserProfiles::Caller)),
+            json!([{"Sid": "StudioDomainPresignedUrl", "Effect": "Allow",
+                    "Action": ["sagemaker:CreatePresignedDomainUrl"],
+                    "Resource": [fn_sub(&format!("{ARN}:user-profile/${{StudioDomain.DomainId}}/${{!aws:username}}"))]}])
         );
     }
 

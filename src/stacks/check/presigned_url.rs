@@ -1,8 +1,10 @@
-//! The `presigned_url` component: a domain and a bastion to issue URLs for and from, and
-//! durations CreatePresignedDomainUrl accepts.
+//! The `presigned_url` component: a domain and a bastion to issue URLs for and from,
+//! durations CreatePresignedDomainUrl accepts, and (when people open their own profiles)
+//! profile names an IAM user name can equal.
 
 use crate::constructs::presigned_url::{EXPIRES_IN_SECONDS, SESSION_EXPIRATION_SECONDS};
 use crate::diagnostic::Diagnostic;
+use crate::stacks::definition::IssuerName;
 
 use super::Input;
 
@@ -41,6 +43,39 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
             );
         }
     }
+    if presigned.issuer == IssuerName::People {
+        own_profile_names(input, problems);
+    }
+}
+
+/// People open the profile named like their IAM user (`${aws:username}` in the ARN), and
+/// SageMaker authorizes user-profile ARNs with the name lower-cased (see
+/// `constructs::grants::sagemaker`), while `aws:username` keeps the case the user was
+/// created with: a profile with capitals could be opened by nobody, or only by a user
+/// whose name differs from it. Lower-case names make the two one string.
+fn own_profile_names(input: &Input, problems: &mut Vec<Diagnostic>) {
+    let Some(studio) = &input.def.studio else {
+        return;
+    };
+    for (i, user) in studio.users.iter().enumerate() {
+        if user.0.bytes().any(|b| b.is_ascii_uppercase()) {
+            problems.push(
+                input
+                    .source
+                    .error_at_value(
+                        &format!("studio.users[{i}]"),
+                        format!(
+                            "user `{user}` has capitals, but each person opens the profile named like their IAM user"
+                        ),
+                    )
+                    .expected("a lower-case profile name (the IAM user's name, in lower case)")
+                    .help(format!(
+                        "write `{}`, and name the IAM user the same",
+                        user.0.to_ascii_lowercase()
+                    )),
+            );
+        }
+    }
 }
 
 #[cfg(test)]
@@ -67,6 +102,25 @@ mod tests {
             messages(&problems),
             ["`presigned_url` needs a `studio` and a `bastion` component"]
         );
+    }
+
+    #[test]
+    fn people_need_lower_case_profile_names_the_bastion_does_not() {
+        let text = "studio: { users: [alice, Bob] }\nbastion: {}\npresigned_url: {}\n";
+        let problems = run(text, check);
+        assert_eq!(fields(&problems), ["studio.users[1]"]);
+        assert_eq!(
+            messages(&problems),
+            [
+                "user `Bob` has capitals, but each person opens the profile named like their IAM user"
+            ]
+        );
+        assert_eq!(
+            problems[0].help.as_deref(),
+            Some("write `bob`, and name the IAM user the same")
+        );
+        let shared = text.replace("presigned_url: {}", "presigned_url: { issuer: bastion }");
+        assert!(run(&shared, check).is_empty());
     }
 
     #[test]

@@ -147,6 +147,9 @@ pub struct StudioSpec {
     /// One user profile per entry.
     #[serde(default)]
     pub users: Vec<SageMakerName>,
+    /// Whether users may create shared spaces besides their private ones (default false).
+    #[serde(default)]
+    pub shared_spaces: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -433,7 +436,7 @@ pub enum MappingMode {
     Dynamodb,
 }
 
-/// The presigned-URL component: how long a URL and a session last.
+/// The presigned-URL component: who creates the URLs, how long a URL and a session last.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct PresignedUrlSpec {
@@ -441,6 +444,27 @@ pub struct PresignedUrlSpec {
     pub expires_in_seconds: u32,
     #[serde(default = "default_session")]
     pub session_expiration_seconds: u32,
+    /// `people` (default): each IAM user, for the own profile only. `bastion`: the
+    /// bastion's instance role, for every profile (the source document's shared flow).
+    #[serde(default)]
+    pub issuer: IssuerName,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum IssuerName {
+    #[default]
+    People,
+    Bastion,
+}
+
+impl From<IssuerName> for crate::constructs::presigned_url::Issuer {
+    fn from(issuer: IssuerName) -> Self {
+        match issuer {
+            IssuerName::People => Self::People,
+            IssuerName::Bastion => Self::Bastion,
+        }
+    }
 }
 
 fn default_true() -> bool {

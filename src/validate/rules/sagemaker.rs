@@ -6,6 +6,13 @@ use super::{Context, Equivalents, Rule, Severity, Violation, list};
 use crate::resources::sagemaker::MAX_LIFECYCLE_CONTENT;
 
 const NOTEBOOK: &[&str] = &["AWS::SageMaker::NotebookInstance"];
+const IDENTITY_POLICIES: &[&str] = &[
+    "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::Policy",
+    "AWS::IAM::Role",
+    "AWS::IAM::User",
+    "AWS::IAM::Group",
+];
 const DOMAIN: &[&str] = &["AWS::SageMaker::Domain"];
 const LIFECYCLE: &[&str] = &["AWS::SageMaker::NotebookInstanceLifecycleConfig"];
 
@@ -100,6 +107,19 @@ pub static RULES: &[Rule] = &[
             checkov: &[],
         },
         check: domain_security_groups,
+    },
+    Rule {
+        id: "SM-PRESIGNED-OWN-PROFILE",
+        severity: Severity::Warning,
+        rationale: "A principal that may create presigned Studio URLs for profiles other than its own (a bastion's instance role, a shared role) lets whoever uses it open Studio as anyone, and CloudTrail records only that principal.",
+        checks: "Every statement allowing sagemaker:CreatePresignedDomainUrl names user profiles only as user-profile/<domain>/${aws:username}, the calling IAM user's own profile.",
+        fix: "Let people create URLs for their own profile (`presigned_url.issuer: people`, the default); keep the shared flow (`issuer: bastion`) only with a suppression that says why.",
+        applies_to: IDENTITY_POLICIES,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: presigned_own_profile,
     },
     Rule {
         id: "SM-LIFECYCLE-SHEBANG",
@@ -204,6 +224,31 @@ fn domain_security_groups(cx: &Context) -> Vec<Violation> {
                 id,
                 "Properties.DefaultUserSettings.SecurityGroups",
                 "no default security group",
+            )
+        })
+        .collect()
+}
+
+/// Whether a statement's resource is `…:user-profile/<domain>/${aws:username}`: a literal
+/// string, or an Fn::Sub text where the variable is escaped (`${!aws:username}`).
+fn is_own_profile(resource: &Json) -> bool {
+    let text = resource
+        .as_str()
+        .or_else(|| resource.get("Fn::Sub").and_then(Json::as_str));
+    text.is_some_and(|t| {
+        t.contains(":user-profile/")
+            && (t.ends_with("/${aws:username}") || t.ends_with("/${!aws:username}"))
+    })
+}
+
+fn presigned_own_profile(cx: &Context) -> Vec<Violation> {
+    cx.identity_allows("sagemaker:CreatePresignedDomainUrl")
+        .filter(|(_, s)| s.not_resource || !s.resources.iter().all(|r| is_own_profile(r)))
+        .map(|(doc, s)| {
+            Violation::at(
+                doc.resource,
+                &format!("{}.Statement[{}]", doc.path, s.index),
+                "presigned Studio URLs for user profiles other than the caller's own: whoever uses this principal can open Studio as any of them",
             )
         })
         .collect()
@@ -365,6 +410,42 @@ mod tests {
             domain(json!({})),
             domain(json!({"DefaultUserSettings": {"ExecutionRole": "arn"}})),
             "Resources.D.Properties.DefaultUserSettings.SecurityGroups",
+        );
+    }
+
+    fn presigning_policy(resource: Json) -> Json {
+        json!({"Resources": {"P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "sagemaker:DescribeDomain", "Resource": "*"},
+            {"Effect": "Allow", "Action": ["sagemaker:CreatePresignedDomainUrl"], "Resource": [resource]}
+        ]}}}}})
+    }
+
+    #[test]
+    fn presigned_urls_only_for_the_callers_own_profile() {
+        let profiles = "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:user-profile/${StudioDomain.DomainId}";
+        let own = json!({"Fn::Sub": format!("{profiles}/${{!aws:username}}")});
+        for shared in [
+            json!({"Fn::Sub": format!("{profiles}/*")}),
+            json!({"Fn::Sub": format!("{profiles}/data-scientist-1")}),
+            json!("*"),
+        ] {
+            assert_rule(
+                "SM-PRESIGNED-OWN-PROFILE",
+                presigning_policy(own.clone()),
+                presigning_policy(shared),
+                "Resources.P.Properties.PolicyDocument.Statement[1]",
+            );
+        }
+        // A literal ARN with the variable unescaped is the caller's own profile too.
+        assert!(
+            super::super::test_support::fire(
+                "SM-PRESIGNED-OWN-PROFILE",
+                presigning_policy(json!(
+                    "arn:aws:sagemaker:eu-west-1:111122223333:user-profile/d-1/${aws:username}"
+                ))
+            )
+            .is_empty()
         );
     }
 

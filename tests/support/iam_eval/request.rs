@@ -760,7 +760,7 @@ impl<'a> Evaluator<'a> {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let mut context = Context::new(&pairs);
+        let mut context = Context::new(&pairs, self.absent_variables_match_nothing);
         let mut set = |key: &str, value: Option<String>| {
             if let Some(value) = value {
                 context
