@@ -35,8 +35,8 @@ use crate::resources::kms::Key;
 use crate::resources::secretsmanager::Secret;
 use crate::sub;
 use crate::template::{
-    FileExtension, Handle, LogicalId, Output, Parameter, ParameterHandle, ParameterType, Pseudo,
-    ResourceEntry, SourcePath, Template, Value,
+    DeletionPolicy, FileExtension, Handle, LogicalId, Output, Parameter, ParameterHandle,
+    ParameterType, Pseudo, ResourceEntry, SourcePath, Template, Value,
 };
 use crate::validate::rules;
 
@@ -381,6 +381,9 @@ fn notebook_base(
             alias_suffix: "notebooks",
             description: "Encrypts the notebook instances' storage volumes",
             via_services: &["sagemaker"],
+            // A notebook's storage volume is deleted with the instance, and the instances
+            // with the stack: nothing the key encrypts outlives it.
+            deletion_policy: DeletionPolicy::Delete,
         },
     )?
     .key;
