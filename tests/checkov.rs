@@ -44,11 +44,6 @@ const KNOWN_FAILURES: &[(&str, &str, &str)] = &[
         "CKV_AWS_117",
         "AWS::Lambda::Function.OnboardingFunction",
     ),
-    (
-        "team-notebooks.template.json",
-        "CKV_AWS_149",
-        "AWS::SecretsManager::Secret.EngCarolInitialPassword",
-    ),
 ];
 
 /// The nested-stack templates of a Studio domain split in child stacks: the shipped

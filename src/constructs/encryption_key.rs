@@ -57,9 +57,9 @@ impl EncryptionKey {
     }
 
     /// The key `id` whose policy also names the principals that use it (`users`:
-    /// statements with a principal, e.g. [`logs_may_use`], [`events_may_use`]), besides
-    /// the account's administration and, when `via_services` is not empty, the account's
-    /// use through those services.
+    /// statements with a principal, e.g. [`logs_may_use`], [`events_may_use`],
+    /// [`secrets_manager_may_use`]), besides the account's administration and, when
+    /// `via_services` is not empty, the account's use through those services.
     pub fn with_users(
         scope: &mut Scope,
         id: &str,
@@ -166,6 +166,33 @@ fn logs_statement(sid: &str) -> Statement {
             &kms::actions::DESCRIBE_KEY,
         ])
         .any_resource()
+}
+
+/// Secrets Manager may use the key for secrets on behalf of callers of this account:
+/// `kms:GenerateDataKey` when a secret value is stored, `kms:Decrypt` when one is read,
+/// the two permissions "Secret encryption and decryption in AWS Secrets Manager" lists
+/// (<https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html>),
+/// only through Secrets Manager in this region (`kms:ViaService`) and only for this
+/// account's principals (`kms:CallerAccount`). The principal is the account, so IAM
+/// decides which of its principals: whoever stores a secret (the deploying principal,
+/// through CloudFormation) needs `kms:GenerateDataKey` on the key in an IAM policy as
+/// well, and whoever reads one (the deploying principal again when a
+/// `{{resolve:secretsmanager:…}}` reference is resolved, and the administrators who
+/// hand a password over) `kms:Decrypt`.
+pub fn secrets_manager_may_use() -> Statement {
+    Statement::allow()
+        .sid("SecretsManagerForCallersOfThisAccount")
+        .principal(Principal::this_account())
+        .actions([&kms::actions::GENERATE_DATA_KEY, &kms::actions::DECRYPT])
+        .any_resource()
+        .condition(Condition::string_equals(
+            keys::KMS_VIA_SERVICE,
+            [sub!["secretsmanager.", Pseudo::Region, ".amazonaws.com"]],
+        ))
+        .condition(Condition::string_equals(
+            keys::KMS_CALLER_ACCOUNT,
+            [Value::from(Pseudo::AccountId)],
+        ))
 }
 
 /// EventBridge (`events.amazonaws.com`) may encrypt into and read back a queue encrypted

@@ -25,7 +25,7 @@ use crate::constructs::sso_onboarding::{
     GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, RoleRef,
 };
 use crate::constructs::studio::{self, StudioAuth, StudioDomain, StudioDomainProps};
-use crate::constructs::team::{Team, TeamProps, TeamUser};
+use crate::constructs::team::{self, Team, TeamProps, TeamUser};
 use crate::constructs::trail;
 use crate::diagnostic::did_you_mean;
 use crate::resources::ec2::SecurityGroup;
@@ -474,6 +474,18 @@ fn teams(
     }
     let mut built_teams = Vec::new();
     let mut groups: Vec<Handle<Group>> = Vec::new();
+    let console_users = def
+        .teams
+        .values()
+        .any(|spec| spec.users.iter().any(|u| u.console_access));
+    let password_key = if console_users {
+        Some(team::initial_password_key(
+            &mut root.at(at("teams")),
+            "InitialPassword",
+        )?)
+    } else {
+        None
+    };
     for (team, spec) in &def.teams {
         let path = at("teams").then(team.0.as_str());
         let scope = &mut root.at(path.clone());
@@ -499,6 +511,7 @@ fn teams(
                         console_access: u.console_access,
                     })
                     .collect(),
+                password_key: password_key.clone(),
             },
         )?;
         names.insert(team.0.clone(), built.notebook.logical_id().clone());
