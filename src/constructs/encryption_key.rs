@@ -7,7 +7,8 @@
 //! deleted or the key replaced ([`EncryptionKeyProps::deletion_policy`], written as both
 //! `DeletionPolicy` and `UpdateReplacePolicy`): a deleted key makes everything it
 //! encrypted unreadable once its waiting period ends, so a key lives at least as long as
-//! the longest-lived data it protects. Each caller decides from what its key encrypts.
+//! the longest-lived data it protects. Each caller decides from what its key encrypts;
+//! the rule KMS-KEY-RETAINED checks the decision against the template.
 
 use crate::resources::arn;
 use crate::resources::iam::policy::{Condition, PolicyDocument, Principal, Statement, keys};
