@@ -179,12 +179,14 @@ fn the_session_document_is_the_stacks_own_and_the_output_uses_it() {
         t["Outputs"]["BastionSessionCommand"]["Value"]["Fn::Sub"],
         "aws ssm start-session --region ${AWS::Region} --target ${Bastion} --document-name ${BastionSessionDocument}"
     );
-    assert_eq!(
-        t["Resources"]["BastionSessionLogs"]["DeletionPolicy"],
-        "Retain"
-    );
-    assert_eq!(
-        t["Resources"]["BastionSessionKey"]["DeletionPolicy"],
-        "Retain"
-    );
+    for retained in ["BastionSessionLogs", "BastionSessionKey"] {
+        assert_eq!(
+            t["Resources"][retained]["DeletionPolicy"], "RetainExceptOnCreate",
+            "{retained}"
+        );
+        assert_eq!(
+            t["Resources"][retained]["UpdateReplacePolicy"], "Retain",
+            "{retained}"
+        );
+    }
 }

@@ -142,17 +142,27 @@ fn removing_a_retained_bucket_is_not_data_loss_but_an_unprotected_one_is() {
 
 #[test]
 fn a_logical_id_rename_is_called_out() {
+    // The bastion's volume key is `DeletionPolicy: Delete` (its volume goes with the
+    // instance), so removing it under its old name deletes it.
     let old = out_template("studio-private");
+    assert_eq!(
+        old["Resources"]["BastionVolumeKey"]["DeletionPolicy"],
+        "Delete"
+    );
     let mut new = old.clone();
     let resources = new["Resources"].as_object_mut().unwrap();
-    let key = resources.remove("StudioKey").unwrap();
-    resources.insert("DomainKey".to_string(), key);
+    let key = resources.remove("BastionVolumeKey").unwrap();
+    resources.insert("RootVolumeKey".to_string(), key);
     let d = diff(&old, &new);
-    let renamed = d.resources.iter().find(|r| r.id == "DomainKey").unwrap();
+    let renamed = d
+        .resources
+        .iter()
+        .find(|r| r.id == "RootVolumeKey")
+        .unwrap();
     assert_eq!(
         renamed.kind,
         ChangeKind::Renamed {
-            from: "StudioKey".to_string()
+            from: "BastionVolumeKey".to_string()
         }
     );
     assert!(
@@ -160,7 +170,7 @@ fn a_logical_id_rename_is_called_out() {
         "a key removed without Retain takes the data it encrypts with it"
     );
     assert!(
-        d.resources.iter().all(|r| r.id != "StudioKey"),
+        d.resources.iter().all(|r| r.id != "BastionVolumeKey"),
         "reported once, as a rename"
     );
 }

@@ -538,3 +538,51 @@ fn no_keys_and_console_passwords_only_from_generated_secrets() {
         json!({"Ref": "EngCarolInitialPassword"})
     );
 }
+
+/// The initial passwords are encrypted with a key of their own, which only Secrets Manager
+/// may use for data, and only for callers of this account; key and secret go with the
+/// stack, as the users they belong to do.
+#[test]
+fn initial_passwords_have_a_key_of_their_own() {
+    let t = template();
+    let r = &t["Resources"];
+    assert_eq!(
+        r["EngCarolInitialPassword"]["Properties"]["KmsKeyId"],
+        json!({"Fn::GetAtt": ["InitialPasswordKey", "Arn"]})
+    );
+    let statements = r["InitialPasswordKey"]["Properties"]["KeyPolicy"]["Statement"]
+        .as_array()
+        .unwrap();
+    let data_actions = [
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+        "kms:ReEncrypt*",
+    ];
+    let users: Vec<&Json> = statements
+        .iter()
+        .filter(|s| {
+            s["Action"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| data_actions.contains(&a.as_str().unwrap()) || a == "kms:*")
+        })
+        .collect();
+    assert_eq!(users.len(), 1, "{statements:?}");
+    assert_eq!(
+        users[0]["Action"],
+        json!(["kms:GenerateDataKey", "kms:Decrypt"])
+    );
+    assert_eq!(
+        users[0]["Condition"],
+        json!({"StringEquals": {
+            "kms:ViaService": {"Fn::Sub": "secretsmanager.${AWS::Region}.amazonaws.com"},
+            "kms:CallerAccount": {"Ref": "AWS::AccountId"}
+        }})
+    );
+    for id in ["InitialPasswordKey", "EngCarolInitialPassword"] {
+        assert_eq!(r[id]["DeletionPolicy"], "Delete", "{id}");
+        assert_eq!(r[id]["UpdateReplacePolicy"], "Delete", "{id}");
+    }
+}

@@ -12,7 +12,7 @@ use crate::resources::ec2::{HttpEndpoint, HttpTokens, VolumeType};
 use crate::resources::iam::{self, InstanceProfile, ManagedPolicy, Policy, Role};
 use crate::sub;
 use crate::template::{AwsParameterType, ParameterType};
-use crate::template::{Handle, Parameter, ParameterHandle, Pseudo};
+use crate::template::{DeletionPolicy, Handle, Parameter, ParameterHandle, Pseudo};
 
 use super::ConstructError;
 use super::encryption_key::{EncryptionKey, EncryptionKeyProps};
@@ -153,6 +153,9 @@ impl Bastion {
                 alias_suffix: &format!("{}-volume", owner.to_ascii_lowercase()),
                 description: "Bastion root volume, used only through EC2",
                 via_services: &["ec2"],
+                // The root volume is deleted with the instance (DeleteOnTermination), so
+                // nothing the key encrypts outlives the stack.
+                deletion_policy: DeletionPolicy::Delete,
             },
         )?;
         let profile = scope.add(

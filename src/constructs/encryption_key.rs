@@ -1,6 +1,14 @@
-//! A customer-managed KMS key for one workload's volumes: rotation on, administered by
-//! the account, usable for data only through the AWS services that encrypt for the
-//! workload (`kms:ViaService`) and only on the account's behalf.
+//! A customer-managed KMS key for one workload: rotation on, administered by the account,
+//! usable for data only through the AWS services that encrypt for the workload
+//! (`kms:ViaService`) on the account's behalf, or by the service principals its policy
+//! names.
+//!
+//! **Retention.** Every key states what CloudFormation does with it when the stack is
+//! deleted or the key replaced ([`EncryptionKeyProps::deletion_policy`], written as both
+//! `DeletionPolicy` and `UpdateReplacePolicy`): a deleted key makes everything it
+//! encrypted unreadable once its waiting period ends, so a key lives at least as long as
+//! the longest-lived data it protects. Each caller decides from what its key encrypts;
+//! the rule KMS-KEY-RETAINED checks the decision against the template.
 
 use crate::resources::arn;
 use crate::resources::iam::policy::{Condition, PolicyDocument, Principal, Statement, keys};
@@ -11,7 +19,7 @@ use crate::template::{DeletionPolicy, Handle, Pseudo, SubPart, Value};
 use super::ConstructError;
 use super::scope::Scope;
 
-/// The key's alias, description and the services that may use it.
+/// The key's alias, description, the services that may use it and how long it lives.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EncryptionKeyProps<'a> {
     /// The alias is `alias/<stack name>-<alias_suffix>`.
@@ -21,6 +29,13 @@ pub struct EncryptionKeyProps<'a> {
     /// Services that use the key for the workload, e.g. `sagemaker`, `elasticfilesystem`
     /// (each becomes `<service>.<region>.amazonaws.com`).
     pub via_services: &'a [&'a str],
+    /// `DeletionPolicy` of the key (its `UpdateReplacePolicy` follows: `Retain` for
+    /// either retaining policy). `Delete` when everything the key encrypts is deleted
+    /// with the stack; `RetainExceptOnCreate` when data outlives the stack but none can
+    /// exist yet if the stack's first creation rolls back (the data's resources are
+    /// deleted by that rollback too); `Retain` when data can outlive even a rolled-back
+    /// creation. `Snapshot` does not apply to keys and is refused.
+    pub deletion_policy: DeletionPolicy,
 }
 
 /// The key and its alias: `<id>Key` and `<id>KeyAlias` in the scope.
@@ -42,27 +57,24 @@ impl EncryptionKey {
         EncryptionKey::with_users(scope, id, props, [])
     }
 
-    /// The key `id` whose policy also names the service principals that use it
-    /// (`users`: statements with a principal, e.g. [`logs_may_use`],
-    /// [`events_may_use`]), besides the account's administration and, when
-    /// `via_services` is not empty, the account's use through those services. The key
-    /// is retained (`DeletionPolicy: RetainExceptOnCreate`): deleting it would make everything it
-    /// encrypted (logs, queued events, secrets) unreadable.
+    /// The key `id` whose policy also names the principals that use it (`users`:
+    /// statements with a principal, e.g. [`logs_may_use`], [`events_may_use`],
+    /// [`secrets_manager_may_use`]), besides the account's administration and, when
+    /// `via_services` is not empty, the account's use through those services.
     pub fn with_users(
         scope: &mut Scope,
         id: &str,
         props: &EncryptionKeyProps,
         users: impl IntoIterator<Item = Statement>,
     ) -> Result<EncryptionKey, ConstructError> {
-        let mut scope = scope.child(id);
-        let extra: Vec<Statement> = users.into_iter().collect();
-        let retain = !extra.is_empty();
-        let key = scope.add("Key", key(props, extra)?)?;
-        if retain {
-            scope
-                .entry(&key)
-                .retain(DeletionPolicy::RetainExceptOnCreate);
+        if props.deletion_policy == DeletionPolicy::Snapshot {
+            return Err(ConstructError::Invalid(format!(
+                "key `{id}`: a KMS key has no snapshot; choose Delete, Retain or RetainExceptOnCreate"
+            )));
         }
+        let mut scope = scope.child(id);
+        let key = scope.add("Key", key(props, users.into_iter().collect())?)?;
+        scope.entry(&key).retain(props.deletion_policy);
         let alias = scope.add(
             "KeyAlias",
             Alias::builder()
@@ -155,6 +167,33 @@ fn logs_statement(sid: &str) -> Statement {
             &kms::actions::DESCRIBE_KEY,
         ])
         .any_resource()
+}
+
+/// Secrets Manager may use the key for secrets on behalf of callers of this account:
+/// `kms:GenerateDataKey` when a secret value is stored, `kms:Decrypt` when one is read,
+/// the two permissions "Secret encryption and decryption in AWS Secrets Manager" lists
+/// (<https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html>),
+/// only through Secrets Manager in this region (`kms:ViaService`) and only for this
+/// account's principals (`kms:CallerAccount`). The principal is the account, so IAM
+/// decides which of its principals: whoever stores a secret (the deploying principal,
+/// through CloudFormation) needs `kms:GenerateDataKey` on the key in an IAM policy as
+/// well, and whoever reads one (the deploying principal again when a
+/// `{{resolve:secretsmanager:…}}` reference is resolved, and the administrators who
+/// hand a password over) `kms:Decrypt`.
+pub fn secrets_manager_may_use() -> Statement {
+    Statement::allow()
+        .sid("SecretsManagerForCallersOfThisAccount")
+        .principal(Principal::this_account())
+        .actions([&kms::actions::GENERATE_DATA_KEY, &kms::actions::DECRYPT])
+        .any_resource()
+        .condition(Condition::string_equals(
+            keys::KMS_VIA_SERVICE,
+            [sub!["secretsmanager.", Pseudo::Region, ".amazonaws.com"]],
+        ))
+        .condition(Condition::string_equals(
+            keys::KMS_CALLER_ACCOUNT,
+            [Value::from(Pseudo::AccountId)],
+        ))
 }
 
 /// EventBridge (`events.amazonaws.com`) may encrypt into and read back a queue encrypted

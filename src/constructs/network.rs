@@ -478,6 +478,9 @@ fn flow_log(
             alias_suffix: &alias_suffix,
             description: "Encrypts the VPC flow log group",
             via_services: &[],
+            // The group is kept with the same policy: a rolled-back first creation
+            // deletes it, and with it everything the key could have encrypted.
+            deletion_policy: DeletionPolicy::RetainExceptOnCreate,
         },
         [logs_may_use()],
     )?;

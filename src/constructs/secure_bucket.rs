@@ -613,8 +613,13 @@ fn encryption_rule(
 
 /// A customer-managed key for one bucket (the shared key pattern): the account
 /// administers it and may use it for data only through S3; IAM policies (the grants)
-/// say who. Alias `alias/<stack>-s3-<logical name>`.
-fn bucket_key(scope: &mut Scope, logical_name: &str) -> Result<Handle<Key>, ConstructError> {
+/// say who. Alias `alias/<stack>-s3-<logical name>`. It follows the bucket's deletion
+/// policy: retained objects are unreadable without it.
+fn bucket_key(
+    scope: &mut Scope,
+    logical_name: &str,
+    retain: bool,
+) -> Result<Handle<Key>, ConstructError> {
     let description = format!("Encrypts the objects of the {logical_name} bucket");
     Ok(EncryptionKey::new(
         scope,
@@ -623,6 +628,7 @@ fn bucket_key(scope: &mut Scope, logical_name: &str) -> Result<Handle<Key>, Cons
             alias_suffix: &format!("s3-{logical_name}"),
             description: &description,
             via_services: &["s3"],
+            deletion_policy: deletion_policy(retain),
         },
     )?
     .key)
@@ -761,7 +767,7 @@ impl SecureBucket {
             lock.check(name)?;
         }
         let key = match &props.encryption {
-            Encryption::KmsOwnKey => Some(bucket_key(&mut scope.child(name), name)?),
+            Encryption::KmsOwnKey => Some(bucket_key(&mut scope.child(name), name, props.retain)?),
             Encryption::Kms(key) => Some(key.clone()),
             Encryption::S3Managed => None,
         };
@@ -794,18 +800,13 @@ impl SecureBucket {
             bucket_scope.exempt(&bucket, "S3-RETAINED-VERSIONS", &reason);
         }
         // Retained objects are unreadable without their key, so the key is retained with
-        // the bucket: its own key follows the bucket's policy, and a shared key is
-        // retained as soon as one retained bucket uses it (never the other way round).
-        match (&props.encryption, &key) {
-            (Encryption::KmsOwnKey, Some(key)) => {
-                bucket_scope
-                    .entry(key)
-                    .retain(deletion_policy(props.retain));
-            }
-            (Encryption::Kms(_), Some(key)) if props.retain => {
-                bucket_scope.entry(key).retain(deletion_policy(true));
-            }
-            _ => {}
+        // the bucket: its own key follows the bucket's policy from the start, and a
+        // shared key is retained as soon as one retained bucket uses it (never the other
+        // way round).
+        if let (Encryption::Kms(_), Some(key)) = (&props.encryption, &key)
+            && props.retain
+        {
+            bucket_scope.entry(key).retain(deletion_policy(true));
         }
         let policy = bucket_scope.add(
             "BucketPolicy",

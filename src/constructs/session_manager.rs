@@ -62,9 +62,10 @@ impl Default for SessionProps {
 /// The session resources of one bastion.
 #[derive(Clone, Debug)]
 pub struct Sessions {
-    /// Encrypts the session data stream and the session log group (rotation on, retained).
+    /// Encrypts the session data stream and the session log group (rotation on, retained
+    /// except on a rolled-back first creation).
     pub key: Handle<Key>,
-    /// Where sessions are recorded (encrypted with `key`, retained).
+    /// Where sessions are recorded (encrypted with `key`, retained like it).
     pub logs: Handle<LogGroup>,
     /// The stack's Session document; connect with `--document-name` set to its name.
     pub document: Handle<Document>,
@@ -90,8 +91,15 @@ impl Sessions {
             "logs",
             std::iter::once(SubPart::from("log-group:")).chain(group_name.clone()),
         );
+        // Key and log group outlive the stack (the sessions are the bastion's audit
+        // trail) but not a rolled-back first creation: its sessions could only have been
+        // opened while the stack was still being created, before anyone was given the
+        // connection command, and the group's fixed name, kept by such a rollback, would
+        // make the next creation fail with "already exists".
         let key = scope.add("SessionKey", session_key(group_arn)?)?;
-        scope.entry(&key).retain(DeletionPolicy::Retain);
+        scope
+            .entry(&key)
+            .retain(DeletionPolicy::RetainExceptOnCreate);
         let logs = scope.add(
             "SessionLogs",
             LogGroup::builder()
@@ -100,7 +108,9 @@ impl Sessions {
                 .retention_in_days(props.log_retention_days)
                 .build()?,
         )?;
-        scope.entry(&logs).retain(DeletionPolicy::Retain);
+        scope
+            .entry(&logs)
+            .retain(DeletionPolicy::RetainExceptOnCreate);
         let name_parts = [
             SubPart::from(format!("{owner}-sessions-")),
             SubPart::from(Pseudo::StackName),

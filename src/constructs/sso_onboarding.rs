@@ -465,6 +465,13 @@ impl Onboarding {
         let scope = &mut scope.child(id);
         let key = onboarding_key(scope)?;
         let queue = scope.add("OnboardingDeadLetterQueue", dead_letter_queue(&key)?)?;
+        // The queue outlives the stack like the functions' logs: an event EventBridge
+        // could not deliver never reached a function, so its message here is the only
+        // record that a membership change was not applied (for the 14 days the queue
+        // keeps it).
+        scope
+            .entry(&queue)
+            .retain(DeletionPolicy::RetainExceptOnCreate);
         let table = match props.mapping {
             Mapping::Inline => None,
             Mapping::DynamoDb => Some(scope.add("GroupRoleMappingTable", mapping_table()?)?),
@@ -555,6 +562,9 @@ fn onboarding_key(scope: &mut Scope) -> Result<Handle<Key>, ConstructError> {
             alias_suffix: "onboarding",
             description: "Encrypts the onboarding functions' logs, environment and dead-letter queue",
             via_services: &["lambda", "sqs"],
+            // Kept for the functions' logs, which are kept with the same policy; on a
+            // rolled-back first creation those logs are deleted too.
+            deletion_policy: DeletionPolicy::RetainExceptOnCreate,
         },
         [logs_may_use(), events_may_use()],
     )?;

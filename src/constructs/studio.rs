@@ -12,7 +12,7 @@ use crate::resources::sagemaker::{self, Domain, DomainSettings, UserProfile, Use
 use crate::resources::sso::ApplicationAssignment;
 use crate::resources::sso::PrincipalType;
 use crate::resources::{arn, logs};
-use crate::template::{Handle, LogicalId, SubPart, Value};
+use crate::template::{DeletionPolicy, Handle, LogicalId, SubPart, Value};
 
 use super::ConstructError;
 use super::encryption_key::{EncryptionKey, EncryptionKeyProps};
@@ -297,7 +297,13 @@ fn studio_security_group(
     Ok(sg)
 }
 
-/// The customer-managed key for the domain's EFS and EBS volumes.
+/// The customer-managed key for the domain's EFS and EBS volumes. It is kept when the
+/// stack is deleted: CloudFormation deletes the domain but not its home EFS file system
+/// (DeleteDomain retains it unless told otherwise, and the resource type gives no way to
+/// tell it: <https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/1085>),
+/// so the users' home directories outlive the stack and stay readable only with this key.
+/// A rolled-back first creation leaves at most an empty file system (no user has worked
+/// in it yet), so that case deletes the key (`RetainExceptOnCreate`).
 fn domain_key(scope: &mut Scope) -> Result<Handle<Key>, ConstructError> {
     Ok(EncryptionKey::new(
         scope,
@@ -306,6 +312,7 @@ fn domain_key(scope: &mut Scope) -> Result<Handle<Key>, ConstructError> {
             alias_suffix: "studio",
             description: "Encrypts the Studio domain's EFS and EBS volumes",
             via_services: &["sagemaker", "elasticfilesystem"],
+            deletion_policy: DeletionPolicy::RetainExceptOnCreate,
         },
     )?
     .key)

@@ -1,6 +1,7 @@
 //! A team of notebook users: a notebook whose role holds exactly the team's data
 //! grants, an IAM group whose members may use only that notebook, and the team's IAM
-//! users in that group (no passwords or access keys).
+//! users in that group (no access keys; a console password only where asked for, generated
+//! into a secret encrypted with the key of [`initial_password_key`]).
 
 use crate::resources::ec2::SecurityGroup;
 use crate::resources::iam::policy::PolicyDocument;
@@ -8,9 +9,10 @@ use crate::resources::iam::{self, Group, LoginProfile, Policy, Role, User};
 use crate::resources::kms::Key;
 use crate::resources::sagemaker::NotebookInstance;
 use crate::resources::secretsmanager::{GenerateSecretString, Secret};
-use crate::template::{Handle, LogicalId};
+use crate::template::{DeletionPolicy, Handle, LogicalId};
 
 use super::ConstructError;
+use super::encryption_key::{EncryptionKey, EncryptionKeyProps, secrets_manager_may_use};
 use super::network::PrivateNetwork;
 use super::notebooks::{self, NotebookPlacement, NotebookProps};
 use super::scope::Scope;
@@ -24,6 +26,9 @@ pub struct TeamProps {
     pub grants: PolicyDocument,
     /// The team's IAM users.
     pub users: Vec<TeamUser>,
+    /// The key of the initial-password secrets ([`initial_password_key`]); required as
+    /// soon as a user has `console_access`.
+    pub password_key: Option<Handle<Key>>,
 }
 
 /// A user of a team.
@@ -59,11 +64,36 @@ fn password_of(secret: &Handle<Secret>) -> crate::template::Value {
     ]
 }
 
-/// The secret that holds a console user's initial password. Nothing in the stack may
-/// read it; the account's administrators (who hold account-wide Secrets Manager
-/// rights) hand the password over, and the user must change it at first sign-in.
-fn initial_password(scope: &mut Scope, user: &str) -> Result<Handle<Secret>, ConstructError> {
-    scope.add_named(
+/// The key `<id>Key` (alias `alias/<stack>-initial-passwords`) of the console users'
+/// initial-password secrets, one for all teams: Secrets Manager uses it for this account's
+/// callers only ([`secrets_manager_may_use`]), who also need `kms:Decrypt` on it in IAM to
+/// read a password. It is deleted with the stack, like the secrets and the users they
+/// belong to: a password of a deleted user protects nothing.
+pub fn initial_password_key(scope: &mut Scope, id: &str) -> Result<Handle<Key>, ConstructError> {
+    Ok(EncryptionKey::with_users(
+        scope,
+        id,
+        &EncryptionKeyProps {
+            alias_suffix: "initial-passwords",
+            description: "Encrypts the team users' initial console passwords (their Secrets Manager secrets)",
+            via_services: &[],
+            deletion_policy: DeletionPolicy::Delete,
+        },
+        [secrets_manager_may_use()],
+    )?
+    .key)
+}
+
+/// The secret that holds a console user's initial password, encrypted with `key`.
+/// Nothing in the stack may read it; the account's administrators (who hold account-wide
+/// Secrets Manager rights and `kms:Decrypt` on the key) hand the password over, and the
+/// user must change it at first sign-in. It is deleted with the stack, as its user is.
+fn initial_password(
+    scope: &mut Scope,
+    user: &str,
+    key: &Handle<Key>,
+) -> Result<Handle<Secret>, ConstructError> {
+    let secret = scope.add_named(
         &[user, "initial-password"],
         Secret::builder()
             .description(format!(
@@ -79,8 +109,11 @@ fn initial_password(scope: &mut Scope, user: &str) -> Result<Handle<Secret>, Con
                     .exclude_characters(r#""'`\/@$"#)
                     .build()?,
             )
+            .kms_key_id(key.arn())
             .build()?,
-    )
+    )?;
+    scope.entry(&secret).retain(DeletionPolicy::Delete);
+    Ok(secret)
 }
 
 /// The logical ID of a team user, from the user name alone.
@@ -141,7 +174,13 @@ impl Team {
                 .user_name(user.name.as_str())
                 .groups(group.name());
             let secret = if user.console_access {
-                let secret = initial_password(scope, &user.name)?;
+                let key = props.password_key.as_ref().ok_or_else(|| {
+                    ConstructError::Invalid(format!(
+                        "user `{}` of team `{id}` has console access, but the team was given no key for initial passwords",
+                        user.name
+                    ))
+                })?;
+                let secret = initial_password(scope, &user.name, key)?;
                 builder = builder.login_profile(
                     LoginProfile::builder()
                         .password(password_of(&secret))

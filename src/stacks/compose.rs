@@ -26,7 +26,7 @@ use crate::constructs::sso_onboarding::{
     GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, RoleRef,
 };
 use crate::constructs::studio::{self, StudioAuth, StudioDomain, StudioDomainProps};
-use crate::constructs::team::{Team, TeamProps, TeamUser};
+use crate::constructs::team::{self, Team, TeamProps, TeamUser};
 use crate::constructs::trail;
 use crate::diagnostic::did_you_mean;
 use crate::resources::ec2::SecurityGroup;
@@ -36,8 +36,8 @@ use crate::resources::kms::Key;
 use crate::resources::secretsmanager::Secret;
 use crate::sub;
 use crate::template::{
-    FileExtension, Handle, LogicalId, Output, Parameter, ParameterHandle, ParameterType, Pseudo,
-    ResourceEntry, SourcePath, Template, Value,
+    DeletionPolicy, FileExtension, Handle, LogicalId, Output, Parameter, ParameterHandle,
+    ParameterType, Pseudo, ResourceEntry, SourcePath, Template, Value,
 };
 use crate::validate::rules;
 
@@ -383,6 +383,9 @@ fn notebook_base(
             alias_suffix: "notebooks",
             description: "Encrypts the notebook instances' storage volumes",
             via_services: &["sagemaker"],
+            // A notebook's storage volume is deleted with the instance, and the instances
+            // with the stack: nothing the key encrypts outlives it.
+            deletion_policy: DeletionPolicy::Delete,
         },
     )?
     .key;
@@ -473,6 +476,18 @@ fn teams(
     }
     let mut built_teams = Vec::new();
     let mut groups: Vec<Handle<Group>> = Vec::new();
+    let console_users = def
+        .teams
+        .values()
+        .any(|spec| spec.users.iter().any(|u| u.console_access));
+    let password_key = if console_users {
+        Some(team::initial_password_key(
+            &mut root.at(at("teams")),
+            "InitialPassword",
+        )?)
+    } else {
+        None
+    };
     for (team, spec) in &def.teams {
         let path = at("teams").then(team.0.as_str());
         let scope = &mut root.at(path.clone());
@@ -498,6 +513,7 @@ fn teams(
                         console_access: u.console_access,
                     })
                     .collect(),
+                password_key: password_key.clone(),
             },
         )?;
         names.insert(team.0.clone(), built.notebook.logical_id().clone());

@@ -59,6 +59,8 @@ pub static RULES: &[Rule] = &[
         checks: "Every EBS mapping of an instance and every AWS::EC2::Volume sets KmsKeyId.",
         fix: "Set Ebs.KmsKeyId to a customer-managed key used through EC2 (the bastion construct's VolumeKey).",
         applies_to: &["AWS::EC2::Instance", "AWS::EC2::Volume"],
+        // checkov's CKV_AWS_3 (volumes) and CKV_AWS_8 (launch configurations) check
+        // `Encrypted`, not which key: EC2-EBS-ENCRYPTED's equivalents, not this rule's.
         equivalents: Equivalents {
             cfn_lint: &[],
             checkov: &[],

@@ -89,6 +89,32 @@ pub static RULES: &[Rule] = &[
         check: environment_size,
     },
     Rule {
+        id: "LAMBDA-ENV-KMS",
+        severity: Severity::Error,
+        rationale: "Without a customer key, a function's environment variables are encrypted with a key whose policy the account does not write, so no key policy limits who may decrypt them.",
+        checks: "Every function with Environment.Variables has KmsKeyArn.",
+        fix: "Set KmsKeyArn to a customer-managed key used through Lambda (the onboarding construct's key).",
+        applies_to: &["AWS::Lambda::Function"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_173"],
+        },
+        check: environment_key,
+    },
+    Rule {
+        id: "LOGS-GROUP-KMS",
+        severity: Severity::Error,
+        rationale: "Without a customer key, a log group is encrypted with a key the account does not control, so no key policy limits who may read the logs.",
+        checks: "Every AWS::Logs::LogGroup has KmsKeyId.",
+        fix: "Set KmsKeyId to a customer-managed key whose policy lets CloudWatch Logs use it for this account's log groups (`logs_may_use` in the encryption-key construct).",
+        applies_to: &["AWS::Logs::LogGroup"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &["CKV_AWS_158"],
+        },
+        check: log_group_key,
+    },
+    Rule {
         id: "LOGS-RETENTION",
         severity: Severity::Error,
         rationale: "Logs kept forever cost money and keep personal data longer than anyone decided.",
@@ -234,6 +260,37 @@ fn environment_size(cx: &Context) -> Vec<Violation> {
         .collect()
 }
 
+fn environment_key(cx: &Context) -> Vec<Violation> {
+    cx.of_type("AWS::Lambda::Function")
+        .filter(|(_, p)| {
+            let has_variables = p["Environment"]["Variables"]
+                .as_object()
+                .is_some_and(|vars| !vars.is_empty());
+            has_variables && p["KmsKeyArn"].is_null()
+        })
+        .map(|(id, _)| {
+            Violation::at(
+                id,
+                "Properties.KmsKeyArn",
+                "environment variables without a customer-managed key",
+            )
+        })
+        .collect()
+}
+
+fn log_group_key(cx: &Context) -> Vec<Violation> {
+    cx.of_type("AWS::Logs::LogGroup")
+        .filter(|(_, p)| p["KmsKeyId"].is_null())
+        .map(|(id, _)| {
+            Violation::at(
+                id,
+                "Properties.KmsKeyId",
+                "log group without a customer-managed key",
+            )
+        })
+        .collect()
+}
+
 fn log_retention(cx: &Context) -> Vec<Violation> {
     cx.of_type("AWS::Logs::LogGroup")
         .filter(|(_, p)| p["RetentionInDays"].is_null())
@@ -288,7 +345,8 @@ mod tests {
         }
         json!({"Resources": {
             "F": {"Type": "AWS::Lambda::Function", "Properties": f},
-            "G": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 30}},
+            "G": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 30,
+                "KmsKeyId": {"Fn::GetAtt": ["K", "Arn"]}}},
             "P": {"Type": "AWS::Lambda::Permission", "Properties": {"Action": "lambda:InvokeFunction", "FunctionName": {"Ref": "F"},
                 "Principal": "events.amazonaws.com", "SourceArn": {"Fn::GetAtt": ["Rule", "Arn"]}}}
         }})
@@ -338,12 +396,45 @@ mod tests {
             "Resources.P.Properties.SourceArn",
         );
         let mut forever = function(json!({}));
-        forever["Resources"]["G"]["Properties"] = json!({});
+        forever["Resources"]["G"]["Properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("RetentionInDays");
         assert_rule(
             "LOGS-RETENTION",
             function(json!({})),
             forever,
             "Resources.G.Properties.RetentionInDays",
         );
+        let mut service_key = function(json!({}));
+        service_key["Resources"]["G"]["Properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("KmsKeyId");
+        assert_rule(
+            "LOGS-GROUP-KMS",
+            function(json!({})),
+            service_key,
+            "Resources.G.Properties.KmsKeyId",
+        );
+    }
+
+    #[test]
+    fn environment_key() {
+        let variables = json!({"Variables": {"TABLE": {"Ref": "T"}}});
+        assert_rule(
+            "LAMBDA-ENV-KMS",
+            function(json!({"Environment": variables, "KmsKeyArn": {"Fn::GetAtt": ["K", "Arn"]}})),
+            function(json!({"Environment": variables})),
+            "Resources.F.Properties.KmsKeyArn",
+        );
+        // No variables, nothing to encrypt (an empty map included).
+        for nothing in [json!({}), json!({"Environment": {"Variables": {}}})] {
+            assert!(
+                super::super::test_support::fire("LAMBDA-ENV-KMS", function(nothing.clone()))
+                    .is_empty(),
+                "{nothing}"
+            );
+        }
     }
 }

@@ -206,6 +206,12 @@ impl<'a> Context<'a> {
             .map(|&i| (self.resources[i].0, props(self.resources[i].1)))
     }
 
+    /// Every resource, in template order: (logical id, the whole resource with its
+    /// attributes).
+    pub fn resources(&self) -> impl Iterator<Item = (&'a str, &'a Json)> + '_ {
+        self.resources.iter().copied()
+    }
+
     pub fn resource(&self, id: &str) -> Option<&'a Json> {
         self.by_id.get(id).map(|&i| self.resources[i].1)
     }

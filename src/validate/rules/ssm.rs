@@ -1,6 +1,11 @@
 //! Session Manager rules: sessions of the stack use its own Session document, recorded in
 //! an encrypted log, encrypted with a customer key, ended when idle; instances are not
 //! given the broad AWS-managed SSM policy.
+//!
+//! None of them has an equivalent to list: checkov 3.3's CloudFormation checks read no
+//! `AWS::SSM::Document` and no `ManagedPolicyArns` (its one SSM check, CKV_AWS_384, looks
+//! for secrets in `AWS::SSM::Parameter` values), and cfn-lint 1.58's one document rule, E3051,
+//! checks a document's structure, not its session settings.
 
 use serde_json::Value as Json;
 
