@@ -54,11 +54,14 @@ pub enum EndpointService {
     SsmMessages,
     /// `ec2messages`: the SSM agent's command channel.
     Ec2Messages,
+    /// `notebook`: the Jupyter of SageMaker notebook instances, opened with a presigned
+    /// URL from inside the VPC.
+    Notebook,
 }
 
 impl EndpointService {
     /// Every service, in declaration order.
-    pub const ALL: [EndpointService; 13] = [
+    pub const ALL: [EndpointService; 14] = [
         EndpointService::S3,
         EndpointService::SagemakerApi,
         EndpointService::SagemakerRuntime,
@@ -72,6 +75,7 @@ impl EndpointService {
         EndpointService::Ssm,
         EndpointService::SsmMessages,
         EndpointService::Ec2Messages,
+        EndpointService::Notebook,
     ];
 
     /// The name used in stack definitions (the service-name suffix AWS uses).
@@ -90,6 +94,7 @@ impl EndpointService {
             EndpointService::Ssm => "ssm",
             EndpointService::SsmMessages => "ssmmessages",
             EndpointService::Ec2Messages => "ec2messages",
+            EndpointService::Notebook => "notebook",
         }
     }
 
@@ -106,11 +111,14 @@ impl EndpointService {
         self == EndpointService::S3
     }
 
-    /// The endpoint service name. Studio's is `aws.sagemaker.<region>.studio`, not
+    /// The endpoint service name. Studio's is `aws.sagemaker.<region>.studio` and the
+    /// notebook instances' `aws.sagemaker.<region>.notebook` (SageMaker Developer Guide,
+    /// "Connect to a Notebook Instance Through a VPC Interface Endpoint"), not
     /// `com.amazonaws.…`.
     pub fn service_name(self) -> Value {
         match self {
             EndpointService::Studio => sub!["aws.sagemaker.", Pseudo::Region, ".studio"],
+            EndpointService::Notebook => sub!["aws.sagemaker.", Pseudo::Region, ".notebook"],
             other => sub!["com.amazonaws.", Pseudo::Region, ".", other.short_name()],
         }
     }
@@ -131,6 +139,7 @@ impl EndpointService {
             EndpointService::Ssm => "Ssm",
             EndpointService::SsmMessages => "SsmMessages",
             EndpointService::Ec2Messages => "Ec2Messages",
+            EndpointService::Notebook => "SageMakerNotebook",
         }
     }
 
