@@ -36,6 +36,7 @@
 //! | Log group (`Handle<logs::LogGroup>`) | `grant_write` | `logs:CreateLogStream`, `PutLogEvents`, on the group's streams (its `Arn`, `…:log-group:<name>:*`) |
 //! | Studio domain (`Handle<sagemaker::Domain>`) | `grant_describe` | `sagemaker:DescribeDomain`, on the domain |
 //! | | `grant_presigned_url` | `sagemaker:CreatePresignedDomainUrl`, on `user-profile/<domain id>/<profile>` for the named profiles or `*` ([`sagemaker::UserProfiles`]) |
+//! | Notebook instance ([`sagemaker::NotebookInstanceName`]) | `grant_describe` | `sagemaker:DescribeNotebookInstance`, on the instance |
 //! | Notebook instance (`Handle<sagemaker::NotebookInstance>`, [`sagemaker::NotebookInstanceName`]) | `grant_open` | `sagemaker:CreatePresignedNotebookInstanceUrl`, `DescribeNotebookInstance`, on the instance |
 //! | | `grant_use` | those and `StartNotebookInstance`, `StopNotebookInstance`, on the instance |
 //! | (none) | [`sagemaker::grant_list_notebook_instances`] | `sagemaker:ListNotebookInstances`, on `*` (no resource-level permissions; Sid `ListNotebookInstances`) |
