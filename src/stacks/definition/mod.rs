@@ -191,26 +191,57 @@ impl From<OsName> for BastionOs {
     }
 }
 
-/// The notebooks component: notebook instances sharing one execution role.
+/// The notebooks component: notebook instances, each with an identity of its own.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct NotebooksSpec {
-    /// The shared execution role's fixed name and path.
-    pub role: RoleSpec,
-    /// Give each notebook its own identity in CloudTrail (default true): a lifecycle
-    /// configuration makes its default profile assume the role with its own name.
-    #[serde(default = "default_true")]
-    pub identity_per_instance: bool,
+    /// How each notebook gets an identity of its own (default `role-per-notebook`).
+    #[serde(default)]
+    pub identity: NotebookIdentityMode,
+    /// The execution roles' names and path.
+    #[serde(default)]
+    pub role: NotebookRoleSpec,
     /// Notebook instances by name.
     pub instances: IndexMap<SageMakerName, NotebookSpec>,
 }
 
+/// How notebooks of the `notebooks` component tell themselves apart in CloudTrail.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotebookIdentityMode {
+    /// One execution role per notebook, named after it: IAM itself names the notebook,
+    /// and no notebook can act as another.
+    #[default]
+    RolePerNotebook,
+    /// One shared role, assumed again by each notebook with its name as the session
+    /// name (a lifecycle script writes that profile). Any notebook can still assume it
+    /// under another listed notebook's name: IAM cannot tell which notebook asks.
+    SharedRoleWithSessionNames,
+}
+
+/// The notebooks' execution roles. With `role-per-notebook`, each role is named
+/// `<name_prefix><notebook name>` (at most 64 characters); with
+/// `shared-role-with-session-names`, the one role has the fixed `name`.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct RoleSpec {
-    pub name: IamName,
+pub struct NotebookRoleSpec {
+    /// The shared role's fixed name (`shared-role-with-session-names` only, required there).
+    pub name: Option<IamName>,
+    /// What each notebook's role name starts with (`role-per-notebook` only; default none).
+    pub name_prefix: Option<IamName>,
+    /// The roles' IAM path (default `/`).
     #[serde(default = "default_path")]
     pub path: IamPath,
+}
+
+impl Default for NotebookRoleSpec {
+    fn default() -> Self {
+        NotebookRoleSpec {
+            name: None,
+            name_prefix: None,
+            path: default_path(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
