@@ -1,6 +1,7 @@
 //! A team of notebook users: a notebook whose role holds exactly the team's data
-//! grants, an IAM group whose members may use only that notebook, and the team's IAM
-//! users in that group (no passwords or access keys).
+//! grants, an IAM group whose members may use only that notebook (and open it only from
+//! the network the definition allows), and the team's IAM users in that group (no
+//! passwords or access keys).
 
 use crate::resources::ec2::SecurityGroup;
 use crate::resources::iam::policy::PolicyDocument;
@@ -24,6 +25,8 @@ pub struct TeamProps {
     pub grants: PolicyDocument,
     /// The team's IAM users.
     pub users: Vec<TeamUser>,
+    /// Where the users may open the notebook from.
+    pub url_access: notebooks::UrlAccess,
 }
 
 /// A user of a team.
@@ -131,7 +134,10 @@ impl Team {
             Group::builder()
                 .policies(Policy::new(
                     "UseTeamNotebook",
-                    notebooks::user_access(&props.notebook.name)?,
+                    notebooks::user_access(
+                        &props.notebook.name,
+                        &notebooks::url_condition(&props.url_access, network),
+                    )?,
                 ))
                 .build()?,
         )?;

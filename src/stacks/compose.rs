@@ -14,7 +14,7 @@ use crate::constructs::mfa_guard;
 use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
 use crate::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
 use crate::constructs::notebook_identity::{self, NotebookRoleProps};
-use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps};
+use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps, UrlAccess};
 use crate::constructs::shared_notebook_role::{SharedNotebookRole, SharedRoleProps};
 use crate::constructs::presigned_url::{self, PresignedUrlProps};
 use crate::constructs::scope::{ONLY, Scope};
@@ -199,7 +199,7 @@ fn compose_single(
         bastion_outputs(root, bastion)?;
     }
     bucket_outputs(root, &env.buckets)?;
-    team_outputs(root, &teams)?;
+    team_outputs(root, &teams, &url_access(&stack.definition))?;
     if let Some(identity) = &identity {
         onboarding_outputs(root, identity)?;
     }
@@ -550,6 +550,7 @@ fn teams(
                     volume_size_gb: spec.notebook.volume_size_gb,
                 },
                 grants: bucket_grants(&env.buckets, &spec.access)?,
+                url_access: url_access(def),
                 users: spec
                     .users
                     .iter()
@@ -581,6 +582,17 @@ fn teams(
     let group_handles: Vec<&Handle<Group>> = groups.iter().collect();
     mfa_guard::new(&mut root.at(at("teams")), "MfaGuard", &group_handles)?;
     Ok(built_teams)
+}
+
+/// Where the teams' users may open their notebooks: the definition's public ranges, or
+/// (by default) only through the stack's endpoints.
+fn url_access(def: &super::definition::StackDefinition) -> UrlAccess {
+    match &def.notebook_access {
+        Some(access) if !access.source_ip.is_empty() => UrlAccess::FromRanges(
+            access.source_ip.iter().map(|r| r.0.to_string()).collect(),
+        ),
+        _ => UrlAccess::ThroughEndpoints,
+    }
 }
 
 /// The bastion's presigned-URL policy and the per-user commands.
@@ -619,15 +631,43 @@ fn presigned_url(
     Ok(())
 }
 
-fn team_outputs(root: &mut Scope, teams: &[BuiltTeam]) -> Result<(), ComposeError> {
+fn team_outputs(
+    root: &mut Scope,
+    teams: &[BuiltTeam],
+    access: &UrlAccess,
+) -> Result<(), ComposeError> {
     for team in teams {
         let name = &team.name;
+        let notebook = &team.notebook_name;
+        let how = match access {
+            UrlAccess::ThroughEndpoints => {
+                "open it from inside the VPC (or a network joined to it), through the stack's sagemaker.api and notebook endpoints, with the output <Team>NotebookUrlCommand"
+            }
+            UrlAccess::FromRanges(_) => {
+                "open it from the SageMaker console, from the network ranges of notebook_access.source_ip"
+            }
+        };
         root.add_output(
             &[name.as_str(), "notebook-name"],
-            Output::new(team.notebook_name.as_str()).description(&format!(
-                "Notebook of team {name}; members open it from the SageMaker console after signing in with MFA"
+            Output::new(notebook.as_str()).description(&format!(
+                "Notebook of team {name}; members sign in with MFA and {how}"
             )),
         )?;
+        if *access == UrlAccess::ThroughEndpoints {
+            root.add_output(
+                &[name.as_str(), "notebook-url-command"],
+                Output::new(sub![
+                    "aws sagemaker create-presigned-notebook-instance-url --region ",
+                    Pseudo::Region,
+                    format!(
+                        " --notebook-instance-name {notebook} --query AuthorizedUrl --output text"
+                    )
+                ])
+                .description(&format!(
+                    "Run inside the VPC with MFA session credentials to open team {name}'s notebook; refused elsewhere"
+                )),
+            )?;
+        }
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ pub use values::{
     AccountId, AccountKey, AzCount, BucketKey, EndpointName, GroupId, GroupName,
     IDENTITY_STORE_ID_PATTERN, IamName, IamPath, IdentityStoreId, InstanceType,
     NotebookInstanceType, OrganizationId, OrganizationalUnitId, PrincipalArnPattern, RegionName,
-    RetentionDays, SageMakerName, TeamName, VpcCidr,
+    RetentionDays, SageMakerName, SourceIpRange, TeamName, VpcCidr,
 };
 
 /// A whole stack definition: optional components, composed in `compose`.
@@ -42,6 +42,9 @@ pub struct StackDefinition {
     /// access, an IAM group that may use only that notebook, and its users.
     #[serde(default)]
     pub teams: IndexMap<TeamName, TeamSpec>,
+    /// Where the teams' users may open their notebooks from. Default: only through this
+    /// stack's `sagemaker.api` and `notebook` endpoints.
+    pub notebook_access: Option<NotebookAccessSpec>,
     /// The IAM Identity Center instance an SSO domain uses.
     pub identity_center: Option<IdentityCenterSpec>,
     /// Identity Center groups by display name, each with its Studio execution role.
@@ -242,6 +245,16 @@ impl Default for NotebookRoleSpec {
             path: default_path(),
         }
     }
+}
+
+/// Where the teams' users may open their notebooks from.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NotebookAccessSpec {
+    /// Public ranges the users connect from: the notebook URL is then allowed only from
+    /// these (`aws:SourceIp`) instead of only through the stack's endpoints.
+    #[serde(default)]
+    pub source_ip: Vec<SourceIpRange>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
