@@ -640,11 +640,12 @@ fn team_outputs(
         let name = &team.name;
         let notebook = &team.notebook_name;
         let how = match access {
-            UrlAccess::ThroughEndpoints => {
-                "open it from inside the VPC (or a network joined to it), through the stack's sagemaker.api and notebook endpoints, with the output <Team>NotebookUrlCommand"
-            }
+            UrlAccess::ThroughEndpoints => format!(
+                "open it from inside the VPC (or a network joined to it), through the stack's sagemaker.api and notebook endpoints, with the command of output {}NotebookUrlCommand",
+                crate::template::pascal_case(name)
+            ),
             UrlAccess::FromRanges(_) => {
-                "open it from the SageMaker console, from the network ranges of notebook_access.source_ip"
+                "open it from the SageMaker console, from the network ranges of notebook_access.source_ip".to_string()
             }
         };
         root.add_output(
@@ -664,7 +665,7 @@ fn team_outputs(
                     )
                 ])
                 .description(&format!(
-                    "Run inside the VPC with MFA session credentials to open team {name}'s notebook; refused elsewhere"
+                    "Run inside the VPC, with MFA session credentials, to open the notebook of team {name}; refused elsewhere"
                 )),
             )?;
         }

@@ -309,7 +309,7 @@ impl TryFrom<String> for SourceIpRange {
         };
         if not_public {
             return Err(format!(
-                "`{text}` is not a public range people connect from: aws:SourceIp holds public addresses only (requests through the VPC's endpoints carry none), and a range this wide or private admits far more than an office"
+                "`{text}` is not a public range people connect from: aws:SourceIp holds public addresses only (requests through the VPC's endpoints carry none); private, loopback and link-local ranges, and ranges wider than /8 (IPv4) or /16 (IPv6), are refused"
             ));
         }
         Ok(SourceIpRange(net))
