@@ -239,7 +239,7 @@ fn usage_errors_exit_2() {
 const TEAMS: &str = "\
 network:
   cidr: 10.50.0.0/16
-  endpoints: [s3, sagemaker.api, sagemaker.runtime, logs]
+  endpoints: [s3, sagemaker.api, sagemaker.runtime, notebook, logs]
 buckets:
   raw-data: { retain: true }
 teams:
@@ -273,5 +273,43 @@ fn a_user_in_two_teams() {
 fn a_user_entry_with_an_unknown_field() {
     insta::assert_snapshot!(input_error(
         &TEAMS.replace("console_access: true", "console: true")
+    ));
+}
+
+#[test]
+fn notebook_access_from_a_private_range() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{TEAMS}notebook_access:\n  source_ip: [203.0.113.0/24, 10.0.0.0/8]\n"
+    )));
+}
+
+const NOTEBOOKS: &str = "\
+network:
+  cidr: 10.40.0.0/16
+  endpoints: [s3, sagemaker.api, sagemaker.runtime, sts, logs]
+notebooks:
+  role: { name_prefix: notebook-team-a- }
+  instances:
+    analyst-alice: {}
+    an-analyst-whose-notebook-name-leaves-no-room-for-the-prefix: {}
+";
+
+#[test]
+fn a_notebook_role_name_over_iams_limit() {
+    insta::assert_snapshot!(input_error(NOTEBOOKS));
+}
+
+#[test]
+fn a_shared_notebook_role_without_a_name() {
+    insta::assert_snapshot!(input_error(&NOTEBOOKS.replace(
+        "  role: { name_prefix: notebook-team-a- }\n",
+        "  identity: shared-role-with-session-names\n  role: { path: /notebooks/ }\n"
+    )));
+}
+
+#[test]
+fn an_unknown_notebook_identity() {
+    insta::assert_snapshot!(input_error(
+        &NOTEBOOKS.replace("notebooks:\n", "notebooks:\n  identity: shared-role\n")
     ));
 }
