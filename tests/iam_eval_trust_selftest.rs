@@ -59,21 +59,40 @@ fn a_service_trust_admits_that_service_only() {
     );
     let d = iam.decide_assume_role(Caller::Role("Stranger"), "Service", &[]);
     assert!(!d.allowed);
-    assert!(d.reason.starts_with("implicit deny: the trust policy of Service"), "{}", d.reason);
+    assert!(
+        d.reason
+            .starts_with("implicit deny: the trust policy of Service"),
+        "{}",
+        d.reason
+    );
 }
 
 #[test]
 fn a_self_trust_holds_only_with_its_conditions_and_the_identity_policy() {
     let t = template();
     let iam = evaluator(&t);
-    let ok = [("sts:RoleSessionName", "a"), ("aws:SourceVpce", "vpce-0sts")];
+    let ok = [
+        ("sts:RoleSessionName", "a"),
+        ("aws:SourceVpce", "vpce-0sts"),
+    ];
     let d = iam.decide_assume_role(Caller::Role("Shared"), "Shared", &ok);
     assert!(d.allowed, "{}", d.reason);
-    assert!(d.reason.contains("identity: allowed by Shared inline policy p"), "{}", d.reason);
+    assert!(
+        d.reason
+            .contains("identity: allowed by Shared inline policy p"),
+        "{}",
+        d.reason
+    );
     for context in [
-        vec![("sts:RoleSessionName", "c"), ("aws:SourceVpce", "vpce-0sts")],
+        vec![
+            ("sts:RoleSessionName", "c"),
+            ("aws:SourceVpce", "vpce-0sts"),
+        ],
         vec![("sts:RoleSessionName", "a")],
-        vec![("sts:RoleSessionName", "a"), ("aws:SourceVpce", "vpce-other")],
+        vec![
+            ("sts:RoleSessionName", "a"),
+            ("aws:SourceVpce", "vpce-other"),
+        ],
     ] {
         let d = iam.decide_assume_role(Caller::Role("Shared"), "Shared", &context);
         assert!(!d.allowed, "{context:?}: {}", d.reason);
@@ -88,14 +107,30 @@ fn a_self_trust_holds_only_with_its_conditions_and_the_identity_policy() {
 fn a_role_named_by_its_own_arn_needs_no_identity_policy_and_a_deny_wins() {
     let t = template();
     let iam = evaluator(&t);
-    let d = iam.decide_assume_role(Caller::Role("Stranger"), "Trusted", &[("aws:SourceVpce", "vpce-1")]);
+    let d = iam.decide_assume_role(
+        Caller::Role("Stranger"),
+        "Trusted",
+        &[("aws:SourceVpce", "vpce-1")],
+    );
     assert!(d.allowed, "{}", d.reason);
     assert!(!d.reason.contains("identity:"), "{}", d.reason);
     let d = iam.decide_assume_role(Caller::Role("Stranger"), "Trusted", &[]);
     assert!(!d.allowed);
-    assert!(d.reason.starts_with("denied by Trusted trust policy statement #1"), "{}", d.reason);
+    assert!(
+        d.reason
+            .starts_with("denied by Trusted trust policy statement #1"),
+        "{}",
+        d.reason
+    );
     // The account principal does not admit a role that the trust names by ARN only.
-    assert!(!iam.decide_assume_role(Caller::Role("Shared"), "Trusted", &[("aws:SourceVpce", "vpce-1")]).allowed);
+    assert!(
+        !iam.decide_assume_role(
+            Caller::Role("Shared"),
+            "Trusted",
+            &[("aws:SourceVpce", "vpce-1")]
+        )
+        .allowed
+    );
 }
 
 #[test]

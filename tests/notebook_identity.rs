@@ -141,9 +141,24 @@ fn no_notebook_can_act_as_another() {
     ] {
         let own_role = format!("Notebook{}Role", pascal(own));
         let other_role = format!("Notebook{}Role", pascal(other));
-        iam.assert_allowed(&own_role, "sagemaker:DescribeNotebookInstance", &notebook_arn(own), &[]);
-        iam.assert_denied(&own_role, "sagemaker:DescribeNotebookInstance", &notebook_arn(other), &[]);
-        iam.assert_denied(&own_role, "sagemaker:CreatePresignedNotebookInstanceUrl", &notebook_arn(other), &[]);
+        iam.assert_allowed(
+            &own_role,
+            "sagemaker:DescribeNotebookInstance",
+            &notebook_arn(own),
+            &[],
+        );
+        iam.assert_denied(
+            &own_role,
+            "sagemaker:DescribeNotebookInstance",
+            &notebook_arn(other),
+            &[],
+        );
+        iam.assert_denied(
+            &own_role,
+            "sagemaker:CreatePresignedNotebookInstanceUrl",
+            &notebook_arn(other),
+            &[],
+        );
         iam.assert_allowed(&own_role, "kms:Decrypt", &key, &[]);
         // Not the other notebook's role, whatever the session name or network.
         for context in [
@@ -154,7 +169,12 @@ fn no_notebook_can_act_as_another() {
             let d = iam.decide_assume_role(Caller::Role(&own_role), &other_role, &context);
             assert!(!d.allowed, "{own_role} became {other_role}: {}", d.reason);
         }
-        iam.assert_denied(&own_role, "sts:AssumeRole", &iam.resolve(&json!({"Fn::GetAtt": [other_role, "Arn"]})), &[]);
+        iam.assert_denied(
+            &own_role,
+            "sts:AssumeRole",
+            &iam.resolve(&json!({"Fn::GetAtt": [other_role, "Arn"]})),
+            &[],
+        );
         // SageMaker runs each notebook as its role.
         let d = iam.decide_assume_role(Caller::Service("sagemaker.amazonaws.com"), &own_role, &[]);
         assert!(d.allowed, "{}", d.reason);
@@ -222,9 +242,27 @@ fn shared_role_access_matrix() {
     let through_sts = ("aws:SourceVpce", "vpce-0sts");
 
     // The instance's own session: nothing but the self-assume and the instance's runtime.
-    iam.assert_allowed(role, "sts:AssumeRole", &role_arn, &[base, through_sts, ("sts:RoleSessionName", "shared-analyst-dave")]);
-    let d = iam.assert_denied(role, "sagemaker:DescribeNotebookInstance", &notebook_arn("shared-analyst-dave"), &[base]);
-    assert!(d.reason.contains("BaseSessionMayOnlyAssumeItself"), "{}", d.reason);
+    iam.assert_allowed(
+        role,
+        "sts:AssumeRole",
+        &role_arn,
+        &[
+            base,
+            through_sts,
+            ("sts:RoleSessionName", "shared-analyst-dave"),
+        ],
+    );
+    let d = iam.assert_denied(
+        role,
+        "sagemaker:DescribeNotebookInstance",
+        &notebook_arn("shared-analyst-dave"),
+        &[base],
+    );
+    assert!(
+        d.reason.contains("BaseSessionMayOnlyAssumeItself"),
+        "{}",
+        d.reason
+    );
     iam.assert_allowed(role, "kms:Decrypt", &key, &[base]);
     iam.assert_allowed(
         role,
@@ -233,9 +271,15 @@ fn shared_role_access_matrix() {
         &[base],
     );
     // The notebook's session does what the role grants.
-    iam.assert_allowed(role, "sagemaker:DescribeNotebookInstance", &notebook_arn("shared-analyst-dave"), &[dave]);
+    iam.assert_allowed(
+        role,
+        "sagemaker:DescribeNotebookInstance",
+        &notebook_arn("shared-analyst-dave"),
+        &[dave],
+    );
 
-    let assume = |context: &[(&str, &str)]| iam.decide_assume_role(Caller::Role(role), role, context);
+    let assume =
+        |context: &[(&str, &str)]| iam.decide_assume_role(Caller::Role(role), role, context);
     // Under a notebook's name, through the stack's STS endpoint: allowed.
     for name in SHARED_NOTEBOOKS {
         let d = assume(&[base, through_sts, ("sts:RoleSessionName", name)]);
@@ -243,7 +287,11 @@ fn shared_role_access_matrix() {
     }
     // The residual risk the README states: dave's notebook can take erin's name, because
     // nothing in the request tells IAM which notebook asks.
-    let d = assume(&[dave, through_sts, ("sts:RoleSessionName", "shared-analyst-erin")]);
+    let d = assume(&[
+        dave,
+        through_sts,
+        ("sts:RoleSessionName", "shared-analyst-erin"),
+    ]);
     assert!(d.allowed, "{}", d.reason);
     // A name that is no notebook's, or no endpoint, or another endpoint: refused, so copied
     // credentials do not renew themselves outside the VPC.
@@ -251,7 +299,11 @@ fn shared_role_access_matrix() {
         vec![base, through_sts, ("sts:RoleSessionName", "mallory")],
         vec![base, through_sts, ("sts:RoleSessionName", "SageMaker")],
         vec![dave, ("sts:RoleSessionName", "shared-analyst-dave")],
-        vec![dave, ("aws:SourceVpce", "vpce-0elsewhere"), ("sts:RoleSessionName", "shared-analyst-dave")],
+        vec![
+            dave,
+            ("aws:SourceVpce", "vpce-0elsewhere"),
+            ("sts:RoleSessionName", "shared-analyst-dave"),
+        ],
     ] {
         let d = assume(&context);
         assert!(!d.allowed, "{context:?}: {}", d.reason);
@@ -315,7 +367,12 @@ fn grown(text: &str, line: &str) -> String {
 }
 
 fn ids(t: &Json) -> BTreeSet<String> {
-    t["Resources"].as_object().unwrap().keys().cloned().collect()
+    t["Resources"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect()
 }
 
 fn changed(before: &Json, after: &Json) -> Vec<String> {
@@ -335,19 +392,29 @@ fn adding_a_notebook_renames_nothing() {
         template(PER_ROLE, &text),
         template(
             PER_ROLE,
-            &grown(&text, "    analyst-bob: { instance_type: ml.t3.medium, volume_size_gb: 20 }\n"),
+            &grown(
+                &text,
+                "    analyst-bob: { instance_type: ml.t3.medium, volume_size_gb: 20 }\n",
+            ),
         ),
     );
     let added: Vec<String> = ids(&after).difference(&ids(&before)).cloned().collect();
     assert_eq!(added, ["NotebookAnalystDave", "NotebookAnalystDaveRole"]);
-    assert!(changed(&before, &after).is_empty(), "{:?}", changed(&before, &after));
+    assert!(
+        changed(&before, &after).is_empty(),
+        "{:?}",
+        changed(&before, &after)
+    );
 
     let text = definition(SHARED);
     let (before, after) = (
         template(SHARED, &text),
         template(
             SHARED,
-            &grown(&text, "    shared-analyst-erin: { instance_type: ml.t3.medium, volume_size_gb: 20 }\n"),
+            &grown(
+                &text,
+                "    shared-analyst-erin: { instance_type: ml.t3.medium, volume_size_gb: 20 }\n",
+            ),
         ),
     );
     let added: Vec<String> = ids(&after).difference(&ids(&before)).cloned().collect();

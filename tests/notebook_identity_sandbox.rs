@@ -174,11 +174,7 @@ fn shipped_script() -> String {
 }
 
 fn immutable(path: &Path) -> bool {
-    let out = Command::new("lsattr")
-        .arg("-d")
-        .arg(path)
-        .output()
-        .unwrap();
+    let out = Command::new("lsattr").arg("-d").arg(path).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     text.split_whitespace()
         .next()
@@ -204,7 +200,12 @@ fn assert_locked(sandbox: &Sandbox) {
         let meta = std::fs::symlink_metadata(&path).unwrap();
         assert_eq!(meta.uid(), uid, "owner of {}", path.display());
         assert_eq!(meta.mode() & 0o7777, mode, "mode of {}", path.display());
-        assert_eq!(immutable(&path), locked, "immutable flag of {}", path.display());
+        assert_eq!(
+            immutable(&path),
+            locked,
+            "immutable flag of {}",
+            path.display()
+        );
     }
 }
 
@@ -219,17 +220,32 @@ const BYPASSES: [(&str, &str); 10] = [
         "another session name appended to the profile",
         "printf 'role_session_name = shared-analyst-erin\\n' >> \"$HOME/.aws/config\"",
     ),
-    ("the directory renamed, to start afresh", "mv \"$HOME/.aws\" \"$HOME/.aws.old\""),
+    (
+        "the directory renamed, to start afresh",
+        "mv \"$HOME/.aws\" \"$HOME/.aws.old\"",
+    ),
     ("the directory deleted", "rm -rf \"$HOME/.aws\""),
     ("the profile deleted", "rm -f \"$HOME/.aws/config\""),
     (
         "the profile replaced by a file renamed from the writable cache",
         "printf '[default]\\nrole_session_name = x\\n' > \"$HOME/.aws/cli/cache/c\" && mv \"$HOME/.aws/cli/cache/c\" \"$HOME/.aws/config\"",
     ),
-    ("a new profile file beside the config", "mkdir \"$HOME/.aws/sso\""),
-    ("a CLI alias file", "printf '[toplevel]\\n' > \"$HOME/.aws/cli/alias\""),
-    ("the cache moved aside", "mv \"$HOME/.aws/cli/cache\" \"$HOME/.aws/cli/old\""),
-    ("the immutable flag cleared", "chattr -i \"$HOME/.aws/config\""),
+    (
+        "a new profile file beside the config",
+        "mkdir \"$HOME/.aws/sso\"",
+    ),
+    (
+        "a CLI alias file",
+        "printf '[toplevel]\\n' > \"$HOME/.aws/cli/alias\"",
+    ),
+    (
+        "the cache moved aside",
+        "mv \"$HOME/.aws/cli/cache\" \"$HOME/.aws/cli/old\"",
+    ),
+    (
+        "the immutable flag cleared",
+        "chattr -i \"$HOME/.aws/config\"",
+    ),
 ];
 
 /// What botocore makes of the user's files and environment, without calling AWS: which
@@ -297,7 +313,8 @@ fn every_bypass_fails_as_an_unprivileged_user() {
 
     // The user can write where the CLI caches credentials and anywhere in the home: the
     // controls that show these commands run with the user's rights.
-    let control = sandbox.as_user("printf '{}' > \"$HOME/.aws/cli/cache/ok.json\" && printf x > \"$HOME/mine\"");
+    let control = sandbox
+        .as_user("printf '{}' > \"$HOME/.aws/cli/cache/ok.json\" && printf x > \"$HOME/mine\"");
     assert!(control.status.success(), "control: {}", stderr(&control));
 
     for (what, script) in BYPASSES {
@@ -318,7 +335,11 @@ fn every_bypass_fails_as_an_unprivileged_user() {
         json!({"provider": "profile", "role_arn": ROLE_ARN, "role_session_name": NOTEBOOK, "credential_source": "Ec2InstanceMetadata"})
     );
     // AWS_ROLE_SESSION_NAME is read for web-identity roles only.
-    let renamed = botocore(&python, &sandbox, &[("AWS_ROLE_SESSION_NAME", OTHER_NOTEBOOK.into())]);
+    let renamed = botocore(
+        &python,
+        &sandbox,
+        &[("AWS_ROLE_SESSION_NAME", OTHER_NOTEBOOK.into())],
+    );
     assert_eq!(renamed, default);
     // A profile that is not in root's file does not exist.
     let profile = botocore(&python, &sandbox, &[("AWS_PROFILE", "forged".into())]);
@@ -330,7 +351,9 @@ fn every_bypass_fails_as_an_unprivileged_user() {
         ("forged-config", "AWS_CONFIG_FILE"),
     ] {
         let body = if variable == "AWS_CONFIG_FILE" {
-            format!("[default]\nrole_arn = {ROLE_ARN}\ncredential_source = Ec2InstanceMetadata\nrole_session_name = {OTHER_NOTEBOOK}\n")
+            format!(
+                "[default]\nrole_arn = {ROLE_ARN}\ncredential_source = Ec2InstanceMetadata\nrole_session_name = {OTHER_NOTEBOOK}\n"
+            )
         } else {
             format!("[default]\nrole_session_name = {OTHER_NOTEBOOK}\n")
         };
@@ -338,7 +361,10 @@ fn every_bypass_fails_as_an_unprivileged_user() {
         assert!(write.status.success(), "{}", stderr(&write));
         let path = sandbox.home().join(file).display().to_string();
         let forged = botocore(&python, &sandbox, &[(variable, path)]);
-        assert_eq!(forged["role_session_name"], OTHER_NOTEBOOK, "{variable}: {forged}");
+        assert_eq!(
+            forged["role_session_name"], OTHER_NOTEBOOK,
+            "{variable}: {forged}"
+        );
     }
     let keys = botocore(
         &python,
@@ -365,10 +391,15 @@ fn iam_answers_for_what_the_user_can_choose() {
     for (action, resource) in [
         (
             "sagemaker:DescribeNotebookInstance",
-            "arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/shared-analyst-erin".to_string(),
+            "arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/shared-analyst-erin"
+                .to_string(),
         ),
         ("s3:GetObject", "arn:aws:s3:::any-bucket/key".to_string()),
-        ("sagemaker:CreatePresignedNotebookInstanceUrl", "arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/shared-analyst-dave".to_string()),
+        (
+            "sagemaker:CreatePresignedNotebookInstanceUrl",
+            "arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/shared-analyst-dave"
+                .to_string(),
+        ),
     ] {
         iam.assert_denied(role, action, &resource, &[base]);
     }

@@ -127,9 +127,18 @@ fn writes_the_profile_in_a_directory_of_roots_and_locks_it() {
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    assert_eq!(entries, ["cli", "config"], "no credentials file, nothing else");
+    assert_eq!(
+        entries,
+        ["cli", "config"],
+        "no credentials file, nothing else"
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains(&format!("assumes {ROLE} as session shared-analyst-dave in eu-west-1")), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "assumes {ROLE} as session shared-analyst-dave in eu-west-1"
+        )),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -176,7 +185,10 @@ fn a_link_in_place_of_the_directory_is_removed_not_followed() {
     std::os::unix::fs::symlink(&elsewhere, sandbox.path("home/.aws")).unwrap();
     let out = sandbox.run();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(std::fs::read_to_string(elsewhere.join("keep")).unwrap(), "untouched");
+    assert_eq!(
+        std::fs::read_to_string(elsewhere.join("keep")).unwrap(),
+        "untouched"
+    );
     assert!(!elsewhere.join("config").exists());
     let meta = std::fs::symlink_metadata(sandbox.path("home/.aws")).unwrap();
     assert!(meta.is_dir() && !meta.file_type().is_symlink());
@@ -206,11 +218,15 @@ fn missing_or_malformed_metadata_fails_loudly() {
             "cannot read the partition",
         ),
         (
-            Some(r#"{"ResourceArn": "arn:aws:sagemaker:EU:111122223333:notebook-instance/x", "ResourceName": "x"}"#),
+            Some(
+                r#"{"ResourceArn": "arn:aws:sagemaker:EU:111122223333:notebook-instance/x", "ResourceName": "x"}"#,
+            ),
             "cannot read the region",
         ),
         (
-            Some(r#"{"ResourceArn": "arn:aws:sagemaker:eu-west-1:12345:notebook-instance/x", "ResourceName": "x"}"#),
+            Some(
+                r#"{"ResourceArn": "arn:aws:sagemaker:eu-west-1:12345:notebook-instance/x", "ResourceName": "x"}"#,
+            ),
             "cannot read the account",
         ),
     ];

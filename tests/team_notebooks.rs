@@ -465,8 +465,8 @@ fn notebook_urls_from_public_ranges_instead_of_the_endpoints() {
     );
     let t = stacks::json(&s);
     for group in ["AdministratorsGroup", "EngineersGroup"] {
-        let statement = &t["Resources"][group]["Properties"]["Policies"][0]["PolicyDocument"]
-            ["Statement"][0];
+        let statement =
+            &t["Resources"][group]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0];
         assert_eq!(statement["Sid"], "OpenOwnTeamNotebookFromTheNetwork");
         assert_eq!(
             statement["Action"],

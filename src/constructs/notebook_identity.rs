@@ -88,7 +88,10 @@ pub fn new(
                 props.notebook
             ))
             .assume_role_policy_document(iam::service_trust_policy("sagemaker.amazonaws.com"))
-            .policies(Policy::new("NotebookRuntime", policy(&props.notebook, key)?))
+            .policies(Policy::new(
+                "NotebookRuntime",
+                policy(&props.notebook, key)?,
+            ))
             .build()?,
     )
 }
@@ -100,7 +103,10 @@ mod tests {
 
     fn key(scope: &mut Scope) -> Handle<Key> {
         scope
-            .add("NotebookKey", Key::builder().enable_key_rotation(true).build().unwrap())
+            .add(
+                "NotebookKey",
+                Key::builder().enable_key_rotation(true).build().unwrap(),
+            )
             .unwrap()
     }
 
@@ -144,7 +150,10 @@ mod tests {
             ]
         );
         let actions = serde_json::to_string(&p["Policies"]).unwrap();
-        assert!(!actions.contains("sts:"), "no role of a notebook may assume roles");
+        assert!(
+            !actions.contains("sts:"),
+            "no role of a notebook may assume roles"
+        );
     }
 
     #[test]

@@ -292,7 +292,13 @@ mod tests {
 
     #[test]
     fn the_script_takes_plain_role_paths_and_names_only() {
-        for (name, path) in [("r'x", "/"), ("r", "/a$b/"), ("r", "nb/"), ("", "/"), ("r", "/a b/")] {
+        for (name, path) in [
+            ("r'x", "/"),
+            ("r", "/a$b/"),
+            ("r", "nb/"),
+            ("", "/"),
+            ("r", "/a b/"),
+        ] {
             let props = SharedRoleProps {
                 name: name.into(),
                 path: path.into(),
@@ -342,7 +348,10 @@ mod tests {
         let mut scope = Scope::root(&mut t);
         let network = network(&mut scope, vec![EndpointService::Sts]);
         let key = scope
-            .add("NotebookKey", Key::builder().enable_key_rotation(true).build().unwrap())
+            .add(
+                "NotebookKey",
+                Key::builder().enable_key_rotation(true).build().unwrap(),
+            )
             .unwrap();
         let doc = serde_json::to_value(Value::from(
             identity_policy(&props(), &key, &sts_endpoint(&network)).unwrap(),

@@ -15,13 +15,13 @@ use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
 use crate::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
 use crate::constructs::notebook_identity::{self, NotebookRoleProps};
 use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps, UrlAccess};
-use crate::constructs::shared_notebook_role::{SharedNotebookRole, SharedRoleProps};
 use crate::constructs::presigned_url::{self, PresignedUrlProps};
 use crate::constructs::scope::{ONLY, Scope};
 use crate::constructs::secure_bucket::{
     self, Access, LogBucket, LogBucketProps, Perimeter, SecureBucket, SecureBucketProps,
 };
 use crate::constructs::session_manager::SessionProps;
+use crate::constructs::shared_notebook_role::{SharedNotebookRole, SharedRoleProps};
 use crate::constructs::sso_onboarding::{
     GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, RoleRef,
 };
@@ -410,7 +410,9 @@ fn notebooks(
     let scope = &mut root.at(at("notebooks"));
     let shared = match spec.identity {
         NotebookIdentityMode::RolePerNotebook => None,
-        NotebookIdentityMode::SharedRoleWithSessionNames => Some(shared_role(stack, scope, spec, base, network)?),
+        NotebookIdentityMode::SharedRoleWithSessionNames => {
+            Some(shared_role(stack, scope, spec, base, network)?)
+        }
     };
     let mut lookups = Vec::new();
     for (name, notebook) in &spec.instances {
@@ -420,7 +422,11 @@ fn notebooks(
             None => {
                 let props = NotebookRoleProps {
                     notebook: name.0.clone(),
-                    name_prefix: spec.role.name_prefix.as_ref().map_or_else(String::new, |p| p.0.clone()),
+                    name_prefix: spec
+                        .role
+                        .name_prefix
+                        .as_ref()
+                        .map_or_else(String::new, |p| p.0.clone()),
                     path: spec.role.path.0.clone(),
                 };
                 let role = notebook_identity::new(scope, &props, &base.key)?;
@@ -458,7 +464,9 @@ fn shared_role(
     network: &PrivateNetwork,
 ) -> Result<SharedNotebookRole, ComposeError> {
     let name = spec.role.name.as_ref().ok_or_else(|| {
-        ConstructError::Invalid("the shared notebook role has no name (the definition check requires one)".into())
+        ConstructError::Invalid(
+            "the shared notebook role has no name (the definition check requires one)".into(),
+        )
     })?;
     Ok(SharedNotebookRole::new(
         scope,
@@ -588,9 +596,9 @@ fn teams(
 /// (by default) only through the stack's endpoints.
 fn url_access(def: &super::definition::StackDefinition) -> UrlAccess {
     match &def.notebook_access {
-        Some(access) if !access.source_ip.is_empty() => UrlAccess::FromRanges(
-            access.source_ip.iter().map(|r| r.0.to_string()).collect(),
-        ),
+        Some(access) if !access.source_ip.is_empty() => {
+            UrlAccess::FromRanges(access.source_ip.iter().map(|r| r.0.to_string()).collect())
+        }
         _ => UrlAccess::ThroughEndpoints,
     }
 }

@@ -29,8 +29,7 @@ fn a_role_with_every_grant_passes_the_rule_pack() {
         )
         .unwrap();
     // A notebook's URL only from a network the rule pack accepts (here: public ranges).
-    let from_office =
-        Condition::ip_address(keys::SOURCE_IP, [Value::from("203.0.113.0/24")]);
+    let from_office = Condition::ip_address(keys::SOURCE_IP, [Value::from("203.0.113.0/24")]);
     let path = ParameterPath::new("/sagesynth/team").unwrap();
     let notebook = NotebookInstanceName::new("Team-B").unwrap();
     let grants = [
@@ -109,9 +108,9 @@ fn a_role_with_every_grant_passes_the_rule_pack() {
         "{findings:?}"
     );
     assert!(
-        findings
-            .iter()
-            .any(|f| f.rule == "ENV-NOTEBOOK-URL-THROUGH-NETWORK" && f.resource() == Some("Control")),
+        findings.iter().any(
+            |f| f.rule == "ENV-NOTEBOOK-URL-THROUGH-NETWORK" && f.resource() == Some("Control")
+        ),
         "{findings:?}"
     );
     let about_grants: Vec<String> = findings

@@ -263,7 +263,10 @@ impl Condition {
         Condition::new(Operator::ArnLike, key, values)
     }
     /// `StringNotLike`.
-    pub fn string_not_like(key: ConditionKey, values: impl IntoIterator<Item = Value>) -> Condition {
+    pub fn string_not_like(
+        key: ConditionKey,
+        values: impl IntoIterator<Item = Value>,
+    ) -> Condition {
         Condition::new(Operator::StringNotLike, key, values)
     }
     /// `IpAddress`: the key (an IP address) is in one of the CIDR ranges `values`.

@@ -274,7 +274,9 @@ mod tests {
         let problems = run(&notebooks("{ x: {}, x-role: {} }"), check);
         assert_eq!(
             messages(&problems),
-            ["the role of notebook `x` and notebook `x-role` would share the logical ID `NotebookXRole`"]
+            [
+                "the role of notebook `x` and notebook `x-role` would share the logical ID `NotebookXRole`"
+            ]
         );
         assert_eq!(fields(&problems), ["notebooks.instances.x-role"]);
         // The shared role has no role per notebook.
@@ -295,17 +297,28 @@ mod tests {
             )]
         );
         assert_eq!(fields(&problems), [format!("notebooks.instances.{long}")]);
-        assert!(problems[0].help.as_deref().unwrap().contains("at most 4 characters"));
+        assert!(
+            problems[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("at most 4 characters")
+        );
         let fits = text.replace("nb-team-", "nb-a");
         assert!(run(&fits, check).is_empty());
     }
 
     #[test]
     fn each_mode_refuses_the_others_role_setting() {
-        let text = format!("{NETWORK}notebooks:\n  role: {{ name: r }}\n  instances: {{ a: {{}} }}\n");
+        let text =
+            format!("{NETWORK}notebooks:\n  role: {{ name: r }}\n  instances: {{ a: {{}} }}\n");
         let problems = run(&text, check);
         assert_eq!(fields(&problems), ["notebooks.role.name"]);
-        assert!(problems[0].message.contains("there is no shared role to name"));
+        assert!(
+            problems[0]
+                .message
+                .contains("there is no shared role to name")
+        );
 
         let text = format!(
             "{NETWORK}notebooks:\n  identity: shared-role-with-session-names\n  role: {{ name: r, name_prefix: p- }}\n  instances: {{ a: {{}} }}\n"
@@ -326,7 +339,11 @@ mod tests {
     fn a_shared_notebook_cannot_take_the_base_sessions_name() {
         let problems = run(&shared("{ a: {}, sagemaker: {} }"), check);
         assert_eq!(fields(&problems), ["notebooks.instances.sagemaker"]);
-        assert!(problems[0].message.contains("the instance's own session `SageMaker`"));
+        assert!(
+            problems[0]
+                .message
+                .contains("the instance's own session `SageMaker`")
+        );
         // Its own role never sees that session name as a notebook's.
         assert!(run(&notebooks("{ a: {}, sagemaker: {} }"), check).is_empty());
     }
@@ -341,7 +358,13 @@ mod tests {
         };
         let problems = run(&shared(&format!("{{ {} }}", names(60))), check);
         assert_eq!(fields(&problems), ["notebooks.instances"]);
-        assert!(problems[0].message.starts_with("60 notebooks share the role"), "{}", problems[0].message);
+        assert!(
+            problems[0]
+                .message
+                .starts_with("60 notebooks share the role"),
+            "{}",
+            problems[0].message
+        );
         assert!(problems[0].message.ends_with("IAM allows 2048"));
         assert!(run(&shared(&format!("{{ {} }}", names(20))), check).is_empty());
     }

@@ -180,7 +180,8 @@ mod tests {
     #[test]
     fn notebook_access_needs_teams_and_distinct_ranges() {
         let teams = format!("{NETWORK}teams: {{ eng: {{}} }}\n");
-        let ok = format!("{teams}notebook_access: {{ source_ip: [203.0.113.0/24, 2001:db8::/48] }}\n");
+        let ok =
+            format!("{teams}notebook_access: {{ source_ip: [203.0.113.0/24, 2001:db8::/48] }}\n");
         assert!(run(&ok, check).is_empty());
         let problems = run(
             &format!("{NETWORK}notebook_access: {{ source_ip: [203.0.113.0/24] }}\n"),
@@ -188,13 +189,18 @@ mod tests {
         );
         assert_eq!(fields(&problems), ["notebook_access"]);
         assert!(problems[0].message.contains("has no `teams`"));
-        let problems = run(&format!("{teams}notebook_access: {{ source_ip: [] }}\n"), check);
+        let problems = run(
+            &format!("{teams}notebook_access: {{ source_ip: [] }}\n"),
+            check,
+        );
         assert_eq!(
             messages(&problems),
             ["`notebook_access` lists no `source_ip` range"]
         );
         let problems = run(
-            &format!("{teams}notebook_access: {{ source_ip: [203.0.113.0/24, 198.51.100.0/24, 203.0.113.0/24] }}\n"),
+            &format!(
+                "{teams}notebook_access: {{ source_ip: [203.0.113.0/24, 198.51.100.0/24, 203.0.113.0/24] }}\n"
+            ),
             check,
         );
         assert_eq!(fields(&problems), ["notebook_access.source_ip[2]"]);

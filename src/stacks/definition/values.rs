@@ -676,9 +676,22 @@ mod tests {
         assert!(accepted::<SourceIpRange>("203.0.113.0/24"));
         assert!(accepted::<SourceIpRange>("198.51.100.7/32"));
         assert!(accepted::<SourceIpRange>("2001:db8:1234::/48"));
-        assert!(refused::<SourceIpRange>("203.0.113.1/24").contains("did you mean `203.0.113.0/24`?"));
-        for private in ["10.0.0.0/8", "192.168.1.0/24", "172.16.0.0/12", "127.0.0.1/32", "fd00::/8", "0.0.0.0/0", "::/0"] {
-            assert!(refused::<SourceIpRange>(private).contains("not a public range"), "{private}");
+        assert!(
+            refused::<SourceIpRange>("203.0.113.1/24").contains("did you mean `203.0.113.0/24`?")
+        );
+        for private in [
+            "10.0.0.0/8",
+            "192.168.1.0/24",
+            "172.16.0.0/12",
+            "127.0.0.1/32",
+            "fd00::/8",
+            "0.0.0.0/0",
+            "::/0",
+        ] {
+            assert!(
+                refused::<SourceIpRange>(private).contains("not a public range"),
+                "{private}"
+            );
         }
         assert!(refused::<SourceIpRange>("office").contains("not a CIDR range"));
         assert!(accepted::<IamName>("notebook+role=1,a.b@c_d-e"));

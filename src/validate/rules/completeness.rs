@@ -762,8 +762,14 @@ mod tests {
         let location = "Resources.Team.Properties.Policies[0].PolicyDocument.Statement[0]";
         assert_rule(
             "ENV-NOTEBOOK-URL-THROUGH-NETWORK",
-            env(&notebook_endpoints, json!({"Team": notebook_url(through.clone())})),
-            env(&notebook_endpoints, json!({"Team": notebook_url(Value::Null)})),
+            env(
+                &notebook_endpoints,
+                json!({"Team": notebook_url(through.clone())}),
+            ),
+            env(
+                &notebook_endpoints,
+                json!({"Team": notebook_url(Value::Null)}),
+            ),
             location,
         );
         // The API endpoint alone leaves the browser's connection unrestricted.

@@ -82,7 +82,9 @@ impl Evaluator<'_> {
             let principal = statement
                 .get("Principal")
                 .unwrap_or_else(|| panic!("iam_eval: {label} statement #{i} has no Principal"));
-            let Some(by_own_arn) = self.principal_matches(principal, caller, caller_arn.as_deref(), &label) else {
+            let Some(by_own_arn) =
+                self.principal_matches(principal, caller, caller_arn.as_deref(), &label)
+            else {
                 continue;
             };
             // The statement as an identity-policy statement on the target's ARN, so that
@@ -111,7 +113,9 @@ impl Evaluator<'_> {
         let Some((place, by_own_arn)) = allow else {
             return Decision {
                 allowed: false,
-                reason: format!("implicit deny: the trust policy of {target} allows no such caller"),
+                reason: format!(
+                    "implicit deny: the trust policy of {target} allows no such caller"
+                ),
             };
         };
         match caller {
