@@ -133,9 +133,9 @@ fn every_shipped_endpoint_admits_only_this_accounts_principals() {
         }
         checked += n;
     }
-    // Five of the six shipped templates have a network (the multi-account central one has
+    // Six of the seven shipped templates have a network (the multi-account central one has
     // none); an empty out/ or a template read wrongly must not pass.
-    assert_eq!(templates_with_endpoints, 5);
+    assert_eq!(templates_with_endpoints, 6);
     assert!(checked >= 25, "only {checked} endpoint policies checked");
 }
 

@@ -247,7 +247,7 @@ fn usage_errors_exit_2() {
 const TEAMS: &str = "\
 network:
   cidr: 10.50.0.0/16
-  endpoints: [s3, sagemaker.api, sagemaker.runtime, logs]
+  endpoints: [s3, sagemaker.api, sagemaker.runtime, notebook, logs]
 buckets:
   raw-data: { retain: true }
 teams:
@@ -305,6 +305,37 @@ fn noncurrent_version_days_neither_a_number_nor_never() {
 }
 
 #[test]
+fn notebook_access_from_a_private_range() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{TEAMS}notebook_access:\n  source_ip: [203.0.113.0/24, 10.0.0.0/8]\n"
+    )));
+}
+
+const NOTEBOOKS: &str = "\
+network:
+  cidr: 10.40.0.0/16
+  endpoints: [s3, sagemaker.api, sagemaker.runtime, sts, logs]
+notebooks:
+  role: { name_prefix: notebook-team-a- }
+  instances:
+    analyst-alice: {}
+    an-analyst-whose-notebook-name-leaves-no-room-for-the-prefix: {}
+";
+
+#[test]
+fn a_notebook_role_name_over_iams_limit() {
+    insta::assert_snapshot!(input_error(NOTEBOOKS));
+}
+
+#[test]
+fn a_shared_notebook_role_without_a_name() {
+    insta::assert_snapshot!(input_error(&NOTEBOOKS.replace(
+        "  role: { name_prefix: notebook-team-a- }\n",
+        "  identity: shared-role-with-session-names\n  role: { path: /notebooks/ }\n"
+    )));
+}
+
+#[test]
 fn noncurrent_version_days_zero() {
     insta::assert_snapshot!(input_error(&TEAMS.replace(
         "raw-data: { retain: true }",
@@ -326,4 +357,11 @@ fn object_lock_with_a_mode() {
         "raw-data: { retain: true }",
         "raw-data: { retain: true, object_lock: { days: 30, mode: compliance } }"
     )));
+}
+
+#[test]
+fn an_unknown_notebook_identity() {
+    insta::assert_snapshot!(input_error(
+        &NOTEBOOKS.replace("notebooks:\n", "notebooks:\n  identity: shared-role\n")
+    ));
 }

@@ -26,15 +26,21 @@ fn notebook(team: &str) -> String {
 const MFA: &str = "true";
 const NO_MFA: &str = "false";
 
-/// One row of the matrix: who, what, on what, with or without MFA, and the answer.
+/// One row of the matrix: who, what, on what, with or without MFA, through which VPC
+/// endpoint (if any), and the answer.
 struct Row {
     principal: &'static str,
     user: Option<&'static str>,
     action: &'static str,
     resource: String,
     mfa: Option<&'static str>,
+    vpce: Option<&'static str>,
     allowed: bool,
 }
+
+/// The endpoints' ids as the evaluator resolves their `Ref`s.
+const API_ENDPOINT: &str = "vpce-0api";
+const NOTEBOOK_ENDPOINT: &str = "vpce-0notebook";
 
 fn row(principal: &'static str, action: &'static str, resource: String, allowed: bool) -> Row {
     Row {
@@ -43,6 +49,7 @@ fn row(principal: &'static str, action: &'static str, resource: String, allowed:
         action,
         resource,
         mfa: None,
+        vpce: None,
         allowed,
     }
 }
@@ -61,14 +68,30 @@ fn user(
         action,
         resource,
         mfa: Some(mfa),
+        vpce: None,
         allowed,
+    }
+}
+
+/// The evaluator over `t`, with the endpoints' ids.
+fn evaluator(t: &Json) -> Evaluator<'_> {
+    Evaluator::new(t)
+        .with_ref("SageMakerApiEndpoint", API_ENDPOINT)
+        .with_ref("SageMakerNotebookEndpoint", NOTEBOOK_ENDPOINT)
+}
+
+/// A [`user`] row for a request that comes through the endpoint `vpce`.
+fn through(vpce: &'static str, row: Row) -> Row {
+    Row {
+        vpce: Some(vpce),
+        ..row
     }
 }
 
 #[test]
 fn access_matrix() {
     let t = template();
-    let iam = Evaluator::new(&t);
+    let iam = evaluator(&t);
     let raw = iam.resolve(&json!({"Fn::GetAtt": ["RawDataBucket", "Arn"]}));
     let results = iam.resolve(&json!({"Fn::GetAtt": ["ResultsBucket", "Arn"]}));
     let other = "arn:aws:s3:::someone-elses-bucket".to_string();
@@ -154,12 +177,55 @@ fn access_matrix() {
             format!("{other}/x"),
             false,
         ),
-        // People: only their own team's notebook, and only with MFA.
+        // People: only their own team's notebook, only with MFA, and its URL only through
+        // the stack's endpoints (the API call through sagemaker.api, the browser's
+        // connection through the notebook endpoint).
+        through(
+            API_ENDPOINT,
+            user(
+                "UserEngBob",
+                "eng-bob",
+                MFA,
+                "sagemaker:CreatePresignedNotebookInstanceUrl",
+                notebook("engineers"),
+                true,
+            ),
+        ),
+        through(
+            NOTEBOOK_ENDPOINT,
+            user(
+                "UserEngBob",
+                "eng-bob",
+                MFA,
+                "sagemaker:CreatePresignedNotebookInstanceUrl",
+                notebook("engineers"),
+                true,
+            ),
+        ),
         user(
             "UserEngBob",
             "eng-bob",
             MFA,
             "sagemaker:CreatePresignedNotebookInstanceUrl",
+            notebook("engineers"),
+            false,
+        ),
+        through(
+            "vpce-0someone-else",
+            user(
+                "UserEngBob",
+                "eng-bob",
+                MFA,
+                "sagemaker:CreatePresignedNotebookInstanceUrl",
+                notebook("engineers"),
+                false,
+            ),
+        ),
+        user(
+            "UserEngBob",
+            "eng-bob",
+            MFA,
+            "sagemaker:DescribeNotebookInstance",
             notebook("engineers"),
             true,
         ),
@@ -171,13 +237,16 @@ fn access_matrix() {
             notebook("engineers"),
             true,
         ),
-        user(
-            "UserEngBob",
-            "eng-bob",
-            MFA,
-            "sagemaker:CreatePresignedNotebookInstanceUrl",
-            notebook("administrators"),
-            false,
+        through(
+            API_ENDPOINT,
+            user(
+                "UserEngBob",
+                "eng-bob",
+                MFA,
+                "sagemaker:CreatePresignedNotebookInstanceUrl",
+                notebook("administrators"),
+                false,
+            ),
         ),
         user(
             "UserEngBob",
@@ -195,29 +264,38 @@ fn access_matrix() {
             "*".to_string(),
             true,
         ),
-        user(
-            "UserAdminAlice",
-            "admin-alice",
-            MFA,
-            "sagemaker:CreatePresignedNotebookInstanceUrl",
-            notebook("administrators"),
-            true,
+        through(
+            API_ENDPOINT,
+            user(
+                "UserAdminAlice",
+                "admin-alice",
+                MFA,
+                "sagemaker:CreatePresignedNotebookInstanceUrl",
+                notebook("administrators"),
+                true,
+            ),
         ),
-        user(
-            "UserAdminAlice",
-            "admin-alice",
-            MFA,
-            "sagemaker:CreatePresignedNotebookInstanceUrl",
-            notebook("engineers"),
-            false,
+        through(
+            API_ENDPOINT,
+            user(
+                "UserAdminAlice",
+                "admin-alice",
+                MFA,
+                "sagemaker:CreatePresignedNotebookInstanceUrl",
+                notebook("engineers"),
+                false,
+            ),
         ),
-        user(
-            "UserEngCarol",
-            "eng-carol",
-            NO_MFA,
-            "sagemaker:CreatePresignedNotebookInstanceUrl",
-            notebook("engineers"),
-            false,
+        through(
+            API_ENDPOINT,
+            user(
+                "UserEngCarol",
+                "eng-carol",
+                NO_MFA,
+                "sagemaker:CreatePresignedNotebookInstanceUrl",
+                notebook("engineers"),
+                false,
+            ),
         ),
         user(
             "UserEngCarol",
@@ -310,14 +388,18 @@ fn access_matrix() {
         if let Some(name) = r.user {
             context.push(("aws:username", name));
         }
+        if let Some(vpce) = r.vpce {
+            context.push(("aws:SourceVpce", vpce));
+        }
         let d = iam.decide(r.principal, r.action, &r.resource, &context);
         if d.allowed != r.allowed {
             failures.push(format!(
-                "{} {} on {} (MFA {:?}): expected {}, got {} ({})",
+                "{} {} on {} (MFA {:?}, endpoint {:?}): expected {}, got {} ({})",
                 r.principal,
                 r.action,
                 r.resource,
                 r.mfa,
+                r.vpce,
                 if r.allowed { "allowed" } else { "denied" },
                 if d.allowed { "allowed" } else { "denied" },
                 d.reason
@@ -330,7 +412,7 @@ fn access_matrix() {
 #[test]
 fn without_mfa_every_group_is_denied_everything_but_mfa_setup() {
     let t = template();
-    let iam = Evaluator::new(&t);
+    let iam = evaluator(&t);
     let raw = iam.resolve(&json!({"Fn::GetAtt": ["RawDataBucket", "Arn"]}));
     let actions = [
         (
@@ -364,6 +446,44 @@ fn without_mfa_every_group_is_denied_everything_but_mfa_setup() {
             }
         }
     }
+}
+
+/// With `notebook_access.source_ip`, the notebook URL is allowed from those public ranges
+/// instead of through the endpoints (IpAddress aws:SourceIp), and no in-VPC command is
+/// offered.
+#[test]
+fn notebook_urls_from_public_ranges_instead_of_the_endpoints() {
+    let text = format!(
+        "{}notebook_access:\n  source_ip: [203.0.113.0/24, 2001:db8::/48]\n",
+        stacks::definition("team-notebooks")
+    );
+    let s = stacks::synthesize("team-notebooks", &text);
+    assert!(
+        s.findings.iter().all(|f| f.rule == "CFN-LIMIT-INLINE-BODY"),
+        "{:?}",
+        s.findings
+    );
+    let t = stacks::json(&s);
+    for group in ["AdministratorsGroup", "EngineersGroup"] {
+        let statement =
+            &t["Resources"][group]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0];
+        assert_eq!(statement["Sid"], "OpenOwnTeamNotebookFromTheNetwork");
+        assert_eq!(
+            statement["Action"],
+            json!(["sagemaker:CreatePresignedNotebookInstanceUrl"])
+        );
+        assert_eq!(
+            statement["Condition"],
+            json!({"IpAddress": {"aws:SourceIp": ["203.0.113.0/24", "2001:db8::/48"]}})
+        );
+    }
+    assert!(t["Outputs"].get("EngineersNotebookUrlCommand").is_none());
+    assert!(
+        t["Outputs"]["EngineersNotebookName"]["Description"]
+            .as_str()
+            .unwrap()
+            .contains("from the network ranges of notebook_access.source_ip")
+    );
 }
 
 /// Every Allow statement of every identity and resource policy of the template.

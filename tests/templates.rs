@@ -19,7 +19,8 @@ fn every_shipped_stack_matches_its_snapshot_and_is_clean() {
             // Clean, but for the size warning: a template over 51,200 bytes is deployed
             // with `--s3-bucket` (README), which the moto deploy test does too. A finding
             // a construct exempted (its reason in the resource's Metadata, for checkov
-            // too) is not one: tests/multi_account.rs names the ones there are.
+            // too) is not one: tests/multi_account.rs names the ones there are; nor is one
+            // the definition suppresses with a reason (written into the template).
             let unexpected: Vec<_> = t
                 .findings
                 .iter()

@@ -19,6 +19,7 @@ pub mod presigned_url;
 pub mod scope;
 pub mod secure_bucket;
 pub mod session_manager;
+pub mod shared_notebook_role;
 pub mod sso_onboarding;
 pub mod studio;
 pub mod team;

@@ -63,11 +63,14 @@ pub enum EndpointService {
     IdentityStore,
     /// `dynamodb`: Amazon DynamoDB, through a gateway endpoint.
     DynamoDb,
+    /// `notebook`: the Jupyter of SageMaker notebook instances, opened with a presigned
+    /// URL from inside the VPC.
+    Notebook,
 }
 
 impl EndpointService {
     /// Every service, in declaration order.
-    pub const ALL: [EndpointService; 15] = [
+    pub const ALL: [EndpointService; 16] = [
         EndpointService::S3,
         EndpointService::SagemakerApi,
         EndpointService::SagemakerRuntime,
@@ -83,6 +86,7 @@ impl EndpointService {
         EndpointService::Ec2Messages,
         EndpointService::IdentityStore,
         EndpointService::DynamoDb,
+        EndpointService::Notebook,
     ];
 
     /// The name used in stack definitions (the service-name suffix AWS uses).
@@ -103,6 +107,7 @@ impl EndpointService {
             EndpointService::Ec2Messages => "ec2messages",
             EndpointService::IdentityStore => "identitystore",
             EndpointService::DynamoDb => "dynamodb",
+            EndpointService::Notebook => "notebook",
         }
     }
 
@@ -120,11 +125,14 @@ impl EndpointService {
         matches!(self, EndpointService::S3 | EndpointService::DynamoDb)
     }
 
-    /// The endpoint service name. Studio's is `aws.sagemaker.<region>.studio`, not
+    /// The endpoint service name. Studio's is `aws.sagemaker.<region>.studio` and the
+    /// notebook instances' `aws.sagemaker.<region>.notebook` (SageMaker Developer Guide,
+    /// "Connect to a Notebook Instance Through a VPC Interface Endpoint"), not
     /// `com.amazonaws.…`.
     pub fn service_name(self) -> Value {
         match self {
             EndpointService::Studio => sub!["aws.sagemaker.", Pseudo::Region, ".studio"],
+            EndpointService::Notebook => sub!["aws.sagemaker.", Pseudo::Region, ".notebook"],
             other => sub!["com.amazonaws.", Pseudo::Region, ".", other.short_name()],
         }
     }
@@ -201,6 +209,7 @@ impl EndpointService {
             EndpointService::Ec2Messages => "Ec2Messages",
             EndpointService::IdentityStore => "IdentityStore",
             EndpointService::DynamoDb => "DynamoDbGateway",
+            EndpointService::Notebook => "SageMakerNotebook",
         }
     }
 

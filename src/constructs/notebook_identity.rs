@@ -1,137 +1,97 @@
-//! Per-notebook identity in CloudTrail. Many notebooks share one execution role; each
-//! one's default AWS profile assumes that role again with the notebook's name as the
-//! session name, so CloudTrail's user name is the notebook. The lifecycle script writes
-//! that profile and makes it immutable; root access is off so users cannot undo it.
+//! A notebook identity nobody on the notebook can forge: one execution role per notebook
+//! instance, named after it. Every call made with the notebook's credentials carries the
+//! role's name (CloudTrail's `assumed-role/<role name>/…`), so CloudTrail names the
+//! notebook without any script on the instance, and no setting a user controls changes
+//! it. A notebook's role can do nothing with another notebook's role: it holds no
+//! `sts:AssumeRole`, and each role trusts SageMaker only.
 //!
-//! The role trusts itself in the only form that works at creation: the account
-//! principal with `ArnEquals aws:PrincipalArn` = the role's own ARN, built from its
-//! fixed name and path (naming the ARN as Principal fails with "Invalid principal in
-//! policy", and a role cannot `GetAtt` itself).
+//! The alternative, many notebooks on one role telling themselves apart by session name,
+//! is [`super::shared_notebook_role`]; it cannot stop one notebook from taking another's
+//! name.
 
-use crate::resources::iam::policy::{Condition, PolicyDocument, Principal, Statement, keys};
+use crate::resources::iam::policy::PolicyDocument;
 use crate::resources::iam::{self, Policy, Role};
 use crate::resources::kms::Key;
-use crate::resources::sagemaker::{LifecycleHook, NotebookInstanceLifecycleConfig};
-use crate::resources::{arn, logs, sagemaker};
-use crate::template::{Handle, SubPart, Value};
+use crate::template::{Handle, LogicalId};
 
 use super::ConstructError;
-use super::notebooks::notebook_arn;
+use super::grants::sagemaker::NotebookInstanceName;
+use super::notebooks;
 use super::scope::Scope;
 
-/// The OnStart script, kept in its own file so it can be linted and tested as a script.
-pub const ON_START_SCRIPT: &str = include_str!("scripts/notebook_identity_on_start.sh");
+/// IAM's limit on a role name.
+pub const MAX_ROLE_NAME: usize = 64;
 
-/// The shared role's fixed name and path (the trust policy needs its ARN by name).
+/// The role of one notebook.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SharedRoleProps {
-    /// The role's name.
-    pub name: String,
-    /// `/` or `/segment/…/`.
+pub struct NotebookRoleProps {
+    /// The notebook instance's name.
+    pub notebook: String,
+    /// What the role name starts with; the notebook's name follows.
+    pub name_prefix: String,
+    /// The role's IAM path, `/` or `/segment/…/`.
     pub path: String,
-    /// Names of the notebooks that use the role.
-    pub notebooks: Vec<String>,
 }
 
-/// `arn:${AWS::Partition}:iam::${AWS::AccountId}:role<path><name>`.
-pub fn role_arn(props: &SharedRoleProps) -> Value {
-    arn::global(
-        "iam",
-        [SubPart::from(format!("role{}{}", props.path, props.name))],
-    )
+impl NotebookRoleProps {
+    /// `<name_prefix><notebook>`: the name CloudTrail shows for every call of the notebook.
+    pub fn role_name(&self) -> String {
+        role_name(&self.name_prefix, &self.notebook)
+    }
 }
 
-/// The trust policy: SageMaker, and the role itself through the account principal.
-pub fn trust_policy(props: &SharedRoleProps) -> PolicyDocument {
-    PolicyDocument::new()
-        .statement(
-            Statement::allow()
-                .sid("SageMakerRunsTheNotebooks")
-                .principal(Principal::service("sagemaker.amazonaws.com"))
-                .actions([&iam::actions::ASSUME_ROLE]),
-        )
-        .statement(
-            Statement::allow()
-                .sid("RoleAssumesItselfPerNotebook")
-                .principal(Principal::this_account())
-                .actions([&iam::actions::ASSUME_ROLE])
-                .condition(Condition::arn_equals(
-                    keys::PRINCIPAL_ARN,
-                    [role_arn(props)],
-                )),
-        )
+/// The role name of notebook `notebook` under `prefix`; a definition check keeps it
+/// within [`MAX_ROLE_NAME`].
+pub fn role_name(prefix: &str, notebook: &str) -> String {
+    format!("{prefix}{notebook}")
 }
 
-/// The identity policy: assume itself, describe exactly these notebooks (the script's own
-/// call), write notebook logs, use the volume key. Nothing else.
-pub fn identity_policy(
-    props: &SharedRoleProps,
-    key: &Handle<Key>,
-) -> Result<PolicyDocument, ConstructError> {
-    let mut doc = PolicyDocument::new()
-        .statement(
-            Statement::allow()
-                .sid("AssumeItselfWithTheNotebookName")
-                .actions([&iam::actions::ASSUME_ROLE])
-                .resource(role_arn(props)),
-        )
-        .statement(
-            Statement::allow()
-                .sid("DescribeOwnNotebooks")
-                .actions([&sagemaker::actions::DESCRIBE_NOTEBOOK_INSTANCE])
-                .resources(props.notebooks.iter().map(|n| notebook_arn(n))),
-        )
-        .statement(
-            Statement::allow()
-                .sid("WriteNotebookLogs")
-                .actions(logs::actions::WRITE)
-                .resource(arn::regional(
-                    "logs",
-                    [SubPart::from("log-group:/aws/sagemaker/NotebookInstances*")],
-                )),
-        );
-    key.grant_volume_use().to(&mut doc)?;
+/// The logical ID of a notebook's role, `Notebook<Name>Role`, from its name alone.
+pub fn role_id(notebook: &str) -> Result<LogicalId, ConstructError> {
+    Ok(LogicalId::from_words(&["Notebook", notebook, "Role"])?)
+}
+
+/// What a notebook's role may do: describe its own notebook (the SageMaker Python SDK
+/// reads its execution role that way), write the notebook logs and use the volume key.
+/// The shared role of [`super::shared_notebook_role`] grants the same, for its notebooks.
+pub fn policy(notebook: &str, key: &Handle<Key>) -> Result<PolicyDocument, ConstructError> {
+    let mut doc = PolicyDocument::new();
+    NotebookInstanceName::new(notebook)?
+        .grant_describe()
+        .sid("DescribeOwnNotebook")
+        .to(&mut doc)?;
+    let runtime = notebooks::runtime_policy(key)?;
+    doc.push(runtime.statement_list().iter().cloned());
     Ok(doc)
 }
 
-/// The shared execution role.
-/// `<id>ExecutionRole` in the scope (`NotebookExecutionRole` in the shipped stacks).
-pub fn shared_role(
+/// The role `Notebook<Name>Role` of one notebook: trusted by SageMaker only, named
+/// `<name_prefix><notebook>` on the given path, holding [`policy`].
+pub fn new(
     scope: &mut Scope,
-    id: &str,
-    props: &SharedRoleProps,
+    props: &NotebookRoleProps,
     key: &Handle<Key>,
 ) -> Result<Handle<Role>, ConstructError> {
-    scope.child(id).add(
-        "ExecutionRole",
+    let name = props.role_name();
+    if !iam::is_valid_name(&name, MAX_ROLE_NAME) {
+        return Err(ConstructError::Invalid(format!(
+            "`{name}` is not a valid role name (1 to {MAX_ROLE_NAME} letters, digits and +=,.@_-)"
+        )));
+    }
+    scope.add_named(
+        &["Notebook", props.notebook.as_str(), "Role"],
         Role::builder()
-            .role_name(props.name.as_str())
+            .role_name(name.as_str())
             .path(props.path.as_str())
-            .description("Shared execution role of the notebooks; each notebook assumes it again under its own name")
-            .assume_role_policy_document(trust_policy(props))
-            .policies(Policy::new("NotebookIdentity", identity_policy(props, key)?))
-            .build()?,
-    )
-}
-
-/// The lifecycle configuration that runs [`ON_START_SCRIPT`] at every start. The script
-/// is emitted as `Fn::Base64` of its plain text so reviewers read it in the diff.
-/// `<id>LifecycleConfig` in the scope (`NotebookIdentityLifecycleConfig` in the shipped
-/// stacks).
-pub fn lifecycle_config(
-    scope: &mut Scope,
-    id: &str,
-    name: &str,
-) -> Result<Handle<NotebookInstanceLifecycleConfig>, ConstructError> {
-    scope.child(id).add(
-        "LifecycleConfig",
-        NotebookInstanceLifecycleConfig::builder()
-            .notebook_instance_lifecycle_config_name(name)
-            .on_start(
-                LifecycleHook::builder()
-                    .content(Value::base64(ON_START_SCRIPT))
-                    .build()?,
-            )
+            .description(format!(
+                "Execution role of notebook {} alone: CloudTrail names the notebook by this role",
+                props.notebook
+            ))
+            .assume_role_policy_document(iam::service_trust_policy("sagemaker.amazonaws.com"))
+            .policies(Policy::new(
+                "NotebookRuntime",
+                policy(&props.notebook, key)?,
+            ))
             .build()?,
     )
 }
@@ -139,31 +99,74 @@ pub fn lifecycle_config(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::{Template, Value};
 
-    #[test]
-    fn script_starts_with_the_shebang_and_fits_sagemaker_limit() {
-        assert!(ON_START_SCRIPT.starts_with("#!/bin/bash\n"));
-        assert!(ON_START_SCRIPT.contains("\nset -euo pipefail\n"));
-        let base64_len = ON_START_SCRIPT.len().div_ceil(3) * 4;
-        assert!(base64_len <= 16_384, "{base64_len}");
+    fn key(scope: &mut Scope) -> Handle<Key> {
+        scope
+            .add(
+                "NotebookKey",
+                Key::builder().enable_key_rotation(true).build().unwrap(),
+            )
+            .unwrap()
     }
 
     #[test]
-    fn trust_policy_has_its_exact_shape() {
-        let props = SharedRoleProps {
-            name: "shared".into(),
-            path: "/nb/".into(),
-            notebooks: vec!["a".into()],
+    fn the_role_is_named_after_the_notebook_and_trusts_sagemaker_only() {
+        let mut t = Template::new();
+        let mut scope = Scope::root(&mut t);
+        let key = key(&mut scope);
+        let props = NotebookRoleProps {
+            notebook: "analyst-alice".into(),
+            name_prefix: "nb-".into(),
+            path: "/notebooks/".into(),
         };
+        let role = new(&mut scope, &props, &key).unwrap();
+        assert_eq!(role.logical_id().as_str(), "NotebookAnalystAliceRole");
+        assert_eq!(role_id("analyst-alice").unwrap(), *role.logical_id());
+        let json = serde_json::to_value(&t).unwrap();
+        let p = &json["Resources"]["NotebookAnalystAliceRole"]["Properties"];
+        assert_eq!(p["RoleName"], "nb-analyst-alice");
+        assert_eq!(p["Path"], "/notebooks/");
         assert_eq!(
-            serde_json::to_value(Value::from(trust_policy(&props))).unwrap(),
-            serde_json::json!({"Version": "2012-10-17", "Statement": [
-                {"Sid": "SageMakerRunsTheNotebooks", "Effect": "Allow", "Principal": {"Service": ["sagemaker.amazonaws.com"]}, "Action": ["sts:AssumeRole"]},
-                {"Sid": "RoleAssumesItselfPerNotebook", "Effect": "Allow",
-                 "Principal": {"AWS": [{"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}]},
-                 "Action": ["sts:AssumeRole"],
-                 "Condition": {"ArnEquals": {"aws:PrincipalArn": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/nb/shared"}}}}
-            ]})
+            p["AssumeRolePolicyDocument"],
+            serde_json::to_value(Value::from(iam::service_trust_policy(
+                "sagemaker.amazonaws.com"
+            )))
+            .unwrap()
         );
+        let sids: Vec<&str> = p["Policies"][0]["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["Sid"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            sids,
+            [
+                "DescribeOwnNotebook",
+                "WriteNotebookLogs",
+                "UseVolumeKey",
+                "GrantVolumeKeyToAwsResources"
+            ]
+        );
+        let actions = serde_json::to_string(&p["Policies"]).unwrap();
+        assert!(
+            !actions.contains("sts:"),
+            "no role of a notebook may assume roles"
+        );
+    }
+
+    #[test]
+    fn a_name_over_iams_limit_is_refused() {
+        let mut t = Template::new();
+        let mut scope = Scope::root(&mut t);
+        let key = key(&mut scope);
+        let props = NotebookRoleProps {
+            notebook: "a".repeat(63),
+            name_prefix: "xy".into(),
+            path: "/".into(),
+        };
+        let err = new(&mut scope, &props, &key).unwrap_err();
+        assert!(err.to_string().contains("not a valid role name"), "{err}");
     }
 }

@@ -3,7 +3,7 @@
 //! inbound rule, and the current platform.
 
 use crate::resources::ec2::SecurityGroup;
-use crate::resources::iam::policy::{PolicyDocument, Statement};
+use crate::resources::iam::policy::{Condition, PolicyDocument, Statement, keys};
 use crate::resources::kms::Key;
 use crate::resources::sagemaker::{
     InstanceMetadataServiceConfiguration, NotebookInstance, NotebookInstanceLifecycleConfig,
@@ -13,7 +13,7 @@ use crate::template::{Handle, LogicalId, SubPart, Value};
 
 use super::ConstructError;
 use super::grants::sagemaker::{NotebookInstanceName, grant_list_notebook_instances};
-use super::network::PrivateNetwork;
+use super::network::{EndpointService, PrivateNetwork};
 use super::scope::Scope;
 
 /// The platform new notebooks run on (Amazon Linux 2023, the default SageMaker documents).
@@ -139,12 +139,62 @@ pub fn runtime_policy(key: &Handle<Key>) -> Result<PolicyDocument, ConstructErro
     Ok(doc)
 }
 
-/// What a person needs to use one notebook from the console: open it (presigned URL),
-/// see it, start and stop it; and list notebooks, which has no resource scope.
-pub fn user_access(name: &str) -> Result<PolicyDocument, ConstructError> {
+/// Where people may ask for a notebook's presigned URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UrlAccess {
+    /// Only through the stack's `sagemaker.api` and `notebook` endpoints
+    /// (`aws:SourceVpce`): from inside the VPC, or a network joined to it.
+    ThroughEndpoints,
+    /// Only from these public ranges (`aws:SourceIp`, CIDR), e.g. for the console.
+    FromRanges(Vec<String>),
+}
+
+/// The endpoints a notebook's presigned URL goes through: the API call through
+/// `sagemaker.api`, the browser's connection to Jupyter through `notebook` (SageMaker
+/// Developer Guide, "Connect to a Notebook Instance Through a VPC Interface Endpoint",
+/// lists both ids in its `aws:SourceVpce` policy).
+pub const URL_ENDPOINTS: [EndpointService; 2] =
+    [EndpointService::SagemakerApi, EndpointService::Notebook];
+
+/// The condition on `sagemaker:CreatePresignedNotebookInstanceUrl`. Without a notebook
+/// URL condition the URL works from anywhere: SageMaker's guide warns that even with a
+/// notebook endpoint, people outside the VPC can connect over the internet. A missing
+/// endpoint is left out of the list here and reported by the rule pack
+/// (ENV-NOTEBOOK-URL-THROUGH-NETWORK).
+pub fn url_condition(access: &UrlAccess, network: &PrivateNetwork) -> Condition {
+    match access {
+        // aws:SourceVpce is single-valued: StringEquals with a list, never ForAnyValue.
+        UrlAccess::ThroughEndpoints => Condition::string_equals(
+            keys::SOURCE_VPCE,
+            URL_ENDPOINTS
+                .into_iter()
+                .filter_map(|service| network.endpoint(service).map(|e| e.id())),
+        ),
+        UrlAccess::FromRanges(ranges) => Condition::ip_address(
+            keys::SOURCE_IP,
+            ranges.iter().map(|r| Value::from(r.as_str())),
+        ),
+    }
+}
+
+/// What a person needs to use one notebook: open it (its presigned URL, only where `url`
+/// allows), see it, start and stop it; and list notebooks, which has no resource scope.
+pub fn user_access(name: &str, url: &Condition) -> Result<PolicyDocument, ConstructError> {
     let mut doc = PolicyDocument::new();
-    NotebookInstanceName::new(name)?
+    let notebook = NotebookInstanceName::new(name)?;
+    notebook
         .grant_use()
+        .only([&sagemaker::actions::CREATE_PRESIGNED_NOTEBOOK_INSTANCE_URL])
+        .sid("OpenOwnTeamNotebookFromTheNetwork")
+        .condition(url.clone())
+        .to(&mut doc)?;
+    notebook
+        .grant_use()
+        .only([
+            &sagemaker::actions::DESCRIBE_NOTEBOOK_INSTANCE,
+            &sagemaker::actions::START_NOTEBOOK_INSTANCE,
+            &sagemaker::actions::STOP_NOTEBOOK_INSTANCE,
+        ])
         .sid("UseOwnTeamNotebook")
         .to(&mut doc)?;
     grant_list_notebook_instances()

@@ -1,7 +1,8 @@
 //! A team of notebook users: a notebook whose role holds exactly the team's data
-//! grants, an IAM group whose members may use only that notebook, and the team's IAM
-//! users in that group (no access keys; a console password only where asked for, generated
-//! into a secret encrypted with the key of [`initial_password_key`]).
+//! grants, an IAM group whose members may use only that notebook (and open it only from
+//! the network the definition allows), and the team's IAM users in that group (no access
+//! keys; a console password only where asked for, generated into a secret encrypted with
+//! the key of [`initial_password_key`]).
 
 use crate::resources::ec2::SecurityGroup;
 use crate::resources::iam::policy::PolicyDocument;
@@ -29,6 +30,8 @@ pub struct TeamProps {
     /// The key of the initial-password secrets ([`initial_password_key`]); required as
     /// soon as a user has `console_access`.
     pub password_key: Option<Handle<Key>>,
+    /// Where the users may open the notebook from.
+    pub url_access: notebooks::UrlAccess,
 }
 
 /// A user of a team.
@@ -164,7 +167,10 @@ impl Team {
             Group::builder()
                 .policies(Policy::new(
                     "UseTeamNotebook",
-                    notebooks::user_access(&props.notebook.name)?,
+                    notebooks::user_access(
+                        &props.notebook.name,
+                        &notebooks::url_condition(&props.url_access, network),
+                    )?,
                 ))
                 .build()?,
         )?;

@@ -14,14 +14,15 @@ use crate::constructs::endpoint_policy::EndpointPolicyProps;
 use crate::constructs::mfa_guard;
 use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
 use crate::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
-use crate::constructs::notebook_identity::{self, SharedRoleProps};
-use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps};
+use crate::constructs::notebook_identity::{self, NotebookRoleProps};
+use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps, UrlAccess};
 use crate::constructs::presigned_url::{self, Issuer, PresignedUrlProps, Shell};
 use crate::constructs::scope::{ONLY, Scope};
 use crate::constructs::secure_bucket::{
     self, Access, LogBucket, LogBucketProps, ObjectLock, Perimeter, SecureBucket, SecureBucketProps,
 };
 use crate::constructs::session_manager::SessionProps;
+use crate::constructs::shared_notebook_role::{SharedNotebookRole, SharedRoleProps};
 use crate::constructs::sso_onboarding::{
     GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, RoleRef,
 };
@@ -43,7 +44,8 @@ use crate::validate::rules;
 
 use super::check;
 use super::definition::{
-    AccessLevel, AuthMode, BucketKey, IDENTITY_STORE_ID_PATTERN, MappingMode, SplitMode, TrailMode,
+    AccessLevel, AuthMode, BucketKey, IDENTITY_STORE_ID_PATTERN, MappingMode, NotebookIdentityMode,
+    NotebooksSpec, SplitMode, TrailMode,
 };
 use super::load::{InputErrors, LoadedStack};
 
@@ -184,7 +186,7 @@ fn compose_single(
     let identity = identity_center(stack, root, names, &mut env)?;
     let bastion = bastion(stack, root, names, env.network.as_ref())?;
     let base = notebook_base(stack, root, env.network.as_ref())?;
-    let notebook_names = notebooks(stack, root, names, &env, base.as_ref())?;
+    let notebook_lookups = notebooks(stack, root, names, &env, base.as_ref())?;
     let teams = teams(stack, root, names, &env, base.as_ref())?;
 
     environment_outputs(root, &env.network, &env.studio)?;
@@ -198,12 +200,12 @@ fn compose_single(
         bastion_outputs(root, bastion)?;
     }
     bucket_outputs(root, &env.buckets)?;
-    team_outputs(root, &teams)?;
+    team_outputs(root, &teams, &url_access(&stack.definition))?;
     if let Some(identity) = &identity {
         onboarding_outputs(root, identity)?;
     }
     console_user_outputs(root, &teams)?;
-    notebook_outputs(root, &notebook_names)?;
+    notebook_outputs(root, &notebook_lookups)?;
     if let (Some(network), Some(studio), Some(bastion)) = (&env.network, &env.studio, &bastion) {
         presigned_url(stack, root, names, network, studio, bastion)?;
     }
@@ -396,50 +398,61 @@ fn notebook_base(
     }))
 }
 
-/// The notebooks of `notebooks.instances` with their shared role; returns their names.
+/// How to find a notebook's calls in CloudTrail, for the outputs.
+struct NotebookLookup {
+    notebook: String,
+    command: Value,
+    description: String,
+}
+
+/// The notebooks of `notebooks.instances`, each with its own role, or all with the shared
+/// role and the identity lifecycle configuration; returns how to find their calls.
 fn notebooks(
     stack: &LoadedStack,
     root: &mut Scope,
     names: &mut Names,
     env: &Environment,
     base: Option<&NotebookBase>,
-) -> Result<Vec<String>, ComposeError> {
+) -> Result<Vec<NotebookLookup>, ComposeError> {
     let (Some(spec), Some(network), Some(base)) = (&stack.definition.notebooks, &env.network, base)
     else {
         return Ok(Vec::new());
     };
     let scope = &mut root.at(at("notebooks"));
-    let instance_names: Vec<String> = spec.instances.keys().map(|n| n.0.clone()).collect();
-    let role = notebook_identity::shared_role(
-        scope,
-        "Notebook",
-        &SharedRoleProps {
-            name: spec.role.name.0.clone(),
-            path: spec.role.path.0.clone(),
-            notebooks: instance_names.clone(),
-        },
-        &base.key,
-    )?;
-    let lifecycle = if spec.identity_per_instance {
-        Some(notebook_identity::lifecycle_config(
-            scope,
-            "NotebookIdentity",
-            &check::notebook_identity_config_name(&stack.name),
-        )?)
-    } else {
-        None
+    let shared = match spec.identity {
+        NotebookIdentityMode::RolePerNotebook => None,
+        NotebookIdentityMode::SharedRoleWithSessionNames => {
+            Some(shared_role(stack, scope, spec, base, network)?)
+        }
     };
-    let placement = NotebookPlacement {
-        network,
-        security_group: &base.security_group,
-        key: &base.key,
-        role_arn: role.arn(),
-        lifecycle_config: lifecycle.as_ref(),
-    };
+    let mut lookups = Vec::new();
     for (name, notebook) in &spec.instances {
+        let scope = &mut scope.at(at("notebooks").then("instances").then(name.0.as_str()));
+        let (role_arn, lookup) = match &shared {
+            Some(shared) => (shared.role.arn(), session_lookup(&name.0)),
+            None => {
+                let props = NotebookRoleProps {
+                    notebook: name.0.clone(),
+                    name_prefix: spec
+                        .role
+                        .name_prefix
+                        .as_ref()
+                        .map_or_else(String::new, |p| p.0.clone()),
+                    path: spec.role.path.0.clone(),
+                };
+                let role = notebook_identity::new(scope, &props, &base.key)?;
+                (role.arn(), role_lookup(&name.0, &props.role_name()))
+            }
+        };
         let handle = notebooks::new(
-            &mut scope.at(at("notebooks").then("instances").then(name.0.as_str())),
-            &placement,
+            scope,
+            &NotebookPlacement {
+                network,
+                security_group: &base.security_group,
+                key: &base.key,
+                role_arn,
+                lifecycle_config: shared.as_ref().map(|s| &s.lifecycle_config),
+            },
             &NotebookProps {
                 name: name.0.clone(),
                 instance_type: notebook.instance_type.0.clone(),
@@ -447,8 +460,71 @@ fn notebooks(
             },
         )?;
         names.insert(name.0.clone(), handle.logical_id().clone());
+        lookups.push(lookup);
     }
-    Ok(instance_names)
+    Ok(lookups)
+}
+
+/// The shared role of `identity: shared-role-with-session-names` and its lifecycle
+/// configuration (`NotebookExecutionRole`, `NotebookIdentityLifecycleConfig`).
+fn shared_role(
+    stack: &LoadedStack,
+    scope: &mut Scope,
+    spec: &NotebooksSpec,
+    base: &NotebookBase,
+    network: &PrivateNetwork,
+) -> Result<SharedNotebookRole, ComposeError> {
+    let name = spec.role.name.as_ref().ok_or_else(|| {
+        ConstructError::Invalid(
+            "the shared notebook role has no name (the definition check requires one)".into(),
+        )
+    })?;
+    Ok(SharedNotebookRole::new(
+        scope,
+        "Notebook",
+        &SharedRoleProps {
+            name: name.0.clone(),
+            path: spec.role.path.0.clone(),
+            notebooks: spec.instances.keys().map(|n| n.0.clone()).collect(),
+        },
+        &base.key,
+        network,
+        &check::notebook_identity_config_name(&stack.name),
+    )?)
+}
+
+/// CloudTrail's user name of an assumed-role call is its session name: with the shared
+/// role, the notebook's.
+fn session_lookup(notebook: &str) -> NotebookLookup {
+    NotebookLookup {
+        notebook: notebook.to_string(),
+        command: sub![
+            "aws cloudtrail lookup-events --region ",
+            Pseudo::Region,
+            format!(" --lookup-attributes AttributeKey=Username,AttributeValue={notebook}")
+        ],
+        description: format!(
+            "The API calls made as notebook {notebook}'s session (any notebook of the shared role can take this name)"
+        ),
+    }
+}
+
+/// With a role per notebook every call's identity is `assumed-role/<role name>/…`, whatever
+/// the session name: the events are found by the role's name in them.
+fn role_lookup(notebook: &str, role_name: &str) -> NotebookLookup {
+    NotebookLookup {
+        notebook: notebook.to_string(),
+        command: sub![
+            "aws cloudtrail lookup-events --region ",
+            Pseudo::Region,
+            format!(
+                " --query \"Events[?contains(CloudTrailEvent, ':assumed-role/{role_name}/')].[EventTime,EventSource,EventName]\" --output text"
+            )
+        ],
+        description: format!(
+            "The API calls made with notebook {notebook}'s role {role_name} (reads the region's last 90 days of management events)"
+        ),
+    }
 }
 
 /// A built team, for the outputs.
@@ -505,6 +581,7 @@ fn teams(
                     volume_size_gb: spec.notebook.volume_size_gb,
                 },
                 grants: bucket_grants(&env.buckets, &spec.access)?,
+                url_access: url_access(def),
                 users: spec
                     .users
                     .iter()
@@ -537,6 +614,17 @@ fn teams(
     let group_handles: Vec<&Handle<Group>> = groups.iter().collect();
     mfa_guard::new(&mut root.at(at("teams")), "MfaGuard", &group_handles)?;
     Ok(built_teams)
+}
+
+/// Where the teams' users may open their notebooks: the definition's public ranges, or
+/// (by default) only through the stack's endpoints.
+fn url_access(def: &super::definition::StackDefinition) -> UrlAccess {
+    match &def.notebook_access {
+        Some(access) if !access.source_ip.is_empty() => {
+            UrlAccess::FromRanges(access.source_ip.iter().map(|r| r.0.to_string()).collect())
+        }
+        _ => UrlAccess::ThroughEndpoints,
+    }
 }
 
 /// The presigned-URL policy (for people, or on the bastion's role), its ARN as an output
@@ -597,15 +685,44 @@ fn presigned_url_props(def: &super::definition::StackDefinition) -> Option<Presi
     })
 }
 
-fn team_outputs(root: &mut Scope, teams: &[BuiltTeam]) -> Result<(), ComposeError> {
+fn team_outputs(
+    root: &mut Scope,
+    teams: &[BuiltTeam],
+    access: &UrlAccess,
+) -> Result<(), ComposeError> {
     for team in teams {
         let name = &team.name;
+        let notebook = &team.notebook_name;
+        let how = match access {
+            UrlAccess::ThroughEndpoints => format!(
+                "open it from inside the VPC (or a network joined to it), through the stack's sagemaker.api and notebook endpoints, with the command of output {}NotebookUrlCommand",
+                crate::template::pascal_case(name)
+            ),
+            UrlAccess::FromRanges(_) => {
+                "open it from the SageMaker console, from the network ranges of notebook_access.source_ip".to_string()
+            }
+        };
         root.add_output(
             &[name.as_str(), "notebook-name"],
-            Output::new(team.notebook_name.as_str()).description(&format!(
-                "Notebook of team {name}; members open it from the SageMaker console after signing in with MFA"
+            Output::new(notebook.as_str()).description(&format!(
+                "Notebook of team {name}; members sign in with MFA and {how}"
             )),
         )?;
+        if *access == UrlAccess::ThroughEndpoints {
+            root.add_output(
+                &[name.as_str(), "notebook-url-command"],
+                Output::new(sub![
+                    "aws sagemaker create-presigned-notebook-instance-url --region ",
+                    Pseudo::Region,
+                    format!(
+                        " --notebook-instance-name {notebook} --query AuthorizedUrl --output text"
+                    )
+                ])
+                .description(&format!(
+                    "Run inside the VPC, with MFA session credentials, to open the notebook of team {name}; refused elsewhere"
+                )),
+            )?;
+        }
     }
     Ok(())
 }
@@ -667,18 +784,11 @@ fn console_user_outputs(root: &mut Scope, teams: &[BuiltTeam]) -> Result<(), Com
     Ok(())
 }
 
-fn notebook_outputs(root: &mut Scope, names: &[String]) -> Result<(), ComposeError> {
-    for name in names {
+fn notebook_outputs(root: &mut Scope, lookups: &[NotebookLookup]) -> Result<(), ComposeError> {
+    for lookup in lookups {
         root.add_output(
-            &["CloudTrailLookup", name.as_str()],
-            Output::new(sub![
-                "aws cloudtrail lookup-events --region ",
-                Pseudo::Region,
-                format!(" --lookup-attributes AttributeKey=Username,AttributeValue={name}")
-            ])
-            .description(&format!(
-                "The API calls made from notebook {name}, by its own name"
-            )),
+            &["CloudTrailLookup", lookup.notebook.as_str()],
+            Output::new(lookup.command.clone()).description(&lookup.description),
         )?;
     }
     Ok(())

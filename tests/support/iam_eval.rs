@@ -85,6 +85,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value as Json};
 
+pub mod trust;
+
 /// `AWS::Partition` of the evaluation environment.
 pub const PARTITION: &str = "aws";
 /// `AWS::Region` of the evaluation environment.

@@ -36,6 +36,7 @@
 //! | Log group (`Handle<logs::LogGroup>`) | `grant_write` | `logs:CreateLogStream`, `PutLogEvents`, on the group's streams (its `Arn`, `…:log-group:<name>:*`) |
 //! | Studio domain (`Handle<sagemaker::Domain>`) | `grant_describe` | `sagemaker:DescribeDomain`, on the domain |
 //! | | `grant_presigned_url` | `sagemaker:CreatePresignedDomainUrl`, on `user-profile/<domain id>/<profile>` for the named profiles, the calling IAM user's own (`${aws:username}`) or `*` ([`sagemaker::UserProfiles`]) |
+//! | Notebook instance ([`sagemaker::NotebookInstanceName`]) | `grant_describe` | `sagemaker:DescribeNotebookInstance`, on the instance |
 //! | Notebook instance (`Handle<sagemaker::NotebookInstance>`, [`sagemaker::NotebookInstanceName`]) | `grant_open` | `sagemaker:CreatePresignedNotebookInstanceUrl`, `DescribeNotebookInstance`, on the instance |
 //! | | `grant_use` | those and `StartNotebookInstance`, `StopNotebookInstance`, on the instance |
 //! | A function's place in a network ([`FunctionNetwork`](super::function_network::FunctionNetwork)) | `grant_network_interfaces` | `ec2:CreateNetworkInterface` on `network-interface/*`, the private subnets and the group; `DeleteNetworkInterface`, `AssignPrivateIpAddresses`, `UnassignPrivateIpAddresses` on `network-interface/*` if `ec2:Subnet` is one of them; `DescribeNetworkInterfaces`, `DescribeSubnets` on `*` (no resource-level permissions) |

@@ -11,7 +11,7 @@ use crate::resources::ec2::VpcEndpoint;
 use crate::resources::iam::policy::{Condition, PolicyDocument, keys};
 use crate::resources::kms::{Key, actions as kms_actions};
 use crate::resources::logs::LogGroup;
-use crate::resources::sagemaker::{Domain, UserSettings};
+use crate::resources::sagemaker::{Domain, UserSettings, actions as sagemaker_actions};
 use crate::resources::sqs::{Queue, actions as sqs_actions};
 use crate::resources::ssm::actions as ssm_actions;
 use crate::template::{Handle, Resource, Template};
@@ -154,6 +154,11 @@ fn notebooks_user_access() {
         NotebookInstanceName::new("team-notebooks-administrators")
             .unwrap()
             .grant_use()
+            .only([
+                &sagemaker_actions::DESCRIBE_NOTEBOOK_INSTANCE,
+                &sagemaker_actions::START_NOTEBOOK_INSTANCE,
+                &sagemaker_actions::STOP_NOTEBOOK_INSTANCE,
+            ])
             .sid("UseOwnTeamNotebook"),
     );
     shipped_in(

@@ -6,6 +6,7 @@
 use crate::constructs::scope::Scope;
 use crate::resources::iam::policy::{Condition, keys};
 use crate::resources::iam::{self, Role};
+use crate::template::Value;
 
 use super::kms::via_services;
 use super::sagemaker::{NotebookInstanceName, UserProfiles, grant_list_notebook_instances};
@@ -27,6 +28,8 @@ fn a_role_with_every_grant_passes_the_rule_pack() {
                 .unwrap(),
         )
         .unwrap();
+    // A notebook's URL only from a network the rule pack accepts (here: public ranges).
+    let from_office = Condition::ip_address(keys::SOURCE_IP, [Value::from("203.0.113.0/24")]);
     let path = ParameterPath::new("/sagesynth/team").unwrap();
     let notebook = NotebookInstanceName::new("Team-B").unwrap();
     let grants = [
@@ -52,10 +55,11 @@ fn a_role_with_every_grant_passes_the_rule_pack() {
         f.domain
             .grant_presigned_url(&UserProfiles::Caller)
             .condition(through_endpoints),
-        f.notebook.grant_open(),
-        f.notebook.grant_use(),
-        notebook.grant_open(),
-        notebook.grant_use(),
+        f.notebook.grant_open().condition(from_office.clone()),
+        f.notebook.grant_use().condition(from_office.clone()),
+        notebook.grant_open().condition(from_office.clone()),
+        notebook.grant_use().condition(from_office),
+        notebook.grant_describe(),
         grant_list_notebook_instances(),
     ];
     let count = grants.len();
@@ -63,7 +67,7 @@ fn a_role_with_every_grant_passes_the_rule_pack() {
         grant.to(&mut scope.grants_for(&role)).unwrap();
     }
     // A control: the rule pack reads the grants' policy (a presigned URL grant without
-    // the endpoint condition, for every profile, is found).
+    // the endpoint condition is found, for Studio, for every profile, and for a notebook).
     let control = scope
         .add(
             "Control",
@@ -75,6 +79,10 @@ fn a_role_with_every_grant_passes_the_rule_pack() {
         .unwrap();
     f.domain
         .grant_presigned_url(&UserProfiles::All)
+        .to(&mut scope.grants_for(&control))
+        .unwrap();
+    f.notebook
+        .grant_open()
         .to(&mut scope.grants_for(&control))
         .unwrap();
 
@@ -96,6 +104,7 @@ fn a_role_with_every_grant_passes_the_rule_pack() {
     for rule in [
         "ENV-PRESIGNED-THROUGH-ENDPOINTS",
         "SM-PRESIGNED-OWN-PROFILE",
+        "ENV-NOTEBOOK-URL-THROUGH-NETWORK",
     ] {
         assert!(
             findings

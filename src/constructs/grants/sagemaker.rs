@@ -128,6 +128,17 @@ impl NotebookInstanceName {
         format!("Notebook{}", pascal_case(&self.0))
     }
 
+    /// `sagemaker:DescribeNotebookInstance` on the instance (Sid `Notebook<Name>Describe`):
+    /// what code on the notebook needs to read its own settings (the SageMaker Python
+    /// SDK's `get_execution_role()` reads the role from it).
+    pub fn grant_describe(&self) -> Grant {
+        Grant::new(format!("describe notebook instance `{}`", self.0)).statement(
+            format!("{}Describe", self.stem()),
+            &[actions::DESCRIBE_NOTEBOOK_INSTANCE],
+            [self.arn()],
+        )
+    }
+
     /// As [`Handle::grant_open`] of the instance (Sid `Notebook<Name>Open`).
     pub fn grant_open(&self) -> Grant {
         open(&self.0, &self.stem(), self.arn())
@@ -274,6 +285,11 @@ mod tests {
         );
         let by_name = NotebookInstanceName::new("Team-A").unwrap();
         let arn = fn_sub(&format!("{ARN}:notebook-instance/team-a"));
+        assert_eq!(
+            granted(by_name.grant_describe()),
+            json!([{"Sid": "NotebookTeamADescribe", "Effect": "Allow",
+                    "Action": ["sagemaker:DescribeNotebookInstance"], "Resource": [arn]}])
+        );
         assert_eq!(
             granted(by_name.grant_open()),
             json!([{"Sid": "NotebookTeamAOpen", "Effect": "Allow", "Action": open, "Resource": [arn]}])

@@ -106,6 +106,8 @@ pub enum Operator {
     StringNotEquals,
     /// String match with `*` and `?` wildcards.
     StringLike,
+    /// Negated `StringLike` (also true when the key is absent).
+    StringNotLike,
     /// Exact ARN match.
     ArnEquals,
     /// ARN match with wildcards in each ARN component.
@@ -116,6 +118,8 @@ pub enum Operator {
     Bool,
     /// Whether the key is absent (`true`) or present (`false`) in the request.
     Null,
+    /// The request's IP address is in one of the listed ranges (CIDR notation).
+    IpAddress,
 }
 
 impl Operator {
@@ -124,11 +128,13 @@ impl Operator {
             Operator::StringEquals => "StringEquals",
             Operator::StringNotEquals => "StringNotEquals",
             Operator::StringLike => "StringLike",
+            Operator::StringNotLike => "StringNotLike",
             Operator::ArnEquals => "ArnEquals",
             Operator::ArnLike => "ArnLike",
             Operator::ArnNotLike => "ArnNotLike",
             Operator::Bool => "Bool",
             Operator::Null => "Null",
+            Operator::IpAddress => "IpAddress",
         }
     }
 }
@@ -228,6 +234,15 @@ pub mod keys {
     pub const RESOURCE_ORG_ID: ConditionKey = ConditionKey::single("aws:ResourceOrgID");
     /// The tag keys in the request; multivalued.
     pub const TAG_KEYS: ConditionKey = ConditionKey::multi("aws:TagKeys");
+    /// The session name a principal asks for in `sts:AssumeRole`; present in that request
+    /// only (IAM User Guide, "IAM and AWS STS condition context keys").
+    pub const STS_ROLE_SESSION_NAME: ConditionKey = ConditionKey::single("sts:RoleSessionName");
+    /// The caller's unique id; for a role session `<role id>:<session name>`, in every
+    /// request the session makes; single-valued.
+    pub const USER_ID: ConditionKey = ConditionKey::single("aws:userid");
+    /// The caller's public IP address; absent when the request comes through a VPC
+    /// endpoint; single-valued.
+    pub const SOURCE_IP: ConditionKey = ConditionKey::single("aws:SourceIp");
 }
 
 /// One test in a statement's `Condition` block.
@@ -271,6 +286,17 @@ impl Condition {
     /// `ArnLike`.
     pub fn arn_like(key: ConditionKey, values: impl IntoIterator<Item = Value>) -> Condition {
         Condition::new(Operator::ArnLike, key, values)
+    }
+    /// `StringNotLike`.
+    pub fn string_not_like(
+        key: ConditionKey,
+        values: impl IntoIterator<Item = Value>,
+    ) -> Condition {
+        Condition::new(Operator::StringNotLike, key, values)
+    }
+    /// `IpAddress`: the key (an IP address) is in one of the CIDR ranges `values`.
+    pub fn ip_address(key: ConditionKey, values: impl IntoIterator<Item = Value>) -> Condition {
+        Condition::new(Operator::IpAddress, key, values)
     }
     /// `StringNotEquals`.
     pub fn string_not_equals(
@@ -626,6 +652,30 @@ mod tests {
         assert!(text.contains(r#""ForAllValues:StringLike":{"aws:TagKeys":"team-*"}"#));
         assert!(text.contains(r#""Null":{"aws:PrincipalArn":"false"}"#));
         assert!(text.contains(r#""ArnLike":{"aws:PrincipalArn":"arn:aws:iam::1:role/x"}"#));
+    }
+
+    #[test]
+    fn session_names_user_ids_and_ip_ranges_serialize() {
+        let doc = PolicyDocument::new().statement(
+            Statement::deny()
+                .not_actions([&Action::new("sts:AssumeRole")])
+                .any_resource()
+                .condition(Condition::string_not_like(
+                    keys::USER_ID,
+                    [Value::from("*:a"), Value::from("*:b")],
+                ))
+                .condition(Condition::string_equals(
+                    keys::STS_ROLE_SESSION_NAME,
+                    [Value::from("a")],
+                ))
+                .condition(Condition::ip_address(
+                    keys::SOURCE_IP,
+                    [Value::from("203.0.113.0/24")],
+                )),
+        );
+        assert!(json(doc).contains(
+            r#""Condition":{"StringNotLike":{"aws:userid":["*:a","*:b"]},"StringEquals":{"sts:RoleSessionName":"a"},"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#
+        ));
     }
 
     #[test]

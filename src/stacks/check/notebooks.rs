@@ -1,10 +1,18 @@
-//! The `notebooks` component: at least one instance, a stack name short enough to name
-//! the identity lifecycle configuration, volumes in range, and one ARN per notebook.
+//! The `notebooks` component: at least one instance, volumes in range, one ARN and one
+//! logical ID per notebook and per role, and the roles' names within IAM's limits. With a
+//! role per notebook: no fixed `name`, and every `<name_prefix><notebook>` at most 64
+//! characters. With the shared role: a fixed `name`, a stack name short enough to name
+//! the identity lifecycle configuration, no notebook named like SageMaker's own session,
+//! and a trust policy (which lists every notebook's name) within IAM's limit.
 
 use std::collections::HashMap;
 
+use crate::constructs::notebook_identity::{self, MAX_ROLE_NAME};
+use crate::constructs::shared_notebook_role::{self, BASE_SESSION_NAME, SharedRoleProps};
 use crate::diagnostic::Diagnostic;
-use crate::stacks::definition::NotebooksSpec;
+use crate::resources::iam::MAX_TRUST_POLICY_CHARS;
+use crate::stacks::definition::{NotebookIdentityMode, NotebooksSpec};
+use crate::template::Value;
 
 use super::{Input, require_network};
 
@@ -26,28 +34,133 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
                 .help("add e.g. `analyst-alice: {}`"),
         );
     }
-    identity_config_name(input, notebooks, problems);
+    match notebooks.identity {
+        NotebookIdentityMode::RolePerNotebook => role_per_notebook(input, notebooks, problems),
+        NotebookIdentityMode::SharedRoleWithSessionNames => {
+            shared_role(input, notebooks, problems);
+        }
+    }
     instances(input, notebooks, problems);
 }
 
-fn identity_config_name(input: &Input, notebooks: &NotebooksSpec, problems: &mut Vec<Diagnostic>) {
-    let name = input.name;
-    if notebooks.identity_per_instance
-        && !crate::resources::sagemaker::is_valid_name(&notebook_identity_config_name(name))
-    {
+/// One role per notebook: no fixed name, and each derived name within IAM's limit.
+fn role_per_notebook(input: &Input, notebooks: &NotebooksSpec, problems: &mut Vec<Diagnostic>) {
+    let source = input.source;
+    if notebooks.role.name.is_some() {
         problems.push(
-            input
-                .source
-                .error_at_key("notebooks", format!("the stack name `{name}` is too long to name the lifecycle configuration `{}`", notebook_identity_config_name(name)))
+            source
+                .error_at_key(
+                    "notebooks.role.name",
+                    "with `identity: role-per-notebook` each notebook gets a role of its own, named after it; there is no shared role to name",
+                )
+                .help("remove `name` (use `name_prefix` to start every role's name the same way), or set `identity: shared-role-with-session-names`"),
+        );
+    }
+    let prefix = notebooks
+        .role
+        .name_prefix
+        .as_ref()
+        .map_or("", |p| p.0.as_str());
+    for notebook in notebooks.instances.keys() {
+        let name = notebook_identity::role_name(prefix, &notebook.0);
+        if name.len() > MAX_ROLE_NAME {
+            problems.push(
+                source
+                    .error_at_key(
+                        &format!("notebooks.instances.{notebook}"),
+                        format!(
+                            "the role of notebook `{notebook}` would be named `{name}`, {} characters; IAM allows {MAX_ROLE_NAME}",
+                            name.len()
+                        ),
+                    )
+                    .help(format!(
+                        "use a `name_prefix` of at most {} characters, or a shorter notebook name",
+                        MAX_ROLE_NAME.saturating_sub(notebook.0.len())
+                    )),
+            );
+        }
+    }
+}
+
+/// The shared role: a fixed name, no prefix, a lifecycle configuration name SageMaker
+/// accepts, no notebook named like the base session, and a trust policy within IAM's
+/// limit.
+fn shared_role(input: &Input, notebooks: &NotebooksSpec, problems: &mut Vec<Diagnostic>) {
+    let source = input.source;
+    if notebooks.role.name_prefix.is_some() {
+        problems.push(
+            source
+                .error_at_key(
+                    "notebooks.role.name_prefix",
+                    "`name_prefix` names a role per notebook; the shared role has one fixed `name`",
+                )
+                .help("replace `name_prefix` with `name`, or remove `identity` for a role per notebook"),
+        );
+    }
+    let Some(role_name) = &notebooks.role.name else {
+        let at = if source.key_position("notebooks.role").is_some() {
+            "notebooks.role"
+        } else {
+            "notebooks"
+        };
+        problems.push(
+            source
+                .error_at_key(at, "the shared notebook role needs a fixed `name`: its trust policy names the role's own ARN")
+                .help("add e.g. `role: { name: notebooks-shared, path: /notebooks/ }`"),
+        );
+        return;
+    };
+    let name = input.name;
+    let config = notebook_identity_config_name(name);
+    if !crate::resources::sagemaker::is_valid_name(&config) {
+        problems.push(
+            source
+                .error_at_key("notebooks", format!("the stack name `{name}` is too long to name the lifecycle configuration `{config}`"))
                 .help("use a stack name of at most 54 characters"),
+        );
+    }
+    for notebook in notebooks.instances.keys() {
+        if notebook.0.eq_ignore_ascii_case(BASE_SESSION_NAME) {
+            problems.push(
+                source
+                    .error_at_key(
+                        &format!("notebooks.instances.{notebook}"),
+                        format!("a notebook of the shared role cannot be named `{notebook}`: SageMaker names the instance's own session `{BASE_SESSION_NAME}`, which may do nothing but assume the role again"),
+                    )
+                    .help("rename the notebook"),
+            );
+        }
+    }
+    let props = SharedRoleProps {
+        name: role_name.0.clone(),
+        path: notebooks.role.path.0.clone(),
+        notebooks: notebooks.instances.keys().map(|n| n.0.clone()).collect(),
+    };
+    let endpoint = Value::map([("Ref", Value::from("StsEndpoint"))]);
+    let trust = Value::from(shared_notebook_role::trust_policy(&props, &[endpoint]));
+    let chars = serde_json::to_string(&trust).map_or(0, |t| t.len());
+    if chars > MAX_TRUST_POLICY_CHARS {
+        problems.push(
+            source
+                .error_at_key(
+                    "notebooks.instances",
+                    format!(
+                        "{} notebooks share the role: its trust policy lists every notebook's name and would be {chars} characters; IAM allows {MAX_TRUST_POLICY_CHARS}",
+                        props.notebooks.len()
+                    ),
+                )
+                .help("use `identity: role-per-notebook`, or split the notebooks over several stacks"),
         );
     }
 }
 
 /// Each instance: a volume size SageMaker accepts, and a name that no other instance's
-/// matches ignoring case (SageMaker lower-cases names in ARNs).
+/// matches ignoring case (SageMaker lower-cases names in ARNs). With a role per notebook,
+/// the roles' logical IDs (`Notebook<Name>Role`) must not be another notebook's
+/// (`Notebook<Name>`): notebooks `x` and `x-role`.
 fn instances(input: &Input, notebooks: &NotebooksSpec, problems: &mut Vec<Diagnostic>) {
     let source = input.source;
+    let id_key = |name: &str| crate::template::pascal_case(name).to_ascii_lowercase();
     let mut by_id: HashMap<String, &str> = HashMap::new();
     for (notebook, spec) in &notebooks.instances {
         let path = format!("notebooks.instances.{notebook}");
@@ -61,12 +174,29 @@ fn instances(input: &Input, notebooks: &NotebooksSpec, problems: &mut Vec<Diagno
                     .expected("5 to 16384 GiB"),
             );
         }
-        let key = crate::template::pascal_case(&notebook.0).to_ascii_lowercase();
-        if let Some(other) = by_id.insert(key, &notebook.0) {
+        if let Some(other) = by_id.insert(id_key(&notebook.0), &notebook.0) {
             problems.push(
                 source
                     .error_at_key(&path, format!("notebooks `{other}` and `{notebook}` would share a logical ID and an ARN"))
                     .note(format!("`{other}` is at {}", source.describe_position(&format!("notebooks.instances.{other}"))))
+                    .help("rename one of the two notebooks"),
+            );
+        }
+    }
+    if notebooks.identity != NotebookIdentityMode::RolePerNotebook {
+        return;
+    }
+    for notebook in notebooks.instances.keys() {
+        let role_key = format!("{}role", id_key(&notebook.0));
+        if let Some(other) = by_id.get(&role_key) {
+            let id = notebook_identity::role_id(&notebook.0)
+                .map_or_else(|_| role_key.clone(), |id| id.as_str().to_string());
+            problems.push(
+                source
+                    .error_at_key(
+                        &format!("notebooks.instances.{other}"),
+                        format!("the role of notebook `{notebook}` and notebook `{other}` would share the logical ID `{id}`"),
+                    )
                     .help("rename one of the two notebooks"),
             );
         }
@@ -79,15 +209,21 @@ mod tests {
     use super::*;
 
     const NETWORK: &str = "network: { cidr: 10.0.0.0/16 }\n";
+    const SHARED: &str = "identity: shared-role-with-session-names\n  role: { name: r }";
 
     fn notebooks(instances: &str) -> String {
-        format!("{NETWORK}notebooks:\n  role: {{ name: r }}\n  instances: {instances}\n")
+        format!("{NETWORK}notebooks:\n  instances: {instances}\n")
+    }
+
+    fn shared(instances: &str) -> String {
+        format!("{NETWORK}notebooks:\n  {SHARED}\n  instances: {instances}\n")
     }
 
     #[test]
     fn distinct_instances_in_range_pass() {
         let text = notebooks("{ alice: {}, bob: { volume_size_gb: 5 } }");
         assert!(run(&text, check).is_empty());
+        assert!(run(&shared("{ alice: {}, bob: {} }"), check).is_empty());
     }
 
     #[test]
@@ -99,7 +235,7 @@ mod tests {
 
     #[test]
     fn a_long_stack_name_cannot_name_the_identity_configuration() {
-        let text = notebooks("{ alice: {} }");
+        let text = shared("{ alice: {} }");
         let name = "a".repeat(55);
         let problems = run_named(&name, &text, check);
         assert_eq!(fields(&problems), ["notebooks"]);
@@ -109,9 +245,8 @@ mod tests {
                 .contains("too long to name the lifecycle configuration")
         );
         assert!(run_named(&"a".repeat(54), &text, check).is_empty());
-        // Without per-instance identity there is no configuration to name.
-        let text = text.replace("instances:", "identity_per_instance: false\n  instances:");
-        assert!(run_named(&name, &text, check).is_empty());
+        // With a role per notebook there is no configuration to name.
+        assert!(run_named(&name, &notebooks("{ alice: {} }"), check).is_empty());
     }
 
     #[test]
@@ -132,5 +267,105 @@ mod tests {
             ["notebooks `alice` and `Alice` would share a logical ID and an ARN"]
         );
         assert_eq!(fields(&problems), ["notebooks.instances.Alice"]);
+    }
+
+    #[test]
+    fn a_role_id_that_is_another_notebooks_id_is_refused() {
+        let problems = run(&notebooks("{ x: {}, x-role: {} }"), check);
+        assert_eq!(
+            messages(&problems),
+            [
+                "the role of notebook `x` and notebook `x-role` would share the logical ID `NotebookXRole`"
+            ]
+        );
+        assert_eq!(fields(&problems), ["notebooks.instances.x-role"]);
+        // The shared role has no role per notebook.
+        assert!(run(&shared("{ x: {}, x-role: {} }"), check).is_empty());
+    }
+
+    #[test]
+    fn role_names_over_64_characters_are_refused_at_the_notebook() {
+        let long = "n".repeat(60);
+        let text = format!(
+            "{NETWORK}notebooks:\n  role: {{ name_prefix: nb-team- }}\n  instances: {{ ok: {{}}, {long}: {{}} }}\n"
+        );
+        let problems = run(&text, check);
+        assert_eq!(
+            messages(&problems),
+            [format!(
+                "the role of notebook `{long}` would be named `nb-team-{long}`, 68 characters; IAM allows 64"
+            )]
+        );
+        assert_eq!(fields(&problems), [format!("notebooks.instances.{long}")]);
+        assert!(
+            problems[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("at most 4 characters")
+        );
+        let fits = text.replace("nb-team-", "nb-a");
+        assert!(run(&fits, check).is_empty());
+    }
+
+    #[test]
+    fn each_mode_refuses_the_others_role_setting() {
+        let text =
+            format!("{NETWORK}notebooks:\n  role: {{ name: r }}\n  instances: {{ a: {{}} }}\n");
+        let problems = run(&text, check);
+        assert_eq!(fields(&problems), ["notebooks.role.name"]);
+        assert!(
+            problems[0]
+                .message
+                .contains("there is no shared role to name")
+        );
+
+        let text = format!(
+            "{NETWORK}notebooks:\n  identity: shared-role-with-session-names\n  role: {{ name: r, name_prefix: p- }}\n  instances: {{ a: {{}} }}\n"
+        );
+        assert_eq!(fields(&run(&text, check)), ["notebooks.role.name_prefix"]);
+
+        let text = format!(
+            "{NETWORK}notebooks:\n  identity: shared-role-with-session-names\n  instances: {{ a: {{}} }}\n"
+        );
+        let problems = run(&text, check);
+        assert_eq!(fields(&problems), ["notebooks"]);
+        assert!(problems[0].message.contains("needs a fixed `name`"));
+        let text = text.replace("  instances:", "  role: { path: /nb/ }\n  instances:");
+        assert_eq!(fields(&run(&text, check)), ["notebooks.role"]);
+    }
+
+    #[test]
+    fn a_shared_notebook_cannot_take_the_base_sessions_name() {
+        let problems = run(&shared("{ a: {}, sagemaker: {} }"), check);
+        assert_eq!(fields(&problems), ["notebooks.instances.sagemaker"]);
+        assert!(
+            problems[0]
+                .message
+                .contains("the instance's own session `SageMaker`")
+        );
+        // Its own role never sees that session name as a notebook's.
+        assert!(run(&notebooks("{ a: {}, sagemaker: {} }"), check).is_empty());
+    }
+
+    #[test]
+    fn a_trust_policy_over_iams_limit_is_refused() {
+        let names = |n: usize| {
+            (0..n)
+                .map(|i| format!("notebook-with-a-long-name-{i:03}: {{}}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let problems = run(&shared(&format!("{{ {} }}", names(60))), check);
+        assert_eq!(fields(&problems), ["notebooks.instances"]);
+        assert!(
+            problems[0]
+                .message
+                .starts_with("60 notebooks share the role"),
+            "{}",
+            problems[0].message
+        );
+        assert!(problems[0].message.ends_with("IAM allows 2048"));
+        assert!(run(&shared(&format!("{{ {} }}", names(20))), check).is_empty());
     }
 }

@@ -31,6 +31,42 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
         );
         users_in_one_team(input, spec, &path, &mut users_seen, problems);
     }
+    notebook_access(input, problems);
+}
+
+/// `notebook_access`: only with teams (whose users it is about), and each public range
+/// once; an empty list would leave the default (the endpoints) in a way nobody meant.
+fn notebook_access(input: &Input, problems: &mut Vec<Diagnostic>) {
+    let Some(access) = &input.def.notebook_access else {
+        return;
+    };
+    let source = input.source;
+    if input.def.teams.is_empty() {
+        problems.push(
+            source
+                .error_at_key("notebook_access", "`notebook_access` says where the teams' users open their notebooks, but the definition has no `teams`")
+                .help("remove `notebook_access`, or add `teams`"),
+        );
+    }
+    if access.source_ip.is_empty() {
+        problems.push(
+            source
+                .error_at_key("notebook_access", "`notebook_access` lists no `source_ip` range")
+                .help("list the public ranges people connect from, e.g. `source_ip: [203.0.113.0/24]`, or remove `notebook_access` to allow the notebook URL only through the stack's endpoints"),
+        );
+    }
+    let mut seen: HashMap<ipnet::IpNet, String> = HashMap::new();
+    for (i, range) in access.source_ip.iter().enumerate() {
+        let at = format!("notebook_access.source_ip[{i}]");
+        if let Some(first) = seen.insert(range.0, at.clone()) {
+            problems.push(super::listed_twice(
+                source,
+                &at,
+                &first,
+                format!("the range `{}` is listed twice", range.0),
+            ));
+        }
+    }
 }
 
 /// The team's notebook: its name (`<stack>-<team>`) and volume size.
@@ -138,6 +174,39 @@ mod tests {
         assert_eq!(
             messages(&problems),
             ["team `eng` grants access to `data`, which is not in `buckets`"]
+        );
+    }
+
+    #[test]
+    fn notebook_access_needs_teams_and_distinct_ranges() {
+        let teams = format!("{NETWORK}teams: {{ eng: {{}} }}\n");
+        let ok =
+            format!("{teams}notebook_access: {{ source_ip: [203.0.113.0/24, 2001:db8::/48] }}\n");
+        assert!(run(&ok, check).is_empty());
+        let problems = run(
+            &format!("{NETWORK}notebook_access: {{ source_ip: [203.0.113.0/24] }}\n"),
+            check,
+        );
+        assert_eq!(fields(&problems), ["notebook_access"]);
+        assert!(problems[0].message.contains("has no `teams`"));
+        let problems = run(
+            &format!("{teams}notebook_access: {{ source_ip: [] }}\n"),
+            check,
+        );
+        assert_eq!(
+            messages(&problems),
+            ["`notebook_access` lists no `source_ip` range"]
+        );
+        let problems = run(
+            &format!(
+                "{teams}notebook_access: {{ source_ip: [203.0.113.0/24, 198.51.100.0/24, 203.0.113.0/24] }}\n"
+            ),
+            check,
+        );
+        assert_eq!(fields(&problems), ["notebook_access.source_ip[2]"]);
+        assert_eq!(
+            messages(&problems),
+            ["the range `203.0.113.0/24` is listed twice"]
         );
     }
 

@@ -17,7 +17,8 @@ pub use values::{
     AccountId, AccountKey, AzCount, BucketKey, EndpointName, GroupId, GroupName,
     IDENTITY_STORE_ID_PATTERN, IamName, IamPath, IdentityStoreId, InstanceType,
     NoncurrentVersionDays, NotebookInstanceType, OrganizationId, OrganizationalUnitId,
-    PrincipalArnPattern, RegionName, RetentionDays, SageMakerName, TeamName, VpcCidr,
+    PrincipalArnPattern, RegionName, RetentionDays, SageMakerName, SourceIpRange, TeamName,
+    VpcCidr,
 };
 
 /// A whole stack definition: optional components, composed in `compose`.
@@ -42,6 +43,9 @@ pub struct StackDefinition {
     /// access, an IAM group that may use only that notebook, and its users.
     #[serde(default)]
     pub teams: IndexMap<TeamName, TeamSpec>,
+    /// Where the teams' users may open their notebooks from. Default: only through this
+    /// stack's `sagemaker.api` and `notebook` endpoints.
+    pub notebook_access: Option<NotebookAccessSpec>,
     /// The IAM Identity Center instance an SSO domain uses.
     pub identity_center: Option<IdentityCenterSpec>,
     /// Identity Center groups by display name, each with its Studio execution role.
@@ -194,26 +198,67 @@ impl From<OsName> for BastionOs {
     }
 }
 
-/// The notebooks component: notebook instances sharing one execution role.
+/// The notebooks component: notebook instances, each with an identity of its own.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct NotebooksSpec {
-    /// The shared execution role's fixed name and path.
-    pub role: RoleSpec,
-    /// Give each notebook its own identity in CloudTrail (default true): a lifecycle
-    /// configuration makes its default profile assume the role with its own name.
-    #[serde(default = "default_true")]
-    pub identity_per_instance: bool,
+    /// How each notebook gets an identity of its own (default `role-per-notebook`).
+    #[serde(default)]
+    pub identity: NotebookIdentityMode,
+    /// The execution roles' names and path.
+    #[serde(default)]
+    pub role: NotebookRoleSpec,
     /// Notebook instances by name.
     pub instances: IndexMap<SageMakerName, NotebookSpec>,
 }
 
+/// How notebooks of the `notebooks` component tell themselves apart in CloudTrail.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotebookIdentityMode {
+    /// One execution role per notebook, named after it: IAM itself names the notebook,
+    /// and no notebook can act as another.
+    #[default]
+    RolePerNotebook,
+    /// One shared role, assumed again by each notebook with its name as the session
+    /// name (a lifecycle script writes that profile). Any notebook can still assume it
+    /// under another listed notebook's name: IAM cannot tell which notebook asks.
+    SharedRoleWithSessionNames,
+}
+
+/// The notebooks' execution roles. With `role-per-notebook`, each role is named
+/// `<name_prefix><notebook name>` (at most 64 characters); with
+/// `shared-role-with-session-names`, the one role has the fixed `name`.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct RoleSpec {
-    pub name: IamName,
+pub struct NotebookRoleSpec {
+    /// The shared role's fixed name (`shared-role-with-session-names` only, required there).
+    pub name: Option<IamName>,
+    /// What each notebook's role name starts with (`role-per-notebook` only; default none).
+    pub name_prefix: Option<IamName>,
+    /// The roles' IAM path (default `/`).
     #[serde(default = "default_path")]
     pub path: IamPath,
+}
+
+impl Default for NotebookRoleSpec {
+    fn default() -> Self {
+        NotebookRoleSpec {
+            name: None,
+            name_prefix: None,
+            path: default_path(),
+        }
+    }
+}
+
+/// Where the teams' users may open their notebooks from.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NotebookAccessSpec {
+    /// Public ranges the users connect from: the notebook URL is then allowed only from
+    /// these (`aws:SourceIp`) instead of only through the stack's endpoints.
+    #[serde(default)]
+    pub source_ip: Vec<SourceIpRange>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]

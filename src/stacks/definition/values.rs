@@ -318,6 +318,54 @@ impl<'de> Deserialize<'de> for NoncurrentVersionDays {
     }
 }
 
+/// A public IPv4 or IPv6 range people connect from, for `aws:SourceIp`: a network address
+/// (no host bits) outside the private, loopback and link-local ranges, because
+/// `aws:SourceIp` only ever holds public addresses (IAM User Guide, "AWS global condition
+/// context keys": requests through a VPC endpoint carry no `aws:SourceIp` at all).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct SourceIpRange(pub ipnet::IpNet);
+
+impl TryFrom<String> for SourceIpRange {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        let net: ipnet::IpNet = text.parse().map_err(|_| {
+            format!("`{text}` is not a CIDR range; expected e.g. 203.0.113.0/24 or 2001:db8::/48")
+        })?;
+        if net.network() != net.addr() {
+            return Err(format!(
+                "`{text}` has host bits set; did you mean `{}`?",
+                net.trunc()
+            ));
+        }
+        let not_public = match net {
+            ipnet::IpNet::V4(v4) => {
+                let a = v4.network();
+                a.is_private()
+                    || a.is_loopback()
+                    || a.is_link_local()
+                    || a.is_unspecified()
+                    || v4.prefix_len() < 8
+            }
+            ipnet::IpNet::V6(v6) => {
+                let a = v6.network();
+                let first = a.segments()[0];
+                a.is_loopback()
+                    || a.is_unspecified()
+                    || (first & 0xfe00) == 0xfc00
+                    || (first & 0xffc0) == 0xfe80
+                    || v6.prefix_len() < 16
+            }
+        };
+        if not_public {
+            return Err(format!(
+                "`{text}` is not a public range people connect from: aws:SourceIp holds public addresses only (requests through the VPC's endpoints carry none); private, loopback and link-local ranges, and ranges wider than /8 (IPv4) or /16 (IPv6), are refused"
+            ));
+        }
+        Ok(SourceIpRange(net))
+    }
+}
+
 /// A retention period CloudWatch Logs accepts.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(try_from = "u16")]
@@ -703,6 +751,27 @@ mod tests {
 
     #[test]
     fn iam_names_and_paths() {
+        assert!(accepted::<SourceIpRange>("203.0.113.0/24"));
+        assert!(accepted::<SourceIpRange>("198.51.100.7/32"));
+        assert!(accepted::<SourceIpRange>("2001:db8:1234::/48"));
+        assert!(
+            refused::<SourceIpRange>("203.0.113.1/24").contains("did you mean `203.0.113.0/24`?")
+        );
+        for private in [
+            "10.0.0.0/8",
+            "192.168.1.0/24",
+            "172.16.0.0/12",
+            "127.0.0.1/32",
+            "fd00::/8",
+            "0.0.0.0/0",
+            "::/0",
+        ] {
+            assert!(
+                refused::<SourceIpRange>(private).contains("not a public range"),
+                "{private}"
+            );
+        }
+        assert!(refused::<SourceIpRange>("office").contains("not a CIDR range"));
         assert!(accepted::<IamName>("notebook+role=1,a.b@c_d-e"));
         assert!(refused::<IamName>(&"a".repeat(65)).contains("not a valid IAM name"));
         assert!(accepted::<IamPath>("/") && accepted::<IamPath>("/team/a/"));

@@ -117,6 +117,21 @@ pub static RULES: &[Rule] = &[
         check: presigned_through_endpoints,
     },
     Rule {
+        id: "ENV-NOTEBOOK-URL-THROUGH-NETWORK",
+        severity: Severity::Error,
+        rationale: "Without a network condition a notebook's presigned URL is issued, and opens, from anywhere: even with a notebook endpoint, people outside the VPC can connect over the internet.",
+        checks: "Statements allowing sagemaker:CreatePresignedNotebookInstanceUrl have StringEquals aws:SourceVpce naming a sagemaker.api and a notebook endpoint, or IpAddress aws:SourceIp.",
+        fix: "Add StringEquals aws:SourceVpce = [the sagemaker.api endpoint, the notebook endpoint] (the teams' policies do), or list the public ranges in `notebook_access.source_ip`.",
+        applies_to: &[
+            "AWS::IAM::ManagedPolicy",
+            "AWS::IAM::Role",
+            "AWS::IAM::Group",
+            "AWS::IAM::User",
+        ],
+        equivalents: NONE,
+        check: notebook_url_through_network,
+    },
+    Rule {
         id: "ENV-SOURCEVPCE-ENDPOINT-EXISTS",
         severity: Severity::Error,
         rationale: "An aws:SourceVpce condition on an endpoint that is not part of the stack silently denies, or allows a foreign endpoint.",
@@ -132,15 +147,18 @@ pub static RULES: &[Rule] = &[
     },
 ];
 
-/// The endpoint's short service name, from `com.amazonaws.${AWS::Region}.X` or
-/// `aws.sagemaker.${AWS::Region}.studio`.
+/// The endpoint's short service name, from `com.amazonaws.${AWS::Region}.X`,
+/// `aws.sagemaker.${AWS::Region}.studio` or `aws.sagemaker.${AWS::Region}.notebook`.
 pub(super) fn service_of(endpoint: &Json) -> Option<String> {
     let name = &endpoint["ServiceName"];
     let text = name
         .as_str()
         .or_else(|| name.get("Fn::Sub").and_then(Json::as_str))?;
-    if text.starts_with("aws.sagemaker.") && text.ends_with(".studio") {
-        return Some("studio".to_string());
+    if let Some(rest) = text.strip_prefix("aws.sagemaker.") {
+        return ["studio", "notebook"]
+            .into_iter()
+            .find(|s| rest.ends_with(&format!(".{s}")))
+            .map(String::from);
     }
     let rest = text.strip_prefix("com.amazonaws.")?;
     let (_, service) = rest.split_once('.')?;
@@ -528,6 +546,53 @@ fn presigned_through_endpoints(cx: &Context) -> Vec<Violation> {
     out
 }
 
+/// The short service names of the endpoints a statement's `StringEquals aws:SourceVpce`
+/// names.
+fn source_vpce_services(cx: &Context, s: &super::Stmt) -> BTreeSet<String> {
+    s.conditions()
+        .iter()
+        .filter(|c| c.operator == "StringEquals" && c.key.eq_ignore_ascii_case("aws:SourceVpce"))
+        .flat_map(|c| c.values.clone())
+        .filter_map(|v| {
+            target(v)
+                .and_then(|e| cx.resource(e))
+                .and_then(|e| service_of(props(e)))
+        })
+        .collect()
+}
+
+const NOTEBOOK_URL: &str = "sagemaker:CreatePresignedNotebookInstanceUrl";
+
+fn notebook_url_through_network(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (doc, s) in cx.identity_allows(NOTEBOOK_URL) {
+        let from_ranges = s.conditions().iter().any(|c| {
+            c.operator == "IpAddress"
+                && c.key.eq_ignore_ascii_case("aws:SourceIp")
+                && !c.values.is_empty()
+        });
+        if from_ranges {
+            continue;
+        }
+        let services = source_vpce_services(cx, s);
+        let missing: Vec<&str> = ["sagemaker.api", "notebook"]
+            .into_iter()
+            .filter(|n| !services.contains(*n))
+            .collect();
+        if !missing.is_empty() {
+            out.push(Violation::at(
+                doc.resource,
+                &format!("{}.Statement[{}]", doc.path, s.index),
+                format!(
+                    "notebook URLs are not limited to the {} endpoint(s) by StringEquals aws:SourceVpce, nor to ranges by IpAddress aws:SourceIp",
+                    missing.join(" and ")
+                ),
+            ));
+        }
+    }
+    out
+}
+
 fn source_vpce_exists(cx: &Context) -> Vec<Violation> {
     let mut out = Vec::new();
     for doc in cx.policies() {
@@ -560,8 +625,8 @@ mod tests {
     use serde_json::{Value, json};
 
     fn endpoint(service: &str) -> Value {
-        let name = if service == "studio" {
-            "aws.sagemaker.${AWS::Region}.studio".to_string()
+        let name = if service == "studio" || service == "notebook" {
+            format!("aws.sagemaker.${{AWS::Region}}.{service}")
         } else {
             format!("com.amazonaws.${{AWS::Region}}.{service}")
         };
@@ -787,6 +852,58 @@ mod tests {
                 json!({"Domain": domain("IAM"), "Profile": profile(), "Url": presigned(json!({"StringEquals": {"aws:SourceVpce": [{"Ref": "sagemakerapiEndpoint"}]}}))}),
             ),
             "Resources.Url.Properties.PolicyDocument.Statement[0]",
+        );
+    }
+
+    /// A group allowed the notebook URL under `condition` (none when null).
+    fn notebook_url(condition: Value) -> Value {
+        let mut statement = json!({"Effect": "Allow", "Action": ["sagemaker:CreatePresignedNotebookInstanceUrl"],
+            "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:notebook-instance/nb"}]});
+        if !condition.is_null() {
+            statement["Condition"] = condition;
+        }
+        json!({"Type": "AWS::IAM::Group", "Properties": {"Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": [statement]}}]}})
+    }
+
+    #[test]
+    fn notebook_url_through_network() {
+        let notebook_endpoints = ["sagemaker.api", "notebook"];
+        let through = json!({"StringEquals": {"aws:SourceVpce": [{"Ref": "sagemakerapiEndpoint"}, {"Ref": "notebookEndpoint"}]}});
+        let location = "Resources.Team.Properties.Policies[0].PolicyDocument.Statement[0]";
+        assert_rule(
+            "ENV-NOTEBOOK-URL-THROUGH-NETWORK",
+            env(
+                &notebook_endpoints,
+                json!({"Team": notebook_url(through.clone())}),
+            ),
+            env(
+                &notebook_endpoints,
+                json!({"Team": notebook_url(Value::Null)}),
+            ),
+            location,
+        );
+        // The API endpoint alone leaves the browser's connection unrestricted.
+        assert_rule(
+            "ENV-NOTEBOOK-URL-THROUGH-NETWORK",
+            env(&notebook_endpoints, json!({"Team": notebook_url(through)})),
+            env(
+                &notebook_endpoints,
+                json!({"Team": notebook_url(json!({"StringEquals": {"aws:SourceVpce": [{"Ref": "sagemakerapiEndpoint"}]}}))}),
+            ),
+            location,
+        );
+        // Public ranges instead of endpoints.
+        assert_rule(
+            "ENV-NOTEBOOK-URL-THROUGH-NETWORK",
+            env(
+                &[],
+                json!({"Team": notebook_url(json!({"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}))}),
+            ),
+            env(
+                &[],
+                json!({"Team": notebook_url(json!({"NotIpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}))}),
+            ),
+            location,
         );
     }
 

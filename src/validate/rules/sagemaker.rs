@@ -2,7 +2,7 @@
 
 use serde_json::Value as Json;
 
-use super::{Context, Equivalents, Rule, Severity, Violation, list};
+use super::{Context, Equivalents, Rule, Severity, Violation, list, target};
 use crate::resources::sagemaker::MAX_LIFECYCLE_CONTENT;
 
 const NOTEBOOK: &[&str] = &["AWS::SageMaker::NotebookInstance"];
@@ -68,6 +68,19 @@ pub static RULES: &[Rule] = &[
             checkov: &[],
         },
         check: notebook_no_root,
+    },
+    Rule {
+        id: "SM-NOTEBOOK-SHARED-IDENTITY",
+        severity: Severity::Warning,
+        rationale: "Notebooks on one execution role are one principal to IAM: each can assume the role under another's session name, so CloudTrail's notebook name for a call is the caller's claim, and one notebook's user can act as another.",
+        checks: "No execution role (RoleArn) is used by more than one notebook instance.",
+        fix: "Give each notebook its own role (`notebooks.identity: role-per-notebook`, the default); keep a shared role only as a suppression whose reason accepts the risk.",
+        applies_to: &["AWS::SageMaker::NotebookInstance", "AWS::IAM::Role"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: notebook_shared_identity,
     },
     Rule {
         id: "SM-DOMAIN-VPC-ONLY",
@@ -198,6 +211,41 @@ fn notebook_no_root(cx: &Context) -> Vec<Violation> {
         "root access is not Disabled",
     )
 }
+/// Notebook instances grouped by execution role: the role's logical ID when RoleArn
+/// points at a role of the template, else the literal RoleArn; in template order.
+fn notebooks_by_role<'a>(cx: &'a Context) -> Vec<(String, bool, Vec<&'a str>)> {
+    let mut groups: Vec<(String, bool, Vec<&'a str>)> = Vec::new();
+    for (id, p) in cx.of_type(NOTEBOOK[0]) {
+        let (role, in_template) = match target(&p["RoleArn"]) {
+            Some(role) => (role.to_string(), true),
+            None => (p["RoleArn"].to_string(), false),
+        };
+        match groups.iter_mut().find(|(r, _, _)| *r == role) {
+            Some((_, _, notebooks)) => notebooks.push(id),
+            None => groups.push((role, in_template, vec![id])),
+        }
+    }
+    groups
+}
+
+fn notebook_shared_identity(cx: &Context) -> Vec<Violation> {
+    notebooks_by_role(cx)
+        .into_iter()
+        .filter(|(_, _, notebooks)| notebooks.len() > 1)
+        .map(|(role, in_template, notebooks)| {
+            let message = format!(
+                "notebooks {} share execution role {role}: any of them can assume it under another's session name, so no call is tied to one notebook",
+                notebooks.join(", ")
+            );
+            if in_template {
+                Violation::at(&role, "", message)
+            } else {
+                Violation::at(notebooks[0], "Properties.RoleArn", message)
+            }
+        })
+        .collect()
+}
+
 fn domain_vpc_only(cx: &Context) -> Vec<Violation> {
     missing(
         cx,
@@ -379,6 +427,35 @@ mod tests {
             notebook(json!({})),
             notebook(json!({"RootAccess": null})),
             "Resources.N.Properties.RootAccess",
+        );
+    }
+
+    #[test]
+    fn notebooks_sharing_a_role() {
+        let with_roles = |a: &str, b: &str| {
+            let mut t = notebook(json!({"RoleArn": {"Fn::GetAtt": [a, "Arn"]}}));
+            let other = t["Resources"]["N"].clone();
+            t["Resources"]["M"] = other;
+            t["Resources"]["M"]["Properties"]["RoleArn"] = json!({"Fn::GetAtt": [b, "Arn"]});
+            for role in [a, b] {
+                t["Resources"][role] = json!({"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}}});
+            }
+            t
+        };
+        assert_rule(
+            "SM-NOTEBOOK-SHARED-IDENTITY",
+            with_roles("RoleN", "RoleM"),
+            with_roles("Shared", "Shared"),
+            "Resources.Shared",
+        );
+        // A role from outside the template, by its ARN.
+        let mut literal = notebook(json!({"RoleArn": "arn:aws:iam::1:role/r"}));
+        literal["Resources"]["M"] = literal["Resources"]["N"].clone();
+        assert_rule(
+            "SM-NOTEBOOK-SHARED-IDENTITY",
+            notebook(json!({"RoleArn": "arn:aws:iam::1:role/r"})),
+            literal,
+            "Resources.N.Properties.RoleArn",
         );
     }
 
