@@ -57,6 +57,18 @@ fn is_ecr_layer_read(statement: &Value) -> bool {
             ]
 }
 
+/// SageMaker's documented Studio endpoint policy: `sagemaker:CreateApp` on this account's
+/// apps (`arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:app/*`) only,
+/// for any principal (Studio's browser traffic is not signed by an IAM principal of ours).
+fn is_studio_apps_of_this_account(statement: &Value) -> bool {
+    list(&statement["Action"]) == [&json!("sagemaker:CreateApp")]
+        && list(&statement["Resource"])
+            == [
+                &json!({"Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:app/*"}),
+            ]
+        && statement["Condition"].is_null()
+}
+
 /// Checks one template's endpoints; `trusted` is the `StringEquals` entry every Allow must
 /// hold (`aws:PrincipalAccount` or `aws:PrincipalOrgID` and its value). Returns how many
 /// endpoint policies were checked.
@@ -85,6 +97,14 @@ fn check(name: &str, template: &Value, trusted: (&str, &Value)) -> usize {
             }
             if is_ecr_layer_read(s) {
                 assert_eq!(service, "s3", "{name}: {id}: an ECR layer read outside S3");
+                continue;
+            }
+            if service == "studio" {
+                assert!(
+                    is_studio_apps_of_this_account(s),
+                    "{name}: {id} Statement[{i}] admits more than this account's Studio apps: {s}"
+                );
+                names_principal = true;
                 continue;
             }
             let equals = &s["Condition"]["StringEquals"];
@@ -149,11 +169,15 @@ fn an_organization_perimeter_admits_its_principals_and_resources() {
     let org = json!("o-abcde12345");
     assert_eq!(
         check("studio-private", &template, ("aws:PrincipalOrgID", &org)),
-        7
+        8
     );
     for (id, endpoint) in endpoints(&template) {
         let policy = &endpoint["Properties"]["PolicyDocument"];
-        for s in list(&policy["Statement"]) {
+        // Studio's statement names this account's apps, which `check` has verified.
+        for s in list(&policy["Statement"])
+            .into_iter()
+            .filter(|s| !is_studio_apps_of_this_account(s))
+        {
             let equals = &s["Condition"]["StringEquals"];
             assert_eq!(equals["aws:ResourceOrgID"], org, "{id}: {s}");
             assert!(equals.get("aws:PrincipalAccount").is_none(), "{id}: {s}");

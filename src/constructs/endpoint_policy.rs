@@ -94,6 +94,7 @@ pub fn for_service(
         return None;
     }
     let trusted = match (service, &props.s3_buckets) {
+        (EndpointService::Studio, _) => studio_apps_of_this_account(),
         (EndpointService::S3, Some(buckets)) => buckets
             .clone()
             .principal(Principal::anyone())
@@ -111,6 +112,31 @@ pub fn for_service(
         doc = doc.statement(ecr_image_layers());
     }
     Some(doc)
+}
+
+/// The Studio endpoint, in the shape SageMaker documents for it ("Create a VPC Endpoint
+/// Policy for Studio or Studio Classic",
+/// <https://docs.aws.amazon.com/sagemaker/latest/dg/studio-interface-endpoint.html#studio-private-link-policy>):
+/// `sagemaker:CreateApp` on apps, for any principal. Studio's browser traffic is
+/// authenticated by the presigned URL's session, not signed by an IAM principal of ours,
+/// so the page's example names no principal, and whether such requests carry
+/// `aws:PrincipalAccount` is documented nowhere; a test on it could lock users out of
+/// Studio. The resource is what keeps data in: apps of this account's domains only, so a
+/// foreign domain's Studio opened from inside the VPC is refused.
+fn studio_apps_of_this_account() -> Statement {
+    Statement::allow()
+        .sid("StudioAppsOfThisAccount")
+        .principal(Principal::anyone())
+        .actions([&crate::resources::sagemaker::actions::CREATE_APP])
+        .resource(sub![
+            "arn:",
+            Pseudo::Partition,
+            ":sagemaker:",
+            Pseudo::Region,
+            ":",
+            Pseudo::AccountId,
+            ":app/*"
+        ])
 }
 
 /// Reading image layers from ECR's bucket in this region (ECR, "Minimum Amazon S3

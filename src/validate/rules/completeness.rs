@@ -42,8 +42,8 @@ pub static RULES: &[Rule] = &[
         id: "ENV-SSM-ENDPOINTS",
         severity: Severity::Error,
         rationale: "An instance managed by Session Manager in a private VPC is unreachable without the ssm and ssmmessages endpoints.",
-        checks: "The VPC of every instance whose role has AmazonSSMManagedInstanceCore or an inline policy allowing ssmmessages actions, and no internet gateway, has ssm and ssmmessages endpoints.",
-        fix: "Add ssm and ssmmessages to `network.endpoints`.",
+        checks: "The VPC of every instance whose role has AmazonSSMManagedInstanceCore or an inline policy allowing ssmmessages actions, and no internet gateway, has ssm and ssmmessages endpoints, and kms and logs when the role decrypts session data (kms:Decrypt) or writes session logs (logs:PutLogEvents).",
+        fix: "Add the missing names to `network.endpoints`.",
         applies_to: &["AWS::EC2::Instance", "AWS::EC2::VPCEndpoint"],
         equivalents: NONE,
         check: ssm_endpoints,
@@ -381,24 +381,40 @@ fn ssm_endpoints(cx: &Context) -> Vec<Violation> {
         let Some(profile) = target(&p["IamInstanceProfile"]).and_then(|pr| cx.resource(pr)) else {
             continue;
         };
-        let managed = list(&profile["Properties"]["Roles"])
+        let roles: Vec<&Json> = list(&profile["Properties"]["Roles"])
             .iter()
             .filter_map(target)
-            .any(|role| {
-                cx.resource(role).is_some_and(|r| {
-                    list(&r["Properties"]["ManagedPolicyArns"])
-                        .iter()
-                        .any(|arn| {
-                            managed_policy_arn_text(arn).ends_with("/AmazonSSMManagedInstanceCore")
-                        })
-                        || has_session_channels(&r["Properties"]["Policies"])
+            .filter_map(|role| cx.resource(role))
+            .collect();
+        let managed = roles.iter().any(|r| {
+            list(&r["Properties"]["ManagedPolicyArns"])
+                .iter()
+                .any(|arn| managed_policy_arn_text(arn).ends_with("/AmazonSSMManagedInstanceCore"))
+                || allows_action(&r["Properties"]["Policies"], |a| {
+                    a.starts_with("ssmmessages:")
                 })
-            });
+        });
         if managed {
+            // The agent itself decrypts KMS-encrypted sessions and writes session logs
+            // (Systems Manager, "Creating VPC endpoints for Systems Manager": the `kms`
+            // endpoint serves KMS encryption for Session Manager); a role that allows
+            // those calls needs their endpoints too.
+            let mut needed = vec!["ssm", "ssmmessages"];
+            let allows = |wanted: &str| {
+                roles
+                    .iter()
+                    .any(|r| allows_action(&r["Properties"]["Policies"], |a| a == wanted))
+            };
+            if allows("kms:Decrypt") {
+                needed.push("kms");
+            }
+            if allows("logs:PutLogEvents") {
+                needed.push("logs");
+            }
             out.extend(require(
                 cx,
                 vpc,
-                &["ssm", "ssmmessages"],
+                &needed,
                 id,
                 "Properties.SubnetId",
                 "the SSM-managed instance",
@@ -408,16 +424,16 @@ fn ssm_endpoints(cx: &Context) -> Vec<Violation> {
     out
 }
 
-/// Whether inline policies allow the SSM Agent's Session Manager channels
-/// (`ssmmessages:*`): a role made for Session Manager without the managed policy.
-fn has_session_channels(policies: &Json) -> bool {
+/// Whether inline policies allow an action `wanted` accepts: `ssmmessages:*` marks a role
+/// made for Session Manager without the managed policy.
+fn allows_action(policies: &Json, wanted: impl Fn(&str) -> bool) -> bool {
     list(policies).iter().any(|p| {
         list(&p["PolicyDocument"]["Statement"]).iter().any(|s| {
             let actions: Vec<&str> = match &s["Action"] {
                 Json::String(a) => vec![a.as_str()],
                 other => list(other).iter().filter_map(Json::as_str).collect(),
             };
-            s["Effect"] == "Allow" && actions.iter().any(|a| a.starts_with("ssmmessages:"))
+            s["Effect"] == "Allow" && actions.iter().any(|a| wanted(a))
         })
     })
 }
@@ -709,6 +725,33 @@ mod tests {
             "ENV-SSM-ENDPOINTS",
             with_policy(env(&["ssm", "ssmmessages"], extra.clone())),
             with_policy(env(&["ssm"], extra.clone())),
+            "Resources.Host.Properties.SubnetId",
+        );
+    }
+
+    /// An agent-only role that decrypts sessions and writes their logs needs the kms and
+    /// logs endpoints as well (the studio-private bastion once had no kms endpoint).
+    #[test]
+    fn ssm_endpoints_for_encrypted_and_logged_sessions() {
+        let extra = instance_with_ssm();
+        let with_agent_policy = |mut t: Value| {
+            t["Resources"]["Role"]["Properties"]["Policies"] = json!([{"PolicyName": "Agent", "PolicyDocument": {"Statement": [
+                {"Effect": "Allow", "Action": ["ssmmessages:OpenDataChannel"], "Resource": "*"},
+                {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:eu-west-1:1:key/k"},
+                {"Effect": "Allow", "Action": ["logs:PutLogEvents"], "Resource": "arn:aws:logs:eu-west-1:1:log-group:g:*"}
+            ]}}]);
+            t
+        };
+        assert_rule(
+            "ENV-SSM-ENDPOINTS",
+            with_agent_policy(env(&["ssm", "ssmmessages", "kms", "logs"], extra.clone())),
+            with_agent_policy(env(&["ssm", "ssmmessages", "logs"], extra.clone())),
+            "Resources.Host.Properties.SubnetId",
+        );
+        assert_rule(
+            "ENV-SSM-ENDPOINTS",
+            with_agent_policy(env(&["ssm", "ssmmessages", "kms", "logs"], extra.clone())),
+            with_agent_policy(env(&["ssm", "ssmmessages", "kms"], extra)),
             "Resources.Host.Properties.SubnetId",
         );
     }

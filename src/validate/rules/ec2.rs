@@ -307,7 +307,7 @@ fn endpoint_policy(cx: &Context) -> Vec<Violation> {
             continue;
         };
         for s in doc.statements.iter().filter(|s| s.allow) {
-            if !names_trusted_principal(s) && !reads_ecr_layers(s) {
+            if !names_trusted_principal(s) && !reads_ecr_layers(s) && !only_own_resources(s) {
                 out.push(Violation::at(
                     id,
                     &format!("{}.Statement[{}]", doc.path, s.index),
@@ -331,6 +331,37 @@ fn names_trusted_principal(s: &Stmt) -> bool {
                 .iter()
                 .all(|v| v.as_str().is_none_or(|t| !t.contains(['*', '?'])))
     })
+}
+
+/// Every resource an ARN of this account (`…:${AWS::AccountId}:…` in the account field,
+/// nothing wild before it): a request on this account's resources carries nothing to
+/// another account's, whoever signs it. SageMaker documents the Studio endpoint's policy
+/// this way (`sagemaker:CreateApp` on the domain's apps, any principal), because Studio's
+/// browser traffic is not signed by an IAM principal of ours.
+fn only_own_resources(s: &Stmt) -> bool {
+    let own = |r: &Json| {
+        let Some(text) = r.get("Fn::Sub").and_then(Json::as_str) else {
+            return false;
+        };
+        // Pseudo parameters hold `::`; stand-ins keep the ARN's fields apart.
+        let text = text
+            .replace("${AWS::Partition}", "partition")
+            .replace("${AWS::Region}", "region")
+            .replace("${AWS::AccountId}", "${account}");
+        let fields: Vec<&str> = text.splitn(6, ':').collect();
+        fields.len() == 6
+            && fields[0] == "arn"
+            && fields[4] == "${account}"
+            && fields[..4].iter().all(|f| !f.contains(['*', '?']))
+            && !fields[5].is_empty()
+            && !fields[5].starts_with('*')
+    };
+    !s.not_action
+        && !s.not_resource
+        && !s.actions.is_empty()
+        && !s.actions.iter().any(|a| a.contains('*'))
+        && !s.resources.is_empty()
+        && s.resources.iter().all(|r| own(r))
 }
 
 /// `s3:GetObject` on objects of ECR's layer bucket only: image pulls fetch layers with
@@ -483,6 +514,29 @@ mod tests {
 
     fn trusted(condition: Value) -> Value {
         json!({"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": ["*"], "Resource": ["*"], "Condition": condition})
+    }
+
+    /// Studio's documented policy names no principal but only this account's apps; the
+    /// same statement on apps of any account, or on every action, is refused.
+    #[test]
+    fn endpoint_policy_on_own_resources_needs_no_principal_test() {
+        const STUDIO: &str = "aws.sagemaker.${AWS::Region}.studio";
+        let apps = |account: &str, action: &str| {
+            json!({"Effect": "Allow", "Principal": "*", "Action": [action],
+                "Resource": [{"Fn::Sub": format!("arn:${{AWS::Partition}}:sagemaker:${{AWS::Region}}:{account}:app/*")}]})
+        };
+        let own = apps("${AWS::AccountId}", "sagemaker:CreateApp");
+        for bad in [
+            apps("*", "sagemaker:CreateApp"),
+            apps("${AWS::AccountId}", "sagemaker:*"),
+        ] {
+            assert_rule(
+                "EC2-ENDPOINT-POLICY",
+                endpoint(STUDIO, policy(json!([own.clone()]))),
+                endpoint(STUDIO, policy(json!([bad]))),
+                "Resources.E.Properties.PolicyDocument.Statement[0]",
+            );
+        }
     }
 
     const LOGS: &str = "com.amazonaws.${AWS::Region}.logs";
