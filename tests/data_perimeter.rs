@@ -418,8 +418,8 @@ fn principals_of_other_accounts_are_refused() {
                 let row = format!("{}: {FOREIGN_ROLE} {action} on {resource}", s.name);
                 let identities = format!("{} statement DenyOutsideIdentities", b.policy);
                 assert_denied_by(&s.iam.evaluate(&request), &identities, &row);
-                // Through the stack's endpoint too (its policy names buckets, not yet
-                // principals: the bucket refuses).
+                // Through the stack's endpoint too (the bucket's explicit deny decides;
+                // the endpoint's policy admits no foreign principal either).
                 assert_denied_by(
                     &s.iam.evaluate(&request.through(&endpoint)),
                     &identities,
@@ -704,4 +704,58 @@ fn the_trail_bucket_draws_the_definitions_perimeter() {
         )),
         true,
     );
+}
+
+/// Credentials of another account typed into a notebook cannot carry data out through any
+/// endpoint of any shipped template: each endpoint's policy admits only this account's
+/// principals, so a foreign principal writing to its own log group, bucket or key is
+/// refused by the endpoint whatever its own policies allow.
+#[test]
+fn foreign_credentials_cannot_use_the_stacks_endpoints() {
+    let foreign = Who::external(FOREIGN_ROLE)
+        .identity_policy(allow_all())
+        .without_org();
+    let outbound: [(&str, &str, String); 3] = [
+        (
+            "logs",
+            "logs:PutLogEvents",
+            format!("arn:aws:logs:{REGION}:{FOREIGN_ACCOUNT}:log-group:exfiltration:log-stream:x"),
+        ),
+        (
+            "s3",
+            "s3:PutObject",
+            format!("arn:aws:s3:::exfiltration-{FOREIGN_ACCOUNT}/copy.csv"),
+        ),
+        ("kms", "kms:Encrypt", FOREIGN_KEY.to_string()),
+    ];
+    let mut rows = 0;
+    for (name, template) in shipped() {
+        let iam = evaluator(&template);
+        for (id, endpoint) in of_type(&template, "AWS::EC2::VPCEndpoint") {
+            let service = endpoint["Properties"]["ServiceName"]["Fn::Sub"]
+                .as_str()
+                .unwrap_or_default();
+            for (suffix, action, resource) in &outbound {
+                if !service.ends_with(&format!("}}.{suffix}")) {
+                    continue;
+                }
+                let request = tls(Request::new(foreign.clone(), action, resource))
+                    .resource_account(FOREIGN_ACCOUNT)
+                    .through(id);
+                let d = iam.evaluate(&request);
+                assert!(
+                    !d.allowed
+                        && d.reason.starts_with(&format!(
+                            "implicit deny: no statement of {id} PolicyDocument allows"
+                        )),
+                    "{name}: {FOREIGN_ROLE} {action} on {resource} through {id}: {}",
+                    d.reason
+                );
+                rows += 1;
+            }
+        }
+    }
+    // Every template with a network has logs and s3 endpoints; an empty out/ or a service
+    // name read wrongly must not pass.
+    assert!(rows >= 12, "only {rows} rows");
 }
