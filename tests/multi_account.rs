@@ -5,6 +5,7 @@ mod support;
 
 use serde_json::Value as Json;
 use support::bin::{scratch, synth};
+use support::iam_eval::Evaluator;
 use support::stacks::{self, definition};
 
 /// `synth --stack NAME --out out` on `text` in a scratch folder: exit code 2, nothing on
@@ -48,9 +49,16 @@ fn the_shipped_definition_makes_a_central_and_a_member_template() {
     let stack_set = &central["Resources"]["MemberStackSet"]["Properties"];
     let embedded: Json = serde_json::from_str(stack_set["TemplateBody"].as_str().unwrap()).unwrap();
     assert_eq!(embedded, member);
-    // It targets the definition's OUs and regions, for each account and for the rest.
+    // A delegated administrator creates it; it targets the listed accounts within the
+    // definition's OUs, in its regions, and nothing else: no group for the rest of the
+    // OUs, and no auto-deployment to accounts that join them.
+    assert_eq!(stack_set["CallAs"], "DELEGATED_ADMIN");
+    assert_eq!(
+        stack_set["AutoDeployment"],
+        serde_json::json!({"Enabled": false})
+    );
     let groups = stack_set["StackInstancesGroup"].as_array().unwrap();
-    assert_eq!(groups.len(), 3);
+    assert_eq!(groups.len(), 2);
     for g in groups {
         assert_eq!(
             g["DeploymentTargets"]["OrganizationalUnitIds"],
@@ -74,10 +82,6 @@ fn the_shipped_definition_makes_a_central_and_a_member_template() {
         vec![
             ("INTERSECTION", &serde_json::json!(["111111111111"])),
             ("INTERSECTION", &serde_json::json!(["222222222222"])),
-            (
-                "DIFFERENCE",
-                &serde_json::json!(["111111111111", "222222222222"])
-            ),
         ]
     );
     // No account id is written into the member template.
@@ -122,6 +126,106 @@ fn the_shipped_definition_makes_a_central_and_a_member_template() {
 /// The central functions call other Regions' SageMaker and SSM APIs, which no interface
 /// endpoint of a VPC here reaches: they stay outside a VPC, and say why to synth and
 /// checkov alike; their STS calls go to the Region's own endpoint.
+/// `targets: organizational_units`: the listed accounts with their groups, every other
+/// account of the OUs without (DIFFERENCE), new ones automatically, and the departing
+/// accounts' stacks kept or deleted as `account_removal` says.
+#[test]
+fn organizational_units_as_targets_add_the_rest_of_the_units() {
+    for (removal, retain) in [("delete_stack", false), ("retain_stack", true)] {
+        let text = edit("targets: accounts", "targets: organizational_units")
+            .replace(
+                "account_removal: delete_stack",
+                &format!("account_removal: {removal}"),
+            )
+            .replace("call_as: delegated_admin", "call_as: self");
+        let central = stacks::template("multi", &text);
+        let stack_set = &central["Resources"]["MemberStackSet"]["Properties"];
+        assert_eq!(stack_set["CallAs"], "SELF");
+        assert_eq!(
+            stack_set["AutoDeployment"],
+            serde_json::json!({"Enabled": true, "RetainStacksOnAccountRemoval": retain})
+        );
+        let groups = stack_set["StackInstancesGroup"].as_array().unwrap();
+        assert_eq!(groups.len(), 3);
+        assert_eq!(
+            groups[2]["DeploymentTargets"],
+            serde_json::json!({
+                "AccountFilterType": "DIFFERENCE",
+                "Accounts": ["111111111111", "222222222222"],
+                "OrganizationalUnitIds": ["ou-abcd-12345678"]
+            })
+        );
+        assert!(groups[2].get("ParameterOverrides").is_none());
+    }
+}
+
+/// The provisioning role of `account` in `region`, by the name the member template gives it.
+fn provisioning_role(account: &str, region: &str) -> String {
+    format!("arn:aws:iam::{account}:role/studio-multi-account-provisioning-{region}")
+}
+
+/// The evaluator over a central template, with the values it cannot derive itself.
+fn central_iam(template: &Json) -> Evaluator<'_> {
+    Evaluator::new(template).with_attribute(
+        "OnboardingDeadLetterQueue",
+        "Arn",
+        "arn:aws:sqs:eu-west-1:111122223333:OnboardingDeadLetterQueue",
+    )
+}
+
+/// Access matrix, central side: a function role may assume the provisioning role only in
+/// the accounts and regions the definition lists now. A member stack that outlives its
+/// place in the definition (retained, or not yet deleted) still trusts the function
+/// roles, and a cross-account AssumeRole needs the caller's own policy to allow it too:
+/// this row is what refuses that account.
+#[test]
+fn the_functions_assume_provisioning_roles_only_in_the_listed_accounts() {
+    let shipped = stacks::template("studio-multi-account", &definition("studio-multi-account"));
+    let without_audit = {
+        let text = definition("studio-multi-account");
+        let start = text.find("  audit:\n").unwrap();
+        let end = text.find("rollout:\n").unwrap();
+        stacks::template(
+            "studio-multi-account",
+            &format!("{}\n{}", &text[..start], &text[end..]),
+        )
+    };
+    for role in ["OnboardingFunctionRole", "OffboardingFunctionRole"] {
+        let iam = central_iam(&shipped);
+        for account in ["111111111111", "222222222222"] {
+            iam.assert_allowed(
+                role,
+                "sts:AssumeRole",
+                &provisioning_role(account, "eu-west-1"),
+                &[],
+            );
+        }
+        // An account of the organization that is not listed, the listed accounts in a
+        // region outside the rollout, and another role in a listed account.
+        for arn in [
+            provisioning_role("333333333333", "eu-west-1"),
+            provisioning_role("111111111111", "us-east-1"),
+            "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole".to_string(),
+        ] {
+            iam.assert_denied(role, "sts:AssumeRole", &arn, &[]);
+        }
+        // The account removed from the definition: refused, the other still allowed.
+        let iam = central_iam(&without_audit);
+        iam.assert_denied(
+            role,
+            "sts:AssumeRole",
+            &provisioning_role("222222222222", "eu-west-1"),
+            &[],
+        );
+        iam.assert_allowed(
+            role,
+            "sts:AssumeRole",
+            &provisioning_role("111111111111", "eu-west-1"),
+            &[],
+        );
+    }
+}
+
 #[test]
 fn the_central_functions_are_exempt_from_the_vpc_check_with_the_reason() {
     let s = stacks::synthesize_shipped("studio-multi-account");
@@ -279,6 +383,31 @@ fn percentages_out_of_range() {
 }
 
 #[test]
+fn no_account_removal_choice() {
+    insta::assert_snapshot!(input_error(&edit("  account_removal: delete_stack\n", "")));
+}
+
+#[test]
+fn retained_stacks_with_listed_accounts() {
+    insta::assert_snapshot!(input_error(&edit(
+        "account_removal: delete_stack",
+        "account_removal: retain_stack"
+    )));
+}
+
+#[test]
+fn unknown_targets_and_call_as() {
+    insta::assert_snapshot!(
+        "targets",
+        input_error(&edit("targets: accounts", "targets: everything"))
+    );
+    insta::assert_snapshot!(
+        "call_as",
+        input_error(&edit("call_as: delegated_admin", "call_as: management"))
+    );
+}
+
+#[test]
 fn top_level_groups_with_accounts() {
     insta::assert_snapshot!(input_error(&edit(
         "accounts:\n",
@@ -385,8 +514,5 @@ fn twenty_accounts_in_two_regions_fit_every_limit() {
         .as_array()
         .unwrap()
         .len();
-    assert_eq!(
-        groups, 21,
-        "one instance group per account, and the rest of the OUs"
-    );
+    assert_eq!(groups, 20, "one instance group per account");
 }

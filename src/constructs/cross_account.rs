@@ -209,6 +209,24 @@ pub struct StackSetProps<'a> {
     /// Create the StackSet as a delegated administrator (`CallAs: DELEGATED_ADMIN`)
     /// instead of from the management account.
     pub call_as_delegated_admin: bool,
+    /// Which accounts of the organizational units get the member stack.
+    pub targets: Targets,
+}
+
+/// Which accounts of the organizational units get the member stack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Targets {
+    /// Only the listed accounts. Auto-deployment is off: it acts on every account that
+    /// joins a target unit, which would widen the rollout beyond the list. An account
+    /// leaves by leaving the list, and the StackSet then deletes its stack instances.
+    ListedAccounts,
+    /// The listed accounts and every other account of the units, now and later
+    /// (auto-deployment). `retain_stacks` decides whether an account that leaves the
+    /// units keeps its member stack (and with it the provisioning role).
+    OrganizationalUnits {
+        /// `AutoDeployment.RetainStacksOnAccountRemoval`.
+        retain_stacks: bool,
+    },
 }
 
 fn stack_set_parameter(
@@ -222,9 +240,8 @@ fn stack_set_parameter(
 }
 
 /// The service-managed StackSet: each listed account (within the OUs) with its
-/// overrides, then every other account of the OUs with the defaults; new accounts of the
-/// OUs get a stack automatically, and an account that leaves keeps its stack (its users'
-/// home directories are on the domain's EFS volume).
+/// overrides; with [`Targets::OrganizationalUnits`] also every other account of the OUs
+/// with the defaults, and new accounts of the OUs automatically.
 ///
 /// The StackSet is `<id>StackSet` in the scope (`MemberStackSet` in the shipped stacks).
 pub fn stack_set(
@@ -248,12 +265,14 @@ pub fn stack_set(
         } else {
             CallAs::SelfValue
         })
-        .auto_deployment(
-            AutoDeployment::builder()
+        .auto_deployment(match props.targets {
+            // RetainStacksOnAccountRemoval is only valid with Enabled: true.
+            Targets::ListedAccounts => AutoDeployment::builder().enabled(false).build()?,
+            Targets::OrganizationalUnits { retain_stacks } => AutoDeployment::builder()
                 .enabled(true)
-                .retain_stacks_on_account_removal(true)
+                .retain_stacks_on_account_removal(retain_stacks)
                 .build()?,
-        )
+        })
         .operation_preferences(
             OperationPreferences::builder()
                 .failure_tolerance_percentage(i64::from(props.failure_tolerance_percentage))
@@ -285,6 +304,9 @@ pub fn stack_set(
             group = group.parameter_overrides(stack_set_parameter(key, value.as_str())?);
         }
         builder = builder.stack_instances_group(group.build()?);
+    }
+    if props.targets == Targets::ListedAccounts {
+        return scope.child(id).add("StackSet", builder.build()?);
     }
     let mut rest = DeploymentTargets::builder();
     if props.accounts.is_empty() {

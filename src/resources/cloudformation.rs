@@ -23,10 +23,12 @@ impl Handle<Stack> {
 
 cfn_properties! {
     /// `AWS::CloudFormation::StackSet.AutoDeployment`: new accounts of a target OU get
-    /// the stack; `RetainStacksOnAccountRemoval` says what happens when one leaves.
+    /// the stack; `RetainStacksOnAccountRemoval` says what happens when one leaves, and
+    /// the reference allows it only with `Enabled: true`, so both are optional
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-autodeployment.html>).
     AutoDeployment / AutoDeploymentBuilder ("AWS::CloudFormation::StackSet.AutoDeployment") {
-        required enabled: bool => "Enabled",
-        required retain_stacks_on_account_removal: bool => "RetainStacksOnAccountRemoval",
+        optional enabled: bool => "Enabled",
+        optional retain_stacks_on_account_removal: bool => "RetainStacksOnAccountRemoval",
     }
 }
 

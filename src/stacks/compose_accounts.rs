@@ -12,7 +12,7 @@ use indexmap::IndexMap;
 
 use crate::constructs::ConstructError;
 use crate::constructs::cross_account::{
-    self, MemberAccessProps, MemberGroup, MemberTemplate, RolloutAccount, StackSetProps,
+    self, MemberAccessProps, MemberGroup, MemberTemplate, RolloutAccount, StackSetProps, Targets,
 };
 use crate::constructs::scope::{ONLY, Scope};
 use crate::constructs::secure_bucket::{LogBucket, LogBucketProps, Perimeter, SecureBucket};
@@ -30,7 +30,10 @@ use super::compose::{
     ComposeError, Composition, Environment, Names, apply_suppressions_to, at, bucket_grants,
     bucket_outputs, environment, environment_outputs, identity_store_parameter,
 };
-use super::definition::{CallAs, IdentityCenterSpec, OnboardingSpec, RolloutSpec, TrailMode};
+use super::definition::{
+    AccountRemoval, CallAs, IdentityCenterSpec, OnboardingSpec, RolloutSpec, RolloutTargets,
+    TrailMode,
+};
 use super::load::LoadedStack;
 
 /// The suffix of the member template's file: `NAME.member.template.json`.
@@ -383,6 +386,12 @@ fn rollout_stack_set(
             max_concurrent_percentage: rollout.max_concurrent_percentage,
             failure_tolerance_percentage: rollout.failure_tolerance_percentage,
             call_as_delegated_admin: rollout.call_as == CallAs::DelegatedAdmin,
+            targets: match rollout.targets {
+                RolloutTargets::Accounts => Targets::ListedAccounts,
+                RolloutTargets::OrganizationalUnits => Targets::OrganizationalUnits {
+                    retain_stacks: rollout.account_removal == AccountRemoval::RetainStack,
+                },
+            },
         },
     )?;
     root.add_output(

@@ -233,9 +233,24 @@ fn schema_error(source: &Source, path: &str, error: &serde_yaml_ng::Error) -> In
             ),
         )
         .field(path);
+        let d = match missing_field_help(rest.trim_matches('`')) {
+            Some(help) => d.help(help),
+            None => d,
+        };
         return located(d, true).into();
     }
     located(Diagnostic::new(&source.file, message).field(path), false).into()
+}
+
+/// Fields that are required because their choice has consequences no default should
+/// decide: what the author has to weigh.
+fn missing_field_help(field: &str) -> Option<&'static str> {
+    match field {
+        "account_removal" => Some(
+            "choose what happens to an account's member stack when the account leaves the rollout: `delete_stack` (its provisioning role, execution roles and domain are deleted; SageMaker keeps the domain's home EFS volume) or `retain_stack` (with `targets: organizational_units`: the stack of an account that leaves the units stays, outside the StackSet, and its role is refused by the central side once the account is removed from `accounts`)",
+        ),
+        _ => None,
+    }
 }
 
 /// serde's Rust type names in words a YAML author knows.

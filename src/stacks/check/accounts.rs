@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::Diagnostic;
-use crate::stacks::definition::{AuthMode, MappingMode, RolloutSpec};
+use crate::stacks::definition::{
+    AccountRemoval, AuthMode, MappingMode, RolloutSpec, RolloutTargets,
+};
 
 use super::{Input, listed_twice};
 
@@ -19,7 +21,7 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
         problems.push(
             input.source
                 .error_at_key("accounts", "a multi-account definition needs `rollout`")
-                .help("add `rollout: { organizational_units: [ou-ab12-cdef3456], regions: [eu-west-1] }`"),
+                .help("add `rollout: { organizational_units: [ou-ab12-cdef3456], regions: [eu-west-1], account_removal: delete_stack }`"),
         );
         return;
     };
@@ -28,7 +30,27 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
     account_ids_distinct(input, problems);
     rollout_targets(input, rollout, problems);
     rollout_percentages(input, rollout, problems);
+    account_removal(input, rollout, problems);
     derived_names(input, rollout, problems);
+}
+
+/// With only the listed accounts as targets, an account leaves the rollout by leaving
+/// `accounts`: its stack instances go with its instance group, and the StackSet resource
+/// deletes them (it does not retain stacks), so a choice to retain cannot be honoured.
+fn account_removal(input: &Input, rollout: &RolloutSpec, problems: &mut Vec<Diagnostic>) {
+    if rollout.targets == RolloutTargets::Accounts
+        && rollout.account_removal == AccountRemoval::RetainStack
+    {
+        problems.push(
+            input
+                .source
+                .error_at_value(
+                    "rollout.account_removal",
+                    "`retain_stack` needs `targets: organizational_units`: a listed account leaves by leaving `accounts`, and the StackSet then deletes its member stacks",
+                )
+                .help("write `account_removal: delete_stack`; to keep one account's stack, detach it first (`aws cloudformation delete-stack-instances ... --retain-stacks`) and then remove it from `accounts`"),
+        );
+    }
 }
 
 fn rollout_without_accounts(input: &Input, problems: &mut Vec<Diagnostic>) {
@@ -246,8 +268,7 @@ onboarding: {}
 accounts:
   research: { account_id: \"111111111111\", groups: { g: {} } }
 ";
-    const ROLLOUT: &str =
-        "rollout: { organizational_units: [ou-abcd-12345678], regions: [eu-west-1] }\n";
+    const ROLLOUT: &str = "rollout: { organizational_units: [ou-abcd-12345678], regions: [eu-west-1], account_removal: delete_stack }\n";
 
     #[test]
     fn a_single_account_definition_passes() {
@@ -316,7 +337,7 @@ accounts:
     #[test]
     fn rollout_targets_are_given_once_each() {
         let text = format!(
-            "{MEMBER}rollout: {{ organizational_units: [], regions: [eu-west-1, us-east-1, eu-west-1] }}\n"
+            "{MEMBER}rollout: {{ organizational_units: [], regions: [eu-west-1, us-east-1, eu-west-1], account_removal: delete_stack }}\n"
         );
         let problems = run(&text, check);
         assert_eq!(
@@ -358,6 +379,15 @@ accounts:
         let problems = run_named(&long, &text, check);
         assert_eq!(fields(&problems), ["rollout.regions"]);
         assert!(problems[0].message.ends_with("characters; IAM allows 64"));
+    }
+
+    #[test]
+    fn retaining_stacks_needs_organizational_units_as_targets() {
+        let retain = ROLLOUT.replace("delete_stack", "retain_stack");
+        let problems = run(&format!("{MEMBER}{retain}"), check);
+        assert_eq!(fields(&problems), ["rollout.account_removal"]);
+        let units = retain.replace(" }", ", targets: organizational_units }");
+        assert!(run(&format!("{MEMBER}{units}"), check).is_empty());
     }
 
     #[test]

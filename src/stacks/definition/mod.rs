@@ -585,10 +585,44 @@ pub struct RolloutSpec {
     /// stop at the first failure).
     #[serde(default)]
     pub failure_tolerance_percentage: u8,
-    /// Whether this account is the organization's management account (`self`) or a
-    /// delegated administrator for StackSets (`delegated_admin`).
+    /// Whether the central stack runs in a StackSets delegated administrator account
+    /// (`delegated_admin`, the default) or in the organization's management account
+    /// (`self`). The default keeps the central functions, which hold cross-account
+    /// permissions, out of the one account service control policies do not restrict.
     #[serde(default)]
     pub call_as: CallAs,
+    /// Which accounts get the member stack: only those under `accounts` (the default), or
+    /// every account of the organizational units.
+    #[serde(default)]
+    pub targets: RolloutTargets,
+    /// What happens to a member stack, and with it the account's provisioning role, Studio
+    /// domain and execution roles, when its account leaves the rollout. No default: the
+    /// account's Studio data depends on it.
+    pub account_removal: AccountRemoval,
+}
+
+/// The accounts a rollout deploys to.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RolloutTargets {
+    /// The accounts under `accounts`, each within the organizational units (a new account
+    /// of those units gets nothing until it is listed).
+    #[default]
+    Accounts,
+    /// Those accounts with their groups, and every other account of the organizational
+    /// units (and those that join them later) with an environment but no group roles.
+    OrganizationalUnits,
+}
+
+/// What StackSets does with the member stack of an account that leaves the rollout.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountRemoval {
+    /// The member stack is deleted: its provisioning role first (it names the domain).
+    DeleteStack,
+    /// The member stack stays, no longer managed by the StackSet (only with
+    /// `targets: organizational_units`, for accounts that leave the units).
+    RetainStack,
 }
 
 fn default_max_concurrent() -> u8 {
@@ -598,8 +632,8 @@ fn default_max_concurrent() -> u8 {
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum CallAs {
-    #[default]
     #[serde(rename = "self")]
     Myself,
+    #[default]
     DelegatedAdmin,
 }

@@ -9,8 +9,8 @@ pub static RULES: &[Rule] = &[
         id: "STACKSET-SERVICE-MANAGED",
         severity: Severity::Error,
         rationale: "Self-managed StackSets need an administration role and an execution role created by hand in every target account; service-managed ones use AWS Organizations' trusted access and reach new accounts on their own.",
-        checks: "StackSets have PermissionModel SERVICE_MANAGED and AutoDeployment with Enabled and RetainStacksOnAccountRemoval both written out.",
-        fix: "Set PermissionModel: SERVICE_MANAGED and AutoDeployment { Enabled, RetainStacksOnAccountRemoval } (the cross-account construct does).",
+        checks: "StackSets have PermissionModel SERVICE_MANAGED and AutoDeployment.Enabled written out; with Enabled true, RetainStacksOnAccountRemoval written out too, and with Enabled false absent (the reference allows it only with Enabled true).",
+        fix: "Set PermissionModel: SERVICE_MANAGED and AutoDeployment { Enabled } (with RetainStacksOnAccountRemoval when Enabled is true); the definition's rollout.targets and rollout.account_removal decide them.",
         applies_to: &["AWS::CloudFormation::StackSet"],
         equivalents: Equivalents {
             cfn_lint: &[],
@@ -57,14 +57,24 @@ fn service_managed(cx: &Context) -> Vec<Violation> {
             ));
         }
         let auto = &p["AutoDeployment"];
-        for key in ["Enabled", "RetainStacksOnAccountRemoval"] {
-            if !auto.get(key).is_some_and(Json::is_boolean) {
-                out.push(Violation::at(
-                    id,
-                    "Properties.AutoDeployment",
-                    format!("AutoDeployment.{key} is not set: what happens to new or departing accounts is left to the default"),
-                ));
-            }
+        let retain = auto.get("RetainStacksOnAccountRemoval");
+        match auto.get("Enabled").and_then(Json::as_bool) {
+            None => out.push(Violation::at(
+                id,
+                "Properties.AutoDeployment",
+                "AutoDeployment.Enabled is not set: whether accounts that join the target units get the stack is left to the default",
+            )),
+            Some(true) if !retain.is_some_and(Json::is_boolean) => out.push(Violation::at(
+                id,
+                "Properties.AutoDeployment",
+                "AutoDeployment.RetainStacksOnAccountRemoval is not set: what happens to the stacks of departing accounts is left to the default",
+            )),
+            Some(false) if retain.is_some() => out.push(Violation::at(
+                id,
+                "Properties.AutoDeployment",
+                "AutoDeployment.RetainStacksOnAccountRemoval is set while Enabled is false: it applies to automatic deployments only",
+            )),
+            Some(_) => {}
         }
     }
     out
@@ -136,6 +146,20 @@ mod tests {
             stack_set(
                 json!({"PermissionModel": "SERVICE_MANAGED", "AutoDeployment": {"Enabled": true}}),
             ),
+            "Resources.S.Properties.AutoDeployment",
+        );
+        let off = json!({"Enabled": false});
+        assert_rule(
+            "STACKSET-SERVICE-MANAGED",
+            stack_set(json!({"PermissionModel": "SERVICE_MANAGED", "AutoDeployment": off})),
+            stack_set(json!({"PermissionModel": "SERVICE_MANAGED", "AutoDeployment": {}})),
+            "Resources.S.Properties.AutoDeployment",
+        );
+        assert_rule(
+            "STACKSET-SERVICE-MANAGED",
+            stack_set(json!({"PermissionModel": "SERVICE_MANAGED", "AutoDeployment": off})),
+            stack_set(json!({"PermissionModel": "SERVICE_MANAGED",
+                "AutoDeployment": {"Enabled": false, "RetainStacksOnAccountRemoval": true}})),
             "Resources.S.Properties.AutoDeployment",
         );
     }
