@@ -85,8 +85,11 @@ fn the_shipped_definition_makes_a_central_and_a_member_template() {
     for id in ["111111111111", "222222222222"] {
         assert!(!member_text.contains(id), "{id} in the member template");
     }
-    // The functions may assume exactly the member provisioning roles.
-    for role in ["OnboardingFunctionRole", "OffboardingFunctionRole"] {
+    // Each function may assume exactly its own member provisioning roles.
+    for (role, duty) in [
+        ("OnboardingFunctionRole", "onboarding"),
+        ("OffboardingFunctionRole", "offboarding"),
+    ] {
         let statements =
             &central["Resources"][role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
         let assume = statements
@@ -98,8 +101,8 @@ fn the_shipped_definition_makes_a_central_and_a_member_template() {
         assert_eq!(
             assume["Resource"],
             serde_json::json!([
-                {"Fn::Sub": "arn:${AWS::Partition}:iam::111111111111:role/studio-multi-account-provisioning-eu-west-1"},
-                {"Fn::Sub": "arn:${AWS::Partition}:iam::222222222222:role/studio-multi-account-provisioning-eu-west-1"}
+                {"Fn::Sub": format!("arn:${{AWS::Partition}}:iam::111111111111:role/studio-multi-account-{duty}-eu-west-1")},
+                {"Fn::Sub": format!("arn:${{AWS::Partition}}:iam::222222222222:role/studio-multi-account-{duty}-eu-west-1")}
             ])
         );
         assert!(
@@ -158,13 +161,19 @@ fn the_central_functions_are_exempt_from_the_vpc_check_with_the_reason() {
     }
 }
 
+/// A UUID-shaped Identity Store group id of its own for generated group `i`.
+fn fake_group_id(i: u64) -> String {
+    format!("{i:08x}-0000-4000-8000-000000000000")
+}
+
 #[test]
 fn a_large_member_template_is_read_from_a_url_parameter() {
     // Many groups make the member template larger than a StackSet's TemplateBody.
     let mut groups = String::new();
     for i in 0..40 {
         groups.push_str(&format!(
-            "      team-{i:02}: {{ grants: {{ buckets: {{ research-data: [read, list] }} }} }}\n"
+            "      team-{i:02}: {{ group_id: {}, grants: {{ buckets: {{ research-data: [read, list] }} }} }}\n",
+            fake_group_id(i)
         ));
     }
     let text = edit(
@@ -282,7 +291,7 @@ fn percentages_out_of_range() {
 fn top_level_groups_with_accounts() {
     insta::assert_snapshot!(input_error(&edit(
         "accounts:\n",
-        "groups:\n  ml-admins: {}\n\naccounts:\n"
+        "groups:\n  ml-admins: { group_id: 0d9f3a51-2b7c-4e86-a1f4-6c5b8e2d7a90 }\n\naccounts:\n"
     )));
 }
 
@@ -335,8 +344,10 @@ fn twenty_accounts_in_two_regions_fit_every_limit() {
     let mut accounts = String::from("accounts:\n");
     for i in 1..=20 {
         accounts.push_str(&format!(
-            "  team-{i:02}:\n    account_id: \"{:012}\"\n    groups:\n      team-{i:02}-scientists: {{ grants: {{ buckets: {{ research-data: [read, write, list] }} }} }}\n      team-{i:02}-viewers: {{ grants: {{ buckets: {{ research-data: [read, list] }} }} }}\n",
-            100_000_000_000u64 + i
+            "  team-{i:02}:\n    account_id: \"{:012}\"\n    groups:\n      team-{i:02}-scientists: {{ group_id: {}, grants: {{ buckets: {{ research-data: [read, write, list] }} }} }}\n      team-{i:02}-viewers: {{ group_id: {}, grants: {{ buckets: {{ research-data: [read, list] }} }} }}\n",
+            100_000_000_000u64 + i,
+            fake_group_id(100 + 2 * i),
+            fake_group_id(101 + 2 * i)
         ));
     }
     let text = format!("{}{accounts}\n{}", &text[..start], &text[end..])

@@ -174,7 +174,7 @@ fn adding_an_account_changes_no_existing_logical_id() {
     let text = stacks::definition("studio-multi-account");
     let grown = text.replace(
         "rollout:\n",
-        "  staging:\n    account_id: \"333333333333\"\n    groups:\n      ml-staging: {}\n\nrollout:\n",
+        "  staging:\n    account_id: \"333333333333\"\n    groups:\n      ml-staging: { group_id: 7d3a9c15-e842-4b6f-9d21-5c8e0f4a6b73 }\n\nrollout:\n",
     );
     assert_ne!(
         grown, text,

@@ -238,14 +238,13 @@ fn identity_center(
         let scope = &mut root.at(at("groups").then(group.0.as_str()));
         let grants = bucket_grants(&env.buckets, &spec.grants.buckets)?;
         let role = studio.group_role(scope, &group.0, grants)?;
-        if let Some(group_id) = &spec.group_id {
-            studio.assign_group(scope, &group.0, &group_id.0)?;
-        }
+        let group_id = mapped_group_id(&group.0, spec)?;
+        studio.assign_group(scope, &group.0, &group_id)?;
         names.insert(group.0.clone(), role.logical_id().clone());
         group_role_arns.push((group.0.clone(), role.arn()));
         group_roles.push(GroupRole {
             name: group.0.clone(),
-            group_id: spec.group_id.as_ref().map(|g| g.0.clone()),
+            group_id,
             role: RoleRef::Arn(role.arn()),
         });
     }
@@ -795,6 +794,18 @@ fn notebook_outputs(root: &mut Scope, lookups: &[NotebookLookup]) -> Result<(), 
 }
 
 /// The `IdentityStoreId` parameter, defaulting to the definition's id.
+/// A group's Identity Store id, which the definition check requires of every group
+/// (onboarding maps groups by id only).
+pub(super) fn mapped_group_id(
+    group: &str,
+    spec: &super::definition::GroupSpec,
+) -> Result<String, ComposeError> {
+    spec.group_id
+        .as_ref()
+        .map(|g| g.0.clone())
+        .ok_or_else(|| ConstructError::Invalid(format!("group `{group}` has no `group_id`")).into())
+}
+
 pub(super) fn identity_store_parameter(
     scope: &mut Scope,
     ic: &super::definition::IdentityCenterSpec,
