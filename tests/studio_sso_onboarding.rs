@@ -424,6 +424,17 @@ fn dynamodb_mapping_adds_a_table_the_functions_may_only_read() {
             && seed.contains("${MlResearchersExecutionRole.Arn}"),
         "{seed}"
     );
+    // Keyed by the group id, which the functions look up (never by the display name).
+    assert!(
+        seed.contains(
+            r#"--item '{"group_id": {"S": "9a6749d5-1234-4abc-8def-0123456789ab"}, "group": {"S": "ml-researchers"}"#
+        ),
+        "{seed}"
+    );
+    assert_eq!(
+        table["KeySchema"],
+        json!([{"AttributeName": "group_id", "KeyType": "HASH"}])
+    );
 }
 
 #[test]

@@ -215,12 +215,13 @@ fn compose_single(
 /// Identity Center groups, and the onboarding built for them.
 struct IdentityCenter {
     onboarding: Option<Onboarding>,
-    /// Each group's name and role ARN, in definition (precedence) order.
-    group_role_arns: Vec<(String, Value)>,
+    /// Each group's name, Identity Store id and role ARN, in definition (precedence)
+    /// order.
+    group_role_arns: Vec<(String, String, Value)>,
 }
 
-/// Identity Center groups: an execution role each (and an application assignment where
-/// the group id is known), then the onboarding functions that use them.
+/// Identity Center groups: an execution role and an application assignment each, then the
+/// onboarding functions that use them.
 fn identity_center(
     stack: &LoadedStack,
     root: &mut Scope,
@@ -241,7 +242,7 @@ fn identity_center(
         let group_id = mapped_group_id(&group.0, spec)?;
         studio.assign_group(scope, &group.0, &group_id)?;
         names.insert(group.0.clone(), role.logical_id().clone());
-        group_role_arns.push((group.0.clone(), role.arn()));
+        group_role_arns.push((group.0.clone(), group_id.clone(), role.arn()));
         group_roles.push(GroupRole {
             name: group.0.clone(),
             group_id,
@@ -738,7 +739,7 @@ fn onboarding_outputs(root: &mut Scope, identity: &IdentityCenter) -> Result<(),
     let Some(table) = &onboarding.table else {
         return Ok(());
     };
-    for (i, (name, arn)) in identity.group_role_arns.iter().enumerate() {
+    for (i, (name, group_id, arn)) in identity.group_role_arns.iter().enumerate() {
         root.add_output(
             &["map", name.as_str()],
             Output::new(sub![
@@ -747,7 +748,8 @@ fn onboarding_outputs(root: &mut Scope, identity: &IdentityCenter) -> Result<(),
                 " --table-name ",
                 table.name(),
                 format!(
-                    " --item '{{\"group\": {{\"S\": {}}}, \"precedence\": {{\"N\": \"{}\"}}, \"role_arn\": {{\"S\": \"",
+                    " --item '{{\"group_id\": {{\"S\": {}}}, \"group\": {{\"S\": {}}}, \"precedence\": {{\"N\": \"{}\"}}, \"role_arn\": {{\"S\": \"",
+                    serde_json::to_string(group_id).expect("strings serialize"),
                     serde_json::to_string(name).expect("strings serialize"),
                     i + 1
                 ),
