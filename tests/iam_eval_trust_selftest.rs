@@ -146,3 +146,40 @@ fn federated_principals_panic() {
     let t = json!({"Resources": {"R": role(json!([{"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"}, "Action": "sts:AssumeRoleWithWebIdentity"}]), None)}});
     let _ = Evaluator::new(&t).decide_assume_role(Caller::Service("x"), "R", &[]);
 }
+
+/// A principal of another account: named by its own ARN, or through its account, the
+/// trust policy alone decides; a trust naming only this account's principals refuses it.
+#[test]
+fn an_external_principal_is_admitted_only_where_the_trust_names_it_or_its_account() {
+    let named = "arn:aws:iam::999988887777:role/central";
+    let other = "arn:aws:iam::444455556666:role/Exfiltrator";
+    let t = json!({"Resources": {
+        "ByArn": role(json!([{"Effect": "Allow", "Principal": {"AWS": named}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abcde12345"}}}]), None),
+        "ByAccount": role(json!([{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:root"}, "Action": "sts:AssumeRole"}]), None),
+        "Local": role(json!([{"Effect": "Allow", "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}, "Action": "sts:AssumeRole"}]), None)
+    }});
+    let iam = Evaluator::new(&t);
+    let org = [("aws:PrincipalOrgID", "o-abcde12345")];
+    let d = iam.decide_assume_role(Caller::External(named), "ByArn", &org);
+    assert!(d.allowed, "{}", d.reason);
+    assert!(
+        !iam.decide_assume_role(Caller::External(named), "ByArn", &[])
+            .allowed,
+        "the org condition holds"
+    );
+    assert!(
+        !iam.decide_assume_role(Caller::External(other), "ByArn", &org)
+            .allowed
+    );
+    assert!(
+        iam.decide_assume_role(Caller::External(named), "ByAccount", &[])
+            .allowed
+    );
+    assert!(
+        !iam.decide_assume_role(Caller::External(other), "ByAccount", &[])
+            .allowed
+    );
+    let d = iam.decide_assume_role(Caller::External(other), "Local", &[]);
+    assert!(!d.allowed, "{}", d.reason);
+}

@@ -365,3 +365,12 @@ fn an_unknown_notebook_identity() {
         &NOTEBOOKS.replace("notebooks:\n", "notebooks:\n  identity: shared-role\n")
     ));
 }
+
+#[test]
+fn a_group_without_its_identity_store_id() {
+    // Groups are mapped by id only: a display name can be given to another group.
+    let shipped = support::stacks::definition("studio-sso-onboarding");
+    let line = "    group_id: 4b2f77c1-5678-4def-9abc-fedcba987654\n";
+    assert!(shipped.contains(line), "the shipped ml-auditors id");
+    insta::assert_snapshot!(input_error(&shipped.replace(line, "")));
+}

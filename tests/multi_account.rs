@@ -89,8 +89,11 @@ fn the_shipped_definition_makes_a_central_and_a_member_template() {
     for id in ["111111111111", "222222222222"] {
         assert!(!member_text.contains(id), "{id} in the member template");
     }
-    // The functions may assume exactly the member provisioning roles.
-    for role in ["OnboardingFunctionRole", "OffboardingFunctionRole"] {
+    // Each function may assume exactly its own member provisioning roles.
+    for (role, duty) in [
+        ("OnboardingFunctionRole", "onboarding"),
+        ("OffboardingFunctionRole", "offboarding"),
+    ] {
         let statements =
             &central["Resources"][role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
         let assume = statements
@@ -102,8 +105,8 @@ fn the_shipped_definition_makes_a_central_and_a_member_template() {
         assert_eq!(
             assume["Resource"],
             serde_json::json!([
-                {"Fn::Sub": "arn:${AWS::Partition}:iam::111111111111:role/studio-multi-account-provisioning-eu-west-1"},
-                {"Fn::Sub": "arn:${AWS::Partition}:iam::222222222222:role/studio-multi-account-provisioning-eu-west-1"}
+                {"Fn::Sub": format!("arn:${{AWS::Partition}}:iam::111111111111:role/studio-multi-account-{duty}-eu-west-1")},
+                {"Fn::Sub": format!("arn:${{AWS::Partition}}:iam::222222222222:role/studio-multi-account-{duty}-eu-west-1")}
             ])
         );
         assert!(
@@ -160,8 +163,9 @@ fn organizational_units_as_targets_add_the_rest_of_the_units() {
 }
 
 /// The provisioning role of `account` in `region`, by the name the member template gives it.
-fn provisioning_role(account: &str, region: &str) -> String {
-    format!("arn:aws:iam::{account}:role/studio-multi-account-provisioning-{region}")
+/// The member provisioning role of one function (`onboarding` or `offboarding`).
+fn provisioning_role(function: &str, account: &str, region: &str) -> String {
+    format!("arn:aws:iam::{account}:role/studio-multi-account-{function}-{region}")
 }
 
 /// The evaluator over a central template, with the values it cannot derive itself.
@@ -190,21 +194,26 @@ fn the_functions_assume_provisioning_roles_only_in_the_listed_accounts() {
             &format!("{}\n{}", &text[..start], &text[end..]),
         )
     };
-    for role in ["OnboardingFunctionRole", "OffboardingFunctionRole"] {
+    for (role, function, other) in [
+        ("OnboardingFunctionRole", "onboarding", "offboarding"),
+        ("OffboardingFunctionRole", "offboarding", "onboarding"),
+    ] {
         let iam = central_iam(&shipped);
         for account in ["111111111111", "222222222222"] {
             iam.assert_allowed(
                 role,
                 "sts:AssumeRole",
-                &provisioning_role(account, "eu-west-1"),
+                &provisioning_role(function, account, "eu-west-1"),
                 &[],
             );
         }
         // An account of the organization that is not listed, the listed accounts in a
-        // region outside the rollout, and another role in a listed account.
+        // region outside the rollout, the other function's role, and another role in a
+        // listed account.
         for arn in [
-            provisioning_role("333333333333", "eu-west-1"),
-            provisioning_role("111111111111", "us-east-1"),
+            provisioning_role(function, "333333333333", "eu-west-1"),
+            provisioning_role(function, "111111111111", "us-east-1"),
+            provisioning_role(other, "111111111111", "eu-west-1"),
             "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole".to_string(),
         ] {
             iam.assert_denied(role, "sts:AssumeRole", &arn, &[]);
@@ -214,13 +223,13 @@ fn the_functions_assume_provisioning_roles_only_in_the_listed_accounts() {
         iam.assert_denied(
             role,
             "sts:AssumeRole",
-            &provisioning_role("222222222222", "eu-west-1"),
+            &provisioning_role(function, "222222222222", "eu-west-1"),
             &[],
         );
         iam.assert_allowed(
             role,
             "sts:AssumeRole",
-            &provisioning_role("111111111111", "eu-west-1"),
+            &provisioning_role(function, "111111111111", "eu-west-1"),
             &[],
         );
     }
@@ -262,13 +271,19 @@ fn the_central_functions_are_exempt_from_the_vpc_check_with_the_reason() {
     }
 }
 
+/// A UUID-shaped Identity Store group id of its own for generated group `i`.
+fn fake_group_id(i: u64) -> String {
+    format!("{i:08x}-0000-4000-8000-000000000000")
+}
+
 #[test]
 fn a_large_member_template_is_read_from_a_url_parameter() {
     // Many groups make the member template larger than a StackSet's TemplateBody.
     let mut groups = String::new();
     for i in 0..40 {
         groups.push_str(&format!(
-            "      team-{i:02}: {{ grants: {{ buckets: {{ research-data: [read, list] }} }} }}\n"
+            "      team-{i:02}: {{ group_id: {}, grants: {{ buckets: {{ research-data: [read, list] }} }} }}\n",
+            fake_group_id(i)
         ));
     }
     let text = edit(
@@ -411,7 +426,7 @@ fn unknown_targets_and_call_as() {
 fn top_level_groups_with_accounts() {
     insta::assert_snapshot!(input_error(&edit(
         "accounts:\n",
-        "groups:\n  ml-admins: {}\n\naccounts:\n"
+        "groups:\n  ml-admins: { group_id: 0d9f3a51-2b7c-4e86-a1f4-6c5b8e2d7a90 }\n\naccounts:\n"
     )));
 }
 
@@ -464,8 +479,10 @@ fn twenty_accounts_in_two_regions_fit_every_limit() {
     let mut accounts = String::from("accounts:\n");
     for i in 1..=20 {
         accounts.push_str(&format!(
-            "  team-{i:02}:\n    account_id: \"{:012}\"\n    groups:\n      team-{i:02}-scientists: {{ grants: {{ buckets: {{ research-data: [read, write, list] }} }} }}\n      team-{i:02}-viewers: {{ grants: {{ buckets: {{ research-data: [read, list] }} }} }}\n",
-            100_000_000_000u64 + i
+            "  team-{i:02}:\n    account_id: \"{:012}\"\n    groups:\n      team-{i:02}-scientists: {{ group_id: {}, grants: {{ buckets: {{ research-data: [read, write, list] }} }} }}\n      team-{i:02}-viewers: {{ group_id: {}, grants: {{ buckets: {{ research-data: [read, list] }} }} }}\n",
+            100_000_000_000u64 + i,
+            fake_group_id(100 + 2 * i),
+            fake_group_id(101 + 2 * i)
         ));
     }
     let text = format!("{}{accounts}\n{}", &text[..start], &text[end..])

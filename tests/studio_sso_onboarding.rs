@@ -53,16 +53,20 @@ fn the_domain_is_sso_and_vpc_only_with_no_profiles_of_its_own() {
             .unwrap()
             .contains("Identity Center home region")
     );
-    // Only the group with a known id is assigned by the stack.
-    assert_eq!(
-        t["Resources"]["MlResearchersDomainAssignment"]["Properties"],
-        json!({
-            "ApplicationArn": {"Fn::GetAtt": ["StudioDomain", "SingleSignOnApplicationArn"]},
-            "PrincipalId": "9a6749d5-1234-4abc-8def-0123456789ab",
-            "PrincipalType": "GROUP"
-        })
-    );
-    assert!(t["Resources"].get("MlAuditorsDomainAssignment").is_none());
+    // Every group has an id (the definition check requires it), and the stack assigns it.
+    for (group, id) in [
+        ("MlResearchers", "9a6749d5-1234-4abc-8def-0123456789ab"),
+        ("MlAuditors", "4b2f77c1-5678-4def-9abc-fedcba987654"),
+    ] {
+        assert_eq!(
+            t["Resources"][format!("{group}DomainAssignment")]["Properties"],
+            json!({
+                "ApplicationArn": {"Fn::GetAtt": ["StudioDomain", "SingleSignOnApplicationArn"]},
+                "PrincipalId": id,
+                "PrincipalType": "GROUP"
+            })
+        );
+    }
     assert_eq!(
         t["Parameters"]["IdentityStoreId"]["Default"],
         "d-1234567890"
@@ -162,7 +166,7 @@ fn functions_may_pass_only_the_group_roles_and_only_to_sagemaker() {
             identity["Resource"][0],
             json!({"Fn::Sub": "arn:${AWS::Partition}:identitystore::${AWS::AccountId}:identitystore/${IdentityStoreId}"})
         );
-        let profiles = sid(s, "ManageProfilesOfThisDomain");
+        let profiles = sid(s, "ReadProfilesOfThisDomain");
         assert_eq!(
             profiles["Resource"],
             json!([{"Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:user-profile/${StudioDomain.DomainId}/*"}])
@@ -207,7 +211,7 @@ fn inline_mapping_lists_groups_in_precedence_order() {
     assert_eq!(env["MAPPING_MODE"], "inline");
     assert_eq!(
         env["GROUP_ROLES"],
-        json!({"Fn::Sub": "[{\"group\": \"ml-researchers\", \"group_id\": \"9a6749d5-1234-4abc-8def-0123456789ab\", \"role_arn\": \"${MlResearchersExecutionRole.Arn}\"}, {\"group\": \"ml-auditors\", \"group_id\": null, \"role_arn\": \"${MlAuditorsExecutionRole.Arn}\"}]"})
+        json!({"Fn::Sub": "[{\"group\": \"ml-researchers\", \"group_id\": \"9a6749d5-1234-4abc-8def-0123456789ab\", \"role_arn\": \"${MlResearchersExecutionRole.Arn}\"}, {\"group\": \"ml-auditors\", \"group_id\": \"4b2f77c1-5678-4def-9abc-fedcba987654\", \"role_arn\": \"${MlAuditorsExecutionRole.Arn}\"}]"})
     );
     assert_eq!(
         env["DOMAIN_ID"],
@@ -419,6 +423,17 @@ fn dynamodb_mapping_adds_a_table_the_functions_may_only_read() {
         seed.contains(r#""precedence": {"N": "1"}"#)
             && seed.contains("${MlResearchersExecutionRole.Arn}"),
         "{seed}"
+    );
+    // Keyed by the group id, which the functions look up (never by the display name).
+    assert!(
+        seed.contains(
+            r#"--item '{"group_id": {"S": "9a6749d5-1234-4abc-8def-0123456789ab"}, "group": {"S": "ml-researchers"}"#
+        ),
+        "{seed}"
+    );
+    assert_eq!(
+        table["KeySchema"],
+        json!([{"AttributeName": "group_id", "KeyType": "HASH"}])
     );
 }
 

@@ -174,7 +174,7 @@ fn adding_an_account_changes_no_existing_logical_id() {
     let text = stacks::definition("studio-multi-account");
     let grown = text.replace(
         "rollout:\n",
-        "  staging:\n    account_id: \"333333333333\"\n    groups:\n      ml-staging: {}\n\nrollout:\n",
+        "  staging:\n    account_id: \"333333333333\"\n    groups:\n      ml-staging: { group_id: 7d3a9c15-e842-4b6f-9d21-5c8e0f4a6b73 }\n\nrollout:\n",
     );
     assert_ne!(
         grown, text,
@@ -207,11 +207,13 @@ fn adding_an_account_changes_no_existing_logical_id() {
         )
     );
     assert_eq!(c1.len(), c0.len(), "the central template gains no resource");
-    // Member: the new group's role and parameter are added; only the provisioning role
-    // (which roles it may pass, which parameters it may read) changes.
+    // Member: the new group's role and parameter are added; only the provisioning roles
+    // (which roles they may pass) change.
     assert_eq!(
         changed(&m0, &m1),
-        BTreeSet::from(["ProvisioningRole".to_string()])
+        BTreeSet::from(
+            ["OffboardingProvisioningRole", "OnboardingProvisioningRole"].map(String::from)
+        )
     );
     let added: BTreeSet<&String> = m1.keys().filter(|id| !m0.contains_key(*id)).collect();
     assert_eq!(

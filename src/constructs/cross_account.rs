@@ -1,6 +1,7 @@
 //! Studio in many accounts of an organization. The member side lives in every Studio
 //! account (one template for all of them, rolled out by a StackSet): a provisioning role
-//! that only the central onboarding functions may assume, and the ids they need,
+//! per central onboarding function, which only that function may assume and which holds
+//! only the calls that function makes, and the ids they need,
 //! published in SSM parameters. The central side is the StackSet itself.
 //!
 //! Per-account choices (which groups' execution roles an account has) are StackSet
@@ -13,11 +14,9 @@ use crate::resources::cloudformation::{
     AutoDeployment, DeploymentTargets, OperationPreferences, StackInstances, StackSet,
     StackSetParameter,
 };
-use crate::resources::iam::policy::{
-    Action, Condition, PolicyDocument, Principal, Statement, keys,
-};
+use crate::resources::iam::policy::{Condition, PolicyDocument, Principal, Statement, keys};
 use crate::resources::iam::{self, Policy, Role};
-use crate::resources::sagemaker::{self, Domain};
+use crate::resources::sagemaker::Domain;
 use crate::resources::ssm::{self, Parameter};
 use crate::sub;
 use crate::template::{ConditionName, Handle, LogicalId, Pseudo, Sub, SubPart, Value};
@@ -25,13 +24,13 @@ use crate::template::{ConditionName, Handle, LogicalId, Pseudo, Sub, SubPart, Va
 use super::ConstructError;
 use super::grants::ssm::ParameterPath;
 use super::scope::Scope;
-use super::sso_onboarding::domain_statements;
+use super::sso_onboarding::{Duty, domain_statements};
 
-/// The provisioning role's name in one region. Roles are global to an account and the
-/// StackSet deploys to several regions, so the name carries the region; the central
-/// functions compute the same name.
-pub fn provisioning_role_name(stack: &str, region: &str) -> String {
-    format!("{stack}-provisioning-{region}")
+/// The name of a function's provisioning role in one region. Roles are global to an
+/// account and the StackSet deploys to several regions, so the name carries the region;
+/// the central functions compute the same name.
+pub fn provisioning_role_name(stack: &str, duty: Duty, region: &str) -> String {
+    format!("{stack}-{}-{region}", duty.word())
 }
 
 /// The SSM parameter holding the member domain's id.
@@ -44,16 +43,6 @@ pub fn domain_id_parameter_name(stack: &str) -> String {
 pub fn execution_role_parameter_name(stack: &str, group: &LogicalId) -> String {
     format!("/sagesynth/{stack}/execution-roles/{group}")
 }
-
-/// Every profile call of on- and offboarding, done through the provisioning role.
-static PROVISIONING_PROFILE_ACTIONS: [Action; 6] = [
-    sagemaker::actions::CREATE_USER_PROFILE,
-    sagemaker::actions::ADD_TAGS,
-    sagemaker::actions::DESCRIBE_USER_PROFILE,
-    sagemaker::actions::LIST_TAGS,
-    sagemaker::actions::UPDATE_USER_PROFILE,
-    sagemaker::actions::DELETE_USER_PROFILE,
-];
 
 /// A group's execution role in the member template, present where `enabled` holds.
 pub struct MemberGroup {
@@ -80,22 +69,36 @@ pub struct MemberAccessProps<'a> {
     /// True where at least one group is enabled: without one, there is nothing to
     /// provision, and a PassRole statement would list no role.
     pub any_group_enabled: &'a ConditionName,
-    /// The central functions' role ARNs: the only principals that may assume the role.
-    pub trusted_roles: Vec<Value>,
+    /// The central onboarding function's role ARN: the only principal that may assume
+    /// the onboarding provisioning role.
+    pub onboarding_function_role: Value,
+    /// The central offboarding function's role ARN: the only principal that may assume
+    /// the offboarding provisioning role.
+    pub offboarding_function_role: Value,
     /// When set, the role can only be assumed from accounts of this organization
     /// (`aws:PrincipalOrgID`).
     pub organization_id: Option<&'a str>,
 }
 
+/// The member side's provisioning roles, one per central function.
+pub struct MemberRoles {
+    /// Assumed by the onboarding function: creates profiles, updates its own.
+    pub onboarding: Handle<Role>,
+    /// Assumed by the offboarding function: updates and deletes its own profiles, deletes
+    /// apps and spaces of the domain.
+    pub offboarding: Handle<Role>,
+}
+
 /// The member side: SSM parameters with the domain id and each enabled group's role ARN,
-/// and the provisioning role: `<id>StudioDomainIdParameter`, `<id>ProvisioningRole` and
+/// and the provisioning roles: `<id>StudioDomainIdParameter`,
+/// `<id>OnboardingProvisioningRole`, `<id>OffboardingProvisioningRole` and
 /// `<id><Group>ExecutionRoleParameter` in the scope (the shipped member template uses
 /// [`super::scope::ONLY`]).
 pub fn member_access(
     scope: &mut Scope,
     id: &str,
     props: &MemberAccessProps,
-) -> Result<Handle<Role>, ConstructError> {
+) -> Result<MemberRoles, ConstructError> {
     let scope = &mut scope.child(id);
     let domain_parameter = domain_id_parameter_name(props.stack);
     scope.add(
@@ -128,9 +131,29 @@ pub fn member_access(
         ));
     }
 
+    let onboarding = provisioning_role(scope, props, Duty::Onboarding, &passable)?;
+    let offboarding = provisioning_role(scope, props, Duty::Offboarding, &passable)?;
+    Ok(MemberRoles {
+        onboarding,
+        offboarding,
+    })
+}
+
+/// `<Duty>ProvisioningRole`: trusted by that central function only, holding only its calls
+/// in the domain and the reading of the stack's parameters.
+fn provisioning_role(
+    scope: &mut Scope,
+    props: &MemberAccessProps,
+    duty: Duty,
+    passable: &[Value],
+) -> Result<Handle<Role>, ConstructError> {
+    let (function_role, name) = match duty {
+        Duty::Onboarding => (&props.onboarding_function_role, "Onboarding"),
+        Duty::Offboarding => (&props.offboarding_function_role, "Offboarding"),
+    };
     let mut trust = Statement::allow()
-        .sid("OnlyTheCentralOnboardingFunctions")
-        .principal(Principal::Aws(props.trusted_roles.clone()))
+        .sid(&format!("OnlyTheCentral{name}Function"))
+        .principal(Principal::Aws(vec![function_role.clone()]))
         .actions([&iam::actions::ASSUME_ROLE]);
     if let Some(organization) = props.organization_id {
         trust = trust.condition(Condition::string_equals(
@@ -138,8 +161,7 @@ pub fn member_access(
             [Value::from(organization)],
         ));
     }
-    let mut statements =
-        domain_statements(props.domain, &PROVISIONING_PROFILE_ACTIONS, true, passable);
+    let mut statements = domain_statements(props.domain, duty, passable.to_vec());
     // The stack's own parameter path: the domain id and the enabled groups' role ARNs,
     // published for this reader and nothing secret. One ARN, however many groups: a list
     // of each group's parameter would outgrow IAM's 10,240 characters per role at a few
@@ -152,16 +174,19 @@ pub fn member_access(
             .statements()?,
     );
     let role = scope.add(
-        "ProvisioningRole",
+        &format!("{name}ProvisioningRole"),
         Role::builder()
-            .description("Assumed by the central onboarding functions to manage this account's Studio user profiles")
+            .description(format!(
+                "Assumed by the central {} function to manage this account's Studio user profiles",
+                duty.word()
+            ))
             .role_name(sub![
-                format!("{}-provisioning-", props.stack),
+                format!("{}-{}-", props.stack, duty.word()),
                 Pseudo::Region
             ])
             .assume_role_policy_document(PolicyDocument::new().statement(trust))
             .policies(Policy::new(
-                "ProvisionStudioUserProfiles",
+                &format!("{name}StudioUserProfiles"),
                 PolicyDocument::new().statements(statements),
             ))
             .build()?,
@@ -328,14 +353,15 @@ pub fn stack_set(
     scope.child(id).add("StackSet", builder.build()?)
 }
 
-/// The provisioning role of `account` in `region`, as the central template names it.
-pub fn provisioning_role_arn(stack: &str, account_id: &str, region: &str) -> Value {
+/// A function's provisioning role of `account` in `region`, as the central template
+/// names it.
+pub fn provisioning_role_arn(stack: &str, duty: Duty, account_id: &str, region: &str) -> Value {
     Sub::from_parts(vec![
         SubPart::from("arn:"),
         SubPart::from(Pseudo::Partition),
         SubPart::from(format!(
             ":iam::{account_id}:role/{}",
-            provisioning_role_name(stack, region)
+            provisioning_role_name(stack, duty, region)
         )),
     ])
     .into_value()

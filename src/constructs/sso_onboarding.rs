@@ -15,7 +15,7 @@ use crate::resources::dynamodb::{
 };
 use crate::resources::events::{self, RetryPolicy, Rule, Target};
 use crate::resources::iam::policy::{
-    Action, Condition, PolicyDocument, Principal, Statement, keys,
+    Action, Condition, ConditionKey, PolicyDocument, Principal, SetQualifier, Statement, keys,
 };
 use crate::resources::iam::{self, Policy, Role};
 use crate::resources::kms::{self, Key};
@@ -77,10 +77,11 @@ pub enum Mapping {
 /// One mapped group.
 #[derive(Clone, Debug)]
 pub struct GroupRole {
-    /// The group's display name in Identity Center.
+    /// The group's name in the definition (for logs and logical IDs only: events are
+    /// matched by id, as a display name can be given to another group).
     pub name: String,
-    /// The Identity Store group id, when known.
-    pub group_id: Option<String>,
+    /// The Identity Store group id, the only thing an event's group is matched by.
+    pub group_id: String,
     /// The execution role its members' profiles get.
     pub role: RoleRef,
 }
@@ -108,16 +109,19 @@ pub enum ProfileTarget {
     /// The domains of the Studio accounts, through each one's provisioning role; the
     /// domain id is read from an SSM parameter of that name in the account.
     Accounts {
-        /// Every account's provisioning role, in every region of the rollout.
+        /// Every account's provisioning roles (one per function), in every region of the
+        /// rollout.
         provisioning_roles: Vec<ProvisioningRole>,
         /// The SSM parameter, in each account, holding its domain id.
         domain_id_parameter: String,
     },
 }
 
-/// A member account's provisioning role in one region.
+/// A member account's provisioning role of one function in one region.
 #[derive(Clone, Debug)]
 pub struct ProvisioningRole {
+    /// The function that assumes it (and only it).
+    pub duty: Duty,
     /// The member account.
     pub account_id: String,
     /// The region its domain is in.
@@ -163,7 +167,8 @@ pub struct Onboarding {
     pub onboard: Handle<Function>,
     /// The function that deletes or re-maps a profile when a user leaves one.
     pub offboard: Handle<Function>,
-    /// The functions' roles (what a member account's provisioning role trusts).
+    /// The onboarding function's role (what a member account's onboarding provisioning
+    /// role trusts).
     pub onboard_role: Handle<Role>,
     /// The offboarding function's role.
     pub offboard_role: Handle<Role>,
@@ -230,45 +235,110 @@ fn in_domain(domain: &Handle<Domain>, kind: &str) -> Value {
     )
 }
 
-/// Profile calls of onboarding: create (with the ownership tag, hence AddTags), and for
-/// an existing profile of the same user: describe, read its tags, switch its role.
-static ONBOARD_PROFILE_ACTIONS: [Action; 5] = [
-    sagemaker::actions::CREATE_USER_PROFILE,
-    sagemaker::actions::ADD_TAGS,
-    sagemaker::actions::DESCRIBE_USER_PROFILE,
-    sagemaker::actions::LIST_TAGS,
-    sagemaker::actions::UPDATE_USER_PROFILE,
-];
-/// Profile calls of offboarding: find (tags), switch role, or delete.
-static OFFBOARD_PROFILE_ACTIONS: [Action; 4] = [
-    sagemaker::actions::DESCRIBE_USER_PROFILE,
-    sagemaker::actions::LIST_TAGS,
-    sagemaker::actions::UPDATE_USER_PROFILE,
-    sagemaker::actions::DELETE_USER_PROFILE,
-];
+/// The tag the functions put on every profile they create (value: the Identity Store
+/// user id), and the only profiles their roles may update or delete: the Python's `TAG`.
+pub const OWNERSHIP_TAG: &str = "sagesynth:identitystore-user-id";
+/// [`OWNERSHIP_TAG`] on the profile a request acts on.
+const OWNED_PROFILE: ConditionKey =
+    ConditionKey::single("aws:ResourceTag/sagesynth:identitystore-user-id");
+/// [`OWNERSHIP_TAG`] in the tags a request creates.
+const OWNERSHIP_TAG_REQUESTED: ConditionKey =
+    ConditionKey::single("aws:RequestTag/sagesynth:identitystore-user-id");
+
+/// Which of the two functions a role serves: each role holds only the calls its function
+/// makes (onboarding never deletes, offboarding never creates).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Duty {
+    /// Creates a joining user's profile, or switches the role of one it made before.
+    Onboarding,
+    /// Switches the role of a leaving user's profile, or deletes its apps, private spaces
+    /// and the profile.
+    Offboarding,
+}
+
+impl Duty {
+    /// Both, in the order the functions are built.
+    pub const ALL: [Duty; 2] = [Duty::Onboarding, Duty::Offboarding];
+
+    /// `onboarding` / `offboarding`, in role names.
+    pub fn word(self) -> &'static str {
+        match self {
+            Duty::Onboarding => "onboarding",
+            Duty::Offboarding => "offboarding",
+        }
+    }
+}
 
 const DESCRIBE_USER: Action = Action::new("identitystore:DescribeUser");
-const DESCRIBE_GROUP: Action = Action::new("identitystore:DescribeGroup");
 const LIST_MEMBERSHIPS: Action = Action::new("identitystore:ListGroupMembershipsForMember");
 
-/// What a function (or, across accounts, the provisioning role) may do in one domain:
-/// `profile_actions` on its user profiles, and for offboarding its apps and spaces, and
-/// pass only `execution_roles` to SageMaker.
+/// What one function (or, across accounts, its provisioning role) may do in one domain.
+/// Reading any profile and its tags, so that the code can tell its own from others';
+/// updating and deleting only profiles that carry [`OWNERSHIP_TAG`] (SageMaker evaluates
+/// `aws:ResourceTag` on the `user-profile` resource); creating only with that tag and no
+/// other, and `AddTags` only as part of `CreateUserProfile` (`sagemaker:TaggingAction`),
+/// so that the role cannot adopt a profile by tagging it. Offboarding also deletes apps
+/// and spaces of the domain: they do not carry the profile's tag, so only the domain in
+/// their ARNs confines them. Only `execution_roles` may be passed to SageMaker.
 pub(crate) fn domain_statements(
     domain: &Handle<Domain>,
-    profile_actions: &[Action],
-    cleans_up_apps: bool,
+    duty: Duty,
     execution_roles: Vec<Value>,
 ) -> Vec<Statement> {
     use sagemaker::actions as sm;
+    let profiles = in_domain(domain, "user-profile");
+    let owned = || Condition::null(OWNED_PROFILE, false);
     let mut statements = vec![
         Statement::allow()
-            .sid("ManageProfilesOfThisDomain")
-            .actions(profile_actions)
-            .resource(in_domain(domain, "user-profile")),
+            .sid("ReadProfilesOfThisDomain")
+            .actions([&sm::DESCRIBE_USER_PROFILE, &sm::LIST_TAGS])
+            .resource(profiles.clone()),
     ];
-    if cleans_up_apps {
-        statements.extend([
+    match duty {
+        Duty::Onboarding => {
+            let tagged_by_us = || {
+                [
+                    Condition::null(OWNERSHIP_TAG_REQUESTED, false),
+                    Condition::string_equals(keys::TAG_KEYS, [Value::from(OWNERSHIP_TAG)])
+                        .qualified(SetQualifier::ForAllValues),
+                ]
+            };
+            let [requested, only_ours] = tagged_by_us();
+            statements.push(
+                Statement::allow()
+                    .sid("CreateProfilesOnlyWithTheOwnershipTag")
+                    .actions([&sm::CREATE_USER_PROFILE])
+                    .resource(profiles.clone())
+                    .condition(requested)
+                    .condition(only_ours),
+            );
+            let [requested, only_ours] = tagged_by_us();
+            statements.push(
+                Statement::allow()
+                    .sid("TagProfilesOnlyAsTheyAreCreated")
+                    .actions([&sm::ADD_TAGS])
+                    .resource(profiles.clone())
+                    .condition(Condition::string_equals(
+                        sagemaker::keys::TAGGING_ACTION,
+                        [Value::from("CreateUserProfile")],
+                    ))
+                    .condition(requested)
+                    .condition(only_ours),
+            );
+            statements.push(
+                Statement::allow()
+                    .sid("UpdateOnlyProfilesWithTheOwnershipTag")
+                    .actions([&sm::UPDATE_USER_PROFILE])
+                    .resource(profiles)
+                    .condition(owned()),
+            );
+        }
+        Duty::Offboarding => statements.extend([
+            Statement::allow()
+                .sid("UpdateOrDeleteOnlyProfilesWithTheOwnershipTag")
+                .actions([&sm::UPDATE_USER_PROFILE, &sm::DELETE_USER_PROFILE])
+                .resource(profiles)
+                .condition(owned()),
             Statement::allow()
                 .sid("DeleteAppsOfThisDomain")
                 .actions([&sm::DELETE_APP])
@@ -281,7 +351,7 @@ pub(crate) fn domain_statements(
                 .sid("ListCallsHaveNoResourceScope")
                 .actions([&sm::LIST_APPS, &sm::LIST_SPACES, &sm::LIST_USER_PROFILES])
                 .any_resource(),
-        ]);
+        ]),
     }
     statements.push(
         Statement::allow()
@@ -300,15 +370,15 @@ pub(crate) fn domain_statements(
 fn identity_store_statement(identity_store_id: &Value) -> Statement {
     Statement::allow()
         .sid("ReadUsersAndGroupsOfThisIdentityStore")
-        .actions([&DESCRIBE_USER, &DESCRIBE_GROUP, &LIST_MEMBERSHIPS])
+        .actions([&DESCRIBE_USER, &LIST_MEMBERSHIPS])
         .resources(identity_store_resources(identity_store_id))
 }
 
-/// The statements both functions need; `profile_actions` are the profile calls of one.
+/// What one function's role may do: read users and memberships, its own profile calls
+/// (or assume its own provisioning roles), the mapping, its logs and the queue.
 fn function_policy(
     props: &OnboardingProps,
-    profile_actions: &[Action],
-    cleans_up_apps: bool,
+    duty: Duty,
     log_group: &Handle<LogGroup>,
     queue: &Handle<Queue>,
     key: &Handle<Key>,
@@ -322,12 +392,7 @@ fn function_policy(
                 RoleRef::Arn(arn) => Some(arn.clone()),
                 RoleRef::InAccount { .. } => None,
             });
-            doc = doc.statements(domain_statements(
-                domain,
-                profile_actions,
-                cleans_up_apps,
-                roles.collect(),
-            ));
+            doc = doc.statements(domain_statements(domain, duty, roles.collect()));
         }
         ProfileTarget::Accounts {
             provisioning_roles, ..
@@ -336,7 +401,12 @@ fn function_policy(
                 Statement::allow()
                     .sid("AssumeOnlyTheMemberProvisioningRoles")
                     .actions([&iam::actions::ASSUME_ROLE])
-                    .resources(provisioning_roles.iter().map(|r| r.arn.clone())),
+                    .resources(
+                        provisioning_roles
+                            .iter()
+                            .filter(|r| r.duty == duty)
+                            .map(|r| r.arn.clone()),
+                    ),
             );
         }
     }
@@ -367,8 +437,7 @@ struct FunctionKind {
     name: &'static str,
     handler: &'static str,
     events: &'static [(&'static str, &'static str, &'static str)],
-    profile_actions: &'static [Action],
-    cleans_up_apps: bool,
+    duty: Duty,
     timeout: i64,
     /// Offboarding runs one at a time: a DeleteGroupMembership event names no user, so
     /// the function re-checks every profile it owns, which must not race with itself.
@@ -389,13 +458,10 @@ fn inline_mapping(groups: &[GroupRole]) -> Value {
         if i > 0 {
             parts.push(SubPart::from(", "));
         }
-        let group_id = match &g.group_id {
-            Some(id) => format!("\"{id}\""),
-            None => "null".to_string(),
-        };
         parts.push(SubPart::from(format!(
-            "{{\"group\": {}, \"group_id\": {group_id}, \"role_arn\": \"",
-            serde_json::to_string(&g.name).expect("strings serialize")
+            "{{\"group\": {}, \"group_id\": {}, \"role_arn\": \"",
+            serde_json::to_string(&g.name).expect("strings serialize"),
+            serde_json::to_string(&g.group_id).expect("strings serialize")
         )));
         parts.push(SubPart::from(arn.clone()));
         parts.push(SubPart::from("\"}"));
@@ -409,7 +475,7 @@ fn inline_mapping(groups: &[GroupRole]) -> Value {
 /// the mapping of a few dozen groups and accounts would exceed; the code may be 4 MB.
 /// The mapping holds no intrinsics (role names, not ARNs), so the code stays a plain
 /// string; group names, ids and role names hold no quote or backslash.
-fn code_with_mapping(groups: &[GroupRole], roles: &[ProvisioningRole]) -> String {
+fn code_with_mapping(groups: &[GroupRole], roles: &[&ProvisioningRole]) -> String {
     let groups: Vec<serde_json::Value> = groups
         .iter()
         .filter_map(|g| match &g.role {
@@ -476,14 +542,13 @@ impl Onboarding {
             Mapping::Inline => None,
             Mapping::DynamoDb => Some(scope.add("GroupRoleMappingTable", mapping_table()?)?),
         };
-        let (environment, code) = function_environment(props, table.as_ref());
+        let environment = function_environment(props, table.as_ref());
         let placement = function_network(scope, props)?;
         let on = FunctionKind {
             name: "Onboarding",
             handler: "index.onboard",
             events: &MEMBER_ADDED,
-            profile_actions: &ONBOARD_PROFILE_ACTIONS,
-            cleans_up_apps: false,
+            duty: Duty::Onboarding,
             timeout: 60,
             reserved: 5,
         };
@@ -491,15 +556,13 @@ impl Onboarding {
             name: "Offboarding",
             handler: "index.offboard",
             events: &MEMBER_REMOVED,
-            profile_actions: &OFFBOARD_PROFILE_ACTIONS,
-            cleans_up_apps: true,
+            duty: Duty::Offboarding,
             timeout: i64::from(props.app_delete_timeout_seconds) + 60,
             reserved: 1,
         };
         let parts = FunctionParts {
             props,
             environment: &environment,
-            code: &code,
             queue: &queue,
             key: &key,
             table: table.as_ref(),
@@ -579,19 +642,20 @@ fn dead_letter_queue(key: &Handle<Key>) -> Result<Queue, ConstructError> {
         .build()?)
 }
 
-/// The group → role mapping that administrators edit without redeploying.
+/// The group → role mapping that administrators edit without redeploying, keyed by the
+/// Identity Store group id (a display name can be given to another group).
 fn mapping_table() -> Result<Table, ConstructError> {
     Ok(Table::builder()
         .billing_mode(dynamodb::BillingMode::PayPerRequest)
         .attribute_definitions(
             AttributeDefinition::builder()
-                .attribute_name("group")
+                .attribute_name("group_id")
                 .attribute_type(dynamodb::AttributeType::S)
                 .build()?,
         )
         .key_schema(
             KeySchema::builder()
-                .attribute_name("group")
+                .attribute_name("group_id")
                 .key_type(dynamodb::KeyType::Hash)
                 .build()?,
         )
@@ -609,12 +673,12 @@ fn mapping_table() -> Result<Table, ConstructError> {
         .build()?)
 }
 
-/// The functions' environment variables and code: where profiles go, the identity store,
-/// and the mapping (inline, in the table, or appended to the code for accounts).
+/// The functions' environment variables: where profiles go, the identity store, and the
+/// mapping (inline or in the table; across accounts it is in the code, [`function_code`]).
 fn function_environment(
     props: &OnboardingProps,
     table: Option<&Handle<Table>>,
-) -> (Vec<(&'static str, Value)>, String) {
+) -> Vec<(&'static str, Value)> {
     let mut environment = match &props.target {
         ProfileTarget::Domain(domain) => vec![("DOMAIN_ID", domain.domain_id())],
         ProfileTarget::Accounts {
@@ -641,34 +705,43 @@ fn function_environment(
             }),
         ),
     ]);
-    let code = match (&props.target, table) {
-        (
-            ProfileTarget::Accounts {
-                provisioning_roles, ..
-            },
-            _,
-        ) => code_with_mapping(&props.groups, provisioning_roles),
+    match (&props.target, table) {
+        (ProfileTarget::Accounts { .. }, _) => {}
         (ProfileTarget::Domain(_), None) => {
             environment.push(("GROUP_ROLES", inline_mapping(&props.groups)));
-            FUNCTION_CODE.to_string()
         }
         (ProfileTarget::Domain(_), Some(t)) => {
             environment.push(("MAPPING_TABLE", t.name()));
-            FUNCTION_CODE.to_string()
         }
-    };
+    }
     environment.push((
         "APP_DELETE_TIMEOUT_SECONDS",
         Value::from(props.app_delete_timeout_seconds.to_string()),
     ));
-    (environment, code)
+    environment
+}
+
+/// One function's code: the shared file, and across accounts the mapping with the
+/// provisioning roles of this function only.
+fn function_code(props: &OnboardingProps, duty: Duty) -> String {
+    match &props.target {
+        ProfileTarget::Accounts {
+            provisioning_roles, ..
+        } => {
+            let own: Vec<&ProvisioningRole> = provisioning_roles
+                .iter()
+                .filter(|r| r.duty == duty)
+                .collect();
+            code_with_mapping(&props.groups, &own)
+        }
+        ProfileTarget::Domain(_) => FUNCTION_CODE.to_string(),
+    }
 }
 
 /// What both functions share.
 struct FunctionParts<'a> {
     props: &'a OnboardingProps,
     environment: &'a [(&'static str, Value)],
-    code: &'a str,
     queue: &'a Handle<Queue>,
     key: &'a Handle<Key>,
     table: Option<&'a Handle<Table>>,
@@ -732,8 +805,7 @@ fn function_role(
     let name = kind.name;
     let mut policy = function_policy(
         parts.props,
-        kind.profile_actions,
-        kind.cleans_up_apps,
+        kind.duty,
         log_group,
         parts.queue,
         parts.key,
@@ -768,7 +840,11 @@ fn function(
         .runtime(lambda::PYTHON_RUNTIME)
         .handler(kind.handler)
         .kms_key_arn(parts.key.arn())
-        .code(Code::builder().zip_file(parts.code).build()?)
+        .code(
+            Code::builder()
+                .zip_file(function_code(parts.props, kind.duty))
+                .build()?,
+        )
         .role(role.arn())
         .timeout(kind.timeout)
         .memory_size(256)

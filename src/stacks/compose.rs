@@ -215,12 +215,13 @@ fn compose_single(
 /// Identity Center groups, and the onboarding built for them.
 struct IdentityCenter {
     onboarding: Option<Onboarding>,
-    /// Each group's name and role ARN, in definition (precedence) order.
-    group_role_arns: Vec<(String, Value)>,
+    /// Each group's name, Identity Store id and role ARN, in definition (precedence)
+    /// order.
+    group_role_arns: Vec<(String, String, Value)>,
 }
 
-/// Identity Center groups: an execution role each (and an application assignment where
-/// the group id is known), then the onboarding functions that use them.
+/// Identity Center groups: an execution role and an application assignment each, then the
+/// onboarding functions that use them.
 fn identity_center(
     stack: &LoadedStack,
     root: &mut Scope,
@@ -238,14 +239,13 @@ fn identity_center(
         let scope = &mut root.at(at("groups").then(group.0.as_str()));
         let grants = bucket_grants(&env.buckets, &spec.grants.buckets)?;
         let role = studio.group_role(scope, &group.0, grants)?;
-        if let Some(group_id) = &spec.group_id {
-            studio.assign_group(scope, &group.0, &group_id.0)?;
-        }
+        let group_id = mapped_group_id(&group.0, spec)?;
+        studio.assign_group(scope, &group.0, &group_id)?;
         names.insert(group.0.clone(), role.logical_id().clone());
-        group_role_arns.push((group.0.clone(), role.arn()));
+        group_role_arns.push((group.0.clone(), group_id.clone(), role.arn()));
         group_roles.push(GroupRole {
             name: group.0.clone(),
-            group_id: spec.group_id.as_ref().map(|g| g.0.clone()),
+            group_id,
             role: RoleRef::Arn(role.arn()),
         });
     }
@@ -739,7 +739,7 @@ fn onboarding_outputs(root: &mut Scope, identity: &IdentityCenter) -> Result<(),
     let Some(table) = &onboarding.table else {
         return Ok(());
     };
-    for (i, (name, arn)) in identity.group_role_arns.iter().enumerate() {
+    for (i, (name, group_id, arn)) in identity.group_role_arns.iter().enumerate() {
         root.add_output(
             &["map", name.as_str()],
             Output::new(sub![
@@ -748,7 +748,8 @@ fn onboarding_outputs(root: &mut Scope, identity: &IdentityCenter) -> Result<(),
                 " --table-name ",
                 table.name(),
                 format!(
-                    " --item '{{\"group\": {{\"S\": {}}}, \"precedence\": {{\"N\": \"{}\"}}, \"role_arn\": {{\"S\": \"",
+                    " --item '{{\"group_id\": {{\"S\": {}}}, \"group\": {{\"S\": {}}}, \"precedence\": {{\"N\": \"{}\"}}, \"role_arn\": {{\"S\": \"",
+                    serde_json::to_string(group_id).expect("strings serialize"),
                     serde_json::to_string(name).expect("strings serialize"),
                     i + 1
                 ),
@@ -795,6 +796,18 @@ fn notebook_outputs(root: &mut Scope, lookups: &[NotebookLookup]) -> Result<(), 
 }
 
 /// The `IdentityStoreId` parameter, defaulting to the definition's id.
+/// A group's Identity Store id, which the definition check requires of every group
+/// (onboarding maps groups by id only).
+pub(super) fn mapped_group_id(
+    group: &str,
+    spec: &super::definition::GroupSpec,
+) -> Result<String, ComposeError> {
+    spec.group_id
+        .as_ref()
+        .map(|g| g.0.clone())
+        .ok_or_else(|| ConstructError::Invalid(format!("group `{group}` has no `group_id`")).into())
+}
+
 pub(super) fn identity_store_parameter(
     scope: &mut Scope,
     ic: &super::definition::IdentityCenterSpec,

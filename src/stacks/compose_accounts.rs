@@ -17,7 +17,8 @@ use crate::constructs::cross_account::{
 use crate::constructs::scope::{ONLY, Scope};
 use crate::constructs::secure_bucket::{LogBucket, LogBucketProps, Perimeter, SecureBucket};
 use crate::constructs::sso_onboarding::{
-    self, GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, ProvisioningRole, RoleRef,
+    self, Duty, GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, ProvisioningRole,
+    RoleRef,
 };
 use crate::constructs::studio::StudioDomain;
 use crate::constructs::trail;
@@ -28,7 +29,7 @@ use crate::template::{LogicalId, Output, Parameter, Template, Value};
 
 use super::compose::{
     ComposeError, Composition, Environment, Names, apply_suppressions_to, at, bucket_grants,
-    bucket_outputs, environment, environment_outputs, identity_store_parameter,
+    bucket_outputs, environment, environment_outputs, identity_store_parameter, mapped_group_id,
 };
 use super::definition::{
     AccountRemoval, CallAs, IdentityCenterSpec, OnboardingSpec, RolloutSpec, RolloutTargets,
@@ -123,7 +124,7 @@ pub fn compose(stack: &LoadedStack, extension: FileExtension) -> Result<Composit
     })
 }
 
-/// The member template: the environment, the groups' roles, the provisioning role.
+/// The member template: the environment, the groups' roles, the provisioning roles.
 fn member_template(
     stack: &LoadedStack,
     rollout: &RolloutSpec,
@@ -148,11 +149,10 @@ fn member_template(
         )
         .into());
     };
-    let trusted: Vec<Value> = [
+    let [onboarding_function_role, offboarding_function_role] = [
         ("CentralOnboardingRoleArn", "onboarding"),
         ("CentralOffboardingRoleArn", "offboarding"),
     ]
-    .into_iter()
     .map(|(name, what)| {
         root.add_parameter(
             name,
@@ -164,8 +164,9 @@ fn member_template(
                 .constraint_description("an IAM role ARN"),
         )
         .map(|p| p.value())
-    })
-    .collect::<Result<_, _>>()?;
+    });
+    let (onboarding_function_role, offboarding_function_role) =
+        (onboarding_function_role?, offboarding_function_role?);
     let groups = member_groups(stack, root, &mut names, &buckets, &studio)?;
     let conditions: Vec<_> = groups.member.iter().map(|g| g.enabled.clone()).collect();
     if conditions.is_empty() {
@@ -183,11 +184,19 @@ fn member_template(
             domain: &studio.domain,
             groups: &groups.member,
             any_group_enabled: &any_group,
-            trusted_roles: trusted,
+            onboarding_function_role,
+            offboarding_function_role,
             organization_id: rollout.organization_id.as_ref().map(|o| o.0.as_str()),
         },
     )?;
-    names.insert("provisioning".into(), provisioning.logical_id().clone());
+    names.insert(
+        "onboarding-provisioning".into(),
+        provisioning.onboarding.logical_id().clone(),
+    );
+    names.insert(
+        "offboarding-provisioning".into(),
+        provisioning.offboarding.logical_id().clone(),
+    );
     environment_outputs(root, &network, &Some(studio))?;
     bucket_outputs(root, &buckets)?;
     Ok(Member {
@@ -257,7 +266,7 @@ fn member_groups(
             names.insert(group.0.clone(), role.logical_id().clone());
             groups.central.push(GroupRole {
                 name: group.0.clone(),
-                group_id: spec.group_id.as_ref().map(|g| g.0.clone()),
+                group_id: mapped_group_id(&group.0, spec)?,
                 role: RoleRef::InAccount {
                     account_id: account_spec.account_id.0.clone(),
                     parameter: parameter_name,
@@ -287,16 +296,20 @@ fn central_onboarding(
     let regions = def.rollout.iter().flat_map(|r| &r.regions);
     for account in def.accounts.values() {
         for region in regions.clone() {
-            provisioning_roles.push(ProvisioningRole {
-                account_id: account.account_id.0.clone(),
-                region: region.0.clone(),
-                name: cross_account::provisioning_role_name(&stack.name, &region.0),
-                arn: cross_account::provisioning_role_arn(
-                    &stack.name,
-                    &account.account_id.0,
-                    &region.0,
-                ),
-            });
+            for duty in Duty::ALL {
+                provisioning_roles.push(ProvisioningRole {
+                    duty,
+                    account_id: account.account_id.0.clone(),
+                    region: region.0.clone(),
+                    name: cross_account::provisioning_role_name(&stack.name, duty, &region.0),
+                    arn: cross_account::provisioning_role_arn(
+                        &stack.name,
+                        duty,
+                        &account.account_id.0,
+                        &region.0,
+                    ),
+                });
+            }
         }
     }
     let scope = &mut root.at(at("onboarding"));

@@ -27,22 +27,29 @@ REVIEWERS_PARAMETER = f"/sagesynth/{STACK}/execution-roles/MlReviewersExecutionR
 AUDITORS_PARAMETER = f"/sagesynth/{STACK}/execution-roles/MlAuditorsExecutionRole"
 RESEARCHER_ROLE = f"arn:aws:iam::{RESEARCH}:role/studio-multi-account-MlResearchersExecutionRole-1A2B3C"
 REVIEWER_ROLE = f"arn:aws:iam::{RESEARCH}:role/studio-multi-account-MlReviewersExecutionRole-4D5E6F"
+REVIEWERS = "e2b7d4a9-6c31-4f85-8a0d-3b9e5f7c2146"
 
 
-def provisioning_role(account):
-    return f"arn:aws:iam::{account}:role/{STACK}-provisioning-{REGION}"
+def provisioning_role(account, duty="onboarding"):
+    """Each function has its own provisioning role in each account and region."""
+    return f"arn:aws:iam::{account}:role/{STACK}-{duty}-{REGION}"
 
 
 # The shipped multi-account definition's mapping: researchers and reviewers work in the
-# research account (in that precedence), auditors in the audit account; reviewers have
-# no group id and are matched by display name.
+# research account (in that precedence), auditors in the audit account; every group is
+# matched by its id.
 GROUP_ROLES = [
     {"group": "ml-researchers", "group_id": RESEARCHERS, "account_id": RESEARCH,
      "role_parameter": RESEARCHERS_PARAMETER},
-    {"group": "ml-reviewers", "group_id": None, "account_id": RESEARCH, "role_parameter": REVIEWERS_PARAMETER},
+    {"group": "ml-reviewers", "group_id": REVIEWERS, "account_id": RESEARCH, "role_parameter": REVIEWERS_PARAMETER},
     {"group": "ml-auditors", "group_id": AUDITORS, "account_id": AUDIT, "role_parameter": AUDITORS_PARAMETER},
 ]
-TARGETS = [{"account_id": a, "region": REGION, "role_name": f"{STACK}-provisioning-{REGION}"} for a in (RESEARCH, AUDIT)]
+def targets(duty):
+    """The targets the stack appends to one function's code: its own roles only."""
+    return [{"account_id": a, "region": REGION, "role_name": f"{STACK}-{duty}-{REGION}"} for a in (RESEARCH, AUDIT)]
+
+
+TARGETS = targets("onboarding")
 CREDENTIALS = {"AccessKeyId": "ASIAEXAMPLEEXAMPLE1", "SecretAccessKey": "secret", "SessionToken": "token",
                "Expiration": "2026-11-25T12:00:00Z"}
 
@@ -70,14 +77,20 @@ class CrossEnv(Env):
 
         self.fn.member_clients = member_clients
         self.fn.MAPPING = {"groups": GROUP_ROLES, "targets": TARGETS}
+        self.duty = "onboarding"
         self.setenv(DOMAIN_ID=None, GROUP_ROLES=None, DOMAIN_ID_PARAMETER=DOMAIN_PARAMETER, PARTITION="aws")
+
+    def offboarding(self):
+        """Runs as the offboarding function's code: its mapping names its own roles."""
+        self.duty = "offboarding"
+        self.fn.MAPPING = {"groups": GROUP_ROLES, "targets": targets("offboarding")}
 
     def assume(self, account, session):
         self.stubs["sts"].add_response(
             "assume_role", {"Credentials": CREDENTIALS,
                             "AssumedRoleUser": {"AssumedRoleId": "AROAEXAMPLEEXAMPLE1:" + session,
                                                 "Arn": f"arn:aws:sts::{account}:assumed-role/x/{session}"}},
-            {"RoleArn": provisioning_role(account), "RoleSessionName": session})
+            {"RoleArn": provisioning_role(account, self.duty), "RoleSessionName": session})
 
     def parameter(self, name, value):
         self.stubs["ssm"].add_response(
@@ -117,12 +130,11 @@ def test_onboarding_assumes_the_accounts_provisioning_role_and_creates_the_profi
 
 def test_the_first_group_of_the_account_gives_the_role(env):
     e = event("added-identitystore-create-group-membership")
-    e["detail"]["requestParameters"]["groupId"] = OTHER_GROUP  # reviewers: matched by display name
-    env.describe_group(OTHER_GROUP, "ml-reviewers")
+    e["detail"]["requestParameters"]["groupId"] = REVIEWERS
     env.describe_user("kim")
     env.assume(RESEARCH, f"onboard-{USER}")
     env.parameter(DOMAIN_PARAMETER, DOMAIN)
-    env.memberships([RESEARCHERS, OTHER_GROUP])
+    env.memberships([RESEARCHERS, REVIEWERS])
     env.parameter(RESEARCHERS_PARAMETER, RESEARCHER_ROLE)  # researchers come first in this account
     env.create_here("kim", "kim", RESEARCHER_ROLE)
     assert env.fn.onboard(e)["results"][0]["role"] == RESEARCHER_ROLE
@@ -146,7 +158,6 @@ def test_a_denied_assume_raises_with_the_role_and_the_reason_so_the_event_goes_t
 def test_a_group_mapped_to_no_account_is_ignored_with_a_log_line(env):
     e = event("added-identitystore-create-group-membership")
     e["detail"]["requestParameters"]["groupId"] = OTHER_GROUP
-    env.describe_group(OTHER_GROUP, "finance")  # not ml-reviewers: no account
     assert env.fn.onboard(e)["decision"] == "ignored-unmapped-group"
     assert env.logs() == [{"decision": "ignored-unmapped-group", "group_id": OTHER_GROUP, "user_id": USER}]
     assert env.member_sessions == []
@@ -169,6 +180,7 @@ def test_offboarding_in_the_account_ignores_groups_of_other_accounts(env):
     # lee leaves the researchers; the auditors group they are still in is in the audit
     # account, so in the research account no group is left: the profile goes.
     name = "lee"
+    env.offboarding()
     env.assume(RESEARCH, f"offboard-{USER}")
     env.parameter(DOMAIN_PARAMETER, DOMAIN)
     env.describe_user(name)
@@ -192,6 +204,7 @@ def test_offboarding_in_the_account_ignores_groups_of_other_accounts(env):
 
 def test_a_membership_only_removal_checks_every_account(env):
     e = event("removed-identitystore-delete-group-membership")
+    env.offboarding()
     for account in (RESEARCH, AUDIT):
         env.assume(account, f"offboard-{e['detail']['requestParameters']['membershipId']}")
         env.parameter(DOMAIN_PARAMETER, DOMAIN)
@@ -206,6 +219,7 @@ def test_a_membership_only_removal_checks_every_account(env):
     ({"PARTITION": None}, None),
     ({}, {"groups": GROUP_ROLES, "targets": [{"account_id": RESEARCH}]}),
     ({}, {"groups": [{"group": "x", "group_id": None, "role_arn": "arn:aws:iam::1:role/x"}], "targets": TARGETS}),
+    ({}, {"groups": [{"group": "x", "account_id": RESEARCH, "role_parameter": "/p"}], "targets": TARGETS}),
     ({}, ["not", "a", "mapping"]),
 ])
 def test_bad_cross_account_configuration_raises(env, env_change, mapping):
@@ -220,14 +234,13 @@ def test_the_shipped_central_template_embeds_this_mapping():
     """The mapping these tests use is the one the shipped central template appends to the
     functions' code, and the code runs with it: loaded as Lambda would load index.py."""
     central = json.loads((HERE.parents[1] / "out" / f"{STACK}.template.json").read_text())
-    for name in ("OnboardingFunction", "OffboardingFunction"):
+    for name, duty in (("OnboardingFunction", "onboarding"), ("OffboardingFunction", "offboarding")):
         props = central["Resources"][name]["Properties"]
         code = props["Code"]["ZipFile"]
         namespace = {"__name__": "index"}
         exec(compile(code, "index.py", "exec"), namespace)
-        groups = [{k: g[k] for k in ("group", "account_id", "role_parameter")} for g in GROUP_ROLES]
-        assert [{k: g[k] for k in ("group", "account_id", "role_parameter")} for g in namespace["MAPPING"]["groups"]] == groups
-        assert namespace["MAPPING"]["targets"] == TARGETS
+        assert namespace["MAPPING"]["groups"] == GROUP_ROLES
+        assert namespace["MAPPING"]["targets"] == targets(duty)
         assert props["Environment"]["Variables"]["PARTITION"] == {"Ref": "AWS::Partition"}
         assert "GROUP_ROLES" not in props["Environment"]["Variables"]
 

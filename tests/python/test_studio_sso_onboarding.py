@@ -57,7 +57,7 @@ VALID = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 # The auditors group has no id in the definition: it is matched by its display name.
 GROUP_ROLES = [
     {"group": "ml-researchers", "group_id": RESEARCHERS, "role_arn": RESEARCHER_ROLE},
-    {"group": "ml-auditors", "group_id": None, "role_arn": AUDITOR_ROLE},
+    {"group": "ml-auditors", "group_id": AUDITORS, "role_arn": AUDITOR_ROLE},
 ]
 
 
@@ -133,12 +133,6 @@ class Env:
             "describe_user", {"IdentityStoreId": STORE, "UserId": uid, "UserName": user_name, "Revision": "3",
                               "UserArn": f"arn:aws:identitystore::{ACCOUNT}:user/{STORE}/{uid}"},
             {"IdentityStoreId": STORE, "UserId": uid})
-
-    def describe_group(self, gid, name):
-        self.stubs["identitystore"].add_response(
-            "describe_group", {"IdentityStoreId": STORE, "GroupId": gid, "DisplayName": name, "Revision": "1",
-                               "GroupArn": f"arn:aws:identitystore::{ACCOUNT}:group/{STORE}/{gid}"},
-            {"IdentityStoreId": STORE, "GroupId": gid})
 
     def memberships(self, *pages, uid=USER):
         """One response per page; each page is a list of group ids."""
@@ -320,24 +314,31 @@ def test_onboarding_creates_the_profile_from_both_event_shapes(env, sample):
     assert logs[0]["role"] == RESEARCHER_ROLE and logs[0]["group_id"] == RESEARCHERS
 
 
-def test_onboarding_matches_a_group_without_id_by_its_display_name(env):
+def test_a_group_is_matched_by_id_never_by_display_name(env):
+    # A group that someone named like a mapped one has another id: it gets nothing, and its
+    # name is never looked up (the stubbed Identity Store has no DescribeGroup response:
+    # a lookup would fail the test).
+    e = event("added-identitystore-create-group-membership")
+    e["detail"]["requestParameters"]["groupId"] = OTHER_GROUP
+    assert env.fn.onboard(e) == {"decision": "ignored-unmapped-group", "group_id": OTHER_GROUP, "user_id": USER}
+    assert not hasattr(env.fn, "group_name")
+
+
+def test_onboarding_matches_every_mapped_group_by_its_id(env):
     e = event("added-identitystore-create-group-membership")
     e["detail"]["requestParameters"]["groupId"] = AUDITORS
-    env.describe_group(AUDITORS, "ml-auditors")
     env.describe_user("bob")
     env.memberships([AUDITORS, OTHER_GROUP])
-    env.describe_group(OTHER_GROUP, "finance")  # not mapped: looked up once, cached
     env.create("bob", "bob", AUDITOR_ROLE)
     assert env.fn.onboard(e)["decision"] == "created"
 
 
 def test_onboarding_in_dynamodb_mode_reads_the_role_with_getitem(env):
     env.setenv(MAPPING_MODE="dynamodb", MAPPING_TABLE="studio-group-roles", GROUP_ROLES=None)
-    env.describe_group(RESEARCHERS, "ml-researchers")
     env.stubs["dynamodb"].add_response(
-        "get_item", {"Item": {"group": {"S": "ml-researchers"}, "role_arn": {"S": RESEARCHER_ROLE},
+        "get_item", {"Item": {"group_id": {"S": RESEARCHERS}, "role_arn": {"S": RESEARCHER_ROLE},
                               "precedence": {"N": "10"}}},
-        {"TableName": "studio-group-roles", "Key": {"group": {"S": "ml-researchers"}}})
+        {"TableName": "studio-group-roles", "Key": {"group_id": {"S": RESEARCHERS}}})
     env.describe_user("carol")
     env.memberships([RESEARCHERS])
     env.create("carol", "carol", RESEARCHER_ROLE)
@@ -349,17 +350,15 @@ def test_dynamodb_precedence_lowest_number_wins(env):
     e = event("added-identitystore-create-group-membership")
     e["detail"]["requestParameters"]["groupId"] = AUDITORS
     ddb = env.stubs["dynamodb"]
-    env.describe_group(AUDITORS, "ml-auditors")
-    ddb.add_response("get_item", {"Item": {"group": {"S": "ml-auditors"}, "role_arn": {"S": AUDITOR_ROLE},
+    ddb.add_response("get_item", {"Item": {"group_id": {"S": AUDITORS}, "role_arn": {"S": AUDITOR_ROLE},
                                            "precedence": {"N": "5"}}},
-                     {"TableName": "studio-group-roles", "Key": {"group": {"S": "ml-auditors"}}})
+                     {"TableName": "studio-group-roles", "Key": {"group_id": {"S": AUDITORS}}})
     env.describe_user("dave")
     env.memberships([RESEARCHERS, AUDITORS])
     # sorted group ids: the auditors id sorts first and is cached; researchers is read now.
-    env.describe_group(RESEARCHERS, "ml-researchers")
-    ddb.add_response("get_item", {"Item": {"group": {"S": "ml-researchers"}, "role_arn": {"S": RESEARCHER_ROLE},
+    ddb.add_response("get_item", {"Item": {"group_id": {"S": RESEARCHERS}, "role_arn": {"S": RESEARCHER_ROLE},
                                            "precedence": {"N": "10"}}},
-                     {"TableName": "studio-group-roles", "Key": {"group": {"S": "ml-researchers"}}})
+                     {"TableName": "studio-group-roles", "Key": {"group_id": {"S": RESEARCHERS}}})
     env.create("dave", "dave", AUDITOR_ROLE)
     assert env.fn.onboard(e)["role"] == AUDITOR_ROLE
 
@@ -368,7 +367,6 @@ def test_a_user_in_two_mapped_groups_gets_the_first_groups_role(env):
     """The event is for the auditors group, but researchers come first in GROUP_ROLES."""
     e = event("added-identitystore-create-group-membership")
     e["detail"]["requestParameters"]["groupId"] = AUDITORS
-    env.describe_group(AUDITORS, "ml-auditors")
     env.describe_user("erin")
     env.memberships([AUDITORS], [RESEARCHERS])  # two pages
     env.create("erin", "erin", RESEARCHER_ROLE)
@@ -397,7 +395,6 @@ def test_onboarding_twice_is_not_an_error(env):
 def test_an_existing_profile_with_another_role_is_switched_to_the_precedence_role(env):
     env.describe_user("heidi")
     env.memberships([RESEARCHERS, AUDITORS])
-    env.describe_group(AUDITORS, "ml-auditors")
     env.sm_error("create_user_profile", "ResourceInUse", DomainId=DOMAIN, UserProfileName="heidi",
                  SingleSignOnUserIdentifier="UserName", SingleSignOnUserValue="heidi",
                  UserSettings={"ExecutionRole": RESEARCHER_ROLE}, Tags=[{"Key": TAG, "Value": USER}])
@@ -435,7 +432,6 @@ def test_a_profile_of_another_sso_user_with_the_same_name_is_an_error(env):
 def test_an_unmapped_group_is_ignored_with_one_log_line(env):
     e = event("added-sso-directory-add-member-to-group")
     e["detail"]["requestParameters"]["groupId"] = OTHER_GROUP
-    env.describe_group(OTHER_GROUP, "finance")
     result = env.fn.onboard(e)
     assert result["decision"] == "ignored-unmapped-group"
     logs = env.logs()
@@ -488,7 +484,8 @@ def test_malformed_events_raise(env, bad):
 
 @pytest.mark.parametrize("change", [
     {"DOMAIN_ID": None}, {"IDENTITY_STORE_ID": ""}, {"MAPPING_MODE": "ldap"},
-    {"GROUP_ROLES": '[{"group": "x"}]'}, {"GROUP_ROLES": "not json"}, {"GROUP_ROLES": "{}"},
+    {"GROUP_ROLES": '[{"group": "x"}]'}, {"GROUP_ROLES": '[{"group": "x", "role_arn": "arn:aws:iam::1:role/x"}]'},
+    {"GROUP_ROLES": "not json"}, {"GROUP_ROLES": "{}"},
     {"MAPPING_MODE": "dynamodb", "MAPPING_TABLE": None},
 ])
 def test_bad_configuration_raises(env, change):
@@ -507,7 +504,6 @@ def test_offboarding_deletes_all_apps_and_spaces_then_the_profile(env):
     env.profile(name, name, RESEARCHER_ROLE)
     env.tags(name)
     env.memberships([OTHER_GROUP])  # no mapped group left
-    env.describe_group(OTHER_GROUP, "finance")
     # delete_apps: the user's apps (2 pages) and those of the user's own space
     env.apps([("JupyterServer", "default", "InService"), ("KernelGateway", "old", "Deleted")],
              [("KernelGateway", "datascience-1-0-ml-t3-medium-1a2b", "InService")], profile=name)
@@ -565,7 +561,6 @@ def test_offboarding_switches_to_the_role_of_a_mapped_group_the_user_is_still_in
     env.profile(name, name, RESEARCHER_ROLE)
     env.tags(name)
     env.memberships([RESEARCHERS, AUDITORS])  # the listing may still show the group left
-    env.describe_group(AUDITORS, "ml-auditors")
     env.sm("update_user_profile", {}, DomainId=DOMAIN, UserProfileName=name,
            UserSettings={"ExecutionRole": AUDITOR_ROLE})
     # running apps are deleted (not waited for), so no session keeps the researchers' role
@@ -580,7 +575,6 @@ def test_offboarding_switches_to_the_role_of_a_mapped_group_the_user_is_still_in
 def test_offboarding_keeps_the_profile_when_the_role_does_not_change(env):
     e = event("removed-sso-directory-remove-member-from-group")
     e["detail"]["requestParameters"]["groupId"] = AUDITORS
-    env.describe_group(AUDITORS, "ml-auditors")
     env.describe_user("olga")
     env.profile("olga", "olga", RESEARCHER_ROLE)
     env.tags("olga")
@@ -591,7 +585,6 @@ def test_offboarding_keeps_the_profile_when_the_role_does_not_change(env):
 def test_offboarding_an_unmapped_group_is_ignored(env):
     e = event("removed-sso-directory-remove-member-from-group")
     e["detail"]["requestParameters"]["groupId"] = OTHER_GROUP
-    env.describe_group(OTHER_GROUP, "finance")
     assert env.fn.offboard(e)["decision"] == "ignored-unmapped-group"
     assert len(env.logs()) == 1
 

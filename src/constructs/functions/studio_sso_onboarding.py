@@ -1,10 +1,12 @@
 """Studio user profiles that follow IAM Identity Center group membership (sagesynth).
 
 A user's profile gets the role of the FIRST mapped group they are in (GROUP_ROLES order,
-or lowest table `precedence`, ties by name); with none left, their apps and spaces are
+or lowest table `precedence`, ties by group id); with none left, their apps and spaces are
 deleted (bounded wait), then the profile. Only profiles tagged TAG=<user id> (made here)
 are changed. DeleteGroupMembership names no user: then every tagged profile is checked.
 Each decision is one JSON log line; any other failure raises (the event goes to the DLQ).
+Groups are matched by Identity Store group id only, never by display name: whoever may
+create or rename groups could give a group of theirs a mapped group's name.
 
 Across accounts (MAPPING set: a multi-account stack appends it to this file, as Lambda
 caps environment variables at 4 KB): each group maps to a Studio account; the functions
@@ -123,7 +125,7 @@ def env(name, default=None):
 
 def configure():
     C.clear()
-    C.update(store=env("IDENTITY_STORE_ID"), mode=env("MAPPING_MODE"), ranks={}, roles={}, names={}, member=None,
+    C.update(store=env("IDENTITY_STORE_ID"), mode=env("MAPPING_MODE"), ranks={}, roles={}, member=None,
              timeout=float(env("APP_DELETE_TIMEOUT_SECONDS", "600")), poll=float(env("POLL_SECONDS", "10")))
     if MAPPING is not None:
         if not isinstance(MAPPING, dict):
@@ -142,7 +144,8 @@ def configure():
         C["groups"] = MAPPING.get("groups") if MAPPING is not None else json.loads(env("GROUP_ROLES"))
         role = ("account_id", "role_parameter") if C["targets"] is not None else ("role_arn",)
         if not isinstance(C["groups"], list) or not all(
-                isinstance(g, dict) and g.get("group") and all(g.get(k) for k in role) for g in C["groups"]):
+                isinstance(g, dict) and g.get("group") and g.get("group_id") and all(g.get(k) for k in role)
+                for g in C["groups"]):
             raise ValueError(f"{'MAPPING' if MAPPING is not None else 'GROUP_ROLES'}: expected groups as a list of "
                              f"{{group, group_id, {', '.join(role)}}}")
     elif C["mode"] == "dynamodb":
@@ -176,20 +179,9 @@ def parse(event):
     return ev, None
 
 
-def group_name(gid):
-    if gid not in C["names"]:
-        C["names"][gid] = ids("describe_group", GroupId=gid)["DisplayName"]
-    return C["names"][gid]
-
-
 def entry_of(gid):
-    """A group's mapping entry: by group id, else by display name among the entries
-    written without an id (only then is the group looked up)."""
-    by_id = next((g for g in C["groups"] if g.get("group_id") == gid), None)
-    if by_id or all(g.get("group_id") for g in C["groups"]):
-        return by_id
-    name = group_name(gid)
-    return next((g for g in C["groups"] if not g.get("group_id") and g["group"] == name), None)
+    """A group's mapping entry, by its group id (None for an unmapped group)."""
+    return next((g for g in C["groups"] if g["group_id"] == gid), None)
 
 
 def role_arn(g):
@@ -217,9 +209,9 @@ def rank(gid):
             if g and (C["targets"] is None or g["account_id"] == C["account"]):
                 r = ((C["groups"].index(g), ""), g)
         else:
-            item = aws("dynamodb").get_item(TableName=C["table"], Key={"group": {"S": group_name(gid)}}).get("Item")
+            item = aws("dynamodb").get_item(TableName=C["table"], Key={"group_id": {"S": gid}}).get("Item")
             if item:
-                r = ((float(item["precedence"]["N"]), group_name(gid)), {"role_arn": item["role_arn"]["S"]})
+                r = ((float(item["precedence"]["N"]), gid), {"role_arn": item["role_arn"]["S"]})
         C["ranks"][gid] = r
     return C["ranks"][gid]
 

@@ -237,7 +237,12 @@ fn derived_names(input: &Input, rollout: &RolloutSpec, problems: &mut Vec<Diagno
         .map(|r| r.0.as_str())
         .max_by_key(|r| r.len())
     {
-        let role = crate::constructs::cross_account::provisioning_role_name(name, longest);
+        // The longer of the two functions' role names.
+        let role = crate::constructs::cross_account::provisioning_role_name(
+            name,
+            crate::constructs::sso_onboarding::Duty::Offboarding,
+            longest,
+        );
         if role.len() > 64 {
             problems.push(
                 source
@@ -249,7 +254,7 @@ fn derived_names(input: &Input, rollout: &RolloutSpec, problems: &mut Vec<Diagno
                         ),
                     )
                     .help(
-                        "use a shorter stack name: the role is named <stack>-provisioning-<region>",
+                        "use a shorter stack name: the roles are named <stack>-onboarding-<region> and <stack>-offboarding-<region>",
                     ),
             );
         }

@@ -137,13 +137,16 @@ fn groups(input: &Input, problems: &mut Vec<Diagnostic>) {
                     )
             });
         }
-        if let Some(id) = &spec.group_id
-            && let Some(other) = group_ids.insert(id.0.to_ascii_lowercase(), group.0.clone())
-        {
-            problems.push(source.error_at_value(
-                &format!("{path}.group_id"),
-                format!("group id `{}` is also given to `{other}`", id.0),
-            ));
+        match &spec.group_id {
+            Some(id) => {
+                if let Some(other) = group_ids.insert(id.0.to_ascii_lowercase(), group.0.clone()) {
+                    problems.push(source.error_at_value(
+                        &format!("{path}.group_id"),
+                        format!("group id `{}` is also given to `{other}`", id.0),
+                    ));
+                }
+            }
+            None => problems.push(missing_group_id(input, &path, &group.0)),
         }
         buckets::check_access(
             input,
@@ -153,6 +156,26 @@ fn groups(input: &Input, problems: &mut Vec<Diagnostic>) {
             problems,
         );
     }
+}
+
+/// A group is mapped by its Identity Store id, never by its display name: whoever may
+/// create or rename groups (a helpdesk, an identity provider through SCIM) could otherwise
+/// give a group of theirs the mapped group's name, and its members that group's role.
+fn missing_group_id(input: &Input, path: &str, group: &str) -> Diagnostic {
+    let store = input
+        .def
+        .identity_center
+        .as_ref()
+        .map_or("d-1234567890".to_string(), |ic| {
+            ic.identity_store_id.0.clone()
+        });
+    input
+        .source
+        .error_at_key(path, format!("group `{group}` has no `group_id`"))
+        .note("groups are mapped by their Identity Store id: a display name can be given to another group by whoever may create or rename groups")
+        .help(format!(
+            "add `group_id: <id>`; an Identity Center administrator finds the id with `aws identitystore get-group-id --identity-store-id {store} --alternate-identifier '{{\"UniqueAttribute\":{{\"AttributePath\":\"displayName\",\"AttributeValue\":\"{group}\"}}}}'`"
+        ))
 }
 
 #[cfg(test)]
@@ -165,11 +188,37 @@ studio: { auth: sso }
 identity_center: { identity_store_id: d-1234567890 }
 buckets: { data: {} }
 ";
+    const ID: &str = "9a6749d5-1234-4abc-8def-0123456789ab";
+    const ID2: &str = "3f0c2e71-5678-4def-9abc-fedcba987654";
+
+    #[test]
+    fn a_group_without_an_id_is_refused_with_the_command_that_finds_it() {
+        let text = format!(
+            "{SSO}groups:\n  mapped: {{ group_id: {ID} }}\n  ml-auditors: {{}}\naccounts:\n  a: {{ account_id: \"111111111111\", groups: {{ reviewers: {{}} }} }}\n"
+        );
+        let problems = run(&text, check);
+        assert_eq!(
+            messages(&problems),
+            [
+                "group `ml-auditors` has no `group_id`",
+                "group `reviewers` has no `group_id`"
+            ]
+        );
+        assert_eq!(
+            fields(&problems),
+            ["groups.ml-auditors", "accounts.a.groups.reviewers"]
+        );
+        let help = problems[0].help.as_deref().unwrap();
+        assert!(
+            help.contains("aws identitystore get-group-id --identity-store-id d-1234567890 --alternate-identifier '{\"UniqueAttribute\":{\"AttributePath\":\"displayName\",\"AttributeValue\":\"ml-auditors\"}}'"),
+            "{help}"
+        );
+    }
 
     #[test]
     fn an_sso_domain_with_groups_and_onboarding_passes() {
         let text = format!(
-            "{SSO}groups:\n  researchers: {{ grants: {{ buckets: {{ data: [read] }} }} }}\nonboarding: {{}}\n"
+            "{SSO}groups:\n  researchers: {{ group_id: {ID}, grants: {{ buckets: {{ data: [read] }} }} }}\nonboarding: {{}}\n"
         );
         assert!(run(&text, check).is_empty());
     }
@@ -190,8 +239,10 @@ buckets: { data: {} }
 
     #[test]
     fn groups_and_onboarding_need_an_sso_domain() {
-        let text = "studio: {}\ngroups: { researchers: {} }\nonboarding: {}\n";
-        let problems = run(text, check);
+        let text = format!(
+            "studio: {{}}\ngroups: {{ researchers: {{ group_id: {ID} }} }}\nonboarding: {{}}\n"
+        );
+        let problems = run(&text, check);
         assert_eq!(
             messages(&problems),
             [
@@ -222,7 +273,9 @@ buckets: { data: {} }
 
     #[test]
     fn groups_with_one_logical_id_collide() {
-        let text = format!("{SSO}groups:\n  ml-researchers: {{}}\n  ML Researchers: {{}}\n");
+        let text = format!(
+            "{SSO}groups:\n  ml-researchers: {{ group_id: {ID} }}\n  ML Researchers: {{ group_id: {ID2} }}\n"
+        );
         let problems = run(&text, check);
         assert_eq!(
             messages(&problems),
@@ -234,7 +287,7 @@ buckets: { data: {} }
     #[test]
     fn a_group_in_two_accounts_is_listed_twice() {
         let text = format!(
-            "{SSO}accounts:\n  a: {{ account_id: \"111111111111\", groups: {{ g: {{}} }} }}\n  b: {{ account_id: \"222222222222\", groups: {{ g: {{}} }} }}\n"
+            "{SSO}accounts:\n  a: {{ account_id: \"111111111111\", groups: {{ g: {{ group_id: {ID} }} }} }}\n  b: {{ account_id: \"222222222222\", groups: {{ g: {{ group_id: {ID2} }} }} }}\n"
         );
         let problems = run(&text, check);
         assert_eq!(messages(&problems), ["group `g` is listed twice"]);
@@ -243,10 +296,9 @@ buckets: { data: {} }
 
     #[test]
     fn a_group_id_given_twice_is_refused_ignoring_case() {
-        let id = "9a6749d5-1234-4abc-8def-0123456789ab";
         let text = format!(
-            "{SSO}groups:\n  one: {{ group_id: {id} }}\n  two: {{ group_id: {} }}\n",
-            id.to_ascii_uppercase()
+            "{SSO}groups:\n  one: {{ group_id: {ID} }}\n  two: {{ group_id: {} }}\n",
+            ID.to_ascii_uppercase()
         );
         let problems = run(&text, check);
         assert_eq!(fields(&problems), ["groups.two.group_id"]);
@@ -255,7 +307,9 @@ buckets: { data: {} }
 
     #[test]
     fn group_grants_are_checked_against_the_buckets() {
-        let text = format!("{SSO}groups:\n  g: {{ grants: {{ buckets: {{ dta: [read] }} }} }}\n");
+        let text = format!(
+            "{SSO}groups:\n  g: {{ group_id: {ID}, grants: {{ buckets: {{ dta: [read] }} }} }}\n"
+        );
         let problems = run(&text, check);
         assert_eq!(fields(&problems), ["groups.g.grants.buckets.dta"]);
         assert_eq!(problems[0].help.as_deref(), Some("did you mean `data`?"));

@@ -430,8 +430,10 @@ pub struct IdentityCenterSpec {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct GroupSpec {
-    /// The Identity Store group id; when given, the group is assigned to the domain's
-    /// Identity Center application by the stack.
+    /// The Identity Store group id: what onboarding matches events by, and what the stack
+    /// assigns to the domain's Identity Center application. Required (the check says how
+    /// to find it); optional here only so that its absence is reported with the field's
+    /// position rather than as a parse error.
     pub group_id: Option<GroupId>,
     #[serde(default)]
     pub grants: GrantsSpec,

@@ -1,12 +1,17 @@
 //! Role trust policies, for access-matrix rows about who may become whom: may this role
 //! (or this AWS service) assume that role of the template, with this request context?
 //!
-//! Same account only, as IAM decides `sts:AssumeRole` there: the target's trust policy
+//! Within the account, as IAM decides `sts:AssumeRole` there: the target's trust policy
 //! must allow the caller (an explicit Deny in it wins), and when it allows the caller
 //! through the account principal (`arn:aws:iam::<account>:root`) rather than by the
 //! caller's own ARN, the caller's identity policies must allow `sts:AssumeRole` on the
-//! target too. A service caller is judged by the trust policy alone. The request context
-//! always holds the caller's `aws:PrincipalArn` and `aws:PrincipalAccount` (for a role);
+//! target too. A service caller is judged by the trust policy alone. A principal of another
+//! account ([`Caller::External`]) is assumed to hold an identity policy that allows the call
+//! (the worst case: it is not in the template), so its trust policy alone decides too,
+//! whether it names the principal's ARN or its account (IAM User Guide, "Cross-account
+//! policy evaluation logic": the trust policy must allow it). The request context
+//! always holds the caller's `aws:PrincipalArn` and `aws:PrincipalAccount` (for a role or
+//! an external principal);
 //! the test adds the rest (`sts:RoleSessionName`, `aws:SourceVpce`, `aws:userid`, …).
 //!
 //! Strict like the rest of the evaluator: `NotPrincipal`, a principal type other than
@@ -23,6 +28,19 @@ pub enum Caller<'c> {
     Role(&'c str),
     /// An AWS service principal such as `sagemaker.amazonaws.com`.
     Service(&'c str),
+    /// A principal of another account, by its ARN (`arn:aws:iam::<account>:role/<name>`),
+    /// whose own policies allow everything.
+    External(&'c str),
+}
+
+/// The account of an IAM ARN such as `arn:aws:iam::444455556666:role/x`.
+fn account_of(arn: &str) -> &str {
+    let account = arn.split(':').nth(4).unwrap_or("");
+    assert!(
+        account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()),
+        "iam_eval: `{arn}` is not an IAM ARN with an account"
+    );
+    account
 }
 
 impl Evaluator<'_> {
@@ -42,7 +60,12 @@ impl Evaluator<'_> {
         let target_arn = self.principal_arn(target, Kind::Role);
         let caller_arn = match caller {
             Caller::Role(id) => Some(self.principal_arn(id, Kind::Role)),
+            Caller::External(arn) => Some(arn.to_string()),
             Caller::Service(_) => None,
+        };
+        let caller_account = match caller {
+            Caller::External(arn) => account_of(arn).to_string(),
+            _ => ACCOUNT_ID.to_string(),
         };
         let mut pairs: Vec<(String, String)> = context
             .iter()
@@ -51,7 +74,7 @@ impl Evaluator<'_> {
         if let Some(arn) = &caller_arn {
             for (key, value) in [
                 ("aws:PrincipalArn", arn.clone()),
-                ("aws:PrincipalAccount", ACCOUNT_ID.to_string()),
+                ("aws:PrincipalAccount", caller_account.clone()),
             ] {
                 if !pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
                     pairs.push((key.to_string(), value));
@@ -154,11 +177,12 @@ impl Evaluator<'_> {
         for (kind, values) in map {
             let values = self.string_list(values, &format!("{label} Principal {kind}"));
             match (kind.as_str(), caller) {
-                ("AWS", Caller::Role(_)) => {
-                    let account = [
-                        format!("arn:{PARTITION}:iam::{ACCOUNT_ID}:root"),
-                        ACCOUNT_ID.to_string(),
-                    ];
+                ("AWS", Caller::Role(_) | Caller::External(_)) => {
+                    let id = match caller {
+                        Caller::External(arn) => account_of(arn),
+                        _ => ACCOUNT_ID,
+                    };
+                    let account = [format!("arn:{PARTITION}:iam::{id}:root"), id.to_string()];
                     if values.iter().any(|v| Some(v.as_str()) == caller_arn) {
                         return Some(true);
                     }
