@@ -493,6 +493,7 @@ mod tests {
         let sources = [
             include_str!("template.rs"),
             include_str!("iam.rs"),
+            include_str!("confused_deputy.rs"),
             include_str!("s3.rs"),
             include_str!("s3/perimeter.rs"),
             include_str!("s3/versions.rs"),
