@@ -65,7 +65,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "AnalystRole",
         Role::builder()
             .description("Reads the feature store from SageMaker jobs")
-            .assume_role_policy_document(iam::service_trust_policy("sagemaker.amazonaws.com"))
+            .assume_role_policy_document(iam::service_trust_policy(iam::Service::SageMakerStudio))
             .build()?,
     )?;
     features.grant_read(&mut root.grants_for(&analyst))?;

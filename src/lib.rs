@@ -53,7 +53,7 @@
 //! let analyst = scope.add(
 //!     "AnalystRole",
 //!     Role::builder()
-//!         .assume_role_policy_document(iam::service_trust_policy("sagemaker.amazonaws.com"))
+//!         .assume_role_policy_document(iam::service_trust_policy(iam::Service::SageMakerStudio))
 //!         .build()?,
 //! )?;
 //! features.grant_read(&mut scope.grants_for(&analyst))?;

@@ -139,7 +139,7 @@ impl Bastion {
             "Role",
             Role::builder()
                 .description("Bastion instance: the SSM Agent's Session Manager calls, plus what other constructs attach")
-                .assume_role_policy_document(iam::service_trust_policy("ec2.amazonaws.com"))
+                .assume_role_policy_document(iam::service_trust_policy(iam::Service::Ec2))
                 .policies(Policy::new("SessionManagerAgent", sessions.agent_policy()))
                 .build()?,
         )?;

@@ -6,7 +6,6 @@ use std::fmt;
 use indexmap::IndexMap;
 use ipnet::Ipv4Net;
 
-use crate::resources::arn;
 use crate::resources::ec2::{
     Egress, FlowLog, Ingress, RouteTable, SecurityGroup, Subnet, SubnetRouteTableAssociation, Tag,
     Vpc, VpcEndpoint, protocol,
@@ -14,11 +13,11 @@ use crate::resources::ec2::{
 use crate::resources::ec2::{
     FlowLogResourceType, LogDestinationType, TrafficType, VpcEndpointType,
 };
-use crate::resources::iam::policy::{Condition, PolicyDocument, Principal, Statement, keys};
+use crate::resources::iam::policy::{PolicyDocument, Statement};
 use crate::resources::iam::{self, Policy, Role};
 use crate::resources::logs::{self, LogGroup};
 use crate::sub;
-use crate::template::{DeletionPolicy, Handle, Pseudo, SubPart, Value};
+use crate::template::{DeletionPolicy, Handle, Pseudo, Value};
 
 use super::ConstructError;
 use super::encryption_key::{EncryptionKey, EncryptionKeyProps, logs_may_use};
@@ -503,20 +502,7 @@ fn flow_log(
     scope
         .entry(&group)
         .retain(DeletionPolicy::RetainExceptOnCreate);
-    let trust = PolicyDocument::new().statement(
-        Statement::allow()
-            .principal(Principal::service("vpc-flow-logs.amazonaws.com"))
-            .actions([&iam::actions::ASSUME_ROLE])
-            // Confused-deputy guard: only flow logs of this account.
-            .condition(Condition::string_equals(
-                keys::SOURCE_ACCOUNT,
-                [Value::from(Pseudo::AccountId)],
-            ))
-            .condition(Condition::arn_like(
-                keys::SOURCE_ARN,
-                [arn::regional("ec2", [SubPart::from("vpc-flow-log/*")])],
-            )),
-    );
+    let trust = iam::service_trust_policy(iam::Service::VpcFlowLogs);
     let delivery = PolicyDocument::new()
         .statement(
             Statement::allow()

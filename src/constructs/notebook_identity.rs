@@ -87,7 +87,9 @@ pub fn new(
                 "Execution role of notebook {} alone: CloudTrail names the notebook by this role",
                 props.notebook
             ))
-            .assume_role_policy_document(iam::service_trust_policy("sagemaker.amazonaws.com"))
+            .assume_role_policy_document(iam::service_trust_policy(
+                iam::Service::SageMakerNotebookInstance,
+            ))
             .policies(Policy::new(
                 "NotebookRuntime",
                 policy(&props.notebook, key)?,
@@ -130,7 +132,7 @@ mod tests {
         assert_eq!(
             p["AssumeRolePolicyDocument"],
             serde_json::to_value(Value::from(iam::service_trust_policy(
-                "sagemaker.amazonaws.com"
+                iam::Service::SageMakerNotebookInstance
             )))
             .unwrap()
         );

@@ -57,7 +57,7 @@
 //! let role = team.add(
 //!     "Role",
 //!     Role::builder()
-//!         .assume_role_policy_document(iam::service_trust_policy("sagemaker.amazonaws.com"))
+//!         .assume_role_policy_document(iam::service_trust_policy(iam::Service::SageMakerStudio))
 //!         .build()?,
 //! )?;
 //! assert_eq!(role.logical_id().as_str(), "TeamARole");

@@ -95,10 +95,9 @@ pub fn sts_endpoint(network: &PrivateNetwork) -> Vec<Value> {
 pub fn trust_policy(props: &SharedRoleProps, sts_endpoint: &[Value]) -> PolicyDocument {
     PolicyDocument::new()
         .statement(
-            Statement::allow()
-                .sid("SageMakerRunsTheNotebooks")
-                .principal(Principal::service("sagemaker.amazonaws.com"))
-                .actions([&iam::actions::ASSUME_ROLE]),
+            iam::Service::SageMakerNotebookInstance
+                .statement(&[&iam::actions::ASSUME_ROLE])
+                .sid("SageMakerRunsTheNotebooks"),
         )
         .statement(
             Statement::allow()

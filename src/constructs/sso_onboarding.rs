@@ -818,7 +818,7 @@ fn function_role(
         &format!("{name}FunctionRole"),
         Role::builder()
             .description(format!("{name} function of the Studio SSO onboarding"))
-            .assume_role_policy_document(iam::service_trust_policy("lambda.amazonaws.com"))
+            .assume_role_policy_document(iam::service_trust_policy(iam::Service::Lambda))
             .policies(Policy::new(name, policy))
             .build()?,
     )

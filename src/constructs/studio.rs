@@ -5,7 +5,7 @@
 use indexmap::IndexMap;
 
 use crate::resources::ec2::{SecurityGroup, SecurityGroupEgress, SecurityGroupIngress, protocol};
-use crate::resources::iam::policy::{Condition, PolicyDocument, Principal, Statement};
+use crate::resources::iam::policy::{Condition, PolicyDocument, Statement};
 use crate::resources::iam::{self, ManagedPolicy, Policy, Role};
 use crate::resources::kms::Key;
 use crate::resources::sagemaker::{self, Domain, DomainSettings, UserProfile, UserSettings};
@@ -124,18 +124,9 @@ impl StudioDomain {
             "ExecutionRole",
             Role::builder()
                 .description("Execution role of the Studio domain's apps")
-                .assume_role_policy_document(
-                    PolicyDocument::new().statement(
-                        Statement::allow()
-                            .principal(Principal::service("sagemaker.amazonaws.com"))
-                            // SetSourceIdentity lets Studio stamp each session with the
-                            // user-profile name (ExecutionRoleIdentityConfig below).
-                            .actions([
-                                &iam::actions::ASSUME_ROLE,
-                                &iam::actions::SET_SOURCE_IDENTITY,
-                            ]),
-                    ),
-                )
+                // SetSourceIdentity lets Studio stamp each session with the user-profile
+                // name (ExecutionRoleIdentityConfig below).
+                .assume_role_policy_document(studio_trust())
                 .build()?,
         )?;
 
@@ -205,16 +196,7 @@ impl StudioDomain {
     ) -> Result<Handle<Role>, ConstructError> {
         let mut builder = Role::builder()
             .description(format!("Studio execution role of group {group}"))
-            .assume_role_policy_document(
-                PolicyDocument::new().statement(
-                    Statement::allow()
-                        .principal(Principal::service("sagemaker.amazonaws.com"))
-                        .actions([
-                            &iam::actions::ASSUME_ROLE,
-                            &iam::actions::SET_SOURCE_IDENTITY,
-                        ]),
-                ),
-            )
+            .assume_role_policy_document(studio_trust())
             .managed_policy_arns(self.execution_policy.arn());
         if !grants.is_empty() {
             builder = builder.policies(Policy::new("GroupData", grants));
@@ -449,4 +431,14 @@ fn execution_policy(
         );
     key.grant_volume_use().to(&mut doc)?;
     Ok(doc)
+}
+
+/// The trust of a Studio execution role: SageMaker Studio of this account and region
+/// only (the guard of [`iam::Service::SageMakerStudio`]), which may also stamp the
+/// session with the user-profile name.
+fn studio_trust() -> PolicyDocument {
+    PolicyDocument::new().statement(iam::Service::SageMakerStudio.statement(&[
+        &iam::actions::ASSUME_ROLE,
+        &iam::actions::SET_SOURCE_IDENTITY,
+    ]))
 }

@@ -143,7 +143,9 @@ impl Team {
                 .description(format!(
                     "Notebook of team {id}: exactly the team's bucket access"
                 ))
-                .assume_role_policy_document(iam::service_trust_policy("sagemaker.amazonaws.com"))
+                .assume_role_policy_document(iam::service_trust_policy(
+                    iam::Service::SageMakerNotebookInstance,
+                ))
                 .policies(Policy::new("TeamData", props.grants.clone()))
                 .policies(Policy::new(
                     "NotebookRuntime",

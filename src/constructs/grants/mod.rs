@@ -189,7 +189,7 @@ mod tests {
                 "Analyst",
                 Role::builder()
                     .assume_role_policy_document(iam::service_trust_policy(
-                        "sagemaker.amazonaws.com",
+                        iam::Service::SageMakerStudio,
                     ))
                     .build()
                     .unwrap(),

@@ -23,7 +23,7 @@ fn a_role_with_every_grant_passes_the_rule_pack() {
         .add(
             "Analyst",
             Role::builder()
-                .assume_role_policy_document(iam::service_trust_policy("lambda.amazonaws.com"))
+                .assume_role_policy_document(iam::service_trust_policy(iam::Service::Lambda))
                 .build()
                 .unwrap(),
         )
@@ -72,7 +72,7 @@ fn a_role_with_every_grant_passes_the_rule_pack() {
         .add(
             "Control",
             Role::builder()
-                .assume_role_policy_document(iam::service_trust_policy("lambda.amazonaws.com"))
+                .assume_role_policy_document(iam::service_trust_policy(iam::Service::Lambda))
                 .build()
                 .unwrap(),
         )

@@ -171,7 +171,7 @@ pub(crate) fn template_with_role() -> (Template, Handle<Role>) {
         .add(
             "Grantee",
             Role::builder()
-                .assume_role_policy_document(iam::service_trust_policy("lambda.amazonaws.com"))
+                .assume_role_policy_document(iam::service_trust_policy(iam::Service::Lambda))
                 .build()
                 .unwrap(),
         )

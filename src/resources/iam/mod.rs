@@ -1,6 +1,9 @@
 //! AWS IAM resource types and the policy-document model.
 
 pub mod policy;
+pub mod service_trust;
+
+pub use service_trust::{Service, service_trust_policy};
 
 use crate::sub;
 use crate::template::{Handle, Pseudo, SubPart, Value};
@@ -192,15 +195,6 @@ pub mod actions {
     pub const RESYNC_MFA_DEVICE: Action = Action::new("iam:ResyncMFADevice");
     /// Removes an MFA device from a user.
     pub const DEACTIVATE_MFA_DEVICE: Action = Action::new("iam:DeactivateMFADevice");
-}
-
-/// The trust policy of a role that an AWS service assumes.
-pub fn service_trust_policy(service_principal: &str) -> PolicyDocument {
-    PolicyDocument::new().statement(
-        policy::Statement::allow()
-            .principal(policy::Principal::service(service_principal))
-            .actions([&actions::ASSUME_ROLE]),
-    )
 }
 
 /// The property that holds the name of an IAM entity of `type_name`, and the longest

@@ -4,6 +4,7 @@
 //! adding a rule is adding an entry to that file's `RULES` and a test.
 
 mod completeness;
+mod confused_deputy;
 mod describe;
 mod ec2;
 mod iam;
@@ -103,9 +104,10 @@ impl Violation {
 
 /// Every rule, in a stable order (by file, then as declared).
 pub fn catalogue() -> Vec<&'static Rule> {
-    let groups: [&'static [Rule]; 11] = [
+    let groups: [&'static [Rule]; 12] = [
         template::RULES,
         iam::RULES,
+        confused_deputy::RULES,
         s3::RULES,
         ec2::RULES,
         kms::RULES,
@@ -491,6 +493,7 @@ mod tests {
         let sources = [
             include_str!("template.rs"),
             include_str!("iam.rs"),
+            include_str!("confused_deputy.rs"),
             include_str!("s3.rs"),
             include_str!("s3/perimeter.rs"),
             include_str!("s3/versions.rs"),
