@@ -101,6 +101,11 @@ fn endpoints_have_the_right_service_names_and_private_dns() {
             "Interface",
         ),
         (
+            "KmsEndpoint",
+            "com.amazonaws.${AWS::Region}.kms",
+            "Interface",
+        ),
+        (
             "SsmMessagesEndpoint",
             "com.amazonaws.${AWS::Region}.ssmmessages",
             "Interface",

@@ -81,8 +81,8 @@ fn a_new_vpc_cidr_replaces_the_vpc_and_its_subnets() {
     );
     let replaced = d.resources.iter().filter(|r| r.replaces()).count();
     assert_eq!(
-        replaced, 25,
-        "the VPC, 2 subnets and 22 resources that depend on them"
+        replaced, 26,
+        "the VPC, 2 subnets and 23 resources that depend on them"
     );
     // The domain's VpcId is only conditionally create-only: "may replace", and its user
     // profiles are not claimed to be replaced.

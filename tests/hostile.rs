@@ -177,7 +177,7 @@ description: hostile-input test stack
 network:
   cidr: 10.20.0.0/16
   availability_zones: 2
-  endpoints: [s3, sagemaker.api, sagemaker.runtime, studio, sts, logs, ssm, ssmmessages, ec2messages]
+  endpoints: [s3, sagemaker.api, sagemaker.runtime, studio, sts, logs, kms, ssm, ssmmessages, ec2messages]
 studio:
   auth: iam
   users: [alice, bob]
@@ -358,7 +358,7 @@ fn generated_cases() -> Vec<Case> {
             "deep-block-sequences-100000",
             "100,000 nested compact block sequences (`- - - …`) as network.endpoints",
             base_with(
-                "  endpoints: [s3, sagemaker.api, sagemaker.runtime, studio, sts, logs, ssm, ssmmessages, ec2messages]\n",
+                "  endpoints: [s3, sagemaker.api, sagemaker.runtime, studio, sts, logs, kms, ssm, ssmmessages, ec2messages]\n",
                 format!("  endpoints:\n    {}s3\n", "- ".repeat(100_000)).as_bytes(),
             ),
             Expect::Error,

@@ -72,7 +72,7 @@ fn json_report_lists_each_finding_with_its_definition_position() {
     assert_eq!(studio["path"], "Properties.VpcId");
     assert_eq!(studio["definition"]["file"], "stacks/broken.yaml");
     assert_eq!(studio["definition"]["path"], "studio");
-    assert_eq!(studio["definition"]["line"], 20);
+    assert_eq!(studio["definition"]["line"], 21);
     assert!(
         studio["fix"]
             .as_str()
@@ -117,7 +117,7 @@ fn sarif_report_validates_against_the_schema_and_points_at_the_definition() {
         location["physicalLocation"]["artifactLocation"]["uri"],
         "stacks/broken.yaml"
     );
-    assert_eq!(location["physicalLocation"]["region"]["startLine"], 20);
+    assert_eq!(location["physicalLocation"]["region"]["startLine"], 21);
     assert_eq!(location["logicalLocations"][0]["name"], "StudioDomain");
     let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
         .as_array()

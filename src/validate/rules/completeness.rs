@@ -42,7 +42,7 @@ pub static RULES: &[Rule] = &[
         id: "ENV-SSM-ENDPOINTS",
         severity: Severity::Error,
         rationale: "An instance managed by Session Manager in a private VPC is unreachable without the ssm and ssmmessages endpoints.",
-        checks: "The VPC of every instance whose role has AmazonSSMManagedInstanceCore or an inline policy allowing ssmmessages actions, and no internet gateway, has ssm and ssmmessages endpoints, and kms and logs when the role decrypts session data (kms:Decrypt) or writes session logs (logs:PutLogEvents).",
+        checks: "The VPC of every instance whose role has AmazonSSMManagedInstanceCore or an inline policy allowing ssmmessages actions, and no internet gateway, has ssm and ssmmessages endpoints, and kms when the role decrypts session data (kms:Decrypt).",
         fix: "Add the missing names to `network.endpoints`.",
         applies_to: &["AWS::EC2::Instance", "AWS::EC2::VPCEndpoint"],
         equivalents: NONE,
@@ -395,21 +395,16 @@ fn ssm_endpoints(cx: &Context) -> Vec<Violation> {
                 })
         });
         if managed {
-            // The agent itself decrypts KMS-encrypted sessions and writes session logs
-            // (Systems Manager, "Creating VPC endpoints for Systems Manager": the `kms`
-            // endpoint serves KMS encryption for Session Manager); a role that allows
-            // those calls needs their endpoints too.
+            // The agent itself decrypts KMS-encrypted sessions (Systems Manager, "Creating
+            // VPC endpoints for Systems Manager": the `kms` endpoint serves KMS encryption
+            // for Session Manager), so a role that allows it needs that endpoint too. Its
+            // session logs are ENV-LOGS-ENDPOINT's, which judges every role that writes logs.
             let mut needed = vec!["ssm", "ssmmessages"];
-            let allows = |wanted: &str| {
-                roles
-                    .iter()
-                    .any(|r| allows_action(&r["Properties"]["Policies"], |a| a == wanted))
-            };
-            if allows("kms:Decrypt") {
+            let decrypts = roles
+                .iter()
+                .any(|r| allows_action(&r["Properties"]["Policies"], |a| a == "kms:Decrypt"));
+            if decrypts {
                 needed.push("kms");
-            }
-            if allows("logs:PutLogEvents") {
-                needed.push("logs");
             }
             out.extend(require(
                 cx,
@@ -729,29 +724,22 @@ mod tests {
         );
     }
 
-    /// An agent-only role that decrypts sessions and writes their logs needs the kms and
-    /// logs endpoints as well (the studio-private bastion once had no kms endpoint).
+    /// An agent-only role that decrypts sessions needs the kms endpoint as well (the
+    /// studio-private bastion once had none).
     #[test]
-    fn ssm_endpoints_for_encrypted_and_logged_sessions() {
+    fn ssm_endpoints_for_encrypted_sessions() {
         let extra = instance_with_ssm();
         let with_agent_policy = |mut t: Value| {
             t["Resources"]["Role"]["Properties"]["Policies"] = json!([{"PolicyName": "Agent", "PolicyDocument": {"Statement": [
                 {"Effect": "Allow", "Action": ["ssmmessages:OpenDataChannel"], "Resource": "*"},
-                {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:eu-west-1:1:key/k"},
-                {"Effect": "Allow", "Action": ["logs:PutLogEvents"], "Resource": "arn:aws:logs:eu-west-1:1:log-group:g:*"}
+                {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:eu-west-1:1:key/k"}
             ]}}]);
             t
         };
         assert_rule(
             "ENV-SSM-ENDPOINTS",
-            with_agent_policy(env(&["ssm", "ssmmessages", "kms", "logs"], extra.clone())),
-            with_agent_policy(env(&["ssm", "ssmmessages", "logs"], extra.clone())),
-            "Resources.Host.Properties.SubnetId",
-        );
-        assert_rule(
-            "ENV-SSM-ENDPOINTS",
-            with_agent_policy(env(&["ssm", "ssmmessages", "kms", "logs"], extra.clone())),
-            with_agent_policy(env(&["ssm", "ssmmessages", "kms"], extra)),
+            with_agent_policy(env(&["ssm", "ssmmessages", "kms"], extra.clone())),
+            with_agent_policy(env(&["ssm", "ssmmessages"], extra)),
             "Resources.Host.Properties.SubnetId",
         );
     }
