@@ -107,26 +107,12 @@ impl FunctionNetwork {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::constructs::network::{EndpointService, PrivateNetworkProps};
-    use crate::constructs::scope::ONLY;
+    use crate::constructs::network::EndpointService;
     use crate::template::Template;
     use serde_json::json;
 
     fn network(scope: &mut Scope, endpoints: Vec<EndpointService>) -> PrivateNetwork {
-        let cidr = "10.0.0.0/16".parse().unwrap();
-        PrivateNetwork::new(
-            scope,
-            ONLY,
-            &PrivateNetworkProps {
-                cidr,
-                availability_zones: 2,
-                subnet_prefix_length: 20,
-                endpoints,
-                flow_log_retention_days: None,
-                policies: crate::constructs::endpoint_policy::EndpointPolicyProps::default(),
-            },
-        )
-        .unwrap()
+        crate::constructs::network::test_network(scope, endpoints)
     }
 
     fn egress(t: &Template, id: &str) -> serde_json::Value {

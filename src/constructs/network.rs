@@ -579,3 +579,22 @@ fn deny_all_egress() -> Result<Egress, ConstructError> {
         .cidr_ip("255.255.255.255/32")
         .build()?)
 }
+
+/// A two-AZ `10.0.0.0/16` network with `endpoints`, no flow-log retention and default
+/// endpoint policies: what the constructs' unit tests place their resources in.
+#[cfg(test)]
+pub(crate) fn test_network(scope: &mut Scope, endpoints: Vec<EndpointService>) -> PrivateNetwork {
+    PrivateNetwork::new(
+        scope,
+        super::scope::ONLY,
+        &PrivateNetworkProps {
+            cidr: "10.0.0.0/16".parse().unwrap(),
+            availability_zones: 2,
+            subnet_prefix_length: 20,
+            endpoints,
+            flow_log_retention_days: None,
+            policies: EndpointPolicyProps::default(),
+        },
+    )
+    .unwrap()
+}

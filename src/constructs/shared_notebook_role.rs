@@ -249,7 +249,6 @@ impl SharedNotebookRole {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::constructs::network::PrivateNetworkProps;
     use crate::resources::sagemaker::MAX_LIFECYCLE_CONTENT;
     use crate::template::Template;
 
@@ -262,20 +261,7 @@ mod tests {
     }
 
     fn network(scope: &mut Scope, endpoints: Vec<EndpointService>) -> PrivateNetwork {
-        let cidr = "10.0.0.0/16".parse().unwrap();
-        PrivateNetwork::new(
-            scope,
-            crate::constructs::scope::ONLY,
-            &PrivateNetworkProps {
-                cidr,
-                availability_zones: 2,
-                subnet_prefix_length: 20,
-                endpoints,
-                flow_log_retention_days: None,
-                policies: crate::constructs::endpoint_policy::EndpointPolicyProps::default(),
-            },
-        )
-        .unwrap()
+        crate::constructs::network::test_network(scope, endpoints)
     }
 
     #[test]

@@ -59,8 +59,8 @@ impl FunctionNetwork {
 #[cfg(test)]
 mod tests {
     use crate::constructs::function_network::{FunctionNetwork, FunctionNetworkProps};
-    use crate::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
-    use crate::constructs::scope::{ONLY, Scope};
+    use crate::constructs::network::EndpointService;
+    use crate::constructs::scope::Scope;
     use crate::resources::ec2::actions;
     use crate::resources::iam::policy::PolicyDocument;
     use crate::template::{Template, Value};
@@ -69,19 +69,10 @@ mod tests {
     fn placed() -> FunctionNetwork {
         let mut t = Template::new();
         let mut root = Scope::root(&mut t);
-        let network = PrivateNetwork::new(
+        let network = crate::constructs::network::test_network(
             &mut root,
-            ONLY,
-            &PrivateNetworkProps {
-                cidr: "10.0.0.0/16".parse().unwrap(),
-                availability_zones: 2,
-                subnet_prefix_length: 20,
-                endpoints: vec![EndpointService::SagemakerApi],
-                flow_log_retention_days: None,
-                policies: crate::constructs::endpoint_policy::EndpointPolicyProps::default(),
-            },
-        )
-        .unwrap();
+            vec![EndpointService::SagemakerApi],
+        );
         FunctionNetwork::new(
             &mut root,
             "Fn",
