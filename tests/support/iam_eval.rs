@@ -969,6 +969,23 @@ impl<'a> Evaluator<'a> {
             })
     }
 
+    /// [`Evaluator::attached`], refusing a principal with an AWS-managed policy the test
+    /// has not accepted (its statements are not in the template).
+    fn evaluable_attached(&self, principal: &str) -> Attached<'a> {
+        let attached = self.attached(principal);
+        let unaccepted: Vec<&String> = attached
+            .aws_managed
+            .iter()
+            .filter(|arn| !self.accepted_aws_managed.contains(*arn))
+            .collect();
+        assert!(
+            unaccepted.is_empty(),
+            "iam_eval: {principal} has AWS-managed policies attached, which cannot be evaluated: \
+             {unaccepted:?}; accept them explicitly with Evaluator::accept_aws_managed"
+        );
+        attached
+    }
+
     fn attached(&self, principal: &str) -> Attached<'a> {
         let (_, kind) = self.principal(principal);
         let mut out = Attached::default();
@@ -1017,17 +1034,7 @@ impl<'a> Evaluator<'a> {
             !service.is_empty() && !name.is_empty() && !action.contains(['*', '?']),
             "iam_eval: the requested action must be a concrete `service:Action`, got `{action}`"
         );
-        let attached = self.attached(principal);
-        let unaccepted: Vec<&String> = attached
-            .aws_managed
-            .iter()
-            .filter(|arn| !self.accepted_aws_managed.contains(*arn))
-            .collect();
-        assert!(
-            unaccepted.is_empty(),
-            "iam_eval: {principal} has AWS-managed policies attached, which cannot be evaluated: \
-             {unaccepted:?}; accept them explicitly with Evaluator::accept_aws_managed"
-        );
+        let attached = self.evaluable_attached(principal);
         // Parse everything first: an unsupported construct anywhere in the principal's
         // policies panics, whether or not it would have mattered for this request.
         let parsed: Vec<(&str, Vec<Statement>)> = attached

@@ -876,18 +876,7 @@ impl<'a> Evaluator<'a> {
                 (says, Vec::new())
             }
             Identity::Template(id) => {
-                let attached = self.attached(id);
-                let unaccepted: Vec<&String> = attached
-                    .aws_managed
-                    .iter()
-                    .filter(|arn| !self.accepted_aws_managed.contains(*arn))
-                    .collect();
-                assert!(
-                    unaccepted.is_empty(),
-                    "iam_eval: {id} has AWS-managed policies attached, which cannot be \
-                     evaluated: {unaccepted:?}; accept them explicitly with \
-                     Evaluator::accept_aws_managed"
-                );
+                let attached = self.evaluable_attached(id);
                 let parsed: Vec<(String, Vec<Statement>)> = attached
                     .sources
                     .iter()
