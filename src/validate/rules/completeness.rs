@@ -529,19 +529,7 @@ fn presigned_iam_domain(cx: &Context) -> Vec<Violation> {
 fn presigned_through_endpoints(cx: &Context) -> Vec<Violation> {
     let mut out = Vec::new();
     for (doc, s) in cx.identity_allows(PRESIGNED) {
-        let services: BTreeSet<String> = s
-            .conditions()
-            .iter()
-            .filter(|c| {
-                c.operator == "StringEquals" && c.key.eq_ignore_ascii_case("aws:SourceVpce")
-            })
-            .flat_map(|c| c.values.clone())
-            .filter_map(|v| {
-                target(v)
-                    .and_then(|e| cx.resource(e))
-                    .and_then(|e| service_of(props(e)))
-            })
-            .collect();
+        let services = source_vpce_services(cx, s);
         let missing: Vec<&str> = ["sagemaker.api", "studio"]
             .into_iter()
             .filter(|n| !services.contains(*n))
