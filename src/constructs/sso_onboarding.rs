@@ -519,6 +519,11 @@ struct BuiltFunction {
 }
 
 impl Onboarding {
+    /// Every function onboarding runs, for the alarms that watch their errors and throttles.
+    pub fn functions(&self) -> Vec<&Handle<Function>> {
+        vec![&self.onboard, &self.offboard]
+    }
+
     /// The onboarding `id` in the scope (the shipped stacks use [`super::scope::ONLY`]):
     /// `<id>OnboardingFunction`, `<id>OffboardingFunction` with their roles, log groups,
     /// rules and invoke permissions, `<id>OnboardingDeadLetterQueue` (and its policy),
