@@ -152,7 +152,13 @@ pub fn scratch_shipped(names: &[&str]) -> tempfile::TempDir {
         .map(|name| (format!("{name}.yaml"), super::stacks::definition(name)))
         .collect();
     let files: Vec<(&str, &String)> = files.iter().map(|(f, t)| (f.as_str(), t)).collect();
-    let dir = scratch(&files);
+    scratch_with_shipped_scripts(&files)
+}
+
+/// [`scratch`], with the shipped definitions' script files in `stacks/scripts/`: for
+/// variants of a shipped definition, which name them.
+pub fn scratch_with_shipped_scripts<T: AsRef<[u8]>>(files: &[(&str, T)]) -> tempfile::TempDir {
+    let dir = scratch(files);
     copy_scripts(
         &super::stacks::stacks_dir().join("scripts"),
         &dir.path().join("stacks/scripts"),
