@@ -374,3 +374,57 @@ fn a_group_without_its_identity_store_id() {
     assert!(shipped.contains(line), "the shipped ml-auditors id");
     insta::assert_snapshot!(input_error(&shipped.replace(line, "")));
 }
+
+/// VALID with one JupyterLab lifecycle configuration whose script is `script`.
+fn with_lifecycle_script(script: &str) -> String {
+    format!(
+        "{VALID}  lifecycle_configs:\n    setup: {{ app: jupyterlab, script: {script}, default: true }}\n"
+    )
+}
+
+#[test]
+fn a_lifecycle_script_that_does_not_exist() {
+    insta::assert_snapshot!(input_error(&with_lifecycle_script("scripts/setup.sh")));
+}
+
+#[test]
+fn a_lifecycle_script_outside_the_definition_folder() {
+    insta::assert_snapshot!(input_error(&with_lifecycle_script("../setup.sh")));
+}
+
+#[test]
+fn a_lifecycle_script_that_is_not_a_shell_script_or_too_big() {
+    let scratch = Scratch::new(&[("bad.yaml", with_lifecycle_script("setup.py").as_str())]);
+    let stacks = scratch.dir.path().join("stacks");
+    std::fs::write(
+        stacks.join("setup.py"),
+        "#!/usr/bin/env python3\nprint(1)\n",
+    )
+    .unwrap();
+    let (code, _, not_shell) = scratch.run(&["--stack", "bad", "--out", "out"]);
+    assert_eq!(code, 2, "{not_shell}");
+    let big = format!("#!/bin/bash\n{}", "#".repeat(12_288));
+    std::fs::write(stacks.join("setup.py"), big).unwrap();
+    let (code, _, too_big) = scratch.run(&["--stack", "bad", "--out", "out"]);
+    assert_eq!(code, 2, "{too_big}");
+    scratch.assert_out_untouched();
+    insta::assert_snapshot!(format!("{not_shell}\n{too_big}"));
+}
+
+#[test]
+fn a_lifecycle_script_is_read_relative_to_the_definition() {
+    let scratch = Scratch::new(&[(
+        "good.yaml",
+        with_lifecycle_script("scripts/setup.sh").as_str(),
+    )]);
+    let scripts = scratch.dir.path().join("stacks/scripts");
+    std::fs::create_dir(&scripts).unwrap();
+    std::fs::write(scripts.join("setup.sh"), "#!/bin/bash\necho ready\n").unwrap();
+    let (code, _, stderr) = scratch.run(&["--stack", "good", "--out", "out"]);
+    assert_eq!(code, 0, "{stderr}");
+    let t = read(&scratch.dir.path().join("out/good.template.json"));
+    assert!(
+        t.contains("\"Fn::Base64\": \"#!/bin/bash\\necho ready\\n\""),
+        "{t}"
+    );
+}

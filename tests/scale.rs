@@ -17,7 +17,7 @@ use sagesynth::synth::{Format, Synthesis};
 use sagesynth::validate::Severity;
 use serde_json::{Value, json};
 
-use support::bin::{scratch, synth, written};
+use support::bin::{scratch_with_shipped_scripts as scratch, synth, written};
 use support::moto::{self, Aws, MotoServer};
 use support::read_template;
 use support::stacks::{self, synthesize};

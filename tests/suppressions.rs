@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::{Value as Json, json};
-use support::bin::scratch;
+use support::bin::scratch_with_shipped_scripts as scratch;
 use support::stacks;
 
 fn base() -> String {

@@ -23,6 +23,7 @@ pub mod session_manager;
 pub mod shared_notebook_role;
 pub mod sso_onboarding;
 pub mod studio;
+pub mod studio_settings;
 pub mod team;
 pub mod trail;
 
@@ -125,6 +126,7 @@ mod tests {
                     auth: StudioAuth::Iam,
                     users: vec!["alice".into()],
                     shared_spaces: false,
+                    settings: Default::default(),
                 },
             )
             .unwrap();

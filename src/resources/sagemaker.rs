@@ -5,8 +5,84 @@ use crate::template::{Handle, Value};
 cfn_properties! {
     /// `AWS::SageMaker::Domain.UserSettings` (also a user profile's `UserSettings`).
     UserSettings / UserSettingsBuilder ("AWS::SageMaker::Domain.UserSettings") {
+        optional code_editor_app_settings: AppSettings => "CodeEditorAppSettings",
         required execution_role: Value => "ExecutionRole",
+        optional jupyter_lab_app_settings: AppSettings => "JupyterLabAppSettings",
         list security_groups: Value => "SecurityGroups",
+        optional space_storage_settings: DefaultSpaceStorageSettings => "SpaceStorageSettings",
+    }
+}
+
+cfn_enum! {
+    /// `LifecycleManagement` of `AWS::SageMaker::Domain.IdleSettings`: whether idle
+    /// shutdown is on for an app type
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sagemaker-domain-idlesettings.html>).
+    LifecycleManagement {
+        Enabled => "ENABLED",
+        Disabled => "DISABLED",
+    }
+}
+
+/// The range of every idle timeout of `AWS::SageMaker::Domain.IdleSettings`, in minutes
+/// (the resource reference: minimum 60, maximum 525,600).
+pub const IDLE_TIMEOUT_MINUTES: (u32, u32) = (60, 525_600);
+
+cfn_properties! {
+    /// `AWS::SageMaker::Domain.IdleSettings`: when idle apps are shut down, and the range
+    /// in which a user may choose their own timeout.
+    IdleSettings / IdleSettingsBuilder ("AWS::SageMaker::Domain.IdleSettings") {
+        optional idle_timeout_in_minutes: i64 => "IdleTimeoutInMinutes",
+        optional lifecycle_management: LifecycleManagement => "LifecycleManagement",
+        optional max_idle_timeout_in_minutes: i64 => "MaxIdleTimeoutInMinutes",
+        optional min_idle_timeout_in_minutes: i64 => "MinIdleTimeoutInMinutes",
+    }
+}
+
+cfn_properties! {
+    /// `AWS::SageMaker::Domain.AppLifecycleManagement`.
+    AppLifecycleManagement / AppLifecycleManagementBuilder ("AWS::SageMaker::Domain.AppLifecycleManagement") {
+        optional idle_settings: IdleSettings => "IdleSettings",
+    }
+}
+
+cfn_properties! {
+    /// `AWS::SageMaker::Domain.ResourceSpec`: what an app starts on unless the request
+    /// says otherwise.
+    ResourceSpec / ResourceSpecBuilder ("AWS::SageMaker::Domain.ResourceSpec") {
+        optional instance_type: Value => "InstanceType",
+        optional lifecycle_config_arn: Value => "LifecycleConfigArn",
+    }
+}
+
+cfn_properties! {
+    /// `AWS::SageMaker::Domain.JupyterLabAppSettings` and
+    /// `AWS::SageMaker::Domain.CodeEditorAppSettings`, which have the same properties
+    /// (the two reference pages list the same five; `CodeRepositories` is JupyterLab's
+    /// only and is not used here).
+    AppSettings / AppSettingsBuilder ("AWS::SageMaker::Domain.JupyterLabAppSettings") {
+        optional app_lifecycle_management: AppLifecycleManagement => "AppLifecycleManagement",
+        optional default_resource_spec: ResourceSpec => "DefaultResourceSpec",
+        list lifecycle_config_arns: Value => "LifecycleConfigArns",
+    }
+}
+
+/// The range of a space's EBS volume sizes in GiB (`SpaceEbsVolumeSizeInGb` of the
+/// resource reference: 5 to 16,384).
+pub const SPACE_EBS_GB: (u32, u32) = (5, 16_384);
+
+cfn_properties! {
+    /// `AWS::SageMaker::Domain.DefaultEbsStorageSettings`: a new space's volume size and
+    /// the most a user may grow it to.
+    DefaultEbsStorageSettings / DefaultEbsStorageSettingsBuilder ("AWS::SageMaker::Domain.DefaultEbsStorageSettings") {
+        required default_ebs_volume_size_in_gb: i64 => "DefaultEbsVolumeSizeInGb",
+        required maximum_ebs_volume_size_in_gb: i64 => "MaximumEbsVolumeSizeInGb",
+    }
+}
+
+cfn_properties! {
+    /// `AWS::SageMaker::Domain.DefaultSpaceStorageSettings`.
+    DefaultSpaceStorageSettings / DefaultSpaceStorageSettingsBuilder ("AWS::SageMaker::Domain.DefaultSpaceStorageSettings") {
+        optional default_ebs_storage_settings: DefaultEbsStorageSettings => "DefaultEbsStorageSettings",
     }
 }
 
@@ -90,6 +166,35 @@ impl Handle<UserProfile> {
     /// `Fn::GetAtt` `UserProfileArn`: the user profile's ARN.
     pub fn arn(&self) -> Value {
         self.attribute("UserProfileArn")
+    }
+}
+
+cfn_enum! {
+    /// `StudioLifecycleConfigAppType` of `AWS::SageMaker::StudioLifecycleConfig`: the app
+    /// type a script runs in
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sagemaker-studiolifecycleconfig.html>).
+    StudioLifecycleConfigAppType {
+        JupyterServer => "JupyterServer",
+        KernelGateway => "KernelGateway",
+        CodeEditor => "CodeEditor",
+        JupyterLab => "JupyterLab",
+    }
+}
+
+cfn_resource! {
+    StudioLifecycleConfig / StudioLifecycleConfigBuilder = "AWS::SageMaker::StudioLifecycleConfig" {
+        required studio_lifecycle_config_app_type: StudioLifecycleConfigAppType => "StudioLifecycleConfigAppType",
+        /// Base64 (at most [`MAX_LIFECYCLE_CONTENT`] characters); `Value::base64` of the
+        /// plain script keeps it readable in the template.
+        required studio_lifecycle_config_content: Value => "StudioLifecycleConfigContent",
+        required studio_lifecycle_config_name: Value => "StudioLifecycleConfigName",
+    }
+}
+
+impl Handle<StudioLifecycleConfig> {
+    /// `Fn::GetAtt` `StudioLifecycleConfigArn`, which the domain's app settings take.
+    pub fn arn(&self) -> Value {
+        self.attribute("StudioLifecycleConfigArn")
     }
 }
 
@@ -303,6 +408,11 @@ mod tests {
         );
         assert_allowed_values!(DirectInternetAccess, ["Disabled", "Enabled"]);
         assert_allowed_values!(RootAccess, ["Disabled", "Enabled"]);
+        assert_allowed_values!(LifecycleManagement, ["ENABLED", "DISABLED"]);
+        assert_allowed_values!(
+            StudioLifecycleConfigAppType,
+            ["JupyterServer", "KernelGateway", "CodeEditor", "JupyterLab"]
+        );
     }
 
     #[test]

@@ -27,6 +27,7 @@ use crate::constructs::sso_onboarding::{
     GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, RoleRef,
 };
 use crate::constructs::studio::{self, StudioAuth, StudioDomain, StudioDomainProps};
+use crate::constructs::studio_settings::{StudioApp, StudioLifecycleScript, StudioSettingsProps};
 use crate::constructs::team::{self, Team, TeamProps, TeamUser};
 use crate::constructs::trail;
 use crate::diagnostic::did_you_mean;
@@ -45,7 +46,7 @@ use crate::validate::rules;
 use super::check;
 use super::definition::{
     AccessLevel, AuthMode, BucketKey, IDENTITY_STORE_ID_PATTERN, MappingMode, NotebookIdentityMode,
-    NotebooksSpec, SplitMode, TrailMode,
+    NotebooksSpec, SplitMode, StudioAppType, StudioSpec, TrailMode,
 };
 use super::load::{InputErrors, LoadedStack};
 
@@ -973,6 +974,37 @@ fn network(
     Ok(Some(network))
 }
 
+/// The domain's settings from the definition, with the script files the loader read.
+fn studio_settings(
+    stack: &LoadedStack,
+    spec: &StudioSpec,
+) -> Result<StudioSettingsProps, ComposeError> {
+    let mut lifecycle_scripts = Vec::new();
+    for (name, config) in &spec.lifecycle_configs {
+        let script = stack.scripts.get(&config.script).ok_or_else(|| {
+            ConstructError::Invalid(format!(
+                "the script `{}` of lifecycle configuration `{name}` was not read with the definition",
+                config.script
+            ))
+        })?;
+        lifecycle_scripts.push(StudioLifecycleScript {
+            name: name.0.clone(),
+            app: match config.app {
+                StudioAppType::Jupyterlab => StudioApp::JupyterLab,
+                StudioAppType::CodeEditor => StudioApp::CodeEditor,
+            },
+            script: script.clone(),
+            default: config.default,
+        });
+    }
+    Ok(StudioSettingsProps {
+        idle_shutdown_minutes: spec.idle_shutdown_minutes,
+        instance_types: spec.instance_types.iter().map(|t| t.0.clone()).collect(),
+        ebs_gb: spec.default_ebs_gb.zip(spec.max_ebs_gb),
+        lifecycle_scripts,
+    })
+}
+
 /// The domain, and its user profiles (in this template, or in nested stacks with
 /// `split: nested`).
 fn studio_domain(
@@ -1005,6 +1037,7 @@ fn studio_domain(
             // Split: the profiles go into nested stacks, below.
             users: if split { Vec::new() } else { users.clone() },
             shared_spaces: spec.shared_spaces,
+            settings: studio_settings(stack, spec)?,
         },
     )?;
     names.insert("studio".into(), studio.domain.logical_id().clone());

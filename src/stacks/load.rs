@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+use indexmap::IndexMap;
+
 use crate::diagnostic::{Diagnostic, did_you_mean};
 
 use super::check;
@@ -17,6 +19,9 @@ pub struct LoadedStack {
     pub name: String,
     pub source: Source,
     pub definition: StackDefinition,
+    /// The script files the definition names, by the path written there, read from the
+    /// definition's folder (see [`super::scripts`]).
+    pub scripts: IndexMap<String, String>,
 }
 
 /// All input problems found in one definition (at least one).
@@ -101,11 +106,22 @@ pub fn load_file(path: &Path, display: &str) -> Result<LoadedStack, InputErrors>
         .and_then(|s| s.to_str())
         .unwrap_or_default()
         .to_string();
-    load_str(&name, display, text)
+    load_in(&name, display, text, path.parent())
 }
 
-/// Parses and checks a definition held in memory (tests and benchmarks use this).
+/// Parses and checks a definition held in memory (tests and benchmarks use this). It has
+/// no folder, so it can name no script file.
 pub fn load_str(name: &str, display: &str, text: String) -> Result<LoadedStack, InputErrors> {
+    load_in(name, display, text, None)
+}
+
+/// Parses and checks a definition whose script files are read from `dir`.
+pub fn load_in(
+    name: &str,
+    display: &str,
+    text: String,
+    dir: Option<&Path>,
+) -> Result<LoadedStack, InputErrors> {
     if !is_valid_stack_name(name) {
         return Err(Diagnostic::new(
             display,
@@ -122,10 +138,12 @@ pub fn load_str(name: &str, display: &str, text: String) -> Result<LoadedStack, 
     if !problems.is_empty() {
         return Err(InputErrors(problems));
     }
+    let scripts = super::scripts::read(&source, &definition, dir).map_err(InputErrors)?;
     Ok(LoadedStack {
         name: name.to_string(),
         source,
         definition,
+        scripts,
     })
 }
 

@@ -15,6 +15,7 @@ mod presigned_url;
 mod rule_references;
 mod sso;
 mod studio;
+mod studio_settings;
 mod teams;
 
 use crate::diagnostic::Diagnostic;

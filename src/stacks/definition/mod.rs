@@ -154,6 +154,46 @@ pub struct StudioSpec {
     /// Whether users may create shared spaces besides their private ones (default false).
     #[serde(default)]
     pub shared_spaces: bool,
+    /// Minutes after which idle JupyterLab and Code Editor apps are shut down (60 to
+    /// 525,600); users may choose a shorter time, never a longer one. Absent: apps run
+    /// until they are stopped.
+    pub idle_shutdown_minutes: Option<u32>,
+    /// The instance types Studio apps may run on (`ml.t3.medium`, …); the first is the
+    /// domain's default. Absent: any type.
+    #[serde(default)]
+    pub instance_types: Vec<NotebookInstanceType>,
+    /// Size in GiB of a new space's EBS volume (5 to 16,384; needs `max_ebs_gb`).
+    pub default_ebs_gb: Option<u32>,
+    /// The largest size in GiB a user may grow a space's volume to (at least
+    /// `default_ebs_gb`, at most 16,384).
+    pub max_ebs_gb: Option<u32>,
+    /// Studio lifecycle configurations by name, each a shell script in the definition's
+    /// folder that runs whenever an app of its type starts.
+    #[serde(default)]
+    pub lifecycle_configs: IndexMap<SageMakerName, StudioLifecycleSpec>,
+}
+
+/// One Studio lifecycle configuration.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StudioLifecycleSpec {
+    /// The app type it runs in: `jupyterlab` or `code-editor`.
+    pub app: StudioAppType,
+    /// The script, relative to the definition file (a `#!` shell script, at most 12,288
+    /// bytes so that its base64 fits SageMaker's 16,384 characters).
+    pub script: String,
+    /// Whether it runs by default in every app of its type (at most one per type); the
+    /// others are offered to users to choose.
+    #[serde(default)]
+    pub default: bool,
+}
+
+/// Studio app types that take lifecycle configurations and idle shutdown here.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum StudioAppType {
+    Jupyterlab,
+    CodeEditor,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
