@@ -851,6 +851,7 @@ pub(super) fn environment(
         organization_id: perimeter(&stack.definition).organization_id,
         s3_buckets: (!buckets.is_empty())
             .then(|| secure_bucket::endpoint_allowance(buckets.values())),
+        amazon_linux_repositories: runs_amazon_linux(&stack.definition),
     };
     let network = network(stack, root, names, policies)?;
     // The network perimeter: with an S3 gateway endpoint, every bucket admits requests
@@ -879,6 +880,18 @@ pub(super) fn environment(
         studio,
         user_chunks,
     })
+}
+
+/// Whether the definition places instances that run Amazon Linux in its network (notebook
+/// instances, a Linux bastion), whose package managers read the Amazon Linux repositories
+/// through the S3 endpoint.
+fn runs_amazon_linux(def: &super::definition::StackDefinition) -> bool {
+    def.notebooks.is_some()
+        || !def.teams.is_empty()
+        || def
+            .bastion
+            .as_ref()
+            .is_some_and(|b| b.os == super::definition::OsName::Linux)
 }
 
 /// The access-log bucket and the definition's buckets.
