@@ -16,6 +16,7 @@ use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
 use crate::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
 use crate::constructs::notebook_identity::{self, NotebookRoleProps};
 use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps, UrlAccess};
+use crate::constructs::package_repository::{PackageRepository, PackageRepositoryProps};
 use crate::constructs::presigned_url::{self, Issuer, PresignedUrlProps, Shell};
 use crate::constructs::scope::{ONLY, Scope};
 use crate::constructs::secure_bucket::{
@@ -190,6 +191,13 @@ fn compose_single(
     let teams = teams(stack, root, names, &env, base.as_ref())?;
 
     environment_outputs(root, &env.network, &env.studio)?;
+    if let Some(packages) = &env.packages {
+        root.add_output(
+            &["PipIndexUrl"],
+            Output::new(packages.pip_index_url())
+                .description("pip index URL of the CodeArtifact repository (log in with aws codeartifact login --tool pip)"),
+        )?;
+    }
     nested_users::outputs(root, &env.user_chunks)?;
     if let Some(bastion) = &bastion {
         root.add_output(
@@ -829,6 +837,9 @@ pub(super) struct Environment {
     pub buckets: IndexMap<String, SecureBucket>,
     pub logs: Option<LogBucket>,
     pub network: Option<PrivateNetwork>,
+    /// The CodeArtifact domain and repositories of `packages`, whose read grant and pip
+    /// index URL the notebooks' and Studio's configuration use.
+    pub packages: Option<PackageRepository>,
     pub studio: Option<StudioDomain>,
     /// With `split: nested`, the nested stacks holding the user profiles.
     pub user_chunks: Vec<UserChunk>,
@@ -869,6 +880,10 @@ pub(super) fn environment(
             logs.restrict_network(root, through);
         }
     }
+    let packages = match &network {
+        Some(_) => packages(stack, root, names)?,
+        None => None,
+    };
     let (studio, user_chunks) = match &network {
         Some(network) => studio_domain(stack, root, names, network, extension)?,
         None => (None, Vec::new()),
@@ -877,6 +892,7 @@ pub(super) fn environment(
         buckets,
         logs,
         network,
+        packages,
         studio,
         user_chunks,
     })
@@ -984,6 +1000,32 @@ fn network(
         names.insert(e.0.short_name().to_string(), endpoint.logical_id().clone());
     }
     Ok(Some(network))
+}
+
+/// The CodeArtifact domain of `packages`, named after the stack unless the definition
+/// names it.
+fn packages(
+    stack: &LoadedStack,
+    root: &mut Scope,
+    names: &mut Names,
+) -> Result<Option<PackageRepository>, ComposeError> {
+    let Some(spec) = stack.definition.packages.as_ref().filter(|p| p.pypi) else {
+        return Ok(None);
+    };
+    let scope = &mut root.at(at("packages"));
+    let packages = PackageRepository::new(
+        scope,
+        "Packages",
+        &PackageRepositoryProps {
+            domain_name: spec
+                .domain_name
+                .clone()
+                .unwrap_or_else(|| stack.name.clone()),
+            organization_id: perimeter(&stack.definition).organization_id,
+        },
+    )?;
+    names.insert("packages".into(), packages.domain.logical_id().clone());
+    Ok(Some(packages))
 }
 
 /// The domain, and its user profiles (in this template, or in nested stacks with
