@@ -141,3 +141,49 @@ fn the_object_lock_test_definition_passes_cfn_lint() {
         linted.status.code()
     );
 }
+
+/// studio-private with `packages: { pypi: true }` and the two CodeArtifact endpoints: the
+/// domain, its two repositories and the endpoints are in the template, which passes
+/// cfn-lint with nothing reported.
+#[test]
+fn a_definition_with_packages_passes_cfn_lint() {
+    let base = support::stacks::definition("studio-private");
+    let text = format!("{base}\npackages:\n  pypi: true\n").replace(
+        "    - ec2messages\n",
+        "    - ec2messages\n    - codeartifact.api\n    - codeartifact.repositories\n",
+    );
+    let synthesis = support::stacks::synthesize("studio-private", &text);
+    let template: serde_json::Value = serde_json::from_str(&synthesis.body).unwrap();
+    let resources = &template["Resources"];
+    for (id, kind) in [
+        ("PackagesDomain", "AWS::CodeArtifact::Domain"),
+        ("PackagesRepository", "AWS::CodeArtifact::Repository"),
+        ("PackagesPypiStore", "AWS::CodeArtifact::Repository"),
+        ("CodeArtifactApiEndpoint", "AWS::EC2::VPCEndpoint"),
+        ("CodeArtifactRepositoriesEndpoint", "AWS::EC2::VPCEndpoint"),
+    ] {
+        assert_eq!(resources[id]["Type"], kind, "{id}");
+    }
+    assert!(template["Outputs"]["PipIndexUrl"].is_object());
+
+    let Some(cfn_lint) = support::require_tool("cfn-lint", "cfn_lint::packages") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("packages.template.json");
+    std::fs::write(&path, &synthesis.body).unwrap();
+    let mut lint = Command::new(&cfn_lint);
+    support::clear_aws_env(&mut lint)
+        .current_dir(support::manifest_dir())
+        .arg("--regions")
+        .args(REGIONS)
+        .arg("--")
+        .arg(&path);
+    let linted = support::run_bounded(&mut lint, Duration::from_secs(600));
+    let stdout = String::from_utf8_lossy(&linted.stdout);
+    assert!(
+        linted.status.success() && stdout.trim().is_empty(),
+        "cfn-lint found problems in the packages template (exit status {:?}):\n{stdout}",
+        linted.status.code()
+    );
+}

@@ -16,6 +16,7 @@ pub mod network;
 pub mod notebook_identity;
 pub mod notebooks;
 pub mod onboarding_metrics;
+pub mod package_repository;
 pub mod presigned_url;
 pub mod scope;
 pub mod secure_bucket;

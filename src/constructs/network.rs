@@ -65,11 +65,16 @@ pub enum EndpointService {
     /// `notebook`: the Jupyter of SageMaker notebook instances, opened with a presigned
     /// URL from inside the VPC.
     Notebook,
+    /// `codeartifact.api`: the CodeArtifact API (authorization tokens, repository
+    /// endpoints).
+    CodeArtifactApi,
+    /// `codeartifact.repositories`: what package managers (pip) download through.
+    CodeArtifactRepositories,
 }
 
 impl EndpointService {
     /// Every service, in declaration order.
-    pub const ALL: [EndpointService; 16] = [
+    pub const ALL: [EndpointService; 18] = [
         EndpointService::S3,
         EndpointService::SagemakerApi,
         EndpointService::SagemakerRuntime,
@@ -86,6 +91,8 @@ impl EndpointService {
         EndpointService::IdentityStore,
         EndpointService::DynamoDb,
         EndpointService::Notebook,
+        EndpointService::CodeArtifactApi,
+        EndpointService::CodeArtifactRepositories,
     ];
 
     /// The name used in stack definitions (the service-name suffix AWS uses).
@@ -107,6 +114,8 @@ impl EndpointService {
             EndpointService::IdentityStore => "identitystore",
             EndpointService::DynamoDb => "dynamodb",
             EndpointService::Notebook => "notebook",
+            EndpointService::CodeArtifactApi => "codeartifact.api",
+            EndpointService::CodeArtifactRepositories => "codeartifact.repositories",
         }
     }
 
@@ -168,6 +177,16 @@ impl EndpointService {
     /// - `dynamodb` (gateway): "Gateway endpoints for Amazon DynamoDB", which documents
     ///   endpoint policies like S3's
     ///   (<https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-ddb.html>).
+    /// - `codeartifact.api`, `codeartifact.repositories`: "Create a VPC endpoint policy
+    ///   for CodeArtifact" (<https://docs.aws.amazon.com/codeartifact/latest/ug/create-vpc-endoint-policy.html>),
+    ///   whose example admits the account's principals to `GetAuthorizationToken`,
+    ///   `GetRepositoryEndpoint` and `ReadFromRepository`; both endpoints are the two that
+    ///   "Create VPC endpoints for CodeArtifact" requires, the repositories one with private
+    ///   DNS (<https://docs.aws.amazon.com/codeartifact/latest/ug/create-vpc-endpoints.html>).
+    ///   pip needs no S3 endpoint for CodeArtifact: "An Amazon S3 endpoint is not needed
+    ///   when using Python or Swift package formats"
+    ///   (<https://docs.aws.amazon.com/codeartifact/latest/ug/create-s3-gateway-endpoint.html>),
+    ///   so the S3 endpoint admits none of CodeArtifact's asset buckets.
     ///
     /// `false` for `identitystore`: no AWS page we could find documents an endpoint
     /// policy for the Identity Store endpoint, and `CreateVpcEndpoint` refuses a policy
@@ -209,6 +228,8 @@ impl EndpointService {
             EndpointService::IdentityStore => "IdentityStore",
             EndpointService::DynamoDb => "DynamoDbGateway",
             EndpointService::Notebook => "SageMakerNotebook",
+            EndpointService::CodeArtifactApi => "CodeArtifactApi",
+            EndpointService::CodeArtifactRepositories => "CodeArtifactRepositories",
         }
     }
 

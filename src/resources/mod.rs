@@ -229,6 +229,7 @@ macro_rules! assert_allowed_values {
 pub mod arn;
 pub mod cloudformation;
 pub mod cloudtrail;
+pub mod codeartifact;
 pub mod dynamodb;
 pub mod ec2;
 pub mod events;

@@ -16,6 +16,7 @@ use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
 use crate::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
 use crate::constructs::notebook_identity::{self, NotebookRoleProps};
 use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps, UrlAccess};
+use crate::constructs::package_repository::{PackageRepository, PackageRepositoryProps};
 use crate::constructs::presigned_url::{self, Issuer, PresignedUrlProps, Shell};
 use crate::constructs::scope::{ONLY, Scope};
 use crate::constructs::secure_bucket::{
@@ -191,6 +192,13 @@ fn compose_single(
     let teams = teams(stack, root, names, &env, base.as_ref())?;
 
     environment_outputs(root, &env.network, &env.studio)?;
+    if let Some(packages) = &env.packages {
+        root.add_output(
+            &["PipIndexUrl"],
+            Output::new(packages.pip_index_url())
+                .description("pip index URL of the CodeArtifact repository (log in with aws codeartifact login --tool pip)"),
+        )?;
+    }
     nested_users::outputs(root, &env.user_chunks)?;
     if let Some(bastion) = &bastion {
         root.add_output(
@@ -830,6 +838,9 @@ pub(super) struct Environment {
     pub buckets: IndexMap<String, SecureBucket>,
     pub logs: Option<LogBucket>,
     pub network: Option<PrivateNetwork>,
+    /// The CodeArtifact domain and repositories of `packages`, whose read grant and pip
+    /// index URL the notebooks' and Studio's configuration use.
+    pub packages: Option<PackageRepository>,
     pub studio: Option<StudioDomain>,
     /// With `split: nested`, the nested stacks holding the user profiles.
     pub user_chunks: Vec<UserChunk>,
@@ -852,6 +863,7 @@ pub(super) fn environment(
         organization_id: perimeter(&stack.definition).organization_id,
         s3_buckets: (!buckets.is_empty())
             .then(|| secure_bucket::endpoint_allowance(buckets.values())),
+        amazon_linux_repositories: runs_amazon_linux(&stack.definition),
     };
     let network = network(stack, root, names, policies)?;
     // The network perimeter: with an S3 gateway endpoint, every bucket admits requests
@@ -869,6 +881,10 @@ pub(super) fn environment(
             logs.restrict_network(root, through);
         }
     }
+    let packages = match &network {
+        Some(_) => packages(stack, root, names)?,
+        None => None,
+    };
     let (studio, user_chunks) = match &network {
         Some(network) => studio_domain(stack, root, names, network, extension)?,
         None => (None, Vec::new()),
@@ -877,9 +893,22 @@ pub(super) fn environment(
         buckets,
         logs,
         network,
+        packages,
         studio,
         user_chunks,
     })
+}
+
+/// Whether the definition places instances that run Amazon Linux in its network (notebook
+/// instances, a Linux bastion), whose package managers read the Amazon Linux repositories
+/// through the S3 endpoint.
+fn runs_amazon_linux(def: &super::definition::StackDefinition) -> bool {
+    def.notebooks.is_some()
+        || !def.teams.is_empty()
+        || def
+            .bastion
+            .as_ref()
+            .is_some_and(|b| b.os == super::definition::OsName::Linux)
 }
 
 /// The access-log bucket and the definition's buckets.
@@ -1003,6 +1032,32 @@ fn studio_settings(
         ebs_gb: spec.default_ebs_gb.zip(spec.max_ebs_gb),
         lifecycle_scripts,
     })
+}
+
+/// The CodeArtifact domain of `packages`, named after the stack unless the definition
+/// names it.
+fn packages(
+    stack: &LoadedStack,
+    root: &mut Scope,
+    names: &mut Names,
+) -> Result<Option<PackageRepository>, ComposeError> {
+    let Some(spec) = stack.definition.packages.as_ref().filter(|p| p.pypi) else {
+        return Ok(None);
+    };
+    let scope = &mut root.at(at("packages"));
+    let packages = PackageRepository::new(
+        scope,
+        "Packages",
+        &PackageRepositoryProps {
+            domain_name: spec
+                .domain_name
+                .clone()
+                .unwrap_or_else(|| stack.name.clone()),
+            organization_id: perimeter(&stack.definition).organization_id,
+        },
+    )?;
+    names.insert("packages".into(), packages.domain.logical_id().clone());
+    Ok(Some(packages))
 }
 
 /// The domain, and its user profiles (in this template, or in nested stacks with

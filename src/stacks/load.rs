@@ -339,7 +339,9 @@ mod tests {
         assert_eq!(d.position, Some(Position { line: 2, column: 1 }));
         assert_eq!(
             d.expected.as_deref(),
-            Some("one of `description`, `network`, `studio`, `bastion`, `presigned_url`")
+            Some(
+                "one of `description`, `network`, `packages`, `studio`, `bastion`, `presigned_url`"
+            )
         );
         assert_eq!(d.help.as_deref(), Some("did you mean `network`?"));
     }

@@ -11,6 +11,7 @@ mod bastion;
 mod buckets;
 mod network;
 mod notebooks;
+mod packages;
 mod presigned_url;
 mod rule_references;
 mod sso;
@@ -45,6 +46,7 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
     let mut problems = Vec::new();
     description(&input, &mut problems);
     network::check(&input, &mut problems);
+    packages::check(&input, &mut problems);
     studio::check(&input, &mut problems);
     bastion::check(&input, &mut problems);
     notebooks::check(&input, &mut problems);

@@ -28,6 +28,8 @@ pub struct StackDefinition {
     /// The template's Description (≤ 1,024 bytes).
     pub description: Option<String>,
     pub network: Option<NetworkSpec>,
+    /// Private package repositories the network's notebooks install from.
+    pub packages: Option<PackagesSpec>,
     pub studio: Option<StudioSpec>,
     pub bastion: Option<BastionSpec>,
     pub presigned_url: Option<PresignedUrlSpec>,
@@ -137,6 +139,19 @@ pub struct NetworkSpec {
     /// How long flow logs are kept, in days (a CloudWatch Logs retention value; default 365).
     #[serde(default = "default_flow_log_retention")]
     pub flow_log_retention_days: RetentionDays,
+}
+
+/// The `packages` component: a CodeArtifact domain of the stack, reached through the
+/// network's `codeartifact.*` endpoints.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PackagesSpec {
+    /// A repository for pip whose upstream is the public PyPI (default false).
+    #[serde(default)]
+    pub pypi: bool,
+    /// The CodeArtifact domain's name; defaults to the stack's name. Unique in the
+    /// account and region, and visible in DNS.
+    pub domain_name: Option<String>,
 }
 
 /// The Studio domain component.
@@ -590,9 +605,10 @@ fn default_session() -> u32 {
 }
 
 /// Names of the top-level components, for suggestions.
-pub const COMPONENTS: [&str; 5] = [
+pub const COMPONENTS: [&str; 6] = [
     "description",
     "network",
+    "packages",
     "studio",
     "bastion",
     "presigned_url",

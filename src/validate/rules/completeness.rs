@@ -69,6 +69,16 @@ pub static RULES: &[Rule] = &[
         check: logs_endpoint,
     },
     Rule {
+        id: "ENV-CODEARTIFACT-ENDPOINTS",
+        severity: Severity::Error,
+        rationale: "pip in a private VPC reaches a CodeArtifact repository only through its two endpoints: codeartifact.api for the token and the repository URL, codeartifact.repositories for the packages.",
+        checks: "When the template has an AWS::CodeArtifact::Domain, every VPC of the template without an internet gateway has codeartifact.api and codeartifact.repositories endpoints.",
+        fix: "Add codeartifact.api and codeartifact.repositories to `network.endpoints`.",
+        applies_to: &["AWS::CodeArtifact::Domain", "AWS::EC2::VPCEndpoint"],
+        equivalents: NONE,
+        check: codeartifact_endpoints,
+    },
+    Rule {
         id: "ENV-FUNCTION-ENDPOINTS",
         severity: Severity::Error,
         rationale: "A function in a private VPC reaches the services its code calls only through endpoints; without one its calls time out.",
@@ -360,6 +370,26 @@ fn function_endpoints(cx: &Context) -> Vec<Violation> {
                 "Properties.VpcConfig",
                 &format!("the function (role `{role}`)"),
             )
+        })
+        .collect()
+}
+
+/// Every private VPC of a template with a CodeArtifact domain: the domain serves the
+/// template's notebooks, wherever they run.
+fn codeartifact_endpoints(cx: &Context) -> Vec<Violation> {
+    let vpcs: Vec<&str> = cx.of_type("AWS::EC2::VPC").map(|(id, _)| id).collect();
+    cx.of_type("AWS::CodeArtifact::Domain")
+        .flat_map(|(id, _)| {
+            vpcs.iter().filter_map(move |vpc| {
+                require(
+                    cx,
+                    vpc,
+                    &["codeartifact.api", "codeartifact.repositories"],
+                    id,
+                    "Properties.DomainName",
+                    "the CodeArtifact domain",
+                )
+            })
         })
         .collect()
 }
@@ -673,6 +703,28 @@ mod tests {
             ),
             env(&[], json!({"Domain": domain("IAM")})),
             "Resources.Domain.Properties.VpcId",
+        );
+    }
+
+    #[test]
+    fn codeartifact_endpoints() {
+        let domain =
+            json!({"Type": "AWS::CodeArtifact::Domain", "Properties": {"DomainName": "team"}});
+        assert_rule(
+            "ENV-CODEARTIFACT-ENDPOINTS",
+            env(
+                &["codeartifact.api", "codeartifact.repositories"],
+                json!({"Packages": domain}),
+            ),
+            env(&["codeartifact.api"], json!({"Packages": domain})),
+            "Resources.Packages.Properties.DomainName",
+        );
+        // Without a domain the endpoints are not required.
+        assert_rule(
+            "ENV-CODEARTIFACT-ENDPOINTS",
+            env(&[], json!({})),
+            env(&["codeartifact.repositories"], json!({"Packages": domain})),
+            "Resources.Packages.Properties.DomainName",
         );
     }
 
