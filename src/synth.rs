@@ -171,6 +171,12 @@ pub fn mermaid(synthesis: &Synthesis) -> String {
 
 /// The findings report of syntheses, in `format`: each template is a stack of the report.
 pub fn report(format: ReportFormat, syntheses: &[&Synthesis]) -> String {
+    report_run(format, syntheses, &[])
+}
+
+/// [`report`] of a run that `errors` stopped before every definition was judged (each
+/// error as printed), so the report does not read as complete.
+pub fn report_run(format: ReportFormat, syntheses: &[&Synthesis], errors: &[String]) -> String {
     let level = |severity: Severity| match severity {
         Severity::Error => report::Level::Error,
         Severity::Warning => report::Level::Warning,
@@ -231,7 +237,7 @@ pub fn report(format: ReportFormat, syntheses: &[&Synthesis]) -> String {
             }
         })
         .collect();
-    report::render(format, &stacks, &rules)
+    report::render(format, &stacks, &rules, errors)
 }
 
 /// Where a resource comes from in the definition.

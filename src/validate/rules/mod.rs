@@ -24,7 +24,7 @@ use serde_json::Value as Json;
 
 /// The logical id a value refers to through `Ref` or `Fn::GetAtt`, if it is one.
 pub use crate::template::read::target;
-pub use describe::{UnknownRule, catalogue_text, explain};
+pub use describe::{UnknownRule, catalogue_json, catalogue_text, explain};
 pub use policy::{PolicyDoc, PolicyKind, Stmt};
 
 use super::{Finding, Severity};
