@@ -187,7 +187,7 @@ pub struct SynthArgs {
 
     /// With --all --out: after writing, delete the templates in DIR that no stack writes
     /// any more (a renamed or removed stack, the other format), listing each.
-    #[arg(long, requires_all = ["out", "all"], conflicts_with = "check")]
+    #[arg(long, requires = "out", conflicts_with = "check")]
     pub prune: bool,
 
     /// Template format [default: json]. With --list: `json` prints the listing as JSON.

@@ -25,7 +25,7 @@ fn files(old: &Path, new: &Path, format: DiffFormat) -> Outcome {
     match (diff::read_template(old), diff::read_template(new)) {
         (Ok(a), Ok(b)) => match print(&diff::diff(&a, &b), format) {
             Ok(verdict) => Outcome::Diff(verdict),
-            Err(stopped) => stopped.into(),
+            Err(outcome) => outcome,
         },
         (Err(e), _) | (_, Err(e)) => error(&e),
     }
@@ -63,9 +63,9 @@ fn diff_base(rev: &str, args: &DiffArgs) -> Result<Outcome, Outcome> {
         for (name, now) in &templates {
             let d = base::diff_with_committed(repo, rev, &args.out, name, now)
                 .map_err(|e| error(&e))?;
-            console::out(&header(name, rev, args.format)).map_err(Outcome::from)?;
-            worst = worst.max(print(&d, args.format).map_err(Outcome::from)?);
-            console::out("\n").map_err(Outcome::from)?;
+            out(&header(name, rev, args.format))?;
+            worst = worst.max(print(&d, args.format)?);
+            out("\n")?;
         }
     }
     Ok(Outcome::Diff(worst))
@@ -79,7 +79,7 @@ fn header(name: &str, rev: &str, format: DiffFormat) -> String {
 }
 
 /// Prints the diff; colours only on a terminal, and not with `NO_COLOR` set.
-fn print(d: &TemplateDiff, format: DiffFormat) -> Result<Verdict, console::Stopped> {
+fn print(d: &TemplateDiff, format: DiffFormat) -> Result<Verdict, Outcome> {
     let text = match format {
         DiffFormat::Markdown => diff::render_markdown(d),
         DiffFormat::Text => {
@@ -87,8 +87,19 @@ fn print(d: &TemplateDiff, format: DiffFormat) -> Result<Verdict, console::Stopp
             diff::render_text(d, colour)
         }
     };
-    console::out(&text)?;
+    out(&text)?;
     Ok(d.verdict())
+}
+
+/// Writes to stdout. A reader that closed the pipe (`synth diff … | head`) does not
+/// change the verdict: the exit code of a diff is its answer (3, 4: a replacement, data
+/// loss), known before a byte is printed, so it is kept rather than turned into 0.
+/// Any other write error ends the command ([`Outcome::WriteFailed`]).
+fn out(text: &str) -> Result<(), Outcome> {
+    match console::out(text) {
+        Ok(()) | Err(console::Stopped(Outcome::Done)) => Ok(()),
+        Err(stopped) => Err(stopped.into()),
+    }
 }
 
 fn error(message: &str) -> Outcome {

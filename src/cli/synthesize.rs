@@ -28,6 +28,11 @@ pub fn run(args: &SynthArgs) -> Outcome {
         console::say("error: --all writes one file per stack; add --out DIR");
         return Outcome::UsageError;
     }
+    if args.prune && !args.all {
+        // Only a run over every definition knows every file that belongs in DIR.
+        console::say("error: --prune deletes what no stack writes, so it needs --all");
+        return Outcome::UsageError;
+    }
     let template_format = args.format.unwrap_or(FormatArg::Json);
     let Some(format) = template_format.with_minify(args.minify) else {
         console::say("error: --minify compacts JSON; it cannot be used with --format yaml");
