@@ -1,6 +1,6 @@
 //! What `synth` does when its output cannot be written, in every subcommand: a reader that
 //! closed the pipe (`synth … | head -1`) ends the run quietly with exit 0 (a diff keeps its
-//! verdict, 3 here: its exit code is its answer); any other write
+//! verdict, 4 here: its exit code is its answer); any other write
 //! error (`> /dev/full`) prints a message and exits 2.
 
 mod support;
