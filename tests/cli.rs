@@ -413,3 +413,33 @@ fn completions_for_every_shell_and_a_man_page_that_renders() {
         assert!(roff.contains(part), "the man page lacks {part}");
     }
 }
+
+#[test]
+fn yml_paths_to_stack_and_rule_ids_in_lower_case() {
+    let dir = scratch();
+    std::fs::rename(
+        dir.path().join("stacks/studio-private.yaml"),
+        dir.path().join("stacks/studio-private.yml"),
+    )
+    .unwrap();
+    let (code, _, stderr) = synth(dir.path(), &["--all", "--out", "out"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(dir.path().join("out/studio-private.template.json").exists());
+    let (code, _, stderr) = synth(dir.path(), &["--stack", "stacks/studio-private.yml"]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr);
+    std::fs::write(
+        dir.path().join("stacks/studio-private.yaml"),
+        "description: d\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = synth(dir.path(), &["--all", "--out", "out"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "error: stack `studio-private` is defined twice: stacks/studio-private.yaml and stacks/studio-private.yml\n  --> stacks\n  = help: keep one of the two files\n"
+    );
+    let (code, lower, _) = synth(dir.path(), &["explain", "env-studio-endpoints"]);
+    assert_eq!(code, 0);
+    assert!(lower.starts_with("ENV-STUDIO-ENDPOINTS\n"), "{lower}");
+}

@@ -13,7 +13,7 @@ use super::source::Source;
 /// A parsed and checked definition, with its source for later error reporting.
 #[derive(Clone, Debug)]
 pub struct LoadedStack {
-    /// The stack's name: the file name without `.yaml`.
+    /// The stack's name: the file name without `.yaml` (or `.yml`).
     pub name: String,
     pub source: Source,
     pub definition: StackDefinition,
@@ -109,7 +109,7 @@ pub fn load_str(name: &str, display: &str, text: String) -> Result<LoadedStack, 
     if !is_valid_stack_name(name) {
         return Err(Diagnostic::new(
             display,
-            format!("`{name}` is not a valid stack name: the file name (without .yaml) becomes the stack's name"),
+            format!("`{name}` is not a valid stack name: the file name (without .yaml or .yml) becomes the stack's name"),
         )
         .expected("lower-case letters, digits and hyphens, starting and ending with a letter or digit, at most 63 characters")
         .into());

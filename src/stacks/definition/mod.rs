@@ -110,8 +110,11 @@ pub struct Suppression {
     pub rule: String,
     /// A logical ID of the template, or a name in this definition (a user, an endpoint,
     /// or a component: `network` → the VPC, `studio` → the domain, `bastion` → the
-    /// instance, `presigned_url` → its policy).
-    pub resource: String,
+    /// instance, `presigned_url` → its policy). Without it, the suppression is about the
+    /// template as a whole: it silences the findings of its rule that concern no resource
+    /// (`CFN-LIMIT-INLINE-BODY`, a section quota), in the definition's first template.
+    #[serde(default)]
+    pub resource: Option<String>,
     /// Why this is acceptable, in at least one full sentence.
     pub reason: String,
 }

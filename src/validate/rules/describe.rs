@@ -175,6 +175,19 @@ mod tests {
     }
 
     #[test]
+    fn a_rule_id_is_found_in_any_case() {
+        assert_eq!(
+            explain("env-studio-endpoints").unwrap(),
+            explain("ENV-STUDIO-ENDPOINTS").unwrap()
+        );
+        assert_eq!(
+            super::super::canonical("Sm-Domain-Vpc-Only"),
+            "SM-DOMAIN-VPC-ONLY"
+        );
+        assert_eq!(super::super::canonical("NO-SUCH-RULE"), "NO-SUCH-RULE");
+    }
+
+    #[test]
     fn an_unknown_rule_suggests_the_closest_id() {
         let e = explain("SM-DOMAIN-VPC-ONL").unwrap_err();
         assert_eq!(e.closest, Some("SM-DOMAIN-VPC-ONLY"));
