@@ -174,7 +174,7 @@ pub fn report(format: ReportFormat, syntheses: &[&Synthesis]) -> String {
     report_run(format, syntheses, &[])
 }
 
-/// [`report`] of a run that `errors` stopped before every definition was judged (each
+/// [`report()`] of a run that `errors` stopped before every definition was judged (each
 /// error as printed), so the report does not read as complete.
 pub fn report_run(format: ReportFormat, syntheses: &[&Synthesis], errors: &[String]) -> String {
     let level = |severity: Severity| match severity {
