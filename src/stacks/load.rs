@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 
 use super::check;
-use super::definition::{COMPONENTS, StackDefinition};
+use super::definition::StackDefinition;
 use super::source::Source;
 
 /// A parsed and checked definition, with its source for later error reporting.
@@ -182,11 +182,9 @@ fn schema_error(source: &Source, path: &str, error: &serde_yaml_ng::Error) -> In
     if let Some(rest) = message.strip_prefix("unknown field ") {
         let names = backticked(rest);
         let (unknown, expected) = names.split_first().map_or(("", &[][..]), |(u, e)| (*u, e));
-        let expected: Vec<&str> = if parent.is_empty() {
-            COMPONENTS.to_vec()
-        } else {
-            expected.to_vec()
-        };
+        // serde's list is every field of the struct (derived from the schema itself), so
+        // it is complete by construction, at the top level too.
+        let expected: Vec<&str> = expected.to_vec();
         let place = if parent.is_empty() {
             "at the top level".to_string()
         } else {
@@ -211,10 +209,23 @@ fn schema_error(source: &Source, path: &str, error: &serde_yaml_ng::Error) -> In
         }
         return located(d, false).into();
     }
+    if let Some(rest) = message.strip_prefix("invalid value: ") {
+        // "integer `300`, expected u8", "integer `…` as u128, expected i64": the value in
+        // the author's words, and the expectation without Rust's type names.
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        let found = found.replace(" as u128", "").replace(" as i128", "");
+        let d = Diagnostic::new(&source.file, format!("invalid value: {found}")).field(path);
+        let d = match expected {
+            "" => d,
+            expected => d.expected(plain_type_name(expected)),
+        };
+        return located(d, false).into();
+    }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         let (found, expected) = rest
             .split_once(", expected ")
             .unwrap_or((rest, "another type"));
+        let found = found.replace(" as u128", "").replace(" as i128", "");
         let d = Diagnostic::new(&source.file, format!("wrong type: found {found}"))
             .field(path)
             .expected(plain_type_name(expected));
@@ -257,7 +268,9 @@ fn missing_field_help(field: &str) -> Option<&'static str> {
 fn plain_type_name(expected: &str) -> String {
     match expected {
         "u8" => "a whole number from 0 to 255".to_string(),
-        "u16" | "u32" | "u64" | "usize" => "a whole number of 0 or more".to_string(),
+        "u16" => "a whole number from 0 to 65535".to_string(),
+        "u32" | "u64" | "usize" => "a whole number of 0 or more".to_string(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_string(),
         "a string" => "text (a string)".to_string(),
         other => other
             .strip_prefix("struct ")

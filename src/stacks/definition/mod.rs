@@ -552,15 +552,6 @@ fn default_session() -> u32 {
     crate::constructs::presigned_url::SESSION_EXPIRATION_SECONDS.1
 }
 
-/// Names of the top-level components, for suggestions.
-pub const COMPONENTS: [&str; 5] = [
-    "description",
-    "network",
-    "studio",
-    "bastion",
-    "presigned_url",
-];
-
 /// One Studio account: its id and the Identity Center groups whose users work there.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
