@@ -269,7 +269,8 @@ fn prune_deletes_the_templates_no_stack_writes_and_check_says_to_run_it() {
 #[test]
 fn list_as_json_has_a_stable_shape() {
     let dir = scratch();
-    std::fs::write(dir.path().join("stacks/broken.yaml"), "netwrk: {}\n").unwrap();
+    let broken = "network:\n  cidr: 10.20.0.0/16\n  flowlogs: true\n";
+    std::fs::write(dir.path().join("stacks/broken.yaml"), broken).unwrap();
     let (code, stdout, stderr) = synth(dir.path(), &["--list", "--format", "json"]);
     assert_eq!(code, 0, "{stderr}");
     insta::assert_snapshot!(stdout);
