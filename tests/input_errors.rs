@@ -116,6 +116,75 @@ fn unknown_component_suggests_the_closest() {
     insta::assert_snapshot!(input_error(&VALID.replace("studio:", "stduio:")));
 }
 
+/// The valid keys are serde's own list of the definition's fields, so a field added to
+/// the struct is listed without anyone remembering to: this test names fields from every
+/// part of the definition, the last ones included.
+#[test]
+fn an_unknown_top_level_key_lists_every_valid_key() {
+    let text = input_error(&VALID.replace("studio:", "stduio:"));
+    let expected = text
+        .lines()
+        .find_map(|l| l.strip_prefix("  = expected: one of "))
+        .expect("an expected line");
+    for key in [
+        "description",
+        "network",
+        "studio",
+        "bastion",
+        "presigned_url",
+        "notebooks",
+        "buckets",
+        "teams",
+        "identity_center",
+        "groups",
+        "onboarding",
+        "accounts",
+        "rollout",
+        "suppressions",
+        "escalate",
+        "split",
+    ] {
+        assert!(
+            expected.contains(&format!("`{key}`")),
+            "{key} missing: {expected}"
+        );
+    }
+}
+
+/// Ranges as the author reads them: the real range of a bounded field, never a Rust type.
+#[test]
+fn out_of_range_values_name_the_real_range_not_a_rust_type() {
+    let mut all = String::new();
+    for (from, to) in [
+        ("availability_zones: 2", "availability_zones: 300"),
+        ("availability_zones: 2", "availability_zones: -1"),
+        (
+            "availability_zones: 2",
+            "availability_zones: 99999999999999999999999",
+        ),
+        (
+            "availability_zones: 2",
+            "availability_zones: 2\n  flow_log_retention_days: 99999",
+        ),
+        (
+            "availability_zones: 2",
+            "availability_zones: 2\n  subnet_prefix_length: 300",
+        ),
+    ] {
+        let text = VALID.replace(from, to);
+        assert_ne!(text, VALID);
+        let e = input_error(&text);
+        for rust in ["u8", "u16", "u32", "u64", "u128", "i64", "i128"] {
+            assert!(
+                !e.split(|c: char| !c.is_alphanumeric()).any(|w| w == rust),
+                "{rust}: {e}"
+            );
+        }
+        all.push_str(&e);
+    }
+    insta::assert_snapshot!(all);
+}
+
 #[test]
 fn wrong_type() {
     insta::assert_snapshot!(input_error(

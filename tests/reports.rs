@@ -128,6 +128,11 @@ fn sarif_report_validates_against_the_schema_and_points_at_the_definition() {
     );
     assert_eq!(location["physicalLocation"]["region"]["startLine"], 21);
     assert_eq!(location["logicalLocations"][0]["name"], "StudioDomain");
+    assert_eq!(
+        sarif["runs"][0]["invocations"],
+        serde_json::json!([{"executionSuccessful": true}]),
+        "the run judged every definition"
+    );
     let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap();
@@ -140,7 +145,44 @@ fn sarif_report_validates_against_the_schema_and_points_at_the_definition() {
     let _: serde_sarif::sarif::Sarif =
         serde_json::from_value(sarif.clone()).expect("serde-sarif reads it");
 
-    // Full JSON-schema validation (draft-07) with Python's jsonschema (installed with cfn-lint).
+    validate_sarif(&path);
+}
+
+/// A run stopped by an input error must not read as clean to code scanning: the
+/// invocation failed, and says why (SARIF 2.1.0 §3.20.14, §3.20.21, appendix I).
+#[test]
+fn sarif_of_a_failed_run_says_the_run_failed_and_why() {
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &["--stack", "no-such-stack"],
+            "unknown stack `no-such-stack`",
+        ),
+        (&["--file", "bad.yaml"], "unknown field `netwrk`"),
+    ];
+    for (args, error) in cases {
+        let dir = scratch(&[("broken.yaml", broken_definition())]);
+        std::fs::write(dir.path().join("bad.yaml"), "netwrk: {}\n").unwrap();
+        let mut args = args.to_vec();
+        args.extend(["--report", "sarif", "--report-file", "findings.sarif"]);
+        let (code, _, stderr) = synth(dir.path(), &args);
+        assert_eq!(code, 2, "{stderr}");
+        let path = dir.path().join("findings.sarif");
+        let sarif: Json = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let invocation = &sarif["runs"][0]["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], false, "{args:?}");
+        let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0]["level"], "error");
+        let text = notes[0]["message"]["text"].as_str().unwrap();
+        assert!(text.contains(error), "{text}");
+        let _: serde_sarif::sarif::Sarif =
+            serde_json::from_value(sarif.clone()).expect("serde-sarif reads it");
+        validate_sarif(&path);
+    }
+}
+
+/// Full JSON-schema validation (draft-07) with Python's jsonschema (installed with cfn-lint).
+fn validate_sarif(path: &std::path::Path) {
     let Some(python) = support::require_tool("python3", "sarif schema validation") else {
         return;
     };
@@ -154,7 +196,7 @@ fn sarif_report_validates_against_the_schema_and_points_at_the_definition() {
     let output = Command::new(python)
         .args(["-c", script])
         .arg(sarif_schema())
-        .arg(&path)
+        .arg(path)
         .output()
         .unwrap();
     assert!(

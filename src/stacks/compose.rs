@@ -141,14 +141,8 @@ pub fn compose_for(
         extension,
     )?;
     apply_suppressions(stack, &mut template, &names)?;
-    if !def.escalate.is_empty() {
-        template.set_metadata(
-            "sagesynth",
-            Value::map([(
-                "escalate",
-                Value::list(def.escalate.iter().map(|r| Value::from(r.as_str()))),
-            )]),
-        );
+    if let Some(metadata) = template_metadata(def, true) {
+        template.set_metadata("sagesynth", metadata);
     }
     let children = user_chunks
         .into_iter()
@@ -1219,6 +1213,38 @@ impl ScannerMetadata {
     }
 }
 
+/// A template's own `Metadata.sagesynth`, if it needs one: the rules the definition
+/// escalates, and (in its `first` template only, the one deployed directly) the
+/// suppressions that name no resource.
+pub(super) fn template_metadata(
+    def: &super::definition::StackDefinition,
+    first: bool,
+) -> Option<Value> {
+    let mut entries = Vec::new();
+    if !def.escalate.is_empty() {
+        let escalate = def
+            .escalate
+            .iter()
+            .map(|r| Value::from(rules::canonical(r)));
+        entries.push(("escalate", Value::list(escalate)));
+    }
+    let whole: Vec<Value> = def
+        .suppressions
+        .iter()
+        .filter(|s| first && s.resource.is_none())
+        .map(|s| {
+            Value::map([
+                ("rule", Value::from(rules::canonical(&s.rule))),
+                ("reason", Value::from(s.reason.trim())),
+            ])
+        })
+        .collect();
+    if !whole.is_empty() {
+        entries.push(("suppressions", Value::list(whole)));
+    }
+    (!entries.is_empty()).then(|| Value::map(entries))
+}
+
 /// Suppressions over several templates of one definition: each names a resource of the
 /// first template that has it (by logical ID, or by a name in the definition). The
 /// constructs' exemptions (`Scope::exempt`) are written by the same code, so a check that
@@ -1231,15 +1257,19 @@ pub(super) fn apply_suppressions_to(
     let mut per_resource: IndexMap<(usize, LogicalId), Vec<usize>> = IndexMap::new();
     let mut problems = Vec::new();
     for (i, s) in def.suppressions.iter().enumerate() {
+        // One that names no resource is the template's own (`template_metadata`).
+        let Some(resource) = &s.resource else {
+            continue;
+        };
         let found = targets
             .iter()
             .enumerate()
             .find_map(|(t, (template, names))| {
                 template
                     .resources()
-                    .find(|(id, _)| id.as_str() == s.resource)
+                    .find(|(id, _)| id.as_str() == resource)
                     .map(|(id, _)| id.clone())
-                    .or_else(|| names.get(&s.resource).cloned())
+                    .or_else(|| names.get(resource).cloned())
                     .map(|id| (t, id))
             });
         match found {
@@ -1257,11 +1287,10 @@ pub(super) fn apply_suppressions_to(
                 let mut d = stack.source.error_at_value(
                     &format!("suppressions[{i}].resource"),
                     format!(
-                        "`{}` is neither a logical ID of this stack's template nor a name in its definition",
-                        s.resource
+                        "`{resource}` is neither a logical ID of this stack's template nor a name in its definition",
                     ),
                 );
-                if let Some(close) = did_you_mean(&s.resource, candidates.iter().copied()) {
+                if let Some(close) = did_you_mean(resource, candidates.iter().copied()) {
                     d = d.help(format!("did you mean `{close}`?"));
                 }
                 problems.push(d);
@@ -1277,7 +1306,7 @@ pub(super) fn apply_suppressions_to(
         for i in indexes {
             let s = &def.suppressions[i];
             entry.suppressions.push(Value::map([
-                ("rule", Value::from(s.rule.as_str())),
+                ("rule", Value::from(rules::canonical(&s.rule))),
                 ("reason", Value::from(s.reason.trim())),
             ]));
             if let Some(rule) = rules::find(&s.rule) {

@@ -30,6 +30,7 @@ use crate::template::{LogicalId, Output, Parameter, Template, Value};
 use super::compose::{
     ComposeError, Composition, Environment, Names, apply_suppressions_to, at, bucket_grants,
     bucket_outputs, environment, environment_outputs, identity_store_parameter, mapped_group_id,
+    template_metadata,
 };
 use super::definition::{
     AccountRemoval, CallAs, IdentityCenterSpec, OnboardingSpec, RolloutSpec, RolloutTargets,
@@ -96,13 +97,11 @@ pub fn compose(stack: &LoadedStack, extension: FileExtension) -> Result<Composit
         stack,
         &mut [(&mut central, &central_names), (&mut member, &member_names)],
     )?;
-    if !def.escalate.is_empty() {
-        let escalate = Value::map([(
-            "escalate",
-            Value::list(def.escalate.iter().map(|r| Value::from(r.as_str()))),
-        )]);
-        central.set_metadata("sagesynth", escalate.clone());
-        member.set_metadata("sagesynth", escalate);
+    if let Some(metadata) = template_metadata(def, true) {
+        central.set_metadata("sagesynth", metadata);
+    }
+    if let Some(metadata) = template_metadata(def, false) {
+        member.set_metadata("sagesynth", metadata);
     }
     rollout_stack_set(
         stack,

@@ -9,13 +9,13 @@ use indexmap::IndexMap;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 
 use super::check;
-use super::definition::{COMPONENTS, StackDefinition};
+use super::definition::StackDefinition;
 use super::source::Source;
 
 /// A parsed and checked definition, with its source for later error reporting.
 #[derive(Clone, Debug)]
 pub struct LoadedStack {
-    /// The stack's name: the file name without `.yaml`.
+    /// The stack's name: the file name without `.yaml` (or `.yml`).
     pub name: String,
     pub source: Source,
     pub definition: StackDefinition,
@@ -125,7 +125,7 @@ pub fn load_in(
     if !is_valid_stack_name(name) {
         return Err(Diagnostic::new(
             display,
-            format!("`{name}` is not a valid stack name: the file name (without .yaml) becomes the stack's name"),
+            format!("`{name}` is not a valid stack name: the file name (without .yaml or .yml) becomes the stack's name"),
         )
         .expected("lower-case letters, digits and hyphens, starting and ending with a letter or digit, at most 63 characters")
         .into());
@@ -200,11 +200,9 @@ fn schema_error(source: &Source, path: &str, error: &serde_yaml_ng::Error) -> In
     if let Some(rest) = message.strip_prefix("unknown field ") {
         let names = backticked(rest);
         let (unknown, expected) = names.split_first().map_or(("", &[][..]), |(u, e)| (*u, e));
-        let expected: Vec<&str> = if parent.is_empty() {
-            COMPONENTS.to_vec()
-        } else {
-            expected.to_vec()
-        };
+        // serde's list is every field of the struct (derived from the schema itself), so
+        // it is complete by construction, at the top level too.
+        let expected: Vec<&str> = expected.to_vec();
         let place = if parent.is_empty() {
             "at the top level".to_string()
         } else {
@@ -229,10 +227,23 @@ fn schema_error(source: &Source, path: &str, error: &serde_yaml_ng::Error) -> In
         }
         return located(d, false).into();
     }
+    if let Some(rest) = message.strip_prefix("invalid value: ") {
+        // "integer `300`, expected u8", "integer `…` as u128, expected i64": the value in
+        // the author's words, and the expectation without Rust's type names.
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        let found = found.replace(" as u128", "").replace(" as i128", "");
+        let d = Diagnostic::new(&source.file, format!("invalid value: {found}")).field(path);
+        let d = match expected {
+            "" => d,
+            expected => d.expected(plain_type_name(expected)),
+        };
+        return located(d, false).into();
+    }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         let (found, expected) = rest
             .split_once(", expected ")
             .unwrap_or((rest, "another type"));
+        let found = found.replace(" as u128", "").replace(" as i128", "");
         let d = Diagnostic::new(&source.file, format!("wrong type: found {found}"))
             .field(path)
             .expected(plain_type_name(expected));
@@ -275,7 +286,9 @@ fn missing_field_help(field: &str) -> Option<&'static str> {
 fn plain_type_name(expected: &str) -> String {
     match expected {
         "u8" => "a whole number from 0 to 255".to_string(),
-        "u16" | "u32" | "u64" | "usize" => "a whole number of 0 or more".to_string(),
+        "u16" => "a whole number from 0 to 65535".to_string(),
+        "u32" | "u64" | "usize" => "a whole number of 0 or more".to_string(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_string(),
         "a string" => "text (a string)".to_string(),
         other => other
             .strip_prefix("struct ")
@@ -332,17 +345,27 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_component_lists_the_components_and_suggests_the_closest() {
+    fn an_unknown_component_lists_every_top_level_field_and_suggests_the_closest() {
         let d = one_error("description: d\nnetwrk: {}\n");
         assert_eq!(d.message, "unknown field `netwrk` at the top level");
         assert_eq!(d.field.as_deref(), Some("netwrk"));
         assert_eq!(d.position, Some(Position { line: 2, column: 1 }));
-        assert_eq!(
-            d.expected.as_deref(),
-            Some(
-                "one of `description`, `network`, `packages`, `studio`, `bastion`, `presigned_url`"
-            )
+        let expected = d.expected.as_deref().unwrap();
+        assert!(
+            expected.starts_with(
+                "one of `description`, `network`, `packages`, `studio`, `bastion`, `presigned_url`, `notebooks`, "
+            ),
+            "{expected}"
         );
+        for later in [
+            "`teams`",
+            "`accounts`",
+            "`suppressions`",
+            "`escalate`",
+            "`split`",
+        ] {
+            assert!(expected.contains(later), "{later}: {expected}");
+        }
         assert_eq!(d.help.as_deref(), Some("did you mean `network`?"));
     }
 
@@ -372,7 +395,7 @@ mod tests {
     fn a_wrong_type_is_named_in_plain_words() {
         let d = one_error("network: { cidr: 10.0.0.0/16, availability_zones: two }\n");
         assert_eq!(d.message, "wrong type: found string \"two\"");
-        assert_eq!(d.expected.as_deref(), Some("a whole number from 0 to 255"));
+        assert_eq!(d.expected.as_deref(), Some("a whole number"));
         assert_eq!(d.field.as_deref(), Some("network.availability_zones"));
     }
 

@@ -112,8 +112,11 @@ pub struct Suppression {
     pub rule: String,
     /// A logical ID of the template, or a name in this definition (a user, an endpoint,
     /// or a component: `network` → the VPC, `studio` → the domain, `bastion` → the
-    /// instance, `presigned_url` → its policy).
-    pub resource: String,
+    /// instance, `presigned_url` → its policy). Without it, the suppression is about the
+    /// template as a whole: it silences the findings of its rule that concern no resource
+    /// (`CFN-LIMIT-INLINE-BODY`, a section quota), in the definition's first template.
+    #[serde(default)]
+    pub resource: Option<String>,
     /// Why this is acceptable, in at least one full sentence.
     pub reason: String,
 }
@@ -603,16 +606,6 @@ fn default_expires() -> u32 {
 fn default_session() -> u32 {
     crate::constructs::presigned_url::SESSION_EXPIRATION_SECONDS.1
 }
-
-/// Names of the top-level components, for suggestions.
-pub const COMPONENTS: [&str; 6] = [
-    "description",
-    "network",
-    "packages",
-    "studio",
-    "bastion",
-    "presigned_url",
-];
 
 /// One Studio account: its id and the Identity Center groups whose users work there.
 #[derive(Clone, Debug, Deserialize, PartialEq)]

@@ -368,19 +368,24 @@ impl TryFrom<String> for SourceIpRange {
 
 /// A retention period CloudWatch Logs accepts.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(try_from = "u16")]
+// Read as any whole number (`i64`), so that a value out of range gets this type's message
+// with the allowed values, not serde's "expected u16".
+#[serde(try_from = "i64")]
 pub struct RetentionDays(pub u16);
 
-impl TryFrom<u16> for RetentionDays {
+impl TryFrom<i64> for RetentionDays {
     type Error = String;
-    fn try_from(days: u16) -> Result<Self, String> {
+    fn try_from(days: i64) -> Result<Self, String> {
         use crate::constructs::network::LOG_RETENTION_DAYS;
-        if LOG_RETENTION_DAYS.contains(&days) {
-            return Ok(RetentionDays(days));
+        if let Some(allowed) = u16::try_from(days)
+            .ok()
+            .filter(|d| LOG_RETENTION_DAYS.contains(d))
+        {
+            return Ok(RetentionDays(allowed));
         }
         let closest = LOG_RETENTION_DAYS
             .iter()
-            .min_by_key(|d| d.abs_diff(days))
+            .min_by_key(|d| i64::from(**d).abs_diff(days))
             .copied()
             .unwrap_or(365);
         Err(format!(
@@ -392,13 +397,15 @@ impl TryFrom<u16> for RetentionDays {
 
 /// Number of AZs with a private subnet.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(try_from = "u8")]
+// Read as any whole number (`i64`), so that 300 or -1 gets the real range, 2 to 6, and
+// not serde's "expected u8".
+#[serde(try_from = "i64")]
 pub struct AzCount(pub u8);
 
-impl TryFrom<u8> for AzCount {
+impl TryFrom<i64> for AzCount {
     type Error = String;
-    fn try_from(n: u8) -> Result<Self, String> {
-        if (2..=6).contains(&n) {
+    fn try_from(n: i64) -> Result<Self, String> {
+        if let Some(n) = u8::try_from(n).ok().filter(|n| (2..=6).contains(n)) {
             Ok(AzCount(n))
         } else {
             Err(format!(
@@ -722,6 +729,8 @@ mod tests {
     fn counts_and_retention_take_the_values_aws_allows() {
         assert!(AzCount::try_from(2).is_ok() && AzCount::try_from(6).is_ok());
         assert!(AzCount::try_from(1).is_err() && AzCount::try_from(7).is_err());
+        assert!(AzCount::try_from(-1).is_err() && AzCount::try_from(258).is_err());
+        assert!(RetentionDays::try_from(65_901).is_err());
         assert!(RetentionDays::try_from(365).is_ok());
         let e = RetentionDays::try_from(364).unwrap_err();
         assert!(
