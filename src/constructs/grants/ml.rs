@@ -264,24 +264,12 @@ impl MlEnvironment {
         None
     }
 
-    /// Everything `access` asks for: the create calls confined as the module
-    /// documentation says, tags at creation, describe/stop/delete of the team's own
-    /// resources, the list calls, `iam:PassRole` of the team's role, job logs and metrics.
-    /// Sids start with the team's name in PascalCase.
-    pub fn grant(&self, access: &MlAccess) -> Grant {
-        let subject = format!("SageMaker work of team `{}`", self.team);
-        if let Some(why) = self.invalid() {
+    /// The create calls `access` asks for, confined as the module documentation says,
+    /// and their tags at creation. Sids start with the team's name in PascalCase.
+    pub fn grant_create(&self, access: &MlAccess) -> Grant {
+        let subject = format!("SageMaker resources of team `{}`", self.team);
+        if let Some(why) = self.refusal(access) {
             return Grant::invalid(subject, why);
-        }
-        if access.is_empty() {
-            return Grant::invalid(subject, "no SageMaker access is asked for");
-        }
-        let needs_instance_types = !access.jobs.is_empty() || access.endpoints;
-        if needs_instance_types && self.instance_types.is_empty() {
-            return Grant::invalid(
-                subject,
-                "jobs and endpoints need at least one instance type",
-            );
         }
         let stem = self.stem();
         let mut grant = Grant::new(subject);
@@ -360,12 +348,36 @@ impl MlEnvironment {
                 created.push((create, types.to_vec()));
             }
         }
-        grant = self.tag_at_creation(grant, &stem, &created);
-        grant = self.manage_own(grant, &stem, access);
+        self.tag_at_creation(grant, &stem, &created)
+    }
+
+    /// What working with the resources of [`MlEnvironment::grant_create`] needs:
+    /// describe, stop, update and delete of the team's own (name and tag), the list calls,
+    /// `iam:PassRole` of the team's role, job logs and metrics.
+    pub fn grant_operate(&self, access: &MlAccess) -> Grant {
+        let subject = format!("SageMaker work of team `{}`", self.team);
+        if let Some(why) = self.refusal(access) {
+            return Grant::invalid(subject, why);
+        }
+        let stem = self.stem();
+        let mut grant = self.manage_own(Grant::new(subject), &stem, access);
         grant = list(grant, &stem, access);
         grant = self.pass_role(grant, &stem);
-        grant = self.logs_and_metrics(grant, &stem, access);
-        grant
+        self.logs_and_metrics(grant, &stem, access)
+    }
+
+    fn refusal(&self, access: &MlAccess) -> Option<String> {
+        if let Some(why) = self.invalid() {
+            return Some(why);
+        }
+        if access.is_empty() {
+            return Some("no SageMaker access is asked for".to_string());
+        }
+        let needs_instance_types = !access.jobs.is_empty() || access.endpoints;
+        if needs_instance_types && self.instance_types.is_empty() {
+            return Some("jobs and endpoints need at least one instance type".to_string());
+        }
+        None
     }
 
     fn create_job(&self, grant: Grant, stem: &str, kind: JobKind) -> Grant {
@@ -672,6 +684,17 @@ mod tests {
         }
     }
 
+    /// The statements of both grants.
+    fn both(env: &MlEnvironment, access: &MlAccess) -> Json {
+        let mut statements = granted(env.grant_create(access));
+        let operate = granted(env.grant_operate(access));
+        statements
+            .as_array_mut()
+            .unwrap()
+            .extend(operate.as_array().unwrap().iter().cloned());
+        statements
+    }
+
     fn statement<'a>(statements: &'a Json, sid: &str) -> &'a Json {
         statements
             .as_array()
@@ -683,7 +706,7 @@ mod tests {
 
     #[test]
     fn a_training_job_is_confined_to_the_team_vpc_key_and_instance_types() {
-        let statements = granted(environment().grant(&everything()));
+        let statements = (both(&environment(), &everything()));
         assert_eq!(
             statement(&statements, "VisionCreateTrainingJobs"),
             &json!({"Sid": "VisionCreateTrainingJobs", "Effect": "Allow",
@@ -705,7 +728,7 @@ mod tests {
 
     #[test]
     fn each_create_call_is_conditioned_only_on_the_keys_it_takes() {
-        let statements = granted(environment().grant(&everything()));
+        let statements = (both(&environment(), &everything()));
         let keys_of = |sid: &str| -> Vec<String> {
             let mut keys: Vec<String> = statement(&statements, sid)["Condition"]
                 .as_object()
@@ -755,7 +778,7 @@ mod tests {
             network_isolation: true,
             ..environment()
         };
-        let statements = granted(isolated.grant(&everything()));
+        let statements = (both(&isolated, &everything()));
         for sid in [
             "VisionCreateTrainingJobs",
             "VisionCreateProcessingJobs",
@@ -771,10 +794,13 @@ mod tests {
 
     #[test]
     fn tags_only_at_creation_pass_role_only_to_sagemaker_and_management_needs_the_tag() {
-        let statements = granted(environment().grant(&MlAccess {
-            jobs: vec![JobKind::Training],
-            ..MlAccess::default()
-        }));
+        let statements = (both(
+            &environment(),
+            &MlAccess {
+                jobs: vec![JobKind::Training],
+                ..MlAccess::default()
+            },
+        ));
         assert_eq!(
             statement(&statements, "VisionTagAtCreation")["Condition"],
             json!({"StringEquals": {"sagemaker:TaggingAction": "CreateTrainingJob",
@@ -823,27 +849,29 @@ mod tests {
     #[test]
     fn bad_input_is_an_error() {
         let env = environment();
-        assert!(refused(env.grant(&MlAccess::default())).contains("no SageMaker access"));
+        assert!(refused(env.grant_create(&MlAccess::default())).contains("no SageMaker access"));
         let no_types = MlEnvironment {
             instance_types: vec![],
             ..environment()
         };
-        assert!(refused(no_types.grant(&everything())).contains("at least one instance type"));
+        assert!(
+            refused(no_types.grant_create(&everything())).contains("at least one instance type")
+        );
         let bad_type = MlEnvironment {
             instance_types: vec!["m5.xlarge".to_string()],
             ..environment()
         };
-        assert!(refused(bad_type.grant(&everything())).contains("`m5.xlarge` is not"));
+        assert!(refused(bad_type.grant_create(&everything())).contains("`m5.xlarge` is not"));
         let bad_team = MlEnvironment {
             team: "Vision".to_string(),
             ..environment()
         };
-        assert!(refused(bad_team.grant(&everything())).contains("not a team name"));
+        assert!(refused(bad_team.grant_create(&everything())).contains("not a team name"));
         let no_vpc = MlEnvironment {
             subnets: vec![],
             ..environment()
         };
-        assert!(refused(no_vpc.grant(&everything())).contains("at least one subnet"));
+        assert!(refused(no_vpc.grant_create(&everything())).contains("at least one subnet"));
         assert!(refused(env.grant_pull_images(&["Bad".to_string()])).contains("not an ECR"));
     }
 
