@@ -706,7 +706,7 @@ mod tests {
 
     #[test]
     fn a_training_job_is_confined_to_the_team_vpc_key_and_instance_types() {
-        let statements = (both(&environment(), &everything()));
+        let statements = both(&environment(), &everything());
         assert_eq!(
             statement(&statements, "VisionCreateTrainingJobs"),
             &json!({"Sid": "VisionCreateTrainingJobs", "Effect": "Allow",
@@ -728,7 +728,7 @@ mod tests {
 
     #[test]
     fn each_create_call_is_conditioned_only_on_the_keys_it_takes() {
-        let statements = (both(&environment(), &everything()));
+        let statements = both(&environment(), &everything());
         let keys_of = |sid: &str| -> Vec<String> {
             let mut keys: Vec<String> = statement(&statements, sid)["Condition"]
                 .as_object()
@@ -778,7 +778,7 @@ mod tests {
             network_isolation: true,
             ..environment()
         };
-        let statements = (both(&isolated, &everything()));
+        let statements = both(&isolated, &everything());
         for sid in [
             "VisionCreateTrainingJobs",
             "VisionCreateProcessingJobs",
@@ -794,13 +794,13 @@ mod tests {
 
     #[test]
     fn tags_only_at_creation_pass_role_only_to_sagemaker_and_management_needs_the_tag() {
-        let statements = (both(
+        let statements = both(
             &environment(),
             &MlAccess {
                 jobs: vec![JobKind::Training],
                 ..MlAccess::default()
             },
-        ));
+        );
         assert_eq!(
             statement(&statements, "VisionTagAtCreation")["Condition"],
             json!({"StringEquals": {"sagemaker:TaggingAction": "CreateTrainingJob",

@@ -125,6 +125,37 @@ fn users_in_one_team(
     }
 }
 
+/// `sagemaker`: something to grant, and instance types for jobs and endpoints (the
+/// grants allow only the listed types, so an empty list would allow none).
+fn sagemaker(input: &Input, spec: &TeamSpec, path: &str, problems: &mut Vec<Diagnostic>) {
+    let Some(sagemaker) = &spec.sagemaker else {
+        return;
+    };
+    let at = format!("{path}.sagemaker");
+    let grants_something = !sagemaker.jobs.is_empty()
+        || sagemaker.models
+        || sagemaker.endpoints
+        || sagemaker.experiments
+        || sagemaker.model_registry;
+    if !grants_something {
+        problems.push(
+            input
+                .source
+                .error_at_key(&at, "`sagemaker` grants nothing")
+                .help("list `jobs: [training, processing, transform]` or set `models`, `endpoints`, `experiments` or `model_registry` to true; or remove `sagemaker`"),
+        );
+    }
+    let needs_types = !sagemaker.jobs.is_empty() || sagemaker.endpoints;
+    if needs_types && sagemaker.instance_types.is_empty() {
+        problems.push(
+            input
+                .source
+                .error_at_key(&at, "jobs and endpoints run only on the listed `instance_types`, and none is listed")
+                .help("add `instance_types: [ml.m5.xlarge]` (the types the team may use)"),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::{fields, messages, run, run_named};
@@ -223,36 +254,5 @@ mod tests {
                 .starts_with("user `Bob` is listed twice")
         );
         assert_eq!(problems[0].notes, ["first listed at s.yaml:4:13"]);
-    }
-}
-
-/// `sagemaker`: something to grant, and instance types for jobs and endpoints (the
-/// grants allow only the listed types, so an empty list would allow none).
-fn sagemaker(input: &Input, spec: &TeamSpec, path: &str, problems: &mut Vec<Diagnostic>) {
-    let Some(sagemaker) = &spec.sagemaker else {
-        return;
-    };
-    let at = format!("{path}.sagemaker");
-    let grants_something = !sagemaker.jobs.is_empty()
-        || sagemaker.models
-        || sagemaker.endpoints
-        || sagemaker.experiments
-        || sagemaker.model_registry;
-    if !grants_something {
-        problems.push(
-            input
-                .source
-                .error_at_key(&at, "`sagemaker` grants nothing")
-                .help("list `jobs: [training, processing, transform]` or set `models`, `endpoints`, `experiments` or `model_registry` to true; or remove `sagemaker`"),
-        );
-    }
-    let needs_types = !sagemaker.jobs.is_empty() || sagemaker.endpoints;
-    if needs_types && sagemaker.instance_types.is_empty() {
-        problems.push(
-            input
-                .source
-                .error_at_key(&at, "jobs and endpoints run only on the listed `instance_types`, and none is listed")
-                .help("add `instance_types: [ml.m5.xlarge]` (the types the team may use)"),
-        );
     }
 }
