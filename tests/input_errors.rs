@@ -497,3 +497,24 @@ fn a_lifecycle_script_is_read_relative_to_the_definition() {
         "{t}"
     );
 }
+
+const ML_TEAM: &str = "network: { cidr: 10.50.0.0/16 }\nteams:\n  vision:\n    sagemaker:\n";
+
+#[test]
+fn a_sagemaker_instance_type_must_be_ml_family_size() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{ML_TEAM}      jobs: [training]\n      instance_types: [ml.m5.xlarge, m5.large]\n"
+    )));
+}
+
+#[test]
+fn sagemaker_jobs_without_instance_types_are_refused() {
+    insta::assert_snapshot!(input_error(&format!("{ML_TEAM}      jobs: [training]\n")));
+}
+
+#[test]
+fn an_unknown_job_kind_is_named() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{ML_TEAM}      jobs: [training, tuning]\n      instance_types: [ml.m5.xlarge]\n"
+    )));
+}

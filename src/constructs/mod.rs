@@ -11,6 +11,7 @@ pub mod endpoint_policy;
 pub mod function_network;
 pub mod grants;
 pub mod mfa_guard;
+pub mod ml_work;
 pub mod nested_users;
 pub mod network;
 pub mod notebook_identity;

@@ -14,6 +14,7 @@ use crate::template::{DeletionPolicy, Handle, LogicalId};
 
 use super::ConstructError;
 use super::encryption_key::{EncryptionKey, EncryptionKeyProps, secrets_manager_may_use};
+use super::ml_work::{self, MlPlacement, MlWorkProps};
 use super::network::PrivateNetwork;
 use super::notebooks::{self, NotebookPlacement, NotebookProps};
 use super::scope::Scope;
@@ -32,6 +33,9 @@ pub struct TeamProps {
     pub password_key: Option<Handle<Key>>,
     /// Where the users may open the notebook from.
     pub url_access: notebooks::UrlAccess,
+    /// The SageMaker work the notebook's role may start ([`super::ml_work`]), in the
+    /// notebook's subnets, security group and key.
+    pub ml_work: Option<MlWorkProps>,
 }
 
 /// A user of a team.
@@ -153,6 +157,18 @@ impl Team {
                 ))
                 .build()?,
         )?;
+        if let Some(work) = &props.ml_work {
+            ml_work::attach(
+                &mut scope.child(id),
+                &role,
+                &MlPlacement {
+                    network,
+                    security_group,
+                    key,
+                },
+                work,
+            )?;
+        }
         let notebook = notebooks::new(
             scope,
             &NotebookPlacement {

@@ -229,9 +229,11 @@ macro_rules! assert_allowed_values {
 pub mod arn;
 pub mod cloudformation;
 pub mod cloudtrail;
+pub mod cloudwatch;
 pub mod codeartifact;
 pub mod dynamodb;
 pub mod ec2;
+pub mod ecr;
 pub mod events;
 pub mod iam;
 pub mod kms;

@@ -359,6 +359,96 @@ pub mod actions {
         START_NOTEBOOK_INSTANCE,
         STOP_NOTEBOOK_INSTANCE,
     ];
+
+    /// Starts a training job (dependent actions `iam:PassRole`, `sagemaker:AddTags`).
+    pub const CREATE_TRAINING_JOB: Action = Action::new("sagemaker:CreateTrainingJob");
+    /// Starts a processing job (dependent actions `iam:PassRole`, `sagemaker:AddTags`).
+    pub const CREATE_PROCESSING_JOB: Action = Action::new("sagemaker:CreateProcessingJob");
+    /// Starts a batch transform job with an existing model.
+    pub const CREATE_TRANSFORM_JOB: Action = Action::new("sagemaker:CreateTransformJob");
+    /// Reads a training job.
+    pub const DESCRIBE_TRAINING_JOB: Action = Action::new("sagemaker:DescribeTrainingJob");
+    /// Reads a processing job.
+    pub const DESCRIBE_PROCESSING_JOB: Action = Action::new("sagemaker:DescribeProcessingJob");
+    /// Reads a transform job.
+    pub const DESCRIBE_TRANSFORM_JOB: Action = Action::new("sagemaker:DescribeTransformJob");
+    /// Stops a training job.
+    pub const STOP_TRAINING_JOB: Action = Action::new("sagemaker:StopTrainingJob");
+    /// Stops a processing job.
+    pub const STOP_PROCESSING_JOB: Action = Action::new("sagemaker:StopProcessingJob");
+    /// Stops a transform job.
+    pub const STOP_TRANSFORM_JOB: Action = Action::new("sagemaker:StopTransformJob");
+    /// Lists training jobs (no resource-level permissions).
+    pub const LIST_TRAINING_JOBS: Action = Action::new("sagemaker:ListTrainingJobs");
+    /// Lists processing jobs (no resource-level permissions).
+    pub const LIST_PROCESSING_JOBS: Action = Action::new("sagemaker:ListProcessingJobs");
+    /// Lists transform jobs (no resource-level permissions).
+    pub const LIST_TRANSFORM_JOBS: Action = Action::new("sagemaker:ListTransformJobs");
+    /// Creates a model from an image and artifacts (dependent action `iam:PassRole`).
+    pub const CREATE_MODEL: Action = Action::new("sagemaker:CreateModel");
+    /// Reads a model.
+    pub const DESCRIBE_MODEL: Action = Action::new("sagemaker:DescribeModel");
+    /// Deletes a model.
+    pub const DELETE_MODEL: Action = Action::new("sagemaker:DeleteModel");
+    /// Lists models (no resource-level permissions).
+    pub const LIST_MODELS: Action = Action::new("sagemaker:ListModels");
+    /// Creates an endpoint configuration (instances, volume key, models).
+    pub const CREATE_ENDPOINT_CONFIG: Action = Action::new("sagemaker:CreateEndpointConfig");
+    /// Reads an endpoint configuration.
+    pub const DESCRIBE_ENDPOINT_CONFIG: Action = Action::new("sagemaker:DescribeEndpointConfig");
+    /// Deletes an endpoint configuration.
+    pub const DELETE_ENDPOINT_CONFIG: Action = Action::new("sagemaker:DeleteEndpointConfig");
+    /// Creates an endpoint from an endpoint configuration.
+    pub const CREATE_ENDPOINT: Action = Action::new("sagemaker:CreateEndpoint");
+    /// Reads an endpoint.
+    pub const DESCRIBE_ENDPOINT: Action = Action::new("sagemaker:DescribeEndpoint");
+    /// Moves an endpoint to another endpoint configuration.
+    pub const UPDATE_ENDPOINT: Action = Action::new("sagemaker:UpdateEndpoint");
+    /// Deletes an endpoint.
+    pub const DELETE_ENDPOINT: Action = Action::new("sagemaker:DeleteEndpoint");
+    /// Sends a request to an endpoint's model.
+    pub const INVOKE_ENDPOINT: Action = Action::new("sagemaker:InvokeEndpoint");
+    /// Lists endpoints (no resource-level permissions).
+    pub const LIST_ENDPOINTS: Action = Action::new("sagemaker:ListEndpoints");
+    /// Lists endpoint configurations (no resource-level permissions).
+    pub const LIST_ENDPOINT_CONFIGS: Action = Action::new("sagemaker:ListEndpointConfigs");
+    /// Creates an experiment.
+    pub const CREATE_EXPERIMENT: Action = Action::new("sagemaker:CreateExperiment");
+    /// Creates a trial of an experiment.
+    pub const CREATE_TRIAL: Action = Action::new("sagemaker:CreateTrial");
+    /// Creates a trial component.
+    pub const CREATE_TRIAL_COMPONENT: Action = Action::new("sagemaker:CreateTrialComponent");
+    /// Reads an experiment.
+    pub const DESCRIBE_EXPERIMENT: Action = Action::new("sagemaker:DescribeExperiment");
+    /// Reads a trial.
+    pub const DESCRIBE_TRIAL: Action = Action::new("sagemaker:DescribeTrial");
+    /// Reads a trial component.
+    pub const DESCRIBE_TRIAL_COMPONENT: Action = Action::new("sagemaker:DescribeTrialComponent");
+    /// Changes a trial component (metrics, parameters).
+    pub const UPDATE_TRIAL_COMPONENT: Action = Action::new("sagemaker:UpdateTrialComponent");
+    /// Attaches a trial component to a trial.
+    pub const ASSOCIATE_TRIAL_COMPONENT: Action = Action::new("sagemaker:AssociateTrialComponent");
+    /// Lists experiments (no resource-level permissions).
+    pub const LIST_EXPERIMENTS: Action = Action::new("sagemaker:ListExperiments");
+    /// Lists trials (no resource-level permissions).
+    pub const LIST_TRIALS: Action = Action::new("sagemaker:ListTrials");
+    /// Lists trial components (no resource-level permissions).
+    pub const LIST_TRIAL_COMPONENTS: Action = Action::new("sagemaker:ListTrialComponents");
+    /// Creates a model package group (a model registry entry).
+    pub const CREATE_MODEL_PACKAGE_GROUP: Action = Action::new("sagemaker:CreateModelPackageGroup");
+    /// Registers a model version in a group.
+    pub const CREATE_MODEL_PACKAGE: Action = Action::new("sagemaker:CreateModelPackage");
+    /// Reads a model package group.
+    pub const DESCRIBE_MODEL_PACKAGE_GROUP: Action =
+        Action::new("sagemaker:DescribeModelPackageGroup");
+    /// Reads a model package.
+    pub const DESCRIBE_MODEL_PACKAGE: Action = Action::new("sagemaker:DescribeModelPackage");
+    /// Changes a model package (approval status).
+    pub const UPDATE_MODEL_PACKAGE: Action = Action::new("sagemaker:UpdateModelPackage");
+    /// Lists model package groups (no resource-level permissions).
+    pub const LIST_MODEL_PACKAGE_GROUPS: Action = Action::new("sagemaker:ListModelPackageGroups");
+    /// Lists the packages of a group.
+    pub const LIST_MODEL_PACKAGES: Action = Action::new("sagemaker:ListModelPackages");
 }
 
 /// SageMaker's condition keys for Studio apps and spaces, as the Service Authorization
@@ -379,6 +469,33 @@ pub mod keys {
     /// The API operation whose resource is being tagged (`CreateSpace`, `CreateApp`, …);
     /// taken by `AddTags`, so that tags can be allowed at creation only.
     pub const TAGGING_ACTION: ConditionKey = ConditionKey::single("sagemaker:TaggingAction");
+    /// The subnets of the request's VPC configuration (ArrayOfString). Taken by
+    /// `CreateTrainingJob`, `CreateProcessingJob`, `CreateModel`, `CreateEndpointConfig`;
+    /// absent when the request has no VPC configuration.
+    pub const VPC_SUBNETS: ConditionKey = ConditionKey::multi("sagemaker:VpcSubnets");
+    /// The security groups of the request's VPC configuration (ArrayOfString); taken by
+    /// the same actions as [`VPC_SUBNETS`].
+    pub const VPC_SECURITY_GROUP_IDS: ConditionKey =
+        ConditionKey::multi("sagemaker:VpcSecurityGroupIds");
+    /// The key of the ML storage volumes (ARN). Taken by `CreateTrainingJob`,
+    /// `CreateProcessingJob`, `CreateTransformJob`, `CreateEndpointConfig`.
+    pub const VOLUME_KMS_KEY: ConditionKey = ConditionKey::single("sagemaker:VolumeKmsKey");
+    /// The key of the job's output in S3 (ARN). Taken by `CreateTrainingJob`,
+    /// `CreateProcessingJob`, `CreateTransformJob`.
+    pub const OUTPUT_KMS_KEY: ConditionKey = ConditionKey::single("sagemaker:OutputKmsKey");
+    /// The instance types of the request (ArrayOfString). Taken by `CreateTrainingJob`,
+    /// `CreateProcessingJob`, `CreateTransformJob`, `CreateEndpointConfig`.
+    pub const INSTANCE_TYPES: ConditionKey = ConditionKey::multi("sagemaker:InstanceTypes");
+    /// Whether the containers run without network access (Bool). Taken by
+    /// `CreateTrainingJob`, `CreateProcessingJob`, `CreateModel`, `CreateEndpointConfig`.
+    pub const NETWORK_ISOLATION: ConditionKey = ConditionKey::single("sagemaker:NetworkIsolation");
+    /// Whether traffic between the instances of a job is encrypted (Bool). Taken by
+    /// `CreateTrainingJob`, `CreateProcessingJob`.
+    pub const INTER_CONTAINER_TRAFFIC_ENCRYPTION: ConditionKey =
+        ConditionKey::single("sagemaker:InterContainerTrafficEncryption");
+    /// The model a transform job or endpoint configuration uses (ARN). Taken by
+    /// `CreateTransformJob`, `CreateEndpointConfig`.
+    pub const MODEL_ARN: ConditionKey = ConditionKey::single("sagemaker:ModelArn");
 }
 
 /// SageMaker's request values usable as IAM policy variables in the calls Studio makes

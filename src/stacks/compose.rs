@@ -11,7 +11,9 @@ use crate::constructs::ConstructError;
 use crate::constructs::bastion::{Bastion, BastionOs, BastionProps};
 use crate::constructs::encryption_key::{EncryptionKey, EncryptionKeyProps};
 use crate::constructs::endpoint_policy::EndpointPolicyProps;
+use crate::constructs::grants::ml::{JobKind, MlAccess};
 use crate::constructs::mfa_guard;
+use crate::constructs::ml_work::MlWorkProps;
 use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
 use crate::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
 use crate::constructs::notebook_identity::{self, NotebookRoleProps};
@@ -47,7 +49,7 @@ use crate::validate::rules;
 use super::check;
 use super::definition::{
     AccessLevel, AuthMode, BucketKey, IDENTITY_STORE_ID_PATTERN, MappingMode, NotebookIdentityMode,
-    NotebooksSpec, SplitMode, StudioAppType, StudioSpec, TrailMode,
+    NotebooksSpec, SplitMode, StudioAppType, StudioSpec, TeamSpec, TrailMode,
 };
 use super::load::{InputErrors, LoadedStack};
 
@@ -594,6 +596,7 @@ fn teams(
                     })
                     .collect(),
                 password_key: password_key.clone(),
+                ml_work: team_ml_work(&team.0, spec),
             },
         )?;
         names.insert(team.0.clone(), built.notebook.logical_id().clone());
@@ -617,6 +620,35 @@ fn teams(
     let group_handles: Vec<&Handle<Group>> = groups.iter().collect();
     mfa_guard::new(&mut root.at(at("teams")), "MfaGuard", &group_handles)?;
     Ok(built_teams)
+}
+
+/// The SageMaker work a team's definition asks for, if any.
+fn team_ml_work(team: &str, spec: &TeamSpec) -> Option<MlWorkProps> {
+    if spec.sagemaker.is_none() && spec.ecr.is_none() {
+        return None;
+    }
+    let sagemaker = spec.sagemaker.clone().unwrap_or_default();
+    Some(MlWorkProps {
+        team: team.to_string(),
+        access: MlAccess {
+            jobs: sagemaker.jobs.iter().map(|j| JobKind::from(*j)).collect(),
+            models: sagemaker.models,
+            endpoints: sagemaker.endpoints,
+            experiments: sagemaker.experiments,
+            model_registry: sagemaker.model_registry,
+        },
+        instance_types: sagemaker
+            .instance_types
+            .iter()
+            .map(|t| t.0.clone())
+            .collect(),
+        network_isolation: sagemaker.network_isolation,
+        repositories: spec
+            .ecr
+            .iter()
+            .flat_map(|e| e.repositories.iter().map(|r| r.0.clone()))
+            .collect(),
+    })
 }
 
 /// Where the teams' users may open their notebooks: the definition's public ranges, or

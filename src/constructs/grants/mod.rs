@@ -61,6 +61,7 @@ pub mod ec2;
 mod grant;
 pub mod kms;
 pub mod logs;
+pub mod ml;
 #[cfg(test)]
 mod reproduce;
 #[cfg(test)]

@@ -15,10 +15,10 @@ use crate::constructs::network::EndpointService;
 
 pub use values::{
     AccountId, AccountKey, AzCount, BucketKey, EndpointName, GroupId, GroupName,
-    IDENTITY_STORE_ID_PATTERN, IamName, IamPath, IdentityStoreId, InstanceType,
+    IDENTITY_STORE_ID_PATTERN, IamName, IamPath, IdentityStoreId, InstanceType, MlInstanceType,
     NoncurrentVersionDays, NotebookInstanceType, OrganizationId, OrganizationalUnitId,
-    PrincipalArnPattern, RegionName, RetentionDays, SageMakerName, SourceIpRange, TeamName,
-    VpcCidr,
+    PrincipalArnPattern, RegionName, RepositoryName, RetentionDays, SageMakerName, SourceIpRange,
+    TeamName, VpcCidr,
 };
 
 /// A whole stack definition: optional components, composed in `compose`.
@@ -403,6 +403,68 @@ pub struct TeamSpec {
     /// keys are created; a console password only with `console_access`.
     #[serde(default)]
     pub users: Vec<UserSpec>,
+    /// SageMaker work of the team's notebook role: jobs, models, endpoints, experiments,
+    /// the model registry, confined to the team and the stack's network and key.
+    pub sagemaker: Option<SageMakerGrantsSpec>,
+    /// ECR repositories of this account the team's jobs pull images from (the AWS Deep
+    /// Learning Containers come with `sagemaker`).
+    pub ecr: Option<EcrGrantsSpec>,
+}
+
+/// What a team may do on SageMaker (see `constructs::grants::ml`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SageMakerGrantsSpec {
+    /// The jobs it may start: `training`, `processing`, `transform`.
+    #[serde(default)]
+    pub jobs: Vec<JobName>,
+    /// Create its models (default false).
+    #[serde(default)]
+    pub models: bool,
+    /// Create and invoke its endpoints (default false).
+    #[serde(default)]
+    pub endpoints: bool,
+    /// Experiments, trials and trial components (default false).
+    #[serde(default)]
+    pub experiments: bool,
+    /// Model package groups and versions (default false).
+    #[serde(default)]
+    pub model_registry: bool,
+    /// The only instance types of jobs and endpoints; required with `jobs` or `endpoints`.
+    #[serde(default)]
+    pub instance_types: Vec<MlInstanceType>,
+    /// Jobs and models must run with network isolation (default false).
+    #[serde(default)]
+    pub network_isolation: bool,
+}
+
+/// A kind of SageMaker job.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum JobName {
+    Training,
+    Processing,
+    Transform,
+}
+
+impl From<JobName> for crate::constructs::grants::ml::JobKind {
+    fn from(job: JobName) -> Self {
+        use crate::constructs::grants::ml::JobKind;
+        match job {
+            JobName::Training => JobKind::Training,
+            JobName::Processing => JobKind::Processing,
+            JobName::Transform => JobKind::Transform,
+        }
+    }
+}
+
+/// The team's own ECR repositories.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EcrGrantsSpec {
+    /// Repository names in this account and region.
+    #[serde(default)]
+    pub repositories: Vec<RepositoryName>,
 }
 
 /// A team user: `eng-bob`, or `{ name: eng-bob, console_access: true }`.

@@ -80,6 +80,42 @@ impl TryFrom<String> for NotebookInstanceType {
     }
 }
 
+/// A SageMaker instance type of jobs and endpoints (`ml.m5.xlarge`).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct MlInstanceType(pub String);
+
+impl TryFrom<String> for MlInstanceType {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        if crate::constructs::grants::ml::is_ml_instance_type(&text) {
+            Ok(MlInstanceType(text))
+        } else {
+            Err(format!(
+                "`{text}` is not a SageMaker instance type; expected ml.family.size such as ml.m5.xlarge"
+            ))
+        }
+    }
+}
+
+/// An ECR repository name (`vision/train`).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct RepositoryName(pub String);
+
+impl TryFrom<String> for RepositoryName {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        if crate::constructs::grants::ml::is_repository_name(&text) {
+            Ok(RepositoryName(text))
+        } else {
+            Err(format!(
+                "`{text}` is not an ECR repository name: 2 to 256 lower-case letters, digits and `._-/`, starting with a letter or digit"
+            ))
+        }
+    }
+}
+
 /// A bucket's name in the definition (`raw-data`).
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
 #[serde(try_from = "String")]
