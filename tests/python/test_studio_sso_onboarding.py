@@ -294,7 +294,8 @@ def test_an_event_is_a_hint_the_membership_must_still_exist(world):
 @pytest.mark.parametrize("sample", [
     "added-identitystore-create-group-membership", "added-sso-directory-add-member-to-group",
     "removed-identitystore-delete-group-membership", "removed-sso-directory-remove-member-from-group",
-    "scim-patch-group", "scim-delete-user", "identitystore-delete-user", "sso-directory-disable-user",
+    "hint-scim-patch-group", "hint-scim-delete-user", "hint-identitystore-delete-user",
+    "hint-sso-directory-disable-user",
 ])
 def test_every_sample_event_is_a_hint_that_reconciles_from_state(world, sample):
     """Whatever the event says, the result is what the Identity Store says now."""
