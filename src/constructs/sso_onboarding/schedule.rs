@@ -140,7 +140,7 @@ mod tests {
     #[test]
     fn metrics_are_granted_in_the_onboarding_namespace_only() {
         let s = serde_json::to_value(metric_statement().to_value()).unwrap();
-        assert_eq!(s["Action"], "cloudwatch:PutMetricData");
+        assert_eq!(s["Action"], serde_json::json!(["cloudwatch:PutMetricData"]));
         assert_eq!(
             s["Condition"]["StringEquals"]["cloudwatch:namespace"],
             metrics::NAMESPACE
