@@ -389,7 +389,9 @@ fn a_reconciliation_interval_that_is_no_interval() {
     let shipped = support::stacks::definition("studio-sso-onboarding");
     let line = "  reconcile_every: 1h";
     assert!(shipped.contains(line), "the shipped interval");
-    insta::assert_snapshot!(input_error(&shipped.replace(line, "  reconcile_every: hourly")));
+    insta::assert_snapshot!(input_error(
+        &shipped.replace(line, "  reconcile_every: hourly")
+    ));
 }
 
 #[test]

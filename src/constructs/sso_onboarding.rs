@@ -368,18 +368,7 @@ pub(crate) fn domain_statements(
                     .resource(profiles.clone())
                     .condition(owned()),
             );
-            // A returning user's profile is taken back by removing its offboarding date.
-            statements.push(
-                Statement::allow()
-                    .sid("RemoveOnlyTheOffboardingDateOfOwnedProfiles")
-                    .actions([&sm::DELETE_TAGS])
-                    .resource(profiles)
-                    .condition(owned())
-                    .condition(
-                        Condition::string_equals(keys::TAG_KEYS, [Value::from(OFFBOARD_AFTER_TAG)])
-                            .qualified(SetQualifier::ForAllValues),
-                    ),
-            );
+            statements.push(marking_statement(duty, profiles));
             statements.push(
                 Statement::allow()
                     .sid("ListProfilesHasNoResourceScope")
@@ -393,23 +382,7 @@ pub(crate) fn domain_statements(
                 .actions([&sm::UPDATE_USER_PROFILE, &sm::DELETE_USER_PROFILE])
                 .resource(profiles.clone())
                 .condition(owned()),
-            // The offboarding date and the quarantine mark, on owned profiles only (the
-            // ownership tag itself cannot be added, so no profile can be adopted).
-            Statement::allow()
-                .sid("MarkOnlyOwnedProfilesForOffboardingOrQuarantine")
-                .actions([&sm::ADD_TAGS])
-                .resource(profiles)
-                .condition(owned())
-                .condition(
-                    Condition::string_equals(
-                        keys::TAG_KEYS,
-                        [
-                            Value::from(OFFBOARD_AFTER_TAG),
-                            Value::from(QUARANTINED_TAG),
-                        ],
-                    )
-                    .qualified(SetQualifier::ForAllValues),
-                ),
+            marking_statement(duty, profiles),
             Statement::allow()
                 .sid("DeleteAppsOfThisDomain")
                 .actions([&sm::DELETE_APP])
@@ -435,6 +408,37 @@ pub(crate) fn domain_statements(
             )),
     );
     statements
+}
+
+/// The tags a function may change on profiles that carry [`OWNERSHIP_TAG`], never that tag
+/// itself (so no profile can be adopted): onboarding takes a returning user's profile back
+/// by removing its offboarding date; offboarding sets that date or the quarantine mark.
+fn marking_statement(duty: Duty, profiles: Value) -> Statement {
+    use sagemaker::actions as sm;
+    let (sid, action, tag_keys) = match duty {
+        Duty::Onboarding => (
+            "RemoveOnlyTheOffboardingDateOfOwnedProfiles",
+            &sm::DELETE_TAGS,
+            vec![Value::from(OFFBOARD_AFTER_TAG)],
+        ),
+        Duty::Offboarding => (
+            "MarkOnlyOwnedProfilesForOffboardingOrQuarantine",
+            &sm::ADD_TAGS,
+            vec![
+                Value::from(OFFBOARD_AFTER_TAG),
+                Value::from(QUARANTINED_TAG),
+            ],
+        ),
+    };
+    Statement::allow()
+        .sid(sid)
+        .actions([action])
+        .resource(profiles)
+        .condition(Condition::null(OWNED_PROFILE, false))
+        .condition(
+            Condition::string_equals(keys::TAG_KEYS, tag_keys)
+                .qualified(SetQualifier::ForAllValues),
+        )
 }
 
 /// Reading users, groups and memberships of one identity store.

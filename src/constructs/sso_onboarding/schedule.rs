@@ -36,9 +36,9 @@ const NAMESPACE_KEY: ConditionKey = ConditionKey::single("cloudwatch:namespace")
 /// the singular unit for 1 (`rate(1 hour)`, `rate(90 minutes)`), as the rate-expression
 /// reference requires.
 pub fn rate_expression(minutes: u32) -> String {
-    let (value, unit) = if minutes % (24 * 60) == 0 {
+    let (value, unit) = if minutes.is_multiple_of(24 * 60) {
         (minutes / (24 * 60), "day")
-    } else if minutes % 60 == 0 {
+    } else if minutes.is_multiple_of(60) {
         (minutes / 60, "hour")
     } else {
         (minutes, "minute")
@@ -111,11 +111,17 @@ pub(super) fn metric_statement() -> Statement {
 /// the code writes), and the offboarding grace.
 pub(super) fn environment(grace_days: u32) -> Vec<(&'static str, Value)> {
     vec![
-        ("OFFBOARDING_GRACE_DAYS", Value::from(grace_days.to_string())),
+        (
+            "OFFBOARDING_GRACE_DAYS",
+            Value::from(grace_days.to_string()),
+        ),
         ("METRIC_NAMESPACE", Value::from(metrics::NAMESPACE)),
         ("METRIC_DIMENSION", Value::from(metrics::STACK_DIMENSION)),
         ("METRIC_STACK_NAME", Value::from(Pseudo::StackName)),
-        ("METRIC_PROFILES_FIXED", Value::from(metrics::PROFILES_FIXED)),
+        (
+            "METRIC_PROFILES_FIXED",
+            Value::from(metrics::PROFILES_FIXED),
+        ),
         (
             "METRIC_PROFILES_QUARANTINED",
             Value::from(metrics::PROFILES_QUARANTINED),
@@ -151,8 +157,14 @@ mod tests {
     fn the_environment_names_the_metrics_of_onboarding_metrics() {
         let env = environment(7);
         let get = |k: &str| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
-        assert_eq!(get("METRIC_PROFILES_FIXED"), Some(Value::from(metrics::PROFILES_FIXED)));
-        assert_eq!(get("METRIC_STACK_NAME"), Some(Value::from(Pseudo::StackName)));
+        assert_eq!(
+            get("METRIC_PROFILES_FIXED"),
+            Some(Value::from(metrics::PROFILES_FIXED))
+        );
+        assert_eq!(
+            get("METRIC_STACK_NAME"),
+            Some(Value::from(Pseudo::StackName))
+        );
         assert_eq!(get("OFFBOARDING_GRACE_DAYS"), Some(Value::from("7")));
     }
 }

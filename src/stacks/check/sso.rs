@@ -189,6 +189,26 @@ fn missing_group_id(input: &Input, path: &str, group: &str) -> Diagnostic {
         ))
 }
 
+/// The scheduled reconciliation's interval: short enough to fix a missed event within a
+/// day, long enough for a full run over every user.
+fn reconcile_every(input: &Input, onboarding: &OnboardingSpec, problems: &mut Vec<Diagnostic>) {
+    use crate::constructs::sso_onboarding::schedule::{MAX_MINUTES, MIN_MINUTES};
+    let minutes = onboarding.reconcile_minutes();
+    if minutes.is_some_and(|m| (MIN_MINUTES..=MAX_MINUTES).contains(&m)) {
+        return;
+    }
+    let problem = match minutes {
+        Some(_) => format!("`{}` is out of range", onboarding.reconcile_every),
+        None => format!("`{}` is not an interval", onboarding.reconcile_every),
+    };
+    problems.push(
+        input
+            .source
+            .error_at_value("onboarding.reconcile_every", problem)
+            .expected("5m to 1d: a number followed by m (minutes), h (hours) or d (days), such as 30m or 1h"),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::{fields, messages, run};
@@ -325,24 +345,4 @@ buckets: { data: {} }
         assert_eq!(fields(&problems), ["groups.g.grants.buckets.dta"]);
         assert_eq!(problems[0].help.as_deref(), Some("did you mean `data`?"));
     }
-}
-
-/// The scheduled reconciliation's interval: short enough to fix a missed event within a
-/// day, long enough for a full run over every user.
-fn reconcile_every(input: &Input, onboarding: &OnboardingSpec, problems: &mut Vec<Diagnostic>) {
-    use crate::constructs::sso_onboarding::schedule::{MAX_MINUTES, MIN_MINUTES};
-    let minutes = onboarding.reconcile_minutes();
-    if minutes.is_some_and(|m| (MIN_MINUTES..=MAX_MINUTES).contains(&m)) {
-        return;
-    }
-    let problem = match minutes {
-        Some(_) => format!("`{}` is out of range", onboarding.reconcile_every),
-        None => format!("`{}` is not an interval", onboarding.reconcile_every),
-    };
-    problems.push(
-        input
-            .source
-            .error_at_value("onboarding.reconcile_every", problem)
-            .expected("5m to 1d: a number followed by m (minutes), h (hours) or d (days), such as 30m or 1h"),
-    );
 }
