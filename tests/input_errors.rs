@@ -518,3 +518,32 @@ fn an_unknown_job_kind_is_named() {
         "{ML_TEAM}      jobs: [training, tuning]\n      instance_types: [ml.m5.xlarge]\n"
     )));
 }
+
+#[test]
+fn a_reconciliation_interval_out_of_range() {
+    // Shorter than a full run over every user needs; a missed event waits at most a day.
+    let shipped = support::stacks::definition("studio-sso-onboarding");
+    let line = "  reconcile_every: 1h";
+    assert!(shipped.contains(line), "the shipped interval");
+    insta::assert_snapshot!(input_error(&shipped.replace(line, "  reconcile_every: 2m")));
+}
+
+#[test]
+fn a_reconciliation_interval_that_is_no_interval() {
+    let shipped = support::stacks::definition("studio-sso-onboarding");
+    let line = "  reconcile_every: 1h";
+    assert!(shipped.contains(line), "the shipped interval");
+    insta::assert_snapshot!(input_error(
+        &shipped.replace(line, "  reconcile_every: hourly")
+    ));
+}
+
+#[test]
+fn an_offboarding_grace_out_of_range() {
+    let shipped = support::stacks::definition("studio-sso-onboarding");
+    let line = "  offboarding_grace_days: 7";
+    assert!(shipped.contains(line), "the shipped grace");
+    insta::assert_snapshot!(input_error(
+        &shipped.replace(line, "  offboarding_grace_days: 400")
+    ));
+}

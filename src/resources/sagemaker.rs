@@ -317,6 +317,9 @@ pub mod actions {
     pub const DESCRIBE_APP: Action = Action::new("sagemaker:DescribeApp");
     /// Tags a SageMaker resource (Studio tags what it creates).
     pub const ADD_TAGS: Action = Action::new("sagemaker:AddTags");
+    /// Removes tags from a SageMaker resource (onboarding takes back a returning user's
+    /// profile by removing its offboarding date).
+    pub const DELETE_TAGS: Action = Action::new("sagemaker:DeleteTags");
     /// Reads a SageMaker resource's tags.
     pub const LIST_TAGS: Action = Action::new("sagemaker:ListTags");
     /// Creates a Studio space.

@@ -269,6 +269,10 @@ fn identity_center(
                     MappingMode::Dynamodb => Mapping::DynamoDb,
                 },
                 app_delete_timeout_seconds: spec.app_delete_timeout_seconds,
+                reconcile_every_minutes: spec.reconcile_minutes().ok_or_else(|| {
+                    ConstructError::Invalid("onboarding.reconcile_every was not checked".into())
+                })?,
+                offboarding_grace_days: spec.offboarding_grace_days,
                 network: env.network.clone(),
             },
         )?;

@@ -324,6 +324,10 @@ fn central_onboarding(
             groups,
             mapping: Mapping::Inline,
             app_delete_timeout_seconds: spec.app_delete_timeout_seconds,
+            reconcile_every_minutes: spec.reconcile_minutes().ok_or_else(|| {
+                ConstructError::Invalid("onboarding.reconcile_every was not checked".into())
+            })?,
+            offboarding_grace_days: spec.offboarding_grace_days,
             // The member accounts' Regions are out of reach of any endpoint here.
             network: None,
         },

@@ -581,6 +581,37 @@ pub struct OnboardingSpec {
     /// events. `create`: the stack adds one (multi-region, validated, its own bucket).
     #[serde(default)]
     pub trail: TrailMode,
+    /// How often every user is reconciled: `<n>m`, `<n>h` or `<n>d`, 5 minutes to 1 day
+    /// (default `1h`).
+    #[serde(default = "default_reconcile_every")]
+    pub reconcile_every: String,
+    /// Days a leaving user's spaces and profile are kept (apps stop at once); 0 deletes
+    /// them at once (default 7).
+    #[serde(default = "default_grace_days")]
+    pub offboarding_grace_days: u32,
+}
+
+fn default_reconcile_every() -> String {
+    "1h".into()
+}
+
+fn default_grace_days() -> u32 {
+    7
+}
+
+impl OnboardingSpec {
+    /// `reconcile_every` in minutes, or None when it is not `<n>m`, `<n>h` or `<n>d`.
+    pub fn reconcile_minutes(&self) -> Option<u32> {
+        let s = self.reconcile_every.trim();
+        let (digits, unit) = s.split_at(s.len().checked_sub(1)?);
+        let n: u32 = digits.parse().ok()?;
+        n.checked_mul(match unit {
+            "m" => 1,
+            "h" => 60,
+            "d" => 24 * 60,
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
