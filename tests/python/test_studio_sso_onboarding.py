@@ -155,6 +155,9 @@ class FakeCloudWatch:
     def last(self, name):
         return next(d["Value"] for _, data in reversed(self.data) for d in data if d["MetricName"] == name)
 
+    def values(self, name):
+        return [d["Value"] for _, data in self.data for d in data if d["MetricName"] == name]
+
 
 class Disabling:
     """The moto identitystore client, with UserStatus DISABLED for chosen users (moto does
@@ -260,7 +263,7 @@ def test_a_member_added_event_creates_the_profile_with_the_groups_role(world):
     world.join(uid, "auditors")
     world.both(world.membership_event(uid, "auditors"))
     assert world.sm.state() == {"alice": (uid, AUDITOR_ROLE, None, None)}
-    assert world.cw.last("ProfilesFixed") == 0  # the offboarding run found it done
+    assert world.cw.values("ProfilesFixed") == []  # creating it was the event's job: no drift
     assert ("create", "alice") in world.sm.calls
 
 
@@ -382,12 +385,15 @@ def test_a_deleted_user_is_offboarded_after_the_grace_period(world):
     # Apps at once; spaces and profile kept, tagged with the date.
     assert world.sm.apps[0]["Status"] == "Deleted"
     assert world.sm.state()["gina"][2] == "2026-03-08"
-    assert world.sm.spaces and world.cw.last("ProfilesFixed") == 1
+    assert world.sm.spaces
     world.today = datetime.date(2026, 3, 7)
     world.schedule()
     assert "gina" in world.sm.profiles
     world.today = datetime.date(2026, 3, 8)
+    before = len(world.cw.values("ProfilesFixed"))
     world.schedule()
+    # The deletion the grace period made due is the schedule's job, not drift.
+    assert world.cw.values("ProfilesFixed")[before:] == [0, 0]
     assert world.sm.profiles == {} and world.sm.spaces == []
 
 
@@ -523,6 +529,18 @@ def test_a_delete_that_finds_nothing_is_success(world, monkeypatch):
     world.sm.delete_user_profile = racing
     world.m.offboard({"reconcile": "all"})
     assert world.sm.profiles == {}
+
+
+def test_drift_counts_what_a_scheduled_run_had_to_fix_after_a_missed_event(world):
+    uid = world.user("hank")
+    world.schedule()
+    assert world.cw.values("ProfilesFixed") == [0, 0]
+    world.join(uid, "auditors")  # the membership event never arrives
+    world.schedule()
+    assert world.cw.values("ProfilesFixed")[2:] == [1, 0]  # onboarding created the profile
+    assert world.sm.state() == {"hank": (uid, AUDITOR_ROLE, None, None)}
+    world.m.onboard({"reconcile": "all"})  # an operator's run is not a scheduled one
+    assert len(world.cw.values("ProfilesFixed")) == 4
 
 
 def test_metrics_carry_the_namespace_and_the_stack_dimension(world):

@@ -24,7 +24,10 @@ Reused names: SageMaker binds an SSO profile by user name. A profile whose TAG n
 user id than the current holder of its user name is quarantined: tagged QUARANTINED=<the new
 holder's id>, its apps deleted, never updated, deleted or handed over; the new holder gets
 no profile until an operator deletes (or re-tags) it. Quarantined profiles are counted in
-the PROFILES_QUARANTINED metric every run; every change made counts in PROFILES_FIXED.
+the PROFILES_QUARANTINED metric every run. PROFILES_FIXED is drift: what a SCHEDULED run
+had to change because no event (or a failed one) did it; it is published by scheduled runs
+only and leaves out the deletions a grace period made due, so any value above 0 means an
+event was missed. Event runs and {"reconcile": "all"} change profiles as their job.
 
 Concurrency (event runs and scheduled runs overlap; no lock is needed): every change is
 conditional on current state and idempotent. CreateUserProfile fails with ResourceInUse
@@ -168,7 +171,7 @@ def configure(duty):
     C.update(duty=duty, store=env("IDENTITY_STORE_ID"), mode=env("MAPPING_MODE"), ranks={}, roles={}, member=None,
              index=None, timeout=float(env("APP_DELETE_TIMEOUT_SECONDS", "600")),
              poll=float(env("POLL_SECONDS", "10")), grace=int(env("OFFBOARDING_GRACE_DAYS", "7") or 0),
-             fixed=0, quarantined=set())
+             fixed=0, drift=0, quarantined=set(), scheduled=False)
     if C["grace"] < 0:
         raise ValueError("OFFBOARDING_GRACE_DAYS: expected 0 or more")
     if MAPPING is not None:
@@ -357,12 +360,14 @@ def wait(what, pending, deadline):
         sleep(max(0.0, min(C["poll"], deadline - clock())))
 
 
-def fixed(decision, **out):
+def fixed(decision, due=False, **out):
+    """A change made; unless it was `due` (a grace period ending), it counts as drift."""
     C["fixed"] += 1
+    C["drift"] += 0 if due else 1
     return log(decision, **out)
 
 
-def remove(name, out):
+def remove(name, out, due=False):
     """Apps, the user's private spaces, then the profile; what is already gone is done."""
     deadline = clock() + C["timeout"]
     delete_apps(name)
@@ -374,7 +379,7 @@ def remove(name, out):
     wait("spaces", lambda: [s["SpaceName"] for s in spaces_of(name)], deadline)
     unless_gone(lambda: sm("delete_user_profile", UserProfileName=name))
     C["index"] and C["index"].pop(name, None)
-    return fixed("deleted", **out)
+    return fixed("deleted", due=due, **out)
 
 
 def quarantine(prof, holder):
@@ -412,7 +417,7 @@ def converge(prof, uid, role):
         return log("left-to-offboarding", **out)
     due = (today() + datetime.timedelta(days=C["grace"])).isoformat()
     if C["grace"] == 0 or (pending and pending <= today().isoformat()):
-        return remove(name, out)
+        return remove(name, out, due=bool(pending))
     if not pending:
         delete_apps(name)
         aws("sagemaker").add_tags(ResourceArn=prof["UserProfileArn"], Tags=[{"Key": OFFBOARD_AFTER, "Value": due}])
@@ -517,18 +522,23 @@ def reconcile_here(kind, what, context):
 
 
 def publish():
-    """The run's drift and quarantine counts (offboarding alone counts quarantines, so that
-    two functions seeing the same profile do not count it twice)."""
+    """A scheduled run's drift, and the quarantine count (offboarding alone counts
+    quarantines, so that two functions seeing the same profile do not count it twice)."""
     dims = [{"Name": env("METRIC_DIMENSION"), "Value": env("METRIC_STACK_NAME")}]
-    data = [{"MetricName": env("METRIC_PROFILES_FIXED"), "Dimensions": dims, "Value": C["fixed"], "Unit": "Count"}]
+    data = []
+    if C["scheduled"]:
+        data.append({"MetricName": env("METRIC_PROFILES_FIXED"), "Dimensions": dims, "Value": C["drift"],
+                     "Unit": "Count"})
     if C["duty"] == "offboarding":
         data.append({"MetricName": env("METRIC_PROFILES_QUARANTINED"), "Dimensions": dims,
                      "Value": len(C["quarantined"]), "Unit": "Count"})
-    aws("cloudwatch").put_metric_data(Namespace=env("METRIC_NAMESPACE"), MetricData=data)
+    if data:
+        aws("cloudwatch").put_metric_data(Namespace=env("METRIC_NAMESPACE"), MetricData=data)
 
 
 def run(event, context, duty):
     configure(duty)
+    C["scheduled"] = isinstance(event, dict) and event.get("detail-type") == "Scheduled Event"
     kind, what = hint(event)
     if kind == "ignored":
         return what
