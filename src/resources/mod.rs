@@ -228,6 +228,7 @@ macro_rules! assert_allowed_values {
 
 pub mod arn;
 pub mod cloudformation;
+pub mod cloudwatch;
 pub mod cloudtrail;
 pub mod dynamodb;
 pub mod ec2;
@@ -239,6 +240,7 @@ pub mod logs;
 pub mod s3;
 pub mod sagemaker;
 pub mod secretsmanager;
+pub mod sns;
 pub mod sqs;
 pub mod ssm;
 pub mod sso;
