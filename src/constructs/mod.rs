@@ -15,6 +15,7 @@ pub mod nested_users;
 pub mod network;
 pub mod notebook_identity;
 pub mod notebooks;
+pub mod onboarding_alarms;
 pub mod onboarding_metrics;
 pub mod presigned_url;
 pub mod scope;

@@ -103,10 +103,7 @@ mod tests {
 
     #[test]
     fn an_alarm_needs_its_comparison_and_evaluation_periods() {
-        let err = Alarm::builder()
-            .evaluation_periods(1)
-            .build()
-            .unwrap_err();
+        let err = Alarm::builder().evaluation_periods(1).build().unwrap_err();
         assert_eq!(err.property, "ComparisonOperator");
         let err = Alarm::builder()
             .comparison_operator(ComparisonOperator::GreaterThanThreshold)

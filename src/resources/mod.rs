@@ -228,8 +228,8 @@ macro_rules! assert_allowed_values {
 
 pub mod arn;
 pub mod cloudformation;
-pub mod cloudwatch;
 pub mod cloudtrail;
+pub mod cloudwatch;
 pub mod dynamodb;
 pub mod ec2;
 pub mod events;

@@ -53,8 +53,6 @@ pub mod actions {
 
     /// Sends a message to a topic's subscribers.
     pub const PUBLISH: Action = Action::new("sns:Publish");
-    /// Every SNS action: what a deny of insecure transport covers.
-    pub const ALL: Action = Action::new("sns:*");
 }
 
 #[cfg(test)]
