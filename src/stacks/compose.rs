@@ -16,6 +16,7 @@ use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
 use crate::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
 use crate::constructs::notebook_identity::{self, NotebookRoleProps};
 use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps, UrlAccess};
+use crate::constructs::onboarding_alarms::{OnboardingAlarms, OnboardingAlarmsProps};
 use crate::constructs::presigned_url::{self, Issuer, PresignedUrlProps, Shell};
 use crate::constructs::scope::{ONLY, Scope};
 use crate::constructs::secure_bucket::{
@@ -44,8 +45,8 @@ use crate::validate::rules;
 
 use super::check;
 use super::definition::{
-    AccessLevel, AuthMode, BucketKey, IDENTITY_STORE_ID_PATTERN, MappingMode, NotebookIdentityMode,
-    NotebooksSpec, SplitMode, TrailMode,
+    AccessLevel, AuthMode, BucketKey, IDENTITY_STORE_ID_PATTERN, IdentityCenterSpec, MappingMode,
+    NotebookIdentityMode, NotebooksSpec, OnboardingSpec, SplitMode, StackDefinition, TrailMode,
 };
 use super::load::{InputErrors, LoadedStack};
 
@@ -189,7 +190,10 @@ fn compose_single(
     let notebook_lookups = notebooks(stack, root, names, &env, base.as_ref())?;
     let teams = teams(stack, root, names, &env, base.as_ref())?;
 
-    environment_outputs(root, &env.network, &env.studio)?;
+    environment_outputs(root, &env.network, &env.studio, studio_auth(def))?;
+    if let (Some(_), Some(ic)) = (&env.studio, &def.identity_center) {
+        access_portal_output(root, ic)?;
+    }
     nested_users::outputs(root, &env.user_chunks)?;
     if let Some(bastion) = &bastion {
         root.add_output(
@@ -212,9 +216,16 @@ fn compose_single(
     Ok(env.user_chunks)
 }
 
+/// How the definition's Studio users sign in (IAM when there is no `studio`).
+pub(super) fn studio_auth(def: &StackDefinition) -> AuthMode {
+    def.studio.as_ref().map(|s| s.auth).unwrap_or_default()
+}
+
 /// Identity Center groups, and the onboarding built for them.
 struct IdentityCenter {
     onboarding: Option<Onboarding>,
+    /// The alarms on the onboarding, when there is one.
+    alarms: Option<OnboardingAlarms>,
     /// Each group's name, Identity Store id and role ARN, in definition (precedence)
     /// order.
     group_role_arns: Vec<(String, String, Value)>,
@@ -250,6 +261,7 @@ fn identity_center(
         });
     }
     let mut onboarding = None;
+    let mut alarms = None;
     if let Some(spec) = &def.onboarding {
         let scope = &mut root.at(at("onboarding"));
         let built = Onboarding::new(
@@ -280,10 +292,12 @@ fn identity_center(
                 .ok_or_else(|| ConstructError::Invalid("the trail needs the log bucket".into()))?;
             trail::new(scope, "ManagementEvents", logs, &perimeter(def), through)?;
         }
+        alarms = Some(onboarding_alarms(scope, &built, spec)?);
         onboarding = Some(built);
     }
     Ok(Some(IdentityCenter {
         onboarding,
+        alarms,
         group_role_arns,
     }))
 }
@@ -727,6 +741,52 @@ fn team_outputs(
     Ok(())
 }
 
+/// The alarms on `onboarding`, notifying the definition's addresses.
+pub(super) fn onboarding_alarms(
+    scope: &mut Scope,
+    onboarding: &Onboarding,
+    spec: &OnboardingSpec,
+) -> Result<OnboardingAlarms, ComposeError> {
+    Ok(OnboardingAlarms::new(
+        scope,
+        ONLY,
+        &OnboardingAlarmsProps {
+            onboarding,
+            emails: spec.alarms.email.iter().map(|e| e.0.clone()).collect(),
+        },
+    )?)
+}
+
+/// The topic the onboarding alarms notify, for subscriptions beyond the definition's.
+pub(super) fn alarm_outputs(
+    root: &mut Scope,
+    alarms: &OnboardingAlarms,
+) -> Result<(), ComposeError> {
+    root.add_output(
+        &["OnboardingAlarmTopicArn"],
+        Output::new(alarms.topic.arn()).description(
+            "SNS topic of the onboarding alarms (dead-letter queue, function errors and throttles, drift, quarantine); subscribe to it to be notified",
+        ),
+    )?;
+    Ok(())
+}
+
+/// Where Identity Center users sign in, when the definition gives it.
+pub(super) fn access_portal_output(
+    root: &mut Scope,
+    ic: &IdentityCenterSpec,
+) -> Result<(), ComposeError> {
+    if let Some(url) = &ic.access_portal_url {
+        root.add_output(
+            &["AccessPortalUrl"],
+            Output::new(url.0.as_str()).description(
+                "Users sign in here with their Identity Center credentials and open Studio from its application tile",
+            ),
+        )?;
+    }
+    Ok(())
+}
+
 fn onboarding_outputs(root: &mut Scope, identity: &IdentityCenter) -> Result<(), ComposeError> {
     let Some(onboarding) = &identity.onboarding else {
         return Ok(());
@@ -736,6 +796,9 @@ fn onboarding_outputs(root: &mut Scope, identity: &IdentityCenter) -> Result<(),
         Output::new(onboarding.dead_letter_queue.url())
             .description("Events the onboarding or offboarding function could not process"),
     )?;
+    if let Some(alarms) = &identity.alarms {
+        alarm_outputs(root, alarms)?;
+    }
     let Some(table) = &onboarding.table else {
         return Ok(());
     };
@@ -1035,6 +1098,7 @@ pub(super) fn environment_outputs(
     scope: &mut Scope,
     network: &Option<PrivateNetwork>,
     studio: &Option<StudioDomain>,
+    auth: AuthMode,
 ) -> Result<(), ComposeError> {
     if let Some(network) = &network {
         scope.add_output(
@@ -1052,6 +1116,13 @@ pub(super) fn environment_outputs(
         scope.add_output(
             &["StudioDomainId"],
             Output::new(studio.domain.domain_id()).description("The Studio domain"),
+        )?;
+        scope.add_output(
+            &["StudioDomainUrl"],
+            Output::new(studio.domain.url()).description(match auth {
+                AuthMode::Sso => "Studio's URL; users open it from the AWS access portal (the domain's Studio application) over a network that reaches the VPC's studio endpoint",
+                AuthMode::Iam => "Studio's URL; in IAM mode it opens only through a presigned URL, created and opened inside the VPC (the bastion; see the PresignedUrlCommand outputs)",
+            }),
         )?;
     }
     Ok(())

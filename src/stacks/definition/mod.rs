@@ -14,8 +14,8 @@ use crate::constructs::bastion::BastionOs;
 use crate::constructs::network::EndpointService;
 
 pub use values::{
-    AccountId, AccountKey, AzCount, BucketKey, EndpointName, GroupId, GroupName,
-    IDENTITY_STORE_ID_PATTERN, IamName, IamPath, IdentityStoreId, InstanceType,
+    AccessPortalUrl, AccountId, AccountKey, AzCount, BucketKey, EmailAddress, EndpointName,
+    GroupId, GroupName, IDENTITY_STORE_ID_PATTERN, IamName, IamPath, IdentityStoreId, InstanceType,
     NoncurrentVersionDays, NotebookInstanceType, OrganizationId, OrganizationalUnitId,
     PrincipalArnPattern, RegionName, RetentionDays, SageMakerName, SourceIpRange, TeamName,
     VpcCidr,
@@ -424,6 +424,10 @@ pub struct IdentityCenterSpec {
     /// The identity store id (`d-1234567890`); becomes the default of the template
     /// parameter `IdentityStoreId`.
     pub identity_store_id: IdentityStoreId,
+    /// The AWS access portal URL users sign in at (`https://d-xxxxxxxxxx.awsapps.com/start`
+    /// or a customized `https://<subdomain>.awsapps.com/start`); written into the outputs
+    /// that tell users how to reach Studio.
+    pub access_portal_url: Option<AccessPortalUrl>,
 }
 
 /// One Identity Center group.
@@ -461,6 +465,18 @@ pub struct OnboardingSpec {
     /// events. `create`: the stack adds one (multi-region, validated, its own bucket).
     #[serde(default)]
     pub trail: TrailMode,
+    /// Who the onboarding alarms notify (the alarms exist either way).
+    #[serde(default)]
+    pub alarms: AlarmsSpec,
+}
+
+/// The onboarding alarms' notifications.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmsSpec {
+    /// Addresses subscribed to the alarm topic by e-mail; each confirms once.
+    #[serde(default)]
+    pub email: Vec<EmailAddress>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
