@@ -547,3 +547,26 @@ fn an_offboarding_grace_out_of_range() {
         &shipped.replace(line, "  offboarding_grace_days: 400")
     ));
 }
+
+#[test]
+fn an_alarm_address_that_is_not_an_email_address() {
+    // SNS would accept the subscription and send its confirmation nowhere.
+    let shipped = support::stacks::definition("studio-sso-onboarding");
+    let line = "    email: [ml-platform-admins@example.com]";
+    assert!(shipped.contains(line), "the shipped alarm address");
+    insta::assert_snapshot!(input_error(&shipped.replace(
+        line,
+        "    email: [ml-platform-admins@example.com, ml-platform-admins.example.com]"
+    )));
+}
+
+#[test]
+fn an_access_portal_url_of_another_host() {
+    let shipped = support::stacks::definition("studio-sso-onboarding");
+    let line = "  access_portal_url: https://d-1234567890.awsapps.com/start";
+    assert!(shipped.contains(line), "the shipped access portal URL");
+    insta::assert_snapshot!(input_error(&shipped.replace(
+        line,
+        "  access_portal_url: https://d-1234567890.example.com/start"
+    )));
+}

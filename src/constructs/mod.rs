@@ -16,6 +16,7 @@ pub mod nested_users;
 pub mod network;
 pub mod notebook_identity;
 pub mod notebooks;
+pub mod onboarding_alarms;
 pub mod onboarding_metrics;
 pub mod package_repository;
 pub mod presigned_url;

@@ -242,6 +242,7 @@ pub mod logs;
 pub mod s3;
 pub mod sagemaker;
 pub mod secretsmanager;
+pub mod sns;
 pub mod sqs;
 pub mod ssm;
 pub mod sso;

@@ -142,6 +142,10 @@ impl Handle<Domain> {
     pub fn domain_id(&self) -> Value {
         self.attribute("DomainId")
     }
+    /// `Fn::GetAtt` `Url`: the domain's Studio URL.
+    pub fn url(&self) -> Value {
+        self.attribute("Url")
+    }
     /// `Fn::GetAtt` `DomainArn`: the domain's ARN.
     pub fn arn(&self) -> Value {
         self.attribute("DomainArn")

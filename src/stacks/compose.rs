@@ -18,6 +18,7 @@ use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
 use crate::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
 use crate::constructs::notebook_identity::{self, NotebookRoleProps};
 use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps, UrlAccess};
+use crate::constructs::onboarding_alarms::{OnboardingAlarms, OnboardingAlarmsProps};
 use crate::constructs::package_repository::{PackageRepository, PackageRepositoryProps};
 use crate::constructs::presigned_url::{self, Issuer, PresignedUrlProps, Shell};
 use crate::constructs::scope::{ONLY, Scope};
@@ -48,8 +49,9 @@ use crate::validate::rules;
 
 use super::check;
 use super::definition::{
-    AccessLevel, AuthMode, BucketKey, IDENTITY_STORE_ID_PATTERN, MappingMode, NotebookIdentityMode,
-    NotebooksSpec, SplitMode, StudioAppType, StudioSpec, TeamSpec, TrailMode,
+    AccessLevel, AuthMode, BucketKey, IDENTITY_STORE_ID_PATTERN, IdentityCenterSpec, MappingMode,
+    NotebookIdentityMode, NotebooksSpec, OnboardingSpec, SplitMode, StackDefinition, StudioAppType,
+    StudioSpec, TeamSpec, TrailMode,
 };
 use super::load::{InputErrors, LoadedStack};
 
@@ -187,7 +189,10 @@ fn compose_single(
     let notebook_lookups = notebooks(stack, root, names, &env, base.as_ref())?;
     let teams = teams(stack, root, names, &env, base.as_ref())?;
 
-    environment_outputs(root, &env.network, &env.studio)?;
+    environment_outputs(root, &env.network, &env.studio, studio_auth(def))?;
+    if let (Some(_), Some(ic)) = (&env.studio, &def.identity_center) {
+        access_portal_output(root, ic)?;
+    }
     if let Some(packages) = &env.packages {
         root.add_output(
             &["PipIndexUrl"],
@@ -217,9 +222,16 @@ fn compose_single(
     Ok(env.user_chunks)
 }
 
+/// How the definition's Studio users sign in (IAM when there is no `studio`).
+pub(super) fn studio_auth(def: &StackDefinition) -> AuthMode {
+    def.studio.as_ref().map(|s| s.auth).unwrap_or_default()
+}
+
 /// Identity Center groups, and the onboarding built for them.
 struct IdentityCenter {
     onboarding: Option<Onboarding>,
+    /// The alarms on the onboarding, when there is one.
+    alarms: Option<OnboardingAlarms>,
     /// Each group's name, Identity Store id and role ARN, in definition (precedence)
     /// order.
     group_role_arns: Vec<(String, String, Value)>,
@@ -255,6 +267,7 @@ fn identity_center(
         });
     }
     let mut onboarding = None;
+    let mut alarms = None;
     if let Some(spec) = &def.onboarding {
         let scope = &mut root.at(at("onboarding"));
         let built = Onboarding::new(
@@ -289,10 +302,12 @@ fn identity_center(
                 .ok_or_else(|| ConstructError::Invalid("the trail needs the log bucket".into()))?;
             trail::new(scope, "ManagementEvents", logs, &perimeter(def), through)?;
         }
+        alarms = Some(onboarding_alarms(scope, &built, spec)?);
         onboarding = Some(built);
     }
     Ok(Some(IdentityCenter {
         onboarding,
+        alarms,
         group_role_arns,
     }))
 }
@@ -766,6 +781,52 @@ fn team_outputs(
     Ok(())
 }
 
+/// The alarms on `onboarding`, notifying the definition's addresses.
+pub(super) fn onboarding_alarms(
+    scope: &mut Scope,
+    onboarding: &Onboarding,
+    spec: &OnboardingSpec,
+) -> Result<OnboardingAlarms, ComposeError> {
+    Ok(OnboardingAlarms::new(
+        scope,
+        ONLY,
+        &OnboardingAlarmsProps {
+            onboarding,
+            emails: spec.alarms.email.iter().map(|e| e.0.clone()).collect(),
+        },
+    )?)
+}
+
+/// The topic the onboarding alarms notify, for subscriptions beyond the definition's.
+pub(super) fn alarm_outputs(
+    root: &mut Scope,
+    alarms: &OnboardingAlarms,
+) -> Result<(), ComposeError> {
+    root.add_output(
+        &["OnboardingAlarmTopicArn"],
+        Output::new(alarms.topic.arn()).description(
+            "SNS topic of the onboarding alarms (dead-letter queue, function errors and throttles, drift, quarantine); subscribe to it to be notified",
+        ),
+    )?;
+    Ok(())
+}
+
+/// Where Identity Center users sign in, when the definition gives it.
+pub(super) fn access_portal_output(
+    root: &mut Scope,
+    ic: &IdentityCenterSpec,
+) -> Result<(), ComposeError> {
+    if let Some(url) = &ic.access_portal_url {
+        root.add_output(
+            &["AccessPortalUrl"],
+            Output::new(url.0.as_str()).description(
+                "Users sign in here with their Identity Center credentials and open Studio from its application tile",
+            ),
+        )?;
+    }
+    Ok(())
+}
+
 fn onboarding_outputs(root: &mut Scope, identity: &IdentityCenter) -> Result<(), ComposeError> {
     let Some(onboarding) = &identity.onboarding else {
         return Ok(());
@@ -775,6 +836,9 @@ fn onboarding_outputs(root: &mut Scope, identity: &IdentityCenter) -> Result<(),
         Output::new(onboarding.dead_letter_queue.url())
             .description("Events the onboarding or offboarding function could not process"),
     )?;
+    if let Some(alarms) = &identity.alarms {
+        alarm_outputs(root, alarms)?;
+    }
     let Some(table) = &onboarding.table else {
         return Ok(());
     };
@@ -1153,6 +1217,7 @@ pub(super) fn environment_outputs(
     scope: &mut Scope,
     network: &Option<PrivateNetwork>,
     studio: &Option<StudioDomain>,
+    auth: AuthMode,
 ) -> Result<(), ComposeError> {
     if let Some(network) = &network {
         scope.add_output(
@@ -1170,6 +1235,13 @@ pub(super) fn environment_outputs(
         scope.add_output(
             &["StudioDomainId"],
             Output::new(studio.domain.domain_id()).description("The Studio domain"),
+        )?;
+        scope.add_output(
+            &["StudioDomainUrl"],
+            Output::new(studio.domain.url()).description(match auth {
+                AuthMode::Sso => "Studio's URL; users open it from the AWS access portal (the domain's Studio application) over a network that reaches the VPC's studio endpoint",
+                AuthMode::Iam => "Studio's URL; in IAM mode it opens only through a presigned URL, created and opened inside the VPC (the bastion; see the PresignedUrlCommand outputs)",
+            }),
         )?;
     }
     Ok(())

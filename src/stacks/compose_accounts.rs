@@ -28,9 +28,9 @@ use crate::template::ParameterType;
 use crate::template::{LogicalId, Output, Parameter, Template, Value};
 
 use super::compose::{
-    ComposeError, Composition, Environment, Names, apply_suppressions_to, at, bucket_grants,
-    bucket_outputs, environment, environment_outputs, identity_store_parameter, mapped_group_id,
-    template_metadata,
+    ComposeError, Composition, Environment, Names, access_portal_output, alarm_outputs,
+    apply_suppressions_to, at, bucket_grants, bucket_outputs, environment, environment_outputs,
+    identity_store_parameter, mapped_group_id, onboarding_alarms, studio_auth, template_metadata,
 };
 use super::definition::{
     AccountRemoval, CallAs, IdentityCenterSpec, OnboardingSpec, RolloutSpec, RolloutTargets,
@@ -92,6 +92,12 @@ pub fn compose(stack: &LoadedStack, extension: FileExtension) -> Result<Composit
         central_groups,
     )?;
 
+    let alarms = onboarding_alarms(
+        &mut Scope::root(&mut central).at(at("onboarding")),
+        &onboarding,
+        onboarding_spec,
+    )?;
+
     // Suppressions may name resources of either template; then the member is final.
     apply_suppressions_to(
         stack,
@@ -111,6 +117,8 @@ pub fn compose(stack: &LoadedStack, extension: FileExtension) -> Result<Composit
         &onboarding,
         &accounts,
     )?;
+    alarm_outputs(&mut Scope::root(&mut central), &alarms)?;
+    access_portal_output(&mut Scope::root(&mut central), ic)?;
     Ok(Composition {
         template: central,
         children: vec![(
@@ -196,7 +204,12 @@ fn member_template(
         "offboarding-provisioning".into(),
         provisioning.offboarding.logical_id().clone(),
     );
-    environment_outputs(root, &network, &Some(studio))?;
+    environment_outputs(
+        root,
+        &network,
+        &Some(studio),
+        studio_auth(&stack.definition),
+    )?;
     bucket_outputs(root, &buckets)?;
     Ok(Member {
         template,

@@ -14,11 +14,11 @@ use crate::constructs::bastion::BastionOs;
 use crate::constructs::network::EndpointService;
 
 pub use values::{
-    AccountId, AccountKey, AzCount, BucketKey, EndpointName, GroupId, GroupName,
-    IDENTITY_STORE_ID_PATTERN, IamName, IamPath, IdentityStoreId, InstanceType, MlInstanceType,
-    NoncurrentVersionDays, NotebookInstanceType, OrganizationId, OrganizationalUnitId,
-    PrincipalArnPattern, RegionName, RepositoryName, RetentionDays, SageMakerName, SourceIpRange,
-    TeamName, VpcCidr,
+    AccessPortalUrl, AccountId, AccountKey, AzCount, BucketKey, EmailAddress, EndpointName,
+    GroupId, GroupName, IDENTITY_STORE_ID_PATTERN, IamName, IamPath, IdentityStoreId, InstanceType,
+    MlInstanceType, NoncurrentVersionDays, NotebookInstanceType, OrganizationId,
+    OrganizationalUnitId, PrincipalArnPattern, RegionName, RepositoryName, RetentionDays,
+    SageMakerName, SourceIpRange, TeamName, VpcCidr,
 };
 
 /// A whole stack definition: optional components, composed in `compose`.
@@ -544,6 +544,10 @@ pub struct IdentityCenterSpec {
     /// The identity store id (`d-1234567890`); becomes the default of the template
     /// parameter `IdentityStoreId`.
     pub identity_store_id: IdentityStoreId,
+    /// The AWS access portal URL users sign in at (`https://d-xxxxxxxxxx.awsapps.com/start`
+    /// or a customized `https://<subdomain>.awsapps.com/start`); written into the outputs
+    /// that tell users how to reach Studio.
+    pub access_portal_url: Option<AccessPortalUrl>,
 }
 
 /// One Identity Center group.
@@ -589,6 +593,18 @@ pub struct OnboardingSpec {
     /// them at once (default 7).
     #[serde(default = "default_grace_days")]
     pub offboarding_grace_days: u32,
+    /// Who the onboarding alarms notify (the alarms exist either way).
+    #[serde(default)]
+    pub alarms: AlarmsSpec,
+}
+
+/// The onboarding alarms' notifications.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmsSpec {
+    /// Addresses subscribed to the alarm topic by e-mail; each confirms once.
+    #[serde(default)]
+    pub email: Vec<EmailAddress>,
 }
 
 fn default_reconcile_every() -> String {

@@ -206,6 +206,80 @@ impl TryFrom<String> for IdentityStoreId {
     }
 }
 
+/// An e-mail address alarm notifications go to: `local@domain`, the local part of letters,
+/// digits and ``.!#$%&'*+/=?^_`{|}~-`` (no leading, trailing or doubled dot), the domain of
+/// at least two DNS labels ending in a top-level domain of letters. SNS would accept the
+/// subscription of a mistyped address and send its confirmation nowhere, so a mistake is
+/// caught here.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct EmailAddress(pub String);
+
+fn is_dns_label(label: &str) -> bool {
+    (1..=63).contains(&label.len())
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+impl TryFrom<String> for EmailAddress {
+    type Error = String;
+    fn try_from(address: String) -> Result<Self, String> {
+        let valid = address.len() <= 254
+            && address.split_once('@').is_some_and(|(local, domain)| {
+                let labels: Vec<&str> = domain.split('.').collect();
+                (1..=64).contains(&local.len())
+                    && !local.starts_with('.')
+                    && !local.ends_with('.')
+                    && !local.contains("..")
+                    && local
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c))
+                    && labels.len() >= 2
+                    && labels.iter().all(|l| is_dns_label(l))
+                    && labels.last().is_some_and(|tld| {
+                        tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())
+                    })
+            });
+        if valid {
+            Ok(EmailAddress(address))
+        } else {
+            Err(format!(
+                "`{address}` is not an e-mail address such as ml-admins@example.com"
+            ))
+        }
+    }
+}
+
+/// The AWS access portal URL of an IAM Identity Center instance, where users sign in and
+/// open the Studio application: `https://d-xxxxxxxxxx.awsapps.com/start` (the identity
+/// store's directory id) or, once customized, `https://<subdomain>.awsapps.com/start`
+/// (IAM Identity Center user guide, "Customizing the AWS access portal URL").
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct AccessPortalUrl(pub String);
+
+impl TryFrom<String> for AccessPortalUrl {
+    type Error = String;
+    fn try_from(url: String) -> Result<Self, String> {
+        let valid = url
+            .strip_prefix("https://")
+            .and_then(|rest| rest.strip_suffix(".awsapps.com/start"))
+            .is_some_and(|subdomain| {
+                is_dns_label(subdomain) && subdomain.bytes().all(|b| !b.is_ascii_uppercase())
+            });
+        if valid {
+            Ok(AccessPortalUrl(url))
+        } else {
+            Err(format!(
+                "`{url}` is not an AWS access portal URL such as https://d-1234567890.awsapps.com/start or https://my-company.awsapps.com/start"
+            ))
+        }
+    }
+}
+
 /// An Identity Center group's display name, as synced from the directory.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
 #[serde(try_from = "String")]
@@ -841,6 +915,44 @@ mod tests {
             "`Engineers` is not a valid team name: 1 to 32 lower-case letters, digits and hyphens"
         );
         assert!(refused::<AccountKey>(&"a".repeat(33)).contains("valid account name"));
+    }
+
+    #[test]
+    fn email_addresses_and_access_portal_urls() {
+        assert!(accepted::<EmailAddress>("ml-admins@example.com"));
+        assert!(accepted::<EmailAddress>(
+            "first.last+alarms@corp.example.co"
+        ));
+        for refused in [
+            "ml-admins",
+            "ml-admins@",
+            "@example.com",
+            "a..b@example.com",
+            ".a@example.com",
+            "a@example",
+            "a@-example.com",
+            "a b@example.com",
+            "a@example.c0m",
+        ] {
+            assert!(!accepted::<EmailAddress>(refused), "{refused}");
+        }
+        assert!(refused::<EmailAddress>("ops").contains("not an e-mail address"));
+        assert!(accepted::<AccessPortalUrl>(
+            "https://d-1234567890.awsapps.com/start"
+        ));
+        assert!(accepted::<AccessPortalUrl>(
+            "https://my-company.awsapps.com/start"
+        ));
+        for refused in [
+            "http://d-1234567890.awsapps.com/start",
+            "https://d-1234567890.awsapps.com/",
+            "https://d-1234567890.awsapps.com/start/#/",
+            "https://evil.example.com/.awsapps.com/start",
+            "https://My-Company.awsapps.com/start",
+            "https://-x.awsapps.com/start",
+        ] {
+            assert!(!accepted::<AccessPortalUrl>(refused), "{refused}");
+        }
     }
 
     #[test]

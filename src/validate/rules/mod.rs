@@ -13,6 +13,7 @@ mod lambda;
 mod policy;
 mod s3;
 mod sagemaker;
+mod sns;
 mod ssm;
 mod stackset;
 mod template;
@@ -104,7 +105,7 @@ impl Violation {
 
 /// Every rule, in a stable order (by file, then as declared).
 pub fn catalogue() -> Vec<&'static Rule> {
-    let groups: [&'static [Rule]; 12] = [
+    let groups: [&'static [Rule]; 13] = [
         template::RULES,
         iam::RULES,
         confused_deputy::RULES,
@@ -113,6 +114,7 @@ pub fn catalogue() -> Vec<&'static Rule> {
         kms::RULES,
         sagemaker::RULES,
         ssm::RULES,
+        sns::RULES,
         lambda::RULES,
         completeness::RULES,
         stackset::RULES,
@@ -538,6 +540,7 @@ mod tests {
             include_str!("kms.rs"),
             include_str!("sagemaker.rs"),
             include_str!("ssm.rs"),
+            include_str!("sns.rs"),
             include_str!("lambda.rs"),
             include_str!("completeness.rs"),
             include_str!("stackset.rs"),
