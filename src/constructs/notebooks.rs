@@ -6,13 +6,15 @@ use crate::resources::ec2::SecurityGroup;
 use crate::resources::iam::policy::{Condition, PolicyDocument, Statement, keys};
 use crate::resources::kms::Key;
 use crate::resources::sagemaker::{
-    InstanceMetadataServiceConfiguration, NotebookInstance, NotebookInstanceLifecycleConfig,
+    InstanceMetadataServiceConfiguration, LifecycleHook, NotebookInstance,
+    NotebookInstanceLifecycleConfig,
 };
 use crate::resources::{arn, sagemaker};
 use crate::template::{Handle, LogicalId, SubPart, Value};
 
 use super::ConstructError;
 use super::grants::sagemaker::{NotebookInstanceName, grant_list_notebook_instances};
+use super::lifecycle_script::{self, ScriptFragment};
 use super::network::{EndpointService, PrivateNetwork};
 use super::scope::Scope;
 
@@ -112,6 +114,34 @@ pub fn new(
         builder = builder.lifecycle_config_name(config.name());
     }
     scope.add_named(&["Notebook", props.name.as_str()], builder.build()?)
+}
+
+/// The lifecycle configuration `<id>` of the scope, named `config_name`, whose OnStart
+/// runs `fragments` and then `main` ([`lifecycle_script::compose`]), emitted as
+/// `Fn::Base64` of the plain text so reviewers read it in the diff. None when there is
+/// nothing to run.
+pub fn lifecycle_config(
+    scope: &mut Scope,
+    id: &str,
+    config_name: &str,
+    fragments: &[ScriptFragment],
+    main: Option<&str>,
+) -> Result<Option<Handle<NotebookInstanceLifecycleConfig>>, ConstructError> {
+    let Some(script) = lifecycle_script::compose(fragments, main)? else {
+        return Ok(None);
+    };
+    let config = scope.add(
+        id,
+        NotebookInstanceLifecycleConfig::builder()
+            .notebook_instance_lifecycle_config_name(config_name)
+            .on_start(
+                LifecycleHook::builder()
+                    .content(Value::base64(script))
+                    .build()?,
+            )
+            .build()?,
+    )?;
+    Ok(Some(config))
 }
 
 /// FNV-1a of the name: a placement that depends on the name only (not on its position).

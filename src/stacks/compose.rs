@@ -499,6 +499,7 @@ fn shared_role(
         &base.key,
         network,
         &check::notebook_identity_config_name(&stack.name),
+        &[],
     )?)
 }
 
@@ -1031,6 +1032,7 @@ fn studio_settings(
         instance_types: spec.instance_types.iter().map(|t| t.0.clone()).collect(),
         ebs_gb: spec.default_ebs_gb.zip(spec.max_ebs_gb),
         lifecycle_scripts,
+        extra_on_start: Vec::new(),
     })
 }
 
