@@ -8,7 +8,7 @@ use crate::resources::ec2::SecurityGroup;
 use crate::resources::iam::policy::PolicyDocument;
 use crate::resources::iam::{self, Group, LoginProfile, Policy, Role, User};
 use crate::resources::kms::Key;
-use crate::resources::sagemaker::NotebookInstance;
+use crate::resources::sagemaker::{NotebookInstance, NotebookInstanceLifecycleConfig};
 use crate::resources::secretsmanager::{GenerateSecretString, Secret};
 use crate::template::{DeletionPolicy, Handle, LogicalId};
 
@@ -32,6 +32,8 @@ pub struct TeamProps {
     pub password_key: Option<Handle<Key>>,
     /// Where the users may open the notebook from.
     pub url_access: notebooks::UrlAccess,
+    /// The notebook's lifecycle configuration (idle stop, ...), if it has one.
+    pub lifecycle_config: Option<Handle<NotebookInstanceLifecycleConfig>>,
 }
 
 /// A user of a team.
@@ -137,6 +139,10 @@ impl Team {
         key: &Handle<Key>,
         props: &TeamProps,
     ) -> Result<Team, ConstructError> {
+        let mut runtime = notebooks::runtime_policy(key)?;
+        if props.notebook.idle_stop_minutes.is_some() {
+            notebooks::grant_stop_self(&props.notebook.name, &mut runtime)?;
+        }
         let role = scope.child(id).add(
             "NotebookRole",
             Role::builder()
@@ -147,10 +153,7 @@ impl Team {
                     iam::Service::SageMakerNotebookInstance,
                 ))
                 .policies(Policy::new("TeamData", props.grants.clone()))
-                .policies(Policy::new(
-                    "NotebookRuntime",
-                    notebooks::runtime_policy(key)?,
-                ))
+                .policies(Policy::new("NotebookRuntime", runtime))
                 .build()?,
         )?;
         let notebook = notebooks::new(
@@ -160,7 +163,7 @@ impl Team {
                 security_group,
                 key,
                 role_arn: role.arn(),
-                lifecycle_config: None,
+                lifecycle_config: props.lifecycle_config.as_ref(),
             },
             &props.notebook,
         )?;

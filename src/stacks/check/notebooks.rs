@@ -21,6 +21,12 @@ pub fn notebook_identity_config_name(stack: &str) -> String {
     format!("{stack}-identity")
 }
 
+/// The name of the lifecycle configuration of notebooks that need one for other reasons
+/// than the shared-role identity (idle stop): `<stack>-on-start`.
+pub fn notebook_on_start_config_name(stack: &str) -> String {
+    format!("{stack}-on-start")
+}
+
 pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
     let Some(notebooks) = &input.def.notebooks else {
         return;
@@ -154,6 +160,32 @@ fn shared_role(input: &Input, notebooks: &NotebooksSpec, problems: &mut Vec<Diag
     }
 }
 
+/// An idle limit, where one is set, within [`notebooks::IDLE_STOP_MINUTES`]; `path` is
+/// the notebook's field path (`notebooks.instances.<name>`, `teams.<team>.notebook`).
+pub(super) fn idle_stop(
+    input: &Input,
+    path: &str,
+    spec: &crate::stacks::definition::NotebookSpec,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let (min, max) = crate::constructs::notebooks::IDLE_STOP_MINUTES;
+    if let Some(minutes) = spec.idle_stop_minutes
+        && !(min..=max).contains(&minutes)
+    {
+        problems.push(
+            input
+                .source
+                .error_at_value(
+                    &format!("{path}.idle_stop_minutes"),
+                    format!("{minutes} minutes is out of range"),
+                )
+                .expected(format!(
+                    "{min} to {max} minutes (the check runs every 5 minutes)"
+                )),
+        );
+    }
+}
+
 /// Each instance: a volume size SageMaker accepts, and a name that no other instance's
 /// matches ignoring case (SageMaker lower-cases names in ARNs). With a role per notebook,
 /// the roles' logical IDs (`Notebook<Name>Role`) must not be another notebook's
@@ -172,6 +204,19 @@ fn instances(input: &Input, notebooks: &NotebooksSpec, problems: &mut Vec<Diagno
                         format!("{} GiB is out of range", spec.volume_size_gb),
                     )
                     .expected("5 to 16384 GiB"),
+            );
+        }
+        idle_stop(input, &path, spec, problems);
+        if notebooks.identity == NotebookIdentityMode::SharedRoleWithSessionNames
+            && spec.idle_stop_minutes.is_some()
+        {
+            problems.push(
+                source
+                    .error_at_value(
+                        &format!("{path}.idle_stop_minutes"),
+                        "a notebook of the shared role cannot stop itself: the instance's own session may only assume the role again, and any notebook could take this one's session name to stop it",
+                    )
+                    .help("use `identity: role-per-notebook` (the default), whose roles may stop their own notebook only"),
             );
         }
         if let Some(other) = by_id.insert(id_key(&notebook.0), &notebook.0) {
