@@ -184,6 +184,21 @@ pub(super) fn idle_stop(
                 )),
         );
     }
+    let config = notebook_on_start_config_name(input.name);
+    if spec.idle_stop_minutes.is_some() && !crate::resources::sagemaker::is_valid_name(&config) {
+        problems.push(
+            input
+                .source
+                .error_at_value(
+                    &format!("{path}.idle_stop_minutes"),
+                    format!(
+                        "the stack name `{}` is too long to name the lifecycle configuration `{config}` that stops notebooks",
+                        input.name
+                    ),
+                )
+                .help("use a stack name of at most 54 characters"),
+        );
+    }
 }
 
 /// Each instance: a volume size SageMaker accepts, and a name that no other instance's
@@ -292,6 +307,49 @@ mod tests {
         assert!(run_named(&"a".repeat(54), &text, check).is_empty());
         // With a role per notebook there is no configuration to name.
         assert!(run_named(&name, &notebooks("{ alice: {} }"), check).is_empty());
+    }
+
+    #[test]
+    fn idle_limits_out_of_range_with_the_shared_role_or_a_long_stack_name_are_refused() {
+        assert!(
+            run(
+                &notebooks("{ a: { idle_stop_minutes: 10 }, b: { idle_stop_minutes: 10080 } }"),
+                check
+            )
+            .is_empty()
+        );
+        let problems = run(
+            &notebooks("{ a: { idle_stop_minutes: 9 }, b: { idle_stop_minutes: 10081 } }"),
+            check,
+        );
+        assert_eq!(
+            messages(&problems),
+            ["9 minutes is out of range", "10081 minutes is out of range"]
+        );
+        assert_eq!(
+            fields(&problems),
+            [
+                "notebooks.instances.a.idle_stop_minutes",
+                "notebooks.instances.b.idle_stop_minutes"
+            ]
+        );
+        let problems = run(&shared("{ a: { idle_stop_minutes: 60 } }"), check);
+        assert_eq!(
+            fields(&problems),
+            ["notebooks.instances.a.idle_stop_minutes"]
+        );
+        assert!(
+            problems[0].message.contains("cannot stop itself"),
+            "{}",
+            problems[0].message
+        );
+        let text = notebooks("{ a: { idle_stop_minutes: 60 } }");
+        assert!(run_named(&"a".repeat(54), &text, check).is_empty());
+        let problems = run_named(&"a".repeat(55), &text, check);
+        assert_eq!(
+            fields(&problems),
+            ["notebooks.instances.a.idle_stop_minutes"]
+        );
     }
 
     #[test]
