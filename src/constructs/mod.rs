@@ -10,6 +10,7 @@ pub mod encryption_key;
 pub mod endpoint_policy;
 pub mod function_network;
 pub mod grants;
+pub mod lifecycle_script;
 pub mod mfa_guard;
 pub mod ml_work;
 pub mod nested_users;

@@ -15,6 +15,7 @@ use crate::resources::sagemaker::{
 use crate::template::{Handle, Value};
 
 use super::ConstructError;
+use super::lifecycle_script::{self, ScriptFragment};
 use super::scope::Scope;
 
 /// The app types whose settings this construct writes.
@@ -61,6 +62,12 @@ pub struct StudioSettingsProps {
     pub ebs_gb: Option<(u32, u32)>,
     /// Lifecycle scripts, in definition order.
     pub lifecycle_scripts: Vec<StudioLifecycleScript>,
+    /// Generated work every JupyterLab and Code Editor app does at its start (package
+    /// configuration, ...), run before the lifecycle script. An app runs one lifecycle
+    /// configuration, so these go into each of [`Self::lifecycle_scripts`], and an app
+    /// type without a default script gets a default configuration of these alone
+    /// (`<id>LifecycleSagesynth<App>`).
+    pub extra_on_start: Vec<ScriptFragment>,
 }
 
 /// `-` and eight hex digits of the content hash that [`lifecycle_config_name`] appends.
@@ -109,7 +116,40 @@ pub fn instance_type_conditions(types: &[String], require_type: bool) -> Vec<Con
 pub struct StudioSettings {
     /// `StudioLifecycle<Name>` by name, in definition order.
     pub lifecycle_configs: Vec<(String, Handle<StudioLifecycleConfig>)>,
+    /// The default configurations that carry [`StudioSettingsProps::extra_on_start`]
+    /// alone, for app types whose definition names no default script.
+    pub generated_configs: Vec<(StudioApp, Handle<StudioLifecycleConfig>)>,
     props: StudioSettingsProps,
+}
+
+/// The name of the generated default configuration of `app` (see
+/// [`StudioSettingsProps::extra_on_start`]); a definition's script names are checked
+/// against it.
+pub fn generated_config_name(app: StudioApp) -> &'static str {
+    match app {
+        StudioApp::JupyterLab => "sagesynth-jupyterlab",
+        StudioApp::CodeEditor => "sagesynth-code-editor",
+    }
+}
+
+/// The configuration `<scope>Lifecycle<Name>` of one script, named by
+/// [`lifecycle_config_name`] salted with the domain's name and the content.
+fn lifecycle_config(
+    scope: &mut Scope,
+    name: &str,
+    app: StudioApp,
+    domain_name: &str,
+    content: String,
+) -> Result<Handle<StudioLifecycleConfig>, ConstructError> {
+    let salt = format!("{domain_name}\n{content}");
+    scope.add_named(
+        &["lifecycle", name],
+        StudioLifecycleConfig::builder()
+            .studio_lifecycle_config_app_type(app.app_type())
+            .studio_lifecycle_config_name(lifecycle_config_name(name, &salt))
+            .studio_lifecycle_config_content(Value::base64(content))
+            .build()?,
+    )
 }
 
 impl StudioSettings {
@@ -132,19 +172,35 @@ impl StudioSettings {
         let mut scope = scope.child(id);
         let mut lifecycle_configs = Vec::new();
         for script in &props.lifecycle_scripts {
-            let salt = format!("{domain_name}\n{}", script.script);
-            let config = scope.add_named(
-                &["lifecycle", script.name.as_str()],
-                StudioLifecycleConfig::builder()
-                    .studio_lifecycle_config_app_type(script.app.app_type())
-                    .studio_lifecycle_config_content(Value::base64(script.script.as_str()))
-                    .studio_lifecycle_config_name(lifecycle_config_name(&script.name, &salt))
-                    .build()?,
-            )?;
+            let content = lifecycle_script::compose(&props.extra_on_start, Some(&script.script))?
+                .unwrap_or_default();
+            let config =
+                lifecycle_config(&mut scope, &script.name, script.app, domain_name, content)?;
             lifecycle_configs.push((script.name.clone(), config));
+        }
+        let mut generated_configs = Vec::new();
+        for app in [StudioApp::JupyterLab, StudioApp::CodeEditor] {
+            let has_default = props
+                .lifecycle_scripts
+                .iter()
+                .any(|s| s.app == app && s.default);
+            if has_default {
+                continue;
+            }
+            if let Some(content) = lifecycle_script::compose(&props.extra_on_start, None)? {
+                let config = lifecycle_config(
+                    &mut scope,
+                    generated_config_name(app),
+                    app,
+                    domain_name,
+                    content,
+                )?;
+                generated_configs.push((app, config));
+            }
         }
         Ok(StudioSettings {
             lifecycle_configs,
+            generated_configs,
             props: props.clone(),
         })
     }
@@ -218,10 +274,89 @@ impl StudioSettings {
                 has_spec = true;
             }
         }
+        for (generated, config) in &self.generated_configs {
+            if *generated == app {
+                builder = builder.lifecycle_config_arns(config.arn());
+                spec = spec.lifecycle_config_arn(config.arn());
+                has_spec = true;
+                any = true;
+            }
+        }
         if has_spec {
             builder = builder.default_resource_spec(spec.build()?);
             any = true;
         }
         Ok(any.then(|| builder.build()).transpose()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::Template;
+
+    fn settings(extra: Vec<ScriptFragment>) -> serde_json::Value {
+        let mut t = Template::new();
+        let mut scope = Scope::root(&mut t);
+        let props = StudioSettingsProps {
+            lifecycle_scripts: vec![StudioLifecycleScript {
+                name: "setup".into(),
+                app: StudioApp::JupyterLab,
+                script: "#!/bin/bash\necho setup\n".into(),
+                default: true,
+            }],
+            extra_on_start: extra,
+            ..StudioSettingsProps::default()
+        };
+        let settings = StudioSettings::new(&mut scope, "Studio", "domain", &props).unwrap();
+        let user = settings
+            .apply(crate::resources::sagemaker::UserSettings::builder().execution_role("r"))
+            .unwrap();
+        let mut json = serde_json::to_value(&t).unwrap();
+        json["UserSettings"] = serde_json::to_value(Value::from(user.build().unwrap())).unwrap();
+        json
+    }
+
+    fn content(json: &serde_json::Value, id: &str) -> String {
+        json["Resources"][id]["Properties"]["StudioLifecycleConfigContent"]["Fn::Base64"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn extra_content_runs_in_every_script_and_by_default_where_no_script_does() {
+        let plain = settings(Vec::new());
+        assert_eq!(
+            content(&plain, "StudioLifecycleSetup"),
+            "#!/bin/bash\necho setup\n"
+        );
+        assert_eq!(plain["Resources"].as_object().unwrap().len(), 1);
+        assert!(plain["UserSettings"]["CodeEditorAppSettings"].is_null());
+
+        let extra = settings(vec![ScriptFragment::new("pip", "echo pip").unwrap()]);
+        let setup = content(&extra, "StudioLifecycleSetup");
+        let pip = setup.find("echo pip").unwrap();
+        assert!(pip < setup.find("echo setup").unwrap(), "{setup}");
+        let editor = content(&extra, "StudioLifecycleSagesynthCodeEditor");
+        assert!(
+            editor.contains("echo pip") && !editor.contains("setup"),
+            "{editor}"
+        );
+        assert!(extra["Resources"]["StudioLifecycleSagesynthJupyterlab"].is_null());
+        let code_editor = &extra["UserSettings"]["CodeEditorAppSettings"];
+        assert_eq!(
+            code_editor["DefaultResourceSpec"]["LifecycleConfigArn"],
+            code_editor["LifecycleConfigArns"][0]
+        );
+        assert_eq!(
+            code_editor["LifecycleConfigArns"][0]["Fn::GetAtt"][0],
+            "StudioLifecycleSagesynthCodeEditor"
+        );
+        assert_ne!(
+            plain["Resources"]["StudioLifecycleSetup"]["Properties"]["StudioLifecycleConfigName"],
+            extra["Resources"]["StudioLifecycleSetup"]["Properties"]["StudioLifecycleConfigName"],
+            "new content, new name (the content is create-only)"
+        );
     }
 }

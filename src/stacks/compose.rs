@@ -12,6 +12,7 @@ use crate::constructs::bastion::{Bastion, BastionOs, BastionProps};
 use crate::constructs::encryption_key::{EncryptionKey, EncryptionKeyProps};
 use crate::constructs::endpoint_policy::EndpointPolicyProps;
 use crate::constructs::grants::ml::{JobKind, MlAccess};
+use crate::constructs::lifecycle_script::ScriptFragment;
 use crate::constructs::mfa_guard;
 use crate::constructs::ml_work::MlWorkProps;
 use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
@@ -443,10 +444,29 @@ fn notebooks(
         return Ok(Vec::new());
     };
     let scope = &mut root.at(at("notebooks"));
-    let shared = match spec.identity {
-        NotebookIdentityMode::RolePerNotebook => None,
+    let limits: Vec<(String, u32)> = spec
+        .instances
+        .iter()
+        .filter_map(|(name, n)| n.idle_stop_minutes.map(|m| (name.0.clone(), m)))
+        .collect();
+    let fragments: Vec<_> = notebooks::idle_stop_fragment(&limits)?
+        .into_iter()
+        .collect();
+    let (shared, on_start) = match spec.identity {
+        NotebookIdentityMode::RolePerNotebook => (
+            None,
+            notebooks::lifecycle_config(
+                scope,
+                "NotebookOnStartConfig",
+                &check::notebook_on_start_config_name(&stack.name),
+                &fragments,
+                None,
+            )?,
+        ),
         NotebookIdentityMode::SharedRoleWithSessionNames => {
-            Some(shared_role(stack, scope, spec, base, network)?)
+            let shared = shared_role(stack, scope, spec, base, network, &fragments)?;
+            let config = shared.lifecycle_config.clone();
+            (Some(shared), Some(config))
         }
     };
     let mut lookups = Vec::new();
@@ -463,6 +483,7 @@ fn notebooks(
                         .as_ref()
                         .map_or_else(String::new, |p| p.0.clone()),
                     path: spec.role.path.0.clone(),
+                    idle_stop: notebook.idle_stop_minutes.is_some(),
                 };
                 let role = notebook_identity::new(scope, &props, &base.key)?;
                 (role.arn(), role_lookup(&name.0, &props.role_name()))
@@ -475,12 +496,13 @@ fn notebooks(
                 security_group: &base.security_group,
                 key: &base.key,
                 role_arn,
-                lifecycle_config: shared.as_ref().map(|s| &s.lifecycle_config),
+                lifecycle_config: on_start.as_ref(),
             },
             &NotebookProps {
                 name: name.0.clone(),
                 instance_type: notebook.instance_type.0.clone(),
                 volume_size_gb: notebook.volume_size_gb,
+                idle_stop_minutes: notebook.idle_stop_minutes,
             },
         )?;
         names.insert(name.0.clone(), handle.logical_id().clone());
@@ -497,6 +519,7 @@ fn shared_role(
     spec: &NotebooksSpec,
     base: &NotebookBase,
     network: &PrivateNetwork,
+    extra_on_start: &[ScriptFragment],
 ) -> Result<SharedNotebookRole, ComposeError> {
     let name = spec.role.name.as_ref().ok_or_else(|| {
         ConstructError::Invalid(
@@ -514,6 +537,7 @@ fn shared_role(
         &base.key,
         network,
         &check::notebook_identity_config_name(&stack.name),
+        extra_on_start,
     )?)
 }
 
@@ -588,6 +612,24 @@ fn teams(
     } else {
         None
     };
+    let limits: Vec<(String, u32)> = def
+        .teams
+        .iter()
+        .filter_map(|(team, spec)| {
+            let minutes = spec.notebook.idle_stop_minutes?;
+            Some((check::team_notebook_name(&stack.name, &team.0), minutes))
+        })
+        .collect();
+    let fragments: Vec<_> = notebooks::idle_stop_fragment(&limits)?
+        .into_iter()
+        .collect();
+    let on_start = notebooks::lifecycle_config(
+        &mut root.at(at("teams")),
+        "NotebookOnStartConfig",
+        &check::notebook_on_start_config_name(&stack.name),
+        &fragments,
+        None,
+    )?;
     for (team, spec) in &def.teams {
         let path = at("teams").then(team.0.as_str());
         let scope = &mut root.at(path.clone());
@@ -603,7 +645,9 @@ fn teams(
                     name: notebook_name.clone(),
                     instance_type: spec.notebook.instance_type.0.clone(),
                     volume_size_gb: spec.notebook.volume_size_gb,
+                    idle_stop_minutes: spec.notebook.idle_stop_minutes,
                 },
+                lifecycle_config: on_start.clone(),
                 grants: bucket_grants(&env.buckets, &spec.access)?,
                 url_access: url_access(def),
                 users: spec
@@ -1125,6 +1169,7 @@ fn studio_settings(
         instance_types: spec.instance_types.iter().map(|t| t.0.clone()).collect(),
         ebs_gb: spec.default_ebs_gb.zip(spec.max_ebs_gb),
         lifecycle_scripts,
+        extra_on_start: Vec::new(),
     })
 }
 

@@ -24,7 +24,7 @@ use crate::diagnostic::Diagnostic;
 use super::definition::StackDefinition;
 use super::source::Source;
 
-pub use notebooks::notebook_identity_config_name;
+pub use notebooks::{notebook_identity_config_name, notebook_on_start_config_name};
 pub use rule_references::is_sentence;
 pub use studio::MAX_USERS;
 pub use teams::team_notebook_name;

@@ -90,6 +90,7 @@ fn notebook(
                 .help("use a shorter team or stack name"),
         );
     }
+    super::notebooks::idle_stop(input, &format!("{path}.notebook"), &spec.notebook, problems);
     if !(5..=16384).contains(&spec.notebook.volume_size_gb) {
         problems.push(
             input

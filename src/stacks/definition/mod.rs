@@ -327,6 +327,10 @@ pub struct NotebookSpec {
     /// ML storage volume size in GiB (5-16384; default 20).
     #[serde(default = "default_notebook_volume")]
     pub volume_size_gb: u32,
+    /// Minutes without Jupyter activity after which the notebook stops itself (10-10080;
+    /// default none: stopping ends running kernels, so it is a choice, and the rule
+    /// SM-NOTEBOOK-IDLE-STOP reports a notebook without one).
+    pub idle_stop_minutes: Option<u32>,
 }
 
 fn default_path() -> IamPath {
@@ -512,6 +516,7 @@ fn default_notebook() -> NotebookSpec {
     NotebookSpec {
         instance_type: default_notebook_type(),
         volume_size_gb: default_notebook_volume(),
+        idle_stop_minutes: None,
     }
 }
 
