@@ -30,6 +30,7 @@ use crate::template::{LogicalId, Output, Parameter, Template, Value};
 use super::compose::{
     ComposeError, Composition, Environment, Names, apply_suppressions_to, at, bucket_grants,
     bucket_outputs, environment, environment_outputs, identity_store_parameter, mapped_group_id,
+    stack_tags,
 };
 use super::definition::{
     AccountRemoval, CallAs, IdentityCenterSpec, OnboardingSpec, RolloutSpec, RolloutTargets,
@@ -79,6 +80,7 @@ pub fn compose(stack: &LoadedStack, extension: FileExtension) -> Result<Composit
 
     // The central template: the functions, their mapping, and the StackSet.
     let mut central = Template::new();
+    central.set_tags(&stack_tags(stack)?)?;
     if let Some(description) = &def.description {
         central.set_description(description);
     }
@@ -131,6 +133,7 @@ fn member_template(
     extension: FileExtension,
 ) -> Result<Member, ComposeError> {
     let mut template = Template::new();
+    template.set_tags(&stack_tags(stack)?)?;
     template.set_description(&format!(
         "Studio account environment of {} (deployed to each Studio account by the StackSet {})",
         stack.name, stack.name
