@@ -361,7 +361,7 @@ impl Tags {
         check_value(value).map_err(|e| format!("value of tag `{key}`: {e}"))?;
         if !self.0.contains_key(key) && self.0.len() == MAX_TAGS_PER_RESOURCE {
             return Err(format!(
-                "at most {MAX_TAGS_PER_RESOURCE} tags fit on one resource"
+                "tag `{key}` is one more than the {MAX_TAGS_PER_RESOURCE} tags a resource takes"
             ));
         }
         self.0.insert(key.to_string(), value.to_string());
@@ -620,7 +620,10 @@ mod tests {
             t.insert(&format!("k{i}"), "v").unwrap();
         }
         t.insert("k0", "again").unwrap();
-        assert!(t.insert("k50", "v").unwrap_err().contains("at most 50"));
+        assert_eq!(
+            t.insert("k50", "v").unwrap_err(),
+            "tag `k50` is one more than the 50 tags a resource takes"
+        );
     }
 
     #[test]
