@@ -123,6 +123,8 @@ pub fn moto_variant(template: &Value, supported: &BTreeSet<String>) -> MotoVaria
         }
     }
 
+    kms_tags_in_the_kms_api_shape(&mut out, &mut changes);
+
     let skipped = skipped_by_moto(template, supported);
     // moto looks up the groups a user joins, or a managed policy attaches to, by name:
     // a placeholder for a group it skipped (AWS::IAM::Group) fails the deploy with
@@ -172,6 +174,34 @@ pub fn moto_variant(template: &Value, supported: &BTreeSet<String>) -> MotoVaria
     MotoVariant {
         template: out,
         changes,
+    }
+}
+
+/// moto 5.2.1 creates an `AWS::KMS::Key` by passing the template's `Tags` straight to its
+/// KMS API tagger, which reads the API's `TagKey` / `TagValue` and fails the whole deploy
+/// (HTTP 500, `KeyError: 'TagKey'`) on CloudFormation's `Key` / `Value`. The variant
+/// renames them; the template keeps the shape the resource reference gives.
+fn kms_tags_in_the_kms_api_shape(out: &mut Value, changes: &mut Vec<String>) {
+    let Some(resources) = out.get_mut("Resources").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (id, resource) in resources.iter_mut() {
+        if resource["Type"] != "AWS::KMS::Key" {
+            continue;
+        }
+        let Some(tags) = resource
+            .get_mut("Properties")
+            .and_then(|p| p.get_mut("Tags"))
+            .and_then(Value::as_array_mut)
+        else {
+            continue;
+        };
+        for tag in tags.iter_mut() {
+            *tag = json!({"TagKey": tag["Key"], "TagValue": tag["Value"]});
+        }
+        changes.push(format!(
+            "{id}.Tags: Key/Value -> TagKey/TagValue (moto's KMS reads the API shape)"
+        ));
     }
 }
 
