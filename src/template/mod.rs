@@ -385,7 +385,7 @@ impl Template {
                     id: None,
                     error: TagError::Clash {
                         key: k.to_string(),
-                        resource_value: Value::from(old),
+                        resource_value: serde_json::to_string(old).expect("a string serializes"),
                         template_value: v.to_string(),
                     },
                 });

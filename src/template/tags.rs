@@ -417,8 +417,8 @@ pub enum TagError {
     Clash {
         /// The tag key.
         key: String,
-        /// The value the resource carries.
-        resource_value: Value,
+        /// The value the resource carries, as JSON.
+        resource_value: String,
         /// The value of the template's tag.
         template_value: String,
     },
@@ -447,8 +447,7 @@ impl fmt::Display for TagError {
                 template_value,
             } => write!(
                 f,
-                "the tag `{key}` is already set to {} by the construct, not `{template_value}`",
-                serde_json::to_string(resource_value).expect("a value always serializes")
+                "the tag `{key}` is already set to {resource_value} by the construct, not `{template_value}`"
             ),
             TagError::TooMany { count } => write!(
                 f,
@@ -514,7 +513,7 @@ pub fn merge(
             Some((_, v)) => {
                 return Err(TagError::Clash {
                     key: key.to_string(),
-                    resource_value: v.clone(),
+                    resource_value: serde_json::to_string(v).expect("a value always serializes"),
                     template_value: value.to_string(),
                 });
             }
