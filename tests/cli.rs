@@ -185,11 +185,11 @@ fn a_multi_template_stack_needs_out() {
 #[test]
 fn minify_writes_compact_json_and_judges_the_size_written() {
     let dir = scratch_shipped(&["studio-private", "team-notebooks"]);
-    let (code, pretty, stderr) = synth(dir.path(), &["--stack", "team-notebooks"]);
+    let (code, pretty, stderr) = synth(dir.path(), &["--stack", "studio-private"]);
     assert_eq!(code, 0, "{stderr}");
-    // Pretty-printed, team-notebooks is over what `deploy --template-file` sends inline.
+    // Pretty-printed, studio-private is over what `deploy --template-file` sends inline.
     assert!(stderr.contains("CFN-LIMIT-INLINE-BODY"), "{stderr}");
-    let (code, minified, stderr) = synth(dir.path(), &["--stack", "team-notebooks", "--minify"]);
+    let (code, minified, stderr) = synth(dir.path(), &["--stack", "studio-private", "--minify"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(minified.lines().count(), 1, "one line");
     assert!(minified.len() < 51_200, "{} bytes", minified.len());

@@ -570,3 +570,46 @@ fn an_access_portal_url_of_another_host() {
         "  access_portal_url: https://d-1234567890.example.com/start"
     )));
 }
+
+#[test]
+fn a_tag_key_with_the_reserved_aws_prefix() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{VALID}tags:\n  owner: ml-platform\n  aws:cost-center: ml\n"
+    )));
+}
+
+#[test]
+fn a_tag_value_with_a_character_aws_does_not_allow() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{VALID}tags:\n  owner: ml-platform; data-science\n"
+    )));
+}
+
+#[test]
+fn a_tag_key_over_128_characters() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{VALID}tags:\n  {}: ml\n",
+        "k".repeat(129)
+    )));
+}
+
+#[test]
+fn a_tag_the_network_sets_itself() {
+    // The VPC, subnets and route tables carry a `Name` tag of their own.
+    insta::assert_snapshot!(input_error(&format!(
+        "{VALID}tags:\n  owner: ml-platform\n  Name: research\n"
+    )));
+}
+
+#[test]
+fn more_tags_than_a_resource_takes() {
+    let tags: String = (1..=51).map(|i| format!("  key-{i}: v\n")).collect();
+    insta::assert_snapshot!(input_error(&format!("{VALID}tags:\n{tags}")));
+}
+
+#[test]
+fn tags_that_overflow_with_the_networks_own() {
+    // 50 definition tags fit the limit alone, but the VPC's `Name` tag makes 51.
+    let tags: String = (1..=50).map(|i| format!("  key-{i}: v\n")).collect();
+    insta::assert_snapshot!(input_error(&format!("{VALID}tags:\n{tags}")));
+}

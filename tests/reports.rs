@@ -10,18 +10,31 @@ use serde_json::Value as Json;
 use support::bin::{scratch_with_shipped_scripts as scratch, synth};
 
 /// studio-private without the studio endpoint and without flow logs: two errors, one
-/// warning, each on a different resource. The Studio settings are dropped too: with them
-/// the template grows past the inline-body size and a fourth, template-wide finding joins.
+/// warning, each on a different resource. The Studio settings and the tags are dropped
+/// too: with them the template grows past the inline-body size and a fourth, template-wide
+/// finding joins.
 fn broken_definition() -> String {
     let shipped = support::stacks::definition("studio-private");
-    let start = shipped
+    let untagged: String = shipped
+        .split_inclusive('\n')
+        .filter(|line| {
+            !line.starts_with("tags:")
+                && !line.starts_with("  cost-center:")
+                && !line.starts_with("  owner:")
+                && !line.starts_with("  environment:")
+                && !line.starts_with("# Cost allocation")
+                && !line.starts_with("# cost allocation")
+        })
+        .collect();
+    assert!(!untagged.contains("\ntags:"));
+    let start = untagged
         .find("  idle_shutdown_minutes:")
         .expect("studio-private's Studio settings start with idle shutdown");
     let end = start
-        + shipped[start..]
+        + untagged[start..]
             .find("\nbastion:")
             .expect("the bastion follows the studio block");
-    let text = format!("{}{}", &shipped[..start], &shipped[end..])
+    let text = format!("{}{}", &untagged[..start], &untagged[end..])
         .replace(
             "    - studio             # Studio's own traffic once the URL is opened\n",
             "",

@@ -116,6 +116,13 @@ fn split_1200_users_into_12_children_within_every_limit() {
 
     let parent = stacks::json(&s);
     let resources = parent["Resources"].as_object().unwrap();
+    // The definition's tags (studio-private's): on the nested stacks and on the profiles
+    // in the children, as on every resource that takes tags.
+    let tags = json!([
+        {"Key": "cost-center", "Value": "ml-research"},
+        {"Key": "owner", "Value": "ml-platform-team"},
+        {"Key": "environment", "Value": "production"}
+    ]);
     assert!(
         !resources
             .values()
@@ -130,7 +137,8 @@ fn split_1200_users_into_12_children_within_every_limit() {
                 "Type": "AWS::CloudFormation::Stack",
                 "Properties": {
                     "Parameters": {"DomainId": {"Fn::GetAtt": ["StudioDomain", "DomainId"]}},
-                    "TemplateURL": format!("studio-big.users-{k:03}.template.json")
+                    "TemplateURL": format!("studio-big.users-{k:03}.template.json"),
+                    "Tags": tags
                 },
                 "Metadata": {"cfn-lint": {"config": {"ignore_checks": ["W3002"]}}}
             })
@@ -162,7 +170,11 @@ fn split_1200_users_into_12_children_within_every_limit() {
             t["Resources"][format!("UserProfileDataScientist{first}")],
             json!({
                 "Type": "AWS::SageMaker::UserProfile",
-                "Properties": {"DomainId": {"Ref": "DomainId"}, "UserProfileName": format!("data-scientist-{first}")}
+                "Properties": {
+                    "DomainId": {"Ref": "DomainId"},
+                    "UserProfileName": format!("data-scientist-{first}"),
+                    "Tags": tags
+                }
             })
         );
         assert_eq!(

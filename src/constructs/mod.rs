@@ -34,7 +34,7 @@ pub mod trail;
 use std::fmt;
 
 use crate::resources::MissingProperty;
-use crate::template::{DuplicateLogicalId, InvalidLogicalId, LogicalId};
+use crate::template::{AddError, DuplicateLogicalId, InvalidLogicalId, LogicalId, TagError};
 
 /// A construct could not be built. Definitions are checked before constructs run, so
 /// reaching one of these means a check is missing: it is reported, never ignored.
@@ -48,6 +48,14 @@ pub enum ConstructError {
     InvalidId(InvalidLogicalId),
     /// Props the construct cannot build from, explained.
     Invalid(String),
+    /// The template's tags do not merge into a resource's (`id` is `None` when the tags
+    /// alone are too many).
+    Tags {
+        /// The resource.
+        id: Option<LogicalId>,
+        /// Why.
+        error: TagError,
+    },
 }
 
 impl fmt::Display for ConstructError {
@@ -57,6 +65,11 @@ impl fmt::Display for ConstructError {
             ConstructError::Duplicate(e) => e.fmt(f),
             ConstructError::InvalidId(e) => e.fmt(f),
             ConstructError::Invalid(e) => f.write_str(e),
+            ConstructError::Tags {
+                id: Some(id),
+                error,
+            } => write!(f, "tags of `{id}`: {error}"),
+            ConstructError::Tags { id: None, error } => write!(f, "the template's tags: {error}"),
         }
     }
 }
@@ -71,6 +84,14 @@ impl From<MissingProperty> for ConstructError {
 impl From<DuplicateLogicalId> for ConstructError {
     fn from(e: DuplicateLogicalId) -> Self {
         ConstructError::Duplicate(e)
+    }
+}
+impl From<AddError> for ConstructError {
+    fn from(e: AddError) -> Self {
+        match e {
+            AddError::Duplicate(e) => ConstructError::Duplicate(e),
+            AddError::Tags { id, error } => ConstructError::Tags { id, error },
+        }
     }
 }
 impl From<InvalidLogicalId> for ConstructError {

@@ -75,7 +75,7 @@
 
 use crate::template::{
     ConditionName, Handle, InvalidLogicalId, LogicalId, Output, Parameter, ParameterHandle,
-    Resource, ResourceEntry, SourcePath, Template, Value, pascal_case,
+    Resource, ResourceEntry, SourcePath, Tags, Template, Value, pascal_case,
 };
 
 use super::ConstructError;
@@ -174,6 +174,13 @@ impl<'t> Scope<'t> {
                 .set_origin(handle.logical_id(), self.origin.clone());
         }
         Ok(handle)
+    }
+
+    /// Tags every resource of the template that takes tags, those already added and those
+    /// added later, in the shape each type takes them (see [`Template::set_tags`]): tags
+    /// apply to a whole template, as cost allocation reads them, not to one construct.
+    pub fn tags(&mut self, tags: &Tags) -> Result<(), ConstructError> {
+        Ok(self.template.set_tags(tags)?)
     }
 
     /// Adds a template parameter under the logical ID `local` of this scope.

@@ -44,7 +44,7 @@ use crate::resources::secretsmanager::Secret;
 use crate::sub;
 use crate::template::{
     DeletionPolicy, FileExtension, Handle, LogicalId, Output, Parameter, ParameterHandle,
-    ParameterType, Pseudo, ResourceEntry, SourcePath, Template, Value,
+    ParameterType, Pseudo, ResourceEntry, SourcePath, TagError, Tags, Template, Value,
 };
 use crate::validate::rules;
 
@@ -84,6 +84,12 @@ impl From<ConstructError> for ComposeError {
 
 impl From<crate::template::DuplicateLogicalId> for ComposeError {
     fn from(e: crate::template::DuplicateLogicalId) -> Self {
+        ComposeError::Construct(e.into())
+    }
+}
+
+impl From<crate::template::AddError> for ComposeError {
+    fn from(e: crate::template::AddError) -> Self {
         ComposeError::Construct(e.into())
     }
 }
@@ -130,11 +136,63 @@ pub fn compose_for(
     stack: &LoadedStack,
     extension: FileExtension,
 ) -> Result<Composition, ComposeError> {
+    let composed = if stack.definition.accounts.is_empty() {
+        compose_single_account(stack, extension)
+    } else {
+        super::compose_accounts::compose(stack, extension)
+    };
+    composed.map_err(|e| locate_tag_error(stack, e))
+}
+
+/// The definition's `tags`, which every template it produces carries
+/// ([`Template::set_tags`], set on each template before anything is added to it).
+pub(super) fn stack_tags(stack: &LoadedStack) -> Result<Tags, ComposeError> {
+    Tags::from_pairs(
+        stack
+            .definition
+            .tags
+            .iter()
+            .map(|(k, v)| (k.0.as_str(), v.0.as_str())),
+    )
+    .map_err(|e| ComposeError::Input(InputErrors(vec![stack.source.error_at_key("tags", e)])))
+}
+
+/// A definition tag that does not fit a resource is the definition's error: it points at
+/// the tag (a clash with a construct's tag) or at `tags` (too many with the resource's own).
+fn locate_tag_error(stack: &LoadedStack, e: ComposeError) -> ComposeError {
+    let ComposeError::Construct(ConstructError::Tags { id, error }) = &e else {
+        return e;
+    };
+    let resource = id
+        .as_ref()
+        .map_or_else(|| "the template".to_string(), |id| format!("`{id}`"));
+    let d = match error {
+        TagError::Clash { key, .. } => stack
+            .source
+            .error_at_key(
+                &format!("tags.{key}"),
+                format!("tag `{key}` on {resource}: {error}"),
+            )
+            .help(format!(
+                "`{key}` is a tag the construct sets itself; choose another key"
+            )),
+        TagError::TooMany { .. } => stack
+            .source
+            .error_at_key("tags", format!("tags on {resource}: {error}"))
+            .help("drop tags: the resource's own tags count toward the limit"),
+        TagError::UnknownType { .. } | TagError::Malformed { .. } => return e,
+    };
+    ComposeError::Input(InputErrors(vec![d]))
+}
+
+/// A single-account definition: one template, and its nested stacks of user profiles.
+fn compose_single_account(
+    stack: &LoadedStack,
+    extension: FileExtension,
+) -> Result<Composition, ComposeError> {
     let def = &stack.definition;
-    if !def.accounts.is_empty() {
-        return super::compose_accounts::compose(stack, extension);
-    }
     let mut template = Template::new();
+    template.set_tags(&stack_tags(stack)?)?;
     if let Some(description) = &def.description {
         template.set_description(description);
     }

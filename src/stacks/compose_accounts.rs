@@ -30,7 +30,8 @@ use crate::template::{LogicalId, Output, Parameter, Template, Value};
 use super::compose::{
     ComposeError, Composition, Environment, Names, access_portal_output, alarm_outputs,
     apply_suppressions_to, at, bucket_grants, bucket_outputs, environment, environment_outputs,
-    identity_store_parameter, mapped_group_id, onboarding_alarms, studio_auth, template_metadata,
+    identity_store_parameter, mapped_group_id, onboarding_alarms, stack_tags, studio_auth,
+    template_metadata,
 };
 use super::definition::{
     AccountRemoval, CallAs, IdentityCenterSpec, OnboardingSpec, RolloutSpec, RolloutTargets,
@@ -80,6 +81,7 @@ pub fn compose(stack: &LoadedStack, extension: FileExtension) -> Result<Composit
 
     // The central template: the functions, their mapping, and the StackSet.
     let mut central = Template::new();
+    central.set_tags(&stack_tags(stack)?)?;
     if let Some(description) = &def.description {
         central.set_description(description);
     }
@@ -138,6 +140,7 @@ fn member_template(
     extension: FileExtension,
 ) -> Result<Member, ComposeError> {
     let mut template = Template::new();
+    template.set_tags(&stack_tags(stack)?)?;
     template.set_description(&format!(
         "Studio account environment of {} (deployed to each Studio account by the StackSet {})",
         stack.name, stack.name

@@ -353,7 +353,7 @@ mod tests {
         let expected = d.expected.as_deref().unwrap();
         assert!(
             expected.starts_with(
-                "one of `description`, `network`, `packages`, `studio`, `bastion`, `presigned_url`, `notebooks`, "
+                "one of `description`, `tags`, `network`, `packages`, `studio`, `bastion`, `presigned_url`, `notebooks`, "
             ),
             "{expected}"
         );

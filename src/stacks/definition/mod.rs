@@ -18,7 +18,7 @@ pub use values::{
     GroupId, GroupName, IDENTITY_STORE_ID_PATTERN, IamName, IamPath, IdentityStoreId, InstanceType,
     MlInstanceType, NoncurrentVersionDays, NotebookInstanceType, OrganizationId,
     OrganizationalUnitId, PrincipalArnPattern, RegionName, RepositoryName, RetentionDays,
-    SageMakerName, SourceIpRange, TeamName, VpcCidr,
+    SageMakerName, SourceIpRange, TagKey, TagValue, TeamName, VpcCidr,
 };
 
 /// A whole stack definition: optional components, composed in `compose`.
@@ -27,6 +27,11 @@ pub use values::{
 pub struct StackDefinition {
     /// The template's Description (≤ 1,024 bytes).
     pub description: Option<String>,
+    /// Tags on every resource that takes tags, in every template the definition produces
+    /// (cost allocation: `cost-center`, `owner`, `environment`), in this order after the
+    /// tags the constructs set themselves.
+    #[serde(default)]
+    pub tags: IndexMap<TagKey, TagValue>,
     pub network: Option<NetworkSpec>,
     /// Private package repositories the network's notebooks install from.
     pub packages: Option<PackagesSpec>,

@@ -10,6 +10,42 @@ use serde::Deserialize;
 use crate::constructs::network::EndpointService;
 use crate::diagnostic::did_you_mean;
 use crate::resources::sagemaker;
+use crate::template::tags;
+
+/// A tag key of the definition's `tags`, as AWS tag rules allow (see
+/// [`crate::template::tags`]).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
+#[serde(try_from = "String")]
+pub struct TagKey(pub String);
+
+impl TryFrom<String> for TagKey {
+    type Error = String;
+    fn try_from(key: String) -> Result<Self, String> {
+        tags::check_key(&key)
+            .map(|()| TagKey(key.clone()))
+            .map_err(|e| format!("`{key}` is not a valid tag key: {e}"))
+    }
+}
+
+impl fmt::Display for TagKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A tag value of the definition's `tags`, as AWS tag rules allow.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct TagValue(pub String);
+
+impl TryFrom<String> for TagValue {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        tags::check_value(&value)
+            .map(|()| TagValue(value.clone()))
+            .map_err(|e| format!("`{value}` is not a valid tag value: {e}"))
+    }
+}
 
 /// An IAM role or user name: 1-64 of letters, digits and `+=,.@_-`.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
@@ -786,6 +822,16 @@ mod tests {
 
     fn accepted<T: TryFrom<String, Error = String>>(text: &str) -> bool {
         T::try_from(text.to_string()).is_ok()
+    }
+
+    #[test]
+    fn tag_keys_and_values() {
+        assert!(accepted::<TagKey>("cost-center") && accepted::<TagValue>(""));
+        assert_eq!(
+            refused::<TagKey>("aws:owner"),
+            "`aws:owner` is not a valid tag key: the `aws:` prefix (in any case) is reserved for AWS"
+        );
+        assert!(refused::<TagValue>("a;b").contains("`;` is not allowed"));
     }
 
     #[test]
