@@ -13,7 +13,9 @@ use crate::constructs::encryption_key::{EncryptionKey, EncryptionKeyProps};
 use crate::constructs::endpoint_policy::EndpointPolicyProps;
 use crate::constructs::mfa_guard;
 use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
-use crate::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
+use crate::constructs::network::{
+    EndpointService, InternetEgress, PrivateNetwork, PrivateNetworkProps,
+};
 use crate::constructs::notebook_identity::{self, NotebookRoleProps};
 use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps, UrlAccess};
 use crate::constructs::package_repository::{PackageRepository, PackageRepositoryProps};
@@ -987,9 +989,12 @@ fn network(
             endpoints: spec.endpoints.iter().map(|e| e.0).collect(),
             flow_log_retention_days: spec.flow_logs.then_some(spec.flow_log_retention_days.0),
             policies,
+            internet_egress: InternetEgress::None,
         },
     )?;
-    names.insert("network".into(), network.vpc.logical_id().clone());
+    if let Some(vpc) = network.vpc.resource() {
+        names.insert("network".into(), vpc.logical_id().clone());
+    }
     let written = stack.source.value_position("network.endpoints").is_some();
     for (i, e) in spec.endpoints.iter().enumerate() {
         let Some(endpoint) = network.endpoint(e.0) else {
