@@ -453,10 +453,9 @@ fn an_existing_network_is_accepted() {
 
 #[test]
 fn an_existing_network_without_subnets() {
-    insta::assert_snapshot!(input_error(&EXISTING.replace(
-        "[subnet-0123456789abcdef0, subnet-0fedcba9876543210]",
-        "[]"
-    )));
+    insta::assert_snapshot!(input_error(
+        &EXISTING.replace("[subnet-0123456789abcdef0, subnet-0fedcba9876543210]", "[]")
+    ));
 }
 
 #[test]
