@@ -164,7 +164,7 @@ fn list<T>(
     Ok(match values {
         ExistingList::Values(v) => v.iter().map(|x| Value::from(text(x))).collect(),
         ExistingList::Parameter(p) => {
-            let count = values.len().ok_or_else(|| {
+            let count = values.count().ok_or_else(|| {
                 ConstructError::Invalid(format!(
                     "the list parameter `{}` has neither a default nor a count",
                     p.parameter

@@ -102,7 +102,7 @@ fn list_length<T>(
         ));
         return;
     }
-    match list.len() {
+    match list.count() {
         None => problems.push(
             input
                 .source

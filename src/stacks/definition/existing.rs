@@ -95,7 +95,7 @@ impl<T> ExistingList<T> {
     }
 
     /// How many items the list holds when deployed, if known.
-    pub fn len(&self) -> Option<usize> {
+    pub fn count(&self) -> Option<usize> {
         match self {
             ExistingList::Values(values) => Some(values.len()),
             ExistingList::Parameter(p) => p
@@ -243,14 +243,14 @@ mod tests {
     fn a_list_parameter_knows_its_length_from_count_or_default() {
         let l: ExistingList<SubnetId> =
             serde_yaml_ng::from_str("[subnet-0123abcd, subnet-0123abce]").unwrap();
-        assert_eq!(l.len(), Some(2));
+        assert_eq!(l.count(), Some(2));
         let l: ExistingList<SubnetId> =
             serde_yaml_ng::from_str("{ parameter: S, count: 3 }").unwrap();
-        assert_eq!(l.len(), Some(3));
+        assert_eq!(l.count(), Some(3));
         let l: ExistingList<SubnetId> =
             serde_yaml_ng::from_str("{ parameter: S, default: [subnet-0123abcd] }").unwrap();
-        assert_eq!(l.len(), Some(1));
+        assert_eq!(l.count(), Some(1));
         let l: ExistingList<SubnetId> = serde_yaml_ng::from_str("{ parameter: S }").unwrap();
-        assert_eq!(l.len(), None);
+        assert_eq!(l.count(), None);
     }
 }
