@@ -613,3 +613,68 @@ fn tags_that_overflow_with_the_networks_own() {
     let tags: String = (1..=50).map(|i| format!("  key-{i}: v\n")).collect();
     insta::assert_snapshot!(input_error(&format!("{VALID}tags:\n{tags}")));
 }
+
+/// `VALID` in an existing VPC: the case below break one thing each.
+const EXISTING: &str = "\
+description: test stack
+network:
+  existing:
+    vpc_id: { parameter: VpcId, default: vpc-0123456789abcdef0 }
+    cidr: 10.40.0.0/16
+    private_subnet_ids: [subnet-0123456789abcdef0, subnet-0fedcba9876543210]
+    route_table_ids: [rtb-0123456789abcdef0]
+  endpoints: [s3, sagemaker.api, sagemaker.runtime, studio, logs, ssm, ssmmessages]
+studio:
+  users: [alice, bob]
+";
+
+#[test]
+fn an_existing_network_is_accepted() {
+    // The baseline of the existing-network cases: it must synthesize.
+    let scratch = Scratch::new(&[("good.yaml", EXISTING)]);
+    let (code, _, stderr) = scratch.run(&["--stack", "good", "--out", "out"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn an_existing_network_without_subnets() {
+    insta::assert_snapshot!(input_error(
+        &EXISTING.replace("[subnet-0123456789abcdef0, subnet-0fedcba9876543210]", "[]")
+    ));
+}
+
+#[test]
+fn an_existing_network_with_a_subnet_parameter_of_unknown_length() {
+    insta::assert_snapshot!(input_error(&EXISTING.replace(
+        "[subnet-0123456789abcdef0, subnet-0fedcba9876543210]",
+        "{ parameter: PrivateSubnetIds }"
+    )));
+}
+
+#[test]
+fn both_cidr_and_an_existing_network() {
+    insta::assert_snapshot!(input_error(
+        &EXISTING.replace("network:\n", "network:\n  cidr: 10.20.0.0/16\n")
+    ));
+}
+
+#[test]
+fn a_bad_vpc_id() {
+    insta::assert_snapshot!(input_error(
+        &EXISTING.replace("vpc-0123456789abcdef0", "vpc-0123456789ABCDEF0")
+    ));
+}
+
+#[test]
+fn a_bad_subnet_id() {
+    insta::assert_snapshot!(input_error(
+        &EXISTING.replace("subnet-0fedcba9876543210", "sn-0fedcba9876543210")
+    ));
+}
+
+#[test]
+fn a_bad_route_table_id() {
+    insta::assert_snapshot!(input_error(
+        &EXISTING.replace("rtb-0123456789abcdef0", "subnet-0123456789abcdef0")
+    ));
+}

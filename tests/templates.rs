@@ -224,3 +224,130 @@ fn adding_an_account_changes_no_existing_logical_id() {
         ])
     );
 }
+
+/// A test definition of `tests/data/`, synthesized.
+fn test_definition(name: &str) -> Synthesis {
+    let file = format!("tests/data/{name}.yaml");
+    let text = std::fs::read_to_string(support::manifest_dir().join(&file))
+        .unwrap_or_else(|e| panic!("reading {file}: {e}"));
+    synthesize(name, &text)
+}
+
+/// `internet_egress: nat`: an internet gateway, a public /28 per AZ at the end of the
+/// range that gives out no public address, a NAT gateway per AZ, and each private route
+/// table's default route to the NAT gateway of its own AZ; the flow log still covers the
+/// VPC, and the warning ENV-INTERNET-EGRESS names the VPC (and nothing else is found).
+#[test]
+fn nat_egress_routes_each_zone_through_its_own_nat_gateway_and_is_named() {
+    let s = test_definition("nat-egress");
+    let r = resources(&s);
+    assert_eq!(
+        r["InternetGatewayAttachment"]["Properties"]["VpcId"],
+        serde_json::json!({"Ref": "Vpc"})
+    );
+    for (az, cidr) in [("Az1", "10.50.255.240/28"), ("Az2", "10.50.255.224/28")] {
+        let public = &r[&format!("PublicSubnet{az}")]["Properties"];
+        assert_eq!(public["CidrBlock"], cidr);
+        assert_eq!(public["MapPublicIpOnLaunch"], false);
+        let nat = &r[&format!("NatGateway{az}")];
+        assert_eq!(
+            nat["Properties"]["SubnetId"],
+            serde_json::json!({"Ref": format!("PublicSubnet{az}")})
+        );
+        assert_eq!(nat["DependsOn"], "InternetGatewayAttachment");
+        let route = &r[&format!("PrivateDefaultRoute{az}")]["Properties"];
+        assert_eq!(
+            route["RouteTableId"],
+            serde_json::json!({"Ref": format!("PrivateRouteTable{az}")})
+        );
+        assert_eq!(
+            route["NatGatewayId"],
+            serde_json::json!({"Ref": format!("NatGateway{az}")})
+        );
+        assert_eq!(route["DestinationCidrBlock"], "0.0.0.0/0");
+    }
+    assert_eq!(
+        r["PublicDefaultRoute"]["Properties"]["GatewayId"],
+        serde_json::json!({"Ref": "InternetGateway"})
+    );
+    assert_eq!(
+        r["VpcFlowLog"]["Properties"]["ResourceId"],
+        serde_json::json!({"Ref": "Vpc"})
+    );
+    let findings: Vec<(&str, &str)> = s
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.location.as_str()))
+        .collect();
+    assert_eq!(findings, [("ENV-INTERNET-EGRESS", "Resources.Vpc")]);
+    assert_eq!(s.findings[0].severity, Severity::Warning);
+}
+
+/// `network.existing` with parameters: no VPC, subnet or route table of the stack's own;
+/// typed parameters; each subnet an `Fn::Select` of the list parameter; endpoints in the
+/// parameter's VPC and admitting HTTPS from its CIDR; no flow log by default; nothing found.
+#[test]
+fn an_existing_network_places_the_endpoints_in_the_parameters_vpc() {
+    let s = test_definition("existing-network");
+    assert!(s.findings.is_empty(), "{:?}", s.findings);
+    let t = support::stacks::json(&s);
+    let r = resources(&s);
+    for (_, resource) in &r {
+        let ty = resource["Type"].as_str().unwrap();
+        assert!(
+            ![
+                "AWS::EC2::VPC",
+                "AWS::EC2::Subnet",
+                "AWS::EC2::RouteTable",
+                "AWS::EC2::FlowLog"
+            ]
+            .contains(&ty),
+            "{ty}"
+        );
+    }
+    let types: Vec<(&str, &str)> = [
+        "VpcId",
+        "VpcCidr",
+        "PrivateSubnetIds",
+        "PrivateRouteTableIds",
+    ]
+    .iter()
+    .map(|p| (*p, t["Parameters"][p]["Type"].as_str().unwrap()))
+    .collect();
+    assert_eq!(
+        types,
+        [
+            ("VpcId", "AWS::EC2::VPC::Id"),
+            ("VpcCidr", "String"),
+            ("PrivateSubnetIds", "List<AWS::EC2::Subnet::Id>"),
+            ("PrivateRouteTableIds", "CommaDelimitedList")
+        ]
+    );
+    assert_eq!(t["Parameters"]["VpcCidr"]["Default"], "10.40.0.0/16");
+    let select = |i: u32, p: &str| serde_json::json!({"Fn::Select": [i, {"Ref": p}]});
+    let api = &r["SageMakerApiEndpoint"]["Properties"];
+    assert_eq!(api["VpcId"], serde_json::json!({"Ref": "VpcId"}));
+    assert_eq!(
+        api["SubnetIds"],
+        serde_json::json!([select(0, "PrivateSubnetIds"), select(1, "PrivateSubnetIds")])
+    );
+    assert_eq!(
+        r["S3GatewayEndpoint"]["Properties"]["RouteTableIds"],
+        serde_json::json!([
+            select(0, "PrivateRouteTableIds"),
+            select(1, "PrivateRouteTableIds")
+        ])
+    );
+    assert_eq!(
+        r["EndpointSecurityGroup"]["Properties"]["SecurityGroupIngress"][0]["CidrIp"],
+        serde_json::json!({"Ref": "VpcCidr"})
+    );
+    assert_eq!(
+        r["Bastion"]["Properties"]["SubnetId"],
+        select(0, "PrivateSubnetIds")
+    );
+    assert_eq!(
+        r["StudioDomain"]["Properties"]["VpcId"],
+        serde_json::json!({"Ref": "VpcId"})
+    );
+}

@@ -109,7 +109,7 @@ pub(crate) fn id(literal: &str) -> LogicalId {
 mod tests {
     use super::bastion::{Bastion, BastionOs, BastionProps};
     use super::endpoint_policy::EndpointPolicyProps;
-    use super::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
+    use super::network::{EndpointService, InternetEgress, PrivateNetwork, PrivateNetworkProps};
     use super::scope::{ONLY, Scope};
     use super::secure_bucket::{LogBucket, LogBucketProps, SecureBucket, SecureBucketProps};
     use super::studio::{StudioAuth, StudioDomain, StudioDomainProps};
@@ -124,6 +124,7 @@ mod tests {
             endpoints: vec![EndpointService::S3, EndpointService::SagemakerApi],
             flow_log_retention_days: Some(30),
             policies: EndpointPolicyProps::default(),
+            internet_egress: InternetEgress::None,
         }
     }
 
@@ -137,8 +138,14 @@ mod tests {
             PrivateNetwork::new(&mut root, "research", &network_props("10.1.0.0/16")).unwrap();
         let production =
             PrivateNetwork::new(&mut root, "production", &network_props("10.2.0.0/16")).unwrap();
-        assert_eq!(research.vpc.logical_id().as_str(), "ResearchVpc");
-        assert_eq!(production.vpc.logical_id().as_str(), "ProductionVpc");
+        assert_eq!(
+            research.vpc.resource().unwrap().logical_id().as_str(),
+            "ResearchVpc"
+        );
+        assert_eq!(
+            production.vpc.resource().unwrap().logical_id().as_str(),
+            "ProductionVpc"
+        );
 
         for (scope_id, network) in [("a", &research), ("b", &production)] {
             let mut scope = root.child(scope_id);

@@ -11,7 +11,7 @@
 //! excepted: their id is also their name, which log prefixes and Sids are made from).
 //!
 //! ```
-//! use sagesynth::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
+//! use sagesynth::constructs::network::{EndpointService, InternetEgress, PrivateNetwork, PrivateNetworkProps};
 //! use sagesynth::constructs::endpoint_policy::EndpointPolicyProps;
 //! use sagesynth::constructs::scope::{ONLY, Scope};
 //! use sagesynth::constructs::secure_bucket::{
@@ -36,9 +36,10 @@
 //!         endpoints: vec![EndpointService::S3],
 //!         flow_log_retention_days: None,
 //!         policies: EndpointPolicyProps::default(),
+//!         internet_egress: InternetEgress::None,
 //!     },
 //! )?;
-//! assert_eq!(network.vpc.logical_id().as_str(), "Vpc");
+//! assert_eq!(network.vpc.resource().map(|v| v.logical_id().as_str()), Some("Vpc"));
 //!
 //! // The same construct twice: the ids keep the two apart.
 //! let mut logs = LogBucket::new(&mut scope, "access-logs", &LogBucketProps::default())?;

@@ -16,7 +16,7 @@ use crate::constructs::lifecycle_script::ScriptFragment;
 use crate::constructs::mfa_guard;
 use crate::constructs::ml_work::MlWorkProps;
 use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
-use crate::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
+use crate::constructs::network::{EndpointService, PrivateNetwork};
 use crate::constructs::notebook_identity::{self, NotebookRoleProps};
 use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps, UrlAccess};
 use crate::constructs::onboarding_alarms::{OnboardingAlarms, OnboardingAlarmsProps};
@@ -1061,7 +1061,7 @@ pub(super) fn environment(
             .then(|| secure_bucket::endpoint_allowance(buckets.values())),
         amazon_linux_repositories: runs_amazon_linux(&stack.definition),
     };
-    let network = network(stack, root, names, policies)?;
+    let network = super::compose_network::network(stack, root, names, policies)?;
     // The network perimeter: with an S3 gateway endpoint, every bucket admits requests
     // through it only (AWS services and the administrators excepted). Without one there
     // is no network of the stack's to restrict to (see `Perimeter`).
@@ -1159,44 +1159,6 @@ pub(super) fn perimeter(def: &super::definition::StackDefinition) -> Perimeter {
             .map(|a| a.0.clone())
             .collect(),
     }
-}
-
-fn network(
-    stack: &LoadedStack,
-    root: &mut Scope,
-    names: &mut Names,
-    policies: EndpointPolicyProps,
-) -> Result<Option<PrivateNetwork>, ComposeError> {
-    let Some(spec) = &stack.definition.network else {
-        return Ok(None);
-    };
-    let scope = &mut root.at(at("network"));
-    let network = PrivateNetwork::new(
-        scope,
-        ONLY,
-        &PrivateNetworkProps {
-            cidr: spec.cidr.0,
-            availability_zones: spec.availability_zones.0,
-            subnet_prefix_length: spec
-                .subnet_prefix_length
-                .unwrap_or_else(|| PrivateNetworkProps::default_subnet_prefix(spec.cidr.0)),
-            endpoints: spec.endpoints.iter().map(|e| e.0).collect(),
-            flow_log_retention_days: spec.flow_logs.then_some(spec.flow_log_retention_days.0),
-            policies,
-        },
-    )?;
-    names.insert("network".into(), network.vpc.logical_id().clone());
-    let written = stack.source.value_position("network.endpoints").is_some();
-    for (i, e) in spec.endpoints.iter().enumerate() {
-        let Some(endpoint) = network.endpoint(e.0) else {
-            continue;
-        };
-        if written {
-            scope.record_origin(endpoint, at("network").then("endpoints").at(i));
-        }
-        names.insert(e.0.short_name().to_string(), endpoint.logical_id().clone());
-    }
-    Ok(Some(network))
 }
 
 /// The domain's settings from the definition, with the script files the loader read.

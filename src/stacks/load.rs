@@ -325,7 +325,14 @@ mod tests {
         assert_eq!(stack.name, "demo");
         assert_eq!(stack.source.file, "s.yaml");
         assert_eq!(
-            stack.definition.network.unwrap().cidr.0.to_string(),
+            stack
+                .definition
+                .network
+                .unwrap()
+                .cidr
+                .unwrap()
+                .0
+                .to_string(),
             "10.0.0.0/16"
         );
     }
@@ -401,9 +408,9 @@ mod tests {
 
     #[test]
     fn a_missing_field_is_reported_at_its_parent_key() {
-        let d = one_error("description: d\nnetwork: { availability_zones: 2 }\n");
-        assert_eq!(d.message, "missing field `cidr` in `network`");
-        assert_eq!(d.position, Some(Position { line: 2, column: 1 }));
+        let d = one_error("description: d\nnetwork:\n  existing: { cidr: 10.0.0.0/16 }\n");
+        assert_eq!(d.message, "missing field `vpc_id` in `network.existing`");
+        assert_eq!(d.position, Some(Position { line: 3, column: 3 }));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod compose;
 pub mod compose_accounts;
+mod compose_network;
 pub mod definition;
 pub mod load;
 pub mod scripts;

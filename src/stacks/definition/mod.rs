@@ -3,6 +3,7 @@
 //! that have rules of their own (CIDRs, names, ids) are types in `values.rs`, checked
 //! while parsing, so the error points at the value.
 
+mod existing;
 mod values;
 
 use std::fmt;
@@ -13,6 +14,10 @@ use serde::Deserialize;
 use crate::constructs::bastion::BastionOs;
 use crate::constructs::network::EndpointService;
 
+pub use existing::{
+    Existing, ExistingList, ExistingNetworkSpec, ListParameterSpec, ParameterSpec, RouteTableId,
+    SubnetId, VpcId,
+};
 pub use values::{
     AccessPortalUrl, AccountId, AccountKey, AzCount, BucketKey, EmailAddress, EndpointName,
     GroupId, GroupName, IDENTITY_STORE_ID_PATTERN, IamName, IamPath, IdentityStoreId, InstanceType,
@@ -126,12 +131,15 @@ pub struct Suppression {
     pub reason: String,
 }
 
-/// The private network component.
+/// The private network component: a VPC of the stack's own (`cidr`), or an existing one
+/// (`existing`).
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkSpec {
-    /// The VPC's IPv4 range, /16 to /24.
-    pub cidr: VpcCidr,
+    /// The VPC's IPv4 range, /16 to /24: the stack creates the VPC.
+    pub cidr: Option<VpcCidr>,
+    /// An existing VPC, its private subnets and route tables, instead of `cidr`.
+    pub existing: Option<ExistingNetworkSpec>,
     /// How many AZs get a private subnet (2–6; Studio needs at least two).
     #[serde(default = "default_availability_zones")]
     pub availability_zones: AzCount,
@@ -141,12 +149,35 @@ pub struct NetworkSpec {
     /// Manager need.
     #[serde(default = "default_endpoints")]
     pub endpoints: Vec<EndpointName>,
-    /// Log all VPC traffic to CloudWatch Logs (default true).
-    #[serde(default = "default_true")]
-    pub flow_logs: bool,
+    /// Log all VPC traffic to CloudWatch Logs. Default: on for a VPC of the stack's own,
+    /// off for an existing VPC, whose owner usually logs it already (a second flow log
+    /// of the same traffic doubles the cost, and the owner may not want another).
+    pub flow_logs: Option<bool>,
     /// How long flow logs are kept, in days (a CloudWatch Logs retention value; default 365).
     #[serde(default = "default_flow_log_retention")]
     pub flow_log_retention_days: RetentionDays,
+    /// Whether the private subnets reach the internet (default `none`).
+    #[serde(default)]
+    pub internet_egress: InternetEgressMode,
+}
+
+impl NetworkSpec {
+    /// Whether the stack writes a flow log of the VPC.
+    pub fn flow_logs(&self) -> bool {
+        self.flow_logs.unwrap_or(self.existing.is_none())
+    }
+}
+
+/// `network.internet_egress`.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum InternetEgressMode {
+    /// No route to the internet: AWS services through the endpoints only.
+    #[default]
+    None,
+    /// NAT gateways (one per AZ) and an internet gateway: the rule ENV-INTERNET-EGRESS
+    /// warns about it on every synth.
+    Nat,
 }
 
 /// The `packages` component: a CodeArtifact domain of the stack, reached through the
@@ -691,9 +722,6 @@ impl From<IssuerName> for crate::constructs::presigned_url::Issuer {
     }
 }
 
-fn default_true() -> bool {
-    true
-}
 fn default_flow_log_retention() -> RetentionDays {
     RetentionDays(365)
 }
