@@ -590,19 +590,7 @@ fn nat_egress(
             ))
         })?;
         let suffix = format!("Az{}", az + 1);
-        let subnet = scope.add(
-            &format!("PublicSubnet{suffix}"),
-            Subnet::builder()
-                .vpc_id(vpc.id())
-                .availability_zone(Value::availability_zone(u32::from(az)))
-                .cidr_block(cidr.to_string())
-                .map_public_ip_on_launch(false)
-                .tags(Tag::new(
-                    "Name",
-                    sub![Pseudo::StackName, format!("-public-az{}", az + 1)],
-                ))
-                .build()?,
-        )?;
+        let subnet = add_subnet(scope, vpc, "Public", az, &cidr.to_string())?;
         scope.add(
             &format!("PublicSubnet{suffix}RouteTableAssociation"),
             SubnetRouteTableAssociation::builder()
@@ -648,6 +636,33 @@ fn nat_egress(
 /// The private subnets and their route tables, in AZ order.
 type SubnetsAndRouteTables = (Vec<Handle<Subnet>>, Vec<Handle<RouteTable>>);
 
+/// `<Kind>SubnetAz<n>` in AZ `az`, named `<stack>-<kind>-az<n>`; never maps public IPs on
+/// launch (a public subnet holds only NAT gateways, which carry their own Elastic IP).
+fn add_subnet(
+    scope: &mut Scope,
+    vpc: &Handle<Vpc>,
+    kind: &str,
+    az: u8,
+    cidr: &str,
+) -> Result<Handle<Subnet>, ConstructError> {
+    scope.add(
+        &format!("{kind}SubnetAz{}", az + 1),
+        Subnet::builder()
+            .vpc_id(vpc.id())
+            .availability_zone(Value::availability_zone(u32::from(az)))
+            .cidr_block(cidr.to_string())
+            .map_public_ip_on_launch(false)
+            .tags(Tag::new(
+                "Name",
+                sub![
+                    Pseudo::StackName,
+                    format!("-{}-az{}", kind.to_lowercase(), az + 1)
+                ],
+            ))
+            .build()?,
+    )
+}
+
 /// One private subnet and route table per AZ (`PrivateSubnetAz1`, `PrivateRouteTableAz1`,
 /// and their association), carved from the VPC range in AZ order.
 fn private_subnets(
@@ -665,19 +680,7 @@ fn private_subnets(
             ))
         })?;
         let suffix = format!("Az{}", az + 1);
-        let subnet = scope.add(
-            &format!("PrivateSubnet{suffix}"),
-            Subnet::builder()
-                .vpc_id(vpc.id())
-                .availability_zone(Value::availability_zone(u32::from(az)))
-                .cidr_block(cidr.to_string())
-                .map_public_ip_on_launch(false)
-                .tags(Tag::new(
-                    "Name",
-                    sub![Pseudo::StackName, format!("-private-az{}", az + 1)],
-                ))
-                .build()?,
-        )?;
+        let subnet = add_subnet(scope, vpc, "Private", az, &cidr.to_string())?;
         let route_table = scope.add(
             &format!("PrivateRouteTable{suffix}"),
             RouteTable::builder()
