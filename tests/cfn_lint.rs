@@ -96,19 +96,10 @@ fn the_rust_example_prints_a_template_that_passes_cfn_lint() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("two-networks.template.json");
     std::fs::write(&path, &out.stdout).unwrap();
-    let mut lint = Command::new(&cfn_lint);
-    support::clear_aws_env(&mut lint)
-        .current_dir(support::manifest_dir())
-        .arg("--regions")
-        .args(REGIONS)
-        .arg("--")
-        .arg(&path);
-    let linted = support::run_bounded(&mut lint, Duration::from_secs(600));
-    let stdout = String::from_utf8_lossy(&linted.stdout);
-    assert!(
-        linted.status.success() && stdout.trim().is_empty(),
-        "cfn-lint found problems in the example's template (exit status {:?}):\n{stdout}",
-        linted.status.code()
+    assert_lints_clean(
+        &cfn_lint,
+        std::slice::from_ref(&path),
+        "the example's template",
     );
 }
 
@@ -132,20 +123,7 @@ fn the_test_definitions_pass_cfn_lint() {
         std::fs::write(&path, &synthesis.body).unwrap();
         paths.push(path);
     }
-    let mut lint = Command::new(&cfn_lint);
-    support::clear_aws_env(&mut lint)
-        .current_dir(support::manifest_dir())
-        .arg("--regions")
-        .args(REGIONS)
-        .arg("--")
-        .args(&paths);
-    let linted = support::run_bounded(&mut lint, Duration::from_secs(600));
-    let stdout = String::from_utf8_lossy(&linted.stdout);
-    assert!(
-        linted.status.success() && stdout.trim().is_empty(),
-        "cfn-lint found problems in the test definitions' templates (exit status {:?}):\n{stdout}",
-        linted.status.code()
-    );
+    assert_lints_clean(&cfn_lint, &paths, "the test definitions' templates");
 }
 
 /// studio-private with `packages: { pypi: true }` and the two CodeArtifact endpoints: the
@@ -178,18 +156,28 @@ fn a_definition_with_packages_passes_cfn_lint() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("packages.template.json");
     std::fs::write(&path, &synthesis.body).unwrap();
-    let mut lint = Command::new(&cfn_lint);
+    assert_lints_clean(
+        &cfn_lint,
+        std::slice::from_ref(&path),
+        "the packages template",
+    );
+}
+
+/// cfn-lint over `paths` (both regions) exits 0 and reports nothing; `what` names the
+/// templates in the failure message.
+fn assert_lints_clean(cfn_lint: &std::path::Path, paths: &[std::path::PathBuf], what: &str) {
+    let mut lint = Command::new(cfn_lint);
     support::clear_aws_env(&mut lint)
         .current_dir(support::manifest_dir())
         .arg("--regions")
         .args(REGIONS)
         .arg("--")
-        .arg(&path);
+        .args(paths);
     let linted = support::run_bounded(&mut lint, Duration::from_secs(600));
     let stdout = String::from_utf8_lossy(&linted.stdout);
     assert!(
         linted.status.success() && stdout.trim().is_empty(),
-        "cfn-lint found problems in the packages template (exit status {:?}):\n{stdout}",
+        "cfn-lint found problems in {what} (exit status {:?}):\n{stdout}",
         linted.status.code()
     );
 }

@@ -11,7 +11,9 @@
 //! the rule KMS-KEY-RETAINED checks the decision against the template.
 
 use crate::resources::arn;
-use crate::resources::iam::policy::{Condition, PolicyDocument, Principal, Statement, keys};
+use crate::resources::iam::policy::{
+    Action, Condition, PolicyDocument, Principal, Statement, keys,
+};
 use crate::resources::kms::{self, Alias, Key};
 use crate::sub;
 use crate::template::{DeletionPolicy, Handle, Pseudo, SubPart, Value};
@@ -203,19 +205,12 @@ pub fn secrets_manager_may_use() -> Statement {
 /// events", <https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html>).
 /// The rules are not named: each rule names the queue, and the queue the key.
 pub fn events_may_use() -> Statement {
-    Statement::allow()
-        .sid("EventBridgeRulesOfThisAccountSendToTheQueue")
-        .principal(Principal::service("events.amazonaws.com"))
-        .actions([&kms::actions::GENERATE_DATA_KEY, &kms::actions::DECRYPT])
-        .any_resource()
-        .condition(Condition::string_equals(
-            keys::SOURCE_ACCOUNT,
-            [Value::from(Pseudo::AccountId)],
-        ))
-        .condition(Condition::arn_like(
-            keys::SOURCE_ARN,
-            [arn::regional("events", [SubPart::from("rule/*")])],
-        ))
+    service_of_this_account_may_use(
+        "EventBridgeRulesOfThisAccountSendToTheQueue",
+        "events",
+        &kms::actions::GENERATE_DATA_KEY,
+        "rule/*",
+    )
 }
 
 /// CloudWatch (`cloudwatch.amazonaws.com`) may use the key to publish this account's
@@ -229,10 +224,27 @@ pub fn events_may_use() -> Statement {
 /// <https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html>). The
 /// alarms are not named: they depend on the topic, the topic on the key.
 pub fn cloudwatch_alarms_may_use() -> Statement {
+    service_of_this_account_may_use(
+        "CloudWatchAlarmsOfThisAccountPublishToTheTopic",
+        "cloudwatch",
+        &kms::actions::GENERATE_DATA_KEY_ALL,
+        "alarm:*",
+    )
+}
+
+/// `<service>.amazonaws.com` may generate data keys with the key and decrypt, only for its
+/// resources of this account and region whose ARN ends like `source` (`aws:SourceAccount`,
+/// `aws:SourceArn`): the confused-deputy guard every service use of a key carries.
+fn service_of_this_account_may_use(
+    sid: &str,
+    service: &str,
+    generate: &Action,
+    source: &str,
+) -> Statement {
     Statement::allow()
-        .sid("CloudWatchAlarmsOfThisAccountPublishToTheTopic")
-        .principal(Principal::service("cloudwatch.amazonaws.com"))
-        .actions([&kms::actions::GENERATE_DATA_KEY_ALL, &kms::actions::DECRYPT])
+        .sid(sid)
+        .principal(Principal::service(&format!("{service}.amazonaws.com")))
+        .actions([generate, &kms::actions::DECRYPT])
         .any_resource()
         .condition(Condition::string_equals(
             keys::SOURCE_ACCOUNT,
@@ -240,6 +252,6 @@ pub fn cloudwatch_alarms_may_use() -> Statement {
         ))
         .condition(Condition::arn_like(
             keys::SOURCE_ARN,
-            [arn::regional("cloudwatch", [SubPart::from("alarm:*")])],
+            [arn::regional(service, [SubPart::from(source)])],
         ))
 }
