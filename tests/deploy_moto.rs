@@ -159,24 +159,12 @@ fn the_object_lock_test_definition_deploys_to_moto() {
     let Some(moto_server) = support::require_tool("moto_server", "deploy_moto::object_lock") else {
         return;
     };
-    let path = support::manifest_dir().join("tests/data/object-lock.yaml");
-    let text = fs::read_to_string(&path).expect("reading tests/data/object-lock.yaml");
-    let synthesis = support::stacks::synthesize("object-lock", &text);
-    let template = support::stacks::json(&synthesis);
-    assert_eq!(
-        template["Resources"]["RawDataBucket"]["Properties"]["ObjectLockEnabled"], true,
-        "the definition no longer asks for Object Lock"
-    );
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let file = dir.path().join("object-lock.template.json");
-    fs::write(&file, &synthesis.body).expect("writing the template");
-    let supported = moto::supported_types(&moto_server);
-    let diffs = deploy_and_check(&aws, &moto_server, &supported, &file);
-    assert!(
-        diffs.is_empty(),
-        "moto's resources differ from the template:\n  {}",
-        diffs.join("\n  ")
-    );
+    deploy_test_definition(&aws, &moto_server, "object-lock", |template| {
+        assert_eq!(
+            template["Resources"]["RawDataBucket"]["Properties"]["ObjectLockEnabled"], true,
+            "the definition no longer asks for Object Lock"
+        );
+    });
 }
 
 /// `tests/data/nat-egress.yaml`: the internet gateway, the public subnets, the NAT
@@ -190,24 +178,12 @@ fn the_nat_egress_test_definition_deploys_to_moto() {
     let Some(moto_server) = support::require_tool("moto_server", "deploy_moto::nat_egress") else {
         return;
     };
-    let path = support::manifest_dir().join("tests/data/nat-egress.yaml");
-    let text = fs::read_to_string(&path).expect("reading tests/data/nat-egress.yaml");
-    let synthesis = support::stacks::synthesize("nat-egress", &text);
-    let template = support::stacks::json(&synthesis);
-    assert_eq!(
-        template["Resources"]["NatGatewayAz2"]["Type"], "AWS::EC2::NatGateway",
-        "the definition no longer asks for NAT egress"
-    );
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let file = dir.path().join("nat-egress.template.json");
-    fs::write(&file, &synthesis.body).expect("writing the template");
-    let supported = moto::supported_types(&moto_server);
-    let diffs = deploy_and_check(&aws, &moto_server, &supported, &file);
-    assert!(
-        diffs.is_empty(),
-        "moto's resources differ from the template:\n  {}",
-        diffs.join("\n  ")
-    );
+    deploy_test_definition(&aws, &moto_server, "nat-egress", |template| {
+        assert_eq!(
+            template["Resources"]["NatGatewayAz2"]["Type"], "AWS::EC2::NatGateway",
+            "the definition no longer asks for NAT egress"
+        );
+    });
 }
 
 /// An environment in an existing VPC: the test creates the VPC, two subnets and their
@@ -683,4 +659,24 @@ fn strings(v: &Value, key: &str) -> Vec<String> {
 fn is_true(v: Option<&Value>) -> bool {
     v.and_then(scalar)
         .is_some_and(|s| s.eq_ignore_ascii_case("true"))
+}
+
+/// Synthesizes `tests/data/<name>.yaml`, lets `expect` check that the template still holds
+/// what the test is about, deploys it on moto and compares moto's resources with it.
+fn deploy_test_definition(aws: &Path, moto_server: &Path, name: &str, expect: impl FnOnce(&Value)) {
+    let file_name = format!("tests/data/{name}.yaml");
+    let text = fs::read_to_string(support::manifest_dir().join(&file_name))
+        .unwrap_or_else(|e| panic!("reading {file_name}: {e}"));
+    let synthesis = support::stacks::synthesize(name, &text);
+    expect(&support::stacks::json(&synthesis));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join(format!("{name}.template.json"));
+    fs::write(&file, &synthesis.body).expect("writing the template");
+    let supported = moto::supported_types(moto_server);
+    let diffs = deploy_and_check(aws, moto_server, &supported, &file);
+    assert!(
+        diffs.is_empty(),
+        "moto's resources differ from the template:\n  {}",
+        diffs.join("\n  ")
+    );
 }
