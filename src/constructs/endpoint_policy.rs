@@ -51,6 +51,9 @@ pub struct EndpointPolicyProps {
     /// account or organization; the trusted-identity test is added to it. `None`: every
     /// trusted bucket.
     pub s3_buckets: Option<Statement>,
+    /// The S3 gateway endpoint also admits the answers of custom resources run in the
+    /// network ([`cloudformation_responses`]).
+    pub custom_resource_responses: bool,
 }
 
 impl EndpointPolicyProps {
@@ -111,6 +114,9 @@ pub fn for_service(
     if service == EndpointService::S3 && network.contains(&EndpointService::EcrDkr) {
         doc = doc.statement(ecr_image_layers());
     }
+    if service == EndpointService::S3 && props.custom_resource_responses {
+        doc = doc.statement(cloudformation_responses());
+    }
     Some(doc)
 }
 
@@ -158,6 +164,32 @@ fn ecr_image_layers() -> Statement {
         ])
 }
 
+/// The objects of CloudFormation's custom-resource response bucket of this region, the
+/// bucket a custom resource's `ResponseURL` (an S3 presigned URL) writes its answer to.
+/// CloudFormation's reference ("AWS::CloudFormation::CustomResource",
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html>)
+/// says that a custom resource in a VPC must reach these buckets or the stack operation
+/// fails, and "Access CloudFormation using an interface endpoint"
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/vpc-interface-endpoints.html>)
+/// names the bucket `cloudformation-custom-resource-response-<region>` with the region
+/// spelled without dashes (`uswest2`), which `Fn::Split`/`Fn::Join` produce from
+/// `AWS::Region`. The URL is signed by CloudFormation, so its principal is never ours and
+/// no principal test can admit it; the exact bucket name (never a wildcard, which another
+/// account could register a bucket under) and `s3:PutObject` alone keep it narrow.
+pub fn cloudformation_responses() -> Statement {
+    Statement::allow()
+        .sid("CloudFormationCustomResourceResponses")
+        .principal(Principal::anyone())
+        .actions([&s3::actions::PUT_OBJECT])
+        .resource(sub![
+            "arn:",
+            Pseudo::Partition,
+            ":s3:::cloudformation-custom-resource-response-",
+            Value::without("-", Pseudo::Region),
+            "/*"
+        ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,6 +223,7 @@ mod tests {
         let props = EndpointPolicyProps {
             organization_id: Some("o-abcde12345".into()),
             s3_buckets: None,
+            custom_resource_responses: false,
         };
         let doc = json(for_service(EndpointService::Sts, &[], &props).unwrap());
         assert_eq!(
@@ -211,6 +244,7 @@ mod tests {
         let props = EndpointPolicyProps {
             organization_id: None,
             s3_buckets: Some(buckets),
+            custom_resource_responses: false,
         };
         let doc = json(for_service(EndpointService::S3, &[], &props).unwrap());
         let statements = doc["Statement"].as_array().unwrap();

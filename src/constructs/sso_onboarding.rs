@@ -239,7 +239,7 @@ fn in_domain(domain: &Handle<Domain>, kind: &str) -> Value {
 /// user id), and the only profiles their roles may update or delete: the Python's `TAG`.
 pub const OWNERSHIP_TAG: &str = "sagesynth:identitystore-user-id";
 /// [`OWNERSHIP_TAG`] on the profile a request acts on.
-const OWNED_PROFILE: ConditionKey =
+pub(crate) const OWNED_PROFILE: ConditionKey =
     ConditionKey::single("aws:ResourceTag/sagesynth:identitystore-user-id");
 /// [`OWNERSHIP_TAG`] in the tags a request creates.
 const OWNERSHIP_TAG_REQUESTED: ConditionKey =

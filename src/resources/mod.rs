@@ -231,6 +231,7 @@ pub mod cloudformation;
 pub mod cloudtrail;
 pub mod dynamodb;
 pub mod ec2;
+pub mod efs;
 pub mod events;
 pub mod iam;
 pub mod kms;

@@ -27,6 +27,7 @@ use crate::constructs::sso_onboarding::{
     GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, RoleRef,
 };
 use crate::constructs::studio::{self, StudioAuth, StudioDomain, StudioDomainProps};
+use crate::constructs::studio_cleanup::{self, HomeStorage};
 use crate::constructs::team::{self, Team, TeamProps, TeamUser};
 use crate::constructs::trail;
 use crate::diagnostic::did_you_mean;
@@ -44,8 +45,8 @@ use crate::validate::rules;
 
 use super::check;
 use super::definition::{
-    AccessLevel, AuthMode, BucketKey, IDENTITY_STORE_ID_PATTERN, MappingMode, NotebookIdentityMode,
-    NotebooksSpec, SplitMode, TrailMode,
+    AccessLevel, AuthMode, BucketKey, HomeStorageOnDelete, IDENTITY_STORE_ID_PATTERN, MappingMode,
+    NotebookIdentityMode, NotebooksSpec, SplitMode, TrailMode,
 };
 use super::load::{InputErrors, LoadedStack};
 
@@ -851,6 +852,8 @@ pub(super) fn environment(
         organization_id: perimeter(&stack.definition).organization_id,
         s3_buckets: (!buckets.is_empty())
             .then(|| secure_bucket::endpoint_allowance(buckets.values())),
+        // The Studio cleanup answers CloudFormation from inside the network.
+        custom_resource_responses: stack.definition.studio.is_some(),
     };
     let network = network(stack, root, names, policies)?;
     // The network perimeter: with an S3 gateway endpoint, every bucket admits requests
@@ -954,7 +957,7 @@ fn network(
             subnet_prefix_length: spec
                 .subnet_prefix_length
                 .unwrap_or_else(|| PrivateNetworkProps::default_subnet_prefix(spec.cidr.0)),
-            endpoints: spec.endpoints.iter().map(|e| e.0).collect(),
+            endpoints: endpoints(stack),
             flow_log_retention_days: spec.flow_logs.then_some(spec.flow_log_retention_days.0),
             policies,
         },
@@ -971,6 +974,27 @@ fn network(
         names.insert(e.0.short_name().to_string(), endpoint.logical_id().clone());
     }
     Ok(Some(network))
+}
+
+/// The network's endpoints: the definition's; when it names none, the default list and,
+/// with a Studio domain, the endpoints of the Studio cleanup. A list written in the
+/// definition is taken as written (the cleanup then names what is missing).
+fn endpoints(stack: &LoadedStack) -> Vec<EndpointService> {
+    let def = &stack.definition;
+    let mut endpoints: Vec<EndpointService> = def
+        .network
+        .as_ref()
+        .map(|n| n.endpoints.iter().map(|e| e.0).collect())
+        .unwrap_or_default();
+    let written = stack.source.value_position("network.endpoints").is_some();
+    if !written && def.studio.is_some() {
+        for service in studio_cleanup::ENDPOINTS {
+            if !endpoints.contains(&service) {
+                endpoints.push(service);
+            }
+        }
+    }
+    endpoints
 }
 
 /// The domain, and its user profiles (in this template, or in nested stacks with
@@ -1005,6 +1029,10 @@ fn studio_domain(
             // Split: the profiles go into nested stacks, below.
             users: if split { Vec::new() } else { users.clone() },
             shared_spaces: spec.shared_spaces,
+            home_storage: match spec.home_storage_on_delete {
+                HomeStorageOnDelete::Retain => HomeStorage::Retain,
+                HomeStorageOnDelete::Delete => HomeStorage::Delete,
+            },
         },
     )?;
     names.insert("studio".into(), studio.domain.logical_id().clone());
@@ -1013,6 +1041,7 @@ fn studio_domain(
             &mut scope.at(at("studio").then("users")),
             "StudioUsers",
             &studio.domain,
+            &studio.cleanup,
             &NestedUsersProps {
                 stack_name: &stack.name,
                 extension,

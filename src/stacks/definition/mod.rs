@@ -154,6 +154,21 @@ pub struct StudioSpec {
     /// Whether users may create shared spaces besides their private ones (default false).
     #[serde(default)]
     pub shared_spaces: bool,
+    /// What happens to the users' home directories (the domain's EFS file system) when the
+    /// domain is deleted: `retain` (default) or `delete`.
+    #[serde(default)]
+    pub home_storage_on_delete: HomeStorageOnDelete,
+}
+
+/// The fate of a domain's home file system when the domain is deleted.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum HomeStorageOnDelete {
+    /// Kept with its data; its mount targets are removed so the network can be deleted.
+    #[default]
+    Retain,
+    /// Deleted with its data.
+    Delete,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
