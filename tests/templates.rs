@@ -231,3 +231,52 @@ fn adding_an_account_changes_no_existing_logical_id() {
         ])
     );
 }
+
+/// Every user profile and the domain of every shipped template (and of a split domain's
+/// child templates) is referenced by a `Custom::StudioCleanup`, a domain by one of Kind
+/// `Domain`, so that CloudFormation deletes, and so runs, the cleanup before it (README,
+/// Teardown); a profile also depends on the domain's cleanup, which then runs last.
+#[test]
+fn every_profile_and_domain_is_referenced_by_a_cleanup() {
+    let mut checked = 0;
+    let split = stacks::synthesize(
+        "studio-private",
+        &format!("{}\nsplit: nested\n", stacks::definition("studio-private")),
+    );
+    let shipped: Vec<_> = stacks::shipped()
+        .into_iter()
+        .map(|(name, _)| stacks::synthesize_shipped(&name))
+        .collect();
+    for s in shipped.iter().chain([&split]) {
+        for t in s.all() {
+            let template = stacks::json(t);
+            let resources = template["Resources"].as_object().unwrap();
+            let cleanups: Vec<&Json> = resources
+                .values()
+                .filter(|r| r["Type"] == "Custom::StudioCleanup")
+                .collect();
+            let referenced = |id: &str, kind: Option<&str>| {
+                cleanups.iter().any(|c| {
+                    kind.is_none_or(|k| c["Properties"]["Kind"] == k)
+                        && c["Properties"].to_string().contains(&format!("[\"{id}\","))
+                })
+            };
+            for (id, r) in resources {
+                match r["Type"].as_str() {
+                    Some("AWS::SageMaker::UserProfile") => {
+                        assert!(referenced(id, Some("UserProfile")), "{}: {id}", t.name);
+                        checked += 1;
+                    }
+                    Some("AWS::SageMaker::Domain") => {
+                        assert!(referenced(id, Some("Domain")), "{}: {id}", t.name);
+                        checked += 1;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    // studio-private's domain and two profiles, twice (one split), the SSO domain and the
+    // member's domain.
+    assert_eq!(checked, 8);
+}
