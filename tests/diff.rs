@@ -37,8 +37,14 @@ fn adding_a_user_is_an_in_place_change() {
         .map(|r| (r.id.as_str(), matches!(r.kind, ChangeKind::Added)))
         .collect();
     // The presigned-URL policy names the domain's profiles by one pattern, so only the
-    // profile is added.
-    assert_eq!(ids, vec![("UserProfileAnalyst7", true)]);
+    // profile and its cleanup are added.
+    assert_eq!(
+        ids,
+        vec![
+            ("UserProfileAnalyst7", true),
+            ("UserProfileAnalyst7Cleanup", true)
+        ]
+    );
     assert_eq!(d.other.len(), 1, "one new output");
 }
 
@@ -81,8 +87,9 @@ fn a_new_vpc_cidr_replaces_the_vpc_and_its_subnets() {
     );
     let replaced = d.resources.iter().filter(|r| r.replaces()).count();
     assert_eq!(
-        replaced, 26,
-        "the VPC, 2 subnets and 23 resources that depend on them"
+        replaced, 29,
+        "the VPC, 2 subnets and 26 resources that depend on them (with the Studio cleanup's \
+         two endpoints and its function's security group)"
     );
     // The domain's VpcId is only conditionally create-only: "may replace", and its user
     // profiles are not claimed to be replaced.

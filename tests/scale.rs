@@ -366,6 +366,28 @@ fn package_rewrites_child_urls_and_the_parent_deploys_to_moto() {
     let parent_file = out.join("studio-big.template.json");
     let parent = read_template(&parent_file);
 
+    // Each child holds its profiles' Studio cleanups (Custom::StudioCleanup), which moto
+    // would run by invoking the function in Docker and then wait for ever: the children
+    // packaged and deployed here carry the stand-in of support::cfn (a WaitConditionHandle
+    // with the same dependencies); the parent's goes through moto_variant below.
+    for child in parent["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"] == "AWS::CloudFormation::Stack")
+    {
+        let file = out.join(child["Properties"]["TemplateURL"].as_str().unwrap());
+        let mut template = read_template(&file);
+        let changes = support::cfn::stand_in_for_custom_resources(&mut template);
+        assert_eq!(
+            changes.len(),
+            100,
+            "{}: a cleanup per profile",
+            file.display()
+        );
+        std::fs::write(&file, serde_json::to_string_pretty(&template).unwrap()).unwrap();
+    }
+
     let server = MotoServer::start(&moto_exe, dir.path());
     let mut aws = Aws::new(&aws_exe, &server, dir.path());
     // The S3 client of `package` and `deploy` (path-style URLs need "localhost").
@@ -496,10 +518,19 @@ fn package_rewrites_child_urls_and_the_parent_deploys_to_moto() {
         ]);
         let c = &child["Stacks"][0];
         assert_eq!(c["StackStatus"], "CREATE_COMPLETE", "{id}");
+        let parameters = c["Parameters"].as_array().expect("parameters");
+        assert_eq!(parameters.len(), 2, "{id}: {parameters:?}");
         assert_eq!(
-            c["Parameters"],
-            json!([{"ParameterKey": "DomainId", "ParameterValue": domain_id}]),
+            parameters[0],
+            json!({"ParameterKey": "DomainId", "ParameterValue": domain_id}),
             "{id}"
+        );
+        // The parent's cleanup function, which serves the child's profiles' cleanups.
+        assert_eq!(parameters[1]["ParameterKey"], "CleanupServiceToken", "{id}");
+        let token = parameters[1]["ParameterValue"].as_str().unwrap_or_default();
+        assert!(
+            token.starts_with("arn:aws:lambda:") && token.contains("StudioCleanupFunction"),
+            "{id}: {token}"
         );
         // Nested stacks are not created through a change set, so moto reports their
         // outputs: each user's command, with the domain ID filled in.

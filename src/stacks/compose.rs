@@ -976,9 +976,9 @@ fn network(
     Ok(Some(network))
 }
 
-/// The network's endpoints: the definition's; when it names none, the default list and,
-/// with a Studio domain, the endpoints of the Studio cleanup. A list written in the
-/// definition is taken as written (the cleanup then names what is missing).
+/// The network's endpoints: the definition's and, with a Studio domain, those the Studio
+/// cleanup calls through that the definition does not name (appended in
+/// [`studio_cleanup::ENDPOINTS`] order), without which the stack could not be deleted.
 fn endpoints(stack: &LoadedStack) -> Vec<EndpointService> {
     let def = &stack.definition;
     let mut endpoints: Vec<EndpointService> = def
@@ -986,8 +986,7 @@ fn endpoints(stack: &LoadedStack) -> Vec<EndpointService> {
         .as_ref()
         .map(|n| n.endpoints.iter().map(|e| e.0).collect())
         .unwrap_or_default();
-    let written = stack.source.value_position("network.endpoints").is_some();
-    if !written && def.studio.is_some() {
+    if def.studio.is_some() {
         for service in studio_cleanup::ENDPOINTS {
             if !endpoints.contains(&service) {
                 endpoints.push(service);
