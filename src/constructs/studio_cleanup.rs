@@ -60,6 +60,10 @@ pub const RESOURCE_TYPE: &str = "Custom::StudioCleanup";
 pub const SERVICE_TIMEOUT_SECONDS: i64 = 3600;
 /// One run of the function; longer waits continue in the next run.
 pub const FUNCTION_TIMEOUT_SECONDS: i64 = 600;
+/// The endpoints only the cleanup needs in a Studio network (the others Studio needs
+/// anyway): a Studio stack's network gets them whether the definition names them or not.
+pub const OWN_ENDPOINTS: [EndpointService; 2] =
+    [EndpointService::ElasticFileSystem, EndpointService::Lambda];
 /// The endpoints the function calls through, which must outlive every cleanup.
 pub const ENDPOINTS: [EndpointService; 4] = [
     EndpointService::S3,
@@ -125,11 +129,6 @@ impl StudioCleanup {
     /// The cleanup `id` of `domain` in `scope` (`Studio` in the shipped stacks):
     /// `<id>CleanupFunction` with its role, log group, security group and self-invoke
     /// policy, and `<id>DomainCleanup`.
-    ///
-    /// # Errors
-    ///
-    /// [`ConstructError::Invalid`] when the network lacks an endpoint the function calls
-    /// through ([`ENDPOINTS`]).
     pub fn new(
         scope: &mut Scope,
         id: &str,
@@ -138,18 +137,13 @@ impl StudioCleanup {
         key: &Handle<Key>,
         props: &StudioCleanupProps,
     ) -> Result<StudioCleanup, ConstructError> {
-        let endpoints = ENDPOINTS
+        // Those the network lacks are reported by the rules (ENV-STUDIO-ENDPOINTS,
+        // ENV-FUNCTION-ENDPOINTS); the stacks' own composition adds the cleanup's own two
+        // ([`OWN_ENDPOINTS`]).
+        let endpoints: Vec<_> = ENDPOINTS
             .iter()
-            .map(|&service| {
-                network.endpoint(service).cloned().ok_or_else(|| {
-                    ConstructError::Invalid(format!(
-                        "the Studio cleanup calls {} through the network: add `{}` to `network.endpoints`",
-                        service.short_name(),
-                        service.short_name()
-                    ))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+            .filter_map(|&service| network.endpoint(service).cloned())
+            .collect();
         let mut own = scope.child(id);
         let placement = FunctionNetwork::new(
             &mut own,

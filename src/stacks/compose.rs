@@ -976,9 +976,10 @@ fn network(
     Ok(Some(network))
 }
 
-/// The network's endpoints: the definition's and, with a Studio domain, those the Studio
-/// cleanup calls through that the definition does not name (appended in
-/// [`studio_cleanup::ENDPOINTS`] order), without which the stack could not be deleted.
+/// The network's endpoints: the definition's and, with a Studio domain, the two only the
+/// Studio cleanup calls through ([`studio_cleanup::OWN_ENDPOINTS`]) when the definition
+/// does not name them, without which the stack could not be deleted. The others it calls
+/// (s3, sagemaker.api) Studio needs anyway, and the rules report their absence.
 fn endpoints(stack: &LoadedStack) -> Vec<EndpointService> {
     let def = &stack.definition;
     let mut endpoints: Vec<EndpointService> = def
@@ -987,7 +988,7 @@ fn endpoints(stack: &LoadedStack) -> Vec<EndpointService> {
         .map(|n| n.endpoints.iter().map(|e| e.0).collect())
         .unwrap_or_default();
     if def.studio.is_some() {
-        for service in studio_cleanup::ENDPOINTS {
+        for service in studio_cleanup::OWN_ENDPOINTS {
             if !endpoints.contains(&service) {
                 endpoints.push(service);
             }

@@ -588,7 +588,8 @@ impl<'a> Evaluator<'a> {
                                     .join(joiner)
                             }
                             _ => panic!(
-                                "iam_eval: Fn::Join is resolved only over Fn::Split, found {value}"
+                                "iam_eval: unsupported intrinsic function `Fn::Join` in {value}; \
+                                 the evaluator resolves Fn::Join only over Fn::Split"
                             ),
                         }
                     }
