@@ -14,7 +14,9 @@
 use std::error::Error;
 
 use sagesynth::constructs::endpoint_policy::EndpointPolicyProps;
-use sagesynth::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
+use sagesynth::constructs::network::{
+    EndpointService, InternetEgress, PrivateNetwork, PrivateNetworkProps,
+};
 use sagesynth::constructs::scope::Scope;
 use sagesynth::constructs::secure_bucket::{
     LogBucket, LogBucketProps, SecureBucket, SecureBucketProps,
@@ -42,6 +44,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 endpoints: vec![EndpointService::S3, EndpointService::Sts],
                 flow_log_retention_days: Some(365),
                 policies: EndpointPolicyProps::default(),
+                internet_egress: InternetEgress::None,
             },
         )?;
         if let Some(s3) = network.endpoint(EndpointService::S3) {

@@ -13,7 +13,7 @@
 //! may read it:
 //!
 //! ```
-//! use sagesynth::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
+//! use sagesynth::constructs::network::{EndpointService, InternetEgress, PrivateNetwork, PrivateNetworkProps};
 //! use sagesynth::constructs::endpoint_policy::EndpointPolicyProps;
 //! use sagesynth::constructs::scope::Scope;
 //! use sagesynth::constructs::secure_bucket::{
@@ -37,6 +37,7 @@
 //!         endpoints: vec![EndpointService::S3, EndpointService::Sts],
 //!         flow_log_retention_days: Some(365),
 //!         policies: EndpointPolicyProps::default(),
+//!         internet_egress: InternetEgress::None,
 //!     },
 //! )?;
 //! let mut logs = LogBucket::new(&mut scope, "access-logs", &LogBucketProps::default())?;

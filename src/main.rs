@@ -19,9 +19,12 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> cli::Outcome {
+    cli::set_verbosity(cli.quiet, cli.verbose);
     match &cli.command {
         None => cli::synthesize::run(&cli.synth),
-        Some(Command::Rules) => cli::rules::run(),
+        Some(Command::Rules { format }) => cli::rules::run(*format),
+        Some(Command::Completions { shell }) => cli::manual::completions(*shell),
+        Some(Command::Man) => cli::manual::man(),
         Some(Command::Explain { rule }) => cli::explain::run(rule),
         Some(Command::Diff(args)) => cli::diff::run(args),
         Some(Command::Graph(args)) => cli::graph::run(args),

@@ -35,6 +35,41 @@ pub fn write_all(dir: &Path, files: &[OutputFile]) -> std::io::Result<Vec<PathBu
     Ok(written)
 }
 
+/// Whether `name` is a template file as [`write_all`] names them: `NAME.template.json`
+/// or `.yaml`, a child's `NAME.SUFFIX.template.json` included.
+pub fn is_template_name(name: &str) -> bool {
+    name.ends_with(".template.json") || name.ends_with(".template.yaml")
+}
+
+/// Whether `name` is the temporary file of a [`write_all`] that was killed before its
+/// rename: `.` + the template's name + `.` + random characters + `.tmp`.
+fn is_temporary_name(name: &str) -> bool {
+    name.strip_prefix('.')
+        .and_then(|rest| rest.strip_suffix(".tmp"))
+        .is_some_and(|stem| stem.contains(".template.json.") || stem.contains(".template.yaml."))
+}
+
+/// Deletes every file in `dir` that [`write_all`] could have written (a template, or the
+/// temporary file of an interrupted write) but that is not one of `files`: what a renamed
+/// or removed stack, or a run in the other format, left behind. Any other file is kept.
+/// Returns the deleted paths, sorted.
+pub fn prune(dir: &Path, files: &[OutputFile]) -> std::io::Result<Vec<PathBuf>> {
+    let mut deleted = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = is_template_name(&name) || is_temporary_name(&name);
+        if ours && entry.file_type()?.is_file() && !files.iter().any(|f| f.name == name) {
+            deleted.push(entry.path());
+        }
+    }
+    deleted.sort();
+    for path in &deleted {
+        std::fs::remove_file(path)?;
+    }
+    Ok(deleted)
+}
+
 /// What `--check` found.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct CheckReport {
@@ -74,4 +109,69 @@ pub fn check(dir: &Path, files: &[OutputFile], complete: bool) -> std::io::Resul
     }
     report.extra.sort();
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str) -> OutputFile {
+        OutputFile {
+            name: name.to_string(),
+            body: "{}\n".to_string(),
+        }
+    }
+
+    #[test]
+    fn prune_deletes_only_files_the_writer_names_and_no_stack_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "kept.template.json",
+            "kept.member.template.json",
+            "gone.template.json",
+            "gone.users-001.template.json",
+            "kept.template.yaml",
+            ".kept.template.json.Ab12Cd.tmp",
+            "README.md",
+            "notes.json",
+            "template.json.bak",
+        ] {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("sub.template.json")).unwrap();
+        let files = [
+            file("kept.template.json"),
+            file("kept.member.template.json"),
+        ];
+        let deleted = prune(dir.path(), &files).unwrap();
+        let names: Vec<String> = deleted
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ".kept.template.json.Ab12Cd.tmp",
+                "gone.template.json",
+                "gone.users-001.template.json",
+                "kept.template.yaml",
+            ]
+        );
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "README.md",
+                "kept.member.template.json",
+                "kept.template.json",
+                "notes.json",
+                "sub.template.json",
+                "template.json.bak",
+            ]
+        );
+    }
 }

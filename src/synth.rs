@@ -171,6 +171,12 @@ pub fn mermaid(synthesis: &Synthesis) -> String {
 
 /// The findings report of syntheses, in `format`: each template is a stack of the report.
 pub fn report(format: ReportFormat, syntheses: &[&Synthesis]) -> String {
+    report_run(format, syntheses, &[])
+}
+
+/// [`report()`] of a run that `errors` stopped before every definition was judged (each
+/// error as printed), so the report does not read as complete.
+pub fn report_run(format: ReportFormat, syntheses: &[&Synthesis], errors: &[String]) -> String {
     let level = |severity: Severity| match severity {
         Severity::Error => report::Level::Error,
         Severity::Warning => report::Level::Warning,
@@ -231,7 +237,7 @@ pub fn report(format: ReportFormat, syntheses: &[&Synthesis]) -> String {
             }
         })
         .collect();
-    report::render(format, &stacks, &rules)
+    report::render(format, &stacks, &rules, errors)
 }
 
 /// Where a resource comes from in the definition.
@@ -383,7 +389,12 @@ pub fn synthesize_file(path: &Path, format: Format) -> Result<Synthesis, SynthEr
     synthesize(&stack, format)
 }
 
-/// The definitions in a stacks folder, sorted by name: every `*.yaml` file.
+/// The extensions of a definition file, the usual first.
+pub const DEFINITION_EXTENSIONS: [&str; 2] = ["yaml", "yml"];
+
+/// The definitions in a stacks folder, sorted by name: every `*.yaml` and `*.yml` file.
+/// Both spellings are common, so both are read; `x.yaml` beside `x.yml` would be two
+/// definitions of one stack, which is an error rather than a silent choice.
 pub fn discover(stacks_dir: &Path) -> Result<Vec<(String, PathBuf)>, Box<Diagnostic>> {
     let entries = std::fs::read_dir(stacks_dir)
         .map_err(|e| {
@@ -394,10 +405,14 @@ pub fn discover(stacks_dir: &Path) -> Result<Vec<(String, PathBuf)>, Box<Diagnos
             .help("run synth from the repository root, or pass --stacks-dir")
         })
         .map_err(Box::new)?;
-    let mut stacks = Vec::new();
+    let mut stacks: Vec<(String, PathBuf)> = Vec::new();
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.extension().and_then(|e| e.to_str()) == Some("yaml")
+        let is_definition = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| DEFINITION_EXTENSIONS.contains(&e));
+        if is_definition
             && path.is_file()
             && let Some(name) = path.file_stem().and_then(|s| s.to_str())
         {
@@ -405,10 +420,21 @@ pub fn discover(stacks_dir: &Path) -> Result<Vec<(String, PathBuf)>, Box<Diagnos
         }
     }
     stacks.sort();
+    if let Some(pair) = stacks.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+        let (name, a, b) = (&pair[0].0, pair[0].1.display(), pair[1].1.display());
+        return Err(Box::new(
+            Diagnostic::new(
+                &stacks_dir.display().to_string(),
+                format!("stack `{name}` is defined twice: {a} and {b}"),
+            )
+            .help("keep one of the two files"),
+        ));
+    }
     Ok(stacks)
 }
 
-/// The path of stack `name` in `stacks_dir`, or an error with a did-you-mean.
+/// The path of stack `name` in `stacks_dir`, or an error with a did-you-mean (or, for
+/// what looks like a path, the `--file` that reads one).
 pub fn find_stack(stacks_dir: &Path, name: &str) -> Result<PathBuf, Box<Diagnostic>> {
     let known = discover(stacks_dir)?;
     if let Some((_, path)) = known.iter().find(|(n, _)| n == name) {
@@ -416,8 +442,20 @@ pub fn find_stack(stacks_dir: &Path, name: &str) -> Result<PathBuf, Box<Diagnost
     }
     let dir = stacks_dir.display().to_string();
     let mut d = Diagnostic::new(&dir, format!("unknown stack `{name}`"));
+    let looks_like_a_path = name.contains(['/', '\\'])
+        || DEFINITION_EXTENSIONS
+            .iter()
+            .any(|e| name.ends_with(&format!(".{e}")));
+    if looks_like_a_path {
+        return Err(Box::new(
+            d.note("--stack takes a stack's name, the file name without its folder and extension")
+                .help(format!(
+                    "to synthesize a definition file, use `--file {name}`"
+                )),
+        ));
+    }
     if known.is_empty() {
-        d = d.note(format!("{dir} holds no *.yaml definitions"));
+        d = d.note(format!("{dir} holds no *.yaml or *.yml definitions"));
     } else {
         let names: Vec<&str> = known.iter().map(|(n, _)| n.as_str()).collect();
         d = d.expected(format!("one of {}", names.join(", ")));
@@ -470,6 +508,52 @@ mod tests {
             s.json_templates()[1].1,
             serde_json::to_value(&s.children[0].template).unwrap()
         );
+    }
+
+    #[test]
+    fn yml_is_a_definition_too_but_not_beside_the_same_yaml() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str| std::fs::write(dir.path().join(name), "description: d\n").unwrap();
+        write("a.yaml");
+        write("b.yml");
+        write("c.txt");
+        let names: Vec<String> = discover(dir.path())
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(
+            find_stack(dir.path(), "b").unwrap(),
+            dir.path().join("b.yml")
+        );
+        write("b.yaml");
+        let e = discover(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("stack `b` is defined twice: "), "{e}");
+        assert!(
+            e.contains("b.yaml and ")
+                && e.contains("b.yml\n")
+                && e.ends_with("  = help: keep one of the two files\n"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_path_given_to_stack_suggests_file() {
+        let stacks = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks");
+        for name in ["stacks/studio-private.yaml", "studio-private.yml", "x/y"] {
+            let e = find_stack(&stacks, name).unwrap_err().to_string();
+            assert!(
+                e.contains(&format!(
+                    "  = help: to synthesize a definition file, use `--file {name}`\n"
+                )),
+                "{e}"
+            );
+        }
+        let e = find_stack(&stacks, "studio-privat")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("--file"), "{e}");
     }
 
     #[test]

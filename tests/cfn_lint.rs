@@ -112,19 +112,71 @@ fn the_rust_example_prints_a_template_that_passes_cfn_lint() {
     );
 }
 
-/// The test definition `tests/data/object-lock.yaml` (Object Lock, kept versions: bucket
-/// fields no shipped stack uses) gives a template that passes cfn-lint with nothing
-/// reported.
+/// The test definitions in `tests/data/` give templates that pass cfn-lint with nothing
+/// reported: `object-lock` (bucket fields no shipped stack uses), `existing-network` (an
+/// existing VPC, every ID a parameter) and `nat-egress` (NAT gateways, internet gateway,
+/// public subnets).
 #[test]
-fn the_object_lock_test_definition_passes_cfn_lint() {
-    let Some(cfn_lint) = support::require_tool("cfn-lint", "cfn_lint::object_lock") else {
+fn the_test_definitions_pass_cfn_lint() {
+    let Some(cfn_lint) = support::require_tool("cfn-lint", "cfn_lint::test_definitions") else {
         return;
     };
-    let text = std::fs::read_to_string(support::manifest_dir().join("tests/data/object-lock.yaml"))
-        .expect("reading tests/data/object-lock.yaml");
-    let synthesis = support::stacks::synthesize("object-lock", &text);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("object-lock.template.json");
+    let mut paths = Vec::new();
+    for name in ["object-lock", "existing-network", "nat-egress"] {
+        let file = format!("tests/data/{name}.yaml");
+        let text = std::fs::read_to_string(support::manifest_dir().join(&file))
+            .unwrap_or_else(|e| panic!("reading {file}: {e}"));
+        let synthesis = support::stacks::synthesize(name, &text);
+        let path = dir.path().join(format!("{name}.template.json"));
+        std::fs::write(&path, &synthesis.body).unwrap();
+        paths.push(path);
+    }
+    let mut lint = Command::new(&cfn_lint);
+    support::clear_aws_env(&mut lint)
+        .current_dir(support::manifest_dir())
+        .arg("--regions")
+        .args(REGIONS)
+        .arg("--")
+        .args(&paths);
+    let linted = support::run_bounded(&mut lint, Duration::from_secs(600));
+    let stdout = String::from_utf8_lossy(&linted.stdout);
+    assert!(
+        linted.status.success() && stdout.trim().is_empty(),
+        "cfn-lint found problems in the test definitions' templates (exit status {:?}):\n{stdout}",
+        linted.status.code()
+    );
+}
+
+/// studio-private with `packages: { pypi: true }` and the two CodeArtifact endpoints: the
+/// domain, its two repositories and the endpoints are in the template, which passes
+/// cfn-lint with nothing reported.
+#[test]
+fn a_definition_with_packages_passes_cfn_lint() {
+    let base = support::stacks::definition("studio-private");
+    let text = format!("{base}\npackages:\n  pypi: true\n").replace(
+        "    - ec2messages\n",
+        "    - ec2messages\n    - codeartifact.api\n    - codeartifact.repositories\n",
+    );
+    let synthesis = support::stacks::synthesize("studio-private", &text);
+    let template: serde_json::Value = serde_json::from_str(&synthesis.body).unwrap();
+    let resources = &template["Resources"];
+    for (id, kind) in [
+        ("PackagesDomain", "AWS::CodeArtifact::Domain"),
+        ("PackagesRepository", "AWS::CodeArtifact::Repository"),
+        ("PackagesPypiStore", "AWS::CodeArtifact::Repository"),
+        ("CodeArtifactApiEndpoint", "AWS::EC2::VPCEndpoint"),
+        ("CodeArtifactRepositoriesEndpoint", "AWS::EC2::VPCEndpoint"),
+    ] {
+        assert_eq!(resources[id]["Type"], kind, "{id}");
+    }
+    assert!(template["Outputs"]["PipIndexUrl"].is_object());
+
+    let Some(cfn_lint) = support::require_tool("cfn-lint", "cfn_lint::packages") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("packages.template.json");
     std::fs::write(&path, &synthesis.body).unwrap();
     let mut lint = Command::new(&cfn_lint);
     support::clear_aws_env(&mut lint)
@@ -137,7 +189,7 @@ fn the_object_lock_test_definition_passes_cfn_lint() {
     let stdout = String::from_utf8_lossy(&linted.stdout);
     assert!(
         linted.status.success() && stdout.trim().is_empty(),
-        "cfn-lint found problems in the object-lock template (exit status {:?}):\n{stdout}",
+        "cfn-lint found problems in the packages template (exit status {:?}):\n{stdout}",
         linted.status.code()
     );
 }

@@ -63,6 +63,8 @@
 //!   `Custom::StudioCleanup` (the Studio teardown) by a `WaitConditionHandle` with the same
 //!   dependencies, which moto ignores; everything else is the real template. The cleanup
 //!   code is proved by tests/python/test_studio_cleanup.py.
+//! - describe-stacks answers a list parameter's value (`List<AWS::EC2::Subnet::Id>`,
+//!   `CommaDelimitedList`) with Python's `str()` of the list; the test parses it back.
 //! - S3 buckets: only `BucketEncryption` is applied, without `BucketKeyEnabled`; versioning,
 //!   public access block, ownership controls, logging, lifecycle and bucket policies are not
 //!   (details in tests/deploy_moto/s3.rs).
@@ -183,12 +185,139 @@ fn the_object_lock_test_definition_deploys_to_moto() {
     );
 }
 
+/// `tests/data/nat-egress.yaml`: the internet gateway, the public subnets, the NAT
+/// gateways and their routes deploy with the rest (moto implements every EC2 type of it;
+/// the subnets are compared, the gateways and routes only created).
+#[test]
+fn the_nat_egress_test_definition_deploys_to_moto() {
+    let Some(aws) = support::require_tool("aws", "deploy_moto::nat_egress") else {
+        return;
+    };
+    let Some(moto_server) = support::require_tool("moto_server", "deploy_moto::nat_egress") else {
+        return;
+    };
+    let path = support::manifest_dir().join("tests/data/nat-egress.yaml");
+    let text = fs::read_to_string(&path).expect("reading tests/data/nat-egress.yaml");
+    let synthesis = support::stacks::synthesize("nat-egress", &text);
+    let template = support::stacks::json(&synthesis);
+    assert_eq!(
+        template["Resources"]["NatGatewayAz2"]["Type"], "AWS::EC2::NatGateway",
+        "the definition no longer asks for NAT egress"
+    );
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("nat-egress.template.json");
+    fs::write(&file, &synthesis.body).expect("writing the template");
+    let supported = moto::supported_types(&moto_server);
+    let diffs = deploy_and_check(&aws, &moto_server, &supported, &file);
+    assert!(
+        diffs.is_empty(),
+        "moto's resources differ from the template:\n  {}",
+        diffs.join("\n  ")
+    );
+}
+
+/// An environment in an existing VPC: the test creates the VPC, two subnets and their
+/// route tables in moto first, and deploys tests/data/existing-network.yaml with their
+/// IDs as parameters. The stack creates no VPC, subnet or route table of its own, and
+/// moto reports its endpoints and security groups in the VPC created first (the checks
+/// compare every `Ref` of a parameter with the value passed).
+#[test]
+fn an_existing_network_definition_deploys_into_a_vpc_made_before_it() {
+    let Some(aws) = support::require_tool("aws", "deploy_moto::existing_network") else {
+        return;
+    };
+    let Some(moto_server) = support::require_tool("moto_server", "deploy_moto::existing_network")
+    else {
+        return;
+    };
+    let path = support::manifest_dir().join("tests/data/existing-network.yaml");
+    let text = fs::read_to_string(&path).expect("reading tests/data/existing-network.yaml");
+    let synthesis = support::stacks::synthesize("existing-network", &text);
+    let template = support::stacks::json(&synthesis);
+    let types: BTreeSet<&str> = cfn::resources(&template).map(|(_, r)| type_of(r)).collect();
+    for own in ["AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable"] {
+        assert!(!types.contains(own), "the stack creates a {own} of its own");
+    }
+    assert_eq!(
+        template["Resources"]["S3GatewayEndpoint"]["Properties"]["VpcId"],
+        json!({"Ref": "VpcId"}),
+        "the endpoints are not placed in the parameter's VPC"
+    );
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("existing-network.template.json");
+    fs::write(&file, &synthesis.body).expect("writing the template");
+    let supported = moto::supported_types(&moto_server);
+    let diffs = deploy_and_check_with(&aws, &moto_server, &supported, &file, |aws| {
+        let vpc = aws.json(&["ec2", "create-vpc", "--cidr-block", "10.40.0.0/16"])["Vpc"]["VpcId"]
+            .as_str()
+            .expect("VpcId")
+            .to_string();
+        let mut subnets = Vec::new();
+        let mut tables = Vec::new();
+        for (az, cidr) in [("a", "10.40.0.0/20"), ("b", "10.40.16.0/20")] {
+            let zone = format!("{}{az}", moto::REGION);
+            let subnet = aws.json(&[
+                "ec2",
+                "create-subnet",
+                "--vpc-id",
+                &vpc,
+                "--cidr-block",
+                cidr,
+                "--availability-zone",
+                &zone,
+            ])["Subnet"]["SubnetId"]
+                .as_str()
+                .expect("SubnetId")
+                .to_string();
+            let table = aws.json(&["ec2", "create-route-table", "--vpc-id", &vpc])["RouteTable"]
+                ["RouteTableId"]
+                .as_str()
+                .expect("RouteTableId")
+                .to_string();
+            aws.json(&[
+                "ec2",
+                "associate-route-table",
+                "--route-table-id",
+                &table,
+                "--subnet-id",
+                &subnet,
+            ]);
+            subnets.push(subnet);
+            tables.push(table);
+        }
+        vec![
+            format!("VpcId={vpc}"),
+            format!("PrivateSubnetIds={}", subnets.join(",")),
+            format!("PrivateRouteTableIds={}", tables.join(",")),
+        ]
+    });
+    assert!(
+        diffs.is_empty(),
+        "moto's resources differ from the template:\n  {}",
+        diffs.join("\n  ")
+    );
+}
+
 /// Deploys one template to a fresh moto server and returns every difference found.
 fn deploy_and_check(
     aws_exe: &Path,
     moto_exe: &Path,
     supported: &BTreeSet<String>,
     path: &Path,
+) -> Vec<String> {
+    deploy_and_check_with(aws_exe, moto_exe, supported, path, |_| {
+        stack_set_parameters(path)
+    })
+}
+
+/// [`deploy_and_check`] after `prepare` has made what the template expects to exist in
+/// the fresh moto server; `prepare` returns the parameter overrides of the deploy.
+fn deploy_and_check_with(
+    aws_exe: &Path,
+    moto_exe: &Path,
+    supported: &BTreeSet<String>,
+    path: &Path,
+    prepare: impl FnOnce(&Aws) -> Vec<String>,
 ) -> Vec<String> {
     let name = support::template_name(path);
     // Straight to stderr (see support::loud): visible whether the test passes or not.
@@ -210,9 +339,9 @@ fn deploy_and_check(
     // and a function's generated name carries it.
     let stack = format!("sagesynth-test-{}", name.replace('.', "-"));
 
-    let overrides = stack_set_parameters(path);
+    let overrides = prepare(&aws);
     for o in &overrides {
-        say(format!("parameter as the StackSet gives it: {o}"));
+        say(format!("parameter: {o}"));
     }
     let start = Instant::now();
     deploy(&mut aws, &server, &file, &stack, &overrides);
@@ -241,7 +370,13 @@ fn deploy_and_check(
         .into_iter()
         .flatten()
         .filter_map(|p| {
-            let value = match &p["ParameterValue"] {
+            // moto answers a list parameter's value with Python's `str()` of the list
+            // (`['subnet-1', 'subnet-2']`), not the comma-separated string AWS returns.
+            let listed = p["ParameterValue"]
+                .as_str()
+                .filter(|v| v.starts_with('['))
+                .and_then(|v| moto::python_literal(v).ok());
+            let value = match listed.as_ref().unwrap_or(&p["ParameterValue"]) {
                 Value::Array(items) => items
                     .iter()
                     .filter_map(scalar)

@@ -99,6 +99,46 @@ fn a_new_vpc_cidr_replaces_the_vpc_and_its_subnets() {
     assert!(!d.resources.iter().any(|r| r.id.starts_with("UserProfile")));
 }
 
+/// A changed definition tag changes every tagged resource; the Studio domain's and the
+/// user profiles' reference pages say a Tags update replaces them (the schema does not),
+/// so the diff reports a possible replacement there, and an in-place update elsewhere.
+#[test]
+fn a_changed_stack_tag_may_replace_the_domain_and_its_profiles() {
+    let old = template("studio-private", &definition("studio-private"));
+    let new = template(
+        "studio-private",
+        &definition("studio-private").replace("cost-center: ml-research", "cost-center: ml-lab"),
+    );
+    let d = diff(&old, &new);
+    let impact = |id: &str| {
+        let r = d
+            .resources
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| panic!("{id}"));
+        let ChangeKind::Modified(props) = &r.kind else {
+            panic!("{id} is not modified")
+        };
+        assert!(
+            props.iter().all(|p| p.path == "Properties.Tags"),
+            "{id}: {props:?}"
+        );
+        props[0].impact
+    };
+    assert_eq!(impact("StudioDomain"), Impact::MaybeReplacement);
+    assert_eq!(
+        impact("UserProfileDataScientist1"),
+        Impact::MaybeReplacement
+    );
+    assert_eq!(impact("Vpc"), Impact::NoInterruption);
+    assert_eq!(impact("StudioKey"), Impact::InPlace);
+    let text = render_text(&d, false);
+    assert!(
+        text.contains("[may replace]") || text.contains("may replace"),
+        "{text}"
+    );
+}
+
 #[test]
 fn replacing_a_domain_is_data_loss() {
     let old = out_template("studio-private");

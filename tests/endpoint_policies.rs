@@ -85,6 +85,20 @@ fn is_studio_apps_of_this_account(statement: &Value) -> bool {
 /// Checks one template's endpoints; `trusted` is the `StringEquals` entry every Allow must
 /// hold (`aws:PrincipalAccount` or `aws:PrincipalOrgID` and its value). Returns how many
 /// endpoint policies were checked.
+/// `s3:GetObject` on exactly the Amazon Linux repository buckets of the stack's region:
+/// `al2023-repos-<region>-de612dc2`, `amazonlinux-2-repos-<region>` and
+/// `amazonlinux.<region>.amazonaws.com`, which dnf and yum read unsigned.
+fn is_amazon_linux_repository_read(statement: &Value) -> bool {
+    list(&statement["Action"]) == [&json!("s3:GetObject")]
+        && list(&statement["Resource"])
+            == [
+                &json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::al2023-repos-${AWS::Region}-de612dc2/*"}),
+                &json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::amazonlinux-2-repos-${AWS::Region}/*"}),
+                &json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::amazonlinux.${AWS::Region}.amazonaws.com/*"}),
+            ]
+        && statement["Condition"].is_null()
+}
+
 fn check(name: &str, template: &Value, trusted: (&str, &Value)) -> usize {
     let mut checked = 0;
     for (id, endpoint) in endpoints(template) {
@@ -114,6 +128,13 @@ fn check(name: &str, template: &Value, trusted: (&str, &Value)) -> usize {
             }
             if is_cloudformation_response(s) {
                 assert_eq!(service, "s3", "{name}: {id}: a response bucket outside S3");
+                continue;
+            }
+            if is_amazon_linux_repository_read(s) {
+                assert_eq!(
+                    service, "s3",
+                    "{name}: {id}: an Amazon Linux repository read outside S3"
+                );
                 continue;
             }
             if service == "studio" {
@@ -226,4 +247,37 @@ fn an_ecr_pull_may_read_the_layer_bucket_and_nothing_else_opens() {
         .filter(|s| is_ecr_layer_read(s))
         .count();
     assert_eq!(layer_reads, 1, "{s3}");
+}
+
+/// The Amazon Linux repositories are admitted exactly where instances run Amazon Linux:
+/// the stacks with notebook instances, not studio-private (Studio apps and a Windows
+/// bastion).
+#[test]
+fn amazon_linux_repositories_only_where_amazon_linux_runs() {
+    for (name, expected) in [
+        ("team-notebooks", 1),
+        ("notebook-identity", 1),
+        ("notebook-identity-shared", 1),
+        ("studio-private", 0),
+    ] {
+        let template =
+            support::read_template(&support::templates_dir().join(format!("{name}.template.json")));
+        let s3 = &template["Resources"]["S3GatewayEndpoint"]["Properties"]["PolicyDocument"];
+        let reads = list(&s3["Statement"])
+            .into_iter()
+            .filter(|s| is_amazon_linux_repository_read(s))
+            .count();
+        assert_eq!(reads, expected, "{name}: {s3}");
+    }
+    // A Linux bastion brings them into studio-private.
+    let text = support::stacks::definition("studio-private").replace("os: windows", "os: linux");
+    let template = support::stacks::template("studio-private", &text);
+    let s3 = &template["Resources"]["S3GatewayEndpoint"]["Properties"]["PolicyDocument"];
+    assert_eq!(
+        list(&s3["Statement"])
+            .into_iter()
+            .filter(|s| is_amazon_linux_repository_read(s))
+            .count(),
+        1
+    );
 }

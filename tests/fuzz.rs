@@ -1,6 +1,6 @@
 //! Property tests over the library, in process: (a) random mutations of the shipped
 //! `stacks/studio-private.yaml` text and (b) random definitions built from the schema,
-//! with valid and invalid values. Each goes through `stacks::load_str` and
+//! with valid and invalid values. Each goes through `stacks::load_in` and
 //! `synth::synthesize`; whatever the input, nothing panics, and the result is either a
 //! template that parses as JSON, or input errors (at least one) whose first one points at
 //! a line and column inside the text, unless it is about the whole file.
@@ -20,7 +20,7 @@ use proptest::sample::Index;
 use proptest::test_runner::{Config, FileFailurePersistence, RngSeed, TestCaseError, TestRunner};
 
 use sagesynth::diagnostic::Diagnostic;
-use sagesynth::stacks::{InputErrors, load_str};
+use sagesynth::stacks::{InputErrors, load_in};
 use sagesynth::synth::{self, Format, SynthError};
 use support::stacks;
 
@@ -75,11 +75,17 @@ fn runner(cases: u32) -> TestRunner {
     })
 }
 
+/// Loads `text` as the definition, its script files from the shipped `stacks/` (the
+/// mutated studio-private names its lifecycle script there).
+fn load(text: &str) -> Result<sagesynth::stacks::LoadedStack, InputErrors> {
+    load_in(NAME, DISPLAY, text.to_string(), Some(&stacks::stacks_dir()))
+}
+
 /// Runs the pipeline on `text` and checks the outcome. `strict` also requires the input
 /// to be accepted (for definitions generated from valid values only).
 fn check(text: &str, must_load: bool) -> Result<(), TestCaseError> {
     let started = Instant::now();
-    let loaded = load_str(NAME, DISPLAY, text.to_string());
+    let loaded = load(text);
     let outcome = match loaded {
         Ok(stack) => match synth::synthesize(&stack, Format::Json) {
             Ok(synthesis) => {
@@ -473,7 +479,7 @@ fn mutated_shipped_definition_never_panics() {
     let result = runner(cases).run(&mutated(), |bytes| {
         runs.fetch_add(1, Ordering::Relaxed);
         if let Ok(text) = std::str::from_utf8(&bytes)
-            && load_str(NAME, DISPLAY, text.to_string()).is_ok()
+            && load(text).is_ok()
         {
             loaded.fetch_add(1, Ordering::Relaxed);
         }
@@ -1107,7 +1113,7 @@ fn generated_definitions_never_panic() {
             must_load.fetch_add(1, Ordering::Relaxed);
         }
         runs.fetch_add(1, Ordering::Relaxed);
-        if load_str(NAME, DISPLAY, d.text.clone()).is_ok() {
+        if load(&d.text).is_ok() {
             loaded.fetch_add(1, Ordering::Relaxed);
         }
         check(&d.text, d.must_load)
@@ -1143,7 +1149,7 @@ fn the_oracle_accepts_the_shipped_definition_and_locates_errors() {
     let text = stacks::definition("studio-private");
     check(&text, true).unwrap();
     let broken = text.replace("availability_zones: 2", "availability_zones: two");
-    let errors = load_str(NAME, DISPLAY, broken.clone()).unwrap_err();
+    let errors = load(&broken).unwrap_err();
     let first: &Diagnostic = &errors.0[0];
     assert!(first.position.is_some(), "{errors}");
     check(&broken, false).unwrap();

@@ -116,6 +116,75 @@ fn unknown_component_suggests_the_closest() {
     insta::assert_snapshot!(input_error(&VALID.replace("studio:", "stduio:")));
 }
 
+/// The valid keys are serde's own list of the definition's fields, so a field added to
+/// the struct is listed without anyone remembering to: this test names fields from every
+/// part of the definition, the last ones included.
+#[test]
+fn an_unknown_top_level_key_lists_every_valid_key() {
+    let text = input_error(&VALID.replace("studio:", "stduio:"));
+    let expected = text
+        .lines()
+        .find_map(|l| l.strip_prefix("  = expected: one of "))
+        .expect("an expected line");
+    for key in [
+        "description",
+        "network",
+        "studio",
+        "bastion",
+        "presigned_url",
+        "notebooks",
+        "buckets",
+        "teams",
+        "identity_center",
+        "groups",
+        "onboarding",
+        "accounts",
+        "rollout",
+        "suppressions",
+        "escalate",
+        "split",
+    ] {
+        assert!(
+            expected.contains(&format!("`{key}`")),
+            "{key} missing: {expected}"
+        );
+    }
+}
+
+/// Ranges as the author reads them: the real range of a bounded field, never a Rust type.
+#[test]
+fn out_of_range_values_name_the_real_range_not_a_rust_type() {
+    let mut all = String::new();
+    for (from, to) in [
+        ("availability_zones: 2", "availability_zones: 300"),
+        ("availability_zones: 2", "availability_zones: -1"),
+        (
+            "availability_zones: 2",
+            "availability_zones: 99999999999999999999999",
+        ),
+        (
+            "availability_zones: 2",
+            "availability_zones: 2\n  flow_log_retention_days: 99999",
+        ),
+        (
+            "availability_zones: 2",
+            "availability_zones: 2\n  subnet_prefix_length: 300",
+        ),
+    ] {
+        let text = VALID.replace(from, to);
+        assert_ne!(text, VALID);
+        let e = input_error(&text);
+        for rust in ["u8", "u16", "u32", "u64", "u128", "i64", "i128"] {
+            assert!(
+                !e.split(|c: char| !c.is_alphanumeric()).any(|w| w == rust),
+                "{rust}: {e}"
+            );
+        }
+        all.push_str(&e);
+    }
+    insta::assert_snapshot!(all);
+}
+
 #[test]
 fn wrong_type() {
     insta::assert_snapshot!(input_error(
@@ -373,4 +442,239 @@ fn a_group_without_its_identity_store_id() {
     let line = "    group_id: 4b2f77c1-5678-4def-9abc-fedcba987654\n";
     assert!(shipped.contains(line), "the shipped ml-auditors id");
     insta::assert_snapshot!(input_error(&shipped.replace(line, "")));
+}
+
+/// VALID with one JupyterLab lifecycle configuration whose script is `script`.
+fn with_lifecycle_script(script: &str) -> String {
+    format!(
+        "{VALID}  lifecycle_configs:\n    setup: {{ app: jupyterlab, script: {script}, default: true }}\n"
+    )
+}
+
+#[test]
+fn a_lifecycle_script_that_does_not_exist() {
+    insta::assert_snapshot!(input_error(&with_lifecycle_script("scripts/setup.sh")));
+}
+
+#[test]
+fn a_lifecycle_script_outside_the_definition_folder() {
+    insta::assert_snapshot!(input_error(&with_lifecycle_script("../setup.sh")));
+}
+
+#[test]
+fn a_lifecycle_script_that_is_not_a_shell_script_or_too_big() {
+    let scratch = Scratch::new(&[("bad.yaml", with_lifecycle_script("setup.py").as_str())]);
+    let stacks = scratch.dir.path().join("stacks");
+    std::fs::write(
+        stacks.join("setup.py"),
+        "#!/usr/bin/env python3\nprint(1)\n",
+    )
+    .unwrap();
+    let (code, _, not_shell) = scratch.run(&["--stack", "bad", "--out", "out"]);
+    assert_eq!(code, 2, "{not_shell}");
+    let big = format!("#!/bin/bash\n{}", "#".repeat(12_288));
+    std::fs::write(stacks.join("setup.py"), big).unwrap();
+    let (code, _, too_big) = scratch.run(&["--stack", "bad", "--out", "out"]);
+    assert_eq!(code, 2, "{too_big}");
+    scratch.assert_out_untouched();
+    insta::assert_snapshot!(format!("{not_shell}\n{too_big}"));
+}
+
+#[test]
+fn a_lifecycle_script_is_read_relative_to_the_definition() {
+    let scratch = Scratch::new(&[(
+        "good.yaml",
+        with_lifecycle_script("scripts/setup.sh").as_str(),
+    )]);
+    let scripts = scratch.dir.path().join("stacks/scripts");
+    std::fs::create_dir(&scripts).unwrap();
+    std::fs::write(scripts.join("setup.sh"), "#!/bin/bash\necho ready\n").unwrap();
+    let (code, _, stderr) = scratch.run(&["--stack", "good", "--out", "out"]);
+    assert_eq!(code, 0, "{stderr}");
+    let t = read(&scratch.dir.path().join("out/good.template.json"));
+    assert!(
+        t.contains("\"Fn::Base64\": \"#!/bin/bash\\necho ready\\n\""),
+        "{t}"
+    );
+}
+
+const ML_TEAM: &str = "network: { cidr: 10.50.0.0/16 }\nteams:\n  vision:\n    sagemaker:\n";
+
+#[test]
+fn a_sagemaker_instance_type_must_be_ml_family_size() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{ML_TEAM}      jobs: [training]\n      instance_types: [ml.m5.xlarge, m5.large]\n"
+    )));
+}
+
+#[test]
+fn sagemaker_jobs_without_instance_types_are_refused() {
+    insta::assert_snapshot!(input_error(&format!("{ML_TEAM}      jobs: [training]\n")));
+}
+
+#[test]
+fn an_unknown_job_kind_is_named() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{ML_TEAM}      jobs: [training, tuning]\n      instance_types: [ml.m5.xlarge]\n"
+    )));
+}
+
+#[test]
+fn a_reconciliation_interval_out_of_range() {
+    // Shorter than a full run over every user needs; a missed event waits at most a day.
+    let shipped = support::stacks::definition("studio-sso-onboarding");
+    let line = "  reconcile_every: 1h";
+    assert!(shipped.contains(line), "the shipped interval");
+    insta::assert_snapshot!(input_error(&shipped.replace(line, "  reconcile_every: 2m")));
+}
+
+#[test]
+fn a_reconciliation_interval_that_is_no_interval() {
+    let shipped = support::stacks::definition("studio-sso-onboarding");
+    let line = "  reconcile_every: 1h";
+    assert!(shipped.contains(line), "the shipped interval");
+    insta::assert_snapshot!(input_error(
+        &shipped.replace(line, "  reconcile_every: hourly")
+    ));
+}
+
+#[test]
+fn an_offboarding_grace_out_of_range() {
+    let shipped = support::stacks::definition("studio-sso-onboarding");
+    let line = "  offboarding_grace_days: 7";
+    assert!(shipped.contains(line), "the shipped grace");
+    insta::assert_snapshot!(input_error(
+        &shipped.replace(line, "  offboarding_grace_days: 400")
+    ));
+}
+
+#[test]
+fn an_alarm_address_that_is_not_an_email_address() {
+    // SNS would accept the subscription and send its confirmation nowhere.
+    let shipped = support::stacks::definition("studio-sso-onboarding");
+    let line = "    email: [ml-platform-admins@example.com]";
+    assert!(shipped.contains(line), "the shipped alarm address");
+    insta::assert_snapshot!(input_error(&shipped.replace(
+        line,
+        "    email: [ml-platform-admins@example.com, ml-platform-admins.example.com]"
+    )));
+}
+
+#[test]
+fn an_access_portal_url_of_another_host() {
+    let shipped = support::stacks::definition("studio-sso-onboarding");
+    let line = "  access_portal_url: https://d-1234567890.awsapps.com/start";
+    assert!(shipped.contains(line), "the shipped access portal URL");
+    insta::assert_snapshot!(input_error(&shipped.replace(
+        line,
+        "  access_portal_url: https://d-1234567890.example.com/start"
+    )));
+}
+
+#[test]
+fn a_tag_key_with_the_reserved_aws_prefix() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{VALID}tags:\n  owner: ml-platform\n  aws:cost-center: ml\n"
+    )));
+}
+
+#[test]
+fn a_tag_value_with_a_character_aws_does_not_allow() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{VALID}tags:\n  owner: ml-platform; data-science\n"
+    )));
+}
+
+#[test]
+fn a_tag_key_over_128_characters() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{VALID}tags:\n  {}: ml\n",
+        "k".repeat(129)
+    )));
+}
+
+#[test]
+fn a_tag_the_network_sets_itself() {
+    // The VPC, subnets and route tables carry a `Name` tag of their own.
+    insta::assert_snapshot!(input_error(&format!(
+        "{VALID}tags:\n  owner: ml-platform\n  Name: research\n"
+    )));
+}
+
+#[test]
+fn more_tags_than_a_resource_takes() {
+    let tags: String = (1..=51).map(|i| format!("  key-{i}: v\n")).collect();
+    insta::assert_snapshot!(input_error(&format!("{VALID}tags:\n{tags}")));
+}
+
+#[test]
+fn tags_that_overflow_with_the_networks_own() {
+    // 50 definition tags fit the limit alone, but the VPC's `Name` tag makes 51.
+    let tags: String = (1..=50).map(|i| format!("  key-{i}: v\n")).collect();
+    insta::assert_snapshot!(input_error(&format!("{VALID}tags:\n{tags}")));
+}
+
+/// `VALID` in an existing VPC: the case below break one thing each.
+const EXISTING: &str = "\
+description: test stack
+network:
+  existing:
+    vpc_id: { parameter: VpcId, default: vpc-0123456789abcdef0 }
+    cidr: 10.40.0.0/16
+    private_subnet_ids: [subnet-0123456789abcdef0, subnet-0fedcba9876543210]
+    route_table_ids: [rtb-0123456789abcdef0]
+  endpoints: [s3, sagemaker.api, sagemaker.runtime, studio, logs, ssm, ssmmessages]
+studio:
+  users: [alice, bob]
+";
+
+#[test]
+fn an_existing_network_is_accepted() {
+    // The baseline of the existing-network cases: it must synthesize.
+    let scratch = Scratch::new(&[("good.yaml", EXISTING)]);
+    let (code, _, stderr) = scratch.run(&["--stack", "good", "--out", "out"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn an_existing_network_without_subnets() {
+    insta::assert_snapshot!(input_error(
+        &EXISTING.replace("[subnet-0123456789abcdef0, subnet-0fedcba9876543210]", "[]")
+    ));
+}
+
+#[test]
+fn an_existing_network_with_a_subnet_parameter_of_unknown_length() {
+    insta::assert_snapshot!(input_error(&EXISTING.replace(
+        "[subnet-0123456789abcdef0, subnet-0fedcba9876543210]",
+        "{ parameter: PrivateSubnetIds }"
+    )));
+}
+
+#[test]
+fn both_cidr_and_an_existing_network() {
+    insta::assert_snapshot!(input_error(
+        &EXISTING.replace("network:\n", "network:\n  cidr: 10.20.0.0/16\n")
+    ));
+}
+
+#[test]
+fn a_bad_vpc_id() {
+    insta::assert_snapshot!(input_error(
+        &EXISTING.replace("vpc-0123456789abcdef0", "vpc-0123456789ABCDEF0")
+    ));
+}
+
+#[test]
+fn a_bad_subnet_id() {
+    insta::assert_snapshot!(input_error(
+        &EXISTING.replace("subnet-0fedcba9876543210", "sn-0fedcba9876543210")
+    ));
+}
+
+#[test]
+fn a_bad_route_table_id() {
+    insta::assert_snapshot!(input_error(
+        &EXISTING.replace("rtb-0123456789abcdef0", "subnet-0123456789abcdef0")
+    ));
 }

@@ -75,7 +75,8 @@ fn every_emitted_property_is_decided() {
             let decided = replaced.contains(&p)
                 || entry.some.contains(&p)
                 || entry.none.contains(&p)
-                || entry.not_verified.contains(&p);
+                || entry.not_verified.contains(&p)
+                || entry.page_says_replacement.contains(&p);
             if !decided {
                 undecided.push(format!("{rtype}.{p}"));
             }
@@ -122,7 +123,13 @@ fn the_table_is_consistent_and_follows_the_shipped_templates() {
                 .is_some_and(|s| s.starts_with("https://")),
             "{TABLE}: {t} does not say where the page was read"
         );
-        for (p, url) in raw["some_interruptions"].as_object().expect("an object") {
+        let page_replacements = raw["page_says_replacement"].as_object().cloned();
+        for (p, url) in raw["some_interruptions"]
+            .as_object()
+            .expect("an object")
+            .iter()
+            .chain(page_replacements.iter().flatten())
+        {
             let url = url.as_str().unwrap_or_default();
             assert!(
                 url.starts_with(&format!("{page}#")),
@@ -138,6 +145,7 @@ fn the_table_is_consistent_and_follows_the_shipped_templates() {
             .iter()
             .chain(&entry.none)
             .chain(&entry.not_verified)
+            .chain(&entry.page_says_replacement)
         {
             assert!(seen.insert(p), "{TABLE}: {t}.{p} is listed twice");
             assert!(
@@ -154,4 +162,8 @@ fn the_table_is_consistent_and_follows_the_shipped_templates() {
     assert!(nb.some.contains(&"VolumeSizeInGB".to_string()));
     assert!(nb.none.contains(&"RoleArn".to_string()));
     assert!(table.types["AWS::Lambda::Function"].some.is_empty());
+    // The Studio domain's and user profiles' pages say a Tags update replaces them.
+    for t in ["AWS::SageMaker::Domain", "AWS::SageMaker::UserProfile"] {
+        assert_eq!(table.types[t].page_says_replacement, ["Tags"], "{t}");
+    }
 }

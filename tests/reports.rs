@@ -7,12 +7,34 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value as Json;
-use support::bin::{scratch, synth};
+use support::bin::{scratch_with_shipped_scripts as scratch, synth};
 
 /// studio-private without the studio endpoint and without flow logs: two errors, one
-/// warning, each on a different resource.
+/// warning, each on a different resource. The Studio settings and the tags are dropped
+/// too: with them the template grows past the inline-body size and a fourth, template-wide
+/// finding joins.
 fn broken_definition() -> String {
-    let text = support::stacks::definition("studio-private")
+    let shipped = support::stacks::definition("studio-private");
+    let untagged: String = shipped
+        .split_inclusive('\n')
+        .filter(|line| {
+            !line.starts_with("tags:")
+                && !line.starts_with("  cost-center:")
+                && !line.starts_with("  owner:")
+                && !line.starts_with("  environment:")
+                && !line.starts_with("# Cost allocation")
+                && !line.starts_with("# cost allocation")
+        })
+        .collect();
+    assert!(!untagged.contains("\ntags:"));
+    let start = untagged
+        .find("  idle_shutdown_minutes:")
+        .expect("studio-private's Studio settings start with idle shutdown");
+    let end = start
+        + untagged[start..]
+            .find("\nbastion:")
+            .expect("the bastion follows the studio block");
+    let text = format!("{}{}", &untagged[..start], &untagged[end..])
         .replace(
             "    - studio             # Studio's own traffic once the URL is opened\n",
             "",
@@ -125,6 +147,11 @@ fn sarif_report_validates_against_the_schema_and_points_at_the_definition() {
     );
     assert_eq!(location["physicalLocation"]["region"]["startLine"], 23);
     assert_eq!(location["logicalLocations"][0]["name"], "StudioDomain");
+    assert_eq!(
+        sarif["runs"][0]["invocations"],
+        serde_json::json!([{"executionSuccessful": true}]),
+        "the run judged every definition"
+    );
     let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap();
@@ -137,7 +164,44 @@ fn sarif_report_validates_against_the_schema_and_points_at_the_definition() {
     let _: serde_sarif::sarif::Sarif =
         serde_json::from_value(sarif.clone()).expect("serde-sarif reads it");
 
-    // Full JSON-schema validation (draft-07) with Python's jsonschema (installed with cfn-lint).
+    validate_sarif(&path);
+}
+
+/// A run stopped by an input error must not read as clean to code scanning: the
+/// invocation failed, and says why (SARIF 2.1.0 §3.20.14, §3.20.21, appendix I).
+#[test]
+fn sarif_of_a_failed_run_says_the_run_failed_and_why() {
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &["--stack", "no-such-stack"],
+            "unknown stack `no-such-stack`",
+        ),
+        (&["--file", "bad.yaml"], "unknown field `netwrk`"),
+    ];
+    for (args, error) in cases {
+        let dir = scratch(&[("broken.yaml", broken_definition())]);
+        std::fs::write(dir.path().join("bad.yaml"), "netwrk: {}\n").unwrap();
+        let mut args = args.to_vec();
+        args.extend(["--report", "sarif", "--report-file", "findings.sarif"]);
+        let (code, _, stderr) = synth(dir.path(), &args);
+        assert_eq!(code, 2, "{stderr}");
+        let path = dir.path().join("findings.sarif");
+        let sarif: Json = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let invocation = &sarif["runs"][0]["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], false, "{args:?}");
+        let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0]["level"], "error");
+        let text = notes[0]["message"]["text"].as_str().unwrap();
+        assert!(text.contains(error), "{text}");
+        let _: serde_sarif::sarif::Sarif =
+            serde_json::from_value(sarif.clone()).expect("serde-sarif reads it");
+        validate_sarif(&path);
+    }
+}
+
+/// Full JSON-schema validation (draft-07) with Python's jsonschema (installed with cfn-lint).
+fn validate_sarif(path: &std::path::Path) {
     let Some(python) = support::require_tool("python3", "sarif schema validation") else {
         return;
     };
@@ -151,7 +215,7 @@ fn sarif_report_validates_against_the_schema_and_points_at_the_definition() {
     let output = Command::new(python)
         .args(["-c", script])
         .arg(sarif_schema())
-        .arg(&path)
+        .arg(path)
         .output()
         .unwrap();
     assert!(

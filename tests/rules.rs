@@ -6,7 +6,7 @@ mod support;
 
 use sagesynth::validate::{self, Severity};
 use serde_json::{Value as Json, json};
-use support::bin::{scratch, synth};
+use support::bin::{scratch_with_shipped_scripts as scratch, synth};
 use support::stacks;
 
 /// Error rule ids the validator reports on a template.

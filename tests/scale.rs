@@ -17,7 +17,7 @@ use sagesynth::synth::{Format, Synthesis};
 use sagesynth::validate::Severity;
 use serde_json::{Value, json};
 
-use support::bin::{scratch, synth, written};
+use support::bin::{scratch_with_shipped_scripts as scratch, synth, written};
 use support::moto::{self, Aws, MotoServer};
 use support::read_template;
 use support::stacks::{self, synthesize};
@@ -85,7 +85,7 @@ fn without_split_600_users_exit_1_naming_the_limits_and_split_nested() {
 }
 
 #[test]
-fn the_600_user_template_breaks_only_count_limits() {
+fn the_600_user_template_breaks_only_count_and_size_limits() {
     let s = synthesize("studio-big", &definition(600, false));
     let errors: BTreeSet<&str> = s
         .findings
@@ -93,8 +93,12 @@ fn the_600_user_template_breaks_only_count_limits() {
         .filter(|f| f.severity == Severity::Error && f.suppressed.is_none())
         .map(|f| f.rule)
         .collect();
-    // Not IAM-POLICY-SIZE: the presigned-URL policy no longer lists every profile.
-    assert_eq!(errors, BTreeSet::from(["CFN-LIMIT-COUNT"]));
+    // Not IAM-POLICY-SIZE: the presigned-URL policy no longer lists every profile. The
+    // body passes 1 MB: each profile comes with its cleanup, both tagged.
+    assert_eq!(
+        errors,
+        BTreeSet::from(["CFN-LIMIT-BODY", "CFN-LIMIT-COUNT"])
+    );
 }
 
 #[test]
@@ -118,6 +122,13 @@ fn split_1200_users_into_12_children_within_every_limit() {
 
     let parent = stacks::json(&s);
     let resources = parent["Resources"].as_object().unwrap();
+    // The definition's tags (studio-private's): on the nested stacks and on the profiles
+    // in the children, as on every resource that takes tags.
+    let tags = json!([
+        {"Key": "cost-center", "Value": "ml-research"},
+        {"Key": "owner", "Value": "ml-platform-team"},
+        {"Key": "environment", "Value": "production"}
+    ]);
     assert!(
         !resources
             .values()
@@ -135,7 +146,8 @@ fn split_1200_users_into_12_children_within_every_limit() {
                         "DomainId": {"Fn::GetAtt": ["StudioDomain", "DomainId"]},
                         "CleanupServiceToken": {"Fn::GetAtt": ["StudioCleanupFunction", "Arn"]}
                     },
-                    "TemplateURL": format!("studio-big.users-{k:03}.template.json")
+                    "TemplateURL": format!("studio-big.users-{k:03}.template.json"),
+                    "Tags": tags
                 },
                 // Its profiles' cleanups run while the function may still invoke itself,
                 // and before the domain's cleanup.
@@ -179,7 +191,11 @@ fn split_1200_users_into_12_children_within_every_limit() {
             t["Resources"][format!("UserProfileDataScientist{first}")],
             json!({
                 "Type": "AWS::SageMaker::UserProfile",
-                "Properties": {"DomainId": {"Ref": "DomainId"}, "UserProfileName": format!("data-scientist-{first}")}
+                "Properties": {
+                    "DomainId": {"Ref": "DomainId"},
+                    "UserProfileName": format!("data-scientist-{first}"),
+                    "Tags": tags
+                }
             })
         );
         assert_eq!(

@@ -174,12 +174,15 @@ fn the_shared_bastion_switch_lets_the_instance_role_open_any_profile_and_warns()
 // ----- own apps and spaces ------------------------------------------------------------------
 
 /// What SageMaker puts in the request context of a Studio call made with the execution
-/// role by `caller`, on a space (or an app in it) owned by `owner` and shared `sharing`.
+/// role by `caller`, on a space (or an app in it) owned by `owner` and shared `sharing`,
+/// naming an instance type studio-private allows (the instance-type rows themselves are
+/// in `studio_settings_access.rs`).
 fn in_space<'a>(caller: &'a str, owner: &'a str, sharing: &'a str) -> Vec<(&'a str, String)> {
     vec![
         ("sagemaker:UserProfileName", caller.to_string()),
         ("sagemaker:OwnerUserProfileArn", profile(owner)),
         ("sagemaker:SpaceSharingType", sharing.to_string()),
+        ("sagemaker:InstanceTypes", "ml.t3.medium".to_string()),
     ]
 }
 

@@ -80,31 +80,30 @@ fn the_domain_is_sso_and_vpc_only_with_no_profiles_of_its_own() {
 #[test]
 fn rules_match_membership_changes_and_deliver_with_retries_and_a_dead_letter_queue() {
     let t = template(&definition(NAME));
-    for (rule, names, function) in [
-        (
-            "OnboardingRule",
-            ["AddMemberToGroup", "CreateGroupMembership"],
-            "OnboardingFunction",
-        ),
-        (
-            "OffboardingRule",
-            ["RemoveMemberFromGroup", "DeleteGroupMembership"],
-            "OffboardingFunction",
-        ),
+    // Both functions get every hint, matched on eventSource and eventName only.
+    let pattern = json!({
+        "detail-type": ["AWS API Call via CloudTrail"],
+        "detail": {
+            "eventSource": ["sso-directory.amazonaws.com", "identitystore.amazonaws.com", "identitystore-scim.amazonaws.com"],
+            "eventName": ["AddMemberToGroup", "CreateGroupMembership", "DeleteGroup", "DeleteGroupMembership",
+                "DeleteUser", "DisableUser", "EnableUser", "PatchGroup", "PatchUser", "PutUser",
+                "RemoveMemberFromGroup", "UpdateUser"],
+            "errorCode": [{"exists": false}]
+        }
+    });
+    for (rule, function) in [
+        ("OnboardingRule", "OnboardingFunction"),
+        ("OffboardingRule", "OffboardingFunction"),
+        ("OnboardingSchedule", "OnboardingFunction"),
+        ("OffboardingSchedule", "OffboardingFunction"),
     ] {
         let p = &t["Resources"][rule]["Properties"];
-        assert_eq!(
-            p["EventPattern"],
-            json!({
-                "source": ["aws.sso-directory", "aws.identitystore"],
-                "detail-type": ["AWS API Call via CloudTrail"],
-                "detail": {
-                    "eventSource": ["sso-directory.amazonaws.com", "identitystore.amazonaws.com"],
-                    "eventName": names,
-                    "errorCode": [{"exists": false}]
-                }
-            })
-        );
+        if rule.ends_with("Schedule") {
+            assert_eq!(p["ScheduleExpression"], "rate(1 hour)");
+            assert!(p.get("EventPattern").is_none());
+        } else {
+            assert_eq!(p["EventPattern"], pattern);
+        }
         let target = &p["Targets"][0];
         assert_eq!(target["Arn"], json!({"Fn::GetAtt": [function, "Arn"]}));
         assert_eq!(
@@ -117,7 +116,9 @@ fn rules_match_membership_changes_and_deliver_with_retries_and_a_dead_letter_que
                 .unwrap()
                 > 0
         );
-        let permission = &t["Resources"][rule.replace("Rule", "InvokePermission")]["Properties"];
+        let permission = &t["Resources"][rule
+            .replace("Rule", "InvokePermission")
+            .replace("Schedule", "SchedulePermission")]["Properties"];
         assert_eq!(permission["Principal"], "events.amazonaws.com");
         assert_eq!(
             permission["SourceArn"],
@@ -147,7 +148,7 @@ fn rules_match_membership_changes_and_deliver_with_retries_and_a_dead_letter_que
         ["Statement"][0];
     assert_eq!(
         queue_policy["Condition"],
-        json!({"ArnEquals": {"aws:SourceArn": [{"Fn::GetAtt": ["OnboardingRule", "Arn"]}, {"Fn::GetAtt": ["OffboardingRule", "Arn"]}]}})
+        json!({"ArnEquals": {"aws:SourceArn": [{"Fn::GetAtt": ["OnboardingRule", "Arn"]}, {"Fn::GetAtt": ["OffboardingRule", "Arn"]}, {"Fn::GetAtt": ["OnboardingSchedule", "Arn"]}, {"Fn::GetAtt": ["OffboardingSchedule", "Arn"]}]}})
     );
 }
 
@@ -190,6 +191,8 @@ fn functions_may_pass_only_the_group_roles_and_only_to_sagemaker() {
                 assert!(
                     [
                         "ListCallsHaveNoResourceScope",
+                        "ListProfilesHasNoResourceScope",
+                        "PublishOnlyOnboardingMetrics",
                         "OnboardingFunctionsSecurityGroupDescribeNetworkInterfaces"
                     ]
                     .contains(&st["Sid"].as_str().unwrap()),
@@ -198,11 +201,35 @@ fn functions_may_pass_only_the_group_roles_and_only_to_sagemaker() {
             }
         }
     }
-    // Only offboarding deletes profiles, apps or spaces.
+    // Only offboarding deletes profiles, apps or spaces; onboarding removes only the
+    // offboarding date of a returning user's profile.
     let on = serde_json::to_string(statements(&t, "OnboardingFunctionRole")).unwrap();
-    assert!(
-        !on.contains("sagemaker:Delete"),
-        "onboarding deletes nothing"
+    for delete in [
+        "sagemaker:DeleteUserProfile",
+        "sagemaker:DeleteApp",
+        "sagemaker:DeleteSpace",
+    ] {
+        assert!(!on.contains(delete), "onboarding may call {delete}");
+    }
+    let untag = sid(
+        statements(&t, "OnboardingFunctionRole"),
+        "RemoveOnlyTheOffboardingDateOfOwnedProfiles",
+    );
+    assert_eq!(
+        untag["Condition"]["ForAllValues:StringEquals"]["aws:TagKeys"],
+        "sagesynth:offboard-after"
+    );
+    let mark = sid(
+        statements(&t, "OffboardingFunctionRole"),
+        "MarkOnlyOwnedProfilesForOffboardingOrQuarantine",
+    );
+    assert_eq!(
+        mark["Condition"]["ForAllValues:StringEquals"]["aws:TagKeys"],
+        json!(["sagesynth:offboard-after", "sagesynth:quarantined"])
+    );
+    assert_eq!(
+        mark["Condition"]["Null"]["aws:ResourceTag/sagesynth:identitystore-user-id"],
+        "false"
     );
     let off = serde_json::to_string(statements(&t, "OffboardingFunctionRole")).unwrap();
     assert!(!off.contains("CreateUserProfile"));
@@ -337,12 +364,16 @@ fn functions_run_in_the_private_subnets_and_reach_only_the_endpoints() {
 fn a_network_without_the_functions_endpoints_is_refused() {
     for (endpoints, missing) in [
         (
-            "s3, sagemaker.api, sagemaker.runtime, studio, sts, logs",
+            "s3, sagemaker.api, sagemaker.runtime, studio, sts, logs, monitoring",
             "identitystore",
         ),
         (
-            "s3, sagemaker.runtime, studio, sts, logs, identitystore",
+            "s3, sagemaker.runtime, studio, sts, logs, identitystore, monitoring",
             "sagemaker.api",
+        ),
+        (
+            "s3, sagemaker.api, sagemaker.runtime, studio, sts, logs, identitystore",
+            "monitoring",
         ),
     ] {
         let found = findings(&with_endpoints(endpoints));
@@ -358,7 +389,7 @@ fn a_network_without_the_functions_endpoints_is_refused() {
     }
     let message: Vec<String> = stacks::synthesize(
         NAME,
-        &with_endpoints("s3, sagemaker.api, sagemaker.runtime, studio, sts, logs"),
+        &with_endpoints("s3, sagemaker.api, sagemaker.runtime, studio, sts, logs, monitoring"),
     )
     .findings
     .iter()
@@ -376,7 +407,7 @@ fn a_network_without_the_functions_endpoints_is_refused() {
 #[test]
 fn dynamodb_mapping_adds_a_table_the_functions_may_only_read() {
     let text = with_endpoints(
-        "s3, sagemaker.api, sagemaker.runtime, studio, sts, logs, identitystore, dynamodb",
+        "s3, sagemaker.api, sagemaker.runtime, studio, sts, logs, identitystore, monitoring, dynamodb",
     )
     .replace("mapping: inline", "mapping: dynamodb");
     let t = template(&text);
@@ -413,7 +444,7 @@ fn dynamodb_mapping_adds_a_table_the_functions_may_only_read() {
     );
     assert!(env.get("GROUP_ROLES").is_none());
     let read = sid(statements(&t, "OnboardingFunctionRole"), "ReadTheMapping");
-    assert_eq!(read["Action"], json!(["dynamodb:GetItem"]));
+    assert_eq!(read["Action"], json!(["dynamodb:GetItem", "dynamodb:Scan"]));
     // The seeding commands, one per group, in precedence order.
     let seed = t["Outputs"]["MapMlResearchers"]["Value"]["Fn::Sub"]
         .as_str()

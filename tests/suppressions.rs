@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::{Value as Json, json};
-use support::bin::scratch;
+use support::bin::scratch_with_shipped_scripts as scratch;
 use support::stacks;
 
 fn base() -> String {
@@ -212,5 +212,78 @@ fn a_retained_bucket_that_expires_versions_is_an_exemption_written_down() {
     assert!(
         exemption["reason"].as_str().unwrap().contains("365 days"),
         "{metadata}"
+    );
+}
+
+/// studio-private is over the 51,200 bytes `deploy --template-file` sends inline: a
+/// template-level warning, which a suppression without `resource:` accepts.
+#[test]
+fn a_template_level_finding_is_suppressed_by_an_entry_without_a_resource() {
+    let (code, stderr, _) = synth(&base(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning[CFN-LIMIT-INLINE-BODY]"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("or write it with `--minify` ("),
+        "the minified body fits: {stderr}"
+    );
+    let reason =
+        "This pipeline always deploys through aws cloudformation package and an S3 bucket.";
+    let text = format!(
+        "{}suppressions:\n  - rule: cfn-limit-inline-body\n    reason: {reason}\n",
+        base()
+    );
+    let (code, stderr, template) = synth(&text, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("suppressed[CFN-LIMIT-INLINE-BODY]"),
+        "{stderr}"
+    );
+    assert_eq!(
+        template.unwrap()["Metadata"]["sagesynth"],
+        json!({"suppressions": [{"rule": "CFN-LIMIT-INLINE-BODY", "reason": reason}]}),
+        "recorded in the catalogue's spelling"
+    );
+    // Minified, nothing is left to suppress.
+    let (code, stderr, _) = synth(&text, &["--minify"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "the suppression of CFN-LIMIT-INLINE-BODY matches no finding on the template as a whole"
+        ),
+        "{stderr}"
+    );
+    // A rule about resources needs the resource.
+    let text = format!(
+        "{}suppressions:\n  - rule: EC2-VPC-FLOW-LOGS\n    reason: {REASON}\n",
+        without_flow_logs()
+    );
+    let (code, stderr, _) = synth(&text, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("`EC2-VPC-FLOW-LOGS` is about resources; this suppression names none"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn rule_ids_are_read_in_any_case() {
+    let text = format!(
+        "{}suppressions:\n  - rule: ec2-vpc-flow-logs\n    resource: network\n    reason: {REASON}\nescalate: [Ec2-Vpc-Flow-Logs]\n",
+        without_flow_logs()
+    );
+    let (code, stderr, template) = synth(&text, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("suppressed[EC2-VPC-FLOW-LOGS]"), "{stderr}");
+    let template = template.unwrap();
+    assert_eq!(
+        template["Resources"]["Vpc"]["Metadata"]["sagesynth"]["suppressions"][0]["rule"],
+        "EC2-VPC-FLOW-LOGS"
+    );
+    assert_eq!(
+        template["Metadata"]["sagesynth"]["escalate"],
+        json!(["EC2-VPC-FLOW-LOGS"])
     );
 }

@@ -280,3 +280,169 @@ fn every_profile_and_domain_is_referenced_by_a_cleanup() {
     // member's domain.
     assert_eq!(checked, 8);
 }
+
+/// A test definition of `tests/data/`, synthesized.
+fn test_definition(name: &str) -> Synthesis {
+    let file = format!("tests/data/{name}.yaml");
+    let text = std::fs::read_to_string(support::manifest_dir().join(&file))
+        .unwrap_or_else(|e| panic!("reading {file}: {e}"));
+    synthesize(name, &text)
+}
+
+/// `internet_egress: nat`: an internet gateway, a public /28 per AZ at the end of the
+/// range that gives out no public address, a NAT gateway per AZ, and each private route
+/// table's default route to the NAT gateway of its own AZ; the flow log still covers the
+/// VPC, and the warning ENV-INTERNET-EGRESS names the VPC (and nothing else is found).
+#[test]
+fn nat_egress_routes_each_zone_through_its_own_nat_gateway_and_is_named() {
+    let s = test_definition("nat-egress");
+    let r = resources(&s);
+    assert_eq!(
+        r["InternetGatewayAttachment"]["Properties"]["VpcId"],
+        serde_json::json!({"Ref": "Vpc"})
+    );
+    for (az, cidr) in [("Az1", "10.50.255.240/28"), ("Az2", "10.50.255.224/28")] {
+        let public = &r[&format!("PublicSubnet{az}")]["Properties"];
+        assert_eq!(public["CidrBlock"], cidr);
+        assert_eq!(public["MapPublicIpOnLaunch"], false);
+        let nat = &r[&format!("NatGateway{az}")];
+        assert_eq!(
+            nat["Properties"]["SubnetId"],
+            serde_json::json!({"Ref": format!("PublicSubnet{az}")})
+        );
+        assert_eq!(nat["DependsOn"], "InternetGatewayAttachment");
+        let route = &r[&format!("PrivateDefaultRoute{az}")]["Properties"];
+        assert_eq!(
+            route["RouteTableId"],
+            serde_json::json!({"Ref": format!("PrivateRouteTable{az}")})
+        );
+        assert_eq!(
+            route["NatGatewayId"],
+            serde_json::json!({"Ref": format!("NatGateway{az}")})
+        );
+        assert_eq!(route["DestinationCidrBlock"], "0.0.0.0/0");
+    }
+    assert_eq!(
+        r["PublicDefaultRoute"]["Properties"]["GatewayId"],
+        serde_json::json!({"Ref": "InternetGateway"})
+    );
+    assert_eq!(
+        r["VpcFlowLog"]["Properties"]["ResourceId"],
+        serde_json::json!({"Ref": "Vpc"})
+    );
+    assert_eq!(
+        unsuppressed(&s),
+        [
+            ("CFN-LIMIT-INLINE-BODY", "template", Severity::Warning),
+            ("ENV-INTERNET-EGRESS", "Resources.Vpc", Severity::Warning)
+        ]
+    );
+}
+
+/// The findings no exemption covers (the Studio cleanup's documented LAMBDA-DLQ exemption
+/// is in every Studio template), with where and how severe.
+fn unsuppressed(s: &Synthesis) -> Vec<(&'static str, &str, Severity)> {
+    s.findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .map(|f| (f.rule, f.location.as_str(), f.severity))
+        .collect()
+}
+
+/// `network.existing` with parameters: no VPC, subnet or route table of the stack's own;
+/// typed parameters; each subnet an `Fn::Select` of the list parameter; endpoints in the
+/// parameter's VPC and admitting HTTPS from its CIDR; no flow log by default; the Studio
+/// cleanup in the parameter's subnets, with its own endpoints; nothing found but the
+/// template's size (the cleanup's code is inline).
+#[test]
+fn an_existing_network_places_the_endpoints_in_the_parameters_vpc() {
+    let s = test_definition("existing-network");
+    assert_eq!(
+        unsuppressed(&s),
+        [("CFN-LIMIT-INLINE-BODY", "template", Severity::Warning)]
+    );
+    let t = support::stacks::json(&s);
+    let r = resources(&s);
+    for (_, resource) in &r {
+        let ty = resource["Type"].as_str().unwrap();
+        assert!(
+            ![
+                "AWS::EC2::VPC",
+                "AWS::EC2::Subnet",
+                "AWS::EC2::RouteTable",
+                "AWS::EC2::FlowLog"
+            ]
+            .contains(&ty),
+            "{ty}"
+        );
+    }
+    let types: Vec<(&str, &str)> = [
+        "VpcId",
+        "VpcCidr",
+        "PrivateSubnetIds",
+        "PrivateRouteTableIds",
+    ]
+    .iter()
+    .map(|p| (*p, t["Parameters"][p]["Type"].as_str().unwrap()))
+    .collect();
+    assert_eq!(
+        types,
+        [
+            ("VpcId", "AWS::EC2::VPC::Id"),
+            ("VpcCidr", "String"),
+            ("PrivateSubnetIds", "List<AWS::EC2::Subnet::Id>"),
+            ("PrivateRouteTableIds", "CommaDelimitedList")
+        ]
+    );
+    assert_eq!(t["Parameters"]["VpcCidr"]["Default"], "10.40.0.0/16");
+    let select = |i: u32, p: &str| serde_json::json!({"Fn::Select": [i, {"Ref": p}]});
+    let api = &r["SageMakerApiEndpoint"]["Properties"];
+    assert_eq!(api["VpcId"], serde_json::json!({"Ref": "VpcId"}));
+    assert_eq!(
+        api["SubnetIds"],
+        serde_json::json!([select(0, "PrivateSubnetIds"), select(1, "PrivateSubnetIds")])
+    );
+    assert_eq!(
+        r["S3GatewayEndpoint"]["Properties"]["RouteTableIds"],
+        serde_json::json!([
+            select(0, "PrivateRouteTableIds"),
+            select(1, "PrivateRouteTableIds")
+        ])
+    );
+    assert_eq!(
+        r["EndpointSecurityGroup"]["Properties"]["SecurityGroupIngress"][0]["CidrIp"],
+        serde_json::json!({"Ref": "VpcCidr"})
+    );
+    assert_eq!(
+        r["Bastion"]["Properties"]["SubnetId"],
+        select(0, "PrivateSubnetIds")
+    );
+    assert_eq!(
+        r["StudioDomain"]["Properties"]["VpcId"],
+        serde_json::json!({"Ref": "VpcId"})
+    );
+    assert_eq!(
+        r["StudioCleanupFunction"]["Properties"]["VpcConfig"]["SubnetIds"],
+        serde_json::json!([select(0, "PrivateSubnetIds"), select(1, "PrivateSubnetIds")])
+    );
+    for endpoint in ["ElasticFileSystemEndpoint", "LambdaEndpoint"] {
+        assert_eq!(
+            r[endpoint]["Properties"]["VpcId"],
+            serde_json::json!({"Ref": "VpcId"}),
+            "{endpoint}"
+        );
+    }
+    // The Linux bastion reads the Amazon Linux repositories and the cleanup answers
+    // CloudFormation, both through the one S3 endpoint.
+    let sids: Vec<&str> = r["S3GatewayEndpoint"]["Properties"]["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|st| st["Sid"].as_str().unwrap())
+        .collect();
+    assert!(sids.contains(&"AmazonLinuxRepositories"), "{sids:?}");
+    assert!(
+        sids.contains(&"CloudFormationCustomResourceResponses"),
+        "{sids:?}"
+    );
+}

@@ -20,15 +20,21 @@ Examples:
   synth --file my-stack.yaml                    any definition file
   synth --all --out out/                        every stack in stacks/, written atomically
   synth --all --out out/ --check                CI: exit 1 if out/ is stale
+  synth --all --out out/ --prune                also delete templates no stack writes any more
   synth --list                                  the stacks and what they are
+  synth --list --format json                    the same, for scripts
   synth rules                                   every rule of the security pack
+  synth rules --format json                     the same, for scripts
   synth explain IAM-PASSROLE-SCOPED             what a rule checks and how to fix it
   synth --all --out out/ --check --report sarif --report-file findings.sarif
   synth diff old.template.json out/studio-private.template.json --format markdown
   synth graph --stack studio-private            the stack as a Mermaid flowchart
+  synth completions bash > /etc/bash_completion.d/synth
+  synth man > synth.1                           the manual page (roff)
 
-Exit codes: 0 success; 1 the template breaks a rule (security, limits, references)
-or --check found differences; 2 usage or input error (nothing is written).
+Exit codes: 0 success (also when a reader closes the pipe early: synth | head);
+1 the template breaks a rule (security, limits, references) or --check found differences;
+2 usage or input error, or the output cannot be written (nothing is written).
 synth diff: 0 no change; 3 changes without replacement (interruptions included); 4 a replacement or data-loss risk.";
 
 /// Synthesizes deterministic CloudFormation templates for secure SageMaker environments
@@ -42,12 +48,26 @@ pub struct Cli {
 
     #[command(flatten)]
     pub synth: SynthArgs,
+
+    /// Say less on stderr: errors and error-level findings only, no progress lines
+    /// (`wrote …`, `deleted …`, `… up to date`) and no warnings in the text report.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Say more on stderr: also each definition read and each template made, with its
+    /// resource count and size.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// List every rule of the security pack: id, severity and rationale.
-    Rules,
+    Rules {
+        /// `json`: one object per rule with every field `synth explain` shows.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
     /// Explain one rule: why it matters, what it checks, how to fix a finding.
     Explain {
         /// A rule id, e.g. IAM-PASSROLE-SCOPED.
@@ -61,6 +81,22 @@ pub enum Command {
     /// what each role may do, the Studio domain, functions and their events, data stores;
     /// grouped by the definition component that produced them.
     Graph(GraphArgs),
+    /// Print a completion script for a shell on stdout (bash, zsh, fish, powershell).
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout: `synth man > synth.1; man ./synth.1`.
+    Man,
+}
+
+/// How a listing (`--list`, `rules`) is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns for a person.
+    Text,
+    /// A JSON document with a stable shape, for scripts.
+    Json,
 }
 
 // `synth diff` (no doc comment: the variant's is the subcommand's description).
@@ -149,9 +185,14 @@ pub struct SynthArgs {
     #[arg(long, requires = "out")]
     pub check: bool,
 
-    /// Template format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Json)]
-    pub format: FormatArg,
+    /// With --all --out: after writing, delete the templates in DIR that no stack writes
+    /// any more (a renamed or removed stack, the other format), listing each.
+    #[arg(long, requires = "out", conflicts_with = "check")]
+    pub prune: bool,
+
+    /// Template format [default: json]. With --list: `json` prints the listing as JSON.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
 
     /// JSON without whitespace (with --format json only): the smallest body for CI
     /// pipelines that upload templates. Size limits are checked on what is written.

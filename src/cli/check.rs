@@ -10,7 +10,7 @@ use super::{Outcome, console};
 pub fn run(out: &Path, files: &[OutputFile], complete: bool) -> Outcome {
     match output::check(out, files, complete) {
         Ok(report) if report.is_clean() => {
-            console::say(&format!(
+            console::info(&format!(
                 "{} template(s) in {} are up to date",
                 files.len(),
                 out.display()
@@ -43,8 +43,15 @@ fn stale(out: &Path, report: &CheckReport) -> String {
     for name in &report.extra {
         line("extra (no stack defines it)", name);
     }
+    // `--out` alone rewrites but never deletes: the leftovers need `--prune`, or the
+    // advice would loop.
+    let prune = if report.extra.is_empty() {
+        ""
+    } else {
+        " --prune"
+    };
     text.push_str(&format!(
-        "{} is stale: run `synth --all --out {}` and commit the result\n",
+        "{} is stale: run `synth --all --out {}{prune}` and commit the result\n",
         out.display(),
         out.display()
     ));
@@ -54,6 +61,24 @@ fn stale(out: &Path, report: &CheckReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_leftovers_the_advice_needs_no_prune() {
+        let report = CheckReport {
+            differ: vec!["a.template.json".into()],
+            ..CheckReport::default()
+        };
+        let a = Path::new("out")
+            .join("a.template.json")
+            .display()
+            .to_string();
+        assert_eq!(
+            stale(Path::new("out"), &report),
+            format!(
+                "differs: {a}\nout is stale: run `synth --all --out out` and commit the result\n"
+            )
+        );
+    }
 
     #[test]
     fn a_stale_folder_lists_differing_then_missing_then_extra_files() {
@@ -70,7 +95,7 @@ mod tests {
         assert_eq!(
             stale(out, &report),
             format!(
-                "differs: {a}\nmissing: {b}\nmissing: {c}\nextra (no stack defines it): {old}\nout is stale: run `synth --all --out out` and commit the result\n"
+                "differs: {a}\nmissing: {b}\nmissing: {c}\nextra (no stack defines it): {old}\nout is stale: run `synth --all --out out --prune` and commit the result\n"
             )
         );
     }

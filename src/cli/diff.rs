@@ -23,7 +23,10 @@ pub fn run(args: &DiffArgs) -> Outcome {
 
 fn files(old: &Path, new: &Path, format: DiffFormat) -> Outcome {
     match (diff::read_template(old), diff::read_template(new)) {
-        (Ok(a), Ok(b)) => Outcome::Diff(print(&diff::diff(&a, &b), format)),
+        (Ok(a), Ok(b)) => match print(&diff::diff(&a, &b), format) {
+            Ok(verdict) => Outcome::Diff(verdict),
+            Err(outcome) => outcome,
+        },
         (Err(e), _) | (_, Err(e)) => error(&e),
     }
 }
@@ -31,14 +34,18 @@ fn files(old: &Path, new: &Path, format: DiffFormat) -> Outcome {
 /// Each stack's templates committed in `--out` at `rev` against what it synthesizes now;
 /// the repository is the working directory.
 fn against_base(rev: &str, args: &DiffArgs) -> Outcome {
+    match diff_base(rev, args) {
+        Ok(outcome) | Err(outcome) => outcome,
+    }
+}
+
+/// [`against_base`], with every early end (an input error, a failed write) as `Err`.
+fn diff_base(rev: &str, args: &DiffArgs) -> Result<Outcome, Outcome> {
     let selection = match &args.stack {
         Some(name) => Selection::Stack(name),
         None => Selection::All,
     };
-    let paths = match synth::select(&args.stacks_dir, selection) {
-        Ok(paths) => paths,
-        Err(d) => return super::input_error(&d),
-    };
+    let paths = synth::select(&args.stacks_dir, selection).map_err(|d| super::input_error(&d))?;
     let repo = Path::new(".");
     let mut worst = Verdict::NoChange;
     for path in paths {
@@ -47,26 +54,21 @@ fn against_base(rev: &str, args: &DiffArgs) -> Outcome {
             Err(e) => {
                 // Whatever stops a definition, its diff cannot be told: exit 2.
                 super::print_synth_error(&e);
-                return Outcome::InputError;
+                return Err(Outcome::InputError);
             }
         };
         let now = synthesis.json_templates();
-        let templates = match base::templates_to_compare(repo, rev, &args.out, &synthesis.name, now)
-        {
-            Ok(templates) => templates,
-            Err(e) => return error(&e),
-        };
+        let templates = base::templates_to_compare(repo, rev, &args.out, &synthesis.name, now)
+            .map_err(|e| error(&e))?;
         for (name, now) in &templates {
-            let d = match base::diff_with_committed(repo, rev, &args.out, name, now) {
-                Ok(d) => d,
-                Err(e) => return error(&e),
-            };
-            console::out(&header(name, rev, args.format));
-            worst = worst.max(print(&d, args.format));
-            console::out("\n");
+            let d = base::diff_with_committed(repo, rev, &args.out, name, now)
+                .map_err(|e| error(&e))?;
+            out(&header(name, rev, args.format))?;
+            worst = worst.max(print(&d, args.format)?);
+            out("\n")?;
         }
     }
-    Outcome::Diff(worst)
+    Ok(Outcome::Diff(worst))
 }
 
 fn header(name: &str, rev: &str, format: DiffFormat) -> String {
@@ -77,7 +79,7 @@ fn header(name: &str, rev: &str, format: DiffFormat) -> String {
 }
 
 /// Prints the diff; colours only on a terminal, and not with `NO_COLOR` set.
-fn print(d: &TemplateDiff, format: DiffFormat) -> Verdict {
+fn print(d: &TemplateDiff, format: DiffFormat) -> Result<Verdict, Outcome> {
     let text = match format {
         DiffFormat::Markdown => diff::render_markdown(d),
         DiffFormat::Text => {
@@ -85,8 +87,19 @@ fn print(d: &TemplateDiff, format: DiffFormat) -> Verdict {
             diff::render_text(d, colour)
         }
     };
-    console::out(&text);
-    d.verdict()
+    out(&text)?;
+    Ok(d.verdict())
+}
+
+/// Writes to stdout. A reader that closed the pipe (`synth diff … | head`) does not
+/// change the verdict: the exit code of a diff is its answer (3, 4: a replacement, data
+/// loss), known before a byte is printed, so it is kept rather than turned into 0.
+/// Any other write error ends the command ([`Outcome::WriteFailed`]).
+fn out(text: &str) -> Result<(), Outcome> {
+    match console::out(text) {
+        Ok(()) | Err(console::Stopped(Outcome::Done)) => Ok(()),
+        Err(stopped) => Err(stopped.into()),
+    }
 }
 
 fn error(message: &str) -> Outcome {

@@ -6,10 +6,7 @@ use super::{Outcome, console};
 
 pub fn run(id: &str) -> Outcome {
     match rules::explain(id) {
-        Ok(text) => {
-            console::out(&text);
-            Outcome::Done
-        }
+        Ok(text) => super::printed(console::out(&text)),
         Err(unknown) => {
             console::err(&unknown.to_string());
             Outcome::InputError

@@ -40,6 +40,5 @@ pub fn run(args: &GraphArgs) -> Outcome {
             }
         },
     };
-    console::out(&synth::mermaid(drawn));
-    Outcome::Done
+    super::printed(console::out(&synth::mermaid(drawn)))
 }

@@ -1,16 +1,21 @@
-//! `synth --list`: the stacks in the stacks folder with their descriptions.
+//! `synth --list`: the stacks in the stacks folder with their descriptions, as aligned
+//! text or as JSON.
 
 use std::path::Path;
 
 use sagesynth::synth::{self, Listed};
 
+use super::args::ListFormat;
 use super::{Outcome, console};
 
-pub fn run(stacks_dir: &Path) -> Outcome {
+pub fn run(stacks_dir: &Path, format: ListFormat) -> Outcome {
     match synth::list(stacks_dir) {
         Ok(listed) => {
-            console::out(&render(&listed));
-            Outcome::Done
+            let text = match format {
+                ListFormat::Text => render(&listed),
+                ListFormat::Json => render_json(&listed),
+            };
+            super::printed(console::out(&text))
         }
         Err(d) => super::input_error(&d),
     }
@@ -27,6 +32,28 @@ fn render(listed: &[Listed]) -> String {
         };
         text.push_str(&format!("{name:width$}  {description}\n"));
     }
+    text
+}
+
+/// `{"stacks": [{name, description, valid, error}]}`, sorted by name: `description` is
+/// the definition's (empty without one) and `error` null for a valid definition; for an
+/// invalid one `description` is null and `error` the message `synth --stack NAME` prints.
+/// Scripts read this shape, so a field is only ever added, never renamed or removed.
+fn render_json(listed: &[Listed]) -> String {
+    let stacks: Vec<serde_json::Value> = listed
+        .iter()
+        .map(|Listed { name, description }| match description {
+            Ok(description) => serde_json::json!({
+                "name": name, "description": description, "valid": true, "error": null,
+            }),
+            Err(e) => serde_json::json!({
+                "name": name, "description": null, "valid": false, "error": e.to_string(),
+            }),
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&serde_json::json!({ "stacks": stacks }))
+        .expect("JSON values serialize");
+    text.push('\n');
     text
 }
 

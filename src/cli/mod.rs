@@ -10,6 +10,7 @@ pub mod diff;
 pub mod explain;
 pub mod graph;
 mod list;
+pub mod manual;
 pub mod rules;
 pub mod synthesize;
 
@@ -27,8 +28,9 @@ pub enum Outcome {
     RuleBroken,
     /// `--check` found files that differ, are missing or belong to no stack.
     Stale,
-    /// A template could not be written to stdout.
-    StdoutFailed,
+    /// What the user asked for could not be written (stdout, `--report-file`): not the
+    /// closed pipe of a reader that has read enough, which ends [`Outcome::Done`].
+    WriteFailed,
     /// The command line makes no sense (clap's errors included).
     UsageError,
     /// A definition, template or folder is wrong, missing or unreadable.
@@ -42,8 +44,8 @@ impl Outcome {
     pub fn exit_code(self) -> u8 {
         match self {
             Outcome::Done | Outcome::Diff(Verdict::NoChange) => 0,
-            Outcome::RuleBroken | Outcome::Stale | Outcome::StdoutFailed => 1,
-            Outcome::UsageError | Outcome::InputError => 2,
+            Outcome::RuleBroken | Outcome::Stale => 1,
+            Outcome::UsageError | Outcome::InputError | Outcome::WriteFailed => 2,
             Outcome::Diff(Verdict::Update) => 3,
             Outcome::Diff(Verdict::Replacement) => 4,
         }
@@ -53,11 +55,30 @@ impl Outcome {
 /// The command line could not be parsed, or asked for `--help` or `--version`: clap's
 /// text on stdout or stderr as clap decides.
 pub fn not_parsed(e: &clap::Error) -> Outcome {
-    let _ = e.print();
+    if let Err(stopped) = console::clap_error(e) {
+        return stopped.into();
+    }
     if e.use_stderr() {
         Outcome::UsageError
     } else {
         Outcome::Done
+    }
+}
+
+/// Sets how much the run says on stderr from `-q`/`-v` (clap refuses both at once).
+pub fn set_verbosity(quiet: bool, verbose: bool) {
+    console::set_verbosity(match (quiet, verbose) {
+        (true, _) => console::Verbosity::Quiet,
+        (false, true) => console::Verbosity::Verbose,
+        (false, false) => console::Verbosity::Normal,
+    });
+}
+
+/// The outcome of a command whose last act was printing: done, or why it stopped.
+fn printed(result: Result<(), console::Stopped>) -> Outcome {
+    match result {
+        Ok(()) => Outcome::Done,
+        Err(stopped) => stopped.into(),
     }
 }
 
@@ -97,7 +118,7 @@ mod tests {
             Outcome::Done,
             Outcome::RuleBroken,
             Outcome::Stale,
-            Outcome::StdoutFailed,
+            Outcome::WriteFailed,
             Outcome::UsageError,
             Outcome::InputError,
             Outcome::Diff(Verdict::NoChange),
@@ -109,7 +130,7 @@ mod tests {
         .collect();
         assert_eq!(
             codes.iter().map(|(_, c)| *c).collect::<Vec<u8>>(),
-            [0, 1, 1, 1, 2, 2, 0, 3, 4]
+            [0, 1, 1, 2, 2, 2, 0, 3, 4]
         );
     }
 

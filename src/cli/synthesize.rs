@@ -1,23 +1,40 @@
 //! `synth --stack NAME | --file PATH | --all`: synthesize, report the findings, then print,
-//! write (`--out`) or compare (`--check`). Nothing is written unless every stack passes.
+//! write (`--out`, `--prune`) or compare (`--check`). Nothing is written unless every
+//! stack passes.
 
 use std::path::Path;
 
 use sagesynth::output::{self, OutputFile};
+use sagesynth::report::ReportFormat;
 use sagesynth::synth::{self, Batch, Failure, Format, Selection};
 
-use super::args::SynthArgs;
-use super::{Outcome, check, console, list};
+use super::args::{FormatArg, ListFormat, SynthArgs};
+use super::console::{self, Verbosity};
+use super::{Outcome, check, list};
 
 pub fn run(args: &SynthArgs) -> Outcome {
     if args.list {
-        return list::run(&args.stacks_dir);
+        let format = match args.format {
+            Some(FormatArg::Json) => ListFormat::Json,
+            None => ListFormat::Text,
+            Some(FormatArg::Yaml) => {
+                console::say("error: --list prints text or JSON; --format yaml is for templates");
+                return Outcome::UsageError;
+            }
+        };
+        return list::run(&args.stacks_dir, format);
     }
     if args.all && args.out.is_none() {
         console::say("error: --all writes one file per stack; add --out DIR");
         return Outcome::UsageError;
     }
-    let Some(format) = args.format.with_minify(args.minify) else {
+    if args.prune && !args.all {
+        // Only a run over every definition knows every file that belongs in DIR.
+        console::say("error: --prune deletes what no stack writes, so it needs --all");
+        return Outcome::UsageError;
+    }
+    let template_format = args.format.unwrap_or(FormatArg::Json);
+    let Some(format) = template_format.with_minify(args.minify) else {
         console::say("error: --minify compacts JSON; it cannot be used with --format yaml");
         console::say("  = help: drop --minify, or use --format json");
         return Outcome::UsageError;
@@ -29,15 +46,22 @@ pub fn run(args: &SynthArgs) -> Outcome {
     };
     let paths = match synth::select(&args.stacks_dir, selection) {
         Ok(paths) if paths.is_empty() => {
-            console::say(&format!(
-                "error: {} holds no *.yaml stack definitions",
+            let message = format!(
+                "error: {} holds no *.yaml or *.yml stack definitions",
                 args.stacks_dir.display()
-            ));
-            return Outcome::InputError;
+            );
+            console::say(&message);
+            return stopped_early(args, &message);
         }
         Ok(paths) => paths,
-        Err(d) => return super::input_error(&d),
+        Err(d) => {
+            console::err(&d.to_string());
+            return stopped_early(args, &d.to_string());
+        }
     };
+    for path in &paths {
+        console::detail(&format!("reading {}", path.display()));
+    }
     let batch = synth::synthesize_all(&paths, format);
     for e in &batch.errors {
         super::print_synth_error(e);
@@ -54,28 +78,60 @@ pub fn run(args: &SynthArgs) -> Outcome {
             Failure::RuleBroken => Outcome::RuleBroken,
         };
     }
+    for t in batch.templates() {
+        console::detail(&format!(
+            "made {}: {} resources, {} bytes",
+            t.file_name(format),
+            t.template.resources().count(),
+            t.body.len()
+        ));
+    }
     match &args.out {
         None => print(&batch, format),
         Some(out) if args.check => check::run(out, &batch.files(format), args.all),
-        Some(out) => write(out, &batch.files(format)),
+        Some(out) => write(out, &batch.files(format), args.prune),
     }
 }
 
-/// The findings, on stderr or in `--report-file`.
+/// A run that no definition was judged in (an unknown stack, an empty folder): an input
+/// error, and a report that says so when one was asked for in a machine format or a file,
+/// so a code-scanning upload does not read it as clean.
+fn stopped_early(args: &SynthArgs, error: &str) -> Outcome {
+    let format: ReportFormat = args.report.into();
+    if format != ReportFormat::Text || args.report_file.is_some() {
+        let text = synth::report_run(format, &[], &[error.to_string()]);
+        if let Err(outcome) = emit_report(&text, args) {
+            return outcome;
+        }
+    }
+    Outcome::InputError
+}
+
+/// The findings, on stderr or in `--report-file`. With `-q`, a text report on stderr that
+/// holds no error is left out: it would list warnings only.
 fn report(batch: &Batch, args: &SynthArgs) -> Result<(), Outcome> {
     let Some(text) = batch.report(args.report.into(), args.report_file.is_some()) else {
         return Ok(());
     };
+    let text_on_stderr =
+        args.report_file.is_none() && ReportFormat::from(args.report) == ReportFormat::Text;
+    if text_on_stderr && console::verbosity() == Verbosity::Quiet && batch.failure().is_none() {
+        return Ok(());
+    }
+    emit_report(&text, args)
+}
+
+fn emit_report(text: &str, args: &SynthArgs) -> Result<(), Outcome> {
     match &args.report_file {
         Some(path) => std::fs::write(path, text).map_err(|e| {
             console::say(&format!(
                 "error: cannot write the report to {}: {e}",
                 path.display()
             ));
-            Outcome::InputError
+            Outcome::WriteFailed
         }),
         None => {
-            console::err(&text);
+            console::err(text);
             Ok(())
         }
     }
@@ -94,24 +150,39 @@ fn print(batch: &Batch, format: Format) -> Outcome {
         return Outcome::UsageError;
     }
     for s in &batch.syntheses {
-        if console::try_out(&s.body).is_err() {
-            return Outcome::StdoutFailed;
+        if let Err(stopped) = console::out(&s.body) {
+            return stopped.into();
         }
     }
     Outcome::Done
 }
 
-fn write(out: &Path, files: &[OutputFile]) -> Outcome {
+/// Writes every file; with `prune`, then deletes the templates no stack wrote.
+fn write(out: &Path, files: &[OutputFile], prune: bool) -> Outcome {
     match output::write_all(out, files) {
         Ok(written) => {
             for path in written {
-                console::say(&format!("wrote {}", path.display()));
+                console::info(&format!("wrote {}", path.display()));
+            }
+        }
+        Err(e) => {
+            console::say(&format!("error: cannot write to {}: {e}", out.display()));
+            return Outcome::WriteFailed;
+        }
+    }
+    if !prune {
+        return Outcome::Done;
+    }
+    match output::prune(out, files) {
+        Ok(deleted) => {
+            for path in deleted {
+                console::info(&format!("deleted {}", path.display()));
             }
             Outcome::Done
         }
         Err(e) => {
-            console::say(&format!("error: cannot write to {}: {e}", out.display()));
-            Outcome::InputError
+            console::say(&format!("error: cannot prune {}: {e}", out.display()));
+            Outcome::WriteFailed
         }
     }
 }

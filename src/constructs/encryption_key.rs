@@ -217,3 +217,29 @@ pub fn events_may_use() -> Statement {
             [arn::regional("events", [SubPart::from("rule/*")])],
         ))
 }
+
+/// CloudWatch (`cloudwatch.amazonaws.com`) may use the key to publish this account's
+/// alarm notifications to a topic encrypted with it: `kms:GenerateDataKey*` and
+/// `kms:Decrypt`, the two actions "Enable compatibility between event sources from AWS
+/// services and encrypted topics" lists
+/// (<https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services>),
+/// for alarms of this account and region only (`aws:SourceAccount`, `aws:SourceArn` like
+/// `alarm:*`, the alarm ARN CloudWatch publishes as, per "Allow any CloudWatch alarm to
+/// publish to a topic in a different account" in
+/// <https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html>). The
+/// alarms are not named: they depend on the topic, the topic on the key.
+pub fn cloudwatch_alarms_may_use() -> Statement {
+    Statement::allow()
+        .sid("CloudWatchAlarmsOfThisAccountPublishToTheTopic")
+        .principal(Principal::service("cloudwatch.amazonaws.com"))
+        .actions([&kms::actions::GENERATE_DATA_KEY_ALL, &kms::actions::DECRYPT])
+        .any_resource()
+        .condition(Condition::string_equals(
+            keys::SOURCE_ACCOUNT,
+            [Value::from(Pseudo::AccountId)],
+        ))
+        .condition(Condition::arn_like(
+            keys::SOURCE_ARN,
+            [arn::regional("cloudwatch", [SubPart::from("alarm:*")])],
+        ))
+}

@@ -22,9 +22,12 @@
 //!   SSM Agent update buckets (whose unsigned requests carry the principal account
 //!   `anonymous`), AWS-owned SSM documents and public parameters, and images in AWS's
 //!   ECR repositories. A definition that needs one adds it knowingly.
-//! - the one AWS-owned resource admitted is ECR's image-layer bucket, and only in a
-//!   network with an `ecr.dkr` endpoint: every image pull downloads its layers from it
-//!   with a presigned URL that an ECR account signs, so its principal is never ours.
+//! - two kinds of AWS-owned resources are admitted, each only where the network needs
+//!   it: ECR's image-layer bucket in a network with an `ecr.dkr` endpoint (every image
+//!   pull downloads its layers from it with a presigned URL that an ECR account signs,
+//!   so its principal is never ours), and the Amazon Linux package repositories in a
+//!   network whose instances run Amazon Linux (notebook instances, a Linux bastion):
+//!   `dnf`/`yum` read them unsigned, so no principal test can pass them either.
 //!
 //! No statement admits AWS service principals (the guidance's
 //! `AllowRequestsByAWSServicePrincipals`): the traffic above is made with the stacks'
@@ -54,6 +57,10 @@ pub struct EndpointPolicyProps {
     /// The S3 gateway endpoint also admits the answers of custom resources run in the
     /// network ([`cloudformation_responses`]).
     pub custom_resource_responses: bool,
+    /// The S3 gateway endpoint admits reading the Amazon Linux 2 and AL2023 package
+    /// repositories of the region ([`amazon_linux_repositories`]): the network has
+    /// instances that run Amazon Linux and install or update packages.
+    pub amazon_linux_repositories: bool,
 }
 
 impl EndpointPolicyProps {
@@ -116,6 +123,9 @@ pub fn for_service(
     }
     if service == EndpointService::S3 && props.custom_resource_responses {
         doc = doc.statement(cloudformation_responses());
+    }
+    if service == EndpointService::S3 && props.amazon_linux_repositories {
+        doc = doc.statement(amazon_linux_repositories());
     }
     Some(doc)
 }
@@ -190,6 +200,44 @@ pub fn cloudformation_responses() -> Statement {
         ])
 }
 
+/// Reading the Amazon Linux package repositories of this region, read-only: the AL2023
+/// repository bucket `al2023-repos-<region>-de612dc2`, and Amazon Linux 2's
+/// `amazonlinux-2-repos-<region>` with its mirror list in `amazonlinux.<region>.amazonaws.com`,
+/// the buckets AWS's knowledge-center article "How do I update yum or install packages
+/// without internet access on my EC2 instances that run Amazon Linux 1, Amazon Linux 2,
+/// or AL2023?" (<https://repost.aws/knowledge-center/ec2-al1-al2-update-yum-without-internet>)
+/// tells an S3 endpoint policy to admit. `dnf` and `yum` send unsigned requests (principal
+/// account `anonymous`), so the statement names no principal test; `s3:GetObject` on
+/// AWS's buckets carries nothing of ours out. Nothing else of those accounts is admitted:
+/// the resources are the three buckets' objects, not a wildcard on the bucket name.
+pub fn amazon_linux_repositories() -> Statement {
+    Statement::allow()
+        .sid("AmazonLinuxRepositories")
+        .principal(Principal::anyone())
+        .actions([&s3::actions::GET_OBJECT])
+        .resource(sub![
+            "arn:",
+            Pseudo::Partition,
+            ":s3:::al2023-repos-",
+            Pseudo::Region,
+            "-de612dc2/*"
+        ])
+        .resource(sub![
+            "arn:",
+            Pseudo::Partition,
+            ":s3:::amazonlinux-2-repos-",
+            Pseudo::Region,
+            "/*"
+        ])
+        .resource(sub![
+            "arn:",
+            Pseudo::Partition,
+            ":s3:::amazonlinux.",
+            Pseudo::Region,
+            ".amazonaws.com/*"
+        ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +272,7 @@ mod tests {
             organization_id: Some("o-abcde12345".into()),
             s3_buckets: None,
             custom_resource_responses: false,
+            amazon_linux_repositories: false,
         };
         let doc = json(for_service(EndpointService::Sts, &[], &props).unwrap());
         assert_eq!(
@@ -245,6 +294,7 @@ mod tests {
             organization_id: None,
             s3_buckets: Some(buckets),
             custom_resource_responses: false,
+            amazon_linux_repositories: false,
         };
         let doc = json(for_service(EndpointService::S3, &[], &props).unwrap());
         let statements = doc["Statement"].as_array().unwrap();
@@ -298,5 +348,37 @@ mod tests {
         }
         assert!(for_service(EndpointService::SsmMessages, &[], &props).is_none());
         assert!(for_service(EndpointService::Ec2Messages, &[], &props).is_none());
+    }
+
+    #[test]
+    fn amazon_linux_repositories_only_on_s3_and_only_when_asked() {
+        let with = EndpointPolicyProps {
+            amazon_linux_repositories: true,
+            ..EndpointPolicyProps::default()
+        };
+        let s3 = json(for_service(EndpointService::S3, &[EndpointService::S3], &with).unwrap());
+        let statements = s3["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 2);
+        assert_eq!(statements[1]["Sid"], "AmazonLinuxRepositories");
+        assert_eq!(statements[1]["Action"], serde_json::json!(["s3:GetObject"]));
+        assert_eq!(
+            statements[1]["Resource"],
+            serde_json::json!([
+                {"Fn::Sub": "arn:${AWS::Partition}:s3:::al2023-repos-${AWS::Region}-de612dc2/*"},
+                {"Fn::Sub": "arn:${AWS::Partition}:s3:::amazonlinux-2-repos-${AWS::Region}/*"},
+                {"Fn::Sub": "arn:${AWS::Partition}:s3:::amazonlinux.${AWS::Region}.amazonaws.com/*"}
+            ])
+        );
+        let without = json(
+            for_service(
+                EndpointService::S3,
+                &[EndpointService::S3],
+                &EndpointPolicyProps::default(),
+            )
+            .unwrap(),
+        );
+        assert!(!without.to_string().contains("amazonlinux"));
+        let logs = json(for_service(EndpointService::Logs, &[], &with).unwrap());
+        assert!(!logs.to_string().contains("amazonlinux"));
     }
 }

@@ -11,12 +11,12 @@
 //! this construct: they apply to `lambda:CreateFunction` and `UpdateFunctionConfiguration`,
 //! i.e. to whoever deploys the stack, not to the function's role.
 
-use crate::resources::ec2::{Egress, SecurityGroup, Subnet, protocol};
+use crate::resources::ec2::{Egress, SecurityGroup, protocol};
 use crate::resources::lambda::VpcConfig;
 use crate::template::Handle;
 
 use super::ConstructError;
-use super::network::PrivateNetwork;
+use super::network::{NetworkSubnet, PrivateNetwork};
 use super::scope::Scope;
 
 /// How a function reaches the services it calls.
@@ -37,7 +37,7 @@ pub struct FunctionNetwork {
     /// The functions' group: no inbound rule, HTTPS out to the endpoints only.
     pub security_group: Handle<SecurityGroup>,
     /// The private subnets the network interfaces go in (one per AZ).
-    pub(crate) subnets: Vec<Handle<Subnet>>,
+    pub(crate) subnets: Vec<NetworkSubnet>,
 }
 
 impl FunctionNetwork {

@@ -10,12 +10,16 @@ pub mod encryption_key;
 pub mod endpoint_policy;
 pub mod function_network;
 pub mod grants;
+pub mod lifecycle_script;
 pub mod mfa_guard;
+pub mod ml_work;
 pub mod nested_users;
 pub mod network;
 pub mod notebook_identity;
 pub mod notebooks;
+pub mod onboarding_alarms;
 pub mod onboarding_metrics;
+pub mod package_repository;
 pub mod presigned_url;
 pub mod scope;
 pub mod secure_bucket;
@@ -24,13 +28,14 @@ pub mod shared_notebook_role;
 pub mod sso_onboarding;
 pub mod studio;
 pub mod studio_cleanup;
+pub mod studio_settings;
 pub mod team;
 pub mod trail;
 
 use std::fmt;
 
 use crate::resources::MissingProperty;
-use crate::template::{DuplicateLogicalId, InvalidLogicalId, LogicalId};
+use crate::template::{AddError, DuplicateLogicalId, InvalidLogicalId, LogicalId, TagError};
 
 /// A construct could not be built. Definitions are checked before constructs run, so
 /// reaching one of these means a check is missing: it is reported, never ignored.
@@ -44,6 +49,14 @@ pub enum ConstructError {
     InvalidId(InvalidLogicalId),
     /// Props the construct cannot build from, explained.
     Invalid(String),
+    /// The template's tags do not merge into a resource's (`id` is `None` when the tags
+    /// alone are too many).
+    Tags {
+        /// The resource.
+        id: Option<LogicalId>,
+        /// Why.
+        error: TagError,
+    },
 }
 
 impl fmt::Display for ConstructError {
@@ -53,6 +66,11 @@ impl fmt::Display for ConstructError {
             ConstructError::Duplicate(e) => e.fmt(f),
             ConstructError::InvalidId(e) => e.fmt(f),
             ConstructError::Invalid(e) => f.write_str(e),
+            ConstructError::Tags {
+                id: Some(id),
+                error,
+            } => write!(f, "tags of `{id}`: {error}"),
+            ConstructError::Tags { id: None, error } => write!(f, "the template's tags: {error}"),
         }
     }
 }
@@ -67,6 +85,14 @@ impl From<MissingProperty> for ConstructError {
 impl From<DuplicateLogicalId> for ConstructError {
     fn from(e: DuplicateLogicalId) -> Self {
         ConstructError::Duplicate(e)
+    }
+}
+impl From<AddError> for ConstructError {
+    fn from(e: AddError) -> Self {
+        match e {
+            AddError::Duplicate(e) => ConstructError::Duplicate(e),
+            AddError::Tags { id, error } => ConstructError::Tags { id, error },
+        }
     }
 }
 impl From<InvalidLogicalId> for ConstructError {
@@ -84,7 +110,7 @@ pub(crate) fn id(literal: &str) -> LogicalId {
 mod tests {
     use super::bastion::{Bastion, BastionOs, BastionProps};
     use super::endpoint_policy::EndpointPolicyProps;
-    use super::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
+    use super::network::{EndpointService, InternetEgress, PrivateNetwork, PrivateNetworkProps};
     use super::scope::{ONLY, Scope};
     use super::secure_bucket::{LogBucket, LogBucketProps, SecureBucket, SecureBucketProps};
     use super::studio::{StudioAuth, StudioDomain, StudioDomainProps};
@@ -104,6 +130,7 @@ mod tests {
             ],
             flow_log_retention_days: Some(30),
             policies: EndpointPolicyProps::default(),
+            internet_egress: InternetEgress::None,
         }
     }
 
@@ -117,8 +144,14 @@ mod tests {
             PrivateNetwork::new(&mut root, "research", &network_props("10.1.0.0/16")).unwrap();
         let production =
             PrivateNetwork::new(&mut root, "production", &network_props("10.2.0.0/16")).unwrap();
-        assert_eq!(research.vpc.logical_id().as_str(), "ResearchVpc");
-        assert_eq!(production.vpc.logical_id().as_str(), "ProductionVpc");
+        assert_eq!(
+            research.vpc.resource().unwrap().logical_id().as_str(),
+            "ResearchVpc"
+        );
+        assert_eq!(
+            production.vpc.resource().unwrap().logical_id().as_str(),
+            "ProductionVpc"
+        );
 
         for (scope_id, network) in [("a", &research), ("b", &production)] {
             let mut scope = root.child(scope_id);
@@ -132,6 +165,7 @@ mod tests {
                     users: vec!["alice".into()],
                     shared_spaces: false,
                     home_storage: Default::default(),
+                    settings: Default::default(),
                 },
             )
             .unwrap();

@@ -92,7 +92,9 @@ pub fn new(
         let k = i + 1;
         let first = i * USERS_PER_STACK;
         let suffix = chunk_suffix(k);
+        // The children are part of the stack: they carry its tags as the parent does.
         let mut child = Template::new();
+        child.set_tags(parent.template().tags())?;
         child.set_description(&format!(
             "Studio user profiles {} to {} of stack {}, in a stack nested in it",
             users[0],

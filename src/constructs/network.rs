@@ -1,14 +1,17 @@
-//! A private network: a VPC with DNS, one private subnet and route table per AZ, no
-//! internet or NAT gateway, and VPC endpoints for the AWS services the stack talks to.
+//! A private network: a VPC with DNS, one private subnet and route table per AZ, and VPC
+//! endpoints for the AWS services the stack talks to; no internet or NAT gateway unless
+//! the props ask for NAT egress. Or an existing VPC's subnets and route tables, given as
+//! values, with the same endpoints created in them.
 
 use std::fmt;
 
 use indexmap::IndexMap;
 use ipnet::Ipv4Net;
 
+use crate::resources::arn;
 use crate::resources::ec2::{
-    Egress, FlowLog, Ingress, RouteTable, SecurityGroup, Subnet, SubnetRouteTableAssociation, Tag,
-    Vpc, VpcEndpoint, protocol,
+    Egress, Eip, FlowLog, Ingress, InternetGateway, NatGateway, Route, RouteTable, SecurityGroup,
+    Subnet, SubnetRouteTableAssociation, Tag, Vpc, VpcEndpoint, VpcGatewayAttachment, protocol,
 };
 use crate::resources::ec2::{
     FlowLogResourceType, LogDestinationType, TrafficType, VpcEndpointType,
@@ -17,7 +20,7 @@ use crate::resources::iam::policy::{PolicyDocument, Statement};
 use crate::resources::iam::{self, Policy, Role};
 use crate::resources::logs::{self, LogGroup};
 use crate::sub;
-use crate::template::{DeletionPolicy, Handle, Pseudo, Value};
+use crate::template::{DeletionPolicy, Handle, Pseudo, SubPart, Value};
 
 use super::ConstructError;
 use super::encryption_key::{EncryptionKey, EncryptionKeyProps, logs_may_use};
@@ -71,11 +74,16 @@ pub enum EndpointService {
     /// `lambda`: the Lambda API, which the Studio cleanup calls to invoke itself again when
     /// a wait outlasts one run.
     Lambda,
+    /// `codeartifact.api`: the CodeArtifact API (authorization tokens, repository
+    /// endpoints).
+    CodeArtifactApi,
+    /// `codeartifact.repositories`: what package managers (pip) download through.
+    CodeArtifactRepositories,
 }
 
 impl EndpointService {
     /// Every service, in declaration order.
-    pub const ALL: [EndpointService; 18] = [
+    pub const ALL: [EndpointService; 20] = [
         EndpointService::S3,
         EndpointService::SagemakerApi,
         EndpointService::SagemakerRuntime,
@@ -94,6 +102,8 @@ impl EndpointService {
         EndpointService::Notebook,
         EndpointService::ElasticFileSystem,
         EndpointService::Lambda,
+        EndpointService::CodeArtifactApi,
+        EndpointService::CodeArtifactRepositories,
     ];
 
     /// The name used in stack definitions (the service-name suffix AWS uses).
@@ -117,6 +127,8 @@ impl EndpointService {
             EndpointService::Notebook => "notebook",
             EndpointService::ElasticFileSystem => "elasticfilesystem",
             EndpointService::Lambda => "lambda",
+            EndpointService::CodeArtifactApi => "codeartifact.api",
+            EndpointService::CodeArtifactRepositories => "codeartifact.repositories",
         }
     }
 
@@ -182,6 +194,16 @@ impl EndpointService {
     /// - `dynamodb` (gateway): "Gateway endpoints for Amazon DynamoDB", which documents
     ///   endpoint policies like S3's
     ///   (<https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-ddb.html>).
+    /// - `codeartifact.api`, `codeartifact.repositories`: "Create a VPC endpoint policy
+    ///   for CodeArtifact" (<https://docs.aws.amazon.com/codeartifact/latest/ug/create-vpc-endoint-policy.html>),
+    ///   whose example admits the account's principals to `GetAuthorizationToken`,
+    ///   `GetRepositoryEndpoint` and `ReadFromRepository`; both endpoints are the two that
+    ///   "Create VPC endpoints for CodeArtifact" requires, the repositories one with private
+    ///   DNS (<https://docs.aws.amazon.com/codeartifact/latest/ug/create-vpc-endpoints.html>).
+    ///   pip needs no S3 endpoint for CodeArtifact: "An Amazon S3 endpoint is not needed
+    ///   when using Python or Swift package formats"
+    ///   (<https://docs.aws.amazon.com/codeartifact/latest/ug/create-s3-gateway-endpoint.html>),
+    ///   so the S3 endpoint admits none of CodeArtifact's asset buckets.
     ///
     /// `false` for `identitystore`: no AWS page we could find documents an endpoint
     /// policy for the Identity Store endpoint, and `CreateVpcEndpoint` refuses a policy
@@ -225,6 +247,8 @@ impl EndpointService {
             EndpointService::Notebook => "SageMakerNotebook",
             EndpointService::ElasticFileSystem => "ElasticFileSystem",
             EndpointService::Lambda => "Lambda",
+            EndpointService::CodeArtifactApi => "CodeArtifactApi",
+            EndpointService::CodeArtifactRepositories => "CodeArtifactRepositories",
         }
     }
 
@@ -240,6 +264,21 @@ impl fmt::Display for EndpointService {
     }
 }
 
+/// Whether the private subnets reach the internet, and how.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InternetEgress {
+    /// No route out: AWS services only through the endpoints (the default).
+    #[default]
+    None,
+    /// A NAT gateway in a public subnet of each AZ, and a default route from each private
+    /// route table to the gateway of its own AZ. One per AZ rather than one for the VPC:
+    /// the Amazon VPC User Guide ("NAT gateways") says resources of other AZs lose internet
+    /// access when a shared gateway's AZ is down, and that an AZ-independent architecture
+    /// has a gateway in each AZ with routes to the gateway of the same AZ (which also
+    /// avoids cross-AZ data charges). The cost is one gateway per AZ.
+    Nat,
+}
+
 /// What a private network is made of.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PrivateNetworkProps {
@@ -250,12 +289,36 @@ pub struct PrivateNetworkProps {
     /// Prefix length of each subnet. Subnets are carved from the start of the VPC range
     /// in AZ order, so adding an AZ never moves an existing subnet.
     pub subnet_prefix_length: u8,
-    /// The services the network reaches through VPC endpoints (there is no other way out).
+    /// The services the network reaches through VPC endpoints.
     pub endpoints: Vec<EndpointService>,
     /// Retention (days) of the VPC flow log to CloudWatch Logs; `None` for no flow log.
     pub flow_log_retention_days: Option<u16>,
     /// Who and what the endpoints admit: every endpoint whose service takes a policy gets
     /// one (see [`super::endpoint_policy`]).
+    pub policies: EndpointPolicyProps,
+    /// Whether the private subnets get a route to the internet (default none).
+    pub internet_egress: InternetEgress,
+}
+
+/// An existing VPC the environment is placed in instead of a VPC of its own: every value
+/// is a literal ID or a `Ref` of a template parameter. The endpoints are created in its
+/// subnets and on its route tables; routing, gateways and the subnets themselves stay
+/// with whoever owns the VPC.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExistingNetworkProps {
+    /// The VPC's ID.
+    pub vpc_id: Value,
+    /// The VPC's IPv4 range: the interface endpoints admit HTTPS from it.
+    pub cidr: Value,
+    /// The private subnets the workloads and interface endpoints go into, one per AZ.
+    pub subnet_ids: Vec<Value>,
+    /// The route tables of those subnets: gateway endpoints (S3, DynamoDB) route here.
+    pub route_table_ids: Vec<Value>,
+    /// The services the network reaches through VPC endpoints.
+    pub endpoints: Vec<EndpointService>,
+    /// Retention (days) of a flow log of the VPC written by this stack; `None` for none.
+    pub flow_log_retention_days: Option<u16>,
+    /// Who and what the endpoints admit.
     pub policies: EndpointPolicyProps,
 }
 
@@ -264,6 +327,10 @@ pub const LOG_RETENTION_DAYS: [u16; 22] = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
     3288, 3653,
 ];
+
+/// Prefix length of the public subnets that hold the NAT gateways: the smallest subnet a
+/// VPC may have, since each holds one gateway's interface.
+pub const PUBLIC_SUBNET_PREFIX: u8 = 28;
 
 impl PrivateNetworkProps {
     /// The default subnet size: four bits smaller than the VPC (a /16 gives /20 subnets
@@ -279,23 +346,91 @@ impl PrivateNetworkProps {
             .ok()?
             .nth(usize::from(index))
     }
+
+    /// The CIDR of the public (NAT) subnet of the `index`-th AZ: /28s carved from the end
+    /// of the VPC range, backwards, so that neither adding an AZ nor growing the private
+    /// subnets moves one. `None` if it would overlap a private subnet.
+    pub fn public_subnet_cidr(&self, index: u8) -> Option<Ipv4Net> {
+        let from_end = self
+            .cidr
+            .subnets(PUBLIC_SUBNET_PREFIX)
+            .ok()?
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .nth(usize::from(index))?;
+        let last_private = self.subnet_cidr(self.availability_zones.checked_sub(1)?)?;
+        (last_private.broadcast() < from_end.network()).then_some(from_end)
+    }
 }
 
-/// The built network, with handles for the constructs that attach to it.
+/// The VPC a network's resources go into: the network's own, or an existing one.
+#[derive(Clone, Debug)]
+pub struct NetworkVpc {
+    id: Value,
+    resource: Option<Handle<Vpc>>,
+}
+
+impl NetworkVpc {
+    /// The VPC's ID: a `Ref` of the network's VPC, or the existing VPC's ID (a literal or
+    /// a parameter's `Ref`).
+    pub fn id(&self) -> Value {
+        self.id.clone()
+    }
+
+    /// The VPC resource, when the network created it.
+    pub fn resource(&self) -> Option<&Handle<Vpc>> {
+        self.resource.as_ref()
+    }
+}
+
+/// A private subnet: one the network created, or one of an existing VPC.
+#[derive(Clone, Debug)]
+pub struct NetworkSubnet {
+    id: Value,
+}
+
+impl NetworkSubnet {
+    /// The subnet's ID.
+    pub fn id(&self) -> Value {
+        self.id.clone()
+    }
+
+    /// `arn:…:ec2:<region>:<account>:subnet/<id>`, built from the ID with `Fn::Sub`
+    /// whatever the ID is (the subnet type has no `Arn` attribute): the resource of
+    /// `ec2:CreateNetworkInterface` and the value of the `ec2:Subnet` key.
+    pub fn arn(&self) -> Value {
+        arn::regional("ec2", [SubPart::from("subnet/"), SubPart::from(self.id())])
+    }
+}
+
+/// The built network, with the values the constructs that attach to it need.
 #[derive(Clone, Debug)]
 pub struct PrivateNetwork {
     /// The VPC.
-    pub vpc: Handle<Vpc>,
-    /// The VPC's range, for security-group rules that admit the whole network.
-    pub cidr: Ipv4Net,
+    pub vpc: NetworkVpc,
+    /// The VPC's range (a literal or a parameter's `Ref`), for security-group rules that
+    /// admit the whole network.
+    pub cidr: Value,
     /// One private subnet per AZ, in AZ order.
-    pub subnets: Vec<Handle<Subnet>>,
-    /// The subnets' route tables, in the same order (the S3 gateway endpoint routes here).
-    pub route_tables: Vec<Handle<RouteTable>>,
+    pub subnets: Vec<NetworkSubnet>,
+    /// The subnets' route tables' IDs (the S3 gateway endpoint routes here).
+    pub route_tables: Vec<Value>,
     /// The interface endpoints' security group (HTTPS from the VPC); `None` when every
     /// endpoint is a gateway.
     pub endpoint_security_group: Option<Handle<SecurityGroup>>,
     endpoints: IndexMap<EndpointService, Handle<VpcEndpoint>>,
+}
+
+/// What the endpoints of a network need, created or existing.
+struct Placement<'a> {
+    vpc: NetworkVpc,
+    cidr: Value,
+    subnets: Vec<NetworkSubnet>,
+    route_tables: Vec<Value>,
+    endpoints: &'a [EndpointService],
+    policies: &'a EndpointPolicyProps,
+    flow_log_retention_days: Option<u16>,
 }
 
 impl PrivateNetwork {
@@ -318,39 +453,63 @@ impl PrivateNetwork {
         )?;
 
         let (subnets, route_tables) = private_subnets(scope, &vpc, props)?;
-
-        let needs_interface_endpoints = props.endpoints.iter().any(|e| !e.is_gateway());
-        let endpoint_security_group = if needs_interface_endpoints {
-            Some(endpoint_security_group(scope, &vpc, props)?)
-        } else {
-            None
-        };
-
-        let mut endpoints = IndexMap::new();
-        for &service in &props.endpoints {
-            let endpoint = endpoint(
-                service,
-                &vpc,
-                props,
-                &subnets,
-                &route_tables,
-                endpoint_security_group.as_ref(),
-            )?;
-            endpoints.insert(service, scope.add(&service.local_id(), endpoint)?);
+        if props.internet_egress == InternetEgress::Nat {
+            nat_egress(scope, &vpc, props, &route_tables)?;
         }
 
-        if let Some(days) = props.flow_log_retention_days {
-            flow_log(scope, &vpc, days)?;
-        }
+        attach(
+            scope,
+            Placement {
+                vpc: NetworkVpc {
+                    id: vpc.id(),
+                    resource: Some(vpc),
+                },
+                cidr: props.cidr.to_string().into(),
+                subnets: subnets
+                    .iter()
+                    .map(|s| NetworkSubnet { id: s.id() })
+                    .collect(),
+                route_tables: route_tables.iter().map(Handle::<RouteTable>::id).collect(),
+                endpoints: &props.endpoints,
+                policies: &props.policies,
+                flow_log_retention_days: props.flow_log_retention_days,
+            },
+        )
+    }
 
-        Ok(PrivateNetwork {
-            vpc,
-            cidr: props.cidr,
-            subnets,
-            route_tables,
-            endpoint_security_group,
-            endpoints,
-        })
+    /// The network `id` in `scope` placed in an existing VPC: the endpoints (and their
+    /// security group, and the flow log if asked for) are the only network resources
+    /// created.
+    pub fn existing(
+        scope: &mut Scope,
+        id: &str,
+        props: &ExistingNetworkProps,
+    ) -> Result<PrivateNetwork, ConstructError> {
+        if props.subnet_ids.is_empty() {
+            return Err(ConstructError::Invalid(
+                "an existing network needs at least one private subnet".into(),
+            ));
+        }
+        let scope = &mut scope.child(id);
+        attach(
+            scope,
+            Placement {
+                vpc: NetworkVpc {
+                    id: props.vpc_id.clone(),
+                    resource: None,
+                },
+                cidr: props.cidr.clone(),
+                subnets: props
+                    .subnet_ids
+                    .iter()
+                    .map(|id| NetworkSubnet { id: id.clone() })
+                    .collect(),
+                route_tables: props.route_table_ids.clone(),
+                endpoints: &props.endpoints,
+                policies: &props.policies,
+                flow_log_retention_days: props.flow_log_retention_days,
+            },
+        )
     }
 
     /// The endpoint of `service`, if the network has one.
@@ -362,6 +521,144 @@ impl PrivateNetwork {
     pub fn endpoints(&self) -> impl Iterator<Item = (EndpointService, &Handle<VpcEndpoint>)> {
         self.endpoints.iter().map(|(s, h)| (*s, h))
     }
+}
+
+/// The endpoints, their security group and the flow log, in a VPC created or existing.
+fn attach(scope: &mut Scope, placement: Placement) -> Result<PrivateNetwork, ConstructError> {
+    let needs_interface_endpoints = placement.endpoints.iter().any(|e| !e.is_gateway());
+    let endpoint_security_group = if needs_interface_endpoints {
+        Some(endpoint_security_group(
+            scope,
+            &placement.vpc,
+            &placement.cidr,
+        )?)
+    } else {
+        None
+    };
+
+    let mut endpoints = IndexMap::new();
+    for &service in placement.endpoints {
+        let endpoint = endpoint(service, &placement, endpoint_security_group.as_ref())?;
+        endpoints.insert(service, scope.add(&service.local_id(), endpoint)?);
+    }
+
+    if let Some(days) = placement.flow_log_retention_days {
+        flow_log(scope, &placement.vpc, days)?;
+    }
+
+    Ok(PrivateNetwork {
+        vpc: placement.vpc,
+        cidr: placement.cidr,
+        subnets: placement.subnets,
+        route_tables: placement.route_tables,
+        endpoint_security_group,
+        endpoints,
+    })
+}
+
+/// The internet gateway, one public subnet with a NAT gateway per AZ, and the default
+/// route of each private route table to the NAT gateway of its AZ. The public subnets
+/// give no public address to what is launched in them: only the NAT gateways' Elastic
+/// IPs face the internet.
+fn nat_egress(
+    scope: &mut Scope,
+    vpc: &Handle<Vpc>,
+    props: &PrivateNetworkProps,
+    private_route_tables: &[Handle<RouteTable>],
+) -> Result<(), ConstructError> {
+    let gateway = scope.add(
+        "InternetGateway",
+        InternetGateway::builder()
+            .tags(Tag::new("Name", sub![Pseudo::StackName, "-igw"]))
+            .build()?,
+    )?;
+    let attachment = scope.add(
+        "InternetGatewayAttachment",
+        VpcGatewayAttachment::builder()
+            .vpc_id(vpc.id())
+            .internet_gateway_id(gateway.id())
+            .build()?,
+    )?;
+    let public_routes = scope.add(
+        "PublicRouteTable",
+        RouteTable::builder()
+            .vpc_id(vpc.id())
+            .tags(Tag::new("Name", sub![Pseudo::StackName, "-public"]))
+            .build()?,
+    )?;
+    // A route to an internet gateway needs the attachment first (AWS::EC2::Route,
+    // example "Add a Route"); so do the Elastic IPs and NAT gateways (AWS::EC2::EIP
+    // `Domain`; AWS::EC2::NatGateway's example).
+    let default_route = scope.add(
+        "PublicDefaultRoute",
+        Route::builder()
+            .route_table_id(public_routes.id())
+            .destination_cidr_block("0.0.0.0/0")
+            .gateway_id(gateway.id())
+            .build()?,
+    )?;
+    scope.entry(&default_route).depends_on(&attachment);
+    for (az, private_routes) in (0..props.availability_zones).zip(private_route_tables) {
+        let cidr = props.public_subnet_cidr(az).ok_or_else(|| {
+            ConstructError::Invalid(format!(
+                "{} has no room for a /{PUBLIC_SUBNET_PREFIX} public subnet per AZ after {} private subnets of /{}",
+                props.cidr, props.availability_zones, props.subnet_prefix_length
+            ))
+        })?;
+        let suffix = format!("Az{}", az + 1);
+        let subnet = scope.add(
+            &format!("PublicSubnet{suffix}"),
+            Subnet::builder()
+                .vpc_id(vpc.id())
+                .availability_zone(Value::availability_zone(u32::from(az)))
+                .cidr_block(cidr.to_string())
+                .map_public_ip_on_launch(false)
+                .tags(Tag::new(
+                    "Name",
+                    sub![Pseudo::StackName, format!("-public-az{}", az + 1)],
+                ))
+                .build()?,
+        )?;
+        scope.add(
+            &format!("PublicSubnet{suffix}RouteTableAssociation"),
+            SubnetRouteTableAssociation::builder()
+                .route_table_id(public_routes.id())
+                .subnet_id(subnet.id())
+                .build()?,
+        )?;
+        let address = scope.add(
+            &format!("NatAddress{suffix}"),
+            Eip::builder()
+                .domain("vpc")
+                .tags(Tag::new(
+                    "Name",
+                    sub![Pseudo::StackName, format!("-nat-az{}", az + 1)],
+                ))
+                .build()?,
+        )?;
+        scope.entry(&address).depends_on(&attachment);
+        let nat = scope.add(
+            &format!("NatGateway{suffix}"),
+            NatGateway::builder()
+                .allocation_id(address.allocation_id())
+                .subnet_id(subnet.id())
+                .tags(Tag::new(
+                    "Name",
+                    sub![Pseudo::StackName, format!("-nat-az{}", az + 1)],
+                ))
+                .build()?,
+        )?;
+        scope.entry(&nat).depends_on(&attachment);
+        scope.add(
+            &format!("PrivateDefaultRoute{suffix}"),
+            Route::builder()
+                .route_table_id(private_routes.id())
+                .destination_cidr_block("0.0.0.0/0")
+                .nat_gateway_id(nat.id())
+                .build()?,
+        )?;
+    }
+    Ok(())
 }
 
 /// The private subnets and their route tables, in AZ order.
@@ -424,8 +721,8 @@ fn private_subnets(
 /// The interface endpoints' group: HTTPS from the VPC in, nothing out.
 fn endpoint_security_group(
     scope: &mut Scope,
-    vpc: &Handle<Vpc>,
-    props: &PrivateNetworkProps,
+    vpc: &NetworkVpc,
+    cidr: &Value,
 ) -> Result<Handle<SecurityGroup>, ConstructError> {
     scope.add(
         "EndpointSecurityGroup",
@@ -438,7 +735,7 @@ fn endpoint_security_group(
                     .ip_protocol(protocol::TCP)
                     .from_port(443)
                     .to_port(443)
-                    .cidr_ip(props.cidr.to_string())
+                    .cidr_ip(cidr.clone())
                     .build()?,
             )
             .security_group_egress(deny_all_egress()?)
@@ -450,23 +747,21 @@ fn endpoint_security_group(
 /// every subnet with private DNS.
 fn endpoint(
     service: EndpointService,
-    vpc: &Handle<Vpc>,
-    props: &PrivateNetworkProps,
-    subnets: &[Handle<Subnet>],
-    route_tables: &[Handle<RouteTable>],
+    placement: &Placement,
     security_group: Option<&Handle<SecurityGroup>>,
 ) -> Result<VpcEndpoint, ConstructError> {
     let builder = VpcEndpoint::builder()
-        .vpc_id(vpc.id())
+        .vpc_id(placement.vpc.id())
         .service_name(service.service_name());
-    let builder = match endpoint_policy::for_service(service, &props.endpoints, &props.policies) {
-        Some(policy) => builder.policy_document(policy),
-        None => builder,
-    };
+    let builder =
+        match endpoint_policy::for_service(service, placement.endpoints, placement.policies) {
+            Some(policy) => builder.policy_document(policy),
+            None => builder,
+        };
     if service.is_gateway() {
         let mut b = builder.vpc_endpoint_type(VpcEndpointType::Gateway);
-        for rt in route_tables {
-            b = b.route_table_ids(rt.id());
+        for rt in &placement.route_tables {
+            b = b.route_table_ids(rt.clone());
         }
         return Ok(b.build()?);
     }
@@ -479,7 +774,7 @@ fn endpoint(
         .vpc_endpoint_type(VpcEndpointType::Interface)
         .private_dns_enabled(true)
         .security_group_ids(sg.group_id());
-    for subnet in subnets {
+    for subnet in &placement.subnets {
         b = b.subnet_ids(subnet.id());
     }
     Ok(b.build()?)
@@ -489,7 +784,7 @@ fn endpoint(
 /// role only the flow-logs service of this account may assume.
 fn flow_log(
     scope: &mut Scope,
-    vpc: &Handle<Vpc>,
+    vpc: &NetworkVpc,
     retention_days: u16,
 ) -> Result<(), ConstructError> {
     // The flow log is the network's audit trail: its own key, named after the scope so two
@@ -610,6 +905,7 @@ pub(crate) fn test_network(scope: &mut Scope, endpoints: Vec<EndpointService>) -
             endpoints,
             flow_log_retention_days: None,
             policies: EndpointPolicyProps::default(),
+            internet_egress: InternetEgress::None,
         },
     )
     .unwrap()

@@ -31,6 +31,8 @@ pub struct NotebookRoleProps {
     pub name_prefix: String,
     /// The role's IAM path, `/` or `/segment/…/`.
     pub path: String,
+    /// Whether the notebook stops itself when idle: the role may then stop it.
+    pub idle_stop: bool,
 }
 
 impl NotebookRoleProps {
@@ -54,12 +56,19 @@ pub fn role_id(notebook: &str) -> Result<LogicalId, ConstructError> {
 /// What a notebook's role may do: describe its own notebook (the SageMaker Python SDK
 /// reads its execution role that way), write the notebook logs and use the volume key.
 /// The shared role of [`super::shared_notebook_role`] grants the same, for its notebooks.
-pub fn policy(notebook: &str, key: &Handle<Key>) -> Result<PolicyDocument, ConstructError> {
+pub fn policy(
+    notebook: &str,
+    key: &Handle<Key>,
+    idle_stop: bool,
+) -> Result<PolicyDocument, ConstructError> {
     let mut doc = PolicyDocument::new();
     NotebookInstanceName::new(notebook)?
         .grant_describe()
         .sid("DescribeOwnNotebook")
         .to(&mut doc)?;
+    if idle_stop {
+        notebooks::grant_stop_self(notebook, &mut doc)?;
+    }
     let runtime = notebooks::runtime_policy(key)?;
     doc.push(runtime.statement_list().iter().cloned());
     Ok(doc)
@@ -92,7 +101,7 @@ pub fn new(
             ))
             .policies(Policy::new(
                 "NotebookRuntime",
-                policy(&props.notebook, key)?,
+                policy(&props.notebook, key, props.idle_stop)?,
             ))
             .build()?,
     )
@@ -121,6 +130,7 @@ mod tests {
             notebook: "analyst-alice".into(),
             name_prefix: "nb-".into(),
             path: "/notebooks/".into(),
+            idle_stop: false,
         };
         let role = new(&mut scope, &props, &key).unwrap();
         assert_eq!(role.logical_id().as_str(), "NotebookAnalystAliceRole");
@@ -167,6 +177,7 @@ mod tests {
             notebook: "a".repeat(63),
             name_prefix: "xy".into(),
             path: "/".into(),
+            idle_stop: false,
         };
         let err = new(&mut scope, &props, &key).unwrap_err();
         assert!(err.to_string().contains("not a valid role name"), "{err}");

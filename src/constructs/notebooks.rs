@@ -6,13 +6,15 @@ use crate::resources::ec2::SecurityGroup;
 use crate::resources::iam::policy::{Condition, PolicyDocument, Statement, keys};
 use crate::resources::kms::Key;
 use crate::resources::sagemaker::{
-    InstanceMetadataServiceConfiguration, NotebookInstance, NotebookInstanceLifecycleConfig,
+    InstanceMetadataServiceConfiguration, LifecycleHook, NotebookInstance,
+    NotebookInstanceLifecycleConfig,
 };
 use crate::resources::{arn, sagemaker};
 use crate::template::{Handle, LogicalId, SubPart, Value};
 
 use super::ConstructError;
 use super::grants::sagemaker::{NotebookInstanceName, grant_list_notebook_instances};
+use super::lifecycle_script::{self, ScriptFragment};
 use super::network::{EndpointService, PrivateNetwork};
 use super::scope::Scope;
 
@@ -28,6 +30,61 @@ pub struct NotebookProps {
     pub instance_type: String,
     /// The size of its encrypted storage volume (`/home/ec2-user/SageMaker`).
     pub volume_size_gb: u32,
+    /// Minutes of Jupyter inactivity after which the notebook stops itself
+    /// ([`idle_stop_fragment`]); its role then holds `sagemaker:StopNotebookInstance`
+    /// on this notebook alone ([`grant_stop_self`]). None: it runs until stopped.
+    pub idle_stop_minutes: Option<u32>,
+}
+
+/// The idle limits a notebook may have, in minutes: the checker runs every five minutes,
+/// so less than ten would stop a notebook between two looks at it; more than a week
+/// is no limit worth a cron job.
+pub const IDLE_STOP_MINUTES: (u32, u32) = (10, 10_080);
+
+/// The idle-stop fragment's text; `@IDLE_LIMITS@` becomes one `case` branch per notebook.
+const IDLE_STOP_SCRIPT: &str = include_str!("scripts/notebook_idle_stop.sh");
+
+/// The on-start fragment that makes each notebook of `limits` (name, minutes) stop
+/// itself when idle that long. One fragment serves every notebook of a lifecycle
+/// configuration: it finds its own notebook's limit by name, and installs nothing on a
+/// notebook without one. None when no notebook has a limit.
+pub fn idle_stop_fragment(
+    limits: &[(String, u32)],
+) -> Result<Option<ScriptFragment>, ConstructError> {
+    if limits.is_empty() {
+        return Ok(None);
+    }
+    let mut branches = Vec::new();
+    for (name, minutes) in limits {
+        // The name goes into a root shell script: only SageMaker's plain name characters.
+        if !sagemaker::is_valid_name(name) {
+            return Err(ConstructError::Invalid(format!(
+                "`{name}` is not a notebook name the idle-stop script can take"
+            )));
+        }
+        if !(IDLE_STOP_MINUTES.0..=IDLE_STOP_MINUTES.1).contains(minutes) {
+            return Err(ConstructError::Invalid(format!(
+                "idle stop of `{name}` after {minutes} minutes is outside {} to {}",
+                IDLE_STOP_MINUTES.0, IDLE_STOP_MINUTES.1
+            )));
+        }
+        branches.push(format!("  {name}) minutes={minutes} ;;"));
+    }
+    Ok(Some(ScriptFragment::new(
+        "idle stop",
+        IDLE_STOP_SCRIPT.replace("@IDLE_LIMITS@", &branches.join("\n")),
+    )?))
+}
+
+/// `sagemaker:StopNotebookInstance` on notebook `name` only: what its idle-stop checker
+/// calls with the notebook's own credentials.
+pub fn grant_stop_self(name: &str, doc: &mut PolicyDocument) -> Result<(), ConstructError> {
+    NotebookInstanceName::new(name)?
+        .grant_use()
+        .only([&sagemaker::actions::STOP_NOTEBOOK_INSTANCE])
+        .sid("StopOwnNotebookWhenIdle")
+        .to(doc)?;
+    Ok(())
 }
 
 /// The logical ID of a notebook instance, from its name alone.
@@ -112,6 +169,34 @@ pub fn new(
         builder = builder.lifecycle_config_name(config.name());
     }
     scope.add_named(&["Notebook", props.name.as_str()], builder.build()?)
+}
+
+/// The lifecycle configuration `<id>` of the scope, named `config_name`, whose OnStart
+/// runs `fragments` and then `main` ([`lifecycle_script::compose`]), emitted as
+/// `Fn::Base64` of the plain text so reviewers read it in the diff. None when there is
+/// nothing to run.
+pub fn lifecycle_config(
+    scope: &mut Scope,
+    id: &str,
+    config_name: &str,
+    fragments: &[ScriptFragment],
+    main: Option<&str>,
+) -> Result<Option<Handle<NotebookInstanceLifecycleConfig>>, ConstructError> {
+    let Some(script) = lifecycle_script::compose(fragments, main)? else {
+        return Ok(None);
+    };
+    let config = scope.add(
+        id,
+        NotebookInstanceLifecycleConfig::builder()
+            .notebook_instance_lifecycle_config_name(config_name)
+            .on_start(
+                LifecycleHook::builder()
+                    .content(Value::base64(script))
+                    .build()?,
+            )
+            .build()?,
+    )?;
+    Ok(Some(config))
 }
 
 /// FNV-1a of the name: a placement that depends on the name only (not on its position).

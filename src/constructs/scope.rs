@@ -11,7 +11,7 @@
 //! excepted: their id is also their name, which log prefixes and Sids are made from).
 //!
 //! ```
-//! use sagesynth::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
+//! use sagesynth::constructs::network::{EndpointService, InternetEgress, PrivateNetwork, PrivateNetworkProps};
 //! use sagesynth::constructs::endpoint_policy::EndpointPolicyProps;
 //! use sagesynth::constructs::scope::{ONLY, Scope};
 //! use sagesynth::constructs::secure_bucket::{
@@ -36,9 +36,10 @@
 //!         endpoints: vec![EndpointService::S3],
 //!         flow_log_retention_days: None,
 //!         policies: EndpointPolicyProps::default(),
+//!         internet_egress: InternetEgress::None,
 //!     },
 //! )?;
-//! assert_eq!(network.vpc.logical_id().as_str(), "Vpc");
+//! assert_eq!(network.vpc.resource().map(|v| v.logical_id().as_str()), Some("Vpc"));
 //!
 //! // The same construct twice: the ids keep the two apart.
 //! let mut logs = LogBucket::new(&mut scope, "access-logs", &LogBucketProps::default())?;
@@ -75,7 +76,7 @@
 
 use crate::template::{
     ConditionName, Handle, InvalidLogicalId, LogicalId, Output, Parameter, ParameterHandle,
-    Resource, ResourceEntry, SourcePath, Template, Value, pascal_case,
+    Resource, ResourceEntry, SourcePath, Tags, Template, Value, pascal_case,
 };
 
 use super::ConstructError;
@@ -174,6 +175,13 @@ impl<'t> Scope<'t> {
                 .set_origin(handle.logical_id(), self.origin.clone());
         }
         Ok(handle)
+    }
+
+    /// Tags every resource of the template that takes tags, those already added and those
+    /// added later, in the shape each type takes them (see [`Template::set_tags`]): tags
+    /// apply to a whole template, as cost allocation reads them, not to one construct.
+    pub fn tags(&mut self, tags: &Tags) -> Result<(), ConstructError> {
+        Ok(self.template.set_tags(tags)?)
     }
 
     /// Adds a template parameter under the logical ID `local` of this scope.

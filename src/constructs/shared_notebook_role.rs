@@ -26,11 +26,12 @@ use crate::resources::iam::policy::{
 };
 use crate::resources::iam::{self, Policy, Role};
 use crate::resources::kms::Key;
-use crate::resources::sagemaker::{LifecycleHook, NotebookInstanceLifecycleConfig};
+use crate::resources::sagemaker::NotebookInstanceLifecycleConfig;
 use crate::resources::{arn, sagemaker};
 use crate::template::{Handle, SubPart, Value};
 
 use super::ConstructError;
+use super::lifecycle_script::ScriptFragment;
 use super::network::{EndpointService, PrivateNetwork};
 use super::notebooks::{self, notebook_arn};
 use super::scope::Scope;
@@ -202,8 +203,7 @@ pub struct SharedNotebookRole {
 impl SharedNotebookRole {
     /// The role `<id>ExecutionRole` and the lifecycle configuration
     /// `<id>IdentityLifecycleConfig`, named `config_name`, whose OnStart runs
-    /// [`on_start_script`] (emitted as `Fn::Base64` of its plain text, so reviewers read
-    /// it in the diff).
+    /// `extra_on_start` and then [`on_start_script`] (see [`notebooks::lifecycle_config`]).
     pub fn new(
         scope: &mut Scope,
         id: &str,
@@ -211,6 +211,7 @@ impl SharedNotebookRole {
         key: &Handle<Key>,
         network: &PrivateNetwork,
         config_name: &str,
+        extra_on_start: &[ScriptFragment],
     ) -> Result<SharedNotebookRole, ConstructError> {
         let script = on_start_script(props)?;
         let sts_endpoint = sts_endpoint(network);
@@ -228,17 +229,14 @@ impl SharedNotebookRole {
                 ))
                 .build()?,
         )?;
-        let lifecycle_config = scope.add(
+        let lifecycle_config = notebooks::lifecycle_config(
+            &mut scope,
             "IdentityLifecycleConfig",
-            NotebookInstanceLifecycleConfig::builder()
-                .notebook_instance_lifecycle_config_name(config_name)
-                .on_start(
-                    LifecycleHook::builder()
-                        .content(Value::base64(script))
-                        .build()?,
-                )
-                .build()?,
-        )?;
+            config_name,
+            extra_on_start,
+            Some(&script),
+        )?
+        .ok_or_else(|| ConstructError::Invalid("the identity script is empty".into()))?;
         Ok(SharedNotebookRole {
             role,
             lifecycle_config,

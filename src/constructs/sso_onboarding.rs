@@ -33,35 +33,58 @@ use super::grants::kms::via_services;
 use super::network::PrivateNetwork;
 use super::scope::Scope;
 
+pub mod schedule;
+
 /// Both handlers, in one file so that they share the mapping and naming code; embedded
 /// as the `ZipFile` of both functions (handlers `index.onboard` / `index.offboard`).
 pub const FUNCTION_CODE: &str = include_str!("functions/studio_sso_onboarding.py");
 
-/// The CloudTrail events that change group membership, per path: the IAM Identity
-/// Center directory (console, SCIM) and the Identity Store API.
-pub const MEMBER_ADDED: [(&str, &str, &str); 2] = [
+/// The CloudTrail events that may change who should have a profile, as
+/// (`eventSource`, `eventName`); both functions get every one of them as a hint and
+/// reconcile from the Identity Store (EventBridge delivers them as "AWS API Call via
+/// CloudTrail" in the Identity Center home Region, where they are recorded). Names from:
+/// - `sso-directory.amazonaws.com` (console and directory): "AWS SSO identity store
+///   CloudTrail operations" of the IAM Identity Center user guide's CloudTrail page
+///   (archived in github.com/awsdocs/aws-single-sign-on-user-guide,
+///   `doc_source/sso-info-in-cloudtrail.md`);
+/// - `identitystore.amazonaws.com`: the Identity Store API's write operations
+///   (<https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_Operations.html>);
+/// - `identitystore-scim.amazonaws.com`: SCIM provisioning, "Logging IAM Identity Center
+///   SCIM API calls with AWS CloudTrail"
+///   (<https://docs.aws.amazon.com/singlesignon/latest/userguide/scim-logging-using-cloudtrail.html>)
+///   and the SCIM implementation's PatchGroup, PatchUser and PutUser operations.
+pub const HINT_EVENTS: [(&str, &[&str]); 3] = [
     (
-        "aws.sso-directory",
         "sso-directory.amazonaws.com",
-        "AddMemberToGroup",
+        &[
+            "AddMemberToGroup",
+            "RemoveMemberFromGroup",
+            "DeleteUser",
+            "DisableUser",
+            "EnableUser",
+            "UpdateUser",
+            "DeleteGroup",
+        ],
     ),
     (
-        "aws.identitystore",
         "identitystore.amazonaws.com",
-        "CreateGroupMembership",
-    ),
-];
-/// The CloudTrail events that remove a user from a group, per path (as [`MEMBER_ADDED`]).
-pub const MEMBER_REMOVED: [(&str, &str, &str); 2] = [
-    (
-        "aws.sso-directory",
-        "sso-directory.amazonaws.com",
-        "RemoveMemberFromGroup",
+        &[
+            "CreateGroupMembership",
+            "DeleteGroupMembership",
+            "DeleteUser",
+            "UpdateUser",
+            "DeleteGroup",
+        ],
     ),
     (
-        "aws.identitystore",
-        "identitystore.amazonaws.com",
-        "DeleteGroupMembership",
+        "identitystore-scim.amazonaws.com",
+        &[
+            "PatchGroup",
+            "DeleteGroup",
+            "DeleteUser",
+            "PatchUser",
+            "PutUser",
+        ],
     ),
 ];
 
@@ -154,11 +177,17 @@ pub struct OnboardingProps {
     /// template for them. `None` across accounts, where no endpoint reaches the calls
     /// ([`OUTSIDE_VPC_ACROSS_ACCOUNTS`]).
     pub network: Option<PrivateNetwork>,
+    /// How often both functions reconcile every user (minutes, within
+    /// [`schedule::MIN_MINUTES`]..=[`schedule::MAX_MINUTES`]).
+    pub reconcile_every_minutes: u32,
+    /// Days a leaving user's profile and spaces are kept (apps stop at once); 0 deletes at
+    /// once.
+    pub offboarding_grace_days: u32,
 }
 
 /// Why the functions of a cross-account onboarding are not in a VPC, written into their
 /// Metadata for LAMBDA-IN-VPC and checkov's CKV_AWS_117.
-pub const OUTSIDE_VPC_ACROSS_ACCOUNTS: &str = "Across accounts these functions call the SageMaker API (CreateUserProfile, DescribeUserProfile, UpdateUserProfile, DeleteUserProfile, ListTags, ListApps, DeleteApp, ListSpaces, DeleteSpace, ListUserProfiles) and Systems Manager (GetParameter) in each Studio account's rollout Region, which need not be the Region this stack runs in. An interface endpoint reaches its own Region only, and neither SageMaker nor Systems Manager is among the services reachable through cross-Region interface endpoints (https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-cross-region-privatelink-support.html): in a VPC these calls would need a NAT gateway and an internet route, so the central template has no network.";
+pub const OUTSIDE_VPC_ACROSS_ACCOUNTS: &str = "Across accounts these functions call the SageMaker API (CreateUserProfile, DescribeUserProfile, UpdateUserProfile, DeleteUserProfile, ListTags, AddTags, DeleteTags, ListApps, DeleteApp, ListSpaces, DeleteSpace, ListUserProfiles) and Systems Manager (GetParameter) in each Studio account's rollout Region, which need not be the Region this stack runs in. An interface endpoint reaches its own Region only, and neither SageMaker nor Systems Manager is among the services reachable through cross-Region interface endpoints (https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-cross-region-privatelink-support.html): in a VPC these calls would need a NAT gateway and an internet route, so the central template has no network.";
 
 /// Onboarding's resources, for the constructs that trust or grant to them.
 #[derive(Clone, Debug)]
@@ -178,15 +207,14 @@ pub struct Onboarding {
     pub table: Option<Handle<Table>>,
 }
 
-/// The event pattern of one direction.
-pub fn event_pattern(events: &[(&str, &str, &str)]) -> Value {
-    fn strings(values: impl Iterator<Item = String>) -> Value {
-        let mut values: Vec<String> = values.collect();
-        values.dedup();
-        Value::list(values.into_iter().map(Value::from))
-    }
+/// The event pattern of every hint: matched on `detail.eventSource` and `detail.eventName`
+/// only (no `source` value to guess); a name recorded by one source and listed under
+/// another matches too, and is only one more hint.
+pub fn event_pattern(events: &[(&str, &[&str])]) -> Value {
+    let mut names: Vec<&str> = events.iter().flat_map(|e| e.1.iter().copied()).collect();
+    names.sort_unstable();
+    names.dedup();
     Value::map([
-        ("source", strings(events.iter().map(|e| e.0.to_string()))),
         (
             "detail-type",
             Value::list([Value::from("AWS API Call via CloudTrail")]),
@@ -196,9 +224,9 @@ pub fn event_pattern(events: &[(&str, &str, &str)]) -> Value {
             Value::map([
                 (
                     "eventSource",
-                    strings(events.iter().map(|e| e.1.to_string())),
+                    Value::list(events.iter().map(|e| Value::from(e.0))),
                 ),
-                ("eventName", strings(events.iter().map(|e| e.2.to_string()))),
+                ("eventName", Value::list(names.into_iter().map(Value::from))),
                 // CloudTrail records failed calls too; they changed nothing.
                 (
                     "errorCode",
@@ -238,6 +266,12 @@ fn in_domain(domain: &Handle<Domain>, kind: &str) -> Value {
 /// The tag the functions put on every profile they create (value: the Identity Store
 /// user id), and the only profiles their roles may update or delete: the Python's `TAG`.
 pub const OWNERSHIP_TAG: &str = "sagesynth:identitystore-user-id";
+/// The date (ISO) after which offboarding deletes a leaving user's spaces and profile: the
+/// Python's `OFFBOARD_AFTER`.
+pub const OFFBOARD_AFTER_TAG: &str = "sagesynth:offboard-after";
+/// The mark of a profile whose user name another user now holds (its value: that user's
+/// id): never updated, deleted or handed over. The Python's `QUARANTINED`.
+pub const QUARANTINED_TAG: &str = "sagesynth:quarantined";
 /// [`OWNERSHIP_TAG`] on the profile a request acts on.
 pub(crate) const OWNED_PROFILE: ConditionKey =
     ConditionKey::single("aws:ResourceTag/sagesynth:identitystore-user-id");
@@ -271,6 +305,8 @@ impl Duty {
 
 const DESCRIBE_USER: Action = Action::new("identitystore:DescribeUser");
 const LIST_MEMBERSHIPS: Action = Action::new("identitystore:ListGroupMembershipsForMember");
+const LIST_USERS: Action = Action::new("identitystore:ListUsers");
+const LIST_GROUP_MEMBERSHIPS: Action = Action::new("identitystore:ListGroupMemberships");
 
 /// What one function (or, across accounts, its provisioning role) may do in one domain.
 /// Reading any profile and its tags, so that the code can tell its own from others';
@@ -329,16 +365,24 @@ pub(crate) fn domain_statements(
                 Statement::allow()
                     .sid("UpdateOnlyProfilesWithTheOwnershipTag")
                     .actions([&sm::UPDATE_USER_PROFILE])
-                    .resource(profiles)
+                    .resource(profiles.clone())
                     .condition(owned()),
+            );
+            statements.push(marking_statement(duty, profiles));
+            statements.push(
+                Statement::allow()
+                    .sid("ListProfilesHasNoResourceScope")
+                    .actions([&sm::LIST_USER_PROFILES])
+                    .any_resource(),
             );
         }
         Duty::Offboarding => statements.extend([
             Statement::allow()
                 .sid("UpdateOrDeleteOnlyProfilesWithTheOwnershipTag")
                 .actions([&sm::UPDATE_USER_PROFILE, &sm::DELETE_USER_PROFILE])
-                .resource(profiles)
+                .resource(profiles.clone())
                 .condition(owned()),
+            marking_statement(duty, profiles),
             Statement::allow()
                 .sid("DeleteAppsOfThisDomain")
                 .actions([&sm::DELETE_APP])
@@ -366,11 +410,47 @@ pub(crate) fn domain_statements(
     statements
 }
 
+/// The tags a function may change on profiles that carry [`OWNERSHIP_TAG`], never that tag
+/// itself (so no profile can be adopted): onboarding takes a returning user's profile back
+/// by removing its offboarding date; offboarding sets that date or the quarantine mark.
+fn marking_statement(duty: Duty, profiles: Value) -> Statement {
+    use sagemaker::actions as sm;
+    let (sid, action, tag_keys) = match duty {
+        Duty::Onboarding => (
+            "RemoveOnlyTheOffboardingDateOfOwnedProfiles",
+            &sm::DELETE_TAGS,
+            vec![Value::from(OFFBOARD_AFTER_TAG)],
+        ),
+        Duty::Offboarding => (
+            "MarkOnlyOwnedProfilesForOffboardingOrQuarantine",
+            &sm::ADD_TAGS,
+            vec![
+                Value::from(OFFBOARD_AFTER_TAG),
+                Value::from(QUARANTINED_TAG),
+            ],
+        ),
+    };
+    Statement::allow()
+        .sid(sid)
+        .actions([action])
+        .resource(profiles)
+        .condition(Condition::null(OWNED_PROFILE, false))
+        .condition(
+            Condition::string_equals(keys::TAG_KEYS, tag_keys)
+                .qualified(SetQualifier::ForAllValues),
+        )
+}
+
 /// Reading users, groups and memberships of one identity store.
 fn identity_store_statement(identity_store_id: &Value) -> Statement {
     Statement::allow()
         .sid("ReadUsersAndGroupsOfThisIdentityStore")
-        .actions([&DESCRIBE_USER, &LIST_MEMBERSHIPS])
+        .actions([
+            &DESCRIBE_USER,
+            &LIST_MEMBERSHIPS,
+            &LIST_USERS,
+            &LIST_GROUP_MEMBERSHIPS,
+        ])
         .resources(identity_store_resources(identity_store_id))
 }
 
@@ -411,9 +491,10 @@ fn function_policy(
         }
     }
     if let Some(table) = table {
+        // Scan: a full reconciliation needs every mapped group.
         table
             .grant_read_data()
-            .only([&dynamodb::actions::GET_ITEM])
+            .only([&dynamodb::actions::GET_ITEM, &dynamodb::actions::SCAN])
             .sid("ReadTheMapping")
             .to(&mut doc)?;
     }
@@ -423,6 +504,7 @@ fn function_policy(
         .sid("SendFailedEventsToTheDeadLetterQueue")
         .to(&mut doc)?;
     log_group.grant_write().sid("WriteOwnLogs").to(&mut doc)?;
+    doc = doc.statement(schedule::metric_statement());
     // Sending to the SSE-KMS queue needs a data key; reading the environment, decrypting.
     key.grant_encrypt_decrypt()
         .only([&kms::actions::GENERATE_DATA_KEY, &kms::actions::DECRYPT])
@@ -436,7 +518,6 @@ fn function_policy(
 struct FunctionKind {
     name: &'static str,
     handler: &'static str,
-    events: &'static [(&'static str, &'static str, &'static str)],
     duty: Duty,
     timeout: i64,
     /// Offboarding runs one at a time: a DeleteGroupMembership event names no user, so
@@ -516,6 +597,8 @@ struct BuiltFunction {
     function: Handle<Function>,
     role: Handle<Role>,
     rule: Handle<Rule>,
+    /// The full reconciliation's schedule.
+    schedule: Handle<Rule>,
 }
 
 impl Onboarding {
@@ -552,15 +635,15 @@ impl Onboarding {
         let on = FunctionKind {
             name: "Onboarding",
             handler: "index.onboard",
-            events: &MEMBER_ADDED,
             duty: Duty::Onboarding,
-            timeout: 60,
+            // A full reconciliation reads every profile; what it cannot finish in time is
+            // left to the next run.
+            timeout: 300,
             reserved: 5,
         };
         let off = FunctionKind {
             name: "Offboarding",
             handler: "index.offboard",
-            events: &MEMBER_REMOVED,
             duty: Duty::Offboarding,
             timeout: i64::from(props.app_delete_timeout_seconds) + 60,
             reserved: 1,
@@ -577,7 +660,15 @@ impl Onboarding {
         let offboard = add_function(scope, &off, &parts)?;
         scope.add(
             "OnboardingDeadLetterQueuePolicy",
-            dead_letter_queue_policy(&queue, [&onboard.rule, &offboard.rule])?,
+            dead_letter_queue_policy(
+                &queue,
+                [
+                    &onboard.rule,
+                    &offboard.rule,
+                    &onboard.schedule,
+                    &offboard.schedule,
+                ],
+            )?,
         )?;
         Ok(Onboarding {
             onboard: onboard.function,
@@ -723,6 +814,7 @@ fn function_environment(
         "APP_DELETE_TIMEOUT_SECONDS",
         Value::from(props.app_delete_timeout_seconds.to_string()),
     ));
+    environment.extend(schedule::environment(props.offboarding_grace_days));
     environment
 }
 
@@ -792,10 +884,18 @@ fn add_function(
             .source_arn(rule.arn())
             .build()?,
     )?;
+    let schedule = schedule::add(
+        scope,
+        name,
+        &function,
+        parts.queue,
+        parts.props.reconcile_every_minutes,
+    )?;
     Ok(BuiltFunction {
         function,
         role,
         rule,
+        schedule,
     })
 }
 
@@ -888,9 +988,9 @@ fn rule(
     let name = kind.name;
     Ok(Rule::builder()
         .description(format!(
-            "{name}: IAM Identity Center group membership changes, via CloudTrail"
+            "{name}: IAM Identity Center user, group and membership changes, via CloudTrail, as hints"
         ))
-        .event_pattern(event_pattern(kind.events))
+        .event_pattern(event_pattern(&HINT_EVENTS))
         .state(events::RuleState::Enabled)
         .targets(
             Target::builder()

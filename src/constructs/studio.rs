@@ -5,7 +5,7 @@
 use indexmap::IndexMap;
 
 use crate::resources::ec2::{SecurityGroup, SecurityGroupEgress, SecurityGroupIngress, protocol};
-use crate::resources::iam::policy::{Condition, PolicyDocument, Statement};
+use crate::resources::iam::policy::{Action, Condition, PolicyDocument, Statement};
 use crate::resources::iam::{self, ManagedPolicy, Policy, Role};
 use crate::resources::kms::Key;
 use crate::resources::sagemaker::{self, Domain, DomainSettings, UserProfile, UserSettings};
@@ -19,6 +19,7 @@ use super::encryption_key::{EncryptionKey, EncryptionKeyProps, logs_may_use};
 use super::network::PrivateNetwork;
 use super::scope::{ONLY, Scope};
 use super::studio_cleanup::{HomeStorage, StudioCleanup, StudioCleanupProps};
+use super::studio_settings::{StudioSettings, StudioSettingsProps, instance_type_conditions};
 
 /// Ports Studio apps use between each other: NFS to the home EFS volume, and the range
 /// SageMaker documents for traffic between apps in VpcOnly mode.
@@ -42,6 +43,8 @@ pub struct StudioDomainProps {
     pub shared_spaces: bool,
     /// What happens to the users' home directories when the domain is deleted.
     pub home_storage: HomeStorage,
+    /// Idle shutdown, instance types, storage and lifecycle scripts of the domain's apps.
+    pub settings: StudioSettingsProps,
 }
 
 /// How users sign in to the domain.
@@ -81,6 +84,8 @@ pub struct StudioDomain {
     pub user_profiles: IndexMap<String, Handle<UserProfile>>,
     /// What empties the profiles and the domain before CloudFormation deletes them.
     pub cleanup: StudioCleanup,
+    /// The domain's app settings and lifecycle configurations.
+    pub settings: StudioSettings,
 }
 
 /// The logical ID of a user's profile, derived from the name alone.
@@ -135,6 +140,7 @@ impl StudioDomain {
                 .build()?,
         )?;
 
+        let settings = StudioSettings::new(&mut own, ONLY, &props.domain_name, &props.settings)?;
         let mut domain_builder = Domain::builder();
         for subnet in &network.subnets {
             domain_builder = domain_builder.subnet_ids(subnet.id());
@@ -146,9 +152,12 @@ impl StudioDomain {
                 .auth_mode(props.auth.as_str())
                 .app_network_access_type(sagemaker::AppNetworkAccessType::VpcOnly)
                 .default_user_settings(
-                    UserSettings::builder()
-                        .execution_role(execution_role.arn())
-                        .security_groups(security_group.group_id())
+                    settings
+                        .apply(
+                            UserSettings::builder()
+                                .execution_role(execution_role.arn())
+                                .security_groups(security_group.group_id()),
+                        )?
                         .build()?,
                 )
                 .domain_settings(
@@ -170,7 +179,12 @@ impl StudioDomain {
             ManagedPolicy::builder()
                 .description("What Studio apps of this domain may do")
                 .roles(execution_role.name())
-                .policy_document(execution_policy(&domain, &key, props.shared_spaces)?)
+                .policy_document(execution_policy(
+                    &domain,
+                    &key,
+                    props.shared_spaces,
+                    &props.settings.instance_types,
+                )?)
                 .build()?,
         )?;
 
@@ -198,6 +212,7 @@ impl StudioDomain {
             security_group,
             user_profiles,
             cleanup,
+            settings,
         })
     }
 }
@@ -340,6 +355,7 @@ fn execution_policy(
     domain: &Handle<Domain>,
     key: &Handle<Key>,
     shared_spaces: bool,
+    instance_types: &[String],
 ) -> Result<PolicyDocument, ConstructError> {
     use sagemaker::actions as sm;
     use sagemaker::keys;
@@ -369,6 +385,9 @@ fn execution_policy(
     } else {
         &["Private"]
     };
+    let app_resource = in_domain("app", "/*");
+    let space_resource = in_domain("space", "/*");
+    let own_profile_apps = in_domain("app", &format!("/{caller}/*"));
     let mut doc = PolicyDocument::new();
     domain.grant_describe().sid("ReadDomain").to(&mut doc)?;
     let mut doc = doc
@@ -383,41 +402,41 @@ fn execution_policy(
                 .sid("ReadAppsAndSpaces")
                 .actions([&sm::DESCRIBE_APP, &sm::DESCRIBE_SPACE])
                 .resources([in_domain("app", "/*"), in_domain("space", "/*")]),
-        )
-        .statement(
-            // An app of a profile itself (not in a space) has the profile's name in its
-            // ARN and no owner key.
-            Statement::allow()
-                .sid("OwnProfileApps")
-                .actions([&sm::CREATE_APP, &sm::DELETE_APP])
-                .resource(in_domain("app", &format!("/{caller}/*")))
-                .condition(Condition::null(keys::OWNER_USER_PROFILE_ARN, true)),
-        )
-        .statement(
-            Statement::allow()
-                .sid("OwnSpaces")
-                .actions([&sm::CREATE_SPACE, &sm::UPDATE_SPACE, &sm::DELETE_SPACE])
-                .resource(in_domain("space", "/*"))
-                .condition(owned_by_caller.clone())
-                .condition(sharing(own_space_types)),
-        )
-        .statement(
-            Statement::allow()
-                .sid("OwnPrivateSpaceApps")
-                .actions([&sm::CREATE_APP, &sm::DELETE_APP])
-                .resource(in_domain("app", "/*"))
-                .condition(owned_by_caller)
-                .condition(sharing(&["Private"])),
         );
+    let confined = Confined { instance_types };
+    // An app of a profile itself (not in a space) has the profile's name in its ARN and
+    // no owner key.
+    doc.push(
+        confined.statements("OwnProfileApps", Creating::App, &[&sm::DELETE_APP], &|s| {
+            s.resource(own_profile_apps.clone())
+                .condition(Condition::null(keys::OWNER_USER_PROFILE_ARN, true))
+        }),
+    );
+    doc.push(
+        confined.statements("OwnSpaces", Creating::Space, &[&sm::DELETE_SPACE], &|s| {
+            s.resource(space_resource.clone())
+                .condition(owned_by_caller.clone())
+                .condition(sharing(own_space_types))
+        }),
+    );
+    doc.push(confined.statements(
+        "OwnPrivateSpaceApps",
+        Creating::App,
+        &[&sm::DELETE_APP],
+        &|s| {
+            s.resource(app_resource.clone())
+                .condition(owned_by_caller.clone())
+                .condition(sharing(&["Private"]))
+        },
+    ));
     if shared_spaces {
         // A shared space is for working together: any user of the domain may start and
         // stop its apps (only its owner may change or delete the space itself).
-        doc = doc.statement(
-            Statement::allow()
-                .sid("SharedSpaceApps")
-                .actions([&sm::CREATE_APP, &sm::DELETE_APP])
-                .resource(in_domain("app", "/*"))
-                .condition(sharing(&["Shared"])),
+        doc.push(
+            confined.statements("SharedSpaceApps", Creating::App, &[&sm::DELETE_APP], &|s| {
+                s.resource(app_resource.clone())
+                    .condition(sharing(&["Shared"]))
+            }),
         );
     }
     let mut doc = doc
@@ -455,6 +474,61 @@ fn execution_policy(
         );
     key.grant_volume_use().to(&mut doc)?;
     Ok(doc)
+}
+
+/// What a statement's creating actions create: apps start on an instance, spaces only
+/// store the settings their apps start with.
+#[derive(Clone, Copy)]
+enum Creating {
+    /// `CreateApp`.
+    App,
+    /// `CreateSpace` and `UpdateSpace`.
+    Space,
+}
+
+/// Statements whose creating actions are confined to the domain's instance types.
+struct Confined<'a> {
+    /// Empty: any type, and the statements stay whole.
+    instance_types: &'a [String],
+}
+
+impl Confined<'_> {
+    /// One statement `sid` of the creating actions and `others` when any instance type is
+    /// allowed; otherwise the creating actions in `<sid>OfAllowedTypes` under
+    /// [`instance_type_conditions`] (which `DeleteApp` / `DeleteSpace` requests, naming no
+    /// instance type, could never meet) and `others` in `sid`. `scoped` adds the resource
+    /// and the conditions both share.
+    fn statements(
+        &self,
+        sid: &str,
+        creating: Creating,
+        others: &[&Action],
+        scoped: &dyn Fn(Statement) -> Statement,
+    ) -> Vec<Statement> {
+        use sagemaker::actions as sm;
+        let creating_actions: &[&Action] = match creating {
+            Creating::App => &[&sm::CREATE_APP],
+            Creating::Space => &[&sm::CREATE_SPACE, &sm::UPDATE_SPACE],
+        };
+        if self.instance_types.is_empty() {
+            let all = creating_actions.iter().chain(others).copied();
+            return vec![scoped(Statement::allow().sid(sid).actions(all))];
+        }
+        let mut limited = scoped(
+            Statement::allow()
+                .sid(&format!("{sid}OfAllowedTypes"))
+                .actions(creating_actions.iter().copied()),
+        );
+        for condition in
+            instance_type_conditions(self.instance_types, matches!(creating, Creating::App))
+        {
+            limited = limited.condition(condition);
+        }
+        vec![
+            limited,
+            scoped(Statement::allow().sid(sid).actions(others.iter().copied())),
+        ]
+    }
 }
 
 /// The trust of a Studio execution role: SageMaker Studio of this account and region

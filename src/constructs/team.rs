@@ -8,12 +8,13 @@ use crate::resources::ec2::SecurityGroup;
 use crate::resources::iam::policy::PolicyDocument;
 use crate::resources::iam::{self, Group, LoginProfile, Policy, Role, User};
 use crate::resources::kms::Key;
-use crate::resources::sagemaker::NotebookInstance;
+use crate::resources::sagemaker::{NotebookInstance, NotebookInstanceLifecycleConfig};
 use crate::resources::secretsmanager::{GenerateSecretString, Secret};
 use crate::template::{DeletionPolicy, Handle, LogicalId};
 
 use super::ConstructError;
 use super::encryption_key::{EncryptionKey, EncryptionKeyProps, secrets_manager_may_use};
+use super::ml_work::{self, MlPlacement, MlWorkProps};
 use super::network::PrivateNetwork;
 use super::notebooks::{self, NotebookPlacement, NotebookProps};
 use super::scope::Scope;
@@ -32,6 +33,11 @@ pub struct TeamProps {
     pub password_key: Option<Handle<Key>>,
     /// Where the users may open the notebook from.
     pub url_access: notebooks::UrlAccess,
+    /// The SageMaker work the notebook's role may start ([`super::ml_work`]), in the
+    /// notebook's subnets, security group and key.
+    pub ml_work: Option<MlWorkProps>,
+    /// The notebook's lifecycle configuration (idle stop, ...), if it has one.
+    pub lifecycle_config: Option<Handle<NotebookInstanceLifecycleConfig>>,
 }
 
 /// A user of a team.
@@ -137,6 +143,10 @@ impl Team {
         key: &Handle<Key>,
         props: &TeamProps,
     ) -> Result<Team, ConstructError> {
+        let mut runtime = notebooks::runtime_policy(key)?;
+        if props.notebook.idle_stop_minutes.is_some() {
+            notebooks::grant_stop_self(&props.notebook.name, &mut runtime)?;
+        }
         let role = scope.child(id).add(
             "NotebookRole",
             Role::builder()
@@ -147,12 +157,21 @@ impl Team {
                     iam::Service::SageMakerNotebookInstance,
                 ))
                 .policies(Policy::new("TeamData", props.grants.clone()))
-                .policies(Policy::new(
-                    "NotebookRuntime",
-                    notebooks::runtime_policy(key)?,
-                ))
+                .policies(Policy::new("NotebookRuntime", runtime))
                 .build()?,
         )?;
+        if let Some(work) = &props.ml_work {
+            ml_work::attach(
+                &mut scope.child(id),
+                &role,
+                &MlPlacement {
+                    network,
+                    security_group,
+                    key,
+                },
+                work,
+            )?;
+        }
         let notebook = notebooks::new(
             scope,
             &NotebookPlacement {
@@ -160,7 +179,7 @@ impl Team {
                 security_group,
                 key,
                 role_arn: role.arn(),
-                lifecycle_config: None,
+                lifecycle_config: props.lifecycle_config.as_ref(),
             },
             &props.notebook,
         )?;

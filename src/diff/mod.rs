@@ -203,6 +203,11 @@ pub struct Interruptions {
     pub none: Vec<String>,
     /// Emitted properties the page could not settle.
     pub not_verified: Vec<String>,
+    /// Properties the page says need replacement although the schema does not list them
+    /// as create-only (the Studio domain's `Tags`): reported as a possible replacement,
+    /// since the page and the schema disagree and replacing a domain loses its home
+    /// directories.
+    pub page_says_replacement: Vec<String>,
 }
 
 /// The interruption table: checked types, and the emitted types left unknown.
@@ -240,6 +245,7 @@ pub fn interruption_table() -> &'static InterruptionTable {
                         some: strings(&v["some_interruptions"]),
                         none: strings(&v["no_interruption"]),
                         not_verified: strings(&v["not_verified"]),
+                        page_says_replacement: strings(&v["page_says_replacement"]),
                     },
                 )
             })
@@ -262,6 +268,16 @@ fn in_place(type_name: &str, property_path: &str) -> Impact {
     }
 }
 
+/// Whether the reference page says a change of `property_path`'s top-level property
+/// replaces the resource where the schema does not.
+fn page_says_replacement(type_name: &str, property_path: &str) -> bool {
+    let top = property_path.split('.').next().unwrap_or_default();
+    interruption_table()
+        .types
+        .get(type_name)
+        .is_some_and(|i| i.page_says_replacement.iter().any(|p| p == top))
+}
+
 fn impact(type_name: &str, property_path: &str) -> Impact {
     let t = table();
     // A type the table does not know (not emitted by any shipped stack when the table
@@ -276,7 +292,7 @@ fn impact(type_name: &str, property_path: &str) -> Impact {
     };
     if hit(&t.create_only) {
         Impact::Replacement
-    } else if hit(&t.conditional) {
+    } else if hit(&t.conditional) || page_says_replacement(type_name, property_path) {
         Impact::MaybeReplacement
     } else {
         in_place(type_name, property_path)

@@ -244,6 +244,12 @@ const TITLES: &[(&str, Shape, &str, Option<&str>)] = &[
         Some("NotebookInstanceLifecycleConfigName"),
     ),
     (
+        "AWS::SageMaker::StudioLifecycleConfig",
+        Shape::Box,
+        "Studio lifecycle config",
+        Some("StudioLifecycleConfigName"),
+    ),
+    (
         "AWS::Lambda::Function",
         Shape::Rounded,
         "Lambda function",

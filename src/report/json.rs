@@ -1,10 +1,11 @@
-//! Findings as JSON: one object per stack with its findings in a stable order.
+//! Findings as JSON: one object per stack with its findings in a stable order, and the
+//! errors that stopped the run (empty when every definition was judged).
 
 use serde_json::{Value as Json, json};
 
 use super::{Rule, Stack};
 
-pub fn render(stacks: &[Stack], rules: &[Rule]) -> String {
+pub fn render(stacks: &[Stack], rules: &[Rule], errors: &[String]) -> String {
     let stacks: Vec<Json> = stacks
         .iter()
         .map(|s| {
@@ -35,8 +36,8 @@ pub fn render(stacks: &[Stack], rules: &[Rule]) -> String {
             json!({"stack": s.name, "file": s.file, "findings": findings})
         })
         .collect();
-    let mut out =
-        serde_json::to_string_pretty(&json!({ "stacks": stacks })).expect("JSON values serialize");
+    let mut out = serde_json::to_string_pretty(&json!({ "stacks": stacks, "errors": errors }))
+        .expect("JSON values serialize");
     out.push('\n');
     out
 }

@@ -100,11 +100,15 @@ impl<'a> Stack<'a> {
 }
 
 /// Renders the findings of the given stacks; `rules` is the catalogue they refer to.
-pub fn render(format: ReportFormat, stacks: &[Stack], rules: &[Rule]) -> String {
+/// `errors` are what stopped the run before every definition could be judged (an input
+/// error): a consumer must not read the findings as complete then. SARIF says so in
+/// `invocations[].executionSuccessful` and `toolExecutionNotifications`, JSON in
+/// `errors`; the text report leaves them to the error messages printed beside it.
+pub fn render(format: ReportFormat, stacks: &[Stack], rules: &[Rule], errors: &[String]) -> String {
     match format {
         ReportFormat::Text => text::render(stacks, rules),
-        ReportFormat::Json => json::render(stacks, rules),
-        ReportFormat::Sarif => sarif::render(stacks, rules),
+        ReportFormat::Json => json::render(stacks, rules, errors),
+        ReportFormat::Sarif => sarif::render(stacks, rules, errors),
     }
 }
 

@@ -9,7 +9,7 @@ use super::{Rule, Stack};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-pub fn render(stacks: &[Stack], rules: &[Rule]) -> String {
+pub fn render(stacks: &[Stack], rules: &[Rule], errors: &[String]) -> String {
     let descriptors: Vec<Json> = rules
         .iter()
         .map(|r| {
@@ -54,6 +54,17 @@ pub fn render(stacks: &[Stack], rules: &[Rule]) -> String {
             results.push(result);
         }
     }
+    // SARIF 2.1.0 §3.20.14 and appendix I: a run whose invocation is not successful, or
+    // carries an error-level tool execution notification, has incomplete results; without
+    // them code scanning would read a run stopped by an input error as clean.
+    let notifications: Vec<Json> = errors
+        .iter()
+        .map(|e| json!({"level": "error", "message": {"text": e.trim_end()}}))
+        .collect();
+    let mut invocation = json!({"executionSuccessful": errors.is_empty()});
+    if !notifications.is_empty() {
+        invocation["toolExecutionNotifications"] = json!(notifications);
+    }
     let log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -63,6 +74,7 @@ pub fn render(stacks: &[Stack], rules: &[Rule]) -> String {
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": descriptors,
             }},
+            "invocations": [invocation],
             "results": results,
         }],
     });

@@ -85,6 +85,72 @@ cfn_resource! {
     }
 }
 
+cfn_resource! {
+    /// The internet gateway of a VPC whose private subnets reach the internet through NAT
+    /// gateways (`network.internet_egress: nat`).
+    InternetGateway / InternetGatewayBuilder = "AWS::EC2::InternetGateway" {
+        list tags: Tag => "Tags",
+    }
+}
+
+impl Handle<InternetGateway> {
+    /// `Ref` of an internet gateway: its ID.
+    pub fn id(&self) -> Value {
+        self.reference()
+    }
+}
+
+cfn_resource! {
+    /// Attaches an internet (or VPN) gateway to a VPC.
+    VpcGatewayAttachment / VpcGatewayAttachmentBuilder = "AWS::EC2::VPCGatewayAttachment" {
+        optional internet_gateway_id: Value => "InternetGatewayId",
+        required vpc_id: Value => "VpcId",
+        optional vpn_gateway_id: Value => "VpnGatewayId",
+    }
+}
+
+cfn_resource! {
+    /// An Elastic IP address; in a VPC (`Domain: vpc`) it needs a `DependsOn` on the
+    /// gateway attachment when both are in one template.
+    Eip / EipBuilder = "AWS::EC2::EIP" {
+        optional domain: Value => "Domain",
+        list tags: Tag => "Tags",
+    }
+}
+
+impl Handle<Eip> {
+    /// `Fn::GetAtt` `AllocationId`: what a NAT gateway is given.
+    pub fn allocation_id(&self) -> Value {
+        self.attribute("AllocationId")
+    }
+}
+
+cfn_resource! {
+    /// A NAT gateway in a public subnet.
+    NatGateway / NatGatewayBuilder = "AWS::EC2::NatGateway" {
+        required allocation_id: Value => "AllocationId",
+        required subnet_id: Value => "SubnetId",
+        list tags: Tag => "Tags",
+    }
+}
+
+impl Handle<NatGateway> {
+    /// `Ref` of a NAT gateway: its ID.
+    pub fn id(&self) -> Value {
+        self.reference()
+    }
+}
+
+cfn_resource! {
+    /// A route of a route table, to exactly one target.
+    Route / RouteBuilder = "AWS::EC2::Route" {
+        optional destination_cidr_block: Value => "DestinationCidrBlock",
+        optional gateway_id: Value => "GatewayId",
+        optional nat_gateway_id: Value => "NatGatewayId",
+        required route_table_id: Value => "RouteTableId",
+    }
+}
+
 cfn_properties! {
     /// An inline inbound rule of `AWS::EC2::SecurityGroup`.
     Ingress / IngressBuilder ("AWS::EC2::SecurityGroup.Ingress") {

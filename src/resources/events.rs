@@ -42,6 +42,7 @@ cfn_resource! {
     Rule / RuleBuilder = "AWS::Events::Rule" {
         optional description: Value => "Description",
         optional event_pattern: Value => "EventPattern",
+        optional schedule_expression: Value => "ScheduleExpression",
         optional state: RuleState => "State",
         list targets: Target => "Targets",
     }

@@ -33,6 +33,8 @@ pub mod actions {
     pub const PUT_LOG_EVENTS: Action = Action::new("logs:PutLogEvents");
     /// Lists a group's streams (some agents check before writing).
     pub const DESCRIBE_LOG_STREAMS: Action = Action::new("logs:DescribeLogStreams");
+    /// Reads a stream's events.
+    pub const GET_LOG_EVENTS: Action = Action::new("logs:GetLogEvents");
     /// Has no resource-level permissions.
     pub const DESCRIBE_LOG_GROUPS: Action = Action::new("logs:DescribeLogGroups");
 

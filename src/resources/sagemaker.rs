@@ -5,8 +5,84 @@ use crate::template::{Handle, Value};
 cfn_properties! {
     /// `AWS::SageMaker::Domain.UserSettings` (also a user profile's `UserSettings`).
     UserSettings / UserSettingsBuilder ("AWS::SageMaker::Domain.UserSettings") {
+        optional code_editor_app_settings: AppSettings => "CodeEditorAppSettings",
         required execution_role: Value => "ExecutionRole",
+        optional jupyter_lab_app_settings: AppSettings => "JupyterLabAppSettings",
         list security_groups: Value => "SecurityGroups",
+        optional space_storage_settings: DefaultSpaceStorageSettings => "SpaceStorageSettings",
+    }
+}
+
+cfn_enum! {
+    /// `LifecycleManagement` of `AWS::SageMaker::Domain.IdleSettings`: whether idle
+    /// shutdown is on for an app type
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-sagemaker-domain-idlesettings.html>).
+    LifecycleManagement {
+        Enabled => "ENABLED",
+        Disabled => "DISABLED",
+    }
+}
+
+/// The range of every idle timeout of `AWS::SageMaker::Domain.IdleSettings`, in minutes
+/// (the resource reference: minimum 60, maximum 525,600).
+pub const IDLE_TIMEOUT_MINUTES: (u32, u32) = (60, 525_600);
+
+cfn_properties! {
+    /// `AWS::SageMaker::Domain.IdleSettings`: when idle apps are shut down, and the range
+    /// in which a user may choose their own timeout.
+    IdleSettings / IdleSettingsBuilder ("AWS::SageMaker::Domain.IdleSettings") {
+        optional idle_timeout_in_minutes: i64 => "IdleTimeoutInMinutes",
+        optional lifecycle_management: LifecycleManagement => "LifecycleManagement",
+        optional max_idle_timeout_in_minutes: i64 => "MaxIdleTimeoutInMinutes",
+        optional min_idle_timeout_in_minutes: i64 => "MinIdleTimeoutInMinutes",
+    }
+}
+
+cfn_properties! {
+    /// `AWS::SageMaker::Domain.AppLifecycleManagement`.
+    AppLifecycleManagement / AppLifecycleManagementBuilder ("AWS::SageMaker::Domain.AppLifecycleManagement") {
+        optional idle_settings: IdleSettings => "IdleSettings",
+    }
+}
+
+cfn_properties! {
+    /// `AWS::SageMaker::Domain.ResourceSpec`: what an app starts on unless the request
+    /// says otherwise.
+    ResourceSpec / ResourceSpecBuilder ("AWS::SageMaker::Domain.ResourceSpec") {
+        optional instance_type: Value => "InstanceType",
+        optional lifecycle_config_arn: Value => "LifecycleConfigArn",
+    }
+}
+
+cfn_properties! {
+    /// `AWS::SageMaker::Domain.JupyterLabAppSettings` and
+    /// `AWS::SageMaker::Domain.CodeEditorAppSettings`, which have the same properties
+    /// (the two reference pages list the same five; `CodeRepositories` is JupyterLab's
+    /// only and is not used here).
+    AppSettings / AppSettingsBuilder ("AWS::SageMaker::Domain.JupyterLabAppSettings") {
+        optional app_lifecycle_management: AppLifecycleManagement => "AppLifecycleManagement",
+        optional default_resource_spec: ResourceSpec => "DefaultResourceSpec",
+        list lifecycle_config_arns: Value => "LifecycleConfigArns",
+    }
+}
+
+/// The range of a space's EBS volume sizes in GiB (`SpaceEbsVolumeSizeInGb` of the
+/// resource reference: 5 to 16,384).
+pub const SPACE_EBS_GB: (u32, u32) = (5, 16_384);
+
+cfn_properties! {
+    /// `AWS::SageMaker::Domain.DefaultEbsStorageSettings`: a new space's volume size and
+    /// the most a user may grow it to.
+    DefaultEbsStorageSettings / DefaultEbsStorageSettingsBuilder ("AWS::SageMaker::Domain.DefaultEbsStorageSettings") {
+        required default_ebs_volume_size_in_gb: i64 => "DefaultEbsVolumeSizeInGb",
+        required maximum_ebs_volume_size_in_gb: i64 => "MaximumEbsVolumeSizeInGb",
+    }
+}
+
+cfn_properties! {
+    /// `AWS::SageMaker::Domain.DefaultSpaceStorageSettings`.
+    DefaultSpaceStorageSettings / DefaultSpaceStorageSettingsBuilder ("AWS::SageMaker::Domain.DefaultSpaceStorageSettings") {
+        optional default_ebs_storage_settings: DefaultEbsStorageSettings => "DefaultEbsStorageSettings",
     }
 }
 
@@ -66,6 +142,10 @@ impl Handle<Domain> {
     pub fn domain_id(&self) -> Value {
         self.attribute("DomainId")
     }
+    /// `Fn::GetAtt` `Url`: the domain's Studio URL.
+    pub fn url(&self) -> Value {
+        self.attribute("Url")
+    }
     /// `Fn::GetAtt` `DomainArn`: the domain's ARN.
     pub fn arn(&self) -> Value {
         self.attribute("DomainArn")
@@ -95,6 +175,35 @@ impl Handle<UserProfile> {
     /// `Fn::GetAtt` `UserProfileArn`: the user profile's ARN.
     pub fn arn(&self) -> Value {
         self.attribute("UserProfileArn")
+    }
+}
+
+cfn_enum! {
+    /// `StudioLifecycleConfigAppType` of `AWS::SageMaker::StudioLifecycleConfig`: the app
+    /// type a script runs in
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sagemaker-studiolifecycleconfig.html>).
+    StudioLifecycleConfigAppType {
+        JupyterServer => "JupyterServer",
+        KernelGateway => "KernelGateway",
+        CodeEditor => "CodeEditor",
+        JupyterLab => "JupyterLab",
+    }
+}
+
+cfn_resource! {
+    StudioLifecycleConfig / StudioLifecycleConfigBuilder = "AWS::SageMaker::StudioLifecycleConfig" {
+        required studio_lifecycle_config_app_type: StudioLifecycleConfigAppType => "StudioLifecycleConfigAppType",
+        /// Base64 (at most [`MAX_LIFECYCLE_CONTENT`] characters); `Value::base64` of the
+        /// plain script keeps it readable in the template.
+        required studio_lifecycle_config_content: Value => "StudioLifecycleConfigContent",
+        required studio_lifecycle_config_name: Value => "StudioLifecycleConfigName",
+    }
+}
+
+impl Handle<StudioLifecycleConfig> {
+    /// `Fn::GetAtt` `StudioLifecycleConfigArn`, which the domain's app settings take.
+    pub fn arn(&self) -> Value {
+        self.attribute("StudioLifecycleConfigArn")
     }
 }
 
@@ -217,6 +326,9 @@ pub mod actions {
     pub const DESCRIBE_APP: Action = Action::new("sagemaker:DescribeApp");
     /// Tags a SageMaker resource (Studio tags what it creates).
     pub const ADD_TAGS: Action = Action::new("sagemaker:AddTags");
+    /// Removes tags from a SageMaker resource (onboarding takes back a returning user's
+    /// profile by removing its offboarding date).
+    pub const DELETE_TAGS: Action = Action::new("sagemaker:DeleteTags");
     /// Reads a SageMaker resource's tags.
     pub const LIST_TAGS: Action = Action::new("sagemaker:ListTags");
     /// Creates a Studio space.
@@ -259,6 +371,96 @@ pub mod actions {
         START_NOTEBOOK_INSTANCE,
         STOP_NOTEBOOK_INSTANCE,
     ];
+
+    /// Starts a training job (dependent actions `iam:PassRole`, `sagemaker:AddTags`).
+    pub const CREATE_TRAINING_JOB: Action = Action::new("sagemaker:CreateTrainingJob");
+    /// Starts a processing job (dependent actions `iam:PassRole`, `sagemaker:AddTags`).
+    pub const CREATE_PROCESSING_JOB: Action = Action::new("sagemaker:CreateProcessingJob");
+    /// Starts a batch transform job with an existing model.
+    pub const CREATE_TRANSFORM_JOB: Action = Action::new("sagemaker:CreateTransformJob");
+    /// Reads a training job.
+    pub const DESCRIBE_TRAINING_JOB: Action = Action::new("sagemaker:DescribeTrainingJob");
+    /// Reads a processing job.
+    pub const DESCRIBE_PROCESSING_JOB: Action = Action::new("sagemaker:DescribeProcessingJob");
+    /// Reads a transform job.
+    pub const DESCRIBE_TRANSFORM_JOB: Action = Action::new("sagemaker:DescribeTransformJob");
+    /// Stops a training job.
+    pub const STOP_TRAINING_JOB: Action = Action::new("sagemaker:StopTrainingJob");
+    /// Stops a processing job.
+    pub const STOP_PROCESSING_JOB: Action = Action::new("sagemaker:StopProcessingJob");
+    /// Stops a transform job.
+    pub const STOP_TRANSFORM_JOB: Action = Action::new("sagemaker:StopTransformJob");
+    /// Lists training jobs (no resource-level permissions).
+    pub const LIST_TRAINING_JOBS: Action = Action::new("sagemaker:ListTrainingJobs");
+    /// Lists processing jobs (no resource-level permissions).
+    pub const LIST_PROCESSING_JOBS: Action = Action::new("sagemaker:ListProcessingJobs");
+    /// Lists transform jobs (no resource-level permissions).
+    pub const LIST_TRANSFORM_JOBS: Action = Action::new("sagemaker:ListTransformJobs");
+    /// Creates a model from an image and artifacts (dependent action `iam:PassRole`).
+    pub const CREATE_MODEL: Action = Action::new("sagemaker:CreateModel");
+    /// Reads a model.
+    pub const DESCRIBE_MODEL: Action = Action::new("sagemaker:DescribeModel");
+    /// Deletes a model.
+    pub const DELETE_MODEL: Action = Action::new("sagemaker:DeleteModel");
+    /// Lists models (no resource-level permissions).
+    pub const LIST_MODELS: Action = Action::new("sagemaker:ListModels");
+    /// Creates an endpoint configuration (instances, volume key, models).
+    pub const CREATE_ENDPOINT_CONFIG: Action = Action::new("sagemaker:CreateEndpointConfig");
+    /// Reads an endpoint configuration.
+    pub const DESCRIBE_ENDPOINT_CONFIG: Action = Action::new("sagemaker:DescribeEndpointConfig");
+    /// Deletes an endpoint configuration.
+    pub const DELETE_ENDPOINT_CONFIG: Action = Action::new("sagemaker:DeleteEndpointConfig");
+    /// Creates an endpoint from an endpoint configuration.
+    pub const CREATE_ENDPOINT: Action = Action::new("sagemaker:CreateEndpoint");
+    /// Reads an endpoint.
+    pub const DESCRIBE_ENDPOINT: Action = Action::new("sagemaker:DescribeEndpoint");
+    /// Moves an endpoint to another endpoint configuration.
+    pub const UPDATE_ENDPOINT: Action = Action::new("sagemaker:UpdateEndpoint");
+    /// Deletes an endpoint.
+    pub const DELETE_ENDPOINT: Action = Action::new("sagemaker:DeleteEndpoint");
+    /// Sends a request to an endpoint's model.
+    pub const INVOKE_ENDPOINT: Action = Action::new("sagemaker:InvokeEndpoint");
+    /// Lists endpoints (no resource-level permissions).
+    pub const LIST_ENDPOINTS: Action = Action::new("sagemaker:ListEndpoints");
+    /// Lists endpoint configurations (no resource-level permissions).
+    pub const LIST_ENDPOINT_CONFIGS: Action = Action::new("sagemaker:ListEndpointConfigs");
+    /// Creates an experiment.
+    pub const CREATE_EXPERIMENT: Action = Action::new("sagemaker:CreateExperiment");
+    /// Creates a trial of an experiment.
+    pub const CREATE_TRIAL: Action = Action::new("sagemaker:CreateTrial");
+    /// Creates a trial component.
+    pub const CREATE_TRIAL_COMPONENT: Action = Action::new("sagemaker:CreateTrialComponent");
+    /// Reads an experiment.
+    pub const DESCRIBE_EXPERIMENT: Action = Action::new("sagemaker:DescribeExperiment");
+    /// Reads a trial.
+    pub const DESCRIBE_TRIAL: Action = Action::new("sagemaker:DescribeTrial");
+    /// Reads a trial component.
+    pub const DESCRIBE_TRIAL_COMPONENT: Action = Action::new("sagemaker:DescribeTrialComponent");
+    /// Changes a trial component (metrics, parameters).
+    pub const UPDATE_TRIAL_COMPONENT: Action = Action::new("sagemaker:UpdateTrialComponent");
+    /// Attaches a trial component to a trial.
+    pub const ASSOCIATE_TRIAL_COMPONENT: Action = Action::new("sagemaker:AssociateTrialComponent");
+    /// Lists experiments (no resource-level permissions).
+    pub const LIST_EXPERIMENTS: Action = Action::new("sagemaker:ListExperiments");
+    /// Lists trials (no resource-level permissions).
+    pub const LIST_TRIALS: Action = Action::new("sagemaker:ListTrials");
+    /// Lists trial components (no resource-level permissions).
+    pub const LIST_TRIAL_COMPONENTS: Action = Action::new("sagemaker:ListTrialComponents");
+    /// Creates a model package group (a model registry entry).
+    pub const CREATE_MODEL_PACKAGE_GROUP: Action = Action::new("sagemaker:CreateModelPackageGroup");
+    /// Registers a model version in a group.
+    pub const CREATE_MODEL_PACKAGE: Action = Action::new("sagemaker:CreateModelPackage");
+    /// Reads a model package group.
+    pub const DESCRIBE_MODEL_PACKAGE_GROUP: Action =
+        Action::new("sagemaker:DescribeModelPackageGroup");
+    /// Reads a model package.
+    pub const DESCRIBE_MODEL_PACKAGE: Action = Action::new("sagemaker:DescribeModelPackage");
+    /// Changes a model package (approval status).
+    pub const UPDATE_MODEL_PACKAGE: Action = Action::new("sagemaker:UpdateModelPackage");
+    /// Lists model package groups (no resource-level permissions).
+    pub const LIST_MODEL_PACKAGE_GROUPS: Action = Action::new("sagemaker:ListModelPackageGroups");
+    /// Lists the packages of a group.
+    pub const LIST_MODEL_PACKAGES: Action = Action::new("sagemaker:ListModelPackages");
 }
 
 /// SageMaker's condition keys for Studio apps and spaces, as the Service Authorization
@@ -279,6 +481,33 @@ pub mod keys {
     /// The API operation whose resource is being tagged (`CreateSpace`, `CreateApp`, …);
     /// taken by `AddTags`, so that tags can be allowed at creation only.
     pub const TAGGING_ACTION: ConditionKey = ConditionKey::single("sagemaker:TaggingAction");
+    /// The subnets of the request's VPC configuration (ArrayOfString). Taken by
+    /// `CreateTrainingJob`, `CreateProcessingJob`, `CreateModel`, `CreateEndpointConfig`;
+    /// absent when the request has no VPC configuration.
+    pub const VPC_SUBNETS: ConditionKey = ConditionKey::multi("sagemaker:VpcSubnets");
+    /// The security groups of the request's VPC configuration (ArrayOfString); taken by
+    /// the same actions as [`VPC_SUBNETS`].
+    pub const VPC_SECURITY_GROUP_IDS: ConditionKey =
+        ConditionKey::multi("sagemaker:VpcSecurityGroupIds");
+    /// The key of the ML storage volumes (ARN). Taken by `CreateTrainingJob`,
+    /// `CreateProcessingJob`, `CreateTransformJob`, `CreateEndpointConfig`.
+    pub const VOLUME_KMS_KEY: ConditionKey = ConditionKey::single("sagemaker:VolumeKmsKey");
+    /// The key of the job's output in S3 (ARN). Taken by `CreateTrainingJob`,
+    /// `CreateProcessingJob`, `CreateTransformJob`.
+    pub const OUTPUT_KMS_KEY: ConditionKey = ConditionKey::single("sagemaker:OutputKmsKey");
+    /// The instance types of the request (ArrayOfString). Taken by `CreateTrainingJob`,
+    /// `CreateProcessingJob`, `CreateTransformJob`, `CreateEndpointConfig`.
+    pub const INSTANCE_TYPES: ConditionKey = ConditionKey::multi("sagemaker:InstanceTypes");
+    /// Whether the containers run without network access (Bool). Taken by
+    /// `CreateTrainingJob`, `CreateProcessingJob`, `CreateModel`, `CreateEndpointConfig`.
+    pub const NETWORK_ISOLATION: ConditionKey = ConditionKey::single("sagemaker:NetworkIsolation");
+    /// Whether traffic between the instances of a job is encrypted (Bool). Taken by
+    /// `CreateTrainingJob`, `CreateProcessingJob`.
+    pub const INTER_CONTAINER_TRAFFIC_ENCRYPTION: ConditionKey =
+        ConditionKey::single("sagemaker:InterContainerTrafficEncryption");
+    /// The model a transform job or endpoint configuration uses (ARN). Taken by
+    /// `CreateTransformJob`, `CreateEndpointConfig`.
+    pub const MODEL_ARN: ConditionKey = ConditionKey::single("sagemaker:ModelArn");
 }
 
 /// SageMaker's request values usable as IAM policy variables in the calls Studio makes
@@ -308,6 +537,11 @@ mod tests {
         );
         assert_allowed_values!(DirectInternetAccess, ["Disabled", "Enabled"]);
         assert_allowed_values!(RootAccess, ["Disabled", "Enabled"]);
+        assert_allowed_values!(LifecycleManagement, ["ENABLED", "DISABLED"]);
+        assert_allowed_values!(
+            StudioLifecycleConfigAppType,
+            ["JupyterServer", "KernelGateway", "CodeEditor", "JupyterLab"]
+        );
     }
 
     #[test]

@@ -21,6 +21,11 @@ impl Handle<Queue> {
     pub fn arn(&self) -> Value {
         self.attribute("Arn")
     }
+    /// `Fn::GetAtt` `QueueName`: the queue's name, the `QueueName` dimension of its
+    /// CloudWatch metrics.
+    pub fn name(&self) -> Value {
+        self.attribute("QueueName")
+    }
 }
 
 cfn_resource! {

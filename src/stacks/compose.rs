@@ -11,11 +11,16 @@ use crate::constructs::ConstructError;
 use crate::constructs::bastion::{Bastion, BastionOs, BastionProps};
 use crate::constructs::encryption_key::{EncryptionKey, EncryptionKeyProps};
 use crate::constructs::endpoint_policy::EndpointPolicyProps;
+use crate::constructs::grants::ml::{JobKind, MlAccess};
+use crate::constructs::lifecycle_script::ScriptFragment;
 use crate::constructs::mfa_guard;
+use crate::constructs::ml_work::MlWorkProps;
 use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
-use crate::constructs::network::{EndpointService, PrivateNetwork, PrivateNetworkProps};
+use crate::constructs::network::{EndpointService, PrivateNetwork};
 use crate::constructs::notebook_identity::{self, NotebookRoleProps};
 use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps, UrlAccess};
+use crate::constructs::onboarding_alarms::{OnboardingAlarms, OnboardingAlarmsProps};
+use crate::constructs::package_repository::{PackageRepository, PackageRepositoryProps};
 use crate::constructs::presigned_url::{self, Issuer, PresignedUrlProps, Shell};
 use crate::constructs::scope::{ONLY, Scope};
 use crate::constructs::secure_bucket::{
@@ -27,7 +32,8 @@ use crate::constructs::sso_onboarding::{
     GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, RoleRef,
 };
 use crate::constructs::studio::{self, StudioAuth, StudioDomain, StudioDomainProps};
-use crate::constructs::studio_cleanup::{self, HomeStorage};
+use crate::constructs::studio_cleanup::HomeStorage;
+use crate::constructs::studio_settings::{StudioApp, StudioLifecycleScript, StudioSettingsProps};
 use crate::constructs::team::{self, Team, TeamProps, TeamUser};
 use crate::constructs::trail;
 use crate::diagnostic::did_you_mean;
@@ -39,14 +45,15 @@ use crate::resources::secretsmanager::Secret;
 use crate::sub;
 use crate::template::{
     DeletionPolicy, FileExtension, Handle, LogicalId, Output, Parameter, ParameterHandle,
-    ParameterType, Pseudo, ResourceEntry, SourcePath, Template, Value,
+    ParameterType, Pseudo, ResourceEntry, SourcePath, TagError, Tags, Template, Value,
 };
 use crate::validate::rules;
 
 use super::check;
 use super::definition::{
-    AccessLevel, AuthMode, BucketKey, HomeStorageOnDelete, IDENTITY_STORE_ID_PATTERN, MappingMode,
-    NotebookIdentityMode, NotebooksSpec, SplitMode, TrailMode,
+    AccessLevel, AuthMode, BucketKey, HomeStorageOnDelete, IDENTITY_STORE_ID_PATTERN,
+    IdentityCenterSpec, MappingMode, NotebookIdentityMode, NotebooksSpec, OnboardingSpec,
+    SplitMode, StackDefinition, StudioAppType, StudioSpec, TeamSpec, TrailMode,
 };
 use super::load::{InputErrors, LoadedStack};
 
@@ -78,6 +85,12 @@ impl From<ConstructError> for ComposeError {
 
 impl From<crate::template::DuplicateLogicalId> for ComposeError {
     fn from(e: crate::template::DuplicateLogicalId) -> Self {
+        ComposeError::Construct(e.into())
+    }
+}
+
+impl From<crate::template::AddError> for ComposeError {
+    fn from(e: crate::template::AddError) -> Self {
         ComposeError::Construct(e.into())
     }
 }
@@ -124,11 +137,63 @@ pub fn compose_for(
     stack: &LoadedStack,
     extension: FileExtension,
 ) -> Result<Composition, ComposeError> {
+    let composed = if stack.definition.accounts.is_empty() {
+        compose_single_account(stack, extension)
+    } else {
+        super::compose_accounts::compose(stack, extension)
+    };
+    composed.map_err(|e| locate_tag_error(stack, e))
+}
+
+/// The definition's `tags`, which every template it produces carries
+/// ([`Template::set_tags`], set on each template before anything is added to it).
+pub(super) fn stack_tags(stack: &LoadedStack) -> Result<Tags, ComposeError> {
+    Tags::from_pairs(
+        stack
+            .definition
+            .tags
+            .iter()
+            .map(|(k, v)| (k.0.as_str(), v.0.as_str())),
+    )
+    .map_err(|e| ComposeError::Input(InputErrors(vec![stack.source.error_at_key("tags", e)])))
+}
+
+/// A definition tag that does not fit a resource is the definition's error: it points at
+/// the tag (a clash with a construct's tag) or at `tags` (too many with the resource's own).
+fn locate_tag_error(stack: &LoadedStack, e: ComposeError) -> ComposeError {
+    let ComposeError::Construct(ConstructError::Tags { id, error }) = &e else {
+        return e;
+    };
+    let resource = id
+        .as_ref()
+        .map_or_else(|| "the template".to_string(), |id| format!("`{id}`"));
+    let d = match error {
+        TagError::Clash { key, .. } => stack
+            .source
+            .error_at_key(
+                &format!("tags.{key}"),
+                format!("tag `{key}` on {resource}: {error}"),
+            )
+            .help(format!(
+                "`{key}` is a tag the construct sets itself; choose another key"
+            )),
+        TagError::TooMany { .. } => stack
+            .source
+            .error_at_key("tags", format!("tags on {resource}: {error}"))
+            .help("drop tags: the resource's own tags count toward the limit"),
+        TagError::UnknownType { .. } | TagError::Malformed { .. } => return e,
+    };
+    ComposeError::Input(InputErrors(vec![d]))
+}
+
+/// A single-account definition: one template, and its nested stacks of user profiles.
+fn compose_single_account(
+    stack: &LoadedStack,
+    extension: FileExtension,
+) -> Result<Composition, ComposeError> {
     let def = &stack.definition;
-    if !def.accounts.is_empty() {
-        return super::compose_accounts::compose(stack, extension);
-    }
     let mut template = Template::new();
+    template.set_tags(&stack_tags(stack)?)?;
     if let Some(description) = &def.description {
         template.set_description(description);
     }
@@ -140,14 +205,8 @@ pub fn compose_for(
         extension,
     )?;
     apply_suppressions(stack, &mut template, &names)?;
-    if !def.escalate.is_empty() {
-        template.set_metadata(
-            "sagesynth",
-            Value::map([(
-                "escalate",
-                Value::list(def.escalate.iter().map(|r| Value::from(r.as_str()))),
-            )]),
-        );
+    if let Some(metadata) = template_metadata(def, true) {
+        template.set_metadata("sagesynth", metadata);
     }
     let children = user_chunks
         .into_iter()
@@ -190,7 +249,17 @@ fn compose_single(
     let notebook_lookups = notebooks(stack, root, names, &env, base.as_ref())?;
     let teams = teams(stack, root, names, &env, base.as_ref())?;
 
-    environment_outputs(root, &env.network, &env.studio)?;
+    environment_outputs(root, &env.network, &env.studio, studio_auth(def))?;
+    if let (Some(_), Some(ic)) = (&env.studio, &def.identity_center) {
+        access_portal_output(root, ic)?;
+    }
+    if let Some(packages) = &env.packages {
+        root.add_output(
+            &["PipIndexUrl"],
+            Output::new(packages.pip_index_url())
+                .description("pip index URL of the CodeArtifact repository (log in with aws codeartifact login --tool pip)"),
+        )?;
+    }
     nested_users::outputs(root, &env.user_chunks)?;
     if let Some(bastion) = &bastion {
         root.add_output(
@@ -213,9 +282,16 @@ fn compose_single(
     Ok(env.user_chunks)
 }
 
+/// How the definition's Studio users sign in (IAM when there is no `studio`).
+pub(super) fn studio_auth(def: &StackDefinition) -> AuthMode {
+    def.studio.as_ref().map(|s| s.auth).unwrap_or_default()
+}
+
 /// Identity Center groups, and the onboarding built for them.
 struct IdentityCenter {
     onboarding: Option<Onboarding>,
+    /// The alarms on the onboarding, when there is one.
+    alarms: Option<OnboardingAlarms>,
     /// Each group's name, Identity Store id and role ARN, in definition (precedence)
     /// order.
     group_role_arns: Vec<(String, String, Value)>,
@@ -251,6 +327,7 @@ fn identity_center(
         });
     }
     let mut onboarding = None;
+    let mut alarms = None;
     if let Some(spec) = &def.onboarding {
         let scope = &mut root.at(at("onboarding"));
         let built = Onboarding::new(
@@ -265,6 +342,10 @@ fn identity_center(
                     MappingMode::Dynamodb => Mapping::DynamoDb,
                 },
                 app_delete_timeout_seconds: spec.app_delete_timeout_seconds,
+                reconcile_every_minutes: spec.reconcile_minutes().ok_or_else(|| {
+                    ConstructError::Invalid("onboarding.reconcile_every was not checked".into())
+                })?,
+                offboarding_grace_days: spec.offboarding_grace_days,
                 network: env.network.clone(),
             },
         )?;
@@ -281,10 +362,12 @@ fn identity_center(
                 .ok_or_else(|| ConstructError::Invalid("the trail needs the log bucket".into()))?;
             trail::new(scope, "ManagementEvents", logs, &perimeter(def), through)?;
         }
+        alarms = Some(onboarding_alarms(scope, &built, spec)?);
         onboarding = Some(built);
     }
     Ok(Some(IdentityCenter {
         onboarding,
+        alarms,
         group_role_arns,
     }))
 }
@@ -420,10 +503,29 @@ fn notebooks(
         return Ok(Vec::new());
     };
     let scope = &mut root.at(at("notebooks"));
-    let shared = match spec.identity {
-        NotebookIdentityMode::RolePerNotebook => None,
+    let limits: Vec<(String, u32)> = spec
+        .instances
+        .iter()
+        .filter_map(|(name, n)| n.idle_stop_minutes.map(|m| (name.0.clone(), m)))
+        .collect();
+    let fragments: Vec<_> = notebooks::idle_stop_fragment(&limits)?
+        .into_iter()
+        .collect();
+    let (shared, on_start) = match spec.identity {
+        NotebookIdentityMode::RolePerNotebook => (
+            None,
+            notebooks::lifecycle_config(
+                scope,
+                "NotebookOnStartConfig",
+                &check::notebook_on_start_config_name(&stack.name),
+                &fragments,
+                None,
+            )?,
+        ),
         NotebookIdentityMode::SharedRoleWithSessionNames => {
-            Some(shared_role(stack, scope, spec, base, network)?)
+            let shared = shared_role(stack, scope, spec, base, network, &fragments)?;
+            let config = shared.lifecycle_config.clone();
+            (Some(shared), Some(config))
         }
     };
     let mut lookups = Vec::new();
@@ -440,6 +542,7 @@ fn notebooks(
                         .as_ref()
                         .map_or_else(String::new, |p| p.0.clone()),
                     path: spec.role.path.0.clone(),
+                    idle_stop: notebook.idle_stop_minutes.is_some(),
                 };
                 let role = notebook_identity::new(scope, &props, &base.key)?;
                 (role.arn(), role_lookup(&name.0, &props.role_name()))
@@ -452,12 +555,13 @@ fn notebooks(
                 security_group: &base.security_group,
                 key: &base.key,
                 role_arn,
-                lifecycle_config: shared.as_ref().map(|s| &s.lifecycle_config),
+                lifecycle_config: on_start.as_ref(),
             },
             &NotebookProps {
                 name: name.0.clone(),
                 instance_type: notebook.instance_type.0.clone(),
                 volume_size_gb: notebook.volume_size_gb,
+                idle_stop_minutes: notebook.idle_stop_minutes,
             },
         )?;
         names.insert(name.0.clone(), handle.logical_id().clone());
@@ -474,6 +578,7 @@ fn shared_role(
     spec: &NotebooksSpec,
     base: &NotebookBase,
     network: &PrivateNetwork,
+    extra_on_start: &[ScriptFragment],
 ) -> Result<SharedNotebookRole, ComposeError> {
     let name = spec.role.name.as_ref().ok_or_else(|| {
         ConstructError::Invalid(
@@ -491,6 +596,7 @@ fn shared_role(
         &base.key,
         network,
         &check::notebook_identity_config_name(&stack.name),
+        extra_on_start,
     )?)
 }
 
@@ -565,6 +671,24 @@ fn teams(
     } else {
         None
     };
+    let limits: Vec<(String, u32)> = def
+        .teams
+        .iter()
+        .filter_map(|(team, spec)| {
+            let minutes = spec.notebook.idle_stop_minutes?;
+            Some((check::team_notebook_name(&stack.name, &team.0), minutes))
+        })
+        .collect();
+    let fragments: Vec<_> = notebooks::idle_stop_fragment(&limits)?
+        .into_iter()
+        .collect();
+    let on_start = notebooks::lifecycle_config(
+        &mut root.at(at("teams")),
+        "NotebookOnStartConfig",
+        &check::notebook_on_start_config_name(&stack.name),
+        &fragments,
+        None,
+    )?;
     for (team, spec) in &def.teams {
         let path = at("teams").then(team.0.as_str());
         let scope = &mut root.at(path.clone());
@@ -580,7 +704,9 @@ fn teams(
                     name: notebook_name.clone(),
                     instance_type: spec.notebook.instance_type.0.clone(),
                     volume_size_gb: spec.notebook.volume_size_gb,
+                    idle_stop_minutes: spec.notebook.idle_stop_minutes,
                 },
+                lifecycle_config: on_start.clone(),
                 grants: bucket_grants(&env.buckets, &spec.access)?,
                 url_access: url_access(def),
                 users: spec
@@ -592,6 +718,7 @@ fn teams(
                     })
                     .collect(),
                 password_key: password_key.clone(),
+                ml_work: team_ml_work(&team.0, spec),
             },
         )?;
         names.insert(team.0.clone(), built.notebook.logical_id().clone());
@@ -615,6 +742,35 @@ fn teams(
     let group_handles: Vec<&Handle<Group>> = groups.iter().collect();
     mfa_guard::new(&mut root.at(at("teams")), "MfaGuard", &group_handles)?;
     Ok(built_teams)
+}
+
+/// The SageMaker work a team's definition asks for, if any.
+fn team_ml_work(team: &str, spec: &TeamSpec) -> Option<MlWorkProps> {
+    if spec.sagemaker.is_none() && spec.ecr.is_none() {
+        return None;
+    }
+    let sagemaker = spec.sagemaker.clone().unwrap_or_default();
+    Some(MlWorkProps {
+        team: team.to_string(),
+        access: MlAccess {
+            jobs: sagemaker.jobs.iter().map(|j| JobKind::from(*j)).collect(),
+            models: sagemaker.models,
+            endpoints: sagemaker.endpoints,
+            experiments: sagemaker.experiments,
+            model_registry: sagemaker.model_registry,
+        },
+        instance_types: sagemaker
+            .instance_types
+            .iter()
+            .map(|t| t.0.clone())
+            .collect(),
+        network_isolation: sagemaker.network_isolation,
+        repositories: spec
+            .ecr
+            .iter()
+            .flat_map(|e| e.repositories.iter().map(|r| r.0.clone()))
+            .collect(),
+    })
 }
 
 /// Where the teams' users may open their notebooks: the definition's public ranges, or
@@ -728,6 +884,52 @@ fn team_outputs(
     Ok(())
 }
 
+/// The alarms on `onboarding`, notifying the definition's addresses.
+pub(super) fn onboarding_alarms(
+    scope: &mut Scope,
+    onboarding: &Onboarding,
+    spec: &OnboardingSpec,
+) -> Result<OnboardingAlarms, ComposeError> {
+    Ok(OnboardingAlarms::new(
+        scope,
+        ONLY,
+        &OnboardingAlarmsProps {
+            onboarding,
+            emails: spec.alarms.email.iter().map(|e| e.0.clone()).collect(),
+        },
+    )?)
+}
+
+/// The topic the onboarding alarms notify, for subscriptions beyond the definition's.
+pub(super) fn alarm_outputs(
+    root: &mut Scope,
+    alarms: &OnboardingAlarms,
+) -> Result<(), ComposeError> {
+    root.add_output(
+        &["OnboardingAlarmTopicArn"],
+        Output::new(alarms.topic.arn()).description(
+            "SNS topic of the onboarding alarms (dead-letter queue, function errors and throttles, drift, quarantine); subscribe to it to be notified",
+        ),
+    )?;
+    Ok(())
+}
+
+/// Where Identity Center users sign in, when the definition gives it.
+pub(super) fn access_portal_output(
+    root: &mut Scope,
+    ic: &IdentityCenterSpec,
+) -> Result<(), ComposeError> {
+    if let Some(url) = &ic.access_portal_url {
+        root.add_output(
+            &["AccessPortalUrl"],
+            Output::new(url.0.as_str()).description(
+                "Users sign in here with their Identity Center credentials and open Studio from its application tile",
+            ),
+        )?;
+    }
+    Ok(())
+}
+
 fn onboarding_outputs(root: &mut Scope, identity: &IdentityCenter) -> Result<(), ComposeError> {
     let Some(onboarding) = &identity.onboarding else {
         return Ok(());
@@ -737,6 +939,9 @@ fn onboarding_outputs(root: &mut Scope, identity: &IdentityCenter) -> Result<(),
         Output::new(onboarding.dead_letter_queue.url())
             .description("Events the onboarding or offboarding function could not process"),
     )?;
+    if let Some(alarms) = &identity.alarms {
+        alarm_outputs(root, alarms)?;
+    }
     let Some(table) = &onboarding.table else {
         return Ok(());
     };
@@ -830,6 +1035,9 @@ pub(super) struct Environment {
     pub buckets: IndexMap<String, SecureBucket>,
     pub logs: Option<LogBucket>,
     pub network: Option<PrivateNetwork>,
+    /// The CodeArtifact domain and repositories of `packages`, whose read grant and pip
+    /// index URL the notebooks' and Studio's configuration use.
+    pub packages: Option<PackageRepository>,
     pub studio: Option<StudioDomain>,
     /// With `split: nested`, the nested stacks holding the user profiles.
     pub user_chunks: Vec<UserChunk>,
@@ -854,8 +1062,9 @@ pub(super) fn environment(
             .then(|| secure_bucket::endpoint_allowance(buckets.values())),
         // The Studio cleanup answers CloudFormation from inside the network.
         custom_resource_responses: stack.definition.studio.is_some(),
+        amazon_linux_repositories: runs_amazon_linux(&stack.definition),
     };
-    let network = network(stack, root, names, policies)?;
+    let network = super::compose_network::network(stack, root, names, policies)?;
     // The network perimeter: with an S3 gateway endpoint, every bucket admits requests
     // through it only (AWS services and the administrators excepted). Without one there
     // is no network of the stack's to restrict to (see `Perimeter`).
@@ -871,6 +1080,10 @@ pub(super) fn environment(
             logs.restrict_network(root, through);
         }
     }
+    let packages = match &network {
+        Some(_) => packages(stack, root, names)?,
+        None => None,
+    };
     let (studio, user_chunks) = match &network {
         Some(network) => studio_domain(stack, root, names, network, extension)?,
         None => (None, Vec::new()),
@@ -879,9 +1092,22 @@ pub(super) fn environment(
         buckets,
         logs,
         network,
+        packages,
         studio,
         user_chunks,
     })
+}
+
+/// Whether the definition places instances that run Amazon Linux in its network (notebook
+/// instances, a Linux bastion), whose package managers read the Amazon Linux repositories
+/// through the S3 endpoint.
+fn runs_amazon_linux(def: &super::definition::StackDefinition) -> bool {
+    def.notebooks.is_some()
+        || !def.teams.is_empty()
+        || def
+            .bastion
+            .as_ref()
+            .is_some_and(|b| b.os == super::definition::OsName::Linux)
 }
 
 /// The access-log bucket and the definition's buckets.
@@ -938,63 +1164,62 @@ pub(super) fn perimeter(def: &super::definition::StackDefinition) -> Perimeter {
     }
 }
 
-fn network(
+/// The domain's settings from the definition, with the script files the loader read.
+fn studio_settings(
+    stack: &LoadedStack,
+    spec: &StudioSpec,
+) -> Result<StudioSettingsProps, ComposeError> {
+    let mut lifecycle_scripts = Vec::new();
+    for (name, config) in &spec.lifecycle_configs {
+        let script = stack.scripts.get(&config.script).ok_or_else(|| {
+            ConstructError::Invalid(format!(
+                "the script `{}` of lifecycle configuration `{name}` was not read with the definition",
+                config.script
+            ))
+        })?;
+        lifecycle_scripts.push(StudioLifecycleScript {
+            name: name.0.clone(),
+            app: match config.app {
+                StudioAppType::Jupyterlab => StudioApp::JupyterLab,
+                StudioAppType::CodeEditor => StudioApp::CodeEditor,
+            },
+            script: script.clone(),
+            default: config.default,
+        });
+    }
+    Ok(StudioSettingsProps {
+        idle_shutdown_minutes: spec.idle_shutdown_minutes,
+        instance_types: spec.instance_types.iter().map(|t| t.0.clone()).collect(),
+        ebs_gb: spec.default_ebs_gb.zip(spec.max_ebs_gb),
+        lifecycle_scripts,
+        extra_on_start: Vec::new(),
+    })
+}
+
+/// The CodeArtifact domain of `packages`, named after the stack unless the definition
+/// names it.
+fn packages(
     stack: &LoadedStack,
     root: &mut Scope,
     names: &mut Names,
-    policies: EndpointPolicyProps,
-) -> Result<Option<PrivateNetwork>, ComposeError> {
-    let Some(spec) = &stack.definition.network else {
+) -> Result<Option<PackageRepository>, ComposeError> {
+    let Some(spec) = stack.definition.packages.as_ref().filter(|p| p.pypi) else {
         return Ok(None);
     };
-    let scope = &mut root.at(at("network"));
-    let network = PrivateNetwork::new(
+    let scope = &mut root.at(at("packages"));
+    let packages = PackageRepository::new(
         scope,
-        ONLY,
-        &PrivateNetworkProps {
-            cidr: spec.cidr.0,
-            availability_zones: spec.availability_zones.0,
-            subnet_prefix_length: spec
-                .subnet_prefix_length
-                .unwrap_or_else(|| PrivateNetworkProps::default_subnet_prefix(spec.cidr.0)),
-            endpoints: endpoints(stack),
-            flow_log_retention_days: spec.flow_logs.then_some(spec.flow_log_retention_days.0),
-            policies,
+        "Packages",
+        &PackageRepositoryProps {
+            domain_name: spec
+                .domain_name
+                .clone()
+                .unwrap_or_else(|| stack.name.clone()),
+            organization_id: perimeter(&stack.definition).organization_id,
         },
     )?;
-    names.insert("network".into(), network.vpc.logical_id().clone());
-    let written = stack.source.value_position("network.endpoints").is_some();
-    for (i, e) in spec.endpoints.iter().enumerate() {
-        let Some(endpoint) = network.endpoint(e.0) else {
-            continue;
-        };
-        if written {
-            scope.record_origin(endpoint, at("network").then("endpoints").at(i));
-        }
-        names.insert(e.0.short_name().to_string(), endpoint.logical_id().clone());
-    }
-    Ok(Some(network))
-}
-
-/// The network's endpoints: the definition's and, with a Studio domain, the two only the
-/// Studio cleanup calls through ([`studio_cleanup::OWN_ENDPOINTS`]) when the definition
-/// does not name them, without which the stack could not be deleted. The others it calls
-/// (s3, sagemaker.api) Studio needs anyway, and the rules report their absence.
-fn endpoints(stack: &LoadedStack) -> Vec<EndpointService> {
-    let def = &stack.definition;
-    let mut endpoints: Vec<EndpointService> = def
-        .network
-        .as_ref()
-        .map(|n| n.endpoints.iter().map(|e| e.0).collect())
-        .unwrap_or_default();
-    if def.studio.is_some() {
-        for service in studio_cleanup::OWN_ENDPOINTS {
-            if !endpoints.contains(&service) {
-                endpoints.push(service);
-            }
-        }
-    }
-    endpoints
+    names.insert("packages".into(), packages.domain.logical_id().clone());
+    Ok(Some(packages))
 }
 
 /// The domain, and its user profiles (in this template, or in nested stacks with
@@ -1033,6 +1258,7 @@ fn studio_domain(
                 HomeStorageOnDelete::Retain => HomeStorage::Retain,
                 HomeStorageOnDelete::Delete => HomeStorage::Delete,
             },
+            settings: studio_settings(stack, spec)?,
         },
     )?;
     names.insert("studio".into(), studio.domain.logical_id().clone());
@@ -1064,6 +1290,7 @@ pub(super) fn environment_outputs(
     scope: &mut Scope,
     network: &Option<PrivateNetwork>,
     studio: &Option<StudioDomain>,
+    auth: AuthMode,
 ) -> Result<(), ComposeError> {
     if let Some(network) = &network {
         scope.add_output(
@@ -1081,6 +1308,13 @@ pub(super) fn environment_outputs(
         scope.add_output(
             &["StudioDomainId"],
             Output::new(studio.domain.domain_id()).description("The Studio domain"),
+        )?;
+        scope.add_output(
+            &["StudioDomainUrl"],
+            Output::new(studio.domain.url()).description(match auth {
+                AuthMode::Sso => "Studio's URL; users open it from the AWS access portal (the domain's Studio application) over a network that reaches the VPC's studio endpoint",
+                AuthMode::Iam => "Studio's URL; in IAM mode it opens only through a presigned URL, created and opened inside the VPC (the bastion; see the PresignedUrlCommand outputs)",
+            }),
         )?;
     }
     Ok(())
@@ -1160,6 +1394,38 @@ impl ScannerMetadata {
     }
 }
 
+/// A template's own `Metadata.sagesynth`, if it needs one: the rules the definition
+/// escalates, and (in its `first` template only, the one deployed directly) the
+/// suppressions that name no resource.
+pub(super) fn template_metadata(
+    def: &super::definition::StackDefinition,
+    first: bool,
+) -> Option<Value> {
+    let mut entries = Vec::new();
+    if !def.escalate.is_empty() {
+        let escalate = def
+            .escalate
+            .iter()
+            .map(|r| Value::from(rules::canonical(r)));
+        entries.push(("escalate", Value::list(escalate)));
+    }
+    let whole: Vec<Value> = def
+        .suppressions
+        .iter()
+        .filter(|s| first && s.resource.is_none())
+        .map(|s| {
+            Value::map([
+                ("rule", Value::from(rules::canonical(&s.rule))),
+                ("reason", Value::from(s.reason.trim())),
+            ])
+        })
+        .collect();
+    if !whole.is_empty() {
+        entries.push(("suppressions", Value::list(whole)));
+    }
+    (!entries.is_empty()).then(|| Value::map(entries))
+}
+
 /// Suppressions over several templates of one definition: each names a resource of the
 /// first template that has it (by logical ID, or by a name in the definition). The
 /// constructs' exemptions (`Scope::exempt`) are written by the same code, so a check that
@@ -1172,15 +1438,19 @@ pub(super) fn apply_suppressions_to(
     let mut per_resource: IndexMap<(usize, LogicalId), Vec<usize>> = IndexMap::new();
     let mut problems = Vec::new();
     for (i, s) in def.suppressions.iter().enumerate() {
+        // One that names no resource is the template's own (`template_metadata`).
+        let Some(resource) = &s.resource else {
+            continue;
+        };
         let found = targets
             .iter()
             .enumerate()
             .find_map(|(t, (template, names))| {
                 template
                     .resources()
-                    .find(|(id, _)| id.as_str() == s.resource)
+                    .find(|(id, _)| id.as_str() == resource)
                     .map(|(id, _)| id.clone())
-                    .or_else(|| names.get(&s.resource).cloned())
+                    .or_else(|| names.get(resource).cloned())
                     .map(|id| (t, id))
             });
         match found {
@@ -1198,11 +1468,10 @@ pub(super) fn apply_suppressions_to(
                 let mut d = stack.source.error_at_value(
                     &format!("suppressions[{i}].resource"),
                     format!(
-                        "`{}` is neither a logical ID of this stack's template nor a name in its definition",
-                        s.resource
+                        "`{resource}` is neither a logical ID of this stack's template nor a name in its definition",
                     ),
                 );
-                if let Some(close) = did_you_mean(&s.resource, candidates.iter().copied()) {
+                if let Some(close) = did_you_mean(resource, candidates.iter().copied()) {
                     d = d.help(format!("did you mean `{close}`?"));
                 }
                 problems.push(d);
@@ -1218,7 +1487,7 @@ pub(super) fn apply_suppressions_to(
         for i in indexes {
             let s = &def.suppressions[i];
             entry.suppressions.push(Value::map([
-                ("rule", Value::from(s.rule.as_str())),
+                ("rule", Value::from(rules::canonical(&s.rule))),
                 ("reason", Value::from(s.reason.trim())),
             ]));
             if let Some(rule) = rules::find(&s.rule) {

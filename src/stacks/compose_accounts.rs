@@ -28,8 +28,10 @@ use crate::template::ParameterType;
 use crate::template::{LogicalId, Output, Parameter, Template, Value};
 
 use super::compose::{
-    ComposeError, Composition, Environment, Names, apply_suppressions_to, at, bucket_grants,
-    bucket_outputs, environment, environment_outputs, identity_store_parameter, mapped_group_id,
+    ComposeError, Composition, Environment, Names, access_portal_output, alarm_outputs,
+    apply_suppressions_to, at, bucket_grants, bucket_outputs, environment, environment_outputs,
+    identity_store_parameter, mapped_group_id, onboarding_alarms, stack_tags, studio_auth,
+    template_metadata,
 };
 use super::definition::{
     AccountRemoval, CallAs, IdentityCenterSpec, OnboardingSpec, RolloutSpec, RolloutTargets,
@@ -79,6 +81,7 @@ pub fn compose(stack: &LoadedStack, extension: FileExtension) -> Result<Composit
 
     // The central template: the functions, their mapping, and the StackSet.
     let mut central = Template::new();
+    central.set_tags(&stack_tags(stack)?)?;
     if let Some(description) = &def.description {
         central.set_description(description);
     }
@@ -91,18 +94,22 @@ pub fn compose(stack: &LoadedStack, extension: FileExtension) -> Result<Composit
         central_groups,
     )?;
 
+    let alarms = onboarding_alarms(
+        &mut Scope::root(&mut central).at(at("onboarding")),
+        &onboarding,
+        onboarding_spec,
+    )?;
+
     // Suppressions may name resources of either template; then the member is final.
     apply_suppressions_to(
         stack,
         &mut [(&mut central, &central_names), (&mut member, &member_names)],
     )?;
-    if !def.escalate.is_empty() {
-        let escalate = Value::map([(
-            "escalate",
-            Value::list(def.escalate.iter().map(|r| Value::from(r.as_str()))),
-        )]);
-        central.set_metadata("sagesynth", escalate.clone());
-        member.set_metadata("sagesynth", escalate);
+    if let Some(metadata) = template_metadata(def, true) {
+        central.set_metadata("sagesynth", metadata);
+    }
+    if let Some(metadata) = template_metadata(def, false) {
+        member.set_metadata("sagesynth", metadata);
     }
     rollout_stack_set(
         stack,
@@ -112,6 +119,8 @@ pub fn compose(stack: &LoadedStack, extension: FileExtension) -> Result<Composit
         &onboarding,
         &accounts,
     )?;
+    alarm_outputs(&mut Scope::root(&mut central), &alarms)?;
+    access_portal_output(&mut Scope::root(&mut central), ic)?;
     Ok(Composition {
         template: central,
         children: vec![(
@@ -131,6 +140,7 @@ fn member_template(
     extension: FileExtension,
 ) -> Result<Member, ComposeError> {
     let mut template = Template::new();
+    template.set_tags(&stack_tags(stack)?)?;
     template.set_description(&format!(
         "Studio account environment of {} (deployed to each Studio account by the StackSet {})",
         stack.name, stack.name
@@ -197,7 +207,12 @@ fn member_template(
         "offboarding-provisioning".into(),
         provisioning.offboarding.logical_id().clone(),
     );
-    environment_outputs(root, &network, &Some(studio))?;
+    environment_outputs(
+        root,
+        &network,
+        &Some(studio),
+        studio_auth(&stack.definition),
+    )?;
     bucket_outputs(root, &buckets)?;
     Ok(Member {
         template,
@@ -325,6 +340,10 @@ fn central_onboarding(
             groups,
             mapping: Mapping::Inline,
             app_delete_timeout_seconds: spec.app_delete_timeout_seconds,
+            reconcile_every_minutes: spec.reconcile_minutes().ok_or_else(|| {
+                ConstructError::Invalid("onboarding.reconcile_every was not checked".into())
+            })?,
+            offboarding_grace_days: spec.offboarding_grace_days,
             // The member accounts' Regions are out of reach of any endpoint here.
             network: None,
         },

@@ -4,19 +4,24 @@
 
 use std::path::Path;
 
+use indexmap::IndexMap;
+
 use crate::diagnostic::{Diagnostic, did_you_mean};
 
 use super::check;
-use super::definition::{COMPONENTS, StackDefinition};
+use super::definition::StackDefinition;
 use super::source::Source;
 
 /// A parsed and checked definition, with its source for later error reporting.
 #[derive(Clone, Debug)]
 pub struct LoadedStack {
-    /// The stack's name: the file name without `.yaml`.
+    /// The stack's name: the file name without `.yaml` (or `.yml`).
     pub name: String,
     pub source: Source,
     pub definition: StackDefinition,
+    /// The script files the definition names, by the path written there, read from the
+    /// definition's folder (see [`super::scripts`]).
+    pub scripts: IndexMap<String, String>,
 }
 
 /// All input problems found in one definition (at least one).
@@ -101,15 +106,26 @@ pub fn load_file(path: &Path, display: &str) -> Result<LoadedStack, InputErrors>
         .and_then(|s| s.to_str())
         .unwrap_or_default()
         .to_string();
-    load_str(&name, display, text)
+    load_in(&name, display, text, path.parent())
 }
 
-/// Parses and checks a definition held in memory (tests and benchmarks use this).
+/// Parses and checks a definition held in memory (tests and benchmarks use this). It has
+/// no folder, so it can name no script file.
 pub fn load_str(name: &str, display: &str, text: String) -> Result<LoadedStack, InputErrors> {
+    load_in(name, display, text, None)
+}
+
+/// Parses and checks a definition whose script files are read from `dir`.
+pub fn load_in(
+    name: &str,
+    display: &str,
+    text: String,
+    dir: Option<&Path>,
+) -> Result<LoadedStack, InputErrors> {
     if !is_valid_stack_name(name) {
         return Err(Diagnostic::new(
             display,
-            format!("`{name}` is not a valid stack name: the file name (without .yaml) becomes the stack's name"),
+            format!("`{name}` is not a valid stack name: the file name (without .yaml or .yml) becomes the stack's name"),
         )
         .expected("lower-case letters, digits and hyphens, starting and ending with a letter or digit, at most 63 characters")
         .into());
@@ -122,10 +138,12 @@ pub fn load_str(name: &str, display: &str, text: String) -> Result<LoadedStack, 
     if !problems.is_empty() {
         return Err(InputErrors(problems));
     }
+    let scripts = super::scripts::read(&source, &definition, dir).map_err(InputErrors)?;
     Ok(LoadedStack {
         name: name.to_string(),
         source,
         definition,
+        scripts,
     })
 }
 
@@ -182,11 +200,9 @@ fn schema_error(source: &Source, path: &str, error: &serde_yaml_ng::Error) -> In
     if let Some(rest) = message.strip_prefix("unknown field ") {
         let names = backticked(rest);
         let (unknown, expected) = names.split_first().map_or(("", &[][..]), |(u, e)| (*u, e));
-        let expected: Vec<&str> = if parent.is_empty() {
-            COMPONENTS.to_vec()
-        } else {
-            expected.to_vec()
-        };
+        // serde's list is every field of the struct (derived from the schema itself), so
+        // it is complete by construction, at the top level too.
+        let expected: Vec<&str> = expected.to_vec();
         let place = if parent.is_empty() {
             "at the top level".to_string()
         } else {
@@ -211,10 +227,23 @@ fn schema_error(source: &Source, path: &str, error: &serde_yaml_ng::Error) -> In
         }
         return located(d, false).into();
     }
+    if let Some(rest) = message.strip_prefix("invalid value: ") {
+        // "integer `300`, expected u8", "integer `…` as u128, expected i64": the value in
+        // the author's words, and the expectation without Rust's type names.
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        let found = found.replace(" as u128", "").replace(" as i128", "");
+        let d = Diagnostic::new(&source.file, format!("invalid value: {found}")).field(path);
+        let d = match expected {
+            "" => d,
+            expected => d.expected(plain_type_name(expected)),
+        };
+        return located(d, false).into();
+    }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         let (found, expected) = rest
             .split_once(", expected ")
             .unwrap_or((rest, "another type"));
+        let found = found.replace(" as u128", "").replace(" as i128", "");
         let d = Diagnostic::new(&source.file, format!("wrong type: found {found}"))
             .field(path)
             .expected(plain_type_name(expected));
@@ -257,7 +286,9 @@ fn missing_field_help(field: &str) -> Option<&'static str> {
 fn plain_type_name(expected: &str) -> String {
     match expected {
         "u8" => "a whole number from 0 to 255".to_string(),
-        "u16" | "u32" | "u64" | "usize" => "a whole number of 0 or more".to_string(),
+        "u16" => "a whole number from 0 to 65535".to_string(),
+        "u32" | "u64" | "usize" => "a whole number of 0 or more".to_string(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_string(),
         "a string" => "text (a string)".to_string(),
         other => other
             .strip_prefix("struct ")
@@ -294,7 +325,14 @@ mod tests {
         assert_eq!(stack.name, "demo");
         assert_eq!(stack.source.file, "s.yaml");
         assert_eq!(
-            stack.definition.network.unwrap().cidr.0.to_string(),
+            stack
+                .definition
+                .network
+                .unwrap()
+                .cidr
+                .unwrap()
+                .0
+                .to_string(),
             "10.0.0.0/16"
         );
     }
@@ -314,15 +352,27 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_component_lists_the_components_and_suggests_the_closest() {
+    fn an_unknown_component_lists_every_top_level_field_and_suggests_the_closest() {
         let d = one_error("description: d\nnetwrk: {}\n");
         assert_eq!(d.message, "unknown field `netwrk` at the top level");
         assert_eq!(d.field.as_deref(), Some("netwrk"));
         assert_eq!(d.position, Some(Position { line: 2, column: 1 }));
-        assert_eq!(
-            d.expected.as_deref(),
-            Some("one of `description`, `network`, `studio`, `bastion`, `presigned_url`")
+        let expected = d.expected.as_deref().unwrap();
+        assert!(
+            expected.starts_with(
+                "one of `description`, `tags`, `network`, `packages`, `studio`, `bastion`, `presigned_url`, `notebooks`, "
+            ),
+            "{expected}"
         );
+        for later in [
+            "`teams`",
+            "`accounts`",
+            "`suppressions`",
+            "`escalate`",
+            "`split`",
+        ] {
+            assert!(expected.contains(later), "{later}: {expected}");
+        }
         assert_eq!(d.help.as_deref(), Some("did you mean `network`?"));
     }
 
@@ -352,15 +402,15 @@ mod tests {
     fn a_wrong_type_is_named_in_plain_words() {
         let d = one_error("network: { cidr: 10.0.0.0/16, availability_zones: two }\n");
         assert_eq!(d.message, "wrong type: found string \"two\"");
-        assert_eq!(d.expected.as_deref(), Some("a whole number from 0 to 255"));
+        assert_eq!(d.expected.as_deref(), Some("a whole number"));
         assert_eq!(d.field.as_deref(), Some("network.availability_zones"));
     }
 
     #[test]
     fn a_missing_field_is_reported_at_its_parent_key() {
-        let d = one_error("description: d\nnetwork: { availability_zones: 2 }\n");
-        assert_eq!(d.message, "missing field `cidr` in `network`");
-        assert_eq!(d.position, Some(Position { line: 2, column: 1 }));
+        let d = one_error("description: d\nnetwork:\n  existing: { cidr: 10.0.0.0/16 }\n");
+        assert_eq!(d.message, "missing field `vpc_id` in `network.existing`");
+        assert_eq!(d.position, Some(Position { line: 3, column: 3 }));
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! Stack definitions: the YAML format (`definition`), reading it with precise errors
-//! (`source`, `load`, `check`), and composing components into a template (`compose`).
+//! (`source`, `load`, `check`, the script files it names in `scripts`), and composing components into a template (`compose`).
 
 pub mod check;
 pub mod compose;
 pub mod compose_accounts;
+mod compose_network;
 pub mod definition;
 pub mod load;
+pub mod scripts;
 pub mod source;
 
 pub use compose::{ComposeError, Composition, compose, compose_for};
 pub use definition::StackDefinition;
-pub use load::{InputErrors, LoadedStack, load_file, load_str};
+pub use load::{InputErrors, LoadedStack, load_file, load_in, load_str};

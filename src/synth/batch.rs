@@ -105,12 +105,14 @@ impl Batch {
     }
 
     /// The findings report in `format`, or `None` when there is nothing to say: no
-    /// findings, in the default text format, and not asked for in a file.
+    /// findings, in the default text format, and not asked for in a file. The definitions
+    /// that could not be built are the report's errors.
     pub fn report(&self, format: ReportFormat, to_file: bool) -> Option<String> {
         let templates = self.templates();
         let has_findings = templates.iter().any(|s| !s.findings.is_empty());
+        let errors: Vec<String> = self.errors.iter().map(ToString::to_string).collect();
         (has_findings || format != ReportFormat::Text || to_file)
-            .then(|| super::report(format, &templates))
+            .then(|| super::report_run(format, &templates, &errors))
     }
 
     /// The first definition that produces more than one template (which stdout cannot

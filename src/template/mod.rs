@@ -9,6 +9,7 @@ mod logical_id;
 mod parameter_type;
 pub mod read;
 mod source_path;
+pub mod tags;
 mod value;
 
 use std::fmt;
@@ -21,6 +22,8 @@ pub use file_extension::FileExtension;
 pub use logical_id::{InvalidLogicalId, LogicalId, is_valid as is_valid_logical_id, pascal_case};
 pub use parameter_type::{AwsParameterType, ParameterType, SsmParameterValueType};
 pub use source_path::{PathSegment, SourcePath};
+pub use tags::{TagError, Tags};
+
 pub use value::{Attribute, ConditionName, Pseudo, Reference, Sub, SubPart, Value};
 
 /// A CloudFormation resource type with its properties, produced by a typed builder.
@@ -287,6 +290,41 @@ impl fmt::Display for DuplicateLogicalId {
 
 impl std::error::Error for DuplicateLogicalId {}
 
+/// Why a resource could not be added.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AddError {
+    /// The logical ID is taken.
+    Duplicate(DuplicateLogicalId),
+    /// The template's tags do not merge into the resource's.
+    Tags {
+        /// The resource (`None`: the template's tags themselves).
+        id: Option<LogicalId>,
+        /// Why.
+        error: TagError,
+    },
+}
+
+impl fmt::Display for AddError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AddError::Duplicate(e) => e.fmt(f),
+            AddError::Tags {
+                id: Some(id),
+                error,
+            } => write!(f, "tags of `{id}`: {error}"),
+            AddError::Tags { id: None, error } => write!(f, "the template's tags: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for AddError {}
+
+impl From<DuplicateLogicalId> for AddError {
+    fn from(e: DuplicateLogicalId) -> Self {
+        AddError::Duplicate(e)
+    }
+}
+
 /// A CloudFormation template. Sections keep insertion order, which constructs make
 /// deterministic; serialization emits CloudFormation's customary key order.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -303,6 +341,10 @@ pub struct Template {
     /// Checks that do not fit a resource, with the reason (not part of the emitted
     /// template until the pipeline writes them into the resource's Metadata).
     exemptions: IndexMap<LogicalId, Vec<Exemption>>,
+    /// Tags every resource that takes tags carries: merged into each resource when it is
+    /// added (and into those already there when they are set), so that no construct and
+    /// no order of composition can leave one out.
+    tags: Tags,
 }
 
 /// A check of the rule pack (and its equivalents in other scanners) that does not fit one
@@ -326,6 +368,54 @@ impl Template {
         self.description = Some(text.to_string());
     }
 
+    /// Adds tags that every resource of the template that takes tags carries, in the
+    /// shape its type takes them ([`tags::TAG_SUPPORT`]): merged into the resources already
+    /// added, and into each one added later. Tags set earlier stay; setting a key again
+    /// with another value is a clash like any other.
+    ///
+    /// # Errors
+    ///
+    /// The first resource the tags do not merge into (`id` is `None` when the template's
+    /// tags alone would be too many), and why; the template is then unchanged.
+    pub fn set_tags(&mut self, tags: &Tags) -> Result<(), AddError> {
+        let mut merged = self.tags.clone();
+        for (k, v) in tags.iter() {
+            if let Some(old) = merged.get(k).filter(|old| *old != v) {
+                return Err(AddError::Tags {
+                    id: None,
+                    error: TagError::Clash {
+                        key: k.to_string(),
+                        resource_value: serde_json::to_string(old).expect("a string serializes"),
+                        template_value: v.to_string(),
+                    },
+                });
+            }
+            merged.insert(k, v).map_err(|_| AddError::Tags {
+                id: None,
+                error: TagError::TooMany {
+                    count: self.tags.len() + tags.len(),
+                },
+            })?;
+        }
+        let mut resources = self.resources.clone();
+        for (id, entry) in &mut resources {
+            tags::merge(entry.type_name, &mut entry.properties, &merged).map_err(|error| {
+                AddError::Tags {
+                    id: Some(id.clone()),
+                    error,
+                }
+            })?;
+        }
+        self.resources = resources;
+        self.tags = merged;
+        Ok(())
+    }
+
+    /// The tags every resource that takes tags carries.
+    pub fn tags(&self) -> &Tags {
+        &self.tags
+    }
+
     /// Sets the template `Metadata` entry `key`.
     pub fn set_metadata(&mut self, key: &str, value: Value) {
         self.metadata.insert(key.to_string(), value);
@@ -346,22 +436,26 @@ impl Template {
     /// Constructs add through a [`Scope`](crate::constructs::scope::Scope) instead, which
     /// derives the ID and records the origin.
     ///
+    /// The template's tags (see [`Template::set_tags`]) are merged into the resource's own.
+    ///
     /// # Errors
     ///
-    /// `id` is already a resource or parameter (they share one namespace).
-    pub fn add<R: Resource>(
-        &mut self,
-        id: LogicalId,
-        resource: R,
-    ) -> Result<Handle<R>, DuplicateLogicalId> {
+    /// `id` is already a resource or parameter (they share one namespace), or the
+    /// template's tags do not merge into the resource's ([`TagError`]).
+    pub fn add<R: Resource>(&mut self, id: LogicalId, resource: R) -> Result<Handle<R>, AddError> {
         self.check_free(&id, "Resources")?;
+        let mut properties = resource.into_properties();
+        tags::merge(R::TYPE, &mut properties, &self.tags).map_err(|error| AddError::Tags {
+            id: Some(id.clone()),
+            error,
+        })?;
         self.resources.insert(
             id.clone(),
             ResourceEntry {
                 type_name: R::TYPE,
                 condition: None,
                 depends_on: Vec::new(),
-                properties: resource.into_properties(),
+                properties,
                 deletion_policy: None,
                 update_replace_policy: None,
                 metadata: IndexMap::new(),

@@ -66,9 +66,23 @@ pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
             id::CFN_LIMIT_INLINE_BODY,
             "template",
             format!(
-                "the template is {body_len} bytes, over the {MAX_INLINE_BODY_BYTES} that `aws cloudformation deploy --template-file` sends inline; deploy with `--s3-bucket`"
+                "the template is {body_len} bytes, over the {MAX_INLINE_BODY_BYTES} that `aws cloudformation deploy --template-file` sends inline; deploy with `--s3-bucket`{}",
+                minify_hint(template, body_len)
             ),
         ));
+    }
+}
+
+/// `--minify` as a way under the inline limit, when it is one: the minified body (the
+/// bytes `--minify` writes, JSON without whitespace and a final newline) is computed, and
+/// named only when it fits and is smaller than the body judged (a body already minified
+/// has no smaller form).
+fn minify_hint(template: &Json, body_len: usize) -> String {
+    let minified = serde_json::to_string(template).map_or(usize::MAX, |s| s.len() + 1);
+    if minified <= MAX_INLINE_BODY_BYTES && minified < body_len {
+        format!(", or write it with `--minify` ({minified} bytes, which fits)")
+    } else {
+        String::new()
     }
 }
 
@@ -97,5 +111,38 @@ mod tests {
             &mut f,
         );
         assert_eq!(f[0].rule, "CFN-LIMIT-BODY");
+    }
+
+    #[test]
+    fn the_inline_limit_suggests_minify_only_when_the_minified_body_fits() {
+        let t = json!({"Resources": {"A": {"Type": "T"}}});
+        let minified = serde_json::to_string(&t).unwrap().len() + 1;
+        let mut f = Vec::new();
+        check(&t, 60_000, &mut f);
+        assert!(
+            f[0].message.ends_with(&format!(
+                "deploy with `--s3-bucket`, or write it with `--minify` ({minified} bytes, which fits)"
+            )),
+            "{}",
+            f[0].message
+        );
+        // Too big even minified.
+        let big: serde_json::Map<String, Json> = (0..100)
+            .map(|i| {
+                (
+                    format!("R{i}"),
+                    json!({"Type": "T", "Description": "x".repeat(600)}),
+                )
+            })
+            .collect();
+        let t = json!({"Resources": big});
+        assert!(serde_json::to_string(&t).unwrap().len() > MAX_INLINE_BODY_BYTES);
+        let mut f = Vec::new();
+        check(&t, 70_000, &mut f);
+        assert!(
+            f[0].message.ends_with("deploy with `--s3-bucket`"),
+            "{}",
+            f[0].message
+        );
     }
 }

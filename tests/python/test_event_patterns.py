@@ -5,10 +5,10 @@ A rule whose pattern matches nothing deploys fine and then silently never fires:
 tests make that a failure. They read every AWS::Events::Rule of
 out/studio-sso-onboarding.template.json (or of the template named by the environment
 variable SAGESYNTH_SSO_TEMPLATE, relative paths from the repository root) and check that
-the rule targeting the onboarding function (handler index.onboard) matches every sample
-"member added" event in events/added-*.json and no "member removed" event
-(events/removed-*.json), and the offboarding rule (index.offboard) the reverse. A missing
-template is a failure, not a skip.
+the rules of both functions (handlers index.onboard and index.offboard) match every sample
+hint event (events/added-*, removed-*, hint-*: any source, any user, group or membership
+change), no unrelated or failed call (events/other-*, failed-*), and that each function
+has its schedule. A missing template is a failure, not a skip.
 
 The matcher implements the subset of the pattern language the stacks use, per
 https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html and
@@ -185,9 +185,9 @@ def rules_of(template):
     resources = template.get("Resources", {})
     rules = {}
     for name, res in resources.items():
-        if res.get("Type") != "AWS::Events::Rule":
-            continue
         props = res.get("Properties", {})
+        if res.get("Type") != "AWS::Events::Rule" or "ScheduleExpression" in props:
+            continue
         pattern = props.get("EventPattern")
         if isinstance(pattern, str):
             pattern = json.loads(pattern)
@@ -226,38 +226,58 @@ def rule_for(rules, handler):
 # The template's rules
 # ---------------------------------------------------------------------------------------
 
-def test_the_onboarding_rule_matches_every_added_event_and_no_removed_event():
+def hints():
+    """Every sample event both functions must receive: members added or removed, users
+    deleted or disabled, SCIM group patches (events/added-*, removed-*, hint-*)."""
+    return {**samples("added"), **samples("removed"), **samples("hint")}
+
+
+def test_both_functions_rules_match_every_hint_event():
     rules = rules_of(load_template())
-    for name in rule_for(rules, "index.onboard"):
-        pattern = rules[name][0]
-        missed = [e for e, ev in samples("added").items() if not matches(pattern, ev)]
-        wrong = [e for e, ev in samples("removed").items() if matches(pattern, ev)]
-        assert not missed, f"{name} does not match the member-added events {missed}: {json.dumps(pattern)}"
-        assert not wrong, f"{name} matches the member-removed events {wrong}: {json.dumps(pattern)}"
+    for handler in ("index.onboard", "index.offboard"):
+        for name in rule_for(rules, handler):
+            pattern = rules[name][0]
+            missed = [e for e, ev in hints().items() if not matches(pattern, ev)]
+            assert not missed, f"{name} does not match the hint events {missed}: {json.dumps(pattern)}"
 
 
-def test_the_offboarding_rule_matches_every_removed_event_and_no_added_event():
-    rules = rules_of(load_template())
-    for name in rule_for(rules, "index.offboard"):
-        pattern = rules[name][0]
-        missed = [e for e, ev in samples("removed").items() if not matches(pattern, ev)]
-        wrong = [e for e, ev in samples("added").items() if matches(pattern, ev)]
-        assert not missed, f"{name} does not match the member-removed events {missed}: {json.dumps(pattern)}"
-        assert not wrong, f"{name} matches the member-added events {wrong}: {json.dumps(pattern)}"
+def test_the_scim_patch_group_sample_is_shaped_as_aws_documents_scim_records():
+    """eventSource identitystore-scim.amazonaws.com, the SCIM body under
+    requestParameters.httpBody with personal values hidden, and a tenantId (the CreateUser
+    example of https://docs.aws.amazon.com/singlesignon/latest/userguide/scim-logging-using-cloudtrail.html;
+    the PatchOp body from https://docs.aws.amazon.com/singlesignon/latest/developerguide/patchgroup.html)."""
+    detail = samples("hint")["hint-scim-patch-group"]["detail"]
+    assert detail["eventSource"] == "identitystore-scim.amazonaws.com"
+    assert detail["eventName"] == "PatchGroup"
+    body = detail["requestParameters"]["httpBody"]
+    assert body["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:PatchOp"]
+    assert "tenantId" in detail["requestParameters"]
+    assert "HIDDEN_DUE_TO_SECURITY_REASONS" in json.dumps(body)
 
 
-def test_no_rule_matches_unrelated_identity_store_events():
+def test_no_rule_matches_unrelated_identity_store_events_or_failed_calls():
     rules = rules_of(load_template())
     assert rules, "the template has no AWS::Events::Rule"
     for name, (pattern, *_) in rules.items():
-        hits = [e for e, ev in samples("other").items() if matches(pattern, ev)]
+        hits = [e for e, ev in {**samples("other"), **samples("failed")}.items() if matches(pattern, ev)]
         assert not hits, f"{name} matches unrelated events {hits}"
 
 
 def test_every_rule_of_the_template_matches_some_sample_event():
-    rules = rules_of(load_template())
-    events = {**samples("added"), **samples("removed")}
-    assert rules_matching_nothing(rules, events) == []
+    assert rules_matching_nothing(rules_of(load_template()), hints()) == []
+
+
+def test_each_function_has_a_schedule_that_runs_its_full_reconciliation():
+    template = load_template()
+    resources = template["Resources"]
+    scheduled = {}
+    for name, res in resources.items():
+        props = res.get("Properties", {})
+        if res.get("Type") == "AWS::Events::Rule" and "ScheduleExpression" in props:
+            assert props["ScheduleExpression"] == "rate(1 hour)", name
+            for target in props["Targets"]:
+                scheduled[resources[target["Arn"]["Fn::GetAtt"][0]]["Properties"]["Handler"]] = name
+    assert sorted(scheduled) == ["index.offboard", "index.onboard"]
 
 
 def test_rules_listen_on_the_default_bus_and_are_enabled():

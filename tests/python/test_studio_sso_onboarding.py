@@ -1,64 +1,46 @@
-"""Unit tests of the Studio SSO on-/offboarding functions
-(src/constructs/functions/studio_sso_onboarding.py), with every AWS call stubbed by
-botocore's Stubber: no network, no credentials. A stubbed client fails the test on any
-call that was not expected, in the expected order, with exactly these parameters.
+"""The reconciling on-/offboarding functions (src/constructs/functions/studio_sso_onboarding.py).
 
-The sample events in events/ are EventBridge envelopes ("AWS API Call via CloudTrail")
-around CloudTrail records, written for these tests and shaped after:
-- Identity Store API events (source aws.identitystore, eventSource
-  identitystore.amazonaws.com): https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-identitystore.html
-  with the request/response of CreateGroupMembership / DeleteGroupMembership:
-  https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_CreateGroupMembership.html
-  https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_DeleteGroupMembership.html
-  AWS documents no CloudTrail record of these two calls: requestParameters follow
-  CloudTrail's lowerCamelCase rendering of the request (identityStoreId, groupId,
-  memberId.userId; DeleteGroupMembership: identityStoreId, membershipId only), and the
-  function also accepts other casings.
-- IAM Identity Center directory events (eventSource sso-directory.amazonaws.com,
-  AddMemberToGroup / RemoveMemberFromGroup, requestParameters.member.memberId), listed as
-  "identity store CloudTrail operations" in
-  https://docs.aws.amazon.com/singlesignon/latest/userguide/sso-info-in-cloudtrail.html
-  (2022 revision, archived in github.com/awsdocs/aws-single-sign-on-user-guide) and as
-  actions in https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsiamidentitycenterdirectory.html
-- CloudTrail record fields: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
+The Identity Store is moto's server (moto 5.2.1 implements users, groups, memberships and
+their paginated listings); each test uses its own identity store id. SageMaker, CloudWatch,
+STS and SSM are in-memory fakes that keep state (profiles, tags, apps, spaces) and fail
+like the service does (ResourceInUse on a second CreateUserProfile, ResourceNotFound on
+what is gone), with two items per page so that every listing is paginated. No network
+beyond localhost, no credentials.
+
+Sample events (events/*.json) are EventBridge "AWS API Call via CloudTrail" envelopes
+written for these tests, see test_event_patterns.py for the pages they follow.
 """
 
-import hashlib
+import datetime
 import importlib.util
 import json
-import os
-import random
-import re
+import socket
 import sys
+import uuid
 from pathlib import Path
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from botocore.stub import Stubber
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 sys.dont_write_bytecode = True  # keep src/ free of __pycache__
 
 HERE = Path(__file__).resolve().parent
 FUNCTION = HERE.parents[1] / "src" / "constructs" / "functions" / "studio_sso_onboarding.py"
 EVENTS = HERE / "events"
-
-DOMAIN = "d-abcdefghij12"
-STORE = "d-1234567890"
 ACCOUNT = "111122223333"
-RESEARCHERS = "9a6749d5-1234-4abc-8def-0123456789ab"
-AUDITORS = "4b2f77c1-5678-4def-9abc-fedcba987654"
-OTHER_GROUP = "1c3e5a7b-9d0f-4a1b-8c2d-3e4f5a6b7c8d"
-USER = "c8e1f2a3b4-5d6e7f80-1a2b-4c3d-9e8f-0a1b2c3d4e5f"
+DOMAIN = "d-abcdefghij12"
 RESEARCHER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/studio-ml-researchers"
 AUDITOR_ROLE = f"arn:aws:iam::{ACCOUNT}:role/studio-ml-auditors"
 TAG = "sagesynth:identitystore-user-id"
-VALID = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-# The auditors group has no id in the definition: it is matched by its display name.
-GROUP_ROLES = [
-    {"group": "ml-researchers", "group_id": RESEARCHERS, "role_arn": RESEARCHER_ROLE},
-    {"group": "ml-auditors", "group_id": AUDITORS, "role_arn": AUDITOR_ROLE},
-]
+OFFBOARD_AFTER = "sagesynth:offboard-after"
+QUARANTINED = "sagesynth:quarantined"
+TODAY = datetime.date(2026, 3, 1)
+# The ids the sample events name, replaced by this test's.
+SAMPLE_STORE = "d-1234567890"
+SAMPLE_USER = "c8e1f2a3b4-5d6e7f80-1a2b-4c3d-9e8f-0a1b2c3d4e5f"
+SAMPLE_GROUP = "9a6749d5-1234-4abc-8def-0123456789ab"
 
 
 def load_function():
@@ -72,588 +54,563 @@ def event(name):
     return json.loads((EVENTS / f"{name}.json").read_text())
 
 
-def sha8(text):
-    return hashlib.sha256(text.encode()).hexdigest()[:8]
+def error(code, op):
+    return ClientError({"Error": {"Code": code, "Message": code}}, op)
 
 
-class FakeClock:
+def paged(items, kw, key, size=2):
+    start = int(kw.get("NextToken") or 0)
+    out = {key: items[start:start + size]}
+    if start + size < len(items):
+        out["NextToken"] = str(start + size)
+    return out
+
+
+class FakeSageMaker:
+    """A domain's profiles, tags, apps and spaces."""
+
     def __init__(self):
-        self.now, self.sleeps = 0.0, []
+        self.profiles, self.apps, self.spaces, self.calls = {}, [], [], []
 
-    def clock(self):
-        return self.now
+    def _profile(self, name, op):
+        if name not in self.profiles:
+            raise error("ResourceNotFound", op)
+        return self.profiles[name]
 
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
+    def _by_arn(self, arn, op):
+        return next((p for p in self.profiles.values() if p["UserProfileArn"] == arn), None) or self._profile("", op)
+
+    def create_user_profile(self, DomainId, UserProfileName, SingleSignOnUserIdentifier, SingleSignOnUserValue,
+                            UserSettings, Tags):
+        assert DomainId == DOMAIN and SingleSignOnUserIdentifier == "UserName"
+        self.calls.append(("create", UserProfileName))
+        if UserProfileName in self.profiles:
+            raise error("ResourceInUse", "CreateUserProfile")
+        self.profiles[UserProfileName] = {
+            "UserProfileName": UserProfileName, "DomainId": DomainId, "Status": "InService",
+            "UserProfileArn": f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:user-profile/{DomainId}/{UserProfileName}",
+            "SingleSignOnUserValue": SingleSignOnUserValue, "UserSettings": dict(UserSettings),
+            "Tags": {t["Key"]: t["Value"] for t in Tags}}
+
+    def describe_user_profile(self, DomainId, UserProfileName):
+        p = self._profile(UserProfileName, "DescribeUserProfile")
+        return {k: v for k, v in p.items() if k != "Tags"}
+
+    def update_user_profile(self, DomainId, UserProfileName, UserSettings):
+        self.calls.append(("update", UserProfileName))
+        self._profile(UserProfileName, "UpdateUserProfile")["UserSettings"] = dict(UserSettings)
+
+    def delete_user_profile(self, DomainId, UserProfileName):
+        self.calls.append(("delete", UserProfileName))
+        self._profile(UserProfileName, "DeleteUserProfile")
+        del self.profiles[UserProfileName]
+
+    def list_user_profiles(self, DomainIdEquals, **kw):
+        return paged([{"UserProfileName": n} for n in sorted(self.profiles)], kw, "UserProfiles")
+
+    def list_tags(self, ResourceArn, **kw):
+        p = self._by_arn(ResourceArn, "ListTags")
+        return paged([{"Key": k, "Value": v} for k, v in sorted(p["Tags"].items())], kw, "Tags")
+
+    def add_tags(self, ResourceArn, Tags):
+        self.calls.append(("tag", ResourceArn.rsplit("/", 1)[1], tuple(t["Key"] for t in Tags)))
+        self._by_arn(ResourceArn, "AddTags")["Tags"].update({t["Key"]: t["Value"] for t in Tags})
+
+    def delete_tags(self, ResourceArn, TagKeys):
+        self.calls.append(("untag", ResourceArn.rsplit("/", 1)[1], tuple(TagKeys)))
+        for k in TagKeys:
+            self._by_arn(ResourceArn, "DeleteTags")["Tags"].pop(k, None)
+
+    def list_apps(self, DomainIdEquals, UserProfileNameEquals=None, SpaceNameEquals=None, **kw):
+        apps = [a for a in self.apps if (UserProfileNameEquals and a.get("UserProfileName") == UserProfileNameEquals)
+                or (SpaceNameEquals and a.get("SpaceName") == SpaceNameEquals)]
+        return paged(apps, kw, "Apps")
+
+    def delete_app(self, DomainId, AppType, AppName, UserProfileName=None, SpaceName=None):
+        self.calls.append(("delete-app", AppName))
+        for a in self.apps:
+            if a["AppName"] == AppName:
+                a["Status"] = "Deleted"
+
+    def list_spaces(self, DomainIdEquals, **kw):
+        return paged(self.spaces, kw, "Spaces")
+
+    def delete_space(self, DomainId, SpaceName):
+        self.calls.append(("delete-space", SpaceName))
+        self.spaces = [s for s in self.spaces if s["SpaceName"] != SpaceName]
+
+    def state(self):
+        """name -> (owner, role, pending date, quarantined holder)."""
+        return {n: (p["Tags"].get(TAG), p["UserSettings"]["ExecutionRole"], p["Tags"].get(OFFBOARD_AFTER),
+                    p["Tags"].get(QUARANTINED)) for n, p in self.profiles.items()}
 
 
-class Env:
-    """The loaded function module, its stubbed clients and a fake clock."""
+class FakeCloudWatch:
+    def __init__(self):
+        self.data = []
 
-    def __init__(self, monkeypatch, capsys):
-        self.capsys = capsys
-        self.fn = load_function()
-        self.clock = FakeClock()
-        self.fn.clock, self.fn.sleep = self.clock.clock, self.clock.sleep
-        self.stubs = {}
-        for name in ("identitystore", "sagemaker", "dynamodb"):
-            client = boto3.client(name, region_name="eu-west-1", aws_access_key_id="testing",
-                                  aws_secret_access_key="testing")
-            self.fn._clients[name] = client
-            self.stubs[name] = Stubber(client)
-            self.stubs[name].activate()
-        for key in list(os.environ):
-            if key.startswith("AWS_"):
-                monkeypatch.delenv(key)
-        self.monkeypatch = monkeypatch
-        self.setenv(DOMAIN_ID=DOMAIN, IDENTITY_STORE_ID=STORE, MAPPING_MODE="inline",
-                    GROUP_ROLES=json.dumps(GROUP_ROLES), APP_DELETE_TIMEOUT_SECONDS="60",
-                    POLL_SECONDS="10")
+    def put_metric_data(self, Namespace, MetricData):
+        self.data.append((Namespace, MetricData))
 
-    def setenv(self, **values):
-        for key, value in values.items():
-            if value is None:
-                self.monkeypatch.delenv(key, raising=False)
-            else:
-                self.monkeypatch.setenv(key, value)
+    def last(self, name):
+        return next(d["Value"] for _, data in reversed(self.data) for d in data if d["MetricName"] == name)
 
-    def logs(self):
-        """The structured log lines printed so far."""
-        out = self.capsys.readouterr().out
-        return [json.loads(line) for line in out.splitlines() if line.strip()]
+    def values(self, name):
+        return [d["Value"] for _, data in self.data for d in data if d["MetricName"] == name]
 
-    def verify(self):
-        for stub in self.stubs.values():
-            stub.assert_no_pending_responses()
 
-    # --- identitystore ---
-    def describe_user(self, user_name, uid=USER):
-        self.stubs["identitystore"].add_response(
-            "describe_user", {"IdentityStoreId": STORE, "UserId": uid, "UserName": user_name, "Revision": "3",
-                              "UserArn": f"arn:aws:identitystore::{ACCOUNT}:user/{STORE}/{uid}"},
-            {"IdentityStoreId": STORE, "UserId": uid})
+class Disabling:
+    """The moto identitystore client, with UserStatus DISABLED for chosen users (moto does
+    not model the status)."""
 
-    def memberships(self, *pages, uid=USER):
-        """One response per page; each page is a list of group ids."""
-        for i, gids in enumerate(pages):
-            response = {"GroupMemberships": [
-                {"IdentityStoreId": STORE, "MembershipId": f"m-{i}-{g[:8]}", "GroupId": g,
-                 "MembershipArn": f"arn:aws:identitystore::{ACCOUNT}:membership/{STORE}/m-{i}-{g[:8]}",
-                 "MemberId": {"UserId": uid}} for g in gids]}
-            params = {"IdentityStoreId": STORE, "MemberId": {"UserId": uid}}
-            if i:
-                params["NextToken"] = f"memberships-{i}"
-            if i + 1 < len(pages):
-                response["NextToken"] = f"memberships-{i + 1}"
-            self.stubs["identitystore"].add_response("list_group_memberships_for_member", response, params)
+    def __init__(self, client):
+        self.client, self.disabled = client, set()
 
-    # --- sagemaker ---
-    def sm(self, op, response, **params):
-        self.stubs["sagemaker"].add_response(op, response, params)
+    def __getattr__(self, name):
+        return getattr(self.client, name)
 
-    def sm_error(self, op, code, **params):
-        self.stubs["sagemaker"].add_client_error(op, service_error_code=code, http_status_code=400,
-                                                 expected_params=params)
+    def describe_user(self, **kw):
+        user = self.client.describe_user(**kw)
+        if kw["UserId"] in self.disabled:
+            user["UserStatus"] = "DISABLED"
+        return user
 
-    def profile(self, name, user_name, role, status="InService"):
-        self.sm("describe_user_profile", {
-            "DomainId": DOMAIN, "UserProfileName": name, "Status": status,
-            "UserProfileArn": f"arn:aws:sagemaker:eu-west-1:{ACCOUNT}:user-profile/{DOMAIN}/{name}",
-            "SingleSignOnUserIdentifier": "UserName", "SingleSignOnUserValue": user_name,
-            "UserSettings": {"ExecutionRole": role}}, DomainId=DOMAIN, UserProfileName=name)
 
-    def tags(self, name, uid=USER):
-        tags = [{"Key": "team", "Value": "ml"}] + ([{"Key": TAG, "Value": uid}] if uid else [])
-        self.sm("list_tags", {"Tags": tags},
-                ResourceArn=f"arn:aws:sagemaker:eu-west-1:{ACCOUNT}:user-profile/{DOMAIN}/{name}")
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    from moto.server import ThreadedMotoServer
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
 
-    def spaces(self, *pages):
-        """Each page: list of (space name, owner profile, status)."""
-        for i, page in enumerate(pages):
-            response = {"Spaces": [{"DomainId": DOMAIN, "SpaceName": s, "Status": st,
-                                    "OwnershipSettingsSummary": {"OwnerUserProfileName": o},
-                                    "SpaceSharingSettingsSummary": {"SharingType": "Private"}}
-                                   for s, o, st in page]}
-            params = {"DomainIdEquals": DOMAIN}
-            if i:
-                params["NextToken"] = f"spaces-{i}"
-            if i + 1 < len(pages):
-                response["NextToken"] = f"spaces-{i + 1}"
-            self.sm("list_spaces", response, **params)
 
-    def apps(self, *pages, profile=None, space=None):
-        """Each page: list of (app type, app name, status)."""
-        owner = {"UserProfileName": profile} if profile else {"SpaceName": space}
-        key = {"UserProfileNameEquals": profile} if profile else {"SpaceNameEquals": space}
-        for i, page in enumerate(pages):
-            response = {"Apps": [{"DomainId": DOMAIN, "AppType": t, "AppName": n, "Status": st, **owner}
-                                 for t, n, st in page]}
-            params = {"DomainIdEquals": DOMAIN, **key}
-            if i:
-                params["NextToken"] = f"apps-{profile or space}-{i}"
-            if i + 1 < len(pages):
-                response["NextToken"] = f"apps-{profile or space}-{i + 1}"
-            self.sm("list_apps", response, **params)
+class World:
+    """One identity store on moto, a fake domain, and the function module."""
 
-    def delete_app(self, app_type, app_name, profile=None, space=None):
-        owner = {"UserProfileName": profile} if profile else {"SpaceName": space}
-        self.sm("delete_app", {}, DomainId=DOMAIN, AppType=app_type, AppName=app_name, **owner)
+    def __init__(self, endpoint, monkeypatch, **env):
+        for k in list(__import__("os").environ):
+            if k.startswith("AWS_"):
+                monkeypatch.delenv(k)
+        self.store = "d-" + uuid.uuid4().hex[:10]
+        self.ids = Disabling(boto3.client("identitystore", region_name="us-east-1", endpoint_url=endpoint,
+                                          aws_access_key_id="testing", aws_secret_access_key="testing"))
+        self.groups = {}
+        for name in ("researchers", "auditors", "other"):
+            self.groups[name] = self.ids.create_group(IdentityStoreId=self.store, DisplayName=name)["GroupId"]
+        mapping = [{"group": "ml-researchers", "group_id": self.groups["researchers"], "role_arn": RESEARCHER_ROLE},
+                   {"group": "ml-auditors", "group_id": self.groups["auditors"], "role_arn": AUDITOR_ROLE}]
+        values = {"IDENTITY_STORE_ID": self.store, "MAPPING_MODE": "inline", "DOMAIN_ID": DOMAIN,
+                  "GROUP_ROLES": json.dumps(mapping), "APP_DELETE_TIMEOUT_SECONDS": "60", "POLL_SECONDS": "1",
+                  "OFFBOARDING_GRACE_DAYS": "7", "METRIC_NAMESPACE": "sagesynth/Onboarding",
+                  "METRIC_DIMENSION": "StackName", "METRIC_STACK_NAME": "studio-sso-onboarding",
+                  "METRIC_PROFILES_FIXED": "ProfilesFixed", "METRIC_PROFILES_QUARANTINED": "ProfilesQuarantined"}
+        values.update(env)
+        for k, v in values.items():
+            monkeypatch.setenv(k, v)
+        self.m = load_function()
+        self.sm, self.cw = FakeSageMaker(), FakeCloudWatch()
+        self.m._clients.update(identitystore=self.ids, sagemaker=self.sm, cloudwatch=self.cw)
+        self.m.today = lambda: self.today
+        self.today = TODAY
+        self.memberships = {}
 
-    def create(self, name, user_name, role, uid=USER):
-        self.sm("create_user_profile", {"UserProfileArn": "arn:aws:sagemaker:::x"}, DomainId=DOMAIN,
-                UserProfileName=name, SingleSignOnUserIdentifier="UserName",
-                SingleSignOnUserValue=user_name, UserSettings={"ExecutionRole": role},
-                Tags=[{"Key": TAG, "Value": uid}])
+    def user(self, name):
+        return self.ids.create_user(IdentityStoreId=self.store, UserName=name, DisplayName=name,
+                                    Name={"GivenName": name, "FamilyName": "x"})["UserId"]
+
+    def join(self, uid, group):
+        mid = self.ids.create_group_membership(IdentityStoreId=self.store, GroupId=self.groups[group],
+                                               MemberId={"UserId": uid})["MembershipId"]
+        self.memberships[(uid, group)] = mid
+        return mid
+
+    def leave(self, uid, group):
+        self.ids.delete_group_membership(IdentityStoreId=self.store, MembershipId=self.memberships.pop((uid, group)))
+
+    def delete_user(self, uid):
+        for (u, g) in [k for k in self.memberships if k[0] == uid]:
+            self.leave(u, g)
+        self.ids.delete_user(IdentityStoreId=self.store, UserId=uid)
+
+    def both(self, ev):
+        """What EventBridge does: both functions get the event."""
+        return self.m.onboard(ev), self.m.offboard(ev)
+
+    def schedule(self):
+        return self.both({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}})
+
+    def cloudtrail(self, source, name, request):
+        return {"detail-type": "AWS API Call via CloudTrail", "source": "aws." + source.split(".")[0],
+                "detail": {"eventSource": source, "eventName": name, "requestParameters": request}}
+
+    def membership_event(self, uid, group):
+        return self.cloudtrail("identitystore.amazonaws.com", "CreateGroupMembership",
+                               {"identityStoreId": self.store, "groupId": self.groups[group],
+                                "memberId": {"userId": uid}})
 
 
 @pytest.fixture
-def env(monkeypatch, capsys):
-    e = Env(monkeypatch, capsys)
-    yield e
-    e.verify()
+def world(moto_endpoint, monkeypatch):
+    return World(moto_endpoint, monkeypatch)
 
 
-def decisions(logs):
-    return [line["decision"] for line in logs]
+def test_a_member_added_event_creates_the_profile_with_the_groups_role(world):
+    uid = world.user("alice")
+    world.join(uid, "auditors")
+    world.both(world.membership_event(uid, "auditors"))
+    assert world.sm.state() == {"alice": (uid, AUDITOR_ROLE, None, None)}
+    assert world.cw.values("ProfilesFixed") == []  # creating it was the event's job: no drift
+    assert ("create", "alice") in world.sm.calls
 
 
-# ---------------------------------------------------------------------------------------
-# Profile names
-# ---------------------------------------------------------------------------------------
-
-def test_a_valid_lower_case_user_name_is_kept():
-    fn = load_function()
-    for name in ("alice", "data-team-01", "a", "x" * 63):
-        assert fn.profile_name(name) == name
-
-
-def test_an_email_becomes_a_readable_name_with_a_hash_of_the_original():
-    fn = load_function()
-    name = fn.profile_name("jane.doe@example.com")
-    assert name == "jane-doe-example-com-" + sha8("jane.doe@example.com")
-    assert VALID.match(name)
+def test_the_first_mapped_group_gives_the_role(world):
+    uid = world.user("bob")
+    world.join(uid, "auditors")
+    world.join(uid, "researchers")
+    world.join(uid, "other")
+    world.both(world.membership_event(uid, "auditors"))
+    assert world.sm.state()["bob"][1] == RESEARCHER_ROLE
 
 
-def test_user_names_that_sanitize_alike_get_different_profile_names():
-    fn = load_function()
-    alike = ["jane.doe@example.com", "jane-doe@example.com", "jane@doe.example.com",
-             "Jane.Doe@example.com", "jane_doe@example.com", "jane-doe-example-com"]
-    names = [fn.profile_name(u) for u in alike]
-    assert len(set(names)) == len(alike), names
-    # The one that is already valid keeps its name; all others share the readable stem.
-    assert names[-1] == "jane-doe-example-com"
-    assert all(n.startswith("jane-doe-example-com-") for n in names[:-1])
+def test_an_event_is_a_hint_the_membership_must_still_exist(world):
+    """The bug of issue 18: an onboarding retried after the offboarding recreated the
+    profile, because it added the event's group to the user's groups."""
+    uid = world.user("carol")
+    world.join(uid, "researchers")
+    added = world.membership_event(uid, "researchers")
+    world.both(added)
+    world.leave(uid, "researchers")
+    world.both(world.cloudtrail("identitystore.amazonaws.com", "DeleteGroupMembership",
+                                {"identityStoreId": world.store, "membershipId": "m-1"}))
+    world.today += datetime.timedelta(days=8)
+    world.schedule()
+    assert world.sm.state() == {}
+    world.both(added)  # EventBridge retries the old event
+    assert world.sm.state() == {}
+    assert [c for c in world.sm.calls if c[0] == "create"] == [("create", "carol")]
 
 
-def test_unicode_is_ascii_folded_or_dropped():
-    fn = load_function()
-    assert fn.profile_name("Zoë.Müller") == "zoe-muller-" + sha8("Zoë.Müller")
-    assert fn.profile_name("山田太郎") == "user-" + sha8("山田太郎")
-    assert fn.profile_name("straße") == "strae-" + sha8("straße")  # ß has no ASCII fold
-    assert fn.profile_name("ｊａｎｅ") == "jane-" + sha8("ｊａｎｅ")  # full-width: NFKD folds it
-    assert fn.profile_name("jane") != fn.profile_name("ｊａｎｅ")
-
-
-def test_upper_case_is_lowered_and_marked_so_case_variants_never_collide():
-    fn = load_function()
-    assert fn.profile_name("Alice") == "alice-" + sha8("Alice")
-    assert len({fn.profile_name(u) for u in ("alice", "Alice", "ALICE")}) == 3
-
-
-def test_over_long_names_are_cut_and_hashed():
-    fn = load_function()
-    for long_name in ("a" * 64, "a" * 200, "first.last@" + "sub." * 20 + "example.com"):
-        name = fn.profile_name(long_name)
-        assert len(name) <= 63 and VALID.match(name), name
-        assert name.endswith("-" + sha8(long_name))
-    assert fn.profile_name("a" * 64) != fn.profile_name("a" * 65)
-
-
-def test_profile_names_are_stable_valid_and_distinct_for_many_user_names():
-    fn = load_function()
-    rng = random.Random(7)
-    alphabet = "abcXYZ019.@_-+ éüß山"
-    users = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 90))) for _ in range(3000)}
-    names = {u: fn.profile_name(u) for u in users}
-    assert all(VALID.match(n) for n in names.values())
-    assert len(set(names.values())) == len(users)
-    assert all(load_function().profile_name(u) == n for u, n in list(names.items())[:50])
-
-
-def test_an_empty_user_name_is_an_error():
-    fn = load_function()
-    with pytest.raises(ValueError):
-        fn.profile_name("")
-
-
-def test_importing_the_module_calls_no_aws(monkeypatch):
-    def no_clients(*args, **kwargs):
-        raise AssertionError("boto3.client called at import time")
-
-    monkeypatch.setattr(boto3, "client", no_clients)
-    fn = load_function()
-    assert fn._clients == {}
-
-
-# ---------------------------------------------------------------------------------------
-# Onboarding
-# ---------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("sample", ["added-identitystore-create-group-membership",
-                                    "added-sso-directory-add-member-to-group"])
-def test_onboarding_creates_the_profile_from_both_event_shapes(env, sample):
-    env.describe_user("jane.doe@example.com")
-    env.memberships([RESEARCHERS])
-    name = "jane-doe-example-com-" + sha8("jane.doe@example.com")
-    env.create(name, "jane.doe@example.com", RESEARCHER_ROLE)
-    result = env.fn.onboard(event(sample), None)
-    assert result["decision"] == "created" and result["profile"] == name
-    logs = env.logs()
-    assert decisions(logs) == ["created"]
-    assert logs[0]["role"] == RESEARCHER_ROLE and logs[0]["group_id"] == RESEARCHERS
-
-
-def test_a_group_is_matched_by_id_never_by_display_name(env):
-    # A group that someone named like a mapped one has another id: it gets nothing, and its
-    # name is never looked up (the stubbed Identity Store has no DescribeGroup response:
-    # a lookup would fail the test).
-    e = event("added-identitystore-create-group-membership")
-    e["detail"]["requestParameters"]["groupId"] = OTHER_GROUP
-    assert env.fn.onboard(e) == {"decision": "ignored-unmapped-group", "group_id": OTHER_GROUP, "user_id": USER}
-    assert not hasattr(env.fn, "group_name")
-
-
-def test_onboarding_matches_every_mapped_group_by_its_id(env):
-    e = event("added-identitystore-create-group-membership")
-    e["detail"]["requestParameters"]["groupId"] = AUDITORS
-    env.describe_user("bob")
-    env.memberships([AUDITORS, OTHER_GROUP])
-    env.create("bob", "bob", AUDITOR_ROLE)
-    assert env.fn.onboard(e)["decision"] == "created"
-
-
-def test_onboarding_in_dynamodb_mode_reads_the_role_with_getitem(env):
-    env.setenv(MAPPING_MODE="dynamodb", MAPPING_TABLE="studio-group-roles", GROUP_ROLES=None)
-    env.stubs["dynamodb"].add_response(
-        "get_item", {"Item": {"group_id": {"S": RESEARCHERS}, "role_arn": {"S": RESEARCHER_ROLE},
-                              "precedence": {"N": "10"}}},
-        {"TableName": "studio-group-roles", "Key": {"group_id": {"S": RESEARCHERS}}})
-    env.describe_user("carol")
-    env.memberships([RESEARCHERS])
-    env.create("carol", "carol", RESEARCHER_ROLE)
-    assert env.fn.onboard(event("added-sso-directory-add-member-to-group"))["role"] == RESEARCHER_ROLE
-
-
-def test_dynamodb_precedence_lowest_number_wins(env):
-    env.setenv(MAPPING_MODE="dynamodb", MAPPING_TABLE="studio-group-roles", GROUP_ROLES=None)
-    e = event("added-identitystore-create-group-membership")
-    e["detail"]["requestParameters"]["groupId"] = AUDITORS
-    ddb = env.stubs["dynamodb"]
-    ddb.add_response("get_item", {"Item": {"group_id": {"S": AUDITORS}, "role_arn": {"S": AUDITOR_ROLE},
-                                           "precedence": {"N": "5"}}},
-                     {"TableName": "studio-group-roles", "Key": {"group_id": {"S": AUDITORS}}})
-    env.describe_user("dave")
-    env.memberships([RESEARCHERS, AUDITORS])
-    # sorted group ids: the auditors id sorts first and is cached; researchers is read now.
-    ddb.add_response("get_item", {"Item": {"group_id": {"S": RESEARCHERS}, "role_arn": {"S": RESEARCHER_ROLE},
-                                           "precedence": {"N": "10"}}},
-                     {"TableName": "studio-group-roles", "Key": {"group_id": {"S": RESEARCHERS}}})
-    env.create("dave", "dave", AUDITOR_ROLE)
-    assert env.fn.onboard(e)["role"] == AUDITOR_ROLE
-
-
-def test_a_user_in_two_mapped_groups_gets_the_first_groups_role(env):
-    """The event is for the auditors group, but researchers come first in GROUP_ROLES."""
-    e = event("added-identitystore-create-group-membership")
-    e["detail"]["requestParameters"]["groupId"] = AUDITORS
-    env.describe_user("erin")
-    env.memberships([AUDITORS], [RESEARCHERS])  # two pages
-    env.create("erin", "erin", RESEARCHER_ROLE)
-    assert env.fn.onboard(e)["role"] == RESEARCHER_ROLE
-
-
-def test_the_events_group_counts_even_before_the_listing_shows_it(env):
-    env.describe_user("frank")
-    env.memberships([])  # eventual consistency: the new membership is not listed yet
-    env.create("frank", "frank", RESEARCHER_ROLE)
-    assert env.fn.onboard(event("added-identitystore-create-group-membership"))["decision"] == "created"
-
-
-def test_onboarding_twice_is_not_an_error(env):
-    env.describe_user("grace")
-    env.memberships([RESEARCHERS])
-    env.sm_error("create_user_profile", "ResourceInUse", DomainId=DOMAIN, UserProfileName="grace",
-                 SingleSignOnUserIdentifier="UserName", SingleSignOnUserValue="grace",
-                 UserSettings={"ExecutionRole": RESEARCHER_ROLE}, Tags=[{"Key": TAG, "Value": USER}])
-    env.profile("grace", "grace", RESEARCHER_ROLE)
-    env.tags("grace")
-    assert env.fn.onboard(event("added-identitystore-create-group-membership"))["decision"] == "unchanged"
-    assert decisions(env.logs()) == ["unchanged"]
-
-
-def test_an_existing_profile_with_another_role_is_switched_to_the_precedence_role(env):
-    env.describe_user("heidi")
-    env.memberships([RESEARCHERS, AUDITORS])
-    env.sm_error("create_user_profile", "ResourceInUse", DomainId=DOMAIN, UserProfileName="heidi",
-                 SingleSignOnUserIdentifier="UserName", SingleSignOnUserValue="heidi",
-                 UserSettings={"ExecutionRole": RESEARCHER_ROLE}, Tags=[{"Key": TAG, "Value": USER}])
-    env.profile("heidi", "heidi", AUDITOR_ROLE)
-    env.tags("heidi")
-    env.sm("update_user_profile", {}, DomainId=DOMAIN, UserProfileName="heidi",
-           UserSettings={"ExecutionRole": RESEARCHER_ROLE})
-    # No app is deleted when a user gains a role.
-    assert env.fn.onboard(event("added-identitystore-create-group-membership"))["decision"] == "switched-role"
-
-
-def test_a_profile_made_by_someone_else_is_left_alone(env):
-    env.describe_user("ivan")
-    env.memberships([RESEARCHERS])
-    env.sm_error("create_user_profile", "ResourceInUse", DomainId=DOMAIN, UserProfileName="ivan",
-                 SingleSignOnUserIdentifier="UserName", SingleSignOnUserValue="ivan",
-                 UserSettings={"ExecutionRole": RESEARCHER_ROLE}, Tags=[{"Key": TAG, "Value": USER}])
-    env.profile("ivan", "ivan", AUDITOR_ROLE)
-    env.tags("ivan", uid=None)
-    assert env.fn.onboard(event("added-identitystore-create-group-membership"))["decision"] == \
-        "kept-unmanaged-profile"
-
-
-def test_a_profile_of_another_sso_user_with_the_same_name_is_an_error(env):
-    env.describe_user("judy")
-    env.memberships([RESEARCHERS])
-    env.sm_error("create_user_profile", "ResourceInUse", DomainId=DOMAIN, UserProfileName="judy",
-                 SingleSignOnUserIdentifier="UserName", SingleSignOnUserValue="judy",
-                 UserSettings={"ExecutionRole": RESEARCHER_ROLE}, Tags=[{"Key": TAG, "Value": USER}])
-    env.profile("judy", "Judy", RESEARCHER_ROLE)
-    with pytest.raises(RuntimeError, match="another user"):
-        env.fn.onboard(event("added-identitystore-create-group-membership"))
-
-
-def test_an_unmapped_group_is_ignored_with_one_log_line(env):
-    e = event("added-sso-directory-add-member-to-group")
-    e["detail"]["requestParameters"]["groupId"] = OTHER_GROUP
-    result = env.fn.onboard(e)
-    assert result["decision"] == "ignored-unmapped-group"
-    logs = env.logs()
-    assert logs == [{"decision": "ignored-unmapped-group", "group_id": OTHER_GROUP, "user_id": USER}]
-
-
-def test_a_failed_api_call_is_ignored(env):
-    assert env.fn.onboard(event("failed-identitystore-create-group-membership"))["decision"] == \
-        "ignored-failed-call"
-
-
-def test_an_event_of_another_identity_store_is_ignored(env):
-    e = event("added-identitystore-create-group-membership")
-    e["detail"]["requestParameters"]["identityStoreId"] = "d-9999999999"
-    assert env.fn.onboard(e)["decision"] == "ignored-other-identity-store"
-
-
-def test_access_denied_from_describe_user_raises(env):
-    env.stubs["identitystore"].add_client_error(
-        "describe_user", service_error_code="AccessDeniedException", http_status_code=403,
-        expected_params={"IdentityStoreId": STORE, "UserId": USER})
-    with pytest.raises(ClientError) as err:
-        env.fn.onboard(event("added-identitystore-create-group-membership"))
-    assert err.value.response["Error"]["Code"] == "AccessDeniedException"
-
-
-def test_other_create_errors_raise(env):
-    env.describe_user("kim")
-    env.memberships([RESEARCHERS])
-    env.sm_error("create_user_profile", "ResourceLimitExceeded", DomainId=DOMAIN, UserProfileName="kim",
-                 SingleSignOnUserIdentifier="UserName", SingleSignOnUserValue="kim",
-                 UserSettings={"ExecutionRole": RESEARCHER_ROLE}, Tags=[{"Key": TAG, "Value": USER}])
-    with pytest.raises(ClientError):
-        env.fn.onboard(event("added-identitystore-create-group-membership"))
-
-
-@pytest.mark.parametrize("bad", [
-    {},
-    {"detail": "nope"},
-    {"detail-type": "AWS API Call via CloudTrail", "detail": {"eventName": "CreateGroupMembership"}},
-    {"detail": {"requestParameters": {"identityStoreId": STORE, "groupId": RESEARCHERS}}},
-    {"detail": {"requestParameters": {"identityStoreId": STORE, "memberId": {"userId": USER}}}},
-    {"detail": {"requestParameters": {"identityStoreId": STORE, "groupId": RESEARCHERS,
-                                      "memberId": {"unexpected": USER}}}},
+@pytest.mark.parametrize("sample", [
+    "added-identitystore-create-group-membership", "added-sso-directory-add-member-to-group",
+    "removed-identitystore-delete-group-membership", "removed-sso-directory-remove-member-from-group",
+    "hint-scim-patch-group", "hint-scim-delete-user", "hint-identitystore-delete-user",
+    "hint-sso-directory-disable-user",
 ])
-def test_malformed_events_raise(env, bad):
-    with pytest.raises(ValueError):
-        env.fn.onboard(bad)
+def test_every_sample_event_is_a_hint_that_reconciles_from_state(world, sample):
+    """Whatever the event says, the result is what the Identity Store says now."""
+    keep, drop = world.user("dave"), world.user("erin")
+    world.join(keep, "researchers")
+    world.sm.create_user_profile(DomainId=DOMAIN, UserProfileName="erin", SingleSignOnUserIdentifier="UserName",
+                                 SingleSignOnUserValue="erin", UserSettings={"ExecutionRole": AUDITOR_ROLE},
+                                 Tags=[{"Key": TAG, "Value": drop}])
+    text = (json.dumps(event(sample)).replace(SAMPLE_STORE, world.store)
+            .replace(SAMPLE_GROUP, world.groups["researchers"]))
+    world.both(json.loads(text.replace(SAMPLE_USER, keep)))
+    world.m.offboard(json.loads(text.replace(SAMPLE_USER, drop)))
+    state = world.sm.state()
+    assert state["dave"] == (keep, RESEARCHER_ROLE, None, None)
+    assert state["erin"][2] == "2026-03-08"  # offboarding scheduled, 7 days of grace
 
 
-@pytest.mark.parametrize("change", [
-    {"DOMAIN_ID": None}, {"IDENTITY_STORE_ID": ""}, {"MAPPING_MODE": "ldap"},
-    {"GROUP_ROLES": '[{"group": "x"}]'}, {"GROUP_ROLES": '[{"group": "x", "role_arn": "arn:aws:iam::1:role/x"}]'},
-    {"GROUP_ROLES": "not json"}, {"GROUP_ROLES": "{}"},
-    {"MAPPING_MODE": "dynamodb", "MAPPING_TABLE": None},
-])
-def test_bad_configuration_raises(env, change):
-    env.setenv(**change)
-    with pytest.raises(ValueError):
-        env.fn.onboard(event("added-identitystore-create-group-membership"))
+def test_a_failed_call_and_another_identity_store_are_ignored(world):
+    uid = world.user("frank")
+    world.join(uid, "researchers")
+    failed = world.membership_event(uid, "researchers")
+    failed["detail"]["errorCode"] = "AccessDenied"
+    assert world.m.onboard(failed)["decision"] == "ignored-failed-call"
+    other = world.membership_event(uid, "researchers")
+    other["detail"]["requestParameters"]["identityStoreId"] = "d-0000000000"
+    assert world.m.onboard(other)["decision"] == "ignored-other-identity-store"
+    assert world.sm.state() == {}
 
 
-# ---------------------------------------------------------------------------------------
-# Offboarding
-# ---------------------------------------------------------------------------------------
+def test_a_scheduled_run_backfills_every_user_over_several_pages(world):
+    uids = {f"user{i}": world.user(f"user{i}") for i in range(7)}
+    for i, (name, uid) in enumerate(sorted(uids.items())):
+        world.join(uid, "researchers" if i % 2 else "auditors")
+    world.ids.client.meta.events  # the listings are paged by moto (MaxResults below)
+    original = world.ids.client.list_users
+    calls = []
 
-def test_offboarding_deletes_all_apps_and_spaces_then_the_profile(env):
-    name = "lee"
-    env.describe_user(name)
-    env.profile(name, name, RESEARCHER_ROLE)
-    env.tags(name)
-    env.memberships([OTHER_GROUP])  # no mapped group left
-    # delete_apps: the user's apps (2 pages) and those of the user's own space
-    env.apps([("JupyterServer", "default", "InService"), ("KernelGateway", "old", "Deleted")],
-             [("KernelGateway", "datascience-1-0-ml-t3-medium-1a2b", "InService")], profile=name)
-    env.spaces([("lee-private", name, "InService"), ("team-shared", "someone-else", "InService")],
-               [("lee-notes", name, "InService")])
-    env.apps([("JupyterLab", "default", "InService")], space="lee-private")
-    env.apps([("CodeEditor", "default", "Failed")], space="lee-notes")
-    env.delete_app("JupyterServer", "default", profile=name)
-    env.delete_app("KernelGateway", "datascience-1-0-ml-t3-medium-1a2b", profile=name)
-    env.delete_app("JupyterLab", "default", space="lee-private")
-    env.delete_app("CodeEditor", "default", space="lee-notes")
-    # wait, first poll: still deleting
-    env.apps([("JupyterServer", "default", "Deleting")], profile=name)
-    env.spaces([("lee-private", name, "InService"), ("lee-notes", name, "InService")])
-    env.apps([("JupyterLab", "default", "Deleting")], space="lee-private")
-    env.apps([], space="lee-notes")
-    # second poll: all deleted (or gone from the listing)
-    env.apps([("JupyterServer", "default", "Deleted")], profile=name)
-    env.spaces([("lee-private", name, "InService"), ("lee-notes", name, "InService")])
-    env.apps([("JupyterLab", "default", "Deleted")], space="lee-private")
-    env.apps([], space="lee-notes")
-    # spaces
-    env.spaces([("lee-private", name, "InService"), ("lee-notes", name, "Deleting")])
-    env.sm("delete_space", {}, DomainId=DOMAIN, SpaceName="lee-private")
-    env.spaces([("lee-private", name, "Deleting")])
-    env.spaces([("team-shared", "someone-else", "InService")])
-    env.sm("delete_user_profile", {}, DomainId=DOMAIN, UserProfileName=name)
-
-    result = env.fn.offboard(event("removed-sso-directory-remove-member-from-group"), None)
-    assert result["decision"] == "deleted" and result["profile"] == name
-    assert env.clock.sleeps == [10.0, 10.0]
-    assert decisions(env.logs()) == ["deleted"]
+    def list_users(**kw):
+        calls.append(kw.get("NextToken"))
+        return original(**kw, MaxResults=3)
+    world.ids.list_users = list_users
+    world.schedule()
+    assert len(calls) >= 3 * 2  # three pages, for each function
+    assert {n: s[:2] for n, s in world.sm.state().items()} == {
+        name: (uid, RESEARCHER_ROLE if i % 2 else AUDITOR_ROLE) for i, (name, uid) in enumerate(sorted(uids.items()))}
+    assert world.cw.last("ProfilesFixed") == 0  # offboarding ran second and found nothing to fix
+    world.schedule()  # idempotent
+    assert [c for c in world.sm.calls if c[0] != "create"] == []
 
 
-def test_offboarding_gives_up_after_the_timeout(env):
-    name = "mia"
-    env.describe_user(name)
-    env.profile(name, name, RESEARCHER_ROLE)
-    env.tags(name)
-    env.memberships([])
-    env.apps([("JupyterServer", "default", "InService")], profile=name)
-    env.spaces([])
-    env.delete_app("JupyterServer", "default", profile=name)
-    for _ in range(7):  # polls at t = 0, 10, ..., 60: never deleted
-        env.apps([("JupyterServer", "default", "Deleting")], profile=name)
-        env.spaces([])
-    with pytest.raises(TimeoutError, match="apps still there after 60s"):
-        env.fn.offboard(event("removed-sso-directory-remove-member-from-group"))
-    assert env.clock.sleeps == [10.0] * 6 and env.clock.now == 60.0
+class Context:
+    def __init__(self, world, seconds):
+        self.world, self.seconds = world, seconds
+
+    def get_remaining_time_in_millis(self):
+        return int(self.seconds * 1000)
 
 
-def test_offboarding_switches_to_the_role_of_a_mapped_group_the_user_is_still_in(env):
-    name = "noah"
-    env.describe_user(name)
-    env.profile(name, name, RESEARCHER_ROLE)
-    env.tags(name)
-    env.memberships([RESEARCHERS, AUDITORS])  # the listing may still show the group left
-    env.sm("update_user_profile", {}, DomainId=DOMAIN, UserProfileName=name,
-           UserSettings={"ExecutionRole": AUDITOR_ROLE})
-    # running apps are deleted (not waited for), so no session keeps the researchers' role
-    env.apps([("JupyterServer", "default", "InService")], profile=name)
-    env.spaces([])
-    env.delete_app("JupyterServer", "default", profile=name)
-    result = env.fn.offboard(event("removed-sso-directory-remove-member-from-group"))
-    assert result == {"decision": "switched-role", "profile": name, "user_id": USER, "role": AUDITOR_ROLE}
-    assert env.clock.sleeps == []
+def test_a_scheduled_run_stops_before_the_timeout_and_says_so(world, capsys):
+    for i in range(5):
+        world.join(world.user(f"u{i}"), "researchers")
+    ticks = iter(range(0, 10**6, 10))
+    world.m.clock = lambda: next(ticks)
+    world.m.onboard({"reconcile": "all"}, Context(world, 20 + 25))
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    stop = [r for r in lines if r["decision"] == "stopped-before-timeout"]
+    assert stop and stop[0]["left"] > 0 and stop[0]["note"]
+    assert 0 < len(world.sm.profiles) < 5
+    world.m.clock = __import__("time").monotonic
+    world.m.onboard({"reconcile": "all"})
+    assert len(world.sm.profiles) == 5
 
 
-def test_offboarding_keeps_the_profile_when_the_role_does_not_change(env):
-    e = event("removed-sso-directory-remove-member-from-group")
-    e["detail"]["requestParameters"]["groupId"] = AUDITORS
-    env.describe_user("olga")
-    env.profile("olga", "olga", RESEARCHER_ROLE)
-    env.tags("olga")
-    env.memberships([RESEARCHERS])
-    assert env.fn.offboard(e)["decision"] == "unchanged"
+def test_a_deleted_user_is_offboarded_after_the_grace_period(world):
+    uid = world.user("gina")
+    world.join(uid, "researchers")
+    world.sm.apps.append({"AppName": "default", "AppType": "JupyterServer", "UserProfileName": "gina",
+                          "Status": "InService"})
+    world.sm.spaces.append({"SpaceName": "gina-space", "OwnershipSettingsSummary": {"OwnerUserProfileName": "gina"}})
+    world.schedule()
+    world.delete_user(uid)
+    world.both(world.cloudtrail("identitystore.amazonaws.com", "DeleteUser",
+                                {"identityStoreId": world.store, "userId": uid}))
+    # Apps at once; spaces and profile kept, tagged with the date.
+    assert world.sm.apps[0]["Status"] == "Deleted"
+    assert world.sm.state()["gina"][2] == "2026-03-08"
+    assert world.sm.spaces
+    world.today = datetime.date(2026, 3, 7)
+    world.schedule()
+    assert "gina" in world.sm.profiles
+    world.today = datetime.date(2026, 3, 8)
+    before = len(world.cw.values("ProfilesFixed"))
+    world.schedule()
+    # The deletion the grace period made due is the schedule's job, not drift.
+    assert world.cw.values("ProfilesFixed")[before:] == [0, 0]
+    assert world.sm.profiles == {} and world.sm.spaces == []
 
 
-def test_offboarding_an_unmapped_group_is_ignored(env):
-    e = event("removed-sso-directory-remove-member-from-group")
-    e["detail"]["requestParameters"]["groupId"] = OTHER_GROUP
-    assert env.fn.offboard(e)["decision"] == "ignored-unmapped-group"
-    assert len(env.logs()) == 1
+def test_a_disabled_user_is_offboarded(world):
+    uid = world.user("hank")
+    world.join(uid, "researchers")
+    world.schedule()
+    world.ids.disabled.add(uid)
+    world.both(world.cloudtrail("sso-directory.amazonaws.com", "DisableUser", {"userId": uid}))
+    assert world.sm.state()["hank"][2] == "2026-03-08"
 
 
-def test_offboarding_without_a_profile_does_nothing(env):
-    env.describe_user("pat")
-    env.sm_error("describe_user_profile", "ResourceNotFound", DomainId=DOMAIN, UserProfileName="pat")
-    assert env.fn.offboard(event("removed-sso-directory-remove-member-from-group"))["decision"] == "no-profile"
+def test_with_no_grace_offboarding_deletes_at_once(world, monkeypatch):
+    monkeypatch.setenv("OFFBOARDING_GRACE_DAYS", "0")
+    uid = world.user("ivan")
+    world.join(uid, "researchers")
+    world.schedule()
+    world.leave(uid, "researchers")
+    world.schedule()
+    assert world.sm.profiles == {}
 
 
-def test_offboarding_never_deletes_a_profile_it_did_not_make(env):
-    env.describe_user("quinn")
-    env.profile("quinn", "quinn", RESEARCHER_ROLE)
-    env.tags("quinn", uid=None)
-    assert env.fn.offboard(event("removed-sso-directory-remove-member-from-group"))["decision"] == \
-        "kept-unmanaged-profile"
+def test_a_user_back_within_the_grace_gets_the_same_profile_back(world):
+    uid = world.user("jane")
+    world.join(uid, "researchers")
+    world.schedule()
+    arn = world.sm.profiles["jane"]["UserProfileArn"]
+    world.leave(uid, "researchers")
+    world.schedule()
+    assert world.sm.state()["jane"][2] == "2026-03-08"
+    world.today = datetime.date(2026, 3, 5)
+    world.join(uid, "auditors")
+    world.both(world.membership_event(uid, "auditors"))
+    assert world.sm.state()["jane"] == (uid, AUDITOR_ROLE, None, None)
+    assert world.sm.profiles["jane"]["UserProfileArn"] == arn
+    world.today = datetime.date(2026, 4, 1)
+    world.schedule()
+    assert "jane" in world.sm.profiles
 
 
-def test_delete_group_membership_checks_every_profile_of_the_domain(env):
-    """The Identity Store event names only the membership: every profile made by the
-    function is checked against its user's current groups."""
-    other_user = "9f8e7d6c5b-00112233-4455-4677-8899-aabbccddeeff"
-    env.sm("list_user_profiles", {"UserProfiles": [
-        {"DomainId": DOMAIN, "UserProfileName": "admin-made", "Status": "InService"},
-        {"DomainId": DOMAIN, "UserProfileName": "rita", "Status": "InService"}], "NextToken": "p2"},
-        DomainIdEquals=DOMAIN)
-    env.sm("list_user_profiles", {"UserProfiles": [
-        {"DomainId": DOMAIN, "UserProfileName": "sam", "Status": "InService"}]},
-        DomainIdEquals=DOMAIN, NextToken="p2")
-    env.profile("admin-made", "admin", AUDITOR_ROLE)
-    env.tags("admin-made", uid=None)
-    env.profile("rita", "rita", RESEARCHER_ROLE)
-    env.tags("rita", uid=other_user)
-    env.memberships([RESEARCHERS], uid=other_user)
-    env.profile("sam", "sam", RESEARCHER_ROLE)
-    env.tags("sam")
-    env.memberships([])  # sam left the last mapped group
-    env.apps([], profile="sam")
-    env.spaces([])
-    env.apps([], profile="sam")
-    env.spaces([])
-    env.spaces([])
-    env.spaces([])
-    env.sm("delete_user_profile", {}, DomainId=DOMAIN, UserProfileName="sam")
-
-    result = env.fn.offboard(event("removed-identitystore-delete-group-membership"))
-    assert result["decision"] == "checked-every-profile"
-    assert [(r["decision"], r["profile"]) for r in result["results"]] == [("unchanged", "rita"),
-                                                                         ("deleted", "sam")]
-    assert decisions(env.logs()) == ["check-every-profile", "kept-unmanaged-profile", "unchanged", "deleted"]
+def test_a_reused_user_name_quarantines_the_old_profile(world, capsys):
+    old = world.user("kim")
+    world.join(old, "researchers")
+    world.schedule()
+    world.delete_user(old)
+    new = world.user("kim")
+    world.join(new, "auditors")
+    world.sm.apps.append({"AppName": "default", "AppType": "JupyterServer", "UserProfileName": "kim",
+                          "Status": "InService"})
+    world.both(world.membership_event(new, "auditors"))
+    state = world.sm.state()["kim"]
+    assert state[0] == old and state[1] == RESEARCHER_ROLE and state[3] == new
+    assert world.sm.apps[0]["Status"] == "Deleted"
+    assert world.cw.last("ProfilesQuarantined") == 1
+    world.today = datetime.date(2027, 1, 1)
+    world.schedule()  # never offboarded, updated or handed over
+    assert world.sm.state()["kim"][:2] == (old, RESEARCHER_ROLE)
+    assert [c for c in world.sm.calls if c[0] in ("update", "delete")] == []
+    assert world.cw.last("ProfilesQuarantined") == 1
+    # The operator deletes it: the new user gets a profile of their own.
+    del world.sm.profiles["kim"]
+    world.schedule()
+    assert world.sm.state()["kim"] == (new, AUDITOR_ROLE, None, None)
 
 
-def test_a_deleted_user_falls_back_to_checking_every_profile(env):
-    env.stubs["identitystore"].add_client_error(
-        "describe_user", service_error_code="ResourceNotFoundException", http_status_code=404,
-        expected_params={"IdentityStoreId": STORE, "UserId": USER})
-    env.sm("list_user_profiles", {"UserProfiles": []}, DomainIdEquals=DOMAIN)
-    assert env.fn.offboard(event("removed-sso-directory-remove-member-from-group"))["results"] == []
+def test_profiles_without_the_ownership_tag_are_left_alone(world):
+    uid = world.user("lena")
+    world.sm.create_user_profile(DomainId=DOMAIN, UserProfileName="lena", SingleSignOnUserIdentifier="UserName",
+                                 SingleSignOnUserValue="lena", UserSettings={"ExecutionRole": "arn:x"}, Tags=[])
+    world.join(uid, "researchers")
+    world.schedule()
+    assert world.sm.state()["lena"] == (None, "arn:x", None, None)
 
 
-def test_offboarding_errors_raise(env):
-    env.describe_user("tom")
-    env.sm_error("describe_user_profile", "ThrottlingException", DomainId=DOMAIN, UserProfileName="tom")
-    with pytest.raises(ClientError):
-        env.fn.offboard(event("removed-sso-directory-remove-member-from-group"))
+def test_a_group_event_reconciles_its_members_and_the_profiles_it_mapped(world):
+    """A SCIM PatchGroup hides its members: every member, and every profile with the
+    group's role, is reconciled."""
+    stay, gone = world.user("mia"), world.user("ned")
+    world.join(stay, "researchers")
+    world.join(gone, "researchers")
+    world.schedule()
+    world.leave(gone, "researchers")
+    world.join(stay, "other")
+    ev = world.cloudtrail("identitystore-scim.amazonaws.com", "PatchGroup",
+                          {"groupId": world.groups["researchers"], "httpBody": {"Operations": [
+                              {"op": "remove", "path": "members", "value": "HIDDEN_DUE_TO_SECURITY_REASONS"}]}})
+    result = world.m.offboard(ev)
+    assert result["decision"] == "reconciled-groups"
+    assert world.sm.state()["ned"][2] == "2026-03-08"
+    assert world.sm.state()["mia"][2] is None
 
 
-def test_a_removal_naming_neither_member_nor_membership_raises(env):
-    e = event("removed-identitystore-delete-group-membership")
-    del e["detail"]["requestParameters"]["membershipId"]
-    with pytest.raises(ValueError):
-        env.fn.offboard(e)
+def test_role_switch_deletes_running_apps(world):
+    uid = world.user("olga")
+    world.join(uid, "auditors")
+    world.schedule()
+    world.join(uid, "researchers")
+    world.sm.apps.append({"AppName": "a1", "AppType": "JupyterServer", "UserProfileName": "olga",
+                          "Status": "InService"})
+    world.both(world.membership_event(uid, "researchers"))
+    assert world.sm.state()["olga"][1] == RESEARCHER_ROLE
+    assert world.sm.apps[0]["Status"] == "Deleted"
+
+
+def test_concurrent_create_converges_without_a_second_profile(world):
+    """Another run created the profile between this run's read and its create:
+    CreateUserProfile says ResourceInUse and the run converges the existing profile."""
+    uid = world.user("pia")
+    world.join(uid, "researchers")
+    real = world.sm.create_user_profile
+
+    def racing(**kw):
+        if "pia" not in world.sm.profiles:
+            real(**kw)  # the other run wins
+        return real(**kw)
+    world.sm.create_user_profile = racing
+    result = world.m.onboard(world.membership_event(uid, "researchers"))
+    assert [r["decision"] for r in result["results"]] == ["unchanged"]
+    assert world.sm.state() == {"pia": (uid, RESEARCHER_ROLE, None, None)}
+
+
+def test_a_delete_that_finds_nothing_is_success(world, monkeypatch):
+    monkeypatch.setenv("OFFBOARDING_GRACE_DAYS", "0")
+    uid = world.user("quin")
+    world.join(uid, "researchers")
+    world.schedule()
+    world.leave(uid, "researchers")
+    real = world.sm.delete_user_profile
+
+    def racing(**kw):
+        real(**kw)  # another run deleted it first
+        raise error("ResourceNotFound", "DeleteUserProfile")
+    world.sm.delete_user_profile = racing
+    world.m.offboard({"reconcile": "all"})
+    assert world.sm.profiles == {}
+
+
+def test_drift_counts_what_a_scheduled_run_had_to_fix_after_a_missed_event(world):
+    uid = world.user("hank")
+    world.schedule()
+    assert world.cw.values("ProfilesFixed") == [0, 0]
+    world.join(uid, "auditors")  # the membership event never arrives
+    world.schedule()
+    assert world.cw.values("ProfilesFixed")[2:] == [1, 0]  # onboarding created the profile
+    assert world.sm.state() == {"hank": (uid, AUDITOR_ROLE, None, None)}
+    world.m.onboard({"reconcile": "all"})  # an operator's run is not a scheduled one
+    assert len(world.cw.values("ProfilesFixed")) == 4
+
+
+def test_metrics_carry_the_namespace_and_the_stack_dimension(world):
+    world.schedule()
+    namespace, data = world.cw.data[-1]
+    assert namespace == "sagesynth/Onboarding"
+    assert {d["MetricName"] for d in data} == {"ProfilesFixed", "ProfilesQuarantined"}
+    assert all(d["Dimensions"] == [{"Name": "StackName", "Value": "studio-sso-onboarding"}] for d in data)
+
+
+def test_onboarding_never_deletes_and_offboarding_never_creates(world):
+    a, b = world.user("ray"), world.user("sue")
+    world.join(a, "researchers")
+    world.m.offboard({"reconcile": "all"})
+    assert world.sm.profiles == {}
+    world.m.onboard({"reconcile": "all"})
+    world.sm.create_user_profile(DomainId=DOMAIN, UserProfileName="sue", SingleSignOnUserIdentifier="UserName",
+                                 SingleSignOnUserValue="sue", UserSettings={"ExecutionRole": AUDITOR_ROLE},
+                                 Tags=[{"Key": TAG, "Value": b}])
+    world.m.onboard({"reconcile": "all"})
+    assert world.sm.state()["sue"] == (b, AUDITOR_ROLE, None, None)
+
+
+NAMES = ["ann", "ben", "cat"]
+GROUPS = ["researchers", "auditors", "other"]
+STEP = st.one_of(
+    st.tuples(st.just("join"), st.sampled_from(NAMES), st.sampled_from(GROUPS)),
+    st.tuples(st.just("leave"), st.sampled_from(NAMES), st.sampled_from(GROUPS)),
+    st.tuples(st.just("event-on"), st.sampled_from(NAMES), st.sampled_from(GROUPS)),
+    st.tuples(st.just("event-off"), st.sampled_from(NAMES), st.sampled_from(GROUPS)),
+    st.tuples(st.just("schedule-on"), st.just(""), st.just("")),
+    st.tuples(st.just("schedule-off"), st.just(""), st.just("")),
+    st.tuples(st.just("days"), st.just(""), st.sampled_from(["1", "5", "9"])),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(STEP, max_size=14))
+def test_any_interleaving_of_events_and_scheduled_runs_converges(moto_endpoint, monkeypatch, steps):
+    """Whatever runs happened in whatever order (events delivered to one function only,
+    late or never; schedules in between; days passing), one scheduled run of both
+    functions after the last change leaves exactly: a profile with the right role for
+    every user in a mapped group, and for everyone else no profile or one waiting for its
+    grace to end (no apps)."""
+    world = World(moto_endpoint, monkeypatch)
+    uids = {n: world.user(n) for n in NAMES}
+    for op, name, arg in steps:
+        uid = uids.get(name)
+        if op == "join" and (uid, arg) not in world.memberships:
+            world.join(uid, arg)
+        elif op == "leave" and (uid, arg) in world.memberships:
+            world.leave(uid, arg)
+        elif op.startswith("event"):
+            ev = world.membership_event(uid, arg)
+            (world.m.onboard if op == "event-on" else world.m.offboard)(ev)
+        elif op.startswith("schedule"):
+            (world.m.onboard if op == "schedule-on" else world.m.offboard)({"reconcile": "all"})
+        elif op == "days":
+            world.today += datetime.timedelta(days=int(arg))
+    world.schedule()
+    expected = {}
+    for n, uid in uids.items():
+        mine = {g for (u, g) in world.memberships if u == uid}
+        role = RESEARCHER_ROLE if "researchers" in mine else AUDITOR_ROLE if "auditors" in mine else None
+        if role:
+            expected[n] = (uid, role, None, None)
+    state = world.sm.state()
+    assert {n: s for n, s in state.items() if s[2] is None} == expected
+    for n, s in state.items():
+        if s[2] is not None:
+            assert n not in expected and s[2] > world.today.isoformat()
+    world.schedule()
+    assert world.sm.state() == state  # converged: another run changes nothing

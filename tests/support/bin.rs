@@ -152,7 +152,32 @@ pub fn scratch_shipped(names: &[&str]) -> tempfile::TempDir {
         .map(|name| (format!("{name}.yaml"), super::stacks::definition(name)))
         .collect();
     let files: Vec<(&str, &String)> = files.iter().map(|(f, t)| (f.as_str(), t)).collect();
-    scratch(&files)
+    scratch_with_shipped_scripts(&files)
+}
+
+/// [`scratch`], with the shipped definitions' script files in `stacks/scripts/`: for
+/// variants of a shipped definition, which name them.
+pub fn scratch_with_shipped_scripts<T: AsRef<[u8]>>(files: &[(&str, T)]) -> tempfile::TempDir {
+    let dir = scratch(files);
+    copy_scripts(
+        &super::stacks::stacks_dir().join("scripts"),
+        &dir.path().join("stacks/scripts"),
+    );
+    dir
+}
+
+/// The shipped definitions' script files (`stacks/scripts/`), which they name relative
+/// to their own folder.
+fn copy_scripts(from: &Path, to: &Path) {
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return;
+    };
+    std::fs::create_dir_all(to).expect("creating stacks/scripts/");
+    for entry in entries {
+        let entry = entry.expect("reading stacks/scripts/");
+        std::fs::copy(entry.path(), to.join(entry.file_name()))
+            .unwrap_or_else(|e| panic!("copying {}: {e}", entry.path().display()));
+    }
 }
 
 /// The names of the files in `dir/out/`, sorted; empty when there is no `out/`.

@@ -212,6 +212,8 @@ pub fn moto_variant(template: &Value, supported: &BTreeSet<String>) -> MotoVaria
         }
     }
 
+    tags_in_motos_api_shape(&mut out, &mut changes);
+
     let skipped = skipped_by_moto(template, supported);
     // moto looks up the groups a user joins, or a managed policy attaches to, by name:
     // a placeholder for a group it skipped (AWS::IAM::Group) fails the deploy with
@@ -261,6 +263,48 @@ pub fn moto_variant(template: &Value, supported: &BTreeSet<String>) -> MotoVaria
     MotoVariant {
         template: out,
         changes,
+    }
+}
+
+/// moto 5.2.1 passes some types' `Tags` straight to its API implementation, which reads
+/// the API's shape and fails the whole deploy (HTTP 500) on CloudFormation's:
+/// `AWS::KMS::Key` tags as `TagKey` / `TagValue` (`KeyError: 'TagKey'` on `Key` / `Value`),
+/// `AWS::SSM::Parameter` tags as a list of `Key` / `Value` (a `TypeError` on the map the
+/// resource reference gives). The variant rewrites them; the template keeps the shapes of
+/// the resource reference (which cfn-lint checks).
+fn tags_in_motos_api_shape(out: &mut Value, changes: &mut Vec<String>) {
+    let Some(resources) = out.get_mut("Resources").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (id, resource) in resources.iter_mut() {
+        let kind = resource["Type"].as_str().unwrap_or_default().to_string();
+        let Some(tags) = resource
+            .get_mut("Properties")
+            .and_then(|p| p.get_mut("Tags"))
+        else {
+            continue;
+        };
+        match (kind.as_str(), &*tags) {
+            ("AWS::KMS::Key", Value::Array(list)) => {
+                *tags = list
+                    .iter()
+                    .map(|t| json!({"TagKey": t["Key"], "TagValue": t["Value"]}))
+                    .collect();
+                changes.push(format!(
+                    "{id}.Tags: Key/Value -> TagKey/TagValue (moto's KMS reads the API shape)"
+                ));
+            }
+            ("AWS::SSM::Parameter", Value::Object(map)) => {
+                *tags = map
+                    .iter()
+                    .map(|(k, v)| json!({"Key": k, "Value": v}))
+                    .collect();
+                changes.push(format!(
+                    "{id}.Tags: map -> list of Key/Value (moto's SSM reads the API shape)"
+                ));
+            }
+            _ => {}
+        }
     }
 }
 

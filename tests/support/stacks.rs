@@ -42,10 +42,16 @@ pub fn definition(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// Loads `text` as the definition `stacks/NAME.yaml`; panics with the input errors.
+/// Loads `text` as the definition `stacks/NAME.yaml` (its script files from the shipped
+/// `stacks/`); panics with the input errors.
 pub fn load(name: &str, text: &str) -> LoadedStack {
-    stacks::load_str(name, &format!("stacks/{name}.yaml"), text.to_string())
-        .unwrap_or_else(|e| panic!("{e}"))
+    stacks::load_in(
+        name,
+        &format!("stacks/{name}.yaml"),
+        text.to_string(),
+        Some(&stacks_dir()),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Loads `text` as `stacks/NAME.yaml` and synthesizes it in `format`; panics on any error.

@@ -1,19 +1,52 @@
-"""Studio user profiles that follow IAM Identity Center group membership (sagesynth).
+"""Studio user profiles reconciled from IAM Identity Center state (sagesynth).
 
-A user's profile gets the role of the FIRST mapped group they are in (GROUP_ROLES order,
-or lowest table `precedence`, ties by group id); with none left, their apps and spaces are
-deleted (bounded wait), then the profile. Only profiles tagged TAG=<user id> (made here)
-are changed. DeleteGroupMembership names no user: then every tagged profile is checked.
-Each decision is one JSON log line; any other failure raises (the event goes to the DLQ).
-Groups are matched by Identity Store group id only, never by display name: whoever may
-create or rename groups could give a group of theirs a mapped group's name.
+Events are hints, state is the truth. An event only says WHO may have changed: a user
+(membership, user created, updated, disabled or deleted), or a group whose members it
+hides (SCIM PatchGroup logs its body redacted; DeleteGroup). Every affected user is then
+reconciled from the Identity Store as it is now: a profile exists exactly when the user is
+enabled and in a mapped group, with the role of the first such group (GROUP_ROLES order, or
+lowest table `precedence`, ties by group id). For a group, every member AND every profile
+whose role is that group's role is reconciled; an event naming nobody, a scheduled event or
+{"reconcile": "all"} reconciles everyone (paginated ListUsers, ListGroupMemberships,
+ListUserProfiles), stopping before the Lambda timeout and logging what is left for the next
+run. Only profiles tagged TAG=<user id> (made here) are ever changed.
+
+Two functions share this file, each holding only its calls. `onboard` creates missing
+profiles and takes back a returning user's profile (removes OFFBOARD_AFTER); `offboard`
+switches roles (deleting running apps, which keep the role they started with), offboards
+and quarantines. Both receive every event and every scheduled run.
+
+Offboarding (GRACE_DAYS, 0 = at once): apps are deleted at once and the profile is tagged
+OFFBOARD_AFTER=<ISO date>; a run on or after that date deletes apps, the user's private
+spaces and the profile. A user who comes back before that gets the same profile back.
+
+Reused names: SageMaker binds an SSO profile by user name. A profile whose TAG names another
+user id than the current holder of its user name is quarantined: tagged QUARANTINED=<the new
+holder's id>, its apps deleted, never updated, deleted or handed over; the new holder gets
+no profile until an operator deletes (or re-tags) it. Quarantined profiles are counted in
+the PROFILES_QUARANTINED metric every run. PROFILES_FIXED is drift: what a SCHEDULED run
+had to change because no event (or a failed one) did it; it is published by scheduled runs
+only and leaves out the deletions a grace period made due, so any value above 0 means an
+event was missed. Event runs and {"reconcile": "all"} change profiles as their job.
+
+Concurrency (event runs and scheduled runs overlap; no lock is needed): every change is
+conditional on current state and idempotent. CreateUserProfile fails with ResourceInUse
+when the profile exists, so two runs never create twice: the loser re-reads the profile and
+converges like any other run. A delete of what is already gone (app, space, profile) is
+success, so two runs never fail on, or repeat, a delete. Updates and tags write a value
+computed from the Identity Store, never a read-modify-write of the profile. A run that read
+state before a later change can still apply its stale decision after a fresher run; every
+change is followed by a re-read of that user, and the next scheduled run (at most
+RECONCILE_EVERY away) converges whatever is left; such a stale profile grants nothing, as
+Studio admits only users of the groups assigned to the domain.
 
 Across accounts (MAPPING set: a multi-account stack appends it to this file, as Lambda
 caps environment variables at 4 KB): each group maps to a Studio account; the functions
 assume that account's provisioning role (per region), read the domain id and the group's
-role ARN from its SSM parameters, and do the same there. A user's role in an account
-comes from their first mapped group of that account.
+role ARN from its SSM parameters, and reconcile there. A user's role in an account comes
+from their first mapped group of that account.
 """
+import datetime
 import hashlib
 import json
 import os
@@ -25,13 +58,18 @@ import boto3
 from botocore.exceptions import ClientError
 
 TAG = "sagesynth:identitystore-user-id"
+OFFBOARD_AFTER = "sagesynth:offboard-after"
+QUARANTINED = "sagesynth:quarantined"
 VALID = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-C = {}  # this invocation's configuration and group cache
+C = {}  # this invocation's configuration and caches
 _clients = {}
 clock, sleep = time.monotonic, time.sleep  # tests replace these
+today = lambda: datetime.datetime.now(datetime.timezone.utc).date()  # noqa: E731 (tests replace it)
 MAPPING = None  # across accounts: {"groups": [...], "targets": [...]}, appended by the stack
 MEMBER_SERVICES = ("sagemaker", "ssm")
 SESSION_NAME = re.compile(r"[^\w+=,.@-]")
+ID = re.compile(r"^[0-9a-fA-F][0-9a-fA-F-]{7,63}$")  # Identity Store ids, not redacted values
+MARGIN_SECONDS = 20  # a full run stops this long (plus any app wait) before the timeout
 
 
 def aws(name):
@@ -51,7 +89,7 @@ def member_clients(credentials, region):  # tests replace this
 
 def in_account(target, session, work):
     """work() in a Studio account: assume its provisioning role (the session name says
-    which event and user: CloudTrail in the account shows it), read its domain id."""
+    which run: CloudTrail in the account shows it), read its domain id."""
     arn = target["role_arn"]
     name = SESSION_NAME.sub("-", session)[:64]
     try:
@@ -60,14 +98,15 @@ def in_account(target, session, work):
         err = e.response.get("Error", {})
         raise RuntimeError(f"cannot assume {arn} (account {target['account_id']}, {target['region']}): "
                            f"{err.get('Code')}: {err.get('Message')}") from e
-    C.update(member=member_clients(creds, target["region"]), account=target["account_id"], ranks={}, roles={})
+    C.update(member=member_clients(creds, target["region"]), account=target["account_id"], ranks={}, roles={},
+             index=None)
     try:
         C["domain"] = aws("ssm").get_parameter(Name=C["domain_parameter"])["Parameter"]["Value"]
         out = work()
         out.update(account_id=target["account_id"], region=target["region"])
         return out
     finally:
-        C.update(member=None, account=None, domain=None)
+        C.update(member=None, account=None, domain=None, index=None)
 
 
 def sm(op, **kw):
@@ -84,12 +123,16 @@ def log(decision, **fields):
     return rec
 
 
+def code_of(e):
+    return e.response.get("Error", {}).get("Code")
+
+
 def unless_gone(call, default=None):
     """call(), or default when what it names does not exist (any more)."""
     try:
         return call()
     except ClientError as e:
-        if e.response.get("Error", {}).get("Code") not in ("ResourceNotFound", "ResourceNotFoundException"):
+        if code_of(e) not in ("ResourceNotFound", "ResourceNotFoundException"):
             raise
         return default
 
@@ -123,10 +166,14 @@ def env(name, default=None):
     return value
 
 
-def configure():
+def configure(duty):
     C.clear()
-    C.update(store=env("IDENTITY_STORE_ID"), mode=env("MAPPING_MODE"), ranks={}, roles={}, member=None,
-             timeout=float(env("APP_DELETE_TIMEOUT_SECONDS", "600")), poll=float(env("POLL_SECONDS", "10")))
+    C.update(duty=duty, store=env("IDENTITY_STORE_ID"), mode=env("MAPPING_MODE"), ranks={}, roles={}, member=None,
+             index=None, timeout=float(env("APP_DELETE_TIMEOUT_SECONDS", "600")),
+             poll=float(env("POLL_SECONDS", "10")), grace=int(env("OFFBOARDING_GRACE_DAYS", "7") or 0),
+             fixed=0, drift=0, quarantined=set(), scheduled=False)
+    if C["grace"] < 0:
+        raise ValueError("OFFBOARDING_GRACE_DAYS: expected 0 or more")
     if MAPPING is not None:
         if not isinstance(MAPPING, dict):
             raise ValueError("MAPPING: expected {groups, targets}")
@@ -158,25 +205,53 @@ def get(d, key):  # CloudTrail keys are lowerCamelCase; tolerate other cases
     return next((v for k, v in d.items() if k.lower() == key.lower()), None) if isinstance(d, dict) else None
 
 
-def parse(event):
-    """Fields of a CloudTrail record: Identity Store API (memberId.userId) or
-    sso-directory (member.memberId); DeleteGroupMembership carries only membershipId."""
-    configure()
+def find_ids(value, keys):
+    """Every string under one of `keys` anywhere in a CloudTrail record part."""
+    found = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k.lower() in keys and isinstance(v, str):
+                found.append(v)
+            else:
+                found += find_ids(v, keys)
+    elif isinstance(value, list):
+        for v in value:
+            found += find_ids(v, keys)
+    return found
+
+
+USER_KEYS = ("userid", "memberid")
+GROUP_KEYS = ("groupid",)
+
+
+def hint(event):
+    """What to reconcile: ("all", None), ("users", [...]), ("groups", [...]) or
+    ("ignored", log record)."""
+    if not isinstance(event, dict):
+        raise ValueError("expected an EventBridge event")
+    if event.get("reconcile") == "all" or event.get("detail-type") == "Scheduled Event":
+        return "all", None
     detail = get(event, "detail")
     req = get(detail, "requestParameters")
-    if not isinstance(req, dict):
-        raise ValueError("not a CloudTrail event: no detail.requestParameters")
-    member = get(req, "memberId") or get(req, "member")
-    if isinstance(member, dict):
-        member = get(member, "userId") or get(member, "memberId")
-    ev = {"event": get(detail, "eventName"), "group": get(req, "groupId"),
-          "user": member if isinstance(member, str) else None, "membership": get(req, "membershipId"),
-          "store": get(req, "identityStoreId") or get(get(detail, "responseElements"), "identityStoreId")}
+    if not isinstance(detail, dict) or get(detail, "eventName") is None:
+        raise ValueError("not a CloudTrail event: no detail.eventName")
+    name, source = get(detail, "eventName"), get(detail, "eventSource")
+    store = get(req, "identityStoreId") or get(get(detail, "responseElements"), "identityStoreId")
     if get(detail, "errorCode"):
-        return ev, log("ignored-failed-call", error=get(detail, "errorCode"), **ev)
-    if ev["store"] and ev["store"] != C["store"]:
-        return ev, log("ignored-other-identity-store", **ev)
-    return ev, None
+        return "ignored", log("ignored-failed-call", event=name, error=get(detail, "errorCode"))
+    if store and store != C["store"]:
+        return "ignored", log("ignored-other-identity-store", event=name, store=store)
+    parts = [req, get(detail, "responseElements")]
+    users = sorted({u for u in find_ids(parts, USER_KEYS) if ID.match(u)})
+    groups = sorted({g for g in find_ids(parts, GROUP_KEYS) if ID.match(g)})
+    if users:
+        return "users", users
+    if groups:
+        return "groups", groups
+    # The user or group is hidden (a redacted SCIM body) or named only by a membership id
+    # (DeleteGroupMembership): reconcile everyone.
+    log("event-names-nobody", event=name, source=source)
+    return "all", None
 
 
 def entry_of(gid):
@@ -191,12 +266,6 @@ def role_arn(g):
     if g["role_parameter"] not in C["roles"]:
         C["roles"][g["role_parameter"]] = aws("ssm").get_parameter(Name=g["role_parameter"])["Parameter"]["Value"]
     return C["roles"][g["role_parameter"]]
-
-
-def targets_of(gid):
-    """The Studio account (in each region) a group maps to, or [] for an unmapped group."""
-    g = entry_of(gid)
-    return [t for t in C["targets"] if g and t["account_id"] == g["account_id"]]
 
 
 def rank(gid):
@@ -216,23 +285,48 @@ def rank(gid):
     return C["ranks"][gid]
 
 
-def role_of(uid, plus=(), minus=()):
-    """The role of the user's first mapped group (memberships, plus/minus the event's group,
-    which the listing may not show yet / any more)."""
-    gids = unless_gone(lambda: {m["GroupId"] for m in pages(
-        "identitystore", "list_group_memberships_for_member", "GroupMemberships",
-        IdentityStoreId=C["store"], MemberId={"UserId": uid})}, set())
-    ranks = [r for r in map(rank, sorted((gids | set(plus)) - set(minus))) if r]
-    return role_arn(min(ranks, key=lambda r: r[0])[1]) if ranks else None
+def mapped_groups():
+    """Every group with a role here (the table is scanned in DynamoDB mode)."""
+    if C["mode"] == "inline":
+        return [g["group_id"] for g in C["groups"] if rank(g["group_id"])]
+    return sorted(i["group_id"]["S"] for i in pages("dynamodb", "scan", "Items", TableName=C["table"],
+                                                     ProjectionExpression="group_id"))
 
 
-def profile(name):
-    return unless_gone(lambda: sm("describe_user_profile", UserProfileName=name))
+def desired(uid):
+    """(user name, role) from the Identity Store now: role None when the user is gone,
+    disabled or in no mapped group; user name None when the user is gone."""
+    user = unless_gone(lambda: ids("describe_user", UserId=uid))
+    if not user:
+        return None, None
+    if user.get("UserStatus") == "DISABLED":
+        return user["UserName"], None
+    gids = {m["GroupId"] for m in pages("identitystore", "list_group_memberships_for_member", "GroupMemberships",
+                                        IdentityStoreId=C["store"], MemberId={"UserId": uid})}
+    ranks = [r for r in map(rank, sorted(gids)) if r]
+    return user["UserName"], role_arn(min(ranks, key=lambda r: r[0])[1]) if ranks else None
 
 
-def owner(prof):
-    tags = pages("sagemaker", "list_tags", "Tags", ResourceArn=prof["UserProfileArn"])
-    return next((t["Value"] for t in tags if t["Key"] == TAG), None)
+def tags_of(prof):
+    return {t["Key"]: t["Value"] for t in pages("sagemaker", "list_tags", "Tags", ResourceArn=prof["UserProfileArn"])}
+
+
+def look(name):
+    """A profile and its tags, or None."""
+    prof = unless_gone(lambda: sm("describe_user_profile", UserProfileName=name))
+    return prof and dict(prof, tags=tags_of(prof))
+
+
+def index():
+    """Every profile of the domain with its tags, read once per run (for deleted users,
+    renamed users and group hints)."""
+    if C["index"] is None:
+        C["index"] = {}
+        for p in pages("sagemaker", "list_user_profiles", "UserProfiles", DomainIdEquals=C["domain"]):
+            prof = look(p["UserProfileName"])
+            if prof:
+                C["index"][p["UserProfileName"]] = prof
+    return C["index"]
 
 
 def spaces_of(name):
@@ -248,10 +342,12 @@ def apps_of(name):
 
 
 def delete_apps(name):
-    for a in apps_of(name):
-        if a.get("Status") not in ("Deleted", "Deleting"):
-            unless_gone(lambda: sm("delete_app", AppType=a["AppType"], AppName=a["AppName"],
-                                   **{k: a[k] for k in ("UserProfileName", "SpaceName") if a.get(k)}))
+    """Deletes the profile's running apps; True when there was one."""
+    running = [a for a in apps_of(name) if a.get("Status") not in ("Deleted", "Deleting", "Failed")]
+    for a in running:
+        unless_gone(lambda: sm("delete_app", AppType=a["AppType"], AppName=a["AppName"],
+                               **{k: a[k] for k in ("UserProfileName", "SpaceName") if a.get(k)}))
+    return bool(running)
 
 
 def wait(what, pending, deadline):
@@ -264,100 +360,201 @@ def wait(what, pending, deadline):
         sleep(max(0.0, min(C["poll"], deadline - clock())))
 
 
-def apply(name, uid, tag, prof, role, deadline=None):
-    """Give a profile `role`; None deletes it. A deadline means offboarding."""
-    out = {"profile": name, "user_id": uid, "role": role or None}
-    if tag != uid:
-        return log("kept-unmanaged-profile", **out)
-    if role and role == prof.get("UserSettings", {}).get("ExecutionRole"):
-        return log("unchanged", **out)
-    if role:
-        sm("update_user_profile", UserProfileName=name, UserSettings={"ExecutionRole": role})
-        if deadline is not None:
-            delete_apps(name)  # no running app keeps the role the user lost
-        return log("switched-role", **out)
+def fixed(decision, due=False, **out):
+    """A change made; unless it was `due` (a grace period ending), it counts as drift."""
+    C["fixed"] += 1
+    C["drift"] += 0 if due else 1
+    return log(decision, **out)
+
+
+def remove(name, out, due=False):
+    """Apps, the user's private spaces, then the profile; what is already gone is done."""
+    deadline = clock() + C["timeout"]
     delete_apps(name)
-    wait("apps", lambda: [a["AppName"] for a in apps_of(name) if a.get("Status") != "Deleted"], deadline)
+    wait("apps", lambda: [a["AppName"] for a in apps_of(name) if a.get("Status") not in ("Deleted", "Failed")],
+         deadline)
     for s in spaces_of(name):
         if s.get("Status") != "Deleting":
             unless_gone(lambda: sm("delete_space", SpaceName=s["SpaceName"]))
     wait("spaces", lambda: [s["SpaceName"] for s in spaces_of(name)], deadline)
     unless_gone(lambda: sm("delete_user_profile", UserProfileName=name))
-    return log("deleted", **out)
+    C["index"] and C["index"].pop(name, None)
+    return fixed("deleted", due=due, **out)
 
 
-def onboard(event, context=None):
-    ev, done = parse(event)
-    if done:
-        return done
-    uid, gid = ev["user"], ev["group"]
-    if not gid or not uid:
-        raise ValueError("event names no group id or member id")
-    if C["targets"] is not None:
-        targets = targets_of(gid)
-        if not targets:
-            return log("ignored-unmapped-group", group_id=gid, user_id=uid)
-        uname = ids("describe_user", UserId=uid)["UserName"]
-        return {"decision": "onboarded-in-accounts", "results": [
-            in_account(t, f"onboard-{uid}", lambda: onboard_here(uid, gid, uname))
-            for t in targets]}
-    if not rank(gid):
-        return log("ignored-unmapped-group", group_id=gid, user_id=uid)
-    return onboard_here(uid, gid, ids("describe_user", UserId=uid)["UserName"])
+def quarantine(prof, holder):
+    """A profile of another (former) user that `holder` now has the name of."""
+    name, tags = prof["UserProfileName"], prof["tags"]
+    C["quarantined"].add(name)
+    out = {"profile": name, "owner": tags.get(TAG), "name_holder": holder}
+    if C["duty"] != "offboarding" or tags.get(QUARANTINED) == holder:
+        return log("quarantined", **out)
+    aws("sagemaker").add_tags(ResourceArn=prof["UserProfileArn"], Tags=[{"Key": QUARANTINED, "Value": holder}])
+    delete_apps(name)
+    return fixed("quarantined-now", **out)
 
 
-def onboard_here(uid, gid, uname):
-    name, role = profile_name(uname), role_of(uid, plus=[gid])
+def converge(prof, uid, role):
+    """Bring one profile this function owns (TAG == uid) to `role` (None: offboard)."""
+    name, tags = prof["UserProfileName"], prof["tags"]
+    out = {"profile": name, "user_id": uid, "role": role}
+    if QUARANTINED in tags:
+        C["quarantined"].add(name)
+        return log("quarantined", **out)
+    if prof.get("Status") == "Deleting":
+        return log("being-deleted", **out)
+    pending, duty = tags.get(OFFBOARD_AFTER), C["duty"]
+    if role:
+        if pending and duty == "onboarding":
+            aws("sagemaker").delete_tags(ResourceArn=prof["UserProfileArn"], TagKeys=[OFFBOARD_AFTER])
+            return fixed("restored", **out, offboard_after=pending)
+        if role != prof.get("UserSettings", {}).get("ExecutionRole") and duty == "offboarding":
+            sm("update_user_profile", UserProfileName=name, UserSettings={"ExecutionRole": role})
+            delete_apps(name)  # no running app keeps the role the user lost
+            return fixed("switched-role", **out)
+        return log("unchanged", **out)
+    if duty != "offboarding":
+        return log("left-to-offboarding", **out)
+    due = (today() + datetime.timedelta(days=C["grace"])).isoformat()
+    if C["grace"] == 0 or (pending and pending <= today().isoformat()):
+        return remove(name, out, due=bool(pending))
+    if not pending:
+        delete_apps(name)
+        aws("sagemaker").add_tags(ResourceArn=prof["UserProfileArn"], Tags=[{"Key": OFFBOARD_AFTER, "Value": due}])
+        return fixed("offboarding-scheduled", **out, offboard_after=due)
+    if delete_apps(name):
+        return fixed("stopped-apps-of-leaving-user", **out, offboard_after=pending)
+    return log("offboarding-pending", **out, offboard_after=pending)
+
+
+def create(name, uid, uname, role):
+    """Creates the profile; if it exists (another run, or another user's), converges it."""
     try:
         sm("create_user_profile", UserProfileName=name, SingleSignOnUserIdentifier="UserName",
            SingleSignOnUserValue=uname, UserSettings={"ExecutionRole": role}, Tags=[{"Key": TAG, "Value": uid}])
     except ClientError as e:
-        prof = e.response.get("Error", {}).get("Code") == "ResourceInUse" and profile(name)
-        if not prof:
+        if code_of(e) != "ResourceInUse":
             raise
-        if prof.get("SingleSignOnUserValue") != uname or prof.get("Status") == "Deleting":
-            raise RuntimeError(f"profile {name} belongs to another user or is being deleted") from e
-        return apply(name, uid, owner(prof), prof, role)
-    return log("created", profile=name, user_id=uid, group_id=gid, role=role)
+        prof = look(name)
+        if not prof:
+            raise RuntimeError(f"profile {name} exists and is gone: retry") from e
+        return reconcile_profile(prof, uid, uname, role)
+    return fixed("created", profile=name, user_id=uid, role=role)
+
+
+def reconcile_profile(prof, uid, uname, role):
+    """The profile named after `uname`, which `uid` holds now."""
+    owner = prof["tags"].get(TAG)
+    if owner is None:
+        return log("kept-unmanaged-profile", profile=prof["UserProfileName"], user_id=uid)
+    if owner != uid or prof.get("SingleSignOnUserValue") not in (None, uname):
+        return quarantine(prof, uid)
+    return converge(prof, uid, role)
+
+
+def reconcile_user(uid, full=False):
+    """One user, from the Identity Store now; re-read once after a change of this run."""
+    for attempt in range(2):
+        before = C["fixed"]
+        uname, role = desired(uid)
+        results = []
+        mine = None
+        if uname:
+            name = profile_name(uname)
+            prof = C["index"].get(name) if full else look(name)
+            if prof:
+                results.append(reconcile_profile(prof, uid, uname, role))
+                mine = name
+            elif role and C["duty"] == "onboarding":
+                results.append(create(name, uid, uname, role))
+                mine = name
+            else:
+                results.append(log("no-profile", profile=name, user_id=uid, role=role))
+        if not uname or full:
+            # A deleted user's profile, or one under the user's former name.
+            for name, prof in sorted(index().items()):
+                if prof["tags"].get(TAG) == uid and name != mine:
+                    results.append(converge(prof, uid, None))
+        if C["fixed"] == before or full:
+            return results
+        C["index"] = None
+    return results
+
+
+def deadline_of(context):
+    margin = MARGIN_SECONDS + (C["timeout"] if C["duty"] == "offboarding" else 0)
+    if context is None or not hasattr(context, "get_remaining_time_in_millis"):
+        return None
+    return clock() + context.get_remaining_time_in_millis() / 1000.0 - margin
+
+
+def order(uids):
+    """Users in an order that differs per run, so that a run cut short by the timeout does
+    not leave the same users behind every time."""
+    salt = str(int(time.time()) // 60)
+    return sorted(uids, key=lambda u: hashlib.sha256((salt + u).encode()).hexdigest())
+
+
+def reconcile_here(kind, what, context):
+    if kind == "users":
+        return {"decision": "reconciled-users", "results": [r for u in what for r in reconcile_user(u)]}
+    full = kind == "all"
+    profiles = index()
+    if full:
+        uids = {u["UserId"] for u in pages("identitystore", "list_users", "Users", IdentityStoreId=C["store"])}
+    else:
+        roles = {role_arn(r[1]) for r in map(rank, what) if r}
+        uids = set()
+        for gid in what:
+            uids |= {m["MemberId"]["UserId"] for m in unless_gone(lambda: pages(
+                "identitystore", "list_group_memberships", "GroupMemberships", IdentityStoreId=C["store"],
+                GroupId=gid), []) if "UserId" in m.get("MemberId", {})}
+        uids |= {p["tags"][TAG] for p in profiles.values()
+                 if TAG in p["tags"] and p.get("UserSettings", {}).get("ExecutionRole") in roles}
+    uids |= {p["tags"][TAG] for p in profiles.values() if TAG in p["tags"] and full}
+    results, todo, deadline = [], order(uids), deadline_of(context)
+    for i, uid in enumerate(todo):
+        if deadline is not None and clock() >= deadline:
+            log("stopped-before-timeout", done=i, left=len(todo) - i, note="the next run reconciles the rest")
+            break
+        results += reconcile_user(uid, full=full)
+    return {"decision": "reconciled-all" if full else "reconciled-groups", "results": results}
+
+
+def publish():
+    """A scheduled run's drift, and the quarantine count (offboarding alone counts
+    quarantines, so that two functions seeing the same profile do not count it twice)."""
+    dims = [{"Name": env("METRIC_DIMENSION"), "Value": env("METRIC_STACK_NAME")}]
+    data = []
+    if C["scheduled"]:
+        data.append({"MetricName": env("METRIC_PROFILES_FIXED"), "Dimensions": dims, "Value": C["drift"],
+                     "Unit": "Count"})
+    if C["duty"] == "offboarding":
+        data.append({"MetricName": env("METRIC_PROFILES_QUARANTINED"), "Dimensions": dims,
+                     "Value": len(C["quarantined"]), "Unit": "Count"})
+    if data:
+        aws("cloudwatch").put_metric_data(Namespace=env("METRIC_NAMESPACE"), MetricData=data)
+
+
+def run(event, context, duty):
+    configure(duty)
+    C["scheduled"] = isinstance(event, dict) and event.get("detail-type") == "Scheduled Event"
+    kind, what = hint(event)
+    if kind == "ignored":
+        return what
+    try:
+        if C["targets"] is None:
+            return reconcile_here(kind, what, context)
+        session = f"{duty}-{kind}-{(what or ['all'])[0]}"
+        return {"decision": "reconciled-in-accounts", "results": [
+            in_account(t, session, lambda: reconcile_here(kind, what, context)) for t in C["targets"]]}
+    finally:
+        publish()
+
+
+def onboard(event, context=None):
+    return run(event, context, "onboarding")
 
 
 def offboard(event, context=None):
-    ev, done = parse(event)
-    if done:
-        return done
-    uid, gid, deadline = ev["user"], ev["group"], clock() + C["timeout"]
-    if C["targets"] is not None:
-        # A membership-only event names no group, and a deleted group no longer says
-        # whom it mapped: then every account is checked.
-        targets = unless_gone(lambda: targets_of(gid), C["targets"]) if gid else C["targets"]
-        if not targets:
-            return log("ignored-unmapped-group", group_id=gid, user_id=uid)
-        session = f"offboard-{uid or ev['membership']}"
-        return {"decision": "offboarded-in-accounts", "results": [
-            in_account(t, session, lambda: offboard_here(ev, uid, gid, deadline)) for t in targets]}
-    if gid and not unless_gone(lambda: rank(gid), "gone"):
-        return log("ignored-unmapped-group", group_id=gid, user_id=uid)
-    return offboard_here(ev, uid, gid, deadline)
-
-
-def offboard_here(ev, uid, gid, deadline):
-    uname = uid and unless_gone(lambda: ids("describe_user", UserId=uid)["UserName"])
-    if uname:
-        name = profile_name(uname)
-        prof = profile(name)
-        if not prof:
-            return log("no-profile", profile=name, user_id=uid)
-        tag = owner(prof)
-        return apply(name, uid, tag, prof, tag == uid and role_of(uid, minus=[gid]), deadline)
-    if not (uid or ev["membership"]):
-        raise ValueError("event names neither a member nor a membership")
-    log("check-every-profile", user_id=uid, membership_id=ev["membership"])
-    results = []
-    for p in pages("sagemaker", "list_user_profiles", "UserProfiles", DomainIdEquals=C["domain"]):
-        prof = profile(p["UserProfileName"])
-        tag = prof and prof.get("Status") != "Deleting" and owner(prof)
-        if tag:
-            results.append(apply(p["UserProfileName"], tag, tag, prof, role_of(tag), deadline))
-        elif prof:
-            log("kept-unmanaged-profile", profile=p["UserProfileName"])
-    return {"decision": "checked-every-profile", "results": results}
+    return run(event, context, "offboarding")

@@ -40,6 +40,7 @@
 //! | Notebook instance (`Handle<sagemaker::NotebookInstance>`, [`sagemaker::NotebookInstanceName`]) | `grant_open` | `sagemaker:CreatePresignedNotebookInstanceUrl`, `DescribeNotebookInstance`, on the instance |
 //! | | `grant_use` | those and `StartNotebookInstance`, `StopNotebookInstance`, on the instance |
 //! | A function's place in a network ([`FunctionNetwork`](super::function_network::FunctionNetwork)) | `grant_network_interfaces` | `ec2:CreateNetworkInterface` on `network-interface/*`, the private subnets and the group; `DeleteNetworkInterface`, `AssignPrivateIpAddresses`, `UnassignPrivateIpAddresses` on `network-interface/*` if `ec2:Subnet` is one of them; `DescribeNetworkInterfaces`, `DescribeSubnets` on `*` (no resource-level permissions) |
+//! | CodeArtifact repository ([`PackageRepository`](super::package_repository::PackageRepository)) | `grant_read` | `codeartifact:GetAuthorizationToken` on the domain; `GetRepositoryEndpoint`, `ReadFromRepository` on the readable repository; `sts:GetServiceBearerToken` on `*` if `sts:AWSServiceName` is `codeartifact.amazonaws.com` (no resource type) |
 //! | (none) | [`sagemaker::grant_list_notebook_instances`] | `sagemaker:ListNotebookInstances`, on `*` (no resource-level permissions; Sid `ListNotebookInstances`) |
 //!
 //! Default Sids are the resource's logical ID (or its name in PascalCase) followed by the
@@ -54,11 +55,13 @@ use crate::template::{Handle, Value};
 use super::ConstructError;
 use super::scope::Scope;
 
+pub mod codeartifact;
 pub mod dynamodb;
 pub mod ec2;
 mod grant;
 pub mod kms;
 pub mod logs;
+pub mod ml;
 #[cfg(test)]
 mod reproduce;
 #[cfg(test)]

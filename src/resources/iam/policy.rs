@@ -232,6 +232,9 @@ pub mod keys {
     /// [`RESOURCE_ACCOUNT`]
     /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceorgid>).
     pub const RESOURCE_ORG_ID: ConditionKey = ConditionKey::single("aws:ResourceOrgID");
+    /// The service an STS bearer token is for (`sts:GetServiceBearerToken`), e.g.
+    /// `codeartifact.amazonaws.com`; single-valued.
+    pub const STS_AWS_SERVICE_NAME: ConditionKey = ConditionKey::single("sts:AWSServiceName");
     /// The tag keys in the request; multivalued.
     pub const TAG_KEYS: ConditionKey = ConditionKey::multi("aws:TagKeys");
     /// The session name a principal asks for in `sts:AssumeRole`; present in that request

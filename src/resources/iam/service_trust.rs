@@ -71,6 +71,12 @@ pub const PRINCIPALS: &[(&str, SourceKeys)] = &[
         },
     ),
     (
+        "cloudwatch.amazonaws.com",
+        SourceKeys::Documented {
+            page: "https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html",
+        },
+    ),
+    (
         "lambda.amazonaws.com",
         SourceKeys::NotDocumented {
             why: "Lambda documents no aws:SourceArn or aws:SourceAccount when it assumes a function's execution role (its source-function key, lambda:SourceFunctionArn, is on the calls the function makes, not on the AssumeRole)",

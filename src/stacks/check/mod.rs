@@ -11,10 +11,12 @@ mod bastion;
 mod buckets;
 mod network;
 mod notebooks;
+mod packages;
 mod presigned_url;
 mod rule_references;
 mod sso;
 mod studio;
+mod studio_settings;
 mod teams;
 
 use crate::diagnostic::Diagnostic;
@@ -22,7 +24,7 @@ use crate::diagnostic::Diagnostic;
 use super::definition::StackDefinition;
 use super::source::Source;
 
-pub use notebooks::notebook_identity_config_name;
+pub use notebooks::{notebook_identity_config_name, notebook_on_start_config_name};
 pub use rule_references::is_sentence;
 pub use studio::MAX_USERS;
 pub use teams::team_notebook_name;
@@ -44,6 +46,7 @@ pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnost
     let mut problems = Vec::new();
     description(&input, &mut problems);
     network::check(&input, &mut problems);
+    packages::check(&input, &mut problems);
     studio::check(&input, &mut problems);
     bastion::check(&input, &mut problems);
     notebooks::check(&input, &mut problems);

@@ -21,6 +21,12 @@ pub fn notebook_identity_config_name(stack: &str) -> String {
     format!("{stack}-identity")
 }
 
+/// The name of the lifecycle configuration of notebooks that need one for other reasons
+/// than the shared-role identity (idle stop): `<stack>-on-start`.
+pub fn notebook_on_start_config_name(stack: &str) -> String {
+    format!("{stack}-on-start")
+}
+
 pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
     let Some(notebooks) = &input.def.notebooks else {
         return;
@@ -154,6 +160,47 @@ fn shared_role(input: &Input, notebooks: &NotebooksSpec, problems: &mut Vec<Diag
     }
 }
 
+/// An idle limit, where one is set, within [`notebooks::IDLE_STOP_MINUTES`]; `path` is
+/// the notebook's field path (`notebooks.instances.<name>`, `teams.<team>.notebook`).
+pub(super) fn idle_stop(
+    input: &Input,
+    path: &str,
+    spec: &crate::stacks::definition::NotebookSpec,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let (min, max) = crate::constructs::notebooks::IDLE_STOP_MINUTES;
+    if let Some(minutes) = spec.idle_stop_minutes
+        && !(min..=max).contains(&minutes)
+    {
+        problems.push(
+            input
+                .source
+                .error_at_value(
+                    &format!("{path}.idle_stop_minutes"),
+                    format!("{minutes} minutes is out of range"),
+                )
+                .expected(format!(
+                    "{min} to {max} minutes (the check runs every 5 minutes)"
+                )),
+        );
+    }
+    let config = notebook_on_start_config_name(input.name);
+    if spec.idle_stop_minutes.is_some() && !crate::resources::sagemaker::is_valid_name(&config) {
+        problems.push(
+            input
+                .source
+                .error_at_value(
+                    &format!("{path}.idle_stop_minutes"),
+                    format!(
+                        "the stack name `{}` is too long to name the lifecycle configuration `{config}` that stops notebooks",
+                        input.name
+                    ),
+                )
+                .help("use a stack name of at most 54 characters"),
+        );
+    }
+}
+
 /// Each instance: a volume size SageMaker accepts, and a name that no other instance's
 /// matches ignoring case (SageMaker lower-cases names in ARNs). With a role per notebook,
 /// the roles' logical IDs (`Notebook<Name>Role`) must not be another notebook's
@@ -172,6 +219,19 @@ fn instances(input: &Input, notebooks: &NotebooksSpec, problems: &mut Vec<Diagno
                         format!("{} GiB is out of range", spec.volume_size_gb),
                     )
                     .expected("5 to 16384 GiB"),
+            );
+        }
+        idle_stop(input, &path, spec, problems);
+        if notebooks.identity == NotebookIdentityMode::SharedRoleWithSessionNames
+            && spec.idle_stop_minutes.is_some()
+        {
+            problems.push(
+                source
+                    .error_at_value(
+                        &format!("{path}.idle_stop_minutes"),
+                        "a notebook of the shared role cannot stop itself: the instance's own session may only assume the role again, and any notebook could take this one's session name to stop it",
+                    )
+                    .help("use `identity: role-per-notebook` (the default), whose roles may stop their own notebook only"),
             );
         }
         if let Some(other) = by_id.insert(id_key(&notebook.0), &notebook.0) {
@@ -247,6 +307,49 @@ mod tests {
         assert!(run_named(&"a".repeat(54), &text, check).is_empty());
         // With a role per notebook there is no configuration to name.
         assert!(run_named(&name, &notebooks("{ alice: {} }"), check).is_empty());
+    }
+
+    #[test]
+    fn idle_limits_out_of_range_with_the_shared_role_or_a_long_stack_name_are_refused() {
+        assert!(
+            run(
+                &notebooks("{ a: { idle_stop_minutes: 10 }, b: { idle_stop_minutes: 10080 } }"),
+                check
+            )
+            .is_empty()
+        );
+        let problems = run(
+            &notebooks("{ a: { idle_stop_minutes: 9 }, b: { idle_stop_minutes: 10081 } }"),
+            check,
+        );
+        assert_eq!(
+            messages(&problems),
+            ["9 minutes is out of range", "10081 minutes is out of range"]
+        );
+        assert_eq!(
+            fields(&problems),
+            [
+                "notebooks.instances.a.idle_stop_minutes",
+                "notebooks.instances.b.idle_stop_minutes"
+            ]
+        );
+        let problems = run(&shared("{ a: { idle_stop_minutes: 60 } }"), check);
+        assert_eq!(
+            fields(&problems),
+            ["notebooks.instances.a.idle_stop_minutes"]
+        );
+        assert!(
+            problems[0].message.contains("cannot stop itself"),
+            "{}",
+            problems[0].message
+        );
+        let text = notebooks("{ a: { idle_stop_minutes: 60 } }");
+        assert!(run_named(&"a".repeat(54), &text, check).is_empty());
+        let problems = run_named(&"a".repeat(55), &text, check);
+        assert_eq!(
+            fields(&problems),
+            ["notebooks.instances.a.idle_stop_minutes"]
+        );
     }
 
     #[test]

@@ -48,6 +48,18 @@ fn suppressions(input: &Input, problems: &mut Vec<Diagnostic>) {
                 &format!("{path}.rule"),
                 "`SUPPRESSION-UNUSED` cannot be suppressed; remove the unused suppression instead",
             )),
+            // Only a rule that looks at the whole template (`*`) has findings that concern
+            // no resource.
+            Some(rule) if s.resource.is_none() && !rule.applies_to.contains(&"*") => problems
+                .push(
+                    input
+                        .source
+                        .error_at_value(
+                            &format!("{path}.rule"),
+                            format!("`{}` is about resources; this suppression names none", rule.id),
+                        )
+                        .help("add `resource:` with the logical ID or definition name of the resource its finding is on"),
+                ),
             Some(_) => {}
         }
         if !is_sentence(&s.reason) {

@@ -107,6 +107,17 @@ fn onboarding(
                 .expected("60 to 840 seconds (the function's own limit is 900)"),
         );
     }
+    reconcile_every(input, onboarding, problems);
+    if onboarding.offboarding_grace_days > 365 {
+        problems.push(
+            source
+                .error_at_value(
+                    "onboarding.offboarding_grace_days",
+                    format!("{} days is out of range", onboarding.offboarding_grace_days),
+                )
+                .expected("0 (delete at once) to 365 days"),
+        );
+    }
 }
 
 /// Every group, single-account and per account: listed once, with a logical ID and a
@@ -176,6 +187,26 @@ fn missing_group_id(input: &Input, path: &str, group: &str) -> Diagnostic {
         .help(format!(
             "add `group_id: <id>`; an Identity Center administrator finds the id with `aws identitystore get-group-id --identity-store-id {store} --alternate-identifier '{{\"UniqueAttribute\":{{\"AttributePath\":\"displayName\",\"AttributeValue\":\"{group}\"}}}}'`"
         ))
+}
+
+/// The scheduled reconciliation's interval: short enough to fix a missed event within a
+/// day, long enough for a full run over every user.
+fn reconcile_every(input: &Input, onboarding: &OnboardingSpec, problems: &mut Vec<Diagnostic>) {
+    use crate::constructs::sso_onboarding::schedule::{MAX_MINUTES, MIN_MINUTES};
+    let minutes = onboarding.reconcile_minutes();
+    if minutes.is_some_and(|m| (MIN_MINUTES..=MAX_MINUTES).contains(&m)) {
+        return;
+    }
+    let problem = match minutes {
+        Some(_) => format!("`{}` is out of range", onboarding.reconcile_every),
+        None => format!("`{}` is not an interval", onboarding.reconcile_every),
+    };
+    problems.push(
+        input
+            .source
+            .error_at_value("onboarding.reconcile_every", problem)
+            .expected("5m to 1d: a number followed by m (minutes), h (hours) or d (days), such as 30m or 1h"),
+    );
 }
 
 #[cfg(test)]

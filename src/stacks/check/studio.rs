@@ -1,5 +1,6 @@
 //! The `studio` component: a usable domain name, a bounded number of users, each user
-//! once and with a logical ID of its own; and `split: nested`, which needs those users.
+//! once and with a logical ID of its own; the domain's settings (`studio_settings.rs`);
+//! and `split: nested`, which needs those users.
 
 use std::collections::HashMap;
 
@@ -19,6 +20,7 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
         domain_name(input, studio_spec, problems);
         user_count(input, studio_spec, problems);
         users_distinct(input, studio_spec, problems);
+        super::studio_settings::check(input, studio_spec, problems);
     }
 }
 

@@ -30,6 +30,7 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
             problems,
         );
         users_in_one_team(input, spec, &path, &mut users_seen, problems);
+        sagemaker(input, spec, &path, problems);
     }
     notebook_access(input, problems);
 }
@@ -89,6 +90,7 @@ fn notebook(
                 .help("use a shorter team or stack name"),
         );
     }
+    super::notebooks::idle_stop(input, &format!("{path}.notebook"), &spec.notebook, problems);
     if !(5..=16384).contains(&spec.notebook.volume_size_gb) {
         problems.push(
             input
@@ -121,6 +123,37 @@ fn users_in_one_team(
                     .help("a user belongs to exactly one team"),
             );
         }
+    }
+}
+
+/// `sagemaker`: something to grant, and instance types for jobs and endpoints (the
+/// grants allow only the listed types, so an empty list would allow none).
+fn sagemaker(input: &Input, spec: &TeamSpec, path: &str, problems: &mut Vec<Diagnostic>) {
+    let Some(sagemaker) = &spec.sagemaker else {
+        return;
+    };
+    let at = format!("{path}.sagemaker");
+    let grants_something = !sagemaker.jobs.is_empty()
+        || sagemaker.models
+        || sagemaker.endpoints
+        || sagemaker.experiments
+        || sagemaker.model_registry;
+    if !grants_something {
+        problems.push(
+            input
+                .source
+                .error_at_key(&at, "`sagemaker` grants nothing")
+                .help("list `jobs: [training, processing, transform]` or set `models`, `endpoints`, `experiments` or `model_registry` to true; or remove `sagemaker`"),
+        );
+    }
+    let needs_types = !sagemaker.jobs.is_empty() || sagemaker.endpoints;
+    if needs_types && sagemaker.instance_types.is_empty() {
+        problems.push(
+            input
+                .source
+                .error_at_key(&at, "jobs and endpoints run only on the listed `instance_types`, and none is listed")
+                .help("add `instance_types: [ml.m5.xlarge]` (the types the team may use)"),
+        );
     }
 }
 

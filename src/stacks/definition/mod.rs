@@ -3,6 +3,7 @@
 //! that have rules of their own (CIDRs, names, ids) are types in `values.rs`, checked
 //! while parsing, so the error points at the value.
 
+mod existing;
 mod values;
 
 use std::fmt;
@@ -13,12 +14,16 @@ use serde::Deserialize;
 use crate::constructs::bastion::BastionOs;
 use crate::constructs::network::EndpointService;
 
+pub use existing::{
+    Existing, ExistingList, ExistingNetworkSpec, ListParameterSpec, ParameterSpec, RouteTableId,
+    SubnetId, VpcId,
+};
 pub use values::{
-    AccountId, AccountKey, AzCount, BucketKey, EndpointName, GroupId, GroupName,
-    IDENTITY_STORE_ID_PATTERN, IamName, IamPath, IdentityStoreId, InstanceType,
-    NoncurrentVersionDays, NotebookInstanceType, OrganizationId, OrganizationalUnitId,
-    PrincipalArnPattern, RegionName, RetentionDays, SageMakerName, SourceIpRange, TeamName,
-    VpcCidr,
+    AccessPortalUrl, AccountId, AccountKey, AzCount, BucketKey, EmailAddress, EndpointName,
+    GroupId, GroupName, IDENTITY_STORE_ID_PATTERN, IamName, IamPath, IdentityStoreId, InstanceType,
+    MlInstanceType, NoncurrentVersionDays, NotebookInstanceType, OrganizationId,
+    OrganizationalUnitId, PrincipalArnPattern, RegionName, RepositoryName, RetentionDays,
+    SageMakerName, SourceIpRange, TagKey, TagValue, TeamName, VpcCidr,
 };
 
 /// A whole stack definition: optional components, composed in `compose`.
@@ -27,7 +32,14 @@ pub use values::{
 pub struct StackDefinition {
     /// The template's Description (≤ 1,024 bytes).
     pub description: Option<String>,
+    /// Tags on every resource that takes tags, in every template the definition produces
+    /// (cost allocation: `cost-center`, `owner`, `environment`), in this order after the
+    /// tags the constructs set themselves.
+    #[serde(default)]
+    pub tags: IndexMap<TagKey, TagValue>,
     pub network: Option<NetworkSpec>,
+    /// Private package repositories the network's notebooks install from.
+    pub packages: Option<PackagesSpec>,
     pub studio: Option<StudioSpec>,
     pub bastion: Option<BastionSpec>,
     pub presigned_url: Option<PresignedUrlSpec>,
@@ -110,18 +122,24 @@ pub struct Suppression {
     pub rule: String,
     /// A logical ID of the template, or a name in this definition (a user, an endpoint,
     /// or a component: `network` → the VPC, `studio` → the domain, `bastion` → the
-    /// instance, `presigned_url` → its policy).
-    pub resource: String,
+    /// instance, `presigned_url` → its policy). Without it, the suppression is about the
+    /// template as a whole: it silences the findings of its rule that concern no resource
+    /// (`CFN-LIMIT-INLINE-BODY`, a section quota), in the definition's first template.
+    #[serde(default)]
+    pub resource: Option<String>,
     /// Why this is acceptable, in at least one full sentence.
     pub reason: String,
 }
 
-/// The private network component.
+/// The private network component: a VPC of the stack's own (`cidr`), or an existing one
+/// (`existing`).
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkSpec {
-    /// The VPC's IPv4 range, /16 to /24.
-    pub cidr: VpcCidr,
+    /// The VPC's IPv4 range, /16 to /24: the stack creates the VPC.
+    pub cidr: Option<VpcCidr>,
+    /// An existing VPC, its private subnets and route tables, instead of `cidr`.
+    pub existing: Option<ExistingNetworkSpec>,
     /// How many AZs get a private subnet (2–6; Studio needs at least two).
     #[serde(default = "default_availability_zones")]
     pub availability_zones: AzCount,
@@ -131,12 +149,48 @@ pub struct NetworkSpec {
     /// Manager need.
     #[serde(default = "default_endpoints")]
     pub endpoints: Vec<EndpointName>,
-    /// Log all VPC traffic to CloudWatch Logs (default true).
-    #[serde(default = "default_true")]
-    pub flow_logs: bool,
+    /// Log all VPC traffic to CloudWatch Logs. Default: on for a VPC of the stack's own,
+    /// off for an existing VPC, whose owner usually logs it already (a second flow log
+    /// of the same traffic doubles the cost, and the owner may not want another).
+    pub flow_logs: Option<bool>,
     /// How long flow logs are kept, in days (a CloudWatch Logs retention value; default 365).
     #[serde(default = "default_flow_log_retention")]
     pub flow_log_retention_days: RetentionDays,
+    /// Whether the private subnets reach the internet (default `none`).
+    #[serde(default)]
+    pub internet_egress: InternetEgressMode,
+}
+
+impl NetworkSpec {
+    /// Whether the stack writes a flow log of the VPC.
+    pub fn flow_logs(&self) -> bool {
+        self.flow_logs.unwrap_or(self.existing.is_none())
+    }
+}
+
+/// `network.internet_egress`.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum InternetEgressMode {
+    /// No route to the internet: AWS services through the endpoints only.
+    #[default]
+    None,
+    /// NAT gateways (one per AZ) and an internet gateway: the rule ENV-INTERNET-EGRESS
+    /// warns about it on every synth.
+    Nat,
+}
+
+/// The `packages` component: a CodeArtifact domain of the stack, reached through the
+/// network's `codeartifact.*` endpoints.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PackagesSpec {
+    /// A repository for pip whose upstream is the public PyPI (default false).
+    #[serde(default)]
+    pub pypi: bool,
+    /// The CodeArtifact domain's name; defaults to the stack's name. Unique in the
+    /// account and region, and visible in DNS.
+    pub domain_name: Option<String>,
 }
 
 /// The Studio domain component.
@@ -158,6 +212,23 @@ pub struct StudioSpec {
     /// domain is deleted: `retain` (default) or `delete`.
     #[serde(default)]
     pub home_storage_on_delete: HomeStorageOnDelete,
+    /// Minutes after which idle JupyterLab and Code Editor apps are shut down (60 to
+    /// 525,600); users may choose a shorter time, never a longer one. Absent: apps run
+    /// until they are stopped.
+    pub idle_shutdown_minutes: Option<u32>,
+    /// The instance types Studio apps may run on (`ml.t3.medium`, …); the first is the
+    /// domain's default. Absent: any type.
+    #[serde(default)]
+    pub instance_types: Vec<NotebookInstanceType>,
+    /// Size in GiB of a new space's EBS volume (5 to 16,384; needs `max_ebs_gb`).
+    pub default_ebs_gb: Option<u32>,
+    /// The largest size in GiB a user may grow a space's volume to (at least
+    /// `default_ebs_gb`, at most 16,384).
+    pub max_ebs_gb: Option<u32>,
+    /// Studio lifecycle configurations by name, each a shell script in the definition's
+    /// folder that runs whenever an app of its type starts.
+    #[serde(default)]
+    pub lifecycle_configs: IndexMap<SageMakerName, StudioLifecycleSpec>,
 }
 
 /// The fate of a domain's home file system when the domain is deleted.
@@ -169,6 +240,29 @@ pub enum HomeStorageOnDelete {
     Retain,
     /// Deleted with its data.
     Delete,
+}
+
+/// One Studio lifecycle configuration.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StudioLifecycleSpec {
+    /// The app type it runs in: `jupyterlab` or `code-editor`.
+    pub app: StudioAppType,
+    /// The script, relative to the definition file (a `#!` shell script, at most 12,288
+    /// bytes so that its base64 fits SageMaker's 16,384 characters).
+    pub script: String,
+    /// Whether it runs by default in every app of its type (at most one per type); the
+    /// others are offered to users to choose.
+    #[serde(default)]
+    pub default: bool,
+}
+
+/// Studio app types that take lifecycle configurations and idle shutdown here.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum StudioAppType {
+    Jupyterlab,
+    CodeEditor,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -284,6 +378,10 @@ pub struct NotebookSpec {
     /// ML storage volume size in GiB (5-16384; default 20).
     #[serde(default = "default_notebook_volume")]
     pub volume_size_gb: u32,
+    /// Minutes without Jupyter activity after which the notebook stops itself (10-10080;
+    /// default none: stopping ends running kernels, so it is a choice, and the rule
+    /// SM-NOTEBOOK-IDLE-STOP reports a notebook without one).
+    pub idle_stop_minutes: Option<u32>,
 }
 
 fn default_path() -> IamPath {
@@ -360,6 +458,68 @@ pub struct TeamSpec {
     /// keys are created; a console password only with `console_access`.
     #[serde(default)]
     pub users: Vec<UserSpec>,
+    /// SageMaker work of the team's notebook role: jobs, models, endpoints, experiments,
+    /// the model registry, confined to the team and the stack's network and key.
+    pub sagemaker: Option<SageMakerGrantsSpec>,
+    /// ECR repositories of this account the team's jobs pull images from (the AWS Deep
+    /// Learning Containers come with `sagemaker`).
+    pub ecr: Option<EcrGrantsSpec>,
+}
+
+/// What a team may do on SageMaker (see `constructs::grants::ml`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SageMakerGrantsSpec {
+    /// The jobs it may start: `training`, `processing`, `transform`.
+    #[serde(default)]
+    pub jobs: Vec<JobName>,
+    /// Create its models (default false).
+    #[serde(default)]
+    pub models: bool,
+    /// Create and invoke its endpoints (default false).
+    #[serde(default)]
+    pub endpoints: bool,
+    /// Experiments, trials and trial components (default false).
+    #[serde(default)]
+    pub experiments: bool,
+    /// Model package groups and versions (default false).
+    #[serde(default)]
+    pub model_registry: bool,
+    /// The only instance types of jobs and endpoints; required with `jobs` or `endpoints`.
+    #[serde(default)]
+    pub instance_types: Vec<MlInstanceType>,
+    /// Jobs and models must run with network isolation (default false).
+    #[serde(default)]
+    pub network_isolation: bool,
+}
+
+/// A kind of SageMaker job.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum JobName {
+    Training,
+    Processing,
+    Transform,
+}
+
+impl From<JobName> for crate::constructs::grants::ml::JobKind {
+    fn from(job: JobName) -> Self {
+        use crate::constructs::grants::ml::JobKind;
+        match job {
+            JobName::Training => JobKind::Training,
+            JobName::Processing => JobKind::Processing,
+            JobName::Transform => JobKind::Transform,
+        }
+    }
+}
+
+/// The team's own ECR repositories.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EcrGrantsSpec {
+    /// Repository names in this account and region.
+    #[serde(default)]
+    pub repositories: Vec<RepositoryName>,
 }
 
 /// A team user: `eng-bob`, or `{ name: eng-bob, console_access: true }`.
@@ -407,6 +567,7 @@ fn default_notebook() -> NotebookSpec {
     NotebookSpec {
         instance_type: default_notebook_type(),
         volume_size_gb: default_notebook_volume(),
+        idle_stop_minutes: None,
     }
 }
 
@@ -439,6 +600,10 @@ pub struct IdentityCenterSpec {
     /// The identity store id (`d-1234567890`); becomes the default of the template
     /// parameter `IdentityStoreId`.
     pub identity_store_id: IdentityStoreId,
+    /// The AWS access portal URL users sign in at (`https://d-xxxxxxxxxx.awsapps.com/start`
+    /// or a customized `https://<subdomain>.awsapps.com/start`); written into the outputs
+    /// that tell users how to reach Studio.
+    pub access_portal_url: Option<AccessPortalUrl>,
 }
 
 /// One Identity Center group.
@@ -476,6 +641,49 @@ pub struct OnboardingSpec {
     /// events. `create`: the stack adds one (multi-region, validated, its own bucket).
     #[serde(default)]
     pub trail: TrailMode,
+    /// How often every user is reconciled: `<n>m`, `<n>h` or `<n>d`, 5 minutes to 1 day
+    /// (default `1h`).
+    #[serde(default = "default_reconcile_every")]
+    pub reconcile_every: String,
+    /// Days a leaving user's spaces and profile are kept (apps stop at once); 0 deletes
+    /// them at once (default 7).
+    #[serde(default = "default_grace_days")]
+    pub offboarding_grace_days: u32,
+    /// Who the onboarding alarms notify (the alarms exist either way).
+    #[serde(default)]
+    pub alarms: AlarmsSpec,
+}
+
+/// The onboarding alarms' notifications.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmsSpec {
+    /// Addresses subscribed to the alarm topic by e-mail; each confirms once.
+    #[serde(default)]
+    pub email: Vec<EmailAddress>,
+}
+
+fn default_reconcile_every() -> String {
+    "1h".into()
+}
+
+fn default_grace_days() -> u32 {
+    7
+}
+
+impl OnboardingSpec {
+    /// `reconcile_every` in minutes, or None when it is not `<n>m`, `<n>h` or `<n>d`.
+    pub fn reconcile_minutes(&self) -> Option<u32> {
+        let s = self.reconcile_every.trim();
+        let (digits, unit) = s.split_at(s.len().checked_sub(1)?);
+        let n: u32 = digits.parse().ok()?;
+        n.checked_mul(match unit {
+            "m" => 1,
+            "h" => 60,
+            "d" => 24 * 60,
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -529,9 +737,6 @@ impl From<IssuerName> for crate::constructs::presigned_url::Issuer {
     }
 }
 
-fn default_true() -> bool {
-    true
-}
 fn default_flow_log_retention() -> RetentionDays {
     RetentionDays(365)
 }
@@ -563,15 +768,6 @@ fn default_expires() -> u32 {
 fn default_session() -> u32 {
     crate::constructs::presigned_url::SESSION_EXPIRATION_SECONDS.1
 }
-
-/// Names of the top-level components, for suggestions.
-pub const COMPONENTS: [&str; 5] = [
-    "description",
-    "network",
-    "studio",
-    "bastion",
-    "presigned_url",
-];
 
 /// One Studio account: its id and the Identity Center groups whose users work there.
 #[derive(Clone, Debug, Deserialize, PartialEq)]

@@ -10,6 +10,42 @@ use serde::Deserialize;
 use crate::constructs::network::EndpointService;
 use crate::diagnostic::did_you_mean;
 use crate::resources::sagemaker;
+use crate::template::tags;
+
+/// A tag key of the definition's `tags`, as AWS tag rules allow (see
+/// [`crate::template::tags`]).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
+#[serde(try_from = "String")]
+pub struct TagKey(pub String);
+
+impl TryFrom<String> for TagKey {
+    type Error = String;
+    fn try_from(key: String) -> Result<Self, String> {
+        tags::check_key(&key)
+            .map(|()| TagKey(key.clone()))
+            .map_err(|e| format!("`{key}` is not a valid tag key: {e}"))
+    }
+}
+
+impl fmt::Display for TagKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A tag value of the definition's `tags`, as AWS tag rules allow.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct TagValue(pub String);
+
+impl TryFrom<String> for TagValue {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        tags::check_value(&value)
+            .map(|()| TagValue(value.clone()))
+            .map_err(|e| format!("`{value}` is not a valid tag value: {e}"))
+    }
+}
 
 /// An IAM role or user name: 1-64 of letters, digits and `+=,.@_-`.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
@@ -76,6 +112,42 @@ impl TryFrom<String> for NotebookInstanceType {
             _ => Err(format!(
                 "`{text}` is not a notebook instance type; expected ml.family.size such as ml.t3.medium"
             )),
+        }
+    }
+}
+
+/// A SageMaker instance type of jobs and endpoints (`ml.m5.xlarge`).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct MlInstanceType(pub String);
+
+impl TryFrom<String> for MlInstanceType {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        if crate::constructs::grants::ml::is_ml_instance_type(&text) {
+            Ok(MlInstanceType(text))
+        } else {
+            Err(format!(
+                "`{text}` is not a SageMaker instance type; expected ml.family.size such as ml.m5.xlarge"
+            ))
+        }
+    }
+}
+
+/// An ECR repository name (`vision/train`).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct RepositoryName(pub String);
+
+impl TryFrom<String> for RepositoryName {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        if crate::constructs::grants::ml::is_repository_name(&text) {
+            Ok(RepositoryName(text))
+        } else {
+            Err(format!(
+                "`{text}` is not an ECR repository name: 2 to 256 lower-case letters, digits and `._-/`, starting with a letter or digit"
+            ))
         }
     }
 }
@@ -165,6 +237,80 @@ impl TryFrom<String> for IdentityStoreId {
         } else {
             Err(format!(
                 "`{id}` is not an identity store id such as d-1234567890"
+            ))
+        }
+    }
+}
+
+/// An e-mail address alarm notifications go to: `local@domain`, the local part of letters,
+/// digits and ``.!#$%&'*+/=?^_`{|}~-`` (no leading, trailing or doubled dot), the domain of
+/// at least two DNS labels ending in a top-level domain of letters. SNS would accept the
+/// subscription of a mistyped address and send its confirmation nowhere, so a mistake is
+/// caught here.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct EmailAddress(pub String);
+
+fn is_dns_label(label: &str) -> bool {
+    (1..=63).contains(&label.len())
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+impl TryFrom<String> for EmailAddress {
+    type Error = String;
+    fn try_from(address: String) -> Result<Self, String> {
+        let valid = address.len() <= 254
+            && address.split_once('@').is_some_and(|(local, domain)| {
+                let labels: Vec<&str> = domain.split('.').collect();
+                (1..=64).contains(&local.len())
+                    && !local.starts_with('.')
+                    && !local.ends_with('.')
+                    && !local.contains("..")
+                    && local
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c))
+                    && labels.len() >= 2
+                    && labels.iter().all(|l| is_dns_label(l))
+                    && labels.last().is_some_and(|tld| {
+                        tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())
+                    })
+            });
+        if valid {
+            Ok(EmailAddress(address))
+        } else {
+            Err(format!(
+                "`{address}` is not an e-mail address such as ml-admins@example.com"
+            ))
+        }
+    }
+}
+
+/// The AWS access portal URL of an IAM Identity Center instance, where users sign in and
+/// open the Studio application: `https://d-xxxxxxxxxx.awsapps.com/start` (the identity
+/// store's directory id) or, once customized, `https://<subdomain>.awsapps.com/start`
+/// (IAM Identity Center user guide, "Customizing the AWS access portal URL").
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct AccessPortalUrl(pub String);
+
+impl TryFrom<String> for AccessPortalUrl {
+    type Error = String;
+    fn try_from(url: String) -> Result<Self, String> {
+        let valid = url
+            .strip_prefix("https://")
+            .and_then(|rest| rest.strip_suffix(".awsapps.com/start"))
+            .is_some_and(|subdomain| {
+                is_dns_label(subdomain) && subdomain.bytes().all(|b| !b.is_ascii_uppercase())
+            });
+        if valid {
+            Ok(AccessPortalUrl(url))
+        } else {
+            Err(format!(
+                "`{url}` is not an AWS access portal URL such as https://d-1234567890.awsapps.com/start or https://my-company.awsapps.com/start"
             ))
         }
     }
@@ -368,19 +514,24 @@ impl TryFrom<String> for SourceIpRange {
 
 /// A retention period CloudWatch Logs accepts.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(try_from = "u16")]
+// Read as any whole number (`i64`), so that a value out of range gets this type's message
+// with the allowed values, not serde's "expected u16".
+#[serde(try_from = "i64")]
 pub struct RetentionDays(pub u16);
 
-impl TryFrom<u16> for RetentionDays {
+impl TryFrom<i64> for RetentionDays {
     type Error = String;
-    fn try_from(days: u16) -> Result<Self, String> {
+    fn try_from(days: i64) -> Result<Self, String> {
         use crate::constructs::network::LOG_RETENTION_DAYS;
-        if LOG_RETENTION_DAYS.contains(&days) {
-            return Ok(RetentionDays(days));
+        if let Some(allowed) = u16::try_from(days)
+            .ok()
+            .filter(|d| LOG_RETENTION_DAYS.contains(d))
+        {
+            return Ok(RetentionDays(allowed));
         }
         let closest = LOG_RETENTION_DAYS
             .iter()
-            .min_by_key(|d| d.abs_diff(days))
+            .min_by_key(|d| i64::from(**d).abs_diff(days))
             .copied()
             .unwrap_or(365);
         Err(format!(
@@ -392,13 +543,15 @@ impl TryFrom<u16> for RetentionDays {
 
 /// Number of AZs with a private subnet.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(try_from = "u8")]
+// Read as any whole number (`i64`), so that 300 or -1 gets the real range, 2 to 6, and
+// not serde's "expected u8".
+#[serde(try_from = "i64")]
 pub struct AzCount(pub u8);
 
-impl TryFrom<u8> for AzCount {
+impl TryFrom<i64> for AzCount {
     type Error = String;
-    fn try_from(n: u8) -> Result<Self, String> {
-        if (2..=6).contains(&n) {
+    fn try_from(n: i64) -> Result<Self, String> {
+        if let Some(n) = u8::try_from(n).ok().filter(|n| (2..=6).contains(n)) {
             Ok(AzCount(n))
         } else {
             Err(format!(
@@ -672,6 +825,16 @@ mod tests {
     }
 
     #[test]
+    fn tag_keys_and_values() {
+        assert!(accepted::<TagKey>("cost-center") && accepted::<TagValue>(""));
+        assert_eq!(
+            refused::<TagKey>("aws:owner"),
+            "`aws:owner` is not a valid tag key: the `aws:` prefix (in any case) is reserved for AWS"
+        );
+        assert!(refused::<TagValue>("a;b").contains("`;` is not allowed"));
+    }
+
+    #[test]
     fn noncurrent_version_days_are_a_number_or_never() {
         let parse = |text: &str| serde_yaml_ng::from_str::<NoncurrentVersionDays>(text);
         assert_eq!(parse("30").unwrap(), NoncurrentVersionDays::Days(30));
@@ -722,6 +885,8 @@ mod tests {
     fn counts_and_retention_take_the_values_aws_allows() {
         assert!(AzCount::try_from(2).is_ok() && AzCount::try_from(6).is_ok());
         assert!(AzCount::try_from(1).is_err() && AzCount::try_from(7).is_err());
+        assert!(AzCount::try_from(-1).is_err() && AzCount::try_from(258).is_err());
+        assert!(RetentionDays::try_from(65_901).is_err());
         assert!(RetentionDays::try_from(365).is_ok());
         let e = RetentionDays::try_from(364).unwrap_err();
         assert!(
@@ -796,6 +961,44 @@ mod tests {
             "`Engineers` is not a valid team name: 1 to 32 lower-case letters, digits and hyphens"
         );
         assert!(refused::<AccountKey>(&"a".repeat(33)).contains("valid account name"));
+    }
+
+    #[test]
+    fn email_addresses_and_access_portal_urls() {
+        assert!(accepted::<EmailAddress>("ml-admins@example.com"));
+        assert!(accepted::<EmailAddress>(
+            "first.last+alarms@corp.example.co"
+        ));
+        for refused in [
+            "ml-admins",
+            "ml-admins@",
+            "@example.com",
+            "a..b@example.com",
+            ".a@example.com",
+            "a@example",
+            "a@-example.com",
+            "a b@example.com",
+            "a@example.c0m",
+        ] {
+            assert!(!accepted::<EmailAddress>(refused), "{refused}");
+        }
+        assert!(refused::<EmailAddress>("ops").contains("not an e-mail address"));
+        assert!(accepted::<AccessPortalUrl>(
+            "https://d-1234567890.awsapps.com/start"
+        ));
+        assert!(accepted::<AccessPortalUrl>(
+            "https://my-company.awsapps.com/start"
+        ));
+        for refused in [
+            "http://d-1234567890.awsapps.com/start",
+            "https://d-1234567890.awsapps.com/",
+            "https://d-1234567890.awsapps.com/start/#/",
+            "https://evil.example.com/.awsapps.com/start",
+            "https://My-Company.awsapps.com/start",
+            "https://-x.awsapps.com/start",
+        ] {
+            assert!(!accepted::<AccessPortalUrl>(refused), "{refused}");
+        }
     }
 
     #[test]

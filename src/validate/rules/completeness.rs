@@ -1,7 +1,8 @@
 //! Environment completeness: a private environment works only when the VPC has the
 //! endpoints its workloads call, the Studio security group carries Studio's own traffic,
 //! and the presigned-URL policy is wired to an IAM-mode domain and to endpoints that
-//! exist. No peer tool checks these.
+//! exist; and it stays private unless a route to the internet is named on every synth.
+//! No peer tool checks these.
 
 use std::collections::BTreeSet;
 
@@ -69,10 +70,33 @@ pub static RULES: &[Rule] = &[
         check: logs_endpoint,
     },
     Rule {
+        id: "ENV-CODEARTIFACT-ENDPOINTS",
+        severity: Severity::Error,
+        rationale: "pip in a private VPC reaches a CodeArtifact repository only through its two endpoints: codeartifact.api for the token and the repository URL, codeartifact.repositories for the packages.",
+        checks: "When the template has an AWS::CodeArtifact::Domain, every VPC of the template without an internet gateway has codeartifact.api and codeartifact.repositories endpoints.",
+        fix: "Add codeartifact.api and codeartifact.repositories to `network.endpoints`.",
+        applies_to: &["AWS::CodeArtifact::Domain", "AWS::EC2::VPCEndpoint"],
+        equivalents: NONE,
+        check: codeartifact_endpoints,
+    },
+    Rule {
+        id: "ENV-INTERNET-EGRESS",
+        severity: Severity::Warning,
+        rationale: "A route to the internet lets every workload of the VPC send data to any address and fetch code from anywhere: the endpoint policies and the buckets' network perimeter then bound only the traffic that still goes through the endpoints.",
+        checks: "No VPC has an internet gateway attached (AWS::EC2::VPCGatewayAttachment with InternetGatewayId) and no AWS::EC2::NatGateway exists; each VPC with either is named, with its gateways.",
+        fix: "Remove `network.internet_egress: nat` and reach packages through `packages` (CodeArtifact) and images through the ecr.api and ecr.dkr endpoints; or keep it with a suppression (`resource: network`) whose reason says why the environment needs the internet, or `escalate` the rule to refuse it.",
+        applies_to: &["AWS::EC2::VPCGatewayAttachment", "AWS::EC2::NatGateway"],
+        // cfn-lint 1.58 has no rule about internet routes, and checkov 3.3.30's
+        // CloudFormation checks (resource/aws, graph_checks) read no internet gateway,
+        // NAT gateway, route or subnet: nothing equivalent to list.
+        equivalents: NONE,
+        check: internet_egress,
+    },
+    Rule {
         id: "ENV-FUNCTION-ENDPOINTS",
         severity: Severity::Error,
         rationale: "A function in a private VPC reaches the services its code calls only through endpoints; without one its calls time out.",
-        checks: "The VPC of every function with VpcConfig and no internet gateway has an endpoint for each service its role's identity policies allow actions of, among identitystore, sagemaker (sagemaker.api), dynamodb, ssm, sts, s3, elasticfilesystem and lambda. Logs, dead-letter messages and the environment's decryption are Lambda's own calls, made outside the VPC.",
+        checks: "The VPC of every function with VpcConfig and no internet gateway has an endpoint for each service its role's identity policies allow actions of, among identitystore, sagemaker (sagemaker.api), dynamodb, ssm, sts, s3, cloudwatch (monitoring), elasticfilesystem and lambda. Logs, dead-letter messages and the environment's decryption are Lambda's own calls, made outside the VPC.",
         fix: "Add the missing names to `network.endpoints`.",
         applies_to: &["AWS::Lambda::Function", "AWS::EC2::VPCEndpoint"],
         equivalents: NONE,
@@ -165,24 +189,56 @@ pub(super) fn service_of(endpoint: &Json) -> Option<String> {
     Some(service.to_string())
 }
 
+/// The VPC a `VpcId` value names: a VPC resource or a parameter by its `Ref`, or an
+/// existing VPC by its literal ID.
+pub(super) fn vpc_key(value: &Json) -> Option<&str> {
+    target(value).or_else(|| value.as_str())
+}
+
 /// The VPCs with an internet gateway attached (their workloads do not need endpoints).
 fn public_vpcs<'a>(cx: &'a Context) -> Vec<&'a str> {
     cx.of_type("AWS::EC2::VPCGatewayAttachment")
         .filter(|(_, p)| !p["InternetGatewayId"].is_null())
-        .filter_map(|(_, p)| target(&p["VpcId"]))
+        .filter_map(|(_, p)| vpc_key(&p["VpcId"]))
         .collect()
+}
+
+/// Every VPC the template creates or places something in.
+fn all_vpcs<'a>(cx: &'a Context) -> BTreeSet<&'a str> {
+    let mut vpcs: BTreeSet<&str> = cx.of_type("AWS::EC2::VPC").map(|(id, _)| id).collect();
+    for kind in [
+        "AWS::EC2::SecurityGroup",
+        "AWS::EC2::VPCEndpoint",
+        "AWS::SageMaker::Domain",
+    ] {
+        vpcs.extend(cx.of_type(kind).filter_map(|(_, p)| vpc_key(&p["VpcId"])));
+    }
+    vpcs
 }
 
 fn endpoints_in(cx: &Context, vpc: &str) -> BTreeSet<String> {
     cx.of_type("AWS::EC2::VPCEndpoint")
-        .filter(|(_, p)| target(&p["VpcId"]) == Some(vpc))
+        .filter(|(_, p)| vpc_key(&p["VpcId"]) == Some(vpc))
         .filter_map(|(_, p)| service_of(p))
         .collect()
 }
 
-fn vpc_of_subnet<'a>(cx: &'a Context, subnet: &Json) -> Option<&'a str> {
-    let id = target(subnet)?;
-    target(&cx.resource(id)?["Properties"]["VpcId"])
+/// The VPC of compute placed in `subnet` with the security groups `groups`: the
+/// subnet's when the template declares the subnet, else its groups' (the subnets of an
+/// existing VPC are IDs or parameters, not resources; a group is always in the VPC of
+/// the interfaces it is attached to).
+fn vpc_of_placement<'a>(cx: &'a Context, subnet: &Json, groups: &Json) -> Option<&'a str> {
+    if let Some(vpc) = target(subnet)
+        .and_then(|id| cx.resource(id))
+        .and_then(|r| vpc_key(&r["Properties"]["VpcId"]))
+    {
+        return Some(vpc);
+    }
+    list(groups)
+        .iter()
+        .filter_map(target)
+        .filter_map(|g| cx.resource(g))
+        .find_map(|g| vpc_key(&g["Properties"]["VpcId"]))
 }
 
 fn require(
@@ -218,7 +274,7 @@ fn studio_endpoints(cx: &Context) -> Vec<Violation> {
     cx.of_type("AWS::SageMaker::Domain")
         .filter(|(_, p)| p["AppNetworkAccessType"] == "VpcOnly")
         .filter_map(|(id, p)| {
-            let vpc = target(&p["VpcId"])?;
+            let vpc = vpc_key(&p["VpcId"])?;
             require(
                 cx,
                 vpc,
@@ -235,7 +291,7 @@ fn notebook_endpoints(cx: &Context) -> Vec<Violation> {
     cx.of_type("AWS::SageMaker::NotebookInstance")
         .filter(|(_, p)| p["DirectInternetAccess"] == "Disabled")
         .filter_map(|(id, p)| {
-            let vpc = vpc_of_subnet(cx, &p["SubnetId"])?;
+            let vpc = vpc_of_placement(cx, &p["SubnetId"], &p["SecurityGroupIds"])?;
             require(
                 cx,
                 vpc,
@@ -254,19 +310,21 @@ fn compute_roles<'a>(cx: &'a Context) -> Vec<(&'a str, &'a str, &'a str)> {
     for (id, p) in cx.of_type("AWS::SageMaker::Domain") {
         if let (Some(role), Some(vpc)) = (
             target(&p["DefaultUserSettings"]["ExecutionRole"]),
-            target(&p["VpcId"]),
+            vpc_key(&p["VpcId"]),
         ) {
             out.push((role, vpc, id));
         }
     }
     for (id, p) in cx.of_type("AWS::SageMaker::NotebookInstance") {
-        if let (Some(role), Some(vpc)) = (target(&p["RoleArn"]), vpc_of_subnet(cx, &p["SubnetId"]))
-        {
+        if let (Some(role), Some(vpc)) = (
+            target(&p["RoleArn"]),
+            vpc_of_placement(cx, &p["SubnetId"], &p["SecurityGroupIds"]),
+        ) {
             out.push((role, vpc, id));
         }
     }
     for (id, p) in cx.of_type("AWS::EC2::Instance") {
-        let Some(vpc) = vpc_of_subnet(cx, &p["SubnetId"]) else {
+        let Some(vpc) = vpc_of_placement(cx, &p["SubnetId"], &p["SecurityGroupIds"]) else {
             continue;
         };
         let Some(profile) = target(&p["IamInstanceProfile"]).and_then(|pr| cx.resource(pr)) else {
@@ -329,6 +387,7 @@ const FUNCTION_SERVICES: &[(&str, &str)] = &[
     ("s3", "s3"),
     ("elasticfilesystem", "elasticfilesystem"),
     ("lambda", "lambda"),
+    ("cloudwatch", "monitoring"),
 ];
 
 /// Whether an identity policy attached to `role` allows an action of `service`.
@@ -347,7 +406,7 @@ fn function_endpoints(cx: &Context) -> Vec<Violation> {
     cx.of_type("AWS::Lambda::Function")
         .filter_map(|(id, p)| {
             let subnet = list(&p["VpcConfig"]["SubnetIds"]).first()?;
-            let vpc = vpc_of_subnet(cx, subnet)?;
+            let vpc = vpc_of_placement(cx, subnet, &p["VpcConfig"]["SecurityGroupIds"])?;
             let role = target(&p["Role"])?;
             let needed: Vec<&str> = FUNCTION_SERVICES
                 .iter()
@@ -366,6 +425,83 @@ fn function_endpoints(cx: &Context) -> Vec<Violation> {
         .collect()
 }
 
+/// Every private VPC of a template with a CodeArtifact domain: the domain serves the
+/// template's notebooks, wherever they run.
+fn codeartifact_endpoints(cx: &Context) -> Vec<Violation> {
+    let vpcs = all_vpcs(cx);
+    cx.of_type("AWS::CodeArtifact::Domain")
+        .flat_map(|(id, _)| {
+            vpcs.iter().filter_map(move |vpc| {
+                require(
+                    cx,
+                    vpc,
+                    &["codeartifact.api", "codeartifact.repositories"],
+                    id,
+                    "Properties.DomainName",
+                    "the CodeArtifact domain",
+                )
+            })
+        })
+        .collect()
+}
+
+/// One finding per VPC with an internet gateway, at the VPC when the template declares it
+/// (so that `resource: network` suppresses it), naming the gateway and the NAT gateways;
+/// and one per NAT gateway in a VPC without an internet gateway of this template.
+fn internet_egress(cx: &Context) -> Vec<Violation> {
+    let nat_gateways: Vec<(&str, Option<&str>)> = cx
+        .of_type("AWS::EC2::NatGateway")
+        .map(|(id, p)| {
+            let vpc = target(&p["SubnetId"])
+                .and_then(|s| cx.resource(s))
+                .and_then(|s| vpc_key(&s["Properties"]["VpcId"]));
+            (id, vpc)
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut named: BTreeSet<&str> = BTreeSet::new();
+    for (id, p) in cx.of_type("AWS::EC2::VPCGatewayAttachment") {
+        if p["InternetGatewayId"].is_null() {
+            continue;
+        }
+        let Some(vpc) = vpc_key(&p["VpcId"]) else {
+            continue;
+        };
+        let nats: Vec<&str> = nat_gateways
+            .iter()
+            .filter(|(_, v)| *v == Some(vpc))
+            .map(|(n, _)| *n)
+            .collect();
+        named.extend(&nats);
+        let through = if nats.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", its private subnets through NAT gateway(s) {}",
+                nats.join(", ")
+            )
+        };
+        let at = if cx.type_of(vpc) == Some("AWS::EC2::VPC") {
+            vpc
+        } else {
+            id
+        };
+        out.push(Violation::at(
+            at,
+            "",
+            format!("VPC `{vpc}` reaches the internet (gateway attachment `{id}`{through}): its workloads can send data anywhere, past the endpoint policies"),
+        ));
+    }
+    for (nat, _) in nat_gateways.iter().filter(|(n, _)| !named.contains(n)) {
+        out.push(Violation::at(
+            nat,
+            "",
+            "NAT gateway: the subnets routed to it reach the internet, past the endpoint policies",
+        ));
+    }
+    out
+}
+
 fn sts_endpoint(cx: &Context) -> Vec<Violation> {
     endpoint_for_action(cx, "sts:AssumeRole", "sts")
 }
@@ -377,7 +513,7 @@ fn logs_endpoint(cx: &Context) -> Vec<Violation> {
 fn ssm_endpoints(cx: &Context) -> Vec<Violation> {
     let mut out = Vec::new();
     for (id, p) in cx.of_type("AWS::EC2::Instance") {
-        let Some(vpc) = vpc_of_subnet(cx, &p["SubnetId"]) else {
+        let Some(vpc) = vpc_of_placement(cx, &p["SubnetId"], &p["SecurityGroupIds"]) else {
             continue;
         };
         let Some(profile) = target(&p["IamInstanceProfile"]).and_then(|pr| cx.resource(pr)) else {
@@ -679,6 +815,94 @@ mod tests {
     }
 
     #[test]
+    fn internet_egress() {
+        let attachment = json!({"Type": "AWS::EC2::VPCGatewayAttachment", "Properties": {"VpcId": {"Ref": "Vpc"}, "InternetGatewayId": {"Ref": "Igw"}}});
+        let nat = json!({"Type": "AWS::EC2::NatGateway", "Properties": {"SubnetId": {"Ref": "Subnet"}, "AllocationId": "eipalloc-1"}});
+        assert_rule(
+            "ENV-INTERNET-EGRESS",
+            env(&["s3"], json!({})),
+            env(&[], json!({"Attach": attachment, "Nat": nat})),
+            "Resources.Vpc",
+        );
+        // A NAT gateway whose VPC has no internet gateway of this template is named itself.
+        assert_rule(
+            "ENV-INTERNET-EGRESS",
+            env(&["s3"], json!({})),
+            env(&[], json!({"Nat": nat})),
+            "Resources.Nat",
+        );
+        // A VPN gateway is no route to the internet.
+        let vpn = json!({"Type": "AWS::EC2::VPCGatewayAttachment", "Properties": {"VpcId": {"Ref": "Vpc"}, "VpnGatewayId": "vgw-1"}});
+        assert_rule(
+            "ENV-INTERNET-EGRESS",
+            env(&[], json!({"Vpn": vpn})),
+            env(&[], json!({"Attach": attachment})),
+            "Resources.Vpc",
+        );
+    }
+
+    /// An existing VPC: a parameter's `Ref` or a literal ID, subnets that are not
+    /// resources of the template; compute is placed by its security group.
+    #[test]
+    fn existing_vpcs_are_judged_through_their_security_groups() {
+        for vpc in [json!({"Ref": "VpcId"}), json!("vpc-0123456789abcdef0")] {
+            let endpoint = |service: &str| {
+                let mut e = endpoint(service);
+                e["Properties"]["VpcId"] = vpc.clone();
+                e
+            };
+            let sg = json!({"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "n", "VpcId": vpc}});
+            let notebook = json!({"Type": "AWS::SageMaker::NotebookInstance", "Properties": {"DirectInternetAccess": "Disabled",
+                "SubnetId": {"Fn::Select": [0, {"Ref": "PrivateSubnetIds"}]}, "SecurityGroupIds": [{"Fn::GetAtt": ["Sg", "GroupId"]}],
+                "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]}}});
+            let good = json!({"Resources": {"Sg": sg, "Nb": notebook, "Role": {"Type": "AWS::IAM::Role", "Properties": {}},
+                "Api": endpoint("sagemaker.api"), "Runtime": endpoint("sagemaker.runtime")}});
+            let mut bad = good.clone();
+            bad["Resources"].as_object_mut().unwrap().remove("Runtime");
+            assert_rule(
+                "ENV-NOTEBOOK-ENDPOINTS",
+                good,
+                bad,
+                "Resources.Nb.Properties.SubnetId",
+            );
+            let domain =
+                json!({"Type": "AWS::CodeArtifact::Domain", "Properties": {"DomainName": "team"}});
+            let good = json!({"Resources": {"Sg": sg, "Packages": domain,
+                "Api": endpoint("codeartifact.api"), "Repositories": endpoint("codeartifact.repositories")}});
+            let mut bad = good.clone();
+            bad["Resources"].as_object_mut().unwrap().remove("Api");
+            assert_rule(
+                "ENV-CODEARTIFACT-ENDPOINTS",
+                good,
+                bad,
+                "Resources.Packages.Properties.DomainName",
+            );
+        }
+    }
+
+    #[test]
+    fn codeartifact_endpoints() {
+        let domain =
+            json!({"Type": "AWS::CodeArtifact::Domain", "Properties": {"DomainName": "team"}});
+        assert_rule(
+            "ENV-CODEARTIFACT-ENDPOINTS",
+            env(
+                &["codeartifact.api", "codeartifact.repositories"],
+                json!({"Packages": domain}),
+            ),
+            env(&["codeartifact.api"], json!({"Packages": domain})),
+            "Resources.Packages.Properties.DomainName",
+        );
+        // Without a domain the endpoints are not required.
+        assert_rule(
+            "ENV-CODEARTIFACT-ENDPOINTS",
+            env(&[], json!({})),
+            env(&["codeartifact.repositories"], json!({"Packages": domain})),
+            "Resources.Packages.Properties.DomainName",
+        );
+    }
+
+    #[test]
     fn notebook_endpoints() {
         let notebook = json!({"Type": "AWS::SageMaker::NotebookInstance", "Properties": {"SubnetId": {"Ref": "Subnet"}, "DirectInternetAccess": "Disabled", "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]}}});
         assert_rule(
@@ -790,6 +1014,13 @@ mod tests {
                 &["sagemaker.runtime"],
                 function(&["sagemaker:CreateUserProfile"]),
             ),
+            "Resources.Fn.Properties.VpcConfig",
+        );
+        // Publishing metrics needs the monitoring endpoint.
+        assert_rule(
+            "ENV-FUNCTION-ENDPOINTS",
+            env(&["monitoring"], function(&["cloudwatch:PutMetricData"])),
+            env(&["logs"], function(&["cloudwatch:PutMetricData"])),
             "Resources.Fn.Properties.VpcConfig",
         );
         // A function outside a VPC, or in one with an internet gateway, needs none.

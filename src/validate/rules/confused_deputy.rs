@@ -16,12 +16,13 @@ pub static RULES: &[Rule] = &[Rule {
     id: "IAM-SERVICE-SOURCE-GUARD",
     severity: Severity::Error,
     rationale: "A service principal without aws:SourceAccount / aws:SourceArn lets the service act on our role or resource for anyone's resource, in any account (the cross-service confused deputy); a guard the service does not satisfy stops it instead.",
-    checks: "Every Allow statement of a trust, bucket, queue or key policy naming a service principal whose documentation shows source keys has a positive condition (StringEquals/StringLike/ArnEquals/ArnLike, no IfExists) on aws:SourceAccount or aws:SourceArn naming this account or a resource of the template (for CloudWatch Logs in a key policy: kms:EncryptionContext:aws:logs:arn). Roles of SageMaker notebook instances carry no such guard (SageMaker documents none for them), and a service principal missing from the table of documented services is reported.",
+    checks: "Every Allow statement of a trust, bucket, queue, topic or key policy naming a service principal whose documentation shows source keys has a positive condition (StringEquals/StringLike/ArnEquals/ArnLike, no IfExists) on aws:SourceAccount or aws:SourceArn naming this account or a resource of the template (for CloudWatch Logs in a key policy: kms:EncryptionContext:aws:logs:arn). Roles of SageMaker notebook instances carry no such guard (SageMaker documents none for them), and a service principal missing from the table of documented services is reported.",
     fix: "Build the trust with iam::Service (its guard is the documented one); in a resource policy add StringEquals aws:SourceAccount = ${AWS::AccountId} and/or ArnLike aws:SourceArn = the source resource's ARN; for a new service, read its confused-deputy page and add it to service_trust::PRINCIPALS.",
     applies_to: &[
         "AWS::IAM::Role",
         "AWS::S3::BucketPolicy",
         "AWS::SQS::QueuePolicy",
+        "AWS::SNS::TopicPolicy",
         "AWS::KMS::Key",
     ],
     equivalents: Equivalents {
@@ -232,6 +233,29 @@ mod tests {
         assert_rule(
             RULE,
             &queue(None),
+            &["Resources.P.Properties.PolicyDocument.Statement[0]"],
+        );
+    }
+
+    #[test]
+    fn a_topic_policy_keeps_cloudwatch_to_this_accounts_alarms() {
+        let topic = |condition: Option<Value>| {
+            let mut s = json!({"Effect": "Allow", "Principal": {"Service": ["cloudwatch.amazonaws.com"]},
+                "Action": ["sns:Publish"], "Resource": [{"Ref": "T"}]});
+            if let Some(c) = condition {
+                s["Condition"] = c;
+            }
+            json!({"Resources": {
+                "A": {"Type": "AWS::CloudWatch::Alarm", "Properties": {}},
+                "T": {"Type": "AWS::SNS::Topic", "Properties": {}},
+                "P": {"Type": "AWS::SNS::TopicPolicy", "Properties": {"Topics": [{"Ref": "T"}],
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [s]}}}}})
+        };
+        let alarm = json!({"ArnEquals": {"aws:SourceArn": [{"Fn::GetAtt": ["A", "Arn"]}]}});
+        assert_rule(RULE, &topic(Some(alarm)), &[]);
+        assert_rule(
+            RULE,
+            &topic(None),
             &["Resources.P.Properties.PolicyDocument.Statement[0]"],
         );
     }

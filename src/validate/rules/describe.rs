@@ -13,10 +13,7 @@ pub fn catalogue_text() -> String {
     let width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
     let mut text = String::new();
     for r in &rules {
-        let severity = match r.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+        let severity = severity_name(r.severity);
         text.push_str(&format!("{:width$}  {severity:7}  {}\n", r.id, r.rationale));
     }
     text.push_str(&format!(
@@ -24,6 +21,40 @@ pub fn catalogue_text() -> String {
         rules.len()
     ));
     text
+}
+
+/// Every rule as JSON (`synth rules --format json`), in catalogue order: `{"rules": [{id,
+/// severity, rationale, checks, fix, applies_to, equivalents: {cfn_lint, checkov}}]}`.
+/// Scripts read this shape, so a field is only ever added, never renamed or removed.
+pub fn catalogue_json() -> String {
+    let rules: Vec<serde_json::Value> = catalogue()
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id,
+                "severity": severity_name(r.severity),
+                "rationale": r.rationale,
+                "checks": r.checks,
+                "fix": r.fix,
+                "applies_to": r.applies_to,
+                "equivalents": {
+                    "cfn_lint": r.equivalents.cfn_lint,
+                    "checkov": r.equivalents.checkov,
+                },
+            })
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&serde_json::json!({ "rules": rules }))
+        .expect("JSON values serialize");
+    text.push('\n');
+    text
+}
+
+fn severity_name(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
 }
 
 /// A rule id the pack does not have, with the closest id if one is a plausible typo.
@@ -141,6 +172,19 @@ mod tests {
             let has = !rule.equivalents.cfn_lint.is_empty() || !rule.equivalents.checkov.is_empty();
             assert_eq!(text.contains("same check: "), has, "{}", rule.id);
         }
+    }
+
+    #[test]
+    fn a_rule_id_is_found_in_any_case() {
+        assert_eq!(
+            explain("env-studio-endpoints").unwrap(),
+            explain("ENV-STUDIO-ENDPOINTS").unwrap()
+        );
+        assert_eq!(
+            super::super::canonical("Sm-Domain-Vpc-Only"),
+            "SM-DOMAIN-VPC-ONLY"
+        );
+        assert_eq!(super::super::canonical("NO-SUCH-RULE"), "NO-SUCH-RULE");
     }
 
     #[test]

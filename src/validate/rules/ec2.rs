@@ -110,7 +110,7 @@ pub static RULES: &[Rule] = &[
         id: "EC2-ENDPOINT-POLICY",
         severity: Severity::Error,
         rationale: "Without an endpoint policy AWS lets any principal through, so another account's credentials typed into a notebook carry data out through the stack's own endpoints.",
-        checks: "Every AWS::EC2::VPCEndpoint of a service that takes endpoint policies (every known service but ssmmessages and ec2messages) has a PolicyDocument, and each of its Allow statements tests StringEquals aws:PrincipalAccount or aws:PrincipalOrgID, except s3:GetObject on the objects of ECR's image-layer bucket (prod-<region>-starport-layer-bucket), whose requests an ECR account signs, and s3:PutObject on the objects of CloudFormation's custom-resource response bucket of the stack's region (cloudformation-custom-resource-response-<region without dashes>), whose presigned URLs CloudFormation signs.",
+        checks: "Every AWS::EC2::VPCEndpoint of a service that takes endpoint policies (every known service but ssmmessages and ec2messages) has a PolicyDocument, and each of its Allow statements tests StringEquals aws:PrincipalAccount or aws:PrincipalOrgID, except s3:GetObject on the objects of ECR's image-layer bucket (prod-<region>-starport-layer-bucket), whose requests an ECR account signs, and of the Amazon Linux repository buckets (al2023-repos-<region>-de612dc2, amazonlinux-2-repos-<region>, amazonlinux.<region>.amazonaws.com), which dnf and yum read unsigned, and s3:PutObject on the objects of CloudFormation's custom-resource response bucket of the stack's region (cloudformation-custom-resource-response-<region without dashes>), whose presigned URLs CloudFormation signs.",
         fix: "Build the network with the network construct, which writes the policies; by hand, add StringEquals aws:PrincipalAccount = ${AWS::AccountId} (and aws:ResourceAccount) to every Allow.",
         applies_to: &["AWS::EC2::VPCEndpoint"],
         // checkov 3.3.30's CloudFormation checks look at endpoint services only
@@ -308,7 +308,7 @@ fn endpoint_policy(cx: &Context) -> Vec<Violation> {
         };
         for s in doc.statements.iter().filter(|s| s.allow) {
             if !names_trusted_principal(s)
-                && !reads_ecr_layers(s)
+                && !reads_aws_owned_objects(s)
                 && !answers_cloudformation(s)
                 && !only_own_resources(s)
             {
@@ -368,10 +368,12 @@ fn only_own_resources(s: &Stmt) -> bool {
         && s.resources.iter().all(|r| own(r))
 }
 
-/// `s3:GetObject` on objects of ECR's layer bucket only: image pulls fetch layers with
-/// URLs an ECR account signs, so no test on our principal can admit them, and reading
-/// AWS's bucket carries nothing out.
-fn reads_ecr_layers(s: &Stmt) -> bool {
+/// `s3:GetObject` on objects of AWS's buckets that requests reach unsigned by us only:
+/// ECR's layer bucket (image pulls fetch layers with URLs an ECR account signs) and the
+/// Amazon Linux repositories (dnf and yum read them anonymously). No test on our
+/// principal can admit them, and reading AWS's buckets carries nothing out. The region
+/// part must be one region (no wildcard), so no other bucket matches.
+fn reads_aws_owned_objects(s: &Stmt) -> bool {
     let layer_objects = |r: &Json| {
         let text = r.as_str().or_else(|| {
             let sub = r.get("Fn::Sub")?;
@@ -383,10 +385,12 @@ fn reads_ecr_layers(s: &Stmt) -> bool {
         let Some((bucket, _)) = path.split_once('/') else {
             return false;
         };
-        bucket
-            .strip_prefix("prod-")
-            .and_then(|b| b.strip_suffix("-starport-layer-bucket"))
-            .is_some_and(|region| !region.is_empty() && !region.contains(['*', '?']))
+        AWS_OWNED_BUCKETS.iter().any(|(prefix, suffix)| {
+            bucket
+                .strip_prefix(prefix)
+                .and_then(|b| b.strip_suffix(suffix))
+                .is_some_and(is_one_region)
+        })
     };
     !s.not_action
         && !s.not_resource
@@ -435,6 +439,31 @@ fn answers_cloudformation(s: &Stmt) -> bool {
         && !s.resources.is_empty()
         && s.resources.iter().all(|r| response_objects(r))
 }
+
+/// `${AWS::Region}`, or a region name such as `eu-west-1` or `us-gov-east-1`: letters,
+/// hyphen-separated words, a final number. Nothing else may stand between an AWS
+/// bucket's prefix and suffix, or someone's `amazonlinux-2-repos-mine` would pass.
+fn is_one_region(region: &str) -> bool {
+    if region == "${AWS::Region}" {
+        return true;
+    }
+    let words: Vec<&str> = region.split('-').collect();
+    words.len() >= 3
+        && words[..words.len() - 1]
+            .iter()
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+        && words[words.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !words[words.len() - 1].is_empty()
+}
+
+/// AWS's buckets as prefix and suffix around the region: ECR's image layers, the AL2023
+/// repositories and Amazon Linux 2's repositories and mirror list.
+const AWS_OWNED_BUCKETS: [(&str, &str); 4] = [
+    ("prod-", "-starport-layer-bucket"),
+    ("al2023-repos-", "-de612dc2"),
+    ("amazonlinux-2-repos-", ""),
+    ("amazonlinux.", ".amazonaws.com"),
+];
 
 #[cfg(test)]
 mod tests {
@@ -681,6 +710,34 @@ mod tests {
             with(layers("s3:GetObject", "prod-*-starport-layer-bucket")),
             at,
         );
+        for repos in [
+            "al2023-repos-eu-west-1-de612dc2",
+            "amazonlinux-2-repos-us-gov-east-1",
+            "al2023-repos-${AWS::Region}-de612dc2",
+            "amazonlinux-2-repos-${AWS::Region}",
+            "amazonlinux.${AWS::Region}.amazonaws.com",
+        ] {
+            assert_rule(
+                "EC2-ENDPOINT-POLICY",
+                with(layers("s3:GetObject", repos)),
+                with(layers("s3:PutObject", repos)),
+                at,
+            );
+        }
+        for lookalike in [
+            "al2023-repos-*-de612dc2",
+            "amazonlinux-2-repos-*",
+            "amazonlinux-2-repos-",
+            "al2023-repos-x-other",
+            "amazonlinux-2-repos-mine",
+        ] {
+            assert_rule(
+                "EC2-ENDPOINT-POLICY",
+                with(layers("s3:GetObject", "amazonlinux-2-repos-${AWS::Region}")),
+                with(layers("s3:GetObject", lookalike)),
+                at,
+            );
+        }
     }
 
     #[test]

@@ -60,6 +60,10 @@ pub const NO_RESOURCE_LEVEL: &[(&str, &str)] = &[
         "lists the account's buckets; no resource type",
     ),
     ("cloudwatch:PutMetricData", "metrics have no resource type"),
+    (
+        "ecr:GetAuthorizationToken",
+        "a registry token for the caller's account; no resource type",
+    ),
     ("xray:PutTraceSegments", "traces have no resource type"),
     ("xray:PutTelemetryRecords", "traces have no resource type"),
     (

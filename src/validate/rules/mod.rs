@@ -13,6 +13,7 @@ mod lambda;
 mod policy;
 mod s3;
 mod sagemaker;
+mod sns;
 mod ssm;
 mod stackset;
 mod template;
@@ -24,7 +25,7 @@ use serde_json::Value as Json;
 
 /// The logical id a value refers to through `Ref` or `Fn::GetAtt`, if it is one.
 pub use crate::template::read::target;
-pub use describe::{UnknownRule, catalogue_text, explain};
+pub use describe::{UnknownRule, catalogue_json, catalogue_text, explain};
 pub use policy::{PolicyDoc, PolicyKind, Stmt};
 
 use super::{Finding, Severity};
@@ -104,7 +105,7 @@ impl Violation {
 
 /// Every rule, in a stable order (by file, then as declared).
 pub fn catalogue() -> Vec<&'static Rule> {
-    let groups: [&'static [Rule]; 12] = [
+    let groups: [&'static [Rule]; 13] = [
         template::RULES,
         iam::RULES,
         confused_deputy::RULES,
@@ -113,6 +114,7 @@ pub fn catalogue() -> Vec<&'static Rule> {
         kms::RULES,
         sagemaker::RULES,
         ssm::RULES,
+        sns::RULES,
         lambda::RULES,
         completeness::RULES,
         stackset::RULES,
@@ -121,8 +123,20 @@ pub fn catalogue() -> Vec<&'static Rule> {
     groups.into_iter().flatten().collect()
 }
 
+/// The rule of an id, in any letter case: ids are upper case in the catalogue, but
+/// `explain env-studio-endpoints` or a suppression's `rule: iam-no-wildcard-action` can
+/// only mean one rule, so refusing them would be pedantry. Whatever records a rule
+/// (Metadata, reports) records the catalogue's spelling, [`Rule::id`].
 pub fn find(id: &str) -> Option<&'static Rule> {
-    catalogue().into_iter().find(|r| r.id == id)
+    catalogue()
+        .into_iter()
+        .find(|r| r.id.eq_ignore_ascii_case(id.trim()))
+}
+
+/// The catalogue's spelling of a rule id given in any case (the id as given when no rule
+/// has it).
+pub fn canonical(id: &str) -> &str {
+    find(id).map_or(id, |r| r.id)
 }
 
 static SUPPRESSION_RULES: &[Rule] = &[Rule {
@@ -311,32 +325,57 @@ fn apply_suppressions(cx: &Context, findings: &mut Vec<Finding>) {
             }
         }
         let entries = list(&resource["Metadata"]["sagesynth"]["suppressions"]);
-        for (i, entry) in entries.iter().enumerate() {
-            let (Some(rule), Some(reason)) = (entry["rule"].as_str(), entry["reason"].as_str())
-            else {
-                continue;
-            };
-            let mut used = false;
-            for f in findings.iter_mut() {
-                if f.rule == rule && f.resource() == Some(id) {
-                    f.suppressed = Some(reason.to_string());
-                    used = true;
-                }
-            }
-            if !used {
-                unused.push(Finding {
-                    rule: SUPPRESSION_UNUSED,
-                    severity: Severity::Error,
-                    location: format!("Resources.{id}.Metadata.sagesynth.suppressions[{i}]"),
-                    message: format!(
-                        "the suppression of {rule} matches no finding on this resource"
-                    ),
-                    suppressed: None,
-                });
+        let prefix = format!("Resources.{id}.Metadata.sagesynth.suppressions");
+        suppress(findings, entries, Some(id), &prefix, &mut unused);
+    }
+    // The template's own suppressions silence the findings that concern no resource.
+    let entries = list(&cx.template["Metadata"]["sagesynth"]["suppressions"]);
+    suppress(
+        findings,
+        entries,
+        None,
+        "Metadata.sagesynth.suppressions",
+        &mut unused,
+    );
+    findings.extend(unused);
+}
+
+/// Marks the findings of `resource` (`None`: of no resource) that the suppression
+/// `entries` silence; each entry that silences nothing becomes a [`SUPPRESSION_UNUSED`]
+/// finding in `unused`, located at `prefix[i]`.
+fn suppress(
+    findings: &mut [Finding],
+    entries: &[Json],
+    resource: Option<&str>,
+    prefix: &str,
+    unused: &mut Vec<Finding>,
+) {
+    for (i, entry) in entries.iter().enumerate() {
+        let (Some(rule), Some(reason)) = (entry["rule"].as_str(), entry["reason"].as_str()) else {
+            continue;
+        };
+        let mut used = false;
+        for f in findings.iter_mut() {
+            if f.rule == rule && f.resource() == resource {
+                f.suppressed = Some(reason.to_string());
+                used = true;
             }
         }
+        if !used {
+            let place = if resource.is_some() {
+                "this resource"
+            } else {
+                "the template as a whole"
+            };
+            unused.push(Finding {
+                rule: SUPPRESSION_UNUSED,
+                severity: Severity::Error,
+                location: format!("{prefix}[{i}]"),
+                message: format!("the suppression of {rule} matches no finding on {place}"),
+                suppressed: None,
+            });
+        }
     }
-    findings.extend(unused);
 }
 
 #[cfg(test)]
@@ -501,6 +540,7 @@ mod tests {
             include_str!("kms.rs"),
             include_str!("sagemaker.rs"),
             include_str!("ssm.rs"),
+            include_str!("sns.rs"),
             include_str!("lambda.rs"),
             include_str!("completeness.rs"),
             include_str!("stackset.rs"),

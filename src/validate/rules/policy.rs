@@ -182,7 +182,7 @@ pub fn collect<'a>(resources: &[(&'a str, &'a Json)]) -> Vec<PolicyDoc<'a>> {
                 "Properties.PolicyDocument".into(),
                 p.get("PolicyDocument"),
             ),
-            "AWS::S3::BucketPolicy" | "AWS::SQS::QueuePolicy" => add(
+            "AWS::S3::BucketPolicy" | "AWS::SQS::QueuePolicy" | "AWS::SNS::TopicPolicy" => add(
                 PolicyKind::Resource,
                 "Properties.PolicyDocument".into(),
                 p.get("PolicyDocument"),

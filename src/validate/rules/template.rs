@@ -114,7 +114,7 @@ pub static RULES: &[Rule] = &[
         Severity::Warning,
         "`aws cloudformation deploy --template-file` sends at most 51,200 bytes inline.",
         "The serialized template is at most 51,200 bytes.",
-        "Deploy with `--s3-bucket`, or split the stack.",
+        "Deploy with `--s3-bucket`; or write the template with `--minify` when the finding says the minified body fits; or split the stack. To accept it (a pipeline that always uploads), suppress it without a `resource:` in the definition.",
         &[]
     ),
     structural!(
