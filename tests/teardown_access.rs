@@ -286,6 +286,10 @@ fn statement<'a>(t: &'a mut Json, sid: &str) -> &'a mut Json {
     found.unwrap_or_else(|| panic!("no statement {sid}"))
 }
 
+/// A weakened template, and the request it lets through: (template, action, resource,
+/// context).
+type Row = (Json, &'static str, String, Vec<(&'static str, &'static str)>);
+
 /// The rows above are not vacuous: with each guarantee removed from the template, the
 /// request its row denies is allowed.
 #[test]
@@ -302,7 +306,7 @@ fn each_guarantee_removed_lets_its_denied_request_through() {
             .replace("${StudioDomain.DomainId}", "*");
         s["Resource"] = serde_json::from_str(&text).unwrap();
     };
-    let rows: Vec<(Json, &str, String, Vec<(&str, &str)>)> = vec![
+    let rows: Vec<Row> = vec![
         (
             weakened("DeleteOnlyOnboardedProfiles", &|s| {
                 s.as_object_mut().unwrap().remove("Condition");
