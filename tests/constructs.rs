@@ -115,6 +115,16 @@ fn endpoints_have_the_right_service_names_and_private_dns() {
             "com.amazonaws.${AWS::Region}.ec2messages",
             "Interface",
         ),
+        (
+            "ElasticFileSystemEndpoint",
+            "com.amazonaws.${AWS::Region}.elasticfilesystem",
+            "Interface",
+        ),
+        (
+            "LambdaEndpoint",
+            "com.amazonaws.${AWS::Region}.lambda",
+            "Interface",
+        ),
     ];
     assert_eq!(of_type(&t, "AWS::EC2::VPCEndpoint").len(), expected.len());
     let all_subnets = json!([{"Ref": "PrivateSubnetAz1"}, {"Ref": "PrivateSubnetAz2"}]);
@@ -397,8 +407,9 @@ fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
     assert!(text.contains("\"Action\":[\"*\"]"));
     assert!(!grants.contains("\"Action\":\"*\"") && !grants.contains("\"Action\":[\"*\"]"));
     // Outside key policies, Resource "*" appears only with actions that have no
-    // resource-level permissions: SageMaker List calls, logs:DescribeLogGroups, and the
-    // SSM Agent's ssmmessages and ec2messages calls.
+    // resource-level permissions: SageMaker List calls, logs:DescribeLogGroups, the
+    // SSM Agent's ssmmessages and ec2messages calls, and the Describe calls Lambda makes to
+    // place the Studio cleanup's function in the VPC.
     let mut wildcard_statements = 0;
     for (id, r) in t["Resources"].as_object().unwrap() {
         if r["Type"] == "AWS::KMS::Key" {
@@ -423,7 +434,9 @@ fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
                             a.starts_with("sagemaker:List")
                                 || a == "logs:DescribeLogGroups"
                                 || a.starts_with("ssmmessages:")
-                                || a.starts_with("ec2messages:"),
+                                || a.starts_with("ec2messages:")
+                                || a == "ec2:DescribeNetworkInterfaces"
+                                || a == "ec2:DescribeSubnets",
                             "{id}: {a}"
                         );
                     }
@@ -432,8 +445,9 @@ fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
         }
     }
     assert_eq!(
-        wildcard_statements, 5,
-        "the execution policy's List calls, the flow-log role's DescribeLogGroups, and the \
-         bastion agent's channels, messages and DescribeLogGroups"
+        wildcard_statements, 7,
+        "the execution policy's List calls, the flow-log role's DescribeLogGroups, the \
+         bastion agent's channels, messages and DescribeLogGroups, and the Studio cleanup's \
+         List calls and network-interface Describe calls"
     );
 }

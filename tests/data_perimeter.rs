@@ -59,7 +59,7 @@ struct Stack<'t> {
 
 /// The template's evaluator: endpoint IDs `vpce-<logical id>`, no organization, every
 /// condition true, and physical values for the attributes the principals' policies name
-/// (a Studio domain's ID and ARN, a queue's ARN).
+/// (a Studio domain's ID, ARN and home file system, a queue's ARN).
 fn evaluator(t: &Json) -> Evaluator<'_> {
     let mut iam = Evaluator::new(t)
         .with_vpc_endpoint_ids()
@@ -72,7 +72,12 @@ fn evaluator(t: &Json) -> Evaluator<'_> {
                 "DomainArn",
                 &format!("arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:domain/{domain}"),
             )
-            .with_attribute(id, "DomainId", &domain);
+            .with_attribute(id, "DomainId", &domain)
+            .with_attribute(
+                id,
+                "HomeEfsFileSystemId",
+                &format!("fs-{}", id.to_lowercase()),
+            );
     }
     for (id, _) in of_type(t, "AWS::SQS::Queue") {
         iam = iam.with_attribute(

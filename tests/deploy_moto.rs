@@ -1,5 +1,6 @@
 //! Every shipped template deploys with the real AWS CLI (`aws cloudformation deploy`) to a
-//! local moto server and reaches CREATE_COMPLETE, and what moto then reports for the
+//! local moto server and reaches CREATE_COMPLETE, is then deleted (`delete-stack`, `wait
+//! stack-delete-complete`) and reaches DELETE_COMPLETE, and what moto reports for the
 //! created resources matches the template: VPC endpoints, security-group rules, IAM roles
 //! and their policies, KMS keys and aliases, instances, VPCs and subnets, S3 buckets,
 //! EventBridge rules, Lambda functions and permissions, SQS queues. Expected values
@@ -57,6 +58,11 @@
 //!   TemplateURL path-style only when its host contains "localhost", so the S3 endpoint is
 //!   `http://localhost:PORT`.
 //! - Stacks created by change sets (as `deploy` does) report no Outputs: not checked.
+//! - Custom resources: moto runs one by invoking its Lambda function in Docker, which these
+//!   machines lack, and then waits for ever. The deployed variant replaces each
+//!   `Custom::StudioCleanup` (the Studio teardown) by a `WaitConditionHandle` with the same
+//!   dependencies, which moto ignores; everything else is the real template. The cleanup
+//!   code is proved by tests/python/test_studio_cleanup.py.
 //! - describe-stacks answers a list parameter's value (`List<AWS::EC2::Subnet::Id>`,
 //!   `CommaDelimitedList`) with Python's `str()` of the list; the test parses it back.
 //! - S3 buckets: only `BucketEncryption` is applied, without `BucketKeyEnabled`; versioning,
@@ -305,7 +311,9 @@ fn deploy_and_check_with(
 
     let server = MotoServer::start(moto_exe, tmp.path());
     let mut aws = Aws::new(aws_exe, &server, tmp.path());
-    let stack = format!("sagesynth-test-{name}");
+    // A stack name is letters, digits and hyphens (a member template's file name has a dot),
+    // and a function's generated name carries it.
+    let stack = format!("sagesynth-test-{}", name.replace('.', "-"));
 
     let overrides = prepare(&aws);
     for o in &overrides {
@@ -385,7 +393,7 @@ fn deploy_and_check_with(
             account,
             partition: "aws".to_string(),
             stack_name: stack.clone(),
-            stack_id,
+            stack_id: stack_id.clone(),
         },
         tally: Tally::default(),
         diffs: Vec::new(),
@@ -464,7 +472,134 @@ fn deploy_and_check_with(
     for gap in &ctx.gaps {
         say(format!("not verified (moto): {gap}"));
     }
-    ctx.diffs
+    let mut diffs = ctx.diffs;
+    diffs.extend(delete_stack(&aws, &server, &stack, &stack_id));
+    say("deleted: delete-stack, then wait stack-delete-complete".to_string());
+    diffs
+}
+
+/// `aws cloudformation delete-stack`, then `aws cloudformation wait stack-delete-complete`,
+/// and the stack, looked up by its id, is DELETE_COMPLETE. Resources with DeletionPolicy
+/// Retain (keys, logs, retained buckets) stay behind, as on AWS. The Studio cleanups are
+/// the deployed variant's stand-ins (see `support::cfn::stand_in_for_custom_resources`).
+///
+/// moto 5.2.1's CloudFormation deletes neither `AWS::EC2::VPCEndpoint` nor
+/// `AWS::EC2::RouteTable` nor `AWS::IAM::ManagedPolicy` (their models have no delete
+/// handler), so its deletion of the VPC fails with DependencyViolation ("The vpc … has
+/// dependencies") and that of a role a managed policy is attached to with DeleteConflict
+/// ("must detach all policies first"), whatever the template. The test deletes those three
+/// kinds itself first, by the stack's physical ids, through the EC2 and IAM APIs (route
+/// tables after disassociating them, policies after detaching them), says so, and leaves
+/// everything else to `delete-stack`.
+fn delete_stack(aws: &Aws, server: &MotoServer, stack: &str, stack_id: &str) -> Vec<String> {
+    let listed = aws.json(&[
+        "cloudformation",
+        "describe-stack-resources",
+        "--stack-name",
+        stack,
+    ]);
+    let of_type = |ty: &str| -> Vec<String> {
+        listed["StackResources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["ResourceType"] == ty)
+            .filter_map(|r| r["PhysicalResourceId"].as_str().map(str::to_string))
+            .collect()
+    };
+    let endpoints = of_type("AWS::EC2::VPCEndpoint");
+    if !endpoints.is_empty() {
+        let mut args = vec!["ec2", "delete-vpc-endpoints", "--vpc-endpoint-ids"];
+        args.extend(endpoints.iter().map(String::as_str));
+        aws.json(&args);
+    }
+    let route_tables = of_type("AWS::EC2::RouteTable");
+    for table in &route_tables {
+        let described = aws.json(&["ec2", "describe-route-tables", "--route-table-ids", table]);
+        for association in described["RouteTables"][0]["Associations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a["RouteTableAssociationId"].as_str())
+        {
+            aws.json(&[
+                "ec2",
+                "disassociate-route-table",
+                "--association-id",
+                association,
+            ]);
+        }
+        aws.json(&["ec2", "delete-route-table", "--route-table-id", table]);
+    }
+    let managed = of_type("AWS::IAM::ManagedPolicy");
+    for policy in &managed {
+        let entities = aws.json(&["iam", "list-entities-for-policy", "--policy-arn", policy]);
+        for (list, key, verb, flag) in [
+            (
+                "PolicyRoles",
+                "RoleName",
+                "detach-role-policy",
+                "--role-name",
+            ),
+            (
+                "PolicyGroups",
+                "GroupName",
+                "detach-group-policy",
+                "--group-name",
+            ),
+            (
+                "PolicyUsers",
+                "UserName",
+                "detach-user-policy",
+                "--user-name",
+            ),
+        ] {
+            for name in entities[list]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e[key].as_str())
+            {
+                aws.json(&["iam", verb, flag, name, "--policy-arn", policy]);
+            }
+        }
+        aws.json(&["iam", "delete-policy", "--policy-arn", policy]);
+    }
+    if !endpoints.is_empty() || !route_tables.is_empty() || !managed.is_empty() {
+        support::loud(&format!(
+            "deploy_moto: {stack}: deleted {} VPC endpoint(s), {} route table(s) and {} managed \
+             policy(ies) through EC2 and IAM before delete-stack (moto's CloudFormation does not \
+             delete them)",
+            endpoints.len(),
+            route_tables.len(),
+            managed.len()
+        ));
+    }
+    aws.json(&["cloudformation", "delete-stack", "--stack-name", stack]);
+    let waited = aws.run(&[
+        "cloudformation",
+        "wait",
+        "stack-delete-complete",
+        "--stack-name",
+        stack,
+    ]);
+    if !waited.status.success() {
+        return vec![format!(
+            "stack {stack} was not deleted: {}\n{}",
+            String::from_utf8_lossy(&waited.stderr),
+            server.log_tail(40)
+        )];
+    }
+    let described = aws.json(&[
+        "cloudformation",
+        "describe-stacks",
+        "--stack-name",
+        stack_id,
+    ]);
+    match described["Stacks"][0]["StackStatus"].as_str() {
+        Some("DELETE_COMPLETE") => Vec::new(),
+        other => vec![format!("stack {stack} after deletion: {other:?}")],
+    }
 }
 
 /// A StackSet member template (`NAME.member.template.json`) gets its parameters from the
@@ -477,7 +612,7 @@ fn stack_set_parameters(member: &Path) -> Vec<String> {
         .and_then(|f| f.to_str())
         .unwrap_or_default();
     let Some(stem) = file.strip_suffix(".member.template.json") else {
-        return Vec::new();
+        return member_template_url(member);
     };
     let central = member.with_file_name(format!("{stem}.template.json"));
     let template = support::read_template(&central);
@@ -510,6 +645,20 @@ fn stack_set_parameters(member: &Path) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// A central template whose member is too large to embed takes the member's S3 URL as the
+/// parameter `MemberTemplateUrl`. moto skips `AWS::CloudFormation::StackSet`, so nothing
+/// reads the URL: a placeholder of the right shape is given.
+fn member_template_url(central: &Path) -> Vec<String> {
+    let template = support::read_template(central);
+    if template["Parameters"]["MemberTemplateUrl"].is_null() {
+        return Vec::new();
+    }
+    vec![
+        "MemberTemplateUrl=https://sagesynth-test-templates.s3.amazonaws.com/member.template.json"
+            .to_string(),
+    ]
 }
 
 /// `aws cloudformation deploy` of `file` as `stack`; panics with the CLI's and moto's

@@ -37,8 +37,14 @@ fn adding_a_user_is_an_in_place_change() {
         .map(|r| (r.id.as_str(), matches!(r.kind, ChangeKind::Added)))
         .collect();
     // The presigned-URL policy names the domain's profiles by one pattern, so only the
-    // profile is added.
-    assert_eq!(ids, vec![("UserProfileAnalyst7", true)]);
+    // profile and its cleanup are added.
+    assert_eq!(
+        ids,
+        vec![
+            ("UserProfileAnalyst7", true),
+            ("UserProfileAnalyst7Cleanup", true)
+        ]
+    );
     assert_eq!(d.other.len(), 1, "one new output");
 }
 
@@ -81,8 +87,9 @@ fn a_new_vpc_cidr_replaces_the_vpc_and_its_subnets() {
     );
     let replaced = d.resources.iter().filter(|r| r.replaces()).count();
     assert_eq!(
-        replaced, 26,
-        "the VPC, 2 subnets and 23 resources that depend on them"
+        replaced, 29,
+        "the VPC, 2 subnets and 26 resources that depend on them (with the Studio cleanup's \
+         two endpoints and its function's security group)"
     );
     // The domain's VpcId is only conditionally create-only: "may replace", and its user
     // profiles are not claimed to be replaced.
@@ -437,4 +444,126 @@ fn every_label_as_text() {
 fn every_label_as_markdown() {
     let (old, new) = every_label();
     insta::assert_snapshot!(render_markdown(&diff(&old, &new)));
+}
+
+/// studio-private without its Studio domain (and the presigned URLs that open it).
+fn studio_private_without_studio(text: &str) -> String {
+    let start = text.find("\nstudio:\n").expect("a studio block") + 1;
+    let end = text.find("\nbastion:\n").expect("a bastion block") + 1;
+    let cut = format!("{}{}", &text[..start], &text[end..]);
+    let presigned = cut
+        .find("\npresigned_url:\n")
+        .expect("a presigned_url block")
+        + 1;
+    cut[..presigned].to_string()
+}
+
+#[test]
+fn removing_a_user_says_what_its_cleanup_deletes_and_what_is_kept() {
+    let old = template("studio-private", &definition("studio-private"));
+    let new = template(
+        "studio-private",
+        &definition("studio-private").replace("    - data-scientist-2\n", ""),
+    );
+    let d = diff(&old, &new);
+    let profile = d
+        .resources
+        .iter()
+        .find(|r| r.id == "UserProfileDataScientist2")
+        .unwrap();
+    assert_eq!(profile.kind, ChangeKind::Removed);
+    let teardown = profile.teardown.as_ref().unwrap();
+    assert_eq!(
+        teardown.cleanup.as_deref(),
+        Some("UserProfileDataScientist2Cleanup")
+    );
+    // Its spaces' volumes go: removing a user needs the extra approval of exit 4.
+    assert!(profile.data_loss);
+    assert_eq!(d.exit_code(), 4);
+    insta::assert_snapshot!(render_text(&d, false));
+}
+
+#[test]
+fn removing_the_domain_says_whether_the_home_file_system_is_kept() {
+    let shipped = definition("studio-private");
+    let without = template("studio-private", &studio_private_without_studio(&shipped));
+    let domain = |d: &sagesynth::diff::TemplateDiff| {
+        d.resources
+            .iter()
+            .find(|r| r.id == "StudioDomain")
+            .unwrap()
+            .clone()
+    };
+    // The default: the home file system and its data stay, its mount targets go.
+    let d = diff(&template("studio-private", &shipped), &without);
+    let kept = domain(&d).teardown.unwrap();
+    assert_eq!(kept.cleanup.as_deref(), Some("StudioDomainCleanup"));
+    assert!(!kept.loses_data);
+    assert!(kept.kept[0].contains("retain"), "{kept:?}");
+    insta::assert_snapshot!("removing_the_domain_text", render_text(&d, false));
+    // With `home_storage_on_delete: delete` in the deployed definition, it goes.
+    let deleting = shipped.replace("studio:\n", "studio:\n  home_storage_on_delete: delete\n");
+    assert_ne!(deleting, shipped);
+    let d = diff(&template("studio-private", &deleting), &without);
+    let deleted = domain(&d).teardown.unwrap();
+    assert!(deleted.loses_data && deleted.kept.is_empty(), "{deleted:?}");
+    assert!(
+        deleted
+            .deletes
+            .iter()
+            .any(|s| s.contains("every user's home")),
+        "{deleted:?}"
+    );
+    insta::assert_snapshot!(
+        "removing_the_domain_that_deletes_its_home_markdown",
+        render_markdown(&d)
+    );
+}
+
+/// In SSO mode the domain's cleanup first deletes the profiles onboarding created, which
+/// the template does not list; read from the deployed template's cleanup.
+#[test]
+fn removing_an_sso_domain_names_the_onboarded_profiles() {
+    let old = template(
+        "studio-sso-onboarding",
+        &definition("studio-sso-onboarding"),
+    );
+    let mut new = old.clone();
+    let resources = new["Resources"].as_object_mut().unwrap();
+    resources.remove("StudioDomain");
+    resources.remove("StudioDomainCleanup");
+    let d = diff(&old, &new);
+    let domain = d.resources.iter().find(|r| r.id == "StudioDomain").unwrap();
+    let teardown = domain.teardown.as_ref().unwrap();
+    assert_eq!(
+        teardown.deletes[0],
+        "the profiles onboarding created (tag sagesynth:identitystore-user-id), with their apps and spaces"
+    );
+    insta::assert_snapshot!(render_text(&d, false));
+}
+
+/// A removed profile no cleanup references (a template from before the teardown) is
+/// reported as a deletion that fails while the profile is in use, not as a plain removal.
+#[test]
+fn a_profile_without_a_cleanup_is_reported_as_such() {
+    let mut old = template("studio-private", &definition("studio-private"));
+    old["Resources"]
+        .as_object_mut()
+        .unwrap()
+        .remove("UserProfileDataScientist2Cleanup");
+    let mut new = old.clone();
+    new["Resources"]
+        .as_object_mut()
+        .unwrap()
+        .remove("UserProfileDataScientist2");
+    let d = diff(&old, &new);
+    let text = render_text(&d, false);
+    assert!(
+        text.contains(
+            "- UserProfileDataScientist2 (AWS::SageMaker::UserProfile) removed\n    no Studio \
+             cleanup references it: CloudFormation's delete fails while it has apps or spaces\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(d.exit_code(), 3, "nothing is deleted before it");
 }

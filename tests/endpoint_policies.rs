@@ -57,6 +57,19 @@ fn is_ecr_layer_read(statement: &Value) -> bool {
             ]
 }
 
+/// `s3:PutObject` on CloudFormation's custom-resource response bucket of the stack's region
+/// only (`cloudformation-custom-resource-response-` and the region without dashes): how
+/// the Studio cleanup, in the VPC, answers CloudFormation (README, Teardown).
+fn is_cloudformation_response(statement: &Value) -> bool {
+    list(&statement["Action"]) == [&json!("s3:PutObject")]
+        && list(&statement["Resource"])
+            == [&json!({"Fn::Sub": [
+                "arn:${AWS::Partition}:s3:::cloudformation-custom-resource-response-${Var1}/*",
+                {"Var1": {"Fn::Join": ["", {"Fn::Split": ["-", {"Ref": "AWS::Region"}]}]}}
+            ]})]
+        && statement["Condition"].is_null()
+}
+
 /// SageMaker's documented Studio endpoint policy: `sagemaker:CreateApp` on this account's
 /// apps (`arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:app/*`) only,
 /// for any principal (Studio's browser traffic is not signed by an IAM principal of ours).
@@ -111,6 +124,10 @@ fn check(name: &str, template: &Value, trusted: (&str, &Value)) -> usize {
             }
             if is_ecr_layer_read(s) {
                 assert_eq!(service, "s3", "{name}: {id}: an ECR layer read outside S3");
+                continue;
+            }
+            if is_cloudformation_response(s) {
+                assert_eq!(service, "s3", "{name}: {id}: a response bucket outside S3");
                 continue;
             }
             if is_amazon_linux_repository_read(s) {
@@ -190,14 +207,16 @@ fn an_organization_perimeter_admits_its_principals_and_resources() {
     let org = json!("o-abcde12345");
     assert_eq!(
         check("studio-private", &template, ("aws:PrincipalOrgID", &org)),
-        8
+        // The 8 before, and the Studio cleanup's elasticfilesystem and lambda endpoints.
+        10
     );
     for (id, endpoint) in endpoints(&template) {
         let policy = &endpoint["Properties"]["PolicyDocument"];
-        // Studio's statement names this account's apps, which `check` has verified.
+        // Studio's statement names this account's apps, and the response-bucket statement
+        // CloudFormation's bucket, which `check` has verified.
         for s in list(&policy["Statement"])
             .into_iter()
-            .filter(|s| !is_studio_apps_of_this_account(s))
+            .filter(|s| !is_studio_apps_of_this_account(s) && !is_cloudformation_response(s))
         {
             let equals = &s["Condition"]["StringEquals"];
             assert_eq!(equals["aws:ResourceOrgID"], org, "{id}: {s}");

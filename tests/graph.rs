@@ -260,7 +260,7 @@ fn user_profiles_collapse_above_the_threshold() {
     );
     assert!(
         above.contains(&format!(
-            "UserProfiles_studio(\"{} user profiles<br/>data-scientist-1 … data-scientist-{}\")",
+            "UserProfiles_studio(\"{} user profiles<br/>data-scientist-1 … data-scientist-{}<br/>emptied by the Studio cleanup before deletion\")",
             COLLAPSE_ABOVE + 1,
             COLLAPSE_ABOVE + 1
         )),
@@ -320,7 +320,7 @@ fn other_templates_of_a_definition_are_nodes() {
     check_mermaid(&text).unwrap();
     assert!(
         text.contains(
-            "child_studio_private_member[[\"template studio-private.member<br/>48 resources\"]]"
+            "child_studio_private_member[[\"template studio-private.member<br/>58 resources\"]]"
         ),
         "{text}"
     );

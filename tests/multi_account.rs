@@ -45,10 +45,15 @@ fn the_shipped_definition_makes_a_central_and_a_member_template() {
     assert_eq!(s.children[0].name, "studio-multi-account.member");
     let central = stacks::json(&s);
     let member = stacks::json(&s.children[0]);
-    // The StackSet embeds exactly the member template (minified).
+    // The member template, which carries the Studio cleanup's function, is over the 51,200
+    // bytes a StackSet embeds: the StackSet reads it from the uploaded file's URL.
     let stack_set = &central["Resources"]["MemberStackSet"]["Properties"];
-    let embedded: Json = serde_json::from_str(stack_set["TemplateBody"].as_str().unwrap()).unwrap();
-    assert_eq!(embedded, member);
+    assert!(stack_set.get("TemplateBody").is_none());
+    assert_eq!(
+        stack_set["TemplateURL"],
+        serde_json::json!({"Ref": "MemberTemplateUrl"})
+    );
+    assert!(serde_json::to_string(&member).unwrap().len() > 51_200);
     // A delegated administrator creates it; it targets the listed accounts within the
     // definition's OUs, in its regions, and nothing else: no group for the rest of the
     // OUs, and no auto-deployment to accounts that join them.
@@ -115,15 +120,18 @@ fn the_shipped_definition_makes_a_central_and_a_member_template() {
         );
     }
     // Findings: only the inline-size warning of the central template (the member is
-    // never deployed with `--template-file`), besides the functions' exempted VPC check
-    // (the next test).
+    // never deployed with `--template-file`) and the reminder to upload the member,
+    // besides the functions' exempted VPC check (the next test).
     let rules: Vec<&str> = s
         .all()
         .iter()
         .flat_map(|t| t.findings.iter().filter(|f| f.suppressed.is_none()))
         .map(|f| f.rule)
         .collect();
-    assert_eq!(rules, vec!["CFN-LIMIT-INLINE-BODY"]);
+    assert_eq!(
+        rules,
+        vec!["CFN-LIMIT-INLINE-BODY", "STACKSET-MEMBER-UPLOAD"]
+    );
 }
 
 /// The central functions call other Regions' SageMaker and SSM APIs, which no interface

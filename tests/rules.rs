@@ -13,7 +13,7 @@ use support::stacks;
 fn error_rules(template: &Json) -> Vec<&'static str> {
     let mut ids: Vec<&str> = validate::validate(template, 0)
         .into_iter()
-        .filter(|f| f.severity == Severity::Error)
+        .filter(|f| f.severity == Severity::Error && f.suppressed.is_none())
         .map(|f| f.rule)
         .collect();
     ids.sort();
@@ -37,7 +37,12 @@ fn synth_edited(edit: impl Fn(&str) -> String) -> (i32, String) {
 
 #[test]
 fn shipped_template_has_no_findings() {
-    let findings = validate::validate(&stacks::shipped_template("studio-private"), 0);
+    // The cleanup function's dead-letter exemption is written in the template with its
+    // reason (README, Teardown): suppressed, not a finding.
+    let findings: Vec<_> = validate::validate(&stacks::shipped_template("studio-private"), 0)
+        .into_iter()
+        .filter(|f| f.suppressed.is_none())
+        .collect();
     assert!(findings.is_empty(), "{findings:?}");
 }
 

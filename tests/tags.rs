@@ -250,7 +250,12 @@ print(json.dumps(out))
 "#;
     let mut cmd = Command::new(&python);
     cmd.arg("-c").arg(SCRIPT);
-    cmd.args(TAG_SUPPORT.iter().map(|s| s.type_name));
+    // Custom resources have no provider schema: their properties are their provider's.
+    let checked: Vec<_> = TAG_SUPPORT
+        .iter()
+        .filter(|s| !s.type_name.starts_with("Custom::"))
+        .collect();
+    cmd.args(checked.iter().map(|s| s.type_name));
     let out = support::run_bounded(&mut cmd, Duration::from_secs(120));
     assert!(
         out.status.success(),
@@ -258,7 +263,7 @@ print(json.dumps(out))
         String::from_utf8_lossy(&out.stderr)
     );
     let schemas: Value = serde_json::from_slice(&out.stdout).unwrap();
-    for s in TAG_SUPPORT {
+    for s in checked {
         let expected = match s.shape {
             None => Value::Null,
             Some(TagShape::KeyValueList) => Value::from("list"),

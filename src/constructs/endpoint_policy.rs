@@ -54,6 +54,9 @@ pub struct EndpointPolicyProps {
     /// account or organization; the trusted-identity test is added to it. `None`: every
     /// trusted bucket.
     pub s3_buckets: Option<Statement>,
+    /// The S3 gateway endpoint also admits the answers of custom resources run in the
+    /// network ([`cloudformation_responses`]).
+    pub custom_resource_responses: bool,
     /// The S3 gateway endpoint admits reading the Amazon Linux 2 and AL2023 package
     /// repositories of the region ([`amazon_linux_repositories`]): the network has
     /// instances that run Amazon Linux and install or update packages.
@@ -118,6 +121,9 @@ pub fn for_service(
     if service == EndpointService::S3 && network.contains(&EndpointService::EcrDkr) {
         doc = doc.statement(ecr_image_layers());
     }
+    if service == EndpointService::S3 && props.custom_resource_responses {
+        doc = doc.statement(cloudformation_responses());
+    }
     if service == EndpointService::S3 && props.amazon_linux_repositories {
         doc = doc.statement(amazon_linux_repositories());
     }
@@ -165,6 +171,32 @@ fn ecr_image_layers() -> Statement {
             ":s3:::prod-",
             Pseudo::Region,
             "-starport-layer-bucket/*"
+        ])
+}
+
+/// The objects of CloudFormation's custom-resource response bucket of this region, the
+/// bucket a custom resource's `ResponseURL` (an S3 presigned URL) writes its answer to.
+/// CloudFormation's reference ("AWS::CloudFormation::CustomResource",
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html>)
+/// says that a custom resource in a VPC must reach these buckets or the stack operation
+/// fails, and "Access CloudFormation using an interface endpoint"
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/vpc-interface-endpoints.html>)
+/// names the bucket `cloudformation-custom-resource-response-<region>` with the region
+/// spelled without dashes (`uswest2`), which `Fn::Split`/`Fn::Join` produce from
+/// `AWS::Region`. The URL is signed by CloudFormation, so its principal is never ours and
+/// no principal test can admit it; the exact bucket name (never a wildcard, which another
+/// account could register a bucket under) and `s3:PutObject` alone keep it narrow.
+pub fn cloudformation_responses() -> Statement {
+    Statement::allow()
+        .sid("CloudFormationCustomResourceResponses")
+        .principal(Principal::anyone())
+        .actions([&s3::actions::PUT_OBJECT])
+        .resource(sub![
+            "arn:",
+            Pseudo::Partition,
+            ":s3:::cloudformation-custom-resource-response-",
+            Value::without("-", Pseudo::Region),
+            "/*"
         ])
 }
 
@@ -239,6 +271,7 @@ mod tests {
         let props = EndpointPolicyProps {
             organization_id: Some("o-abcde12345".into()),
             s3_buckets: None,
+            custom_resource_responses: false,
             amazon_linux_repositories: false,
         };
         let doc = json(for_service(EndpointService::Sts, &[], &props).unwrap());
@@ -260,6 +293,7 @@ mod tests {
         let props = EndpointPolicyProps {
             organization_id: None,
             s3_buckets: Some(buckets),
+            custom_resource_responses: false,
             amazon_linux_repositories: false,
         };
         let doc = json(for_service(EndpointService::S3, &[], &props).unwrap());

@@ -27,6 +27,7 @@ pub mod session_manager;
 pub mod shared_notebook_role;
 pub mod sso_onboarding;
 pub mod studio;
+pub mod studio_cleanup;
 pub mod studio_settings;
 pub mod team;
 pub mod trail;
@@ -121,7 +122,12 @@ mod tests {
             cidr,
             availability_zones: 2,
             subnet_prefix_length: PrivateNetworkProps::default_subnet_prefix(cidr),
-            endpoints: vec![EndpointService::S3, EndpointService::SagemakerApi],
+            endpoints: vec![
+                EndpointService::S3,
+                EndpointService::SagemakerApi,
+                EndpointService::ElasticFileSystem,
+                EndpointService::Lambda,
+            ],
             flow_log_retention_days: Some(30),
             policies: EndpointPolicyProps::default(),
             internet_egress: InternetEgress::None,
@@ -158,6 +164,7 @@ mod tests {
                     auth: StudioAuth::Iam,
                     users: vec!["alice".into()],
                     shared_spaces: false,
+                    home_storage: Default::default(),
                     settings: Default::default(),
                 },
             )

@@ -22,17 +22,22 @@ use crate::template::{Handle, LogicalId, Output, Parameter, Template, Value};
 
 use super::presigned_url::{self, PresignedUrlProps};
 use super::scope::Scope;
+use super::studio_cleanup::{self, StudioCleanup};
 use super::{ConstructError, id, studio};
 
-/// Profiles per nested stack. Each profile brings one resource and (with presigned URLs)
-/// one output, so a child holds 100 of the 500 resources and 100 of the 200 outputs
-/// CloudFormation allows, one parameter, and about 100 KB of the 1 MB body. The parent
+/// Profiles per nested stack. Each profile brings two resources (the profile and its
+/// cleanup) and (with presigned URLs) one output, so a child holds 200 of the 500
+/// resources and 100 of the 200 outputs CloudFormation allows, two parameters, and about
+/// 150 KB of the 1 MB body. The parent
 /// gets one nested stack and one output per chunk: the 10,000 users a definition may list
 /// make 100 of each, well within its limits next to the domain's own resources.
 pub const USERS_PER_STACK: usize = 100;
 
 /// The name of the parameter that carries the domain ID into each child.
 pub const DOMAIN_ID_PARAMETER: &str = "DomainId";
+/// The name of the parameter that carries the Studio cleanup function's ARN into each
+/// child, whose profiles' cleanup resources it serves.
+pub const CLEANUP_PARAMETER: &str = "CleanupServiceToken";
 
 /// A child template and what the parent needs to know about it.
 #[derive(Clone, Debug)]
@@ -72,11 +77,14 @@ pub fn chunk_stack_id(k: usize) -> LogicalId {
 
 /// Adds one nested stack per chunk to the scope (`<id>001`, `<id>002`, …; the shipped
 /// stacks use the id `StudioUsers`, see [`chunk_stack_id`]), and returns the child
-/// templates.
+/// templates. Each child holds its profiles' cleanup resources, served by the parent's
+/// cleanup function; each nested stack depends on the domain's cleanup and on what the
+/// function calls through, so that its profiles are emptied and deleted before them.
 pub fn new(
     parent: &mut Scope,
     id: &str,
     domain: &Handle<Domain>,
+    cleanup: &StudioCleanup,
     props: &NestedUsersProps,
 ) -> Result<Vec<UserChunk>, ConstructError> {
     let mut chunks = Vec::new();
@@ -101,7 +109,23 @@ pub fn new(
                     .description("The Studio domain's ID, passed by the parent stack"),
             )?
             .value();
-        studio::user_profiles(&mut child_scope, &domain_id, users)?;
+        let service_token = child_scope
+            .add_parameter(
+                CLEANUP_PARAMETER,
+                Parameter::new(ParameterType::String)
+                    .description("The Studio cleanup function's ARN, passed by the parent stack"),
+            )?
+            .value();
+        let profiles = studio::user_profiles(&mut child_scope, &domain_id, users)?;
+        for (user, profile) in &profiles {
+            studio_cleanup::profile_cleanup(
+                &mut child_scope,
+                &service_token,
+                &domain_id,
+                user,
+                profile,
+            )?;
+        }
         if let Some(presigned) = &props.presigned_url {
             presigned_url::user_outputs(
                 &mut child_scope,
@@ -118,9 +142,13 @@ pub fn new(
                     "{}.{suffix}.template.{}",
                     props.stack_name, props.extension
                 ))
-                .parameters(Value::map([(DOMAIN_ID_PARAMETER, domain.domain_id())]))
+                .parameters(Value::map([
+                    (DOMAIN_ID_PARAMETER, domain.domain_id()),
+                    (CLEANUP_PARAMETER, cleanup.function.arn()),
+                ]))
                 .build()?,
         )?;
+        cleanup.nested_stack_needs(parent, &stack);
         // cfn-lint W3002 warns that a local TemplateURL works only through
         // `aws cloudformation package`: that is the intended way to deploy this template
         // (package uploads each child and rewrites the URL), so the warning is silenced

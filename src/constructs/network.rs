@@ -68,6 +68,12 @@ pub enum EndpointService {
     /// `notebook`: the Jupyter of SageMaker notebook instances, opened with a presigned
     /// URL from inside the VPC.
     Notebook,
+    /// `elasticfilesystem`: the Amazon EFS API, which the Studio cleanup calls to remove
+    /// the mount targets (and, when told to, the file system) of the domain's home volume.
+    ElasticFileSystem,
+    /// `lambda`: the Lambda API, which the Studio cleanup calls to invoke itself again when
+    /// a wait outlasts one run.
+    Lambda,
     /// `codeartifact.api`: the CodeArtifact API (authorization tokens, repository
     /// endpoints).
     CodeArtifactApi,
@@ -77,7 +83,7 @@ pub enum EndpointService {
 
 impl EndpointService {
     /// Every service, in declaration order.
-    pub const ALL: [EndpointService; 18] = [
+    pub const ALL: [EndpointService; 20] = [
         EndpointService::S3,
         EndpointService::SagemakerApi,
         EndpointService::SagemakerRuntime,
@@ -94,6 +100,8 @@ impl EndpointService {
         EndpointService::IdentityStore,
         EndpointService::DynamoDb,
         EndpointService::Notebook,
+        EndpointService::ElasticFileSystem,
+        EndpointService::Lambda,
         EndpointService::CodeArtifactApi,
         EndpointService::CodeArtifactRepositories,
     ];
@@ -117,6 +125,8 @@ impl EndpointService {
             EndpointService::IdentityStore => "identitystore",
             EndpointService::DynamoDb => "dynamodb",
             EndpointService::Notebook => "notebook",
+            EndpointService::ElasticFileSystem => "elasticfilesystem",
+            EndpointService::Lambda => "lambda",
             EndpointService::CodeArtifactApi => "codeartifact.api",
             EndpointService::CodeArtifactRepositories => "codeartifact.repositories",
         }
@@ -177,6 +187,10 @@ impl EndpointService {
     /// - `ssm`: "Create an interface VPC endpoint policy" for Systems Manager
     ///   (<https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-create-vpc.html#sysman-endpoint-policies>);
     ///   AWS's data-perimeter examples ship `ssm_endpoint_policy.json` for it.
+    /// - `elasticfilesystem`: "Creating a VPC endpoint policy for Amazon EFS"
+    ///   (<https://docs.aws.amazon.com/efs/latest/ug/efs-vpc-endpoints.html>).
+    /// - `lambda`: "Creating an interface endpoint policy for Lambda"
+    ///   (<https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc-endpoints.html>).
     /// - `dynamodb` (gateway): "Gateway endpoints for Amazon DynamoDB", which documents
     ///   endpoint policies like S3's
     ///   (<https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-ddb.html>).
@@ -231,6 +245,8 @@ impl EndpointService {
             EndpointService::IdentityStore => "IdentityStore",
             EndpointService::DynamoDb => "DynamoDbGateway",
             EndpointService::Notebook => "SageMakerNotebook",
+            EndpointService::ElasticFileSystem => "ElasticFileSystem",
+            EndpointService::Lambda => "Lambda",
             EndpointService::CodeArtifactApi => "CodeArtifactApi",
             EndpointService::CodeArtifactRepositories => "CodeArtifactRepositories",
         }

@@ -273,7 +273,7 @@ pub const OFFBOARD_AFTER_TAG: &str = "sagesynth:offboard-after";
 /// id): never updated, deleted or handed over. The Python's `QUARANTINED`.
 pub const QUARANTINED_TAG: &str = "sagesynth:quarantined";
 /// [`OWNERSHIP_TAG`] on the profile a request acts on.
-const OWNED_PROFILE: ConditionKey =
+pub(crate) const OWNED_PROFILE: ConditionKey =
     ConditionKey::single("aws:ResourceTag/sagesynth:identitystore-user-id");
 /// [`OWNERSHIP_TAG`] in the tags a request creates.
 const OWNERSHIP_TAG_REQUESTED: ConditionKey =

@@ -15,9 +15,10 @@ use crate::resources::{arn, logs};
 use crate::template::{DeletionPolicy, Handle, LogicalId, SubPart, Value};
 
 use super::ConstructError;
-use super::encryption_key::{EncryptionKey, EncryptionKeyProps};
+use super::encryption_key::{EncryptionKey, EncryptionKeyProps, logs_may_use};
 use super::network::PrivateNetwork;
 use super::scope::{ONLY, Scope};
+use super::studio_cleanup::{HomeStorage, StudioCleanup, StudioCleanupProps};
 use super::studio_settings::{StudioSettings, StudioSettingsProps, instance_type_conditions};
 
 /// Ports Studio apps use between each other: NFS to the home EFS volume, and the range
@@ -40,6 +41,8 @@ pub struct StudioDomainProps {
     /// start apps in) besides their private ones. Default off: each user's work stays in
     /// spaces only its owner can change or delete.
     pub shared_spaces: bool,
+    /// What happens to the users' home directories when the domain is deleted.
+    pub home_storage: HomeStorage,
     /// Idle shutdown, instance types, storage and lifecycle scripts of the domain's apps.
     pub settings: StudioSettingsProps,
 }
@@ -79,6 +82,8 @@ pub struct StudioDomain {
     pub security_group: Handle<SecurityGroup>,
     /// The user profiles, by user name, in definition order.
     pub user_profiles: IndexMap<String, Handle<UserProfile>>,
+    /// What empties the profiles and the domain before CloudFormation deletes them.
+    pub cleanup: StudioCleanup,
     /// The domain's app settings and lifecycle configurations.
     pub settings: StudioSettings,
 }
@@ -183,7 +188,21 @@ impl StudioDomain {
                 .build()?,
         )?;
 
+        let cleanup = StudioCleanup::new(
+            &mut own,
+            ONLY,
+            network,
+            &domain,
+            &key,
+            &StudioCleanupProps {
+                home_storage: props.home_storage,
+                onboarded_profiles: props.auth == StudioAuth::Sso,
+            },
+        )?;
         let user_profiles = user_profiles(scope, &domain.domain_id(), &props.users)?;
+        for (user, profile) in &user_profiles {
+            cleanup.profile(scope, user, &domain.domain_id(), profile)?;
+        }
 
         Ok(StudioDomain {
             domain,
@@ -192,6 +211,7 @@ impl StudioDomain {
             key,
             security_group,
             user_profiles,
+            cleanup,
             settings,
         })
     }
@@ -301,16 +321,20 @@ fn studio_security_group(
 /// so the users' home directories outlive the stack and stay readable only with this key.
 /// A rolled-back first creation leaves at most an empty file system (no user has worked
 /// in it yet), so that case deletes the key (`RetainExceptOnCreate`).
+///
+/// The Studio cleanup's log group, kept like the home volume, is encrypted with it too, so
+/// CloudWatch Logs may use it for this account's log groups.
 fn domain_key(scope: &mut Scope) -> Result<Handle<Key>, ConstructError> {
-    Ok(EncryptionKey::new(
+    Ok(EncryptionKey::with_users(
         scope,
         ONLY,
         &EncryptionKeyProps {
             alias_suffix: "studio",
-            description: "Encrypts the Studio domain's EFS and EBS volumes",
+            description: "Encrypts the Studio domain's EFS and EBS volumes and the Studio cleanup's logs",
             via_services: &["sagemaker", "elasticfilesystem"],
             deletion_policy: DeletionPolicy::RetainExceptOnCreate,
         },
+        [logs_may_use()],
     )?
     .key)
 }

@@ -10,6 +10,7 @@
 pub mod base;
 mod input;
 mod render;
+pub mod teardown;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -78,6 +79,9 @@ pub struct ResourceChange {
     pub kind: ChangeKind,
     /// The change deletes or replaces data that no Retain/Snapshot policy protects.
     pub data_loss: bool,
+    /// For a removed Studio profile or domain: what its cleanup deletes first and what
+    /// is kept.
+    pub teardown: Option<teardown::Teardown>,
 }
 
 impl ResourceChange {
@@ -443,6 +447,7 @@ fn spread_replacements(
                         type_name,
                         kind: ChangeKind::Modified(vec![change]),
                         data_loss,
+                        teardown: None,
                     });
                 }
             }
@@ -501,11 +506,14 @@ fn added_and_removed(
         }
         let r = &a[id.as_str()];
         let t = type_of(r);
+        let teardown = teardown::of_removed(id, &t, a);
         resources.push(ResourceChange {
             id: id.clone(),
-            data_loss: DATA_TYPES.contains(&t.as_str()) && !protected(r, "DeletionPolicy"),
+            data_loss: (DATA_TYPES.contains(&t.as_str()) && !protected(r, "DeletionPolicy"))
+                || teardown.as_ref().is_some_and(|t| t.loses_data),
             type_name: t,
             kind: ChangeKind::Removed,
+            teardown,
         });
     }
     for &id in &added {
@@ -523,6 +531,7 @@ fn added_and_removed(
             type_name: t,
             kind,
             data_loss,
+            teardown: None,
         });
     }
     resources
@@ -580,6 +589,7 @@ fn modified(id: &str, old_r: &Json, new_r: &Json) -> ResourceChange {
         data_loss: replaced && replacement_loses_data(&t, new_r),
         type_name: t,
         kind: ChangeKind::Modified(props),
+        teardown: None,
     }
 }
 

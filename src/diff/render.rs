@@ -121,6 +121,26 @@ fn headline(r: &ResourceChange) -> (char, String) {
     }
 }
 
+/// What a removal's cleanup does, as lines under the resource: what it deletes first and
+/// what is kept, or that nothing empties it.
+fn teardown_lines(r: &ResourceChange) -> Vec<String> {
+    let Some(t) = &r.teardown else {
+        return Vec::new();
+    };
+    let Some(cleanup) = &t.cleanup else {
+        return vec![
+            "no Studio cleanup references it: CloudFormation's delete fails while it has apps \
+             or spaces"
+                .to_string(),
+        ];
+    };
+    let mut lines = vec![format!("first, {cleanup} deletes {}", t.deletes.join("; "))];
+    if !t.kept.is_empty() {
+        lines.push(format!("kept: {}", t.kept.join("; ")));
+    }
+    lines
+}
+
 fn summary(d: &TemplateDiff) -> String {
     let count = |f: &dyn Fn(&ResourceChange) -> bool| d.resources.iter().filter(|r| f(r)).count();
     format!(
@@ -162,6 +182,9 @@ pub fn render_text(d: &TemplateDiff, colour: bool) -> String {
             "33"
         };
         let _ = writeln!(out, "{}", paint(code, &format!("{mark} {line}")));
+        for line in teardown_lines(r) {
+            let _ = writeln!(out, "    {line}");
+        }
         if let ChangeKind::Modified(props) = &r.kind {
             for p in props {
                 let note = impact_note(p);
@@ -213,10 +236,14 @@ pub fn render_markdown(d: &TemplateDiff) -> String {
         } else {
             ""
         };
-        let change = line
+        let mut change = line
             .split_once(") ")
             .map_or(line.as_str(), |(_, rest)| rest)
             .to_string();
+        for line in teardown_lines(r) {
+            change.push_str("<br>");
+            change.push_str(&line);
+        }
         let _ = writeln!(
             out,
             "| {mark} {flag} | `{}` | `{}` | {} |",

@@ -96,13 +96,22 @@ pub fn label(b: &Builder<'_>, node: &str, kind: Kind, members: &[&str]) -> (Shap
             (Shape::Box, lines)
         }
         Kind::Collapsed(c) => {
+            // Resources absorbed into the collapsed ones (their cleanups) are not counted.
+            let own: Vec<&str> = members
+                .iter()
+                .copied()
+                .filter(|m| b.kind_of(m) == c.kind)
+                .collect();
             let name = |m: &&str| text(b.props(m), c.name_key).unwrap_or(m).to_string();
-            let first = members.first().map(name).unwrap_or_default();
-            let last = members.last().map(name).unwrap_or_default();
+            let first = own.first().map(name).unwrap_or_default();
+            let last = own.last().map(name).unwrap_or_default();
             let mut lines = vec![
-                format!("{} {}", members.len(), c.plural),
+                format!("{} {}", own.len(), c.plural),
                 format!("{first} … {last}"),
             ];
+            if count("Custom::StudioCleanup") > 0 {
+                lines.push("emptied by the Studio cleanup before deletion".to_string());
+            }
             lines.extend(
                 b.permissions
                     .get(node)
@@ -128,6 +137,11 @@ pub fn label(b: &Builder<'_>, node: &str, kind: Kind, members: &[&str]) -> (Shap
                     "AWS::Lambda::Permission" => text(p, "Principal").map(|who| {
                         format!("invoked by {}", who.trim_end_matches(".amazonaws.com"))
                     }),
+                    "Custom::StudioCleanup" => Some(match text(p, "HomeStorageOnDelete") {
+                        Some(home) => format!("emptied by the Studio cleanup; home EFS: {home}"),
+                        None => "emptied by the Studio cleanup before deletion".to_string(),
+                    }),
+                    "AWS::IAM::Policy" => text(p, "PolicyName").map(|n| format!("policy {n}")),
                     _ => None,
                 };
                 if let Some(extra) = extra.filter(|e| !lines.contains(e)) {

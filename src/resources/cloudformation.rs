@@ -14,6 +14,27 @@ cfn_resource! {
     }
 }
 
+cfn_resource! {
+    /// The Studio cleanup, a custom resource
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html>:
+    /// `ServiceToken`, the function's ARN, of the stack's region and not updatable;
+    /// `ServiceTimeout`, 1 to 3600 seconds, default 3600). The other properties are the
+    /// function's (`constructs::studio_cleanup`): what `Kind` of thing to empty before
+    /// CloudFormation deletes it, and where. Referencing the profile or domain makes
+    /// CloudFormation delete this resource, and so run the cleanup, before it.
+    StudioCleanup / StudioCleanupBuilder = "Custom::StudioCleanup" {
+        required service_token: Value => "ServiceToken",
+        optional service_timeout: i64 => "ServiceTimeout",
+        required kind: Value => "Kind",
+        required domain_id: Value => "DomainId",
+        optional user_profile_name: Value => "UserProfileName",
+        optional user_profile_arn: Value => "UserProfileArn",
+        optional home_efs_file_system_id: Value => "HomeEfsFileSystemId",
+        optional home_storage_on_delete: Value => "HomeStorageOnDelete",
+        optional ownership_tag_key: Value => "OwnershipTagKey",
+    }
+}
+
 impl Handle<Stack> {
     /// `Ref` of a nested stack: its stack ID (an ARN).
     pub fn stack_id(&self) -> Value {

@@ -90,6 +90,15 @@ cfn_resource! {
     }
 }
 
+/// Lambda actions (Service Authorization Reference, "Actions, resources, and condition
+/// keys for AWS Lambda": `InvokeFunction` on the `function` resource).
+pub mod actions {
+    use crate::resources::iam::policy::Action;
+
+    /// Invokes a function (synchronously or, with `InvocationType: Event`, asynchronously).
+    pub const INVOKE_FUNCTION: Action = Action::new("lambda:InvokeFunction");
+}
+
 /// The Python runtime of new functions (a current one: see LAMBDA-RUNTIME-CURRENT).
 pub const PYTHON_RUNTIME: &str = "python3.13";
 

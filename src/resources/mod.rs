@@ -234,6 +234,7 @@ pub mod codeartifact;
 pub mod dynamodb;
 pub mod ec2;
 pub mod ecr;
+pub mod efs;
 pub mod events;
 pub mod iam;
 pub mod kms;

@@ -150,6 +150,11 @@ impl Handle<Domain> {
     pub fn arn(&self) -> Value {
         self.attribute("DomainArn")
     }
+    /// `Fn::GetAtt` `HomeEfsFileSystemId`: the EFS file system SageMaker made for the
+    /// users' home directories.
+    pub fn home_efs_file_system_id(&self) -> Value {
+        self.attribute("HomeEfsFileSystemId")
+    }
     /// The ARN of the domain's IAM Identity Center application (SSO domains only).
     pub fn single_sign_on_application_arn(&self) -> Value {
         self.attribute("SingleSignOnApplicationArn")

@@ -32,6 +32,7 @@ use crate::constructs::sso_onboarding::{
     GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, RoleRef,
 };
 use crate::constructs::studio::{self, StudioAuth, StudioDomain, StudioDomainProps};
+use crate::constructs::studio_cleanup::HomeStorage;
 use crate::constructs::studio_settings::{StudioApp, StudioLifecycleScript, StudioSettingsProps};
 use crate::constructs::team::{self, Team, TeamProps, TeamUser};
 use crate::constructs::trail;
@@ -50,9 +51,9 @@ use crate::validate::rules;
 
 use super::check;
 use super::definition::{
-    AccessLevel, AuthMode, BucketKey, IDENTITY_STORE_ID_PATTERN, IdentityCenterSpec, MappingMode,
-    NotebookIdentityMode, NotebooksSpec, OnboardingSpec, SplitMode, StackDefinition, StudioAppType,
-    StudioSpec, TeamSpec, TrailMode,
+    AccessLevel, AuthMode, BucketKey, HomeStorageOnDelete, IDENTITY_STORE_ID_PATTERN,
+    IdentityCenterSpec, MappingMode, NotebookIdentityMode, NotebooksSpec, OnboardingSpec,
+    SplitMode, StackDefinition, StudioAppType, StudioSpec, TeamSpec, TrailMode,
 };
 use super::load::{InputErrors, LoadedStack};
 
@@ -1059,6 +1060,8 @@ pub(super) fn environment(
         organization_id: perimeter(&stack.definition).organization_id,
         s3_buckets: (!buckets.is_empty())
             .then(|| secure_bucket::endpoint_allowance(buckets.values())),
+        // The Studio cleanup answers CloudFormation from inside the network.
+        custom_resource_responses: stack.definition.studio.is_some(),
         amazon_linux_repositories: runs_amazon_linux(&stack.definition),
     };
     let network = super::compose_network::network(stack, root, names, policies)?;
@@ -1251,6 +1254,10 @@ fn studio_domain(
             // Split: the profiles go into nested stacks, below.
             users: if split { Vec::new() } else { users.clone() },
             shared_spaces: spec.shared_spaces,
+            home_storage: match spec.home_storage_on_delete {
+                HomeStorageOnDelete::Retain => HomeStorage::Retain,
+                HomeStorageOnDelete::Delete => HomeStorage::Delete,
+            },
             settings: studio_settings(stack, spec)?,
         },
     )?;
@@ -1260,6 +1267,7 @@ fn studio_domain(
             &mut scope.at(at("studio").then("users")),
             "StudioUsers",
             &studio.domain,
+            &studio.cleanup,
             &NestedUsersProps {
                 stack_name: &stack.name,
                 extension,

@@ -5,9 +5,10 @@
 use crate::constructs::ConstructError;
 use crate::constructs::endpoint_policy::EndpointPolicyProps;
 use crate::constructs::network::{
-    ExistingNetworkProps, InternetEgress, PrivateNetwork, PrivateNetworkProps,
+    EndpointService, ExistingNetworkProps, InternetEgress, PrivateNetwork, PrivateNetworkProps,
 };
 use crate::constructs::scope::{ONLY, Scope};
+use crate::constructs::studio_cleanup;
 use crate::template::{AwsParameterType, Parameter, ParameterType, Value};
 
 use super::compose::{ComposeError, Names, at};
@@ -33,7 +34,7 @@ pub(super) fn network(
     };
     let network = match (&spec.existing, spec.cidr) {
         (Some(existing), _) => {
-            let props = existing_props(root, spec, existing, policies)?;
+            let props = existing_props(root, stack, spec, existing, policies)?;
             PrivateNetwork::existing(&mut root.at(at("network")), ONLY, &props)?
         }
         (None, Some(cidr)) => {
@@ -44,7 +45,7 @@ pub(super) fn network(
                 subnet_prefix_length: spec
                     .subnet_prefix_length
                     .unwrap_or_else(|| PrivateNetworkProps::default_subnet_prefix(cidr)),
-                endpoints: spec.endpoints.iter().map(|e| e.0).collect(),
+                endpoints: endpoints(stack),
                 flow_log_retention_days: spec.flow_logs().then_some(spec.flow_log_retention_days.0),
                 policies,
                 internet_egress: match spec.internet_egress {
@@ -78,10 +79,32 @@ pub(super) fn network(
     Ok(Some(network))
 }
 
+/// The network's endpoints: the definition's and, with a Studio domain, the two only the
+/// Studio cleanup calls through ([`studio_cleanup::OWN_ENDPOINTS`]) when the definition
+/// does not name them, without which the stack could not be deleted. The others it calls
+/// (s3, sagemaker.api) Studio needs anyway, and the rules report their absence.
+fn endpoints(stack: &LoadedStack) -> Vec<EndpointService> {
+    let def = &stack.definition;
+    let mut endpoints: Vec<EndpointService> = def
+        .network
+        .as_ref()
+        .map(|n| n.endpoints.iter().map(|e| e.0).collect())
+        .unwrap_or_default();
+    if def.studio.is_some() {
+        for service in studio_cleanup::OWN_ENDPOINTS {
+            if !endpoints.contains(&service) {
+                endpoints.push(service);
+            }
+        }
+    }
+    endpoints
+}
+
 /// The existing VPC's values, declaring a parameter for each one the definition leaves
 /// to the deployer.
 fn existing_props(
     root: &mut Scope,
+    stack: &LoadedStack,
     spec: &NetworkSpec,
     existing: &ExistingNetworkSpec,
     policies: EndpointPolicyProps,
@@ -125,7 +148,7 @@ fn existing_props(
         cidr,
         subnet_ids,
         route_table_ids,
-        endpoints: spec.endpoints.iter().map(|e| e.0).collect(),
+        endpoints: endpoints(stack),
         flow_log_retention_days: spec.flow_logs().then_some(spec.flow_log_retention_days.0),
         policies,
     })

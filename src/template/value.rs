@@ -123,6 +123,11 @@ pub enum Value {
     Sub(Sub),
     /// `Fn::Join`: the delimiter and the values joined.
     Join(String, Vec<Value>),
+    /// `Fn::Join` of a list that is itself an intrinsic (`Fn::Split`): the delimiter and
+    /// that list.
+    JoinList(String, Box<Value>),
+    /// `Fn::Split`: the delimiter and the string split.
+    Split(String, Box<Value>),
     /// `Fn::Select`: the index and the list it picks from.
     Select(u32, Box<Value>),
     /// `Fn::GetAZs` of the stack's own region (`""`).
@@ -153,6 +158,16 @@ impl Value {
     /// `{"Fn::Join": [delimiter, items]}`.
     pub fn join(delimiter: &str, items: impl IntoIterator<Item = Value>) -> Value {
         Value::Join(delimiter.to_string(), items.into_iter().collect())
+    }
+
+    /// `{"Fn::Join": ["", {"Fn::Split": [delimiter, source]}]}`: `source` without any
+    /// `delimiter` (e.g. the region as `useast1`, the spelling CloudFormation uses in the
+    /// name of its custom-resource response bucket).
+    pub fn without(delimiter: &str, source: impl Into<Value>) -> Value {
+        Value::JoinList(
+            String::new(),
+            Box::new(Value::Split(delimiter.to_string(), Box::new(source.into()))),
+        )
     }
 
     /// `{"Fn::If": [condition, then, otherwise]}`.
@@ -483,6 +498,12 @@ impl Serialize for Value {
             Value::Join(delimiter, items) => {
                 single_key_map(serializer, "Fn::Join", &Pair(delimiter, items))
             }
+            Value::JoinList(delimiter, list) => {
+                single_key_map(serializer, "Fn::Join", &Pair(delimiter, list.as_ref()))
+            }
+            Value::Split(delimiter, source) => {
+                single_key_map(serializer, "Fn::Split", &Pair(delimiter, source.as_ref()))
+            }
             Value::Select(index, list) => {
                 single_key_map(serializer, "Fn::Select", &Pair(index, list.as_ref()))
             }
@@ -585,6 +606,10 @@ mod tests {
                 [Value::from("a"), Value::from(Pseudo::Region)]
             )),
             r#"{"Fn::Join":[",",["a",{"Ref":"AWS::Region"}]]}"#
+        );
+        assert_eq!(
+            json(&Value::without("-", Pseudo::Region)),
+            r#"{"Fn::Join":["",{"Fn::Split":["-",{"Ref":"AWS::Region"}]}]}"#
         );
         assert_eq!(
             json(&Value::base64("#!/bin/bash\n")),

@@ -565,6 +565,34 @@ impl<'a> Evaluator<'a> {
                         }
                     }
                     "Fn::Sub" => self.resolve_sub(argument, value),
+                    // `Fn::Join` of `Fn::Split`: a string without a delimiter (the region
+                    // without dashes in the name of CloudFormation's custom-resource
+                    // response bucket). Only this form: a Join of a literal list is not
+                    // needed by any test.
+                    "Fn::Join" => {
+                        let split = argument
+                            .get(1)
+                            .and_then(|l| l.get("Fn::Split"))
+                            .and_then(Json::as_array)
+                            .filter(|a| a.len() == 2);
+                        match (argument.get(0).and_then(Json::as_str), split) {
+                            (Some(joiner), Some(parts)) => {
+                                let delimiter = parts[0].as_str().unwrap_or_else(|| {
+                                    panic!(
+                                        "iam_eval: Fn::Split takes a literal delimiter in {value}"
+                                    )
+                                });
+                                self.resolve(&parts[1])
+                                    .split(delimiter)
+                                    .collect::<Vec<_>>()
+                                    .join(joiner)
+                            }
+                            _ => panic!(
+                                "iam_eval: unsupported intrinsic function `Fn::Join` in {value}; \
+                                 the evaluator resolves Fn::Join only over Fn::Split"
+                            ),
+                        }
+                    }
                     other => panic!(
                         "iam_eval: unsupported intrinsic function `{other}` in {value}; the \
                          evaluator resolves Ref, Fn::GetAtt and Fn::Sub only (extend \
@@ -697,6 +725,10 @@ impl<'a> Evaluator<'a> {
             "AWS::Logs::LogGroup" => format!(
                 "arn:{PARTITION}:logs:{REGION}:{ACCOUNT_ID}:log-group:{}:*",
                 self.named(id, "LogGroupName")
+            ),
+            "AWS::Lambda::Function" => format!(
+                "arn:{PARTITION}:lambda:{REGION}:{ACCOUNT_ID}:function:{}",
+                self.named(id, "FunctionName")
             ),
             _ => unsupported(),
         }

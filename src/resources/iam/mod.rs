@@ -30,6 +30,21 @@ impl Policy {
 }
 
 cfn_resource! {
+    /// An inline policy of its own, attached to roles, groups or users
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-policy.html>):
+    /// for statements that name a resource which itself needs the role first (a function
+    /// that may invoke itself), which the role's own `Policies` could not hold without a
+    /// dependency cycle.
+    StandalonePolicy / StandalonePolicyBuilder = "AWS::IAM::Policy" {
+        list groups: Value => "Groups",
+        required policy_document: PolicyDocument => "PolicyDocument",
+        required policy_name: Value => "PolicyName",
+        list roles: Value => "Roles",
+        list users: Value => "Users",
+    }
+}
+
+cfn_resource! {
     Role / RoleBuilder = "AWS::IAM::Role" {
         required assume_role_policy_document: PolicyDocument => "AssumeRolePolicyDocument",
         optional description: Value => "Description",

@@ -208,6 +208,10 @@ pub struct StudioSpec {
     /// Whether users may create shared spaces besides their private ones (default false).
     #[serde(default)]
     pub shared_spaces: bool,
+    /// What happens to the users' home directories (the domain's EFS file system) when the
+    /// domain is deleted: `retain` (default) or `delete`.
+    #[serde(default)]
+    pub home_storage_on_delete: HomeStorageOnDelete,
     /// Minutes after which idle JupyterLab and Code Editor apps are shut down (60 to
     /// 525,600); users may choose a shorter time, never a longer one. Absent: apps run
     /// until they are stopped.
@@ -225,6 +229,17 @@ pub struct StudioSpec {
     /// folder that runs whenever an app of its type starts.
     #[serde(default)]
     pub lifecycle_configs: IndexMap<SageMakerName, StudioLifecycleSpec>,
+}
+
+/// The fate of a domain's home file system when the domain is deleted.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum HomeStorageOnDelete {
+    /// Kept with its data; its mount targets are removed so the network can be deleted.
+    #[default]
+    Retain,
+    /// Deleted with its data.
+    Delete,
 }
 
 /// One Studio lifecycle configuration.

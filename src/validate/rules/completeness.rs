@@ -96,7 +96,7 @@ pub static RULES: &[Rule] = &[
         id: "ENV-FUNCTION-ENDPOINTS",
         severity: Severity::Error,
         rationale: "A function in a private VPC reaches the services its code calls only through endpoints; without one its calls time out.",
-        checks: "The VPC of every function with VpcConfig and no internet gateway has an endpoint for each service its role's identity policies allow actions of, among identitystore, sagemaker (sagemaker.api), dynamodb, ssm, sts, s3 and cloudwatch (monitoring). Logs, dead-letter messages and the environment's decryption are Lambda's own calls, made outside the VPC.",
+        checks: "The VPC of every function with VpcConfig and no internet gateway has an endpoint for each service its role's identity policies allow actions of, among identitystore, sagemaker (sagemaker.api), dynamodb, ssm, sts, s3, cloudwatch (monitoring), elasticfilesystem and lambda. Logs, dead-letter messages and the environment's decryption are Lambda's own calls, made outside the VPC.",
         fix: "Add the missing names to `network.endpoints`.",
         applies_to: &["AWS::Lambda::Function", "AWS::EC2::VPCEndpoint"],
         equivalents: NONE,
@@ -385,6 +385,8 @@ const FUNCTION_SERVICES: &[(&str, &str)] = &[
     ("ssm", "ssm"),
     ("sts", "sts"),
     ("s3", "s3"),
+    ("elasticfilesystem", "elasticfilesystem"),
+    ("lambda", "lambda"),
     ("cloudwatch", "monitoring"),
 ];
 

@@ -110,7 +110,7 @@ pub static RULES: &[Rule] = &[
         id: "EC2-ENDPOINT-POLICY",
         severity: Severity::Error,
         rationale: "Without an endpoint policy AWS lets any principal through, so another account's credentials typed into a notebook carry data out through the stack's own endpoints.",
-        checks: "Every AWS::EC2::VPCEndpoint of a service that takes endpoint policies (every known service but ssmmessages and ec2messages) has a PolicyDocument, and each of its Allow statements tests StringEquals aws:PrincipalAccount or aws:PrincipalOrgID, except s3:GetObject on the objects of ECR's image-layer bucket (prod-<region>-starport-layer-bucket), whose requests an ECR account signs, and of the Amazon Linux repository buckets (al2023-repos-<region>-de612dc2, amazonlinux-2-repos-<region>, amazonlinux.<region>.amazonaws.com), which dnf and yum read unsigned.",
+        checks: "Every AWS::EC2::VPCEndpoint of a service that takes endpoint policies (every known service but ssmmessages and ec2messages) has a PolicyDocument, and each of its Allow statements tests StringEquals aws:PrincipalAccount or aws:PrincipalOrgID, except s3:GetObject on the objects of ECR's image-layer bucket (prod-<region>-starport-layer-bucket), whose requests an ECR account signs, and of the Amazon Linux repository buckets (al2023-repos-<region>-de612dc2, amazonlinux-2-repos-<region>, amazonlinux.<region>.amazonaws.com), which dnf and yum read unsigned, and s3:PutObject on the objects of CloudFormation's custom-resource response bucket of the stack's region (cloudformation-custom-resource-response-<region without dashes>), whose presigned URLs CloudFormation signs.",
         fix: "Build the network with the network construct, which writes the policies; by hand, add StringEquals aws:PrincipalAccount = ${AWS::AccountId} (and aws:ResourceAccount) to every Allow.",
         applies_to: &["AWS::EC2::VPCEndpoint"],
         // checkov 3.3.30's CloudFormation checks look at endpoint services only
@@ -307,7 +307,10 @@ fn endpoint_policy(cx: &Context) -> Vec<Violation> {
             continue;
         };
         for s in doc.statements.iter().filter(|s| s.allow) {
-            if !names_trusted_principal(s) && !reads_aws_owned_objects(s) && !only_own_resources(s)
+            if !names_trusted_principal(s)
+                && !reads_aws_owned_objects(s)
+                && !answers_cloudformation(s)
+                && !only_own_resources(s)
             {
                 out.push(Violation::at(
                     id,
@@ -397,6 +400,44 @@ fn reads_aws_owned_objects(s: &Stmt) -> bool {
             .all(|a| a.eq_ignore_ascii_case("s3:GetObject"))
         && !s.resources.is_empty()
         && s.resources.iter().all(|r| layer_objects(r))
+}
+
+/// `s3:PutObject` on objects of CloudFormation's custom-resource response bucket of the
+/// stack's region only (`cloudformation-custom-resource-response-` and the region without
+/// dashes, `Fn::Join` of `Fn::Split` of `AWS::Region`, bound in the `Fn::Sub`): a custom
+/// resource in the VPC answers through a URL CloudFormation signs. A bucket name with a
+/// wildcard is refused: anyone may register `cloudformation-custom-resource-response-x`.
+fn answers_cloudformation(s: &Stmt) -> bool {
+    let response_objects = |r: &Json| {
+        let Some([text, vars]) = r
+            .get("Fn::Sub")
+            .and_then(Json::as_array)
+            .and_then(|a| <&[Json; 2]>::try_from(a.as_slice()).ok())
+        else {
+            return false;
+        };
+        let Some(text) = text.as_str() else {
+            return false;
+        };
+        let Some(var) = text
+            .strip_prefix("arn:${AWS::Partition}:s3:::cloudformation-custom-resource-response-${")
+            .and_then(|t| t.strip_suffix("}/*"))
+        else {
+            return false;
+        };
+        vars.get(var)
+            == Some(
+                &serde_json::json!({"Fn::Join": ["", {"Fn::Split": ["-", {"Ref": "AWS::Region"}]}]}),
+            )
+    };
+    !s.not_action
+        && !s.not_resource
+        && !s.actions.is_empty()
+        && s.actions
+            .iter()
+            .all(|a| a.eq_ignore_ascii_case("s3:PutObject"))
+        && !s.resources.is_empty()
+        && s.resources.iter().all(|r| response_objects(r))
 }
 
 /// `${AWS::Region}`, or a region name such as `eu-west-1` or `us-gov-east-1`: letters,
@@ -697,6 +738,44 @@ mod tests {
                 at,
             );
         }
+    }
+
+    #[test]
+    fn only_cloudformation_responses_of_this_region_skip_the_principal_test() {
+        let region_without_dashes =
+            json!({"Fn::Join": ["", {"Fn::Split": ["-", {"Ref": "AWS::Region"}]}]});
+        let put = |action: &str, bucket: &str, var: Value| {
+            json!({"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": [action],
+                "Resource": [{"Fn::Sub": [format!("arn:${{AWS::Partition}}:s3:::{bucket}/*"), {"Var1": var}]}]})
+        };
+        let account =
+            trusted(json!({"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}));
+        let with = |extra: Value| endpoint(S3, policy(json!([account.clone(), extra])));
+        let at = "Resources.E.Properties.PolicyDocument.Statement[1]";
+        let bucket = "cloudformation-custom-resource-response-${Var1}";
+        let good = with(put("s3:PutObject", bucket, region_without_dashes.clone()));
+        assert_rule(
+            "EC2-ENDPOINT-POLICY",
+            good.clone(),
+            with(put("s3:GetObject", bucket, region_without_dashes.clone())),
+            at,
+        );
+        assert_rule(
+            "EC2-ENDPOINT-POLICY",
+            good.clone(),
+            with(put(
+                "s3:PutObject",
+                "cloudformation-custom-resource-response-*",
+                region_without_dashes.clone(),
+            )),
+            at,
+        );
+        assert_rule(
+            "EC2-ENDPOINT-POLICY",
+            good,
+            with(put("s3:PutObject", bucket, json!("evil"))),
+            at,
+        );
     }
 
     #[test]

@@ -96,6 +96,23 @@ pub static RULES: &[Rule] = &[
         check: domain_vpc_only,
     },
     Rule {
+        id: "SM-TEARDOWN-CLEANUP",
+        severity: Severity::Error,
+        rationale: "CloudFormation cannot delete a user profile that still has apps, nor a domain that still has profiles made outside the stack, and leaves the domain's home EFS mount targets holding the network: without a cleanup that runs first, removing a user or deleting the stack fails (cloudformation-coverage-roadmap issues 1754 and 1085).",
+        checks: "Every AWS::SageMaker::UserProfile is referenced (Ref or Fn::GetAtt) by the properties of a Custom::StudioCleanup, and every AWS::SageMaker::Domain by one whose Kind is Domain, so that CloudFormation deletes, and so runs, the cleanup before it.",
+        fix: "Build the domain and profiles with the studio construct (constructs::studio_cleanup adds the cleanups), or reference the resource from a Custom::StudioCleanup.",
+        applies_to: &[
+            "AWS::SageMaker::UserProfile",
+            "AWS::SageMaker::Domain",
+            "Custom::StudioCleanup",
+        ],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: teardown_cleanup,
+    },
+    Rule {
         id: "SM-DOMAIN-KMS",
         severity: Severity::Error,
         rationale: "The domain's EFS home volumes hold every user's work; they should use a key the account controls.",
@@ -255,6 +272,40 @@ fn domain_vpc_only(cx: &Context) -> Vec<Violation> {
         "the domain is not VpcOnly",
     )
 }
+/// The resources a cleanup of `kind` (any kind: `None`) references in its properties.
+fn cleaned_up<'a>(cx: &'a Context, kind: Option<&str>) -> Vec<&'a str> {
+    cx.of_type("Custom::StudioCleanup")
+        .filter(|(_, p)| kind.is_none_or(|k| p["Kind"].as_str() == Some(k)))
+        .flat_map(|(_, p)| crate::template::read::references(p))
+        .collect()
+}
+
+fn teardown_cleanup(cx: &Context) -> Vec<Violation> {
+    let any = cleaned_up(cx, None);
+    let domains = cleaned_up(cx, Some("Domain"));
+    let profiles = cx
+        .of_type("AWS::SageMaker::UserProfile")
+        .filter(|(id, _)| !any.contains(id))
+        .map(|(id, _)| {
+            Violation::at(
+                id,
+                "",
+                "no Custom::StudioCleanup references this profile: its apps make its deletion fail",
+            )
+        });
+    let without = cx
+        .of_type(DOMAIN[0])
+        .filter(|(id, _)| !domains.contains(id))
+        .map(|(id, _)| {
+            Violation::at(
+                id,
+                "",
+                "no Custom::StudioCleanup of Kind Domain references this domain: onboarded profiles and its home EFS mount targets make the stack's deletion fail",
+            )
+        });
+    profiles.chain(without).collect()
+}
+
 fn domain_kms(cx: &Context) -> Vec<Violation> {
     missing(
         cx,
@@ -387,7 +438,7 @@ fn base64_decode(encoded: &str) -> Option<String> {
 mod tests {
     use super::super::test_support::assert_rule;
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn notebook(changes: Json) -> Json {
         let mut p = json!({"InstanceType": "ml.t3.medium", "RoleArn": "arn", "SubnetId": "subnet-1", "KmsKeyId": "k",
@@ -400,6 +451,61 @@ mod tests {
             }
         }
         json!({"Resources": {"N": {"Type": "AWS::SageMaker::NotebookInstance", "Properties": p}}})
+    }
+
+    #[test]
+    fn every_profile_and_domain_has_a_cleanup_that_references_it() {
+        let cleanup = |kind: &str, props: Value| {
+            let mut p = json!({"ServiceToken": {"Fn::GetAtt": ["F", "Arn"]}, "Kind": kind});
+            for (k, v) in props.as_object().unwrap() {
+                p[k] = v.clone();
+            }
+            json!({"Type": "Custom::StudioCleanup", "Properties": p})
+        };
+        let template = |profile_cleanup: Value, domain_cleanup: Value| {
+            json!({"Resources": {
+                "D": {"Type": "AWS::SageMaker::Domain", "Properties": {}},
+                "P": {"Type": "AWS::SageMaker::UserProfile", "Properties": {"DomainId": {"Fn::GetAtt": ["D", "DomainId"]}}},
+                "PC": profile_cleanup,
+                "DC": domain_cleanup,
+            }})
+        };
+        let good_profile = cleanup(
+            "UserProfile",
+            json!({"DomainId": {"Fn::GetAtt": ["D", "DomainId"]}, "UserProfileArn": {"Fn::GetAtt": ["P", "UserProfileArn"]}}),
+        );
+        let good_domain = cleanup(
+            "Domain",
+            json!({"DomainId": {"Fn::GetAtt": ["D", "DomainId"]}}),
+        );
+        assert_rule(
+            "SM-TEARDOWN-CLEANUP",
+            template(good_profile.clone(), good_domain.clone()),
+            template(
+                cleanup(
+                    "UserProfile",
+                    json!({"DomainId": {"Fn::GetAtt": ["D", "DomainId"]}, "UserProfileName": "p"}),
+                ),
+                good_domain,
+            ),
+            "Resources.P",
+        );
+        // A profile's cleanup references the domain too, but only a Domain cleanup counts.
+        assert_rule(
+            "SM-TEARDOWN-CLEANUP",
+            template(
+                good_profile.clone(),
+                cleanup(
+                    "Domain",
+                    json!({"DomainId": {"Fn::GetAtt": ["D", "DomainId"]}}),
+                ),
+            ),
+            template(
+                good_profile,
+                cleanup("Domain", json!({"DomainId": "d-literal"})),
+            ),
+            "Resources.D",
+        );
     }
 
     #[test]

@@ -1,0 +1,254 @@
+"""Studio teardown for CloudFormation (sagesynth): the Delete of a Custom::StudioCleanup
+resource removes what CloudFormation cannot, so that the resources it references can be
+deleted after it. Create and Update answer SUCCESS at once and touch nothing.
+
+One function serves every kind of cleanup: the resource's `Kind` property picks a step
+from KINDS. A step is called again and again until it returns True (done); False means it
+asked for something that takes time and is waiting for it (what for is in
+state["waiting"]); Failure is a reason for CloudFormation. A new kind registers with
+@kind("Name") and reuses pages/call/live_apps.
+
+- UserProfile: stops and deletes the profile's own apps, the apps of the spaces it owns,
+  then those spaces; CloudFormation then deletes the profile.
+- Domain: the same for every profile the onboarding functions made (tagged
+  OwnershipTagKey), then deletes those profiles; a profile without the tag is not this
+  stack's: FAILED names it. Then the home EFS file system: its mount targets are deleted
+  (their network interfaces hold the subnets and security groups), and with
+  HomeStorageOnDelete=delete the file system too. CloudFormation then deletes the domain.
+
+Waiting: deleting an app can take many minutes, longer than one run. A run polls every
+POLL_SECONDS; when too little of it is left it re-invokes the function asynchronously with
+the same event plus its state (InvocationType Event), and the next run goes on. The
+resource's ServiceTimeout (3600 s) bounds the whole; FAILED is reported at
+DEADLINE_SECONDS, before CloudFormation would time out without a reason.
+"""
+import json
+import time
+import urllib.request
+
+import boto3
+from botocore.exceptions import ClientError
+
+KINDS = {}
+POLL_SECONDS = 15
+MARGIN_SECONDS = 60  # of a run, kept for the hand-over to the next one
+DEADLINE_SECONDS = 3300  # the custom resource's ServiceTimeout is 3600
+NOT_FOUND = {"ResourceNotFound", "FileSystemNotFound", "MountTargetNotFound"}
+STATE = "SagesynthCleanup"
+clock, sleep = time.time, time.sleep  # tests replace these
+_clients = {}
+
+
+class Failure(Exception):
+    """A reason to report FAILED to CloudFormation."""
+
+
+def aws(name):
+    if name not in _clients:
+        _clients[name] = boto3.client(name)
+    return _clients[name]
+
+
+def put(request):  # tests replace this
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return answer.status
+
+
+def log(**fields):
+    print(json.dumps(fields, sort_keys=True, default=str))
+
+
+def kind(name):
+    def register(step):
+        KINDS[name] = step
+        return step
+    return register
+
+
+def call(service, op, missing_ok=False, **kw):
+    """One API call; None when missing_ok and the resource is already gone."""
+    try:
+        return getattr(aws(service), op)(**kw)
+    except ClientError as e:
+        if missing_ok and e.response.get("Error", {}).get("Code") in NOT_FOUND:
+            return None
+        raise
+
+
+def pages(service, op, key, token="NextToken", next_token="NextToken", **kw):
+    """Every item of a paginated list call; nothing when its resource is gone."""
+    while True:
+        answer = call(service, op, missing_ok=True, **kw)
+        if answer is None:
+            return
+        yield from answer.get(key, [])
+        if not answer.get(next_token):
+            return
+        kw[token] = answer[next_token]
+
+
+def app_key(app):
+    owner = app.get("SpaceName") or app.get("UserProfileName")
+    return f"{app['AppType']}/{app['AppName']} of {owner}"
+
+
+def live_apps(domain, state, **where):
+    """Asks every app of `where` that is not deleted to stop and be deleted; returns what
+    is still not deleted. An app that is Failed after DeleteApp succeeded did not delete."""
+    waiting = []
+    for app in pages("sagemaker", "list_apps", "Apps", DomainIdEquals=domain, **where):
+        status, key = app.get("Status"), app_key(app)
+        if status == "Deleted":
+            continue
+        if status == "Failed" and key in state["asked"]:
+            ids = {k: app[k] for k in ("DomainId", "AppType", "AppName", "SpaceName", "UserProfileName") if app.get(k)}
+            about = call("sagemaker", "describe_app", missing_ok=True, **ids) or {}
+            raise Failure(f"app {key} did not delete: {about.get('FailureReason', 'no reason given')}")
+        if status != "Deleting":
+            target = {"SpaceName": app["SpaceName"]} if app.get("SpaceName") else {"UserProfileName": app["UserProfileName"]}
+            try:
+                call("sagemaker", "delete_app", missing_ok=True, DomainId=domain, AppType=app["AppType"],
+                     AppName=app["AppName"], **target)
+                state["asked"].append(key)
+                log(action="DeleteApp", app=key, status=status)
+            except ClientError as e:
+                if e.response.get("Error", {}).get("Code") != "ResourceInUse":
+                    raise
+                # Pending: SageMaker refuses until the app is up; asked again next poll.
+        waiting.append(f"app {key} ({status})")
+    return waiting
+
+
+def empty_profile(domain, profile, state):
+    """Deletes the profile's apps, the apps of the spaces it owns and those spaces; True
+    when none of them is left."""
+    waiting = []
+    for space in pages("sagemaker", "list_spaces", "Spaces", DomainIdEquals=domain):
+        if space.get("OwnershipSettingsSummary", {}).get("OwnerUserProfileName") != profile:
+            continue
+        name, status = space["SpaceName"], space.get("Status")
+        apps = live_apps(domain, state, SpaceNameEquals=name)
+        if status == "Delete_Failed":
+            raise Failure(f"space {name} of {profile} did not delete (Delete_Failed)")
+        if not apps and status != "Deleting":
+            call("sagemaker", "delete_space", missing_ok=True, DomainId=domain, SpaceName=name)
+            log(action="DeleteSpace", space=name, owner=profile)
+        waiting += apps + [f"space {name} ({status})"]
+    waiting += live_apps(domain, state, UserProfileNameEquals=profile)
+    state["waiting"] = ", ".join(waiting)
+    return not waiting
+
+
+@kind("UserProfile")
+def user_profile(props, state):
+    return empty_profile(props["DomainId"], props["UserProfileName"], state)
+
+
+def owned(domain, profile, tag, arn_prefix):
+    arn = f"{arn_prefix}:user-profile/{domain}/{profile}"
+    tags = pages("sagemaker", "list_tags", "Tags", ResourceArn=arn)
+    return any(t.get("Key") == tag for t in tags)
+
+
+@kind("Domain")
+def domain_step(props, state):
+    domain, tag = props["DomainId"], props.get("OwnershipTagKey")
+    profiles = list(pages("sagemaker", "list_user_profiles", "UserProfiles", DomainIdEquals=domain))
+    strangers = [p["UserProfileName"] for p in profiles
+                 if not tag or not owned(domain, p["UserProfileName"], tag, state["arn_prefix"])]
+    if strangers:
+        raise Failure(f"domain {domain} still has profiles this stack did not create (no {tag or 'ownership'} tag): "
+                      f"{', '.join(sorted(strangers))}; delete them, then delete the stack again")
+    waiting = []
+    for p in profiles:
+        name, status = p["UserProfileName"], p.get("Status")
+        if status == "Delete_Failed":
+            raise Failure(f"profile {name} did not delete (Delete_Failed)")
+        what = status
+        if status != "Deleting":
+            if empty_profile(domain, name, state):
+                call("sagemaker", "delete_user_profile", missing_ok=True, DomainId=domain, UserProfileName=name)
+                log(action="DeleteUserProfile", profile=name)
+            else:
+                what = state["waiting"]
+        waiting.append(f"profile {name} ({what})")
+    if waiting:
+        state["waiting"] = ", ".join(waiting)
+        return False
+    return home_storage(props, state)
+
+
+def home_storage(props, state):
+    """Mount targets of the domain's home file system, then (delete) the file system."""
+    fs = props.get("HomeEfsFileSystemId")
+    if not fs:
+        return True
+    waiting = []
+    for t in pages("efs", "describe_mount_targets", "MountTargets", token="Marker", next_token="NextMarker",
+                   FileSystemId=fs):
+        if t.get("LifeCycleState") not in ("deleting", "deleted"):
+            call("efs", "delete_mount_target", missing_ok=True, MountTargetId=t["MountTargetId"])
+            log(action="DeleteMountTarget", mount_target=t["MountTargetId"], subnet=t.get("SubnetId"))
+        if t.get("LifeCycleState") != "deleted":
+            waiting.append(f"mount target {t['MountTargetId']} of {fs}")
+    if waiting:
+        state["waiting"] = ", ".join(waiting)
+        return False
+    if props.get("HomeStorageOnDelete") == "delete":
+        call("efs", "delete_file_system", missing_ok=True, FileSystemId=fs)
+        log(action="DeleteFileSystem", file_system=fs)
+    else:
+        log(action="KeepFileSystem", file_system=fs)
+    return True
+
+
+def physical_id(event):
+    return event.get("PhysicalResourceId") or f"{event['LogicalResourceId']}-{event['RequestId'][:8]}"
+
+
+def respond(event, status, reason):
+    body = {"Status": status, "Reason": reason[:1500], "PhysicalResourceId": physical_id(event),
+            "StackId": event["StackId"], "RequestId": event["RequestId"],
+            "LogicalResourceId": event["LogicalResourceId"]}
+    data = json.dumps(body).encode()
+    put(urllib.request.Request(event["ResponseURL"], data=data, method="PUT",
+                               headers={"Content-Type": "", "Content-Length": str(len(data))}))
+    log(action="Respond", status=status, reason=body["Reason"], resource=event["LogicalResourceId"])
+    return body
+
+
+def hand_over(event, context):
+    aws("lambda").invoke(FunctionName=context.invoked_function_arn, InvocationType="Event",
+                         Payload=json.dumps(event).encode())
+    log(action="Reinvoke", resource=event["LogicalResourceId"], runs=event[STATE]["runs"],
+        waiting=event[STATE].get("waiting"))
+
+
+def handler(event, context):
+    state = event.setdefault(STATE, {"started": clock(), "runs": 0, "asked": []})
+    state["runs"] += 1
+    # arn:partition:lambda:region:account:function:name -> the SageMaker ARN prefix
+    fields = context.invoked_function_arn.split(":")
+    part, region, account = fields[1], fields[3], fields[4]
+    state["arn_prefix"] = f"arn:{part}:sagemaker:{region}:{account}"
+    try:
+        if event["RequestType"] != "Delete":
+            return respond(event, "SUCCESS", f"nothing to do on {event['RequestType']}")
+        props = event.get("ResourceProperties", {})
+        step = KINDS.get(props.get("Kind"))
+        if step is None:
+            raise Failure(f"unknown Kind {props.get('Kind')!r}; known: {', '.join(sorted(KINDS))}")
+        while not step(props, state):
+            if clock() - state["started"] > DEADLINE_SECONDS:
+                raise Failure(f"still not deleted after {DEADLINE_SECONDS // 60} minutes: {state.get('waiting')}")
+            if context.get_remaining_time_in_millis() / 1000 < POLL_SECONDS + MARGIN_SECONDS:
+                return hand_over(event, context)
+            sleep(POLL_SECONDS)
+        return respond(event, "SUCCESS", "cleaned up")
+    except Failure as e:
+        return respond(event, "FAILED", str(e))
+    except ClientError as e:
+        err = e.response.get("Error", {})
+        return respond(event, "FAILED", f"{e.operation_name}: {err.get('Code')}: {err.get('Message')}")
+    except Exception as e:  # anything else still answers CloudFormation, never a timeout
+        return respond(event, "FAILED", f"{type(e).__name__}: {e}")

@@ -1,0 +1,169 @@
+//! What a removal sets off besides CloudFormation's own delete: a removed Studio user
+//! profile or domain is first emptied by the `Custom::StudioCleanup` that references it
+//! (README, Teardown), and what that cleanup deletes is read from its properties in the
+//! old template, the one deployed. A diff that only said "removed" would hide that
+//! removing a user deletes their spaces, and whether deleting a domain keeps the users'
+//! home directories.
+
+use serde_json::Value as Json;
+
+use crate::template::read::{self, Path};
+
+/// The custom resource type of the Studio cleanup.
+const CLEANUP_TYPE: &str = "Custom::StudioCleanup";
+
+/// What happens around the deletion of a removed profile or domain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Teardown {
+    /// The cleanup that runs before the deletion; `None` when no cleanup references the
+    /// resource, and the deletion fails while the profile or domain is not empty.
+    pub cleanup: Option<String>,
+    /// What is deleted first, in the reader's words.
+    pub deletes: Vec<String>,
+    /// What outlives the deletion.
+    pub kept: Vec<String>,
+    /// Stored data goes with it (spaces' volumes, the home file system).
+    pub loses_data: bool,
+}
+
+/// The teardown of the resource `id` of type `type_name`, removed from `old_resources`;
+/// `None` for types without one.
+pub fn of_removed(
+    id: &str,
+    type_name: &str,
+    old_resources: &serde_json::Map<String, Json>,
+) -> Option<Teardown> {
+    let kind = match type_name {
+        "AWS::SageMaker::UserProfile" => "UserProfile",
+        "AWS::SageMaker::Domain" => "Domain",
+        _ => return None,
+    };
+    let cleanup = old_resources.iter().find(|(_, r)| {
+        r["Type"] == CLEANUP_TYPE && r["Properties"]["Kind"] == kind && references(r, id)
+    });
+    let Some((cleanup_id, cleanup)) = cleanup else {
+        return Some(Teardown {
+            cleanup: None,
+            deletes: Vec::new(),
+            kept: Vec::new(),
+            loses_data: false,
+        });
+    };
+    let props = &cleanup["Properties"];
+    Some(match kind {
+        "UserProfile" => Teardown {
+            cleanup: Some(cleanup_id.clone()),
+            deletes: vec![
+                "its apps".into(),
+                "the spaces it owns, with their EBS volumes".into(),
+            ],
+            kept: vec![
+                "its directory on the domain's EFS home file system, which the user no \
+                 longer reaches (DeleteUserProfile)"
+                    .into(),
+            ],
+            loses_data: true,
+        },
+        _ => domain(cleanup_id, props),
+    })
+}
+
+/// The domain's cleanup: onboarded profiles when it has an ownership tag, always the home
+/// file system's mount targets, and the file system itself with `delete`.
+fn domain(cleanup_id: &str, props: &Json) -> Teardown {
+    let mut deletes = Vec::new();
+    if let Some(tag) = props["OwnershipTagKey"].as_str() {
+        deletes.push(format!(
+            "the profiles onboarding created (tag {tag}), with their apps and spaces"
+        ));
+    }
+    deletes.push("the home EFS file system's mount targets".into());
+    let delete_home = props["HomeStorageOnDelete"] == "delete";
+    let mut kept = Vec::new();
+    if delete_home {
+        deletes.push(
+            "the home EFS file system, with every user's home directory \
+             (HomeStorageOnDelete: delete)"
+                .into(),
+        );
+    } else {
+        kept.push(
+            "the home EFS file system with the users' home directories \
+             (HomeStorageOnDelete: retain)"
+                .into(),
+        );
+    }
+    Teardown {
+        cleanup: Some(cleanup_id.to_string()),
+        deletes,
+        kept,
+        loses_data: delete_home || props["OwnershipTagKey"].is_string(),
+    }
+}
+
+/// Whether `resource`'s properties refer to `id` (`Ref` or `Fn::GetAtt`).
+fn references(resource: &Json, id: &str) -> bool {
+    let mut found = false;
+    for (key, value) in resource["Properties"].as_object().into_iter().flatten() {
+        let mut path = Path::new([key.as_str()]);
+        read::each_reference(value, &mut path, &mut |_, reference| {
+            found |= reference.logical_name() == Some(id);
+        });
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn resources(cleanup: Json) -> serde_json::Map<String, Json> {
+        json!({"C": cleanup}).as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn a_profile_is_emptied_by_the_cleanup_that_references_it() {
+        let old = resources(json!({"Type": "Custom::StudioCleanup", "Properties": {
+            "Kind": "UserProfile",
+            "UserProfileArn": {"Fn::GetAtt": ["UserProfileAlice", "UserProfileArn"]}}}));
+        let t = of_removed("UserProfileAlice", "AWS::SageMaker::UserProfile", &old).unwrap();
+        assert_eq!(t.cleanup.as_deref(), Some("C"));
+        assert!(t.loses_data);
+        // Another profile's cleanup does not empty this one.
+        let other = of_removed("UserProfileBob", "AWS::SageMaker::UserProfile", &old).unwrap();
+        assert_eq!(other.cleanup, None);
+        assert!(!other.loses_data);
+        assert_eq!(of_removed("Bucket", "AWS::S3::Bucket", &old), None);
+    }
+
+    #[test]
+    fn a_domain_keeps_or_deletes_its_home_as_its_cleanup_says() {
+        let cleanup = |home: &str, tag: Option<&str>| {
+            let mut props = json!({"Kind": "Domain", "HomeStorageOnDelete": home,
+                "DomainId": {"Fn::GetAtt": ["StudioDomain", "DomainId"]}});
+            if let Some(tag) = tag {
+                props["OwnershipTagKey"] = json!(tag);
+            }
+            resources(json!({"Type": "Custom::StudioCleanup", "Properties": props}))
+        };
+        let domain = "AWS::SageMaker::Domain";
+        let kept = of_removed("StudioDomain", domain, &cleanup("retain", None)).unwrap();
+        assert!(!kept.loses_data);
+        assert_eq!(kept.deletes, ["the home EFS file system's mount targets"]);
+        assert_eq!(kept.kept.len(), 1);
+        let deleted = of_removed("StudioDomain", domain, &cleanup("delete", None)).unwrap();
+        assert!(deleted.loses_data);
+        assert!(deleted.kept.is_empty());
+        let sso = of_removed("StudioDomain", domain, &cleanup("retain", Some("t"))).unwrap();
+        assert!(sso.loses_data, "onboarded profiles' spaces go");
+        assert!(sso.deletes[0].contains("(tag t)"), "{:?}", sso.deletes);
+        // A profile cleanup is not the domain's.
+        let mut wrong = cleanup("retain", None);
+        wrong["C"]["Properties"]["Kind"] = json!("UserProfile");
+        assert_eq!(
+            of_removed("StudioDomain", domain, &wrong).unwrap().cleanup,
+            None
+        );
+    }
+}

@@ -1,0 +1,442 @@
+"""Unit tests of the Studio teardown function (src/constructs/functions/studio_cleanup.py),
+the code behind every Custom::StudioCleanup resource, with SageMaker, EFS, Lambda and the
+CloudFormation response stubbed: no network, no credentials.
+
+moto implements no SageMaker apps, spaces or profiles (shared MOTO-NOTES), and app states
+change over time, which botocore's Stubber (a fixed list of answers) cannot play. So the
+services are a small simulated world, and every request the function makes is first
+checked against botocore's own model of the operation (`validate_parameters`): an
+unknown parameter, a missing required one or a wrong type fails the test as the real API
+would refuse it. App and space states are those of the SageMaker API reference (AppStatus:
+Deleted | Deleting | Failed | InService | Pending; SpaceStatus: Deleting | Failed |
+InService | Pending | Updating | Update_Failed | Delete_Failed); mount-target states those
+of the EFS API reference (creating | available | updating | deleting | deleted | error).
+"""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.validate import validate_parameters
+
+sys.dont_write_bytecode = True  # keep src/ free of __pycache__
+
+HERE = Path(__file__).resolve().parent
+FUNCTION = HERE.parents[1] / "src" / "constructs" / "functions" / "studio_cleanup.py"
+DOMAIN = "d-abcdefghij12"
+FS = "fs-0123456789abcdef0"
+ACCOUNT = "111122223333"
+FUNCTION_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:stack-StudioCleanupFunction-abc"
+TAG = "sagesynth:identitystore-user-id"
+PAGE = 2  # every list answers at most this many items, so pagination is always exercised
+
+
+def load():
+    spec = importlib.util.spec_from_file_location("studio_cleanup", FUNCTION)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def error(code, op):
+    return ClientError({"Error": {"Code": code, "Message": f"simulated {code}"}}, op)
+
+
+class World:
+    """SageMaker, EFS and Lambda as the function sees them. `tick()` is one poll interval:
+    apps and spaces being deleted move on, pending apps come up."""
+
+    def __init__(self):
+        self.apps = []  # dicts as ListApps answers them, plus "_rounds", "_fails", "_pending_rounds"
+        self.spaces = []
+        self.profiles = []  # {"UserProfileName", "Status", "_tags"}
+        self.mount_targets = []
+        self.file_systems = {FS}
+        self.calls = []
+        self.denied = set()  # operation names answered AccessDenied
+        self.invocations = []
+        self.domain_exists = True
+
+    # helpers for the tests
+    def app(self, owner, status, name="default", app_type="JupyterLab", space=False, rounds=1, fails=False):
+        app = {"DomainId": DOMAIN, "AppType": app_type, "AppName": name, "Status": status,
+               "_rounds": rounds, "_fails": fails, "_pending_rounds": 0}
+        app["SpaceName" if space else "UserProfileName"] = owner
+        self.apps.append(app)
+        return app
+
+    def space(self, name, owner, status="InService"):
+        self.spaces.append({"DomainId": DOMAIN, "SpaceName": name, "Status": status,
+                            "OwnershipSettingsSummary": {"OwnerUserProfileName": owner},
+                            "SpaceSharingSettingsSummary": {"SharingType": "Private"}, "_rounds": 1})
+
+    def profile(self, name, tagged, status="InService"):
+        tags = [{"Key": TAG, "Value": "user-1"}] if tagged else [{"Key": "team", "Value": "x"}]
+        self.profiles.append({"DomainId": DOMAIN, "UserProfileName": name, "Status": status, "_tags": tags,
+                              "_rounds": 1})
+
+    def mount_target(self, mt_id, state="available"):
+        self.mount_targets.append({"MountTargetId": mt_id, "FileSystemId": FS, "SubnetId": "subnet-1",
+                                   "LifeCycleState": state, "OwnerId": ACCOUNT, "_rounds": 1})
+
+    def names(self, op):
+        return [kw for name, kw in self.calls if name == op]
+
+    def tick(self):
+        for app in self.apps:
+            if app["Status"] == "Deleting":
+                app["_rounds"] -= 1
+                if app["_rounds"] < 0:
+                    app["Status"] = "Failed" if app["_fails"] else "Deleted"
+            elif app["Status"] == "Pending":
+                app["_pending_rounds"] -= 1
+                if app["_pending_rounds"] < 0:
+                    app["Status"] = "InService"
+        for group in (self.spaces, self.profiles, self.mount_targets):
+            for item in list(group):
+                state_key = "LifeCycleState" if "LifeCycleState" in item else "Status"
+                if item[state_key] in ("Deleting", "deleting"):
+                    item["_rounds"] -= 1
+                    if item["_rounds"] < 0:
+                        group.remove(item)
+
+    # the services
+    def _page(self, items, token):
+        start = int(token or 0)
+        page = [{k: v for k, v in i.items() if not k.startswith("_")} for i in items[start:start + PAGE]]
+        more = str(start + PAGE) if start + PAGE < len(items) else None
+        return page, more
+
+    def _domain(self, op):
+        if not self.domain_exists:
+            raise error("ResourceNotFound", op)
+
+    def list_apps(self, DomainIdEquals, NextToken=None, UserProfileNameEquals=None, SpaceNameEquals=None, **_):
+        self._domain("ListApps")
+        assert DomainIdEquals == DOMAIN
+        apps = [a for a in self.apps
+                if (UserProfileNameEquals is None or a.get("UserProfileName") == UserProfileNameEquals)
+                and (SpaceNameEquals is None or a.get("SpaceName") == SpaceNameEquals)]
+        page, more = self._page(apps, NextToken)
+        return {"Apps": page, **({"NextToken": more} if more else {})}
+
+    def delete_app(self, DomainId, AppType, AppName, UserProfileName=None, SpaceName=None):
+        app = next(a for a in self.apps if a["AppName"] == AppName and a["AppType"] == AppType
+                   and a.get("UserProfileName") == UserProfileName and a.get("SpaceName") == SpaceName)
+        if app["Status"] == "Pending":
+            raise error("ResourceInUse", "DeleteApp")
+        app["Status"] = "Deleting"
+        return {}
+
+    def describe_app(self, **kw):
+        return {"Status": "Failed", "FailureReason": "simulated: the app's volume could not be detached"}
+
+    def list_spaces(self, DomainIdEquals, NextToken=None, **_):
+        self._domain("ListSpaces")
+        page, more = self._page(self.spaces, NextToken)
+        return {"Spaces": page, **({"NextToken": more} if more else {})}
+
+    def delete_space(self, DomainId, SpaceName):
+        space = next(s for s in self.spaces if s["SpaceName"] == SpaceName)
+        assert not [a for a in self.apps if a.get("SpaceName") == SpaceName and a["Status"] != "Deleted"], \
+            "a space is deleted only when it has no app left"
+        space["Status"] = "Deleting"
+        return {}
+
+    def list_user_profiles(self, DomainIdEquals, NextToken=None, **_):
+        self._domain("ListUserProfiles")
+        page, more = self._page(self.profiles, NextToken)
+        return {"UserProfiles": page, **({"NextToken": more} if more else {})}
+
+    def list_tags(self, ResourceArn, NextToken=None, **_):
+        name = ResourceArn.rsplit("/", 1)[1]
+        assert ResourceArn == f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:user-profile/{DOMAIN}/{name}"
+        profile = next(p for p in self.profiles if p["UserProfileName"] == name)
+        return {"Tags": profile["_tags"]}
+
+    def delete_user_profile(self, DomainId, UserProfileName):
+        assert not [a for a in self.apps if a.get("UserProfileName") == UserProfileName and a["Status"] != "Deleted"]
+        assert not [s for s in self.spaces if s["OwnershipSettingsSummary"]["OwnerUserProfileName"] == UserProfileName]
+        next(p for p in self.profiles if p["UserProfileName"] == UserProfileName)["Status"] = "Deleting"
+        return {}
+
+    def describe_mount_targets(self, FileSystemId, Marker=None, **_):
+        if FileSystemId not in self.file_systems:
+            raise error("FileSystemNotFound", "DescribeMountTargets")
+        page, more = self._page(self.mount_targets, Marker)
+        return {"MountTargets": page, **({"NextMarker": more} if more else {})}
+
+    def delete_mount_target(self, MountTargetId):
+        next(m for m in self.mount_targets if m["MountTargetId"] == MountTargetId)["LifeCycleState"] = "deleting"
+        return {}
+
+    def delete_file_system(self, FileSystemId):
+        assert not self.mount_targets, "EFS refuses to delete a file system that has mount targets"
+        self.file_systems.discard(FileSystemId)
+        return {}
+
+    def invoke(self, FunctionName, InvocationType, Payload):
+        assert FunctionName == FUNCTION_ARN and InvocationType == "Event"
+        self.invocations.append(json.loads(Payload))
+        return {"StatusCode": 202}
+
+
+class Client:
+    """One service of the world; each request is validated against botocore's model."""
+
+    def __init__(self, service, world):
+        self.model = boto3.client(service, region_name="us-east-1", aws_access_key_id="x",
+                                  aws_secret_access_key="x").meta.service_model
+        self.ops = {self._snake(op): op for op in self.model.operation_names}
+        self.world = world
+
+    @staticmethod
+    def _snake(name):
+        from botocore import xform_name
+        return xform_name(name)
+
+    def __getattr__(self, name):
+        op = self.model.operation_model(self.ops[name])
+
+        def call(**kw):
+            validate_parameters(kw, op.input_shape)
+            self.world.calls.append((name, kw))
+            if name in self.world.denied:
+                raise error("AccessDeniedException", op.name)
+            return getattr(self.world, name)(**kw)
+        return call
+
+
+class Context:
+    """A run's Lambda context; its remaining time follows the simulated clock."""
+    invoked_function_arn = FUNCTION_ARN
+    now = None  # the fixture's clock
+
+    def __init__(self, seconds=900):
+        self.end = Context.now[0] + seconds
+
+    def get_remaining_time_in_millis(self):
+        return (self.end - Context.now[0]) * 1000
+
+
+@pytest.fixture
+def run():
+    """(world, fn, responses): fn(event, context) runs the handler in the world."""
+    world = World()
+    module = load()
+    responses = []
+    now = [1_000_000.0]
+    module._clients.update({name: Client(service, world) for name, service in
+                            (("sagemaker", "sagemaker"), ("efs", "efs"), ("lambda", "lambda"))})
+    module.clock = lambda: now[0]
+
+    def sleep(seconds):
+        now[0] += seconds
+        world.tick()
+    module.sleep = sleep
+
+    def put(request):
+        assert request.get_method() == "PUT" and request.get_header("Content-type") == ""
+        responses.append(json.loads(request.data))
+        return 200
+    module.put = put
+    module.now = now
+    Context.now = now
+    return world, module, responses
+
+
+def event(request_type, kind="UserProfile", **props):
+    base = {"ServiceToken": FUNCTION_ARN, "ServiceTimeout": "3600", "Kind": kind, "DomainId": DOMAIN}
+    if kind == "UserProfile":
+        base["UserProfileName"] = "alice"
+    base.update(props)
+    e = {"RequestType": request_type, "ResponseURL": "https://cloudformation-custom-resource-response-useast1"
+         ".s3.amazonaws.com/arn%3Aaws%3Acloudformation/resp?X-Amz-Signature=x",
+         "StackId": f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/s/1", "RequestId": "a1b2c3d4-0000",
+         "LogicalResourceId": "UserProfileAliceCleanup", "ResourceType": "Custom::StudioCleanup",
+         "ResourceProperties": base}
+    if request_type != "Create":
+        e["PhysicalResourceId"] = "UserProfileAliceCleanup-a1b2c3d4"
+    return e
+
+
+@pytest.mark.parametrize("request_type", ["Create", "Update"])
+def test_create_and_update_answer_success_and_touch_nothing(run, request_type):
+    world, fn, responses = run
+    world.app("alice", "InService")
+    e = event(request_type)
+    if request_type == "Update":
+        e["OldResourceProperties"] = dict(e["ResourceProperties"], DomainId="d-old")
+    fn.handler(e, Context())
+    assert world.calls == []
+    assert [r["Status"] for r in responses] == ["SUCCESS"]
+    # The physical id never changes on update (a new one would make CloudFormation send a
+    # Delete for the old one, which would empty the profile).
+    expected = "UserProfileAliceCleanup-a1b2c3d4"
+    assert responses[0]["PhysicalResourceId"] == expected
+
+
+def test_apps_in_every_state(run):
+    world, fn, responses = run
+    in_service = world.app("alice", "InService", name="lab")
+    pending = world.app("alice", "Pending", name="starting")
+    deleting = world.app("alice", "Deleting", name="going", rounds=2)
+    deleted = world.app("alice", "Deleted", name="gone")
+    failed = world.app("alice", "Failed", name="broken")
+    other = world.app("bob", "InService", name="bobs")
+    fn.handler(event("Delete"), Context())
+    assert [r["Status"] for r in responses] == ["SUCCESS"], responses
+    asked = {c["AppName"] for c in world.names("delete_app")}
+    assert asked == {"lab", "starting", "broken"}, "Deleting and Deleted apps are waited for, not deleted again"
+    # Pending was refused once (ResourceInUse) and asked again once it was up.
+    assert [c["AppName"] for c in world.names("delete_app")].count("starting") == 2
+    for app in (in_service, pending, deleting, deleted, failed):
+        assert app["Status"] == "Deleted"
+    assert other["Status"] == "InService", "another profile's app is left alone"
+
+
+def test_owned_spaces_lose_their_apps_first_then_are_deleted(run):
+    world, fn, responses = run
+    world.space("alice-space", "alice")
+    world.space("bob-space", "bob")
+    space_app = world.app("alice-space", "InService", space=True, app_type="CodeEditor")
+    world.app("bob-space", "InService", space=True)
+    fn.handler(event("Delete"), Context())
+    assert [r["Status"] for r in responses] == ["SUCCESS"], responses
+    assert space_app["Status"] == "Deleted"
+    assert world.names("delete_app")[0] == {"DomainId": DOMAIN, "AppType": "CodeEditor", "AppName": "default",
+                                            "SpaceName": "alice-space"}
+    assert [c["SpaceName"] for c in world.names("delete_space")] == ["alice-space"]
+    assert [s["SpaceName"] for s in world.spaces] == ["bob-space"]
+
+
+def test_every_page_is_read(run):
+    world, fn, responses = run
+    apps = [world.app("alice", "InService", name=f"app{i}") for i in range(5)]
+    world.app("alice-late", "InService")
+    fn.handler(event("Delete"), Context())
+    assert [r["Status"] for r in responses] == ["SUCCESS"]
+    assert all(a["Status"] == "Deleted" for a in apps)
+    tokens = [c.get("NextToken") for c in world.names("list_apps")[:3]]
+    assert tokens == [None, "2", "4"]
+
+
+def test_a_wait_longer_than_one_run_goes_on_in_the_next(run):
+    world, fn, responses = run
+    app = world.app("alice", "InService", rounds=3)
+    # A run with 80 s left polls once (15 s + the 60 s margin) and then hands over.
+    fn.handler(event("Delete"), Context(seconds=80))
+    assert responses == [], "no answer yet: the app is still deleting"
+    assert len(world.invocations) == 1
+    carried = world.invocations[0]
+    assert carried["RequestType"] == "Delete" and carried["ResponseURL"].startswith("https://")
+    assert carried["SagesynthCleanup"]["runs"] == 1 and carried["SagesynthCleanup"]["asked"]
+    fn.handler(carried, Context(seconds=80))
+    fn.handler(world.invocations[-1], Context(seconds=900))
+    assert [r["Status"] for r in responses] == ["SUCCESS"]
+    assert app["Status"] == "Deleted"
+    assert len(world.names("delete_app")) == 1, "the app was asked once, across runs"
+
+
+def test_an_app_that_does_not_delete_is_reported_not_timed_out(run):
+    world, fn, responses = run
+    world.app("alice", "InService", name="stuck", fails=True)
+    fn.handler(event("Delete"), Context())
+    assert [r["Status"] for r in responses] == ["FAILED"]
+    reason = responses[0]["Reason"]
+    assert "JupyterLab/stuck of alice did not delete" in reason and "could not be detached" in reason
+
+
+def test_access_denied_is_reported(run):
+    world, fn, responses = run
+    world.app("alice", "InService")
+    world.denied.add("delete_app")
+    fn.handler(event("Delete"), Context())
+    assert responses[0]["Status"] == "FAILED"
+    assert responses[0]["Reason"] == "DeleteApp: AccessDeniedException: simulated AccessDeniedException"
+
+
+def test_the_deadline_answers_before_the_service_timeout(run):
+    world, fn, responses = run
+    world.app("alice", "InService", rounds=10_000)
+    e = event("Delete")
+    fn.handler(e, Context(seconds=900))
+    while not responses:
+        fn.handler(world.invocations[-1], Context(seconds=900))
+    assert responses[0]["Status"] == "FAILED"
+    assert responses[0]["Reason"].startswith("still not deleted after 55 minutes: app JupyterLab/default of alice")
+    elapsed = fn.now[0] - 1_000_000.0
+    assert 3300 < elapsed < 3600
+
+
+def test_unknown_kind_fails_clearly(run):
+    world, fn, responses = run
+    fn.handler(event("Delete", kind="Bucket"), Context())
+    assert responses[0]["Status"] == "FAILED"
+    assert "unknown Kind 'Bucket'" in responses[0]["Reason"]
+
+
+def test_a_domain_that_is_gone_leaves_nothing_to_do(run):
+    world, fn, responses = run
+    world.domain_exists = False
+    world.file_systems.clear()
+    fn.handler(event("Delete", kind="Domain", HomeEfsFileSystemId=FS, HomeStorageOnDelete="retain",
+                     OwnershipTagKey=TAG), Context())
+    assert [r["Status"] for r in responses] == ["SUCCESS"]
+
+
+def domain_event(storage, tag=TAG):
+    props = {"HomeEfsFileSystemId": FS, "HomeStorageOnDelete": storage}
+    if tag:
+        props["OwnershipTagKey"] = tag
+    return event("Delete", kind="Domain", **props)
+
+
+def test_domain_removes_onboarded_profiles_and_keeps_the_home_file_system(run):
+    world, fn, responses = run
+    world.profile("carol", tagged=True)
+    world.app("carol", "InService")
+    world.space("carol-space", "carol")
+    for i in range(3):
+        world.mount_target(f"fsmt-{i:017d}")
+    fn.handler(domain_event("retain"), Context())
+    assert [r["Status"] for r in responses] == ["SUCCESS"], responses
+    assert world.profiles == [] and world.spaces == []
+    assert [c["UserProfileName"] for c in world.names("delete_user_profile")] == ["carol"]
+    assert len(world.names("delete_mount_target")) == 3 and world.mount_targets == []
+    assert world.names("delete_file_system") == [] and FS in world.file_systems
+
+
+def test_domain_deletes_the_home_file_system_when_told_to(run):
+    world, fn, responses = run
+    world.mount_target("fsmt-00000000000000001")
+    fn.handler(domain_event("delete"), Context())
+    assert [r["Status"] for r in responses] == ["SUCCESS"]
+    assert world.names("delete_file_system") == [{"FileSystemId": FS}]
+    order = [name for name, _ in world.calls if name.startswith("delete_")]
+    assert order == ["delete_mount_target", "delete_file_system"]
+
+
+def test_domain_refuses_a_profile_it_did_not_create(run):
+    world, fn, responses = run
+    world.profile("carol", tagged=True)
+    world.profile("stranger", tagged=False)
+    world.mount_target("fsmt-00000000000000001")
+    fn.handler(domain_event("retain"), Context())
+    assert responses[0]["Status"] == "FAILED"
+    assert "profiles this stack did not create" in responses[0]["Reason"] and "stranger" in responses[0]["Reason"]
+    assert not world.names("delete_user_profile"), "nothing is deleted once a stranger is found"
+    assert not world.names("delete_mount_target"), "the home stays mounted while the domain cannot go"
+
+
+def test_an_iam_domain_deletes_no_profile(run):
+    world, fn, responses = run
+    world.profile("dave", tagged=True)
+    fn.handler(domain_event("retain", tag=None), Context())
+    assert responses[0]["Status"] == "FAILED"
+    assert "dave" in responses[0]["Reason"]
+    assert not world.names("delete_user_profile")
