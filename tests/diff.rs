@@ -91,11 +91,27 @@ fn a_new_vpc_cidr_replaces_the_vpc_and_its_subnets() {
         "the VPC, 2 subnets and 26 resources that depend on them (with the Studio cleanup's \
          two endpoints and its function's security group)"
     );
-    // The domain's VpcId is only conditionally create-only: "may replace", and its user
-    // profiles are not claimed to be replaced.
+    // The domain's VpcId is only conditionally create-only, and its page says a SubnetIds
+    // change replaces it where the schema does not: "may replace" (a data-loss risk, for
+    // the home directories), and its user profiles are not claimed to be replaced.
     let domain = props("StudioDomain");
-    assert_eq!(domain[0].impact, Impact::MaybeReplacement);
-    assert_eq!(domain[0].because_replaced.as_deref(), Some("Vpc"));
+    let causes: Vec<(&str, Impact, Option<&str>)> = domain
+        .iter()
+        .map(|p| (p.path.as_str(), p.impact, p.because_replaced.as_deref()))
+        .collect();
+    assert_eq!(
+        causes,
+        [
+            (
+                "Properties.SubnetIds",
+                Impact::MaybeReplacement,
+                Some("PrivateSubnetAz1")
+            ),
+            ("Properties.VpcId", Impact::MaybeReplacement, Some("Vpc")),
+        ]
+    );
+    let studio = d.resources.iter().find(|r| r.id == "StudioDomain").unwrap();
+    assert!(studio.data_loss && !studio.replaces());
     assert!(!d.resources.iter().any(|r| r.id.starts_with("UserProfile")));
 }
 
@@ -566,4 +582,130 @@ fn a_profile_without_a_cleanup_is_reported_as_such() {
         "{text}"
     );
     assert_eq!(d.exit_code(), 3, "nothing is deleted before it");
+}
+
+/// Runs `synth diff ARGS` in `dir` (with `stdin` when given) and sets out what a user
+/// sees: the command, its exit code, stderr and stdout.
+fn transcript(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> String {
+    let mut command = support::bin::Synth::new(&[&["diff"], args].concat()).cwd(dir);
+    if let Some(text) = stdin {
+        command = command.stdin(text.as_bytes().to_vec());
+    }
+    let run = command.run();
+    format!(
+        "$ synth diff {}\nexit {}\n--- stderr\n{}--- stdout\n{}",
+        args.join(" "),
+        run.code,
+        run.stderr,
+        run.stdout
+    )
+}
+
+/// A folder with `files` (name, content) and a copy of `out/studio-private.template.json`
+/// as `new.json`.
+fn diff_dir(files: &[(&str, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("new.json"),
+        serde_json::to_string_pretty(&out_template("studio-private")).unwrap(),
+    )
+    .unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// Every property the tables mark as replacing the resource is labelled so: the
+/// create-only ones of `replacement.json` (and anything below them) REPLACEMENT, the
+/// conditional ones and those whose reference page says Replacement where the schema
+/// does not (`page_says_replacement` in `interruption.json`) "may replace"; and no
+/// property the page says needs replacement is left among the unsettled ones.
+#[test]
+fn every_property_the_tables_mark_replacement_is_labelled_so() {
+    let read = |rel: &str| -> Json {
+        serde_json::from_str(&std::fs::read_to_string(support::manifest_dir().join(rel)).unwrap())
+            .unwrap()
+    };
+    let replacement = read("src/diff/replacement.json");
+    let interruption = read("src/diff/interruption.json");
+    let impact_of = |type_name: &str, path: &str| -> Impact {
+        let mut old = json!("old");
+        let mut new = json!("new");
+        for key in path.rsplit('.') {
+            old = json!({ key: old });
+            new = json!({ key: new });
+        }
+        let template = |p: Json| json!({"Resources": {"R": {"Type": type_name, "Properties": p}}});
+        let d = diff(&template(old), &template(new));
+        let ChangeKind::Modified(props) = &d.resources[0].kind else {
+            panic!("{type_name}.{path}")
+        };
+        props.iter().map(|p| p.impact).max().unwrap()
+    };
+    let mut checked = 0;
+    for (t, lists) in replacement["types"].as_object().unwrap() {
+        for (list, expected) in [
+            ("create_only", Impact::Replacement),
+            ("conditional_create_only", Impact::MaybeReplacement),
+        ] {
+            for p in lists[list].as_array().unwrap() {
+                let p = p.as_str().unwrap();
+                for path in [p.to_string(), format!("{p}.Inner")] {
+                    assert!(impact_of(t, &path) >= expected, "{t}.{path}: {list}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    for (t, entry) in interruption["types"].as_object().unwrap() {
+        for p in entry["page_says_replacement"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            assert!(impact_of(t, p.0) >= Impact::MaybeReplacement, "{t}.{}", p.0);
+            checked += 1;
+        }
+        for (p, why) in entry["not_verified"].as_object().unwrap() {
+            assert!(
+                !why.as_str().unwrap().contains("Replacement"),
+                "{t}.{p}: the page says Replacement; list it under page_says_replacement"
+            );
+        }
+    }
+    assert!(checked > 200, "{checked}");
+    assert_eq!(
+        impact_of("AWS::SageMaker::Domain", "SubnetIds"),
+        Impact::MaybeReplacement
+    );
+}
+
+/// The domain's `SubnetIds` was labelled "in place (not checked)" although its page says
+/// Replacement; a new output showed as `~ … (absent) →`, a removed one as `→ (absent)`.
+#[test]
+fn subnet_ids_may_replace_the_domain_and_outputs_are_added_and_removed() {
+    let old = out_template("studio-private");
+    let mut new = old.clone();
+    new["Resources"]["StudioDomain"]["Properties"]["SubnetIds"] =
+        json!([{"Ref": "PrivateSubnetAz1"}]);
+    let outputs = new["Outputs"].as_object_mut().unwrap();
+    let removed = outputs.keys().next().unwrap().clone();
+    outputs.shift_remove(&removed);
+    outputs.insert(
+        "NewOutput".to_string(),
+        json!({"Description": "new", "Value": {"Ref": "Vpc"}}),
+    );
+    let dir = diff_dir(&[
+        ("old.json", serde_json::to_string_pretty(&old).unwrap()),
+        ("changed.json", serde_json::to_string_pretty(&new).unwrap()),
+    ]);
+    let mut all = transcript(dir.path(), &["old.json", "changed.json"], None);
+    all.push('\n');
+    all.push_str(&transcript(
+        dir.path(),
+        &["old.json", "changed.json", "--format", "markdown"],
+        None,
+    ));
+    insta::assert_snapshot!(all);
 }

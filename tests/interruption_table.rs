@@ -162,8 +162,14 @@ fn the_table_is_consistent_and_follows_the_shipped_templates() {
     assert!(nb.some.contains(&"VolumeSizeInGB".to_string()));
     assert!(nb.none.contains(&"RoleArn".to_string()));
     assert!(table.types["AWS::Lambda::Function"].some.is_empty());
-    // The Studio domain's and user profiles' pages say a Tags update replaces them.
-    for t in ["AWS::SageMaker::Domain", "AWS::SageMaker::UserProfile"] {
-        assert_eq!(table.types[t].page_says_replacement, ["Tags"], "{t}");
-    }
+    // The Studio domain's and user profiles' pages say a Tags update replaces them; the
+    // domain's page says so of AppNetworkAccessType and SubnetIds too.
+    assert_eq!(
+        table.types["AWS::SageMaker::UserProfile"].page_says_replacement,
+        ["Tags"]
+    );
+    assert_eq!(
+        table.types["AWS::SageMaker::Domain"].page_says_replacement,
+        ["AppNetworkAccessType", "SubnetIds", "Tags"]
+    );
 }

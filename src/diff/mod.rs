@@ -77,7 +77,8 @@ pub struct ResourceChange {
     pub id: String,
     pub type_name: String,
     pub kind: ChangeKind,
-    /// The change deletes or replaces data that no Retain/Snapshot policy protects.
+    /// The change deletes or replaces (or may replace) data that no Retain/Snapshot
+    /// policy protects.
     pub data_loss: bool,
     /// For a removed Studio profile or domain: what its cleanup deletes first and what
     /// is kept.
@@ -410,7 +411,7 @@ fn spread_replacements(
                     .try_fold(&r["Properties"], |v, k| v.get(k))
                     .cloned();
                 let data_loss =
-                    impact == Impact::Replacement && replacement_loses_data(type_name, r);
+                    impact >= Impact::MaybeReplacement && replacement_loses_data(type_name, r);
                 spread.push((
                     id.clone(),
                     type_name.to_string(),
@@ -583,10 +584,12 @@ fn modified(id: &str, old_r: &Json, new_r: &Json) -> ResourceChange {
             });
         }
     }
-    let replaced = props.iter().any(|p| p.impact == Impact::Replacement);
+    // A possible replacement of a resource that holds data is a data-loss risk: the exit
+    // code (4) must not wait for the schema and the reference page to agree.
+    let maybe_replaced = props.iter().any(|p| p.impact >= Impact::MaybeReplacement);
     ResourceChange {
         id: id.to_string(),
-        data_loss: replaced && replacement_loses_data(&t, new_r),
+        data_loss: maybe_replaced && replacement_loses_data(&t, new_r),
         type_name: t,
         kind: ChangeKind::Modified(props),
         teardown: None,

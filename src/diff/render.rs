@@ -74,6 +74,15 @@ fn full_text(v: &Json) -> String {
     }
 }
 
+/// `+` for a key only the new template has, `-` for one only the old has, `~` otherwise.
+fn other_mark(old: &Option<Json>, new: &Option<Json>) -> char {
+    match (old, new) {
+        (None, Some(_)) => '+',
+        (Some(_), None) => '-',
+        _ => '~',
+    }
+}
+
 fn value(v: &Option<Json>) -> String {
     v.as_ref().map_or_else(|| "(absent)".to_string(), readable)
 }
@@ -97,7 +106,11 @@ fn impact_note(p: &PropertyChange) -> String {
 }
 
 fn headline(r: &ResourceChange) -> (char, String) {
-    let loss = if r.data_loss { " — DATA LOSS" } else { "" };
+    let loss = match &r.kind {
+        _ if !r.data_loss => "",
+        ChangeKind::Modified(_) if !r.replaces() => " — DATA LOSS if replaced",
+        _ => " — DATA LOSS",
+    };
     match &r.kind {
         ChangeKind::Added => ('+', format!("{} ({}) added", r.id, r.type_name)),
         ChangeKind::Removed => ('-', format!("{} ({}) removed{loss}", r.id, r.type_name)),
@@ -207,7 +220,11 @@ pub fn render_text(d: &TemplateDiff, colour: bool) -> String {
         }
     }
     for (k, o, n) in &d.other {
-        let _ = writeln!(out, "~ {k}: {} → {}", value(o), value(n));
+        let _ = match (o, n) {
+            (None, Some(n)) => writeln!(out, "{}", paint("32", &format!("+ {k}: {}", readable(n)))),
+            (Some(o), None) => writeln!(out, "{}", paint("31", &format!("- {k}: {}", readable(o)))),
+            _ => writeln!(out, "~ {k}: {} → {}", value(o), value(n)),
+        };
     }
     let _ = writeln!(out, "\n{}", summary(d));
     out
@@ -280,13 +297,19 @@ pub fn render_markdown(d: &TemplateDiff) -> String {
         }
     }
     if !d.other.is_empty() {
-        out.push_str("\n| section | old | new |\n|---|---|---|\n");
+        out.push_str("\n| | section | old | new |\n|---|---|---|---|\n");
         for (k, o, n) in &d.other {
+            let cell = |v: &Option<Json>| {
+                v.as_ref().map_or_else(String::new, |v| {
+                    format!("`{}`", readable(v).replace('|', "\\|"))
+                })
+            };
             let _ = writeln!(
                 out,
-                "| `{k}` | `{}` | `{}` |",
-                value(o).replace('|', "\\|"),
-                value(n).replace('|', "\\|")
+                "| {} | `{k}` | {} | {} |",
+                other_mark(o, n),
+                cell(o),
+                cell(n)
             );
         }
     }
