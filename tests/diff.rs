@@ -616,6 +616,150 @@ fn diff_dir(files: &[(&str, String)]) -> tempfile::TempDir {
     dir
 }
 
+/// Read as an empty template, each of these made every resource look added (exit 3)
+/// and hid what the real comparison shows: refused with what it is instead, exit 2.
+#[test]
+fn what_is_not_a_template_is_refused_with_exit_2() {
+    let dir = diff_dir(&[
+        ("object.json", "{\"a\":1}".to_string()),
+        ("array.json", "[1,2]".to_string()),
+        ("empty.json", String::new()),
+        ("studio-private.yaml", definition("studio-private")),
+    ]);
+    let mut all = String::new();
+    for old in [
+        "object.json",
+        "array.json",
+        "empty.json",
+        "studio-private.yaml",
+    ] {
+        all.push_str(&transcript(dir.path(), &[old, "new.json"], None));
+        all.push('\n');
+    }
+    all.push_str(&transcript(dir.path(), &["-", "-"], Some("{}")));
+    insta::assert_snapshot!(all);
+}
+
+/// `aws cloudformation get-template` output, as the CLI prints it: the template inside
+/// `TemplateBody` (an object for a JSON template, a string for a YAML one). Compared as
+/// it is, it gave "34 added", exit 3; unwrapped, the domain's new name is a replacement
+/// with data loss, exit 4. The same from stdin.
+#[test]
+fn get_template_output_is_unwrapped_and_the_data_loss_shown() {
+    let deployed = out_template("studio-private");
+    let response = json!({"TemplateBody": deployed, "StagesAvailable": ["Original", "Processed"]});
+    let mut renamed = deployed.clone();
+    renamed["Resources"]["StudioDomain"]["Properties"]["DomainName"] = json!("sp2");
+    let dir = diff_dir(&[
+        (
+            "deployed.json",
+            serde_json::to_string_pretty(&response).unwrap(),
+        ),
+        (
+            "renamed.json",
+            serde_json::to_string_pretty(&renamed).unwrap(),
+        ),
+    ]);
+    let mut all = transcript(dir.path(), &["deployed.json", "renamed.json"], None);
+    all.push('\n');
+    let stdin = serde_json::to_string_pretty(&response).unwrap();
+    let piped = transcript(dir.path(), &["-", "renamed.json"], Some(&stdin));
+    all.push_str(&piped);
+    insta::assert_snapshot!(all);
+    // What `--query TemplateBody --output json` prints for a stack deployed from YAML:
+    // the YAML text as one JSON string.
+    let yaml = "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n";
+    let new = json!({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}});
+    let dir = diff_dir(&[("new.json", new.to_string())]);
+    let run = support::bin::Synth::new(&["diff", "-", "new.json"])
+        .cwd(dir.path())
+        .stdin(Json::from(yaml).to_string().into_bytes())
+        .run();
+    assert_eq!(run.code, 0, "{}{}", run.stderr, run.stdout);
+    assert_eq!(
+        run.stderr,
+        "note: stdin is a JSON string holding a template (a YAML TemplateBody): compared the \
+         template inside\n"
+    );
+}
+
+/// A template in CloudFormation's short-form YAML, as `$ref`-free intrinsics are written
+/// by hand: every intrinsic of the shipped template written with its tag.
+fn short_form_yaml(v: &Json) -> String {
+    let text = |s: &str| Json::from(s).to_string();
+    match v {
+        Json::Object(m) if m.len() == 1 => {
+            let (k, arg) = m.iter().next().unwrap();
+            match (k.as_str(), arg) {
+                ("Ref", Json::String(s)) => format!("!Ref {}", text(s)),
+                ("Condition", Json::String(s)) => format!("!Condition {}", text(s)),
+                ("Fn::GetAtt", Json::Array(p)) if p.len() == 2 => format!(
+                    "!GetAtt {}",
+                    text(&format!(
+                        "{}.{}",
+                        p[0].as_str().unwrap(),
+                        p[1].as_str().unwrap()
+                    ))
+                ),
+                (f, arg) if f.starts_with("Fn::") => {
+                    format!("!{} {}", &f[4..], short_form_yaml(arg))
+                }
+                _ => format!("{{{}: {}}}", text(k), short_form_yaml(arg)),
+            }
+        }
+        Json::Object(m) => {
+            let entries: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", text(k), short_form_yaml(v)))
+                .collect();
+            format!("{{{}}}", entries.join(", "))
+        }
+        Json::Array(items) => {
+            let items: Vec<String> = items.iter().map(short_form_yaml).collect();
+            format!("[{}]", items.join(", "))
+        }
+        scalar => scalar.to_string(),
+    }
+}
+
+/// Short-form YAML (`!Ref`, `!Sub`, `!GetAtt`, `!If`, …) was refused ("invalid type:
+/// enum"); it is read and compared in the long form.
+#[test]
+fn short_form_yaml_is_read_in_the_long_form() {
+    let shipped = out_template("studio-private");
+    let yaml = short_form_yaml(&shipped);
+    for tag in ["!Ref ", "!Sub ", "!GetAtt ", "!Join "] {
+        assert!(yaml.contains(tag), "the shipped template has no {tag}");
+    }
+    let dir = diff_dir(&[
+        ("deployed.yaml", yaml),
+        (
+            "bucket.yaml",
+            "Resources:\n  Data:\n    Type: AWS::S3::Bucket\n    Properties:\n      \
+             BucketName: !Sub '${AWS::StackName}-data'\n      Tags:\n        - Key: a\n          \
+             Value: !GetAtt Role.Arn\n"
+                .to_string(),
+        ),
+        (
+            "bucket.json",
+            json!({"Resources": {"Data": {"Type": "AWS::S3::Bucket", "Properties": {
+                "BucketName": {"Fn::Sub": "${AWS::StackName}-data-v2"},
+                "Tags": [{"Key": "a", "Value": {"Fn::GetAtt": ["Role", "Arn"]}}]}}}})
+            .to_string(),
+        ),
+    ]);
+    let (code, stdout, stderr) = synth(dir.path(), &["diff", "deployed.yaml", "new.json"]);
+    assert_eq!(
+        (code, stdout.as_str(), stderr.as_str()),
+        (0, "no changes\n", "")
+    );
+    insta::assert_snapshot!(transcript(
+        dir.path(),
+        &["bucket.yaml", "bucket.json"],
+        None
+    ));
+}
+
 /// Every property the tables mark as replacing the resource is labelled so: the
 /// create-only ones of `replacement.json` (and anything below them) REPLACEMENT, the
 /// conditional ones and those whose reference page says Replacement where the schema

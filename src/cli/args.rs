@@ -103,10 +103,11 @@ pub enum ListFormat {
 #[derive(Args, Debug)]
 #[command(group(ArgGroup::new("against").args(["old", "base"]).required(true)))]
 pub struct DiffArgs {
-    /// The template as it is deployed (JSON or YAML).
+    /// The template as it is deployed: JSON or YAML (short-form tags included), or the
+    /// output of `aws cloudformation get-template`; `-` reads it from stdin.
     #[arg(requires = "new")]
     pub old: Option<PathBuf>,
-    /// The template to deploy.
+    /// The template to deploy (`-`: stdin, when OLD is a file).
     pub new: Option<PathBuf>,
     /// Instead of two files: compare each stack's template committed in <OUT> at this
     /// git revision with what the definitions synthesize now.

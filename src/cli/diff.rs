@@ -21,13 +21,24 @@ pub fn run(args: &DiffArgs) -> Outcome {
     }
 }
 
+/// Two templates, either of them `-` (stdin): a note on stderr for each that had to be
+/// unwrapped, so that what was compared is never in doubt.
 fn files(old: &Path, new: &Path, format: DiffFormat) -> Outcome {
-    match (diff::read_template(old), diff::read_template(new)) {
-        (Ok(a), Ok(b)) => match print(&diff::diff(&a, &b), format) {
-            Ok(verdict) => Outcome::Diff(verdict),
-            Err(outcome) => outcome,
-        },
-        (Err(e), _) | (_, Err(e)) => error(&e),
+    let stdin = Path::new("-");
+    if old == stdin && new == stdin {
+        console::say("error: only one of OLD and NEW can be `-` (stdin)");
+        return Outcome::UsageError;
+    }
+    let (a, b) = match (diff::read_template(old), diff::read_template(new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return error(&e),
+    };
+    for note in [&a.unwrapped, &b.unwrapped].into_iter().flatten() {
+        console::info(&format!("note: {note}"));
+    }
+    match print(&diff::diff(&a.template, &b.template), format) {
+        Ok(verdict) => Outcome::Diff(verdict),
+        Err(outcome) => outcome,
     }
 }
 
