@@ -853,3 +853,99 @@ fn subnet_ids_may_replace_the_domain_and_outputs_are_added_and_removed() {
     ));
     insta::assert_snapshot!(all);
 }
+
+/// `git ARGS` in `root`, which must succeed.
+fn git_in(root: &std::path::Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// In a repository that does not commit `out/` (build output), `--base` reported every
+/// resource as added, exit 3, without a word: it now synthesizes the definition as it
+/// was at the revision, and says on stderr which old side each stack got.
+#[test]
+fn base_synthesizes_the_definitions_at_the_revision_when_out_is_not_committed() {
+    let dir = scratch_shipped(&["studio-private"]);
+    let root = dir.path();
+    git_in(root, &["init", "-q"]);
+    git_in(root, &["add", "-A"]);
+    git_in(root, &["commit", "-q", "-m", "definitions only"]);
+    let (code, stdout, stderr) = synth(root, &["diff", "--base", "HEAD"]);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "== studio-private (HEAD → working tree)\nno changes\n\n")
+    );
+    assert_eq!(
+        stderr,
+        "studio-private: out/studio-private.template.json is not committed at HEAD; \
+         synthesized stacks/studio-private.yaml as of HEAD\n"
+    );
+
+    std::fs::write(
+        root.join("stacks/studio-private.yaml"),
+        definition("studio-private").replace(
+            "    - data-scientist-2\n",
+            "    - data-scientist-2\n    - analyst-7\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("stacks/second.yaml"),
+        definition("studio-private"),
+    )
+    .unwrap();
+    let mut all = transcript(root, &["--base", "HEAD", "--stack", "studio-private"], None);
+    let (code, text, stderr) = synth(root, &["diff", "--base", "HEAD", "--stack", "second"]);
+    all.push_str(&format!(
+        "\n$ synth diff --base HEAD --stack second\nexit {code}\n--- stderr\n{stderr}--- stdout (first lines)\n{}\n",
+        text.lines().take(3).collect::<Vec<_>>().join("\n")
+    ));
+
+    // With out/ committed, the committed template is the old side, as before.
+    let (code, _, stderr) = synth(root, &["--all", "--out", "out"]);
+    assert_eq!(code, 0, "{stderr}");
+    git_in(root, &["add", "-A"]);
+    git_in(root, &["commit", "-q", "-m", "templates"]);
+    all.push('\n');
+    all.push_str(&transcript(
+        root,
+        &["--base", "HEAD", "--stack", "second"],
+        None,
+    ));
+
+    // A definition the revision has that does not synthesize: exit 2, named as of the
+    // revision.
+    std::fs::write(
+        root.join("stacks/broken.yaml"),
+        "network: {cidr: nonsense}\n",
+    )
+    .unwrap();
+    git_in(root, &["add", "-A"]);
+    git_in(root, &["commit", "-q", "-m", "broken"]);
+    std::fs::write(
+        root.join("stacks/broken.yaml"),
+        definition("studio-private"),
+    )
+    .unwrap();
+    let (code, _, stderr) = synth(root, &["diff", "--base", "HEAD", "--stack", "broken"]);
+    all.push_str(&format!(
+        "\n$ synth diff --base HEAD --stack broken\nexit {code}\n--- stderr\n{stderr}"
+    ));
+    insta::assert_snapshot!(all);
+}

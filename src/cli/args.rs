@@ -110,7 +110,8 @@ pub struct DiffArgs {
     /// The template to deploy (`-`: stdin, when OLD is a file).
     pub new: Option<PathBuf>,
     /// Instead of two files: compare each stack's template committed in <OUT> at this
-    /// git revision with what the definitions synthesize now.
+    /// git revision (or, where <OUT> is not committed, its definition as committed
+    /// there, synthesized) with what the definitions synthesize now.
     #[arg(long, value_name = "GIT_REF", conflicts_with = "old")]
     pub base: Option<String>,
     /// With --base: only this stack.

@@ -4,8 +4,10 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use sagesynth::diff::{self, TemplateDiff, Verdict, base};
-use sagesynth::synth::{self, Format, Selection};
+use sagesynth::diff::base::{self, DefinitionsAt};
+use sagesynth::diff::{self, TemplateDiff, Verdict};
+use sagesynth::stacks;
+use sagesynth::synth::{self, Format, Selection, SynthError, Synthesis};
 
 use super::args::{DiffArgs, DiffFormat};
 use super::{Outcome, console};
@@ -42,8 +44,11 @@ fn files(old: &Path, new: &Path, format: DiffFormat) -> Outcome {
     }
 }
 
-/// Each stack's templates committed in `--out` at `rev` against what it synthesizes now;
-/// the repository is the working directory.
+/// Each stack's templates at `rev` against what it synthesizes now; the repository is
+/// the working directory. The old side is the template committed in `--out` at `rev`;
+/// where there is none (a repository that does not commit its build output), the
+/// definition as committed at `rev`, synthesized now; where neither exists, nothing (a
+/// new stack). Which one was used is said on stderr for each stack.
 fn against_base(rev: &str, args: &DiffArgs) -> Outcome {
     match diff_base(rev, args) {
         Ok(outcome) | Err(outcome) => outcome,
@@ -58,28 +63,70 @@ fn diff_base(rev: &str, args: &DiffArgs) -> Result<Outcome, Outcome> {
     };
     let paths = synth::select(&args.stacks_dir, selection).map_err(|d| super::input_error(&d))?;
     let repo = Path::new(".");
+    // Read at the first stack whose template is not committed, and kept for the rest.
+    let mut definitions: Option<DefinitionsAt> = None;
     let mut worst = Verdict::NoChange;
     for path in paths {
-        let synthesis = match synth::synthesize_file(&path, Format::Json) {
-            Ok(s) => s,
-            Err(e) => {
-                // Whatever stops a definition, its diff cannot be told: exit 2.
-                super::print_synth_error(&e);
-                return Err(Outcome::InputError);
+        let synthesis = synthesize(synth::synthesize_file(&path, Format::Json))?;
+        let name = synthesis.name.clone();
+        let committed =
+            base::committed_templates(repo, rev, &args.out, &name).map_err(|e| error(&e))?;
+        let then = match committed {
+            Some(templates) => {
+                let file = format!("{}/{name}.template.json", args.out.trim_end_matches('/'));
+                console::info(&format!("{name}: compared with {file} at {rev}"));
+                templates
+            }
+            None => {
+                if definitions.is_none() {
+                    definitions = Some(
+                        DefinitionsAt::read(repo, rev, &args.stacks_dir).map_err(|e| error(&e))?,
+                    );
+                }
+                let at = definitions.as_ref().expect("read above");
+                match at.definition(&path) {
+                    Some(copy) => {
+                        let display = format!("{} as of {rev}", path.display());
+                        let stack = stacks::load_file(&copy, &display)
+                            .map_err(|e| synth_failed(&SynthError::Input(e)))?;
+                        let old = synthesize(synth::synthesize(&stack, Format::Json))?;
+                        console::info(&format!(
+                            "{name}: {} is not committed at {rev}; synthesized {} as of {rev}",
+                            format_args!("{}/{name}.template.json", args.out.trim_end_matches('/')),
+                            path.display()
+                        ));
+                        old.json_templates()
+                    }
+                    None => {
+                        console::info(&format!(
+                            "{name}: neither {}/{name}.template.json nor {} is committed at \
+                             {rev}: a new stack, every resource is added",
+                            args.out.trim_end_matches('/'),
+                            path.display()
+                        ));
+                        Vec::new()
+                    }
+                }
             }
         };
-        let now = synthesis.json_templates();
-        let templates = base::templates_to_compare(repo, rev, &args.out, &synthesis.name, now)
-            .map_err(|e| error(&e))?;
-        for (name, now) in &templates {
-            let d = base::diff_with_committed(repo, rev, &args.out, name, now)
-                .map_err(|e| error(&e))?;
-            out(&header(name, rev, args.format))?;
-            worst = worst.max(print(&d, args.format)?);
+        for (template, old, new) in base::pair(synthesis.json_templates(), then) {
+            out(&header(&template, rev, args.format))?;
+            worst = worst.max(print(&diff::diff(&old, &new), args.format)?);
             out("\n")?;
         }
     }
     Ok(Outcome::Diff(worst))
+}
+
+/// A synthesis, or its error printed: whatever stops a definition, its diff cannot be
+/// told (exit 2).
+fn synthesize(result: Result<Synthesis, SynthError>) -> Result<Synthesis, Outcome> {
+    result.map_err(|e| synth_failed(&e))
+}
+
+fn synth_failed(e: &SynthError) -> Outcome {
+    super::print_synth_error(e);
+    Outcome::InputError
 }
 
 fn header(name: &str, rev: &str, format: DiffFormat) -> String {

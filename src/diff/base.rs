@@ -1,13 +1,14 @@
-//! The templates as they were at a git revision: `out/` is committed and kept fresh
-//! (CI checks it), so `out/NAME.template.json` at a revision is what that revision
-//! deploys, whatever code or definition produced it.
+//! The templates as they were at a git revision. Where `out/` is committed and kept
+//! fresh (CI checks it), `out/NAME.template.json` at a revision is what that revision
+//! deploys, whatever code or definition produced it. Many teams do not commit build
+//! output: then the definitions as committed at the revision are read out of git and
+//! synthesized with today's code, so that an unchanged definition compares as unchanged
+//! instead of as a new stack whose every resource is added.
 
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value as Json;
-
-use super::TemplateDiff;
 
 /// The committed template of `stack` at `rev`, or `None` when that revision has none (a
 /// new stack: every resource is added).
@@ -94,40 +95,118 @@ pub fn committed_children(
     Ok(names)
 }
 
-/// The templates a definition is compared by at `rev`: `now` (its templates as
-/// synthesized, the stack's own first), then each child committed at `rev` that no longer
-/// exists, as a template without resources (so every resource it had shows as removed).
-pub fn templates_to_compare(
+/// `stack`'s templates committed at `rev` (its own first, then its children), or `None`
+/// when its own template is not committed there (a new stack, or a repository that does
+/// not commit its build output).
+pub fn committed_templates(
     repo: &Path,
     rev: &str,
     out_dir: &str,
     stack: &str,
-    now: Vec<(String, Json)>,
-) -> Result<Vec<(String, Json)>, String> {
-    let mut templates = now;
+) -> Result<Option<Vec<(String, Json)>>, String> {
+    let Some(own) = committed_template(repo, rev, out_dir, stack)? else {
+        return Ok(None);
+    };
+    let mut templates = vec![(stack.to_string(), own)];
     for child in committed_children(repo, rev, out_dir, stack)? {
-        if !templates.iter().any(|(n, _)| *n == child) {
-            templates.push((child, empty()));
+        if let Some(t) = committed_template(repo, rev, out_dir, &child)? {
+            templates.push((child, t));
         }
     }
-    Ok(templates)
+    Ok(Some(templates))
 }
 
-/// What changes from template `name` as committed at `rev` to `now`; a template the
-/// revision does not have is compared as one without resources (everything is added).
-pub fn diff_with_committed(
-    repo: &Path,
-    rev: &str,
-    out_dir: &str,
-    name: &str,
-    now: &Json,
-) -> Result<TemplateDiff, String> {
-    let then = committed_template(repo, rev, out_dir, name)?.unwrap_or_else(empty);
-    Ok(super::diff(&then, now))
+/// The definitions folder `stacks_dir` (relative to `repo`) as committed at `rev`,
+/// written out into a temporary folder that is removed when this is dropped, on every
+/// path out (an error included). Every file under the folder is copied, so the scripts
+/// a definition names (relative to its own folder, never above it) come along.
+pub struct DefinitionsAt {
+    dir: tempfile::TempDir,
+}
+
+impl DefinitionsAt {
+    /// Reads `stacks_dir` at `rev` with `git ls-tree` and `git show`; the repository and
+    /// its worktree are not touched.
+    pub fn read(repo: &Path, rev: &str, stacks_dir: &Path) -> Result<DefinitionsAt, String> {
+        if rev.starts_with('-') {
+            return Err(format!("`{rev}` is not a git revision"));
+        }
+        let dir =
+            tempfile::tempdir().map_err(|e| format!("cannot create a temporary folder: {e}"))?;
+        let output = Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(["ls-tree", "-r", "-z", "--name-only", rev, "--"])
+            .arg(stacks_dir)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "git cannot list {} at {rev}: {}",
+                stacks_dir.display(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        for path in output.stdout.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+            let path = String::from_utf8(path.to_vec())
+                .map_err(|_| format!("a file name under {} is not UTF-8", stacks_dir.display()))?;
+            let show = Command::new("git")
+                .arg("-C")
+                .arg(repo)
+                .args(["show", &format!("{rev}:./{path}")])
+                .output()
+                .map_err(|e| format!("cannot run git: {e}"))?;
+            if !show.status.success() {
+                return Err(format!(
+                    "git cannot read {path} at {rev}: {}",
+                    String::from_utf8_lossy(&show.stderr).trim()
+                ));
+            }
+            let target = dir.path().join(&path);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot write {}: {e}", parent.display()))?;
+            }
+            std::fs::write(&target, &show.stdout)
+                .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+        }
+        Ok(DefinitionsAt { dir })
+    }
+
+    /// Where the definition the working tree has at `path` (relative to the repository,
+    /// as the stacks folder is) was written, if the revision has it.
+    pub fn definition(&self, path: &Path) -> Option<std::path::PathBuf> {
+        let copy = self.dir.path().join(path);
+        (path.is_relative() && copy.is_file()).then_some(copy)
+    }
+}
+
+/// Pairs the templates of a definition now with those of a revision, by name: each of
+/// `now` (the stack's own first) with its old version, or a template without resources
+/// when the revision has none (everything is added); then each old template the
+/// definition no longer produces, against an empty one (everything is removed).
+pub fn pair(now: Vec<(String, Json)>, then: Vec<(String, Json)>) -> Vec<(String, Json, Json)> {
+    let mut then: Vec<(String, Option<Json>)> =
+        then.into_iter().map(|(n, t)| (n, Some(t))).collect();
+    let mut pairs = Vec::new();
+    for (name, new) in now {
+        let old = then
+            .iter_mut()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, t)| t.take())
+            .unwrap_or_else(empty);
+        pairs.push((name, old, new));
+    }
+    for (name, old) in then {
+        if let Some(old) = old {
+            pairs.push((name, old, empty()));
+        }
+    }
+    pairs
 }
 
 /// A template without resources: what a stack that does not exist deploys.
-fn empty() -> Json {
+pub fn empty() -> Json {
     serde_json::json!({"Resources": {}})
 }
 
@@ -171,37 +250,79 @@ mod tests {
     #[test]
     fn a_vanished_child_is_compared_as_an_empty_template() {
         let dir = repo();
-        let now = vec![("a".to_string(), bucket())];
-        let templates = templates_to_compare(dir.path(), "HEAD", "out/", "a", now).unwrap();
-        let names: Vec<&str> = templates.iter().map(|(n, _)| n.as_str()).collect();
+        let then = committed_templates(dir.path(), "HEAD", "out/", "a")
+            .unwrap()
+            .unwrap();
+        let names: Vec<&str> = then.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["a", "a.users-001"], "`ab` is another stack");
-        assert_eq!(templates[1].1, empty());
-        let d = diff_with_committed(dir.path(), "HEAD", "out", "a.users-001", &empty()).unwrap();
+        let pairs = pair(vec![("a".to_string(), bucket())], then);
+        assert_eq!(pairs.len(), 2);
+        assert_eq!(pairs[1].0, "a.users-001");
+        assert_eq!(pairs[1].2, empty());
+        let d = crate::diff::diff(&pairs[1].1, &pairs[1].2);
         assert_eq!(d.resources.len(), 1);
         assert_eq!(d.verdict(), Verdict::Update, "a queue holds no data");
+        assert_eq!(
+            crate::diff::diff(&pairs[0].1, &pairs[0].2).verdict(),
+            Verdict::NoChange
+        );
     }
 
     #[test]
-    fn an_unchanged_template_has_no_changes_and_a_new_one_is_all_added() {
+    fn a_stack_without_a_committed_template_has_none_and_a_new_template_is_all_added() {
         let dir = repo();
-        let same = diff_with_committed(dir.path(), "HEAD", "out", "a", &bucket()).unwrap();
-        assert_eq!(same.verdict(), Verdict::NoChange);
-        let new = diff_with_committed(dir.path(), "HEAD", "out", "b", &bucket()).unwrap();
-        assert_eq!(new.resources.len(), 1);
-        let now = vec![("b".to_string(), bucket())];
-        let templates = templates_to_compare(dir.path(), "HEAD", "out", "b", now).unwrap();
-        assert_eq!(templates.len(), 1);
+        assert_eq!(
+            committed_templates(dir.path(), "HEAD", "out", "b").unwrap(),
+            None
+        );
+        let pairs = pair(vec![("b".to_string(), bucket())], Vec::new());
+        assert_eq!(pairs, [("b".to_string(), empty(), bucket())]);
     }
 
     #[test]
     fn a_revision_that_is_not_one_is_an_error() {
         let dir = repo();
-        let e = diff_with_committed(dir.path(), "no-such-ref", "out", "a", &bucket()).unwrap_err();
+        let e = committed_templates(dir.path(), "no-such-ref", "out", "a").unwrap_err();
         assert!(
             e.starts_with("git cannot read no-such-ref:out/a.template.json"),
             "{e}"
         );
-        let e = templates_to_compare(dir.path(), "--all", "out", "a", Vec::new()).unwrap_err();
+        let e = committed_templates(dir.path(), "--all", "out", "a").unwrap_err();
         assert_eq!(e, "`--all` is not a git revision");
+        let e = DefinitionsAt::read(dir.path(), "--all", Path::new("stacks"))
+            .err()
+            .unwrap();
+        assert_eq!(e, "`--all` is not a git revision");
+        let e = DefinitionsAt::read(dir.path(), "no-such-ref", Path::new("stacks"))
+            .err()
+            .unwrap();
+        assert!(
+            e.starts_with("git cannot list stacks at no-such-ref: "),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_definitions_at_a_revision_are_read_with_their_scripts_and_removed_after() {
+        let dir = repo();
+        let stacks = dir.path().join("stacks/scripts");
+        std::fs::create_dir_all(&stacks).unwrap();
+        std::fs::write(dir.path().join("stacks/s.yaml"), "description: then\n").unwrap();
+        std::fs::write(stacks.join("x.sh"), "echo then\n").unwrap();
+        git(dir.path(), &["add", "."]);
+        git(dir.path(), &["commit", "-q", "-m", "stacks"]);
+        std::fs::write(dir.path().join("stacks/s.yaml"), "description: now\n").unwrap();
+        let at = DefinitionsAt::read(dir.path(), "HEAD", Path::new("stacks")).unwrap();
+        let s = at.definition(Path::new("stacks/s.yaml")).unwrap();
+        assert_eq!(std::fs::read_to_string(&s).unwrap(), "description: then\n");
+        let script = s.parent().unwrap().join("scripts/x.sh");
+        assert_eq!(std::fs::read_to_string(script).unwrap(), "echo then\n");
+        assert_eq!(at.definition(Path::new("stacks/new.yaml")), None);
+        let temporary = at.dir.path().to_path_buf();
+        drop(at);
+        assert!(!temporary.exists());
+        // HEAD~1 has no stacks folder: nothing to read, no error.
+        let at = DefinitionsAt::read(dir.path(), "HEAD~1", Path::new("stacks")).unwrap();
+        assert_eq!(at.definition(Path::new("stacks/s.yaml")), None);
     }
 }
