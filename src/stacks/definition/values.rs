@@ -585,6 +585,25 @@ impl TryFrom<String> for EndpointName {
     }
 }
 
+/// A stack's `name`: what the file name would otherwise be, so it follows the same rule
+/// (lower-case letters, digits and hyphens; it becomes the default domain name).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct StackName(pub String);
+
+impl TryFrom<String> for StackName {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        if crate::stacks::load::is_valid_stack_name(&name) {
+            Ok(StackName(name))
+        } else {
+            Err(format!(
+                "`{name}` is not a valid stack name: lower-case letters, digits and hyphens, starting and ending with a letter or digit, at most 63 characters"
+            ))
+        }
+    }
+}
+
 /// A name that follows SageMaker's rule for domains, user profiles and notebook instances.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
 #[serde(try_from = "String")]
@@ -912,6 +931,15 @@ mod tests {
             refused::<SageMakerName>("data_scientist").ends_with("; for example `data-scientist`")
         );
         assert!(!refused::<SageMakerName>("___").contains("for example"));
+    }
+
+    #[test]
+    fn stack_names_are_lower_case_sagemaker_names() {
+        assert!(accepted::<StackName>("studio-private"));
+        assert!(
+            refused::<StackName>("Studio_Private")
+                .starts_with("`Studio_Private` is not a valid stack name")
+        );
     }
 
     #[test]
