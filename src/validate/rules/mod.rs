@@ -543,6 +543,7 @@ mod tests {
             include_str!("ec2.rs"),
             include_str!("kms.rs"),
             include_str!("sagemaker.rs"),
+            include_str!("sagemaker/reach.rs"),
             include_str!("ssm.rs"),
             include_str!("sns.rs"),
             include_str!("lambda.rs"),
