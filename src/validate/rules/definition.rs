@@ -8,30 +8,53 @@ use super::{Context, Equivalents, Rule, Severity, Violation};
 /// was named after.
 pub const NAME_FROM_FILE_METADATA: &str = "name_from_file";
 
-/// The name properties the composer derives from the stack's name, by resource type.
-/// Each is create-only (CloudFormation replaces the resource when it changes): the domain
-/// and CodeArtifact domain names, the team notebooks (`<name>-<team>`), the notebook
-/// lifecycle configurations (`<name>-on-start`, `<name>-identity`), the multi-account
-/// provisioning roles (`<name>-onboarding-<region>`), the StackSet, and the SSM parameters
-/// under `/sagesynth/<name>/`.
-const DERIVED: &[(&str, &str)] = &[
-    ("AWS::SageMaker::Domain", "DomainName"),
-    ("AWS::CodeArtifact::Domain", "DomainName"),
-    ("AWS::SageMaker::NotebookInstance", "NotebookInstanceName"),
+/// The name properties the composer derives from the stack's name, by resource type, and
+/// how: (type, property, whether a value was made from the name). Each is create-only
+/// (CloudFormation replaces the resource when it changes). A name the definition gives
+/// itself (`studio.domain_name`, a notebook role's `name`) may equal the file name by
+/// choice; the patterns are what the composer makes, so that such a name is not counted.
+type Made = fn(&str, &str) -> bool;
+const DERIVED: &[(&str, &str, Made)] = &[
+    ("AWS::SageMaker::Domain", "DomainName", |v, stem| v == stem),
+    ("AWS::CodeArtifact::Domain", "DomainName", |v, stem| {
+        v == stem
+    }),
+    // Team notebooks: `<name>-<team>`.
+    (
+        "AWS::SageMaker::NotebookInstance",
+        "NotebookInstanceName",
+        |v, stem| suffix(v, stem).is_some_and(|s| !s.is_empty()),
+    ),
     (
         "AWS::SageMaker::NotebookInstanceLifecycleConfig",
         "NotebookInstanceLifecycleConfigName",
+        |v, stem| matches!(suffix(v, stem), Some("on-start" | "identity")),
     ),
-    ("AWS::IAM::Role", "RoleName"),
-    ("AWS::CloudFormation::StackSet", "StackSetName"),
-    ("AWS::SSM::Parameter", "Name"),
+    // Multi-account provisioning roles: `<name>-onboarding-<region>`, `<name>-offboarding-<region>`.
+    ("AWS::IAM::Role", "RoleName", |v, stem| {
+        suffix(v, stem)
+            .is_some_and(|s| s.starts_with("onboarding-") || s.starts_with("offboarding-"))
+    }),
+    (
+        "AWS::CloudFormation::StackSet",
+        "StackSetName",
+        |v, stem| v == stem,
+    ),
+    ("AWS::SSM::Parameter", "Name", |v, stem| {
+        v.starts_with(&format!("/sagesynth/{stem}/"))
+    }),
 ];
+
+/// What follows `<stem>-` in `value`, if it starts so.
+fn suffix<'v>(value: &'v str, stem: &str) -> Option<&'v str> {
+    value.strip_prefix(stem)?.strip_prefix('-')
+}
 
 pub static RULES: &[Rule] = &[Rule {
     id: "DEF-NAME-FROM-FILE",
     severity: Severity::Warning,
     rationale: "Without `name:` the file name names the Studio domain and the other resources named after the stack; renaming or copying the file renames them, and a new name replaces the resource (a new domain: every user's home directory is lost).",
-    checks: "When Metadata.sagesynth.name_from_file records that the definition has no `name`, no DomainName, NotebookInstanceName, NotebookInstanceLifecycleConfigName, RoleName, StackSetName or SSM parameter Name of the template is that file name, starts with it and a hyphen, or holds it as a path segment.",
+    checks: "When Metadata.sagesynth.name_from_file records that the definition has no `name`, no name of the template is made from that file name the way the stack's name makes names: a Studio or CodeArtifact DomainName or a StackSetName equal to it, a NotebookInstanceName `<file>-…`, a NotebookInstanceLifecycleConfigName `<file>-on-start` or `<file>-identity`, a RoleName `<file>-onboarding-…` or `<file>-offboarding-…`, an SSM parameter Name under `/sagesynth/<file>/`.",
     fix: "Add `name:` with the file name the message gives to the definition: the names stay what they are, and the file may then be renamed or copied. A copy meant to change the same deployed stack takes the `name` of the original.",
     applies_to: &["*"],
     equivalents: Equivalents {
@@ -41,24 +64,15 @@ pub static RULES: &[Rule] = &[Rule {
     check: name_from_file,
 }];
 
-/// Whether `value` was made from the stack name `stem`.
-fn derived_from(value: &str, stem: &str) -> bool {
-    value == stem
-        || value
-            .strip_prefix(stem)
-            .is_some_and(|rest| rest.starts_with('-'))
-        || value.contains(&format!("/{stem}/"))
-}
-
 fn name_from_file(cx: &Context) -> Vec<Violation> {
     let Some(stem) = cx.template["Metadata"]["sagesynth"][NAME_FROM_FILE_METADATA].as_str() else {
         return Vec::new();
     };
     let names: Vec<String> = DERIVED
         .iter()
-        .flat_map(|(kind, prop)| {
+        .flat_map(|(kind, prop, made)| {
             cx.of_type(kind).filter_map(move |(id, p)| {
-                let value = p[*prop].as_str().filter(|v| derived_from(v, stem))?;
+                let value = p[*prop].as_str().filter(|v| made(v, stem))?;
                 Some(format!("{id} {prop} `{value}`"))
             })
         })
@@ -130,8 +144,19 @@ mod tests {
             }),
         );
         assert!(found.is_empty(), "{found:?}");
-        assert!(derived_from("sp-team", "sp"));
-        assert!(derived_from("/sagesynth/sp/execution-roles/G", "sp"));
-        assert!(!derived_from("spx", "sp"));
+        // A role the definition names like the file (a shared notebook role) is its own.
+        let role = |name: &str| {
+            json!({
+                "Metadata": {"sagesynth": {"name_from_file": "sp"}},
+                "Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": name}}}
+            })
+        };
+        assert!(fire("DEF-NAME-FROM-FILE", role("sp")).is_empty());
+        assert_eq!(
+            fire("DEF-NAME-FROM-FILE", role("sp-onboarding-eu-west-1")).len(),
+            1
+        );
+        assert_eq!(suffix("sp-team", "sp"), Some("team"));
+        assert_eq!(suffix("spx", "sp"), None);
     }
 }
