@@ -205,7 +205,7 @@ fn compose_single_account(
         extension,
     )?;
     apply_suppressions(stack, &mut template, &names)?;
-    if let Some(metadata) = template_metadata(def, true) {
+    if let Some(metadata) = template_metadata(stack, true) {
         template.set_metadata("sagesynth", metadata);
     }
     let children = user_chunks
@@ -517,7 +517,7 @@ fn notebooks(
             notebooks::lifecycle_config(
                 scope,
                 "NotebookOnStartConfig",
-                &check::notebook_on_start_config_name(&stack.name),
+                &check::notebook_on_start_config_name(stack.resource_name()),
                 &fragments,
                 None,
             )?,
@@ -595,7 +595,7 @@ fn shared_role(
         },
         &base.key,
         network,
-        &check::notebook_identity_config_name(&stack.name),
+        &check::notebook_identity_config_name(stack.resource_name()),
         extra_on_start,
     )?)
 }
@@ -676,7 +676,10 @@ fn teams(
         .iter()
         .filter_map(|(team, spec)| {
             let minutes = spec.notebook.idle_stop_minutes?;
-            Some((check::team_notebook_name(&stack.name, &team.0), minutes))
+            Some((
+                check::team_notebook_name(stack.resource_name(), &team.0),
+                minutes,
+            ))
         })
         .collect();
     let fragments: Vec<_> = notebooks::idle_stop_fragment(&limits)?
@@ -685,14 +688,14 @@ fn teams(
     let on_start = notebooks::lifecycle_config(
         &mut root.at(at("teams")),
         "NotebookOnStartConfig",
-        &check::notebook_on_start_config_name(&stack.name),
+        &check::notebook_on_start_config_name(stack.resource_name()),
         &fragments,
         None,
     )?;
     for (team, spec) in &def.teams {
         let path = at("teams").then(team.0.as_str());
         let scope = &mut root.at(path.clone());
-        let notebook_name = check::team_notebook_name(&stack.name, &team.0);
+        let notebook_name = check::team_notebook_name(stack.resource_name(), &team.0);
         let built = Team::new(
             scope,
             &team.0,
@@ -1214,7 +1217,7 @@ fn packages(
             domain_name: spec
                 .domain_name
                 .clone()
-                .unwrap_or_else(|| stack.name.clone()),
+                .unwrap_or_else(|| stack.resource_name().to_string()),
             organization_id: perimeter(&stack.definition).organization_id,
         },
     )?;
@@ -1246,7 +1249,7 @@ fn studio_domain(
             domain_name: spec
                 .domain_name
                 .as_ref()
-                .map_or_else(|| stack.name.clone(), |n| n.0.clone()),
+                .map_or_else(|| stack.resource_name().to_string(), |n| n.0.clone()),
             auth: match spec.auth {
                 AuthMode::Iam => StudioAuth::Iam,
                 AuthMode::Sso => StudioAuth::Sso,
@@ -1396,12 +1399,18 @@ impl ScannerMetadata {
 
 /// A template's own `Metadata.sagesynth`, if it needs one: the rules the definition
 /// escalates, and (in its `first` template only, the one deployed directly) the
-/// suppressions that name no resource.
-pub(super) fn template_metadata(
-    def: &super::definition::StackDefinition,
-    first: bool,
-) -> Option<Value> {
+/// suppressions that name no resource and, when the definition has no `name`, the file
+/// name its resources are named after (the rule DEF-NAME-FROM-FILE judges which names of
+/// the template it gave).
+pub(super) fn template_metadata(stack: &LoadedStack, first: bool) -> Option<Value> {
+    let def = &stack.definition;
     let mut entries = Vec::new();
+    if first && def.name.is_none() {
+        entries.push((
+            rules::NAME_FROM_FILE_METADATA,
+            Value::from(stack.name.as_str()),
+        ));
+    }
     if !def.escalate.is_empty() {
         let escalate = def
             .escalate

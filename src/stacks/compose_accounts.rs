@@ -105,10 +105,10 @@ pub fn compose(stack: &LoadedStack, extension: FileExtension) -> Result<Composit
         stack,
         &mut [(&mut central, &central_names), (&mut member, &member_names)],
     )?;
-    if let Some(metadata) = template_metadata(def, true) {
+    if let Some(metadata) = template_metadata(stack, true) {
         central.set_metadata("sagesynth", metadata);
     }
-    if let Some(metadata) = template_metadata(def, false) {
+    if let Some(metadata) = template_metadata(stack, false) {
         member.set_metadata("sagesynth", metadata);
     }
     rollout_stack_set(
@@ -143,7 +143,8 @@ fn member_template(
     template.set_tags(&stack_tags(stack)?)?;
     template.set_description(&format!(
         "Studio account environment of {} (deployed to each Studio account by the StackSet {})",
-        stack.name, stack.name
+        stack.resource_name(),
+        stack.resource_name()
     ));
     let mut names = Names::new();
     let root = &mut Scope::root(&mut template);
@@ -190,7 +191,7 @@ fn member_template(
         &mut root.at(at("rollout")),
         ONLY,
         &MemberAccessProps {
-            stack: &stack.name,
+            stack: stack.resource_name(),
             domain: &studio.domain,
             groups: &groups.member,
             any_group_enabled: &any_group,
@@ -271,7 +272,7 @@ fn member_groups(
             let role = studio.group_role(scope, &group.0, grants)?;
             scope.entry(&role).condition(&enabled);
             let parameter_name =
-                cross_account::execution_role_parameter_name(&stack.name, &role_id);
+                cross_account::execution_role_parameter_name(stack.resource_name(), &role_id);
             groups.member.push(MemberGroup {
                 name: group.0.clone(),
                 role: role.clone(),
@@ -316,9 +317,13 @@ fn central_onboarding(
                     duty,
                     account_id: account.account_id.0.clone(),
                     region: region.0.clone(),
-                    name: cross_account::provisioning_role_name(&stack.name, duty, &region.0),
+                    name: cross_account::provisioning_role_name(
+                        stack.resource_name(),
+                        duty,
+                        &region.0,
+                    ),
                     arn: cross_account::provisioning_role_arn(
-                        &stack.name,
+                        stack.resource_name(),
                         duty,
                         &account.account_id.0,
                         &region.0,
@@ -334,7 +339,7 @@ fn central_onboarding(
         &OnboardingProps {
             target: ProfileTarget::Accounts {
                 provisioning_roles,
-                domain_id_parameter: cross_account::domain_id_parameter_name(&stack.name),
+                domain_id_parameter: cross_account::domain_id_parameter_name(stack.resource_name()),
             },
             identity_store_id: identity_store.value(),
             groups,
@@ -396,10 +401,10 @@ fn rollout_stack_set(
         &mut root.at(at("rollout")),
         "Member",
         &StackSetProps {
-            name: &stack.name,
+            name: stack.resource_name(),
             description: &format!(
                 "Studio environment of {} in every Studio account",
-                stack.name
+                stack.resource_name()
             ),
             member: member_source,
             parameters: vec![

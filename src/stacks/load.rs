@@ -24,6 +24,14 @@ pub struct LoadedStack {
     pub scripts: IndexMap<String, String>,
 }
 
+impl LoadedStack {
+    /// The name the stack's resources are named after: the definition's `name`, or else
+    /// the file name. Output files keep the file name ([`LoadedStack::name`]).
+    pub fn resource_name(&self) -> &str {
+        self.definition.resource_name(&self.name)
+    }
+}
+
 /// All input problems found in one definition (at least one).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputErrors(pub Vec<Diagnostic>);
@@ -360,7 +368,7 @@ mod tests {
         let expected = d.expected.as_deref().unwrap();
         assert!(
             expected.starts_with(
-                "one of `description`, `tags`, `network`, `packages`, `studio`, `bastion`, `presigned_url`, `notebooks`, "
+                "one of `name`, `description`, `tags`, `network`, `packages`, `studio`, `bastion`, `presigned_url`, `notebooks`, "
             ),
             "{expected}"
         );

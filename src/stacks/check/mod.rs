@@ -32,8 +32,9 @@ pub use teams::team_notebook_name;
 /// CloudFormation's limit on a template Description.
 const MAX_DESCRIPTION_BYTES: usize = 1024;
 
-/// What every check reads: the stack's name, the file it came from (for positions) and
-/// the parsed definition.
+/// What every check reads: the name resources are named after (the definition's `name`,
+/// or else the file name), the file it came from (for positions) and the parsed
+/// definition.
 struct Input<'a> {
     name: &'a str,
     source: &'a Source,
@@ -41,7 +42,8 @@ struct Input<'a> {
 }
 
 /// Every problem of the definition, in the order the components are checked.
-pub fn check(name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnostic> {
+pub fn check(file_name: &str, source: &Source, def: &StackDefinition) -> Vec<Diagnostic> {
+    let name = def.resource_name(file_name);
     let input = Input { name, source, def };
     let mut problems = Vec::new();
     description(&input, &mut problems);

@@ -23,13 +23,19 @@ pub use values::{
     GroupId, GroupName, IDENTITY_STORE_ID_PATTERN, IamName, IamPath, IdentityStoreId, InstanceType,
     MlInstanceType, NoncurrentVersionDays, NotebookInstanceType, OrganizationId,
     OrganizationalUnitId, PrincipalArnPattern, RegionName, RepositoryName, RetentionDays,
-    SageMakerName, SourceIpRange, TagKey, TagValue, TeamName, VpcCidr,
+    SageMakerName, SourceIpRange, StackName, TagKey, TagValue, TeamName, VpcCidr,
 };
 
 /// A whole stack definition: optional components, composed in `compose`.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct StackDefinition {
+    /// The name the stack's resources are named after: the Studio domain, the CodeArtifact
+    /// domain (unless they name themselves), the team notebooks, the notebook lifecycle
+    /// configurations, the StackSet and the multi-account roles and parameters. Changing
+    /// any of those names replaces the resource, so it is written here rather than taken
+    /// from the file name (the default), which a rename or a copy changes silently.
+    pub name: Option<StackName>,
     /// The template's Description (≤ 1,024 bytes).
     pub description: Option<String>,
     /// Tags on every resource that takes tags, in every template the definition produces
@@ -85,6 +91,12 @@ pub struct StackDefinition {
 }
 
 impl StackDefinition {
+    /// The name resources are named after: `name`, or else `file_name` (the file's name
+    /// without `.yaml`), which is what the rule DEF-NAME-FROM-FILE reports.
+    pub fn resource_name<'a>(&'a self, file_name: &'a str) -> &'a str {
+        self.name.as_ref().map_or(file_name, |n| n.0.as_str())
+    }
+
     /// Every Identity Center group with its definition path: the single-account `groups`,
     /// then each account's, in definition order.
     pub fn all_groups(&self) -> Vec<(String, &GroupName, &GroupSpec)> {

@@ -61,12 +61,16 @@ impl TryFrom<String> for IamName {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
         if valid {
-            Ok(IamName(name))
-        } else {
-            Err(format!(
-                "`{name}` is not a valid IAM name: 1 to 64 letters, digits and +=,.@_-"
-            ))
+            return Ok(IamName(name));
         }
+        let mut message =
+            format!("`{name}` is not a valid IAM name: 1 to 64 letters, digits and +=,.@_-");
+        if !name.is_ascii() {
+            let fits = |s: &String| s.len() <= 64;
+            let keep = |c: char| c.is_ascii_alphanumeric() || "+=,.@_".contains(c);
+            message.push_str(&use_instead(&ascii_spellings(&name, keep), fits));
+        }
+        Err(message)
     }
 }
 
@@ -585,6 +589,91 @@ impl TryFrom<String> for EndpointName {
     }
 }
 
+/// `text` with every run of characters that `keep` refuses as one hyphen, and none at
+/// either end.
+fn hyphenated(text: &str, keep: impl Fn(char) -> bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if keep(c) && c != '-' {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// ASCII spellings of a name with other characters, the likeliest first: the German
+/// convention for umlauts (`jürgen` → `juergen`, which is how such a name is spelled where
+/// only ASCII fits: e-mail addresses, passports' machine-readable zone), then the letters
+/// without their marks (`jurgen`, `zoe` for `zoë`, `bjorn` for `björn`), by `deunicode`,
+/// which also transcribes other scripts. Nothing is transliterated silently: a name is an
+/// identity (a profile, an IAM user), and whether `jürgen` is `juergen` or `jurgen`, and
+/// whether that is already someone else, only the author of the definition knows.
+/// `keep` says which ASCII characters the name may hold besides hyphens.
+pub fn ascii_spellings(name: &str, keep: impl Fn(char) -> bool) -> Vec<String> {
+    let umlauts: String = name
+        .chars()
+        .flat_map(|c| {
+            let pair = match c {
+                'ä' => "ae",
+                'ö' => "oe",
+                'ü' => "ue",
+                'Ä' => "Ae",
+                'Ö' => "Oe",
+                'Ü' => "Ue",
+                _ => "",
+            };
+            if pair.is_empty() {
+                vec![c]
+            } else {
+                pair.chars().collect()
+            }
+        })
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for spelling in [umlauts.as_str(), name] {
+        let ascii = hyphenated(&deunicode::deunicode(spelling), &keep);
+        if !ascii.is_empty() && !out.contains(&ascii) {
+            out.push(ascii);
+        }
+    }
+    out
+}
+
+/// `; use `a` or `b`` for the spellings that are valid names, or nothing.
+fn use_instead(spellings: &[String], valid: impl Fn(&String) -> bool) -> String {
+    let valid: Vec<String> = spellings
+        .iter()
+        .filter(|s| valid(s))
+        .map(|s| format!("`{s}`"))
+        .collect();
+    if valid.is_empty() {
+        String::new()
+    } else {
+        format!("; use {}", valid.join(" or "))
+    }
+}
+
+/// A stack's `name`: what the file name would otherwise be, so it follows the same rule
+/// (lower-case letters, digits and hyphens; it becomes the default domain name).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct StackName(pub String);
+
+impl TryFrom<String> for StackName {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        if crate::stacks::load::is_valid_stack_name(&name) {
+            Ok(StackName(name))
+        } else {
+            Err(format!(
+                "`{name}` is not a valid stack name: lower-case letters, digits and hyphens, starting and ending with a letter or digit, at most 63 characters"
+            ))
+        }
+    }
+}
+
 /// A name that follows SageMaker's rule for domains, user profiles and notebook instances.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash)]
 #[serde(try_from = "String")]
@@ -596,18 +685,22 @@ impl TryFrom<String> for SageMakerName {
         if sagemaker::is_valid_name(&name) {
             return Ok(SageMakerName(name));
         }
-        let suggestion: String = name
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-            .collect::<String>()
-            .trim_matches('-')
+        let rule = format!(
+            "1 to 63 letters, digits and hyphens, starting and ending with a letter or digit (pattern {})",
+            sagemaker::NAME_PATTERN
+        );
+        if !name.is_ascii() {
+            let fits = |s: &String| sagemaker::is_valid_name(s);
+            return Err(format!(
+                "`{name}` has characters SageMaker names cannot hold: {rule}{}",
+                use_instead(&ascii_spellings(&name, |c| c.is_ascii_alphanumeric()), fits)
+            ));
+        }
+        let suggestion: String = hyphenated(&name, |c| c.is_ascii_alphanumeric())
             .chars()
             .take(63)
             .collect();
-        let mut message = format!(
-            "`{name}` is not a valid SageMaker name: 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit (pattern {})",
-            sagemaker::NAME_PATTERN
-        );
+        let mut message = format!("`{name}` is not a valid SageMaker name: {rule}");
         if sagemaker::is_valid_name(&suggestion) {
             message.push_str(&format!("; for example `{suggestion}`"));
         }
@@ -912,6 +1005,33 @@ mod tests {
             refused::<SageMakerName>("data_scientist").ends_with("; for example `data-scientist`")
         );
         assert!(!refused::<SageMakerName>("___").contains("for example"));
+    }
+
+    #[test]
+    fn names_with_other_letters_are_refused_with_their_ascii_spellings() {
+        assert_eq!(
+            refused::<SageMakerName>("jürgen"),
+            "`jürgen` has characters SageMaker names cannot hold: 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit (pattern ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$); use `juergen` or `jurgen`"
+        );
+        // Without an umlaut there is one spelling; other scripts are transcribed.
+        assert!(refused::<SageMakerName>("zoë").ends_with("; use `zoe`"));
+        assert!(refused::<SageMakerName>("björn.ß").ends_with("; use `bjoern-ss` or `bjorn-ss`"));
+        assert!(refused::<SageMakerName>("李").ends_with("; use `Li`"));
+        assert!(!refused::<SageMakerName>("—").contains("; use"));
+        // IAM users keep the punctuation IAM allows.
+        assert!(
+            refused::<IamName>("jürgen.müller@example")
+                .ends_with("; use `juergen.mueller@example` or `jurgen.muller@example`")
+        );
+    }
+
+    #[test]
+    fn stack_names_are_lower_case_sagemaker_names() {
+        assert!(accepted::<StackName>("studio-private"));
+        assert!(
+            refused::<StackName>("Studio_Private")
+                .starts_with("`Studio_Private` is not a valid stack name")
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod completeness;
 mod confused_deputy;
+mod definition;
 mod describe;
 mod ec2;
 mod iam;
@@ -25,6 +26,7 @@ use serde_json::Value as Json;
 
 /// The logical id a value refers to through `Ref` or `Fn::GetAtt`, if it is one.
 pub use crate::template::read::target;
+pub use definition::NAME_FROM_FILE_METADATA;
 pub use describe::{UnknownRule, catalogue_json, catalogue_text, explain};
 pub use policy::{PolicyDoc, PolicyKind, Stmt};
 
@@ -105,8 +107,9 @@ impl Violation {
 
 /// Every rule, in a stable order (by file, then as declared).
 pub fn catalogue() -> Vec<&'static Rule> {
-    let groups: [&'static [Rule]; 13] = [
+    let groups: [&'static [Rule]; 14] = [
         template::RULES,
+        definition::RULES,
         iam::RULES,
         confused_deputy::RULES,
         s3::RULES,
@@ -531,6 +534,7 @@ mod tests {
     fn every_rule_has_a_test() {
         let sources = [
             include_str!("template.rs"),
+            include_str!("definition.rs"),
             include_str!("iam.rs"),
             include_str!("confused_deputy.rs"),
             include_str!("s3.rs"),
@@ -539,6 +543,7 @@ mod tests {
             include_str!("ec2.rs"),
             include_str!("kms.rs"),
             include_str!("sagemaker.rs"),
+            include_str!("sagemaker/reach.rs"),
             include_str!("ssm.rs"),
             include_str!("sns.rs"),
             include_str!("lambda.rs"),

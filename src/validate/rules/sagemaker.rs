@@ -1,5 +1,7 @@
 //! SageMaker rules: notebook instances, Studio domains and lifecycle configurations.
 
+mod reach;
+
 use serde_json::Value as Json;
 
 use super::{Context, Equivalents, Rule, Severity, Violation, list, target};
@@ -150,6 +152,19 @@ pub static RULES: &[Rule] = &[
             checkov: &[],
         },
         check: presigned_own_profile,
+    },
+    Rule {
+        id: "SM-STUDIO-UNREACHABLE",
+        severity: Severity::Warning,
+        rationale: "A Studio domain whose users have no way in costs its network, key and file system and helps nobody; it is a definition that forgot its entrance (the presigned-URL grant, or the bastion inside the VPC its grant requires).",
+        checks: "For every IAM-auth AWS::SageMaker::Domain with user profiles (in the template, or nested stacks given its id): some identity policy allows sagemaker:CreatePresignedDomainUrl; and when every such grant is confined to the VPC (aws:SourceVpce or aws:SourceVpc) and the domain's VPC is one the template creates, the template also has a way into it (an EC2 instance such as the bastion, a client VPN endpoint, a VPN gateway or transit gateway attachment). SSO domains are entered through the IAM Identity Center access portal and are not judged.",
+        fix: "Add `presigned_url:` to the definition, with the `bastion:` it needs: each person then creates a URL for their own profile on the bastion (in an existing VPC your network reaches, `network.existing`, the grant alone would do). Or use `auth: sso` with `onboarding`: people sign in through the access portal.",
+        applies_to: DOMAIN,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: reach::studio_unreachable,
     },
     Rule {
         id: "SM-LIFECYCLE-SHEBANG",
