@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Process-level timing of the `synth` CLI: median wall time over N runs and the peak
+"""Process-level timing of the `synth` CLI: median wall time and processor time (user +
+system, which a loaded machine inflates less) over N runs and the peak
 resident set size of one run (with GNU time), for each shipped stack and `--all --check`,
 and for the studio-private definition with 2, 100, 1,000 and 10,000 users (`split: nested`
 above 150 users, as `cargo bench` builds them): writing the templates (`--out`, each file
@@ -25,10 +26,16 @@ SYNTH = os.environ.get("SYNTH") or os.path.join(os.environ.get("CARGO_TARGET_DIR
 
 def measure(args):
     times = []
+    cpu = []
     for _ in range(RUNS):
         start = time.perf_counter()
-        subprocess.run([SYNTH, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        child = subprocess.Popen([SYNTH, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, usage = os.wait4(child.pid, 0)
         times.append(time.perf_counter() - start)
+        cpu.append(usage.ru_utime + usage.ru_stime)
+    # The processor time of the child (user + system): on a loaded machine the wall time
+    # includes waiting for a core, which says nothing about synth.
+    CPU_TIMES[tuple(args)] = statistics.median(cpu) * 1000
     # Peak RSS of one more run, measured by GNU time (a child's ru_maxrss seen from
     # Python includes the Python image it was forked from).
     rss = None
@@ -49,6 +56,7 @@ def run(args):
 
 
 USERS = [2, 100, 1_000, 10_000]
+CPU_TIMES = {}
 SPLIT_ABOVE = 150
 
 
@@ -90,7 +98,8 @@ def scaling():
     try:
         print()
         print(f"{'studio-private':<16} {'--out (fsync)':>14} {'per user':>9} {'--check':>9} "
-              f"{'per user':>9} {'I/O floor':>10} {'peak RSS':>9} {'templates':>10}   ({RUNS} runs)")
+              f"{'per user':>9} {'CPU --check':>12} {'per user':>9} {'I/O floor':>10} {'peak RSS':>9} "
+              f"{'templates':>10}   (medians of {RUNS} runs)")
         previous = None
         for users in USERS:
             folder = os.path.join(work, f"u{users}")
@@ -105,17 +114,20 @@ def scaling():
                 sys.exit(f"synth {' '.join(write)} fails: measure a working build")
             written, rss = measure(write)
             checked, _ = measure(write + ["--check"])
+            cpu = CPU_TIMES[tuple(write + ["--check"])]
             floor, files, size = io_floor(out)
             if previous is None:
-                per_write = per_check = ""
+                per_write = per_check = per_cpu = ""
             else:
-                (prev_users, prev_written, prev_checked) = previous
+                (prev_users, prev_written, prev_checked, prev_cpu) = previous
                 per_write = f"{(written - prev_written) * 1000 / (users - prev_users):.2f} µs"
                 per_check = f"{(checked - prev_checked) * 1000 / (users - prev_users):.2f} µs"
+                per_cpu = f"{(cpu - prev_cpu) * 1000 / (users - prev_users):.2f} µs"
             shown = f"{rss:>5.1f} MiB" if rss is not None else "      n/a"
             print(f"{str(users) + ' users':<16} {written:>11.2f} ms {per_write:>9} {checked:>6.2f} ms "
-                  f"{per_check:>9} {floor:>7.2f} ms {shown:>9} {files:>4} ({size // 1024} KiB)")
-            previous = (users, written, checked)
+                  f"{per_check:>9} {cpu:>9.2f} ms {per_cpu:>9} {floor:>7.2f} ms {shown:>9} "
+                  f"{files:>4} ({size // 1024} KiB)")
+            previous = (users, written, checked, cpu)
     finally:
         shutil.rmtree(work)
 
@@ -136,11 +148,11 @@ def main():
     for args in cases:
         if run(args) != 0:
             sys.exit(f"synth {' '.join(args)} fails: measure a working build")
-    print(f"{'command':<45} {'median wall':>12} {'peak RSS':>10}   ({RUNS} runs)")
+    print(f"{'command':<55} {'median wall':>12} {'median CPU':>11} {'peak RSS':>10}   ({RUNS} runs)")
     for args in cases:
         wall, rss = measure(args)
         shown = f"{rss:>7.1f} MiB" if rss is not None else "    n/a (no /usr/bin/time)"
-        print(f"{'synth ' + ' '.join(args):<45} {wall:>9.2f} ms {shown}")
+        print(f"{'synth ' + ' '.join(args):<55} {wall:>9.2f} ms {CPU_TIMES[tuple(args)]:>8.2f} ms {shown}")
     scaling()
 
 
