@@ -1,26 +1,41 @@
 #!/usr/bin/env python3
-"""Process-level timing of the `synth` CLI: median wall time over N runs and the peak
-resident set size of one run (with GNU time), for each shipped stack and `--all --check`.
+"""Process-level timing of the `synth` CLI: median wall time and processor time (user +
+system, which a loaded machine inflates less) over N runs and the peak
+resident set size of one run (with GNU time), for each shipped stack and `--all --check`,
+and for the studio-private definition with 2, 100, 1,000 and 10,000 users (`split: nested`
+above 150 users, as `cargo bench` builds them): writing the templates (`--out`, each file
+fsynced), checking them (`--check`, which renders and compares without writing), and the
+I/O floor: the same files written and fsynced by this script, which no implementation of
+the CLI can beat on this disk.
 
 Usage (from the repository root, after `cargo build --release`):
     python3 .ci/measure-cli.py [RUNS]
 """
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-SYNTH = os.path.join("target", "release", "synth")
+# The release build (CARGO_TARGET_DIR is honoured), or the binary named by $SYNTH.
+SYNTH = os.environ.get("SYNTH") or os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "release", "synth")
 
 
 def measure(args):
     times = []
+    cpu = []
     for _ in range(RUNS):
         start = time.perf_counter()
-        subprocess.run([SYNTH, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        child = subprocess.Popen([SYNTH, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, usage = os.wait4(child.pid, 0)
         times.append(time.perf_counter() - start)
+        cpu.append(usage.ru_utime + usage.ru_stime)
+    # The processor time of the child (user + system): on a loaded machine the wall time
+    # includes waiting for a core, which says nothing about synth.
+    CPU_TIMES[tuple(args)] = statistics.median(cpu) * 1000
     # Peak RSS of one more run, measured by GNU time (a child's ru_maxrss seen from
     # Python includes the Python image it was forked from).
     rss = None
@@ -40,6 +55,83 @@ def run(args):
     return subprocess.run([SYNTH, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode
 
 
+USERS = [2, 100, 1_000, 10_000]
+CPU_TIMES = {}
+SPLIT_ABOVE = 150
+
+
+def definition_with_users(base, users):
+    shipped = "    - data-scientist-1\n    - data-scientist-2\n"
+    if shipped not in base:
+        sys.exit("the user list of stacks/studio-private.yaml was not found")
+    text = base.replace(shipped, "".join(f"    - data-scientist-{i}\n" for i in range(1, users + 1)))
+    return text + "\nsplit: nested\n" if users > SPLIT_ABOVE else text
+
+
+def io_floor(out_dir):
+    """Median time to write and fsync the files of `out_dir` the way synth does (a
+    temporary file, fsync, rename), without synthesizing anything."""
+    bodies = []
+    for name in sorted(os.listdir(out_dir)):
+        with open(os.path.join(out_dir, name), "rb") as f:
+            bodies.append((name, f.read()))
+    target = tempfile.mkdtemp(dir=os.path.dirname(out_dir))
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        for name, body in bodies:
+            tmp = os.path.join(target, f".{name}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.write(fd, body)
+            os.fsync(fd)
+            os.close(fd)
+            os.rename(tmp, os.path.join(target, name))
+        times.append(time.perf_counter() - start)
+    shutil.rmtree(target)
+    return statistics.median(times) * 1000, len(bodies), sum(len(b) for _, b in bodies)
+
+
+def scaling():
+    with open(os.path.join("stacks", "studio-private.yaml")) as f:
+        base = f.read()
+    work = tempfile.mkdtemp(prefix="synth-measure-")
+    try:
+        print()
+        print(f"{'studio-private':<16} {'--out (fsync)':>14} {'per user':>9} {'--check':>9} "
+              f"{'per user':>9} {'CPU --check':>12} {'per user':>9} {'I/O floor':>10} {'peak RSS':>9} "
+              f"{'templates':>10}   (medians of {RUNS} runs)")
+        previous = None
+        for users in USERS:
+            folder = os.path.join(work, f"u{users}")
+            os.makedirs(folder)
+            shutil.copytree(os.path.join("stacks", "scripts"), os.path.join(folder, "scripts"))
+            definition = os.path.join(folder, "studio-private.yaml")
+            with open(definition, "w") as f:
+                f.write(definition_with_users(base, users))
+            out = os.path.join(work, f"out{users}")
+            write = ["--file", definition, "--out", out]
+            if run(write) != 0:
+                sys.exit(f"synth {' '.join(write)} fails: measure a working build")
+            written, rss = measure(write)
+            checked, _ = measure(write + ["--check"])
+            cpu = CPU_TIMES[tuple(write + ["--check"])]
+            floor, files, size = io_floor(out)
+            if previous is None:
+                per_write = per_check = per_cpu = ""
+            else:
+                (prev_users, prev_written, prev_checked, prev_cpu) = previous
+                per_write = f"{(written - prev_written) * 1000 / (users - prev_users):.2f} µs"
+                per_check = f"{(checked - prev_checked) * 1000 / (users - prev_users):.2f} µs"
+                per_cpu = f"{(cpu - prev_cpu) * 1000 / (users - prev_users):.2f} µs"
+            shown = f"{rss:>5.1f} MiB" if rss is not None else "      n/a"
+            print(f"{str(users) + ' users':<16} {written:>11.2f} ms {per_write:>9} {checked:>6.2f} ms "
+                  f"{per_check:>9} {cpu:>9.2f} ms {per_cpu:>9} {floor:>7.2f} ms {shown:>9} "
+                  f"{files:>4} ({size // 1024} KiB)")
+            previous = (users, written, checked, cpu)
+    finally:
+        shutil.rmtree(work)
+
+
 def main():
     if not os.path.exists(SYNTH):
         sys.exit("build first: cargo build --release")
@@ -56,11 +148,12 @@ def main():
     for args in cases:
         if run(args) != 0:
             sys.exit(f"synth {' '.join(args)} fails: measure a working build")
-    print(f"{'command':<45} {'median wall':>12} {'peak RSS':>10}   ({RUNS} runs)")
+    print(f"{'command':<55} {'median wall':>12} {'median CPU':>11} {'peak RSS':>10}   ({RUNS} runs)")
     for args in cases:
         wall, rss = measure(args)
         shown = f"{rss:>7.1f} MiB" if rss is not None else "    n/a (no /usr/bin/time)"
-        print(f"{'synth ' + ' '.join(args):<45} {wall:>9.2f} ms {shown}")
+        print(f"{'synth ' + ' '.join(args):<55} {wall:>9.2f} ms {CPU_TIMES[tuple(args)]:>8.2f} ms {shown}")
+    scaling()
 
 
 if __name__ == "__main__":

@@ -1,13 +1,13 @@
 //! In-process synthesis benchmark: load + compose + render + validate (the whole rule
-//! pack) of every shipped stack, of the studio-private definition with 10, 100, 1,000
-//! and 10,000 users (generated in memory; from 1,000 users that one template breaks
-//! CloudFormation's limits, which the rule pack reports), and of the same with
-//! `split: nested` and 1,000 and 10,000 users (parent and children). Run with
-//! `cargo bench --bench synth`.
+//! pack) of every shipped stack, and of the studio-private definition with 2, 100, 1,000
+//! and 10,000 users, with `split: nested` above 150 users (generated in memory: the same
+//! definitions `.ci/measure-cli.py` times as whole processes, so the two tables can be
+//! read side by side). Run with `cargo bench --bench synth`.
 //!
 //! A plain timing harness: each case is warmed up, then timed in batches of about 70 ms;
-//! the median of 15 batches is reported per synth, with the bytes of JSON produced and the
-//! growth against the previous size (10× the users should cost about 10× the time).
+//! the median of 15 batches is reported per synth, with the bytes of JSON produced, and
+//! for the user series the cost of each added user since the previous size (flat when
+//! nothing is quadratic).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -15,14 +15,29 @@ use std::time::{Duration, Instant};
 
 use sagesynth::stacks;
 use sagesynth::synth::{self, Format};
+use sagesynth::template::FileExtension;
 
+/// The user counts of the scaling series.
+const USERS: [usize; 4] = [2, 100, 1_000, 10_000];
+
+/// Above this many users the definition says `split: nested` (one template holds at most
+/// about 150 user profiles within CloudFormation's limits).
+const SPLIT_ABOVE: usize = 150;
+
+/// The shipped studio-private definition with `users` users (`split: nested` above
+/// [`SPLIT_ABOVE`]).
 fn definition_with_users(base: &str, users: usize) -> String {
     let list: String = (1..=users)
         .map(|i| format!("    - data-scientist-{i}\n"))
         .collect();
-    let replaced = base.replace("    - data-scientist-1\n    - data-scientist-2\n", &list);
-    assert!(replaced != base, "the user list was not found");
-    replaced
+    let shipped = "    - data-scientist-1\n    - data-scientist-2\n";
+    assert!(base.contains(shipped), "the user list was not found");
+    let replaced = base.replace(shipped, &list);
+    if users > SPLIT_ABOVE {
+        format!("{replaced}\nsplit: nested\n")
+    } else {
+        replaced
+    }
 }
 
 fn synth_once(name: &str, text: &str) -> usize {
@@ -61,6 +76,54 @@ fn measure(name: &str, text: &str) -> (Duration, usize) {
     (samples[samples.len() / 2], bytes)
 }
 
+/// The phases of one synth, as the CLI runs them: load (parse and check the definition),
+/// compose, the JSON tree, the rendered body, and validation (the rule pack), each for the
+/// template and its children.
+const PHASES: [&str; 5] = ["load", "compose", "JSON tree", "render", "validate"];
+
+/// Median time of each phase of one synth of `text`.
+fn phases(name: &str, text: &str) -> [Duration; 5] {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks");
+    let mut samples: Vec<[Duration; 5]> = Vec::new();
+    let start = Instant::now();
+    while samples.len() < 15
+        || (start.elapsed() < Duration::from_millis(700) && samples.len() < 200)
+    {
+        let mut times = [Duration::ZERO; 5];
+        let t = Instant::now();
+        let stack = stacks::load_in(
+            name,
+            &format!("stacks/{name}.yaml"),
+            text.to_string(),
+            Some(&folder),
+        )
+        .expect("the definition is valid");
+        times[0] = t.elapsed();
+        let t = Instant::now();
+        let composition = stacks::compose_for(&stack, FileExtension::Json).expect("it composes");
+        times[1] = t.elapsed();
+        let mut pending = vec![composition];
+        while let Some(c) = pending.pop() {
+            let t = Instant::now();
+            let json = serde_json::to_value(&c.template).expect("a template serializes");
+            times[2] += t.elapsed();
+            let t = Instant::now();
+            let body = synth::render_body(&json, Format::Json);
+            times[3] += t.elapsed();
+            let t = Instant::now();
+            black_box(sagesynth::validate::validate(&json, body.len()));
+            times[4] += t.elapsed();
+            pending.extend(c.children.into_iter().map(|(_, child)| child));
+        }
+        samples.push(times);
+    }
+    std::array::from_fn(|i| {
+        let mut column: Vec<Duration> = samples.iter().map(|s| s[i]).collect();
+        column.sort();
+        column[column.len() / 2]
+    })
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` runs each case once.
     let quick = !std::env::args().any(|a| a == "--bench");
@@ -72,43 +135,63 @@ fn main() {
     }
     let base =
         std::fs::read_to_string(root.join("stacks/studio-private.yaml")).expect("studio-private");
-    for users in [10, 100, 1_000, 10_000] {
-        cases.push((
-            format!("studio-private, {users} users"),
-            "studio-private".to_string(),
-            definition_with_users(&base, users),
-        ));
-    }
-    for users in [1_000, 10_000] {
-        cases.push((
-            format!("split: nested, {users} users"),
-            "studio-private".to_string(),
-            format!("{}\nsplit: nested\n", definition_with_users(&base, users)),
-        ));
-    }
-    // The growth of a case is against the previous case of the same series.
-    let mut previous: Option<(String, Duration)> = None;
-    for (label, name, text) in &cases {
-        if quick {
+    let series: Vec<(String, String, String)> = USERS
+        .iter()
+        .map(|&users| {
+            (
+                format!("studio-private, {users} users"),
+                "studio-private".to_string(),
+                definition_with_users(&base, users),
+            )
+        })
+        .collect();
+    if quick {
+        for (label, name, text) in cases.iter().chain(&series) {
             println!("{label}: {} bytes", synth_once(name, text));
-            continue;
         }
+        return;
+    }
+    for (label, name, text) in &cases {
         let (time, bytes) = measure(name, text);
-        let series = label.split_once(", ").map(|(series, _)| series.to_string());
-        let growth = match (&series, &previous) {
-            (Some(series), Some((prev_series, prev))) if series == prev_series => format!(
-                "  ×{:.1} vs previous size",
-                time.as_secs_f64() / prev.as_secs_f64()
-            ),
-            _ => String::new(),
-        };
         println!(
-            "{label:<32} {:>11.1} µs/synth {:>10} bytes of JSON{growth}",
+            "{label:<32} {:>11.1} µs/synth {:>10} bytes of JSON",
             time.as_secs_f64() * 1e6,
             bytes
         );
-        if let Some(series) = series {
-            previous = Some((series, time));
-        }
+    }
+    // The cost of each added user between two sizes: flat when nothing is quadratic.
+    let mut previous: Option<(usize, Duration)> = None;
+    for ((label, name, text), users) in series.iter().zip(USERS) {
+        let (time, bytes) = measure(name, text);
+        let per_user = match previous {
+            Some((prev_users, prev)) => format!(
+                "  {:>6.2} µs per added user",
+                (time.as_secs_f64() - prev.as_secs_f64()) * 1e6 / (users - prev_users) as f64
+            ),
+            None => String::new(),
+        };
+        println!(
+            "{label:<32} {:>11.1} µs/synth {:>10} bytes of JSON{per_user}",
+            time.as_secs_f64() * 1e6,
+            bytes
+        );
+        previous = Some((users, time));
+    }
+    // Where the time goes, phase by phase (medians of separate runs, so their sum is
+    // close to, not exactly, the whole).
+    println!();
+    println!(
+        "{:<32} {}",
+        "phases (median µs)",
+        PHASES.map(|p| format!("{p:>10}")).join(" ")
+    );
+    for (label, name, text) in &series {
+        let times = phases(name, text);
+        println!(
+            "{label:<32} {}",
+            times
+                .map(|t| format!("{:>10.1}", t.as_secs_f64() * 1e6))
+                .join(" ")
+        );
     }
 }

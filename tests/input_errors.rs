@@ -111,6 +111,18 @@ fn unknown_field_suggests_the_closest() {
     ));
 }
 
+/// Every unknown field is reported in one run, in document order, each with its
+/// position, path, the valid keys and the closest one: not one per run.
+#[test]
+fn every_unknown_field_is_reported_in_one_run() {
+    insta::assert_snapshot!(input_error(
+        &VALID
+            .replace("description:", "descripton:")
+            .replace("availability_zones", "availabilty_zones")
+            .replace("  users:", "  user:")
+    ));
+}
+
 #[test]
 fn unknown_component_suggests_the_closest() {
     insta::assert_snapshot!(input_error(&VALID.replace("studio:", "stduio:")));

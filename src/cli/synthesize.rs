@@ -86,11 +86,15 @@ pub fn run(args: &SynthArgs) -> Outcome {
             t.body.len()
         ));
     }
-    match &args.out {
+    let outcome = match &args.out {
         None => print(&batch, format),
         Some(out) if args.check => check::run(out, &batch.files(format), args.all),
         Some(out) => write(out, &batch.files(format), args.prune),
-    }
+    };
+    // The process ends now: freeing the templates node by node took 6 % of a 1,000-user
+    // run and bought nothing, since the system takes the memory back at exit at once.
+    std::mem::forget(batch);
+    outcome
 }
 
 /// A run that no definition was judged in (an unknown stack, an empty folder): an input

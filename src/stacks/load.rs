@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 
 use super::check;
+use super::de;
 use super::definition::StackDefinition;
 use super::source::Source;
 
@@ -139,9 +140,14 @@ pub fn load_in(
         .into());
     }
     let source = Source::new(display, text)?;
-    let deserializer = serde_yaml_ng::Deserializer::from_str(&source.text);
-    let definition: StackDefinition = serde_path_to_error::deserialize(deserializer)
-        .map_err(|e| schema_error(&source, &e.path().to_string(), e.inner()))?;
+    let definition: StackDefinition = de::deserialize_all(source.tree()).map_err(|errors| {
+        InputErrors(
+            errors
+                .iter()
+                .map(|(path, error)| schema_error(&source, path, error))
+                .collect(),
+        )
+    })?;
     let problems = check::check(name, &source, &definition);
     if !problems.is_empty() {
         return Err(InputErrors(problems));
@@ -155,42 +161,16 @@ pub fn load_in(
     })
 }
 
-/// serde_yaml_ng's message without the path prefix and position suffix it adds (we show
-/// both ourselves).
-fn bare_message(path: &str, error: &serde_yaml_ng::Error) -> String {
-    let full = error.to_string();
-    // The prefix is the path of the value being deserialized, which for a field error
-    // is the field's path or one of its parents.
-    let mut text = full.as_str();
-    let mut candidate = path;
-    loop {
-        if let Some(rest) = full.strip_prefix(&format!("{candidate}: ")) {
-            text = rest;
-            break;
-        }
-        match candidate.rfind(['.', '[']) {
-            Some(i) => candidate = &candidate[..i],
-            None => break,
-        }
-    }
-    let text = text.to_string();
-    match text.rfind(" at line ") {
-        Some(i) if text[i..].contains(" column ") => text[..i].to_string(),
-        _ => text,
-    }
-}
-
 /// The names inside backticks in serde's "expected one of `a`, `b`" lists.
 fn backticked(text: &str) -> Vec<&str> {
     text.split('`').skip(1).step_by(2).collect()
 }
 
-fn schema_error(source: &Source, path: &str, error: &serde_yaml_ng::Error) -> InputErrors {
-    let message = bare_message(path, error);
-    let fallback = error.location().map(|l| crate::diagnostic::Position {
-        line: l.line(),
-        column: l.column(),
-    });
+/// The diagnostic for one schema error, in the author's terms, at the key or value it is
+/// about (or, for a path with no place in the file, where the parser found it).
+fn schema_error(source: &Source, path: &str, error: &de::Error) -> Diagnostic {
+    let message = error.message.as_str();
+    let fallback = error.at.map(|(_, position)| position);
     let parent = path.rsplit_once('.').map_or("", |(p, _)| p);
     let located = |d: Diagnostic, at_key: bool| {
         let position = if at_key {
@@ -222,7 +202,7 @@ fn schema_error(source: &Source, path: &str, error: &serde_yaml_ng::Error) -> In
         if let Some(close) = did_you_mean(unknown, expected.iter().copied()) {
             d = d.help(format!("did you mean `{close}`?"));
         }
-        return located(d, true).into();
+        return located(d, true);
     }
     if let Some(rest) = message.strip_prefix("unknown variant ") {
         let names = backticked(rest);
@@ -233,7 +213,7 @@ fn schema_error(source: &Source, path: &str, error: &serde_yaml_ng::Error) -> In
         if let Some(close) = did_you_mean(unknown, expected.iter().copied()) {
             d = d.help(format!("did you mean `{close}`?"));
         }
-        return located(d, false).into();
+        return located(d, false);
     }
     if let Some(rest) = message.strip_prefix("invalid value: ") {
         // "integer `300`, expected u8", "integer `…` as u128, expected i64": the value in
@@ -245,7 +225,7 @@ fn schema_error(source: &Source, path: &str, error: &serde_yaml_ng::Error) -> In
             "" => d,
             expected => d.expected(plain_type_name(expected)),
         };
-        return located(d, false).into();
+        return located(d, false);
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         let (found, expected) = rest
@@ -255,7 +235,7 @@ fn schema_error(source: &Source, path: &str, error: &serde_yaml_ng::Error) -> In
         let d = Diagnostic::new(&source.file, format!("wrong type: found {found}"))
             .field(path)
             .expected(plain_type_name(expected));
-        return located(d, false).into();
+        return located(d, false);
     }
     if let Some(rest) = message.strip_prefix("missing field ") {
         let d = Diagnostic::new(
@@ -274,9 +254,9 @@ fn schema_error(source: &Source, path: &str, error: &serde_yaml_ng::Error) -> In
             Some(help) => d.help(help),
             None => d,
         };
-        return located(d, true).into();
+        return located(d, true);
     }
-    located(Diagnostic::new(&source.file, message).field(path), false).into()
+    located(Diagnostic::new(&source.file, message).field(path), false)
 }
 
 /// Fields that are required because their choice has consequences no default should
@@ -447,15 +427,67 @@ mod tests {
     }
 
     #[test]
-    fn bare_message_strips_the_path_prefix_and_the_position() {
-        // The prefix may be the field's path or a parent's.
-        let error: serde_yaml_ng::Error =
-            serde::de::Error::custom("network: `x` is not valid at line 2 column 9");
-        assert_eq!(bare_message("network.cidr", &error), "`x` is not valid");
-        let error: serde_yaml_ng::Error = serde::de::Error::custom("network.cidr: `x` at line 2");
-        assert_eq!(bare_message("network.cidr", &error), "`x` at line 2");
-        let error: serde_yaml_ng::Error = serde::de::Error::custom("plain text");
-        assert_eq!(bare_message("network.cidr", &error), "plain text");
+    fn every_unknown_field_is_reported_in_one_run_in_document_order() {
+        let all = errors(
+            "descripton: d\nnetwork:\n  cidr: 10.0.0.0/16\n  flowlogs: true\n  endpoint: [s3]\nbastion: { os: windows, instance_typ: t3.medium }\n",
+        );
+        let shown: Vec<(&str, Option<&str>, Option<Position>, Option<&str>)> = all
+            .iter()
+            .map(|d| {
+                (
+                    d.message.as_str(),
+                    d.field.as_deref(),
+                    d.position,
+                    d.help.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    "unknown field `descripton` at the top level",
+                    Some("descripton"),
+                    Some(Position { line: 1, column: 1 }),
+                    Some("did you mean `description`?"),
+                ),
+                (
+                    "unknown field `flowlogs` in `network`",
+                    Some("network.flowlogs"),
+                    Some(Position { line: 4, column: 3 }),
+                    Some("did you mean `flow_logs`?"),
+                ),
+                (
+                    "unknown field `endpoint` in `network`",
+                    Some("network.endpoint"),
+                    Some(Position { line: 5, column: 3 }),
+                    Some("did you mean `endpoints`?"),
+                ),
+                (
+                    "unknown field `instance_typ` in `bastion`",
+                    Some("bastion.instance_typ"),
+                    Some(Position {
+                        line: 6,
+                        column: 25
+                    }),
+                    Some("did you mean `instance_type`?"),
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn after_the_unknown_fields_the_first_other_error_is_reported_too() {
+        let all =
+            errors("network:\n  cidr: 10.0.0.0/16\n  flowlogs: true\n  availability_zones: two\n");
+        let messages: Vec<&str> = all.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "unknown field `flowlogs` in `network`",
+                "wrong type: found string \"two\""
+            ]
+        );
     }
 
     #[test]

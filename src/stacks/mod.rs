@@ -1,14 +1,17 @@
 //! Stack definitions: the YAML format (`definition`), reading it with precise errors
-//! (`source`, `load`, `check`, the script files it names in `scripts`), and composing components into a template (`compose`).
+//! (`tree` parses it once with positions, `de` reads the schema from that tree, `source`,
+//! `load`, `check`, the script files it names in `scripts`), and composing components into a template (`compose`).
 
 pub mod check;
 pub mod compose;
 pub mod compose_accounts;
 mod compose_network;
+mod de;
 pub mod definition;
 pub mod load;
 pub mod scripts;
 pub mod source;
+mod tree;
 
 pub use compose::{ComposeError, Composition, compose, compose_for};
 pub use definition::StackDefinition;

@@ -1,23 +1,18 @@
-//! The text of a definition file and an index from field paths to positions, so that an
-//! error found after parsing (a duplicate user, a logical-ID collision) can still point
-//! at the line and column it is about.
-
-use std::collections::HashMap;
-
-use yaml_rust2::Event;
-use yaml_rust2::parser::Tag;
-use yaml_rust2::parser::{MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
-use yaml_rust2::scanner::TScalarStyle;
+//! The text of a definition file and its parsed tree, which keeps every node's position,
+//! so that an error found after parsing (a duplicate user, a logical-ID collision) can
+//! still point at the line and column it is about.
 
 use crate::diagnostic::{Diagnostic, Position};
+
+pub use super::tree::MAX_DEPTH;
+use super::tree::{Tree, TreeError};
 
 /// A definition file: its name as the user gave it, and its text.
 #[derive(Clone, Debug)]
 pub struct Source {
     pub file: String,
     pub text: String,
-    positions: PositionIndex,
+    tree: Tree,
 }
 
 impl Source {
@@ -42,83 +37,32 @@ impl Source {
                 .help("remove it; YAML allows only printable characters, tabs and line breaks"),
             ));
         }
-        let mut builder = IndexBuilder::default();
-        let mut parser = Parser::new_from_str(&text);
-        // Events are pulled one at a time (yaml-rust2's `load` recurses once per nesting
-        // level and overflows the stack on hostile input).
-        loop {
-            match parser.next_token() {
-                Ok((event, marker)) => {
-                    let end = event == Event::StreamEnd;
-                    builder.on_event(event, marker);
-                    if end || builder.problem.is_some() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    let marker = e.marker();
-                    let position = Position {
-                        line: marker.line(),
-                        column: marker.col() + 1,
-                    };
-                    return Err(Box::new(
-                        Diagnostic::new(file, format!("malformed YAML: {}", e.info()))
-                            .at(position, &text)
-                            .expected("a YAML mapping of components, e.g. `network:`, `studio:`"),
-                    ));
-                }
-            }
-        }
-        if let Some(problem) = builder.problem.take() {
-            return Err(Box::new(problem.into_diagnostic(file, &text)));
-        }
-        match builder.documents {
-            0 => {
-                return Err(Box::new(
-                    Diagnostic::new(file, "the definition is empty")
-                        .at(Position { line: 1, column: 1 }, &text)
-                        .expected("a YAML mapping of components")
-                        .help("start from stacks/studio-private.yaml, or see the definition format in README.md"),
-                ));
-            }
-            1 => {}
-            _ => {
-                let p = builder
-                    .second_document
-                    .unwrap_or(Position { line: 1, column: 1 });
-                return Err(Box::new(
-                    Diagnostic::new(file, "a definition file holds exactly one YAML document")
-                        .at(p, &text)
-                        .help("put each stack in its own file in stacks/"),
-                ));
-            }
-        }
-        if !builder.root_is_mapping {
-            return Err(Box::new(
-                Diagnostic::new(file, "the definition must be a mapping of components")
-                    .at(builder.root_position, &text)
-                    .expected("keys such as `description:`, `network:`, `studio:`"),
-            ));
-        }
+        let tree = Tree::parse(&text).map_err(|e| Box::new(tree_error(file, &text, e)))?;
         Ok(Source {
             file: file.to_string(),
             text,
-            positions: builder.index,
+            tree,
         })
+    }
+
+    /// The parsed document, which the typed definition is read from.
+    pub fn tree(&self) -> &Tree {
+        &self.tree
     }
 
     /// Where the value at `path` starts (`network.cidr`, `studio.users[1]`).
     pub fn value_position(&self, path: &str) -> Option<Position> {
-        self.positions.values.get(path).copied()
+        let (node, _) = self.tree.find(path)?;
+        self.tree.nodes[node].start
     }
 
     /// Where the key of the entry at `path` is (for errors about a whole entry).
     pub fn key_position(&self, path: &str) -> Option<Position> {
-        self.positions
-            .keys
-            .get(path)
-            .copied()
-            .or_else(|| self.value_position(path))
+        let (node, key) = self.tree.find(path)?;
+        match key {
+            Some(key) => Some(self.tree.nodes[key].mark),
+            None => self.tree.nodes[node].start,
+        }
     }
 
     /// A diagnostic at the value of `path`, with the field path filled in. A field that
@@ -159,87 +103,6 @@ impl Source {
     }
 }
 
-#[derive(Clone, Debug, Default)]
-struct PositionIndex {
-    values: HashMap<String, Position>,
-    keys: HashMap<String, Position>,
-}
-
-enum Frame {
-    /// In a mapping; `pending_key` is the key whose value comes next.
-    Map {
-        path: String,
-        pending_key: Option<(String, Position)>,
-        seen: HashMap<String, Position>,
-    },
-    Seq {
-        path: String,
-        next_index: usize,
-    },
-}
-
-/// The deepest nesting a definition may use; real ones need four levels.
-pub const MAX_DEPTH: usize = 32;
-
-/// Something the structure pass refuses, found while reading events.
-enum Problem {
-    DuplicateKey {
-        path: String,
-        first: Position,
-        second: Position,
-    },
-    TooDeep {
-        position: Position,
-    },
-    Tag {
-        tag: String,
-        position: Position,
-    },
-    Null {
-        path: String,
-        position: Position,
-    },
-}
-
-impl Problem {
-    fn into_diagnostic(self, file: &str, text: &str) -> Diagnostic {
-        match self {
-            Problem::DuplicateKey {
-                path,
-                first,
-                second,
-            } => Diagnostic::new(file, format!("duplicate key `{path}`"))
-                .at(second, text)
-                .field(path)
-                .note(format!(
-                    "first defined at {file}:{}:{}",
-                    first.line, first.column
-                ))
-                .help("remove one of the two entries, or merge them"),
-            Problem::TooDeep { position } => Diagnostic::new(
-                file,
-                format!("the definition nests deeper than {MAX_DEPTH} levels"),
-            )
-            .at(position, text)
-            .expected("a few levels of mappings and lists, as in stacks/studio-private.yaml"),
-            Problem::Tag { tag, position } => {
-                Diagnostic::new(file, format!("YAML tags such as `{tag}` are not supported"))
-                    .at(position, text)
-                    .help("write the plain value without a tag")
-            }
-            Problem::Null { path, position } => Diagnostic::new(
-                file,
-                format!("`{path}` is empty (null)"),
-            )
-            .at(position, text)
-            .field(path)
-            .help(
-                "write the value, use `{}` for a component with its defaults, or remove the line",
-            ),
-        }
-    }
-}
-
 /// The first character YAML does not allow (C0 and C1 controls other than tab, line
 /// feed, carriage return and NEL; DEL; U+FFFE and U+FFFF; a byte-order mark anywhere
 /// but at the very start), with its position.
@@ -265,178 +128,41 @@ fn first_forbidden_char(text: &str) -> Option<(Position, char)> {
     None
 }
 
-#[derive(Default)]
-struct IndexBuilder {
-    index: PositionIndex,
-    stack: Vec<Frame>,
-    documents: usize,
-    second_document: Option<Position>,
-    root_is_mapping: bool,
-    root_position: Position,
-    problem: Option<Problem>,
-}
-
-impl Default for Position {
-    fn default() -> Self {
-        Position { line: 1, column: 1 }
-    }
-}
-
-fn join(parent: &str, key: &str) -> String {
-    if parent.is_empty() {
-        key.to_string()
-    } else {
-        format!("{parent}.{key}")
-    }
-}
-
-impl IndexBuilder {
-    /// The path of the node that starts now, advancing the parent frame. `None` when
-    /// the node is a mapping key.
-    fn begin_node(&mut self, scalar: Option<&str>, position: Position) -> Option<String> {
-        match self.stack.last_mut() {
-            None => {
-                self.root_position = position;
-                Some(String::new())
-            }
-            Some(Frame::Seq { path, next_index }) => {
-                let p = format!("{path}[{next_index}]");
-                *next_index += 1;
-                Some(p)
-            }
-            Some(Frame::Map {
-                path,
-                pending_key,
-                seen,
-            }) => match pending_key.take() {
-                Some((key, key_position)) => {
-                    let p = join(path, &key);
-                    self.index.keys.insert(p.clone(), key_position);
-                    Some(p)
-                }
-                None => {
-                    let key = scalar.unwrap_or("<complex key>").to_string();
-                    let full = join(path, &key);
-                    if let Some(first) = seen.insert(key.clone(), position)
-                        && self.problem.is_none()
-                    {
-                        self.problem = Some(Problem::DuplicateKey {
-                            path: full,
-                            first,
-                            second: position,
-                        });
-                    }
-                    *pending_key = Some((key, position));
-                    None
-                }
-            },
-        }
-    }
-}
-
-impl IndexBuilder {
-    fn refuse_tag(&mut self, tag: &Tag, position: Position) {
-        if self.problem.is_none() {
-            let shown = if tag.handle == "tag:yaml.org,2002:" {
-                format!("!!{}", tag.suffix)
-            } else {
-                format!("{}{}", tag.handle, tag.suffix)
+/// The diagnostic for a text that is not a definition's tree.
+fn tree_error(file: &str, text: &str, error: TreeError) -> Diagnostic {
+    match error {
+        TreeError::Malformed(e) => {
+            let marker = e.marker();
+            let position = Position {
+                line: marker.line(),
+                column: marker.col() + 1,
             };
-            self.problem = Some(Problem::Tag {
-                tag: shown,
-                position,
-            });
+            Diagnostic::new(file, format!("malformed YAML: {}", e.info()))
+                .at(position, text)
+                .expected("a YAML mapping of components, e.g. `network:`, `studio:`")
         }
-    }
-
-    fn check_depth(&mut self, position: Position) {
-        if self.stack.len() >= MAX_DEPTH && self.problem.is_none() {
-            self.problem = Some(Problem::TooDeep { position });
+        TreeError::Problem(problem) => problem.into_diagnostic(file, text),
+        TreeError::Empty => Diagnostic::new(file, "the definition is empty")
+            .at(Position { line: 1, column: 1 }, text)
+            .expected("a YAML mapping of components")
+            .help(
+                "start from stacks/studio-private.yaml, or see the definition format in README.md",
+            ),
+        TreeError::SecondDocument(p) => {
+            Diagnostic::new(file, "a definition file holds exactly one YAML document")
+                .at(p, text)
+                .help("put each stack in its own file in stacks/")
         }
-    }
-}
-
-impl MarkedEventReceiver for IndexBuilder {
-    fn on_event(&mut self, event: Event, marker: Marker) {
-        let position = Position {
-            line: marker.line(),
-            column: marker.col() + 1,
-        };
-        match event {
-            Event::DocumentStart => {
-                self.documents += 1;
-                if self.documents == 2 {
-                    self.second_document = Some(position);
-                }
-            }
-            Event::Scalar(value, style, _, tag) => {
-                if let Some(tag) = tag {
-                    self.refuse_tag(&tag, position);
-                }
-                if let Some(path) = self.begin_node(Some(&value), position) {
-                    let null = style == TScalarStyle::Plain
-                        && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL");
-                    if null && !path.is_empty() && self.problem.is_none() {
-                        let at = self.index.keys.get(&path).copied().unwrap_or(position);
-                        self.problem = Some(Problem::Null {
-                            path: path.clone(),
-                            position: at,
-                        });
-                    }
-                    self.index.values.insert(path, position);
-                }
-            }
-            Event::Alias(_) => {
-                if let Some(path) = self.begin_node(None, position) {
-                    self.index.values.insert(path, position);
-                }
-            }
-            Event::MappingStart(_, tag) => {
-                if let Some(tag) = tag {
-                    self.refuse_tag(&tag, position);
-                }
-                self.check_depth(position);
-                let is_root = self.stack.is_empty();
-                let path = self.begin_node(None, position).unwrap_or_default();
-                if is_root {
-                    self.root_is_mapping = true;
-                }
-                // A block mapping's own marker can point past its first key; the first
-                // key's position (recorded below) is the better place to point at.
-                self.stack.push(Frame::Map {
-                    path,
-                    pending_key: None,
-                    seen: HashMap::new(),
-                });
-            }
-            Event::SequenceStart(_, tag) => {
-                if let Some(tag) = tag {
-                    self.refuse_tag(&tag, position);
-                }
-                self.check_depth(position);
-                let path = self.begin_node(None, position).unwrap_or_default();
-                self.index.values.entry(path.clone()).or_insert(position);
-                self.stack.push(Frame::Seq {
-                    path,
-                    next_index: 0,
-                });
-            }
-            Event::MappingEnd | Event::SequenceEnd => {
-                self.stack.pop();
-            }
-            _ => {}
+        // The message and place libyaml gave it, when it read the definitions.
+        TreeError::IncompatibleVersion(p) => {
+            Diagnostic::new(file, "found incompatible YAML document")
+                .field(".")
+                .at(p, text)
         }
-        // The first key of a mapping is where its value "starts" for error display.
-        if let Some(Frame::Map {
-            path,
-            pending_key: Some((_, key_position)),
-            seen,
-        }) = self.stack.last()
-            && seen.len() == 1
-        {
-            let key_position = *key_position;
-            let path = path.clone();
-            self.index.values.entry(path).or_insert(key_position);
+        TreeError::NotAMapping(p) => {
+            Diagnostic::new(file, "the definition must be a mapping of components")
+                .at(p, text)
+                .expected("keys such as `description:`, `network:`, `studio:`")
         }
     }
 }
@@ -601,6 +327,15 @@ mod tests {
         );
         let deep = Source::new("t.yaml", format!("a: {deep}\n")).unwrap_err();
         assert!(deep.message.contains("nests deeper than"));
+    }
+
+    #[test]
+    fn a_yaml_directive_other_than_1_1_or_1_2_is_refused_where_it_is() {
+        let e = Source::new("t.yaml", "# c\n%YAML 2.0\n---\na: 1\n".into()).unwrap_err();
+        assert_eq!(e.message, "found incompatible YAML document");
+        assert_eq!(e.position, at(2, 1));
+        assert!(Source::new("t.yaml", "%YAML 1.2\n---\na: 1\n".into()).is_ok());
+        assert!(Source::new("t.yaml", "%YAML 1.1\n---\na: 1\n".into()).is_ok());
     }
 
     #[test]

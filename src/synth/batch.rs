@@ -122,12 +122,12 @@ impl Batch {
     }
 
     /// The files `--out` writes, in `format`: every template under its file name.
-    pub fn files(&self, format: Format) -> Vec<OutputFile> {
+    pub fn files(&self, format: Format) -> Vec<OutputFile<'_>> {
         self.templates()
             .iter()
             .map(|s| OutputFile {
                 name: s.file_name(format),
-                body: s.body.clone(),
+                body: &s.body,
             })
             .collect()
     }
