@@ -471,7 +471,9 @@ fn studio_private_without_studio(text: &str) -> String {
         .find("\npresigned_url:\n")
         .expect("a presigned_url block")
         + 1;
-    cut[..presigned].to_string()
+    // The `name:` after presigned_url stays: it names what is kept.
+    let name = cut.find("\nname:").map_or("", |i| &cut[i + 1..]);
+    format!("{}{name}", &cut[..presigned])
 }
 
 #[test]

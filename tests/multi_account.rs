@@ -463,15 +463,25 @@ fn no_onboarding() {
 
 #[test]
 fn a_stack_name_that_cannot_name_the_stack_set_or_the_role() {
+    // The stack's name is its `name:` (here the file's too).
+    let named = |name: &str| {
+        let text = definition("studio-multi-account");
+        let renamed = text.replace(
+            "\nname: studio-multi-account\n",
+            &format!("\nname: {name}\n"),
+        );
+        assert_ne!(renamed, text, "the shipped definition sets `name:`");
+        renamed
+    };
     insta::assert_snapshot!(
         "stack_set_name",
-        input_error_named("2024-studio", &definition("studio-multi-account"))
+        input_error_named("2024-studio", &named("2024-studio"))
     );
     insta::assert_snapshot!(
         "role_name",
         input_error_named(
             "studio-multi-account-for-the-research-division",
-            &definition("studio-multi-account")
+            &named("studio-multi-account-for-the-research-division")
         )
     );
 }

@@ -431,7 +431,9 @@ mod tests {
         let all = errors(
             "descripton: d\nnetwork:\n  cidr: 10.0.0.0/16\n  flowlogs: true\n  endpoint: [s3]\nbastion: { os: windows, instance_typ: t3.medium }\n",
         );
-        let shown: Vec<(&str, Option<&str>, Option<Position>, Option<&str>)> = all
+        // (message, field, position, help) of each error.
+        type Shown<'a> = (&'a str, Option<&'a str>, Option<Position>, Option<&'a str>);
+        let shown: Vec<Shown> = all
             .iter()
             .map(|d| {
                 (
