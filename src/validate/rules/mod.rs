@@ -13,6 +13,7 @@ mod lambda;
 mod policy;
 mod s3;
 mod sagemaker;
+mod sagemaker_jobs;
 mod sns;
 mod ssm;
 mod stackset;
@@ -105,7 +106,7 @@ impl Violation {
 
 /// Every rule, in a stable order (by file, then as declared).
 pub fn catalogue() -> Vec<&'static Rule> {
-    let groups: [&'static [Rule]; 13] = [
+    let groups: [&'static [Rule]; 14] = [
         template::RULES,
         iam::RULES,
         confused_deputy::RULES,
@@ -113,6 +114,7 @@ pub fn catalogue() -> Vec<&'static Rule> {
         ec2::RULES,
         kms::RULES,
         sagemaker::RULES,
+        sagemaker_jobs::RULES,
         ssm::RULES,
         sns::RULES,
         lambda::RULES,
