@@ -21,6 +21,7 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
         user_count(input, studio_spec, problems);
         users_distinct(input, studio_spec, problems);
         super::studio_settings::check(input, studio_spec, problems);
+        super::teams::sagemaker_grants(input, studio_spec.sagemaker.as_ref(), "studio", problems);
     }
 }
 

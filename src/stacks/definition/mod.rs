@@ -229,6 +229,13 @@ pub struct StudioSpec {
     /// folder that runs whenever an app of its type starts.
     #[serde(default)]
     pub lifecycle_configs: IndexMap<SageMakerName, StudioLifecycleSpec>,
+    /// SageMaker work the users may start from Studio (the domain's execution role), as
+    /// a team named after the domain: jobs named `<domain>-…`, tagged with it, in the
+    /// stack's subnets and the Studio security group, with the domain's key, run by a
+    /// job role of their own.
+    pub sagemaker: Option<SageMakerGrantsSpec>,
+    /// ECR repositories of this account the users' jobs pull images from.
+    pub ecr: Option<EcrGrantsSpec>,
 }
 
 /// The fate of a domain's home file system when the domain is deleted.

@@ -541,6 +541,7 @@ mod tests {
             include_str!("ec2.rs"),
             include_str!("kms.rs"),
             include_str!("sagemaker.rs"),
+            include_str!("sagemaker_jobs.rs"),
             include_str!("ssm.rs"),
             include_str!("sns.rs"),
             include_str!("lambda.rs"),

@@ -41,42 +41,22 @@ const VOLUME_KEY: Key = Key::Single("sagemaker:VolumeKmsKey");
 const OUTPUT_KEY: Key = Key::Single("sagemaker:OutputKmsKey");
 const ENCRYPTED_TRAFFIC: Key = Key::True("sagemaker:InterContainerTrafficEncryption");
 
+/// The keys of the jobs that run in the VPC: training, processing, tuning.
+const JOB_KEYS: &[Key] = &[
+    SUBNETS,
+    SECURITY_GROUPS,
+    VOLUME_KEY,
+    OUTPUT_KEY,
+    INSTANCE_TYPES,
+    ENCRYPTED_TRAFFIC,
+];
+
 /// The keys that must confine each create call (the keys it takes in the Service
 /// Authorization Reference, less `NetworkIsolation`; see the module documentation).
 const CONFINED: &[(&str, &[Key])] = &[
-    (
-        "sagemaker:CreateTrainingJob",
-        &[
-            SUBNETS,
-            SECURITY_GROUPS,
-            VOLUME_KEY,
-            OUTPUT_KEY,
-            INSTANCE_TYPES,
-            ENCRYPTED_TRAFFIC,
-        ],
-    ),
-    (
-        "sagemaker:CreateProcessingJob",
-        &[
-            SUBNETS,
-            SECURITY_GROUPS,
-            VOLUME_KEY,
-            OUTPUT_KEY,
-            INSTANCE_TYPES,
-            ENCRYPTED_TRAFFIC,
-        ],
-    ),
-    (
-        "sagemaker:CreateHyperParameterTuningJob",
-        &[
-            SUBNETS,
-            SECURITY_GROUPS,
-            VOLUME_KEY,
-            OUTPUT_KEY,
-            INSTANCE_TYPES,
-            ENCRYPTED_TRAFFIC,
-        ],
-    ),
+    ("sagemaker:CreateTrainingJob", JOB_KEYS),
+    ("sagemaker:CreateProcessingJob", JOB_KEYS),
+    ("sagemaker:CreateHyperParameterTuningJob", JOB_KEYS),
     (
         "sagemaker:CreateTransformJob",
         &[INSTANCE_TYPES, VOLUME_KEY, OUTPUT_KEY],
