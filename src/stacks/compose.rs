@@ -546,6 +546,21 @@ fn notebooks(
                     idle_stop: notebook.idle_stop_minutes.is_some(),
                 };
                 let role = notebook_identity::new(scope, &props, &base.key)?;
+                if let Some(work) =
+                    ml_work_props(&name.0, spec.sagemaker.as_ref(), spec.ecr.as_ref())
+                {
+                    ml_work::attach_with_job_role(
+                        &mut scope.child(&format!("notebook-{}", name.0)),
+                        &role,
+                        &MlPlacement {
+                            network,
+                            security_group: &base.security_group,
+                            key: &base.key,
+                        },
+                        &work,
+                        PolicyDocument::new(),
+                    )?;
+                }
                 (role.arn(), role_lookup(&name.0, &props.role_name()))
             }
         };

@@ -133,6 +133,17 @@ mod tests {
     }
 
     #[test]
+    fn studio_sagemaker_work_must_grant_something_on_listed_instance_types() {
+        let ok = format!(
+            "{NETWORK}studio: {{ sagemaker: {{ jobs: [training], instance_types: [ml.m5.xlarge] }} }}\n"
+        );
+        assert!(run(&ok, check).is_empty());
+        let problems = run(&format!("{NETWORK}studio: {{ sagemaker: {{}} }}\n"), check);
+        assert_eq!(messages(&problems), ["`sagemaker` grants nothing"]);
+        assert_eq!(fields(&problems), ["studio.sagemaker"]);
+    }
+
+    #[test]
     fn studio_without_network_is_refused() {
         let problems = run("studio: {}\n", check);
         assert_eq!(

@@ -326,6 +326,13 @@ pub struct NotebooksSpec {
     pub role: NotebookRoleSpec,
     /// Notebook instances by name.
     pub instances: IndexMap<SageMakerName, NotebookSpec>,
+    /// SageMaker work each notebook's role may start (`role-per-notebook` only), each
+    /// notebook as a team of its own: jobs named `<notebook>-…`, tagged with it, in the
+    /// stack's subnets and notebook security group, with the notebook key, run by a job
+    /// role of the notebook's own.
+    pub sagemaker: Option<SageMakerGrantsSpec>,
+    /// ECR repositories of this account the notebooks' jobs pull images from.
+    pub ecr: Option<EcrGrantsSpec>,
 }
 
 /// How notebooks of the `notebooks` component tell themselves apart in CloudTrail.
