@@ -35,8 +35,10 @@ fn template(name: &str, text: &str) -> Json {
         .findings
         .iter()
         .filter(|f| {
-            !(name == SHARED && f.rule == "SM-NOTEBOOK-SHARED-IDENTITY" && f.suppressed.is_some())
-                && !(f.rule == "CFN-LIMIT-INLINE-BODY" && f.severity == Severity::Warning)
+            let shared_warning =
+                name == SHARED && f.rule == "SM-NOTEBOOK-SHARED-IDENTITY" && f.suppressed.is_some();
+            let inline_body = f.rule == "CFN-LIMIT-INLINE-BODY" && f.severity == Severity::Warning;
+            !(shared_warning || inline_body)
         })
         .collect();
     assert!(unexpected.is_empty(), "{unexpected:?}");
