@@ -404,7 +404,17 @@ fn adding_a_notebook_renames_nothing() {
         ),
     );
     let added: Vec<String> = ids(&after).difference(&ids(&before)).cloned().collect();
-    assert_eq!(added, ["NotebookAnalystDave", "NotebookAnalystDaveRole"]);
+    // With `notebooks.sagemaker`, the new notebook's SageMaker work and job role too.
+    assert_eq!(
+        added,
+        [
+            "NotebookAnalystDave",
+            "NotebookAnalystDaveMlCreate",
+            "NotebookAnalystDaveMlJobRole",
+            "NotebookAnalystDaveMlLaunch",
+            "NotebookAnalystDaveRole"
+        ]
+    );
     assert!(
         changed(&before, &after).is_empty(),
         "{:?}",
