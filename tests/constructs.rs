@@ -408,8 +408,9 @@ fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
     assert!(!grants.contains("\"Action\":\"*\"") && !grants.contains("\"Action\":[\"*\"]"));
     // Outside key policies, Resource "*" appears only with actions that have no
     // resource-level permissions: SageMaker List calls, logs:DescribeLogGroups, the
-    // SSM Agent's ssmmessages and ec2messages calls, and the Describe calls Lambda makes to
-    // place the Studio cleanup's function in the VPC.
+    // SSM Agent's ssmmessages and ec2messages calls, the Describe calls Lambda makes to
+    // place the Studio cleanup's function in the VPC, and ECR's registry token and
+    // CloudWatch metrics (only in SageMaker's namespaces) of the Studio job role.
     let mut wildcard_statements = 0;
     for (id, r) in t["Resources"].as_object().unwrap() {
         if r["Type"] == "AWS::KMS::Key" {
@@ -436,18 +437,28 @@ fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
                                 || a.starts_with("ssmmessages:")
                                 || a.starts_with("ec2messages:")
                                 || a == "ec2:DescribeNetworkInterfaces"
-                                || a == "ec2:DescribeSubnets",
+                                || a == "ec2:DescribeSubnets"
+                                || a == "ecr:GetAuthorizationToken"
+                                || a == "cloudwatch:PutMetricData",
                             "{id}: {a}"
                         );
+                        if a == "cloudwatch:PutMetricData" {
+                            assert_eq!(
+                                s["Condition"],
+                                json!({"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}),
+                                "{id}: metrics only in SageMaker's namespaces"
+                            );
+                        }
                     }
                 }
             }
         }
     }
     assert_eq!(
-        wildcard_statements, 7,
+        wildcard_statements, 10,
         "the execution policy's List calls, the flow-log role's DescribeLogGroups, the \
-         bastion agent's channels, messages and DescribeLogGroups, and the Studio cleanup's \
-         List calls and network-interface Describe calls"
+         bastion agent's channels, messages and DescribeLogGroups, the Studio cleanup's \
+         List calls and network-interface Describe calls, the Studio users' SageMaker List \
+         calls, and the job role's registry token and SageMaker metrics"
     );
 }

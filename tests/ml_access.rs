@@ -10,6 +10,7 @@ mod support;
 
 use serde_json::{Value as Json, json};
 use support::iam_eval::{ACCOUNT_ID, Evaluator, REGION};
+use support::ml_job::{Job, Resolved, create_training_job, denied_rows, sagemaker_arn};
 use support::stacks;
 
 fn template() -> Json {
@@ -20,92 +21,17 @@ fn template() -> Json {
 const ROLE: &str = "EngineersNotebookRole";
 const OTHER_ROLE: &str = "AdministratorsNotebookRole";
 
-fn arn(resource: &str) -> String {
-    format!("arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:{resource}")
-}
-
-/// The resolved physical values the allowed request uses.
-struct Environment {
-    subnets: [String; 2],
-    security_group: String,
-    key: String,
-    role: String,
-    other_role: String,
-    other_key: String,
-}
-
-fn environment(iam: &Evaluator) -> Environment {
-    let r = |v: Json| iam.resolve(&v);
-    Environment {
-        subnets: [
-            r(json!({"Ref": "PrivateSubnetAz1"})),
-            r(json!({"Ref": "PrivateSubnetAz2"})),
-        ],
-        security_group: r(json!({"Fn::GetAtt": ["NotebookSecurityGroup", "GroupId"]})),
-        key: r(json!({"Fn::GetAtt": ["NotebookKey", "Arn"]})),
-        role: r(json!({"Fn::GetAtt": [ROLE, "Arn"]})),
-        other_role: r(json!({"Fn::GetAtt": [OTHER_ROLE, "Arn"]})),
-        other_key: r(json!({"Fn::GetAtt": ["RawDataBucketKey", "Arn"]})),
-    }
-}
-
-/// The request context of a CreateTrainingJob as SageMaker authorizes it, one change at
-/// a time away from the allowed one.
-#[derive(Clone)]
-struct Job {
-    pairs: Vec<(&'static str, String)>,
-}
-
-impl Job {
-    fn allowed(env: &Environment) -> Job {
-        Job {
-            pairs: vec![
-                ("aws:RequestTag/sagesynth:team", "engineers".to_string()),
-                ("aws:TagKeys", "sagesynth:team".to_string()),
-                ("sagemaker:VpcSubnets", env.subnets[0].clone()),
-                ("sagemaker:VpcSubnets", env.subnets[1].clone()),
-                ("sagemaker:VpcSecurityGroupIds", env.security_group.clone()),
-                ("sagemaker:VolumeKmsKey", env.key.clone()),
-                ("sagemaker:OutputKmsKey", env.key.clone()),
-                ("sagemaker:InstanceTypes", "ml.m5.xlarge".to_string()),
-                (
-                    "sagemaker:InterContainerTrafficEncryption",
-                    "true".to_string(),
-                ),
-                ("sagemaker:NetworkIsolation", "false".to_string()),
-            ],
-        }
-    }
-
-    fn without(mut self, key: &str) -> Job {
-        self.pairs.retain(|(k, _)| *k != key);
-        self
-    }
-
-    fn with(self, key: &'static str, value: &str) -> Job {
-        let mut job = self.without(key);
-        job.pairs.push((key, value.to_string()));
-        job
-    }
-
-    fn also(mut self, key: &'static str, value: &str) -> Job {
-        self.pairs.push((key, value.to_string()));
-        self
-    }
-
-    fn context(&self) -> Vec<(&str, &str)> {
-        self.pairs.iter().map(|(k, v)| (*k, v.as_str())).collect()
-    }
-}
-
-fn create(iam: &Evaluator, principal: &str, name: &str, job: &Job) -> bool {
-    iam.decide(
-        principal,
-        "sagemaker:CreateTrainingJob",
-        &arn(&format!("training-job/{name}")),
-        &job.context(),
+fn environment(iam: &Evaluator) -> Resolved {
+    Resolved::new(
+        iam,
+        "NotebookSecurityGroup",
+        "NotebookKey",
+        "RawDataBucketKey",
     )
-    .allowed
+}
+
+fn role_arn(iam: &Evaluator, role: &str) -> String {
+    iam.resolve(&json!({"Fn::GetAtt": [role, "Arn"]}))
 }
 
 #[test]
@@ -113,91 +39,28 @@ fn a_team_starts_a_training_job_only_inside_its_environment() {
     let t = template();
     let iam = Evaluator::new(&t);
     let env = environment(&iam);
-    let ok = Job::allowed(&env);
+    let ok = Job::allowed(&env.place("engineers", "ml.m5.xlarge"));
     let d = iam.decide(
         ROLE,
         "sagemaker:CreateTrainingJob",
-        &arn("training-job/engineers-resnet-1"),
+        &sagemaker_arn("training-job/engineers-resnet-1"),
         &ok.context(),
     );
     assert!(d.allowed, "{}", d.reason);
 
-    let rows: Vec<(&str, Job)> = vec![
-        (
-            "without VPC config",
-            ok.clone()
-                .without("sagemaker:VpcSubnets")
-                .without("sagemaker:VpcSecurityGroupIds"),
-        ),
-        (
-            "without subnets",
-            ok.clone().without("sagemaker:VpcSubnets"),
-        ),
-        (
-            "without security groups",
-            ok.clone().without("sagemaker:VpcSecurityGroupIds"),
-        ),
-        (
-            "with another subnet besides its own",
-            ok.clone().also("sagemaker:VpcSubnets", "subnet-0elsewhere"),
-        ),
-        (
-            "with another security group",
-            ok.clone().with("sagemaker:VpcSecurityGroupIds", "sg-0open"),
-        ),
-        (
-            "with another volume key",
-            ok.clone().with("sagemaker:VolumeKmsKey", &env.other_key),
-        ),
-        (
-            "without a volume key",
-            ok.clone().without("sagemaker:VolumeKmsKey"),
-        ),
-        (
-            "with another output key",
-            ok.clone().with("sagemaker:OutputKmsKey", &env.other_key),
-        ),
-        (
-            "with a disallowed instance type",
-            ok.clone()
-                .with("sagemaker:InstanceTypes", "ml.p4d.24xlarge"),
-        ),
-        (
-            "with a disallowed instance type besides an allowed one",
-            ok.clone()
-                .also("sagemaker:InstanceTypes", "ml.p4d.24xlarge"),
-        ),
-        (
-            "without instance types",
-            ok.clone().without("sagemaker:InstanceTypes"),
-        ),
-        (
-            "without the team tag",
-            ok.clone().without("aws:RequestTag/sagesynth:team"),
-        ),
-        (
-            "tagged as another team",
-            ok.clone()
-                .with("aws:RequestTag/sagesynth:team", "administrators"),
-        ),
-        (
-            "without inter-container encryption",
-            ok.clone()
-                .with("sagemaker:InterContainerTrafficEncryption", "false"),
-        ),
-    ];
+    let rows = denied_rows(&ok, &env.other_key, "administrators");
     for (what, job) in &rows {
         assert!(
-            !create(&iam, ROLE, "engineers-resnet-1", job),
+            !create_training_job(&iam, ROLE, "engineers-resnet-1", job),
             "a training job {what} was allowed"
         );
     }
     assert!(
-        !create(&iam, ROLE, "administrators-resnet-1", &ok),
+        !create_training_job(&iam, ROLE, "administrators-resnet-1", &ok),
         "a job named as another team's was allowed"
     );
     assert!(
-        !create(&iam, OTHER_ROLE, "engineers-resnet-1", &ok),
+        !create_training_job(&iam, OTHER_ROLE, "engineers-resnet-1", &ok),
         "a team without SageMaker grants started a job"
     );
 }
@@ -206,31 +69,26 @@ fn a_team_starts_a_training_job_only_inside_its_environment() {
 fn a_team_passes_only_its_own_role_and_only_to_sagemaker() {
     let t = template();
     let iam = Evaluator::new(&t);
-    let env = environment(&iam);
+    let role = role_arn(&iam, ROLE);
     fn to(service: &str) -> [(&str, &str); 1] {
         [("iam:PassedToService", service)]
     }
-    iam.assert_allowed(
-        ROLE,
-        "iam:PassRole",
-        &env.role,
-        &to("sagemaker.amazonaws.com"),
-    );
+    iam.assert_allowed(ROLE, "iam:PassRole", &role, &to("sagemaker.amazonaws.com"));
     iam.assert_denied(
         ROLE,
         "iam:PassRole",
-        &env.other_role,
+        &role_arn(&iam, OTHER_ROLE),
         &to("sagemaker.amazonaws.com"),
     );
-    iam.assert_denied(ROLE, "iam:PassRole", &env.role, &to("lambda.amazonaws.com"));
-    iam.assert_denied(ROLE, "iam:PassRole", &env.role, &[]);
+    iam.assert_denied(ROLE, "iam:PassRole", &role, &to("lambda.amazonaws.com"));
+    iam.assert_denied(ROLE, "iam:PassRole", &role, &[]);
 }
 
 #[test]
 fn tags_are_added_only_while_creating_the_teams_resources() {
     let t = template();
     let iam = Evaluator::new(&t);
-    let job = arn("training-job/engineers-resnet-1");
+    let job = sagemaker_arn("training-job/engineers-resnet-1");
     let tag = |action: &'static str, team: &'static str| {
         [
             ("sagemaker:TaggingAction", action),
@@ -260,7 +118,7 @@ fn tags_are_added_only_while_creating_the_teams_resources() {
     iam.assert_denied(
         ROLE,
         "sagemaker:AddTags",
-        &arn("endpoint/engineers-api"),
+        &sagemaker_arn("endpoint/engineers-api"),
         &tag("CreateEndpoint", "engineers"),
     );
 }
@@ -269,7 +127,7 @@ fn tags_are_added_only_while_creating_the_teams_resources() {
 fn another_teams_job_can_be_neither_stopped_nor_described() {
     let t = template();
     let iam = Evaluator::new(&t);
-    let own = arn("training-job/engineers-resnet-1");
+    let own = sagemaker_arn("training-job/engineers-resnet-1");
     let tagged = |team: &'static str| [("aws:ResourceTag/sagesynth:team", team)];
     for action in ["sagemaker:StopTrainingJob", "sagemaker:DescribeTrainingJob"] {
         iam.assert_allowed(ROLE, action, &own, &tagged("engineers"));
@@ -277,7 +135,7 @@ fn another_teams_job_can_be_neither_stopped_nor_described() {
         iam.assert_denied(
             ROLE,
             action,
-            &arn("training-job/administrators-x"),
+            &sagemaker_arn("training-job/administrators-x"),
             &tagged("administrators"),
         );
         iam.assert_denied(ROLE, action, &own, &tagged("administrators"));

@@ -143,3 +143,34 @@ fn resource_star_on_the_presigned_grant_is_an_error() {
         json!(["*"]);
     assert_eq!(error_rules(&t), vec!["IAM-NO-WILDCARD-RESOURCE"]);
 }
+
+#[test]
+fn a_training_job_grant_that_loses_a_confinement_key_is_an_error() {
+    let t = stacks::shipped_template("team-notebooks");
+    assert!(!error_rules(&t).contains(&"IAM-SAGEMAKER-JOBS-CONFINED"));
+    let statements = "/Resources/EngineersMlCreate/Properties/PolicyDocument/Statement";
+    for (operator, key) in [
+        ("Null", "sagemaker:VpcSubnets"),
+        ("ArnEquals", "sagemaker:OutputKmsKey"),
+        ("ForAllValues:StringEquals", "sagemaker:InstanceTypes"),
+    ] {
+        let mut t = t.clone();
+        let training = t
+            .pointer_mut(statements)
+            .and_then(Json::as_array_mut)
+            .and_then(|s| {
+                s.iter_mut()
+                    .find(|s| s["Sid"] == "EngineersCreateTrainingJobs")
+            })
+            .expect("the engineers' training statement");
+        let removed = training["Condition"][operator]
+            .as_object_mut()
+            .and_then(|block| block.remove(key));
+        assert!(removed.is_some(), "{operator} {key}");
+        let rules = error_rules(&t);
+        assert!(
+            rules.contains(&"IAM-SAGEMAKER-JOBS-CONFINED"),
+            "{operator} {key}: {rules:?}"
+        );
+    }
+}

@@ -1,11 +1,19 @@
-//! A role's SageMaker work (see [`super::grants::ml`]) as a managed policy attached to
-//! it. The grants name the role itself (`iam:PassRole` of its own ARN), which an inline
-//! policy of the role cannot do without a circular reference; a policy attached to the
-//! role waits for it instead.
+//! A role's SageMaker work (see [`super::grants::ml`]) as managed policies attached to
+//! it. The grants name the role jobs run under (`iam:PassRole` of its ARN), which an
+//! inline policy of that same role cannot do without a circular reference; a policy
+//! attached to the role waits for it instead.
+//!
+//! Two shapes: [`attach`] lets a team's notebook role run its jobs as itself (the team
+//! role already holds the team's data grants), and [`attach_with_job_role`] gives a role
+//! that people work in (a Studio execution role, a notebook's role) a separate job role
+//! to pass. The job role can write its jobs' logs, pull their images and use the key, but
+//! cannot start, stop or pass anything, nor open Studio: code running in a job (a
+//! training script, a container from a registry) gets no more than the job needs.
 
 use crate::resources::ec2::SecurityGroup;
 use crate::resources::iam::policy::PolicyDocument;
-use crate::resources::iam::{ManagedPolicy, Role};
+use crate::resources::iam::service_trust::{Service, service_trust_policy};
+use crate::resources::iam::{ManagedPolicy, Policy, Role};
 use crate::resources::kms::Key;
 use crate::template::Handle;
 
@@ -49,15 +57,7 @@ pub fn attach(
     placement: &MlPlacement,
     props: &MlWorkProps,
 ) -> Result<Vec<Handle<ManagedPolicy>>, ConstructError> {
-    let environment = MlEnvironment {
-        team: props.team.clone(),
-        role_arn: role.arn(),
-        subnets: placement.network.subnets.iter().map(|s| s.id()).collect(),
-        security_groups: vec![placement.security_group.group_id()],
-        key_arn: placement.key.arn(),
-        instance_types: props.instance_types.clone(),
-        network_isolation: props.network_isolation,
-    };
+    let environment = environment(role, placement, props);
     // Two policies: all statements together pass the 6,144 characters of one managed
     // policy once a team has most of the access.
     let mut create = PolicyDocument::new();
@@ -70,19 +70,111 @@ pub fn attach(
         .grant_pull_images(&props.repositories)
         .to(&mut operate)?;
     placement.key.grant_volume_use().to(&mut operate)?;
+    add_policies(
+        scope,
+        role,
+        &props.team,
+        [
+            ("MlCreate", CREATE_WHAT, create),
+            (
+                "MlOperate",
+                "work with its own SageMaker resources, pass its role to SageMaker, write job logs, pull images, use its key",
+                operate,
+            ),
+        ],
+    )
+}
+
+/// The role SageMaker runs the work of [`attach_with_job_role`] under, and the policies
+/// attached to the role that starts it.
+pub struct MlJobs {
+    /// `<scope>MlJobRole`: trusted by SageMaker only, with the jobs' logs and metrics, image
+    /// pulls and the use of the key.
+    pub job_role: Handle<Role>,
+    /// `<scope>MlCreate` and `<scope>MlLaunch`, attached to the starting role.
+    pub policies: Vec<Handle<ManagedPolicy>>,
+}
+
+/// `MlJobRole`, `MlCreate` and `MlLaunch` in the scope: `launcher` may create the work
+/// `props` asks for, confined as [`attach`] confines it, but passes only `MlJobRole`, which
+/// runs it. `job_grants` are what the jobs may do besides (data access).
+pub fn attach_with_job_role(
+    scope: &mut Scope,
+    launcher: &Handle<Role>,
+    placement: &MlPlacement,
+    props: &MlWorkProps,
+    job_grants: PolicyDocument,
+) -> Result<MlJobs, ConstructError> {
+    if props.access.is_empty() {
+        return Err(ConstructError::Invalid(format!(
+            "a job role for team `{}` needs SageMaker access to run",
+            props.team
+        )));
+    }
+    let mut run = job_grants;
+    let mut job_role = Role::builder()
+        .description(format!(
+            "SageMaker jobs of team {}: run only, cannot start jobs or open Studio",
+            props.team
+        ))
+        .assume_role_policy_document(service_trust_policy(Service::SageMakerStudio));
+    // Built from a stand-in environment: the run grants name no role.
+    let runs = environment(launcher, placement, props);
+    runs.grant_run(&props.access).to(&mut run)?;
+    runs.grant_pull_images(&props.repositories).to(&mut run)?;
+    placement.key.grant_volume_use().to(&mut run)?;
+    job_role = job_role.policies(Policy::new("MlJobRun", run));
+    let job_role = scope.add("MlJobRole", job_role.build()?)?;
+
+    let environment = environment(&job_role, placement, props);
+    let mut create = PolicyDocument::new();
+    let mut launch = PolicyDocument::new();
+    environment.grant_create(&props.access).to(&mut create)?;
+    environment.grant_launch(&props.access).to(&mut launch)?;
+    let policies = add_policies(
+        scope,
+        launcher,
+        &props.team,
+        [
+            ("MlCreate", CREATE_WHAT, create),
+            (
+                "MlLaunch",
+                "work with its own SageMaker resources, pass only the team's job role to SageMaker, read job logs",
+                launch,
+            ),
+        ],
+    )?;
+    Ok(MlJobs { job_role, policies })
+}
+
+const CREATE_WHAT: &str = "create its jobs, models and endpoints only in the stack's subnets, with its key, on its instance types";
+
+/// Where `props` confines work whose jobs run as `runner`.
+fn environment(
+    runner: &Handle<Role>,
+    placement: &MlPlacement,
+    props: &MlWorkProps,
+) -> MlEnvironment {
+    MlEnvironment {
+        team: props.team.clone(),
+        role_arn: runner.arn(),
+        subnets: placement.network.subnets.iter().map(|s| s.id()).collect(),
+        security_groups: vec![placement.security_group.group_id()],
+        key_arn: placement.key.arn(),
+        instance_types: props.instance_types.clone(),
+        network_isolation: props.network_isolation,
+    }
+}
+
+/// One managed policy attached to `role` per non-empty document, `Team <team>: <what>`.
+fn add_policies<const N: usize>(
+    scope: &mut Scope,
+    role: &Handle<Role>,
+    team: &str,
+    documents: [(&str, &str, PolicyDocument); N],
+) -> Result<Vec<Handle<ManagedPolicy>>, ConstructError> {
     let mut policies = Vec::new();
-    for (id, what, document) in [
-        (
-            "MlCreate",
-            "create its jobs, models and endpoints only in the stack's subnets, with its key, on its instance types",
-            create,
-        ),
-        (
-            "MlOperate",
-            "work with its own SageMaker resources, pass its role to SageMaker, write job logs, pull images, use its key",
-            operate,
-        ),
-    ] {
+    for (id, what, document) in documents {
         if document.is_empty() {
             continue;
         }
@@ -90,7 +182,7 @@ pub fn attach(
             scope.add(
                 id,
                 ManagedPolicy::builder()
-                    .description(format!("Team {}: {what}", props.team))
+                    .description(format!("Team {team}: {what}"))
                     .roles(role.name())
                     .policy_document(document)
                     .build()?,

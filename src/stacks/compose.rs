@@ -14,7 +14,7 @@ use crate::constructs::endpoint_policy::EndpointPolicyProps;
 use crate::constructs::grants::ml::{JobKind, MlAccess};
 use crate::constructs::lifecycle_script::ScriptFragment;
 use crate::constructs::mfa_guard;
-use crate::constructs::ml_work::MlWorkProps;
+use crate::constructs::ml_work::{self, MlPlacement, MlWorkProps};
 use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
 use crate::constructs::network::{EndpointService, PrivateNetwork};
 use crate::constructs::notebook_identity::{self, NotebookRoleProps};
@@ -51,9 +51,10 @@ use crate::validate::rules;
 
 use super::check;
 use super::definition::{
-    AccessLevel, AuthMode, BucketKey, HomeStorageOnDelete, IDENTITY_STORE_ID_PATTERN,
-    IdentityCenterSpec, MappingMode, NotebookIdentityMode, NotebooksSpec, OnboardingSpec,
-    SplitMode, StackDefinition, StudioAppType, StudioSpec, TeamSpec, TrailMode,
+    AccessLevel, AuthMode, BucketKey, EcrGrantsSpec, HomeStorageOnDelete,
+    IDENTITY_STORE_ID_PATTERN, IdentityCenterSpec, MappingMode, NotebookIdentityMode,
+    NotebooksSpec, OnboardingSpec, SageMakerGrantsSpec, SplitMode, StackDefinition, StudioAppType,
+    StudioSpec, TeamSpec, TrailMode,
 };
 use super::load::{InputErrors, LoadedStack};
 
@@ -545,6 +546,21 @@ fn notebooks(
                     idle_stop: notebook.idle_stop_minutes.is_some(),
                 };
                 let role = notebook_identity::new(scope, &props, &base.key)?;
+                if let Some(work) =
+                    ml_work_props(&name.0, spec.sagemaker.as_ref(), spec.ecr.as_ref())
+                {
+                    ml_work::attach_with_job_role(
+                        &mut scope.child(&format!("notebook-{}", name.0)),
+                        &role,
+                        &MlPlacement {
+                            network,
+                            security_group: &base.security_group,
+                            key: &base.key,
+                        },
+                        &work,
+                        PolicyDocument::new(),
+                    )?;
+                }
                 (role.arn(), role_lookup(&name.0, &props.role_name()))
             }
         };
@@ -749,10 +765,20 @@ fn teams(
 
 /// The SageMaker work a team's definition asks for, if any.
 fn team_ml_work(team: &str, spec: &TeamSpec) -> Option<MlWorkProps> {
-    if spec.sagemaker.is_none() && spec.ecr.is_none() {
+    ml_work_props(team, spec.sagemaker.as_ref(), spec.ecr.as_ref())
+}
+
+/// The SageMaker work of `sagemaker` and `ecr` (of a team or of Studio) for `team`, if
+/// either is given.
+fn ml_work_props(
+    team: &str,
+    sagemaker: Option<&SageMakerGrantsSpec>,
+    ecr: Option<&EcrGrantsSpec>,
+) -> Option<MlWorkProps> {
+    if sagemaker.is_none() && ecr.is_none() {
         return None;
     }
-    let sagemaker = spec.sagemaker.clone().unwrap_or_default();
+    let sagemaker = sagemaker.cloned().unwrap_or_default();
     Some(MlWorkProps {
         team: team.to_string(),
         access: MlAccess {
@@ -768,8 +794,7 @@ fn team_ml_work(team: &str, spec: &TeamSpec) -> Option<MlWorkProps> {
             .map(|t| t.0.clone())
             .collect(),
         network_isolation: sagemaker.network_isolation,
-        repositories: spec
-            .ecr
+        repositories: ecr
             .iter()
             .flat_map(|e| e.repositories.iter().map(|r| r.0.clone()))
             .collect(),
@@ -1265,6 +1290,23 @@ fn studio_domain(
         },
     )?;
     names.insert("studio".into(), studio.domain.logical_id().clone());
+    let domain_name = spec
+        .domain_name
+        .as_ref()
+        .map_or_else(|| stack.name.clone(), |n| n.0.clone());
+    if let Some(work) = ml_work_props(&domain_name, spec.sagemaker.as_ref(), spec.ecr.as_ref()) {
+        ml_work::attach_with_job_role(
+            &mut scope.child("Studio"),
+            &studio.execution_role,
+            &MlPlacement {
+                network,
+                security_group: &studio.security_group,
+                key: &studio.key,
+            },
+            &work,
+            PolicyDocument::new(),
+        )?;
+    }
     if split {
         let chunks = nested_users::new(
             &mut scope.at(at("studio").then("users")),

@@ -22,6 +22,7 @@
 pub mod bin;
 pub mod cfn;
 pub mod iam_eval;
+pub mod ml_job;
 pub mod moto;
 pub mod stacks;
 

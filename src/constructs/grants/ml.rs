@@ -360,10 +360,40 @@ impl MlEnvironment {
             return Grant::invalid(subject, why);
         }
         let stem = self.stem();
-        let mut grant = self.manage_own(Grant::new(subject), &stem, access);
-        grant = list(grant, &stem, access);
-        grant = self.pass_role(grant, &stem);
+        let grant = self.launch(Grant::new(subject), &stem, access);
         self.logs_and_metrics(grant, &stem, access)
+    }
+
+    /// What a role that starts jobs under another role (the separate job role of
+    /// [`MlEnvironment::role_arn`]) needs besides [`MlEnvironment::grant_create`]:
+    /// [`MlEnvironment::grant_operate`] with the job logs to read instead of to write,
+    /// and no metrics: only the running job writes those.
+    pub fn grant_launch(&self, access: &MlAccess) -> Grant {
+        let subject = format!("SageMaker jobs of team `{}`", self.team);
+        if let Some(why) = self.refusal(access) {
+            return Grant::invalid(subject, why);
+        }
+        let stem = self.stem();
+        let grant = self.launch(Grant::new(subject), &stem, access);
+        self.read_logs(grant, &stem, access)
+    }
+
+    /// What the job role itself needs while SageMaker runs the team's jobs and endpoints
+    /// under it: their logs and metrics, and nothing that starts, stops or passes
+    /// anything.
+    pub fn grant_run(&self, access: &MlAccess) -> Grant {
+        let subject = format!("SageMaker job runs of team `{}`", self.team);
+        if let Some(why) = self.refusal(access) {
+            return Grant::invalid(subject, why);
+        }
+        let stem = self.stem();
+        self.logs_and_metrics(Grant::new(subject), &stem, access)
+    }
+
+    fn launch(&self, grant: Grant, stem: &str, access: &MlAccess) -> Grant {
+        let grant = self.manage_own(grant, stem, access);
+        let grant = list(grant, stem, access);
+        self.pass_role(grant, stem)
     }
 
     fn refusal(&self, access: &MlAccess) -> Option<String> {
@@ -505,21 +535,7 @@ impl MlEnvironment {
     /// endpoints (groups `/aws/sagemaker/Endpoints/<endpoint name>`), and metrics in
     /// SageMaker's namespaces.
     fn logs_and_metrics(&self, mut grant: Grant, stem: &str, access: &MlAccess) -> Grant {
-        let mut groups: Vec<Value> = Vec::new();
-        let mut streams: Vec<Value> = Vec::new();
-        for kind in &access.jobs {
-            let group = format!("/aws/sagemaker/{}Jobs", kind.word());
-            groups.push(log_arn(&format!("log-group:{group}:*")));
-            streams.push(log_arn(&format!(
-                "log-group:{group}:log-stream:{}-*",
-                self.team
-            )));
-        }
-        if access.endpoints {
-            let group = format!("/aws/sagemaker/Endpoints/{}-*", self.team);
-            groups.push(log_arn(&format!("log-group:{group}:*")));
-            streams.push(log_arn(&format!("log-group:{group}:log-stream:*")));
-        }
+        let (groups, streams) = self.log_arns(access);
         if !groups.is_empty() {
             grant = grant
                 .statement(
@@ -549,6 +565,47 @@ impl MlEnvironment {
                 [Value::from("/aws/sagemaker/*")],
             )],
         )
+    }
+
+    /// The log groups (`…:*`) and streams SageMaker writes for the team's jobs and
+    /// endpoints.
+    fn log_arns(&self, access: &MlAccess) -> (Vec<Value>, Vec<Value>) {
+        let mut groups: Vec<Value> = Vec::new();
+        let mut streams: Vec<Value> = Vec::new();
+        for kind in &access.jobs {
+            let group = format!("/aws/sagemaker/{}Jobs", kind.word());
+            groups.push(log_arn(&format!("log-group:{group}:*")));
+            streams.push(log_arn(&format!(
+                "log-group:{group}:log-stream:{}-*",
+                self.team
+            )));
+        }
+        if access.endpoints {
+            let group = format!("/aws/sagemaker/Endpoints/{}-*", self.team);
+            groups.push(log_arn(&format!("log-group:{group}:*")));
+            streams.push(log_arn(&format!("log-group:{group}:log-stream:*")));
+        }
+        (groups, streams)
+    }
+
+    /// Reading the logs of the team's jobs and endpoints (what the SageMaker Python SDK
+    /// does while it waits for a job), without writing any.
+    fn read_logs(&self, grant: Grant, stem: &str, access: &MlAccess) -> Grant {
+        let (groups, streams) = self.log_arns(access);
+        if groups.is_empty() {
+            return grant;
+        }
+        grant
+            .statement(
+                format!("{stem}ReadJobLogGroups"),
+                &[logs::actions::DESCRIBE_LOG_STREAMS],
+                groups,
+            )
+            .statement(
+                format!("{stem}ReadJobLogStreams"),
+                &[logs::actions::GET_LOG_EVENTS],
+                streams,
+            )
     }
 
     /// Pulls of the AWS Deep Learning Containers images (every repository of

@@ -44,8 +44,22 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
         NotebookIdentityMode::RolePerNotebook => role_per_notebook(input, notebooks, problems),
         NotebookIdentityMode::SharedRoleWithSessionNames => {
             shared_role(input, notebooks, problems);
+            if notebooks.sagemaker.is_some() || notebooks.ecr.is_some() {
+                let at = if notebooks.sagemaker.is_some() {
+                    "notebooks.sagemaker"
+                } else {
+                    "notebooks.ecr"
+                };
+                problems.push(
+                    input
+                        .source
+                        .error_at_key(at, "the shared role cannot confine SageMaker work to one notebook: every notebook holds it, so each could start, stop and read the others' jobs")
+                        .help("use `identity: role-per-notebook` (the default), whose roles each start their own notebook's jobs only"),
+                );
+            }
         }
     }
+    super::teams::sagemaker_grants(input, notebooks.sagemaker.as_ref(), "notebooks", problems);
     instances(input, notebooks, problems);
 }
 
@@ -277,6 +291,23 @@ mod tests {
 
     fn shared(instances: &str) -> String {
         format!("{NETWORK}notebooks:\n  {SHARED}\n  instances: {instances}\n")
+    }
+
+    #[test]
+    fn sagemaker_work_needs_a_role_per_notebook_and_instance_types() {
+        let work = "\n  sagemaker: { jobs: [training], instance_types: [ml.m5.xlarge] }\n";
+        assert!(run(&(notebooks("{ a: {} }") + work), check).is_empty());
+        let problems = run(&(shared("{ a: {} }") + work), check);
+        assert_eq!(fields(&problems), ["notebooks.sagemaker"]);
+        assert!(
+            problems[0]
+                .message
+                .contains("cannot confine SageMaker work to one notebook")
+        );
+        let untyped = "\n  sagemaker: { jobs: [training] }\n";
+        let problems = run(&(notebooks("{ a: {} }") + untyped), check);
+        assert_eq!(fields(&problems), ["notebooks.sagemaker"]);
+        assert!(problems[0].message.contains("none is listed"));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
         user_count(input, studio_spec, problems);
         users_distinct(input, studio_spec, problems);
         super::studio_settings::check(input, studio_spec, problems);
+        super::teams::sagemaker_grants(input, studio_spec.sagemaker.as_ref(), "studio", problems);
     }
 }
 
@@ -129,6 +130,17 @@ mod tests {
     fn distinct_users_pass() {
         let text = format!("{NETWORK}studio: {{ users: [alice, bob, data-scientist-1] }}\n");
         assert!(run(&text, check).is_empty());
+    }
+
+    #[test]
+    fn studio_sagemaker_work_must_grant_something_on_listed_instance_types() {
+        let ok = format!(
+            "{NETWORK}studio: {{ sagemaker: {{ jobs: [training], instance_types: [ml.m5.xlarge] }} }}\n"
+        );
+        assert!(run(&ok, check).is_empty());
+        let problems = run(&format!("{NETWORK}studio: {{ sagemaker: {{}} }}\n"), check);
+        assert_eq!(messages(&problems), ["`sagemaker` grants nothing"]);
+        assert_eq!(fields(&problems), ["studio.sagemaker"]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::Diagnostic;
-use crate::stacks::definition::{TeamName, TeamSpec};
+use crate::stacks::definition::{SageMakerGrantsSpec, TeamName, TeamSpec};
 
 use super::{Input, buckets, require_network};
 
@@ -30,7 +30,7 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
             problems,
         );
         users_in_one_team(input, spec, &path, &mut users_seen, problems);
-        sagemaker(input, spec, &path, problems);
+        sagemaker_grants(input, spec.sagemaker.as_ref(), &path, problems);
     }
     notebook_access(input, problems);
 }
@@ -126,10 +126,16 @@ fn users_in_one_team(
     }
 }
 
-/// `sagemaker`: something to grant, and instance types for jobs and endpoints (the
-/// grants allow only the listed types, so an empty list would allow none).
-fn sagemaker(input: &Input, spec: &TeamSpec, path: &str, problems: &mut Vec<Diagnostic>) {
-    let Some(sagemaker) = &spec.sagemaker else {
+/// `sagemaker` (of a team at `path`, or of `studio`): something to grant, and instance
+/// types for jobs and endpoints (the grants allow only the listed types, so an empty
+/// list would allow none).
+pub(super) fn sagemaker_grants(
+    input: &Input,
+    sagemaker: Option<&SageMakerGrantsSpec>,
+    path: &str,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let Some(sagemaker) = sagemaker else {
         return;
     };
     let at = format!("{path}.sagemaker");

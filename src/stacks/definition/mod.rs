@@ -241,6 +241,13 @@ pub struct StudioSpec {
     /// folder that runs whenever an app of its type starts.
     #[serde(default)]
     pub lifecycle_configs: IndexMap<SageMakerName, StudioLifecycleSpec>,
+    /// SageMaker work the users may start from Studio (the domain's execution role), as
+    /// a team named after the domain: jobs named `<domain>-…`, tagged with it, in the
+    /// stack's subnets and the Studio security group, with the domain's key, run by a
+    /// job role of their own.
+    pub sagemaker: Option<SageMakerGrantsSpec>,
+    /// ECR repositories of this account the users' jobs pull images from.
+    pub ecr: Option<EcrGrantsSpec>,
 }
 
 /// The fate of a domain's home file system when the domain is deleted.
@@ -331,6 +338,13 @@ pub struct NotebooksSpec {
     pub role: NotebookRoleSpec,
     /// Notebook instances by name.
     pub instances: IndexMap<SageMakerName, NotebookSpec>,
+    /// SageMaker work each notebook's role may start (`role-per-notebook` only), each
+    /// notebook as a team of its own: jobs named `<notebook>-…`, tagged with it, in the
+    /// stack's subnets and notebook security group, with the notebook key, run by a job
+    /// role of the notebook's own.
+    pub sagemaker: Option<SageMakerGrantsSpec>,
+    /// ECR repositories of this account the notebooks' jobs pull images from.
+    pub ecr: Option<EcrGrantsSpec>,
 }
 
 /// How notebooks of the `notebooks` component tell themselves apart in CloudTrail.

@@ -14,6 +14,7 @@ mod lambda;
 mod policy;
 mod s3;
 mod sagemaker;
+mod sagemaker_jobs;
 mod sns;
 mod ssm;
 mod stackset;
@@ -107,7 +108,7 @@ impl Violation {
 
 /// Every rule, in a stable order (by file, then as declared).
 pub fn catalogue() -> Vec<&'static Rule> {
-    let groups: [&'static [Rule]; 14] = [
+    let groups: [&'static [Rule]; 15] = [
         template::RULES,
         definition::RULES,
         iam::RULES,
@@ -116,6 +117,7 @@ pub fn catalogue() -> Vec<&'static Rule> {
         ec2::RULES,
         kms::RULES,
         sagemaker::RULES,
+        sagemaker_jobs::RULES,
         ssm::RULES,
         sns::RULES,
         lambda::RULES,
@@ -544,6 +546,7 @@ mod tests {
             include_str!("kms.rs"),
             include_str!("sagemaker.rs"),
             include_str!("sagemaker/reach.rs"),
+            include_str!("sagemaker_jobs.rs"),
             include_str!("ssm.rs"),
             include_str!("sns.rs"),
             include_str!("lambda.rs"),
