@@ -104,7 +104,10 @@ fn apps_of_the_own_profile_are_confined_too() {
 fn the_defaults_beyond_the_space_are_out_of_the_roles_reach() {
     let t = stacks::shipped_template("studio-private");
     let e = evaluator(&t);
-    let ctx = [("sagemaker:UserProfileName", ALICE), ("sagemaker:InstanceTypes", DISALLOWED)];
+    let ctx = [
+        ("sagemaker:UserProfileName", ALICE),
+        ("sagemaker:InstanceTypes", DISALLOWED),
+    ];
     e.assert_denied(ROLE, "sagemaker:UpdateUserProfile", &owner(), &ctx);
     e.assert_denied(
         ROLE,

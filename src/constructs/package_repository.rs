@@ -21,8 +21,8 @@ use crate::sub;
 use crate::template::{DeletionPolicy, Handle, Pseudo, Value};
 
 use super::ConstructError;
-use super::lifecycle_script::ScriptFragment;
 use super::encryption_key::{EncryptionKey, EncryptionKeyProps};
+use super::lifecycle_script::ScriptFragment;
 use super::scope::Scope;
 
 /// The readable repository's name.
@@ -352,14 +352,25 @@ mod tests {
         let fake = |name: &str, body: &str| {
             let path = bin.join(name);
             std::fs::write(&path, format!("#!/bin/bash\n{body}\n")).unwrap();
-            std::process::Command::new("chmod").arg("+x").arg(&path).status().unwrap();
+            std::process::Command::new("chmod")
+                .arg("+x")
+                .arg(&path)
+                .status()
+                .unwrap();
         };
         let log = dir.join("calls");
-        fake("aws", &format!("echo \"aws $*\" >>{}; echo tok-123", log.display()));
+        fake(
+            "aws",
+            &format!("echo \"aws $*\" >>{}; echo tok-123", log.display()),
+        );
         fake("pip", &format!("echo \"pip $*\" >>{}", log.display()));
         fake("logger", "cat >/dev/null");
         let metadata = dir.join("resource-metadata.json");
-        std::fs::write(&metadata, format!("{{\"ResourceArn\": \"{arn}\", \"ResourceName\": \"n\"}}")).unwrap();
+        std::fs::write(
+            &metadata,
+            format!("{{\"ResourceArn\": \"{arn}\", \"ResourceName\": \"n\"}}"),
+        )
+        .unwrap();
         let out = std::process::Command::new("bash")
             .arg("-c")
             .arg(&script)
@@ -379,7 +390,11 @@ mod tests {
         let arn = "arn:aws:sagemaker:eu-west-1:123456789012:notebook-instance/n";
         let (out, tmp) = run_fragment(PipTarget::NotebookInstance, arn);
         let dir = tmp.path();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let conf = std::fs::read_to_string(dir.join("pip.conf")).unwrap();
         assert_eq!(
             conf,
@@ -392,7 +407,10 @@ mod tests {
         );
         let cron = std::fs::read_to_string(dir.join("cron")).unwrap();
         assert!(cron.starts_with("17 */6 * * * root "), "{cron}");
-        assert!(cron.contains(&dir.join("refresher").display().to_string()), "{cron}");
+        assert!(
+            cron.contains(&dir.join("refresher").display().to_string()),
+            "{cron}"
+        );
     }
 
     #[test]
@@ -400,7 +418,11 @@ mod tests {
         let arn = "arn:aws:sagemaker:us-east-1:123456789012:app/d-abc/u/jupyterlab/default";
         let (out, tmp) = run_fragment(PipTarget::StudioApp, arn);
         let dir = tmp.path();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let calls = std::fs::read_to_string(dir.join("calls")).unwrap();
         assert!(
             calls.ends_with("pip config --user set global.index-url https://aws:tok-123@studio-private-123456789012.d.codeartifact.us-east-1.amazonaws.com/pypi/python/simple/\n"),

@@ -706,7 +706,12 @@ fn teams(
                 lifecycle_config: on_start.clone(),
                 grants: {
                     let mut grants = bucket_grants(&env.buckets, &spec.access)?;
-                    grants.push(package_grants(env.packages.as_ref())?.statement_list().iter().cloned());
+                    grants.push(
+                        package_grants(env.packages.as_ref())?
+                            .statement_list()
+                            .iter()
+                            .cloned(),
+                    );
                     grants
                 },
                 url_access: url_access(def),

@@ -104,8 +104,15 @@ mod tests {
         );
         let problems = run_named("team-a", &text, check);
         assert_eq!(fields(&problems), ["packages"]);
-        assert!(problems[0].message.contains("shared role"), "{}", problems[0].message);
-        let per_notebook = text.replace("  identity: shared-role-with-session-names\n  role: { name: r }\n", "");
+        assert!(
+            problems[0].message.contains("shared role"),
+            "{}",
+            problems[0].message
+        );
+        let per_notebook = text.replace(
+            "  identity: shared-role-with-session-names\n  role: { name: r }\n",
+            "",
+        );
         assert!(run_named("team-a", &per_notebook, check).is_empty());
     }
 

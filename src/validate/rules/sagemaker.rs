@@ -170,7 +170,10 @@ pub static RULES: &[Rule] = &[
         rationale: "A notebook instance runs, and is billed, until someone stops it; SageMaker has no idle stop of its own for notebook instances, so only its lifecycle configuration can stop it when idle.",
         checks: "Every notebook instance has a LifecycleConfigName that refers to a lifecycle configuration of the template whose OnStart script stops the instance on idle: sagesynth's idle-stop part with a limit for this notebook's name, or a script that calls StopNotebookInstance (stop_notebook_instance, aws sagemaker stop-notebook-instance).",
         fix: "Set `idle_stop_minutes` on the notebook (10 to 10080); keep it running only with a suppression that says why (a notebook of the shared role cannot stop itself).",
-        applies_to: &["AWS::SageMaker::NotebookInstance", "AWS::SageMaker::NotebookInstanceLifecycleConfig"],
+        applies_to: &[
+            "AWS::SageMaker::NotebookInstance",
+            "AWS::SageMaker::NotebookInstanceLifecycleConfig",
+        ],
         equivalents: Equivalents {
             cfn_lint: &[],
             checkov: &[],
@@ -387,13 +390,15 @@ fn studio_idle_shutdown(cx: &Context) -> Vec<Violation> {
     for (id, p) in cx.of_type(DOMAIN[0]) {
         for app in IDLE_APPS {
             let idle = &p["DefaultUserSettings"][*app]["AppLifecycleManagement"]["IdleSettings"];
-            let enabled = idle["LifecycleManagement"] == "ENABLED"
-                && !idle["IdleTimeoutInMinutes"].is_null();
+            let enabled =
+                idle["LifecycleManagement"] == "ENABLED" && !idle["IdleTimeoutInMinutes"].is_null();
             if !enabled {
                 out.push(Violation::at(
                     id,
                     &format!("Properties.DefaultUserSettings.{app}"),
-                    format!("{app}: no idle shutdown; an idle app keeps running until someone stops it"),
+                    format!(
+                        "{app}: no idle shutdown; an idle app keeps running until someone stops it"
+                    ),
                 ));
             }
         }
@@ -416,9 +421,13 @@ fn stops_on_idle(script: &str, name: Option<&str>) -> bool {
     if script.contains("# --- idle stop (generated) ---") {
         return name.is_some_and(|n| script.contains(&format!("\n  {n}) minutes=")));
     }
-    ["StopNotebookInstance", "stop_notebook_instance", "stop-notebook-instance"]
-        .iter()
-        .any(|call| script.contains(call))
+    [
+        "StopNotebookInstance",
+        "stop_notebook_instance",
+        "stop-notebook-instance",
+    ]
+    .iter()
+    .any(|call| script.contains(call))
 }
 
 fn notebook_idle_stop(cx: &Context) -> Vec<Violation> {
@@ -429,12 +438,10 @@ fn notebook_idle_stop(cx: &Context) -> Vec<Violation> {
             .and_then(|c| cx.resource(c))
             .filter(|r| r["Type"] == LIFECYCLE[0]);
         let stops = config.is_some_and(|c| {
-            scripts(&c["Properties"])
-                .iter()
-                .any(|(path, text, _)| {
-                    path.starts_with("Properties.OnStart")
-                        && text.as_deref().is_some_and(|t| stops_on_idle(t, name))
-                })
+            scripts(&c["Properties"]).iter().any(|(path, text, _)| {
+                path.starts_with("Properties.OnStart")
+                    && text.as_deref().is_some_and(|t| stops_on_idle(t, name))
+            })
         });
         if !stops {
             out.push(Violation::at(
@@ -563,7 +570,8 @@ mod tests {
             "Resources.D.Properties.DefaultUserSettings.CodeEditorAppSettings",
         );
         let mut disabled = idle.clone();
-        disabled["AppLifecycleManagement"]["IdleSettings"]["LifecycleManagement"] = json!("DISABLED");
+        disabled["AppLifecycleManagement"]["IdleSettings"]["LifecycleManagement"] =
+            json!("DISABLED");
         assert_rule(
             "SM-STUDIO-IDLE-SHUTDOWN",
             good.clone(),
