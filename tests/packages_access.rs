@@ -32,8 +32,6 @@ fn repository(name: &str) -> String {
 fn evaluator(t: &Json) -> Evaluator<'_> {
     let studio_domain = format!("arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:domain/d-abc123");
     Evaluator::new(t)
-        .with_attribute("PackagesDomain", "Arn", &domain())
-        .with_attribute("PackagesRepository", "Arn", &repository("python"))
         .with_attribute("StudioDomain", "DomainArn", &studio_domain)
         .with_attribute("StudioDomain", "DomainId", "d-abc123")
 }
