@@ -33,12 +33,21 @@ fn template(name: &str, text: &str) -> Json {
         .findings
         .iter()
         .filter(|f| {
-            !(name == SHARED && f.rule == "SM-NOTEBOOK-SHARED-IDENTITY" && f.suppressed.is_some())
+            let shared_warning = matches!(
+                &*f.rule,
+                "SM-NOTEBOOK-SHARED-IDENTITY" | "SM-NOTEBOOK-IDLE-STOP"
+            );
+            !(name == SHARED && shared_warning && f.suppressed.is_some())
         })
         .collect();
     assert!(unexpected.is_empty(), "{unexpected:?}");
     if name == SHARED {
-        assert_eq!(s.findings.len(), 1, "the shared role's warning is reported");
+        // The shared identity, and each notebook's missing idle stop (it cannot stop itself).
+        assert_eq!(
+            s.findings.len(),
+            4,
+            "the shared role's warnings are reported"
+        );
     }
     stacks::json(&s)
 }
@@ -91,7 +100,12 @@ fn every_notebook_has_a_role_of_its_own_named_after_it() {
         let role_id = format!("{id}Role");
         let p = &t["Resources"][&id]["Properties"];
         assert_eq!(p["RoleArn"], json!({"Fn::GetAtt": [role_id, "Arn"]}));
-        assert!(p.get("LifecycleConfigName").is_none(), "no script: {id}");
+        // No identity script: the only on-start work is the idle stop.
+        assert_eq!(
+            p["LifecycleConfigName"],
+            json!({"Fn::GetAtt": ["NotebookOnStartConfig", "NotebookInstanceLifecycleConfigName"]}),
+            "{id}"
+        );
         let role = &t["Resources"][&role_id]["Properties"];
         assert_eq!(role["RoleName"], format!("notebook-{name}"));
         assert_eq!(role["Path"], "/notebook-identity/");
@@ -394,7 +408,7 @@ fn adding_a_notebook_renames_nothing() {
             PER_ROLE,
             &grown(
                 &text,
-                "    analyst-bob: { instance_type: ml.t3.medium, volume_size_gb: 20 }\n",
+                "    analyst-bob: { instance_type: ml.t3.medium, volume_size_gb: 20, idle_stop_minutes: 120 }\n",
             ),
         ),
     );
