@@ -191,9 +191,9 @@ fn every_shipped_endpoint_admits_only_this_accounts_principals() {
         }
         checked += n;
     }
-    // Six of the seven shipped templates have a network (the multi-account central one has
-    // none); an empty out/ or a template read wrongly must not pass.
-    assert_eq!(templates_with_endpoints, 6);
+    // Seven of the eight shipped templates have a network (the multi-account central one
+    // has none); an empty out/ or a template read wrongly must not pass.
+    assert_eq!(templates_with_endpoints, 7);
     assert!(checked >= 25, "only {checked} endpoint policies checked");
 }
 

@@ -384,28 +384,50 @@ fn the_command_prints_the_graph_and_refuses_unknown_stacks() {
 /// The marker before each embedded graph in the README names the stack it shows.
 const MARKER: &str = "<!-- synth graph --stack ";
 
+/// The README and the topic pages of `docs/`, each with its text.
+fn documents() -> Vec<(String, String)> {
+    let mut docs = vec![(
+        "README.md".to_string(),
+        std::fs::read_to_string(manifest_dir().join("README.md")).unwrap(),
+    )];
+    let mut pages: Vec<_> = std::fs::read_dir(manifest_dir().join("docs"))
+        .map(|dir| dir.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    pages.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|e| e == "md"));
+    pages.sort();
+    for page in pages {
+        let name = format!("docs/{}", page.file_name().unwrap().to_string_lossy());
+        docs.push((name, std::fs::read_to_string(&page).unwrap()));
+    }
+    docs
+}
+
 #[test]
 fn the_readme_shows_every_stack_as_synth_graph_draws_it_now() {
-    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
     let mut embedded = IndexMap::new();
-    for (i, _) in readme.match_indices(MARKER) {
-        let rest = &readme[i + MARKER.len()..];
-        let (name, rest) = rest
-            .split_once(" -->\n")
-            .expect("a marker ends with ` -->`");
-        let body = rest.strip_prefix("```mermaid\n").unwrap_or_else(|| {
-            panic!("README: the marker for {name} is not followed by a mermaid fence")
-        });
-        let (graph, _) = body.split_once("```\n").expect("the fence is closed");
-        embedded.insert(name.to_string(), graph.to_string());
+    for (file, text) in documents() {
+        for (i, _) in text.match_indices(MARKER) {
+            let rest = &text[i + MARKER.len()..];
+            let (name, rest) = rest
+                .split_once(" -->\n")
+                .expect("a marker ends with ` -->`");
+            let body = rest.strip_prefix("```mermaid\n").unwrap_or_else(|| {
+                panic!("{file}: the marker for {name} is not followed by a mermaid fence")
+            });
+            let (graph, _) = body.split_once("```\n").expect("the fence is closed");
+            let earlier = embedded.insert(name.to_string(), graph.to_string());
+            assert!(earlier.is_none(), "{file}: a second graph of {name}");
+        }
     }
+    // The README holds its graphs in name order; a topic page in docs/ holds its own.
+    embedded.sort_keys();
     let names: Vec<String> = stacks::shipped().into_iter().map(|(n, _)| n).collect();
     // `NAME` is a stack's own template; `NAME --template SUFFIX` one of its others.
     let shown: Vec<&String> = embedded.keys().filter(|k| !k.contains(' ')).collect();
     assert_eq!(
         shown,
         names.iter().collect::<Vec<_>>(),
-        "README: one embedded graph per shipped stack, in name order"
+        "README and docs/: one embedded graph per shipped stack"
     );
     for (key, text) in &embedded {
         let (name, suffix) = match key.split_once(" --template ") {

@@ -35,15 +35,22 @@ fn template(name: &str, text: &str) -> Json {
         .findings
         .iter()
         .filter(|f| {
-            let shared_warning =
-                name == SHARED && f.rule == "SM-NOTEBOOK-SHARED-IDENTITY" && f.suppressed.is_some();
+            // A shared-role notebook cannot stop itself: its idle-stop warning is expected
+            // (the shipped definition suppresses it per notebook; an added one has none).
+            let shared_expected = name == SHARED
+                && ((f.rule == "SM-NOTEBOOK-SHARED-IDENTITY" && f.suppressed.is_some())
+                    || f.rule == "SM-NOTEBOOK-IDLE-STOP");
             let inline_body = f.rule == "CFN-LIMIT-INLINE-BODY" && f.severity == Severity::Warning;
-            !(shared_warning || inline_body)
+            !(shared_expected || inline_body)
         })
         .collect();
     assert!(unexpected.is_empty(), "{unexpected:?}");
     if name == SHARED {
-        assert_eq!(s.findings.len(), 1, "the shared role's warning is reported");
+        let shared = s
+            .findings
+            .iter()
+            .filter(|f| f.rule != "SM-NOTEBOOK-IDLE-STOP");
+        assert_eq!(shared.count(), 1, "the shared role's warning is reported");
     }
     stacks::json(&s)
 }
@@ -96,7 +103,12 @@ fn every_notebook_has_a_role_of_its_own_named_after_it() {
         let role_id = format!("{id}Role");
         let p = &t["Resources"][&id]["Properties"];
         assert_eq!(p["RoleArn"], json!({"Fn::GetAtt": [role_id, "Arn"]}));
-        assert!(p.get("LifecycleConfigName").is_none(), "no script: {id}");
+        // No identity script: the only on-start work is the idle stop.
+        assert_eq!(
+            p["LifecycleConfigName"],
+            json!({"Fn::GetAtt": ["NotebookOnStartConfig", "NotebookInstanceLifecycleConfigName"]}),
+            "{id}"
+        );
         let role = &t["Resources"][&role_id]["Properties"];
         assert_eq!(role["RoleName"], format!("notebook-{name}"));
         assert_eq!(role["Path"], "/notebook-identity/");
@@ -110,6 +122,7 @@ fn every_notebook_has_a_role_of_its_own_named_after_it() {
             sids(&policies[0]),
             [
                 "DescribeOwnNotebook",
+                "StopOwnNotebookWhenIdle",
                 "WriteNotebookLogs",
                 "UseVolumeKey",
                 "GrantVolumeKeyToAwsResources"
@@ -129,7 +142,23 @@ fn every_notebook_has_a_role_of_its_own_named_after_it() {
         .values()
         .map(|r| r["Type"].as_str().unwrap())
         .collect();
-    assert!(!types.contains("AWS::SageMaker::NotebookInstanceLifecycleConfig"));
+    // The one lifecycle configuration is the idle stop; no identity script runs.
+    let script = t["Resources"]["NotebookOnStartConfig"]["Properties"]["OnStart"][0]["Content"]
+        ["Fn::Base64"]
+        .as_str()
+        .unwrap();
+    assert!(
+        script.contains("# --- idle stop (generated) ---"),
+        "{script}"
+    );
+    assert!(!script.contains("role_path_and_name"), "{script}");
+    assert_eq!(
+        types
+            .iter()
+            .filter(|t| t.contains("LifecycleConfig"))
+            .count(),
+        1
+    );
 }
 
 /// Access matrix of the role-per-notebook stack: a notebook's role reaches its own
@@ -366,7 +395,12 @@ fn the_shared_notebooks_run_the_identity_script_with_the_role_written_in() {
 
 /// Adds `analyst-dave` after `analyst-bob` in `text`.
 fn grown(text: &str, line: &str) -> String {
-    let grown = text.replace(line, &format!("{line}    analyst-dave: {{}}\n"));
+    let dave = if line.contains("idle_stop_minutes") {
+        "    analyst-dave: { idle_stop_minutes: 120 }\n"
+    } else {
+        "    analyst-dave: {}\n"
+    };
+    let grown = text.replace(line, &format!("{line}{dave}"));
     assert_ne!(grown, text);
     grown
 }
@@ -399,7 +433,7 @@ fn adding_a_notebook_renames_nothing() {
             PER_ROLE,
             &grown(
                 &text,
-                "    analyst-bob: { instance_type: ml.t3.medium, volume_size_gb: 20 }\n",
+                "    analyst-bob: { instance_type: ml.t3.medium, volume_size_gb: 20, idle_stop_minutes: 120 }\n",
             ),
         ),
     );
@@ -415,11 +449,8 @@ fn adding_a_notebook_renames_nothing() {
             "NotebookAnalystDaveRole"
         ]
     );
-    assert!(
-        changed(&before, &after).is_empty(),
-        "{:?}",
-        changed(&before, &after)
-    );
+    // Only the idle-stop configuration's list of limits grows (Dave's 120 minutes).
+    assert_eq!(changed(&before, &after), ["NotebookOnStartConfig"]);
 
     let text = definition(SHARED);
     let (before, after) = (

@@ -27,9 +27,11 @@ fn broken_definition() -> String {
         })
         .collect();
     assert!(!untagged.contains("\ntags:"));
+    // Idle shutdown stays (SM-STUDIO-IDLE-SHUTDOWN is not what this report is about); the
+    // settings after it go.
     let start = untagged
-        .find("  idle_shutdown_minutes:")
-        .expect("studio-private's Studio settings start with idle shutdown");
+        .find("  instance_types:")
+        .expect("studio-private's instance types follow its idle shutdown");
     let end = start
         + untagged[start..]
             .find("\nbastion:")

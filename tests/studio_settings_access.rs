@@ -1,9 +1,10 @@
 //! The instance types of studio-private's Studio apps, evaluated over the generated
 //! execution policy: an app or space of an allowed type is allowed; a disallowed type,
-//! or a list that mixes one in, is denied; a `CreateApp` that names no type is denied
-//! (`Null`), while `CreateSpace` / `UpdateSpace` may name none (they store settings and
-//! start nothing; the app started later is judged by its own `CreateApp`). The last rows
-//! show the conditions come from `studio.instance_types`: without it any type passes.
+//! or a list that mixes one in, is denied. A request that names no type is allowed: the
+//! app then starts on the default of its space, profile or domain, and each of those is
+//! confined as well (a space stores only allowed types; the domain's default is the first
+//! allowed type; the execution role can change neither the domain nor a profile). The last
+//! rows show the conditions come from `studio.instance_types`: without it any type passes.
 
 mod support;
 
@@ -57,7 +58,7 @@ fn owner() -> String {
 }
 
 #[test]
-fn apps_start_only_on_an_allowed_type_and_must_name_one() {
+fn apps_start_only_on_an_allowed_type_or_the_confined_default() {
     let t = stacks::shipped_template("studio-private");
     let e = evaluator(&t);
     let owner = owner();
@@ -71,8 +72,8 @@ fn apps_start_only_on_an_allowed_type_and_must_name_one() {
         &app(),
         &own_space(&owner, &[ALLOWED, DISALLOWED]),
     );
-    // No type: denied rather than left to whatever default applies at that moment.
-    e.assert_denied(ROLE, create, &app(), &own_space(&owner, &[]));
+    // No type: the default applies, and every default is confined (the tests below).
+    e.assert_allowed(ROLE, create, &app(), &own_space(&owner, &[]));
     // Deleting names no type and stays allowed (the split statements).
     e.assert_allowed(ROLE, "sagemaker:DeleteApp", &app(), &own_space(&owner, &[]));
 }
@@ -94,7 +95,26 @@ fn apps_of_the_own_profile_are_confined_too() {
         &profile_app,
         &ctx(&[DISALLOWED]),
     );
-    e.assert_denied(ROLE, "sagemaker:CreateApp", &profile_app, &ctx(&[]));
+    e.assert_allowed(ROLE, "sagemaker:CreateApp", &profile_app, &ctx(&[]));
+}
+
+/// The defaults a type-less `CreateApp` falls back on beyond the space's cannot be changed
+/// with the execution role: not the domain's, not a profile's (its own included).
+#[test]
+fn the_defaults_beyond_the_space_are_out_of_the_roles_reach() {
+    let t = stacks::shipped_template("studio-private");
+    let e = evaluator(&t);
+    let ctx = [
+        ("sagemaker:UserProfileName", ALICE),
+        ("sagemaker:InstanceTypes", DISALLOWED),
+    ];
+    e.assert_denied(ROLE, "sagemaker:UpdateUserProfile", &owner(), &ctx);
+    e.assert_denied(
+        ROLE,
+        "sagemaker:UpdateDomain",
+        &sagemaker(&format!("domain/{DOMAIN_ID}")),
+        &ctx,
+    );
 }
 
 #[test]

@@ -276,9 +276,9 @@ fn every_profile_and_domain_is_referenced_by_a_cleanup() {
             }
         }
     }
-    // studio-private's domain and two profiles, twice (one split), the SSO domain and the
-    // member's domain.
-    assert_eq!(checked, 8);
+    // studio-private's domain and two profiles, twice (one split), the SSO domain, the
+    // member's domain, and ml-platform's domain and two profiles.
+    assert_eq!(checked, 11);
 }
 
 /// A test definition of `tests/data/`, synthesized.

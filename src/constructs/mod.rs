@@ -166,6 +166,7 @@ mod tests {
                     shared_spaces: false,
                     home_storage: Default::default(),
                     settings: Default::default(),
+                    execution_grants: Default::default(),
                 },
             )
             .unwrap();

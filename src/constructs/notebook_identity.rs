@@ -75,12 +75,16 @@ pub fn policy(
 }
 
 /// The role `Notebook<Name>Role` of one notebook: trusted by SageMaker only, named
-/// `<name_prefix><notebook>` on the given path, holding [`policy`].
+/// `<name_prefix><notebook>` on the given path, holding [`policy`] and `grants` (what the
+/// stack lets every notebook do besides, such as reading its package repository).
 pub fn new(
     scope: &mut Scope,
     props: &NotebookRoleProps,
     key: &Handle<Key>,
+    grants: &PolicyDocument,
 ) -> Result<Handle<Role>, ConstructError> {
+    let mut runtime = policy(&props.notebook, key, props.idle_stop)?;
+    runtime.push(grants.statement_list().iter().cloned());
     let name = props.role_name();
     if !iam::is_valid_name(&name, MAX_ROLE_NAME) {
         return Err(ConstructError::Invalid(format!(
@@ -99,10 +103,7 @@ pub fn new(
             .assume_role_policy_document(iam::service_trust_policy(
                 iam::Service::SageMakerNotebookInstance,
             ))
-            .policies(Policy::new(
-                "NotebookRuntime",
-                policy(&props.notebook, key, props.idle_stop)?,
-            ))
+            .policies(Policy::new("NotebookRuntime", runtime))
             .build()?,
     )
 }
@@ -132,7 +133,7 @@ mod tests {
             path: "/notebooks/".into(),
             idle_stop: false,
         };
-        let role = new(&mut scope, &props, &key).unwrap();
+        let role = new(&mut scope, &props, &key, &PolicyDocument::new()).unwrap();
         assert_eq!(role.logical_id().as_str(), "NotebookAnalystAliceRole");
         assert_eq!(role_id("analyst-alice").unwrap(), *role.logical_id());
         let json = serde_json::to_value(&t).unwrap();
@@ -179,7 +180,7 @@ mod tests {
             path: "/".into(),
             idle_stop: false,
         };
-        let err = new(&mut scope, &props, &key).unwrap_err();
+        let err = new(&mut scope, &props, &key, &PolicyDocument::new()).unwrap_err();
         assert!(err.to_string().contains("not a valid role name"), "{err}");
     }
 }

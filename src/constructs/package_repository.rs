@@ -22,6 +22,7 @@ use crate::template::{DeletionPolicy, Handle, Pseudo, Value};
 
 use super::ConstructError;
 use super::encryption_key::{EncryptionKey, EncryptionKeyProps};
+use super::lifecycle_script::ScriptFragment;
 use super::scope::Scope;
 
 /// The readable repository's name.
@@ -51,7 +52,23 @@ pub struct PackageRepository {
     pub repository: Handle<Repository>,
     /// The repository connected to the public PyPI (`pypi-store`).
     pub upstream: Handle<Repository>,
+    /// The domain's name as the definition gives it: on-start scripts name it in plain
+    /// text (their content is a string, not a `Fn::Sub`).
+    pub domain_name: String,
 }
+
+/// Where a [`PackageRepository::pip_fragment`] runs, which decides whose pip it configures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PipTarget {
+    /// A notebook instance's OnStart script, run as root: the site-wide `/etc/pip.conf`,
+    /// renewed by cron before the token expires.
+    NotebookInstance,
+    /// A Studio app's lifecycle script, run as the space's user: that user's pip
+    /// configuration, renewed at every app start.
+    StudioApp,
+}
+
+const PIP_SCRIPT: &str = include_str!("scripts/pip_codeartifact.sh");
 
 impl PackageRepository {
     /// The domain and repositories `id` in `scope`: `<id>Key`, `<id>Domain`,
@@ -108,7 +125,27 @@ impl PackageRepository {
             domain,
             repository,
             upstream,
+            domain_name: props.domain_name.clone(),
         })
+    }
+
+    /// The on-start fragment that points pip at the readable repository with a token of
+    /// the running role (which needs [`grant_read`](PackageRepository::grant_read)), for
+    /// the notebook and Studio lifecycle scripts ([`super::lifecycle_script`]).
+    pub fn pip_fragment(&self, target: PipTarget) -> Result<ScriptFragment, ConstructError> {
+        // The names go into shell scripts unquoted: only the reference's characters.
+        check_domain_name(&self.domain_name)?;
+        let target = match target {
+            PipTarget::NotebookInstance => "notebook-instance",
+            PipTarget::StudioApp => "studio-app",
+        };
+        ScriptFragment::new(
+            "pip through CodeArtifact",
+            PIP_SCRIPT
+                .replace("@TARGET@", target)
+                .replace("@DOMAIN@", &self.domain_name)
+                .replace("@REPOSITORY@", REPOSITORY_NAME),
+        )
     }
 
     /// The pip index URL of the readable repository,
@@ -294,6 +331,113 @@ mod tests {
             serde_json::to_value(packages.pip_index_url()).unwrap(),
             serde_json::json!({"Fn::Sub": "https://${PackagesDomain.Name}-${PackagesDomain.Owner}.d.codeartifact.${AWS::Region}.amazonaws.com/pypi/${PackagesRepository.Name}/simple/"})
         );
+    }
+
+    /// Runs the composed fragment with `aws` and `pip` replaced by scripts that record
+    /// their arguments, in a scratch folder standing for the instance.
+    fn run_fragment(target: PipTarget, arn: &str) -> (std::process::Output, tempfile::TempDir) {
+        let mut template = Template::new();
+        let mut scope = Scope::root(&mut template);
+        let packages = PackageRepository::new(&mut scope, "Packages", &props()).unwrap();
+        let script = crate::constructs::lifecycle_script::compose(
+            &[packages.pip_fragment(target).unwrap()],
+            None,
+        )
+        .unwrap()
+        .unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let bin = dir.join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let fake = |name: &str, body: &str| {
+            let path = bin.join(name);
+            std::fs::write(&path, format!("#!/bin/bash\n{body}\n")).unwrap();
+            std::process::Command::new("chmod")
+                .arg("+x")
+                .arg(&path)
+                .status()
+                .unwrap();
+        };
+        let log = dir.join("calls");
+        fake(
+            "aws",
+            &format!("echo \"aws $*\" >>{}; echo tok-123", log.display()),
+        );
+        fake("pip", &format!("echo \"pip $*\" >>{}", log.display()));
+        fake("logger", "cat >/dev/null");
+        let metadata = dir.join("resource-metadata.json");
+        std::fs::write(
+            &metadata,
+            format!("{{\"ResourceArn\": \"{arn}\", \"ResourceName\": \"n\"}}"),
+        )
+        .unwrap();
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+            .env("HOME", dir)
+            .env("PIP_INDEX_METADATA", &metadata)
+            .env("PIP_INDEX_REFRESHER", dir.join("refresher"))
+            .env("PIP_INDEX_CRON_FILE", dir.join("cron"))
+            .env("PIP_INDEX_CONF", dir.join("pip.conf"))
+            .output()
+            .unwrap();
+        (out, tmp)
+    }
+
+    #[test]
+    fn the_notebook_fragment_writes_the_site_pip_conf_and_renews_it_by_cron() {
+        let arn = "arn:aws:sagemaker:eu-west-1:123456789012:notebook-instance/n";
+        let (out, tmp) = run_fragment(PipTarget::NotebookInstance, arn);
+        let dir = tmp.path();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let conf = std::fs::read_to_string(dir.join("pip.conf")).unwrap();
+        assert_eq!(
+            conf,
+            "[global]\nindex-url = https://aws:tok-123@studio-private-123456789012.d.codeartifact.eu-west-1.amazonaws.com/pypi/python/simple/\n"
+        );
+        let calls = std::fs::read_to_string(dir.join("calls")).unwrap();
+        assert_eq!(
+            calls,
+            "aws codeartifact get-authorization-token --region eu-west-1 --domain studio-private --domain-owner 123456789012 --duration-seconds 43200 --query authorizationToken --output text\n"
+        );
+        let cron = std::fs::read_to_string(dir.join("cron")).unwrap();
+        assert!(cron.starts_with("17 */6 * * * root "), "{cron}");
+        assert!(
+            cron.contains(&dir.join("refresher").display().to_string()),
+            "{cron}"
+        );
+    }
+
+    #[test]
+    fn the_studio_fragment_sets_the_users_pip_index() {
+        let arn = "arn:aws:sagemaker:us-east-1:123456789012:app/d-abc/u/jupyterlab/default";
+        let (out, tmp) = run_fragment(PipTarget::StudioApp, arn);
+        let dir = tmp.path();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let calls = std::fs::read_to_string(dir.join("calls")).unwrap();
+        assert!(
+            calls.ends_with("pip config --user set global.index-url https://aws:tok-123@studio-private-123456789012.d.codeartifact.us-east-1.amazonaws.com/pypi/python/simple/\n"),
+            "{calls}"
+        );
+        assert!(!dir.join("cron").exists() && !dir.join("pip.conf").exists());
+    }
+
+    #[test]
+    fn the_fragment_fails_the_start_without_a_readable_arn() {
+        let (out, tmp) = run_fragment(PipTarget::StudioApp, "not-an-arn");
+        let dir = tmp.path();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the region"));
+        assert!(!dir.join("calls").exists(), "no token was asked for");
     }
 
     #[test]

@@ -45,6 +45,10 @@ pub struct StudioDomainProps {
     pub home_storage: HomeStorage,
     /// Idle shutdown, instance types, storage and lifecycle scripts of the domain's apps.
     pub settings: StudioSettingsProps,
+    /// What the stack lets every app of the domain do besides (reading its package
+    /// repository, ...): statements added to the execution policy, so that per-group
+    /// roles, which attach that policy, hold them too.
+    pub execution_grants: PolicyDocument,
 }
 
 /// How users sign in to the domain.
@@ -179,12 +183,16 @@ impl StudioDomain {
             ManagedPolicy::builder()
                 .description("What Studio apps of this domain may do")
                 .roles(execution_role.name())
-                .policy_document(execution_policy(
-                    &domain,
-                    &key,
-                    props.shared_spaces,
-                    &props.settings.instance_types,
-                )?)
+                .policy_document({
+                    let mut doc = execution_policy(
+                        &domain,
+                        &key,
+                        props.shared_spaces,
+                        &props.settings.instance_types,
+                    )?;
+                    doc.push(props.execution_grants.statement_list().iter().cloned());
+                    doc
+                })
                 .build()?,
         )?;
 
@@ -519,9 +527,7 @@ impl Confined<'_> {
                 .sid(&format!("{sid}OfAllowedTypes"))
                 .actions(creating_actions.iter().copied()),
         );
-        for condition in
-            instance_type_conditions(self.instance_types, matches!(creating, Creating::App))
-        {
+        for condition in instance_type_conditions(self.instance_types) {
             limited = limited.condition(condition);
         }
         vec![

@@ -91,24 +91,24 @@ pub fn lifecycle_config_name(name: &str, salt: &str) -> String {
 /// lists for `CreateApp`, `CreateSpace` and `UpdateSpace` (among others).
 pub const INSTANCE_TYPES: ConditionKey = ConditionKey::multi("sagemaker:InstanceTypes");
 
-/// The conditions that confine a request to `types`. `ForAllValues:StringEquals` alone
-/// is true when the request names no type at all, so with `require_type` a `Null` check
-/// refuses that too (`CreateApp`: an app always runs on some instance, and a request
-/// that names none would start on whatever the domain or space default is at that time).
-/// Requests that only store settings (`CreateSpace`, `UpdateSpace`) may name none: they
-/// start nothing, and the app they later start is judged by its own `CreateApp`.
-pub fn instance_type_conditions(types: &[String], require_type: bool) -> Vec<Condition> {
-    let mut conditions = vec![
+/// The condition that confines a request to `types`: every type it names is one of
+/// them. `ForAllValues:StringEquals` is also true for a request that names no type, and
+/// that is allowed on purpose: SageMaker then starts the app on the default of its space,
+/// else of the user profile, else of the domain (the CreateApp API reference: a
+/// `ResourceSpec.InstanceType` of the request overrides those defaults), and each of those
+/// is confined too: a space's default is set through `CreateSpace` / `UpdateSpace` under
+/// this same condition, and the profile and domain defaults are the stack's (the first
+/// allowed type), which the execution role cannot change. Refusing type-less requests
+/// (a `Null` check) would add nothing but the risk of refusing a client that leaves the
+/// type to the default.
+pub fn instance_type_conditions(types: &[String]) -> Vec<Condition> {
+    vec![
         Condition::string_equals(
             INSTANCE_TYPES,
             types.iter().map(|t| Value::from(t.as_str())),
         )
         .qualified(SetQualifier::ForAllValues),
-    ];
-    if require_type {
-        conditions.push(Condition::null(INSTANCE_TYPES, false));
-    }
-    conditions
+    ]
 }
 
 /// The lifecycle configurations, and the domain's default user settings for them.

@@ -20,7 +20,7 @@ use crate::constructs::network::{EndpointService, PrivateNetwork};
 use crate::constructs::notebook_identity::{self, NotebookRoleProps};
 use crate::constructs::notebooks::{self, NotebookPlacement, NotebookProps, UrlAccess};
 use crate::constructs::onboarding_alarms::{OnboardingAlarms, OnboardingAlarmsProps};
-use crate::constructs::package_repository::{PackageRepository, PackageRepositoryProps};
+use crate::constructs::package_repository::{PackageRepository, PackageRepositoryProps, PipTarget};
 use crate::constructs::presigned_url::{self, Issuer, PresignedUrlProps, Shell};
 use crate::constructs::scope::{ONLY, Scope};
 use crate::constructs::secure_bucket::{
@@ -509,9 +509,8 @@ fn notebooks(
         .iter()
         .filter_map(|(name, n)| n.idle_stop_minutes.map(|m| (name.0.clone(), m)))
         .collect();
-    let fragments: Vec<_> = notebooks::idle_stop_fragment(&limits)?
-        .into_iter()
-        .collect();
+    let fragments = notebook_fragments(&limits, env.packages.as_ref())?;
+    let grants = package_grants(env.packages.as_ref())?;
     let (shared, on_start) = match spec.identity {
         NotebookIdentityMode::RolePerNotebook => (
             None,
@@ -545,7 +544,7 @@ fn notebooks(
                     path: spec.role.path.0.clone(),
                     idle_stop: notebook.idle_stop_minutes.is_some(),
                 };
-                let role = notebook_identity::new(scope, &props, &base.key)?;
+                let role = notebook_identity::new(scope, &props, &base.key, &grants)?;
                 if let Some(work) =
                     ml_work_props(&name.0, spec.sagemaker.as_ref(), spec.ecr.as_ref())
                 {
@@ -698,9 +697,7 @@ fn teams(
             ))
         })
         .collect();
-    let fragments: Vec<_> = notebooks::idle_stop_fragment(&limits)?
-        .into_iter()
-        .collect();
+    let fragments = notebook_fragments(&limits, env.packages.as_ref())?;
     let on_start = notebooks::lifecycle_config(
         &mut root.at(at("teams")),
         "NotebookOnStartConfig",
@@ -726,7 +723,16 @@ fn teams(
                     idle_stop_minutes: spec.notebook.idle_stop_minutes,
                 },
                 lifecycle_config: on_start.clone(),
-                grants: bucket_grants(&env.buckets, &spec.access)?,
+                grants: {
+                    let mut grants = bucket_grants(&env.buckets, &spec.access)?;
+                    grants.push(
+                        package_grants(env.packages.as_ref())?
+                            .statement_list()
+                            .iter()
+                            .cloned(),
+                    );
+                    grants
+                },
                 url_access: url_access(def),
                 users: spec
                     .users
@@ -1113,7 +1119,7 @@ pub(super) fn environment(
         None => None,
     };
     let (studio, user_chunks) = match &network {
-        Some(network) => studio_domain(stack, root, names, network, extension)?,
+        Some(network) => studio_domain(stack, root, names, network, packages.as_ref(), extension)?,
         None => (None, Vec::new()),
     };
     Ok(Environment {
@@ -1196,6 +1202,7 @@ pub(super) fn perimeter(def: &super::definition::StackDefinition) -> Perimeter {
 fn studio_settings(
     stack: &LoadedStack,
     spec: &StudioSpec,
+    packages: Option<&PackageRepository>,
 ) -> Result<StudioSettingsProps, ComposeError> {
     let mut lifecycle_scripts = Vec::new();
     for (name, config) in &spec.lifecycle_configs {
@@ -1220,8 +1227,35 @@ fn studio_settings(
         instance_types: spec.instance_types.iter().map(|t| t.0.clone()).collect(),
         ebs_gb: spec.default_ebs_gb.zip(spec.max_ebs_gb),
         lifecycle_scripts,
-        extra_on_start: Vec::new(),
+        extra_on_start: packages
+            .map(|p| p.pip_fragment(PipTarget::StudioApp))
+            .transpose()?
+            .into_iter()
+            .collect(),
     })
+}
+
+/// What every role that runs notebooks or Studio apps may do with the stack's package
+/// repository: read it (empty without `packages`).
+fn package_grants(packages: Option<&PackageRepository>) -> Result<PolicyDocument, ComposeError> {
+    let mut doc = PolicyDocument::new();
+    if let Some(packages) = packages {
+        packages.grant_read().to(&mut doc)?;
+    }
+    Ok(doc)
+}
+
+/// The on-start fragments of the notebooks' lifecycle configuration: idle stop of the
+/// notebooks of `limits` (name, minutes), then pip through the package repository.
+fn notebook_fragments(
+    limits: &[(String, u32)],
+    packages: Option<&PackageRepository>,
+) -> Result<Vec<ScriptFragment>, ComposeError> {
+    let mut fragments: Vec<_> = notebooks::idle_stop_fragment(limits)?.into_iter().collect();
+    if let Some(packages) = packages {
+        fragments.push(packages.pip_fragment(PipTarget::NotebookInstance)?);
+    }
+    Ok(fragments)
 }
 
 /// The CodeArtifact domain of `packages`, named after the stack unless the definition
@@ -1257,6 +1291,7 @@ fn studio_domain(
     root: &mut Scope,
     names: &mut Names,
     network: &PrivateNetwork,
+    packages: Option<&PackageRepository>,
     extension: FileExtension,
 ) -> Result<(Option<StudioDomain>, Vec<UserChunk>), ComposeError> {
     let def = &stack.definition;
@@ -1286,7 +1321,8 @@ fn studio_domain(
                 HomeStorageOnDelete::Retain => HomeStorage::Retain,
                 HomeStorageOnDelete::Delete => HomeStorage::Delete,
             },
-            settings: studio_settings(stack, spec)?,
+            settings: studio_settings(stack, spec, packages)?,
+            execution_grants: package_grants(packages)?,
         },
     )?;
     names.insert("studio".into(), studio.domain.logical_id().clone());

@@ -713,6 +713,27 @@ impl<'a> Evaluator<'a> {
         if type_name == "AWS::EC2::SecurityGroup" && attribute == "GroupId" {
             return self.resolve_ref(id);
         }
+        // CodeArtifact names are the template's; ARNs are domain/<domain> and
+        // repository/<domain>/<repository> (Service Authorization Reference, AWS CodeArtifact
+        // resource types).
+        match (type_name, attribute) {
+            ("AWS::CodeArtifact::Domain", "Name") => return self.named(id, "DomainName"),
+            ("AWS::CodeArtifact::Repository", "Name") => return self.named(id, "RepositoryName"),
+            ("AWS::CodeArtifact::Domain", "Arn") => {
+                return format!(
+                    "arn:{PARTITION}:codeartifact:{REGION}:{ACCOUNT_ID}:domain/{}",
+                    self.named(id, "DomainName")
+                );
+            }
+            ("AWS::CodeArtifact::Repository", "Arn") => {
+                return format!(
+                    "arn:{PARTITION}:codeartifact:{REGION}:{ACCOUNT_ID}:repository/{}/{}",
+                    self.named(id, "DomainName"),
+                    self.named(id, "RepositoryName")
+                );
+            }
+            _ => {}
+        }
         if attribute != "Arn" {
             unsupported();
         }

@@ -22,6 +22,20 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
                 .help("add `pypi: true` for a repository with the public PyPI as upstream"),
         );
     }
+    let shared_role = input.def.notebooks.as_ref().is_some_and(|n| {
+        n.identity == crate::stacks::definition::NotebookIdentityMode::SharedRoleWithSessionNames
+    });
+    if packages.pypi && shared_role {
+        problems.push(
+            input
+                .source
+                .error_at_key(
+                    "packages",
+                    "pip cannot be set up on notebooks of the shared role: their OnStart script runs as the instance's own session, which may only assume the role again",
+                )
+                .help("use `notebooks.identity: role-per-notebook` (the default), whose roles read the repository"),
+        );
+    }
     match &packages.domain_name {
         Some(name) => {
             if let Err(e) = check_domain_name(name) {
@@ -81,6 +95,25 @@ mod tests {
                 "`packages` creates nothing without a repository"
             ]
         );
+    }
+
+    #[test]
+    fn the_shared_notebook_role_is_refused() {
+        let text = format!(
+            "{NETWORK}packages: {{ pypi: true }}\nnotebooks:\n  identity: shared-role-with-session-names\n  role: {{ name: r }}\n  instances: {{ a: {{}} }}\n"
+        );
+        let problems = run_named("team-a", &text, check);
+        assert_eq!(fields(&problems), ["packages"]);
+        assert!(
+            problems[0].message.contains("shared role"),
+            "{}",
+            problems[0].message
+        );
+        let per_notebook = text.replace(
+            "  identity: shared-role-with-session-names\n  role: { name: r }\n",
+            "",
+        );
+        assert!(run_named("team-a", &per_notebook, check).is_empty());
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub const NO_RESOURCE_LEVEL: &[(&str, &str)] = &[
         "needs no permission and has no resource",
     ),
     (
+        "sts:GetServiceBearerToken",
+        "a bearer token for the service `sts:AWSServiceName` names (CodeArtifact's tokens); no resource type",
+    ),
+    (
         "iam:ListVirtualMFADevices",
         "lists the account's devices; no resource type",
     ),

@@ -167,6 +167,35 @@ pub static RULES: &[Rule] = &[
         check: reach::studio_unreachable,
     },
     Rule {
+        id: "SM-STUDIO-IDLE-SHUTDOWN",
+        severity: Severity::Warning,
+        rationale: "A JupyterLab or Code Editor app runs, and is billed, until someone stops it: an app left open over a weekend costs its instance's price for every hour. Studio's idle shutdown stops apps whose kernels and terminals have been idle for a set time.",
+        checks: "Every domain's DefaultUserSettings.JupyterLabAppSettings and CodeEditorAppSettings have AppLifecycleManagement.IdleSettings with LifecycleManagement ENABLED and an IdleTimeoutInMinutes.",
+        fix: "Set `studio.idle_shutdown_minutes` (60 to 525600); users may then choose a shorter time, never a longer one. Keep apps running only with a suppression that says why.",
+        applies_to: DOMAIN,
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: studio_idle_shutdown,
+    },
+    Rule {
+        id: "SM-NOTEBOOK-IDLE-STOP",
+        severity: Severity::Warning,
+        rationale: "A notebook instance runs, and is billed, until someone stops it; SageMaker has no idle stop of its own for notebook instances, so only its lifecycle configuration can stop it when idle.",
+        checks: "Every notebook instance has a LifecycleConfigName that refers to a lifecycle configuration of the template whose OnStart script stops the instance on idle: sagesynth's idle-stop part with a limit for this notebook's name, or a script that calls StopNotebookInstance (stop_notebook_instance, aws sagemaker stop-notebook-instance).",
+        fix: "Set `idle_stop_minutes` on the notebook (10 to 10080); keep it running only with a suppression that says why (a notebook of the shared role cannot stop itself).",
+        applies_to: &[
+            "AWS::SageMaker::NotebookInstance",
+            "AWS::SageMaker::NotebookInstanceLifecycleConfig",
+        ],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: notebook_idle_stop,
+    },
+    Rule {
         id: "SM-LIFECYCLE-SHEBANG",
         severity: Severity::Error,
         rationale: "SageMaker runs the script as an executable: without #!/bin/bash on the very first line it fails or runs under another shell.",
@@ -368,6 +397,78 @@ fn presigned_own_profile(cx: &Context) -> Vec<Violation> {
         .collect()
 }
 
+/// The app settings of a domain's defaults that idle shutdown is read from.
+const IDLE_APPS: &[&str] = &["JupyterLabAppSettings", "CodeEditorAppSettings"];
+
+fn studio_idle_shutdown(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (id, p) in cx.of_type(DOMAIN[0]) {
+        for app in IDLE_APPS {
+            let idle = &p["DefaultUserSettings"][*app]["AppLifecycleManagement"]["IdleSettings"];
+            let enabled =
+                idle["LifecycleManagement"] == "ENABLED" && !idle["IdleTimeoutInMinutes"].is_null();
+            if !enabled {
+                out.push(Violation::at(
+                    id,
+                    &format!("Properties.DefaultUserSettings.{app}"),
+                    format!(
+                        "{app}: no idle shutdown; an idle app keeps running until someone stops it"
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The logical ID of the lifecycle configuration a notebook's `LifecycleConfigName`
+/// refers to (`Ref` or `Fn::GetAtt`), if it refers to one.
+fn referenced_config(name: &Json) -> Option<&str> {
+    name.get("Fn::GetAtt")
+        .and_then(|a| a.get(0))
+        .or_else(|| name.get("Ref"))
+        .and_then(Json::as_str)
+}
+
+/// Whether an OnStart script stops notebook `name` on idle: sagesynth's idle-stop part
+/// with a branch for the name, or a hand-written call of StopNotebookInstance.
+fn stops_on_idle(script: &str, name: Option<&str>) -> bool {
+    if script.contains("# --- idle stop (generated) ---") {
+        return name.is_some_and(|n| script.contains(&format!("\n  {n}) minutes=")));
+    }
+    [
+        "StopNotebookInstance",
+        "stop_notebook_instance",
+        "stop-notebook-instance",
+    ]
+    .iter()
+    .any(|call| script.contains(call))
+}
+
+fn notebook_idle_stop(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (id, p) in cx.of_type(NOTEBOOK[0]) {
+        let name = p["NotebookInstanceName"].as_str();
+        let config = referenced_config(&p["LifecycleConfigName"])
+            .and_then(|c| cx.resource(c))
+            .filter(|r| r["Type"] == LIFECYCLE[0]);
+        let stops = config.is_some_and(|c| {
+            scripts(&c["Properties"]).iter().any(|(path, text, _)| {
+                path.starts_with("Properties.OnStart")
+                    && text.as_deref().is_some_and(|t| stops_on_idle(t, name))
+            })
+        });
+        if !stops {
+            out.push(Violation::at(
+                id,
+                "Properties.LifecycleConfigName",
+                "no lifecycle configuration of this template stops the notebook when idle: it runs until someone stops it",
+            ));
+        }
+    }
+    out
+}
+
 /// Each script of a lifecycle configuration: (path, script text if known, base64 length).
 fn scripts(p: &Json) -> Vec<(String, Option<String>, usize)> {
     let mut out = Vec::new();
@@ -466,6 +567,78 @@ mod tests {
             }
         }
         json!({"Resources": {"N": {"Type": "AWS::SageMaker::NotebookInstance", "Properties": p}}})
+    }
+
+    #[test]
+    fn a_domain_without_idle_shutdown_of_either_app_is_reported() {
+        let idle = json!({"AppLifecycleManagement": {"IdleSettings": {
+            "LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 120}}});
+        let domain = |jupyter: Value, editor: Value| {
+            json!({"Resources": {"D": {"Type": "AWS::SageMaker::Domain", "Properties": {
+                "DefaultUserSettings": {"JupyterLabAppSettings": jupyter, "CodeEditorAppSettings": editor}}}}})
+        };
+        let good = domain(idle.clone(), idle.clone());
+        assert_rule(
+            "SM-STUDIO-IDLE-SHUTDOWN",
+            good.clone(),
+            domain(idle.clone(), json!({})),
+            "Resources.D.Properties.DefaultUserSettings.CodeEditorAppSettings",
+        );
+        let mut disabled = idle.clone();
+        disabled["AppLifecycleManagement"]["IdleSettings"]["LifecycleManagement"] =
+            json!("DISABLED");
+        assert_rule(
+            "SM-STUDIO-IDLE-SHUTDOWN",
+            good.clone(),
+            domain(disabled, idle.clone()),
+            "Resources.D.Properties.DefaultUserSettings.JupyterLabAppSettings",
+        );
+        let mut no_timeout = idle.clone();
+        no_timeout["AppLifecycleManagement"]["IdleSettings"]
+            .as_object_mut()
+            .unwrap()
+            .remove("IdleTimeoutInMinutes");
+        assert_rule(
+            "SM-STUDIO-IDLE-SHUTDOWN",
+            good,
+            domain(idle, no_timeout),
+            "Resources.D.Properties.DefaultUserSettings.CodeEditorAppSettings",
+        );
+    }
+
+    #[test]
+    fn a_notebook_whose_lifecycle_config_does_not_stop_it_is_reported() {
+        let template = |script: &str, config_ref: Value| {
+            json!({"Resources": {
+                "N": {"Type": "AWS::SageMaker::NotebookInstance", "Properties": {
+                    "NotebookInstanceName": "team-a", "LifecycleConfigName": config_ref}},
+                "C": {"Type": "AWS::SageMaker::NotebookInstanceLifecycleConfig", "Properties": {
+                    "OnStart": [{"Content": {"Fn::Base64": script}}]}}
+            }})
+        };
+        let by_getatt = json!({"Fn::GetAtt": ["C", "NotebookInstanceLifecycleConfigName"]});
+        let generated = "#!/bin/bash\n# --- idle stop (generated) ---\ncase \"$name\" in\n  team-a) minutes=60 ;;\nesac\n";
+        let other_notebook = generated.replace("team-a)", "team-b)");
+        let at = "Resources.N.Properties.LifecycleConfigName";
+        assert_rule(
+            "SM-NOTEBOOK-IDLE-STOP",
+            template(generated, by_getatt.clone()),
+            template(&other_notebook, by_getatt.clone()),
+            at,
+        );
+        assert_rule(
+            "SM-NOTEBOOK-IDLE-STOP",
+            template(generated, by_getatt.clone()),
+            template("#!/bin/bash\necho no stop\n", by_getatt.clone()),
+            at,
+        );
+        let hand_written = "#!/bin/bash\npython3 -c 'import boto3; boto3.client(\"sagemaker\").stop_notebook_instance(NotebookInstanceName=\"team-a\")'\n";
+        assert_rule(
+            "SM-NOTEBOOK-IDLE-STOP",
+            template(hand_written, json!({"Ref": "C"})),
+            template(hand_written, Value::Null),
+            at,
+        );
     }
 
     #[test]
