@@ -1060,8 +1060,6 @@ pub(super) fn environment(
         organization_id: perimeter(&stack.definition).organization_id,
         s3_buckets: (!buckets.is_empty())
             .then(|| secure_bucket::endpoint_allowance(buckets.values())),
-        // The Studio cleanup answers CloudFormation from inside the network.
-        custom_resource_responses: stack.definition.studio.is_some(),
         amazon_linux_repositories: runs_amazon_linux(&stack.definition),
     };
     let network = super::compose_network::network(stack, root, names, policies)?;
