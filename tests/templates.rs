@@ -522,3 +522,53 @@ fn removing_studio_in_one_update_keeps_the_cleanups_answer_route() {
         assert!(depends(id).contains(&"StudioCleanupFunctionInvokeSelf".to_string()));
     }
 }
+
+/// `empty_on_delete: true` (tests/data/empty-on-delete.yaml): the bucket's cleanup
+/// references it, so CloudFormation deletes (and runs) the cleanup before the bucket, and
+/// depends on its grant, so the grant outlives it; the bucket and its own key go with the
+/// stack, and S3-EMPTY-ON-DELETE names the bucket. The bucket beside it, which says
+/// nothing, is retained with its key.
+#[test]
+fn a_bucket_that_empties_on_delete_is_emptied_before_it_is_deleted() {
+    let s = test_definition("empty-on-delete");
+    let r = resources(&s);
+    let cleanup = &r["ScratchBucketCleanup"];
+    assert_eq!(cleanup["Type"], "Custom::StudioCleanup");
+    assert_eq!(cleanup["Properties"]["Kind"], "Bucket");
+    assert_eq!(
+        cleanup["Properties"]["BucketName"],
+        serde_json::json!({"Ref": "ScratchBucket"})
+    );
+    assert_eq!(
+        cleanup["Properties"]["ServiceToken"],
+        serde_json::json!({"Fn::GetAtt": ["StudioCleanupFunction", "Arn"]})
+    );
+    assert_eq!(
+        cleanup["DependsOn"],
+        serde_json::json!([
+            "StudioCleanupFunctionInvokeSelf",
+            "ScratchBucketCleanupGrant"
+        ])
+    );
+    for (id, policy) in [
+        ("ScratchBucket", "Delete"),
+        ("ScratchBucketKey", "Delete"),
+        ("ResultsBucket", "RetainExceptOnCreate"),
+        ("ResultsBucketKey", "RetainExceptOnCreate"),
+    ] {
+        assert_eq!(r[id]["DeletionPolicy"], policy, "{id}");
+    }
+    assert!(!r.contains_key("ResultsBucketCleanup"));
+    let warnings: Vec<_> = unsuppressed(&s)
+        .into_iter()
+        .filter(|(rule, _, _)| *rule == "S3-EMPTY-ON-DELETE")
+        .collect();
+    assert_eq!(
+        warnings,
+        [(
+            "S3-EMPTY-ON-DELETE",
+            "Resources.ScratchBucket.DeletionPolicy",
+            Severity::Warning
+        )]
+    );
+}

@@ -1086,6 +1086,17 @@ pub(super) fn environment(
         Some(network) => studio_domain(stack, root, names, network, extension)?,
         None => (None, Vec::new()),
     };
+    // A bucket that empties on delete is emptied by the Studio cleanup's function (the
+    // input checks refuse `empty_on_delete` in a stack without `studio`).
+    if let Some(studio) = &studio {
+        for (key, bucket) in buckets.iter().filter(|(_, b)| b.empties_on_delete()) {
+            studio.cleanup.bucket(
+                &mut root.at(at("buckets").then(key.as_str())),
+                key,
+                &bucket.bucket,
+            )?;
+        }
+    }
     Ok(Environment {
         buckets,
         logs,
@@ -1136,7 +1147,8 @@ fn buckets(
             &mut logs,
             &SecureBucketProps {
                 bucket_name: spec.bucket_name.clone(),
-                retain: spec.retain,
+                retain: spec.retained(),
+                empty_on_delete: spec.empty_on_delete,
                 noncurrent_versions: spec.noncurrent_versions(),
                 object_lock: spec.object_lock.map(|lock| ObjectLock { days: lock.days }),
                 perimeter: perimeter.clone(),
