@@ -192,6 +192,28 @@ fn the_nat_egress_test_definition_deploys_to_moto() {
     });
 }
 
+/// `tests/data/empty-on-delete.yaml`: a bucket's cleanup (Kind Bucket) and its grant deploy
+/// and are deleted with the rest. moto cannot run the cleanup (a custom resource's function
+/// runs in Docker there), so the cleanup is the stand-in every Studio template gets and the
+/// bucket is empty when it is deleted: the emptying itself is proved by pytest
+/// (tests/python/test_studio_cleanup.py).
+#[test]
+fn the_empty_on_delete_test_definition_deploys_and_deletes_on_moto() {
+    let Some(aws) = support::require_tool("aws", "deploy_moto::empty_on_delete") else {
+        return;
+    };
+    let Some(moto_server) = support::require_tool("moto_server", "deploy_moto::empty_on_delete")
+    else {
+        return;
+    };
+    deploy_test_definition(&aws, &moto_server, "empty-on-delete", |template| {
+        assert_eq!(
+            template["Resources"]["ScratchBucketCleanup"]["Properties"]["Kind"], "Bucket",
+            "the definition no longer empties a bucket on delete"
+        );
+    });
+}
+
 /// An environment in an existing VPC: the test creates the VPC, two subnets and their
 /// route tables in moto first, and deploys tests/data/existing-network.yaml with their
 /// IDs as parameters. The stack creates no VPC, subnet or route table of its own, and

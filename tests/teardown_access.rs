@@ -11,7 +11,7 @@
 mod support;
 
 use serde_json::Value as Json;
-use support::iam_eval::{ACCOUNT_ID, Evaluator, REGION, STACK_NAME};
+use support::iam_eval::{ACCOUNT_ID, Evaluator, REGION, Request, STACK_NAME, Who};
 use support::stacks;
 
 const ROLE: &str = "StudioCleanupFunctionRole";
@@ -360,4 +360,61 @@ fn each_guarantee_removed_lets_its_denied_request_through() {
         iam.assert_allowed(ROLE, action, resource, context);
         evaluator(&shipped).assert_denied(ROLE, action, resource, context);
     }
+}
+
+/// A bucket that empties on delete (`tests/data/empty-on-delete.yaml`), evaluated as whole
+/// requests through the stack's S3 endpoint (the role's policies, the endpoint's policy
+/// and the bucket's policy): the cleanup's role may list and delete the versions of that
+/// bucket, and of no other — not the bucket beside it, which says nothing and is therefore
+/// retained, nor a bucket outside the stack; it may not read or write objects.
+#[test]
+fn a_bucket_is_emptied_only_when_it_says_so_and_only_that_one() {
+    let text =
+        std::fs::read_to_string(support::manifest_dir().join("tests/data/empty-on-delete.yaml"))
+            .expect("reading tests/data/empty-on-delete.yaml");
+    let t = stacks::template("empty-on-delete", &text);
+    let bucket = |name: &str| format!("arn:aws:s3:::{STACK_NAME}-{name}bucket");
+    let object = |name: &str| format!("{}/results/part-0000.csv", bucket(name));
+    let request = |action: &str, resource: &str| {
+        Request::new(Who::template(ROLE), action, resource)
+            .context("aws:SecureTransport", "true")
+            .through("S3GatewayEndpoint")
+    };
+    let with_endpoint = |t| evaluator(t).with_ref("S3GatewayEndpoint", "vpce-0s3");
+    let iam = with_endpoint(&t);
+    let expect = |iam: &Evaluator, action: &str, resource: &str, allowed: bool| {
+        iam.expect(&request(action, resource), allowed);
+    };
+    expect(&iam, "s3:ListBucketVersions", &bucket("scratch"), true);
+    expect(&iam, "s3:ListBucketVersions", &bucket("results"), false);
+    for action in ["s3:DeleteObject", "s3:DeleteObjectVersion"] {
+        expect(&iam, action, &object("scratch"), true);
+        expect(&iam, action, &object("results"), false);
+        expect(&iam, action, "arn:aws:s3:::someone-elses-bucket/x", false);
+    }
+    expect(&iam, "s3:GetObject", &object("scratch"), false);
+    expect(&iam, "s3:PutObject", &object("scratch"), false);
+    expect(&iam, "s3:ListBucket", &bucket("scratch"), false);
+    // The grant is what allows it: without it the same request is denied.
+    let mut weakened = t.clone();
+    weakened["Resources"]
+        .as_object_mut()
+        .unwrap()
+        .remove("ScratchBucketCleanupGrant");
+    expect(
+        &with_endpoint(&weakened),
+        "s3:DeleteObject",
+        &object("scratch"),
+        false,
+    );
+    // And a grant on every bucket's objects would let the other bucket's objects go.
+    let mut wide = t.clone();
+    wide["Resources"]["ScratchBucketCleanupGrant"]["Properties"]["PolicyDocument"]["Statement"]
+        [1]["Resource"] = serde_json::json!(["arn:aws:s3:::*/*"]);
+    expect(
+        &with_endpoint(&wide),
+        "s3:DeleteObject",
+        &object("results"),
+        true,
+    );
 }

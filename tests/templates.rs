@@ -464,3 +464,129 @@ fn an_existing_network_places_the_endpoints_in_the_parameters_vpc() {
         "{sids:?}"
     );
 }
+
+/// Removing the whole `studio` section in one update: CloudFormation changes the remaining
+/// resources in the update phase and deletes the removed ones (cleanups first) in the
+/// cleanup phase. The S3 endpoint's policy must not lose the response-bucket statement in
+/// the update phase, or every removed cleanup's answer would be refused and the update
+/// would wait out the custom resource's hour; and the endpoints the function calls through
+/// must be deleted after it, hence after every cleanup that references it.
+#[test]
+fn removing_studio_in_one_update_keeps_the_cleanups_answer_route() {
+    let text = stacks::definition("studio-private");
+    let without: String = {
+        // Drop the `studio:` and `presigned_url:` blocks (top-level keys and their indented
+        // lines), keeping everything else as written.
+        let mut out = String::new();
+        let mut skipping = false;
+        for line in text.lines() {
+            if !line.starts_with(' ') && !line.is_empty() && !line.starts_with('#') {
+                skipping = line.starts_with("studio:") || line.starts_with("presigned_url:");
+            }
+            if !skipping {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out
+    };
+    assert!(!without.contains("studio:") && without.contains("bastion:"));
+    let before = resources(&synthesize("studio-private", &text));
+    let after = resources(&synthesize("studio-private", &without));
+    assert!(!after.contains_key("StudioCleanupFunction"));
+    let policy = |r: &serde_json::Map<String, Json>| {
+        r["S3GatewayEndpoint"]["Properties"]["PolicyDocument"].clone()
+    };
+    assert!(
+        policy(&before)
+            .to_string()
+            .contains("CloudFormationCustomResourceResponses")
+    );
+    assert_eq!(
+        policy(&before),
+        policy(&after),
+        "the S3 endpoint policy changes when Studio goes"
+    );
+    let depends = |id: &str| -> Vec<String> {
+        match &before[id]["DependsOn"] {
+            Json::String(one) => vec![one.clone()],
+            Json::Array(many) => many
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let function = depends("StudioCleanupFunction");
+    for endpoint in [
+        "S3GatewayEndpoint",
+        "SageMakerApiEndpoint",
+        "ElasticFileSystemEndpoint",
+        "LambdaEndpoint",
+    ] {
+        assert!(function.contains(&endpoint.to_string()), "{function:?}");
+    }
+    let cleanups: Vec<_> = before
+        .iter()
+        .filter(|(_, r)| r["Type"] == "Custom::StudioCleanup")
+        .collect();
+    assert_eq!(cleanups.len(), 3);
+    for (id, cleanup) in cleanups {
+        assert_eq!(
+            cleanup["Properties"]["ServiceToken"],
+            serde_json::json!({"Fn::GetAtt": ["StudioCleanupFunction", "Arn"]}),
+            "{id}"
+        );
+        assert!(depends(id).contains(&"StudioCleanupFunctionInvokeSelf".to_string()));
+    }
+}
+
+/// `empty_on_delete: true` (tests/data/empty-on-delete.yaml): the bucket's cleanup
+/// references it, so CloudFormation deletes (and runs) the cleanup before the bucket, and
+/// depends on its grant, so the grant outlives it; the bucket and its own key go with the
+/// stack, and S3-EMPTY-ON-DELETE names the bucket. The bucket beside it, which says
+/// nothing, is retained with its key.
+#[test]
+fn a_bucket_that_empties_on_delete_is_emptied_before_it_is_deleted() {
+    let s = test_definition("empty-on-delete");
+    let r = resources(&s);
+    let cleanup = &r["ScratchBucketCleanup"];
+    assert_eq!(cleanup["Type"], "Custom::StudioCleanup");
+    assert_eq!(cleanup["Properties"]["Kind"], "Bucket");
+    assert_eq!(
+        cleanup["Properties"]["BucketName"],
+        serde_json::json!({"Ref": "ScratchBucket"})
+    );
+    assert_eq!(
+        cleanup["Properties"]["ServiceToken"],
+        serde_json::json!({"Fn::GetAtt": ["StudioCleanupFunction", "Arn"]})
+    );
+    assert_eq!(
+        cleanup["DependsOn"],
+        serde_json::json!([
+            "StudioCleanupFunctionInvokeSelf",
+            "ScratchBucketCleanupGrant"
+        ])
+    );
+    for (id, policy) in [
+        ("ScratchBucket", "Delete"),
+        ("ScratchBucketKey", "Delete"),
+        ("ResultsBucket", "RetainExceptOnCreate"),
+        ("ResultsBucketKey", "RetainExceptOnCreate"),
+    ] {
+        assert_eq!(r[id]["DeletionPolicy"], policy, "{id}");
+    }
+    assert!(!r.contains_key("ResultsBucketCleanup"));
+    let warnings: Vec<_> = unsuppressed(&s)
+        .into_iter()
+        .filter(|(rule, _, _)| *rule == "S3-EMPTY-ON-DELETE")
+        .collect();
+    assert_eq!(
+        warnings,
+        [(
+            "S3-EMPTY-ON-DELETE",
+            "Resources.ScratchBucket.DeletionPolicy",
+            Severity::Warning
+        )]
+    );
+}

@@ -54,9 +54,6 @@ pub struct EndpointPolicyProps {
     /// account or organization; the trusted-identity test is added to it. `None`: every
     /// trusted bucket.
     pub s3_buckets: Option<Statement>,
-    /// The S3 gateway endpoint also admits the answers of custom resources run in the
-    /// network ([`cloudformation_responses`]).
-    pub custom_resource_responses: bool,
     /// The S3 gateway endpoint admits reading the Amazon Linux 2 and AL2023 package
     /// repositories of the region ([`amazon_linux_repositories`]): the network has
     /// instances that run Amazon Linux and install or update packages.
@@ -121,7 +118,14 @@ pub fn for_service(
     if service == EndpointService::S3 && network.contains(&EndpointService::EcrDkr) {
         doc = doc.statement(ecr_image_layers());
     }
-    if service == EndpointService::S3 && props.custom_resource_responses {
+    // Always, not only while the stack has a custom resource in the network: removing the
+    // last one (a whole `studio` section) would change this policy in the update phase,
+    // before the cleanup phase runs the removed cleanups' Delete handlers, whose answer
+    // would then be refused and the stack operation would hang for the custom resource's
+    // hour. The statement lets only PutObject through, into CloudFormation's response
+    // bucket of this region, with URLs CloudFormation presigned: nothing of the stack's
+    // can be written there by anyone who does not hold such a URL.
+    if service == EndpointService::S3 {
         doc = doc.statement(cloudformation_responses());
     }
     if service == EndpointService::S3 && props.amazon_linux_repositories {
@@ -271,7 +275,6 @@ mod tests {
         let props = EndpointPolicyProps {
             organization_id: Some("o-abcde12345".into()),
             s3_buckets: None,
-            custom_resource_responses: false,
             amazon_linux_repositories: false,
         };
         let doc = json(for_service(EndpointService::Sts, &[], &props).unwrap());
@@ -293,12 +296,15 @@ mod tests {
         let props = EndpointPolicyProps {
             organization_id: None,
             s3_buckets: Some(buckets),
-            custom_resource_responses: false,
             amazon_linux_repositories: false,
         };
         let doc = json(for_service(EndpointService::S3, &[], &props).unwrap());
         let statements = doc["Statement"].as_array().unwrap();
-        assert_eq!(statements.len(), 1);
+        assert_eq!(statements.len(), 2);
+        assert_eq!(
+            statements[1]["Sid"],
+            "CloudFormationCustomResourceResponses"
+        );
         assert_eq!(
             statements[0]["Resource"],
             serde_json::json!(["arn:aws:s3:::b/*"])
@@ -308,7 +314,7 @@ mod tests {
             serde_json::json!({"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}})
         );
         // Only the other endpoints' test mentions resource accounts: the list is narrower.
-        assert!(!doc.to_string().contains("aws:ResourceAccount"));
+        assert!(!statements[0].to_string().contains("aws:ResourceAccount"));
     }
 
     #[test]
@@ -324,11 +330,18 @@ mod tests {
         };
         assert_eq!(
             sids(&[EndpointService::S3]),
-            ["TrustedIdentitiesToTrustedResources"]
+            [
+                "TrustedIdentitiesToTrustedResources",
+                "CloudFormationCustomResourceResponses"
+            ]
         );
         assert_eq!(
             sids(&[EndpointService::S3, EndpointService::EcrDkr]),
-            ["TrustedIdentitiesToTrustedResources", "EcrImageLayers"]
+            [
+                "TrustedIdentitiesToTrustedResources",
+                "EcrImageLayers",
+                "CloudFormationCustomResourceResponses"
+            ]
         );
         // The ECR endpoints themselves get the plain perimeter.
         let ecr =
@@ -358,11 +371,11 @@ mod tests {
         };
         let s3 = json(for_service(EndpointService::S3, &[EndpointService::S3], &with).unwrap());
         let statements = s3["Statement"].as_array().unwrap();
-        assert_eq!(statements.len(), 2);
-        assert_eq!(statements[1]["Sid"], "AmazonLinuxRepositories");
-        assert_eq!(statements[1]["Action"], serde_json::json!(["s3:GetObject"]));
+        assert_eq!(statements.len(), 3);
+        assert_eq!(statements[2]["Sid"], "AmazonLinuxRepositories");
+        assert_eq!(statements[2]["Action"], serde_json::json!(["s3:GetObject"]));
         assert_eq!(
-            statements[1]["Resource"],
+            statements[2]["Resource"],
             serde_json::json!([
                 {"Fn::Sub": "arn:${AWS::Partition}:s3:::al2023-repos-${AWS::Region}-de612dc2/*"},
                 {"Fn::Sub": "arn:${AWS::Partition}:s3:::amazonlinux-2-repos-${AWS::Region}/*"},

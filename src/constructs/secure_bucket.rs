@@ -35,6 +35,12 @@
 //! explicit name, block the next deploy with "already exists"). A retained bucket also
 //! keeps its noncurrent versions, and denies deleting them to all but the administrators;
 //! [`ObjectLock`] can lock every new version for a period on top of that.
+//!
+//! **Deletion.** CloudFormation does not empty a bucket before deleting it, so a bucket
+//! with `DeletionPolicy: Delete` that holds objects makes the stack deletion fail. A
+//! bucket that is not retained says [`SecureBucketProps::empty_on_delete`] when the
+//! stack's cleanup deletes every version first (see [`super::studio_cleanup`]); the
+//! stack definitions retain every bucket that does not say so.
 
 mod retention;
 
@@ -264,6 +270,10 @@ pub struct SecureBucketProps {
     /// Keep the bucket (and its own key) when the stack is deleted or the bucket
     /// replaced. Default `false`.
     pub retain: bool,
+    /// The stack deletes every object version before CloudFormation deletes the bucket
+    /// (its caller adds the cleanup that does it, [`super::studio_cleanup::StudioCleanup::bucket`]).
+    /// Refused with `retain` and with `object_lock`. Default `false`.
+    pub empty_on_delete: bool,
     /// How long noncurrent object versions are kept. Default
     /// [`NoncurrentVersions::ByRetention`]: forever in a retained bucket,
     /// [`DEFAULT_NONCURRENT_VERSION_DAYS`] in another.
@@ -285,6 +295,7 @@ impl Default for SecureBucketProps {
         SecureBucketProps {
             bucket_name: None,
             retain: false,
+            empty_on_delete: false,
             noncurrent_versions: NoncurrentVersions::ByRetention,
             object_lock: None,
             encryption: Encryption::KmsOwnKey,
@@ -353,6 +364,7 @@ pub struct SecureBucket {
     pub key: Option<Handle<Key>>,
     logical_name: String,
     retain: bool,
+    empty_on_delete: bool,
     object_lock: Option<ObjectLock>,
     perimeter: Perimeter,
     trail_delivery: Option<Value>,
@@ -418,15 +430,22 @@ impl Access {
 /// ([`super::endpoint_policy`]) adds who may use it.
 pub fn endpoint_allowance<'a>(buckets: impl IntoIterator<Item = &'a SecureBucket>) -> Statement {
     let mut resources = Vec::new();
+    let mut empties = false;
     for b in buckets {
         resources.push(b.bucket.arn());
         resources.push(b.bucket.objects_arn(""));
+        empties |= b.empty_on_delete;
     }
-    let actions: Vec<&Action> = [Access::Read, Access::Write, Access::Delete]
+    let mut actions: Vec<&Action> = [Access::Read, Access::Write, Access::Delete]
         .iter()
         .flat_map(|a| a.object_actions())
         .chain(s3::actions::LIST)
         .collect();
+    // The cleanup of a bucket that empties on delete lists its versions.
+    if empties {
+        const VERSIONS: &[Action] = &[s3::actions::LIST_BUCKET_VERSIONS];
+        actions.extend(VERSIONS);
+    }
     Statement::allow()
         .sid("OnlyThisStacksBuckets")
         .actions(actions)
@@ -539,7 +558,8 @@ pub fn check_prefix(prefix: &str) -> Result<(), String> {
 /// The deletion and update-replace policy of a bucket, always explicit so that a
 /// reviewer reads the decision in the template: `RetainExceptOnCreate` (and `Retain` on
 /// replacement) for retained data, `Delete` otherwise (CloudFormation cannot delete a
-/// bucket that still holds objects, so the stack deletion then stops and says so).
+/// bucket that still holds objects, so unless the stack's cleanup empties it first the
+/// stack deletion then stops and says so).
 fn deletion_policy(retain: bool) -> DeletionPolicy {
     if retain {
         DeletionPolicy::RetainExceptOnCreate
@@ -555,6 +575,25 @@ pub fn log_prefix(logical_name: &str) -> String {
 
 fn invalid(message: String) -> ConstructError {
     ConstructError::Invalid(message)
+}
+
+/// `empty_on_delete` contradicts `retain` (keep the data) and cannot work on an
+/// Object Lock bucket, whose locked versions no one of the stack may delete.
+fn check_empty_on_delete(name: &str, props: &SecureBucketProps) -> Result<(), ConstructError> {
+    if !props.empty_on_delete {
+        return Ok(());
+    }
+    if props.retain {
+        return Err(invalid(format!(
+            "bucket `{name}`: `empty_on_delete` deletes every object when the stack is deleted, `retain` keeps them: choose one"
+        )));
+    }
+    if props.object_lock.is_some() {
+        return Err(invalid(format!(
+            "bucket `{name}`: an Object Lock bucket cannot be emptied (its locked versions may not be deleted until their lock ends): drop `empty_on_delete`, and the bucket is kept when the stack is deleted"
+        )));
+    }
+    Ok(())
 }
 
 fn check_common(
@@ -766,6 +805,7 @@ impl SecureBucket {
         if let Some(lock) = props.object_lock {
             lock.check(name)?;
         }
+        check_empty_on_delete(name, props)?;
         let key = match &props.encryption {
             Encryption::KmsOwnKey => Some(bucket_key(&mut scope.child(name), name, props.retain)?),
             Encryption::Kms(key) => Some(key.clone()),
@@ -822,6 +862,7 @@ impl SecureBucket {
             key,
             logical_name: name.to_string(),
             retain: props.retain,
+            empty_on_delete: props.empty_on_delete,
             object_lock: props.object_lock,
             perimeter: props.perimeter.clone(),
             trail_delivery: props.trail_delivery.clone(),
@@ -881,6 +922,11 @@ impl SecureBucket {
     }
 
     /// The Object Lock every new version gets, if any.
+    pub fn empties_on_delete(&self) -> bool {
+        self.empty_on_delete
+    }
+
+    /// The bucket's Object Lock, if any.
     pub fn object_lock(&self) -> Option<ObjectLock> {
         self.object_lock
     }

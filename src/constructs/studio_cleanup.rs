@@ -31,9 +31,11 @@
 //! presigned URL of CloudFormation's response bucket, through the S3 gateway endpoint, whose
 //! policy admits that bucket ([`super::endpoint_policy::cloudformation_responses`]).
 //!
-//! A second kind of cleanup (emptying a bucket) registers a `Kind` in the function's
-//! dispatch table and adds its grants here: the function, its network and the response
-//! route are shared.
+//! Buckets: a bucket whose definition says `empty_on_delete` gets a cleanup of `Kind`
+//! `Bucket` ([`StudioCleanup::bucket`]) on the same function, which deletes every version
+//! and delete marker before CloudFormation deletes the bucket; the grant to do so is a
+//! policy of its own per bucket, on that bucket only. One function serves every kind: the
+//! network, the endpoints and the response route are the same.
 
 use crate::resources::cloudformation::StudioCleanup as Cleanup;
 use crate::resources::iam::policy::{Action, Condition, PolicyDocument, Statement};
@@ -41,6 +43,7 @@ use crate::resources::iam::{self, Policy, Role, StandalonePolicy};
 use crate::resources::kms::Key;
 use crate::resources::lambda::{self, Code, Function, LoggingConfig};
 use crate::resources::logs::LogGroup;
+use crate::resources::s3::{self, Bucket};
 use crate::resources::sagemaker::{self, Domain, UserProfile};
 use crate::resources::{arn, efs};
 use crate::template::{DeletionPolicy, Handle, SubPart, Value};
@@ -248,6 +251,60 @@ impl StudioCleanup {
     ) {
         self.needs.apply(scope, stack);
         scope.entry(stack).depends_on(&self.domain_cleanup);
+    }
+}
+
+impl StudioCleanup {
+    /// The cleanup of a bucket that empties on delete: `<Name>BucketCleanup`, referencing
+    /// the bucket (so CloudFormation deletes it first, in an update that drops the bucket
+    /// as in a stack deletion), and `<Name>BucketCleanupGrant`, the function's permission
+    /// to list and delete the versions of that bucket and no other. Deleting needs no KMS
+    /// permission (nothing is decrypted or encrypted), so the bucket's key is not named.
+    pub fn bucket(
+        &self,
+        scope: &mut Scope,
+        name: &str,
+        bucket: &Handle<Bucket>,
+    ) -> Result<Handle<Cleanup>, ConstructError> {
+        use s3::actions::{DELETE_OBJECT, DELETE_OBJECT_VERSION, LIST_BUCKET_VERSIONS};
+        let mut own = scope.child(name);
+        let grant = own.add_named(
+            &["Bucket", "Cleanup", "Grant"],
+            StandalonePolicy::builder()
+                .policy_name(format!(
+                    "Empty{}BucketOnDelete",
+                    crate::template::pascal_case(name)
+                ))
+                .roles(self.role.name())
+                .policy_document(
+                    PolicyDocument::new()
+                        .statement(
+                            Statement::allow()
+                                .sid("ListVersionsOfThisBucket")
+                                .actions([&LIST_BUCKET_VERSIONS])
+                                .resource(bucket.arn()),
+                        )
+                        .statement(
+                            Statement::allow()
+                                .sid("DeleteVersionsOfThisBucket")
+                                .actions([&DELETE_OBJECT, &DELETE_OBJECT_VERSION])
+                                .resource(bucket.objects_arn("")),
+                        ),
+                )
+                .build()?,
+        )?;
+        let cleanup = own.add_named(
+            &["Bucket", "Cleanup"],
+            Cleanup::builder()
+                .service_token(self.function.arn())
+                .service_timeout(SERVICE_TIMEOUT_SECONDS)
+                .kind("Bucket")
+                .bucket_name(bucket.name())
+                .build()?,
+        )?;
+        self.needs.apply(&mut own, &cleanup);
+        own.entry(&cleanup).depends_on(&grant);
+        Ok(cleanup)
     }
 }
 

@@ -3,7 +3,8 @@
 //! (README, Teardown), and what that cleanup deletes is read from its properties in the
 //! old template, the one deployed. A diff that only said "removed" would hide that
 //! removing a user deletes their spaces, and whether deleting a domain keeps the users'
-//! home directories.
+//! home directories. A removed bucket that empties on delete (`empty_on_delete`) is
+//! emptied the same way, by a cleanup of Kind `Bucket`, and its data is named lost.
 
 use serde_json::Value as Json;
 
@@ -36,6 +37,7 @@ pub fn of_removed(
     let kind = match type_name {
         "AWS::SageMaker::UserProfile" => "UserProfile",
         "AWS::SageMaker::Domain" => "Domain",
+        "AWS::S3::Bucket" => return bucket(id, old_resources),
         _ => return None,
     };
     let cleanup = old_resources.iter().find(|(_, r)| {
@@ -65,6 +67,22 @@ pub fn of_removed(
             loses_data: true,
         },
         _ => domain(cleanup_id, props),
+    })
+}
+
+/// A bucket emptied by a cleanup of Kind `Bucket`; `None` for any other bucket, whose
+/// removal is judged by its deletion policy alone.
+fn bucket(id: &str, old_resources: &serde_json::Map<String, Json>) -> Option<Teardown> {
+    let (cleanup_id, _) = old_resources.iter().find(|(_, r)| {
+        r["Type"] == CLEANUP_TYPE && r["Properties"]["Kind"] == "Bucket" && references(r, id)
+    })?;
+    Some(Teardown {
+        cleanup: Some(cleanup_id.clone()),
+        deletes: vec![
+            "every object version and delete marker of the bucket (empty_on_delete)".into(),
+        ],
+        kept: Vec::new(),
+        loses_data: true,
     })
 }
 
@@ -135,6 +153,23 @@ mod tests {
         assert_eq!(other.cleanup, None);
         assert!(!other.loses_data);
         assert_eq!(of_removed("Bucket", "AWS::S3::Bucket", &old), None);
+    }
+
+    #[test]
+    fn a_bucket_emptied_on_delete_loses_its_data() {
+        let old = resources(json!({"Type": "Custom::StudioCleanup", "Properties": {
+            "Kind": "Bucket", "BucketName": {"Ref": "ScratchBucket"}}}));
+        let t = of_removed("ScratchBucket", "AWS::S3::Bucket", &old).unwrap();
+        assert_eq!(t.cleanup.as_deref(), Some("C"));
+        assert!(t.loses_data);
+        assert!(t.deletes[0].starts_with("every object version and delete marker"));
+        assert_eq!(of_removed("ResultsBucket", "AWS::S3::Bucket", &old), None);
+        let mut profile = old.clone();
+        profile["C"]["Properties"]["Kind"] = json!("UserProfile");
+        assert_eq!(
+            of_removed("ScratchBucket", "AWS::S3::Bucket", &profile),
+            None
+        );
     }
 
     #[test]

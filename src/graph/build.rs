@@ -195,9 +195,11 @@ impl<'a> Builder<'a> {
             "AWS::Lambda::Permission" => self.named(id, "FunctionName"),
             "AWS::SQS::QueuePolicy" => self.named(id, "Queues"),
             "AWS::IAM::Policy" => self.named(id, "Roles"),
-            // A cleanup is drawn with what it empties: the profile, or else the domain.
+            // A cleanup is drawn with what it empties: the profile, the bucket, or else
+            // the domain.
             "Custom::StudioCleanup" => self
                 .named(id, "UserProfileArn")
+                .or_else(|| self.named(id, "BucketName"))
                 .or_else(|| self.named(id, "DomainId")),
             _ => None,
         };

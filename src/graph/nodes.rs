@@ -139,6 +139,9 @@ pub fn label(b: &Builder<'_>, node: &str, kind: Kind, members: &[&str]) -> (Shap
                     }),
                     "Custom::StudioCleanup" => Some(match text(p, "HomeStorageOnDelete") {
                         Some(home) => format!("emptied by the Studio cleanup; home EFS: {home}"),
+                        None if text(p, "Kind") == Some("Bucket") => {
+                            "every version deleted before the bucket (empty_on_delete)".to_string()
+                        }
                         None => "emptied by the Studio cleanup before deletion".to_string(),
                     }),
                     "AWS::IAM::Policy" => text(p, "PolicyName").map(|n| format!("policy {n}")),

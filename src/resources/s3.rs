@@ -313,6 +313,9 @@ pub mod actions {
     pub const BYPASS_GOVERNANCE_RETENTION: Action = Action::new("s3:BypassGovernanceRetention");
     /// A bucket-level action: its resource is the bucket ARN, not `bucket/*`.
     pub const LIST_BUCKET: Action = Action::new("s3:ListBucket");
+    /// A bucket-level action: what `ListObjectVersions` (every version and delete marker)
+    /// is authorized by, under this other name.
+    pub const LIST_BUCKET_VERSIONS: Action = Action::new("s3:ListBucketVersions");
     /// A bucket-level action that SDKs call to find the bucket's region.
     pub const GET_BUCKET_LOCATION: Action = Action::new("s3:GetBucketLocation");
     /// Every S3 action: only ever in a Deny (the TLS-only bucket policy).

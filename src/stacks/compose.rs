@@ -1094,8 +1094,6 @@ pub(super) fn environment(
         organization_id: perimeter(&stack.definition).organization_id,
         s3_buckets: (!buckets.is_empty())
             .then(|| secure_bucket::endpoint_allowance(buckets.values())),
-        // The Studio cleanup answers CloudFormation from inside the network.
-        custom_resource_responses: stack.definition.studio.is_some(),
         amazon_linux_repositories: runs_amazon_linux(&stack.definition),
     };
     let network = super::compose_network::network(stack, root, names, policies)?;
@@ -1122,6 +1120,17 @@ pub(super) fn environment(
         Some(network) => studio_domain(stack, root, names, network, packages.as_ref(), extension)?,
         None => (None, Vec::new()),
     };
+    // A bucket that empties on delete is emptied by the Studio cleanup's function (the
+    // input checks refuse `empty_on_delete` in a stack without `studio`).
+    if let Some(studio) = &studio {
+        for (key, bucket) in buckets.iter().filter(|(_, b)| b.empties_on_delete()) {
+            studio.cleanup.bucket(
+                &mut root.at(at("buckets").then(key.as_str())),
+                key,
+                &bucket.bucket,
+            )?;
+        }
+    }
     Ok(Environment {
         buckets,
         logs,
@@ -1172,7 +1181,8 @@ fn buckets(
             &mut logs,
             &SecureBucketProps {
                 bucket_name: spec.bucket_name.clone(),
-                retain: spec.retain,
+                retain: spec.retained(),
+                empty_on_delete: spec.empty_on_delete,
                 noncurrent_versions: spec.noncurrent_versions(),
                 object_lock: spec.object_lock.map(|lock| ObjectLock { days: lock.days }),
                 perimeter: perimeter.clone(),

@@ -32,6 +32,7 @@ FS = "fs-0123456789abcdef0"
 ACCOUNT = "111122223333"
 FUNCTION_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:stack-StudioCleanupFunction-abc"
 TAG = "sagesynth:identitystore-user-id"
+BUCKET = "stack-resultsbucket-1a2b3c4d5e6f"
 PAGE = 2  # every list answers at most this many items, so pagination is always exercised
 
 
@@ -60,6 +61,10 @@ class World:
         self.denied = set()  # operation names answered AccessDenied
         self.invocations = []
         self.domain_exists = True
+        self.bucket = {}  # (Key, VersionId) -> "version" | "marker"; None: no such bucket
+        self.s3_page = PAGE
+        self.refused = set()  # keys DeleteObjects answers with an error (as Object Lock would)
+        self.write_while_emptying = []  # keys written after the first DeleteObjects
 
     # helpers for the tests
     def app(self, owner, status, name="default", app_type="JupyterLab", space=False, rounds=1, fails=False):
@@ -179,6 +184,37 @@ class World:
         self.file_systems.discard(FileSystemId)
         return {}
 
+    def list_object_versions(self, Bucket, MaxKeys, KeyMarker=None, VersionIdMarker=None, **_):
+        assert Bucket == BUCKET
+        if self.bucket is None:
+            raise error("NoSuchBucket", "ListObjectVersions")
+        after = (KeyMarker or "", VersionIdMarker or "")
+        rest = sorted(k for k in self.bucket if KeyMarker is None or k > after)
+        page, more = rest[:min(MaxKeys, self.s3_page)], len(rest) > min(MaxKeys, self.s3_page)
+        answer = {"IsTruncated": more,
+                  "Versions": [{"Key": k, "VersionId": v, "IsLatest": False} for k, v in page
+                               if self.bucket[(k, v)] == "version"],
+                  "DeleteMarkers": [{"Key": k, "VersionId": v, "IsLatest": True} for k, v in page
+                                    if self.bucket[(k, v)] == "marker"]}
+        if more:
+            answer.update(NextKeyMarker=page[-1][0], NextVersionIdMarker=page[-1][1])
+        return answer
+
+    def delete_objects(self, Bucket, Delete):
+        assert Bucket == BUCKET and len(Delete["Objects"]) <= 1000, "DeleteObjects takes at most 1,000 keys"
+        errors = []
+        for o in Delete["Objects"]:
+            key = (o["Key"], o["VersionId"])
+            if o["Key"] in self.refused:
+                errors.append({"Key": o["Key"], "VersionId": o["VersionId"], "Code": "AccessDenied",
+                               "Message": "simulated: locked by Object Lock"})
+            else:
+                self.bucket.pop(key, None)
+        for k in self.write_while_emptying:
+            self.bucket[(k, "late")] = "version"
+        self.write_while_emptying = []
+        return {"Errors": errors} if errors else {}
+
     def invoke(self, FunctionName, InvocationType, Payload):
         assert FunctionName == FUNCTION_ARN and InvocationType == "Event"
         self.invocations.append(json.loads(Payload))
@@ -231,7 +267,7 @@ def run():
     responses = []
     now = [1_000_000.0]
     module._clients.update({name: Client(service, world) for name, service in
-                            (("sagemaker", "sagemaker"), ("efs", "efs"), ("lambda", "lambda"))})
+                            (("sagemaker", "sagemaker"), ("efs", "efs"), ("lambda", "lambda"), ("s3", "s3"))})
     module.clock = lambda: now[0]
 
     def sleep(seconds):
@@ -375,9 +411,9 @@ def test_the_deadline_answers_before_the_service_timeout(run):
 
 def test_unknown_kind_fails_clearly(run):
     world, fn, responses = run
-    fn.handler(event("Delete", kind="Bucket"), Context())
+    fn.handler(event("Delete", kind="Queue"), Context())
     assert responses[0]["Status"] == "FAILED"
-    assert "unknown Kind 'Bucket'" in responses[0]["Reason"]
+    assert "unknown Kind 'Queue'; known: Bucket, Domain, UserProfile" in responses[0]["Reason"]
 
 
 def test_a_domain_that_is_gone_leaves_nothing_to_do(run):
@@ -440,3 +476,103 @@ def test_an_iam_domain_deletes_no_profile(run):
     assert responses[0]["Status"] == "FAILED"
     assert "dave" in responses[0]["Reason"]
     assert not world.names("delete_user_profile")
+
+
+def bucket_event():
+    e = event("Delete", kind="Bucket", BucketName=BUCKET)
+    del e["ResourceProperties"]["DomainId"]
+    return e
+
+
+def fill(world, objects, versions_each=2, markers=True):
+    for i in range(objects):
+        for v in range(versions_each):
+            world.bucket[(f"results/{i:05d}.csv", f"v{v}")] = "version"
+        if markers:
+            world.bucket[(f"results/{i:05d}.csv", "zz-marker")] = "marker"
+
+
+def test_bucket_loses_every_version_and_delete_marker_page_by_page(run):
+    world, fn, responses = run
+    fill(world, 5)  # 10 versions and 5 delete markers, in pages of PAGE
+    fn.handler(bucket_event(), Context())
+    assert [r["Status"] for r in responses] == ["SUCCESS"], responses
+    assert world.bucket == {}
+    lists = world.names("list_object_versions")
+    # Pages follow the markers S3 returned; the last pass finds nothing.
+    assert lists[0] == {"Bucket": BUCKET, "MaxKeys": 1000}
+    assert lists[1]["KeyMarker"] == "results/00000.csv" and lists[1]["VersionIdMarker"] == "v1"
+    assert lists[-1] == {"Bucket": BUCKET, "MaxKeys": 1000}
+    deleted = [o for c in world.names("delete_objects") for o in c["Delete"]["Objects"]]
+    assert len(deleted) == 15 and {"Key": "results/00004.csv", "VersionId": "zz-marker"} in deleted
+    assert all(c["Delete"]["Quiet"] for c in world.names("delete_objects"))
+
+
+def test_bucket_deletes_in_batches_of_a_thousand(run):
+    world, fn, responses = run
+    world.s3_page = 1000  # S3's own page size
+    fill(world, 1250, versions_each=2, markers=False)
+    fn.handler(bucket_event(), Context())
+    assert [r["Status"] for r in responses] == ["SUCCESS"]
+    assert [len(c["Delete"]["Objects"]) for c in world.names("delete_objects")] == [1000, 1000, 500]
+    assert world.bucket == {}
+
+
+def test_bucket_written_to_while_emptying_is_listed_again(run):
+    world, fn, responses = run
+    fill(world, 1, versions_each=1, markers=False)
+    world.write_while_emptying = ["late.csv"]
+    fn.handler(bucket_event(), Context())
+    assert [r["Status"] for r in responses] == ["SUCCESS"]
+    assert world.bucket == {}
+    assert len(world.names("delete_objects")) == 2
+
+
+def test_bucket_that_refuses_a_delete_is_reported(run):
+    world, fn, responses = run
+    fill(world, 3, versions_each=1, markers=False)
+    world.refused = {"results/00001.csv"}
+    fn.handler(bucket_event(), Context())
+    assert [r["Status"] for r in responses] == ["FAILED"]
+    reason = responses[0]["Reason"]
+    assert reason.startswith(f"bucket {BUCKET}: S3 refused to delete 1 of 2 versions")
+    assert "results/00001.csv (v0): AccessDenied: simulated: locked by Object Lock" in reason
+
+
+def test_bucket_access_denied_is_reported(run):
+    world, fn, responses = run
+    fill(world, 1)
+    world.denied.add("list_object_versions")
+    fn.handler(bucket_event(), Context())
+    assert responses[0]["Status"] == "FAILED"
+    assert responses[0]["Reason"].startswith("ListObjectVersions: AccessDeniedException")
+
+
+def test_bucket_already_gone_is_done(run):
+    world, fn, responses = run
+    world.bucket = None
+    fn.handler(bucket_event(), Context())
+    assert [r["Status"] for r in responses] == ["SUCCESS"]
+    assert world.names("delete_objects") == []
+
+
+def test_a_large_bucket_goes_on_in_the_next_run(run):
+    world, fn, responses = run
+    fill(world, 60, versions_each=1, markers=False)  # 30 pages of PAGE: more than one step
+    # Every DeleteObjects takes a simulated second, so a run with 90 s left stops after
+    # one step (20 pages) and hands the rest to the next run, which goes on where it stopped.
+    real_delete = world.delete_objects
+
+    def slow_delete(**kw):
+        fn.now[0] += 1
+        return real_delete(**kw)
+    world.delete_objects = slow_delete
+    fn.handler(bucket_event(), Context(seconds=90))
+    assert responses == [] and len(world.invocations) == 1
+    carried = world.invocations[0]["SagesynthCleanup"]["bucket"]
+    assert carried["deleted"] == 40 and carried["markers"]["KeyMarker"] == "results/00039.csv"
+    while not responses:
+        fn.handler(world.invocations[-1], Context(seconds=90))
+    assert [r["Status"] for r in responses] == ["SUCCESS"]
+    assert world.bucket == {}
+    assert world.invocations, "the emptying was handed over to another run"

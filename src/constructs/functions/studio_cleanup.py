@@ -5,7 +5,8 @@ deleted after it. Create and Update answer SUCCESS at once and touch nothing.
 One function serves every kind of cleanup: the resource's `Kind` property picks a step
 from KINDS. A step is called again and again until it returns True (done); False means it
 asked for something that takes time and is waiting for it (what for is in
-state["waiting"]); Failure is a reason for CloudFormation. A new kind registers with
+state["waiting"]), and with state["again"] set it has more to do at once, without the
+poll interval's sleep; Failure is a reason for CloudFormation. A new kind registers with
 @kind("Name") and reuses pages/call/live_apps.
 
 - UserProfile: stops and deletes the profile's own apps, the apps of the spaces it owns,
@@ -15,6 +16,11 @@ state["waiting"]); Failure is a reason for CloudFormation. A new kind registers 
   stack's: FAILED names it. Then the home EFS file system: its mount targets are deleted
   (their network interfaces hold the subnets and security groups), and with
   HomeStorageOnDelete=delete the file system too. CloudFormation then deletes the domain.
+- Bucket: deletes every object version and delete marker of BucketName (the definition
+  said empty_on_delete), one page of ListObjectVersions (at most 1,000 entries) per
+  DeleteObjects call, then lists once more to find what was written meanwhile;
+  CloudFormation then deletes the empty bucket. A key S3 refuses to delete (Object Lock, a
+  denied version) is reported FAILED with its reason.
 
 Waiting: deleting an app can take many minutes, longer than one run. A run polls every
 POLL_SECONDS; when too little of it is left it re-invokes the function asynchronously with
@@ -33,7 +39,9 @@ KINDS = {}
 POLL_SECONDS = 15
 MARGIN_SECONDS = 60  # of a run, kept for the hand-over to the next one
 DEADLINE_SECONDS = 3300  # the custom resource's ServiceTimeout is 3600
-NOT_FOUND = {"ResourceNotFound", "FileSystemNotFound", "MountTargetNotFound"}
+NOT_FOUND = {"ResourceNotFound", "FileSystemNotFound", "MountTargetNotFound", "NoSuchBucket"}
+BATCH = 1000  # the most keys one DeleteObjects takes, and ListObjectVersions' largest page
+PAGES_PER_STEP = 20  # of a bucket, between two checks of the run's remaining time
 STATE = "SagesynthCleanup"
 clock, sleep = time.time, time.sleep  # tests replace these
 _clients = {}
@@ -202,6 +210,49 @@ def home_storage(props, state):
     return True
 
 
+@kind("Bucket")
+def bucket_step(props, state):
+    """Up to PAGES_PER_STEP pages of the bucket's versions and delete markers, each page
+    deleted in one DeleteObjects; where the listing stopped is kept in state, so the next
+    step (or run) goes on from there. True once a whole pass found nothing."""
+    name = props["BucketName"]
+    progress = state.setdefault("bucket", {"found": 0, "deleted": 0, "markers": {}})
+    for _ in range(PAGES_PER_STEP):
+        answer = call("s3", "list_object_versions", missing_ok=True, Bucket=name, MaxKeys=BATCH,
+                      **progress["markers"])
+        if answer is None:  # the bucket is gone already
+            return True
+        entries = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                   for v in answer.get("Versions", []) + answer.get("DeleteMarkers", [])]
+        for start in range(0, len(entries), BATCH):
+            delete_versions(name, entries[start:start + BATCH])
+        progress["found"] += len(entries)
+        progress["deleted"] += len(entries)
+        if answer.get("IsTruncated"):
+            progress["markers"] = {"KeyMarker": answer["NextKeyMarker"],
+                                   "VersionIdMarker": answer["NextVersionIdMarker"]}
+            continue
+        if not progress["found"]:
+            log(action="EmptiedBucket", bucket=name, deleted=progress["deleted"])
+            return True
+        # A pass that deleted something is followed by one that must find nothing.
+        progress.update(found=0, markers={})
+        break
+    state["waiting"] = f"bucket {name}: {progress['deleted']} versions and delete markers deleted so far"
+    state["again"] = True  # more to list: no need to wait for anything
+    return False
+
+
+def delete_versions(bucket, entries):
+    answer = call("s3", "delete_objects", Bucket=bucket, Delete={"Objects": entries, "Quiet": True})
+    errors = answer.get("Errors", [])
+    log(action="DeleteObjects", bucket=bucket, asked=len(entries), refused=len(errors))
+    if errors:
+        shown = "; ".join(f"{e.get('Key')} ({e.get('VersionId')}): {e.get('Code')}: {e.get('Message')}"
+                          for e in errors[:5])
+        raise Failure(f"bucket {bucket}: S3 refused to delete {len(errors)} of {len(entries)} versions: {shown}")
+
+
 def physical_id(event):
     return event.get("PhysicalResourceId") or f"{event['LogicalResourceId']}-{event['RequestId'][:8]}"
 
@@ -242,8 +293,10 @@ def handler(event, context):
             if clock() - state["started"] > DEADLINE_SECONDS:
                 raise Failure(f"still not deleted after {DEADLINE_SECONDS // 60} minutes: {state.get('waiting')}")
             if context.get_remaining_time_in_millis() / 1000 < POLL_SECONDS + MARGIN_SECONDS:
+                state.pop("again", None)
                 return hand_over(event, context)
-            sleep(POLL_SECONDS)
+            if not state.pop("again", False):
+                sleep(POLL_SECONDS)
         return respond(event, "SUCCESS", "cleaned up")
     except Failure as e:
         return respond(event, "FAILED", str(e))

@@ -8,8 +8,8 @@ use crate::stacks::definition::{AccessLevel, BucketKey, NoncurrentVersionDays};
 
 use super::Input;
 
-/// Each bucket: an explicit name S3 accepts, noncurrent versions kept at least a day, and
-/// an Object Lock period S3 accepts.
+/// Each bucket: an explicit name S3 accepts, noncurrent versions kept at least a day, an
+/// Object Lock period S3 accepts, and `empty_on_delete` only where it can work.
 pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
     let source = input.source;
     for (bucket, spec) in &input.def.buckets {
@@ -44,6 +44,48 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
                     )),
             );
         }
+        if spec.empty_on_delete {
+            check_empty_on_delete(input, &path, spec, problems);
+        } else if spec.retain == Some(false) {
+            problems.push(
+                source
+                    .error_at_value(&format!("{path}.retain"), "a bucket that is not retained must be emptied before CloudFormation can delete it, or the stack's deletion fails while it holds objects")
+                    .help("add `empty_on_delete: true` to delete every object with the stack, or drop `retain: false` to keep the bucket"),
+            );
+        }
+    }
+}
+
+/// The stack's cleanup empties the bucket: it contradicts `retain`, cannot delete locked
+/// versions, and runs on the function a Studio domain brings.
+fn check_empty_on_delete(
+    input: &Input,
+    path: &str,
+    spec: &crate::stacks::definition::BucketSpec,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let at = format!("{path}.empty_on_delete");
+    let source = input.source;
+    if spec.retain == Some(true) {
+        problems.push(
+            source
+                .error_at_value(&at, "`empty_on_delete` deletes every object when the stack is deleted, and `retain: true` keeps them")
+                .help("choose one: drop `retain` to let the stack's deletion delete the data, or drop `empty_on_delete` to keep it"),
+        );
+    }
+    if spec.object_lock.is_some() {
+        problems.push(
+            source
+                .error_at_value(&at, "an Object Lock bucket cannot be emptied: its locked versions may not be deleted until their lock ends")
+                .help("drop `empty_on_delete`: the bucket and its objects are then kept when the stack is deleted"),
+        );
+    }
+    if input.def.studio.is_none() {
+        problems.push(
+            source
+                .error_at_value(&at, "the bucket is emptied by the stack's cleanup function, which only a stack with a `studio` domain has")
+                .help("drop `empty_on_delete` (the bucket is then kept when the stack is deleted), or empty it yourself before deleting the stack"),
+        );
     }
 }
 
@@ -121,6 +163,44 @@ mod tests {
                 Some("1 to 36500 days (S3 Object Lock's default retention, at most 100 years)")
             );
         }
+    }
+
+    #[test]
+    fn empty_on_delete_is_refused_where_it_cannot_work() {
+        let studio = "studio: { auth: iam, users: [a] }\n";
+        let ok = format!("buckets: {{ results: {{ empty_on_delete: true }} }}\n{studio}");
+        assert!(run(&ok, check).is_empty());
+        for (bucket, why) in [
+            (
+                "{ empty_on_delete: true, retain: true }",
+                "`retain: true` keeps them",
+            ),
+            (
+                "{ empty_on_delete: true, object_lock: { days: 1 } }",
+                "an Object Lock bucket cannot be emptied",
+            ),
+        ] {
+            let problems = run(
+                &format!("buckets: {{ results: {bucket} }}\n{studio}"),
+                check,
+            );
+            assert_eq!(fields(&problems), ["buckets.results.empty_on_delete"]);
+            assert!(messages(&problems)[0].contains(why), "{problems:?}");
+        }
+        let problems = run("buckets: { results: { empty_on_delete: true } }\n", check);
+        assert!(messages(&problems)[0].contains("only a stack with a `studio` domain has"));
+        let with_false =
+            format!("buckets: {{ results: {{ empty_on_delete: true, retain: false }} }}\n{studio}");
+        assert!(run(&with_false, check).is_empty());
+    }
+
+    #[test]
+    fn a_bucket_not_retained_must_be_emptied() {
+        let problems = run("buckets: { results: { retain: false } }\n", check);
+        assert_eq!(fields(&problems), ["buckets.results.retain"]);
+        assert!(
+            messages(&problems)[0].starts_with("a bucket that is not retained must be emptied")
+        );
     }
 
     #[test]

@@ -424,9 +424,16 @@ fn default_notebook_volume() -> u32 {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BucketSpec {
-    /// Keep the bucket (and its key) when the stack is deleted or the bucket replaced.
+    /// Keep the bucket (and its key) when the stack is deleted or the bucket replaced,
+    /// with its versions. Absent: retained unless `empty_on_delete` (CloudFormation
+    /// cannot delete a bucket that holds objects, so a bucket nobody empties is kept).
+    pub retain: Option<bool>,
+    /// Delete every object version when the stack is deleted or the bucket removed from
+    /// the definition, so that the bucket goes with the stack (warning
+    /// S3-EMPTY-ON-DELETE). Needs the stack's Studio cleanup; not with `retain: true` or
+    /// `object_lock`.
     #[serde(default)]
-    pub retain: bool,
+    pub empty_on_delete: bool,
     /// Days before a noncurrent object version is deleted, or `never`. Absent: kept in a
     /// retained bucket, 90 days in another.
     pub noncurrent_version_days: Option<NoncurrentVersionDays>,
@@ -437,6 +444,11 @@ pub struct BucketSpec {
 }
 
 impl BucketSpec {
+    /// Whether the bucket is retained: as written, else unless it is emptied on delete.
+    pub fn retained(&self) -> bool {
+        self.retain.unwrap_or(!self.empty_on_delete)
+    }
+
     /// What the construct keeps of noncurrent versions.
     pub fn noncurrent_versions(&self) -> crate::constructs::secure_bucket::NoncurrentVersions {
         use crate::constructs::secure_bucket::NoncurrentVersions;

@@ -160,7 +160,40 @@ pub static RULES: &[Rule] = &[
         },
         check: versions::lock_bypass,
     },
+    Rule {
+        id: "S3-EMPTY-ON-DELETE",
+        severity: Severity::Warning,
+        rationale: "A bucket that empties on delete loses every object and every old version when the stack is deleted or the bucket is removed from the definition: the reviewer must see which data goes, on every synth.",
+        checks: "Every AWS::S3::Bucket referenced by a Custom::StudioCleanup of Kind Bucket (the definition's `empty_on_delete: true`) is reported, with the cleanup that empties it.",
+        fix: "Keep it if the data may go with the stack; otherwise drop `empty_on_delete`, and the bucket is retained (list the rule under `suppress` with the reason to accept it silently).",
+        applies_to: &["AWS::S3::Bucket", "Custom::StudioCleanup"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: empty_on_delete,
+    },
 ];
+
+/// The buckets a cleanup of Kind Bucket references, with that cleanup.
+fn empty_on_delete(cx: &Context) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (cleanup, p) in cx.of_type("Custom::StudioCleanup") {
+        if p["Kind"] != "Bucket" {
+            continue;
+        }
+        for bucket in crate::template::read::references(p) {
+            if cx.type_of(bucket) == Some("AWS::S3::Bucket") {
+                out.push(Violation::at(
+                    bucket,
+                    "DeletionPolicy",
+                    format!("every object version and delete marker of bucket {bucket} is deleted by {cleanup} when the stack is deleted or the bucket removed from the definition: its data is lost then"),
+                ));
+            }
+        }
+    }
+    out
+}
 
 fn block_public_access(cx: &Context) -> Vec<Violation> {
     let mut out = Vec::new();
@@ -308,6 +341,28 @@ fn ownership_enforced(cx: &Context) -> Vec<Violation> {
 mod tests {
     use super::super::test_support::assert_rule;
     use serde_json::{Value, json};
+
+    #[test]
+    fn a_bucket_emptied_on_delete_is_named() {
+        let template = |kind: &str| {
+            json!({"Resources": {
+                "B": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Delete", "Properties": {}},
+                "C": {"Type": "Custom::StudioCleanup", "Properties": {
+                    "ServiceToken": {"Fn::GetAtt": ["F", "Arn"]}, "Kind": kind, "BucketName": {"Ref": "B"}}},
+            }})
+        };
+        assert_rule(
+            "S3-EMPTY-ON-DELETE",
+            template("UserProfile"),
+            template("Bucket"),
+            "Resources.B.DeletionPolicy",
+        );
+        let found = super::super::test_support::fire("S3-EMPTY-ON-DELETE", template("Bucket"));
+        assert!(
+            found[0].message.contains("bucket B is deleted by C"),
+            "{found:?}"
+        );
+    }
 
     fn secure_bucket() -> Value {
         json!({
