@@ -1,4 +1,4 @@
-//! `synth graph`: the shipped stacks' diagrams (snapshots, and the copies in the README),
+//! `synth graph`: the shipped stacks' diagrams (snapshots, and the copies in docs/stacks.md),
 //! their Mermaid structure, collapsing, escaping of hostile names, and the command line.
 //!
 //! Mermaid itself is not run here (its parser needs Node.js, its renderer a browser); the
@@ -381,12 +381,12 @@ fn the_command_prints_the_graph_and_refuses_unknown_stacks() {
     assert_eq!(code, 2, "{stderr}");
 }
 
-/// The marker before each embedded graph in the README names the stack it shows.
+/// The marker before each embedded graph in docs/stacks.md names the stack it shows.
 const MARKER: &str = "<!-- synth graph --stack ";
 
 #[test]
-fn the_readme_shows_every_stack_as_synth_graph_draws_it_now() {
-    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
+fn the_stacks_doc_shows_every_stack_as_synth_graph_draws_it_now() {
+    let readme = std::fs::read_to_string(manifest_dir().join("docs/stacks.md")).unwrap();
     let mut embedded = IndexMap::new();
     for (i, _) in readme.match_indices(MARKER) {
         let rest = &readme[i + MARKER.len()..];
@@ -394,7 +394,7 @@ fn the_readme_shows_every_stack_as_synth_graph_draws_it_now() {
             .split_once(" -->\n")
             .expect("a marker ends with ` -->`");
         let body = rest.strip_prefix("```mermaid\n").unwrap_or_else(|| {
-            panic!("README: the marker for {name} is not followed by a mermaid fence")
+            panic!("docs/stacks.md: the marker for {name} is not followed by a mermaid fence")
         });
         let (graph, _) = body.split_once("```\n").expect("the fence is closed");
         embedded.insert(name.to_string(), graph.to_string());
@@ -405,7 +405,7 @@ fn the_readme_shows_every_stack_as_synth_graph_draws_it_now() {
     assert_eq!(
         shown,
         names.iter().collect::<Vec<_>>(),
-        "README: one embedded graph per shipped stack, in name order"
+        "docs/stacks.md: one embedded graph per shipped stack, in name order"
     );
     for (key, text) in &embedded {
         let (name, suffix) = match key.split_once(" --template ") {
@@ -414,7 +414,7 @@ fn the_readme_shows_every_stack_as_synth_graph_draws_it_now() {
         };
         assert!(
             names.iter().any(|n| n == name),
-            "README: a graph of `{name}`, which is no shipped stack"
+            "docs/stacks.md: a graph of `{name}`, which is no shipped stack"
         );
         let s = stacks::synthesize_shipped(name);
         let drawn = match suffix {
@@ -423,11 +423,11 @@ fn the_readme_shows_every_stack_as_synth_graph_draws_it_now() {
                 .children
                 .iter()
                 .find(|c| c.name == format!("{name}.{suffix}"))
-                .unwrap_or_else(|| panic!("README: `{name}` has no template `{suffix}`")),
+                .unwrap_or_else(|| panic!("docs/stacks.md: `{name}` has no template `{suffix}`")),
         };
         assert!(
             *text == sagesynth::synth::mermaid(drawn),
-            "README: the graph of {key} is stale; replace its mermaid block with the output of \
+            "docs/stacks.md: the graph of {key} is stale; replace its mermaid block with the output of \
              `cargo run --release -- graph --stack {key}`"
         );
     }

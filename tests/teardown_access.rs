@@ -288,7 +288,12 @@ fn statement<'a>(t: &'a mut Json, sid: &str) -> &'a mut Json {
 
 /// A weakened template, and the request it lets through: (template, action, resource,
 /// context).
-type Row = (Json, &'static str, String, Vec<(&'static str, &'static str)>);
+type Row = (
+    Json,
+    &'static str,
+    String,
+    Vec<(&'static str, &'static str)>,
+);
 
 /// The rows above are not vacuous: with each guarantee removed from the template, the
 /// request its row denies is allowed.

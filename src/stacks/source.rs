@@ -78,7 +78,7 @@ impl Source {
                     Diagnostic::new(file, "the definition is empty")
                         .at(Position { line: 1, column: 1 }, &text)
                         .expected("a YAML mapping of components")
-                        .help("start from stacks/studio-private.yaml, or see the definition format in README.md"),
+                        .help("start from stacks/studio-private.yaml, or see the definition format in docs/definitions.md"),
                 ));
             }
             1 => {}
