@@ -25,8 +25,10 @@ case "${1:-}" in
 esac
 
 mmdc=.ci/mermaid/node_modules/.bin/mmdc
-if [[ ! -x "$mmdc" || ! -x /usr/bin/chromium ]]; then
-    echo "render-graphs.sh: $mmdc or /usr/bin/chromium is missing; run bash .ci/tools.sh" >&2
+# CHROMIUM names another browser than Debian's (GitHub's runners: their Google Chrome).
+chromium="${CHROMIUM:-/usr/bin/chromium}"
+if [[ ! -x "$mmdc" || ! -x "$chromium" ]]; then
+    echo "render-graphs.sh: $mmdc or $chromium is missing; run bash .ci/tools.sh" >&2
     exit 1
 fi
 synth="${SYNTH:-}"
@@ -38,6 +40,16 @@ fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+puppeteer=.ci/mermaid/puppeteer-config.json
+if [[ "$chromium" != /usr/bin/chromium ]]; then
+    puppeteer="$work/puppeteer-config.json"
+    python3 - "$chromium" >"$puppeteer" <<'PY'
+import json, sys
+config = json.load(open(".ci/mermaid/puppeteer-config.json"))
+config["executablePath"] = sys.argv[1]
+print(json.dumps(config))
+PY
+fi
 
 mapfile -t graphs < <(sed -n 's/^<!-- synth graph \(.*\) -->$/\1/p' docs/stacks.md)
 if [[ ${#graphs[@]} -eq 0 ]]; then
@@ -58,7 +70,7 @@ for args in "${graphs[@]}"; do
     sum="$(sha256sum "$work/$name.mmd" | cut -d' ' -f1)"
     # No "--" inside: an XML comment may not hold it (the SVG would not parse).
     header="<!-- rendered by .ci/render-graphs.sh from synth graph of $name, mermaid text sha256 $sum -->"
-    if ! "$mmdc" --quiet --puppeteerConfigFile .ci/mermaid/puppeteer-config.json \
+    if ! "$mmdc" --quiet --puppeteerConfigFile "$puppeteer" \
         --configFile .ci/mermaid/mermaid-config.json \
         --input "$work/$name.mmd" --output "$work/$name.svg" >"$work/$name.log" 2>&1; then
         echo "FAILED to render synth graph $args:" >&2
