@@ -1,8 +1,9 @@
 //! `synth graph`: the shipped stacks' diagrams (snapshots, and the copies in docs/stacks.md),
 //! their Mermaid structure, collapsing, escaping of hostile names, and the command line.
 //!
-//! Mermaid itself is not run here (its parser needs Node.js, its renderer a browser); the
-//! structural check below covers what breaks a flowchart: unbalanced subgraphs, duplicate
+//! Mermaid itself is not run here but in tests/mermaid_render.rs (its parser needs Node.js,
+//! its renderer a browser, which only the installed CI tools provide); the structural check
+//! below covers what breaks a flowchart: unbalanced subgraphs, duplicate
 //! or keyword ids, edges to undeclared nodes, and quotes or markup inside labels.
 
 mod support;
