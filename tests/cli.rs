@@ -449,10 +449,10 @@ fn yml_paths_to_stack_and_rule_ids_in_lower_case() {
     assert!(lower.starts_with("ENV-STUDIO-ENDPOINTS\n"), "{lower}");
 }
 
-/// Every rule count the README states ("`synth rules` lists all N rules") is the count
-/// the binary prints, so adding a rule without the docs fails here.
+/// Every rule count the README or a file in docs/ states ("`synth rules` lists all N
+/// rules") is the count the binary prints, so adding a rule without the docs fails here.
 #[test]
-fn the_readme_counts_the_rules_the_binary_lists() {
+fn the_docs_count_the_rules_the_binary_lists() {
     let (code, text, _) = synth(manifest_dir(), &["rules"]);
     assert_eq!(code, 0);
     let count: usize = text
@@ -461,18 +461,29 @@ fn the_readme_counts_the_rules_the_binary_lists() {
         .and_then(|l| l.split(' ').next())
         .and_then(|n| n.parse().ok())
         .expect("the catalogue ends with its count");
-    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
-    let stated: Vec<&str> = readme
-        .split("lists all ")
-        .skip(1)
-        .filter_map(|rest| rest.split_once(" rules").map(|(n, _)| n))
-        .collect();
-    assert!(!stated.is_empty(), "the README states the rule count");
-    for n in stated {
-        assert_eq!(
-            n,
-            count.to_string(),
-            "README.md says `lists all {n} rules`; `synth rules` lists {count}: write {count}"
-        );
+    let mut docs = vec![manifest_dir().join("README.md")];
+    for entry in std::fs::read_dir(manifest_dir().join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            docs.push(path);
+        }
     }
+    let mut stated = 0;
+    for path in docs {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for n in text
+            .split("lists all ")
+            .skip(1)
+            .filter_map(|rest| rest.split_once(" rules").map(|(n, _)| n))
+        {
+            stated += 1;
+            assert_eq!(
+                n,
+                count.to_string(),
+                "{} says `lists all {n} rules`; `synth rules` lists {count}: write {count}",
+                path.display()
+            );
+        }
+    }
+    assert!(stated > 0, "the docs state the rule count");
 }

@@ -1,8 +1,9 @@
-//! `synth graph`: the shipped stacks' diagrams (snapshots, and the copies in the README),
+//! `synth graph`: the shipped stacks' diagrams (snapshots, and the copies in docs/stacks.md),
 //! their Mermaid structure, collapsing, escaping of hostile names, and the command line.
 //!
-//! Mermaid itself is not run here (its parser needs Node.js, its renderer a browser); the
-//! structural check below covers what breaks a flowchart: unbalanced subgraphs, duplicate
+//! Mermaid itself is not run here but in tests/mermaid_render.rs (its parser needs Node.js,
+//! its renderer a browser, which only the installed CI tools provide); the structural check
+//! below covers what breaks a flowchart: unbalanced subgraphs, duplicate
 //! or keyword ids, edges to undeclared nodes, and quotes or markup inside labels.
 
 mod support;
@@ -381,7 +382,7 @@ fn the_command_prints_the_graph_and_refuses_unknown_stacks() {
     assert_eq!(code, 2, "{stderr}");
 }
 
-/// The marker before each embedded graph in the README names the stack it shows.
+/// The marker before each embedded graph in docs/stacks.md names the stack it shows.
 const MARKER: &str = "<!-- synth graph --stack ";
 
 /// The README and the topic pages of `docs/`, each with its text.
@@ -436,7 +437,7 @@ fn the_readme_shows_every_stack_as_synth_graph_draws_it_now() {
         };
         assert!(
             names.iter().any(|n| n == name),
-            "README: a graph of `{name}`, which is no shipped stack"
+            "docs/stacks.md: a graph of `{name}`, which is no shipped stack"
         );
         let s = stacks::synthesize_shipped(name);
         let drawn = match suffix {
@@ -445,11 +446,11 @@ fn the_readme_shows_every_stack_as_synth_graph_draws_it_now() {
                 .children
                 .iter()
                 .find(|c| c.name == format!("{name}.{suffix}"))
-                .unwrap_or_else(|| panic!("README: `{name}` has no template `{suffix}`")),
+                .unwrap_or_else(|| panic!("docs/stacks.md: `{name}` has no template `{suffix}`")),
         };
         assert!(
             *text == sagesynth::synth::mermaid(drawn),
-            "README: the graph of {key} is stale; replace its mermaid block with the output of \
+            "docs/stacks.md: the graph of {key} is stale; replace its mermaid block with the output of \
              `cargo run --release -- graph --stack {key}`"
         );
     }

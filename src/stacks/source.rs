@@ -146,7 +146,7 @@ fn tree_error(file: &str, text: &str, error: TreeError) -> Diagnostic {
             .at(Position { line: 1, column: 1 }, text)
             .expected("a YAML mapping of components")
             .help(
-                "start from stacks/studio-private.yaml, or see the definition format in README.md",
+                "start from stacks/studio-private.yaml, or see the definition format in docs/definitions.md",
             ),
         TreeError::SecondDocument(p) => {
             Diagnostic::new(file, "a definition file holds exactly one YAML document")
