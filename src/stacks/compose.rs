@@ -658,6 +658,19 @@ struct BuiltTeam {
 }
 
 /// The teams, then the MFA guard of all their groups.
+/// A team role's grants: its buckets as its `access` says, and the package repository's
+/// read grant when the stack has one.
+fn team_grants(env: &Environment, spec: &TeamSpec) -> Result<PolicyDocument, ComposeError> {
+    let mut grants = bucket_grants(&env.buckets, &spec.access)?;
+    grants.push(
+        package_grants(env.packages.as_ref())?
+            .statement_list()
+            .iter()
+            .cloned(),
+    );
+    Ok(grants)
+}
+
 fn teams(
     stack: &LoadedStack,
     root: &mut Scope,
@@ -723,16 +736,7 @@ fn teams(
                     idle_stop_minutes: spec.notebook.idle_stop_minutes,
                 },
                 lifecycle_config: on_start.clone(),
-                grants: {
-                    let mut grants = bucket_grants(&env.buckets, &spec.access)?;
-                    grants.push(
-                        package_grants(env.packages.as_ref())?
-                            .statement_list()
-                            .iter()
-                            .cloned(),
-                    );
-                    grants
-                },
+                grants: team_grants(env, spec)?,
                 url_access: url_access(def),
                 users: spec
                     .users
@@ -1310,16 +1314,19 @@ fn studio_domain(
     };
     let split = def.split == SplitMode::Nested;
     let users: Vec<String> = spec.users.iter().map(|u| u.0.clone()).collect();
+    // The domain's name also names its SageMaker work (jobs `<domain>-*`, team tag), so
+    // both follow `name:` (or `studio.domain_name`), never the file name alone.
+    let domain_name = spec
+        .domain_name
+        .as_ref()
+        .map_or_else(|| stack.resource_name().to_string(), |n| n.0.clone());
     let scope = &mut root.at(at("studio"));
     let studio = StudioDomain::new(
         scope,
         "Studio",
         network,
         &StudioDomainProps {
-            domain_name: spec
-                .domain_name
-                .as_ref()
-                .map_or_else(|| stack.resource_name().to_string(), |n| n.0.clone()),
+            domain_name: domain_name.clone(),
             auth: match spec.auth {
                 AuthMode::Iam => StudioAuth::Iam,
                 AuthMode::Sso => StudioAuth::Sso,
@@ -1336,10 +1343,6 @@ fn studio_domain(
         },
     )?;
     names.insert("studio".into(), studio.domain.logical_id().clone());
-    let domain_name = spec
-        .domain_name
-        .as_ref()
-        .map_or_else(|| stack.name.clone(), |n| n.0.clone());
     if let Some(work) = ml_work_props(&domain_name, spec.sagemaker.as_ref(), spec.ecr.as_ref()) {
         ml_work::attach_with_job_role(
             &mut scope.child("Studio"),
