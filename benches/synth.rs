@@ -40,16 +40,21 @@ fn definition_with_users(base: &str, users: usize) -> String {
     }
 }
 
-fn synth_once(name: &str, text: &str) -> usize {
-    // Read as if from `stacks/`, where the shipped definitions' script files are.
-    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks");
-    let stack = stacks::load_in(
+/// Loads a definition as if from `stacks/`, where the shipped definitions' script files are.
+fn load(name: &str, text: &str, folder: &Path) -> stacks::LoadedStack {
+    stacks::load_in(
         name,
         &format!("stacks/{name}.yaml"),
         text.to_string(),
-        Some(&folder),
+        Some(folder),
     )
-    .expect("the definition is valid");
+    .expect("the definition is valid")
+}
+
+fn synth_once(name: &str, text: &str) -> usize {
+    // Read as if from `stacks/`, where the shipped definitions' script files are.
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks");
+    let stack = load(name, text, &folder);
     let s = synth::synthesize(&stack, Format::Json).expect("it synthesizes");
     s.all().iter().map(|t| t.body.len()).sum()
 }
@@ -91,13 +96,7 @@ fn phases(name: &str, text: &str) -> [Duration; 5] {
     {
         let mut times = [Duration::ZERO; 5];
         let t = Instant::now();
-        let stack = stacks::load_in(
-            name,
-            &format!("stacks/{name}.yaml"),
-            text.to_string(),
-            Some(&folder),
-        )
-        .expect("the definition is valid");
+        let stack = load(name, text, &folder);
         times[0] = t.elapsed();
         let t = Instant::now();
         let composition = stacks::compose_for(&stack, FileExtension::Json).expect("it composes");

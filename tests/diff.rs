@@ -291,26 +291,7 @@ fn a_type_missing_from_the_table_is_not_claimed_to_update_in_place() {
 fn base_compares_the_templates_committed_at_a_revision() {
     let dir = scratch_shipped(&["studio-private"]);
     let root = dir.path();
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args([
-                "-c",
-                "user.name=test",
-                "-c",
-                "user.email=test@example.com",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .current_dir(root)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let git = |args: &[&str]| git_in(root, args);
     let (code, _, stderr) = synth(root, &["--all", "--out", "out"]);
     assert_eq!(code, 0, "{stderr}");
     git(&["init", "-q"]);
@@ -320,19 +301,7 @@ fn base_compares_the_templates_committed_at_a_revision() {
     let (code, stdout, _) = synth(root, &["diff", "--base", "HEAD"]);
     assert_eq!(code, 0, "{stdout}");
 
-    std::fs::write(
-        root.join("stacks/studio-private.yaml"),
-        definition("studio-private").replace(
-            "    - data-scientist-2\n",
-            "    - data-scientist-2\n    - analyst-7\n",
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("stacks/second.yaml"),
-        definition("studio-private"),
-    )
-    .unwrap();
+    add_a_user_and_a_second_stack(root);
     let (code, text, _) = synth(root, &["diff", "--base", "HEAD"]);
     assert_eq!(code, 3, "{text}");
     assert!(
@@ -859,6 +828,24 @@ fn subnet_ids_may_replace_the_domain_and_outputs_are_added_and_removed() {
     insta::assert_snapshot!(all);
 }
 
+/// The working-tree change both `--base` tests compare: one more Studio user in
+/// studio-private, and a new stack `second` that no revision has.
+fn add_a_user_and_a_second_stack(root: &std::path::Path) {
+    std::fs::write(
+        root.join("stacks/studio-private.yaml"),
+        definition("studio-private").replace(
+            "    - data-scientist-2\n",
+            "    - data-scientist-2\n    - analyst-7\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("stacks/second.yaml"),
+        definition("studio-private"),
+    )
+    .unwrap();
+}
+
 /// `git ARGS` in `root`, which must succeed.
 fn git_in(root: &std::path::Path, args: &[&str]) {
     let out = Command::new("git")
@@ -902,19 +889,7 @@ fn base_synthesizes_the_definitions_at_the_revision_when_out_is_not_committed() 
          synthesized stacks/studio-private.yaml as of HEAD\n"
     );
 
-    std::fs::write(
-        root.join("stacks/studio-private.yaml"),
-        definition("studio-private").replace(
-            "    - data-scientist-2\n",
-            "    - data-scientist-2\n    - analyst-7\n",
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("stacks/second.yaml"),
-        definition("studio-private"),
-    )
-    .unwrap();
+    add_a_user_and_a_second_stack(root);
     let mut all = transcript(root, &["--base", "HEAD", "--stack", "studio-private"], None);
     let (code, text, stderr) = synth(root, &["diff", "--base", "HEAD", "--stack", "second"]);
     all.push_str(&format!(

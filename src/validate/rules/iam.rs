@@ -131,13 +131,7 @@ pub static RULES: &[Rule] = &[
         rationale: "Allow with NotAction allows every action but a few, including ones that do not exist yet.",
         checks: "No Allow statement uses NotAction (Deny with NotAction, as in the MFA guard, is fine).",
         fix: "Allow the listed actions with Action instead.",
-        applies_to: &[
-            "AWS::IAM::Role",
-            "AWS::IAM::ManagedPolicy",
-            "AWS::IAM::Policy",
-            "AWS::IAM::User",
-            "AWS::IAM::Group",
-        ],
+        applies_to: super::IDENTITY_POLICY_TYPES,
         equivalents: Equivalents {
             cfn_lint: &[],
             checkov: &[],
@@ -150,13 +144,7 @@ pub static RULES: &[Rule] = &[
         rationale: "Resource \"*\" with an action that supports resource-level permissions reaches every resource of the account.",
         checks: "Identity-policy Allow statements with Resource \"*\" hold only actions from the documented table of actions without resource-level permissions.",
         fix: "Scope the statement to the ARNs it needs (built with Fn::Sub and pseudo parameters), or split off the actions that need \"*\".",
-        applies_to: &[
-            "AWS::IAM::Role",
-            "AWS::IAM::ManagedPolicy",
-            "AWS::IAM::Policy",
-            "AWS::IAM::User",
-            "AWS::IAM::Group",
-        ],
+        applies_to: super::IDENTITY_POLICY_TYPES,
         equivalents: Equivalents {
             cfn_lint: &[],
             checkov: &[],
@@ -169,13 +157,7 @@ pub static RULES: &[Rule] = &[
         rationale: "An unscoped iam:PassRole lets the holder hand any role, and so its permissions, to any service.",
         checks: "Every Allow of iam:PassRole names role ARNs without wildcards and has StringEquals iam:PassedToService.",
         fix: "List the role ARNs (GetAtt Role.Arn) and add StringEquals iam:PassedToService = the service that needs them.",
-        applies_to: &[
-            "AWS::IAM::Role",
-            "AWS::IAM::ManagedPolicy",
-            "AWS::IAM::Policy",
-            "AWS::IAM::User",
-            "AWS::IAM::Group",
-        ],
+        applies_to: super::IDENTITY_POLICY_TYPES,
         equivalents: Equivalents {
             cfn_lint: &[],
             checkov: &[],

@@ -33,6 +33,16 @@ pub use policy::{PolicyDoc, PolicyKind, Stmt};
 
 use super::{Finding, Severity};
 
+/// The resource types that hold identity policies (inline or managed): what an IAM rule
+/// reads. Written once so that a rule cannot forget one of them.
+const IDENTITY_POLICY_TYPES: &[&str] = &[
+    "AWS::IAM::Role",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::Policy",
+    "AWS::IAM::User",
+    "AWS::IAM::Group",
+];
+
 /// The ids of the rules whose findings are made outside their rule's check: by the
 /// structural passes (`validate::{references, limits, names}`), by the engine
 /// (suppressions), or named by the pipeline. Each id is written once, here.

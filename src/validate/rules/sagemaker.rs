@@ -8,13 +8,7 @@ use super::{Context, Equivalents, Rule, Severity, Violation, list, target};
 use crate::resources::sagemaker::MAX_LIFECYCLE_CONTENT;
 
 const NOTEBOOK: &[&str] = &["AWS::SageMaker::NotebookInstance"];
-const IDENTITY_POLICIES: &[&str] = &[
-    "AWS::IAM::ManagedPolicy",
-    "AWS::IAM::Policy",
-    "AWS::IAM::Role",
-    "AWS::IAM::User",
-    "AWS::IAM::Group",
-];
+const IDENTITY_POLICIES: &[&str] = super::IDENTITY_POLICY_TYPES;
 const DOMAIN: &[&str] = &["AWS::SageMaker::Domain"];
 const LIFECYCLE: &[&str] = &["AWS::SageMaker::NotebookInstanceLifecycleConfig"];
 

@@ -74,13 +74,7 @@ pub static RULES: &[Rule] = &[Rule {
     rationale: "A role that may start SageMaker jobs, models or endpoint configurations without condition keys on their subnets, security groups, keys and instance types can run compute outside the stack's network, unencrypted or with its own key, on any instance type.",
     checks: "Every Allow statement of an identity policy that grants sagemaker:CreateTrainingJob, CreateProcessingJob or CreateHyperParameterTuningJob (VpcSubnets, VpcSecurityGroupIds, VolumeKmsKey, OutputKmsKey, InstanceTypes, InterContainerTrafficEncryption = true), CreateTransformJob (InstanceTypes, VolumeKmsKey, OutputKmsKey), CreateModel (VpcSubnets, VpcSecurityGroupIds) or CreateEndpointConfig (InstanceTypes, VolumeKmsKey), wildcards included, confines each of those keys: multivalued keys with ForAllValues: and a positive operator plus Null = false, single-valued keys with a positive operator without IfExists, InterContainerTrafficEncryption with Bool true.",
     fix: "Grant the create calls through the ML grants (teams.<t>.sagemaker, studio.sagemaker, notebooks.sagemaker, or MlEnvironment::grant_create in Rust), which add every key; a hand-written statement needs each key the finding names.",
-    applies_to: &[
-        "AWS::IAM::Role",
-        "AWS::IAM::ManagedPolicy",
-        "AWS::IAM::Policy",
-        "AWS::IAM::User",
-        "AWS::IAM::Group",
-    ],
+    applies_to: super::IDENTITY_POLICY_TYPES,
     equivalents: Equivalents {
         cfn_lint: &[],
         checkov: &[],
