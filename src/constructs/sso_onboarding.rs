@@ -992,21 +992,32 @@ fn rule(
         ))
         .event_pattern(event_pattern(&HINT_EVENTS))
         .state(events::RuleState::Enabled)
-        .targets(
-            Target::builder()
-                .id(format!("{name}Function"))
-                .arn(function.arn())
-                .retry_policy(
-                    RetryPolicy::builder()
-                        .maximum_retry_attempts(8)
-                        .maximum_event_age_in_seconds(3600)
-                        .build()?,
-                )
-                .dead_letter_config(
-                    events::DeadLetterConfig::builder()
-                        .arn(queue.arn())
-                        .build()?,
-                )
+        .targets(function_target(name, function, queue, 8, 3600)?)
+        .build()?)
+}
+
+/// The target of a rule that invokes `<name>Function` with EventBridge retries
+/// (`retries` times, for at most `max_age_seconds`), parking what it cannot deliver in
+/// the dead-letter queue. Shared by the hint rules and the reconciliation schedules.
+pub(super) fn function_target(
+    name: &str,
+    function: &Handle<Function>,
+    queue: &Handle<Queue>,
+    retries: i64,
+    max_age_seconds: i64,
+) -> Result<Target, ConstructError> {
+    Ok(Target::builder()
+        .id(format!("{name}Function"))
+        .arn(function.arn())
+        .retry_policy(
+            RetryPolicy::builder()
+                .maximum_retry_attempts(retries)
+                .maximum_event_age_in_seconds(max_age_seconds)
+                .build()?,
+        )
+        .dead_letter_config(
+            events::DeadLetterConfig::builder()
+                .arn(queue.arn())
                 .build()?,
         )
         .build()?)

@@ -465,12 +465,7 @@ fn execution_policy(
                 .actions([&sm::ADD_TAGS])
                 .resource(in_domain("app", "/*")),
         )
-        .statement(
-            Statement::allow()
-                .sid("ListCallsHaveNoResourceScope")
-                .actions([&sm::LIST_APPS, &sm::LIST_SPACES, &sm::LIST_USER_PROFILES])
-                .any_resource(),
-        )
+        .statement(list_apps_spaces_and_profiles())
         .statement(
             Statement::allow()
                 .sid("WriteSageMakerLogs")
@@ -540,6 +535,20 @@ impl Confined<'_> {
 /// The trust of a Studio execution role: SageMaker Studio of this account and region
 /// only (the guard of [`iam::Service::SageMakerStudio`]), which may also stamp the
 /// session with the user-profile name.
+/// ListApps, ListSpaces and ListUserProfiles, which take no resource (Service
+/// Authorization Reference for SageMaker): what both the Studio execution role and the
+/// Studio cleanup list with, written once.
+pub(super) fn list_apps_spaces_and_profiles() -> Statement {
+    Statement::allow()
+        .sid("ListCallsHaveNoResourceScope")
+        .actions([
+            &sagemaker::actions::LIST_APPS,
+            &sagemaker::actions::LIST_SPACES,
+            &sagemaker::actions::LIST_USER_PROFILES,
+        ])
+        .any_resource()
+}
+
 fn studio_trust() -> PolicyDocument {
     PolicyDocument::new().statement(iam::Service::SageMakerStudio.statement(&[
         &iam::actions::ASSUME_ROLE,

@@ -389,12 +389,7 @@ fn cleanup_policy(
         )
     };
     let mut doc = PolicyDocument::new()
-        .statement(
-            Statement::allow()
-                .sid("ListCallsHaveNoResourceScope")
-                .actions([&sm::LIST_APPS, &sm::LIST_SPACES, &sm::LIST_USER_PROFILES])
-                .any_resource(),
-        )
+        .statement(super::studio::list_apps_spaces_and_profiles())
         .statement(
             Statement::allow()
                 .sid("DeleteAppsOfThisDomain")

@@ -10,7 +10,7 @@
 //! interval after the first deployment; the README gives the one-off invocation that runs
 //! it at once.
 
-use crate::resources::events::{self, RetryPolicy, Rule, Target};
+use crate::resources::events::{self, Rule};
 use crate::resources::iam::policy::{Action, Condition, ConditionKey, Statement};
 use crate::resources::lambda::{Function, Permission};
 use crate::resources::sqs::Queue;
@@ -64,23 +64,13 @@ pub(super) fn add(
             ))
             .schedule_expression(rate_expression(minutes))
             .state(events::RuleState::Enabled)
-            .targets(
-                Target::builder()
-                    .id(format!("{name}Function"))
-                    .arn(function.arn())
-                    .retry_policy(
-                        RetryPolicy::builder()
-                            .maximum_retry_attempts(2)
-                            .maximum_event_age_in_seconds(i64::from(minutes.min(60)) * 60)
-                            .build()?,
-                    )
-                    .dead_letter_config(
-                        events::DeadLetterConfig::builder()
-                            .arn(queue.arn())
-                            .build()?,
-                    )
-                    .build()?,
-            )
+            .targets(super::function_target(
+                name,
+                function,
+                queue,
+                2,
+                i64::from(minutes.min(60)) * 60,
+            )?)
             .build()?,
     )?;
     scope.add(
