@@ -1,7 +1,8 @@
 //! Access matrix of a team's SageMaker work (issue 20, deliverable 7), evaluated over the
 //! policies of the shipped team-notebooks template: the engineers' notebook role may start
 //! a training job only in the stack's subnets and notebook security group, with the
-//! notebook key, on its instance types, tagged with its team, passing its own role; each
+//! notebook key, on its instance types, tagged with its team, passing the team's job
+//! role; each
 //! row that leaves one of these out is denied. Each denial row names the one thing that
 //! differs from the allowed request, so removing the condition that guards it makes that
 //! row fail.
@@ -20,6 +21,8 @@ fn template() -> Json {
 
 const ROLE: &str = "EngineersNotebookRole";
 const OTHER_ROLE: &str = "AdministratorsNotebookRole";
+/// The role the team's jobs run as.
+const JOB_ROLE: &str = "EngineersMlJobRole";
 
 fn environment(iam: &Evaluator) -> Resolved {
     Resolved::new(
@@ -66,20 +69,24 @@ fn a_team_starts_a_training_job_only_inside_its_environment() {
 }
 
 #[test]
-fn a_team_passes_only_its_own_role_and_only_to_sagemaker() {
+fn a_team_passes_only_its_job_role_and_only_to_sagemaker() {
     let t = template();
     let iam = Evaluator::new(&t);
-    let role = role_arn(&iam, ROLE);
+    let role = role_arn(&iam, JOB_ROLE);
     fn to(service: &str) -> [(&str, &str); 1] {
         [("iam:PassedToService", service)]
     }
     iam.assert_allowed(ROLE, "iam:PassRole", &role, &to("sagemaker.amazonaws.com"));
-    iam.assert_denied(
-        ROLE,
-        "iam:PassRole",
-        &role_arn(&iam, OTHER_ROLE),
-        &to("sagemaker.amazonaws.com"),
-    );
+    // Neither the notebook role itself (jobs would run with everything the notebook
+    // may do) nor another team's role.
+    for other in [ROLE, OTHER_ROLE] {
+        iam.assert_denied(
+            ROLE,
+            "iam:PassRole",
+            &role_arn(&iam, other),
+            &to("sagemaker.amazonaws.com"),
+        );
+    }
     iam.assert_denied(ROLE, "iam:PassRole", &role, &to("lambda.amazonaws.com"));
     iam.assert_denied(ROLE, "iam:PassRole", &role, &[]);
 }
@@ -151,7 +158,7 @@ fn job_logs_and_metrics_stay_in_sagemakers_places() {
         format!("arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{group}:log-stream:{name}")
     };
     iam.assert_allowed(
-        ROLE,
+        JOB_ROLE,
         "logs:PutLogEvents",
         &stream(
             "/aws/sagemaker/TrainingJobs",
@@ -160,7 +167,7 @@ fn job_logs_and_metrics_stay_in_sagemakers_places() {
         &[],
     );
     iam.assert_denied(
-        ROLE,
+        JOB_ROLE,
         "logs:PutLogEvents",
         &stream(
             "/aws/sagemaker/TrainingJobs",
@@ -169,27 +176,35 @@ fn job_logs_and_metrics_stay_in_sagemakers_places() {
         &[],
     );
     iam.assert_denied(
-        ROLE,
+        JOB_ROLE,
         "logs:PutLogEvents",
         &stream("/aws/lambda/anything", "engineers-resnet-1"),
         &[],
     );
+    // The notebook role follows its jobs' logs but writes none: only the job role runs
+    // the jobs.
+    let own = stream(
+        "/aws/sagemaker/TrainingJobs",
+        "engineers-resnet-1/algo-1-1700000000",
+    );
+    iam.assert_allowed(ROLE, "logs:GetLogEvents", &own, &[]);
+    iam.assert_denied(ROLE, "logs:PutLogEvents", &own, &[]);
     iam.assert_allowed(
-        ROLE,
+        JOB_ROLE,
         "cloudwatch:PutMetricData",
         "*",
         &[("cloudwatch:namespace", "/aws/sagemaker/TrainingJobs")],
     );
     iam.assert_denied(
-        ROLE,
+        JOB_ROLE,
         "cloudwatch:PutMetricData",
         "*",
         &[("cloudwatch:namespace", "Billing")],
     );
     let dlc = format!("arn:aws:ecr:{REGION}:763104351884:repository/pytorch-training");
-    iam.assert_allowed(ROLE, "ecr:BatchGetImage", &dlc, &[]);
+    iam.assert_allowed(JOB_ROLE, "ecr:BatchGetImage", &dlc, &[]);
     iam.assert_denied(
-        ROLE,
+        JOB_ROLE,
         "ecr:BatchGetImage",
         &format!("arn:aws:ecr:{REGION}:999999999999:repository/pytorch-training"),
         &[],

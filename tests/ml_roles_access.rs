@@ -1,11 +1,20 @@
 //! Access matrix of the SageMaker work people start from the roles they work in (issue
-//! 20, deliverable 1 for roles other than a team's), evaluated over the policies of the
-//! shipped templates: the Studio domain's execution role (studio-private) and each
-//! notebook's own role (notebook-identity) may start a training job only in the stack's
-//! subnets and their security group, with their key, on their instance types, tagged as
-//! their team, and may pass only their own job role, only to SageMaker. The job role runs
-//! jobs and nothing else: it can neither start jobs nor pass roles nor open Studio. Each
-//! denial row names the one thing that differs from the allowed request.
+//! 20), evaluated over the policies of the shipped templates: a team's notebook role
+//! (ml-platform), the Studio domain's execution role (studio-private) and each notebook's
+//! own role (notebook-identity) may start a training job only in the stack's subnets and
+//! their security group, with their key, on their instance types, tagged as their team,
+//! and may pass only their own job role, only to SageMaker. The job role runs jobs and
+//! nothing else: it can neither start jobs nor pass roles nor open Studio; it may create
+//! the jobs' network interfaces only in the stack's subnets with the forced group, and
+//! reach only the buckets its owner reaches. Each denial row names the one thing that
+//! differs from the allowed request.
+//!
+//! Limits of the evaluator: it decides one resource per request, while EC2 authorizes
+//! `CreateNetworkInterface` on the interface, the subnet and each security group of the
+//! request, all of which must be allowed; the rows therefore ask for each resource of
+//! that call on its own (an allowed subnet, another subnet, the forced group, another
+//! group). It evaluates identity policies only: bucket and key policies, which deny
+//! requests from outside the stack's network, are not part of these rows.
 
 mod support;
 
@@ -38,6 +47,31 @@ struct Case {
 }
 
 const DOMAIN_ID: &str = "d-studioprivate1";
+
+const TEAM: Case = Case {
+    stack: "ml-platform",
+    launcher: "ResearchNotebookRole",
+    job_role: "ResearchMlJobRole",
+    team: "research",
+    security_group: "NotebookSecurityGroup",
+    key: "NotebookKey",
+    other_key: "StudioKey",
+    instance_type: "ml.g5.xlarge",
+    other_team: "applied",
+    other_roles: &[
+        "ResearchNotebookRole",
+        "AppliedNotebookRole",
+        "AppliedMlJobRole",
+        "StudioExecutionRole",
+        "BastionRole",
+    ],
+    not_launchers: &[
+        "BastionRole",
+        "StudioCleanupFunctionRole",
+        "ResearchMlJobRole",
+        "AppliedMlJobRole",
+    ],
+};
 
 const STUDIO: Case = Case {
     stack: "studio-private",
@@ -268,4 +302,171 @@ fn a_notebook_passes_only_its_own_job_role_not_another_notebooks() {
 #[test]
 fn a_notebooks_job_role_runs_jobs_but_cannot_start_them_or_pass_roles() {
     the_job_role_runs_jobs_and_nothing_else(&NOTEBOOK);
+}
+
+#[test]
+fn a_team_starts_a_training_job_only_inside_its_environment() {
+    starts_a_training_job_only_inside_its_environment(&TEAM);
+}
+
+#[test]
+fn a_team_passes_only_its_job_role_not_its_notebook_role() {
+    passes_only_its_job_role_and_only_to_sagemaker(&TEAM);
+}
+
+#[test]
+fn a_teams_job_role_runs_jobs_but_cannot_start_them_or_pass_roles() {
+    the_job_role_runs_jobs_and_nothing_else(&TEAM);
+}
+
+/// `arn:aws:ec2:<region>:<account>:<resource>` in the evaluator's account.
+fn ec2_arn(resource: &str) -> String {
+    format!("arn:aws:ec2:{REGION}:{ACCOUNT_ID}:{resource}")
+}
+
+/// SageMaker creates a job's network interfaces with the job's role: the job role may
+/// create them only in the stack's private subnets with the forced group, and manage only
+/// interfaces in those subnets; the role people work in creates none.
+fn the_job_role_places_interfaces_only_in_the_stacks_subnets(case: &Case) {
+    let t = template(case);
+    let iam = evaluator(&t);
+    let env = Resolved::new(&iam, case.security_group, case.key, case.other_key);
+    let runner = case.job_role;
+    let create = "ec2:CreateNetworkInterface";
+    let interface = ec2_arn("network-interface/eni-0123456789abcdef0");
+    let other_subnet = ec2_arn("subnet/subnet-0other");
+    let group = ec2_arn(&format!("security-group/{}", env.security_group));
+    let other_group = ec2_arn(&format!(
+        "security-group/{}",
+        iam.resolve(&json!({"Fn::GetAtt": ["EndpointSecurityGroup", "GroupId"]}))
+    ));
+    iam.assert_allowed(runner, create, &interface, &[]);
+    iam.assert_allowed(runner, create, &group, &[]);
+    iam.assert_denied(runner, create, &other_group, &[]);
+    iam.assert_denied(runner, create, &other_subnet, &[]);
+    for subnet in &env.subnets {
+        let subnet = ec2_arn(&format!("subnet/{subnet}"));
+        iam.assert_allowed(runner, create, &subnet, &[]);
+        // Deleting interfaces and letting SageMaker's account attach them: only those
+        // in the stack's subnets.
+        for action in [
+            "ec2:DeleteNetworkInterface",
+            "ec2:CreateNetworkInterfacePermission",
+            "ec2:DeleteNetworkInterfacePermission",
+        ] {
+            iam.assert_allowed(runner, action, &interface, &[("ec2:Subnet", &subnet)]);
+            iam.assert_denied(runner, action, &interface, &[("ec2:Subnet", &other_subnet)]);
+            iam.assert_denied(runner, action, &interface, &[]);
+        }
+        iam.assert_denied(case.launcher, create, &subnet, &[]);
+    }
+    for action in [
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeDhcpOptions",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+    ] {
+        iam.assert_allowed(runner, action, "*", &[]);
+    }
+    // Nothing else on the network: no interface attached to an instance, no group rule.
+    iam.assert_denied(runner, "ec2:AttachNetworkInterface", &interface, &[]);
+    iam.assert_denied(runner, "ec2:AuthorizeSecurityGroupEgress", &group, &[]);
+}
+
+#[test]
+fn a_teams_job_role_places_interfaces_only_in_the_stacks_subnets() {
+    the_job_role_places_interfaces_only_in_the_stacks_subnets(&TEAM);
+}
+
+#[test]
+fn the_studio_job_role_places_interfaces_only_in_the_stacks_subnets() {
+    the_job_role_places_interfaces_only_in_the_stacks_subnets(&STUDIO);
+}
+
+#[test]
+fn a_notebooks_job_role_places_interfaces_only_in_the_stacks_subnets() {
+    the_job_role_places_interfaces_only_in_the_stacks_subnets(&NOTEBOOK);
+}
+
+/// An object of the bucket with logical ID `bucket`, and the bucket itself.
+fn bucket(iam: &Evaluator, bucket: &str) -> (String, String) {
+    let arn = iam.resolve(&json!({"Fn::GetAtt": [bucket, "Arn"]}));
+    (format!("{arn}/train/part-0001.csv"), arn)
+}
+
+/// ml-platform with a bucket only research may read (`private-notes`), so that a row can
+/// ask another team's job role for it.
+fn ml_platform_with_a_research_only_bucket() -> Json {
+    let text = stacks::definition("ml-platform")
+        .replacen("  models: {}\n", "  models: {}\n  private-notes: {}\n", 1)
+        .replacen(
+            "      models: [read, write, list]\n",
+            "      models: [read, write, list]\n      private-notes: [read, list]\n",
+            1,
+        );
+    assert!(
+        text.contains("private-notes: [read, list]") && text.contains("private-notes: {}"),
+        "the ml-platform definition changed shape; adjust this test's edit"
+    );
+    stacks::template("ml-platform", &text)
+}
+
+#[test]
+fn a_teams_jobs_read_and_write_exactly_the_teams_buckets() {
+    let t = ml_platform_with_a_research_only_bucket();
+    let iam = evaluator(&t);
+    let kms_via_s3 = format!("s3.{REGION}.amazonaws.com");
+    let via_s3 = [("kms:ViaService", kms_via_s3.as_str())];
+    let (datasets, datasets_bucket) = bucket(&iam, "DatasetsBucket");
+    let (models, _) = bucket(&iam, "ModelsBucket");
+    let (notes, _) = bucket(&iam, "PrivateNotesBucket");
+    let key = |id: &str| iam.resolve(&json!({"Fn::GetAtt": [id, "Arn"]}));
+
+    // research reads datasets and notes, writes models: so do its jobs.
+    let research = "ResearchMlJobRole";
+    iam.assert_allowed(research, "s3:GetObject", &datasets, &[]);
+    iam.assert_allowed(research, "s3:ListBucket", &datasets_bucket, &[]);
+    iam.assert_allowed(research, "s3:GetObject", &notes, &[]);
+    iam.assert_allowed(research, "s3:PutObject", &models, &[]);
+    iam.assert_allowed(research, "kms:Decrypt", &key("DatasetsBucketKey"), &via_s3);
+    iam.assert_allowed(
+        research,
+        "kms:GenerateDataKey",
+        &key("ModelsBucketKey"),
+        &via_s3,
+    );
+    // Never more than the team: no write where it reads, no delete, a bucket key only
+    // through S3.
+    iam.assert_denied(research, "s3:PutObject", &datasets, &[]);
+    iam.assert_denied(research, "s3:DeleteObject", &models, &[]);
+    iam.assert_denied(research, "kms:Decrypt", &key("DatasetsBucketKey"), &[]);
+    iam.assert_denied(
+        research,
+        "kms:GenerateDataKey",
+        &key("DatasetsBucketKey"),
+        &via_s3,
+    );
+
+    // applied reads datasets and models, and nothing of research's notes.
+    let applied = "AppliedMlJobRole";
+    iam.assert_allowed(applied, "s3:GetObject", &models, &[]);
+    iam.assert_denied(applied, "s3:PutObject", &models, &[]);
+    for role in [applied, "AppliedNotebookRole"] {
+        iam.assert_denied(role, "s3:GetObject", &notes, &[]);
+        iam.assert_denied(role, "kms:Decrypt", &key("PrivateNotesBucketKey"), &via_s3);
+    }
+    // The jobs take the team's buckets, not what only the notebook needs (packages).
+    iam.assert_allowed(
+        "ResearchNotebookRole",
+        "codeartifact:ReadFromRepository",
+        &iam.resolve(&json!({"Fn::GetAtt": ["PackagesRepository", "Arn"]})),
+        &[],
+    );
+    iam.assert_denied(
+        research,
+        "codeartifact:ReadFromRepository",
+        &iam.resolve(&json!({"Fn::GetAtt": ["PackagesRepository", "Arn"]})),
+        &[],
+    );
 }

@@ -3,11 +3,11 @@
 //! inline policy of that same role cannot do without a circular reference; a policy
 //! attached to the role waits for it instead.
 //!
-//! Two shapes: [`attach`] lets a team's notebook role run its jobs as itself (the team
-//! role already holds the team's data grants), and [`attach_with_job_role`] gives a role
-//! that people work in (a Studio execution role, a notebook's role) a separate job role
-//! to pass. The job role can write its jobs' logs, pull their images and use the key, but
-//! cannot start, stop or pass anything, nor open Studio: code running in a job (a
+//! [`attach_with_job_role`] gives a role that people work in (a team's notebook role, a
+//! Studio execution role, a notebook's role) a separate job role to pass. The job role
+//! can write its jobs' logs, pull their images, use the key, put the jobs' network
+//! interfaces in the stack's subnets and reach the data its owner gives it, but cannot
+//! start, stop or pass anything, nor open Studio or a notebook: code running in a job (a
 //! training script, a container from a registry) gets no more than the job needs.
 
 use crate::resources::ec2::SecurityGroup;
@@ -48,43 +48,6 @@ pub struct MlPlacement<'a> {
     pub key: &'a Handle<Key>,
 }
 
-/// `MlCreate` and `MlOperate` in the scope: managed policies attached to `role` with the
-/// team's SageMaker grants, its image pulls and the use of the key for volumes and job
-/// output.
-pub fn attach(
-    scope: &mut Scope,
-    role: &Handle<Role>,
-    placement: &MlPlacement,
-    props: &MlWorkProps,
-) -> Result<Vec<Handle<ManagedPolicy>>, ConstructError> {
-    let environment = environment(role, placement, props);
-    // Two policies: all statements together pass the 6,144 characters of one managed
-    // policy once a team has most of the access.
-    let mut create = PolicyDocument::new();
-    let mut operate = PolicyDocument::new();
-    if !props.access.is_empty() {
-        environment.grant_create(&props.access).to(&mut create)?;
-        environment.grant_operate(&props.access).to(&mut operate)?;
-    }
-    environment
-        .grant_pull_images(&props.repositories)
-        .to(&mut operate)?;
-    placement.key.grant_volume_use().to(&mut operate)?;
-    add_policies(
-        scope,
-        role,
-        &props.team,
-        [
-            ("MlCreate", CREATE_WHAT, create),
-            (
-                "MlOperate",
-                "work with its own SageMaker resources, pass its role to SageMaker, write job logs, pull images, use its key",
-                operate,
-            ),
-        ],
-    )
-}
-
 /// The role SageMaker runs the work of [`attach_with_job_role`] under, and the policies
 /// attached to the role that starts it.
 pub struct MlJobs {
@@ -96,8 +59,9 @@ pub struct MlJobs {
 }
 
 /// `MlJobRole`, `MlCreate` and `MlLaunch` in the scope: `launcher` may create the work
-/// `props` asks for, confined as [`attach`] confines it, but passes only `MlJobRole`, which
-/// runs it. `job_grants` are what the jobs may do besides (data access).
+/// `props` asks for, confined to the placement, and passes only `MlJobRole`, which runs
+/// it. `job_grants` are what the jobs may do besides: the data their owner may reach,
+/// never more than the owner has.
 pub fn attach_with_job_role(
     scope: &mut Scope,
     launcher: &Handle<Role>,
@@ -123,6 +87,9 @@ pub fn attach_with_job_role(
     runs.grant_run(&props.access).to(&mut run)?;
     runs.grant_pull_images(&props.repositories).to(&mut run)?;
     placement.key.grant_volume_use().to(&mut run)?;
+    // SageMaker creates a job's interfaces in the subnets with the job's role; without
+    // this no job forced into the VPC could start.
+    placement.grant_job_network_interfaces().to(&mut run)?;
     job_role = job_role.policies(Policy::new("MlJobRun", run));
     let job_role = scope.add("MlJobRole", job_role.build()?)?;
 

@@ -34,8 +34,11 @@ pub struct TeamProps {
     /// Where the users may open the notebook from.
     pub url_access: notebooks::UrlAccess,
     /// The SageMaker work the notebook's role may start ([`super::ml_work`]), in the
-    /// notebook's subnets, security group and key.
+    /// notebook's subnets, security group and key, run by a job role of the team.
     pub ml_work: Option<MlWorkProps>,
+    /// What the team's jobs may reach: its buckets as [`TeamProps::grants`] has them,
+    /// without what only the notebook needs (packages).
+    pub job_grants: PolicyDocument,
     /// The notebook's lifecycle configuration (idle stop, ...), if it has one.
     pub lifecycle_config: Option<Handle<NotebookInstanceLifecycleConfig>>,
 }
@@ -161,7 +164,7 @@ impl Team {
                 .build()?,
         )?;
         if let Some(work) = &props.ml_work {
-            ml_work::attach(
+            ml_work::attach_with_job_role(
                 &mut scope.child(id),
                 &role,
                 &MlPlacement {
@@ -170,6 +173,7 @@ impl Team {
                     key,
                 },
                 work,
+                props.job_grants.clone(),
             )?;
         }
         let notebook = notebooks::new(

@@ -401,9 +401,10 @@ cfn_resource! {
     }
 }
 
-/// The network-interface actions Lambda performs with a function's execution role to
-/// place the function in a VPC (AWS Lambda Developer Guide, "Giving Lambda functions
-/// access to resources in an Amazon VPC", execution role permissions). Resource types and
+/// The network-interface actions Lambda and SageMaker perform with an execution role to
+/// place a function, job or model in a VPC (AWS Lambda Developer Guide, "Giving Lambda
+/// functions access to resources in an Amazon VPC"; SageMaker Developer Guide, the
+/// execution role permissions of each create call with a private VPC). Resource types and
 /// condition keys from the Service Authorization Reference for Amazon EC2.
 pub mod actions {
     use crate::resources::iam::policy::Action;
@@ -414,6 +415,14 @@ pub mod actions {
     /// Deletes a network interface (resource `network-interface`; keys `ec2:Subnet`,
     /// `ec2:Vpc`).
     pub const DELETE_NETWORK_INTERFACE: Action = Action::new("ec2:DeleteNetworkInterface");
+    /// Lets another account attach an interface: SageMaker's own account, for the
+    /// instances of a job in the customer's subnets (resource `network-interface`; keys
+    /// `ec2:Subnet`, `ec2:Vpc`).
+    pub const CREATE_NETWORK_INTERFACE_PERMISSION: Action =
+        Action::new("ec2:CreateNetworkInterfacePermission");
+    /// Withdraws that permission (as [`CREATE_NETWORK_INTERFACE_PERMISSION`]).
+    pub const DELETE_NETWORK_INTERFACE_PERMISSION: Action =
+        Action::new("ec2:DeleteNetworkInterfacePermission");
     /// Adds secondary private addresses to an interface (as [`DELETE_NETWORK_INTERFACE`]).
     pub const ASSIGN_PRIVATE_IP_ADDRESSES: Action = Action::new("ec2:AssignPrivateIpAddresses");
     /// Removes secondary private addresses (as [`DELETE_NETWORK_INTERFACE`]).
@@ -422,6 +431,12 @@ pub mod actions {
     pub const DESCRIBE_NETWORK_INTERFACES: Action = Action::new("ec2:DescribeNetworkInterfaces");
     /// Lists subnets: no resource-level permissions.
     pub const DESCRIBE_SUBNETS: Action = Action::new("ec2:DescribeSubnets");
+    /// Lists VPCs: no resource-level permissions.
+    pub const DESCRIBE_VPCS: Action = Action::new("ec2:DescribeVpcs");
+    /// Lists DHCP option sets: no resource-level permissions.
+    pub const DESCRIBE_DHCP_OPTIONS: Action = Action::new("ec2:DescribeDhcpOptions");
+    /// Lists security groups: no resource-level permissions.
+    pub const DESCRIBE_SECURITY_GROUPS: Action = Action::new("ec2:DescribeSecurityGroups");
 }
 
 /// Named protocol values for security-group rules.

@@ -737,6 +737,7 @@ fn teams(
                 },
                 lifecycle_config: on_start.clone(),
                 grants: team_grants(env, spec)?,
+                job_grants: bucket_grants(&env.buckets, &spec.access)?,
                 url_access: url_access(def),
                 users: spec
                     .users

@@ -1,59 +1,106 @@
-//! Grants on a function's place in a private network: the network interfaces Lambda
-//! creates and manages with the function's role.
+//! Grants on a place in a private network: the network interfaces a service creates and
+//! manages with a role to put its compute there (Lambda for a function, SageMaker for a
+//! job, model or endpoint).
 
 use crate::constructs::function_network::FunctionNetwork;
+use crate::constructs::ml_work::MlPlacement;
+use crate::constructs::network::NetworkSubnet;
 use crate::resources::arn;
-use crate::resources::ec2::actions;
-use crate::resources::iam::policy::{Condition, keys};
-use crate::template::{SubPart, Value};
+use crate::resources::ec2::{SecurityGroup, actions};
+use crate::resources::iam::policy::{Action, Condition, keys};
+use crate::template::{Handle, SubPart, Value};
 
 use super::grant::{Grant, default_sid};
 
 impl FunctionNetwork {
     /// What Lambda needs in a VPC function's role to give it network interfaces (AWS
-    /// Lambda Developer Guide, execution role permissions for VPC access), scoped as the
-    /// Service Authorization Reference for Amazon EC2 allows:
-    ///
-    /// - `ec2:CreateNetworkInterface` on `network-interface/*`, on the private subnets and
-    ///   on the group (the subnet is a required resource of the call and the group an
-    ///   optional one, so no other subnet or group passes) (Sid `<Group>CreateNetworkInterfaces`);
-    /// - `ec2:DeleteNetworkInterface`, `AssignPrivateIpAddresses`,
-    ///   `UnassignPrivateIpAddresses` on `network-interface/*` when `ec2:Subnet` is one of
-    ///   those subnets (Sid `<Group>ManageNetworkInterfaces`);
-    /// - `ec2:DescribeNetworkInterfaces` and `DescribeSubnets` on `*`: they have no
-    ///   resource-level permissions (Sid `<Group>DescribeNetworkInterfaces`).
+    /// Lambda Developer Guide, execution role permissions for VPC access), scoped as
+    /// `network_interfaces` (below) scopes it: create, delete and assign or unassign private
+    /// addresses; describe interfaces and subnets.
     pub fn grant_network_interfaces(&self) -> Grant {
-        let group = self.security_group.logical_id();
-        let interfaces = arn::regional("ec2", [SubPart::from("network-interface/*")]);
-        let subnets: Vec<Value> = self.subnets.iter().map(|s| s.arn()).collect();
-        let mut create_on = vec![interfaces.clone()];
-        create_on.extend(subnets.iter().cloned());
-        create_on.push(self.security_group.arn());
-        Grant::new(format!("network interfaces of group `{group}`"))
-            .statement(
-                default_sid(group, "CreateNetworkInterfaces"),
-                &[actions::CREATE_NETWORK_INTERFACE],
-                create_on,
-            )
-            .conditional_statement(
-                default_sid(group, "ManageNetworkInterfaces"),
-                &[
-                    actions::DELETE_NETWORK_INTERFACE,
-                    actions::ASSIGN_PRIVATE_IP_ADDRESSES,
-                    actions::UNASSIGN_PRIVATE_IP_ADDRESSES,
-                ],
-                [interfaces],
-                [Condition::arn_equals(keys::EC2_SUBNET, subnets)],
-            )
-            .statement(
-                default_sid(group, "DescribeNetworkInterfaces"),
-                &[
-                    actions::DESCRIBE_NETWORK_INTERFACES,
-                    actions::DESCRIBE_SUBNETS,
-                ],
-                [Value::from("*")],
-            )
+        network_interfaces(
+            &self.security_group,
+            &self.subnets,
+            &[
+                actions::DELETE_NETWORK_INTERFACE,
+                actions::ASSIGN_PRIVATE_IP_ADDRESSES,
+                actions::UNASSIGN_PRIVATE_IP_ADDRESSES,
+            ],
+            &[
+                actions::DESCRIBE_NETWORK_INTERFACES,
+                actions::DESCRIBE_SUBNETS,
+            ],
+        )
     }
+}
+
+impl MlPlacement<'_> {
+    /// What SageMaker needs in the execution role of a job, model or endpoint that runs
+    /// in a VPC (SageMaker Developer Guide, "CreateTrainingJob / CreateProcessingJob /
+    /// CreateHyperParameterTuningJob / CreateModel API: Execution Role Permissions", the
+    /// private-VPC addition): create and delete interfaces and their permissions; describe
+    /// interfaces, VPCs, DHCP options, subnets and security groups. Scoped as
+    /// `network_interfaces` (below) scopes it, to the placement's subnets and group: the job
+    /// role cannot put an interface anywhere the create grants do not force the job.
+    pub fn grant_job_network_interfaces(&self) -> Grant {
+        network_interfaces(
+            self.security_group,
+            &self.network.subnets,
+            &[
+                actions::CREATE_NETWORK_INTERFACE_PERMISSION,
+                actions::DELETE_NETWORK_INTERFACE,
+                actions::DELETE_NETWORK_INTERFACE_PERMISSION,
+            ],
+            &[
+                actions::DESCRIBE_NETWORK_INTERFACES,
+                actions::DESCRIBE_VPCS,
+                actions::DESCRIBE_DHCP_OPTIONS,
+                actions::DESCRIBE_SUBNETS,
+                actions::DESCRIBE_SECURITY_GROUPS,
+            ],
+        )
+    }
+}
+
+/// A service's network interfaces in `subnets` with `group`, scoped as the Service
+/// Authorization Reference for Amazon EC2 allows:
+///
+/// - `ec2:CreateNetworkInterface` on `network-interface/*`, on the subnets and on the
+///   group (the subnet is a required resource of the call and the group an optional one,
+///   so no other subnet or group passes) (Sid `<Group>CreateNetworkInterfaces`);
+/// - `manage` (actions whose only resource type is `network-interface`, with the
+///   `ec2:Subnet` key) on `network-interface/*` when `ec2:Subnet` is one of those subnets
+///   (Sid `<Group>ManageNetworkInterfaces`);
+/// - `describe` on `*`: they have no resource types (Sid `<Group>DescribeNetworkInterfaces`).
+fn network_interfaces(
+    group: &Handle<SecurityGroup>,
+    subnets: &[NetworkSubnet],
+    manage: &[Action],
+    describe: &[Action],
+) -> Grant {
+    let id = group.logical_id();
+    let interfaces = arn::regional("ec2", [SubPart::from("network-interface/*")]);
+    let subnets: Vec<Value> = subnets.iter().map(NetworkSubnet::arn).collect();
+    let mut create_on = vec![interfaces.clone()];
+    create_on.extend(subnets.iter().cloned());
+    create_on.push(group.arn());
+    Grant::new(format!("network interfaces of group `{id}`"))
+        .statement(
+            default_sid(id, "CreateNetworkInterfaces"),
+            &[actions::CREATE_NETWORK_INTERFACE],
+            create_on,
+        )
+        .conditional_statement(
+            default_sid(id, "ManageNetworkInterfaces"),
+            manage,
+            [interfaces],
+            [Condition::arn_equals(keys::EC2_SUBNET, subnets)],
+        )
+        .statement(
+            default_sid(id, "DescribeNetworkInterfaces"),
+            describe,
+            [Value::from("*")],
+        )
 }
 
 #[cfg(test)]
@@ -132,6 +179,62 @@ mod tests {
             serde_json::to_value(Value::from(doc)).unwrap()["Statement"],
             json!([{"Sid": "Describe", "Effect": "Allow", "Action": ["ec2:DescribeSubnets"],
                     "Resource": ["*"]}])
+        );
+    }
+
+    #[test]
+    fn sagemaker_jobs_get_interfaces_and_their_permissions_only_in_the_placement() {
+        use crate::constructs::ml_work::MlPlacement;
+        use crate::resources::ec2::SecurityGroup;
+        use crate::resources::kms::Key;
+        let mut t = Template::new();
+        let mut root = Scope::root(&mut t);
+        let network = crate::constructs::network::test_network(
+            &mut root,
+            vec![EndpointService::SagemakerApi],
+        );
+        let group = root
+            .add(
+                "JobsSecurityGroup",
+                SecurityGroup::builder()
+                    .group_description("jobs")
+                    .vpc_id(network.vpc.id())
+                    .build()
+                    .unwrap(),
+            )
+            .unwrap();
+        let key = root
+            .add("JobsKey", Key::builder().build().unwrap())
+            .unwrap();
+        let mut doc = PolicyDocument::new();
+        MlPlacement {
+            network: &network,
+            security_group: &group,
+            key: &key,
+        }
+        .grant_job_network_interfaces()
+        .to(&mut doc)
+        .unwrap();
+        let interfaces =
+            sub("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/*");
+        assert_eq!(
+            serde_json::to_value(Value::from(doc)).unwrap()["Statement"],
+            json!([
+                {"Sid": "JobsSecurityGroupCreateNetworkInterfaces", "Effect": "Allow",
+                 "Action": ["ec2:CreateNetworkInterface"],
+                 "Resource": [interfaces, subnet(1), subnet(2), sub(
+                    "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/${JobsSecurityGroup.GroupId}")]},
+                {"Sid": "JobsSecurityGroupManageNetworkInterfaces", "Effect": "Allow",
+                 "Action": ["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
+                            "ec2:DeleteNetworkInterfacePermission"],
+                 "Resource": [interfaces],
+                 "Condition": {"ArnEquals": {"ec2:Subnet": [subnet(1), subnet(2)]}}},
+                {"Sid": "JobsSecurityGroupDescribeNetworkInterfaces", "Effect": "Allow",
+                 "Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
+                            "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets",
+                            "ec2:DescribeSecurityGroups"],
+                 "Resource": ["*"]}
+            ])
         );
     }
 }
