@@ -1,7 +1,8 @@
 //! Access matrix of the SageMaker work people start from the roles they work in (issue
 //! 20), evaluated over the policies of the shipped templates: a team's notebook role
-//! (ml-platform), the Studio domain's execution role (studio-private) and each notebook's
-//! own role (notebook-identity) may start a training job only in the stack's subnets and
+//! (ml-platform), the Studio domain's execution role (studio-private), an Identity Center
+//! group's execution role (studio-sso-onboarding) and each notebook's own role
+//! (notebook-identity) may start a training job only in the stack's subnets and
 //! their security group, with their key, on their instance types, tagged as their team,
 //! and may pass only their own job role, only to SageMaker. The job role runs jobs and
 //! nothing else: it can neither start jobs nor pass roles nor open Studio; it may create
@@ -47,6 +48,28 @@ struct Case {
 }
 
 const DOMAIN_ID: &str = "d-studioprivate1";
+
+const GROUP: Case = Case {
+    stack: "studio-sso-onboarding",
+    launcher: "MlResearchersExecutionRole",
+    job_role: "MlResearchersMlJobRole",
+    team: "ml-researchers",
+    security_group: "StudioSecurityGroup",
+    key: "StudioKey",
+    other_key: "ResearchDataBucketKey",
+    instance_type: "ml.m5.xlarge",
+    other_team: "ml-auditors",
+    other_roles: &[
+        "MlResearchersExecutionRole",
+        "MlAuditorsExecutionRole",
+        "StudioCleanupFunctionRole",
+    ],
+    not_launchers: &[
+        "MlAuditorsExecutionRole",
+        "MlResearchersMlJobRole",
+        "StudioCleanupFunctionRole",
+    ],
+};
 
 const TEAM: Case = Case {
     stack: "ml-platform",
@@ -468,5 +491,82 @@ fn a_teams_jobs_read_and_write_exactly_the_teams_buckets() {
         "codeartifact:ReadFromRepository",
         &iam.resolve(&json!({"Fn::GetAtt": ["PackagesRepository", "Arn"]})),
         &[],
+    );
+}
+
+#[test]
+fn a_groups_members_start_a_training_job_only_inside_the_domains_environment() {
+    starts_a_training_job_only_inside_its_environment(&GROUP);
+}
+
+#[test]
+fn a_group_passes_only_its_job_role_not_its_execution_role() {
+    passes_only_its_job_role_and_only_to_sagemaker(&GROUP);
+}
+
+#[test]
+fn a_groups_job_role_runs_jobs_but_cannot_start_them_pass_roles_or_open_studio() {
+    the_job_role_runs_jobs_and_nothing_else(&GROUP);
+}
+
+#[test]
+fn a_groups_job_role_places_interfaces_only_in_the_stacks_subnets() {
+    the_job_role_places_interfaces_only_in_the_stacks_subnets(&GROUP);
+}
+
+#[test]
+fn a_groups_jobs_read_and_write_exactly_the_groups_buckets() {
+    let t = template(&GROUP);
+    let iam = evaluator(&t);
+    let (object, bucket_arn) = bucket(&iam, "ResearchDataBucket");
+    let key = iam.resolve(&json!({"Fn::GetAtt": ["ResearchDataBucketKey", "Arn"]}));
+    let kms_via_s3 = format!("s3.{REGION}.amazonaws.com");
+    let via_s3 = [("kms:ViaService", kms_via_s3.as_str())];
+    for role in [GROUP.launcher, GROUP.job_role] {
+        iam.assert_allowed(role, "s3:GetObject", &object, &[]);
+        iam.assert_allowed(role, "s3:PutObject", &object, &[]);
+        iam.assert_allowed(role, "s3:ListBucket", &bucket_arn, &[]);
+        iam.assert_allowed(role, "kms:GenerateDataKey", &key, &via_s3);
+        // The group may not delete: neither may its jobs.
+        iam.assert_denied(role, "s3:DeleteObject", &object, &[]);
+    }
+}
+
+/// In a multi-account definition a group's job role and policies exist in an account only
+/// where the group's execution role does: under the same condition.
+#[test]
+fn a_member_accounts_group_work_follows_the_groups_switch() {
+    let text = stacks::definition("studio-multi-account").replacen(
+        "        grants: { buckets: { research-data: [read, write, list] } }\n",
+        "        grants: { buckets: { research-data: [read, write, list] } }\n        sagemaker: { jobs: [training], instance_types: [ml.m5.xlarge] }\n",
+        1,
+    );
+    assert!(
+        text.contains("sagemaker: { jobs: [training]"),
+        "the studio-multi-account definition changed shape; adjust this test's edit"
+    );
+    let s = stacks::synthesize("studio-multi-account", &text);
+    let member = s
+        .children
+        .iter()
+        .find(|c| c.name.ends_with(".member"))
+        .expect("a member template");
+    let member = stacks::json(member);
+    let resources = member["Resources"].as_object().unwrap();
+    for id in [
+        "MlResearchersExecutionRole",
+        "MlResearchersMlJobRole",
+        "MlResearchersMlCreate",
+        "MlResearchersMlLaunch",
+    ] {
+        assert_eq!(
+            resources[id]["Condition"],
+            json!("MlResearchersExecutionRoleEnabled"),
+            "{id}"
+        );
+    }
+    assert!(
+        !resources.contains_key("MlReviewersMlJobRole"),
+        "a group without sagemaker got a job role"
     );
 }

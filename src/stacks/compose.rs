@@ -316,7 +316,24 @@ fn identity_center(
     for (group, spec) in &def.groups {
         let scope = &mut root.at(at("groups").then(group.0.as_str()));
         let grants = bucket_grants(&env.buckets, &spec.grants.buckets)?;
-        let role = studio.group_role(scope, &group.0, grants)?;
+        let role = studio.group_role(scope, &group.0, grants.clone())?;
+        if let (Some(work), Some(network)) = (
+            ml_work_props(&group.0, spec.sagemaker.as_ref(), spec.ecr.as_ref()),
+            &env.network,
+        ) {
+            // The group's jobs reach the group's buckets, as its role does.
+            ml_work::attach_with_job_role(
+                &mut scope.child(&group.0),
+                &role,
+                &MlPlacement {
+                    network,
+                    security_group: &studio.security_group,
+                    key: &studio.key,
+                },
+                &work,
+                grants,
+            )?;
+        }
         let group_id = mapped_group_id(&group.0, spec)?;
         studio.assign_group(scope, &group.0, &group_id)?;
         names.insert(group.0.clone(), role.logical_id().clone());
@@ -781,7 +798,7 @@ fn team_ml_work(team: &str, spec: &TeamSpec) -> Option<MlWorkProps> {
 
 /// The SageMaker work of `sagemaker` and `ecr` (of a team or of Studio) for `team`, if
 /// either is given.
-fn ml_work_props(
+pub(super) fn ml_work_props(
     team: &str,
     sagemaker: Option<&SageMakerGrantsSpec>,
     ecr: Option<&EcrGrantsSpec>,

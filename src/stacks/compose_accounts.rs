@@ -14,6 +14,8 @@ use crate::constructs::ConstructError;
 use crate::constructs::cross_account::{
     self, MemberAccessProps, MemberGroup, MemberTemplate, RolloutAccount, StackSetProps, Targets,
 };
+use crate::constructs::ml_work::{self, MlPlacement};
+use crate::constructs::network::PrivateNetwork;
 use crate::constructs::scope::{ONLY, Scope};
 use crate::constructs::secure_bucket::{LogBucket, LogBucketProps, Perimeter, SecureBucket};
 use crate::constructs::sso_onboarding::{
@@ -30,8 +32,8 @@ use crate::template::{LogicalId, Output, Parameter, Template, Value};
 use super::compose::{
     ComposeError, Composition, Environment, Names, access_portal_output, alarm_outputs,
     apply_suppressions_to, at, bucket_grants, bucket_outputs, environment, environment_outputs,
-    identity_store_parameter, mapped_group_id, onboarding_alarms, stack_tags, studio_auth,
-    template_metadata,
+    identity_store_parameter, mapped_group_id, ml_work_props, onboarding_alarms, stack_tags,
+    studio_auth, template_metadata,
 };
 use super::definition::{
     AccountRemoval, CallAs, IdentityCenterSpec, OnboardingSpec, RolloutSpec, RolloutTargets,
@@ -178,7 +180,7 @@ fn member_template(
     });
     let (onboarding_function_role, offboarding_function_role) =
         (onboarding_function_role?, offboarding_function_role?);
-    let groups = member_groups(stack, root, &mut names, &buckets, &studio)?;
+    let groups = member_groups(stack, root, &mut names, &buckets, &studio, network.as_ref())?;
     let conditions: Vec<_> = groups.member.iter().map(|g| g.enabled.clone()).collect();
     if conditions.is_empty() {
         return Err(ConstructError::Invalid(
@@ -232,13 +234,15 @@ struct Groups {
 }
 
 /// Every group of every account: an `Enable<Group>ExecutionRole` parameter, a condition,
-/// and the group's role under that condition.
+/// and the group's role under that condition, with its SageMaker work and job role under
+/// the same condition.
 fn member_groups(
     stack: &LoadedStack,
     root: &mut Scope,
     names: &mut Names,
     buckets: &IndexMap<String, SecureBucket>,
     studio: &StudioDomain,
+    network: Option<&PrivateNetwork>,
 ) -> Result<Groups, ComposeError> {
     let mut groups = Groups {
         member: Vec::new(),
@@ -269,8 +273,29 @@ fn member_groups(
                 Value::equals(switch.value(), "true"),
             )?;
             let grants = bucket_grants(buckets, &spec.grants.buckets)?;
-            let role = studio.group_role(scope, &group.0, grants)?;
+            let role = studio.group_role(scope, &group.0, grants.clone())?;
             scope.entry(&role).condition(&enabled);
+            if let (Some(work), Some(network)) = (
+                ml_work_props(&group.0, spec.sagemaker.as_ref(), spec.ecr.as_ref()),
+                network,
+            ) {
+                // The group's jobs reach the group's buckets, as its role does.
+                let jobs = ml_work::attach_with_job_role(
+                    &mut scope.child(&group.0),
+                    &role,
+                    &MlPlacement {
+                        network,
+                        security_group: &studio.security_group,
+                        key: &studio.key,
+                    },
+                    &work,
+                    grants,
+                )?;
+                scope.entry(&jobs.job_role).condition(&enabled);
+                for policy in &jobs.policies {
+                    scope.entry(policy).condition(&enabled);
+                }
+            }
             let parameter_name =
                 cross_account::execution_role_parameter_name(stack.resource_name(), &role_id);
             groups.member.push(MemberGroup {

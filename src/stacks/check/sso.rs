@@ -166,6 +166,7 @@ fn groups(input: &Input, problems: &mut Vec<Diagnostic>) {
             &spec.grants.buckets,
             problems,
         );
+        super::teams::sagemaker_grants(input, spec.sagemaker.as_ref(), &path, problems);
     }
 }
 
@@ -252,6 +253,32 @@ buckets: { data: {} }
             "{SSO}groups:\n  researchers: {{ group_id: {ID}, grants: {{ buckets: {{ data: [read] }} }} }}\nonboarding: {{}}\n"
         );
         assert!(run(&text, check).is_empty());
+    }
+
+    #[test]
+    fn a_groups_sagemaker_work_must_grant_something_on_listed_instance_types() {
+        let text = format!(
+            "{SSO}groups:\n  researchers: {{ group_id: {ID}, sagemaker: {{ jobs: [training] }} }}\naccounts:\n  a: {{ account_id: \"111111111111\", groups: {{ reviewers: {{ group_id: {ID2}, sagemaker: {{}} }} }} }}\n"
+        );
+        let problems = run(&text, check);
+        assert_eq!(
+            messages(&problems),
+            [
+                "jobs and endpoints run only on the listed `instance_types`, and none is listed",
+                "`sagemaker` grants nothing"
+            ]
+        );
+        assert_eq!(
+            fields(&problems),
+            [
+                "groups.researchers.sagemaker",
+                "accounts.a.groups.reviewers.sagemaker"
+            ]
+        );
+        let fixed = format!(
+            "{SSO}groups:\n  researchers: {{ group_id: {ID}, sagemaker: {{ jobs: [training], instance_types: [ml.m5.xlarge] }}, ecr: {{ repositories: [train] }} }}\n"
+        );
+        assert!(run(&fixed, check).is_empty());
     }
 
     #[test]

@@ -655,6 +655,13 @@ pub struct GroupSpec {
     pub group_id: Option<GroupId>,
     #[serde(default)]
     pub grants: GrantsSpec,
+    /// SageMaker work the group's members may start from Studio (the group's execution
+    /// role), as a team named after the group: jobs named `<group>-…`, tagged with it, in
+    /// the stack's subnets and the Studio security group, with the domain's key, run by a
+    /// job role of the group's own that reaches the group's buckets.
+    pub sagemaker: Option<SageMakerGrantsSpec>,
+    /// ECR repositories of this account the group's jobs pull images from.
+    pub ecr: Option<EcrGrantsSpec>,
 }
 
 /// What a group's execution role may do beyond the Studio baseline.
