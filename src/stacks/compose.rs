@@ -14,7 +14,7 @@ use crate::constructs::endpoint_policy::EndpointPolicyProps;
 use crate::constructs::grants::ml::{JobKind, MlAccess};
 use crate::constructs::lifecycle_script::ScriptFragment;
 use crate::constructs::mfa_guard;
-use crate::constructs::ml_work::{self, MlPlacement, MlWorkProps};
+use crate::constructs::ml_work::{self, MlJobs, MlPlacement, MlWorkProps};
 use crate::constructs::nested_users::{self, NestedUsersProps, UserChunk};
 use crate::constructs::network::{EndpointService, PrivateNetwork};
 use crate::constructs::notebook_identity::{self, NotebookRoleProps};
@@ -38,8 +38,8 @@ use crate::constructs::team::{self, Team, TeamProps, TeamUser};
 use crate::constructs::trail;
 use crate::diagnostic::did_you_mean;
 use crate::resources::ec2::SecurityGroup;
-use crate::resources::iam::Group;
 use crate::resources::iam::policy::PolicyDocument;
+use crate::resources::iam::{Group, Role};
 use crate::resources::kms::Key;
 use crate::resources::secretsmanager::Secret;
 use crate::sub;
@@ -317,23 +317,15 @@ fn identity_center(
         let scope = &mut root.at(at("groups").then(group.0.as_str()));
         let grants = bucket_grants(&env.buckets, &spec.grants.buckets)?;
         let role = studio.group_role(scope, &group.0, grants.clone())?;
-        if let (Some(work), Some(network)) = (
-            ml_work_props(&group.0, spec.sagemaker.as_ref(), spec.ecr.as_ref()),
-            &env.network,
-        ) {
-            // The group's jobs reach the group's buckets, as its role does.
-            ml_work::attach_with_job_role(
-                &mut scope.child(&group.0),
-                &role,
-                &MlPlacement {
-                    network,
-                    security_group: &studio.security_group,
-                    key: &studio.key,
-                },
-                &work,
-                grants,
-            )?;
-        }
+        group_ml_work(
+            scope,
+            &group.0,
+            spec,
+            &role,
+            studio,
+            env.network.as_ref(),
+            grants,
+        )?;
         let group_id = mapped_group_id(&group.0, spec)?;
         studio.assign_group(scope, &group.0, &group_id)?;
         names.insert(group.0.clone(), role.logical_id().clone());
@@ -388,6 +380,38 @@ fn identity_center(
         alarms,
         group_role_arns,
     }))
+}
+
+/// The SageMaker work of an Identity Center group's execution role `role`, if the group
+/// has any: a team named after the group in the Studio domain's placement, whose jobs
+/// reach the group's buckets (`grants`), as its role does.
+pub(super) fn group_ml_work(
+    scope: &mut Scope,
+    group: &str,
+    spec: &super::definition::GroupSpec,
+    role: &Handle<Role>,
+    studio: &StudioDomain,
+    network: Option<&PrivateNetwork>,
+    grants: PolicyDocument,
+) -> Result<Option<MlJobs>, ComposeError> {
+    let (Some(work), Some(network)) = (
+        ml_work_props(group, spec.sagemaker.as_ref(), spec.ecr.as_ref()),
+        network,
+    ) else {
+        return Ok(None);
+    };
+    let jobs = ml_work::attach_with_job_role(
+        &mut scope.child(group),
+        role,
+        &MlPlacement {
+            network,
+            security_group: &studio.security_group,
+            key: &studio.key,
+        },
+        &work,
+        grants,
+    )?;
+    Ok(Some(jobs))
 }
 
 /// How to connect: the session command with the stack's document, and the operators'
@@ -798,7 +822,7 @@ fn team_ml_work(team: &str, spec: &TeamSpec) -> Option<MlWorkProps> {
 
 /// The SageMaker work of `sagemaker` and `ecr` (of a team or of Studio) for `team`, if
 /// either is given.
-pub(super) fn ml_work_props(
+fn ml_work_props(
     team: &str,
     sagemaker: Option<&SageMakerGrantsSpec>,
     ecr: Option<&EcrGrantsSpec>,

@@ -14,7 +14,6 @@ use crate::constructs::ConstructError;
 use crate::constructs::cross_account::{
     self, MemberAccessProps, MemberGroup, MemberTemplate, RolloutAccount, StackSetProps, Targets,
 };
-use crate::constructs::ml_work::{self, MlPlacement};
 use crate::constructs::network::PrivateNetwork;
 use crate::constructs::scope::{ONLY, Scope};
 use crate::constructs::secure_bucket::{LogBucket, LogBucketProps, Perimeter, SecureBucket};
@@ -32,7 +31,7 @@ use crate::template::{LogicalId, Output, Parameter, Template, Value};
 use super::compose::{
     ComposeError, Composition, Environment, Names, access_portal_output, alarm_outputs,
     apply_suppressions_to, at, bucket_grants, bucket_outputs, environment, environment_outputs,
-    identity_store_parameter, mapped_group_id, ml_work_props, onboarding_alarms, stack_tags,
+    group_ml_work, identity_store_parameter, mapped_group_id, onboarding_alarms, stack_tags,
     studio_auth, template_metadata,
 };
 use super::definition::{
@@ -275,22 +274,9 @@ fn member_groups(
             let grants = bucket_grants(buckets, &spec.grants.buckets)?;
             let role = studio.group_role(scope, &group.0, grants.clone())?;
             scope.entry(&role).condition(&enabled);
-            if let (Some(work), Some(network)) = (
-                ml_work_props(&group.0, spec.sagemaker.as_ref(), spec.ecr.as_ref()),
-                network,
-            ) {
-                // The group's jobs reach the group's buckets, as its role does.
-                let jobs = ml_work::attach_with_job_role(
-                    &mut scope.child(&group.0),
-                    &role,
-                    &MlPlacement {
-                        network,
-                        security_group: &studio.security_group,
-                        key: &studio.key,
-                    },
-                    &work,
-                    grants,
-                )?;
+            if let Some(jobs) =
+                group_ml_work(scope, &group.0, spec, &role, studio, network, grants)?
+            {
                 scope.entry(&jobs.job_role).condition(&enabled);
                 for policy in &jobs.policies {
                     scope.entry(policy).condition(&enabled);
