@@ -409,8 +409,9 @@ fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
     // Outside key policies, Resource "*" appears only with actions that have no
     // resource-level permissions: SageMaker List calls, logs:DescribeLogGroups, the
     // SSM Agent's ssmmessages and ec2messages calls, the Describe calls Lambda makes to
-    // place the Studio cleanup's function in the VPC, and ECR's registry token and
-    // CloudWatch metrics (only in SageMaker's namespaces) of the Studio job role.
+    // place the Studio cleanup's function in the VPC, and ECR's registry token,
+    // CloudWatch metrics (only in SageMaker's namespaces) and the Describe calls SageMaker
+    // makes to place a job in the VPC of the Studio job role.
     let mut wildcard_statements = 0;
     for (id, r) in t["Resources"].as_object().unwrap() {
         if r["Type"] == "AWS::KMS::Key" {
@@ -439,7 +440,14 @@ fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
                                 || a == "ec2:DescribeNetworkInterfaces"
                                 || a == "ec2:DescribeSubnets"
                                 || a == "ecr:GetAuthorizationToken"
-                                || a == "cloudwatch:PutMetricData",
+                                || a == "cloudwatch:PutMetricData"
+                                || (id.ends_with("MlJobRole")
+                                    && [
+                                        "ec2:DescribeVpcs",
+                                        "ec2:DescribeDhcpOptions",
+                                        "ec2:DescribeSecurityGroups",
+                                    ]
+                                    .contains(&a)),
                             "{id}: {a}"
                         );
                         if a == "cloudwatch:PutMetricData" {
@@ -455,10 +463,11 @@ fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
         }
     }
     assert_eq!(
-        wildcard_statements, 10,
+        wildcard_statements, 11,
         "the execution policy's List calls, the flow-log role's DescribeLogGroups, the \
          bastion agent's channels, messages and DescribeLogGroups, the Studio cleanup's \
          List calls and network-interface Describe calls, the Studio users' SageMaker List \
-         calls, and the job role's registry token and SageMaker metrics"
+         calls, and the job role's registry token, SageMaker metrics and network Describe \
+         calls"
     );
 }
