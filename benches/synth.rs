@@ -101,18 +101,22 @@ fn phases(name: &str, text: &str) -> [Duration; 5] {
         let t = Instant::now();
         let composition = stacks::compose_for(&stack, FileExtension::Json).expect("it composes");
         times[1] = t.elapsed();
-        let mut pending = vec![composition];
-        while let Some(c) = pending.pop() {
+        let mut pending = vec![(composition, false)];
+        while let Some((c, nested)) = pending.pop() {
             let t = Instant::now();
-            let json = serde_json::to_value(&c.template).expect("a template serializes");
+            let json = synth::json_tree(&c.template);
             times[2] += t.elapsed();
             let t = Instant::now();
-            let body = synth::render_body(&json, Format::Json);
+            let body = synth::render_template(&json, Format::Json);
             times[3] += t.elapsed();
             let t = Instant::now();
-            black_box(sagesynth::validate::validate(&json, body.len()));
+            if nested {
+                black_box(sagesynth::validate::validate_nested(&json, body.len()));
+            } else {
+                black_box(sagesynth::validate::validate(&json, body.len()));
+            }
             times[4] += t.elapsed();
-            pending.extend(c.children.into_iter().map(|(_, child)| child));
+            pending.extend(c.children.into_iter().map(|(_, child)| (child, true)));
         }
         samples.push(times);
     }

@@ -317,17 +317,14 @@ fn render(
             )
         })
         .collect();
-    let json = serde_json::to_value(&template).expect("a template always serializes");
-    let body = render_body(&json, format);
-    let mut findings = validate::validate(&json, body.len());
+    let json = json_tree(&template);
+    let body = render_template(&json, format);
+    let mut findings = if nested {
+        validate::validate_nested(&json, body.len())
+    } else {
+        validate::validate(&json, body.len())
+    };
     add_split_hint(&json, &mut findings);
-    if nested {
-        // The inline limit concerns `aws cloudformation deploy --template-file`; a child is
-        // never deployed that way: a nested stack's template is read from S3 (its
-        // TemplateURL, which `aws cloudformation package` uploads), and a StackSet member
-        // is embedded minified (or read from S3 when over the StackSet's own limit).
-        findings.retain(|f| f.rule != rules::id::CFN_LIMIT_INLINE_BODY);
-    }
     let children = children
         .into_iter()
         .map(|(suffix, child)| render(stack, format!("{name}.{suffix}"), child, format, true))
@@ -366,7 +363,31 @@ fn add_split_hint(json: &serde_json::Value, findings: &mut [Finding]) {
     }
 }
 
-/// The text of a template in `format`.
+/// The template as a JSON tree, which validation and the rule pack read. Never inlined,
+/// so that a profile of the whole process shows this phase under its own name
+/// (`.ci/profile-phases.py` reads it).
+#[inline(never)]
+pub fn json_tree(template: &Template) -> serde_json::Value {
+    serde_json::to_value(template).expect("a template always serializes")
+}
+
+/// The text of a template in `format`, printed from its JSON tree into a buffer sized
+/// for a typical template. Never inlined, so that a profile of the whole process shows
+/// this phase under its own name (`.ci/profile-phases.py` reads it).
+#[inline(never)]
+pub fn render_template(json: &serde_json::Value, format: Format) -> String {
+    let mut out = Vec::with_capacity(1 << 17);
+    let written = match format {
+        Format::Json => serde_json::to_writer_pretty(&mut out, json),
+        Format::MinifiedJson => serde_json::to_writer(&mut out, json),
+        Format::Yaml => return render_body(json, format),
+    };
+    written.expect("JSON values serialize");
+    out.push(b'\n');
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// The text of a template's JSON tree in `format`.
 pub fn render_body(json: &serde_json::Value, format: Format) -> String {
     match format {
         Format::Json => {

@@ -12,7 +12,11 @@ use crate::template::limits::{
 };
 use crate::template::read::section;
 
-pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
+/// `inline` says whether the template may be deployed inline (`--template-file`): a
+/// nested stack's child or a StackSet member never is, its inline-size finding is
+/// dropped by the pipeline, so the `--minify` hint (a second serialization of the whole
+/// template) is not computed for it.
+pub fn check(template: &Json, body_len: usize, inline: bool, findings: &mut Vec<Finding>) {
     for (name, max) in SECTION_QUOTAS {
         let count = section(template, name).count();
         if count > max {
@@ -67,7 +71,11 @@ pub fn check(template: &Json, body_len: usize, findings: &mut Vec<Finding>) {
             "template",
             format!(
                 "the template is {body_len} bytes, over the {MAX_INLINE_BODY_BYTES} that `aws cloudformation deploy --template-file` sends inline; deploy with `--s3-bucket`{}",
-                minify_hint(template, body_len)
+                if inline {
+                    minify_hint(template, body_len)
+                } else {
+                    String::new()
+                }
             ),
         ));
     }
@@ -117,7 +125,7 @@ mod tests {
             .collect();
         let t = json!({"Resources": resources, "Outputs": {"Bad-Id": {"Value": "x"}}});
         let mut f = Vec::new();
-        check(&t, 60_000, &mut f);
+        check(&t, 60_000, true, &mut f);
         let rules: Vec<&str> = f.iter().map(|f| f.rule).collect();
         assert_eq!(
             rules,
@@ -127,6 +135,7 @@ mod tests {
         check(
             &json!({"Resources": {"A": {"Type": "T"}}}),
             1_000_001,
+            true,
             &mut f,
         );
         assert_eq!(f[0].rule, "CFN-LIMIT-BODY");
@@ -137,11 +146,21 @@ mod tests {
         let t = json!({"Resources": {"A": {"Type": "T"}}});
         let minified = serde_json::to_string(&t).unwrap().len() + 1;
         let mut f = Vec::new();
-        check(&t, 60_000, &mut f);
+        check(&t, 60_000, true, &mut f);
         assert!(
             f[0].message.ends_with(&format!(
                 "deploy with `--s3-bucket`, or write it with `--minify` ({minified} bytes, which fits)"
             )),
+            "{}",
+            f[0].message
+        );
+        // A template that is never deployed inline gets the finding (its suppressions
+        // must still match it) without the hint the pipeline drops with it.
+        let mut f = Vec::new();
+        check(&t, 60_000, false, &mut f);
+        assert_eq!(f[0].rule, "CFN-LIMIT-INLINE-BODY");
+        assert!(
+            f[0].message.ends_with("deploy with `--s3-bucket`"),
             "{}",
             f[0].message
         );
@@ -157,7 +176,7 @@ mod tests {
         let t = json!({"Resources": big});
         assert!(serde_json::to_string(&t).unwrap().len() > MAX_INLINE_BODY_BYTES);
         let mut f = Vec::new();
-        check(&t, 70_000, &mut f);
+        check(&t, 70_000, true, &mut f);
         assert!(
             f[0].message.ends_with("deploy with `--s3-bucket`"),
             "{}",

@@ -176,6 +176,8 @@ pub struct Context<'a> {
     by_type: HashMap<&'a str, Vec<usize>>,
     policies: Vec<PolicyDoc<'a>>,
     body_len: usize,
+    /// Whether the template may be deployed inline (see [`run_nested`]).
+    inline: bool,
     /// Findings of the structural passes (references, limits, names), computed once
     /// and shared by the rules that report them.
     structural: OnceCell<Vec<Finding>>,
@@ -205,6 +207,7 @@ impl<'a> Context<'a> {
             by_type,
             policies,
             body_len,
+            inline: true,
             structural: OnceCell::new(),
         }
     }
@@ -215,7 +218,7 @@ impl<'a> Context<'a> {
             .get_or_init(|| {
                 let mut findings = Vec::new();
                 super::references::check(self.template, &mut findings);
-                super::limits::check(self.template, self.body_len, &mut findings);
+                super::limits::check(self.template, self.body_len, self.inline, &mut findings);
                 super::names::check(self.template, &mut findings);
                 findings
             })
@@ -294,7 +297,25 @@ pub fn list(value: &Json) -> &[Json] {
 /// `Metadata.sagesynth.exemptions`, and rules escalated to errors in the template's
 /// `Metadata.sagesynth.escalate`.
 pub fn run(template: &Json, body_len: usize) -> Vec<Finding> {
-    let context = Context::new(template, body_len);
+    judge(Context::new(template, body_len))
+}
+
+/// [`run`] for a template that is never deployed inline: a nested stack's child, whose
+/// template CloudFormation reads from S3 (its TemplateURL, which `aws cloudformation
+/// package` uploads), or a StackSet member, embedded minified (or read from S3 when over
+/// the StackSet's own limit). `aws cloudformation deploy --template-file` is what the
+/// inline limit concerns, so its finding is dropped, after the suppressions have seen it
+/// (a suppression of it is used, not reported unused).
+pub fn run_nested(template: &Json, body_len: usize) -> Vec<Finding> {
+    let mut context = Context::new(template, body_len);
+    context.inline = false;
+    let mut findings = judge(context);
+    findings.retain(|f| f.rule != id::CFN_LIMIT_INLINE_BODY);
+    findings
+}
+
+fn judge(context: Context) -> Vec<Finding> {
+    let template = context.template;
     let escalated: Vec<&str> = list(&template["Metadata"]["sagesynth"]["escalate"])
         .iter()
         .filter_map(Json::as_str)
@@ -472,6 +493,36 @@ mod tests {
             unused[0].message.contains("EC2-IMDSV2"),
             "{}",
             unused[0].message
+        );
+    }
+
+    /// A template that is never deployed inline (a nested stack's child) is judged
+    /// without the inline-size finding; a template-level suppression of that finding is
+    /// still used (the finding existed when the suppressions were applied), so it is not
+    /// reported as unused. The rest of the findings are those of `run`.
+    #[test]
+    fn a_nested_template_has_no_inline_size_finding_and_its_suppression_is_used() {
+        let template = |suppressions: serde_json::Value| {
+            serde_json::json!({
+                "Metadata": {"sagesynth": {"suppressions": suppressions}},
+                "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}
+            })
+        };
+        let plain = template(serde_json::json!([]));
+        let inline = |f: &&Finding| f.rule == id::CFN_LIMIT_INLINE_BODY;
+        assert_eq!(run(&plain, 60_000).iter().filter(inline).count(), 1);
+        let nested = run_nested(&plain, 60_000);
+        assert_eq!(nested.iter().filter(inline).count(), 0, "{nested:?}");
+        let mut expected = run(&plain, 60_000);
+        expected.retain(|f| f.rule != id::CFN_LIMIT_INLINE_BODY);
+        assert_eq!(nested, expected);
+        let suppressed = template(serde_json::json!([
+            {"rule": "CFN-LIMIT-INLINE-BODY", "reason": "uploaded by the pipeline"}
+        ]));
+        let nested = run_nested(&suppressed, 60_000);
+        assert!(
+            nested.iter().all(|f| f.rule != SUPPRESSION_UNUSED),
+            "{nested:?}"
         );
     }
 
