@@ -2,8 +2,9 @@
 //! execution policy: an app may start on a listed image (its version the stack made), on
 //! one of SageMaker's own images (another account's), or on the default (no image in the
 //! request); never on another image or image version of this account. Without `images`
-//! (studio-private) every image of this account is refused. The last test reads the
-//! image role: ECR pulls of its own repository and nothing else.
+//! (studio-private) every image of this account is refused. The image role may pull its
+//! own repository and nothing else, and the domain offers each image pinned to the
+//! version the stack made.
 
 mod support;
 
@@ -215,4 +216,50 @@ fn each_image_role_pulls_only_its_repository() {
     e.assert_allowed(role, "ecr:GetAuthorizationToken", "*", &[]);
     e.assert_denied(role, "ecr:PutImage", &repo("research/pytorch-studio"), &[]);
     e.assert_denied(role, "sagemaker:CreateApp", &app(), &[]);
+}
+
+/// The domain offers each image to its app type, pinned to the stack's version, and the
+/// default image is the JupyterLab default; each version waits for its image (it names the
+/// image by name only) and is the ECR image of the definition.
+#[test]
+fn the_domain_offers_each_image_pinned_to_its_version() {
+    let t = images_template();
+    let r = &t["Resources"];
+    let settings = &r["StudioDomain"]["Properties"]["DefaultUserSettings"];
+    let lab = &settings["JupyterLabAppSettings"];
+    assert_eq!(
+        lab["CustomImages"],
+        serde_json::json!([{
+            "AppImageConfigName": {"Ref": "StudioImageTeamPytorchConfig"},
+            "ImageName": "team-pytorch",
+            "ImageVersionNumber": {"Fn::GetAtt": ["StudioImageTeamPytorchVersion", "Version"]}
+        }])
+    );
+    assert_eq!(
+        lab["DefaultResourceSpec"]["SageMakerImageArn"],
+        serde_json::json!({"Fn::GetAtt": ["StudioImageTeamPytorchVersion", "ImageArn"]})
+    );
+    let editor = &settings["CodeEditorAppSettings"];
+    assert_eq!(
+        editor["CustomImages"][0]["AppImageConfigName"],
+        serde_json::json!({"Ref": "StudioImageTeamEditorV1Config"})
+    );
+    assert!(editor["DefaultResourceSpec"]["SageMakerImageArn"].is_null());
+    assert!(
+        r["StudioImageTeamEditorV1Config"]["Properties"]["CodeEditorAppImageConfig"].is_object()
+    );
+    assert_eq!(
+        r["StudioImageTeamEditorV1Config"]["Properties"]["AppImageConfigName"],
+        "team-editor-v1"
+    );
+    let version = &r["StudioImageTeamPytorchVersion"];
+    assert_eq!(version["DependsOn"], "StudioImageTeamPytorch");
+    assert_eq!(
+        version["Properties"]["BaseImage"]["Fn::Sub"],
+        "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/research/pytorch-studio:2.3"
+    );
+    assert_eq!(
+        r["StudioImageTeamPytorch"]["Properties"]["ImageRoleArn"],
+        serde_json::json!({"Fn::GetAtt": ["StudioImageTeamPytorchRole", "Arn"]})
+    );
 }

@@ -215,8 +215,10 @@ impl StudioSettings {
 }
 
 /// `ecr:GetAuthorizationToken` (no resource-level permissions: `*` only) and the pulls of
-/// the image's repository of this account, nothing else: what SageMaker needs to read
-/// the container image it makes a version of.
+/// the image's repository of this account, nothing else. The CreateImage API reference
+/// says only that the role "enables Amazon SageMaker to perform tasks on your behalf"; the
+/// one task of an image that reaches outside SageMaker is reading its container image
+/// from ECR.
 fn image_role_policy(image: &StudioImage) -> PolicyDocument {
     PolicyDocument::new()
         .statement(
@@ -243,6 +245,17 @@ fn custom_image(
     image: &StudioImage,
 ) -> Result<StudioImageResources, ConstructError> {
     let name = image.name.as_str();
+    if !is_studio_image_name(name) {
+        return Err(ConstructError::Invalid(format!(
+            "`{name}` is not a Studio image name (lower-case letters and digits, single `-` or `.` between them, at most 63)"
+        )));
+    }
+    if !crate::constructs::grants::ml::is_repository_name(&image.repository) {
+        return Err(ConstructError::Invalid(format!(
+            "`{}` of image `{name}` is not an ECR repository name",
+            image.repository
+        )));
+    }
     let role =
         scope.add_named(
             &["image", name, "role"],
@@ -512,6 +525,28 @@ mod tests {
             .as_str()
             .unwrap()
             .to_string()
+    }
+
+    #[test]
+    fn the_construct_refuses_bad_image_names_and_repositories() {
+        for (name, repository) in [("Torch", "research/torch"), ("torch", "Research")] {
+            let mut t = Template::new();
+            let mut scope = Scope::root(&mut t);
+            let props = StudioSettingsProps {
+                images: vec![StudioImage {
+                    name: name.into(),
+                    app: StudioApp::JupyterLab,
+                    repository: repository.into(),
+                    reference: ImageReference::Tag("1".into()),
+                    default: false,
+                }],
+                ..StudioSettingsProps::default()
+            };
+            assert!(
+                StudioSettings::new(&mut scope, "Studio", "domain", &props).is_err(),
+                "{name} {repository}"
+            );
+        }
     }
 
     #[test]

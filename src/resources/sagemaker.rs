@@ -246,7 +246,8 @@ cfn_resource! {
         optional image_description: Value => "ImageDescription",
         optional image_display_name: Value => "ImageDisplayName",
         required image_name: Value => "ImageName",
-        /// The role SageMaker uses for the image's tasks (reading its container images).
+        /// A role that "enables Amazon SageMaker to perform tasks on your behalf" (the
+        /// CreateImage API reference): reading the image's container images.
         required image_role_arn: Value => "ImageRoleArn",
     }
 }
