@@ -43,6 +43,17 @@ ALWAYS_INCLUDED = [
     "AWS::Logs::LogGroup",
     "AWS::SageMaker::UserProfile",
     "AWS::SageMaker::NotebookInstance",
+    # Internet egress: only the test definition tests/data/nat-egress.yaml emits them.
+    "AWS::EC2::EIP",
+    "AWS::EC2::InternetGateway",
+    "AWS::EC2::NatGateway",
+    "AWS::EC2::Route",
+    "AWS::EC2::VPCGatewayAttachment",
+    # Studio custom images: only the test definition tests/data/studio-images.yaml emits
+    # them (moto cannot deploy them, so no shipped stack does).
+    "AWS::SageMaker::AppImageConfig",
+    "AWS::SageMaker::Image",
+    "AWS::SageMaker::ImageVersion",
 ]
 
 

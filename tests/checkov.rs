@@ -5,8 +5,9 @@
 //! (`Metadata.checkov.skip`, with its reason), where every reader of the template sees it.
 //!
 //! Besides `out/` (which holds the StackSet member template), the nested-stack child
-//! templates of a `split: nested` Studio domain are checked: they are synthesized in process
-//! into a scratch folder.
+//! templates of a `split: nested` Studio domain are checked, and the template of the test
+//! definition `tests/data/studio-images.yaml` (Studio custom images, in no shipped stack):
+//! they are synthesized in process into a scratch folder.
 //!
 //! Needs `checkov` (pinned in `.ci/requirements-checkov.txt`; `bash .ci/tools.sh` installs it
 //! into `.venv-checkov/`). Without it the test is skipped, except in CI (`CI=true`), where it
@@ -44,6 +45,12 @@ fn split_templates(dir: &std::path::Path) -> Vec<PathBuf> {
         .collect()
 }
 
+fn read_test_definition(name: &str) -> String {
+    let file = format!("tests/data/{name}.yaml");
+    std::fs::read_to_string(support::manifest_dir().join(&file))
+        .unwrap_or_else(|e| panic!("reading {file}: {e}"))
+}
+
 #[test]
 fn shipped_templates_pass_checkov() {
     let Some(checkov) = support::require_tool("checkov", "checkov") else {
@@ -57,6 +64,15 @@ fn shipped_templates_pass_checkov() {
         "the split definition has no child template"
     );
     templates.extend(children);
+    // Studio custom images appear in no shipped stack (moto cannot deploy them), so their
+    // test definition's template is scanned with the rest.
+    let images = scratch.path().join("studio-images.template.json");
+    std::fs::write(
+        &images,
+        support::stacks::synthesize("studio-images", &read_test_definition("studio-images")).body,
+    )
+    .unwrap();
+    templates.push(images);
 
     let mut cmd = Command::new(&checkov);
     support::clear_aws_env(&mut cmd)

@@ -393,12 +393,49 @@ fn the_shared_bastion_flow_is_an_explicit_choice_with_every_profile_on_the_insta
     );
 }
 
+/// The Sids (or statements) of Allow statements anywhere in `value` with a `ForAnyValue:`
+/// condition.
+fn allows_with_for_any_value(value: &Json) -> Vec<String> {
+    let mut found = Vec::new();
+    match value {
+        Json::Object(map) => {
+            let for_any = map
+                .get("Condition")
+                .and_then(Json::as_object)
+                .is_some_and(|c| c.keys().any(|k| k.starts_with("ForAnyValue:")));
+            if map.get("Effect") == Some(&json!("Allow")) && for_any {
+                found.push(
+                    map.get("Sid")
+                        .map_or_else(|| value.to_string(), Json::to_string),
+                );
+            }
+            for v in map.values() {
+                found.extend(allows_with_for_any_value(v));
+            }
+        }
+        Json::Array(items) => {
+            for v in items {
+                found.extend(allows_with_for_any_value(v));
+            }
+        }
+        _ => {}
+    }
+    found
+}
+
 #[test]
 fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
     let mut t = stacks::shipped_template("studio-private");
     let text = serde_json::to_string(&t).unwrap();
     assert!(!text.contains("arn:aws:"), "a hard-coded partition");
-    assert!(!text.contains("ForAnyValue"));
+    // `ForAnyValue` in an Allow is true when any one value matches, so it confines
+    // nothing; it appears only in Deny statements (the Studio image denials).
+    assert!(
+        allows_with_for_any_value(&t).is_empty(),
+        "{:?}",
+        allows_with_for_any_value(&t)
+    );
+    assert!(text.contains("ForAnyValue"), "the Studio image denials");
     // Endpoint policies name every action: they filter what passes the endpoint and grant
     // nothing (tests/endpoint_policies.rs holds them to this account). No grant does.
     let resources = t["Resources"].as_object_mut().unwrap();

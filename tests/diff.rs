@@ -929,3 +929,30 @@ fn base_synthesizes_the_definitions_at_the_revision_when_out_is_not_committed() 
     ));
     insta::assert_snapshot!(all);
 }
+
+/// A new tag of a Studio image replaces its version (BaseImage is create-only), and the
+/// domain, which pins the version number, updates in place.
+#[test]
+fn a_new_image_tag_replaces_the_image_version() {
+    let file = "tests/data/studio-images.yaml";
+    let text = std::fs::read_to_string(support::manifest_dir().join(file)).unwrap();
+    let old = template("studio-images", &text);
+    let new = template(
+        "studio-images",
+        &text.replace("tag: \"2.3\"", "tag: \"2.4\""),
+    );
+    let d = diff(&old, &new);
+    let version = d
+        .resources
+        .iter()
+        .find(|r| r.id == "StudioImageTeamPytorchVersion")
+        .expect("the version changed");
+    assert!(version.replaces(), "{version:?}");
+    assert!(
+        d.resources
+            .iter()
+            .all(|r| r.id == "StudioImageTeamPytorchVersion" || !r.replaces()),
+        "{:?}",
+        d.resources
+    );
+}

@@ -690,3 +690,29 @@ fn a_bad_route_table_id() {
         &EXISTING.replace("rtb-0123456789abcdef0", "subnet-0123456789abcdef0")
     ));
 }
+
+/// Studio custom images with every mistake the checks know, reported in one run: a name
+/// that is not a lower-case image name, a repository that is not an ECR name, a bad tag
+/// and digest, two names whose app image configurations collide, neither or both of tag
+/// and digest, and two defaults of one app type.
+#[test]
+fn bad_studio_images() {
+    let digest = format!("sha256:{}", "0".repeat(64));
+    insta::assert_snapshot!(input_error(&format!(
+        "{VALID}  images:
+    Team_Torch: {{ app: jupyterlab, repository: research/torch, tag: \"2.3\" }}
+    torch: {{ app: jupyterlab, repository: Research/Torch, tag: \"-latest\", default: true }}
+    team.editor: {{ app: code-editor, repository: editor, digest: \"sha256:abc\" }}
+    team-editor: {{ app: code-editor, repository: editor }}
+    both: {{ app: code-editor, repository: editor, tag: \"1\", digest: \"{digest}\" }}
+    second: {{ app: jupyterlab, repository: research/torch, digest: \"{digest}\", default: true }}
+"
+    )));
+}
+
+#[test]
+fn an_unknown_image_app_suggests_the_closest() {
+    insta::assert_snapshot!(input_error(&format!(
+        "{VALID}  images:\n    torch: {{ app: jupyterlabs, repository: research/torch, tag: \"1\" }}\n"
+    )));
+}

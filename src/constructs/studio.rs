@@ -5,7 +5,7 @@
 use indexmap::IndexMap;
 
 use crate::resources::ec2::{SecurityGroup, SecurityGroupEgress, SecurityGroupIngress, protocol};
-use crate::resources::iam::policy::{Action, Condition, PolicyDocument, Statement};
+use crate::resources::iam::policy::{Action, Condition, PolicyDocument, SetQualifier, Statement};
 use crate::resources::iam::{self, ManagedPolicy, Policy, Role};
 use crate::resources::kms::Key;
 use crate::resources::sagemaker::{self, Domain, DomainSettings, UserProfile, UserSettings};
@@ -189,6 +189,7 @@ impl StudioDomain {
                         &key,
                         props.shared_spaces,
                         &props.settings.instance_types,
+                        &settings.image_arns(),
                     )?;
                     doc.push(props.execution_grants.statement_list().iter().cloned());
                     doc
@@ -364,6 +365,7 @@ fn execution_policy(
     key: &Handle<Key>,
     shared_spaces: bool,
     instance_types: &[String],
+    images: &(Vec<Value>, Vec<Value>),
 ) -> Result<PolicyDocument, ConstructError> {
     use sagemaker::actions as sm;
     use sagemaker::keys;
@@ -396,6 +398,7 @@ fn execution_policy(
     let app_resource = in_domain("app", "/*");
     let space_resource = in_domain("space", "/*");
     let own_profile_apps = in_domain("app", &format!("/{caller}/*"));
+    let confined = Confined { instance_types };
     let mut doc = PolicyDocument::new();
     domain.grant_describe().sid("ReadDomain").to(&mut doc)?;
     let mut doc = doc
@@ -411,7 +414,6 @@ fn execution_policy(
                 .actions([&sm::DESCRIBE_APP, &sm::DESCRIBE_SPACE])
                 .resources([in_domain("app", "/*"), in_domain("space", "/*")]),
         );
-    let confined = Confined { instance_types };
     // An app of a profile itself (not in a space) has the profile's name in its ARN and
     // no owner key.
     doc.push(
@@ -447,6 +449,7 @@ fn execution_policy(
             }),
         );
     }
+    doc.push(unlisted_images_denied(&app_resource, images));
     let mut doc = doc
         .statement(
             // Spaces are tagged only while they are created (their owner tag among them).
@@ -493,6 +496,55 @@ enum Creating {
 struct Confined<'a> {
     /// Empty: any type, and the statements stay whole.
     instance_types: &'a [String],
+}
+
+/// `CreateApp` refused when it names an image (`sagemaker:ImageArns`) or image version
+/// (`sagemaker:ImageVersionArns`) of this account that the stack did not list: apps start
+/// on SageMaker's own images (which live in SageMaker's accounts) or the definition's.
+/// The Service Authorization Reference lists both keys (ArrayOfString) for `CreateApp`.
+/// `ForAnyValue:ArnLike` this account's images and `ForAnyValue:ArnNotLike` the listed
+/// ones (exact ARNs, no wildcard): some image is this account's and some image is not listed, which for a request
+/// of one image (an app runs one) is exactly "an unlisted image of this account"; a
+/// request without the key (the space's or domain's default, both the stack's) matches
+/// neither. A Deny written once, rather than conditions on each `CreateApp` Allow, keeps
+/// the execution policy within IAM's size limit.
+fn unlisted_images_denied(
+    app_resource: &Value,
+    images: &(Vec<Value>, Vec<Value>),
+) -> Vec<Statement> {
+    [
+        (
+            "DenyUnlistedImagesOfThisAccount",
+            sagemaker::keys::IMAGE_ARNS,
+            "image/*",
+            &images.0,
+        ),
+        (
+            "DenyUnlistedImageVersionsOfThisAccount",
+            sagemaker::keys::IMAGE_VERSION_ARNS,
+            "image-version/*",
+            &images.1,
+        ),
+    ]
+    .into_iter()
+    .map(|(sid, key, pattern, listed)| {
+        let mut statement = Statement::deny()
+            .sid(sid)
+            .actions([&sagemaker::actions::CREATE_APP])
+            .resource(app_resource.clone())
+            .condition(
+                Condition::arn_like(key, [arn::regional("sagemaker", [SubPart::from(pattern)])])
+                    .qualified(SetQualifier::ForAnyValue),
+            );
+        if !listed.is_empty() {
+            statement = statement.condition(
+                Condition::arn_not_like(key, listed.iter().cloned())
+                    .qualified(SetQualifier::ForAnyValue),
+            );
+        }
+        statement
+    })
+    .collect()
 }
 
 impl Confined<'_> {

@@ -1,18 +1,24 @@
 //! What a Studio domain's users get by default and may not exceed: idle shutdown of
 //! JupyterLab and Code Editor apps, the instance types apps may run on, the size of a
-//! space's volume, and lifecycle scripts that run when an app starts.
+//! space's volume, lifecycle scripts that run when an app starts, and the custom images
+//! apps may run on.
 //!
 //! The domain's defaults only pre-fill what a user asks for; the instance-type limit is
 //! enforced in IAM (see [`instance_type_conditions`]), since a user's own `CreateApp`
 //! or `UpdateSpace` request may name any type.
 
-use crate::resources::iam::policy::{Condition, ConditionKey, SetQualifier};
-use crate::resources::sagemaker::{
-    AppLifecycleManagement, AppSettings, DefaultEbsStorageSettings, DefaultSpaceStorageSettings,
-    IDLE_TIMEOUT_MINUTES, IdleSettings, LifecycleManagement, ResourceSpec, StudioLifecycleConfig,
-    StudioLifecycleConfigAppType, UserSettingsBuilder,
+use crate::resources::iam::policy::{
+    Condition, ConditionKey, PolicyDocument, SetQualifier, Statement,
 };
-use crate::template::{Handle, Value};
+use crate::resources::iam::{self, Policy, Role};
+use crate::resources::sagemaker::{
+    AppImageConfig, AppImageSettings, AppLifecycleManagement, AppSettings, CustomImage,
+    DefaultEbsStorageSettings, DefaultSpaceStorageSettings, IDLE_TIMEOUT_MINUTES, IdleSettings,
+    Image, ImageVersion, LifecycleManagement, ResourceSpec, StudioLifecycleConfig,
+    StudioLifecycleConfigAppType, UserSettingsBuilder, is_valid_image_name,
+};
+use crate::resources::{arn, ecr};
+use crate::template::{Handle, Pseudo, Sub, SubPart, Value};
 
 use super::ConstructError;
 use super::lifecycle_script::{self, ScriptFragment};
@@ -50,6 +56,64 @@ pub struct StudioLifecycleScript {
     pub default: bool,
 }
 
+/// Which image of an ECR repository an image version is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImageReference {
+    /// A tag, which the repository may later point at another image.
+    Tag(String),
+    /// A digest (`sha256:…`): exactly one image.
+    Digest(String),
+}
+
+/// One custom image, from an ECR repository of this account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StudioImage {
+    /// The SageMaker image name (see [`is_studio_image_name`]), unique in the account and
+    /// region.
+    pub name: String,
+    /// The app type that runs it.
+    pub app: StudioApp,
+    /// The repository's name.
+    pub repository: String,
+    /// The tag or digest of the image in it.
+    pub reference: ImageReference,
+    /// Whether apps of its type start on it unless the user picks another.
+    pub default: bool,
+}
+
+impl StudioImage {
+    /// `<account>.dkr.ecr.<region>.<url suffix>/<repository>:<tag>` (or `@<digest>`): the
+    /// image version's `BaseImage`.
+    fn uri(&self) -> Value {
+        let reference = match &self.reference {
+            ImageReference::Tag(tag) => format!(":{tag}"),
+            ImageReference::Digest(digest) => format!("@{digest}"),
+        };
+        Sub::from_parts(vec![
+            SubPart::from(Pseudo::AccountId),
+            SubPart::from(".dkr.ecr."),
+            SubPart::from(Pseudo::Region),
+            SubPart::from("."),
+            SubPart::from(Pseudo::UrlSuffix),
+            SubPart::from(format!("/{}{reference}", self.repository)),
+        ])
+        .into_value()
+    }
+}
+
+/// Whether `name` may name a Studio image here: SageMaker's image-name rule
+/// ([`crate::resources::sagemaker::IMAGE_NAME_PATTERN`]) in lower case, because the image
+/// ARN a domain's `DefaultResourceSpec.SageMakerImageArn` takes allows only lower case.
+pub fn is_studio_image_name(name: &str) -> bool {
+    is_valid_image_name(name) && !name.bytes().any(|b| b.is_ascii_uppercase())
+}
+
+/// The name of an image's app image configuration: the image's, with `.` written `-`
+/// (app image configuration names take no dots: `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`).
+pub fn app_image_config_name(image: &str) -> String {
+    image.replace('.', "-")
+}
+
 /// A domain's settings; every field's absence leaves SageMaker's own default.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StudioSettingsProps {
@@ -68,6 +132,8 @@ pub struct StudioSettingsProps {
     /// type without a default script gets a default configuration of these alone
     /// (`<id>LifecycleSagesynth<App>`).
     pub extra_on_start: Vec<ScriptFragment>,
+    /// Custom images, in definition order.
+    pub images: Vec<StudioImage>,
 }
 
 /// `-` and eight hex digits of the content hash that [`lifecycle_config_name`] appends.
@@ -119,7 +185,118 @@ pub struct StudioSettings {
     /// The default configurations that carry [`StudioSettingsProps::extra_on_start`]
     /// alone, for app types whose definition names no default script.
     pub generated_configs: Vec<(StudioApp, Handle<StudioLifecycleConfig>)>,
+    /// The custom images' resources, in definition order.
+    pub images: Vec<StudioImageResources>,
     props: StudioSettingsProps,
+}
+
+/// What one custom image is made of: `<id>Image<Name>`, its `Version`, `Config` and `Role`.
+#[derive(Clone, Debug)]
+pub struct StudioImageResources {
+    /// The image.
+    pub image: Handle<Image>,
+    /// Its one version, the definition's container image.
+    pub version: Handle<ImageVersion>,
+    /// How apps of its type run it.
+    pub config: Handle<AppImageConfig>,
+    /// The role SageMaker reads the container image with.
+    pub role: Handle<Role>,
+}
+
+impl StudioSettings {
+    /// The ARNs of the custom images and of their versions, which `CreateApp` requests of
+    /// the domain's users may name (see `sagemaker:ImageArns` / `sagemaker:ImageVersionArns`).
+    pub fn image_arns(&self) -> (Vec<Value>, Vec<Value>) {
+        self.images
+            .iter()
+            .map(|i| (i.version.image_arn(), i.version.arn()))
+            .unzip()
+    }
+}
+
+/// `ecr:GetAuthorizationToken` (no resource-level permissions: `*` only) and the pulls of
+/// the image's repository of this account, nothing else. The CreateImage API reference
+/// says only that the role "enables Amazon SageMaker to perform tasks on your behalf"; the
+/// one task of an image that reaches outside SageMaker is reading its container image
+/// from ECR.
+fn image_role_policy(image: &StudioImage) -> PolicyDocument {
+    PolicyDocument::new()
+        .statement(
+            Statement::allow()
+                .sid("RegistryToken")
+                .actions([&ecr::actions::GET_AUTHORIZATION_TOKEN])
+                .any_resource(),
+        )
+        .statement(
+            Statement::allow()
+                .sid("PullImage")
+                .actions(ecr::actions::PULL)
+                .resource(arn::regional(
+                    "ecr",
+                    [SubPart::from(format!("repository/{}", image.repository))],
+                )),
+        )
+}
+
+/// The image, its role, its one version (after the image: the version names the image by
+/// name, which makes no dependency) and its app image configuration.
+fn custom_image(
+    scope: &mut Scope,
+    image: &StudioImage,
+) -> Result<StudioImageResources, ConstructError> {
+    let name = image.name.as_str();
+    if !is_studio_image_name(name) {
+        return Err(ConstructError::Invalid(format!(
+            "`{name}` is not a Studio image name (lower-case letters and digits, single `-` or `.` between them, at most 63)"
+        )));
+    }
+    if !crate::constructs::grants::ml::is_repository_name(&image.repository) {
+        return Err(ConstructError::Invalid(format!(
+            "`{}` of image `{name}` is not an ECR repository name",
+            image.repository
+        )));
+    }
+    let role =
+        scope.add_named(
+            &["image", name, "role"],
+            Role::builder()
+                .description(format!("Reads the container image of Studio image {name}"))
+                .assume_role_policy_document(PolicyDocument::new().statement(
+                    iam::Service::SageMakerStudio.statement(&[&iam::actions::ASSUME_ROLE]),
+                ))
+                .policies(Policy::new("PullImage", image_role_policy(image)))
+                .build()?,
+        )?;
+    let sm_image = scope.add_named(
+        &["image", name],
+        Image::builder()
+            .image_name(name)
+            .image_role_arn(role.arn())
+            .build()?,
+    )?;
+    let version = scope.add_named(
+        &["image", name, "version"],
+        ImageVersion::builder()
+            .base_image(image.uri())
+            .image_name(name)
+            .build()?,
+    )?;
+    scope.entry(&version).depends_on(&sm_image);
+    let settings = AppImageConfig::builder().app_image_config_name(app_image_config_name(name));
+    let config = scope.add_named(
+        &["image", name, "config"],
+        match image.app {
+            StudioApp::JupyterLab => settings.jupyter_lab_app_image_config(AppImageSettings),
+            StudioApp::CodeEditor => settings.code_editor_app_image_config(AppImageSettings),
+        }
+        .build()?,
+    )?;
+    Ok(StudioImageResources {
+        image: sm_image,
+        version,
+        config,
+        role,
+    })
 }
 
 /// The name of the generated default configuration of `app` (see
@@ -198,9 +375,15 @@ impl StudioSettings {
                 generated_configs.push((app, config));
             }
         }
+        let images = props
+            .images
+            .iter()
+            .map(|image| custom_image(&mut scope, image))
+            .collect::<Result<_, _>>()?;
         Ok(StudioSettings {
             lifecycle_configs,
             generated_configs,
+            images,
             props: props.clone(),
         })
     }
@@ -282,6 +465,26 @@ impl StudioSettings {
                 any = true;
             }
         }
+        for (image, resources) in self.props.images.iter().zip(&self.images) {
+            if image.app != app {
+                continue;
+            }
+            builder = builder.custom_images(
+                CustomImage::builder()
+                    .app_image_config_name(resources.config.name())
+                    .image_name(image.name.as_str())
+                    // Pins the stack's version, and makes the domain wait for it.
+                    .image_version_number(resources.version.version())
+                    .build()?,
+            );
+            any = true;
+            if image.default {
+                spec = spec
+                    .sage_maker_image_arn(resources.version.image_arn())
+                    .sage_maker_image_version_arn(resources.version.arn());
+                has_spec = true;
+            }
+        }
         if has_spec {
             builder = builder.default_resource_spec(spec.build()?);
             any = true;
@@ -322,6 +525,39 @@ mod tests {
             .as_str()
             .unwrap()
             .to_string()
+    }
+
+    #[test]
+    fn the_construct_refuses_bad_image_names_and_repositories() {
+        for (name, repository) in [("Torch", "research/torch"), ("torch", "Research")] {
+            let mut t = Template::new();
+            let mut scope = Scope::root(&mut t);
+            let props = StudioSettingsProps {
+                images: vec![StudioImage {
+                    name: name.into(),
+                    app: StudioApp::JupyterLab,
+                    repository: repository.into(),
+                    reference: ImageReference::Tag("1".into()),
+                    default: false,
+                }],
+                ..StudioSettingsProps::default()
+            };
+            assert!(
+                StudioSettings::new(&mut scope, "Studio", "domain", &props).is_err(),
+                "{name} {repository}"
+            );
+        }
+    }
+
+    #[test]
+    fn studio_image_names_are_lower_case_and_their_configs_take_no_dots() {
+        assert!(is_studio_image_name("team-torch.v2"));
+        assert!(!is_studio_image_name("Team-torch"));
+        assert!(!is_studio_image_name("team--torch"));
+        assert_eq!(app_image_config_name("team-torch.v2"), "team-torch-v2");
+        assert!(crate::resources::sagemaker::is_valid_name(
+            &app_image_config_name(&format!("{}.b", "a".repeat(61)))
+        ));
     }
 
     #[test]

@@ -51,16 +51,29 @@ cfn_properties! {
     ResourceSpec / ResourceSpecBuilder ("AWS::SageMaker::Domain.ResourceSpec") {
         optional instance_type: Value => "InstanceType",
         optional lifecycle_config_arn: Value => "LifecycleConfigArn",
+        optional sage_maker_image_arn: Value => "SageMakerImageArn",
+        optional sage_maker_image_version_arn: Value => "SageMakerImageVersionArn",
+    }
+}
+
+cfn_properties! {
+    /// `AWS::SageMaker::Domain.CustomImage`: an image of this account offered to the
+    /// apps of one type, with the configuration they run it with.
+    CustomImage / CustomImageBuilder ("AWS::SageMaker::Domain.CustomImage") {
+        required app_image_config_name: Value => "AppImageConfigName",
+        required image_name: Value => "ImageName",
+        optional image_version_number: Value => "ImageVersionNumber",
     }
 }
 
 cfn_properties! {
     /// `AWS::SageMaker::Domain.JupyterLabAppSettings` and
     /// `AWS::SageMaker::Domain.CodeEditorAppSettings`, which have the same properties
-    /// (the two reference pages list the same five; `CodeRepositories` is JupyterLab's
+    /// (the two reference pages list the same six; `CodeRepositories` is JupyterLab's
     /// only and is not used here).
     AppSettings / AppSettingsBuilder ("AWS::SageMaker::Domain.JupyterLabAppSettings") {
         optional app_lifecycle_management: AppLifecycleManagement => "AppLifecycleManagement",
+        list custom_images: CustomImage => "CustomImages",
         optional default_resource_spec: ResourceSpec => "DefaultResourceSpec",
         list lifecycle_config_arns: Value => "LifecycleConfigArns",
     }
@@ -204,6 +217,102 @@ impl Handle<StudioLifecycleConfig> {
     /// `Fn::GetAtt` `StudioLifecycleConfigArn`, which the domain's app settings take.
     pub fn arn(&self) -> Value {
         self.attribute("StudioLifecycleConfigArn")
+    }
+}
+
+/// The length of an image name and the rule of its characters (`ImageName` of
+/// `AWS::SageMaker::Image`: 1 to 63 characters, `^[a-zA-Z0-9]([-.]?[a-zA-Z0-9]){0,62}$`).
+pub const IMAGE_NAME_PATTERN: &str = "^[a-zA-Z0-9]([-.]?[a-zA-Z0-9]){0,62}$";
+
+/// Whether `name` satisfies [`IMAGE_NAME_PATTERN`]: letters and digits, single `-` or `.`
+/// between them, at most 63 characters.
+pub fn is_valid_image_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'.')
+        && bytes
+            .windows(2)
+            .all(|w| w[0].is_ascii_alphanumeric() || w[1].is_ascii_alphanumeric())
+}
+
+cfn_resource! {
+    /// A SageMaker image: a named set of versions, each a container image in ECR.
+    Image / ImageBuilder = "AWS::SageMaker::Image" {
+        optional image_description: Value => "ImageDescription",
+        optional image_display_name: Value => "ImageDisplayName",
+        required image_name: Value => "ImageName",
+        /// A role that "enables Amazon SageMaker to perform tasks on your behalf" (the
+        /// CreateImage API reference): reading the image's container images.
+        required image_role_arn: Value => "ImageRoleArn",
+    }
+}
+
+impl Handle<Image> {
+    /// `Fn::GetAtt` `ImageArn`.
+    pub fn arn(&self) -> Value {
+        self.attribute("ImageArn")
+    }
+}
+
+cfn_resource! {
+    /// One version of an image: the container image `BaseImage` (an ECR URI), both
+    /// create-only, so a new tag or digest is a new version.
+    ImageVersion / ImageVersionBuilder = "AWS::SageMaker::ImageVersion" {
+        required base_image: Value => "BaseImage",
+        required image_name: Value => "ImageName",
+    }
+}
+
+impl Handle<ImageVersion> {
+    /// `Fn::GetAtt` `ImageArn`: the parent image's ARN.
+    pub fn image_arn(&self) -> Value {
+        self.attribute("ImageArn")
+    }
+    /// `Fn::GetAtt` `ImageVersionArn`.
+    pub fn arn(&self) -> Value {
+        self.attribute("ImageVersionArn")
+    }
+    /// `Fn::GetAtt` `Version`: the version number, which a domain's `CustomImage` pins.
+    pub fn version(&self) -> Value {
+        self.attribute("Version")
+    }
+}
+
+/// `AWS::SageMaker::AppImageConfig.JupyterLabAppImageConfig` and
+/// `AWS::SageMaker::AppImageConfig.CodeEditorAppImageConfig`, which have the same one
+/// optional property, `ContainerConfig` (entry point, arguments, environment), not set
+/// here: the image starts as it was built. Its presence alone says which app type runs
+/// the image, so it is written as an empty object.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AppImageSettings;
+
+impl From<AppImageSettings> for Value {
+    fn from(_: AppImageSettings) -> Self {
+        Value::Map(indexmap::IndexMap::new())
+    }
+}
+
+cfn_resource! {
+    /// How apps of one type run an image. A JupyterLab or Code Editor image runs as the
+    /// Studio user (UID 1000, GID 100) with the home volume at `/home/sagemaker-user`
+    /// (the custom image specifications of the SageMaker developer guide), so neither
+    /// takes a file-system configuration.
+    AppImageConfig / AppImageConfigBuilder = "AWS::SageMaker::AppImageConfig" {
+        required app_image_config_name: Value => "AppImageConfigName",
+        optional code_editor_app_image_config: AppImageSettings => "CodeEditorAppImageConfig",
+        optional jupyter_lab_app_image_config: AppImageSettings => "JupyterLabAppImageConfig",
+    }
+}
+
+impl Handle<AppImageConfig> {
+    /// `Ref` of an app image configuration: its name, which a domain's `CustomImage` takes.
+    pub fn name(&self) -> Value {
+        self.reference()
     }
 }
 
@@ -505,6 +614,12 @@ pub mod keys {
     /// `CreateTrainingJob`, `CreateProcessingJob`.
     pub const INTER_CONTAINER_TRAFFIC_ENCRYPTION: ConditionKey =
         ConditionKey::single("sagemaker:InterContainerTrafficEncryption");
+    /// The SageMaker images of the request (ArrayOfString of ARNs); taken by `CreateApp`
+    /// (an app's image), absent when the request names none.
+    pub const IMAGE_ARNS: ConditionKey = ConditionKey::multi("sagemaker:ImageArns");
+    /// The SageMaker image versions of the request (ArrayOfString of ARNs); taken by
+    /// `CreateApp` like [`IMAGE_ARNS`].
+    pub const IMAGE_VERSION_ARNS: ConditionKey = ConditionKey::multi("sagemaker:ImageVersionArns");
     /// The model a transform job or endpoint configuration uses (ARN). Taken by
     /// `CreateTransformJob`, `CreateEndpointConfig`.
     pub const MODEL_ARN: ConditionKey = ConditionKey::single("sagemaker:ModelArn");
@@ -596,6 +711,25 @@ mod tests {
                 "RootAccess": "Disabled"
             })
         );
+    }
+
+    #[test]
+    fn image_names_follow_the_image_pattern() {
+        for ok in ["a", "team-torch", "torch.v2", "A1.b-2", &"x".repeat(63)] {
+            assert!(is_valid_image_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "-a",
+            "a.",
+            "a--b",
+            "a.-b",
+            "a..b",
+            "a_b",
+            &"x".repeat(64),
+        ] {
+            assert!(!is_valid_image_name(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -33,7 +33,9 @@ use crate::constructs::sso_onboarding::{
 };
 use crate::constructs::studio::{self, StudioAuth, StudioDomain, StudioDomainProps};
 use crate::constructs::studio_cleanup::HomeStorage;
-use crate::constructs::studio_settings::{StudioApp, StudioLifecycleScript, StudioSettingsProps};
+use crate::constructs::studio_settings::{
+    ImageReference, StudioApp, StudioImage, StudioLifecycleScript, StudioSettingsProps,
+};
 use crate::constructs::team::{self, Team, TeamProps, TeamUser};
 use crate::constructs::trail;
 use crate::diagnostic::did_you_mean;
@@ -1273,12 +1275,29 @@ fn studio_settings(
         })?;
         lifecycle_scripts.push(StudioLifecycleScript {
             name: name.0.clone(),
-            app: match config.app {
-                StudioAppType::Jupyterlab => StudioApp::JupyterLab,
-                StudioAppType::CodeEditor => StudioApp::CodeEditor,
-            },
+            app: studio_app(config.app),
             script: script.clone(),
             default: config.default,
+        });
+    }
+    let mut images = Vec::new();
+    for (name, image) in &spec.images {
+        let reference = match (&image.tag, &image.digest) {
+            (Some(tag), None) => ImageReference::Tag(tag.clone()),
+            (None, Some(digest)) => ImageReference::Digest(digest.clone()),
+            _ => {
+                return Err(ConstructError::Invalid(format!(
+                    "image `{name}` names neither exactly one tag nor one digest"
+                ))
+                .into());
+            }
+        };
+        images.push(StudioImage {
+            name: name.clone(),
+            app: studio_app(image.app),
+            repository: image.repository.clone(),
+            reference,
+            default: image.default,
         });
     }
     Ok(StudioSettingsProps {
@@ -1291,7 +1310,15 @@ fn studio_settings(
             .transpose()?
             .into_iter()
             .collect(),
+        images,
     })
+}
+
+fn studio_app(app: StudioAppType) -> StudioApp {
+    match app {
+        StudioAppType::Jupyterlab => StudioApp::JupyterLab,
+        StudioAppType::CodeEditor => StudioApp::CodeEditor,
+    }
 }
 
 /// What every role that runs notebooks or Studio apps may do with the stack's package

@@ -1,10 +1,14 @@
 //! The Studio domain's settings: idle shutdown and storage within the ranges of the
 //! `AWS::SageMaker::Domain` reference, instance types listed once, lifecycle
-//! configurations with names that fit and at most one default per app type.
+//! configurations with names that fit and at most one default per app type, custom images
+//! with SageMaker image names, ECR repository names and one tag or digest each.
 
 use std::collections::HashMap;
 
-use crate::constructs::studio_settings::{LIFECYCLE_NAME_SUFFIX_LEN, lifecycle_config_name};
+use crate::constructs::grants::ml::is_repository_name;
+use crate::constructs::studio_settings::{
+    LIFECYCLE_NAME_SUFFIX_LEN, app_image_config_name, is_studio_image_name, lifecycle_config_name,
+};
 use crate::diagnostic::Diagnostic;
 use crate::resources::sagemaker::{IDLE_TIMEOUT_MINUTES, SPACE_EBS_GB};
 use crate::stacks::definition::StudioSpec;
@@ -42,6 +46,7 @@ pub(super) fn check(input: &Input, studio: &StudioSpec, problems: &mut Vec<Diagn
         }
     }
     lifecycle_configs(input, studio, problems);
+    images(input, studio, problems);
 }
 
 fn storage(input: &Input, studio: &StudioSpec, problems: &mut Vec<Diagnostic>) {
@@ -116,6 +121,103 @@ fn lifecycle_configs(input: &Input, studio: &StudioSpec, problems: &mut Vec<Diag
     }
 }
 
+fn images(input: &Input, studio: &StudioSpec, problems: &mut Vec<Diagnostic>) {
+    let source = input.source;
+    let mut defaults = HashMap::new();
+    let mut configs: HashMap<String, &str> = HashMap::new();
+    for (name, spec) in &studio.images {
+        let path = format!("studio.images.{name}");
+        if !is_studio_image_name(name) {
+            problems.push(
+                source
+                    .error_at_key(
+                        &path,
+                        format!("`{name}` is not a Studio image name: 1 to 63 lower-case letters and digits, single `-` or `.` between them"),
+                    )
+                    .help("SageMaker's image names follow ^[a-zA-Z0-9]([-.]?[a-zA-Z0-9]){0,62}$, and the image ARN a domain's default takes only lower case"),
+            );
+        } else if let Some(first) = configs.insert(app_image_config_name(name), name) {
+            problems.push(
+                source
+                    .error_at_key(
+                        &path,
+                        format!("`{name}` and `{first}` differ only in `.` against `-`; their app image configurations would have one name"),
+                    )
+                    .help("rename one of the two"),
+            );
+        }
+        if !is_repository_name(&spec.repository) {
+            problems.push(
+                source
+                    .error_at_value(
+                        &format!("{path}.repository"),
+                        format!("`{}` is not an ECR repository name", spec.repository),
+                    )
+                    .help("2 to 256 lower-case letters, digits and `._-/`, starting with a letter or digit, e.g. `team/pytorch-studio`"),
+            );
+        }
+        match (&spec.tag, &spec.digest) {
+            (Some(tag), None) if !is_image_tag(tag) => problems.push(
+                source
+                    .error_at_value(
+                        &format!("{path}.tag"),
+                        format!("`{tag}` is not an image tag"),
+                    )
+                    .help(
+                        "1 to 128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-`",
+                    ),
+            ),
+            (None, Some(digest)) if !is_image_digest(digest) => problems.push(
+                source
+                    .error_at_value(
+                        &format!("{path}.digest"),
+                        format!("`{digest}` is not an image digest"),
+                    )
+                    .help("write `sha256:` and the 64 lower-case hex digits ECR shows"),
+            ),
+            (Some(_), Some(_)) | (None, None) => problems.push(
+                source
+                    .error_at_key(&path, "an image names exactly one of `tag` and `digest`")
+                    .help("e.g. `tag: \"1.0\"`, or `digest: sha256:…` to pin the exact image"),
+            ),
+            _ => {}
+        }
+        if spec.default {
+            if let Some(first) = defaults.get(&spec.app) {
+                problems.push(
+                    source
+                        .error_at_value(
+                            &format!("{path}.default"),
+                            format!("`{first}` is already the default image of this app type"),
+                        )
+                        .help("keep `default: true` on one of the two"),
+                );
+            } else {
+                defaults.insert(spec.app, name.clone());
+            }
+        }
+    }
+}
+
+/// An image tag as Docker and ECR take it.
+fn is_image_tag(tag: &str) -> bool {
+    (1..=128).contains(&tag.len())
+        && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+}
+
+/// `sha256:` and 64 lower-case hex digits.
+fn is_image_digest(digest: &str) -> bool {
+    digest.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::studio::check as studio_check;
@@ -173,6 +275,35 @@ mod tests {
             ["instance type `ml.t3.medium` is listed twice"]
         );
         assert_eq!(fields(&problems), ["studio.instance_types[1]"]);
+    }
+
+    #[test]
+    fn images_need_valid_names_a_repository_and_one_tag_or_digest() {
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let ok = studio(&format!(
+            "  images:\n    team-torch.v2: {{ app: jupyterlab, repository: team/torch, tag: \"2.3\", default: true }}\n    editor: {{ app: code-editor, repository: editor, digest: \"{digest}\", default: true }}\n"
+        ));
+        assert!(ok.is_empty(), "{ok:?}");
+        let problems = studio(
+            "  images:\n    Torch: { app: jupyterlab, repository: Team, tag: 1 }\n    a.b: { app: jupyterlab, repository: r1, tag: .x, default: true }\n    a-b: { app: jupyterlab, repository: r1, digest: sha256:12, default: true }\n    c: { app: code-editor, repository: r1 }\n    d: { app: code-editor, repository: r1, tag: t, digest: sha256:1 }\n",
+        );
+        assert_eq!(
+            fields(&problems),
+            [
+                "studio.images.Torch",
+                "studio.images.Torch.repository",
+                "studio.images.a.b.tag",
+                "studio.images.a-b",
+                "studio.images.a-b.digest",
+                "studio.images.a-b.default",
+                "studio.images.c",
+                "studio.images.d",
+            ]
+        );
+        assert_eq!(
+            messages(&problems)[3],
+            "`a-b` and `a.b` differ only in `.` against `-`; their app image configurations would have one name"
+        );
     }
 
     #[test]

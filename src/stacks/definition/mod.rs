@@ -241,6 +241,11 @@ pub struct StudioSpec {
     /// folder that runs whenever an app of its type starts.
     #[serde(default)]
     pub lifecycle_configs: IndexMap<SageMakerName, StudioLifecycleSpec>,
+    /// Custom images offered to JupyterLab or Code Editor apps, by SageMaker image name
+    /// (unique in the account and region), each a container image in an ECR repository of
+    /// this account. Users may start apps on these and on SageMaker's own images only.
+    #[serde(default)]
+    pub images: IndexMap<String, StudioImageSpec>,
     /// SageMaker work the users may start from Studio (the domain's execution role), as
     /// a team named after the domain: jobs named `<domain>-…`, tagged with it, in the
     /// stack's subnets and the Studio security group, with the domain's key, run by a
@@ -272,6 +277,24 @@ pub struct StudioLifecycleSpec {
     pub script: String,
     /// Whether it runs by default in every app of its type (at most one per type); the
     /// others are offered to users to choose.
+    #[serde(default)]
+    pub default: bool,
+}
+
+/// One custom Studio image.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StudioImageSpec {
+    /// The app type that runs it: `jupyterlab` or `code-editor`.
+    pub app: StudioAppType,
+    /// The ECR repository of this account that holds it.
+    pub repository: String,
+    /// The image tag in the repository (exactly one of `tag` and `digest`).
+    pub tag: Option<String>,
+    /// The image digest, `sha256:` and 64 hex digits (exactly one of `tag` and `digest`).
+    pub digest: Option<String>,
+    /// Whether apps of its type start on it unless the user picks another (at most one
+    /// per app type).
     #[serde(default)]
     pub default: bool,
 }
