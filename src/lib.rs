@@ -72,6 +72,7 @@
 //! ```
 
 pub mod template;
+pub mod calendar;
 #[macro_use]
 pub mod resources;
 pub mod constructs;

@@ -3,6 +3,7 @@
 //! `VpcOnly` mode, and one user profile per user.
 
 use indexmap::IndexMap;
+use crate::calendar::Date;
 
 use crate::resources::ec2::{SecurityGroup, SecurityGroupEgress, SecurityGroupIngress, protocol};
 use crate::resources::iam::policy::{Action, Condition, PolicyDocument, Statement};
@@ -37,6 +38,10 @@ pub struct StudioDomainProps {
     /// User-profile names; each becomes `UserProfile<PascalName>`. (SSO domains get their
     /// profiles from onboarding instead.)
     pub users: Vec<String>,
+    /// Users of `users` being offboarded, with the date after which their entry may go
+    /// (IAM mode): their profile's cleanup deletes their apps on the deploy that adds
+    /// them, and the presigned-URL policy denies their profile.
+    pub offboarded: IndexMap<String, Date>,
     /// Whether users may create shared spaces (which every user of the domain can open and
     /// start apps in) besides their private ones. Default off: each user's work stays in
     /// spaces only its owner can change or delete.
@@ -209,7 +214,8 @@ impl StudioDomain {
         )?;
         let user_profiles = user_profiles(scope, &domain.domain_id(), &props.users)?;
         for (user, profile) in &user_profiles {
-            cleanup.profile(scope, user, &domain.domain_id(), profile)?;
+            let offboard_after = props.offboarded.get(user).copied();
+            cleanup.profile(scope, user, &domain.domain_id(), profile, offboard_after)?;
         }
 
         Ok(StudioDomain {

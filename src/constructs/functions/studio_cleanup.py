@@ -1,6 +1,7 @@
 """Studio teardown for CloudFormation (sagesynth): the Delete of a Custom::StudioCleanup
 resource removes what CloudFormation cannot, so that the resources it references can be
-deleted after it. Create and Update answer SUCCESS at once and touch nothing.
+deleted after it. Create answers SUCCESS at once and touches nothing; so does Update,
+except the one that offboards a user (below).
 
 One function serves every kind of cleanup: the resource's `Kind` property picks a step
 from KINDS. A step is called again and again until it returns True (done); False means it
@@ -16,6 +17,11 @@ poll interval's sleep; Failure is a reason for CloudFormation. A new kind regist
   stack's: FAILED names it. Then the home EFS file system: its mount targets are deleted
   (their network interfaces hold the subnets and security groups), and with
   HomeStorageOnDelete=delete the file system too. CloudFormation then deletes the domain.
+- UserProfile, on the Update that adds OffboardAfter (the definition's offboard_after:
+  the user is being offboarded): stops and deletes the profile's own apps and the apps of
+  its private spaces, so nothing of the user keeps running; the spaces, their EBS volumes
+  and the profile stay until the user leaves the definition (then the Delete above). Any
+  other Update touches nothing: the date is not compared with the clock here.
 - Bucket: deletes every object version and delete marker of BucketName (the definition
   said empty_on_delete), one page of ListObjectVersions (at most 1,000 entries) per
   DeleteObjects call, then lists once more to find what was written meanwhile;
@@ -36,6 +42,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 KINDS = {}
+UPDATES = {}  # Kind -> fn(props, old) giving the step an Update runs, or None
 POLL_SECONDS = 15
 MARGIN_SECONDS = 60  # of a run, kept for the hand-over to the next one
 DEADLINE_SECONDS = 3300  # the custom resource's ServiceTimeout is 3600
@@ -70,6 +77,13 @@ def kind(name):
     def register(step):
         KINDS[name] = step
         return step
+    return register
+
+
+def on_update(name):
+    def register(pick):
+        UPDATES[name] = pick
+        return pick
     return register
 
 
@@ -127,13 +141,17 @@ def live_apps(domain, state, **where):
     return waiting
 
 
+def owned_spaces(domain, profile):
+    for space in pages("sagemaker", "list_spaces", "Spaces", DomainIdEquals=domain):
+        if space.get("OwnershipSettingsSummary", {}).get("OwnerUserProfileName") == profile:
+            yield space
+
+
 def empty_profile(domain, profile, state):
     """Deletes the profile's apps, the apps of the spaces it owns and those spaces; True
     when none of them is left."""
     waiting = []
-    for space in pages("sagemaker", "list_spaces", "Spaces", DomainIdEquals=domain):
-        if space.get("OwnershipSettingsSummary", {}).get("OwnerUserProfileName") != profile:
-            continue
+    for space in owned_spaces(domain, profile):
         name, status = space["SpaceName"], space.get("Status")
         apps = live_apps(domain, state, SpaceNameEquals=name)
         if status == "Delete_Failed":
@@ -150,6 +168,27 @@ def empty_profile(domain, profile, state):
 @kind("UserProfile")
 def user_profile(props, state):
     return empty_profile(props["DomainId"], props["UserProfileName"], state)
+
+
+def close_profile(domain, profile, state):
+    """Deletes the profile's own apps and those of its private spaces; True when none is
+    left. Shared spaces it owns keep their apps: other users work in them."""
+    waiting = []
+    for space in owned_spaces(domain, profile):
+        if space.get("SpaceSharingSettingsSummary", {}).get("SharingType") != "Shared":
+            waiting += live_apps(domain, state, SpaceNameEquals=space["SpaceName"])
+    waiting += live_apps(domain, state, UserProfileNameEquals=profile)
+    state["waiting"] = ", ".join(waiting)
+    if not waiting:
+        log(action="OffboardedProfile", profile=profile)
+    return not waiting
+
+
+@on_update("UserProfile")
+def offboard(props, old):
+    if not props.get("OffboardAfter") or old.get("OffboardAfter"):
+        return None
+    return lambda props, state: close_profile(props["DomainId"], props["UserProfileName"], state)
 
 
 def owned(domain, profile, tag, arn_prefix):
@@ -283,10 +322,14 @@ def handler(event, context):
     part, region, account = fields[1], fields[3], fields[4]
     state["arn_prefix"] = f"arn:{part}:sagemaker:{region}:{account}"
     try:
-        if event["RequestType"] != "Delete":
-            return respond(event, "SUCCESS", f"nothing to do on {event['RequestType']}")
         props = event.get("ResourceProperties", {})
-        step = KINDS.get(props.get("Kind"))
+        step = None
+        if event["RequestType"] == "Update" and props.get("Kind") in UPDATES:
+            step = UPDATES[props["Kind"]](props, event.get("OldResourceProperties", {}))
+        if event["RequestType"] != "Delete" and step is None:
+            return respond(event, "SUCCESS", f"nothing to do on {event['RequestType']}")
+        if step is None:
+            step = KINDS.get(props.get("Kind"))
         if step is None:
             raise Failure(f"unknown Kind {props.get('Kind')!r}; known: {', '.join(sorted(KINDS))}")
         while not step(props, state):
@@ -297,7 +340,7 @@ def handler(event, context):
                 return hand_over(event, context)
             if not state.pop("again", False):
                 sleep(POLL_SECONDS)
-        return respond(event, "SUCCESS", "cleaned up")
+        return respond(event, "SUCCESS", "cleaned up" if event["RequestType"] == "Delete" else "apps deleted")
     except Failure as e:
         return respond(event, "FAILED", str(e))
     except ClientError as e:
