@@ -37,7 +37,8 @@ impl Date {
         if !shape_ok {
             return Err(expected());
         }
-        let number = |range: std::ops::Range<usize>| text[range].parse::<u16>().map_err(|_| expected());
+        let number =
+            |range: std::ops::Range<usize>| text[range].parse::<u16>().map_err(|_| expected());
         let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
         if !(2000..=9999).contains(&year) {
             return Err(format!("`{text}`: the year must be between 2000 and 9999"));

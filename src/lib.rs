@@ -71,8 +71,8 @@
 //! # }
 //! ```
 
-pub mod template;
 pub mod calendar;
+pub mod template;
 #[macro_use]
 pub mod resources;
 pub mod constructs;

@@ -247,10 +247,9 @@ fn unknown_field_of_a_studio_user() {
 
 #[test]
 fn a_studio_user_entry_needs_a_name() {
-    insta::assert_snapshot!(input_error(&VALID.replace(
-        "[alice, bob]",
-        "[alice, { offboard_after: 2027-01-31 }]"
-    )));
+    insta::assert_snapshot!(input_error(
+        &VALID.replace("[alice, bob]", "[alice, { offboard_after: 2027-01-31 }]")
+    ));
 }
 
 #[test]

@@ -87,13 +87,28 @@ fn the_offboarded_person_cannot_presign_their_profile_and_the_others_still_can()
 fn the_bastion_role_cannot_open_the_offboarded_profile_either() {
     let before = stacks::template("studio-private", &definition(false, "bastion"));
     let e = evaluator(&before);
-    e.assert_allowed("BastionRole", PRESIGN, &profile(BOB), &[("aws:SourceVpce", API)]);
+    e.assert_allowed(
+        "BastionRole",
+        PRESIGN,
+        &profile(BOB),
+        &[("aws:SourceVpce", API)],
+    );
 
     let after = stacks::template("studio-private", &definition(true, "bastion"));
     let e = evaluator(&after);
-    e.assert_denied("BastionRole", PRESIGN, &profile(BOB), &[("aws:SourceVpce", API)]);
+    e.assert_denied(
+        "BastionRole",
+        PRESIGN,
+        &profile(BOB),
+        &[("aws:SourceVpce", API)],
+    );
     for user in [ALICE, "admin"] {
-        e.assert_allowed("BastionRole", PRESIGN, &profile(user), &[("aws:SourceVpce", API)]);
+        e.assert_allowed(
+            "BastionRole",
+            PRESIGN,
+            &profile(user),
+            &[("aws:SourceVpce", API)],
+        );
     }
 }
 
@@ -101,7 +116,10 @@ fn the_bastion_role_cannot_open_the_offboarded_profile_either() {
 fn the_profile_stays_with_its_cleanup_told_and_no_command_to_open_it() {
     let t = stacks::template("studio-private", &definition(true, "people"));
     let resources = &t["Resources"];
-    assert_eq!(resources["UserProfileDataScientist2"]["Type"], "AWS::SageMaker::UserProfile");
+    assert_eq!(
+        resources["UserProfileDataScientist2"]["Type"],
+        "AWS::SageMaker::UserProfile"
+    );
     let cleanup = &resources["UserProfileDataScientist2Cleanup"]["Properties"];
     assert_eq!(cleanup["OffboardAfter"], "2027-01-31");
     assert_eq!(
@@ -131,7 +149,11 @@ fn the_template_is_the_same_on_any_day_and_only_the_warning_follows_the_date() {
             .env("SAGESYNTH_TODAY", today)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         (out.stdout, String::from_utf8(out.stderr).unwrap())
     };
     let (on_the_day, quiet) = run("2027-01-31");
@@ -156,4 +178,35 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+#[test]
+fn split_nested_offboards_in_the_child_template_and_denies_in_the_parent() {
+    let text = format!("{}\nsplit: nested\n", definition(true, "people"));
+    let s = stacks::synthesize("studio-private", &text);
+    let parent = stacks::json(&s);
+    let deny =
+        parent["Resources"]["PresignedUrlPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|st| st["Sid"] == "NoUrlForOffboardedProfiles")
+            .expect("the Deny in the parent's policy")
+            .clone();
+    assert_eq!(deny["Effect"], "Deny");
+    assert!(
+        deny["Resource"]
+            .to_string()
+            .ends_with(&format!("/{BOB}\"}}]")),
+        "{deny}"
+    );
+    assert_eq!(s.children.len(), 1);
+    let child = stacks::json(&s.children[0]);
+    assert_eq!(
+        child["Resources"]["UserProfileDataScientist2Cleanup"]["Properties"]["OffboardAfter"],
+        "2027-01-31"
+    );
+    let outputs = child["Outputs"].as_object().unwrap();
+    assert!(!outputs.contains_key("PresignedUrlCommandDataScientist2"));
+    assert!(outputs.contains_key("PresignedUrlCommandDataScientist1"));
 }

@@ -21,8 +21,8 @@
 //! at about a hundred users and could not name profiles in nested stacks.
 
 use crate::resources::iam::policy::{Condition, PolicyDocument, Statement, keys};
-use crate::resources::{arn, sagemaker};
 use crate::resources::iam::{ManagedPolicy, Role};
+use crate::resources::{arn, sagemaker};
 use crate::sub;
 use crate::template::{Handle, Output, Pseudo, SubPart, Value};
 
@@ -174,7 +174,10 @@ pub fn new(
         }
     };
     if !profiles.offboarded.is_empty() {
-        policy = policy.statement(deny_offboarded(&studio.domain.domain_id(), profiles.offboarded));
+        policy = policy.statement(deny_offboarded(
+            &studio.domain.domain_id(),
+            profiles.offboarded,
+        ));
     }
     scope
         .child(id)

@@ -2,8 +2,9 @@
 //! customer-managed KMS key for its storage, the Studio security group, the domain in
 //! `VpcOnly` mode, and one user profile per user.
 
-use indexmap::IndexMap;
 use crate::calendar::Date;
+use crate::resources::cloudformation::StudioCleanup as Cleanup;
+use indexmap::IndexMap;
 
 use crate::resources::ec2::{SecurityGroup, SecurityGroupEgress, SecurityGroupIngress, protocol};
 use crate::resources::iam::policy::{Action, Condition, PolicyDocument, Statement};
@@ -91,6 +92,8 @@ pub struct StudioDomain {
     pub security_group: Handle<SecurityGroup>,
     /// The user profiles, by user name, in definition order.
     pub user_profiles: IndexMap<String, Handle<UserProfile>>,
+    /// Each profile's cleanup, by user name (it carries an offboarded user's date).
+    pub profile_cleanups: IndexMap<String, Handle<Cleanup>>,
     /// What empties the profiles and the domain before CloudFormation deletes them.
     pub cleanup: StudioCleanup,
     /// The domain's app settings and lifecycle configurations.
@@ -213,9 +216,12 @@ impl StudioDomain {
             },
         )?;
         let user_profiles = user_profiles(scope, &domain.domain_id(), &props.users)?;
+        let mut profile_cleanups = IndexMap::new();
         for (user, profile) in &user_profiles {
             let offboard_after = props.offboarded.get(user).copied();
-            cleanup.profile(scope, user, &domain.domain_id(), profile, offboard_after)?;
+            let handle =
+                cleanup.profile(scope, user, &domain.domain_id(), profile, offboard_after)?;
+            profile_cleanups.insert(user.clone(), handle);
         }
 
         Ok(StudioDomain {
@@ -225,6 +231,7 @@ impl StudioDomain {
             key,
             security_group,
             user_profiles,
+            profile_cleanups,
             cleanup,
             settings,
         })

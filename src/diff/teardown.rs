@@ -214,14 +214,28 @@ mod tests {
             r
         };
         let t = of_modified("C", &cleanup(None), &cleanup(Some("2027-01-31"))).unwrap();
-        assert_eq!((t.when, t.cleanup.as_deref()), (When::ThisDeploy, Some("C")));
+        assert_eq!(
+            (t.when, t.cleanup.as_deref()),
+            (When::ThisDeploy, Some("C"))
+        );
         assert!(!t.loses_data, "apps hold no data; spaces and volumes stay");
-        assert!(t.deletes[0].contains("apps of profile ana"), "{:?}", t.deletes);
+        assert!(
+            t.deletes[0].contains("apps of profile ana"),
+            "{:?}",
+            t.deletes
+        );
         assert!(t.kept[0].contains("EBS volumes"), "{:?}", t.kept);
         // Moving the date, calling it off, or another kind of cleanup: nothing runs.
-        let moved = of_modified("C", &cleanup(Some("2027-01-31")), &cleanup(Some("2027-02-28")));
+        let moved = of_modified(
+            "C",
+            &cleanup(Some("2027-01-31")),
+            &cleanup(Some("2027-02-28")),
+        );
         assert_eq!(moved, None);
-        assert_eq!(of_modified("C", &cleanup(Some("2027-01-31")), &cleanup(None)), None);
+        assert_eq!(
+            of_modified("C", &cleanup(Some("2027-01-31")), &cleanup(None)),
+            None
+        );
         let mut bucket = cleanup(Some("2027-01-31"));
         bucket["Properties"]["Kind"] = json!("Bucket");
         assert_eq!(of_modified("C", &cleanup(None), &bucket), None);

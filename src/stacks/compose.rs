@@ -1395,6 +1395,9 @@ fn studio_domain(
     for (i, user) in users.iter().enumerate() {
         let profile = &studio.user_profiles[user.as_str()];
         scope.record_origin(profile, at("studio").then("users").at(i));
+        // SM-OFFBOARD-DUE is reported on the cleanup: point it at the user's entry too.
+        let cleanup = &studio.profile_cleanups[user.as_str()];
+        scope.record_origin(cleanup, at("studio").then("users").at(i));
         names.insert(user.clone(), profile.logical_id().clone());
     }
     Ok((Some(studio), Vec::new()))

@@ -651,7 +651,8 @@ impl<'de> Deserialize<'de> for StudioUserSpec {
                 self,
                 map: A,
             ) -> Result<StudioUserSpec, A::Error> {
-                let m = StudioUserMap::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                let m =
+                    StudioUserMap::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
                 Ok(StudioUserSpec {
                     name: m.name,
                     offboard_after: m.offboard_after,

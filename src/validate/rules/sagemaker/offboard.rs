@@ -33,7 +33,11 @@ fn due_on(cx: &Context, today: impl FnOnce() -> Result<Date, String>) -> Vec<Vio
             return offboarding
                 .iter()
                 .map(|(id, _, _)| {
-                    Violation::at(id, "Properties.OffboardAfter", format!("cannot tell whether the date has passed: {e}"))
+                    Violation::at(
+                        id,
+                        "Properties.OffboardAfter",
+                        format!("cannot tell whether the date has passed: {e}"),
+                    )
                 })
                 .collect();
         }
@@ -89,7 +93,10 @@ mod tests {
     fn warns_the_day_after_the_date_only() {
         let t = template(&[Some("2027-01-31"), None, Some("2027-03-01")]);
         let cx = Context::new(&t, 0);
-        assert!(due_on(&cx, at("2027-01-31")).is_empty(), "the date itself is not past");
+        assert!(
+            due_on(&cx, at("2027-01-31")).is_empty(),
+            "the date itself is not past"
+        );
         let found = due_on(&cx, at("2027-02-01"));
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(
