@@ -109,6 +109,18 @@ mod tests {
     }
 
     #[test]
+    fn the_registered_rule_asks_the_clock() {
+        // The earliest date there is: the rule as registered finds it past whatever the
+        // clock says (a SAGESYNTH_TODAY of 2000-01-01 itself aside; a bad one is a finding
+        // too).
+        let found = super::super::super::test_support::fire(
+            "SM-OFFBOARD-DUE",
+            template(&[Some("2000-01-01"), None]),
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+    }
+
+    #[test]
     fn asks_the_clock_only_when_someone_is_offboarded_and_says_when_it_cannot() {
         let none = template(&[None]);
         let cx = Context::new(&none, 0);
