@@ -1,38 +1,22 @@
-"""Studio teardown for CloudFormation (sagesynth): the Delete of a Custom::StudioCleanup
-resource removes what CloudFormation cannot, so that the resources it references can be
-deleted after it. Create answers SUCCESS at once and touches nothing; so does Update,
-except the one that offboards a user (below).
+"""Studio teardown for CloudFormation (sagesynth; why and what: constructs/studio_cleanup.rs
+and docs/teardown.md). The Delete of a Custom::StudioCleanup empties what it references,
+so that CloudFormation can delete it next; Create does nothing, and so does Update except
+the one that adds OffboardAfter to a UserProfile cleanup (offboarding: the profile's apps
+and its private spaces' apps go, spaces and profile stay).
 
-One function serves every kind of cleanup: the resource's `Kind` property picks a step
-from KINDS. A step is called again and again until it returns True (done); False means it
-asked for something that takes time and is waiting for it (what for is in
-state["waiting"]), and with state["again"] set it has more to do at once, without the
-poll interval's sleep; Failure is a reason for CloudFormation. A new kind registers with
-@kind("Name") and reuses pages/call/live_apps.
+The resource's Kind picks a step from KINDS (Delete) or UPDATES (Update). A step is
+called until it returns True; False means it waits (for what: state["waiting"]), with
+state["again"] when it can go on at once; Failure is a reason for CloudFormation.
+- UserProfile: the profile's apps, its spaces' apps, then those spaces.
+- Domain: the same for each profile tagged OwnershipTagKey, then those profiles (an
+  untagged one is not this stack's: FAILED); then the home file system's mount targets,
+  and with HomeStorageOnDelete=delete the file system.
+- Bucket: every version and delete marker of BucketName, a ListObjectVersions page per
+  DeleteObjects, then one more pass; a refused key is FAILED with its reason.
 
-- UserProfile: stops and deletes the profile's own apps, the apps of the spaces it owns,
-  then those spaces; CloudFormation then deletes the profile.
-- Domain: the same for every profile the onboarding functions made (tagged
-  OwnershipTagKey), then deletes those profiles; a profile without the tag is not this
-  stack's: FAILED names it. Then the home EFS file system: its mount targets are deleted
-  (their network interfaces hold the subnets and security groups), and with
-  HomeStorageOnDelete=delete the file system too. CloudFormation then deletes the domain.
-- UserProfile, on the Update that adds OffboardAfter (the definition's offboard_after:
-  the user is being offboarded): stops and deletes the profile's own apps and the apps of
-  its private spaces, so nothing of the user keeps running; the spaces, their EBS volumes
-  and the profile stay until the user leaves the definition (then the Delete above). Any
-  other Update touches nothing: the date is not compared with the clock here.
-- Bucket: deletes every object version and delete marker of BucketName (the definition
-  said empty_on_delete), one page of ListObjectVersions (at most 1,000 entries) per
-  DeleteObjects call, then lists once more to find what was written meanwhile;
-  CloudFormation then deletes the empty bucket. A key S3 refuses to delete (Object Lock, a
-  denied version) is reported FAILED with its reason.
-
-Waiting: deleting an app can take many minutes, longer than one run. A run polls every
-POLL_SECONDS; when too little of it is left it re-invokes the function asynchronously with
-the same event plus its state (InvocationType Event), and the next run goes on. The
-resource's ServiceTimeout (3600 s) bounds the whole; FAILED is reported at
-DEADLINE_SECONDS, before CloudFormation would time out without a reason.
+A run polls every POLL_SECONDS and, near its end, re-invokes the function asynchronously
+with the event and its state; FAILED is reported at DEADLINE_SECONDS, before the
+resource's ServiceTimeout (3600 s).
 """
 import json
 import time
