@@ -647,6 +647,17 @@ impl<'de> Deserialize<'de> for StudioUserSpec {
                     offboard_after: None,
                 })
             }
+            // A plain scalar that YAML reads as a number or a boolean is still the name
+            // as written (`users: [1, 2]`), as for every other name of a definition.
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<StudioUserSpec, E> {
+                self.visit_str(&n.to_string())
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<StudioUserSpec, E> {
+                self.visit_str(&n.to_string())
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<StudioUserSpec, E> {
+                self.visit_str(&b.to_string())
+            }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 map: A,
