@@ -71,6 +71,7 @@
 //! # }
 //! ```
 
+pub mod calendar;
 pub mod template;
 #[macro_use]
 pub mod resources;

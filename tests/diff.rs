@@ -474,6 +474,31 @@ fn removing_a_user_says_what_its_cleanup_deletes_and_what_is_kept() {
 }
 
 #[test]
+fn offboarding_a_user_says_what_this_deploy_deletes_and_what_stays() {
+    let old = template("studio-private", &definition("studio-private"));
+    let new = template(
+        "studio-private",
+        &definition("studio-private").replace(
+            "    - data-scientist-2\n",
+            "    - { name: data-scientist-2, offboard_after: 2027-01-31 }\n",
+        ),
+    );
+    let d = diff(&old, &new);
+    let cleanup = d
+        .resources
+        .iter()
+        .find(|r| r.id == "UserProfileDataScientist2Cleanup")
+        .unwrap();
+    let teardown = cleanup.teardown.as_ref().unwrap();
+    assert_eq!(teardown.when, sagesynth::diff::teardown::When::ThisDeploy);
+    // Nothing is removed: the profile and its spaces stay, so no data-loss verdict.
+    assert!(!d.resources.iter().any(|r| r.kind == ChangeKind::Removed));
+    assert!(!cleanup.data_loss);
+    assert_eq!(d.exit_code(), 3);
+    insta::assert_snapshot!(render_text(&d, false));
+}
+
+#[test]
 fn removing_the_domain_says_whether_the_home_file_system_is_kept() {
     let shipped = definition("studio-private");
     let without = template("studio-private", &studio_private_without_studio(&shipped));

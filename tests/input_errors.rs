@@ -224,6 +224,35 @@ fn invalid_user_profile_name() {
 }
 
 #[test]
+fn offboard_after_is_a_real_date() {
+    let with = |entry: &str| VALID.replace("[alice, bob]", &format!("[alice, {entry}]"));
+    let all: Vec<String> = [
+        "{ name: bob, offboard_after: 2027-02-29 }",
+        "{ name: bob, offboard_after: 31.01.2027 }",
+        "{ name: bob, offboard_after: 2027-13-01 }",
+    ]
+    .iter()
+    .map(|entry| input_error(&with(entry)))
+    .collect();
+    insta::assert_snapshot!(all.join("\n"));
+}
+
+#[test]
+fn unknown_field_of_a_studio_user() {
+    insta::assert_snapshot!(input_error(&VALID.replace(
+        "[alice, bob]",
+        "\n    - alice\n    - { name: bob, offboard_afer: 2027-01-31 }"
+    )));
+}
+
+#[test]
+fn a_studio_user_entry_needs_a_name() {
+    insta::assert_snapshot!(input_error(
+        &VALID.replace("[alice, bob]", "[alice, { offboard_after: 2027-01-31 }]")
+    ));
+}
+
+#[test]
 fn duplicate_user() {
     insta::assert_snapshot!(input_error(
         &VALID.replace("[alice, bob]", "[alice, bob, alice]")

@@ -163,6 +163,7 @@ mod tests {
                     domain_name: format!("domain-{scope_id}"),
                     auth: StudioAuth::Iam,
                     users: vec!["alice".into()],
+                    offboarded: Default::default(),
                     shared_spaces: false,
                     home_storage: Default::default(),
                     settings: Default::default(),

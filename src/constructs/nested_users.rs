@@ -14,6 +14,9 @@
 //! every later user into a neighbouring chunk, which CloudFormation carries out as a
 //! delete in one nested stack and a create in another: append new users at the end.
 
+use indexmap::IndexMap;
+
+use crate::calendar::Date;
 use crate::resources::cloudformation::Stack;
 use crate::resources::sagemaker::Domain;
 use crate::template::FileExtension;
@@ -60,6 +63,9 @@ pub struct NestedUsersProps<'a> {
     pub extension: FileExtension,
     /// Every user-profile name, in definition order: [`USERS_PER_STACK`] per child.
     pub users: &'a [String],
+    /// Users being offboarded (see `StudioDomainProps::offboarded`): their cleanup
+    /// carries the date, and they get no presigned-URL command.
+    pub offboarded: &'a IndexMap<String, Date>,
     /// With presigned URLs, each user's command goes in their chunk's outputs.
     pub presigned_url: Option<PresignedUrlProps>,
 }
@@ -124,13 +130,17 @@ pub fn new(
                 &domain_id,
                 user,
                 profile,
+                props.offboarded.get(user).copied(),
             )?;
         }
         if let Some(presigned) = &props.presigned_url {
             presigned_url::user_outputs(
                 &mut child_scope,
                 &domain_id,
-                users.iter().map(String::as_str),
+                users
+                    .iter()
+                    .filter(|u| !props.offboarded.contains_key(*u))
+                    .map(String::as_str),
                 presigned,
             )?;
         }

@@ -20,10 +20,11 @@
 //! separate no one, while it would break IAM's 6,144-character quota on managed policies
 //! at about a hundred users and could not name profiles in nested stacks.
 
-use crate::resources::iam::policy::{Condition, PolicyDocument, keys};
+use crate::resources::iam::policy::{Condition, PolicyDocument, Statement, keys};
 use crate::resources::iam::{ManagedPolicy, Role};
+use crate::resources::{arn, sagemaker};
 use crate::sub;
-use crate::template::{Handle, Output, Pseudo, Value};
+use crate::template::{Handle, Output, Pseudo, SubPart, Value};
 
 use super::ConstructError;
 use super::bastion::BastionOs;
@@ -99,11 +100,24 @@ impl Default for PresignedUrlProps {
 pub const REQUIRED_ENDPOINTS: [EndpointService; 2] =
     [EndpointService::SagemakerApi, EndpointService::Studio];
 
+/// The domain's profiles as the presigned-URL policy sees them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Profiles<'a> {
+    /// Whether the domain has profiles at all: [`Issuer::Bastion`] is granted URLs only then.
+    pub any: bool,
+    /// Profiles of users being offboarded: a Deny of the same action on each, whoever
+    /// issues. A Deny rather than a narrower grant, because neither grant names
+    /// profiles one by one (`${aws:username}`, `*`), and an explicit Deny in the policy
+    /// that grants is what a reviewer reads as "closed".
+    pub offboarded: &'a [String],
+}
+
 /// The managed policy `<id>Policy` in the scope (`PresignedUrlPolicy` in the shipped
 /// stacks). With [`Issuer::People`] it is attached to no one (an administrator
 /// attaches it to the people's IAM users or their group; output `PresignedUrlPolicyArn`)
 /// and `bastion_role` gets nothing; with [`Issuer::Bastion`] it is attached to
-/// `bastion_role`, and grants URLs only when the domain has users (`has_users`). The
+/// `bastion_role`, and grants URLs only when the domain has users. Either way the
+/// profiles of users being offboarded are denied ([`Profiles::offboarded`]). The
 /// per-user commands come from [`user_outputs`], in whichever template holds the profiles.
 pub fn new(
     scope: &mut Scope,
@@ -112,7 +126,7 @@ pub fn new(
     studio: &StudioDomain,
     issuer: Issuer,
     bastion_role: &Handle<Role>,
-    has_users: bool,
+    profiles: &Profiles<'_>,
 ) -> Result<Handle<ManagedPolicy>, ConstructError> {
     // A missing endpoint is left out here and reported by the rule pack
     // (ENV-STUDIO-ENDPOINTS, ENV-PRESIGNED-THROUGH-ENDPOINTS), which judges the template.
@@ -144,7 +158,7 @@ pub fn new(
                 .sid("DescribeDomainThroughEndpoints")
                 .condition(through_endpoints.clone())
                 .to(&mut policy)?;
-            if has_users {
+            if profiles.any {
                 studio
                     .domain
                     .grant_presigned_url(&UserProfiles::All)
@@ -159,9 +173,35 @@ pub fn new(
                 .roles(bastion_role.name())
         }
     };
+    if !profiles.offboarded.is_empty() {
+        policy = policy.statement(deny_offboarded(
+            &studio.domain.domain_id(),
+            profiles.offboarded,
+        ));
+    }
     scope
         .child(id)
         .add("Policy", builder.policy_document(policy).build()?)
+}
+
+/// `sagemaker:CreatePresignedDomainUrl` denied on each offboarded profile, by its ARN
+/// (`user-profile/<domain id>/<name>`, lower-cased as SageMaker authorizes it; see
+/// `grants::sagemaker`). No condition: from any network, for any caller holding this
+/// policy.
+fn deny_offboarded(domain_id: &Value, users: &[String]) -> Statement {
+    Statement::deny()
+        .sid("NoUrlForOffboardedProfiles")
+        .actions([&sagemaker::actions::CREATE_PRESIGNED_DOMAIN_URL])
+        .resources(users.iter().map(|user| {
+            arn::regional(
+                "sagemaker",
+                [
+                    SubPart::from("user-profile/"),
+                    SubPart::from(domain_id.clone()),
+                    SubPart::from(format!("/{}", user.to_ascii_lowercase())),
+                ],
+            )
+        }))
 }
 
 /// Adds, per user, an output with the exact command to run on the bastion.

@@ -2,6 +2,8 @@
 //! customer-managed KMS key for its storage, the Studio security group, the domain in
 //! `VpcOnly` mode, and one user profile per user.
 
+use crate::calendar::Date;
+use crate::resources::cloudformation::StudioCleanup as Cleanup;
 use indexmap::IndexMap;
 
 use crate::resources::ec2::{SecurityGroup, SecurityGroupEgress, SecurityGroupIngress, protocol};
@@ -37,6 +39,10 @@ pub struct StudioDomainProps {
     /// User-profile names; each becomes `UserProfile<PascalName>`. (SSO domains get their
     /// profiles from onboarding instead.)
     pub users: Vec<String>,
+    /// Users of `users` being offboarded, with the date after which their entry may go
+    /// (IAM mode): their profile's cleanup deletes their apps on the deploy that adds
+    /// them, and the presigned-URL policy denies their profile.
+    pub offboarded: IndexMap<String, Date>,
     /// Whether users may create shared spaces (which every user of the domain can open and
     /// start apps in) besides their private ones. Default off: each user's work stays in
     /// spaces only its owner can change or delete.
@@ -86,6 +92,8 @@ pub struct StudioDomain {
     pub security_group: Handle<SecurityGroup>,
     /// The user profiles, by user name, in definition order.
     pub user_profiles: IndexMap<String, Handle<UserProfile>>,
+    /// Each profile's cleanup, by user name (it carries an offboarded user's date).
+    pub profile_cleanups: IndexMap<String, Handle<Cleanup>>,
     /// What empties the profiles and the domain before CloudFormation deletes them.
     pub cleanup: StudioCleanup,
     /// The domain's app settings and lifecycle configurations.
@@ -209,8 +217,12 @@ impl StudioDomain {
             },
         )?;
         let user_profiles = user_profiles(scope, &domain.domain_id(), &props.users)?;
+        let mut profile_cleanups = IndexMap::new();
         for (user, profile) in &user_profiles {
-            cleanup.profile(scope, user, &domain.domain_id(), profile)?;
+            let offboard_after = props.offboarded.get(user).copied();
+            let handle =
+                cleanup.profile(scope, user, &domain.domain_id(), profile, offboard_after)?;
+            profile_cleanups.insert(user.clone(), handle);
         }
 
         Ok(StudioDomain {
@@ -220,6 +232,7 @@ impl StudioDomain {
             key,
             security_group,
             user_profiles,
+            profile_cleanups,
             cleanup,
             settings,
         })

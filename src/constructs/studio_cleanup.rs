@@ -37,6 +37,7 @@
 //! policy of its own per bucket, on that bucket only. One function serves every kind: the
 //! network, the endpoints and the response route are the same.
 
+use crate::calendar::Date;
 use crate::resources::cloudformation::StudioCleanup as Cleanup;
 use crate::resources::iam::policy::{Action, Condition, PolicyDocument, Statement};
 use crate::resources::iam::{self, Policy, Role, StandalonePolicy};
@@ -227,15 +228,24 @@ impl StudioCleanup {
     }
 
     /// The cleanup of one profile in this template: `<Profile>Cleanup` in `scope`, and the
-    /// profile made to depend on the domain's cleanup.
+    /// profile made to depend on the domain's cleanup. With `offboard_after` the user is
+    /// being offboarded (see [`profile_cleanup`]).
     pub fn profile(
         &self,
         scope: &mut Scope,
         user: &str,
         domain_id: &Value,
         profile: &Handle<UserProfile>,
+        offboard_after: Option<Date>,
     ) -> Result<Handle<Cleanup>, ConstructError> {
-        let cleanup = profile_cleanup(scope, &self.function.arn(), domain_id, user, profile)?;
+        let cleanup = profile_cleanup(
+            scope,
+            &self.function.arn(),
+            domain_id,
+            user,
+            profile,
+            offboard_after,
+        )?;
         self.needs.apply(scope, &cleanup);
         scope.entry(profile).depends_on(&self.domain_cleanup);
         Ok(cleanup)
@@ -317,24 +327,31 @@ impl Needs {
 /// `<Profile>Cleanup`: the cleanup of `profile` (user `user`, in domain `domain_id`),
 /// served by the function `service_token` (in a nested stack, the parent's, passed as a
 /// parameter).
+///
+/// `offboard_after` (IAM-mode offboarding) becomes the `OffboardAfter` property: the
+/// deploy that adds it is an Update of this resource, whose old and new properties the
+/// function compares, and it deletes the profile's apps then (the spaces and the profile
+/// stay until the user leaves the definition). The date itself is only carried, never
+/// compared with the clock, so the template does not change from one day to the next.
 pub fn profile_cleanup(
     scope: &mut Scope,
     service_token: &Value,
     domain_id: &Value,
     user: &str,
     profile: &Handle<UserProfile>,
+    offboard_after: Option<Date>,
 ) -> Result<Handle<Cleanup>, ConstructError> {
-    scope.add_named(
-        &["UserProfile", user, "Cleanup"],
-        Cleanup::builder()
-            .service_token(service_token.clone())
-            .service_timeout(SERVICE_TIMEOUT_SECONDS)
-            .kind("UserProfile")
-            .domain_id(domain_id.clone())
-            .user_profile_name(user)
-            .user_profile_arn(profile.arn())
-            .build()?,
-    )
+    let mut builder = Cleanup::builder()
+        .service_token(service_token.clone())
+        .service_timeout(SERVICE_TIMEOUT_SECONDS)
+        .kind("UserProfile")
+        .domain_id(domain_id.clone())
+        .user_profile_name(user)
+        .user_profile_arn(profile.arn());
+    if let Some(date) = offboard_after {
+        builder = builder.offboard_after(date.to_string());
+    }
+    scope.add_named(&["UserProfile", user, "Cleanup"], builder.build()?)
 }
 
 /// The function: Python, one run of [`FUNCTION_TIMEOUT_SECONDS`], in the network.

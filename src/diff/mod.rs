@@ -81,7 +81,8 @@ pub struct ResourceChange {
     /// policy protects.
     pub data_loss: bool,
     /// For a removed Studio profile or domain: what its cleanup deletes first and what
-    /// is kept.
+    /// is kept; for a profile's cleanup that offboards its user, what it deletes on this
+    /// deploy.
     pub teardown: Option<teardown::Teardown>,
 }
 
@@ -592,7 +593,7 @@ fn modified(id: &str, old_r: &Json, new_r: &Json) -> ResourceChange {
         data_loss: maybe_replaced && replacement_loses_data(&t, new_r),
         type_name: t,
         kind: ChangeKind::Modified(props),
-        teardown: None,
+        teardown: teardown::of_modified(id, old_r, new_r),
     }
 }
 

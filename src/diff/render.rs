@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde_json::Value as Json;
 
-use super::{ChangeKind, Impact, PropertyChange, ResourceChange, TemplateDiff};
+use super::{ChangeKind, Impact, PropertyChange, ResourceChange, TemplateDiff, teardown};
 
 const MAX_VALUE_CHARS: usize = 120;
 
@@ -147,7 +147,11 @@ fn teardown_lines(r: &ResourceChange) -> Vec<String> {
                 .to_string(),
         ];
     };
-    let mut lines = vec![format!("first, {cleanup} deletes {}", t.deletes.join("; "))];
+    let when = match t.when {
+        teardown::When::BeforeDeletion => "first,",
+        teardown::When::ThisDeploy => "on this deploy,",
+    };
+    let mut lines = vec![format!("{when} {cleanup} deletes {}", t.deletes.join("; "))];
     if !t.kept.is_empty() {
         lines.push(format!("kept: {}", t.kept.join("; ")));
     }

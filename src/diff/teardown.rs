@@ -5,6 +5,8 @@
 //! removing a user deletes their spaces, and whether deleting a domain keeps the users'
 //! home directories. A removed bucket that empties on delete (`empty_on_delete`) is
 //! emptied the same way, by a cleanup of Kind `Bucket`, and its data is named lost.
+//! A profile's cleanup that gains `OffboardAfter` (the definition's `offboard_after`) acts
+//! on that deploy: it deletes the user's apps, and the diff says so and what stays.
 
 use serde_json::Value as Json;
 
@@ -13,9 +15,21 @@ use crate::template::read::{self, Path};
 /// The custom resource type of the Studio cleanup.
 const CLEANUP_TYPE: &str = "Custom::StudioCleanup";
 
-/// What happens around the deletion of a removed profile or domain.
+/// When the cleanup acts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    /// Before CloudFormation deletes the removed resource (the cleanup's Delete).
+    BeforeDeletion,
+    /// On this deploy, while the resource stays (the cleanup's Update: offboarding).
+    ThisDeploy,
+}
+
+/// What happens around the deletion of a removed profile or domain, or on the deploy that
+/// offboards a user.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Teardown {
+    /// When the cleanup acts.
+    pub when: When,
     /// The cleanup that runs before the deletion; `None` when no cleanup references the
     /// resource, and the deletion fails while the profile or domain is not empty.
     pub cleanup: Option<String>,
@@ -45,6 +59,7 @@ pub fn of_removed(
     });
     let Some((cleanup_id, cleanup)) = cleanup else {
         return Some(Teardown {
+            when: When::BeforeDeletion,
             cleanup: None,
             deletes: Vec::new(),
             kept: Vec::new(),
@@ -54,6 +69,7 @@ pub fn of_removed(
     let props = &cleanup["Properties"];
     Some(match kind {
         "UserProfile" => Teardown {
+            when: When::BeforeDeletion,
             cleanup: Some(cleanup_id.clone()),
             deletes: vec![
                 "its apps".into(),
@@ -70,6 +86,36 @@ pub fn of_removed(
     })
 }
 
+/// The resource `id` changed from `old` to `new`: a profile's cleanup that gains
+/// `OffboardAfter` offboards the user on this deploy (its Update deletes the apps; the
+/// presigned-URL policy's Deny, a change of its own in the same diff, closes the profile).
+/// `None` for any other change, which no cleanup acts on.
+pub fn of_modified(id: &str, old: &Json, new: &Json) -> Option<Teardown> {
+    let props = &new["Properties"];
+    if new["Type"] != CLEANUP_TYPE
+        || props["Kind"] != "UserProfile"
+        || old["Properties"].get("OffboardAfter").is_some()
+    {
+        return None;
+    }
+    let date = props["OffboardAfter"].as_str()?;
+    let user = props["UserProfileName"].as_str().unwrap_or("the user");
+    Some(Teardown {
+        when: When::ThisDeploy,
+        cleanup: Some(id.to_string()),
+        deletes: vec![format!(
+            "the apps of profile {user} and of its private spaces (offboard_after: {date}); \
+             no presigned URL opens the profile any more"
+        )],
+        kept: vec![format!(
+            "the profile, its spaces with their EBS volumes, and its directory on the EFS \
+             home file system, until {user} is removed from studio.users (synth says when, \
+             after {date})"
+        )],
+        loses_data: false,
+    })
+}
+
 /// A bucket emptied by a cleanup of Kind `Bucket`; `None` for any other bucket, whose
 /// removal is judged by its deletion policy alone.
 fn bucket(id: &str, old_resources: &serde_json::Map<String, Json>) -> Option<Teardown> {
@@ -77,6 +123,7 @@ fn bucket(id: &str, old_resources: &serde_json::Map<String, Json>) -> Option<Tea
         r["Type"] == CLEANUP_TYPE && r["Properties"]["Kind"] == "Bucket" && references(r, id)
     })?;
     Some(Teardown {
+        when: When::BeforeDeletion,
         cleanup: Some(cleanup_id.clone()),
         deletes: vec![
             "every object version and delete marker of the bucket (empty_on_delete)".into(),
@@ -112,6 +159,7 @@ fn domain(cleanup_id: &str, props: &Json) -> Teardown {
         );
     }
     Teardown {
+        when: When::BeforeDeletion,
         cleanup: Some(cleanup_id.to_string()),
         deletes,
         kept,
@@ -153,6 +201,44 @@ mod tests {
         assert_eq!(other.cleanup, None);
         assert!(!other.loses_data);
         assert_eq!(of_removed("Bucket", "AWS::S3::Bucket", &old), None);
+    }
+
+    #[test]
+    fn offboarding_is_the_update_that_adds_offboard_after() {
+        let cleanup = |date: Option<&str>| {
+            let mut r = json!({"Type": "Custom::StudioCleanup", "Properties": {
+                "Kind": "UserProfile", "UserProfileName": "ana"}});
+            if let Some(date) = date {
+                r["Properties"]["OffboardAfter"] = json!(date);
+            }
+            r
+        };
+        let t = of_modified("C", &cleanup(None), &cleanup(Some("2027-01-31"))).unwrap();
+        assert_eq!(
+            (t.when, t.cleanup.as_deref()),
+            (When::ThisDeploy, Some("C"))
+        );
+        assert!(!t.loses_data, "apps hold no data; spaces and volumes stay");
+        assert!(
+            t.deletes[0].contains("apps of profile ana"),
+            "{:?}",
+            t.deletes
+        );
+        assert!(t.kept[0].contains("EBS volumes"), "{:?}", t.kept);
+        // Moving the date, calling it off, or another kind of cleanup: nothing runs.
+        let moved = of_modified(
+            "C",
+            &cleanup(Some("2027-01-31")),
+            &cleanup(Some("2027-02-28")),
+        );
+        assert_eq!(moved, None);
+        assert_eq!(
+            of_modified("C", &cleanup(Some("2027-01-31")), &cleanup(None)),
+            None
+        );
+        let mut bucket = cleanup(Some("2027-01-31"));
+        bucket["Properties"]["Kind"] = json!("Bucket");
+        assert_eq!(of_modified("C", &cleanup(None), &bucket), None);
     }
 
     #[test]

@@ -33,6 +33,7 @@ cfn_resource! {
         optional home_efs_file_system_id: Value => "HomeEfsFileSystemId",
         optional home_storage_on_delete: Value => "HomeStorageOnDelete",
         optional ownership_tag_key: Value => "OwnershipTagKey",
+        optional offboard_after: Value => "OffboardAfter",
     }
 }
 

@@ -7,6 +7,7 @@
 
 use indexmap::IndexMap;
 
+use crate::calendar::Date;
 use crate::constructs::ConstructError;
 use crate::constructs::bastion::{Bastion, BastionOs, BastionProps};
 use crate::constructs::encryption_key::{EncryptionKey, EncryptionKeyProps};
@@ -869,8 +870,17 @@ fn url_access(def: &super::definition::StackDefinition) -> UrlAccess {
     }
 }
 
+/// The Studio users being offboarded (`offboard_after`), with their dates.
+fn offboarded_users(def: &super::definition::StackDefinition) -> IndexMap<String, Date> {
+    def.studio
+        .iter()
+        .flat_map(|s| &s.users)
+        .filter_map(|u| Some((u.name.0.clone(), u.offboard_after?.0)))
+        .collect()
+}
+
 /// The presigned-URL policy (for people, or on the bastion's role), its ARN as an output
-/// when people attach it, and the per-user commands.
+/// when people attach it, and the per-user commands (none for a user being offboarded).
 fn presigned_url(
     stack: &LoadedStack,
     root: &mut Scope,
@@ -883,7 +893,8 @@ fn presigned_url(
     let Some(props) = presigned_url_props(def) else {
         return Ok(());
     };
-    let has_users = def.studio.as_ref().is_some_and(|s| !s.users.is_empty());
+    let offboarded = offboarded_users(def);
+    let offboarded_names: Vec<String> = offboarded.keys().cloned().collect();
     let policy = presigned_url::new(
         &mut root.at(at("presigned_url")),
         "PresignedUrl",
@@ -891,7 +902,10 @@ fn presigned_url(
         studio,
         props.issuer,
         &bastion.role,
-        has_users,
+        &presigned_url::Profiles {
+            any: def.studio.as_ref().is_some_and(|s| !s.users.is_empty()),
+            offboarded: &offboarded_names,
+        },
     )?;
     names.insert("presigned_url".into(), policy.logical_id().clone());
     if props.issuer == Issuer::People {
@@ -906,7 +920,11 @@ fn presigned_url(
     presigned_url::user_outputs(
         root,
         &studio.domain.domain_id(),
-        studio.user_profiles.keys().map(String::as_str),
+        studio
+            .user_profiles
+            .keys()
+            .filter(|u| !offboarded.contains_key(*u))
+            .map(String::as_str),
         &props,
     )?;
     Ok(())
@@ -1385,7 +1403,8 @@ fn studio_domain(
         return Ok((None, Vec::new()));
     };
     let split = def.split == SplitMode::Nested;
-    let users: Vec<String> = spec.users.iter().map(|u| u.0.clone()).collect();
+    let users: Vec<String> = spec.users.iter().map(|u| u.name.0.clone()).collect();
+    let offboarded = offboarded_users(def);
     // The domain's name also names its SageMaker work (jobs `<domain>-*`, team tag), so
     // both follow `name:` (or `studio.domain_name`), never the file name alone.
     let domain_name = spec
@@ -1405,6 +1424,7 @@ fn studio_domain(
             },
             // Split: the profiles go into nested stacks, below.
             users: if split { Vec::new() } else { users.clone() },
+            offboarded: offboarded.clone(),
             shared_spaces: spec.shared_spaces,
             home_storage: match spec.home_storage_on_delete {
                 HomeStorageOnDelete::Retain => HomeStorage::Retain,
@@ -1438,6 +1458,7 @@ fn studio_domain(
                 stack_name: &stack.name,
                 extension,
                 users: &users,
+                offboarded: &offboarded,
                 presigned_url: presigned_url_props(def),
             },
         )?;
@@ -1446,6 +1467,9 @@ fn studio_domain(
     for (i, user) in users.iter().enumerate() {
         let profile = &studio.user_profiles[user.as_str()];
         scope.record_origin(profile, at("studio").then("users").at(i));
+        // SM-OFFBOARD-DUE is reported on the cleanup: point it at the user's entry too.
+        let cleanup = &studio.profile_cleanups[user.as_str()];
+        scope.record_origin(cleanup, at("studio").then("users").at(i));
         names.insert(user.clone(), profile.logical_id().clone());
     }
     Ok((Some(studio), Vec::new()))

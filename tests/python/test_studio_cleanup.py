@@ -74,10 +74,10 @@ class World:
         self.apps.append(app)
         return app
 
-    def space(self, name, owner, status="InService"):
+    def space(self, name, owner, status="InService", sharing="Private"):
         self.spaces.append({"DomainId": DOMAIN, "SpaceName": name, "Status": status,
                             "OwnershipSettingsSummary": {"OwnerUserProfileName": owner},
-                            "SpaceSharingSettingsSummary": {"SharingType": "Private"}, "_rounds": 1})
+                            "SpaceSharingSettingsSummary": {"SharingType": sharing}, "_rounds": 1})
 
     def profile(self, name, tagged, status="InService"):
         tags = [{"Key": TAG, "Value": "user-1"}] if tagged else [{"Key": "team", "Value": "x"}]
@@ -314,6 +314,61 @@ def test_create_and_update_answer_success_and_touch_nothing(run, request_type):
     # Delete for the old one, which would empty the profile).
     expected = "UserProfileAliceCleanup-a1b2c3d4"
     assert responses[0]["PhysicalResourceId"] == expected
+
+
+def offboarding(old=None, **new):
+    """The Update event of alice's cleanup: `new` and `old` extra properties."""
+    e = event("Update", **new)
+    e["OldResourceProperties"] = dict(event("Update")["ResourceProperties"], **(old or {}))
+    return e
+
+
+def test_offboarding_deletes_the_users_apps_and_keeps_spaces_and_profile(run):
+    world, fn, responses = run
+    world.space("alice-private", "alice")
+    world.space("alice-shared", "alice", sharing="Shared")
+    world.space("bob-private", "bob")
+    own = world.app("alice", "InService", name="lab")
+    pending = world.app("alice", "Pending", name="starting")
+    private = world.app("alice-private", "InService", space=True, app_type="CodeEditor")
+    shared = world.app("alice-shared", "InService", space=True)
+    bobs = world.app("bob-private", "InService", space=True)
+    bob_own = world.app("bob", "InService")
+    fn.handler(offboarding(OffboardAfter="2027-01-31"), Context())
+    assert [r["Status"] for r in responses] == ["SUCCESS"], responses
+    assert responses[0]["PhysicalResourceId"] == "UserProfileAliceCleanup-a1b2c3d4"
+    assert own["Status"] == pending["Status"] == private["Status"] == "Deleted"
+    assert shared["Status"] == "InService", "a shared space's apps serve other users"
+    assert bobs["Status"] == bob_own["Status"] == "InService"
+    assert world.names("delete_space") == [] and world.names("delete_user_profile") == []
+    assert [s["SpaceName"] for s in world.spaces] == ["alice-private", "alice-shared", "bob-private"]
+
+
+@pytest.mark.parametrize("old, new", [
+    ({"OffboardAfter": "2027-01-31"}, {"OffboardAfter": "2027-03-31"}),  # the date moved
+    ({"OffboardAfter": "2027-01-31"}, {}),  # offboarding called off
+    ({}, {}),  # any other update
+])
+def test_other_updates_touch_nothing(run, old, new):
+    world, fn, responses = run
+    world.app("alice", "InService")
+    fn.handler(offboarding(old=old, **new), Context())
+    assert world.calls == []
+    assert [r["Status"] for r in responses] == ["SUCCESS"]
+
+
+def test_offboarding_waits_across_runs_and_reports_a_stuck_app(run):
+    world, fn, responses = run
+    app = world.app("alice", "InService", rounds=3)
+    fn.handler(offboarding(OffboardAfter="2027-01-31"), Context(seconds=80))
+    assert responses == [] and len(world.invocations) == 1
+    carried = world.invocations[0]
+    assert carried["RequestType"] == "Update" and carried["ResourceProperties"]["OffboardAfter"] == "2027-01-31"
+    fn.handler(carried, Context(seconds=900))
+    assert [r["Status"] for r in responses] == ["SUCCESS"] and app["Status"] == "Deleted"
+    world.app("alice", "InService", name="stuck", fails=True)
+    fn.handler(offboarding(OffboardAfter="2027-01-31"), Context())
+    assert responses[-1]["Status"] == "FAILED" and "JupyterLab/stuck of alice did not delete" in responses[-1]["Reason"]
 
 
 def test_apps_in_every_state(run):

@@ -1,32 +1,22 @@
-"""Studio teardown for CloudFormation (sagesynth): the Delete of a Custom::StudioCleanup
-resource removes what CloudFormation cannot, so that the resources it references can be
-deleted after it. Create and Update answer SUCCESS at once and touch nothing.
+"""Studio teardown for CloudFormation (sagesynth; why and what: constructs/studio_cleanup.rs
+and docs/teardown.md). The Delete of a Custom::StudioCleanup empties what it references,
+so that CloudFormation can delete it next; Create does nothing, and so does Update except
+the one that adds OffboardAfter to a UserProfile cleanup (offboarding: the profile's apps
+and its private spaces' apps go, spaces and profile stay).
 
-One function serves every kind of cleanup: the resource's `Kind` property picks a step
-from KINDS. A step is called again and again until it returns True (done); False means it
-asked for something that takes time and is waiting for it (what for is in
-state["waiting"]), and with state["again"] set it has more to do at once, without the
-poll interval's sleep; Failure is a reason for CloudFormation. A new kind registers with
-@kind("Name") and reuses pages/call/live_apps.
+The resource's Kind picks a step from KINDS (Delete) or UPDATES (Update). A step is
+called until it returns True; False means it waits (for what: state["waiting"]), with
+state["again"] when it can go on at once; Failure is a reason for CloudFormation.
+- UserProfile: the profile's apps, its spaces' apps, then those spaces.
+- Domain: the same for each profile tagged OwnershipTagKey, then those profiles (an
+  untagged one is not this stack's: FAILED); then the home file system's mount targets,
+  and with HomeStorageOnDelete=delete the file system.
+- Bucket: every version and delete marker of BucketName, a ListObjectVersions page per
+  DeleteObjects, then one more pass; a refused key is FAILED with its reason.
 
-- UserProfile: stops and deletes the profile's own apps, the apps of the spaces it owns,
-  then those spaces; CloudFormation then deletes the profile.
-- Domain: the same for every profile the onboarding functions made (tagged
-  OwnershipTagKey), then deletes those profiles; a profile without the tag is not this
-  stack's: FAILED names it. Then the home EFS file system: its mount targets are deleted
-  (their network interfaces hold the subnets and security groups), and with
-  HomeStorageOnDelete=delete the file system too. CloudFormation then deletes the domain.
-- Bucket: deletes every object version and delete marker of BucketName (the definition
-  said empty_on_delete), one page of ListObjectVersions (at most 1,000 entries) per
-  DeleteObjects call, then lists once more to find what was written meanwhile;
-  CloudFormation then deletes the empty bucket. A key S3 refuses to delete (Object Lock, a
-  denied version) is reported FAILED with its reason.
-
-Waiting: deleting an app can take many minutes, longer than one run. A run polls every
-POLL_SECONDS; when too little of it is left it re-invokes the function asynchronously with
-the same event plus its state (InvocationType Event), and the next run goes on. The
-resource's ServiceTimeout (3600 s) bounds the whole; FAILED is reported at
-DEADLINE_SECONDS, before CloudFormation would time out without a reason.
+A run polls every POLL_SECONDS and, near its end, re-invokes the function asynchronously
+with the event and its state; FAILED is reported at DEADLINE_SECONDS, before the
+resource's ServiceTimeout (3600 s).
 """
 import json
 import time
@@ -36,6 +26,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 KINDS = {}
+UPDATES = {}  # Kind -> fn(props, old) giving the step an Update runs, or None
 POLL_SECONDS = 15
 MARGIN_SECONDS = 60  # of a run, kept for the hand-over to the next one
 DEADLINE_SECONDS = 3300  # the custom resource's ServiceTimeout is 3600
@@ -70,6 +61,13 @@ def kind(name):
     def register(step):
         KINDS[name] = step
         return step
+    return register
+
+
+def on_update(name):
+    def register(pick):
+        UPDATES[name] = pick
+        return pick
     return register
 
 
@@ -127,13 +125,17 @@ def live_apps(domain, state, **where):
     return waiting
 
 
+def owned_spaces(domain, profile):
+    for space in pages("sagemaker", "list_spaces", "Spaces", DomainIdEquals=domain):
+        if space.get("OwnershipSettingsSummary", {}).get("OwnerUserProfileName") == profile:
+            yield space
+
+
 def empty_profile(domain, profile, state):
     """Deletes the profile's apps, the apps of the spaces it owns and those spaces; True
     when none of them is left."""
     waiting = []
-    for space in pages("sagemaker", "list_spaces", "Spaces", DomainIdEquals=domain):
-        if space.get("OwnershipSettingsSummary", {}).get("OwnerUserProfileName") != profile:
-            continue
+    for space in owned_spaces(domain, profile):
         name, status = space["SpaceName"], space.get("Status")
         apps = live_apps(domain, state, SpaceNameEquals=name)
         if status == "Delete_Failed":
@@ -150,6 +152,27 @@ def empty_profile(domain, profile, state):
 @kind("UserProfile")
 def user_profile(props, state):
     return empty_profile(props["DomainId"], props["UserProfileName"], state)
+
+
+def close_profile(domain, profile, state):
+    """Deletes the profile's own apps and those of its private spaces; True when none is
+    left. Shared spaces it owns keep their apps: other users work in them."""
+    waiting = []
+    for space in owned_spaces(domain, profile):
+        if space.get("SpaceSharingSettingsSummary", {}).get("SharingType") != "Shared":
+            waiting += live_apps(domain, state, SpaceNameEquals=space["SpaceName"])
+    waiting += live_apps(domain, state, UserProfileNameEquals=profile)
+    state["waiting"] = ", ".join(waiting)
+    if not waiting:
+        log(action="OffboardedProfile", profile=profile)
+    return not waiting
+
+
+@on_update("UserProfile")
+def offboard(props, old):
+    if not props.get("OffboardAfter") or old.get("OffboardAfter"):
+        return None
+    return lambda props, state: close_profile(props["DomainId"], props["UserProfileName"], state)
 
 
 def owned(domain, profile, tag, arn_prefix):
@@ -283,10 +306,14 @@ def handler(event, context):
     part, region, account = fields[1], fields[3], fields[4]
     state["arn_prefix"] = f"arn:{part}:sagemaker:{region}:{account}"
     try:
-        if event["RequestType"] != "Delete":
-            return respond(event, "SUCCESS", f"nothing to do on {event['RequestType']}")
         props = event.get("ResourceProperties", {})
-        step = KINDS.get(props.get("Kind"))
+        step = None
+        if event["RequestType"] == "Update" and props.get("Kind") in UPDATES:
+            step = UPDATES[props["Kind"]](props, event.get("OldResourceProperties", {}))
+        if event["RequestType"] != "Delete" and step is None:
+            return respond(event, "SUCCESS", f"nothing to do on {event['RequestType']}")
+        if step is None:
+            step = KINDS.get(props.get("Kind"))
         if step is None:
             raise Failure(f"unknown Kind {props.get('Kind')!r}; known: {', '.join(sorted(KINDS))}")
         while not step(props, state):
@@ -297,7 +324,7 @@ def handler(event, context):
                 return hand_over(event, context)
             if not state.pop("again", False):
                 sleep(POLL_SECONDS)
-        return respond(event, "SUCCESS", "cleaned up")
+        return respond(event, "SUCCESS", "cleaned up" if event["RequestType"] == "Delete" else "apps deleted")
     except Failure as e:
         return respond(event, "FAILED", str(e))
     except ClientError as e:

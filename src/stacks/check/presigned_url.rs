@@ -57,7 +57,7 @@ fn own_profile_names(input: &Input, problems: &mut Vec<Diagnostic>) {
     let Some(studio) = &input.def.studio else {
         return;
     };
-    for (i, user) in studio.users.iter().enumerate() {
+    for (i, user) in studio.users.iter().map(|u| &u.name).enumerate() {
         if user.0.bytes().any(|b| b.is_ascii_uppercase()) {
             problems.push(
                 input

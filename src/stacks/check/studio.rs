@@ -63,7 +63,7 @@ fn users_distinct(input: &Input, studio_spec: &StudioSpec, problems: &mut Vec<Di
     let source = input.source;
     let mut by_name: HashMap<&str, usize> = HashMap::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
-    for (i, user) in studio_spec.users.iter().enumerate() {
+    for (i, user) in studio_spec.users.iter().map(|u| &u.name).enumerate() {
         let path = format!("studio.users[{i}]");
         if let Some(&first) = by_name.get(user.0.as_str()) {
             problems.push(
@@ -81,7 +81,7 @@ fn users_distinct(input: &Input, studio_spec: &StudioSpec, problems: &mut Vec<Di
         match studio::user_profile_id(&user.0) {
             Ok(id) => {
                 if let Some(&first) = by_id.get(id.as_str()) {
-                    let other = &studio_spec.users[first];
+                    let other = &studio_spec.users[first].name;
                     problems.push(
                         source
                             .error_at_value(

@@ -214,9 +214,11 @@ pub struct StudioSpec {
     /// How users sign in. `iam`: user profiles are opened through presigned URLs.
     #[serde(default)]
     pub auth: AuthMode,
-    /// One user profile per entry.
+    /// One user profile per entry: a name, or `{ name: …, offboard_after: YYYY-MM-DD }` for
+    /// a user being offboarded (the profile and its spaces stay, its apps are deleted and
+    /// nobody may open it; after the date the entry can be removed).
     #[serde(default)]
-    pub users: Vec<SageMakerName>,
+    pub users: Vec<StudioUserSpec>,
     /// Whether users may create shared spaces besides their private ones (default false).
     #[serde(default)]
     pub shared_spaces: bool,
@@ -617,6 +619,77 @@ impl<'de> Deserialize<'de> for UserSpec {
                 Ok(UserSpec {
                     name: m.name,
                     console_access: m.console_access,
+                })
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// One Studio user of an IAM-mode domain: `ana`, or `{ name: ana, offboard_after:
+/// 2027-01-31 }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StudioUserSpec {
+    pub name: SageMakerName,
+    /// Set: the user is offboarded from the deploy that sets it; the profile and its spaces
+    /// (with their EBS volumes) are kept until the entry is removed, which synth suggests
+    /// once the date has passed (rule SM-OFFBOARD-DUE).
+    pub offboard_after: Option<OffboardDate>,
+}
+
+/// A date of the definition (`YYYY-MM-DD`), checked while parsing.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
+pub struct OffboardDate(pub crate::calendar::Date);
+
+impl TryFrom<String> for OffboardDate {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        crate::calendar::Date::parse(&text).map(OffboardDate)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StudioUserMap {
+    name: SageMakerName,
+    offboard_after: Option<OffboardDate>,
+}
+
+impl<'de> Deserialize<'de> for StudioUserSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = StudioUserSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a user name, or a mapping with `name` and `offboard_after`")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<StudioUserSpec, E> {
+                Ok(StudioUserSpec {
+                    name: SageMakerName::try_from(name.to_string()).map_err(E::custom)?,
+                    offboard_after: None,
+                })
+            }
+            // A plain scalar that YAML reads as a number or a boolean is still the name
+            // as written (`users: [1, 2]`), as for every other name of a definition.
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<StudioUserSpec, E> {
+                self.visit_str(&n.to_string())
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<StudioUserSpec, E> {
+                self.visit_str(&n.to_string())
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<StudioUserSpec, E> {
+                self.visit_str(&b.to_string())
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<StudioUserSpec, A::Error> {
+                let m =
+                    StudioUserMap::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(StudioUserSpec {
+                    name: m.name,
+                    offboard_after: m.offboard_after,
                 })
             }
         }

@@ -607,6 +607,7 @@ mod tests {
             include_str!("kms.rs"),
             include_str!("sagemaker.rs"),
             include_str!("sagemaker/reach.rs"),
+            include_str!("sagemaker/offboard.rs"),
             include_str!("sagemaker_jobs.rs"),
             include_str!("ssm.rs"),
             include_str!("sns.rs"),

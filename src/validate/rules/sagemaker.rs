@@ -1,5 +1,6 @@
 //! SageMaker rules: notebook instances, Studio domains and lifecycle configurations.
 
+mod offboard;
 mod reach;
 
 use serde_json::Value as Json;
@@ -107,6 +108,19 @@ pub static RULES: &[Rule] = &[
             checkov: &[],
         },
         check: teardown_cleanup,
+    },
+    Rule {
+        id: "SM-OFFBOARD-DUE",
+        severity: Severity::Warning,
+        rationale: "An offboarded user's profile is closed but keeps its spaces and their EBS volumes, which cost money and hold data nobody reaches; once the agreed date has passed the entry should go, and whoever removes it should know what that deletes.",
+        checks: "Custom::StudioCleanup resources of Kind UserProfile whose OffboardAfter date (the definition's offboard_after) is before today (UTC, or SAGESYNTH_TODAY when set). The template never depends on the date; only this warning does.",
+        fix: "Copy what must be kept out of the user's private spaces, then remove the user's entry from studio.users: the profile's cleanup deletes its apps and the spaces it owns (EBS volumes), then CloudFormation deletes the profile; the user's EFS home directory stays with the file system. Or move offboard_after to a later date.",
+        applies_to: &["Custom::StudioCleanup"],
+        equivalents: Equivalents {
+            cfn_lint: &[],
+            checkov: &[],
+        },
+        check: offboard::offboard_due,
     },
     Rule {
         id: "SM-DOMAIN-KMS",
