@@ -187,13 +187,13 @@ fn minify_writes_compact_json_and_judges_the_size_written() {
     // The test definition whose compact body still fits: every shipped stack is over
     // 51,200 bytes even compact, or under it pretty-printed.
     let text =
-        std::fs::read_to_string(manifest_dir().join("tests/data/existing-network.yaml")).unwrap();
-    let dir = support::bin::scratch(&[("existing-network.yaml", text)]);
-    let (code, pretty, stderr) = synth(dir.path(), &["--stack", "existing-network"]);
+        std::fs::read_to_string(manifest_dir().join("tests/data/fits-minified.yaml")).unwrap();
+    let dir = support::bin::scratch(&[("fits-minified.yaml", text)]);
+    let (code, pretty, stderr) = synth(dir.path(), &["--stack", "fits-minified"]);
     assert_eq!(code, 0, "{stderr}");
     // Pretty-printed, it is over what `deploy --template-file` sends inline.
     assert!(stderr.contains("CFN-LIMIT-INLINE-BODY"), "{stderr}");
-    let (code, minified, stderr) = synth(dir.path(), &["--stack", "existing-network", "--minify"]);
+    let (code, minified, stderr) = synth(dir.path(), &["--stack", "fits-minified", "--minify"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(minified.lines().count(), 1, "one line");
     assert!(minified.len() < 51_200, "{} bytes", minified.len());

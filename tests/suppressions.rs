@@ -222,7 +222,7 @@ fn a_template_level_finding_is_suppressed_by_an_entry_without_a_resource() {
     // A definition over 51,200 bytes pretty-printed whose compact body fits (no shipped
     // stack is both any more: the Studio cleanup's code is inline).
     let fits_minified =
-        std::fs::read_to_string(support::manifest_dir().join("tests/data/existing-network.yaml"))
+        std::fs::read_to_string(support::manifest_dir().join("tests/data/fits-minified.yaml"))
             .unwrap();
     let (code, stderr, _) = synth(&fits_minified, &[]);
     assert_eq!(code, 0, "{stderr}");
