@@ -19,6 +19,8 @@ import sys
 import tempfile
 import time
 
+from user_series import definition_with_users
+
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 # The release build (CARGO_TARGET_DIR is honoured), or the binary named by $SYNTH.
 SYNTH = os.environ.get("SYNTH") or os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "release", "synth")
@@ -57,15 +59,6 @@ def run(args):
 
 USERS = [2, 100, 1_000, 10_000]
 CPU_TIMES = {}
-SPLIT_ABOVE = 150
-
-
-def definition_with_users(base, users):
-    shipped = "    - data-scientist-1\n    - data-scientist-2\n"
-    if shipped not in base:
-        sys.exit("the user list of stacks/studio-private.yaml was not found")
-    text = base.replace(shipped, "".join(f"    - data-scientist-{i}\n" for i in range(1, users + 1)))
-    return text + "\nsplit: nested\n" if users > SPLIT_ABOVE else text
 
 
 def io_floor(out_dir):

@@ -39,8 +39,9 @@ import subprocess
 import sys
 import tempfile
 
+from user_series import definition_with_users
+
 USERS = [2, 100, 1_000, 10_000]
-SPLIT_ABOVE = 150
 
 # The inclusive line of a function: "123,456 (12.34%)  file:function [object]".
 LINE = re.compile(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(?:\S*?):(.+?) \[(.+)\]\s*$")
@@ -56,14 +57,6 @@ SYMBOLS = {
     "structural": ["sagesynth::validate::rules::Context::structural::{{closure}}"],
     "render": ["sagesynth::synth::render"],
 }
-
-
-def definition_with_users(base, users):
-    shipped = "    - data-scientist-1\n    - data-scientist-2\n"
-    if shipped not in base:
-        sys.exit("the user list of stacks/studio-private.yaml was not found")
-    text = base.replace(shipped, "".join(f"    - data-scientist-{i}\n" for i in range(1, users + 1)))
-    return text + "\nsplit: nested\n" if users > SPLIT_ABOVE else text
 
 
 def inclusive_costs(callgrind_out):
