@@ -79,9 +79,10 @@ pub(super) fn network(
     Ok(Some(network))
 }
 
-/// The network's endpoints: the definition's and, with a Studio domain, the two only the
-/// Studio cleanup calls through ([`studio_cleanup::OWN_ENDPOINTS`]) when the definition
-/// does not name them, without which the stack could not be deleted. The others it calls
+/// The network's endpoints (of a network the stack creates): the definition's and, with a
+/// Studio domain, those only the Studio cleanup calls through
+/// ([`studio_cleanup::OWN_ENDPOINTS`]) when the definition does not name them, without
+/// which the stack could not be deleted. The others it calls
 /// (s3, sagemaker.api) Studio needs anyway, and the rules report their absence.
 fn endpoints(stack: &LoadedStack) -> Vec<EndpointService> {
     let def = &stack.definition;
