@@ -75,12 +75,12 @@ pub const SERVICE_TIMEOUT_SECONDS: i64 = 3600;
 pub const FUNCTION_TIMEOUT_SECONDS: i64 = 600;
 /// The endpoints only the cleanup needs in a Studio network (the others Studio needs
 /// anyway): a Studio stack's network gets them whether the definition names them or not.
-/// `ec2` serves the NFS groups' cleanup, which exists only in a network the stack creates.
-pub const OWN_ENDPOINTS: [EndpointService; 3] = [
-    EndpointService::ElasticFileSystem,
-    EndpointService::Lambda,
-    EndpointService::Ec2,
-];
+pub const OWN_ENDPOINTS: [EndpointService; 2] =
+    [EndpointService::ElasticFileSystem, EndpointService::Lambda];
+/// The endpoint the NFS groups' cleanup calls through, which a Studio stack's network gets
+/// like [`OWN_ENDPOINTS`] when the stack creates the network (the only case with that
+/// cleanup).
+pub const NFS_GROUPS_ENDPOINT: EndpointService = EndpointService::Ec2;
 /// The endpoints the function calls through, which must outlive every cleanup.
 pub const ENDPOINTS: [EndpointService; 5] = [
     EndpointService::S3,
