@@ -523,6 +523,7 @@ fn removing_studio_in_one_update_keeps_the_cleanups_answer_route() {
         "SageMakerApiEndpoint",
         "ElasticFileSystemEndpoint",
         "LambdaEndpoint",
+        "Ec2Endpoint",
     ] {
         assert!(function.contains(&endpoint.to_string()), "{function:?}");
     }
@@ -530,7 +531,8 @@ fn removing_studio_in_one_update_keeps_the_cleanups_answer_route() {
         .iter()
         .filter(|(_, r)| r["Type"] == "Custom::StudioCleanup")
         .collect();
-    assert_eq!(cleanups.len(), 3);
+    // Two profiles', the domain's and the NFS groups'.
+    assert_eq!(cleanups.len(), 4);
     for (id, cleanup) in cleanups {
         assert_eq!(
             cleanup["Properties"]["ServiceToken"],
