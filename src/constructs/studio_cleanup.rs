@@ -47,6 +47,7 @@
 
 use crate::calendar::Date;
 use crate::resources::cloudformation::StudioCleanup as Cleanup;
+use crate::resources::ec2::Vpc;
 use crate::resources::iam::policy::{Action, Condition, PolicyDocument, Statement};
 use crate::resources::iam::{self, Policy, Role, StandalonePolicy};
 use crate::resources::kms::Key;
@@ -54,7 +55,6 @@ use crate::resources::lambda::{self, Code, Function, LoggingConfig};
 use crate::resources::logs::LogGroup;
 use crate::resources::s3::{self, Bucket};
 use crate::resources::sagemaker::{self, Domain, UserProfile};
-use crate::resources::ec2::Vpc;
 use crate::resources::{arn, efs};
 use crate::template::{DeletionPolicy, Handle, SubPart, Value};
 
