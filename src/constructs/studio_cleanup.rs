@@ -40,7 +40,7 @@
 //!
 //! NFS groups: `DeleteDomain` leaves the two security groups SageMaker made for the home
 //! volume in the VPC, so in a network the stack creates a cleanup of `Kind` `NfsGroups`
-//! runs after the domain is gone and before the VPC goes (see [`nfs_groups_cleanup`]).
+//! runs after the domain is gone and before the VPC goes (see `nfs_groups_cleanup`).
 //! The domain depends on it, so nothing it depends on may reference the domain: the
 //! grants on the domain are a policy of their own (`<id>CleanupFunctionDomainGrant`), not
 //! the role's.
