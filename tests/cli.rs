@@ -111,7 +111,7 @@ fn a_template_over_the_limits_exits_1_and_writes_nothing() {
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(stdout, "");
     assert!(
-        stderr.contains("error[CFN-LIMIT-COUNT] Outputs: 220 entries in Outputs"),
+        stderr.contains("error[CFN-LIMIT-COUNT] Outputs: 221 entries in Outputs"),
         "{stderr}"
     );
     assert!(stderr.contains("nothing was written"));

@@ -125,6 +125,11 @@ fn endpoints_have_the_right_service_names_and_private_dns() {
             "com.amazonaws.${AWS::Region}.lambda",
             "Interface",
         ),
+        (
+            "Ec2Endpoint",
+            "com.amazonaws.${AWS::Region}.ec2",
+            "Interface",
+        ),
     ];
     assert_eq!(of_type(&t, "AWS::EC2::VPCEndpoint").len(), expected.len());
     let all_subnets = json!([{"Ref": "PrivateSubnetAz1"}, {"Ref": "PrivateSubnetAz2"}]);
@@ -446,7 +451,8 @@ fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
     // Outside key policies, Resource "*" appears only with actions that have no
     // resource-level permissions: SageMaker List calls, logs:DescribeLogGroups, the
     // SSM Agent's ssmmessages and ec2messages calls, the Describe calls Lambda makes to
-    // place the Studio cleanup's function in the VPC, and ECR's registry token,
+    // place the Studio cleanup's function in the VPC, the security-group listing of its
+    // NFS groups' cleanup, and ECR's registry token,
     // CloudWatch metrics (only in SageMaker's namespaces) and the Describe calls SageMaker
     // makes to place a job in the VPC of the Studio job role.
     let mut wildcard_statements = 0;
@@ -478,6 +484,8 @@ fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
                                 || a == "ec2:DescribeSubnets"
                                 || a == "ecr:GetAuthorizationToken"
                                 || a == "cloudwatch:PutMetricData"
+                                || (id == "StudioNfsGroupsCleanupGrant"
+                                    && a == "ec2:DescribeSecurityGroups")
                                 || (id.ends_with("MlJobRole")
                                     && [
                                         "ec2:DescribeVpcs",
@@ -500,10 +508,10 @@ fn no_policy_anywhere_allows_every_action_or_hardcodes_a_partition() {
         }
     }
     assert_eq!(
-        wildcard_statements, 11,
+        wildcard_statements, 12,
         "the execution policy's List calls, the flow-log role's DescribeLogGroups, the \
          bastion agent's channels, messages and DescribeLogGroups, the Studio cleanup's \
-         List calls and network-interface Describe calls, the Studio users' SageMaker List \
+         List calls, network-interface Describe calls and DescribeSecurityGroups, the Studio users' SageMaker List \
          calls, and the job role's registry token, SageMaker metrics and network Describe \
          calls"
     );

@@ -87,9 +87,9 @@ fn a_new_vpc_cidr_replaces_the_vpc_and_its_subnets() {
     );
     let replaced = d.resources.iter().filter(|r| r.replaces()).count();
     assert_eq!(
-        replaced, 29,
-        "the VPC, 2 subnets and 26 resources that depend on them (with the Studio cleanup's \
-         two endpoints and its function's security group)"
+        replaced, 30,
+        "the VPC, 2 subnets and 27 resources that depend on them (with the Studio cleanup's \
+         three endpoints and its function's security group)"
     );
     // The domain's VpcId is only conditionally create-only, and its page says a SubnetIds
     // change replaces it where the schema does not: "may replace" (a data-loss risk, for

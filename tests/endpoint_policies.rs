@@ -207,8 +207,8 @@ fn an_organization_perimeter_admits_its_principals_and_resources() {
     let org = json!("o-abcde12345");
     assert_eq!(
         check("studio-private", &template, ("aws:PrincipalOrgID", &org)),
-        // The 8 before, and the Studio cleanup's elasticfilesystem and lambda endpoints.
-        10
+        // The 8 before, and the Studio cleanup's elasticfilesystem, lambda and ec2 endpoints.
+        11
     );
     for (id, endpoint) in endpoints(&template) {
         let policy = &endpoint["Properties"]["PolicyDocument"];

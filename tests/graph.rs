@@ -321,7 +321,7 @@ fn other_templates_of_a_definition_are_nodes() {
     check_mermaid(&text).unwrap();
     assert!(
         text.contains(
-            "child_studio_private_member[[\"template studio-private.member<br/>61 resources\"]]"
+            "child_studio_private_member[[\"template studio-private.member<br/>65 resources\"]]"
         ),
         "{text}"
     );

@@ -149,9 +149,13 @@ fn split_1200_users_into_12_children_within_every_limit() {
                     "TemplateURL": format!("studio-big.users-{k:03}.template.json"),
                     "Tags": tags
                 },
-                // Its profiles' cleanups run while the function may still invoke itself,
-                // and before the domain's cleanup.
-                "DependsOn": ["StudioCleanupFunctionInvokeSelf", "StudioDomainCleanup"],
+                // Its profiles' cleanups run while the function may still invoke itself
+                // and act on the domain, and before the domain's cleanup.
+                "DependsOn": [
+                    "StudioCleanupFunctionInvokeSelf",
+                    "StudioCleanupFunctionDomainGrant",
+                    "StudioDomainCleanup"
+                ],
                 "Metadata": {"cfn-lint": {"config": {"ignore_checks": ["W3002"]}}}
             })
         );

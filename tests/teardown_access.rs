@@ -59,6 +59,7 @@ fn evaluator(t: &Json) -> Evaluator<'_> {
     let mut e = Evaluator::new(t)
         .with_attribute("StudioDomain", "DomainId", DOMAIN_ID)
         .with_attribute("StudioDomain", "HomeEfsFileSystemId", HOME_FS)
+        .with_ref("Vpc", "vpc-0own")
         .with_attribute(
             "StudioCleanupFunctionSecurityGroup",
             "GroupId",
@@ -261,7 +262,8 @@ fn it_invokes_only_itself() {
     }
 }
 
-/// The statement `sid` of the cleanup role's inline policy (or of the invoke policy).
+/// The statement `sid` of the cleanup role's inline policy (or of its policies of their
+/// own: the invoke policy, the domain grant, the NFS groups' grant).
 fn statement<'a>(t: &'a mut Json, sid: &str) -> &'a mut Json {
     let mut found = None;
     for (id, r) in t["Resources"].as_object_mut().unwrap() {
@@ -272,7 +274,9 @@ fn statement<'a>(t: &'a mut Json, sid: &str) -> &'a mut Json {
                 .iter_mut()
                 .map(|p| &mut p["PolicyDocument"])
                 .collect(),
-            "StudioCleanupFunctionInvokeSelf" => vec![&mut r["Properties"]["PolicyDocument"]],
+            "StudioCleanupFunctionInvokeSelf"
+            | "StudioCleanupFunctionDomainGrant"
+            | "StudioNfsGroupsCleanupGrant" => vec![&mut r["Properties"]["PolicyDocument"]],
             _ => continue,
         };
         for document in documents {
@@ -354,6 +358,17 @@ fn each_guarantee_removed_lets_its_denied_request_through() {
             function("some-other-function"),
             vec![],
         ),
+        (
+            weakened("VpcDeleteSecurityGroups", &|s| {
+                s.as_object_mut().unwrap().remove("Condition");
+            }),
+            "ec2:DeleteSecurityGroup",
+            format!("arn:aws:ec2:{REGION}:{ACCOUNT_ID}:security-group/sg-0theirs"),
+            vec![(
+                "ec2:Vpc",
+                "arn:aws:ec2:eu-west-1:111122223333:vpc/vpc-0other",
+            )],
+        ),
     ];
     for (t, action, resource, context) in &rows {
         let iam = evaluator(t);
@@ -417,4 +432,61 @@ fn a_bucket_is_emptied_only_when_it_says_so_and_only_that_one() {
         &object("results"),
         true,
     );
+}
+
+/// SageMaker's NFS security groups (docs/teardown.md): the cleanup may revoke rules of and
+/// delete security groups of the stack's own VPC only (`ec2:Vpc`), and describe domains of
+/// this account to learn whether a group's domain is gone; nothing else of EC2.
+#[test]
+fn security_groups_only_of_the_stacks_own_vpc() {
+    let vpc = |id: &str| format!("arn:aws:ec2:{REGION}:{ACCOUNT_ID}:vpc/{id}");
+    let group = format!("arn:aws:ec2:{REGION}:{ACCOUNT_ID}:security-group/sg-0nfs");
+    for (name, t, _) in shipped_studio_templates() {
+        assert!(
+            t["Resources"]["StudioNfsGroupsCleanup"].is_object(),
+            "{name}: every shipped Studio stack creates its network"
+        );
+        let iam = decided(&name, evaluator(&t));
+        let own = vpc("vpc-0own"); // the evaluator's `Ref` of `Vpc`
+        let other = vpc("vpc-0other");
+        for action in [
+            "ec2:RevokeSecurityGroupIngress",
+            "ec2:RevokeSecurityGroupEgress",
+            "ec2:DeleteSecurityGroup",
+        ] {
+            iam.assert_allowed(ROLE, action, &group, &[("ec2:Vpc", own.as_str())]);
+            // A group of another VPC (another team's, or another stack's).
+            iam.assert_denied(ROLE, action, &group, &[("ec2:Vpc", other.as_str())]);
+            // A request without the key is no proof of the VPC.
+            iam.assert_denied(ROLE, action, &group, &[]);
+        }
+        // It only removes: no new rule, no new group, in its own VPC either.
+        for action in [
+            "ec2:AuthorizeSecurityGroupIngress",
+            "ec2:AuthorizeSecurityGroupEgress",
+            "ec2:CreateSecurityGroup",
+            "ec2:ModifySecurityGroupRules",
+        ] {
+            iam.assert_denied(ROLE, action, &group, &[("ec2:Vpc", own.as_str())]);
+        }
+        iam.assert_allowed(ROLE, "ec2:DescribeSecurityGroups", "*", &[]);
+        iam.assert_allowed(
+            ROLE,
+            "sagemaker:DescribeDomain",
+            &sagemaker("domain/d-gone0001"),
+            &[],
+        );
+        iam.assert_denied(
+            ROLE,
+            "sagemaker:DescribeDomain",
+            &format!("arn:aws:sagemaker:{REGION}:999988887777:domain/d-gone0001"),
+            &[],
+        );
+        iam.assert_denied(
+            ROLE,
+            "sagemaker:DeleteDomain",
+            &sagemaker("domain/d-gone0001"),
+            &[],
+        );
+    }
 }

@@ -523,6 +523,7 @@ fn removing_studio_in_one_update_keeps_the_cleanups_answer_route() {
         "SageMakerApiEndpoint",
         "ElasticFileSystemEndpoint",
         "LambdaEndpoint",
+        "Ec2Endpoint",
     ] {
         assert!(function.contains(&endpoint.to_string()), "{function:?}");
     }
@@ -530,7 +531,8 @@ fn removing_studio_in_one_update_keeps_the_cleanups_answer_route() {
         .iter()
         .filter(|(_, r)| r["Type"] == "Custom::StudioCleanup")
         .collect();
-    assert_eq!(cleanups.len(), 3);
+    // Two profiles', the domain's and the NFS groups'.
+    assert_eq!(cleanups.len(), 4);
     for (id, cleanup) in cleanups {
         assert_eq!(
             cleanup["Properties"]["ServiceToken"],
@@ -589,4 +591,77 @@ fn a_bucket_that_empties_on_delete_is_emptied_before_it_is_deleted() {
             Severity::Warning
         )]
     );
+}
+
+/// SageMaker's NFS security groups (docs/teardown.md): in every shipped Studio template,
+/// which all create their network, a cleanup of Kind `NfsGroups` references the VPC (so
+/// CloudFormation deletes it, and runs it, before the VPC) and the domain depends on it
+/// (so it runs after the domain is gone), and the function it runs on depends on the `ec2`
+/// endpoint it calls through. With an existing VPC, another team's, there is none, and no
+/// `ec2` endpoint the definition did not ask for.
+#[test]
+fn nfs_groups_are_cleaned_after_the_domain_and_before_the_vpc_it_created() {
+    let mut checked = 0;
+    for (name, _) in stacks::shipped() {
+        for t in stacks::synthesize_shipped(&name).all() {
+            let template = stacks::json(t);
+            let r = template["Resources"].as_object().unwrap();
+            let Some((domain_id, domain)) = r
+                .iter()
+                .find(|(_, v)| v["Type"] == "AWS::SageMaker::Domain")
+            else {
+                continue;
+            };
+            let nfs: Vec<(&String, &Json)> = r
+                .iter()
+                .filter(|(_, v)| v["Properties"]["Kind"] == "NfsGroups")
+                .collect();
+            assert_eq!(nfs.len(), 1, "{}: one NFS groups cleanup", t.name);
+            let (id, cleanup) = nfs[0];
+            assert_eq!(cleanup["Type"], "Custom::StudioCleanup");
+            assert_eq!(
+                cleanup["Properties"]["VpcId"],
+                serde_json::json!({"Ref": "Vpc"}),
+                "{}",
+                t.name
+            );
+            assert_eq!(r["Vpc"]["Type"], "AWS::EC2::VPC");
+            let depends = match &domain["DependsOn"] {
+                Json::String(s) => vec![s.clone()],
+                Json::Array(a) => a.iter().map(|v| v.as_str().unwrap().to_string()).collect(),
+                other => panic!("{}: {domain_id} DependsOn {other}", t.name),
+            };
+            assert!(depends.contains(id), "{}: {domain_id} {depends:?}", t.name);
+            let function = cleanup["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
+                .as_str()
+                .unwrap();
+            assert!(
+                r[function]["DependsOn"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&Json::from("Ec2Endpoint")),
+                "{}",
+                t.name
+            );
+            assert_eq!(
+                r["Ec2Endpoint"]["Properties"]["ServiceName"],
+                serde_json::json!({"Fn::Sub": "com.amazonaws.${AWS::Region}.ec2"})
+            );
+            checked += 1;
+        }
+    }
+    // studio-private, studio-sso-onboarding, the member, ml-platform.
+    assert_eq!(checked, 4);
+    let existing = resources(&test_definition("existing-network"));
+    assert!(
+        existing
+            .values()
+            .any(|v| v["Type"] == "AWS::SageMaker::Domain")
+    );
+    assert!(
+        !existing
+            .values()
+            .any(|v| v["Properties"]["Kind"] == "NfsGroups")
+    );
+    assert!(!existing.contains_key("Ec2Endpoint"));
 }

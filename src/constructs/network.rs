@@ -74,6 +74,10 @@ pub enum EndpointService {
     /// `lambda`: the Lambda API, which the Studio cleanup calls to invoke itself again when
     /// a wait outlasts one run.
     Lambda,
+    /// `ec2`: the Amazon EC2 API, which the Studio cleanup calls to remove the security
+    /// groups SageMaker leaves in a VPC the stack created (the NFS groups of the domain's
+    /// home volume).
+    Ec2,
     /// `codeartifact.api`: the CodeArtifact API (authorization tokens, repository
     /// endpoints).
     CodeArtifactApi,
@@ -83,7 +87,7 @@ pub enum EndpointService {
 
 impl EndpointService {
     /// Every service, in declaration order.
-    pub const ALL: [EndpointService; 20] = [
+    pub const ALL: [EndpointService; 21] = [
         EndpointService::S3,
         EndpointService::SagemakerApi,
         EndpointService::SagemakerRuntime,
@@ -102,6 +106,7 @@ impl EndpointService {
         EndpointService::Notebook,
         EndpointService::ElasticFileSystem,
         EndpointService::Lambda,
+        EndpointService::Ec2,
         EndpointService::CodeArtifactApi,
         EndpointService::CodeArtifactRepositories,
     ];
@@ -127,6 +132,7 @@ impl EndpointService {
             EndpointService::Notebook => "notebook",
             EndpointService::ElasticFileSystem => "elasticfilesystem",
             EndpointService::Lambda => "lambda",
+            EndpointService::Ec2 => "ec2",
             EndpointService::CodeArtifactApi => "codeartifact.api",
             EndpointService::CodeArtifactRepositories => "codeartifact.repositories",
         }
@@ -191,6 +197,8 @@ impl EndpointService {
     ///   (<https://docs.aws.amazon.com/efs/latest/ug/efs-vpc-endpoints.html>).
     /// - `lambda`: "Creating an interface endpoint policy for Lambda"
     ///   (<https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc-endpoints.html>).
+    /// - `ec2`: "Access Amazon EC2 using an interface VPC endpoint", section "Create an
+    ///   endpoint policy" (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/interface-vpc-endpoints.html>).
     /// - `dynamodb` (gateway): "Gateway endpoints for Amazon DynamoDB", which documents
     ///   endpoint policies like S3's
     ///   (<https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-ddb.html>).
@@ -247,6 +255,7 @@ impl EndpointService {
             EndpointService::Notebook => "SageMakerNotebook",
             EndpointService::ElasticFileSystem => "ElasticFileSystem",
             EndpointService::Lambda => "Lambda",
+            EndpointService::Ec2 => "Ec2",
             EndpointService::CodeArtifactApi => "CodeArtifactApi",
             EndpointService::CodeArtifactRepositories => "CodeArtifactRepositories",
         }

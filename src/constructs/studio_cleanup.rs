@@ -26,7 +26,8 @@
 //! still waiting after 55 minutes) rather than letting CloudFormation time out.
 //!
 //! Network: the function runs in the domain's VPC, calling SageMaker (`sagemaker.api`),
-//! EFS (`elasticfilesystem`) and Lambda (`lambda`, to invoke itself) through their
+//! EFS (`elasticfilesystem`), EC2 (`ec2`, for the NFS groups) and Lambda (`lambda`, to
+//! invoke itself) through their
 //! endpoints, and answers CloudFormation by a `PUT` to the event's `ResponseURL`, an S3
 //! presigned URL of CloudFormation's response bucket, through the S3 gateway endpoint, whose
 //! policy admits that bucket ([`super::endpoint_policy::cloudformation_responses`]).
@@ -36,9 +37,17 @@
 //! and delete marker before CloudFormation deletes the bucket; the grant to do so is a
 //! policy of its own per bucket, on that bucket only. One function serves every kind: the
 //! network, the endpoints and the response route are the same.
+//!
+//! NFS groups: `DeleteDomain` leaves the two security groups SageMaker made for the home
+//! volume in the VPC, so in a network the stack creates a cleanup of `Kind` `NfsGroups`
+//! runs after the domain is gone and before the VPC goes (see `nfs_groups_cleanup`).
+//! The domain depends on it, so nothing it depends on may reference the domain: the
+//! grants on the domain are a policy of their own (`<id>CleanupFunctionDomainGrant`), not
+//! the role's.
 
 use crate::calendar::Date;
 use crate::resources::cloudformation::StudioCleanup as Cleanup;
+use crate::resources::ec2::Vpc;
 use crate::resources::iam::policy::{Action, Condition, PolicyDocument, Statement};
 use crate::resources::iam::{self, Policy, Role, StandalonePolicy};
 use crate::resources::kms::Key;
@@ -68,12 +77,23 @@ pub const FUNCTION_TIMEOUT_SECONDS: i64 = 600;
 /// anyway): a Studio stack's network gets them whether the definition names them or not.
 pub const OWN_ENDPOINTS: [EndpointService; 2] =
     [EndpointService::ElasticFileSystem, EndpointService::Lambda];
+/// The endpoint the NFS groups' cleanup calls through, which a Studio stack's network gets
+/// like [`OWN_ENDPOINTS`] when the stack creates the network (the only case with that
+/// cleanup).
+pub const NFS_GROUPS_ENDPOINT: EndpointService = EndpointService::Ec2;
 /// The endpoints the function calls through, which must outlive every cleanup.
-pub const ENDPOINTS: [EndpointService; 4] = [
+pub const ENDPOINTS: [EndpointService; 5] = [
     EndpointService::S3,
     EndpointService::SagemakerApi,
     EndpointService::ElasticFileSystem,
     EndpointService::Lambda,
+    EndpointService::Ec2,
+];
+/// The names SageMaker gives the security groups it makes for the home volume's NFS
+/// traffic, followed by the domain's ID.
+pub const NFS_GROUP_PREFIXES: [&str; 2] = [
+    "security-group-for-inbound-nfs-",
+    "security-group-for-outbound-nfs-",
 ];
 
 /// What happens to the users' home directories (the domain's EFS file system) when the
@@ -117,16 +137,22 @@ pub struct StudioCleanup {
     pub role: Handle<Role>,
     /// The domain's cleanup: every profile depends on it.
     pub domain_cleanup: Handle<Cleanup>,
+    /// The cleanup of SageMaker's NFS security groups, when the stack creates the network:
+    /// the domain depends on it.
+    pub nfs_groups_cleanup: Option<Handle<Cleanup>>,
     /// What every cleanup resource must outlive (see the module doc).
     needs: Needs,
 }
 
 /// What a cleanup must depend on besides the function it references (which itself
 /// depends on the endpoints it calls through): the self-invoke policy, which references the
-/// function and so cannot be one of the function's dependencies.
+/// function and so cannot be one of the function's dependencies; and the grant on the
+/// domain, a policy of its own rather than the role's so that the role (which the NFS
+/// groups' cleanup needs, and on which the domain depends) does not reference the domain.
 #[derive(Clone, Debug)]
 struct Needs {
     invoke_self: Handle<StandalonePolicy>,
+    domain_grant: Handle<StandalonePolicy>,
 }
 
 impl StudioCleanup {
@@ -168,7 +194,7 @@ impl StudioCleanup {
         // What the cleanup deleted, and why a teardown failed: kept when the stack goes.
         own.entry(&logs)
             .retain(DeletionPolicy::RetainExceptOnCreate);
-        let mut policy = cleanup_policy(domain, props)?;
+        let mut policy = PolicyDocument::new();
         logs.grant_write().sid("WriteOwnLogs").to(&mut policy)?;
         placement.grant_network_interfaces().to(&mut policy)?;
         let role = own.add(
@@ -176,7 +202,15 @@ impl StudioCleanup {
             Role::builder()
                 .description("Studio cleanup: empties profiles and the domain before CloudFormation deletes them")
                 .assume_role_policy_document(iam::service_trust_policy(iam::Service::Lambda))
-                .policies(Policy::new("StudioCleanup", policy))
+                .policies(Policy::new("RunInTheNetwork", policy))
+                .build()?,
+        )?;
+        let domain_grant = own.add(
+            "CleanupFunctionDomainGrant",
+            StandalonePolicy::builder()
+                .policy_name("StudioCleanup")
+                .roles(role.name())
+                .policy_document(cleanup_policy(domain, props)?)
                 .build()?,
         )?;
         let function = own.add("CleanupFunction", function(&role, &logs, &placement)?)?;
@@ -206,7 +240,21 @@ impl StudioCleanup {
                 )
                 .build()?,
         )?;
-        let needs = Needs { invoke_self };
+        let nfs_groups_cleanup = match network.vpc.resource() {
+            Some(vpc) => Some(nfs_groups_cleanup(
+                &mut own,
+                &function,
+                &role,
+                vpc,
+                &invoke_self,
+                domain,
+            )?),
+            None => None,
+        };
+        let needs = Needs {
+            invoke_self,
+            domain_grant,
+        };
         let mut builder = Cleanup::builder()
             .service_token(function.arn())
             .service_timeout(SERVICE_TIMEOUT_SECONDS)
@@ -223,6 +271,7 @@ impl StudioCleanup {
             function,
             role,
             domain_cleanup,
+            nfs_groups_cleanup,
             needs,
         })
     }
@@ -312,7 +361,8 @@ impl StudioCleanup {
                 .bucket_name(bucket.name())
                 .build()?,
         )?;
-        self.needs.apply(&mut own, &cleanup);
+        // Not the domain grant: emptying a bucket needs none of it.
+        own.entry(&cleanup).depends_on(&self.needs.invoke_self);
         own.entry(&cleanup).depends_on(&grant);
         Ok(cleanup)
     }
@@ -321,6 +371,7 @@ impl StudioCleanup {
 impl Needs {
     fn apply<R: crate::template::Resource>(&self, scope: &mut Scope, handle: &Handle<R>) {
         scope.entry(handle).depends_on(&self.invoke_self);
+        scope.entry(handle).depends_on(&self.domain_grant);
     }
 }
 
@@ -352,6 +403,58 @@ pub fn profile_cleanup(
         builder = builder.offboard_after(date.to_string());
     }
     scope.add_named(&["UserProfile", user, "Cleanup"], builder.build()?)
+}
+
+/// `<id>NfsGroupsCleanup`: removes the security groups SageMaker made for the home
+/// volume's NFS traffic ([`NFS_GROUP_PREFIXES`] and the domain's ID, tagged
+/// `ManagedByAmazonSageMakerResource` with the domain's ARN), which `DeleteDomain` leaves in
+/// the VPC, each with a rule naming the other, so that the VPC could not be deleted.
+///
+/// Order: it references the VPC (`VpcId`), so CloudFormation deletes it before the VPC,
+/// and the domain depends on it, so it is deleted after the domain. It cannot name the
+/// domain (the domain depends on it), so on Delete it finds the groups by VPC, name and
+/// tag, and removes only those whose domain no longer exists. Only in a network the stack
+/// creates: an existing VPC is another team's, and so are the groups in it.
+///
+/// Its grant (`<id>NfsGroupsCleanupGrant`) may revoke rules of and delete any security
+/// group of this VPC and nothing outside it (the group name is no condition key), and
+/// describe the account's domains, to learn whether a group's domain is gone.
+fn nfs_groups_cleanup(
+    own: &mut Scope,
+    function: &Handle<Function>,
+    role: &Handle<Role>,
+    vpc: &Handle<Vpc>,
+    invoke_self: &Handle<StandalonePolicy>,
+    domain: &Handle<Domain>,
+) -> Result<Handle<Cleanup>, ConstructError> {
+    let mut doc = PolicyDocument::new().statement(
+        Statement::allow()
+            .sid("DescribeDomainsOfThisAccount")
+            .actions([&sagemaker::actions::DESCRIBE_DOMAIN])
+            .resource(arn::regional("sagemaker", [SubPart::from("domain/*")])),
+    );
+    vpc.grant_delete_security_groups().to(&mut doc)?;
+    let grant = own.add(
+        "NfsGroupsCleanupGrant",
+        StandalonePolicy::builder()
+            .policy_name("DeleteSageMakerNfsGroupsOfThisVpc")
+            .roles(role.name())
+            .policy_document(doc)
+            .build()?,
+    )?;
+    let cleanup = own.add(
+        "NfsGroupsCleanup",
+        Cleanup::builder()
+            .service_token(function.arn())
+            .service_timeout(SERVICE_TIMEOUT_SECONDS)
+            .kind("NfsGroups")
+            .vpc_id(vpc.id())
+            .build()?,
+    )?;
+    own.entry(&cleanup).depends_on(invoke_self);
+    own.entry(&cleanup).depends_on(&grant);
+    own.entry(domain).depends_on(&cleanup);
+    Ok(cleanup)
 }
 
 /// The function: Python, one run of [`FUNCTION_TIMEOUT_SECONDS`], in the network.

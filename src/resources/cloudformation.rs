@@ -34,6 +34,7 @@ cfn_resource! {
         optional home_storage_on_delete: Value => "HomeStorageOnDelete",
         optional ownership_tag_key: Value => "OwnershipTagKey",
         optional offboard_after: Value => "OffboardAfter",
+        optional vpc_id: Value => "VpcId",
     }
 }
 

@@ -437,6 +437,13 @@ pub mod actions {
     pub const DESCRIBE_DHCP_OPTIONS: Action = Action::new("ec2:DescribeDhcpOptions");
     /// Lists security groups: no resource-level permissions.
     pub const DESCRIBE_SECURITY_GROUPS: Action = Action::new("ec2:DescribeSecurityGroups");
+    /// Removes inbound rules of a group (resource `security-group`; keys include
+    /// `ec2:Vpc`).
+    pub const REVOKE_SECURITY_GROUP_INGRESS: Action = Action::new("ec2:RevokeSecurityGroupIngress");
+    /// Removes outbound rules of a group (as [`REVOKE_SECURITY_GROUP_INGRESS`]).
+    pub const REVOKE_SECURITY_GROUP_EGRESS: Action = Action::new("ec2:RevokeSecurityGroupEgress");
+    /// Deletes a group (as [`REVOKE_SECURITY_GROUP_INGRESS`]).
+    pub const DELETE_SECURITY_GROUP: Action = Action::new("ec2:DeleteSecurityGroup");
 }
 
 /// Named protocol values for security-group rules.

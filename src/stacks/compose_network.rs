@@ -45,7 +45,7 @@ pub(super) fn network(
                 subnet_prefix_length: spec
                     .subnet_prefix_length
                     .unwrap_or_else(|| PrivateNetworkProps::default_subnet_prefix(cidr)),
-                endpoints: endpoints(stack),
+                endpoints: endpoints(stack, true),
                 flow_log_retention_days: spec.flow_logs().then_some(spec.flow_log_retention_days.0),
                 policies,
                 internet_egress: match spec.internet_egress {
@@ -79,11 +79,12 @@ pub(super) fn network(
     Ok(Some(network))
 }
 
-/// The network's endpoints: the definition's and, with a Studio domain, the two only the
-/// Studio cleanup calls through ([`studio_cleanup::OWN_ENDPOINTS`]) when the definition
-/// does not name them, without which the stack could not be deleted. The others it calls
+/// The network's endpoints: the definition's and, with a Studio domain, those only the
+/// Studio cleanup calls through ([`studio_cleanup::OWN_ENDPOINTS`], and in a network the
+/// stack `creates` [`studio_cleanup::NFS_GROUPS_ENDPOINT`]) when the definition does not
+/// name them, without which the stack could not be deleted. The others it calls
 /// (s3, sagemaker.api) Studio needs anyway, and the rules report their absence.
-fn endpoints(stack: &LoadedStack) -> Vec<EndpointService> {
+fn endpoints(stack: &LoadedStack, creates: bool) -> Vec<EndpointService> {
     let def = &stack.definition;
     let mut endpoints: Vec<EndpointService> = def
         .network
@@ -91,7 +92,8 @@ fn endpoints(stack: &LoadedStack) -> Vec<EndpointService> {
         .map(|n| n.endpoints.iter().map(|e| e.0).collect())
         .unwrap_or_default();
     if def.studio.is_some() {
-        for service in studio_cleanup::OWN_ENDPOINTS {
+        let nfs = creates.then_some(studio_cleanup::NFS_GROUPS_ENDPOINT);
+        for service in studio_cleanup::OWN_ENDPOINTS.into_iter().chain(nfs) {
             if !endpoints.contains(&service) {
                 endpoints.push(service);
             }
@@ -148,7 +150,7 @@ fn existing_props(
         cidr,
         subnet_ids,
         route_table_ids,
-        endpoints: endpoints(stack),
+        endpoints: endpoints(stack, false),
         flow_log_retention_days: spec.flow_logs().then_some(spec.flow_log_retention_days.0),
         policies,
     })

@@ -1,6 +1,6 @@
 """Unit tests of the Studio teardown function (src/constructs/functions/studio_cleanup.py),
-the code behind every Custom::StudioCleanup resource, with SageMaker, EFS, Lambda and the
-CloudFormation response stubbed: no network, no credentials.
+the code behind every Custom::StudioCleanup resource, with SageMaker, EFS, EC2, S3, Lambda
+and the CloudFormation response stubbed: no network, no credentials.
 
 moto implements no SageMaker apps, spaces or profiles (shared MOTO-NOTES), and app states
 change over time, which botocore's Stubber (a fixed list of answers) cannot play. So the
@@ -33,6 +33,7 @@ ACCOUNT = "111122223333"
 FUNCTION_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:stack-StudioCleanupFunction-abc"
 TAG = "sagesynth:identitystore-user-id"
 BUCKET = "stack-resultsbucket-1a2b3c4d5e6f"
+VPC = "vpc-0a1b2c3d4e5f60718"
 PAGE = 2  # every list answers at most this many items, so pagination is always exercised
 
 
@@ -65,6 +66,8 @@ class World:
         self.s3_page = PAGE
         self.refused = set()  # keys DeleteObjects answers with an error (as Object Lock would)
         self.write_while_emptying = []  # keys written after the first DeleteObjects
+        self.security_groups = []  # dicts as DescribeSecurityGroups answers them, plus "_in_use"
+        self.domains = {}  # DescribeDomain: domain id -> {"Status", "_rounds"}; absent: gone
 
     # helpers for the tests
     def app(self, owner, status, name="default", app_type="JupyterLab", space=False, rounds=1, fails=False):
@@ -88,6 +91,27 @@ class World:
         self.mount_targets.append({"MountTargetId": mt_id, "FileSystemId": FS, "SubnetId": "subnet-1",
                                    "LifeCycleState": state, "OwnerId": ACCOUNT, "_rounds": 1})
 
+    def nfs_pair(self, domain, vpc=VPC, tagged=True):
+        """The two groups SageMaker makes for a domain's home volume, each with rules naming
+        the other (as public clean-up scripts report them); returns their IDs."""
+        ids = [f"sg-in{domain[-4:]}{vpc[-2:]}", f"sg-out{domain[-4:]}{vpc[-2:]}"]
+        arn = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:domain/{domain}"
+        for group_id, other, way in ((ids[0], ids[1], "inbound"), (ids[1], ids[0], "outbound")):
+            rule = [{"IpProtocol": "tcp", "FromPort": 2049, "ToPort": 2049,
+                     "UserIdGroupPairs": [{"GroupId": other, "UserId": ACCOUNT}]}]
+            self.security_group(group_id, f"security-group-for-{way}-nfs-{domain}", vpc,
+                                tags=[{"Key": "ManagedByAmazonSageMakerResource", "Value": arn}] if tagged else [],
+                                ingress=rule, egress=rule)
+        return ids
+
+    def security_group(self, group_id, name, vpc=VPC, tags=(), ingress=(), egress=(), in_use=0):
+        self.security_groups.append({"GroupId": group_id, "GroupName": name, "VpcId": vpc, "OwnerId": ACCOUNT,
+                                     "Description": name, "Tags": list(tags), "IpPermissions": list(ingress),
+                                     "IpPermissionsEgress": list(egress), "_in_use": in_use})
+
+    def group_ids(self):
+        return sorted(g["GroupId"] for g in self.security_groups)
+
     def names(self, op):
         return [kw for name, kw in self.calls if name == op]
 
@@ -101,6 +125,13 @@ class World:
                 app["_pending_rounds"] -= 1
                 if app["_pending_rounds"] < 0:
                     app["Status"] = "InService"
+        for group in self.security_groups:
+            group["_in_use"] = max(0, group["_in_use"] - 1)
+        for domain, about in list(self.domains.items()):
+            if about["Status"] == "Deleting":
+                about["_rounds"] -= 1
+                if about["_rounds"] < 0:
+                    del self.domains[domain]
         for group in (self.spaces, self.profiles, self.mount_targets):
             for item in list(group):
                 state_key = "LifeCycleState" if "LifeCycleState" in item else "Status"
@@ -215,6 +246,51 @@ class World:
         self.write_while_emptying = []
         return {"Errors": errors} if errors else {}
 
+    def describe_domain(self, DomainId):
+        if DomainId not in self.domains:
+            raise error("ResourceNotFound", "DescribeDomain")
+        return {"DomainId": DomainId, "Status": self.domains[DomainId]["Status"]}
+
+    def describe_security_groups(self, Filters, NextToken=None, **_):
+        import fnmatch
+        wanted = {f["Name"]: f["Values"] for f in Filters}
+        assert set(wanted) <= {"vpc-id", "group-name"}
+        groups = [g for g in self.security_groups
+                  if g["VpcId"] in wanted.get("vpc-id", [g["VpcId"]])
+                  and any(fnmatch.fnmatchcase(g["GroupName"], v) for v in wanted.get("group-name", ["*"]))]
+        page, more = self._page(groups, NextToken)
+        return {"SecurityGroups": page, **({"NextToken": more} if more else {})}
+
+    def _group(self, group_id, op):
+        group = next((g for g in self.security_groups if g["GroupId"] == group_id), None)
+        if group is None:
+            raise error("InvalidGroup.NotFound", op)
+        return group
+
+    def _revoke(self, key, GroupId, IpPermissions, op):
+        group = self._group(GroupId, op)
+        for rule in IpPermissions:
+            if rule not in group[key]:
+                raise error("InvalidPermission.NotFound", op)
+            group[key].remove(rule)
+        return {"Return": True}
+
+    def revoke_security_group_ingress(self, GroupId, IpPermissions):
+        return self._revoke("IpPermissions", GroupId, IpPermissions, "RevokeSecurityGroupIngress")
+
+    def revoke_security_group_egress(self, GroupId, IpPermissions):
+        return self._revoke("IpPermissionsEgress", GroupId, IpPermissions, "RevokeSecurityGroupEgress")
+
+    def delete_security_group(self, GroupId):
+        group = self._group(GroupId, "DeleteSecurityGroup")
+        named_by = [g["GroupId"] for g in self.security_groups
+                    for rule in g["IpPermissions"] + g["IpPermissionsEgress"]
+                    for pair in rule.get("UserIdGroupPairs", []) if pair.get("GroupId") == GroupId]
+        if named_by or group["_in_use"]:
+            raise error("DependencyViolation", "DeleteSecurityGroup")
+        self.security_groups.remove(group)
+        return {"Return": True, "GroupId": GroupId}
+
     def invoke(self, FunctionName, InvocationType, Payload):
         assert FunctionName == FUNCTION_ARN and InvocationType == "Event"
         self.invocations.append(json.loads(Payload))
@@ -267,7 +343,8 @@ def run():
     responses = []
     now = [1_000_000.0]
     module._clients.update({name: Client(service, world) for name, service in
-                            (("sagemaker", "sagemaker"), ("efs", "efs"), ("lambda", "lambda"), ("s3", "s3"))})
+                            (("sagemaker", "sagemaker"), ("efs", "efs"), ("lambda", "lambda"), ("s3", "s3"),
+                             ("ec2", "ec2"))})
     module.clock = lambda: now[0]
 
     def sleep(seconds):
@@ -468,7 +545,7 @@ def test_unknown_kind_fails_clearly(run):
     world, fn, responses = run
     fn.handler(event("Delete", kind="Queue"), Context())
     assert responses[0]["Status"] == "FAILED"
-    assert "unknown Kind 'Queue'; known: Bucket, Domain, UserProfile" in responses[0]["Reason"]
+    assert "unknown Kind 'Queue'; known: Bucket, Domain, NfsGroups, UserProfile" in responses[0]["Reason"]
 
 
 def test_a_domain_that_is_gone_leaves_nothing_to_do(run):
@@ -631,3 +708,94 @@ def test_a_large_bucket_goes_on_in_the_next_run(run):
     assert [r["Status"] for r in responses] == ["SUCCESS"]
     assert world.bucket == {}
     assert world.invocations, "the emptying was handed over to another run"
+
+
+def nfs_event():
+    e = event("Delete", kind="NfsGroups", VpcId=VPC)
+    del e["ResourceProperties"]["DomainId"]  # it cannot name the domain: the domain depends on it
+    e["LogicalResourceId"] = "StudioNfsGroupsCleanup"
+    return e
+
+
+def test_nfs_groups_of_a_deleted_domain_lose_their_rules_then_go(run):
+    world, fn, responses = run
+    ours = world.nfs_pair(DOMAIN)
+    world.security_group("sg-team", "team-notebooks")  # this VPC, another name
+    world.security_group("sg-lookalike", f"security-group-for-inbound-nfs-{DOMAIN}x")  # no SageMaker tag
+    others = world.nfs_pair("d-otheraccount9", vpc="vpc-0ffffffffffffff99")  # another VPC
+    fn.handler(nfs_event(), Context())
+    assert [r["Status"] for r in responses] == ["SUCCESS"], responses
+    assert world.group_ids() == sorted(["sg-team", "sg-lookalike"] + others)
+    deleted = [kw["GroupId"] for kw in world.names("delete_security_group")]
+    assert sorted(deleted) == sorted(ours)
+    # Every rule of both groups went before the first deletion (each names the other).
+    order = [name for name, _ in world.calls]
+    first_delete = order.index("delete_security_group")
+    assert order.count("revoke_security_group_ingress") == 2 == order.count("revoke_security_group_egress")
+    assert max(i for i, n in enumerate(order) if n.startswith("revoke_")) < first_delete
+    touched = {kw["GroupId"] for name, kw in world.calls if "GroupId" in kw}
+    assert touched == set(ours)
+    assert [kw["DomainId"] for kw in world.names("describe_domain")] == [DOMAIN, DOMAIN]
+
+
+def test_no_nfs_groups_is_done_at_once(run):
+    world, fn, responses = run
+    world.security_group("sg-team", "team-notebooks")
+    fn.handler(nfs_event(), Context())
+    assert [r["Status"] for r in responses] == ["SUCCESS"]
+    assert world.names("delete_security_group") == [] and world.group_ids() == ["sg-team"]
+
+
+def test_nfs_groups_wait_while_their_domain_is_deleting(run):
+    world, fn, responses = run
+    world.nfs_pair(DOMAIN)
+    world.domains[DOMAIN] = {"Status": "Deleting", "_rounds": 3}
+    fn.handler(nfs_event(), Context())
+    assert [r["Status"] for r in responses] == ["SUCCESS"]
+    assert world.security_groups == []
+    assert fn.now[0] - 1_000_000.0 >= 3 * fn.POLL_SECONDS, "it waited for the domain"
+    assert len(world.names("describe_domain")) > 2
+
+
+def test_nfs_groups_of_a_domain_that_is_not_being_deleted_fail_clearly(run):
+    world, fn, responses = run
+    ours = world.nfs_pair(DOMAIN)
+    world.domains[DOMAIN] = {"Status": "InService", "_rounds": 0}
+    fn.handler(nfs_event(), Context())
+    assert responses[0]["Status"] == "FAILED"
+    assert f"belongs to domain {DOMAIN}, which still exists (InService) in VPC {VPC}" in responses[0]["Reason"]
+    assert world.group_ids() == sorted(ours)
+    assert not [n for n, _ in world.calls if n.startswith(("revoke_", "delete_"))]
+
+
+def test_nfs_group_still_in_use_is_tried_again(run):
+    world, fn, responses = run
+    ours = world.nfs_pair(DOMAIN)
+    world.security_groups[0]["_in_use"] = 2  # network interfaces still detaching
+    fn.handler(nfs_event(), Context())
+    assert [r["Status"] for r in responses] == ["SUCCESS"]
+    assert world.security_groups == []
+    deletes = [kw["GroupId"] for kw in world.names("delete_security_group")]
+    assert deletes.count(ours[0]) == 3 and deletes.count(ours[1]) == 1
+
+
+def test_nfs_group_in_use_until_the_deadline_fails_with_its_name(run):
+    world, fn, responses = run
+    ours = world.nfs_pair(DOMAIN)
+    world.security_groups[1]["_in_use"] = 10_000
+    fn.handler(nfs_event(), Context(seconds=900))
+    while not responses:
+        fn.handler(world.invocations[-1], Context(seconds=900))
+    assert responses[0]["Status"] == "FAILED"
+    assert responses[0]["Reason"] == (f"still not deleted after 55 minutes: security group {ours[1]} "
+                                      f"(security-group-for-outbound-nfs-{DOMAIN}, still in use)")
+    assert world.invocations, "the wait went on in later runs"
+
+
+def test_nfs_group_deletion_refused_fails_with_the_reason(run):
+    world, fn, responses = run
+    world.nfs_pair(DOMAIN)
+    world.denied.add("delete_security_group")
+    fn.handler(nfs_event(), Context())
+    assert responses[0]["Status"] == "FAILED"
+    assert responses[0]["Reason"] == "DeleteSecurityGroup: AccessDeniedException: simulated AccessDeniedException"

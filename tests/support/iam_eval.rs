@@ -668,8 +668,9 @@ impl<'a> Evaluator<'a> {
                 "AWS::IAM::ManagedPolicy" => self.managed_policy_arn(target),
                 "AWS::KMS::Key" => target.to_string(),
                 "AWS::Logs::LogGroup" => self.named(target, "LogGroupName"),
-                // Subnet and security-group IDs are AWS-assigned: a fixed stand-in derived
-                // from the logical ID keeps ARNs built from them comparable.
+                // VPC, subnet and security-group IDs are AWS-assigned: a fixed stand-in
+                // derived from the logical ID keeps ARNs built from them comparable.
+                "AWS::EC2::VPC" => format!("vpc-{}", target.to_lowercase()),
                 "AWS::EC2::Subnet" => format!("subnet-{}", target.to_lowercase()),
                 "AWS::EC2::SecurityGroup" => format!("sg-{}", target.to_lowercase()),
                 other => panic!(

@@ -11,6 +11,10 @@ state["again"] when it can go on at once; Failure is a reason for CloudFormation
 - Domain: the same for each profile tagged OwnershipTagKey, then those profiles (an
   untagged one is not this stack's: FAILED); then the home file system's mount targets,
   and with HomeStorageOnDelete=delete the file system.
+- NfsGroups: the security groups SageMaker made in VpcId for a home volume's NFS traffic
+  (NFS_PREFIXES + domain ID, tagged DOMAIN_TAG with the domain's ARN) whose domain no
+  longer exists: their rules first (each names the other), then the groups; a group
+  still in use (DependencyViolation, while network interfaces detach) is tried again.
 - Bucket: every version and delete marker of BucketName, a ListObjectVersions page per
   DeleteObjects, then one more pass; a refused key is FAILED with its reason.
 
@@ -30,7 +34,10 @@ UPDATES = {}  # Kind -> fn(props, old) giving the step an Update runs, or None
 POLL_SECONDS = 15
 MARGIN_SECONDS = 60  # of a run, kept for the hand-over to the next one
 DEADLINE_SECONDS = 3300  # the custom resource's ServiceTimeout is 3600
-NOT_FOUND = {"ResourceNotFound", "FileSystemNotFound", "MountTargetNotFound", "NoSuchBucket"}
+NOT_FOUND = {"ResourceNotFound", "FileSystemNotFound", "MountTargetNotFound", "NoSuchBucket",
+             "InvalidGroup.NotFound", "InvalidPermission.NotFound"}
+NFS_PREFIXES = ("security-group-for-inbound-nfs-", "security-group-for-outbound-nfs-")
+DOMAIN_TAG = "ManagedByAmazonSageMakerResource"
 BATCH = 1000  # the most keys one DeleteObjects takes, and ListObjectVersions' largest page
 PAGES_PER_STEP = 20  # of a bucket, between two checks of the run's remaining time
 STATE = "SagesynthCleanup"
@@ -231,6 +238,52 @@ def home_storage(props, state):
     else:
         log(action="KeepFileSystem", file_system=fs)
     return True
+
+
+@kind("NfsGroups")
+def nfs_groups(props, state):
+    """SageMaker's NFS groups in the VPC whose domain is gone: rules revoked, then deleted.
+    True when none is left. A group of a domain that still exists waits while the domain
+    is Deleting and fails otherwise: that domain is not being deleted."""
+    vpc = props["VpcId"]
+    found = pages("ec2", "describe_security_groups", "SecurityGroups",
+                  Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                           {"Name": "group-name", "Values": [p + "*" for p in NFS_PREFIXES]}])
+    groups, waiting = [], []
+    for g in found:
+        if g.get("VpcId") != vpc or not g.get("GroupName", "").startswith(NFS_PREFIXES):
+            continue  # the filters already say so; never act on a group they let through by mistake
+        arn = next((t.get("Value") for t in g.get("Tags", []) if t.get("Key") == DOMAIN_TAG), None)
+        if not arn or ":domain/" not in arn:
+            continue  # named like SageMaker's, but not tagged by it: not ours to delete
+        domain = arn.rsplit("/", 1)[1]
+        about = call("sagemaker", "describe_domain", missing_ok=True, DomainId=domain)
+        if about is not None:
+            status = about.get("Status")
+            if status != "Deleting":
+                raise Failure(f"security group {g['GroupId']} ({g['GroupName']}) belongs to domain {domain}, "
+                              f"which still exists ({status}) in VPC {vpc}; delete that domain, then delete "
+                              "the stack again")
+            waiting.append(f"domain {domain} (Deleting) of {g['GroupId']}")
+            continue
+        groups.append(g)
+    for g in groups:  # every rule first: each group's rules name the other group
+        if g.get("IpPermissions"):
+            call("ec2", "revoke_security_group_ingress", missing_ok=True, GroupId=g["GroupId"],
+                 IpPermissions=g["IpPermissions"])
+        if g.get("IpPermissionsEgress"):
+            call("ec2", "revoke_security_group_egress", missing_ok=True, GroupId=g["GroupId"],
+                 IpPermissions=g["IpPermissionsEgress"])
+    for g in groups:
+        try:
+            call("ec2", "delete_security_group", missing_ok=True, GroupId=g["GroupId"])
+            log(action="DeleteSecurityGroup", group=g["GroupId"], name=g["GroupName"], vpc=vpc)
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") != "DependencyViolation":
+                raise
+            waiting.append(f"security group {g['GroupId']} ({g['GroupName']}, still in use)")
+    state["waiting"] = ", ".join(waiting)
+    return not waiting
 
 
 @kind("Bucket")

@@ -6,7 +6,7 @@ use crate::constructs::function_network::FunctionNetwork;
 use crate::constructs::ml_work::MlPlacement;
 use crate::constructs::network::NetworkSubnet;
 use crate::resources::arn;
-use crate::resources::ec2::{SecurityGroup, actions};
+use crate::resources::ec2::{SecurityGroup, Vpc, actions};
 use crate::resources::iam::policy::{Action, Condition, keys};
 use crate::template::{Handle, SubPart, Value};
 
@@ -59,6 +59,36 @@ impl MlPlacement<'_> {
                 actions::DESCRIBE_SECURITY_GROUPS,
             ],
         )
+    }
+}
+
+impl Handle<Vpc> {
+    /// Removing security groups of this VPC, whoever made them: revoking their inbound and
+    /// outbound rules and deleting them, on `security-group/*` when `ec2:Vpc` is this VPC's
+    /// ARN (the Service Authorization Reference for Amazon EC2 lists `ec2:Vpc` among the
+    /// `security-group` resource type's keys; a group's name is no condition key, so the
+    /// VPC is the narrowest scope for groups the template does not create) (Sid
+    /// `<Vpc>DeleteSecurityGroups`); and `ec2:DescribeSecurityGroups` on `*`, which has no
+    /// resource types (Sid `<Vpc>DescribeSecurityGroups`).
+    pub fn grant_delete_security_groups(&self) -> Grant {
+        let id = self.logical_id();
+        let vpc_arn = arn::regional("ec2", [SubPart::from("vpc/"), SubPart::from(self.id())]);
+        Grant::new(format!("security groups of VPC `{id}`"))
+            .conditional_statement(
+                default_sid(id, "DeleteSecurityGroups"),
+                &[
+                    actions::REVOKE_SECURITY_GROUP_INGRESS,
+                    actions::REVOKE_SECURITY_GROUP_EGRESS,
+                    actions::DELETE_SECURITY_GROUP,
+                ],
+                [arn::regional("ec2", [SubPart::from("security-group/*")])],
+                [Condition::arn_equals(keys::EC2_VPC, [vpc_arn])],
+            )
+            .statement(
+                default_sid(id, "DescribeSecurityGroups"),
+                &[actions::DESCRIBE_SECURITY_GROUPS],
+                [Value::from("*")],
+            )
     }
 }
 

@@ -222,6 +222,8 @@ pub mod keys {
     pub const VIA_AWS_SERVICE: ConditionKey = ConditionKey::single("aws:ViaAWSService");
     /// The ARN of the subnet an EC2 network interface is in; single-valued.
     pub const EC2_SUBNET: ConditionKey = ConditionKey::single("ec2:Subnet");
+    /// The ARN of the VPC a security group (or network interface) is in; single-valued.
+    pub const EC2_VPC: ConditionKey = ConditionKey::single("ec2:Vpc");
     /// The account that owns the resource of the request; single-valued, present for
     /// most actions (the global condition keys page lists the exceptions: EBS, EventBridge
     /// and a few EC2, Route 53 and WorkSpaces actions,
