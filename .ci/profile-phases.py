@@ -24,7 +24,8 @@ Phases (each the inclusive cost of a function that is never inlined, or a differ
              argument parsing, the findings report, reading the files compared
 A phase that is not found (a function renamed or inlined) stops the script with an
 error instead of printing a zero. `--totals` prints only the instructions of the whole
-process, for a binary built before these functions were kept out of line.
+process, for a binary built before these functions were kept out of line. The process
+runs with `SAGESYNTH_THREADS=1`, so that each phase's function holds all of its work.
 
 Usage (from the repository root, after `cargo build --release`):
     python3 .ci/profile-phases.py [BINARY ...]
@@ -131,10 +132,14 @@ def profile(binary, users, base, work, totals_only=False):
     if subprocess.run(write, capture_output=True, check=False).returncode != 0:
         sys.exit(f"{' '.join(write)} fails: profile a working build")
     callgrind_out = os.path.join(work, f"callgrind.{os.path.basename(binary)}.{users}")
+    # One thread: a function's inclusive cost then holds all its work, and the phases
+    # add up (the split children are otherwise composed and rendered on other threads,
+    # outside compose_for and render). Threads change the processor time, not the work.
     subprocess.run(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={callgrind_out}", *write, "--check"],
         capture_output=True,
         check=True,
+        env={**os.environ, "SAGESYNTH_THREADS": "1"},
     )
     total, costs = inclusive_costs(callgrind_out)
     return {"total": total} if totals_only else phases(total, costs)

@@ -80,6 +80,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod graph;
 pub mod output;
+pub mod parallel;
 pub mod report;
 pub mod stacks;
 pub mod synth;

@@ -20,6 +20,10 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> cli::Outcome {
     cli::set_verbosity(cli.quiet, cli.verbose);
+    if let Err(e) = sagesynth::parallel::max_threads() {
+        cli::console::say(&format!("error: {e}"));
+        return cli::Outcome::UsageError;
+    }
     match &cli.command {
         None => cli::synthesize::run(&cli.synth),
         Some(Command::Rules { format }) => cli::rules::run(*format),

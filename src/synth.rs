@@ -11,6 +11,7 @@ use indexmap::IndexMap;
 use crate::constructs::nested_users::USERS_PER_STACK;
 use crate::diagnostic::{Diagnostic, Position, did_you_mean};
 use crate::graph;
+use crate::parallel;
 use crate::report::{self, ReportFormat};
 use crate::stacks::{self, ComposeError, Composition, InputErrors, LoadedStack};
 use crate::template::{FileExtension, SourcePath, Template, read};
@@ -295,7 +296,10 @@ pub fn synthesize(stack: &LoadedStack, format: Format) -> Result<Synthesis, Synt
     ))
 }
 
-/// Renders and validates one composed template and its children.
+/// Renders and validates one composed template and its children. The children of a
+/// split run (ten templates at 1,000 users) are independent of each other and of their
+/// parent: they are rendered on the machine's other cores while this thread renders the
+/// parent ([`parallel::map_alongside`]), and come back in the order composed.
 fn render(
     stack: &LoadedStack,
     name: String,
@@ -304,6 +308,30 @@ fn render(
     nested: bool,
 ) -> Synthesis {
     let Composition { template, children } = composition;
+    let children: Vec<(String, Composition)> = children
+        .into_iter()
+        .map(|(suffix, child)| (format!("{name}.{suffix}"), child))
+        .collect();
+    let (mut own, children) = parallel::map_alongside(
+        || render_one(stack, name, template, format, nested),
+        children,
+        |(name, child)| render(stack, name, child, format, true),
+    );
+    own.children = children;
+    own
+}
+
+/// Renders and validates one composed template, without its children. Never inlined,
+/// so that a profile of the whole process shows this phase under its own name, summed
+/// over the threads that ran it (`.ci/profile-phases.py` reads it).
+#[inline(never)]
+fn render_one(
+    stack: &LoadedStack,
+    name: String,
+    template: Template,
+    format: Format,
+    nested: bool,
+) -> Synthesis {
     let origins = template
         .origins()
         .map(|(id, path)| {
@@ -325,10 +353,6 @@ fn render(
         validate::validate(&json, body.len())
     };
     add_split_hint(&json, &mut findings);
-    let children = children
-        .into_iter()
-        .map(|(suffix, child)| render(stack, format!("{name}.{suffix}"), child, format, true))
-        .collect();
     Synthesis {
         name,
         file: stack.source.file.clone(),
@@ -336,7 +360,7 @@ fn render(
         origins,
         body,
         findings,
-        children,
+        children: Vec::new(),
     }
 }
 

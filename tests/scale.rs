@@ -277,6 +277,82 @@ fn files(s: &Synthesis) -> BTreeMap<String, String> {
 }
 
 #[test]
+fn a_split_run_is_byte_identical_and_in_order_however_its_threads_finish() {
+    // The chunks are composed, and the templates rendered, on several threads: the
+    // result must not depend on which finished first.
+    let text = definition(1200, true);
+    let runs: Vec<Vec<(String, String)>> = (0..3)
+        .map(|_| {
+            synthesize("studio-big", &text)
+                .all()
+                .into_iter()
+                .map(|t| (t.name.clone(), t.body.clone()))
+                .collect()
+        })
+        .collect();
+    let names: Vec<&str> = runs[0].iter().map(|(n, _)| n.as_str()).collect();
+    let expected: Vec<String> = std::iter::once("studio-big".to_string())
+        .chain((1..=12).map(|k| format!("studio-big.users-{k:03}")))
+        .collect();
+    assert_eq!(names, expected);
+    for (k, (_, body)) in runs[0].iter().enumerate().skip(1) {
+        // Each child holds its own users: data-scientist-1 to 100 in users-001, and so on.
+        let first = (k - 1) * 100 + 1;
+        assert!(
+            body.contains(&format!("\"data-scientist-{first}\"")),
+            "{}",
+            runs[0][k].0
+        );
+    }
+    assert_eq!(runs[0], runs[1]);
+    assert_eq!(runs[0], runs[2]);
+}
+
+#[test]
+fn sagesynth_threads_sets_the_threads_and_a_bad_value_is_a_usage_error() {
+    let dir = scratch(&[("studio-big.yaml", definition(1200, true))]);
+    let run = |threads: &str, out: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_synth"))
+            .args(["--stack", "studio-big", "--out", out])
+            .env("SAGESYNTH_THREADS", threads)
+            .env("NO_COLOR", "1")
+            .current_dir(dir.path())
+            .output()
+            .expect("running synth");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let read = |out: &str| -> BTreeMap<String, Vec<u8>> {
+        std::fs::read_dir(dir.path().join(out))
+            .expect("the output folder")
+            .map(|e| {
+                let e = e.unwrap();
+                (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap())
+            })
+            .collect()
+    };
+    // One thread and four write the same 13 files, byte for byte.
+    assert_eq!(run("1", "one").0, Some(0));
+    assert_eq!(run("4", "four").0, Some(0));
+    let (one, four) = (read("one"), read("four"));
+    assert_eq!(one.len(), 13);
+    assert!(one == four, "the files differ between 1 and 4 threads");
+    for bad in ["0", "two", "-1", ""] {
+        let (code, stderr) = run(bad, "bad");
+        assert_eq!(code, Some(2), "{bad:?}");
+        assert_eq!(
+            stderr,
+            format!(
+                "error: SAGESYNTH_THREADS is `{bad}`; expected a whole number of threads from 1 on\n"
+            ),
+        );
+        assert!(!dir.path().join("bad").exists(), "{bad:?} wrote files");
+    }
+}
+
+#[test]
 fn appending_a_user_changes_only_the_last_chunk() {
     // 1,150 → 1,151: the last chunk (users-012) gains a profile; nothing else changes.
     let before = files(&synthesize("studio-big", &definition(1150, true)));

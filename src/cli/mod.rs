@@ -5,7 +5,7 @@
 
 pub mod args;
 mod check;
-mod console;
+pub mod console;
 pub mod diff;
 pub mod explain;
 pub mod graph;

@@ -17,11 +17,12 @@
 use indexmap::IndexMap;
 
 use crate::calendar::Date;
+use crate::parallel;
 use crate::resources::cloudformation::Stack;
 use crate::resources::sagemaker::Domain;
 use crate::template::FileExtension;
 use crate::template::ParameterType;
-use crate::template::{Handle, LogicalId, Output, Parameter, Template, Value};
+use crate::template::{Handle, LogicalId, Output, Parameter, Tags, Template, Value};
 
 use super::presigned_url::{self, PresignedUrlProps};
 use super::scope::Scope;
@@ -93,58 +94,21 @@ pub fn new(
     cleanup: &StudioCleanup,
     props: &NestedUsersProps,
 ) -> Result<Vec<UserChunk>, ConstructError> {
+    // The children's templates do not depend on each other or on the parent: they are
+    // composed side by side, and then joined to the parent in order.
+    let tags = parent.template().tags().clone();
+    let chunked: Vec<(usize, &[String])> = props.users.chunks(USERS_PER_STACK).enumerate().collect();
+    let ((), templates) = parallel::map_alongside(
+        || (),
+        chunked,
+        |(i, users)| child_template(&tags, users, props).map(|t| (i, users, t)),
+    );
     let mut chunks = Vec::new();
-    for (i, users) in props.users.chunks(USERS_PER_STACK).enumerate() {
+    for built in templates {
+        let (i, users, child) = built?;
         let k = i + 1;
         let first = i * USERS_PER_STACK;
         let suffix = chunk_suffix(k);
-        // The children are part of the stack: they carry its tags as the parent does.
-        let mut child = Template::new();
-        child.set_tags(parent.template().tags())?;
-        child.set_description(&format!(
-            "Studio user profiles {} to {} of stack {}, in a stack nested in it",
-            users[0],
-            users[users.len() - 1],
-            props.stack_name
-        ));
-        let mut child_scope = Scope::root(&mut child);
-        let domain_id = child_scope
-            .add_parameter(
-                DOMAIN_ID_PARAMETER,
-                Parameter::new(ParameterType::String)
-                    .description("The Studio domain's ID, passed by the parent stack"),
-            )?
-            .value();
-        let service_token = child_scope
-            .add_parameter(
-                CLEANUP_PARAMETER,
-                Parameter::new(ParameterType::String)
-                    .description("The Studio cleanup function's ARN, passed by the parent stack"),
-            )?
-            .value();
-        let profiles = studio::user_profiles(&mut child_scope, &domain_id, users)?;
-        for (user, profile) in &profiles {
-            studio_cleanup::profile_cleanup(
-                &mut child_scope,
-                &service_token,
-                &domain_id,
-                user,
-                profile,
-                props.offboarded.get(user).copied(),
-            )?;
-        }
-        if let Some(presigned) = &props.presigned_url {
-            presigned_url::user_outputs(
-                &mut child_scope,
-                &domain_id,
-                users
-                    .iter()
-                    .filter(|u| !props.offboarded.contains_key(*u))
-                    .map(String::as_str),
-                presigned,
-            )?;
-        }
-
         let stack = parent.child(id).add(
             &format!("{k:03}"),
             Stack::builder()
@@ -182,6 +146,62 @@ pub fn new(
         });
     }
     Ok(chunks)
+}
+
+/// The template of one chunk of users: its two parameters, each user's profile and
+/// profile cleanup and, with presigned URLs, each user's command output.
+fn child_template(
+    tags: &Tags,
+    users: &[String],
+    props: &NestedUsersProps,
+) -> Result<Template, ConstructError> {
+    // The children are part of the stack: they carry its tags as the parent does.
+    let mut child = Template::new();
+    child.set_tags(tags)?;
+    child.set_description(&format!(
+        "Studio user profiles {} to {} of stack {}, in a stack nested in it",
+        users[0],
+        users[users.len() - 1],
+        props.stack_name
+    ));
+    let mut child_scope = Scope::root(&mut child);
+    let domain_id = child_scope
+        .add_parameter(
+            DOMAIN_ID_PARAMETER,
+            Parameter::new(ParameterType::String)
+                .description("The Studio domain's ID, passed by the parent stack"),
+        )?
+        .value();
+    let service_token = child_scope
+        .add_parameter(
+            CLEANUP_PARAMETER,
+            Parameter::new(ParameterType::String)
+                .description("The Studio cleanup function's ARN, passed by the parent stack"),
+        )?
+        .value();
+    let profiles = studio::user_profiles(&mut child_scope, &domain_id, users)?;
+    for (user, profile) in &profiles {
+        studio_cleanup::profile_cleanup(
+            &mut child_scope,
+            &service_token,
+            &domain_id,
+            user,
+            profile,
+            props.offboarded.get(user).copied(),
+        )?;
+    }
+    if let Some(presigned) = &props.presigned_url {
+        presigned_url::user_outputs(
+            &mut child_scope,
+            &domain_id,
+            users
+                .iter()
+                .filter(|u| !props.offboarded.contains_key(*u))
+                .map(String::as_str),
+            presigned,
+        )?;
+    }
+    Ok(child)
 }
 
 /// One parent output per chunk: the nested stack's ID, where its users' commands are.

@@ -1,0 +1,121 @@
+//! Independent pieces of one synthesis on the machine's cores: the user chunks of a
+//! split run are composed, and then its templates rendered and validated, side by side.
+//! Results come back in the order of the input, so the output does not depend on which
+//! thread finished first.
+
+use std::num::NonZeroUsize;
+use std::sync::{Mutex, PoisonError};
+
+/// The most threads one call uses, this one included, unless [`THREADS_VARIABLE`] says
+/// otherwise.
+pub const MAX_THREADS: usize = 8;
+
+/// The environment variable that sets the most threads one call uses: `1` keeps all
+/// the work on the calling thread (a shared CI runner, or a profile by function).
+pub const THREADS_VARIABLE: &str = "SAGESYNTH_THREADS";
+
+/// The most threads one call uses: [`THREADS_VARIABLE`] when set, or else the machine's
+/// cores, at most [`MAX_THREADS`]. An error names a value that is not a whole number
+/// from 1 on.
+pub fn max_threads() -> Result<usize, String> {
+    match std::env::var(THREADS_VARIABLE) {
+        Ok(text) => match text.trim().parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(format!(
+                "{THREADS_VARIABLE} is `{text}`; expected a whole number of threads from 1 on"
+            )),
+        },
+        Err(std::env::VarError::NotPresent) => Ok(std::thread::available_parallelism()
+            .map_or(1, NonZeroUsize::get)
+            .min(MAX_THREADS)),
+        Err(std::env::VarError::NotUnicode(text)) => Err(format!(
+            "{THREADS_VARIABLE} is `{}`; expected a whole number of threads from 1 on",
+            text.to_string_lossy()
+        )),
+    }
+}
+
+/// Runs `first` on this thread and `each` over `items` on up to [`max_threads`] threads
+/// (this one included, once `first` is done), and returns `first`'s result and `each`'s
+/// results in the order of `items`. With one thread (a bad [`THREADS_VARIABLE`], which
+/// the CLI refuses before it gets here, counts as one), or fewer than two items,
+/// everything runs here, in order. A panic in any of them is raised again here.
+pub fn map_alongside<A, T, R>(
+    first: impl FnOnce() -> A,
+    items: Vec<T>,
+    each: impl Fn(T) -> R + Sync,
+) -> (A, Vec<R>)
+where
+    T: Send,
+    R: Send,
+{
+    let threads = max_threads().unwrap_or(1).min(items.len());
+    if threads < 2 {
+        let a = first();
+        return (a, items.into_iter().map(each).collect());
+    }
+    let count = items.len();
+    let queue = Mutex::new(items.into_iter().enumerate());
+    // Takes the next item until none is left; returns each result with its place.
+    let drain = || {
+        let mut done = Vec::new();
+        loop {
+            let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
+            let Some((place, item)) = next else {
+                return done;
+            };
+            done.push((place, each(item)));
+        }
+    };
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(drain)).collect();
+        let a = first();
+        let mut done = drain();
+        for helper in helpers {
+            match helper.join() {
+                Ok(theirs) => done.extend(theirs),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        done.sort_unstable_by_key(|(place, _)| *place);
+        debug_assert_eq!(done.len(), count);
+        (a, done.into_iter().map(|(_, r)| r).collect())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_keep_the_order_of_the_items() {
+        // Uneven work, so that threads finish out of order when there are several.
+        let items: Vec<u64> = (0..200).collect();
+        let (first, squares) = map_alongside(
+            || "first",
+            items,
+            |n| {
+                let spin = (n % 7) * 2_000;
+                (0..spin).fold(n * n, |acc, i| std::hint::black_box(acc ^ i) ^ i)
+            },
+        );
+        assert_eq!(first, "first");
+        assert_eq!(squares, (0..200u64).map(|n| n * n).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn no_items_still_runs_first() {
+        let (first, none): (u8, Vec<u8>) = map_alongside(|| 7, Vec::new(), |n| n);
+        assert_eq!((first, none), (7, Vec::new()));
+    }
+
+    #[test]
+    #[should_panic(expected = "item 13")]
+    fn a_panic_in_an_item_reaches_the_caller() {
+        let _ = map_alongside(
+            || (),
+            (0..40).collect(),
+            |n: u32| assert!(n != 13, "item {n}"),
+        );
+    }
+}
