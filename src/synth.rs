@@ -18,6 +18,7 @@ use crate::template::{FileExtension, SourcePath, Template, read};
 use crate::validate::{self, Finding, Severity, rules};
 
 mod batch;
+pub mod json_text;
 
 pub use batch::{Batch, Failure, Listed, Selection, list, select, synthesize_all};
 
@@ -400,32 +401,21 @@ pub fn json_tree(template: &Template) -> serde_json::Value {
 /// this phase under its own name (`.ci/profile-phases.py` reads it).
 #[inline(never)]
 pub fn render_template(json: &serde_json::Value, format: Format) -> String {
-    let mut out = Vec::with_capacity(1 << 17);
-    let written = match format {
-        Format::Json => serde_json::to_writer_pretty(&mut out, json),
-        Format::MinifiedJson => serde_json::to_writer(&mut out, json),
-        Format::Yaml => return render_body(json, format),
-    };
-    written.expect("JSON values serialize");
-    out.push(b'\n');
-    String::from_utf8(out).expect("serde_json writes UTF-8")
+    render_body(json, format)
 }
 
-/// The text of a template's JSON tree in `format`.
+/// The text of a template's JSON tree in `format`: JSON exactly as serde_json prints it
+/// ([`json_text`]), YAML by serde_yaml_ng.
 pub fn render_body(json: &serde_json::Value, format: Format) -> String {
+    // A template is tens to hundreds of KiB: start there rather than grow from nothing.
+    let mut out = Vec::with_capacity(1 << 18);
     match format {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(json).expect("JSON values serialize");
-            s.push('\n');
-            s
-        }
-        Format::MinifiedJson => {
-            let mut s = serde_json::to_string(json).expect("JSON values serialize");
-            s.push('\n');
-            s
-        }
-        Format::Yaml => serde_yaml_ng::to_string(json).expect("JSON values serialize as YAML"),
+        Format::Json => json_text::write_pretty(&mut out, json),
+        Format::MinifiedJson => json_text::write_compact(&mut out, json),
+        Format::Yaml => return serde_yaml_ng::to_string(json).expect("JSON values serialize as YAML"),
     }
+    out.push(b'\n');
+    String::from_utf8(out).expect("JSON text of UTF-8 strings is UTF-8")
 }
 
 /// Loads and synthesizes one definition file.

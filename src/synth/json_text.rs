@@ -1,0 +1,268 @@
+//! A template's JSON text, printed from its tree byte for byte as `serde_json` prints it
+//! (`to_writer_pretty`: two spaces per level, `": "` after a key, `[]` and `{}` when
+//! empty; `to_writer`: no whitespace), in fewer instructions: serde_json's pretty
+//! printer writes the indentation one level at a time through its formatter, which at
+//! a few hundred thousand lines per split run is a tenth of the whole process. Here the
+//! indentation is one slice of a run of spaces, and a string without a character to
+//! escape (nearly all of a template's) is copied whole.
+
+use serde_json::Value;
+
+/// Appends `value` to `out` as `serde_json::to_writer_pretty` would write it.
+pub fn write_pretty(out: &mut Vec<u8>, value: &Value) {
+    pretty(out, value, 0);
+}
+
+/// Appends `value` to `out` as `serde_json::to_writer` would write it.
+pub fn write_compact(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_compact(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            out.push(b'{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                string(out, key);
+                out.push(b':');
+                write_compact(out, item);
+            }
+            out.push(b'}');
+        }
+        scalar => write_scalar(out, scalar),
+    }
+}
+
+/// Spaces for the indentation of the deepest lines at once; deeper lines (which no
+/// template has) take several slices.
+const SPACES: &[u8; 64] = &[b' '; 64];
+
+fn indent(out: &mut Vec<u8>, level: usize) {
+    let mut width = 2 * level;
+    while width > 0 {
+        let n = width.min(SPACES.len());
+        out.extend_from_slice(&SPACES[..n]);
+        width -= n;
+    }
+}
+
+fn pretty(out: &mut Vec<u8>, value: &Value, level: usize) {
+    match value {
+        Value::Array(items) if items.is_empty() => out.extend_from_slice(b"[]"),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+                indent(out, level + 1);
+                pretty(out, item, level + 1);
+            }
+            out.push(b'\n');
+            indent(out, level);
+            out.push(b']');
+        }
+        Value::Object(map) if map.is_empty() => out.extend_from_slice(b"{}"),
+        Value::Object(map) => {
+            out.push(b'{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+                indent(out, level + 1);
+                string(out, key);
+                out.extend_from_slice(b": ");
+                pretty(out, item, level + 1);
+            }
+            out.push(b'\n');
+            indent(out, level);
+            out.push(b'}');
+        }
+        scalar => write_scalar(out, scalar),
+    }
+}
+
+fn write_scalar(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        // Numbers are rare in a template; serde_json prints them, so they match exactly.
+        Value::Number(n) => serde_json::to_writer(&mut *out, n).expect("a number prints"),
+        Value::String(s) => string(out, s),
+        Value::Array(_) | Value::Object(_) => unreachable!("containers are printed by the caller"),
+    }
+}
+
+/// Whether byte `b` is escaped in a JSON string as serde_json escapes: `"`, `\` and the
+/// control characters below 0x20.
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of `word` is below `n` (at most 0x80): subtracting `n` from each
+/// byte borrows into its top bit only where the byte was below `n`, and `& !word` drops
+/// the bytes whose top bit was already set. Exact as a yes or no: a borrow can also mark
+/// the byte above a match, never a word without one.
+fn has_byte_below(word: u64, n: u8) -> bool {
+    word.wrapping_sub(ONES * u64::from(n)) & !word & HIGH != 0
+}
+
+/// Whether any byte of `word` is `b`: the bytes equal to `b` become zero, below 1.
+fn has_byte(word: u64, b: u8) -> bool {
+    has_byte_below(word ^ (ONES * u64::from(b)), 1)
+}
+
+/// Whether any of the 8 bytes of `word` is escaped ([`needs_escape`]).
+fn word_needs_escape(word: u64) -> bool {
+    has_byte_below(word, 0x20) || has_byte(word, b'"') || has_byte(word, b'\\')
+}
+
+/// `s` as a quoted JSON string, escaped as serde_json escapes it: `\"`, `\\`, `\b`,
+/// `\f`, `\n`, `\r`, `\t`, and `\u00XX` (lower-case hex) for the other control
+/// characters; everything else, non-ASCII included, as it is. Runs of 8 bytes with
+/// nothing to escape are passed over a word at a time.
+fn string(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+            if !word_needs_escape(word) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        if needs_escape(b) {
+            out.extend_from_slice(&bytes[start..i]);
+            escape(out, b);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+fn escape(out: &mut Vec<u8>, b: u8) {
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        0x08 => out.extend_from_slice(b"\\b"),
+        0x0c => out.extend_from_slice(b"\\f"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        control => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(control >> 4)]);
+            out.push(HEX[usize::from(control & 0xf)]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn both(value: &Value) -> (String, String) {
+        let mut pretty = Vec::new();
+        write_pretty(&mut pretty, value);
+        let mut compact = Vec::new();
+        write_compact(&mut compact, value);
+        (
+            String::from_utf8(pretty).unwrap(),
+            String::from_utf8(compact).unwrap(),
+        )
+    }
+
+    fn assert_as_serde_json(value: &Value) {
+        let (pretty, compact) = both(value);
+        assert_eq!(pretty, serde_json::to_string_pretty(value).unwrap());
+        assert_eq!(compact, serde_json::to_string(value).unwrap());
+    }
+
+    #[test]
+    fn every_kind_of_value_prints_as_serde_json_prints_it() {
+        let value = json!({
+            "empty object": {},
+            "empty list": [],
+            "nested": {"a": [1, -2, 3.5, 1e300, null, true, false, [[], [{}]]]},
+            "escapes": "quote \" backslash \\ newline \n tab \t cr \r bs \u{8} ff \u{c} nul \u{0} us \u{1f} del \u{7f}",
+            "non-ASCII": "café ☕ 日本語 \u{2028}",
+            "long runs": "0123456789abcdef0123456789\"abcdef0123456789abcdef\\0123456789abcdef\n",
+            "${!aws:username}": "Fn::Sub",
+        });
+        assert_as_serde_json(&value);
+        let (pretty, _) = both(&json!({"a": {"b": [1]}, "c": []}));
+        assert_eq!(pretty, "{\n  \"a\": {\n    \"b\": [\n      1\n    ]\n  },\n  \"c\": []\n}");
+    }
+
+    #[test]
+    fn a_word_needs_escaping_exactly_when_one_of_its_bytes_does() {
+        // Every byte value at every position of a word of otherwise plain bytes, with
+        // plain and high (non-ASCII) neighbours, which the borrows could confuse.
+        for filler in [b'a', 0x7f, 0x80, 0xe6, 0xff, b' '] {
+            for b in 0..=255u8 {
+                for at in 0..8 {
+                    let mut bytes = [filler; 8];
+                    bytes[at] = b;
+                    assert_eq!(
+                        word_needs_escape(u64::from_le_bytes(bytes)),
+                        needs_escape(b),
+                        "byte {b:#04x} at {at} among {filler:#04x}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lines_deeper_than_the_run_of_spaces_are_indented_fully() {
+        let mut deep = json!("leaf");
+        for _ in 0..(SPACES.len() + 5) {
+            deep = json!({"k": [deep]});
+        }
+        assert_as_serde_json(&deep);
+    }
+
+    fn any_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(6, 64, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec((any::<String>(), inner), 0..6)
+                    .prop_map(|entries| Value::Object(entries.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_value_prints_as_serde_json_prints_it(value in any_value()) {
+            let (pretty, compact) = both(&value);
+            prop_assert_eq!(pretty, serde_json::to_string_pretty(&value).unwrap());
+            prop_assert_eq!(compact, serde_json::to_string(&value).unwrap());
+        }
+    }
+}
