@@ -412,7 +412,9 @@ pub fn render_body(json: &serde_json::Value, format: Format) -> String {
     match format {
         Format::Json => json_text::write_pretty(&mut out, json),
         Format::MinifiedJson => json_text::write_compact(&mut out, json),
-        Format::Yaml => return serde_yaml_ng::to_string(json).expect("JSON values serialize as YAML"),
+        Format::Yaml => {
+            return serde_yaml_ng::to_string(json).expect("JSON values serialize as YAML");
+        }
     }
     out.push(b'\n');
     String::from_utf8(out).expect("JSON text of UTF-8 strings is UTF-8")

@@ -329,7 +329,10 @@ fn sagesynth_threads_sets_the_threads_and_a_bad_value_is_a_usage_error() {
             .expect("the output folder")
             .map(|e| {
                 let e = e.unwrap();
-                (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap())
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
             })
             .collect()
     };

@@ -97,7 +97,8 @@ pub fn new(
     // The children's templates do not depend on each other or on the parent: they are
     // composed side by side, and then joined to the parent in order.
     let tags = parent.template().tags().clone();
-    let chunked: Vec<(usize, &[String])> = props.users.chunks(USERS_PER_STACK).enumerate().collect();
+    let chunked: Vec<(usize, &[String])> =
+        props.users.chunks(USERS_PER_STACK).enumerate().collect();
     let ((), templates) = parallel::map_alongside(
         || (),
         chunked,

@@ -209,7 +209,10 @@ mod tests {
         });
         assert_as_serde_json(&value);
         let (pretty, _) = both(&json!({"a": {"b": [1]}, "c": []}));
-        assert_eq!(pretty, "{\n  \"a\": {\n    \"b\": [\n      1\n    ]\n  },\n  \"c\": []\n}");
+        assert_eq!(
+            pretty,
+            "{\n  \"a\": {\n    \"b\": [\n      1\n    ]\n  },\n  \"c\": []\n}"
+        );
     }
 
     #[test]

@@ -62,7 +62,7 @@ impl<'a> Iterator for SubPieces<'a> {
             return None;
         }
         let rest = self.rest;
-        let Some(start) = rest.find("${") else {
+        let Some(start) = variable_start(rest) else {
             self.rest = "";
             return Some(SubPiece::Text(rest));
         };
@@ -82,6 +82,22 @@ impl<'a> Iterator for SubPieces<'a> {
             None => SubPiece::Variable(inner),
         })
     }
+}
+
+/// Where the first `${` of `text` starts. A search for the byte `$` and a look at the
+/// next: `str::find` with a two-byte pattern sets up a substring searcher on each call,
+/// which cost more than the search itself on the short strings of a template.
+fn variable_start(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(offset) = bytes[from..].iter().position(|&b| b == b'$') {
+        let at = from + offset;
+        if bytes.get(at + 1) == Some(&b'{') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// The variables of an `Fn::Sub` string (`${Name}`, `${Name.Attribute}`, pseudo parameters
@@ -446,6 +462,15 @@ mod tests {
         );
         assert_eq!(sub_pieces("").count(), 0);
         assert_eq!(sub_pieces("${A}${B}").count(), 2);
+        // A `$` that opens nothing, and one at the very end, are text.
+        assert_eq!(
+            sub_pieces("$5 $$${A}$").collect::<Vec<_>>(),
+            [
+                SubPiece::Text("$5 $$"),
+                SubPiece::Variable("A"),
+                SubPiece::Text("$"),
+            ]
+        );
     }
 
     #[test]

@@ -1,18 +1,16 @@
 //! Every `Ref`, `Fn::GetAtt`, `${…}` in `Fn::Sub`, condition name and `DependsOn` must
 //! name something that exists, and resources must not depend on each other in a cycle.
 
-use std::collections::{HashMap, HashSet};
-
 use serde_json::Value as Json;
 
-use super::Finding;
 use super::rules::id;
+use super::{Finding, LookupMap, LookupSet};
 use crate::template::read::{self, Path, Reference, is_pseudo_parameter, section};
 
 struct Names<'a> {
-    parameters: HashSet<&'a str>,
-    resources: HashMap<&'a str, usize>,
-    conditions: HashSet<&'a str>,
+    parameters: LookupSet<&'a str>,
+    resources: LookupMap<&'a str, usize>,
+    conditions: LookupSet<&'a str>,
 }
 
 pub fn check(template: &Json, findings: &mut Vec<Finding>) {

@@ -3,12 +3,11 @@
 mod offboard;
 mod reach;
 
-use std::collections::HashSet;
-
 use serde_json::Value as Json;
 
 use super::{Context, Equivalents, Rule, Severity, Violation, list, target};
 use crate::resources::sagemaker::MAX_LIFECYCLE_CONTENT;
+use crate::validate::LookupSet;
 
 const NOTEBOOK: &[&str] = &["AWS::SageMaker::NotebookInstance"];
 const IDENTITY_POLICIES: &[&str] = super::IDENTITY_POLICY_TYPES;
@@ -329,9 +328,9 @@ fn domain_vpc_only(cx: &Context) -> Vec<Violation> {
 /// The resources a cleanup of `kind` (any kind: `None`) references in its properties.
 /// What the cleanup resources reference: any of them, and those of kind `Domain`. Sets,
 /// since a child of a split run holds a hundred profiles and three hundred references.
-fn cleaned_up<'a>(cx: &'a Context) -> (HashSet<&'a str>, HashSet<&'a str>) {
-    let mut any = HashSet::new();
-    let mut domains = HashSet::new();
+fn cleaned_up<'a>(cx: &'a Context) -> (LookupSet<&'a str>, LookupSet<&'a str>) {
+    let mut any = LookupSet::default();
+    let mut domains = LookupSet::default();
     for (_, p) in cx.of_type("Custom::StudioCleanup") {
         let references = crate::template::read::references(p);
         if p["Kind"].as_str() == Some("Domain") {
