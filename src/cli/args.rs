@@ -35,7 +35,11 @@ Examples:
 Exit codes: 0 success (also when a reader closes the pipe early: synth | head);
 1 the template breaks a rule (security, limits, references) or --check found differences;
 2 usage or input error, or the output cannot be written (nothing is written).
-synth diff: 0 no change; 3 changes without replacement (interruptions included); 4 a replacement or data-loss risk.";
+synth diff: 0 no change; 3 changes without replacement (interruptions included); 4 a replacement or data-loss risk.
+
+Environment: SAGESYNTH_THREADS=N, the most threads a split run composes and renders on
+(default: the processor cores, at most 8; 1 keeps everything on one thread).
+SAGESYNTH_TODAY=YYYY-MM-DD, the day offboarding dates are judged against (default: today, UTC).";
 
 /// Synthesizes deterministic CloudFormation templates for secure SageMaker environments
 /// from the stack definitions in stacks/.
