@@ -3,6 +3,7 @@
 //! Results come back in the order of the input, so the output does not depend on which
 //! thread finished first.
 
+use std::cell::Cell;
 use std::num::NonZeroUsize;
 use std::sync::{Mutex, PoisonError};
 
@@ -35,11 +36,17 @@ pub fn max_threads() -> Result<usize, String> {
     }
 }
 
+thread_local! {
+    /// Whether this thread is one of the threads of a [`map_alongside`] call.
+    static ALREADY_PARALLEL: Cell<bool> = const { Cell::new(false) };
+}
+
 /// Runs `first` on this thread and `each` over `items` on up to [`max_threads`] threads
 /// (this one included, once `first` is done), and returns `first`'s result and `each`'s
 /// results in the order of `items`. With one thread (a bad [`THREADS_VARIABLE`], which
-/// the CLI refuses before it gets here, counts as one), or fewer than two items,
-/// everything runs here, in order. A panic in any of them is raised again here.
+/// the CLI refuses before it gets here, counts as one), fewer than two items, or when
+/// called from within another call's `first` or `each`, everything runs here, in order.
+/// A panic in any of them is raised again here.
 pub fn map_alongside<A, T, R>(
     first: impl FnOnce() -> A,
     items: Vec<T>,
@@ -49,7 +56,14 @@ where
     T: Send,
     R: Send,
 {
-    let threads = max_threads().unwrap_or(1).min(items.len());
+    // A call made by a thread that is already one of several (a definition of `--all`
+    // with a split run) stays on that thread: the cores are busy already.
+    let nested = ALREADY_PARALLEL.get();
+    let threads = if nested {
+        1
+    } else {
+        max_threads().unwrap_or(1).min(items.len())
+    };
     if threads < 2 {
         let a = first();
         return (a, items.into_iter().map(each).collect());
@@ -68,9 +82,18 @@ where
         }
     };
     std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(drain)).collect();
+        let helpers: Vec<_> = (1..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    ALREADY_PARALLEL.set(true);
+                    drain()
+                })
+            })
+            .collect();
+        ALREADY_PARALLEL.set(true);
         let a = first();
         let mut done = drain();
+        ALREADY_PARALLEL.set(false);
         for helper in helpers {
             match helper.join() {
                 Ok(theirs) => done.extend(theirs),
@@ -101,6 +124,31 @@ mod tests {
         );
         assert_eq!(first, "first");
         assert_eq!(squares, (0..200u64).map(|n| n * n).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_call_within_a_call_stays_on_its_thread() {
+        let (outer, inner) = map_alongside(
+            || std::thread::current().id(),
+            (0..8).collect::<Vec<u32>>(),
+            |n| {
+                let here = std::thread::current().id();
+                let (_, threads) = map_alongside(
+                    || (),
+                    (0..8).collect::<Vec<u32>>(),
+                    |m| (n * 8 + m, std::thread::current().id()),
+                );
+                assert!(
+                    threads.iter().all(|(_, t)| *t == here),
+                    "a nested call spread"
+                );
+                threads.into_iter().map(|(v, _)| v).collect::<Vec<_>>()
+            },
+        );
+        assert_eq!(outer, std::thread::current().id());
+        assert_eq!(inner.concat(), (0..64).collect::<Vec<u32>>());
+        // The flag is cleared when the call ends: a later call may spread again.
+        assert!(!ALREADY_PARALLEL.get());
     }
 
     #[test]

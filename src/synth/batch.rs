@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use super::{Format, SynthError, Synthesis, discover, find_stack, synthesize_file};
 use crate::diagnostic::Diagnostic;
 use crate::output::OutputFile;
+use crate::parallel;
 use crate::report::ReportFormat;
 use crate::stacks::{self, InputErrors};
 
@@ -73,10 +74,17 @@ pub enum Failure {
 
 /// Synthesizes every file in `paths`; one that fails does not stop the others, so every
 /// problem is reported at once.
+/// The definitions are independent: they are synthesized side by side on the machine's
+/// cores ([`parallel::map_alongside`]), and reported in the order of `paths`.
 pub fn synthesize_all(paths: &[PathBuf], format: Format) -> Batch {
     let mut batch = Batch::default();
-    for path in paths {
-        match synthesize_file(path, format) {
+    let ((), results) = parallel::map_alongside(
+        || (),
+        paths.iter().collect(),
+        |path| synthesize_file(path, format),
+    );
+    for result in results {
+        match result {
             Ok(s) => batch.syntheses.push(s),
             Err(e) => batch.errors.push(e),
         }
