@@ -18,7 +18,6 @@ use crate::template::{FileExtension, SourcePath, Template, read};
 use crate::validate::{self, Finding, Severity, rules};
 
 mod batch;
-pub mod json_text;
 
 pub use batch::{Batch, Failure, Listed, Selection, list, select, synthesize_all};
 
@@ -405,13 +404,13 @@ pub fn render_template(json: &serde_json::Value, format: Format) -> String {
 }
 
 /// The text of a template's JSON tree in `format`: JSON exactly as serde_json prints it
-/// ([`json_text`]), YAML by serde_yaml_ng.
+/// ([`crate::template::json_text`]), YAML by serde_yaml_ng.
 pub fn render_body(json: &serde_json::Value, format: Format) -> String {
     // A template is tens to hundreds of KiB: start there rather than grow from nothing.
     let mut out = Vec::with_capacity(1 << 18);
     match format {
-        Format::Json => json_text::write_pretty(&mut out, json),
-        Format::MinifiedJson => json_text::write_compact(&mut out, json),
+        Format::Json => crate::template::json_text::write_pretty(&mut out, json),
+        Format::MinifiedJson => crate::template::json_text::write_compact(&mut out, json),
         Format::Yaml => {
             return serde_yaml_ng::to_string(json).expect("JSON values serialize as YAML");
         }

@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 mod file_extension;
+pub mod json_text;
 pub mod limits;
 mod logical_id;
 mod parameter_type;

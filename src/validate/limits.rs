@@ -7,6 +7,7 @@ use serde_json::Value as Json;
 use super::Finding;
 use super::rules::id;
 use crate::template::is_valid_logical_id;
+use crate::template::json_text;
 use crate::template::limits::{
     MAX_BODY_BYTES, MAX_DESCRIPTION_BYTES, MAX_INLINE_BODY_BYTES, SECTION_QUOTAS,
 };
@@ -82,35 +83,17 @@ pub fn check(template: &Json, body_len: usize, inline: bool, findings: &mut Vec<
 }
 
 /// `--minify` as a way under the inline limit, when it is one: the minified body (the
-/// bytes `--minify` writes, JSON without whitespace and a final newline) is computed, and
+/// bytes `--minify` writes, JSON without whitespace and a final newline) is counted, and
 /// named only when it fits and is smaller than the body judged (a body already minified
 /// has no smaller form).
 fn minify_hint(template: &Json, body_len: usize) -> String {
-    let minified = minified_len(template).map_or(usize::MAX, |len| len + 1);
+    // The minified body: the JSON without whitespace and a final newline.
+    let minified = json_text::compact_len(template) + 1;
     if minified <= MAX_INLINE_BODY_BYTES && minified < body_len {
         format!(", or write it with `--minify` ({minified} bytes, which fits)")
     } else {
         String::new()
     }
-}
-
-/// The length of the minified JSON, counted as it is written: the body itself is never
-/// needed, so it is not built (a nested stack's child of 70 KB was serialized a second
-/// time only to be measured).
-fn minified_len(template: &Json) -> serde_json::Result<usize> {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 += bytes.len();
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    serde_json::to_writer(&mut count, template)?;
-    Ok(count.0)
 }
 
 #[cfg(test)]

@@ -76,7 +76,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
 
 /// Policy size as IAM counts it: the JSON text without whitespace outside strings.
 fn policy_chars(policy: &Json) -> usize {
-    serde_json::to_string(policy).map_or(0, |s| s.len())
+    crate::template::json_text::compact_len(policy)
 }
 
 fn check_policy_sizes(id: &str, kind: &str, props: Option<&Json>, findings: &mut Vec<Finding>) {

@@ -42,6 +42,55 @@ pub fn write_compact(out: &mut Vec<u8>, value: &Value) {
     }
 }
 
+/// The length in bytes of `value` as `serde_json::to_writer` writes it, counted without
+/// writing it: validation measures whole templates (the `--minify` size) and every
+/// policy document (IAM's size limits) this way.
+pub fn compact_len(value: &Value) -> usize {
+    match value {
+        Value::Null => 4,
+        Value::Bool(true) => 4,
+        Value::Bool(false) => 5,
+        Value::Number(n) => n.to_string().len(),
+        Value::String(s) => string_len(s),
+        // The brackets, and a comma between items.
+        Value::Array(items) => {
+            2 + items.len().saturating_sub(1) + items.iter().map(compact_len).sum::<usize>()
+        }
+        // The braces, a colon per entry, and a comma between entries.
+        Value::Object(map) => {
+            2 + map.len()
+                + map.len().saturating_sub(1)
+                + map
+                    .iter()
+                    .map(|(key, item)| string_len(key) + compact_len(item))
+                    .sum::<usize>()
+        }
+    }
+}
+
+/// The length of `s` quoted and escaped as [`string`] writes it.
+fn string_len(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    let mut len = bytes.len() + 2;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+            if !word_needs_escape(word) {
+                i += 8;
+                continue;
+            }
+        }
+        len += match bytes[i] {
+            b'"' | b'\\' | 0x08 | 0x0c | b'\n' | b'\r' | b'\t' => 1,
+            b if b < 0x20 => 5,
+            _ => 0,
+        };
+        i += 1;
+    }
+    len
+}
+
 /// Spaces for the indentation of the deepest lines at once; deeper lines (which no
 /// template has) take several slices.
 const SPACES: &[u8; 64] = &[b' '; 64];
@@ -194,6 +243,7 @@ mod tests {
         let (pretty, compact) = both(value);
         assert_eq!(pretty, serde_json::to_string_pretty(value).unwrap());
         assert_eq!(compact, serde_json::to_string(value).unwrap());
+        assert_eq!(compact_len(value), compact.len());
     }
 
     #[test]
@@ -265,6 +315,7 @@ mod tests {
         fn any_value_prints_as_serde_json_prints_it(value in any_value()) {
             let (pretty, compact) = both(&value);
             prop_assert_eq!(pretty, serde_json::to_string_pretty(&value).unwrap());
+            prop_assert_eq!(compact_len(&value), compact.len());
             prop_assert_eq!(compact, serde_json::to_string(&value).unwrap());
         }
     }
