@@ -71,24 +71,10 @@ pub fn compact_len(value: &Value) -> usize {
 /// The length of `s` quoted and escaped as [`string`] writes it.
 fn string_len(s: &str) -> usize {
     let bytes = s.as_bytes();
-    let mut len = bytes.len() + 2;
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-            if !word_needs_escape(word) {
-                i += 8;
-                continue;
-            }
-        }
-        len += match bytes[i] {
-            b'"' | b'\\' | 0x08 | 0x0c | b'\n' | b'\r' | b'\t' => 1,
-            b if b < 0x20 => 5,
-            _ => 0,
-        };
-        i += 1;
-    }
-    len
+    let escapes: usize = escaped_positions(bytes)
+        .map(|at| escape_sequence(bytes[at]).1 - 1)
+        .sum();
+    bytes.len() + 2 + escapes
 }
 
 /// Spaces for the indentation of the deepest lines at once; deeper lines (which no
@@ -175,51 +161,74 @@ fn word_needs_escape(word: u64) -> bool {
     has_byte_below(word, 0x20) || has_byte(word, b'"') || has_byte(word, b'\\')
 }
 
-/// `s` as a quoted JSON string, escaped as serde_json escapes it: `\"`, `\\`, `\b`,
-/// `\f`, `\n`, `\r`, `\t`, and `\u00XX` (lower-case hex) for the other control
-/// characters; everything else, non-ASCII included, as it is. Runs of 8 bytes with
-/// nothing to escape are passed over a word at a time.
+/// The places in `bytes` of the bytes to escape ([`needs_escape`]), in order. Runs of
+/// 8 bytes with nothing to escape are passed over a word at a time.
+fn escaped_positions(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            if let Some(chunk) = bytes.get(i..i + 8) {
+                let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+                if !word_needs_escape(word) {
+                    i += 8;
+                    continue;
+                }
+            }
+            let at = i;
+            i += 1;
+            if needs_escape(bytes[at]) {
+                return Some(at);
+            }
+        }
+        None
+    })
+}
+
+/// How serde_json escapes byte `b` (one that [`needs_escape`]): `\"`, `\\`, `\b`, `\f`,
+/// `\n`, `\r`, `\t`, and `\u00XX` (lower-case hex) for the other control characters;
+/// the sequence's bytes and its length.
+fn escape_sequence(b: u8) -> ([u8; 6], usize) {
+    let short = |c: u8| ([b'\\', c, 0, 0, 0, 0], 2);
+    match b {
+        b'"' => short(b'"'),
+        b'\\' => short(b'\\'),
+        0x08 => short(b'b'),
+        0x0c => short(b'f'),
+        b'\n' => short(b'n'),
+        b'\r' => short(b'r'),
+        b'\t' => short(b't'),
+        control => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            let hex = |nibble: u8| HEX[usize::from(nibble)];
+            (
+                [
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    hex(control >> 4),
+                    hex(control & 0xf),
+                ],
+                6,
+            )
+        }
+    }
+}
+
+/// `s` as a quoted JSON string, escaped as serde_json escapes it ([`escape_sequence`]);
+/// everything else, non-ASCII included, as it is.
 fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-            if !word_needs_escape(word) {
-                i += 8;
-                continue;
-            }
-        }
-        let b = bytes[i];
-        if needs_escape(b) {
-            out.extend_from_slice(&bytes[start..i]);
-            escape(out, b);
-            start = i + 1;
-        }
-        i += 1;
+    for at in escaped_positions(bytes) {
+        out.extend_from_slice(&bytes[start..at]);
+        let (sequence, len) = escape_sequence(bytes[at]);
+        out.extend_from_slice(&sequence[..len]);
+        start = at + 1;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
-}
-
-fn escape(out: &mut Vec<u8>, b: u8) {
-    match b {
-        b'"' => out.extend_from_slice(b"\\\""),
-        b'\\' => out.extend_from_slice(b"\\\\"),
-        0x08 => out.extend_from_slice(b"\\b"),
-        0x0c => out.extend_from_slice(b"\\f"),
-        b'\n' => out.extend_from_slice(b"\\n"),
-        b'\r' => out.extend_from_slice(b"\\r"),
-        b'\t' => out.extend_from_slice(b"\\t"),
-        control => {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(control >> 4)]);
-            out.push(HEX[usize::from(control & 0xf)]);
-        }
-    }
 }
 
 #[cfg(test)]
