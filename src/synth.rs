@@ -332,19 +332,24 @@ fn render_one(
     format: Format,
     nested: bool,
 ) -> Synthesis {
-    let origins = template
-        .origins()
-        .map(|(id, path)| {
-            let position = stack.source.key_position(&path.to_string());
-            (
-                id.to_string(),
-                Origin {
-                    path: path.clone(),
-                    position,
-                },
-            )
-        })
-        .collect();
+    // Sized at once, and the position of a definition entry looked up once for the run
+    // of resources it makes (a user's profile and its cleanup, say), not per resource.
+    let mut origins = IndexMap::with_capacity(template.resources().count());
+    let mut last: Option<(&SourcePath, Option<Position>)> = None;
+    for (id, path) in template.origins() {
+        let position = match last {
+            Some((previous, position)) if previous == path => position,
+            _ => stack.source.key_position(&path.to_string()),
+        };
+        last = Some((path, position));
+        origins.insert(
+            id.to_string(),
+            Origin {
+                path: path.clone(),
+                position,
+            },
+        );
+    }
     let json = json_tree(&template);
     let body = render_template(&json, format);
     let mut findings = if nested {
