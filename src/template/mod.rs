@@ -19,7 +19,9 @@ use indexmap::IndexMap;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 pub use file_extension::FileExtension;
-pub use logical_id::{InvalidLogicalId, LogicalId, is_valid as is_valid_logical_id, pascal_case};
+pub use logical_id::{
+    InvalidLogicalId, LogicalId, is_valid as is_valid_logical_id, pascal_case, push_pascal_case,
+};
 pub use parameter_type::{AwsParameterType, ParameterType, SsmParameterValueType};
 pub use source_path::{PathSegment, SourcePath};
 pub use tags::{TagError, Tags};
