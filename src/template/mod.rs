@@ -345,8 +345,9 @@ pub struct Template {
     exemptions: IndexMap<LogicalId, Vec<Exemption>>,
     /// Tags every resource that takes tags carries: merged into each resource when it is
     /// added (and into those already there when they are set), so that no construct and
-    /// no order of composition can leave one out.
-    tags: Tags,
+    /// no order of composition can leave one out. Kept written out in both tag shapes
+    /// ([`tags::Prepared`]), since they are copied into nearly every resource.
+    tags: tags::Prepared,
 }
 
 /// A check of the rule pack (and its equivalents in other scanners) that does not fit one
@@ -380,7 +381,7 @@ impl Template {
     /// The first resource the tags do not merge into (`id` is `None` when the template's
     /// tags alone would be too many), and why; the template is then unchanged.
     pub fn set_tags(&mut self, tags: &Tags) -> Result<(), AddError> {
-        let mut merged = self.tags.clone();
+        let mut merged = self.tags.tags().clone();
         for (k, v) in tags.iter() {
             if let Some(old) = merged.get(k).filter(|old| *old != v) {
                 return Err(AddError::Tags {
@@ -395,7 +396,7 @@ impl Template {
             merged.insert(k, v).map_err(|_| AddError::Tags {
                 id: None,
                 error: TagError::TooMany {
-                    count: self.tags.len() + tags.len(),
+                    count: self.tags.tags().len() + tags.len(),
                 },
             })?;
         }
@@ -409,13 +410,13 @@ impl Template {
             })?;
         }
         self.resources = resources;
-        self.tags = merged;
+        self.tags = tags::Prepared::new(merged);
         Ok(())
     }
 
     /// The tags every resource that takes tags carries.
     pub fn tags(&self) -> &Tags {
-        &self.tags
+        self.tags.tags()
     }
 
     /// Sets the template `Metadata` entry `key`.
@@ -447,7 +448,7 @@ impl Template {
     pub fn add<R: Resource>(&mut self, id: LogicalId, resource: R) -> Result<Handle<R>, AddError> {
         self.check_free(&id, "Resources")?;
         let mut properties = resource.into_properties();
-        tags::merge(R::TYPE, &mut properties, &self.tags).map_err(|error| AddError::Tags {
+        self.tags.merge(R::TYPE, &mut properties).map_err(|error| AddError::Tags {
             id: Some(id.clone()),
             error,
         })?;

@@ -306,7 +306,11 @@ pub const TAG_SUPPORT: &[TagSupport] = &[
 
 /// What the table says of `type_name`; `None` for a type it does not list.
 pub fn support(type_name: &str) -> Option<&'static TagSupport> {
-    TAG_SUPPORT.iter().find(|s| s.type_name == type_name)
+    // The table is sorted by type name (tested below), and looked up for every resource.
+    TAG_SUPPORT
+        .binary_search_by(|s| s.type_name.cmp(type_name))
+        .ok()
+        .map(|i| &TAG_SUPPORT[i])
 }
 
 /// Characters a tag key or value may hold besides letters, digits and spaces.
@@ -512,6 +516,71 @@ fn own_tags(shape: TagShape, tags: Option<&Value>) -> Result<Vec<(String, Value)
     }
 }
 
+/// A template's tags already written in both shapes, for the resources that set no tags
+/// of their own (nearly all): they take a copy instead of a list or map built anew per
+/// resource.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prepared {
+    tags: Tags,
+    key_value_list: Value,
+    map: Value,
+}
+
+impl Default for Prepared {
+    fn default() -> Prepared {
+        Prepared::new(Tags::new())
+    }
+}
+
+impl Prepared {
+    /// `tags` in both shapes, as [`merge`] writes them into a resource without tags.
+    pub fn new(tags: Tags) -> Prepared {
+        let key_value_list = Value::List(
+            tags.iter()
+                .map(|(k, v)| Value::map([("Key", Value::from(k)), ("Value", Value::from(v))]))
+                .collect(),
+        );
+        let map = Value::Map(tags.iter().map(|(k, v)| (k.to_string(), Value::from(v))).collect());
+        Prepared {
+            tags,
+            key_value_list,
+            map,
+        }
+    }
+
+    /// The tags.
+    pub fn tags(&self) -> &Tags {
+        &self.tags
+    }
+
+    /// What [`merge`] does with these tags, and the same result.
+    ///
+    /// # Errors
+    ///
+    /// See [`TagError`].
+    pub fn merge(
+        &self,
+        type_name: &str,
+        properties: &mut IndexMap<String, Value>,
+    ) -> Result<(), TagError> {
+        if self.tags.is_empty() || properties.contains_key("Tags") {
+            return merge(type_name, properties, &self.tags);
+        }
+        // No tags of the resource's own: nothing can clash, and the template's tags are
+        // at most the 50 a resource takes.
+        let support = support(type_name).ok_or_else(|| TagError::UnknownType {
+            type_name: type_name.to_string(),
+        })?;
+        let written = match support.shape {
+            None => return Ok(()),
+            Some(TagShape::KeyValueList) => self.key_value_list.clone(),
+            Some(TagShape::Map) => self.map.clone(),
+        };
+        properties.insert("Tags".to_string(), written);
+        Ok(())
+    }
+}
+
 /// Merges `tags` into the properties of a resource of `type_name`: its own tags first,
 /// then the new keys in order. A type without tags is left alone.
 ///
@@ -711,6 +780,39 @@ mod tests {
         let many = Tags::from_pairs(many.iter().map(|k| (k.as_str(), "v"))).unwrap();
         let err = merge("AWS::EC2::VPC", &mut props, &many).unwrap_err();
         assert_eq!(err, TagError::TooMany { count: 51 });
+    }
+
+    #[test]
+    fn prepared_tags_merge_as_merge_does() {
+        let template = tags(&[("owner", "ml"), ("env", "prod")]);
+        let prepared = Prepared::new(template.clone());
+        let own = Value::list([Value::map([
+            ("Key", Value::from("Name")),
+            ("Value", Value::from("vpc")),
+        ])]);
+        for type_name in [
+            "AWS::EC2::VPC",
+            "AWS::SSM::Parameter",
+            "AWS::KMS::Alias",
+            "Custom::StudioCleanup",
+        ] {
+            for own_tags in [None, Some(own.clone())] {
+                let mut expected = IndexMap::new();
+                expected.insert("A".to_string(), Value::from("a"));
+                if let Some(t) = &own_tags {
+                    expected.insert("Tags".to_string(), t.clone());
+                }
+                let mut got = expected.clone();
+                let expected_result = merge(type_name, &mut expected, &template);
+                assert_eq!(prepared.merge(type_name, &mut got), expected_result);
+                assert_eq!(got, expected, "{type_name}, own tags {own_tags:?}");
+            }
+        }
+        let err = prepared.merge("AWS::Made::Up", &mut IndexMap::new()).unwrap_err();
+        assert!(matches!(err, TagError::UnknownType { .. }), "{err}");
+        let mut props = IndexMap::new();
+        Prepared::default().merge("AWS::Made::Up", &mut props).unwrap();
+        assert!(props.is_empty());
     }
 
     #[test]
