@@ -15,7 +15,6 @@ mod value;
 use std::fmt;
 use std::marker::PhantomData;
 
-use indexmap::IndexMap;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 pub use file_extension::FileExtension;
@@ -26,14 +25,16 @@ pub use parameter_type::{AwsParameterType, ParameterType, SsmParameterValueType}
 pub use source_path::{PathSegment, SourcePath};
 pub use tags::{TagError, Tags};
 
-pub use value::{Attribute, ConditionName, Pseudo, Reference, Sub, SubPart, Value};
+pub use value::{
+    Attribute, ConditionName, MapHasher, OrderedMap, Pseudo, Reference, Sub, SubPart, Value,
+};
 
 /// A CloudFormation resource type with its properties, produced by a typed builder.
 pub trait Resource {
     /// The type name, e.g. `AWS::EC2::VPC`.
     const TYPE: &'static str;
     /// The properties as the template writes them under `Properties`.
-    fn into_properties(self) -> IndexMap<String, Value>;
+    fn into_properties(self) -> OrderedMap<String, Value>;
 }
 
 /// A typed handle to a resource in a template. Only [`Template::add`] creates one, so
@@ -140,13 +141,13 @@ pub struct ResourceEntry {
     /// creation; this is for dependencies no property shows).
     pub depends_on: Vec<LogicalId>,
     /// `Properties`, in the order the template writes them.
-    pub properties: IndexMap<String, Value>,
+    pub properties: OrderedMap<String, Value>,
     /// `DeletionPolicy`: what happens to the physical resource when the stack deletes it.
     pub deletion_policy: Option<DeletionPolicy>,
     /// `UpdateReplacePolicy`: what happens to the old physical resource on replacement.
     pub update_replace_policy: Option<DeletionPolicy>,
     /// `Metadata` (e.g. the rule suppressions read by sagesynth, cfn-lint and checkov).
-    pub metadata: IndexMap<String, Value>,
+    pub metadata: OrderedMap<String, Value>,
 }
 
 impl ResourceEntry {
@@ -332,17 +333,17 @@ impl From<DuplicateLogicalId> for AddError {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Template {
     description: Option<String>,
-    metadata: IndexMap<String, Value>,
-    parameters: IndexMap<LogicalId, Parameter>,
-    conditions: IndexMap<LogicalId, Value>,
-    resources: IndexMap<LogicalId, ResourceEntry>,
-    outputs: IndexMap<LogicalId, Output>,
+    metadata: OrderedMap<String, Value>,
+    parameters: OrderedMap<LogicalId, Parameter>,
+    conditions: OrderedMap<LogicalId, Value>,
+    resources: OrderedMap<LogicalId, ResourceEntry>,
+    outputs: OrderedMap<LogicalId, Output>,
     /// Where each resource comes from (not part of the emitted template): recorded by
     /// the construct scope that added it.
-    origins: IndexMap<LogicalId, SourcePath>,
+    origins: OrderedMap<LogicalId, SourcePath>,
     /// Checks that do not fit a resource, with the reason (not part of the emitted
     /// template until the pipeline writes them into the resource's Metadata).
-    exemptions: IndexMap<LogicalId, Vec<Exemption>>,
+    exemptions: OrderedMap<LogicalId, Vec<Exemption>>,
     /// Tags every resource that takes tags carries: merged into each resource when it is
     /// added (and into those already there when they are set), so that no construct and
     /// no order of composition can leave one out. Kept written out in both tag shapes
@@ -448,10 +449,12 @@ impl Template {
     pub fn add<R: Resource>(&mut self, id: LogicalId, resource: R) -> Result<Handle<R>, AddError> {
         self.check_free(&id, "Resources")?;
         let mut properties = resource.into_properties();
-        self.tags.merge(R::TYPE, &mut properties).map_err(|error| AddError::Tags {
-            id: Some(id.clone()),
-            error,
-        })?;
+        self.tags
+            .merge(R::TYPE, &mut properties)
+            .map_err(|error| AddError::Tags {
+                id: Some(id.clone()),
+                error,
+            })?;
         self.resources.insert(
             id.clone(),
             ResourceEntry {
@@ -461,7 +464,7 @@ impl Template {
                 properties,
                 deletion_policy: None,
                 update_replace_policy: None,
-                metadata: IndexMap::new(),
+                metadata: OrderedMap::default(),
             },
         );
         Ok(Handle {
@@ -682,7 +685,7 @@ impl Serialize for Output {
     }
 }
 
-struct MapSer<'a>(&'a IndexMap<String, Value>);
+struct MapSer<'a>(&'a OrderedMap<String, Value>);
 impl Serialize for MapSer<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
@@ -693,7 +696,7 @@ impl Serialize for MapSer<'_> {
     }
 }
 
-struct Section<'a, T>(&'a IndexMap<LogicalId, T>);
+struct Section<'a, T>(&'a OrderedMap<LogicalId, T>);
 impl<T: Serialize> Serialize for Section<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;

@@ -17,9 +17,7 @@
 
 use std::fmt;
 
-use indexmap::IndexMap;
-
-use super::Value;
+use super::{OrderedMap, Value};
 
 /// At most this many user tags on one resource.
 pub const MAX_TAGS_PER_RESOURCE: usize = 50;
@@ -372,7 +370,7 @@ pub fn check_value(value: &str) -> Result<(), String> {
 /// Tags for every resource of a template, in the order they are written; every key and
 /// value follows the AWS tag rules (checked on insert).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Tags(IndexMap<String, String>);
+pub struct Tags(OrderedMap<String, String>);
 
 impl Tags {
     /// No tags.
@@ -540,7 +538,11 @@ impl Prepared {
                 .map(|(k, v)| Value::map([("Key", Value::from(k)), ("Value", Value::from(v))]))
                 .collect(),
         );
-        let map = Value::Map(tags.iter().map(|(k, v)| (k.to_string(), Value::from(v))).collect());
+        let map = Value::Map(
+            tags.iter()
+                .map(|(k, v)| (k.to_string(), Value::from(v)))
+                .collect(),
+        );
         Prepared {
             tags,
             key_value_list,
@@ -561,7 +563,7 @@ impl Prepared {
     pub fn merge(
         &self,
         type_name: &str,
-        properties: &mut IndexMap<String, Value>,
+        properties: &mut OrderedMap<String, Value>,
     ) -> Result<(), TagError> {
         if self.tags.is_empty() || properties.contains_key("Tags") {
             return merge(type_name, properties, &self.tags);
@@ -589,7 +591,7 @@ impl Prepared {
 /// See [`TagError`].
 pub fn merge(
     type_name: &str,
-    properties: &mut IndexMap<String, Value>,
+    properties: &mut OrderedMap<String, Value>,
     tags: &Tags,
 ) -> Result<(), TagError> {
     if tags.is_empty() {
@@ -725,7 +727,7 @@ mod tests {
 
     #[test]
     fn merge_keeps_the_resources_tags_first_and_adds_the_rest_in_order() {
-        let mut props = IndexMap::new();
+        let mut props = OrderedMap::default();
         props.insert(
             "Tags".to_string(),
             Value::list([Value::map([
@@ -748,20 +750,20 @@ mod tests {
 
     #[test]
     fn merge_writes_a_map_where_the_type_takes_one_and_nothing_where_it_takes_none() {
-        let mut props = IndexMap::new();
+        let mut props = OrderedMap::default();
         merge("AWS::SSM::Parameter", &mut props, &tags(&[("owner", "ml")])).unwrap();
         assert_eq!(
             serde_json::to_value(Value::Map(props)).unwrap(),
             serde_json::json!({"Tags": {"owner": "ml"}})
         );
-        let mut props = IndexMap::new();
+        let mut props = OrderedMap::default();
         merge("AWS::KMS::Alias", &mut props, &tags(&[("owner", "ml")])).unwrap();
         assert!(props.is_empty());
     }
 
     #[test]
     fn a_clash_an_unknown_type_and_too_many_tags_are_errors() {
-        let mut props = IndexMap::new();
+        let mut props = OrderedMap::default();
         props.insert(
             "Tags".to_string(),
             Value::list([Value::map([
@@ -774,7 +776,12 @@ mod tests {
             err.to_string(),
             "the tag `Name` is already set to \"vpc\" by the construct, not `other`"
         );
-        let err = merge("AWS::Made::Up", &mut IndexMap::new(), &tags(&[("a", "b")])).unwrap_err();
+        let err = merge(
+            "AWS::Made::Up",
+            &mut OrderedMap::default(),
+            &tags(&[("a", "b")]),
+        )
+        .unwrap_err();
         assert!(matches!(err, TagError::UnknownType { .. }), "{err}");
         let many: Vec<String> = (0..50).map(|i| format!("k{i}")).collect();
         let many = Tags::from_pairs(many.iter().map(|k| (k.as_str(), "v"))).unwrap();
@@ -797,7 +804,7 @@ mod tests {
             "Custom::StudioCleanup",
         ] {
             for own_tags in [None, Some(own.clone())] {
-                let mut expected = IndexMap::new();
+                let mut expected = OrderedMap::default();
                 expected.insert("A".to_string(), Value::from("a"));
                 if let Some(t) = &own_tags {
                     expected.insert("Tags".to_string(), t.clone());
@@ -808,16 +815,20 @@ mod tests {
                 assert_eq!(got, expected, "{type_name}, own tags {own_tags:?}");
             }
         }
-        let err = prepared.merge("AWS::Made::Up", &mut IndexMap::new()).unwrap_err();
+        let err = prepared
+            .merge("AWS::Made::Up", &mut OrderedMap::default())
+            .unwrap_err();
         assert!(matches!(err, TagError::UnknownType { .. }), "{err}");
-        let mut props = IndexMap::new();
-        Prepared::default().merge("AWS::Made::Up", &mut props).unwrap();
+        let mut props = OrderedMap::default();
+        Prepared::default()
+            .merge("AWS::Made::Up", &mut props)
+            .unwrap();
         assert!(props.is_empty());
     }
 
     #[test]
     fn no_tags_change_nothing_even_for_an_unknown_type() {
-        let mut props = IndexMap::new();
+        let mut props = OrderedMap::default();
         merge("AWS::Made::Up", &mut props, &Tags::new()).unwrap();
         assert!(props.is_empty());
     }

@@ -6,6 +6,16 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use super::logical_id::LogicalId;
 
+/// How the maps of the template model hash their keys: foldhash, several times cheaper
+/// per key than the standard library's SipHash. A large definition puts thousands of
+/// resources, each a map of properties, through these maps. Iteration, equality and
+/// serialization follow insertion order, never the hash, so the hasher cannot change a
+/// template; and the keys are the template's own property names and logical IDs.
+pub type MapHasher = foldhash::fast::RandomState;
+
+/// An insertion-ordered map of the template model (see [`MapHasher`]).
+pub type OrderedMap<K, V> = IndexMap<K, V, MapHasher>;
+
 /// CloudFormation pseudo parameters (usable in `Ref` and inside `Fn::Sub`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Pseudo {
@@ -112,7 +122,7 @@ pub enum Value {
     /// A list.
     List(Vec<Value>),
     /// A mapping; keys keep their insertion order.
-    Map(IndexMap<String, Value>),
+    Map(OrderedMap<String, Value>),
     /// `Ref` of a parameter or resource.
     Ref(Reference),
     /// `Ref` of a pseudo parameter.
