@@ -70,7 +70,13 @@ macro_rules! cfn_properties {
             /// [`MissingProperty`](crate::resources::MissingProperty) naming the first
             /// required property that was not set.
             pub fn build(self) -> Result<$name, $crate::resources::MissingProperty> {
-                let mut properties = $crate::template::OrderedMap::default();
+                // Sized once for the properties set, and one more for the `Tags` the
+                // template merges into a resource: no regrowth while it is filled.
+                let count = 1 $( + usize::from(self.$field.is_some()) )*;
+                let mut properties = $crate::template::OrderedMap::with_capacity_and_hasher(
+                    count,
+                    ::std::default::Default::default(),
+                );
                 $( cfn_properties!(@collect $kind self properties $field $prop $type_name); )*
                 Ok($name { properties })
             }

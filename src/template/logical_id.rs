@@ -113,6 +113,43 @@ mod tests {
     }
 
     #[test]
+    fn pascal_case_by_bytes_follows_the_rule_by_characters() {
+        fn by_characters(name: &str) -> String {
+            let mut out = String::new();
+            let mut start_of_word = true;
+            for c in name.chars() {
+                if c.is_ascii_alphanumeric() {
+                    out.push(if start_of_word {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    });
+                    start_of_word = false;
+                } else {
+                    start_of_word = true;
+                }
+            }
+            out
+        }
+        for name in [
+            "",
+            "a",
+            "-a-",
+            "9lives",
+            "data-scientist-1",
+            "a_b.c d",
+            "x\u{e9}y",
+            "\u{c4}\u{d6}\u{fc}-x",
+            "a\u{301}b",
+            "\u{1f600}",
+            "z\u{1f600}\u{1f600}zz",
+            "\u{85}q\u{feff}r",
+        ] {
+            assert_eq!(pascal_case(name), by_characters(name), "{name:?}");
+        }
+    }
+
+    #[test]
     fn rejects_invalid_ids() {
         assert!(LogicalId::new("Vpc").is_ok());
         assert!(LogicalId::new("").is_err());

@@ -348,7 +348,9 @@ pub struct Sub {
 impl Sub {
     /// A Sub of `parts`, in order (adjacent text merged).
     pub fn from_parts(parts: Vec<SubPart>) -> Sub {
-        let mut sub = Sub::default();
+        let mut sub = Sub {
+            parts: Vec::with_capacity(parts.len()),
+        };
         for part in parts {
             sub.push(part);
         }
