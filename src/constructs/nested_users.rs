@@ -47,8 +47,9 @@ pub const CLEANUP_PARAMETER: &str = "CleanupServiceToken";
 pub struct UserChunk {
     /// The file-name suffix: `users-001`.
     pub suffix: String,
-    /// The users of this chunk, with their position in the definition.
-    pub users: Vec<(usize, String)>,
+    /// The user profiles of this chunk: each user's position in the definition and the
+    /// logical ID of their profile in the child (what its origin is recorded for).
+    pub profiles: Vec<(usize, LogicalId)>,
     /// The child template: the chunk's user profiles (and their presigned-URL outputs).
     pub template: Template,
     /// The parent's nested stack for this chunk.
@@ -172,10 +173,10 @@ pub fn new(
         );
         chunks.push(UserChunk {
             suffix,
-            users: users
-                .iter()
+            profiles: profiles
+                .values()
                 .enumerate()
-                .map(|(j, u)| (first + j, u.clone()))
+                .map(|(j, profile)| (first + j, profile.logical_id().clone()))
                 .collect(),
             template: child,
             stack,
@@ -187,7 +188,7 @@ pub fn new(
 /// One parent output per chunk: the nested stack's ID, where its users' commands are.
 pub fn outputs(parent: &mut Scope, chunks: &[UserChunk]) -> Result<(), ConstructError> {
     for chunk in chunks {
-        let first = chunk.users.first().map_or(0, |(i, _)| *i);
+        let first = chunk.profiles.first().map_or(0, |(i, _)| *i);
         parent.template_mut().add_output(
             LogicalId::new(format!("{}StackId", chunk.stack.logical_id()))?,
             Output::new(chunk.stack.stack_id()).description(&format!(
