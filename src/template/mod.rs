@@ -260,9 +260,9 @@ impl Output {
             export_name: None,
         }
     }
-    /// Sets `Description`.
-    pub fn description(mut self, text: &str) -> Self {
-        self.description = Some(text.to_string());
+    /// Sets `Description` (a `String` is taken as it is, not copied).
+    pub fn description(mut self, text: impl Into<String>) -> Self {
+        self.description = Some(text.into());
         self
     }
     /// Exports the value under `name`.

@@ -348,6 +348,14 @@ pub struct Sub {
 impl Sub {
     /// A Sub of `parts`, in order (adjacent text merged).
     pub fn from_parts(parts: Vec<SubPart>) -> Sub {
+        // Parts are nearly always written text, variable, text, …: then there is
+        // nothing to merge, and the vector is kept as it is.
+        if !parts
+            .windows(2)
+            .any(|w| matches!(w, [SubPart::Text(_), SubPart::Text(_)]))
+        {
+            return Sub { parts };
+        }
         let mut sub = Sub {
             parts: Vec::with_capacity(parts.len()),
         };
@@ -559,6 +567,21 @@ mod tests {
             r#"{"B":1,"A":[]}"#,
             "maps keep insertion order"
         );
+    }
+
+    #[test]
+    fn from_parts_merges_adjacent_text_and_keeps_the_rest_as_given() {
+        let text = |t: &str| SubPart::Text(t.to_string());
+        let region = || SubPart::Pseudo(Pseudo::Region);
+        let merged = Sub::from_parts(vec![text("a"), text("b"), region(), text("c"), text("")]);
+        assert_eq!(merged.parts(), [text("ab"), region(), text("c")]);
+        let kept = Sub::from_parts(vec![text(""), region(), text("c"), region()]);
+        assert_eq!(kept.parts(), [text(""), region(), text("c"), region()]);
+        let mut pushed = Sub::default();
+        for part in [text(""), region(), text("c"), region()] {
+            pushed.push(part);
+        }
+        assert_eq!(kept, pushed);
     }
 
     #[test]
