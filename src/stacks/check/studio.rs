@@ -8,7 +8,7 @@ use std::collections::hash_map::Entry;
 use crate::constructs::studio;
 use crate::diagnostic::Diagnostic;
 use crate::stacks::definition::{SplitMode, StudioSpec};
-use crate::template::LogicalId;
+use crate::template::{LogicalId, MapHasher};
 
 use super::{Input, listed_twice, require_network};
 
@@ -63,12 +63,15 @@ fn user_count(input: &Input, studio_spec: &StudioSpec, problems: &mut Vec<Diagno
 /// Two users whose names give one logical ID would silently share a resource.
 ///
 /// Runs once per user of up to 10,000: a user's field path is only formatted for an
-/// error, and the logical ID made for the comparison is kept as the key itself.
+/// error, the logical ID made for the comparison is kept as the key itself, and the maps
+/// hash with the template model's hasher.
 fn users_distinct(input: &Input, studio_spec: &StudioSpec, problems: &mut Vec<Diagnostic>) {
     let source = input.source;
     let users = &studio_spec.users;
-    let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(users.len());
-    let mut by_id: HashMap<LogicalId, usize> = HashMap::with_capacity(users.len());
+    let mut by_name: HashMap<&str, usize, MapHasher> =
+        HashMap::with_capacity_and_hasher(users.len(), MapHasher::default());
+    let mut by_id: HashMap<LogicalId, usize, MapHasher> =
+        HashMap::with_capacity_and_hasher(users.len(), MapHasher::default());
     for (i, user) in users.iter().map(|u| &u.name).enumerate() {
         let path = || format!("studio.users[{i}]");
         if let Some(&first) = by_name.get(user.0.as_str()) {
