@@ -101,6 +101,8 @@ pub fn new(
         let suffix = chunk_suffix(k);
         // The children are part of the stack: they carry its tags as the parent does.
         let mut child = Template::new();
+        // Each user brings a profile and its cleanup, and at most one output.
+        child.reserve(2 * users.len(), users.len());
         child.set_tags(parent.template().tags())?;
         child.set_description(&format!(
             "Studio user profiles {} to {} of stack {}, in a stack nested in it",

@@ -367,6 +367,14 @@ impl Template {
         Template::default()
     }
 
+    /// Room for `resources` more resources and `outputs` more outputs, for a construct
+    /// that knows how many it adds (a nested stack of user profiles holds hundreds): their
+    /// maps then grow once instead of doubling and moving their entries as they fill.
+    pub fn reserve(&mut self, resources: usize, outputs: usize) {
+        self.resources.reserve(resources);
+        self.outputs.reserve(outputs);
+    }
+
     /// Sets `Description`, which CloudFormation shows with the stack (at most 1,024 bytes).
     pub fn set_description(&mut self, text: &str) {
         self.description = Some(text.to_string());
