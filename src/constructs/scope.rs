@@ -138,11 +138,12 @@ impl<'t> Scope<'t> {
         let mut id = String::with_capacity(
             self.prefix.len() + words.iter().map(|w| w.as_ref().len()).sum::<usize>(),
         );
+        // The prefix is PascalCase too (see `child`).
         id.push_str(&self.prefix);
         for word in words {
             push_pascal_case(&mut id, word.as_ref());
         }
-        LogicalId::new(id)
+        LogicalId::from_alphanumeric(id)
     }
 
     /// Adds `resource` under the logical ID `local` of this scope, recording this scope's
