@@ -14,6 +14,7 @@ mod value;
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -148,9 +149,25 @@ pub struct ResourceEntry {
     pub update_replace_policy: Option<DeletionPolicy>,
     /// `Metadata` (e.g. the rule suppressions read by sagesynth, cfn-lint and checkov).
     pub metadata: OrderedMap<String, Value>,
+    /// The template's tags, when the resource has none of its own: written as the last
+    /// property, `Tags`, and shared by all such resources of the template rather than
+    /// copied into each one's `properties`. Any mutable access to the entry
+    /// ([`Template::entry`], [`Template::entry_by_id`]) first moves them into
+    /// `properties`, where they are then the last property as well.
+    template_tags: Option<Arc<Value>>,
 }
 
 impl ResourceEntry {
+    /// The entry with the shared template tags moved into `properties`, for a caller that
+    /// may change it.
+    fn owned(&mut self) -> &mut ResourceEntry {
+        if let Some(tags) = self.template_tags.take() {
+            self.properties
+                .insert("Tags".to_string(), Arc::unwrap_or_clone(tags));
+        }
+        self
+    }
+
     /// Adds `other` to `DependsOn` (once).
     pub fn depends_on<R: Resource>(&mut self, other: &Handle<R>) -> &mut Self {
         if !self.depends_on.contains(&other.id) {
@@ -411,6 +428,7 @@ impl Template {
         }
         let mut resources = self.resources.clone();
         for (id, entry) in &mut resources {
+            let entry = entry.owned();
             tags::merge(entry.type_name, &mut entry.properties, &merged).map_err(|error| {
                 AddError::Tags {
                     id: Some(id.clone()),
@@ -457,12 +475,13 @@ impl Template {
     pub fn add<R: Resource>(&mut self, id: LogicalId, resource: R) -> Result<Handle<R>, AddError> {
         self.check_free(&id, "Resources")?;
         let mut properties = resource.into_properties();
-        self.tags
-            .merge(R::TYPE, &mut properties)
-            .map_err(|error| AddError::Tags {
-                id: Some(id.clone()),
-                error,
-            })?;
+        let template_tags =
+            self.tags
+                .share(R::TYPE, &mut properties)
+                .map_err(|error| AddError::Tags {
+                    id: Some(id.clone()),
+                    error,
+                })?;
         self.resources.insert(
             id.clone(),
             ResourceEntry {
@@ -473,6 +492,7 @@ impl Template {
                 deletion_policy: None,
                 update_replace_policy: None,
                 metadata: OrderedMap::default(),
+                template_tags,
             },
         );
         Ok(Handle {
@@ -486,11 +506,12 @@ impl Template {
         self.resources
             .get_mut(&handle.id)
             .expect("a handle always names a resource of its template")
+            .owned()
     }
 
     /// The stored entry of a resource by logical ID (for layers that hold no handle).
     pub fn entry_by_id(&mut self, id: &LogicalId) -> Option<&mut ResourceEntry> {
-        self.resources.get_mut(id)
+        self.resources.get_mut(id).map(ResourceEntry::owned)
     }
 
     /// Adds a parameter under `id`; its handle gives the `Ref`.
@@ -662,8 +683,11 @@ impl Serialize for ResourceEntry {
                 map.serialize_entry("DependsOn", &ids)?
             }
         }
-        if !r.properties.is_empty() {
-            map.serialize_entry("Properties", &MapSer(&r.properties))?;
+        if !r.properties.is_empty() || r.template_tags.is_some() {
+            map.serialize_entry(
+                "Properties",
+                &PropertiesSer(&r.properties, r.template_tags.as_deref()),
+            )?;
         }
         if let Some(p) = r.deletion_policy {
             map.serialize_entry("DeletionPolicy", p.as_str())?;
@@ -688,6 +712,23 @@ impl Serialize for Output {
         map.serialize_entry("Value", &o.value)?;
         if let Some(name) = &o.export_name {
             map.serialize_entry("Export", &Value::map([("Name", name.clone())]))?;
+        }
+        map.end()
+    }
+}
+
+/// A resource's properties, and the shared template tags written after them.
+struct PropertiesSer<'a>(&'a OrderedMap<String, Value>, Option<&'a Value>);
+impl Serialize for PropertiesSer<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let PropertiesSer(properties, tags) = self;
+        let mut map =
+            serializer.serialize_map(Some(properties.len() + usize::from(tags.is_some())))?;
+        for (k, v) in *properties {
+            map.serialize_entry(k, v)?;
+        }
+        if let Some(tags) = tags {
+            map.serialize_entry("Tags", tags)?;
         }
         map.end()
     }
@@ -743,6 +784,56 @@ impl Serialize for Template {
 mod tests {
     use super::*;
     use crate::resources::ec2::Vpc;
+
+    #[test]
+    fn shared_template_tags_are_the_last_property_whatever_is_changed_later() {
+        let vpc = || Vpc::builder().cidr_block("10.0.0.0/16").build().unwrap();
+        let tags = |pairs: &[(&str, &str)]| Tags::from_pairs(pairs.iter().copied()).unwrap();
+        let mut t = Template::new();
+        t.set_tags(&tags(&[("owner", "ml")])).unwrap();
+        let shared = t.add(LogicalId::new("Shared").unwrap(), vpc()).unwrap();
+        let changed = t.add(LogicalId::new("Changed").unwrap(), vpc()).unwrap();
+        assert!(t.resource("Shared").unwrap().template_tags.is_some());
+        // A property added after the resource (as grants add Policies) follows its tags,
+        // as it did when the tags were copied into every resource.
+        t.entry(&changed)
+            .properties
+            .insert("EnableDnsSupport".to_string(), Value::from(true));
+        assert!(t.resource("Changed").unwrap().template_tags.is_none());
+        // Tags set later merge into both, shared or not.
+        t.set_tags(&tags(&[("env", "prod")])).unwrap();
+        let json = serde_json::to_value(&t).unwrap();
+        let owner_env = serde_json::json!([
+            {"Key": "owner", "Value": "ml"},
+            {"Key": "env", "Value": "prod"}
+        ]);
+        let keys = |id: &str| -> Vec<String> {
+            json["Resources"][id]["Properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect()
+        };
+        assert_eq!(keys("Shared"), ["CidrBlock", "Tags"]);
+        assert_eq!(keys("Changed"), ["CidrBlock", "Tags", "EnableDnsSupport"]);
+        assert_eq!(json["Resources"]["Shared"]["Properties"]["Tags"], owner_env);
+        assert_eq!(
+            json["Resources"]["Changed"]["Properties"]["Tags"],
+            owner_env
+        );
+        // A resource added after the second set_tags shares the merged tags.
+        let late = t.add(LogicalId::new("Late").unwrap(), vpc()).unwrap();
+        let json = serde_json::to_value(&t).unwrap();
+        assert_eq!(json["Resources"]["Late"]["Properties"]["Tags"], owner_env);
+        assert!(t.resource("Late").unwrap().template_tags.is_some());
+        t.entry(&late);
+        t.entry(&shared);
+        assert_eq!(
+            t.resource("Late").unwrap().properties["Tags"],
+            t.resource("Shared").unwrap().properties["Tags"]
+        );
+    }
 
     #[test]
     fn sections_and_resource_keys_in_customary_order() {
