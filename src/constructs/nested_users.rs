@@ -48,8 +48,9 @@ pub const CLEANUP_PARAMETER: &str = "CleanupServiceToken";
 pub struct UserChunk {
     /// The file-name suffix: `users-001`.
     pub suffix: String,
-    /// The users of this chunk, with their position in the definition.
-    pub users: Vec<(usize, String)>,
+    /// The user profiles of this chunk: each user's position in the definition and the
+    /// logical ID of their profile in the child (what its origin is recorded for).
+    pub profiles: Vec<(usize, LogicalId)>,
     /// The child template: the chunk's user profiles (and their presigned-URL outputs).
     pub template: Template,
     /// The parent's nested stack for this chunk.
@@ -102,11 +103,11 @@ pub fn new(
     let ((), templates) = parallel::map_alongside(
         || (),
         chunked,
-        |(i, users)| child_template(&tags, users, props).map(|t| (i, users, t)),
+        |(i, users)| child_template(&tags, users, props).map(|built| (i, built)),
     );
     let mut chunks = Vec::new();
     for built in templates {
-        let (i, users, child) = built?;
+        let (i, (child, profiles)) = built?;
         let k = i + 1;
         let first = i * USERS_PER_STACK;
         let suffix = chunk_suffix(k);
@@ -137,10 +138,10 @@ pub fn new(
         );
         chunks.push(UserChunk {
             suffix,
-            users: users
-                .iter()
+            profiles: profiles
+                .into_iter()
                 .enumerate()
-                .map(|(j, u)| (first + j, u.clone()))
+                .map(|(j, profile)| (first + j, profile))
                 .collect(),
             template: child,
             stack,
@@ -150,14 +151,17 @@ pub fn new(
 }
 
 /// The template of one chunk of users: its two parameters, each user's profile and
-/// profile cleanup and, with presigned URLs, each user's command output.
+/// profile cleanup and, with presigned URLs, each user's command output; and the logical
+/// IDs of the profiles, in the order of `users`.
 fn child_template(
     tags: &Tags,
     users: &[String],
     props: &NestedUsersProps,
-) -> Result<Template, ConstructError> {
+) -> Result<(Template, Vec<LogicalId>), ConstructError> {
     // The children are part of the stack: they carry its tags as the parent does.
     let mut child = Template::new();
+    // Each user brings a profile and its cleanup, and at most one output.
+    child.reserve(2 * users.len(), users.len());
     child.set_tags(tags)?;
     child.set_description(&format!(
         "Studio user profiles {} to {} of stack {}, in a stack nested in it",
@@ -202,13 +206,17 @@ fn child_template(
             presigned,
         )?;
     }
-    Ok(child)
+    let ids = profiles
+        .values()
+        .map(|profile| profile.logical_id().clone())
+        .collect();
+    Ok((child, ids))
 }
 
 /// One parent output per chunk: the nested stack's ID, where its users' commands are.
 pub fn outputs(parent: &mut Scope, chunks: &[UserChunk]) -> Result<(), ConstructError> {
     for chunk in chunks {
-        let first = chunk.users.first().map_or(0, |(i, _)| *i);
+        let first = chunk.profiles.first().map_or(0, |(i, _)| *i);
         parent.template_mut().add_output(
             LogicalId::new(format!("{}StackId", chunk.stack.logical_id()))?,
             Output::new(chunk.stack.stack_id()).description(&format!(

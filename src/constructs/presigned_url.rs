@@ -213,6 +213,8 @@ pub fn user_outputs<'a>(
     users: impl IntoIterator<Item = &'a str>,
     props: &PresignedUrlProps,
 ) -> Result<(), ConstructError> {
+    // The same for every user but the profile name.
+    let text = CommandText::new(props);
     for user in users {
         let description = match (props.issuer, props.shell) {
             (Issuer::People, Shell::PowerShell) => format!(
@@ -223,38 +225,58 @@ pub fn user_outputs<'a>(
             ),
             (Issuer::Bastion, _) => format!("Run on the bastion to open Studio as {user}"),
         };
+        let mut options =
+            String::with_capacity(text.profile.len() + user.len() + text.after_profile.len());
+        options.push_str(text.profile);
+        options.push_str(user);
+        options.push_str(&text.after_profile);
+        let command = sub![
+            text.before_region,
+            Pseudo::Region,
+            text.before_domain,
+            domain_id.clone(),
+            options
+        ];
         scope.add_output(
             &["PresignedUrlCommand", user],
-            Output::new(presigned_url_command(domain_id, user, props)).description(&description),
+            Output::new(command).description(description),
         )?;
     }
     Ok(())
 }
 
-/// The command for one user, with the domain ID and region filled in by CloudFormation:
-/// `New-SMPresignedDomainUrl` (which returns the URL as a string) or
+/// The text of the command for one user, with the domain ID and region filled in by
+/// CloudFormation: `New-SMPresignedDomainUrl` (which returns the URL as a string) or
 /// `aws sagemaker create-presigned-domain-url`.
-fn presigned_url_command(domain_id: &Value, user: &str, props: &PresignedUrlProps) -> Value {
-    match props.shell {
-        Shell::PowerShell => sub![
-            "New-SMPresignedDomainUrl -Region ",
-            Pseudo::Region,
-            " -DomainId ",
-            domain_id.clone(),
-            format!(
-                " -UserProfileName {user} -ExpiresInSecond {} -SessionExpirationDurationInSecond {}",
-                props.expires_in_seconds, props.session_expiration_seconds
-            )
-        ],
-        Shell::AwsCli => sub![
-            "aws sagemaker create-presigned-domain-url --region ",
-            Pseudo::Region,
-            " --domain-id ",
-            domain_id.clone(),
-            format!(
-                " --user-profile-name {user} --expires-in-seconds {} --session-expiration-duration-in-seconds {} --query AuthorizedUrl --output text",
-                props.expires_in_seconds, props.session_expiration_seconds
-            )
-        ],
+struct CommandText {
+    before_region: &'static str,
+    before_domain: &'static str,
+    /// The profile-name option, which the user's name follows.
+    profile: &'static str,
+    after_profile: String,
+}
+
+impl CommandText {
+    fn new(props: &PresignedUrlProps) -> CommandText {
+        match props.shell {
+            Shell::PowerShell => CommandText {
+                before_region: "New-SMPresignedDomainUrl -Region ",
+                before_domain: " -DomainId ",
+                profile: " -UserProfileName ",
+                after_profile: format!(
+                    " -ExpiresInSecond {} -SessionExpirationDurationInSecond {}",
+                    props.expires_in_seconds, props.session_expiration_seconds
+                ),
+            },
+            Shell::AwsCli => CommandText {
+                before_region: "aws sagemaker create-presigned-domain-url --region ",
+                before_domain: " --domain-id ",
+                profile: " --user-profile-name ",
+                after_profile: format!(
+                    " --expires-in-seconds {} --session-expiration-duration-in-seconds {} --query AuthorizedUrl --output text",
+                    props.expires_in_seconds, props.session_expiration_seconds
+                ),
+            },
+        }
     }
 }

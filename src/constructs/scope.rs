@@ -76,7 +76,7 @@
 
 use crate::template::{
     ConditionName, Handle, InvalidLogicalId, LogicalId, Output, Parameter, ParameterHandle,
-    Resource, ResourceEntry, SourcePath, Tags, Template, Value, pascal_case,
+    Resource, ResourceEntry, SourcePath, Tags, Template, Value, pascal_case, push_pascal_case,
 };
 
 use super::ConstructError;
@@ -135,11 +135,15 @@ impl<'t> Scope<'t> {
         &self,
         words: &[S],
     ) -> Result<LogicalId, InvalidLogicalId> {
-        let mut id = self.prefix.clone();
+        let mut id = String::with_capacity(
+            self.prefix.len() + words.iter().map(|w| w.as_ref().len()).sum::<usize>(),
+        );
+        // The prefix is PascalCase too (see `child`).
+        id.push_str(&self.prefix);
         for word in words {
-            id.push_str(&pascal_case(word.as_ref()));
+            push_pascal_case(&mut id, word.as_ref());
         }
-        LogicalId::new(id)
+        LogicalId::from_alphanumeric(id)
     }
 
     /// Adds `resource` under the logical ID `local` of this scope, recording this scope's

@@ -42,7 +42,7 @@ macro_rules! cfn_properties {
         $(#[$meta])*
         #[derive(Clone, Debug, PartialEq)]
         pub struct $name {
-            properties: ::indexmap::IndexMap<String, $crate::template::Value>,
+            properties: $crate::template::OrderedMap<String, $crate::template::Value>,
         }
 
         #[doc = concat!("Builder for [`", stringify!($name), "`].")]
@@ -70,7 +70,13 @@ macro_rules! cfn_properties {
             /// [`MissingProperty`](crate::resources::MissingProperty) naming the first
             /// required property that was not set.
             pub fn build(self) -> Result<$name, $crate::resources::MissingProperty> {
-                let mut properties = ::indexmap::IndexMap::new();
+                // Sized once for the properties set, and one more for the `Tags` the
+                // template merges into a resource: no regrowth while it is filled.
+                let count = 1 $( + usize::from(self.$field.is_some()) )*;
+                let mut properties = $crate::template::OrderedMap::with_capacity_and_hasher(
+                    count,
+                    ::std::default::Default::default(),
+                );
                 $( cfn_properties!(@collect $kind self properties $field $prop $type_name); )*
                 Ok($name { properties })
             }
@@ -138,7 +144,7 @@ macro_rules! cfn_resource {
 
         impl $crate::template::Resource for $name {
             const TYPE: &'static str = $type_name;
-            fn into_properties(self) -> ::indexmap::IndexMap<String, $crate::template::Value> {
+            fn into_properties(self) -> $crate::template::OrderedMap<String, $crate::template::Value> {
                 self.properties
             }
         }

@@ -32,7 +32,7 @@ use crate::constructs::shared_notebook_role::{SharedNotebookRole, SharedRoleProp
 use crate::constructs::sso_onboarding::{
     GroupRole, Mapping, Onboarding, OnboardingProps, ProfileTarget, RoleRef,
 };
-use crate::constructs::studio::{self, StudioAuth, StudioDomain, StudioDomainProps};
+use crate::constructs::studio::{StudioAuth, StudioDomain, StudioDomainProps};
 use crate::constructs::studio_cleanup::HomeStorage;
 use crate::constructs::studio_settings::{
     ImageReference, StudioApp, StudioImage, StudioLifecycleScript, StudioSettingsProps,
@@ -218,21 +218,20 @@ fn compose_single_account(
     let children = user_chunks
         .into_iter()
         .map(|mut chunk| {
-            for (i, user) in &chunk.users {
-                let profile = studio::user_profile_id(user)?;
+            for (i, profile) in &chunk.profiles {
                 chunk
                     .template
-                    .set_origin(&profile, at("studio").then("users").at(*i));
+                    .set_origin(profile, at("studio").then("users").at(*i));
             }
-            Ok((
+            (
                 chunk.suffix,
                 Composition {
                     template: chunk.template,
                     children: Vec::new(),
                 },
-            ))
+            )
         })
-        .collect::<Result<Vec<_>, ComposeError>>()?;
+        .collect();
     Ok(Composition { template, children })
 }
 

@@ -362,6 +362,13 @@ fn visit_scalar<'de, 'a: 'de, V: Visitor<'de>>(
     if let Some(boolean) = parse_bool(v) {
         return visitor.visit_bool(boolean);
     }
+    // Every number these forms read starts with a digit, a sign or a dot (`.5`, `.inf`;
+    // Rust's float parser also reads `inf` and `nan`, which are not finite and so not
+    // taken): anything else, such as each of thousands of user names, is text without
+    // trying every number form on it.
+    if !v.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) {
+        return visitor.visit_borrowed_str(v);
+    }
     let visitor = match visit_int(visitor, v) {
         Ok(result) => return result,
         Err(visitor) => visitor,
@@ -748,5 +755,28 @@ impl<'a> de::VariantAccess<'a> for UnitVariantAccess<'a> {
             Unexpected::UnitVariant,
             &"struct variant",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tree::Tree;
+
+    #[test]
+    fn plain_scalars_resolve_as_serde_yaml_ng_resolves_them() {
+        // Text that starts with a letter is read without trying the number forms: these
+        // are next to the forms a number may take.
+        let text = "v: [data-scientist-1, alice, inf, Infinity, nan, NaN, e5, x0x1, _1, \u{e9}1, \
+                    .inf, -.inf, +.inf, .nan, .5, +.5, -.5, +1, -1, 0x1F, -0x1F, 0o17, 0b101, \
+                    012, 1.5, 1e3, -1e3, true, False, '1', \"x\"]";
+        let Ok(tree) = Tree::parse(text) else {
+            panic!("the text parses")
+        };
+        let ours: serde_json::Value = super::deserialize(&tree, &[]).unwrap();
+        let theirs: serde_json::Value = serde_yaml_ng::from_str(text).unwrap();
+        assert_eq!(ours, theirs);
+        assert_eq!(ours["v"][0], "data-scientist-1");
+        assert_eq!(ours["v"][2], "inf");
+        assert_eq!(ours["v"][19], 31);
     }
 }

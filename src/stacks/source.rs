@@ -107,6 +107,14 @@ impl Source {
 /// feed, carriage return and NEL; DEL; U+FFFE and U+FFFF; a byte-order mark anywhere
 /// but at the very start), with its position.
 fn first_forbidden_char(text: &str) -> Option<(Position, char)> {
+    // Nearly every definition is printable ASCII: that is checked a byte at a time, and
+    // positions are only counted when some character needs the full rule.
+    if text
+        .bytes()
+        .all(|b| matches!(b, b' '..=b'~' | b'\t' | b'\n' | b'\r'))
+    {
+        return None;
+    }
     let mut line = 1;
     let mut column = 1;
     let mut chars = text.chars().peekable();

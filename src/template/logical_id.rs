@@ -39,11 +39,23 @@ impl LogicalId {
 
     /// Joins words in PascalCase: `["Studio", "data-scientist-1"]` → `StudioDataScientist1`.
     pub fn from_words<S: AsRef<str>>(words: &[S]) -> Result<LogicalId, InvalidLogicalId> {
-        let mut id = String::new();
+        let mut id = String::with_capacity(words.iter().map(|w| w.as_ref().len()).sum());
         for word in words {
-            id.push_str(&pascal_case(word.as_ref()));
+            push_pascal_case(&mut id, word.as_ref());
         }
-        LogicalId::new(id)
+        LogicalId::from_alphanumeric(id)
+    }
+
+    /// An ID made only of ASCII letters and digits (PascalCase words): only its length
+    /// is left to check. Logical IDs are made for every resource, and reading each one
+    /// again for its characters was a fifth of the cost of making it.
+    pub(crate) fn from_alphanumeric(id: String) -> Result<LogicalId, InvalidLogicalId> {
+        debug_assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()), "{id}");
+        if id.is_empty() || id.len() > MAX_LEN {
+            Err(InvalidLogicalId(id))
+        } else {
+            Ok(LogicalId(id))
+        }
     }
 
     /// The ID as the template writes it.
@@ -68,20 +80,29 @@ pub fn is_valid(id: &str) -> bool {
 /// `data-scientist-1` → `DataScientist1`, `sagemaker.api` → `SagemakerApi`.
 pub fn pascal_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
+    push_pascal_case(&mut out, name);
+    out
+}
+
+/// Appends the PascalCase of `name` (see [`pascal_case`]) to `out`: logical IDs are
+/// joined from several words, and one buffer for all of them saves a string per word.
+///
+/// Works on bytes: every byte of a non-ASCII character is at least 0x80, so such a
+/// character separates words exactly as it does when read as a `char`.
+pub fn push_pascal_case(out: &mut String, name: &str) {
     let mut start_of_word = true;
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            if start_of_word {
-                out.push(c.to_ascii_uppercase());
+    for &b in name.as_bytes() {
+        if b.is_ascii_alphanumeric() {
+            out.push(char::from(if start_of_word {
+                b.to_ascii_uppercase()
             } else {
-                out.push(c);
-            }
+                b
+            }));
             start_of_word = false;
         } else {
             start_of_word = true;
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -95,6 +116,49 @@ mod tests {
         assert_eq!(pascal_case("ecr.dkr"), "EcrDkr");
         assert_eq!(pascal_case("already Pascal"), "AlreadyPascal");
         assert_eq!(pascal_case("--"), "");
+        // A non-ASCII character separates words, whatever its length in bytes.
+        assert_eq!(pascal_case("caf\u{e9}-bar\u{1f600}baz"), "CafBarBaz");
+        assert_eq!(pascal_case("\u{e9}t\u{e9}"), "T");
+        let mut joined = String::from("Prefix");
+        push_pascal_case(&mut joined, "data-scientist-1");
+        assert_eq!(joined, "PrefixDataScientist1");
+    }
+
+    #[test]
+    fn pascal_case_by_bytes_follows_the_rule_by_characters() {
+        fn by_characters(name: &str) -> String {
+            let mut out = String::new();
+            let mut start_of_word = true;
+            for c in name.chars() {
+                if c.is_ascii_alphanumeric() {
+                    out.push(if start_of_word {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    });
+                    start_of_word = false;
+                } else {
+                    start_of_word = true;
+                }
+            }
+            out
+        }
+        for name in [
+            "",
+            "a",
+            "-a-",
+            "9lives",
+            "data-scientist-1",
+            "a_b.c d",
+            "x\u{e9}y",
+            "\u{c4}\u{d6}\u{fc}-x",
+            "a\u{301}b",
+            "\u{1f600}",
+            "z\u{1f600}\u{1f600}zz",
+            "\u{85}q\u{feff}r",
+        ] {
+            assert_eq!(pascal_case(name), by_characters(name), "{name:?}");
+        }
     }
 
     #[test]

@@ -15,24 +15,28 @@ mod value;
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
-use indexmap::IndexMap;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 pub use file_extension::FileExtension;
-pub use logical_id::{InvalidLogicalId, LogicalId, is_valid as is_valid_logical_id, pascal_case};
+pub use logical_id::{
+    InvalidLogicalId, LogicalId, is_valid as is_valid_logical_id, pascal_case, push_pascal_case,
+};
 pub use parameter_type::{AwsParameterType, ParameterType, SsmParameterValueType};
 pub use source_path::{PathSegment, SourcePath};
 pub use tags::{TagError, Tags};
 
-pub use value::{Attribute, ConditionName, Pseudo, Reference, Sub, SubPart, Value};
+pub use value::{
+    Attribute, ConditionName, MapHasher, OrderedMap, Pseudo, Reference, Sub, SubPart, Value,
+};
 
 /// A CloudFormation resource type with its properties, produced by a typed builder.
 pub trait Resource {
     /// The type name, e.g. `AWS::EC2::VPC`.
     const TYPE: &'static str;
     /// The properties as the template writes them under `Properties`.
-    fn into_properties(self) -> IndexMap<String, Value>;
+    fn into_properties(self) -> OrderedMap<String, Value>;
 }
 
 /// A typed handle to a resource in a template. Only [`Template::add`] creates one, so
@@ -139,16 +143,32 @@ pub struct ResourceEntry {
     /// creation; this is for dependencies no property shows).
     pub depends_on: Vec<LogicalId>,
     /// `Properties`, in the order the template writes them.
-    pub properties: IndexMap<String, Value>,
+    pub properties: OrderedMap<String, Value>,
     /// `DeletionPolicy`: what happens to the physical resource when the stack deletes it.
     pub deletion_policy: Option<DeletionPolicy>,
     /// `UpdateReplacePolicy`: what happens to the old physical resource on replacement.
     pub update_replace_policy: Option<DeletionPolicy>,
     /// `Metadata` (e.g. the rule suppressions read by sagesynth, cfn-lint and checkov).
-    pub metadata: IndexMap<String, Value>,
+    pub metadata: OrderedMap<String, Value>,
+    /// The template's tags, when the resource has none of its own: written as the last
+    /// property, `Tags`, and shared by all such resources of the template rather than
+    /// copied into each one's `properties`. Any mutable access to the entry
+    /// ([`Template::entry`], [`Template::entry_by_id`]) first moves them into
+    /// `properties`, where they are then the last property as well.
+    template_tags: Option<Arc<Value>>,
 }
 
 impl ResourceEntry {
+    /// The entry with the shared template tags moved into `properties`, for a caller that
+    /// may change it.
+    fn owned(&mut self) -> &mut ResourceEntry {
+        if let Some(tags) = self.template_tags.take() {
+            self.properties
+                .insert("Tags".to_string(), Arc::unwrap_or_clone(tags));
+        }
+        self
+    }
+
     /// Adds `other` to `DependsOn` (once).
     pub fn depends_on<R: Resource>(&mut self, other: &Handle<R>) -> &mut Self {
         if !self.depends_on.contains(&other.id) {
@@ -258,9 +278,9 @@ impl Output {
             export_name: None,
         }
     }
-    /// Sets `Description`.
-    pub fn description(mut self, text: &str) -> Self {
-        self.description = Some(text.to_string());
+    /// Sets `Description` (a `String` is taken as it is, not copied).
+    pub fn description(mut self, text: impl Into<String>) -> Self {
+        self.description = Some(text.into());
         self
     }
     /// Exports the value under `name`.
@@ -331,21 +351,22 @@ impl From<DuplicateLogicalId> for AddError {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Template {
     description: Option<String>,
-    metadata: IndexMap<String, Value>,
-    parameters: IndexMap<LogicalId, Parameter>,
-    conditions: IndexMap<LogicalId, Value>,
-    resources: IndexMap<LogicalId, ResourceEntry>,
-    outputs: IndexMap<LogicalId, Output>,
+    metadata: OrderedMap<String, Value>,
+    parameters: OrderedMap<LogicalId, Parameter>,
+    conditions: OrderedMap<LogicalId, Value>,
+    resources: OrderedMap<LogicalId, ResourceEntry>,
+    outputs: OrderedMap<LogicalId, Output>,
     /// Where each resource comes from (not part of the emitted template): recorded by
     /// the construct scope that added it.
-    origins: IndexMap<LogicalId, SourcePath>,
+    origins: OrderedMap<LogicalId, SourcePath>,
     /// Checks that do not fit a resource, with the reason (not part of the emitted
     /// template until the pipeline writes them into the resource's Metadata).
-    exemptions: IndexMap<LogicalId, Vec<Exemption>>,
+    exemptions: OrderedMap<LogicalId, Vec<Exemption>>,
     /// Tags every resource that takes tags carries: merged into each resource when it is
     /// added (and into those already there when they are set), so that no construct and
-    /// no order of composition can leave one out.
-    tags: Tags,
+    /// no order of composition can leave one out. Kept written out in both tag shapes
+    /// ([`tags::Prepared`]), since they are copied into nearly every resource.
+    tags: tags::Prepared,
 }
 
 /// A check of the rule pack (and its equivalents in other scanners) that does not fit one
@@ -364,6 +385,14 @@ impl Template {
         Template::default()
     }
 
+    /// Room for `resources` more resources and `outputs` more outputs, for a construct
+    /// that knows how many it adds (a nested stack of user profiles holds hundreds): their
+    /// maps then grow once instead of doubling and moving their entries as they fill.
+    pub fn reserve(&mut self, resources: usize, outputs: usize) {
+        self.resources.reserve(resources);
+        self.outputs.reserve(outputs);
+    }
+
     /// Sets `Description`, which CloudFormation shows with the stack (at most 1,024 bytes).
     pub fn set_description(&mut self, text: &str) {
         self.description = Some(text.to_string());
@@ -379,7 +408,7 @@ impl Template {
     /// The first resource the tags do not merge into (`id` is `None` when the template's
     /// tags alone would be too many), and why; the template is then unchanged.
     pub fn set_tags(&mut self, tags: &Tags) -> Result<(), AddError> {
-        let mut merged = self.tags.clone();
+        let mut merged = self.tags.tags().clone();
         for (k, v) in tags.iter() {
             if let Some(old) = merged.get(k).filter(|old| *old != v) {
                 return Err(AddError::Tags {
@@ -394,12 +423,13 @@ impl Template {
             merged.insert(k, v).map_err(|_| AddError::Tags {
                 id: None,
                 error: TagError::TooMany {
-                    count: self.tags.len() + tags.len(),
+                    count: self.tags.tags().len() + tags.len(),
                 },
             })?;
         }
         let mut resources = self.resources.clone();
         for (id, entry) in &mut resources {
+            let entry = entry.owned();
             tags::merge(entry.type_name, &mut entry.properties, &merged).map_err(|error| {
                 AddError::Tags {
                     id: Some(id.clone()),
@@ -408,13 +438,13 @@ impl Template {
             })?;
         }
         self.resources = resources;
-        self.tags = merged;
+        self.tags = tags::Prepared::new(merged);
         Ok(())
     }
 
     /// The tags every resource that takes tags carries.
     pub fn tags(&self) -> &Tags {
-        &self.tags
+        self.tags.tags()
     }
 
     /// Sets the template `Metadata` entry `key`.
@@ -446,10 +476,13 @@ impl Template {
     pub fn add<R: Resource>(&mut self, id: LogicalId, resource: R) -> Result<Handle<R>, AddError> {
         self.check_free(&id, "Resources")?;
         let mut properties = resource.into_properties();
-        tags::merge(R::TYPE, &mut properties, &self.tags).map_err(|error| AddError::Tags {
-            id: Some(id.clone()),
-            error,
-        })?;
+        let template_tags =
+            self.tags
+                .share(R::TYPE, &mut properties)
+                .map_err(|error| AddError::Tags {
+                    id: Some(id.clone()),
+                    error,
+                })?;
         self.resources.insert(
             id.clone(),
             ResourceEntry {
@@ -459,7 +492,8 @@ impl Template {
                 properties,
                 deletion_policy: None,
                 update_replace_policy: None,
-                metadata: IndexMap::new(),
+                metadata: OrderedMap::default(),
+                template_tags,
             },
         );
         Ok(Handle {
@@ -473,11 +507,12 @@ impl Template {
         self.resources
             .get_mut(&handle.id)
             .expect("a handle always names a resource of its template")
+            .owned()
     }
 
     /// The stored entry of a resource by logical ID (for layers that hold no handle).
     pub fn entry_by_id(&mut self, id: &LogicalId) -> Option<&mut ResourceEntry> {
-        self.resources.get_mut(id)
+        self.resources.get_mut(id).map(ResourceEntry::owned)
     }
 
     /// Adds a parameter under `id`; its handle gives the `Ref`.
@@ -649,8 +684,11 @@ impl Serialize for ResourceEntry {
                 map.serialize_entry("DependsOn", &ids)?
             }
         }
-        if !r.properties.is_empty() {
-            map.serialize_entry("Properties", &MapSer(&r.properties))?;
+        if !r.properties.is_empty() || r.template_tags.is_some() {
+            map.serialize_entry(
+                "Properties",
+                &PropertiesSer(&r.properties, r.template_tags.as_deref()),
+            )?;
         }
         if let Some(p) = r.deletion_policy {
             map.serialize_entry("DeletionPolicy", p.as_str())?;
@@ -680,7 +718,24 @@ impl Serialize for Output {
     }
 }
 
-struct MapSer<'a>(&'a IndexMap<String, Value>);
+/// A resource's properties, and the shared template tags written after them.
+struct PropertiesSer<'a>(&'a OrderedMap<String, Value>, Option<&'a Value>);
+impl Serialize for PropertiesSer<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let PropertiesSer(properties, tags) = self;
+        let mut map =
+            serializer.serialize_map(Some(properties.len() + usize::from(tags.is_some())))?;
+        for (k, v) in *properties {
+            map.serialize_entry(k, v)?;
+        }
+        if let Some(tags) = tags {
+            map.serialize_entry("Tags", tags)?;
+        }
+        map.end()
+    }
+}
+
+struct MapSer<'a>(&'a OrderedMap<String, Value>);
 impl Serialize for MapSer<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
@@ -691,7 +746,7 @@ impl Serialize for MapSer<'_> {
     }
 }
 
-struct Section<'a, T>(&'a IndexMap<LogicalId, T>);
+struct Section<'a, T>(&'a OrderedMap<LogicalId, T>);
 impl<T: Serialize> Serialize for Section<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
@@ -730,6 +785,56 @@ impl Serialize for Template {
 mod tests {
     use super::*;
     use crate::resources::ec2::Vpc;
+
+    #[test]
+    fn shared_template_tags_are_the_last_property_whatever_is_changed_later() {
+        let vpc = || Vpc::builder().cidr_block("10.0.0.0/16").build().unwrap();
+        let tags = |pairs: &[(&str, &str)]| Tags::from_pairs(pairs.iter().copied()).unwrap();
+        let mut t = Template::new();
+        t.set_tags(&tags(&[("owner", "ml")])).unwrap();
+        let shared = t.add(LogicalId::new("Shared").unwrap(), vpc()).unwrap();
+        let changed = t.add(LogicalId::new("Changed").unwrap(), vpc()).unwrap();
+        assert!(t.resource("Shared").unwrap().template_tags.is_some());
+        // A property added after the resource (as grants add Policies) follows its tags,
+        // as it did when the tags were copied into every resource.
+        t.entry(&changed)
+            .properties
+            .insert("EnableDnsSupport".to_string(), Value::from(true));
+        assert!(t.resource("Changed").unwrap().template_tags.is_none());
+        // Tags set later merge into both, shared or not.
+        t.set_tags(&tags(&[("env", "prod")])).unwrap();
+        let json = serde_json::to_value(&t).unwrap();
+        let owner_env = serde_json::json!([
+            {"Key": "owner", "Value": "ml"},
+            {"Key": "env", "Value": "prod"}
+        ]);
+        let keys = |id: &str| -> Vec<String> {
+            json["Resources"][id]["Properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect()
+        };
+        assert_eq!(keys("Shared"), ["CidrBlock", "Tags"]);
+        assert_eq!(keys("Changed"), ["CidrBlock", "Tags", "EnableDnsSupport"]);
+        assert_eq!(json["Resources"]["Shared"]["Properties"]["Tags"], owner_env);
+        assert_eq!(
+            json["Resources"]["Changed"]["Properties"]["Tags"],
+            owner_env
+        );
+        // A resource added after the second set_tags shares the merged tags.
+        let late = t.add(LogicalId::new("Late").unwrap(), vpc()).unwrap();
+        let json = serde_json::to_value(&t).unwrap();
+        assert_eq!(json["Resources"]["Late"]["Properties"]["Tags"], owner_env);
+        assert!(t.resource("Late").unwrap().template_tags.is_some());
+        t.entry(&late);
+        t.entry(&shared);
+        assert_eq!(
+            t.resource("Late").unwrap().properties["Tags"],
+            t.resource("Shared").unwrap().properties["Tags"]
+        );
+    }
 
     #[test]
     fn sections_and_resource_keys_in_customary_order() {

@@ -16,10 +16,9 @@
 //! expects.
 
 use std::fmt;
+use std::sync::Arc;
 
-use indexmap::IndexMap;
-
-use super::Value;
+use super::{OrderedMap, Value};
 
 /// At most this many user tags on one resource.
 pub const MAX_TAGS_PER_RESOURCE: usize = 50;
@@ -306,7 +305,11 @@ pub const TAG_SUPPORT: &[TagSupport] = &[
 
 /// What the table says of `type_name`; `None` for a type it does not list.
 pub fn support(type_name: &str) -> Option<&'static TagSupport> {
-    TAG_SUPPORT.iter().find(|s| s.type_name == type_name)
+    // The table is sorted by type name (tested below), and looked up for every resource.
+    TAG_SUPPORT
+        .binary_search_by(|s| s.type_name.cmp(type_name))
+        .ok()
+        .map(|i| &TAG_SUPPORT[i])
 }
 
 /// Characters a tag key or value may hold besides letters, digits and spaces.
@@ -368,7 +371,7 @@ pub fn check_value(value: &str) -> Result<(), String> {
 /// Tags for every resource of a template, in the order they are written; every key and
 /// value follows the AWS tag rules (checked on insert).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Tags(IndexMap<String, String>);
+pub struct Tags(OrderedMap<String, String>);
 
 impl Tags {
     /// No tags.
@@ -512,6 +515,95 @@ fn own_tags(shape: TagShape, tags: Option<&Value>) -> Result<Vec<(String, Value)
     }
 }
 
+/// A template's tags already written in both shapes, for the resources that set no tags
+/// of their own (nearly all): they share one written value instead of a list or map
+/// built, or even copied, per resource (a copy of three tags is some twenty allocations,
+/// for each of thousands of resources).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prepared {
+    tags: Tags,
+    key_value_list: Arc<Value>,
+    map: Arc<Value>,
+}
+
+impl Default for Prepared {
+    fn default() -> Prepared {
+        Prepared::new(Tags::new())
+    }
+}
+
+impl Prepared {
+    /// `tags` in both shapes, as [`merge`] writes them into a resource without tags.
+    pub fn new(tags: Tags) -> Prepared {
+        let key_value_list = Value::List(
+            tags.iter()
+                .map(|(k, v)| Value::map([("Key", Value::from(k)), ("Value", Value::from(v))]))
+                .collect(),
+        );
+        let map = Value::Map(
+            tags.iter()
+                .map(|(k, v)| (k.to_string(), Value::from(v)))
+                .collect(),
+        );
+        Prepared {
+            tags,
+            key_value_list: Arc::new(key_value_list),
+            map: Arc::new(map),
+        }
+    }
+
+    /// The tags.
+    pub fn tags(&self) -> &Tags {
+        &self.tags
+    }
+
+    /// The tags of a resource of `type_name` with `properties`: when it has no `Tags` of
+    /// its own, the template's tags in its type's shape, shared, for the caller to write
+    /// after its properties (`None` for a type without tags); otherwise they are merged
+    /// into `properties` by [`merge`], and `None`.
+    ///
+    /// # Errors
+    ///
+    /// See [`TagError`].
+    pub fn share(
+        &self,
+        type_name: &str,
+        properties: &mut OrderedMap<String, Value>,
+    ) -> Result<Option<Arc<Value>>, TagError> {
+        if self.tags.is_empty() || properties.contains_key("Tags") {
+            merge(type_name, properties, &self.tags)?;
+            return Ok(None);
+        }
+        // No tags of the resource's own: nothing can clash, and the template's tags are
+        // at most the 50 a resource takes.
+        let support = support(type_name).ok_or_else(|| TagError::UnknownType {
+            type_name: type_name.to_string(),
+        })?;
+        Ok(match support.shape {
+            None => None,
+            Some(TagShape::KeyValueList) => Some(Arc::clone(&self.key_value_list)),
+            Some(TagShape::Map) => Some(Arc::clone(&self.map)),
+        })
+    }
+
+    /// What [`merge`] does with these tags, and the same result: [`Prepared::share`],
+    /// with the shared tags written as the last property.
+    ///
+    /// # Errors
+    ///
+    /// See [`TagError`].
+    pub fn merge(
+        &self,
+        type_name: &str,
+        properties: &mut OrderedMap<String, Value>,
+    ) -> Result<(), TagError> {
+        if let Some(tags) = self.share(type_name, properties)? {
+            properties.insert("Tags".to_string(), Value::clone(&tags));
+        }
+        Ok(())
+    }
+}
+
 /// Merges `tags` into the properties of a resource of `type_name`: its own tags first,
 /// then the new keys in order. A type without tags is left alone.
 ///
@@ -520,7 +612,7 @@ fn own_tags(shape: TagShape, tags: Option<&Value>) -> Result<Vec<(String, Value)
 /// See [`TagError`].
 pub fn merge(
     type_name: &str,
-    properties: &mut IndexMap<String, Value>,
+    properties: &mut OrderedMap<String, Value>,
     tags: &Tags,
 ) -> Result<(), TagError> {
     if tags.is_empty() {
@@ -656,7 +748,7 @@ mod tests {
 
     #[test]
     fn merge_keeps_the_resources_tags_first_and_adds_the_rest_in_order() {
-        let mut props = IndexMap::new();
+        let mut props = OrderedMap::default();
         props.insert(
             "Tags".to_string(),
             Value::list([Value::map([
@@ -679,20 +771,20 @@ mod tests {
 
     #[test]
     fn merge_writes_a_map_where_the_type_takes_one_and_nothing_where_it_takes_none() {
-        let mut props = IndexMap::new();
+        let mut props = OrderedMap::default();
         merge("AWS::SSM::Parameter", &mut props, &tags(&[("owner", "ml")])).unwrap();
         assert_eq!(
             serde_json::to_value(Value::Map(props)).unwrap(),
             serde_json::json!({"Tags": {"owner": "ml"}})
         );
-        let mut props = IndexMap::new();
+        let mut props = OrderedMap::default();
         merge("AWS::KMS::Alias", &mut props, &tags(&[("owner", "ml")])).unwrap();
         assert!(props.is_empty());
     }
 
     #[test]
     fn a_clash_an_unknown_type_and_too_many_tags_are_errors() {
-        let mut props = IndexMap::new();
+        let mut props = OrderedMap::default();
         props.insert(
             "Tags".to_string(),
             Value::list([Value::map([
@@ -705,7 +797,12 @@ mod tests {
             err.to_string(),
             "the tag `Name` is already set to \"vpc\" by the construct, not `other`"
         );
-        let err = merge("AWS::Made::Up", &mut IndexMap::new(), &tags(&[("a", "b")])).unwrap_err();
+        let err = merge(
+            "AWS::Made::Up",
+            &mut OrderedMap::default(),
+            &tags(&[("a", "b")]),
+        )
+        .unwrap_err();
         assert!(matches!(err, TagError::UnknownType { .. }), "{err}");
         let many: Vec<String> = (0..50).map(|i| format!("k{i}")).collect();
         let many = Tags::from_pairs(many.iter().map(|k| (k.as_str(), "v"))).unwrap();
@@ -714,8 +811,45 @@ mod tests {
     }
 
     #[test]
+    fn prepared_tags_merge_as_merge_does() {
+        let template = tags(&[("owner", "ml"), ("env", "prod")]);
+        let prepared = Prepared::new(template.clone());
+        let own = Value::list([Value::map([
+            ("Key", Value::from("Name")),
+            ("Value", Value::from("vpc")),
+        ])]);
+        for type_name in [
+            "AWS::EC2::VPC",
+            "AWS::SSM::Parameter",
+            "AWS::KMS::Alias",
+            "Custom::StudioCleanup",
+        ] {
+            for own_tags in [None, Some(own.clone())] {
+                let mut expected = OrderedMap::default();
+                expected.insert("A".to_string(), Value::from("a"));
+                if let Some(t) = &own_tags {
+                    expected.insert("Tags".to_string(), t.clone());
+                }
+                let mut got = expected.clone();
+                let expected_result = merge(type_name, &mut expected, &template);
+                assert_eq!(prepared.merge(type_name, &mut got), expected_result);
+                assert_eq!(got, expected, "{type_name}, own tags {own_tags:?}");
+            }
+        }
+        let err = prepared
+            .merge("AWS::Made::Up", &mut OrderedMap::default())
+            .unwrap_err();
+        assert!(matches!(err, TagError::UnknownType { .. }), "{err}");
+        let mut props = OrderedMap::default();
+        Prepared::default()
+            .merge("AWS::Made::Up", &mut props)
+            .unwrap();
+        assert!(props.is_empty());
+    }
+
+    #[test]
     fn no_tags_change_nothing_even_for_an_unknown_type() {
-        let mut props = IndexMap::new();
+        let mut props = OrderedMap::default();
         merge("AWS::Made::Up", &mut props, &Tags::new()).unwrap();
         assert!(props.is_empty());
     }

@@ -6,6 +6,16 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use super::logical_id::LogicalId;
 
+/// How the maps of the template model hash their keys: foldhash, several times cheaper
+/// per key than the standard library's SipHash. A large definition puts thousands of
+/// resources, each a map of properties, through these maps. Iteration, equality and
+/// serialization follow insertion order, never the hash, so the hasher cannot change a
+/// template; and the keys are the template's own property names and logical IDs.
+pub type MapHasher = foldhash::fast::RandomState;
+
+/// An insertion-ordered map of the template model (see [`MapHasher`]).
+pub type OrderedMap<K, V> = IndexMap<K, V, MapHasher>;
+
 /// CloudFormation pseudo parameters (usable in `Ref` and inside `Fn::Sub`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Pseudo {
@@ -112,7 +122,7 @@ pub enum Value {
     /// A list.
     List(Vec<Value>),
     /// A mapping; keys keep their insertion order.
-    Map(IndexMap<String, Value>),
+    Map(OrderedMap<String, Value>),
     /// `Ref` of a parameter or resource.
     Ref(Reference),
     /// `Ref` of a pseudo parameter.
@@ -338,7 +348,17 @@ pub struct Sub {
 impl Sub {
     /// A Sub of `parts`, in order (adjacent text merged).
     pub fn from_parts(parts: Vec<SubPart>) -> Sub {
-        let mut sub = Sub::default();
+        // Parts are nearly always written text, variable, text, …: then there is
+        // nothing to merge, and the vector is kept as it is.
+        if !parts
+            .windows(2)
+            .any(|w| matches!(w, [SubPart::Text(_), SubPart::Text(_)]))
+        {
+            return Sub { parts };
+        }
+        let mut sub = Sub {
+            parts: Vec::with_capacity(parts.len()),
+        };
         for part in parts {
             sub.push(part);
         }
@@ -547,6 +567,21 @@ mod tests {
             r#"{"B":1,"A":[]}"#,
             "maps keep insertion order"
         );
+    }
+
+    #[test]
+    fn from_parts_merges_adjacent_text_and_keeps_the_rest_as_given() {
+        let text = |t: &str| SubPart::Text(t.to_string());
+        let region = || SubPart::Pseudo(Pseudo::Region);
+        let merged = Sub::from_parts(vec![text("a"), text("b"), region(), text("c"), text("")]);
+        assert_eq!(merged.parts(), [text("ab"), region(), text("c")]);
+        let kept = Sub::from_parts(vec![text(""), region(), text("c"), region()]);
+        assert_eq!(kept.parts(), [text(""), region(), text("c"), region()]);
+        let mut pushed = Sub::default();
+        for part in [text(""), region(), text("c"), region()] {
+            pushed.push(part);
+        }
+        assert_eq!(kept, pushed);
     }
 
     #[test]

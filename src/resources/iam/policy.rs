@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use indexmap::IndexMap;
+use crate::template::OrderedMap;
 
 use crate::template::Value;
 
@@ -490,7 +490,7 @@ impl Statement {
 
     /// The statement as a template value (what a policy document holds).
     pub fn to_value(&self) -> Value {
-        let mut map = IndexMap::new();
+        let mut map = OrderedMap::default();
         if let Some(sid) = &self.sid {
             map.insert("Sid".to_string(), Value::from(sid.as_str()));
         }
@@ -515,7 +515,7 @@ impl Statement {
         }
         if !self.conditions.is_empty() {
             // Tests with the same operator share one block, keys in the order given.
-            let mut blocks: IndexMap<String, IndexMap<String, Value>> = IndexMap::new();
+            let mut blocks: OrderedMap<String, OrderedMap<String, Value>> = OrderedMap::default();
             for c in &self.conditions {
                 let value = match c.values.as_slice() {
                     [one] => one.clone(),

@@ -3,10 +3,12 @@
 //! and `split: nested`, which needs those users.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use crate::constructs::studio;
 use crate::diagnostic::Diagnostic;
 use crate::stacks::definition::{SplitMode, StudioSpec};
+use crate::template::{LogicalId, MapHasher};
 
 use super::{Input, listed_twice, require_network};
 
@@ -59,17 +61,24 @@ fn user_count(input: &Input, studio_spec: &StudioSpec, problems: &mut Vec<Diagno
 }
 
 /// Two users whose names give one logical ID would silently share a resource.
+///
+/// Runs once per user of up to 10,000: a user's field path is only formatted for an
+/// error, the logical ID made for the comparison is kept as the key itself, and the maps
+/// hash with the template model's hasher.
 fn users_distinct(input: &Input, studio_spec: &StudioSpec, problems: &mut Vec<Diagnostic>) {
     let source = input.source;
-    let mut by_name: HashMap<&str, usize> = HashMap::new();
-    let mut by_id: HashMap<String, usize> = HashMap::new();
-    for (i, user) in studio_spec.users.iter().map(|u| &u.name).enumerate() {
-        let path = format!("studio.users[{i}]");
+    let users = &studio_spec.users;
+    let mut by_name: HashMap<&str, usize, MapHasher> =
+        HashMap::with_capacity_and_hasher(users.len(), MapHasher::default());
+    let mut by_id: HashMap<LogicalId, usize, MapHasher> =
+        HashMap::with_capacity_and_hasher(users.len(), MapHasher::default());
+    for (i, user) in users.iter().map(|u| &u.name).enumerate() {
+        let path = || format!("studio.users[{i}]");
         if let Some(&first) = by_name.get(user.0.as_str()) {
             problems.push(
                 listed_twice(
                     source,
-                    &path,
+                    &path(),
                     &format!("studio.users[{first}]"),
                     format!("user `{user}` is listed twice"),
                 )
@@ -79,13 +88,15 @@ fn users_distinct(input: &Input, studio_spec: &StudioSpec, problems: &mut Vec<Di
         }
         by_name.insert(user.0.as_str(), i);
         match studio::user_profile_id(&user.0) {
-            Ok(id) => {
-                if let Some(&first) = by_id.get(id.as_str()) {
-                    let other = &studio_spec.users[first].name;
+            Ok(id) => match by_id.entry(id) {
+                Entry::Occupied(taken) => {
+                    let first = *taken.get();
+                    let id = taken.key();
+                    let other = &users[first].name;
                     problems.push(
                         source
                             .error_at_value(
-                                &path,
+                                &path(),
                                 format!("users `{other}` and `{user}` would both become the resource `{id}`"),
                             )
                             .note(format!(
@@ -94,11 +105,12 @@ fn users_distinct(input: &Input, studio_spec: &StudioSpec, problems: &mut Vec<Di
                             ))
                             .help("logical IDs ignore case and hyphens; rename one of the two users"),
                     );
-                } else {
-                    by_id.insert(id.as_str().to_string(), i);
                 }
-            }
-            Err(e) => problems.push(source.error_at_value(&path, e.to_string())),
+                Entry::Vacant(free) => {
+                    free.insert(i);
+                }
+            },
+            Err(e) => problems.push(source.error_at_value(&path(), e.to_string())),
         }
     }
 }
