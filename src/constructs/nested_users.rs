@@ -219,7 +219,7 @@ pub fn outputs(parent: &mut Scope, chunks: &[UserChunk]) -> Result<(), Construct
         let first = chunk.profiles.first().map_or(0, |(i, _)| *i);
         parent.template_mut().add_output(
             LogicalId::new(format!("{}StackId", chunk.stack.logical_id()))?,
-            Output::new(chunk.stack.stack_id()).description(&format!(
+            Output::new(chunk.stack.stack_id()).description(format!(
                 "Nested stack of Studio user profiles from user {} on (at most {USERS_PER_STACK}, in definition order){}",
                 first + 1,
                 if chunk.template.outputs().next().is_some() {

@@ -14,7 +14,7 @@ use crate::resources::sagemaker::{self, Domain, DomainSettings, UserProfile, Use
 use crate::resources::sso::ApplicationAssignment;
 use crate::resources::sso::PrincipalType;
 use crate::resources::{arn, logs};
-use crate::template::{DeletionPolicy, Handle, LogicalId, SubPart, Value};
+use crate::template::{DeletionPolicy, Handle, LogicalId, MapHasher, OrderedMap, SubPart, Value};
 
 use super::ConstructError;
 use super::encryption_key::{EncryptionKey, EncryptionKeyProps, logs_may_use};
@@ -91,9 +91,9 @@ pub struct StudioDomain {
     /// The security group of the domain's apps: each other, NFS, HTTPS to the endpoints.
     pub security_group: Handle<SecurityGroup>,
     /// The user profiles, by user name, in definition order.
-    pub user_profiles: IndexMap<String, Handle<UserProfile>>,
+    pub user_profiles: OrderedMap<String, Handle<UserProfile>>,
     /// Each profile's cleanup, by user name (it carries an offboarded user's date).
-    pub profile_cleanups: IndexMap<String, Handle<Cleanup>>,
+    pub profile_cleanups: OrderedMap<String, Handle<Cleanup>>,
     /// What empties the profiles and the domain before CloudFormation deletes them.
     pub cleanup: StudioCleanup,
     /// The domain's app settings and lifecycle configurations.
@@ -112,8 +112,9 @@ pub fn user_profiles(
     scope: &mut Scope,
     domain_id: &Value,
     users: &[String],
-) -> Result<IndexMap<String, Handle<UserProfile>>, ConstructError> {
-    let mut profiles = IndexMap::new();
+) -> Result<OrderedMap<String, Handle<UserProfile>>, ConstructError> {
+    // Up to 10,000 users: sized once, and hashed as the template's own maps are.
+    let mut profiles = OrderedMap::with_capacity_and_hasher(users.len(), MapHasher::default());
     for user in users {
         let profile = scope.add_named(
             &["UserProfile", user.as_str()],
@@ -217,7 +218,8 @@ impl StudioDomain {
             },
         )?;
         let user_profiles = user_profiles(scope, &domain.domain_id(), &props.users)?;
-        let mut profile_cleanups = IndexMap::new();
+        let mut profile_cleanups =
+            OrderedMap::with_capacity_and_hasher(user_profiles.len(), MapHasher::default());
         for (user, profile) in &user_profiles {
             let offboard_after = props.offboarded.get(user).copied();
             let handle =

@@ -963,7 +963,7 @@ fn team_outputs(
         };
         root.add_output(
             &[name.as_str(), "notebook-name"],
-            Output::new(notebook.as_str()).description(&format!(
+            Output::new(notebook.as_str()).description(format!(
                 "Notebook of team {name}; members sign in with MFA and {how}"
             )),
         )?;
@@ -977,7 +977,7 @@ fn team_outputs(
                         " --notebook-instance-name {notebook} --query AuthorizedUrl --output text"
                     )
                 ])
-                .description(&format!(
+                .description(format!(
                     "Run inside the VPC, with MFA session credentials, to open the notebook of team {name}; refused elsewhere"
                 )),
             )?;
@@ -1064,7 +1064,7 @@ fn onboarding_outputs(root: &mut Scope, identity: &IdentityCenter) -> Result<(),
                 arn.clone(),
                 "\"}}'"
             ])
-            .description(&format!("Run once after deploying: maps group {name} to its role")),
+            .description(format!("Run once after deploying: maps group {name} to its role")),
         )?;
     }
     Ok(())
@@ -1079,13 +1079,13 @@ fn console_user_outputs(root: &mut Scope, teams: &[BuiltTeam]) -> Result<(), Com
                 Pseudo::AccountId,
                 ".signin.aws.amazon.com/console"
             ])
-            .description(&format!(
+            .description(format!(
                 "Console sign-in for {user} (MFA set-up is the first step)"
             )),
         )?;
         root.add_output(
             &[user.as_str(), "initial-password-secret"],
-            Output::new(secret.arn()).description(&format!(
+            Output::new(secret.arn()).description(format!(
                 "Secret with {user}'s initial password (read by an administrator, changed at first sign-in)"
             )),
         )?;
@@ -1489,7 +1489,7 @@ pub(super) fn environment_outputs(
         for (service, endpoint) in network.endpoints() {
             scope.add_output(
                 &[format!("{}Id", endpoint.logical_id())],
-                Output::new(endpoint.id()).description(&format!("VPC endpoint for {service}")),
+                Output::new(endpoint.id()).description(format!("VPC endpoint for {service}")),
             )?;
         }
     }
@@ -1517,7 +1517,7 @@ pub(super) fn bucket_outputs(
     for (key, bucket) in buckets {
         scope.add_output(
             &[key.as_str(), "bucket-name"],
-            Output::new(bucket.bucket.name()).description(&format!("Bucket {key}")),
+            Output::new(bucket.bucket.name()).description(format!("Bucket {key}")),
         )?;
     }
     Ok(())

@@ -142,7 +142,10 @@ pub struct ResourceEntry {
     /// `DependsOn`: resources CloudFormation must create first (references already order
     /// creation; this is for dependencies no property shows).
     pub depends_on: Vec<LogicalId>,
-    /// `Properties`, in the order the template writes them.
+    /// `Properties`, in the order the template writes them. A resource without tags of
+    /// its own holds the template's tags apart, shared with the template's other
+    /// resources, until it is changed (see [`Template::entry`]); they are written as
+    /// its last property.
     pub properties: OrderedMap<String, Value>,
     /// `DeletionPolicy`: what happens to the physical resource when the stack deletes it.
     pub deletion_policy: Option<DeletionPolicy>,
@@ -365,7 +368,7 @@ pub struct Template {
     /// Tags every resource that takes tags carries: merged into each resource when it is
     /// added (and into those already there when they are set), so that no construct and
     /// no order of composition can leave one out. Kept written out in both tag shapes
-    /// ([`tags::Prepared`]), since they are copied into nearly every resource.
+    /// ([`tags::Prepared`]), since nearly every resource shares them.
     tags: tags::Prepared,
 }
 
@@ -503,6 +506,8 @@ impl Template {
     }
 
     /// The stored entry of a resource, to set DependsOn, policies, a condition or metadata.
+    /// The template's tags it shares are first moved into its `properties`, so that what
+    /// is added after them is written after them.
     pub fn entry<R: Resource>(&mut self, handle: &Handle<R>) -> &mut ResourceEntry {
         self.resources
             .get_mut(&handle.id)
