@@ -4,9 +4,9 @@ system, which a loaded machine inflates less) over N runs and the peak
 resident set size of one run (with GNU time), for each shipped stack and `--all --check`,
 and for the studio-private definition with 2, 100, 1,000 and 10,000 users (`split: nested`
 above 150 users, as `cargo bench` builds them): writing the templates (`--out`, each file
-fsynced), checking them (`--check`, which renders and compares without writing), and the
-I/O floor: the same files written and fsynced by this script, which no implementation of
-the CLI can beat on this disk.
+fsynced), checking them (`--check`, which renders and compares without writing) with the
+threads synth chooses and on one thread (`SAGESYNTH_THREADS=1`), and the I/O floor: the same files written and
+fsynced by this script, which no implementation of the CLI can beat on this disk.
 
 Usage (from the repository root, after `cargo build --release`):
     python3 .ci/measure-cli.py [RUNS]
@@ -26,24 +26,32 @@ RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 SYNTH = os.environ.get("SYNTH") or os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "release", "synth")
 
 
-def measure(args):
+def measure(args, threads=None):
+    """Median wall time and peak RSS of `synth ARGS`; the median processor time goes to
+    CPU_TIMES. `threads` sets SAGESYNTH_THREADS."""
+    env = dict(os.environ)
+    if threads is not None:
+        env["SAGESYNTH_THREADS"] = str(threads)
     times = []
     cpu = []
     for _ in range(RUNS):
         start = time.perf_counter()
-        child = subprocess.Popen([SYNTH, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        child = subprocess.Popen([SYNTH, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         _, _, usage = os.wait4(child.pid, 0)
         times.append(time.perf_counter() - start)
         cpu.append(usage.ru_utime + usage.ru_stime)
     # The processor time of the child (user + system): on a loaded machine the wall time
-    # includes waiting for a core, which says nothing about synth.
-    CPU_TIMES[tuple(args)] = statistics.median(cpu) * 1000
+    # includes waiting for a core, which says nothing about synth. (Linux splits it into
+    # user and system time by sampling at the scheduler's tick, too coarse for runs of a
+    # few milliseconds, so only the sum is shown.)
+    CPU_TIMES[(tuple(args), threads)] = statistics.median(cpu) * 1000
     # Peak RSS of one more run, measured by GNU time (a child's ru_maxrss seen from
     # Python includes the Python image it was forked from).
     rss = None
     if os.path.exists("/usr/bin/time"):
         out = subprocess.run(
             ["/usr/bin/time", "-f", "%M", SYNTH, *args],
+            env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -91,7 +99,8 @@ def scaling():
     try:
         print()
         print(f"{'studio-private':<16} {'--out (fsync)':>14} {'per user':>9} {'--check':>9} "
-              f"{'per user':>9} {'CPU --check':>12} {'per user':>9} {'I/O floor':>10} {'peak RSS':>9} "
+              f"{'per user':>9} {'CPU --check':>12} {'per user':>9} "
+              f"{'--check 1 thread':>17} {'CPU':>9} {'I/O floor':>10} {'peak RSS':>9} "
               f"{'templates':>10}   (medians of {RUNS} runs)")
         previous = None
         for users in USERS:
@@ -107,7 +116,11 @@ def scaling():
                 sys.exit(f"synth {' '.join(write)} fails: measure a working build")
             written, rss = measure(write)
             checked, _ = measure(write + ["--check"])
-            cpu = CPU_TIMES[tuple(write + ["--check"])]
+            cpu = CPU_TIMES[(tuple(write + ["--check"]), None)]
+            # The same on one thread (SAGESYNTH_THREADS=1): what the threads of a split
+            # run save in wall time, and cost in processor time.
+            one_thread, _ = measure(write + ["--check"], threads=1)
+            one_thread_cpu = CPU_TIMES[(tuple(write + ["--check"]), 1)]
             floor, files, size = io_floor(out)
             if previous is None:
                 per_write = per_check = per_cpu = ""
@@ -118,7 +131,8 @@ def scaling():
                 per_cpu = f"{(cpu - prev_cpu) * 1000 / (users - prev_users):.2f} µs"
             shown = f"{rss:>5.1f} MiB" if rss is not None else "      n/a"
             print(f"{str(users) + ' users':<16} {written:>11.2f} ms {per_write:>9} {checked:>6.2f} ms "
-                  f"{per_check:>9} {cpu:>9.2f} ms {per_cpu:>9} {floor:>7.2f} ms {shown:>9} "
+                  f"{per_check:>9} {cpu:>9.2f} ms {per_cpu:>9} "
+                  f"{one_thread:>14.2f} ms {one_thread_cpu:>6.2f} ms {floor:>7.2f} ms {shown:>9} "
                   f"{files:>4} ({size // 1024} KiB)")
             previous = (users, written, checked, cpu)
     finally:
@@ -145,7 +159,7 @@ def main():
     for args in cases:
         wall, rss = measure(args)
         shown = f"{rss:>7.1f} MiB" if rss is not None else "    n/a (no /usr/bin/time)"
-        print(f"{'synth ' + ' '.join(args):<55} {wall:>9.2f} ms {CPU_TIMES[tuple(args)]:>8.2f} ms {shown}")
+        print(f"{'synth ' + ' '.join(args):<55} {wall:>9.2f} ms {CPU_TIMES[(tuple(args), None)]:>8.2f} ms {shown}")
     scaling()
 
 
