@@ -238,6 +238,20 @@ fn offboard_after_is_a_real_date() {
 }
 
 #[test]
+fn a_studio_user_that_yaml_reads_as_another_name() {
+    // `0x1F` would be the profile `31`, `True` the profile `true`; `1234` reads back as
+    // written, and a quoted name is text.
+    let stderr = input_error(&VALID.replace("[alice, bob]", "[alice, 0x1F, 1234, True, '0x2F']"));
+    assert_eq!(stderr.matches("error: YAML reads").count(), 2, "{stderr}");
+    assert!(!stderr.contains("reads `1234`"), "{stderr}");
+    assert!(
+        !stderr.contains("reads `0x2F`") && !stderr.contains("reads `'0x2F'`"),
+        "{stderr}"
+    );
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
 fn unknown_field_of_a_studio_user() {
     insta::assert_snapshot!(input_error(&VALID.replace(
         "[alice, bob]",
