@@ -321,10 +321,7 @@ fn render(
     own
 }
 
-/// Renders and validates one composed template, without its children. Never inlined,
-/// so that a profile of the whole process shows this phase under its own name, summed
-/// over the threads that ran it (`.ci/profile-phases.py` reads it).
-#[inline(never)]
+/// Renders and validates one composed template, without its children.
 fn render_one(
     stack: &LoadedStack,
     name: String,

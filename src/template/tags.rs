@@ -585,23 +585,6 @@ impl Prepared {
             Some(TagShape::Map) => Some(Arc::clone(&self.map)),
         })
     }
-
-    /// What [`merge`] does with these tags, and the same result: [`Prepared::share`],
-    /// with the shared tags written as the last property.
-    ///
-    /// # Errors
-    ///
-    /// See [`TagError`].
-    pub fn merge(
-        &self,
-        type_name: &str,
-        properties: &mut OrderedMap<String, Value>,
-    ) -> Result<(), TagError> {
-        if let Some(tags) = self.share(type_name, properties)? {
-            properties.insert("Tags".to_string(), Value::clone(&tags));
-        }
-        Ok(())
-    }
 }
 
 /// Merges `tags` into the properties of a resource of `type_name`: its own tags first,
@@ -810,6 +793,19 @@ mod tests {
         assert_eq!(err, TagError::TooMany { count: 51 });
     }
 
+    /// What the template writes for a resource whose tags [`Prepared::share`] returns:
+    /// the shared tags as its last property.
+    fn share_and_write(
+        prepared: &Prepared,
+        type_name: &str,
+        properties: &mut OrderedMap<String, Value>,
+    ) -> Result<(), TagError> {
+        if let Some(tags) = prepared.share(type_name, properties)? {
+            properties.insert("Tags".to_string(), Value::clone(&tags));
+        }
+        Ok(())
+    }
+
     #[test]
     fn prepared_tags_merge_as_merge_does() {
         let template = tags(&[("owner", "ml"), ("env", "prod")]);
@@ -832,18 +828,18 @@ mod tests {
                 }
                 let mut got = expected.clone();
                 let expected_result = merge(type_name, &mut expected, &template);
-                assert_eq!(prepared.merge(type_name, &mut got), expected_result);
+                assert_eq!(
+                    share_and_write(&prepared, type_name, &mut got),
+                    expected_result
+                );
                 assert_eq!(got, expected, "{type_name}, own tags {own_tags:?}");
             }
         }
-        let err = prepared
-            .merge("AWS::Made::Up", &mut OrderedMap::default())
-            .unwrap_err();
+        let err =
+            share_and_write(&prepared, "AWS::Made::Up", &mut OrderedMap::default()).unwrap_err();
         assert!(matches!(err, TagError::UnknownType { .. }), "{err}");
         let mut props = OrderedMap::default();
-        Prepared::default()
-            .merge("AWS::Made::Up", &mut props)
-            .unwrap();
+        share_and_write(&Prepared::default(), "AWS::Made::Up", &mut props).unwrap();
         assert!(props.is_empty());
     }
 

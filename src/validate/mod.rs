@@ -12,14 +12,6 @@ use std::fmt;
 
 use serde_json::Value as Json;
 
-/// The hasher of validation's indexes (resources by logical ID and by type, the names a
-/// reference may use): foldhash, several times cheaper per key than SipHash, looked up
-/// for every reference of every resource. Nothing iterates these maps, so their order
-/// never reaches a finding.
-pub(crate) type LookupHasher = foldhash::fast::RandomState;
-pub(crate) type LookupMap<K, V> = std::collections::HashMap<K, V, LookupHasher>;
-pub(crate) type LookupSet<T> = std::collections::HashSet<T, LookupHasher>;
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
     Warning,

@@ -1,16 +1,21 @@
 //! Every `Ref`, `Fn::GetAtt`, `${…}` in `Fn::Sub`, condition name and `DependsOn` must
 //! name something that exists, and resources must not depend on each other in a cycle.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::Value as Json;
 
+use super::Finding;
 use super::rules::id;
-use super::{Finding, LookupMap, LookupSet};
+use crate::template::MapHasher;
 use crate::template::read::{self, Path, Reference, is_pseudo_parameter, section};
 
+/// The names a reference may use, looked up for every reference of every resource: they
+/// hash with the template model's cheap hasher (nothing iterates them).
 struct Names<'a> {
-    parameters: LookupSet<&'a str>,
-    resources: LookupMap<&'a str, usize>,
-    conditions: LookupSet<&'a str>,
+    parameters: HashSet<&'a str, MapHasher>,
+    resources: HashMap<&'a str, usize, MapHasher>,
+    conditions: HashSet<&'a str, MapHasher>,
 }
 
 pub fn check(template: &Json, findings: &mut Vec<Finding>) {

@@ -21,6 +21,7 @@ mod stackset;
 mod template;
 
 use std::cell::OnceCell;
+use std::collections::HashMap;
 
 use serde_json::Value as Json;
 
@@ -30,7 +31,8 @@ pub use definition::NAME_FROM_FILE_METADATA;
 pub use describe::{UnknownRule, catalogue_json, catalogue_text, explain};
 pub use policy::{PolicyDoc, PolicyKind, Stmt};
 
-use super::{Finding, LookupHasher, LookupMap, Severity};
+use super::{Finding, Severity};
+use crate::template::MapHasher;
 
 /// The resource types that hold identity policies (inline or managed): what an IAM rule
 /// reads. Written once so that a rule cannot forget one of them.
@@ -171,8 +173,8 @@ static SUPPRESSION_RULES: &[Rule] = &[Rule {
 pub struct Context<'a> {
     pub template: &'a Json,
     resources: Vec<(&'a str, &'a Json)>,
-    by_id: LookupMap<&'a str, usize>,
-    by_type: LookupMap<&'a str, Vec<usize>>,
+    by_id: HashMap<&'a str, usize, MapHasher>,
+    by_type: HashMap<&'a str, Vec<usize>, MapHasher>,
     policies: Vec<PolicyDoc<'a>>,
     body_len: usize,
     /// Whether the template may be deployed inline (see [`run_nested`]).
@@ -190,9 +192,8 @@ impl<'a> Context<'a> {
             .into_iter()
             .flat_map(|m| m.iter().map(|(k, v)| (k.as_str(), v)))
             .collect();
-        let mut by_id =
-            LookupMap::with_capacity_and_hasher(resources.len(), LookupHasher::default());
-        let mut by_type: LookupMap<&str, Vec<usize>> = LookupMap::default();
+        let mut by_id = HashMap::with_capacity_and_hasher(resources.len(), MapHasher::default());
+        let mut by_type: HashMap<&str, Vec<usize>, MapHasher> = HashMap::default();
         for (i, (id, r)) in resources.iter().enumerate() {
             by_id.insert(*id, i);
             if let Some(t) = r.get("Type").and_then(Json::as_str) {

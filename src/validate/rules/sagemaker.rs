@@ -3,11 +3,13 @@
 mod offboard;
 mod reach;
 
+use std::collections::HashSet;
+
 use serde_json::Value as Json;
 
 use super::{Context, Equivalents, Rule, Severity, Violation, list, target};
 use crate::resources::sagemaker::MAX_LIFECYCLE_CONTENT;
-use crate::validate::LookupSet;
+use crate::template::MapHasher;
 
 const NOTEBOOK: &[&str] = &["AWS::SageMaker::NotebookInstance"];
 const IDENTITY_POLICIES: &[&str] = super::IDENTITY_POLICY_TYPES;
@@ -328,9 +330,9 @@ fn domain_vpc_only(cx: &Context) -> Vec<Violation> {
 /// The resources a cleanup of `kind` (any kind: `None`) references in its properties.
 /// What the cleanup resources reference: any of them, and those of kind `Domain`. Sets,
 /// since a child of a split run holds a hundred profiles and three hundred references.
-fn cleaned_up<'a>(cx: &'a Context) -> (LookupSet<&'a str>, LookupSet<&'a str>) {
-    let mut any = LookupSet::default();
-    let mut domains = LookupSet::default();
+fn cleaned_up<'a>(cx: &'a Context) -> (HashSet<&'a str, MapHasher>, HashSet<&'a str, MapHasher>) {
+    let mut any = HashSet::default();
+    let mut domains = HashSet::default();
     for (_, p) in cx.of_type("Custom::StudioCleanup") {
         let references = crate::template::read::references(p);
         if p["Kind"].as_str() == Some("Domain") {
