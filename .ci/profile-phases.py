@@ -9,7 +9,7 @@ Markdown table in millions of instructions.
 Phases (each the inclusive cost of a function that is never inlined, or a difference):
   load       sagesynth::stacks::load::load_file (read, parse and check the definition)
   compose    sagesynth::stacks::compose::compose_for
-  JSON tree  sagesynth::synth::json_tree (the serde_json tree validation reads)
+  JSON tree  sagesynth::synth::json_tree (the JSON tree validation reads, template::json)
   body       sagesynth::synth::render_template (the text written)
   rule pack  sagesynth::validate::validate and validate_nested, without the
              structural passes

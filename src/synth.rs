@@ -14,6 +14,7 @@ use crate::graph;
 use crate::parallel;
 use crate::report::{self, ReportFormat};
 use crate::stacks::{self, ComposeError, Composition, InputErrors, LoadedStack};
+use crate::template::json::Json;
 use crate::template::{FileExtension, SourcePath, Template, read};
 use crate::validate::{self, Finding, Severity, rules};
 
@@ -115,7 +116,7 @@ impl Synthesis {
     /// Every template of the definition as JSON, named `NAME` or `NAME.SUFFIX`, read back
     /// from the text written (so it compares equal to the same text read from a file).
     /// The synthesis must be in one of the JSON formats.
-    pub fn json_templates(&self) -> Vec<(String, serde_json::Value)> {
+    pub fn json_templates(&self) -> Vec<(String, Json)> {
         self.all()
             .iter()
             .map(|t| {
@@ -152,7 +153,7 @@ impl std::error::Error for NoSuchTemplate {}
 /// The Mermaid flowchart of a synthesized stack (`synth graph`): its template, the
 /// definition paths of its resources, and its other templates drawn as one node each.
 pub fn mermaid(synthesis: &Synthesis) -> String {
-    let template = serde_json::to_value(&synthesis.template).expect("a template always serializes");
+    let template = json_tree(&synthesis.template);
     let origins: IndexMap<String, SourcePath> = synthesis
         .origins
         .iter()
@@ -370,10 +371,10 @@ fn render_one(
 /// profiles: the definition option that moves them (and their outputs) out of it. The
 /// validator judges the template; this advice is about the definition, so the pipeline
 /// gives it.
-fn add_split_hint(json: &serde_json::Value, findings: &mut [Finding]) {
+fn add_split_hint(json: &Json, findings: &mut [Finding]) {
     let profiles = read::section(json, "Resources")
         .filter(|(_, r)| {
-            r.get("Type").and_then(serde_json::Value::as_str) == Some("AWS::SageMaker::UserProfile")
+            r.get("Type").and_then(Json::as_str) == Some("AWS::SageMaker::UserProfile")
         })
         .count();
     if profiles == 0 {
@@ -393,21 +394,21 @@ fn add_split_hint(json: &serde_json::Value, findings: &mut [Finding]) {
 /// so that a profile of the whole process shows this phase under its own name
 /// (`.ci/profile-phases.py` reads it).
 #[inline(never)]
-pub fn json_tree(template: &Template) -> serde_json::Value {
-    serde_json::to_value(template).expect("a template always serializes")
+pub fn json_tree(template: &Template) -> Json {
+    crate::template::json::to_json(template).expect("a template always serializes")
 }
 
 /// The text of a template in `format`, printed from its JSON tree into a buffer sized
 /// for a typical template. Never inlined, so that a profile of the whole process shows
 /// this phase under its own name (`.ci/profile-phases.py` reads it).
 #[inline(never)]
-pub fn render_template(json: &serde_json::Value, format: Format) -> String {
+pub fn render_template(json: &Json, format: Format) -> String {
     render_body(json, format)
 }
 
 /// The text of a template's JSON tree in `format`: JSON exactly as serde_json prints it
 /// ([`crate::template::json_text`]), YAML by serde_yaml_ng.
-pub fn render_body(json: &serde_json::Value, format: Format) -> String {
+pub fn render_body(json: &Json, format: Format) -> String {
     // A template is tens to hundreds of KiB: start there rather than grow from nothing.
     let mut out = Vec::with_capacity(1 << 18);
     match format {

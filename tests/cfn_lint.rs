@@ -90,7 +90,7 @@ fn the_rust_example_prints_a_template_that_passes_cfn_lint() {
     assert_eq!(grants["PolicyName"], "Grants");
     // The rule pack `synth` runs finds nothing that would stop it (README: "A template
     // built in Rust is judged by the same rules").
-    let findings = sagesynth::validate::validate(&template, out.stdout.len());
+    let findings = sagesynth::validate::validate(&(&template).into(), out.stdout.len());
     assert!(findings.iter().all(|f| !f.is_blocking()), "{:#?}", findings);
 
     let dir = tempfile::tempdir().unwrap();

@@ -6,10 +6,21 @@ mod support;
 use std::process::Command;
 
 use sagesynth::diff::{ChangeKind, Impact, diff, render_markdown, render_text};
-use serde_json::{Value as Json, json};
+use sagesynth::json;
+use sagesynth::template::json::Json;
 use support::bin::{scratch_shipped, synth};
-use support::out_template;
-use support::stacks::{definition, template};
+use support::stacks::definition;
+
+/// The committed template `out/NAME.template.json`, as the tree `diff` reads.
+fn out_template(name: &str) -> Json {
+    support::out_template(name).into()
+}
+
+/// The template synthesized from the definition `text` of stack `name`, as the tree
+/// `diff` reads.
+fn template(name: &str, text: &str) -> Json {
+    support::stacks::template(name, text).into()
+}
 
 #[test]
 fn identical_templates_have_no_changes() {
@@ -193,8 +204,8 @@ fn removing_a_retained_bucket_is_not_data_loss_but_an_unprotected_one_is() {
     old["Resources"]["ResultsBucket"]["DeletionPolicy"] = "Delete".into();
     let mut new = old.clone();
     let resources = new["Resources"].as_object_mut().unwrap();
-    resources.remove("RawDataBucket").unwrap();
-    resources.remove("ResultsBucket").unwrap();
+    resources.shift_remove("RawDataBucket").unwrap();
+    resources.shift_remove("ResultsBucket").unwrap();
     let d = diff(&old, &new);
     let by_id = |id: &str| d.resources.iter().find(|r| r.id == id).unwrap();
     assert!(matches!(by_id("RawDataBucket").kind, ChangeKind::Removed));
@@ -217,8 +228,8 @@ fn a_logical_id_rename_is_called_out() {
     );
     let mut new = old.clone();
     let resources = new["Resources"].as_object_mut().unwrap();
-    let key = resources.remove("BastionVolumeKey").unwrap();
-    resources.insert("RootVolumeKey".to_string(), key);
+    let key = resources.shift_remove("BastionVolumeKey").unwrap();
+    resources.insert("RootVolumeKey", key);
     let d = diff(&old, &new);
     let renamed = d
         .resources
@@ -545,8 +556,8 @@ fn removing_an_sso_domain_names_the_onboarded_profiles() {
     );
     let mut new = old.clone();
     let resources = new["Resources"].as_object_mut().unwrap();
-    resources.remove("StudioDomain");
-    resources.remove("StudioDomainCleanup");
+    resources.shift_remove("StudioDomain");
+    resources.shift_remove("StudioDomainCleanup");
     let d = diff(&old, &new);
     let domain = d.resources.iter().find(|r| r.id == "StudioDomain").unwrap();
     let teardown = domain.teardown.as_ref().unwrap();
@@ -565,12 +576,12 @@ fn a_profile_without_a_cleanup_is_reported_as_such() {
     old["Resources"]
         .as_object_mut()
         .unwrap()
-        .remove("UserProfileDataScientist2Cleanup");
+        .shift_remove("UserProfileDataScientist2Cleanup");
     let mut new = old.clone();
     new["Resources"]
         .as_object_mut()
         .unwrap()
-        .remove("UserProfileDataScientist2");
+        .shift_remove("UserProfileDataScientist2");
     let d = diff(&old, &new);
     let text = render_text(&d, false);
     assert!(
@@ -836,7 +847,7 @@ fn subnet_ids_may_replace_the_domain_and_outputs_are_added_and_removed() {
     let removed = outputs.keys().next().unwrap().clone();
     outputs.shift_remove(&removed);
     outputs.insert(
-        "NewOutput".to_string(),
+        "NewOutput",
         json!({"Description": "new", "Value": {"Ref": "Vpc"}}),
     );
     let dir = diff_dir(&[

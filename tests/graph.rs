@@ -302,7 +302,7 @@ fn hostile_names_and_types_stay_inside_their_labels() {
     ]
     .into_iter()
     .collect();
-    let text = graph::render(&graph::diagram(&template, &origins), "comment");
+    let text = graph::render(&graph::diagram(&template.into(), &origins), "comment");
     check_mermaid(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert!(text.contains("end_["), "{text}");
     assert!(

@@ -11,11 +11,12 @@ use support::stacks;
 
 /// Error rule ids the validator reports on a template.
 fn error_rules(template: &Json) -> Vec<&'static str> {
-    let mut ids: Vec<&str> = validate::validate(template, 0)
-        .into_iter()
-        .filter(|f| f.severity == Severity::Error && f.suppressed.is_none())
-        .map(|f| f.rule)
-        .collect();
+    let mut ids: Vec<&str> =
+        validate::validate(&sagesynth::template::json::Json::from(template), 0)
+            .into_iter()
+            .filter(|f| f.severity == Severity::Error && f.suppressed.is_none())
+            .map(|f| f.rule)
+            .collect();
     ids.sort();
     ids.dedup();
     ids
@@ -39,10 +40,11 @@ fn synth_edited(edit: impl Fn(&str) -> String) -> (i32, String) {
 fn shipped_template_has_no_findings() {
     // The cleanup function's dead-letter exemption is written in the template with its
     // reason (README, Teardown): suppressed, not a finding.
-    let findings: Vec<_> = validate::validate(&stacks::shipped_template("studio-private"), 0)
-        .into_iter()
-        .filter(|f| f.suppressed.is_none())
-        .collect();
+    let findings: Vec<_> =
+        validate::validate(&stacks::shipped_template("studio-private").into(), 0)
+            .into_iter()
+            .filter(|f| f.suppressed.is_none())
+            .collect();
     assert!(findings.is_empty(), "{findings:?}");
 }
 

@@ -110,7 +110,7 @@ fn synth_failure(e: &SynthError) -> Outcome {
 mod tests {
     use super::*;
     use sagesynth::diff::{TemplateDiff, diff};
-    use serde_json::json;
+    use sagesynth::json;
 
     #[test]
     fn every_outcome_has_the_documented_exit_code() {

@@ -226,7 +226,8 @@ mod tests {
             assert!(json["Resources"].get(id).is_some(), "{id} missing");
         }
         // Every resource reference resolves inside the template.
-        let findings = crate::validate::validate(&json, t.to_json().len());
+        let findings =
+            crate::validate::validate(&crate::template::json::Json::from(&json), t.to_json().len());
         use crate::validate::rules::id;
         let dangling = [
             id::CFN_REF_UNRESOLVED,

@@ -308,7 +308,7 @@ mod tests {
             },
         )
         .unwrap();
-        let findings = crate::validate::validate(&serde_json::to_value(&t).unwrap(), 0);
+        let findings = crate::validate::validate(&crate::synth::json_tree(&t), 0);
         use crate::validate::rules::id;
         let guarantees = [
             id::CFN_REF_UNRESOLVED,

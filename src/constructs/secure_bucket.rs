@@ -1480,7 +1480,7 @@ mod tests {
     #[test]
     fn the_rule_pack_finds_nothing() {
         let (t, _, _, _) = team_buckets();
-        let findings = crate::validate::validate(&json_of(&t), t.to_json().len());
+        let findings = crate::validate::validate(&crate::synth::json_tree(&t), t.to_json().len());
         assert!(
             findings.is_empty(),
             "{}",
@@ -1699,7 +1699,7 @@ mod tests {
             statements(shared.grant_statements(&[Access::Read], None))[1]["Resource"],
             json!([getatt("FirstBucketKey")])
         );
-        assert!(crate::validate::validate(&j, 0).is_empty());
+        assert!(crate::validate::validate(&crate::template::json::Json::from(&j), 0).is_empty());
     }
 
     #[test]

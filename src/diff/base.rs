@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 /// The committed template of `stack` at `rev`, or `None` when that revision has none (a
 /// new stack: every resource is added).
@@ -207,14 +207,14 @@ pub fn pair(now: Vec<(String, Json)>, then: Vec<(String, Json)>) -> Vec<(String,
 
 /// A template without resources: what a stack that does not exist deploys.
 pub fn empty() -> Json {
-    serde_json::json!({"Resources": {}})
+    crate::json!({"Resources": {}})
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::diff::Verdict;
-    use serde_json::json;
+    use crate::json;
 
     fn git(repo: &Path, args: &[&str]) {
         let status = Command::new("git")

@@ -9,7 +9,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 use serde_yaml_ng::Value as Yaml;
 
 /// A template read for comparison, and what was done to reach it (said on stderr).
@@ -210,11 +210,11 @@ fn yaml_to_json(value: Yaml) -> Result<Json, String> {
                 Json::from(u)
             } else {
                 n.as_f64()
-                    .and_then(serde_json::Number::from_f64)
-                    .map_or_else(|| Json::String(n.to_string()), Json::Number)
+                    .and_then(crate::template::json::Number::from_f64)
+                    .map_or_else(|| Json::from(n.to_string()), Json::Number)
             }
         }
-        Yaml::String(s) => Json::String(s),
+        Yaml::String(s) => Json::from(s),
         Yaml::Sequence(items) => Json::Array(
             items
                 .into_iter()
@@ -222,7 +222,7 @@ fn yaml_to_json(value: Yaml) -> Result<Json, String> {
                 .collect::<Result<_, _>>()?,
         ),
         Yaml::Mapping(map) => {
-            let mut out = serde_json::Map::new();
+            let mut out = crate::template::json::JsonMap::default();
             for (k, v) in map {
                 let key = match k {
                     Yaml::String(s) => s,
@@ -264,8 +264,8 @@ fn yaml_to_json(value: Yaml) -> Result<Json, String> {
                 },
                 (_, argument) => argument,
             };
-            let mut object = serde_json::Map::new();
-            object.insert((*long).to_string(), argument);
+            let mut object = crate::template::json::JsonMap::default();
+            object.insert(*long, argument);
             Json::Object(object)
         }
     })
@@ -274,7 +274,7 @@ fn yaml_to_json(value: Yaml) -> Result<Json, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn parse(text: &str) -> Result<Json, String> {
         parse_template(text, "t").map(|r| r.template)

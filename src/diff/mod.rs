@@ -15,7 +15,7 @@ pub mod teardown;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use crate::template::read::{self, Path};
 pub use input::read_template;
@@ -177,8 +177,8 @@ fn table() -> &'static Table {
                     .map(str::to_string)
                     .collect()
             };
-            create_only.insert(t.clone(), list("create_only"));
-            conditional.insert(t.clone(), list("conditional_create_only"));
+            create_only.insert(t.to_string(), list("create_only"));
+            conditional.insert(t.to_string(), list("conditional_create_only"));
         }
         Table {
             create_only,
@@ -236,7 +236,7 @@ pub fn interruption_table() -> &'static InterruptionTable {
                     .filter_map(Json::as_str)
                     .map(str::to_string)
                     .collect(),
-                Json::Object(m) => m.keys().cloned().collect(),
+                Json::Object(m) => m.keys().map(|k| k.to_string()).collect(),
                 _ => Vec::new(),
             }
         };
@@ -246,7 +246,7 @@ pub fn interruption_table() -> &'static InterruptionTable {
             .flatten()
             .map(|(t, v)| {
                 (
-                    t.clone(),
+                    t.to_string(),
                     Interruptions {
                         some: strings(&v["some_interruptions"]),
                         none: strings(&v["no_interruption"]),
@@ -317,10 +317,11 @@ fn changed_paths(
         (Json::Object(a), Json::Object(b))
             if read::intrinsic(old).is_none() && read::intrinsic(new).is_none() =>
         {
-            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            let keys: std::collections::BTreeSet<&str> =
+                a.keys().chain(b.keys()).map(|k| k.as_str()).collect();
             for k in keys {
                 let p = if path.is_empty() {
-                    k.clone()
+                    k.to_string()
                 } else {
                     format!("{path}.{k}")
                 };
@@ -350,7 +351,7 @@ fn replacement_loses_data(type_name: &str, resource: &Json) -> bool {
     DATA_TYPES.contains(&type_name) && !protected(resource, "UpdateReplacePolicy")
 }
 
-fn section(t: &Json, name: &str) -> serde_json::Map<String, Json> {
+fn section(t: &Json, name: &str) -> crate::template::json::JsonMap {
     t.get(name)
         .and_then(Json::as_object)
         .cloned()
@@ -363,8 +364,8 @@ fn section(t: &Json, name: &str) -> serde_json::Map<String, Json> {
 /// nothing more is replaced. Conditional create-only properties give "may replace", which
 /// does not spread further.
 fn spread_replacements(
-    old: &serde_json::Map<String, Json>,
-    new: &serde_json::Map<String, Json>,
+    old: &crate::template::json::JsonMap,
+    new: &crate::template::json::JsonMap,
     resources: &mut Vec<ResourceChange>,
 ) {
     let mut replaced: std::collections::BTreeSet<String> = resources
@@ -381,7 +382,7 @@ fn spread_replacements(
     loop {
         let mut spread = Vec::new();
         for (id, r) in new {
-            if replaced.contains(id) || !old.contains_key(id) {
+            if replaced.contains(id.as_str()) || !old.contains_key(id) {
                 continue;
             }
             let type_name = r["Type"].as_str().unwrap_or_default();
@@ -429,10 +430,10 @@ fn spread_replacements(
         }
         let mut grew = false;
         for (id, type_name, data_loss, change) in spread {
-            if change.impact == Impact::Replacement && replaced.insert(id.clone()) {
+            if change.impact == Impact::Replacement && replaced.insert(id.to_string()) {
                 grew = true;
             }
-            match position.get(&id) {
+            match position.get(id.as_str()) {
                 Some(&i) => {
                     let existing = &mut resources[i];
                     if let ChangeKind::Modified(props) = &mut existing.kind
@@ -443,9 +444,9 @@ fn spread_replacements(
                     }
                 }
                 None => {
-                    position.insert(id.clone(), resources.len());
+                    position.insert(id.to_string(), resources.len());
                     resources.push(ResourceChange {
-                        id,
+                        id: id.to_string(),
                         type_name,
                         kind: ChangeKind::Modified(vec![change]),
                         data_loss,
@@ -486,18 +487,26 @@ fn type_of(r: &Json) -> String {
 /// The resources only one template has: removed, added, or renamed (an added resource
 /// equal to a removed one).
 fn added_and_removed(
-    a: &serde_json::Map<String, Json>,
-    b: &serde_json::Map<String, Json>,
+    a: &crate::template::json::JsonMap,
+    b: &crate::template::json::JsonMap,
 ) -> Vec<ResourceChange> {
     let mut resources = Vec::new();
-    let removed: Vec<&String> = a.keys().filter(|k| !b.contains_key(*k)).collect();
-    let added: Vec<&String> = b.keys().filter(|k| !a.contains_key(*k)).collect();
-    let mut renamed_from: BTreeMap<&String, &String> = BTreeMap::new();
+    let removed: Vec<&str> = a
+        .keys()
+        .map(|k| k.as_str())
+        .filter(|k| !b.contains_key(k))
+        .collect();
+    let added: Vec<&str> = b
+        .keys()
+        .map(|k| k.as_str())
+        .filter(|k| !a.contains_key(k))
+        .collect();
+    let mut renamed_from: BTreeMap<&str, &str> = BTreeMap::new();
     for &n in &added {
         let candidate = removed
             .iter()
             .copied()
-            .find(|&o| a[o.as_str()] == b[n.as_str()] && !renamed_from.values().any(|&v| v == o));
+            .find(|&o| a[o] == b[n] && !renamed_from.values().any(|&v| v == o));
         if let Some(o) = candidate {
             renamed_from.insert(n, o);
         }
@@ -506,11 +515,11 @@ fn added_and_removed(
         if renamed_from.values().any(|&v| v == id) {
             continue;
         }
-        let r = &a[id.as_str()];
+        let r = &a[id];
         let t = type_of(r);
         let teardown = teardown::of_removed(id, &t, a);
         resources.push(ResourceChange {
-            id: id.clone(),
+            id: id.to_string(),
             data_loss: (DATA_TYPES.contains(&t.as_str()) && !protected(r, "DeletionPolicy"))
                 || teardown.as_ref().is_some_and(|t| t.loses_data),
             type_name: t,
@@ -519,17 +528,19 @@ fn added_and_removed(
         });
     }
     for &id in &added {
-        let r = &b[id.as_str()];
+        let r = &b[id];
         let t = type_of(r);
         let (kind, data_loss) = match renamed_from.get(id) {
             Some(&from) => (
-                ChangeKind::Renamed { from: from.clone() },
-                DATA_TYPES.contains(&t.as_str()) && !protected(&a[from.as_str()], "DeletionPolicy"),
+                ChangeKind::Renamed {
+                    from: from.to_string(),
+                },
+                DATA_TYPES.contains(&t.as_str()) && !protected(&a[from], "DeletionPolicy"),
             ),
             None => (ChangeKind::Added, false),
         };
         resources.push(ResourceChange {
-            id: id.clone(),
+            id: id.to_string(),
             type_name: t,
             kind,
             data_loss,
@@ -602,7 +613,8 @@ fn other_changes(old: &Json, new: &Json) -> Vec<(String, Option<Json>, Option<Js
     let mut other = Vec::new();
     for name in ["Parameters", "Outputs", "Conditions", "Mappings"] {
         let (x, y) = (section(old, name), section(new, name));
-        let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+        let keys: std::collections::BTreeSet<&str> =
+            x.keys().chain(y.keys()).map(|k| k.as_str()).collect();
         for k in keys {
             if x.get(k) != y.get(k) {
                 other.push((format!("{name}.{k}"), x.get(k).cloned(), y.get(k).cloned()));

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::{ChangeKind, Impact, PropertyChange, ResourceChange, TemplateDiff, teardown};
 
@@ -323,7 +323,7 @@ pub fn render_markdown(d: &TemplateDiff) -> String {
 #[cfg(test)]
 mod pair_tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn long_values_are_shown_around_their_first_difference() {

@@ -8,7 +8,7 @@
 //! A profile's cleanup that gains `OffboardAfter` (the definition's `offboard_after`) acts
 //! on that deploy: it deletes the user's apps, and the diff says so and what stays.
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use crate::template::read::{self, Path};
 
@@ -46,7 +46,7 @@ pub struct Teardown {
 pub fn of_removed(
     id: &str,
     type_name: &str,
-    old_resources: &serde_json::Map<String, Json>,
+    old_resources: &crate::template::json::JsonMap,
 ) -> Option<Teardown> {
     let kind = match type_name {
         "AWS::SageMaker::UserProfile" => "UserProfile",
@@ -70,7 +70,7 @@ pub fn of_removed(
     Some(match kind {
         "UserProfile" => Teardown {
             when: When::BeforeDeletion,
-            cleanup: Some(cleanup_id.clone()),
+            cleanup: Some(cleanup_id.to_string()),
             deletes: vec![
                 "its apps".into(),
                 "the spaces it owns, with their EBS volumes".into(),
@@ -118,13 +118,13 @@ pub fn of_modified(id: &str, old: &Json, new: &Json) -> Option<Teardown> {
 
 /// A bucket emptied by a cleanup of Kind `Bucket`; `None` for any other bucket, whose
 /// removal is judged by its deletion policy alone.
-fn bucket(id: &str, old_resources: &serde_json::Map<String, Json>) -> Option<Teardown> {
+fn bucket(id: &str, old_resources: &crate::template::json::JsonMap) -> Option<Teardown> {
     let (cleanup_id, _) = old_resources.iter().find(|(_, r)| {
         r["Type"] == CLEANUP_TYPE && r["Properties"]["Kind"] == "Bucket" && references(r, id)
     })?;
     Some(Teardown {
         when: When::BeforeDeletion,
-        cleanup: Some(cleanup_id.clone()),
+        cleanup: Some(cleanup_id.to_string()),
         deletes: vec![
             "every object version and delete marker of the bucket (empty_on_delete)".into(),
         ],
@@ -182,9 +182,9 @@ fn references(resource: &Json, id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
-    fn resources(cleanup: Json) -> serde_json::Map<String, Json> {
+    fn resources(cleanup: Json) -> crate::template::json::JsonMap {
         json!({"C": cleanup}).as_object().unwrap().clone()
     }
 

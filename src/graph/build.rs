@@ -1,8 +1,8 @@
 //! From a template to a diagram: which node draws each resource, and which edges its
 //! properties, security-group rules and policy statements give.
 
+use crate::template::json::{Json, JsonMap};
 use indexmap::IndexMap;
-use serde_json::{Map, Value as Json};
 
 use super::iam;
 use super::network::{self, NO_EGRESS_CIDR, Peer};
@@ -38,7 +38,7 @@ pub struct GroupRules {
 type Permissions = IndexMap<(bool, bool, String, Vec<String>, Vec<String>), Vec<String>>;
 
 pub struct Builder<'a> {
-    pub resources: &'a Map<String, Json>,
+    pub resources: &'a JsonMap,
     origins: &'a IndexMap<String, SourcePath>,
     /// Logical ID → the node drawing it; `None` for resources drawn as an edge (flow logs).
     owner: IndexMap<&'a str, Option<String>>,
@@ -58,11 +58,11 @@ pub struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     pub fn new(template: &'a Json, origins: &'a IndexMap<String, SourcePath>) -> Self {
-        static EMPTY: std::sync::OnceLock<Map<String, Json>> = std::sync::OnceLock::new();
+        static EMPTY: std::sync::OnceLock<JsonMap> = std::sync::OnceLock::new();
         let resources = template
             .get("Resources")
             .and_then(Json::as_object)
-            .unwrap_or_else(|| EMPTY.get_or_init(Map::new));
+            .unwrap_or_else(|| EMPTY.get_or_init(JsonMap::default));
         Builder {
             resources,
             origins,
@@ -99,11 +99,11 @@ impl<'a> Builder<'a> {
             Json::Array(items) => items.first()?,
             v => v,
         };
-        read::target(value).filter(|t| self.resources.contains_key(*t))
+        read::target(value).filter(|t| self.resources.contains_key(t))
     }
 
     pub fn build(mut self) -> Diagram {
-        let ids: Vec<&'a str> = self.resources.keys().map(String::as_str).collect();
+        let ids: Vec<&'a str> = self.resources.keys().map(|k| k.as_str()).collect();
         for &id in &ids {
             let owner = self.owner_of(id, 0);
             self.owner.insert(id, owner);
@@ -430,7 +430,7 @@ impl<'a> Builder<'a> {
             for entry in &s.resources {
                 let named: Vec<String> = read::references(entry)
                     .into_iter()
-                    .filter(|r| self.resources.contains_key(*r))
+                    .filter(|r| self.resources.contains_key(r))
                     .filter_map(|r| self.node(r))
                     .collect();
                 let literal = read::text(entry).map(iam::short_arn);

@@ -2,7 +2,7 @@
 //! so that the picture a reviewer sees is the policy that will be deployed, never a
 //! description of what it was meant to be.
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use crate::template::read;
 
@@ -23,7 +23,7 @@ pub struct Statement<'a> {
 
 fn strings(value: Option<&Json>) -> Vec<String> {
     match value {
-        Some(Json::String(s)) => vec![s.clone()],
+        Some(Json::String(s)) => vec![s.to_string()],
         Some(Json::Array(items)) => items
             .iter()
             .filter_map(Json::as_str)
@@ -50,8 +50,8 @@ fn condition_keys(statement: &Json) -> Vec<String> {
         .flat_map(|c| c.values())
     {
         for key in test.as_object().into_iter().flat_map(|t| t.keys()) {
-            if !keys.contains(key) {
-                keys.push(key.clone());
+            if !keys.iter().any(|k| k == key) {
+                keys.push(key.to_string());
             }
         }
     }
@@ -157,13 +157,13 @@ pub fn describe(value: &Json) -> String {
         return "a value".to_string();
     };
     match (key.as_str(), arg) {
-        ("Ref", Json::String(name)) => name.clone(),
+        ("Ref", Json::String(name)) => name.to_string(),
         ("Fn::GetAtt", Json::Array(parts)) => parts
             .iter()
             .filter_map(Json::as_str)
             .collect::<Vec<_>>()
             .join("."),
-        ("Fn::GetAtt", Json::String(dotted)) => dotted.clone(),
+        ("Fn::GetAtt", Json::String(dotted)) => dotted.to_string(),
         ("Fn::If", Json::Array(parts)) if parts.len() == 3 => format!(
             "{} (if {})",
             describe(&parts[1]),
@@ -212,7 +212,7 @@ pub fn trusted(document: &Json) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn few_actions_by_name_many_by_count_and_verb() {

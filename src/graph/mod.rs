@@ -14,8 +14,8 @@ mod network;
 mod nodes;
 mod render;
 
+use crate::template::json::Json;
 use indexmap::IndexMap;
-use serde_json::Value as Json;
 
 use crate::template::SourcePath;
 

@@ -1,7 +1,7 @@
 //! Security-group rules and VPC endpoints as a reviewer names them: `HTTPS 443` from the
 //! VPC, `NFS 2049` within the group, the endpoint services by their short names.
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use crate::template::read;
 
@@ -23,7 +23,7 @@ fn number(value: Option<&Json>) -> Option<i64> {
 /// What a rule admits: `HTTPS 443`, `tcp 8192-65535`, `icmp`, `all traffic`.
 pub fn ports(rule: &Json) -> String {
     let protocol = match rule.get("IpProtocol") {
-        Some(Json::String(p)) => p.to_ascii_lowercase(),
+        Some(Json::String(p)) => p.to_ascii_lowercase().to_string(),
         Some(Json::Number(n)) => n.to_string(),
         _ => "?".to_string(),
     };
@@ -103,7 +103,7 @@ pub fn endpoint_service(properties: &Json) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn ports_name_well_known_services() {

@@ -3,7 +3,7 @@
 //! checks first: an address range, an auth mode, who may assume a role and what it may
 //! do on resources outside the stack.
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::build::{Builder, Kind, permission_lines};
 use super::iam;
@@ -64,7 +64,7 @@ fn text<'a>(props: &'a Json, key: &str) -> Option<&'a str> {
 
 fn scalar(props: &Json, key: &str) -> Option<String> {
     match props.get(key)? {
-        Json::String(s) => Some(s.clone()),
+        Json::String(s) => Some(s.to_string()),
         Json::Number(n) => Some(n.to_string()),
         Json::Bool(b) => Some(b.to_string()),
         _ => None,

@@ -4,6 +4,8 @@
 #![warn(missing_docs)]
 
 mod file_extension;
+pub mod json;
+mod json_map;
 pub mod json_text;
 pub mod limits;
 mod logical_id;

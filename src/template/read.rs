@@ -4,7 +4,7 @@
 //! `Fn::Sub` string, so that the passes that judge, draw or compare templates (`validate`,
 //! `graph`, `diff`) agree on what a template refers to.
 
-use serde_json::{Map, Value as Json};
+use crate::template::json::{Json, JsonMap};
 
 /// Every pseudo parameter CloudFormation defines (usable in `Ref` and in `Fn::Sub`).
 pub const PSEUDO_PARAMETERS: [&str; 8] = [
@@ -24,12 +24,12 @@ pub fn is_pseudo_parameter(name: &str) -> bool {
 }
 
 /// The entries of a template section (`Resources`, `Parameters`, …), empty if absent.
-pub fn section<'a>(template: &'a Json, name: &str) -> impl Iterator<Item = (&'a String, &'a Json)> {
+pub fn section<'a>(template: &'a Json, name: &str) -> impl Iterator<Item = (&'a str, &'a Json)> {
     template
         .get(name)
         .and_then(Json::as_object)
         .into_iter()
-        .flat_map(|m| m.iter())
+        .flat_map(|m| m.iter().map(|(k, v)| (k.as_str(), v)))
 }
 
 /// One piece of an `Fn::Sub` string.
@@ -116,7 +116,7 @@ pub struct Sub<'a> {
     /// The string with its `${…}` variables.
     pub text: &'a str,
     /// The variables the two-argument form binds; `None` in the one-argument form.
-    pub bindings: Option<&'a Map<String, Json>>,
+    pub bindings: Option<&'a JsonMap>,
 }
 
 impl<'a> Sub<'a> {
@@ -436,7 +436,7 @@ pub fn references(value: &Json) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn all(value: &Json) -> Vec<(String, Reference<'_>)> {
         let mut seen = Vec::new();
@@ -650,9 +650,7 @@ mod tests {
         assert!(!is_pseudo_parameter("AWS::Nope"));
         let t = json!({"Resources": {"A": {}, "B": {}}});
         assert_eq!(
-            section(&t, "Resources")
-                .map(|(k, _)| k.as_str())
-                .collect::<Vec<_>>(),
+            section(&t, "Resources").map(|(k, _)| k).collect::<Vec<_>>(),
             ["A", "B"]
         );
         assert_eq!(section(&t, "Outputs").count(), 0);

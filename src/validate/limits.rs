@@ -2,7 +2,7 @@
 //! description and body size. What to do about a template over a quota depends on how it
 //! was built, so the pipeline adds that advice to these findings.
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::Finding;
 use super::rules::id;
@@ -99,11 +99,11 @@ fn minify_hint(template: &Json, body_len: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn counts_and_sizes() {
-        let resources: serde_json::Map<String, Json> = (0..501)
+        let resources: crate::template::json::JsonMap = (0..501)
             .map(|i| (format!("R{i}"), json!({"Type": "T"})))
             .collect();
         let t = json!({"Resources": resources, "Outputs": {"Bad-Id": {"Value": "x"}}});
@@ -148,7 +148,7 @@ mod tests {
             f[0].message
         );
         // Too big even minified.
-        let big: serde_json::Map<String, Json> = (0..100)
+        let big: crate::template::json::JsonMap = (0..100)
             .map(|i| {
                 (
                     format!("R{i}"),

@@ -10,7 +10,7 @@ pub mod rules;
 
 use std::fmt;
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {

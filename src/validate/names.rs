@@ -3,7 +3,7 @@
 //! (`resources::{s3, sagemaker, iam}`). Only literal names are checked; a name computed
 //! at deploy time is checked by the service.
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::Finding;
 use super::rules::id;
@@ -123,7 +123,7 @@ fn check_policy_sizes(id: &str, kind: &str, props: Option<&Json>, findings: &mut
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn reports_bad_literal_names() {

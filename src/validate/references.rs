@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::Finding;
 use super::rules::id;
@@ -19,27 +19,21 @@ struct Names<'a> {
 }
 
 pub fn check(template: &Json, findings: &mut Vec<Finding>) {
-    let resource_ids: Vec<&str> = section(template, "Resources")
-        .map(|(k, _)| k.as_str())
-        .collect();
+    let resource_ids: Vec<&str> = section(template, "Resources").map(|(k, _)| k).collect();
     let names = Names {
-        parameters: section(template, "Parameters")
-            .map(|(k, _)| k.as_str())
-            .collect(),
+        parameters: section(template, "Parameters").map(|(k, _)| k).collect(),
         resources: resource_ids
             .iter()
             .enumerate()
             .map(|(i, k)| (*k, i))
             .collect(),
-        conditions: section(template, "Conditions")
-            .map(|(k, _)| k.as_str())
-            .collect(),
+        conditions: section(template, "Conditions").map(|(k, _)| k).collect(),
     };
     // Edges of the dependency graph, by resource index.
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); resource_ids.len()];
 
     for (id, resource) in section(template, "Resources") {
-        let from = names.resources[id.as_str()];
+        let from = names.resources[id];
         let location = format!("Resources.{id}");
         if let Some(condition) = resource.get("Condition").and_then(Json::as_str)
             && !names.conditions.contains(condition)
@@ -69,7 +63,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
             if let Some(value) = resource.get(key) {
                 walk(
                     value,
-                    Path::new(["Resources", id.as_str(), key]),
+                    Path::new(["Resources", id, key]),
                     &names,
                     &mut |to| edges[from].push(to),
                     findings,
@@ -80,7 +74,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
     for (id, output) in section(template, "Outputs") {
         walk(
             output,
-            Path::new(["Outputs", id.as_str()]),
+            Path::new(["Outputs", id]),
             &names,
             &mut |_| {},
             findings,
@@ -89,7 +83,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
     for (id, condition) in section(template, "Conditions") {
         walk(
             condition,
-            Path::new(["Conditions", id.as_str()]),
+            Path::new(["Conditions", id]),
             &names,
             &mut |_| {},
             findings,
@@ -199,7 +193,7 @@ fn find_cycle(edges: &[Vec<usize>]) -> Option<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn findings(t: Json) -> Vec<Finding> {
         let mut f = Vec::new();

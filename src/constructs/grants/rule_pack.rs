@@ -100,7 +100,10 @@ fn a_role_with_every_grant_passes_the_rule_pack() {
     sids.dedup();
     assert_eq!(sids.len(), statements.len(), "Sids are unique");
 
-    let findings = crate::validate::validate(&json, f.template.to_json().len());
+    let findings = crate::validate::validate(
+        &crate::template::json::Json::from(&json),
+        f.template.to_json().len(),
+    );
     for rule in [
         "ENV-PRESIGNED-THROUGH-ENDPOINTS",
         "SM-PRESIGNED-OWN-PROFILE",

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::iam::managed_policy_arn_text;
 use super::policy::PolicyKind;
@@ -759,7 +759,8 @@ fn source_vpce_exists(cx: &Context) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::assert_rule;
-    use serde_json::{Value, json};
+    use crate::json;
+    use crate::template::json::Json as Value;
 
     fn endpoint(service: &str) -> Value {
         let name = if service == "studio" || service == "notebook" {
@@ -858,7 +859,10 @@ mod tests {
             let good = json!({"Resources": {"Sg": sg, "Nb": notebook, "Role": {"Type": "AWS::IAM::Role", "Properties": {}},
                 "Api": endpoint("sagemaker.api"), "Runtime": endpoint("sagemaker.runtime")}});
             let mut bad = good.clone();
-            bad["Resources"].as_object_mut().unwrap().remove("Runtime");
+            bad["Resources"]
+                .as_object_mut()
+                .unwrap()
+                .shift_remove("Runtime");
             assert_rule(
                 "ENV-NOTEBOOK-ENDPOINTS",
                 good,
@@ -870,7 +874,10 @@ mod tests {
             let good = json!({"Resources": {"Sg": sg, "Packages": domain,
                 "Api": endpoint("codeartifact.api"), "Repositories": endpoint("codeartifact.repositories")}});
             let mut bad = good.clone();
-            bad["Resources"].as_object_mut().unwrap().remove("Api");
+            bad["Resources"]
+                .as_object_mut()
+                .unwrap()
+                .shift_remove("Api");
             assert_rule(
                 "ENV-CODEARTIFACT-ENDPOINTS",
                 good,
@@ -1028,7 +1035,7 @@ mod tests {
         outside["Fn"]["Properties"]
             .as_object_mut()
             .unwrap()
-            .remove("VpcConfig");
+            .shift_remove("VpcConfig");
         let mut public = reads;
         public["Igw"] = json!({"Type": "AWS::EC2::VPCGatewayAttachment",
             "Properties": {"VpcId": {"Ref": "Vpc"}, "InternetGatewayId": "igw-1"}});

@@ -3,7 +3,7 @@
 //! and goes without a guard only where it shows none (the table of
 //! [`crate::resources::iam::service_trust::PRINCIPALS`]).
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::policy::{CondTest, PolicyKind, Stmt};
 use super::{Context, Equivalents, Rule, Severity, Violation, target};
@@ -132,7 +132,8 @@ fn service_source_guard(cx: &Context) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::fire;
-    use serde_json::{Value, json};
+    use crate::json;
+    use crate::template::json::Json as Value;
 
     /// The rule reports exactly `locations` on `template`.
     fn assert_rule(rule: &str, template: &Value, locations: &[&str]) {

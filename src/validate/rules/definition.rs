@@ -99,7 +99,8 @@ fn name_from_file(cx: &Context) -> Vec<Violation> {
 mod tests {
     use super::super::test_support::{assert_rule, fire};
     use super::*;
-    use serde_json::{Value as Json, json};
+    use crate::json;
+    use crate::template::json::Json;
 
     fn template(metadata: Json, domain: &str) -> Json {
         json!({

@@ -1,7 +1,7 @@
 //! EC2 and VPC rules: security-group rules, instance hardening, flow logs, and endpoint
 //! policies.
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::completeness::service_of;
 use super::policy::{PolicyKind, Stmt};
@@ -426,9 +426,7 @@ fn answers_cloudformation(s: &Stmt) -> bool {
             return false;
         };
         vars.get(var)
-            == Some(
-                &serde_json::json!({"Fn::Join": ["", {"Fn::Split": ["-", {"Ref": "AWS::Region"}]}]}),
-            )
+            == Some(&crate::json!({"Fn::Join": ["", {"Fn::Split": ["-", {"Ref": "AWS::Region"}]}]}))
     };
     !s.not_action
         && !s.not_resource
@@ -468,7 +466,8 @@ const AWS_OWNED_BUCKETS: [(&str, &str); 4] = [
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{assert_rule, fire};
-    use serde_json::{Value, json};
+    use crate::json;
+    use crate::template::json::Json as Value;
 
     fn sg(ingress: Value) -> Value {
         json!({"Resources": {"G": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "g", "SecurityGroupIngress": [ingress],
@@ -532,7 +531,7 @@ mod tests {
         no_mapping
             .as_object_mut()
             .unwrap()
-            .remove("BlockDeviceMappings");
+            .shift_remove("BlockDeviceMappings");
         assert_rule(
             "EC2-EBS-ENCRYPTED",
             instance(hardened(), false),

@@ -1,7 +1,7 @@
 //! IAM rules: what policies allow, how roles are trusted and passed, and which
 //! AWS-managed policies are attached.
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::policy::{PolicyDoc, PolicyKind, action_matches};
 use super::{Context, Equivalents, Rule, Severity, Violation, list, props, target};
@@ -502,7 +502,8 @@ fn set_operator_on_single_valued_key(cx: &Context) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::assert_rule;
-    use serde_json::{Value, json};
+    use crate::json;
+    use crate::template::json::Json as Value;
 
     fn policy(statement: Value) -> Value {
         json!({"Resources": {"P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]}}}}})

@@ -2,7 +2,7 @@
 //! long as what they encrypt, and customer-managed keys on the data of the services that
 //! have no rule file of their own (SQS queues, Secrets Manager secrets).
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::policy::PolicyKind;
 use super::{Context, Equivalents, Rule, Severity, Violation};
@@ -251,7 +251,8 @@ fn secret_key(cx: &Context) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{assert_rule, fire};
-    use serde_json::{Value, json};
+    use crate::json;
+    use crate::template::json::Json as Value;
 
     fn key(rotation: bool, principal: Value) -> Value {
         json!({"Resources": {"K": {"Type": "AWS::KMS::Key", "Properties": {"EnableKeyRotation": rotation, "KeyPolicy": {"Statement": [

@@ -1,6 +1,6 @@
 //! Lambda, EventBridge and CloudWatch Logs rules, for stacks with functions.
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::{Context, Equivalents, Rule, Severity, Violation, target};
 use crate::resources::lambda::MAX_ENVIRONMENT_BYTES;
@@ -307,7 +307,8 @@ fn log_retention(cx: &Context) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::assert_rule;
-    use serde_json::{Value, json};
+    use crate::json;
+    use crate::template::json::Json as Value;
 
     #[test]
     fn environment_size() {
@@ -338,7 +339,7 @@ mod tests {
             "VpcConfig": {"SubnetIds": [{"Ref": "Subnet"}], "SecurityGroupIds": [{"Fn::GetAtt": ["Sg", "GroupId"]}]}});
         for (k, v) in changes.as_object().unwrap() {
             if v.is_null() {
-                f.as_object_mut().unwrap().remove(k);
+                f.as_object_mut().unwrap().shift_remove(k);
             } else {
                 f[k] = v.clone();
             }
@@ -388,7 +389,7 @@ mod tests {
         open["Resources"]["P"]["Properties"]
             .as_object_mut()
             .unwrap()
-            .remove("SourceArn");
+            .shift_remove("SourceArn");
         assert_rule(
             "LAMBDA-PERMISSION-SOURCE-ARN",
             function(json!({})),
@@ -399,7 +400,7 @@ mod tests {
         forever["Resources"]["G"]["Properties"]
             .as_object_mut()
             .unwrap()
-            .remove("RetentionInDays");
+            .shift_remove("RetentionInDays");
         assert_rule(
             "LOGS-RETENTION",
             function(json!({})),
@@ -410,7 +411,7 @@ mod tests {
         service_key["Resources"]["G"]["Properties"]
             .as_object_mut()
             .unwrap()
-            .remove("KmsKeyId");
+            .shift_remove("KmsKeyId");
         assert_rule(
             "LOGS-GROUP-KMS",
             function(json!({})),

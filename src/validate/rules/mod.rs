@@ -23,7 +23,7 @@ mod template;
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 /// The logical id a value refers to through `Ref` or `Fn::GetAtt`, if it is one.
 pub use crate::template::read::target;
@@ -473,7 +473,7 @@ mod tests {
     /// A suppression that silences no finding of its rule on its resource is an error.
     #[test]
     fn an_unused_suppression_is_an_error() {
-        let template = serde_json::json!({"Resources": {"Queue": {
+        let template = crate::json!({"Resources": {"Queue": {
             "Type": "AWS::SQS::Queue",
             "Metadata": {"sagesynth": {"suppressions": [
                 {"rule": "EC2-IMDSV2", "reason": "a queue has no instance metadata"}
@@ -503,13 +503,13 @@ mod tests {
     /// reported as unused. The rest of the findings are those of `run`.
     #[test]
     fn a_nested_template_has_no_inline_size_finding_and_its_suppression_is_used() {
-        let template = |suppressions: serde_json::Value| {
-            serde_json::json!({
+        let template = |suppressions: Json| {
+            crate::json!({
                 "Metadata": {"sagesynth": {"suppressions": suppressions}},
                 "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}
             })
         };
-        let plain = template(serde_json::json!([]));
+        let plain = template(crate::json!([]));
         let inline = |f: &&Finding| f.rule == id::CFN_LIMIT_INLINE_BODY;
         assert_eq!(run(&plain, 60_000).iter().filter(inline).count(), 1);
         let nested = run_nested(&plain, 60_000);
@@ -517,7 +517,7 @@ mod tests {
         let mut expected = run(&plain, 60_000);
         expected.retain(|f| f.rule != id::CFN_LIMIT_INLINE_BODY);
         assert_eq!(nested, expected);
-        let suppressed = template(serde_json::json!([
+        let suppressed = template(crate::json!([
             {"rule": "CFN-LIMIT-INLINE-BODY", "reason": "uploaded by the pipeline"}
         ]));
         let nested = run_nested(&suppressed, 60_000);
@@ -531,14 +531,14 @@ mod tests {
     /// nothing else; one that silences nothing is not an error (see `apply_suppressions`).
     #[test]
     fn an_exemption_silences_its_rule_on_its_resource() {
-        let bucket = |metadata: serde_json::Value| serde_json::json!({"Type": "AWS::S3::Bucket", "Properties": {}, "Metadata": metadata});
-        let exempt = serde_json::json!({"sagesynth": {"exemptions": [
+        let bucket = |metadata: Json| crate::json!({"Type": "AWS::S3::Bucket", "Properties": {}, "Metadata": metadata});
+        let exempt = crate::json!({"sagesynth": {"exemptions": [
             {"rule": "S3-VERSIONING", "reason": "a scratch bucket"},
             {"rule": "EC2-IMDSV2", "reason": "not about buckets"}
         ]}});
-        let template = serde_json::json!({"Resources": {
+        let template = crate::json!({"Resources": {
             "Exempt": bucket(exempt),
-            "Plain": bucket(serde_json::json!({}))
+            "Plain": bucket(crate::json!({}))
         }});
         let findings = run(&template, 0);
         let versioning: Vec<(&str, Option<&str>)> = findings
@@ -559,17 +559,17 @@ mod tests {
     /// The same for a function: another rule on the exempted resource still counts.
     #[test]
     fn an_exemption_silences_its_rule_on_its_resource_only() {
-        let function = |metadata: serde_json::Value| {
-            serde_json::json!({"Type": "AWS::Lambda::Function", "Metadata": metadata,
+        let function = |metadata: Json| {
+            crate::json!({"Type": "AWS::Lambda::Function", "Metadata": metadata,
                 "Properties": {"Runtime": "python3.9", "Role": "arn", "Code": {}}})
         };
-        let exempt = serde_json::json!({"sagesynth": {"exemptions": [
+        let exempt = crate::json!({"sagesynth": {"exemptions": [
             {"rule": "LAMBDA-IN-VPC", "reason": "no endpoint serves its calls"},
             {"rule": "S3-ACCESS-LOGGING", "reason": "written for a scanner"}
         ]}});
-        let template = serde_json::json!({"Resources": {
+        let template = crate::json!({"Resources": {
             "Exempt": function(exempt),
-            "Other": function(serde_json::json!({}))
+            "Other": function(crate::json!({}))
         }});
         let findings = run(&template, 0);
         let of = |rule: &str, resource: &str| {

@@ -1,7 +1,7 @@
 //! Reading the policy documents of a template (identity, trust, resource and key
 //! policies) into one shape that the IAM, KMS and completeness rules share.
 
-use serde_json::{Map, Value as Json};
+use crate::template::json::{Json, JsonMap};
 
 use super::props;
 
@@ -40,7 +40,7 @@ pub struct Stmt<'a> {
     pub not_resource: bool,
     pub resources: Vec<&'a Json>,
     pub principal: Option<&'a Json>,
-    pub condition: Option<&'a Map<String, Json>>,
+    pub condition: Option<&'a JsonMap>,
 }
 
 /// One test of a Condition block: the operator as written, the key, and its values.

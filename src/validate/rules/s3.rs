@@ -6,7 +6,7 @@ mod perimeter;
 mod statements;
 mod versions;
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::policy::PolicyKind;
 use super::{Context, Equivalents, Rule, Severity, Violation, list, target};
@@ -340,7 +340,8 @@ fn ownership_enforced(cx: &Context) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::assert_rule;
-    use serde_json::{Value, json};
+    use crate::json;
+    use crate::template::json::Json as Value;
 
     #[test]
     fn a_bucket_emptied_on_delete_is_named() {
@@ -398,7 +399,7 @@ mod tests {
 
     fn without(key: &str) -> Value {
         let mut b = secure_bucket();
-        b.as_object_mut().unwrap().remove(key);
+        b.as_object_mut().unwrap().shift_remove(key);
         template(b, json!({"Bool": {"aws:SecureTransport": "false"}}), true)
     }
 
@@ -409,7 +410,7 @@ mod tests {
         t["Resources"]["Logs"]["Properties"]
             .as_object_mut()
             .unwrap()
-            .remove("LoggingConfiguration");
+            .shift_remove("LoggingConfiguration");
         if rule == "S3-TLS-ONLY" {
             t["Resources"]["LogsPolicy"] = json!({"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Logs"}, "PolicyDocument": {"Statement": [
                 {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}}});

@@ -5,7 +5,7 @@ mod reach;
 
 use std::collections::HashSet;
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::{Context, Equivalents, Rule, Severity, Violation, list, target};
 use crate::resources::sagemaker::MAX_LIFECYCLE_CONTENT;
@@ -572,14 +572,15 @@ fn base64_decode(encoded: &str) -> Option<String> {
 mod tests {
     use super::super::test_support::assert_rule;
     use super::*;
-    use serde_json::{Value, json};
+    use crate::json;
+    use crate::template::json::Json as Value;
 
     fn notebook(changes: Json) -> Json {
         let mut p = json!({"InstanceType": "ml.t3.medium", "RoleArn": "arn", "SubnetId": "subnet-1", "KmsKeyId": "k",
             "DirectInternetAccess": "Disabled", "RootAccess": "Disabled"});
         for (k, v) in changes.as_object().unwrap() {
             if v.is_null() {
-                p.as_object_mut().unwrap().remove(k);
+                p.as_object_mut().unwrap().shift_remove(k);
             } else {
                 p[k] = v.clone();
             }
@@ -615,7 +616,7 @@ mod tests {
         no_timeout["AppLifecycleManagement"]["IdleSettings"]
             .as_object_mut()
             .unwrap()
-            .remove("IdleTimeoutInMinutes");
+            .shift_remove("IdleTimeoutInMinutes");
         assert_rule(
             "SM-STUDIO-IDLE-SHUTDOWN",
             good,

@@ -13,6 +13,7 @@
 
 use super::policy::{CondTest, PolicyKind, Stmt};
 use super::{Context, Equivalents, Rule, Severity, Violation};
+use crate::template::json::Json;
 
 /// A condition key and how it must be confined.
 #[derive(Clone, Copy)]
@@ -107,11 +108,11 @@ fn positive(base: &str) -> bool {
     )
 }
 
-fn is_false(value: &serde_json::Value) -> bool {
+fn is_false(value: &Json) -> bool {
     value.as_str() == Some("false") || value.as_bool() == Some(false)
 }
 
-fn is_true(value: &serde_json::Value) -> bool {
+fn is_true(value: &Json) -> bool {
     value.as_str() == Some("true") || value.as_bool() == Some(true)
 }
 
@@ -185,7 +186,9 @@ fn jobs_confined(cx: &Context) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{assert_rule, fire};
-    use serde_json::{Value, json};
+    use crate::json;
+    use crate::template::json::Json as Value;
+    use crate::template::json::JsonMap;
 
     const ID: &str = "IAM-SAGEMAKER-JOBS-CONFINED";
     const AT: &str = "Resources.P.Properties.PolicyDocument.Statement[0]";
@@ -216,7 +219,7 @@ mod tests {
     }
 
     /// `confined()` with one change to one operator block.
-    fn changed(edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Value {
+    fn changed(edit: impl FnOnce(&mut JsonMap)) -> Value {
         let mut condition = confined();
         edit(condition.as_object_mut().unwrap());
         training(condition)
@@ -231,7 +234,7 @@ mod tests {
         assert_rule(ID, training(confined()), training(json!({})), AT);
         let drop = |block: &'static str, key: &'static str| {
             changed(move |c| {
-                c[block].as_object_mut().unwrap().remove(key);
+                c[block].as_object_mut().unwrap().shift_remove(key);
             })
         };
         for (block, key) in [
@@ -261,18 +264,18 @@ mod tests {
         let weakened = [
             // IfExists passes a request without the key.
             changed(|c| {
-                let keys = c.remove("ArnEquals").unwrap();
-                c.insert("ArnEqualsIfExists".into(), keys);
+                let keys = c.shift_remove("ArnEquals").unwrap();
+                c.insert("ArnEqualsIfExists", keys);
             }),
             // A negated operator admits every other key.
             changed(|c| {
-                let keys = c.remove("ArnEquals").unwrap();
-                c.insert("ArnNotEquals".into(), keys);
+                let keys = c.shift_remove("ArnEquals").unwrap();
+                c.insert("ArnNotEquals", keys);
             }),
             // ForAnyValue: one allowed subnet among others passes.
             changed(|c| {
-                let keys = c.remove("ForAllValues:StringEquals").unwrap();
-                c.insert("ForAnyValue:StringEquals".into(), keys);
+                let keys = c.shift_remove("ForAllValues:StringEquals").unwrap();
+                c.insert("ForAnyValue:StringEquals", keys);
             }),
             // Traffic encryption must be on, not merely mentioned.
             changed(|c| {

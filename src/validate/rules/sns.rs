@@ -6,7 +6,7 @@
 //! AWS-managed `alias/aws/sns` included); SNS-TOPIC-KMS implies it. cfn-lint 1.58 has no
 //! rule on topic encryption, topic policies or alarm actions.
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::{Context, Equivalents, Rule, Severity, Violation, list, target};
 
@@ -174,7 +174,8 @@ fn alarm_topic_key(cx: &Context) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::assert_rule;
-    use serde_json::{Value, json};
+    use crate::json;
+    use crate::template::json::Json as Value;
 
     fn template(topic: Value, policy: Value, key_statements: Value) -> Value {
         json!({"Resources": {

@@ -7,7 +7,7 @@
 //! for secrets in `AWS::SSM::Parameter` values), and cfn-lint 1.58's one document rule, E3051,
 //! checks a document's structure, not its session settings.
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::iam::managed_policy_arns;
 use super::{Context, Equivalents, Rule, Severity, Violation};
@@ -161,7 +161,8 @@ fn no_managed_ssm_core(cx: &Context) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::assert_rule;
-    use serde_json::{Value, json};
+    use crate::json;
+    use crate::template::json::Json as Value;
 
     fn document(name: &str, inputs: Value) -> Value {
         json!({"Resources": {"D": {"Type": "AWS::SSM::Document", "Properties": {

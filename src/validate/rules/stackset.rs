@@ -1,6 +1,6 @@
 //! StackSet rules: how a template is rolled out to the accounts of an organization.
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::{Context, Equivalents, Rule, Severity, Violation};
 
@@ -125,7 +125,8 @@ fn operation_preferences(cx: &Context) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::assert_rule;
-    use serde_json::{Value, json};
+    use crate::json;
+    use crate::template::json::Json as Value;
 
     fn stack_set(props: Value) -> Value {
         json!({"Resources": {"S": {"Type": "AWS::CloudFormation::StackSet", "Properties": props}}})

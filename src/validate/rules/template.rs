@@ -199,9 +199,10 @@ fn unescaped_variables(cx: &Context) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::assert_rule;
-    use serde_json::json;
+    use crate::json;
+    use crate::template::json::Json;
 
-    fn with(value: serde_json::Value) -> serde_json::Value {
+    fn with(value: Json) -> Json {
         json!({"Resources": {"P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Statement": [{"Resource": value}]}}}}})
     }
 

@@ -8,7 +8,7 @@
 //! caller, the administrators by ARN). A Deny with any other condition denies less, and
 //! does not count.
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::super::policy::Stmt;
 use super::super::{Context, Violation, list, target};
@@ -203,7 +203,8 @@ fn missing_encryption_denies(statements: &[&Stmt], bucket: &str, key: &Json) -> 
 #[cfg(test)]
 mod tests {
     use super::super::super::test_support::{assert_rule, fire};
-    use serde_json::{Value, json};
+    use crate::json;
+    use crate::template::json::Json as Value;
 
     const RULE: &str = "S3-BUCKET-PERIMETER";
 
@@ -368,7 +369,10 @@ mod tests {
         assert!(fire(RULE, template(statements)).is_empty());
         // No S3 gateway endpoint and SSE-S3: the identity deny is all there is to have.
         let mut t = template(vec![identity()]);
-        t["Resources"].as_object_mut().unwrap().remove("S3Endpoint");
+        t["Resources"]
+            .as_object_mut()
+            .unwrap()
+            .shift_remove("S3Endpoint");
         t["Resources"]["Raw"]["Properties"]["BucketEncryption"] = json!({"ServerSideEncryptionConfiguration": [
             {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]});
         assert!(fire(RULE, t.clone()).is_empty());
@@ -380,14 +384,17 @@ mod tests {
             ["ServerSideEncryptionByDefault"]
             .as_object_mut()
             .unwrap()
-            .remove("KMSMasterKeyID");
+            .shift_remove("KMSMasterKeyID");
         assert!(message(t).contains("KMSMasterKeyID"));
     }
 
     #[test]
     fn a_bucket_without_a_policy_has_no_perimeter() {
         let mut t = template(full());
-        t["Resources"].as_object_mut().unwrap().remove("RawPolicy");
+        t["Resources"]
+            .as_object_mut()
+            .unwrap()
+            .shift_remove("RawPolicy");
         let m = message(t);
         assert!(
             m.contains("aws:PrincipalAccount") && m.contains("aws:SourceVpce"),

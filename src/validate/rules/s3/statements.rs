@@ -3,7 +3,7 @@
 //! conditions only (a Deny with one more condition denies less). The S3 data rules share
 //! these, so that "the bucket policy denies X" means the same in each.
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::super::policy::{CondTest, PolicyDoc, PolicyKind, Stmt, action_matches};
 use super::super::{Context, target};
@@ -219,7 +219,7 @@ fn substitute(text: &str, bucket: &str, name: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn everyone_is_a_star_principal_in_any_spelling() {
@@ -237,7 +237,7 @@ mod tests {
 
     #[test]
     fn which_resources_reach_a_buckets_objects() {
-        let reaches = |r: serde_json::Value| reaches_objects(&r, "Raw", None);
+        let reaches = |r: Json| reaches_objects(&r, "Raw", None);
         assert!(reaches(json!("*")));
         assert!(reaches(json!("arn:aws:s3:::*")));
         assert!(reaches(json!("arn:*:s3:::*/*")));

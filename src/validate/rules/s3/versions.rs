@@ -13,7 +13,7 @@
 //! the action on the bucket's objects is a finding. In a bucket policy, an Allow counts
 //! only when every principal it names is one the bucket policy's own Deny exempts.
 
-use serde_json::Value as Json;
+use crate::template::json::Json;
 
 use super::super::policy::{PolicyKind, Stmt, action_matches};
 use super::super::{Context, Violation, list};
@@ -170,7 +170,8 @@ fn only_admins(principal: Option<&Json>, admins: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::super::super::test_support::{assert_rule, fire};
-    use serde_json::{Value, json};
+    use crate::json;
+    use crate::template::json::Json as Value;
 
     const ADMIN: &str = "arn:aws:iam::111122223333:role/deploy";
 
@@ -355,8 +356,8 @@ mod tests {
         let raw = unlocked["Resources"]["Raw"]["Properties"]
             .as_object_mut()
             .unwrap();
-        raw.remove("ObjectLockEnabled");
-        raw.remove("ObjectLockConfiguration");
+        raw.shift_remove("ObjectLockEnabled");
+        raw.shift_remove("ObjectLockConfiguration");
         assert!(fire("S3-OBJECT-LOCK-BYPASS", unlocked).is_empty());
     }
 }

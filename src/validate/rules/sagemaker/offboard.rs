@@ -61,12 +61,13 @@ fn due_on(cx: &Context, today: impl FnOnce() -> Result<Date, String>) -> Vec<Vio
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use crate::json;
+    use crate::template::json::Json;
 
     use super::*;
 
-    fn template(dates: &[Option<&str>]) -> serde_json::Value {
-        let mut resources = serde_json::Map::new();
+    fn template(dates: &[Option<&str>]) -> Json {
+        let mut resources = crate::template::json::JsonMap::default();
         for (i, date) in dates.iter().enumerate() {
             let mut props = json!({"Kind": "UserProfile", "UserProfileName": format!("user-{i}")});
             if let Some(date) = date {
@@ -78,7 +79,7 @@ mod tests {
             );
         }
         resources.insert(
-            "ScratchBucketCleanup".into(),
+            "ScratchBucketCleanup",
             json!({"Type": "Custom::StudioCleanup", "Properties": {"Kind": "Bucket", "OffboardAfter": "2000-01-01"}}),
         );
         json!({ "Resources": resources })

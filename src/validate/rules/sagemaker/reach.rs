@@ -104,7 +104,8 @@ pub(in super::super) fn studio_unreachable(cx: &Context) -> Vec<Violation> {
 mod tests {
     use super::super::super::test_support::{assert_rule, fire};
     use super::*;
-    use serde_json::{Value as Json, json};
+    use crate::json;
+    use crate::template::json::Json;
 
     const RULE: &str = "SM-STUDIO-UNREACHABLE";
 
@@ -167,7 +168,7 @@ mod tests {
         empty["Resources"]
             .as_object_mut()
             .unwrap()
-            .remove("UserProfileAlice");
+            .shift_remove("UserProfileAlice");
         assert!(fire(RULE, empty).is_empty());
         assert!(fire(RULE, template("SSO", json!({}))).is_empty());
     }
@@ -181,7 +182,7 @@ mod tests {
         nested["Resources"]
             .as_object_mut()
             .unwrap()
-            .remove("UserProfileAlice");
+            .shift_remove("UserProfileAlice");
         let found = fire(RULE, nested);
         assert_eq!(found.len(), 1);
         assert!(

@@ -1,0 +1,356 @@
+//! The objects of the JSON tree ([`super::json::Json`]): entries in the order written,
+//! looked up by key.
+//!
+//! Nearly every object of a template is small: a resource's `Properties`, a policy
+//! statement, a tag, an intrinsic function of one key. A hash table for each of them
+//! (which `IndexMap` builds) costs an allocation and more to fill and free than looking
+//! through a few keys does. So an object is a vector of entries, searched in order while
+//! it is small; from [`INDEXED_FROM`] entries on (a template's `Resources`, `Outputs`)
+//! it also keeps a hash table of positions, so that looking up a resource stays
+//! constant-time at any size.
+
+use std::fmt;
+
+use hashbrown::HashTable;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use super::json::{Json, Text};
+use super::value::MapHasher;
+use std::hash::BuildHasher;
+
+/// The size from which an object keeps a hash table of its keys' positions.
+pub const INDEXED_FROM: usize = 12;
+
+/// An object of the JSON tree. Equality ignores the order of the keys, as serde_json's
+/// does; iteration and printing follow it.
+#[derive(Clone, Default)]
+pub struct JsonMap {
+    entries: Vec<(Text, Json)>,
+    /// Positions in `entries` by key, kept from [`INDEXED_FROM`] entries on.
+    index: Option<Box<Index>>,
+}
+
+#[derive(Clone)]
+struct Index {
+    positions: HashTable<usize>,
+    hasher: MapHasher,
+}
+
+impl Index {
+    fn of(entries: &[(Text, Json)]) -> Index {
+        let hasher = MapHasher::default();
+        let mut positions = HashTable::with_capacity(entries.len());
+        for (i, (key, _)) in entries.iter().enumerate() {
+            let hash = hasher.hash_one(key.as_str());
+            positions.insert_unique(hash, i, |&j| hasher.hash_one(entries[j].0.as_str()));
+        }
+        Index { positions, hasher }
+    }
+
+    fn find(&self, entries: &[(Text, Json)], key: &str) -> Option<usize> {
+        let hash = self.hasher.hash_one(key);
+        self.positions.find(hash, |&i| entries[i].0 == key).copied()
+    }
+}
+
+impl JsonMap {
+    /// An empty object.
+    pub fn new() -> JsonMap {
+        JsonMap::default()
+    }
+
+    /// An empty object with room for `capacity` entries.
+    pub fn with_capacity(capacity: usize) -> JsonMap {
+        JsonMap {
+            entries: Vec::with_capacity(capacity),
+            index: None,
+        }
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.find(&self.entries, key),
+            None => self.entries.iter().position(|(k, _)| k == key),
+        }
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        self.position(key).map(|i| &self.entries[i].1)
+    }
+
+    /// The value of `key`, mutably.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Json> {
+        self.position(key).map(|i| &mut self.entries[i].1)
+    }
+
+    /// Whether `key` is there.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_some()
+    }
+
+    /// Sets `key` to `value`: in its place when the key is there (returning the old
+    /// value), else as the last entry.
+    pub fn insert(&mut self, key: impl Into<Text>, value: Json) -> Option<Json> {
+        let key = key.into();
+        if let Some(i) = self.position(&key) {
+            return Some(std::mem::replace(&mut self.entries[i].1, value));
+        }
+        self.push_new(key, value);
+        None
+    }
+
+    /// Appends an entry whose key is known not to be there.
+    fn push_new(&mut self, key: Text, value: Json) {
+        let i = self.entries.len();
+        self.entries.push((key, value));
+        match &mut self.index {
+            Some(index) => {
+                let entries = &self.entries;
+                let hasher = &index.hasher;
+                index
+                    .positions
+                    .insert_unique(hasher.hash_one(entries[i].0.as_str()), i, |&j| {
+                        hasher.hash_one(entries[j].0.as_str())
+                    });
+            }
+            None if self.entries.len() >= INDEXED_FROM => {
+                self.index = Some(Box::new(Index::of(&self.entries)));
+            }
+            None => {}
+        }
+    }
+
+    /// The value of `key`, added as `null` when it is not there.
+    pub fn entry_or_null(&mut self, key: &str) -> &mut Json {
+        let i = match self.position(key) {
+            Some(i) => i,
+            None => {
+                self.push_new(Text::from(key), Json::Null);
+                self.entries.len() - 1
+            }
+        };
+        &mut self.entries[i].1
+    }
+
+    /// Removes `key`, keeping the order of the others, and returns its value.
+    pub fn shift_remove(&mut self, key: &str) -> Option<Json> {
+        let i = self.position(key)?;
+        let (_, value) = self.entries.remove(i);
+        self.reindex();
+        Some(value)
+    }
+
+    /// Keeps the entries for which `keep` holds, in order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Text, &mut Json) -> bool) {
+        self.entries.retain_mut(|(k, v)| keep(k, v));
+        self.reindex();
+    }
+
+    fn reindex(&mut self) {
+        self.index =
+            (self.entries.len() >= INDEXED_FROM).then(|| Box::new(Index::of(&self.entries)));
+    }
+
+    /// The entries in order.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter(self.entries.iter())
+    }
+
+    /// The entries in order, the values mutable.
+    pub fn iter_mut(
+        &mut self,
+    ) -> impl DoubleEndedIterator<Item = (&Text, &mut Json)> + ExactSizeIterator {
+        self.entries.iter_mut().map(|(k, v)| (&*k, v))
+    }
+
+    /// The keys in order.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Text> + ExactSizeIterator + Clone {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    /// The values in order.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &Json> + ExactSizeIterator + Clone {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    /// The values in order, mutably.
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut Json> + ExactSizeIterator {
+        self.entries.iter_mut().map(|(_, v)| v)
+    }
+}
+
+/// The entries of a [`JsonMap`] in order, as `(&key, &value)`.
+#[derive(Clone, Debug)]
+pub struct Iter<'a>(std::slice::Iter<'a, (Text, Json)>);
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a Text, &'a Json);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(k, v)| (k, v))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back().map(|(k, v)| (k, v))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+impl<'a> IntoIterator for &'a JsonMap {
+    type Item = (&'a Text, &'a Json);
+    type IntoIter = Iter<'a>;
+
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+impl IntoIterator for JsonMap {
+    type Item = (Text, Json);
+    type IntoIter = std::vec::IntoIter<(Text, Json)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+impl<K: Into<Text>> FromIterator<(K, Json)> for JsonMap {
+    fn from_iter<T: IntoIterator<Item = (K, Json)>>(iter: T) -> JsonMap {
+        let iter = iter.into_iter();
+        let mut map = JsonMap::with_capacity(iter.size_hint().0);
+        for (k, v) in iter {
+            map.insert(k, v);
+        }
+        map
+    }
+}
+
+impl<K: Into<Text>> Extend<(K, Json)> for JsonMap {
+    fn extend<T: IntoIterator<Item = (K, Json)>>(&mut self, iter: T) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl std::ops::Index<&str> for JsonMap {
+    type Output = Json;
+
+    /// The value of `key`; panics when it is not there, as a map's indexing does.
+    fn index(&self, key: &str) -> &Json {
+        self.get(key)
+            .unwrap_or_else(|| panic!("no key {key:?} in the object"))
+    }
+}
+
+impl std::ops::IndexMut<&str> for JsonMap {
+    /// The value of `key`, mutably; panics when it is not there, as a map's indexing does.
+    fn index_mut(&mut self, key: &str) -> &mut Json {
+        self.get_mut(key)
+            .unwrap_or_else(|| panic!("no key {key:?} in the object"))
+    }
+}
+
+impl PartialEq for JsonMap {
+    fn eq(&self, other: &JsonMap) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl fmt::Debug for JsonMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for JsonMap {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_map(Some(self.len()))?;
+        for (k, v) in self {
+            out.serialize_entry(k.as_str(), v)?;
+        }
+        out.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbered(n: usize) -> JsonMap {
+        (0..n)
+            .map(|i| (format!("key{i}"), Json::from(i as u64)))
+            .collect()
+    }
+
+    #[test]
+    fn lookups_agree_below_and_above_the_indexed_size() {
+        for n in [0, 1, INDEXED_FROM - 1, INDEXED_FROM, INDEXED_FROM + 1, 200] {
+            let mut map = numbered(n);
+            assert_eq!(map.index.is_some(), n >= INDEXED_FROM, "{n} entries");
+            for i in 0..n {
+                assert_eq!(map.get(&format!("key{i}")), Some(&Json::from(i as u64)));
+            }
+            assert_eq!(map.get("key"), None);
+            assert_eq!(map.get(&format!("key{n}")), None);
+            assert_eq!(map.insert("key0", Json::Null).is_some(), n > 0);
+            assert_eq!(map.len(), n.max(1));
+            let order: Vec<&str> = map.keys().map(|k| k.as_str()).collect();
+            let expected: Vec<String> = (0..n.max(1)).map(|i| format!("key{i}")).collect();
+            assert_eq!(
+                order, expected,
+                "insertion order, a replaced value in its place"
+            );
+        }
+    }
+
+    #[test]
+    fn removing_keeps_the_order_and_the_lookups() {
+        for n in [3, INDEXED_FROM, INDEXED_FROM + 5] {
+            let mut map = numbered(n);
+            assert_eq!(map.shift_remove("key1"), Some(Json::from(1u64)));
+            assert_eq!(map.shift_remove("key1"), None);
+            assert_eq!(map.get("key2"), Some(&Json::from(2u64)));
+            assert_eq!(map.keys().next().map(|k| k.as_str()), Some("key0"));
+            assert_eq!(map.keys().nth(1).map(|k| k.as_str()), Some("key2"));
+            map.retain(|k, _| k != "key0");
+            assert_eq!(map.get("key0"), None);
+            assert_eq!(
+                map.get(&format!("key{}", n - 1)),
+                Some(&Json::from((n - 1) as u64))
+            );
+            assert_eq!(map.len(), n - 2);
+            *map.entry_or_null("new") = Json::Bool(true);
+            assert_eq!(map.get("new"), Some(&Json::Bool(true)));
+            assert_eq!(map.keys().last().map(|k| k.as_str()), Some("new"));
+        }
+    }
+
+    #[test]
+    fn equality_ignores_the_order_of_the_keys() {
+        let forward = numbered(INDEXED_FROM + 2);
+        let backward: JsonMap = forward.clone().into_iter().rev().collect();
+        assert_eq!(forward, backward);
+        let mut other = forward.clone();
+        other.insert("key3", Json::Null);
+        assert_ne!(forward, other);
+    }
+}
