@@ -87,7 +87,7 @@ impl<'a> Iterator for SubPieces<'a> {
 /// Where the first `${` of `text` starts. A search for the byte `$` and a look at the
 /// next: `str::find` with a two-byte pattern sets up a substring searcher on each call,
 /// which cost more than the search itself on the short strings of a template.
-fn variable_start(text: &str) -> Option<usize> {
+pub(crate) fn variable_start(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut from = 0;
     while let Some(offset) = bytes[from..].iter().position(|&b| b == b'$') {

@@ -398,7 +398,7 @@ impl Sub {
         let mut vars = Vec::new();
         for part in &self.parts {
             match part {
-                SubPart::Text(t) => out.push_str(&t.replace("${", "${!")),
+                SubPart::Text(t) => push_literal(&mut out, t),
                 SubPart::Pseudo(p) => {
                     out.push_str("${");
                     out.push_str(p.name());
@@ -427,6 +427,19 @@ impl Sub {
         }
         (out, vars)
     }
+}
+
+/// Appends literal text to an `Fn::Sub` string, each `${` written `${!` so that
+/// CloudFormation copies it rather than reading a variable. Text without one (nearly all)
+/// is copied whole.
+fn push_literal(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(at) = super::read::variable_start(rest) {
+        out.push_str(&rest[..at + 2]);
+        out.push('!');
+        rest = &rest[at + 2..];
+    }
+    out.push_str(rest);
 }
 
 /// Builds an `Fn::Sub` value from parts: string literals, [`Pseudo`] parameters and
@@ -600,6 +613,31 @@ mod tests {
             name: "Arn",
         });
         assert_eq!(json(&att), r#"{"Fn::GetAtt":["Role","Arn"]}"#);
+    }
+
+    #[test]
+    fn literal_text_escapes_every_variable_start_as_replacing_would() {
+        for text in [
+            "",
+            "plain",
+            "${x}",
+            "a${b${c",
+            "$${",
+            "${${",
+            "$",
+            "{$}",
+            "x$",
+            "${!y}",
+            "日本${語}",
+        ] {
+            let mut out = String::from("head:");
+            push_literal(&mut out, text);
+            assert_eq!(
+                out,
+                format!("head:{}", text.replace("${", "${!")),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
