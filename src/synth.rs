@@ -395,7 +395,7 @@ fn add_split_hint(json: &Json, findings: &mut [Finding]) {
 /// (`.ci/profile-phases.py` reads it).
 #[inline(never)]
 pub fn json_tree(template: &Template) -> Json {
-    crate::template::json::to_json(template).expect("a template always serializes")
+    template.to_json_tree()
 }
 
 /// The text of a template in `format`, printed from its JSON tree into a buffer sized

@@ -110,6 +110,17 @@ impl JsonMap {
         None
     }
 
+    /// Appends an entry whose key is not there: for the maps of the template model,
+    /// whose keys are unique by construction, without looking for it first. A repeated
+    /// key would be written twice, so debug builds (every test) check.
+    pub(crate) fn push_unique(&mut self, key: Text, value: Json) {
+        debug_assert!(
+            !self.contains_key(&key),
+            "the key {key:?} is already in the object"
+        );
+        self.push_new(key, value);
+    }
+
     /// Appends an entry whose key is known not to be there.
     fn push_new(&mut self, key: Text, value: Json) {
         let i = self.entries.len();
@@ -342,6 +353,14 @@ mod tests {
             assert_eq!(map.get("new"), Some(&Json::Bool(true)));
             assert_eq!(map.keys().last().map(|k| k.as_str()), Some("new"));
         }
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "is already in the object")]
+    fn a_key_appended_twice_as_unique_is_caught_in_debug_builds() {
+        let mut map = numbered(3);
+        map.push_unique(Text::from("key1"), Json::Null);
     }
 
     #[test]

@@ -19,7 +19,9 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::{Serialize, Serializer};
+
+use json::{Json, JsonMap, Text};
 
 pub use file_extension::FileExtension;
 pub use logical_id::{
@@ -651,140 +653,175 @@ impl Template {
     }
 }
 
+/// A string of the template's own text, stored without a copy.
+fn static_text(text: &'static str) -> Json {
+    Json::String(Text::const_new(text))
+}
+
+/// An object of known entries, appended in order (each key written once).
+fn object<const N: usize>(entries: [(&'static str, Option<Json>); N]) -> Json {
+    let mut map = JsonMap::with_capacity(entries.iter().filter(|(_, v)| v.is_some()).count());
+    for (key, value) in entries {
+        if let Some(value) = value {
+            map.push_unique(Text::const_new(key), value);
+        }
+    }
+    Json::Object(map)
+}
+
+fn section_tree<T>(section: &OrderedMap<LogicalId, T>, tree: impl Fn(&T) -> Json) -> Json {
+    let mut map = JsonMap::with_capacity(section.len());
+    for (id, entry) in section {
+        map.push_unique(Text::from(id.as_str()), tree(entry));
+    }
+    Json::Object(map)
+}
+
+fn string_map_tree(map: &OrderedMap<String, Value>) -> Json {
+    Json::Object(value::map_tree(map.iter().map(|(k, v)| (k.as_str(), v))))
+}
+
+impl Parameter {
+    /// The parameter as the template writes it.
+    pub fn to_json_tree(&self) -> Json {
+        object([
+            ("Type", Some(Json::from(self.type_name.to_string()))),
+            ("Description", self.description.as_deref().map(Json::from)),
+            ("Default", self.default.as_ref().map(Value::to_json_tree)),
+            (
+                "AllowedPattern",
+                self.allowed_pattern.as_deref().map(Json::from),
+            ),
+            (
+                "AllowedValues",
+                (!self.allowed_values.is_empty()).then(|| {
+                    self.allowed_values
+                        .iter()
+                        .map(Value::to_json_tree)
+                        .collect()
+                }),
+            ),
+            (
+                "ConstraintDescription",
+                self.constraint_description.as_deref().map(Json::from),
+            ),
+        ])
+    }
+}
+
+impl ResourceEntry {
+    /// The resource as the template writes it: its attributes in CloudFormation's usual
+    /// order, the shared template tags as the last property.
+    pub fn to_json_tree(&self) -> Json {
+        let depends_on = match self.depends_on.as_slice() {
+            [] => None,
+            [one] => Some(Json::from(one.as_str())),
+            many => Some(many.iter().map(|id| Json::from(id.as_str())).collect()),
+        };
+        let properties = (!self.properties.is_empty() || self.template_tags.is_some()).then(|| {
+            let mut map = value::map_tree(self.properties.iter().map(|(k, v)| (k.as_str(), v)));
+            if let Some(tags) = self.template_tags.as_deref() {
+                // Held apart only while the properties have no `Tags` of their own.
+                map.insert(Text::const_new("Tags"), tags.to_json_tree());
+            }
+            Json::Object(map)
+        });
+        object([
+            ("Type", Some(static_text(self.type_name))),
+            (
+                "Condition",
+                self.condition.as_ref().map(|c| Json::from(c.as_str())),
+            ),
+            ("DependsOn", depends_on),
+            ("Properties", properties),
+            (
+                "DeletionPolicy",
+                self.deletion_policy.map(|p| static_text(p.as_str())),
+            ),
+            (
+                "UpdateReplacePolicy",
+                self.update_replace_policy.map(|p| static_text(p.as_str())),
+            ),
+            (
+                "Metadata",
+                (!self.metadata.is_empty()).then(|| string_map_tree(&self.metadata)),
+            ),
+        ])
+    }
+}
+
+impl Output {
+    /// The output as the template writes it.
+    pub fn to_json_tree(&self) -> Json {
+        object([
+            ("Description", self.description.as_deref().map(Json::from)),
+            ("Value", Some(self.value.to_json_tree())),
+            (
+                "Export",
+                self.export_name
+                    .as_ref()
+                    .map(|name| object([("Name", Some(name.to_json_tree()))])),
+            ),
+        ])
+    }
+}
+
+impl Template {
+    /// The template as JSON, the tree that validation reads and the body is printed
+    /// from: the one mapping of the model to JSON (`Serialize` goes through it), built
+    /// directly with every object at its final size.
+    pub fn to_json_tree(&self) -> Json {
+        object([
+            ("AWSTemplateFormatVersion", Some(static_text("2010-09-09"))),
+            ("Description", self.description.as_deref().map(Json::from)),
+            (
+                "Metadata",
+                (!self.metadata.is_empty()).then(|| string_map_tree(&self.metadata)),
+            ),
+            (
+                "Parameters",
+                (!self.parameters.is_empty())
+                    .then(|| section_tree(&self.parameters, Parameter::to_json_tree)),
+            ),
+            (
+                "Conditions",
+                (!self.conditions.is_empty())
+                    .then(|| section_tree(&self.conditions, Value::to_json_tree)),
+            ),
+            (
+                "Resources",
+                Some(section_tree(&self.resources, ResourceEntry::to_json_tree)),
+            ),
+            (
+                "Outputs",
+                (!self.outputs.is_empty())
+                    .then(|| section_tree(&self.outputs, Output::to_json_tree)),
+            ),
+        ])
+    }
+}
+
 impl Serialize for Parameter {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let p = self;
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("Type", &p.type_name.to_string())?;
-        if let Some(d) = &p.description {
-            map.serialize_entry("Description", d)?;
-        }
-        if let Some(d) = &p.default {
-            map.serialize_entry("Default", d)?;
-        }
-        if let Some(pattern) = &p.allowed_pattern {
-            map.serialize_entry("AllowedPattern", pattern)?;
-        }
-        if !p.allowed_values.is_empty() {
-            map.serialize_entry("AllowedValues", &p.allowed_values)?;
-        }
-        if let Some(c) = &p.constraint_description {
-            map.serialize_entry("ConstraintDescription", c)?;
-        }
-        map.end()
+        self.to_json_tree().serialize(serializer)
     }
 }
 
 impl Serialize for ResourceEntry {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let r = self;
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("Type", r.type_name)?;
-        if let Some(c) = &r.condition {
-            map.serialize_entry("Condition", c.as_str())?;
-        }
-        match r.depends_on.as_slice() {
-            [] => {}
-            [one] => map.serialize_entry("DependsOn", one.as_str())?,
-            many => {
-                let ids: Vec<&str> = many.iter().map(LogicalId::as_str).collect();
-                map.serialize_entry("DependsOn", &ids)?
-            }
-        }
-        if !r.properties.is_empty() || r.template_tags.is_some() {
-            map.serialize_entry(
-                "Properties",
-                &PropertiesSer(&r.properties, r.template_tags.as_deref()),
-            )?;
-        }
-        if let Some(p) = r.deletion_policy {
-            map.serialize_entry("DeletionPolicy", p.as_str())?;
-        }
-        if let Some(p) = r.update_replace_policy {
-            map.serialize_entry("UpdateReplacePolicy", p.as_str())?;
-        }
-        if !r.metadata.is_empty() {
-            map.serialize_entry("Metadata", &MapSer(&r.metadata))?;
-        }
-        map.end()
+        self.to_json_tree().serialize(serializer)
     }
 }
 
 impl Serialize for Output {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let o = self;
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(d) = &o.description {
-            map.serialize_entry("Description", d)?;
-        }
-        map.serialize_entry("Value", &o.value)?;
-        if let Some(name) = &o.export_name {
-            map.serialize_entry("Export", &Value::map([("Name", name.clone())]))?;
-        }
-        map.end()
-    }
-}
-
-/// A resource's properties, and the shared template tags written after them.
-struct PropertiesSer<'a>(&'a OrderedMap<String, Value>, Option<&'a Value>);
-impl Serialize for PropertiesSer<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let PropertiesSer(properties, tags) = self;
-        let mut map =
-            serializer.serialize_map(Some(properties.len() + usize::from(tags.is_some())))?;
-        for (k, v) in *properties {
-            map.serialize_entry(k, v)?;
-        }
-        if let Some(tags) = tags {
-            map.serialize_entry("Tags", tags)?;
-        }
-        map.end()
-    }
-}
-
-struct MapSer<'a>(&'a OrderedMap<String, Value>);
-impl Serialize for MapSer<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (k, v) in self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-
-struct Section<'a, T>(&'a OrderedMap<LogicalId, T>);
-impl<T: Serialize> Serialize for Section<'_, T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (k, v) in self.0 {
-            map.serialize_entry(k.as_str(), v)?;
-        }
-        map.end()
+        self.to_json_tree().serialize(serializer)
     }
 }
 
 impl Serialize for Template {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("AWSTemplateFormatVersion", "2010-09-09")?;
-        if let Some(d) = &self.description {
-            map.serialize_entry("Description", d)?;
-        }
-        if !self.metadata.is_empty() {
-            map.serialize_entry("Metadata", &MapSer(&self.metadata))?;
-        }
-        if !self.parameters.is_empty() {
-            map.serialize_entry("Parameters", &Section(&self.parameters))?;
-        }
-        if !self.conditions.is_empty() {
-            map.serialize_entry("Conditions", &Section(&self.conditions))?;
-        }
-        map.serialize_entry("Resources", &Section(&self.resources))?;
-        if !self.outputs.is_empty() {
-            map.serialize_entry("Outputs", &Section(&self.outputs))?;
-        }
-        map.end()
+        self.to_json_tree().serialize(serializer)
     }
 }
 

@@ -2,7 +2,9 @@
 //! functions as variants, so that an intrinsic can never be a string with markers in it.
 
 use indexmap::IndexMap;
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde::ser::{Serialize, Serializer};
+
+use super::json::{Json, JsonMap, Text};
 
 use super::logical_id::LogicalId;
 
@@ -458,99 +460,105 @@ macro_rules! sub {
     };
 }
 
-fn single_key_map<S: Serializer, V: Serialize + ?Sized>(
-    serializer: S,
-    key: &str,
-    value: &V,
-) -> Result<S::Ok, S::Error> {
-    let mut map = serializer.serialize_map(Some(1))?;
-    map.serialize_entry(key, value)?;
-    map.end()
+/// `{function: argument}`: an intrinsic function as CloudFormation reads it.
+fn intrinsic(function: &'static str, argument: Json) -> Json {
+    let mut map = JsonMap::with_capacity(1);
+    map.push_unique(Text::const_new(function), argument);
+    Json::Object(map)
 }
 
-struct Pair<'a, A: ?Sized, B: ?Sized>(&'a A, &'a B);
-impl<A: Serialize + ?Sized, B: Serialize + ?Sized> Serialize for Pair<'_, A, B> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(2))?;
-        seq.serialize_element(self.0)?;
-        seq.serialize_element(self.1)?;
-        seq.end()
+/// The JSON object of a map of the model: its keys are unique (an `IndexMap`'s), so they
+/// are appended without looking for them first.
+pub(super) fn map_tree<'a>(
+    entries: impl ExactSizeIterator<Item = (&'a str, &'a Value)>,
+) -> JsonMap {
+    let mut map = JsonMap::with_capacity(entries.len());
+    for (k, v) in entries {
+        map.push_unique(Text::from(k), v.to_json_tree());
     }
+    map
 }
 
-struct Triple<'a>(&'a str, &'a Value, &'a Value);
-impl Serialize for Triple<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(3))?;
-        seq.serialize_element(self.0)?;
-        seq.serialize_element(self.1)?;
-        seq.serialize_element(self.2)?;
-        seq.end()
-    }
+fn list_tree(items: &[Value]) -> Json {
+    Json::Array(items.iter().map(Value::to_json_tree).collect())
 }
 
-struct VarMap<'a>(&'a [(String, &'a Value)]);
-impl Serialize for VarMap<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (k, v) in self.0 {
-            map.serialize_entry(k, v)?;
+impl Value {
+    /// The JSON CloudFormation reads for this value, intrinsics as their one-key objects:
+    /// the one mapping of the model to JSON (`Serialize` goes through it). Built
+    /// directly, each object and array at its final size, for the tree that validation
+    /// reads and the body is printed from ([`crate::synth::json_tree`]).
+    pub fn to_json_tree(&self) -> Json {
+        match self {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Int(n) => Json::from(*n),
+            Value::String(s) => Json::from(s.as_str()),
+            Value::List(items) => list_tree(items),
+            Value::Map(entries) => {
+                Json::Object(map_tree(entries.iter().map(|(k, v)| (k.as_str(), v))))
+            }
+            Value::Ref(r) => intrinsic("Ref", Json::from(r.0.as_str())),
+            Value::Pseudo(p) => intrinsic("Ref", Json::String(Text::const_new(p.name()))),
+            Value::GetAtt(a) => intrinsic(
+                "Fn::GetAtt",
+                Json::Array(vec![
+                    Json::from(a.resource.as_str()),
+                    Json::String(Text::const_new(a.name)),
+                ]),
+            ),
+            Value::Sub(sub) => {
+                let (string, vars) = sub.render();
+                let text = Json::from(string);
+                if vars.is_empty() {
+                    intrinsic("Fn::Sub", text)
+                } else {
+                    let mut bindings = JsonMap::with_capacity(vars.len());
+                    for (name, value) in vars {
+                        bindings.push_unique(Text::from(name), value.to_json_tree());
+                    }
+                    intrinsic("Fn::Sub", Json::Array(vec![text, Json::Object(bindings)]))
+                }
+            }
+            Value::Join(delimiter, items) => intrinsic(
+                "Fn::Join",
+                Json::Array(vec![Json::from(delimiter.as_str()), list_tree(items)]),
+            ),
+            Value::JoinList(delimiter, list) => intrinsic(
+                "Fn::Join",
+                Json::Array(vec![Json::from(delimiter.as_str()), list.to_json_tree()]),
+            ),
+            Value::Split(delimiter, source) => intrinsic(
+                "Fn::Split",
+                Json::Array(vec![Json::from(delimiter.as_str()), source.to_json_tree()]),
+            ),
+            Value::Select(index, list) => intrinsic(
+                "Fn::Select",
+                Json::Array(vec![Json::from(u64::from(*index)), list.to_json_tree()]),
+            ),
+            Value::GetAzs => intrinsic("Fn::GetAZs", Json::from("")),
+            Value::Base64(inner) => intrinsic("Fn::Base64", inner.to_json_tree()),
+            Value::If(condition, a, b) => intrinsic(
+                "Fn::If",
+                Json::Array(vec![
+                    Json::from(condition.as_str()),
+                    a.to_json_tree(),
+                    b.to_json_tree(),
+                ]),
+            ),
+            Value::Or(conditions) => intrinsic("Fn::Or", list_tree(conditions)),
+            Value::Condition(name) => intrinsic("Condition", Json::from(name.as_str())),
+            Value::Equals(a, b) => intrinsic(
+                "Fn::Equals",
+                Json::Array(vec![a.to_json_tree(), b.to_json_tree()]),
+            ),
         }
-        map.end()
     }
 }
 
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Value::Null => serializer.serialize_unit(),
-            Value::Bool(b) => serializer.serialize_bool(*b),
-            Value::Int(n) => serializer.serialize_i64(*n),
-            Value::String(s) => serializer.serialize_str(s),
-            Value::List(items) => items.serialize(serializer),
-            Value::Map(entries) => {
-                let mut map = serializer.serialize_map(Some(entries.len()))?;
-                for (k, v) in entries {
-                    map.serialize_entry(k, v)?;
-                }
-                map.end()
-            }
-            Value::Ref(r) => single_key_map(serializer, "Ref", r.0.as_str()),
-            Value::Pseudo(p) => single_key_map(serializer, "Ref", p.name()),
-            Value::GetAtt(a) => {
-                single_key_map(serializer, "Fn::GetAtt", &Pair(a.resource.as_str(), a.name))
-            }
-            Value::Sub(sub) => {
-                let (string, vars) = sub.render();
-                if vars.is_empty() {
-                    single_key_map(serializer, "Fn::Sub", &string)
-                } else {
-                    single_key_map(serializer, "Fn::Sub", &Pair(&string, &VarMap(&vars)))
-                }
-            }
-            Value::Join(delimiter, items) => {
-                single_key_map(serializer, "Fn::Join", &Pair(delimiter, items))
-            }
-            Value::JoinList(delimiter, list) => {
-                single_key_map(serializer, "Fn::Join", &Pair(delimiter, list.as_ref()))
-            }
-            Value::Split(delimiter, source) => {
-                single_key_map(serializer, "Fn::Split", &Pair(delimiter, source.as_ref()))
-            }
-            Value::Select(index, list) => {
-                single_key_map(serializer, "Fn::Select", &Pair(index, list.as_ref()))
-            }
-            Value::GetAzs => single_key_map(serializer, "Fn::GetAZs", ""),
-            Value::Base64(inner) => single_key_map(serializer, "Fn::Base64", inner.as_ref()),
-            Value::If(condition, a, b) => {
-                single_key_map(serializer, "Fn::If", &Triple(condition.as_str(), a, b))
-            }
-            Value::Or(conditions) => single_key_map(serializer, "Fn::Or", conditions),
-            Value::Condition(name) => single_key_map(serializer, "Condition", name.as_str()),
-            Value::Equals(a, b) => {
-                single_key_map(serializer, "Fn::Equals", &Pair(a.as_ref(), b.as_ref()))
-            }
-        }
+        self.to_json_tree().serialize(serializer)
     }
 }
 
