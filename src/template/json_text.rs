@@ -146,22 +146,18 @@ fn needs_escape(b: u8) -> bool {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
-/// Whether any byte of `word` is below `n` (at most 0x80): subtracting `n` from each
-/// byte borrows into its top bit only where the byte was below `n`, and `& !word` drops
-/// the bytes whose top bit was already set. Exact as a yes or no: a borrow can also mark
-/// the byte above a match, never a word without one.
-fn has_byte_below(word: u64, n: u8) -> bool {
-    word.wrapping_sub(ONES * u64::from(n)) & !word & HIGH != 0
-}
-
-/// Whether any byte of `word` is `b`: the bytes equal to `b` become zero, below 1.
-fn has_byte(word: u64, b: u8) -> bool {
-    has_byte_below(word ^ (ONES * u64::from(b)), 1)
-}
-
-/// Whether any of the 8 bytes of `word` is escaped ([`needs_escape`]).
+/// Whether any of the 8 bytes of `word` is escaped ([`needs_escape`]). A byte is below
+/// 0x20 where subtracting 0x20 from it borrows into its top bit, and is `"` or `\` where
+/// it becomes zero when compared (xor) with that byte, and so borrows when 1 is
+/// subtracted; `& !word` drops the bytes whose top bit was set already (non-ASCII, never
+/// escaped; comparing with an ASCII byte keeps a top bit as it is, so one mask serves
+/// all three tests). Exact as a yes or no: a borrow can also mark the byte above a
+/// match, never a word without one.
 fn word_needs_escape(word: u64) -> bool {
-    has_byte_below(word, 0x20) || has_byte(word, b'"') || has_byte(word, b'\\')
+    let control = word.wrapping_sub(ONES * 0x20);
+    let quote = (word ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES);
+    let backslash = (word ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
+    (control | quote | backslash) & !word & HIGH != 0
 }
 
 /// Whether any byte of `bytes` is escaped ([`needs_escape`]), a word at a time: the last
