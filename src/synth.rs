@@ -15,7 +15,7 @@ use crate::parallel;
 use crate::report::{self, ReportFormat};
 use crate::stacks::{self, ComposeError, Composition, InputErrors, LoadedStack};
 use crate::template::json::Json;
-use crate::template::{FileExtension, SourcePath, Template, read};
+use crate::template::{FileExtension, MapHasher, OrderedMap, SourcePath, Template, read};
 use crate::validate::{self, Finding, Severity, rules};
 
 mod batch;
@@ -50,7 +50,7 @@ pub struct Synthesis {
     pub file: String,
     pub template: Template,
     /// Logical ID → the definition entry that produced it, with its position.
-    pub origins: IndexMap<String, Origin>,
+    pub origins: OrderedMap<String, Origin>,
     pub body: String,
     pub findings: Vec<Finding>,
     /// The other templates of this definition (`NAME.SUFFIX.template.json`), in file order.
@@ -332,7 +332,8 @@ fn render_one(
 ) -> Synthesis {
     // Sized at once, and the position of a definition entry looked up once for the run
     // of resources it makes (a user's profile and its cleanup, say), not per resource.
-    let mut origins = IndexMap::with_capacity(template.resources().count());
+    let mut origins =
+        OrderedMap::with_capacity_and_hasher(template.resources().count(), MapHasher::default());
     let mut last: Option<(&SourcePath, Option<Position>)> = None;
     for (id, path) in template.origins() {
         let position = match last {
