@@ -69,29 +69,24 @@ impl JsonIndex for str {
     }
 }
 
-impl JsonIndex for String {
-    fn index_into<'v>(&self, value: &'v Json) -> Option<&'v Json> {
-        self.as_str().index_into(value)
-    }
-    fn index_into_mut<'v>(&self, value: &'v mut Json) -> Option<&'v mut Json> {
-        self.as_str().index_into_mut(value)
-    }
-    fn index_or_insert<'v>(&self, value: &'v mut Json) -> &'v mut Json {
-        self.as_str().index_or_insert(value)
-    }
+/// Owned keys index as the `str` they hold.
+macro_rules! index_as_str {
+    ($($owned:ty),*) => {$(
+        impl JsonIndex for $owned {
+            fn index_into<'v>(&self, value: &'v Json) -> Option<&'v Json> {
+                self.as_str().index_into(value)
+            }
+            fn index_into_mut<'v>(&self, value: &'v mut Json) -> Option<&'v mut Json> {
+                self.as_str().index_into_mut(value)
+            }
+            fn index_or_insert<'v>(&self, value: &'v mut Json) -> &'v mut Json {
+                self.as_str().index_or_insert(value)
+            }
+        }
+    )*};
 }
 
-impl JsonIndex for Text {
-    fn index_into<'v>(&self, value: &'v Json) -> Option<&'v Json> {
-        self.as_str().index_into(value)
-    }
-    fn index_into_mut<'v>(&self, value: &'v mut Json) -> Option<&'v mut Json> {
-        self.as_str().index_into_mut(value)
-    }
-    fn index_or_insert<'v>(&self, value: &'v mut Json) -> &'v mut Json {
-        self.as_str().index_or_insert(value)
-    }
-}
+index_as_str!(String, Text);
 
 impl JsonIndex for usize {
     fn index_into<'v>(&self, value: &'v Json) -> Option<&'v Json> {
@@ -259,22 +254,6 @@ impl Json {
     /// The value, leaving `null` in its place.
     pub fn take(&mut self) -> Json {
         std::mem::take(self)
-    }
-
-    /// The same value as a `serde_json::Value`, for code that hands it on to serde_json.
-    pub fn to_serde_json(&self) -> serde_json::Value {
-        match self {
-            Json::Null => serde_json::Value::Null,
-            Json::Bool(b) => serde_json::Value::Bool(*b),
-            Json::Number(n) => serde_json::Value::Number(n.clone()),
-            Json::String(s) => serde_json::Value::String(s.to_string()),
-            Json::Array(items) => items.iter().map(Json::to_serde_json).collect(),
-            Json::Object(map) => serde_json::Value::Object(
-                map.iter()
-                    .map(|(k, v)| (k.to_string(), v.to_serde_json()))
-                    .collect(),
-            ),
-        }
     }
 }
 
@@ -570,8 +549,7 @@ mod tests {
             let parsed_by_serde_json: serde_json::Value = serde_json::from_str(&text).unwrap();
             prop_assert!(parsed == parsed_by_serde_json);
             prop_assert!(converted == value);
-            prop_assert_eq!(serde_json::to_string(&converted.to_serde_json()).unwrap(), text.clone());
-            prop_assert_eq!(serde_json::to_string(&converted).unwrap(), text.clone());
+                        prop_assert_eq!(serde_json::to_string(&converted).unwrap(), text.clone());
             prop_assert_eq!(converted.to_string(), text);
         }
     }

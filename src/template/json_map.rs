@@ -54,11 +54,6 @@ impl Index {
 }
 
 impl JsonMap {
-    /// An empty object.
-    pub fn new() -> JsonMap {
-        JsonMap::default()
-    }
-
     /// An empty object with room for `capacity` entries.
     pub fn with_capacity(capacity: usize) -> JsonMap {
         JsonMap {
