@@ -243,6 +243,16 @@ impl<'a> Path<'a> {
         Path(keys.into_iter().map(Step::Key).collect())
     }
 
+    /// Appends object keys: where a walk on a path kept for several walks starts.
+    pub fn extend<const N: usize>(&mut self, keys: [&'a str; N]) {
+        self.0.extend(keys.map(Step::Key));
+    }
+
+    /// Empties the path and keeps its room, for the next walk.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
     /// The steps from the template's root, in order.
     pub fn steps(&self) -> &[Step<'a>] {
         &self.0

@@ -32,29 +32,31 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
     // Edges of the dependency graph, by resource index.
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); resource_ids.len()];
 
+    // One path for the whole pass, its steps pushed and popped around each value: a
+    // path per value was an allocation per resource where nothing is wrong.
+    let mut path = Path::default();
     for (id, resource) in section(template, "Resources") {
         let from = names.resources[id];
-        let location = format!("Resources.{id}");
         if let Some(condition) = resource.get("Condition").and_then(Json::as_str)
             && !names.conditions.contains(condition)
         {
             findings.push(Finding::error(
                 id::CFN_CONDITION_UNDEFINED,
-                format!("{location}.Condition"),
+                format!("Resources.{id}.Condition"),
                 format!("condition `{condition}` is not defined"),
             ));
         }
-        let depends_on: Vec<&str> = match resource.get("DependsOn") {
-            Some(Json::String(s)) => vec![s.as_str()],
-            Some(Json::Array(items)) => items.iter().filter_map(Json::as_str).collect(),
-            _ => Vec::new(),
+        let depends_on: &[Json] = match resource.get("DependsOn") {
+            Some(one @ Json::String(_)) => std::slice::from_ref(one),
+            Some(Json::Array(items)) => items,
+            _ => &[],
         };
-        for target in depends_on {
+        for target in depends_on.iter().filter_map(Json::as_str) {
             match names.resources.get(target) {
                 Some(&to) => edges[from].push(to),
                 None => findings.push(Finding::error(
                     id::CFN_DEPENDSON_UNDEFINED,
-                    format!("{location}.DependsOn"),
+                    format!("Resources.{id}.DependsOn"),
                     format!("DependsOn names `{target}`, which is not a resource of this template"),
                 )),
             }
@@ -63,7 +65,8 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
             if let Some(value) = resource.get(key) {
                 walk(
                     value,
-                    Path::new(["Resources", id, key]),
+                    &mut path,
+                    ["Resources", id, key],
                     &names,
                     &mut |to| edges[from].push(to),
                     findings,
@@ -74,7 +77,8 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
     for (id, output) in section(template, "Outputs") {
         walk(
             output,
-            Path::new(["Outputs", id]),
+            &mut path,
+            ["Outputs", id],
             &names,
             &mut |_| {},
             findings,
@@ -83,7 +87,8 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
     for (id, condition) in section(template, "Conditions") {
         walk(
             condition,
-            Path::new(["Conditions", id]),
+            &mut path,
+            ["Conditions", id],
             &names,
             &mut |_| {},
             findings,
@@ -103,15 +108,18 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) {
     }
 }
 
-/// Checks every reference in `value` (at `path`) and reports each resource it depends on.
-fn walk<'a>(
+/// Checks every reference in `value` (at `keys`, walked with `path`, which is empty
+/// before and after) and reports each resource it depends on.
+fn walk<'a, const N: usize>(
     value: &'a Json,
-    mut path: Path<'a>,
+    path: &mut Path<'a>,
+    keys: [&'a str; N],
     names: &Names,
     depends: &mut dyn FnMut(usize),
     findings: &mut Vec<Finding>,
 ) {
-    read::each_reference(value, &mut path, &mut |at, reference| match reference {
+    path.extend(keys);
+    read::each_reference(value, path, &mut |at, reference| match reference {
         Reference::Ref(target) => {
             if let Some(&i) = names.resources.get(target) {
                 depends(i);
@@ -143,6 +151,7 @@ fn walk<'a>(
             }
         }
     });
+    path.clear();
 }
 
 /// A cycle in the graph, if any (iterative three-colour DFS: O(V + E)).

@@ -361,9 +361,13 @@ fn apply_suppressions(cx: &Context, findings: &mut Vec<Finding>) {
                 }
             }
         }
+        // The prefix of an unused suppression's location, formatted only for a resource
+        // that has suppressions: most have none.
         let entries = list(&resource["Metadata"]["sagesynth"]["suppressions"]);
-        let prefix = format!("Resources.{id}.Metadata.sagesynth.suppressions");
-        suppress(findings, entries, Some(id), &prefix, &mut unused);
+        if !entries.is_empty() {
+            let prefix = format!("Resources.{id}.Metadata.sagesynth.suppressions");
+            suppress(findings, entries, Some(id), &prefix, &mut unused);
+        }
     }
     // The template's own suppressions silence the findings that concern no resource.
     let entries = list(&cx.template["Metadata"]["sagesynth"]["suppressions"]);
