@@ -27,27 +27,56 @@ struct Names<'a> {
 /// out). The rules that follow references out of a resource's properties read it here
 /// instead of walking those properties again.
 #[derive(Debug, Default)]
-pub struct PropertyReferences {
-    targets: Vec<usize>,
-    /// Where each resource's targets end in `targets` (they start where the previous
-    /// resource's end).
-    ends: Vec<usize>,
-}
+pub struct PropertyReferences(Lists);
 
 impl PropertyReferences {
     /// The resources the Properties of the resource at `position` refer to.
     pub fn of(&self, position: usize) -> &[usize] {
+        self.0.of(position)
+    }
+}
+
+/// A list of resource positions for each resource, all in one vector: the pass fills
+/// one resource's list before it starts the next, so a list per resource (an allocation
+/// for each resource that refers to anything) is not needed.
+#[derive(Debug, Default)]
+struct Lists {
+    items: Vec<usize>,
+    /// Where each resource's list ends in `items` (it starts where the previous one's
+    /// ends).
+    ends: Vec<usize>,
+}
+
+impl Lists {
+    fn with_capacity(resources: usize) -> Lists {
+        Lists {
+            items: Vec::new(),
+            ends: Vec::with_capacity(resources),
+        }
+    }
+
+    /// Ends the list of the resource being filled.
+    fn close(&mut self) {
+        self.ends.push(self.items.len());
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn of(&self, position: usize) -> &[usize] {
         let start = position
             .checked_sub(1)
             .map_or(0, |before| self.ends[before]);
-        &self.targets[start..self.ends[position]]
+        &self.items[start..self.ends[position]]
     }
 }
 
 /// Whether a `${…}` variable of an `Fn::Sub` names an IAM policy variable (a name with a
 /// colon that is not a pseudo parameter), which CloudFormation reads as a reference.
 fn is_policy_variable(name: &str) -> bool {
-    name.contains(':') && !name.starts_with("AWS::")
+    // A byte search: `str::contains` with a char sets up a searcher for each name.
+    name.as_bytes().contains(&b':') && !name.starts_with("AWS::")
 }
 
 fn unescaped(at: &Path, name: &str) -> Finding {
@@ -85,19 +114,29 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) -> PropertyReferences
         conditions: section(template, "Conditions").map(|(k, _)| k).collect(),
     };
     // Edges of the dependency graph, by resource index.
-    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); resource_ids.len()];
-    let mut property_references = PropertyReferences {
-        targets: Vec::new(),
-        ends: Vec::with_capacity(resource_ids.len()),
-    };
+    let mut edges = Lists::with_capacity(resource_ids.len());
+    let mut property_references = Lists::with_capacity(resource_ids.len());
     let plain_resources = plain(template.get("Resources"));
 
     // One path for the whole pass, its steps pushed and popped around each value: a
     // path per value was an allocation per resource where nothing is wrong.
     let mut path = Path::default();
     for (id, resource) in section(template, "Resources") {
-        let from = names.resources[id];
-        if let Some(condition) = resource.get("Condition").and_then(Json::as_str)
+        // The attributes read here, found in one pass over the resource's keys.
+        let (mut condition, mut depends_on, mut properties, mut metadata) =
+            (None, None, None, None);
+        if let Json::Object(attributes) = resource {
+            for (key, value) in attributes {
+                match key.as_str() {
+                    "Condition" => condition = Some(value),
+                    "DependsOn" => depends_on = Some(value),
+                    "Properties" => properties = Some(value),
+                    "Metadata" => metadata = Some(value),
+                    _ => {}
+                }
+            }
+        }
+        if let Some(condition) = condition.and_then(Json::as_str)
             && !names.conditions.contains(condition)
         {
             findings.push(Finding::error(
@@ -106,14 +145,14 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) -> PropertyReferences
                 format!("condition `{condition}` is not defined"),
             ));
         }
-        let depends_on: &[Json] = match resource.get("DependsOn") {
+        let depends_on: &[Json] = match depends_on {
             Some(one @ Json::String(_)) => std::slice::from_ref(one),
             Some(Json::Array(items)) => items,
             _ => &[],
         };
         for target in depends_on.iter().filter_map(Json::as_str) {
             match names.resources.get(target) {
-                Some(&to) => edges[from].push(to),
+                Some(&to) => edges.items.push(to),
                 None => findings.push(Finding::error(
                     id::CFN_DEPENDSON_UNDEFINED,
                     format!("Resources.{id}.DependsOn"),
@@ -125,36 +164,35 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) -> PropertyReferences
         // order of the resource's keys below (usually none: no allocation).
         let mut in_properties = Vec::new();
         let mut in_metadata = Vec::new();
-        if let Some(value) = resource.get("Properties") {
+        if let Some(value) = properties {
             walk(
                 value,
                 &mut path,
                 ["Resources", id, "Properties"],
                 &names,
                 &mut |to, named| {
-                    edges[from].push(to);
+                    edges.items.push(to);
                     if named {
-                        property_references.targets.push(to);
+                        property_references.items.push(to);
                     }
                 },
                 findings,
                 Some(&mut in_properties),
             );
         }
-        property_references
-            .ends
-            .push(property_references.targets.len());
-        if let Some(value) = resource.get("Metadata") {
+        property_references.close();
+        if let Some(value) = metadata {
             walk(
                 value,
                 &mut path,
                 ["Resources", id, "Metadata"],
                 &names,
-                &mut |to, _| edges[from].push(to),
+                &mut |to, _| edges.items.push(to),
                 findings,
                 Some(&mut in_metadata),
             );
         }
+        edges.close();
         if plain_resources {
             match resource {
                 Json::Object(attributes) if read::intrinsic(resource).is_none() => {
@@ -220,7 +258,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) -> PropertyReferences
             ),
         ));
     }
-    property_references
+    PropertyReferences(property_references)
 }
 
 /// Checks every reference in `value` (at `keys`, walked with `path`, which is empty
@@ -316,7 +354,7 @@ fn unescaped_variables<'a, const N: usize>(
 }
 
 /// A cycle in the graph, if any (iterative three-colour DFS: O(V + E)).
-fn find_cycle(edges: &[Vec<usize>]) -> Option<Vec<usize>> {
+fn find_cycle(edges: &Lists) -> Option<Vec<usize>> {
     #[derive(Clone, Copy, PartialEq)]
     enum Colour {
         White,
@@ -332,7 +370,7 @@ fn find_cycle(edges: &[Vec<usize>]) -> Option<Vec<usize>> {
         colour[root] = Colour::Grey;
         while let Some(top) = stack.last_mut() {
             let node = top.0;
-            if let Some(&to) = edges[node].get(top.1) {
+            if let Some(&to) = edges.of(node).get(top.1) {
                 top.1 += 1;
                 match colour[to] {
                     Colour::White => {
