@@ -113,15 +113,96 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) -> PropertyReferences
             .collect(),
         conditions: section(template, "Conditions").map(|(k, _)| k).collect(),
     };
-    // Edges of the dependency graph, by resource index.
-    let mut edges = Lists::with_capacity(resource_ids.len());
-    let mut property_references = Lists::with_capacity(resource_ids.len());
     let plain_resources = plain(template.get("Resources"));
-
-    // One path for the whole pass, its steps pushed and popped around each value: a
-    // path per value was an allocation per resource where nothing is wrong.
-    let mut path = Path::default();
+    let mut pass = Pass {
+        names,
+        // One path for the whole pass, its steps pushed and popped around each value:
+        // a path per value was an allocation per resource where nothing is wrong.
+        path: Path::default(),
+        // Edges of the dependency graph, by resource index.
+        edges: Lists::with_capacity(resource_ids.len()),
+        property_references: Lists::with_capacity(resource_ids.len()),
+    };
     for (id, resource) in section(template, "Resources") {
+        pass.resource(id, resource, plain_resources, findings);
+    }
+    let Pass {
+        names,
+        mut path,
+        edges,
+        property_references,
+    } = pass;
+    if !plain_resources && let Some(resources) = template.get("Resources") {
+        unescaped_variables(resources, &mut path, ["Resources"], findings);
+    }
+    let plain_outputs = plain(template.get("Outputs"));
+    let mut in_outputs = Vec::new();
+    for (id, output) in section(template, "Outputs") {
+        walk(
+            output,
+            &mut path,
+            ["Outputs", id],
+            &names,
+            &mut |_, _| {},
+            findings,
+            plain_outputs.then_some(&mut in_outputs),
+        );
+    }
+    findings.append(&mut in_outputs);
+    if !plain_outputs && let Some(outputs) = template.get("Outputs") {
+        unescaped_variables(outputs, &mut path, ["Outputs"], findings);
+    }
+    for (id, condition) in section(template, "Conditions") {
+        walk(
+            condition,
+            &mut path,
+            ["Conditions", id],
+            &names,
+            &mut |_, _| {},
+            findings,
+            None,
+        );
+    }
+
+    if let Some(cycle) = find_cycle(&edges) {
+        let path: Vec<&str> = cycle.iter().map(|&i| resource_ids[i]).collect();
+        findings.push(Finding::error(
+            id::CFN_DEPENDENCY_CYCLE,
+            format!("Resources.{}", path[0]),
+            format!(
+                "resources depend on each other in a cycle: {}",
+                path.join(" → ")
+            ),
+        ));
+    }
+    PropertyReferences(property_references)
+}
+
+/// The state of the reference pass while it goes through the resources.
+struct Pass<'a> {
+    names: Names<'a>,
+    path: Path<'a>,
+    edges: Lists,
+    property_references: Lists,
+}
+
+impl<'a> Pass<'a> {
+    /// Checks one resource's references and records its edges and property references;
+    /// with `unescaped` (its section is walked entry by entry), reports the unescaped
+    /// variables of all its attributes in their order.
+    fn resource(
+        &mut self,
+        id: &'a str,
+        resource: &'a Json,
+        unescaped: bool,
+        findings: &mut Vec<Finding>,
+    ) {
+        let Pass {
+            names,
+            path,
+            edges,
+            property_references,
+        } = self;
         // The attributes read here, found in one pass over the resource's keys.
         let (mut condition, mut depends_on, mut properties, mut metadata) =
             (None, None, None, None);
@@ -167,9 +248,9 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) -> PropertyReferences
         if let Some(value) = properties {
             walk(
                 value,
-                &mut path,
+                path,
                 ["Resources", id, "Properties"],
-                &names,
+                names,
                 &mut |to, named| {
                     edges.items.push(to);
                     if named {
@@ -184,16 +265,16 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) -> PropertyReferences
         if let Some(value) = metadata {
             walk(
                 value,
-                &mut path,
+                path,
                 ["Resources", id, "Metadata"],
-                &names,
+                names,
                 &mut |to, _| edges.items.push(to),
                 findings,
                 Some(&mut in_metadata),
             );
         }
         edges.close();
-        if plain_resources {
+        if unescaped {
             match resource {
                 Json::Object(attributes) if read::intrinsic(resource).is_none() => {
                     for (key, value) in attributes {
@@ -201,64 +282,15 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) -> PropertyReferences
                             "Properties" => findings.append(&mut in_properties),
                             "Metadata" => findings.append(&mut in_metadata),
                             key => {
-                                unescaped_variables(
-                                    value,
-                                    &mut path,
-                                    ["Resources", id, key],
-                                    findings,
-                                );
+                                unescaped_variables(value, path, ["Resources", id, key], findings);
                             }
                         }
                     }
                 }
-                _ => unescaped_variables(resource, &mut path, ["Resources", id], findings),
+                _ => unescaped_variables(resource, path, ["Resources", id], findings),
             }
         }
     }
-    if !plain_resources && let Some(resources) = template.get("Resources") {
-        unescaped_variables(resources, &mut path, ["Resources"], findings);
-    }
-    let plain_outputs = plain(template.get("Outputs"));
-    let mut in_outputs = Vec::new();
-    for (id, output) in section(template, "Outputs") {
-        walk(
-            output,
-            &mut path,
-            ["Outputs", id],
-            &names,
-            &mut |_, _| {},
-            findings,
-            plain_outputs.then_some(&mut in_outputs),
-        );
-    }
-    findings.append(&mut in_outputs);
-    if !plain_outputs && let Some(outputs) = template.get("Outputs") {
-        unescaped_variables(outputs, &mut path, ["Outputs"], findings);
-    }
-    for (id, condition) in section(template, "Conditions") {
-        walk(
-            condition,
-            &mut path,
-            ["Conditions", id],
-            &names,
-            &mut |_, _| {},
-            findings,
-            None,
-        );
-    }
-
-    if let Some(cycle) = find_cycle(&edges) {
-        let path: Vec<&str> = cycle.iter().map(|&i| resource_ids[i]).collect();
-        findings.push(Finding::error(
-            id::CFN_DEPENDENCY_CYCLE,
-            format!("Resources.{}", path[0]),
-            format!(
-                "resources depend on each other in a cycle: {}",
-                path.join(" → ")
-            ),
-        ));
-    }
-    PropertyReferences(property_references)
 }
 
 /// Checks every reference in `value` (at `keys`, walked with `path`, which is empty
