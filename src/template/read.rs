@@ -243,6 +243,16 @@ impl<'a> Path<'a> {
         Path(keys.into_iter().map(Step::Key).collect())
     }
 
+    /// Appends object keys: where a walk on a path kept for several walks starts.
+    pub fn extend<const N: usize>(&mut self, keys: [&'a str; N]) {
+        self.0.extend(keys.map(Step::Key));
+    }
+
+    /// Empties the path and keeps its room, for the next walk.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
     /// The steps from the template's root, in order.
     pub fn steps(&self) -> &[Step<'a>] {
         &self.0
@@ -371,51 +381,62 @@ pub fn each_reference<'a>(
     path: &mut Path<'a>,
     f: &mut dyn FnMut(&Path<'a>, Reference<'a>),
 ) {
-    intrinsics(value, path, &mut |here, function, arg| match function {
+    intrinsics(value, path, &mut |here, function, arg| {
+        references_of(function, arg, &mut |reference| f(here, reference));
+    });
+}
+
+/// Calls `f` for each reference that one intrinsic makes itself (`function` and its
+/// argument, as [`intrinsics`] reports them), not for those of the intrinsics inside it;
+/// see [`each_reference`]. For a pass that walks the intrinsics for more than their
+/// references, and so walks them once.
+pub fn references_of<'a>(function: &'a str, arg: &'a Json, f: &mut dyn FnMut(Reference<'a>)) {
+    match function {
         "Ref" => {
             if let Some(name) = arg.as_str() {
-                f(here, Reference::Ref(name));
+                f(Reference::Ref(name));
             }
         }
         "Fn::GetAtt" => {
             if let Some((resource, attribute)) = get_att(arg) {
-                f(
-                    here,
-                    Reference::GetAtt {
-                        resource,
-                        attribute,
-                    },
-                );
+                f(Reference::GetAtt {
+                    resource,
+                    attribute,
+                });
             }
         }
         "Fn::Sub" => {
             let sub = Sub::from_argument(arg);
             for variable in sub_variables(sub.text) {
-                if sub.binding(variable).is_some() {
-                    continue;
+                if sub.binding(variable).is_none() {
+                    f(sub_reference(variable));
                 }
-                let reference = match variable.split_once('.') {
-                    Some((resource, attribute)) => Reference::GetAtt {
-                        resource,
-                        attribute: Some(attribute),
-                    },
-                    None => Reference::Ref(variable),
-                };
-                f(here, reference);
             }
         }
         "Condition" => {
             if let Some(name) = arg.as_str() {
-                f(here, Reference::Condition(name));
+                f(Reference::Condition(name));
             }
         }
         "Fn::If" => {
             if let Some(condition) = arg.get(0).and_then(Json::as_str) {
-                f(here, Reference::Condition(condition));
+                f(Reference::Condition(condition));
             }
         }
         _ => {}
-    });
+    }
+}
+
+/// What a `${…}` variable of an `Fn::Sub` (as [`sub_variables`] gives it) refers to, when
+/// the `Fn::Sub` does not bind it: `${Name.Attribute}` an attribute, `${Name}` a name.
+pub fn sub_reference(variable: &str) -> Reference<'_> {
+    match variable.split_once('.') {
+        Some((resource, attribute)) => Reference::GetAtt {
+            resource,
+            attribute: Some(attribute),
+        },
+        None => Reference::Ref(variable),
+    }
 }
 
 /// The parameters and resources `value` refers to (through `Ref`, `Fn::GetAtt` and

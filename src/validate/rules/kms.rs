@@ -6,7 +6,6 @@ use crate::template::json::Json;
 
 use super::policy::PolicyKind;
 use super::{Context, Equivalents, Rule, Severity, Violation};
-use crate::template::read::references;
 
 pub static RULES: &[Rule] = &[
     Rule {
@@ -142,10 +141,12 @@ fn kept_on_replacement(resource: &Json) -> bool {
     )
 }
 
-/// The keys `value` refers to, directly or through an `AWS::KMS::Alias` of the template.
-fn keys_in<'a>(cx: &Context<'a>, value: &'a Json) -> Vec<&'a str> {
+/// The keys the Properties of the resource at `position` refer to, directly or through
+/// an `AWS::KMS::Alias` of the template, in order of first appearance (the reference
+/// pass's index: names that are not resources are no keys).
+fn keys_in<'a>(cx: &Context<'a>, position: usize) -> Vec<&'a str> {
     let mut keys = Vec::new();
-    for name in references(value) {
+    for name in cx.property_references(position).map(|at| cx.id_at(at)) {
         let key = match cx.type_of(name) {
             Some("AWS::KMS::Key") => Some(name),
             Some("AWS::KMS::Alias") => cx
@@ -173,7 +174,7 @@ fn key_retained(cx: &Context) -> Vec<Violation> {
             ));
         }
     }
-    for (id, resource) in cx.resources() {
+    for (position, (id, resource)) in cx.resources().enumerate() {
         let kind = resource["Type"].as_str().unwrap_or("");
         if kind.starts_with("AWS::KMS::") || kind.starts_with("AWS::IAM::") {
             continue;
@@ -182,7 +183,7 @@ fn key_retained(cx: &Context) -> Vec<Violation> {
         if needed == 0 {
             continue;
         }
-        for key_id in keys_in(cx, &resource["Properties"]) {
+        for key_id in keys_in(cx, position) {
             let key = cx.resource(key_id).expect("a key of the template");
             let key_rank = match key["DeletionPolicy"].as_str() {
                 Some("Retain") => 2,

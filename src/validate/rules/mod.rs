@@ -64,6 +64,7 @@ pub mod id {
     pub const NAME_IAM: &str = "NAME-IAM";
     pub const NAME_IAM_PATH: &str = "NAME-IAM-PATH";
     pub const IAM_POLICY_SIZE: &str = "IAM-POLICY-SIZE";
+    pub const SUB_UNESCAPED_VARIABLE: &str = "SUB-UNESCAPED-VARIABLE";
     /// Reported by the engine itself, not by a check.
     pub const SUPPRESSION_UNUSED: &str = "SUPPRESSION-UNUSED";
 }
@@ -179,9 +180,15 @@ pub struct Context<'a> {
     body_len: usize,
     /// Whether the template may be deployed inline (see [`run_nested`]).
     inline: bool,
-    /// Findings of the structural passes (references, limits, names), computed once
-    /// and shared by the rules that report them.
-    structural: OnceCell<Vec<Finding>>,
+    /// What the structural passes (references, limits, names) find, computed once and
+    /// shared by the rules that report it.
+    structural: OnceCell<Structural>,
+}
+
+/// The findings of the structural passes, and what the reference pass learns on its way.
+struct Structural {
+    findings: Vec<Finding>,
+    property_references: super::references::PropertyReferences,
 }
 
 impl<'a> Context<'a> {
@@ -218,11 +225,15 @@ impl<'a> Context<'a> {
         self.structural
             .get_or_init(|| {
                 let mut findings = Vec::new();
-                super::references::check(self.template, &mut findings);
+                let property_references = super::references::check(self.template, &mut findings);
                 super::limits::check(self.template, self.body_len, self.inline, &mut findings);
                 super::names::check(self.template, &mut findings);
-                findings
+                Structural {
+                    findings,
+                    property_references,
+                }
             })
+            .findings
             .iter()
             .filter(|f| f.rule == rule)
             .map(|f| Violation {
@@ -230,6 +241,42 @@ impl<'a> Context<'a> {
                 message: f.message.clone(),
             })
             .collect()
+    }
+
+    /// The resources the Properties of the resource at `position` (in template order, as
+    /// [`Context::of_type_at`] and [`Context::resources`] count) refer to through `Ref`,
+    /// `Fn::GetAtt` and `${…}` in `Fn::Sub`, in order of appearance, with repeats: what
+    /// the reference pass found, so that a rule does not walk those properties again.
+    pub fn property_references(&self, position: usize) -> impl Iterator<Item = usize> + '_ {
+        let structural = match self.structural.get() {
+            Some(done) => done,
+            None => {
+                // The passes run under `structural`, as the profile expects them.
+                let _ = self.structural("");
+                self.structural.get().expect("the structural passes ran")
+            }
+        };
+        structural.property_references.of(position).iter().copied()
+    }
+
+    /// Resources of one type, in template order: (position, logical id, properties or
+    /// `null`).
+    pub fn of_type_at(&self, kind: &str) -> impl Iterator<Item = (usize, &'a str, &'a Json)> + '_ {
+        self.by_type
+            .get(kind)
+            .into_iter()
+            .flatten()
+            .map(|&i| (i, self.resources[i].0, props(self.resources[i].1)))
+    }
+
+    /// How many resources the template has.
+    pub fn resource_count(&self) -> usize {
+        self.resources.len()
+    }
+
+    /// The logical id of the resource at `position`.
+    pub fn id_at(&self, position: usize) -> &'a str {
+        self.resources[position].0
     }
 
     /// Resources of one type, in template order: (logical id, properties or `null`).
@@ -361,9 +408,13 @@ fn apply_suppressions(cx: &Context, findings: &mut Vec<Finding>) {
                 }
             }
         }
+        // The prefix of an unused suppression's location, formatted only for a resource
+        // that has suppressions: most have none.
         let entries = list(&resource["Metadata"]["sagesynth"]["suppressions"]);
-        let prefix = format!("Resources.{id}.Metadata.sagesynth.suppressions");
-        suppress(findings, entries, Some(id), &prefix, &mut unused);
+        if !entries.is_empty() {
+            let prefix = format!("Resources.{id}.Metadata.sagesynth.suppressions");
+            suppress(findings, entries, Some(id), &prefix, &mut unused);
+        }
     }
     // The template's own suppressions silence the findings that concern no resource.
     let entries = list(&cx.template["Metadata"]["sagesynth"]["suppressions"]);

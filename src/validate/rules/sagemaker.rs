@@ -3,13 +3,10 @@
 mod offboard;
 mod reach;
 
-use std::collections::HashSet;
-
 use crate::template::json::Json;
 
 use super::{Context, Equivalents, Rule, Severity, Violation, list, target};
 use crate::resources::sagemaker::MAX_LIFECYCLE_CONTENT;
-use crate::template::MapHasher;
 
 const NOTEBOOK: &[&str] = &["AWS::SageMaker::NotebookInstance"];
 const IDENTITY_POLICIES: &[&str] = super::IDENTITY_POLICY_TYPES;
@@ -327,18 +324,18 @@ fn domain_vpc_only(cx: &Context) -> Vec<Violation> {
         "the domain is not VpcOnly",
     )
 }
-/// The resources a cleanup of `kind` (any kind: `None`) references in its properties.
-/// What the cleanup resources reference: any of them, and those of kind `Domain`. Sets,
-/// since a child of a split run holds a hundred profiles and three hundred references.
-fn cleaned_up<'a>(cx: &'a Context) -> (HashSet<&'a str, MapHasher>, HashSet<&'a str, MapHasher>) {
-    let mut any = HashSet::default();
-    let mut domains = HashSet::default();
-    for (_, p) in cx.of_type("Custom::StudioCleanup") {
-        let references = crate::template::read::references(p);
-        if p["Kind"].as_str() == Some("Domain") {
-            domains.extend(references.iter().copied());
+/// What the cleanup resources' properties reference, by position in the template: any
+/// of them, and those of kind `Domain` (read from the reference pass's index, not walked
+/// again: a child of a split run holds a hundred cleanups).
+fn cleaned_up(cx: &Context) -> (Vec<bool>, Vec<bool>) {
+    let mut any = vec![false; cx.resource_count()];
+    let mut domains = vec![false; any.len()];
+    for (at, _, p) in cx.of_type_at("Custom::StudioCleanup") {
+        let domain = p["Kind"].as_str() == Some("Domain");
+        for to in cx.property_references(at) {
+            any[to] = true;
+            domains[to] |= domain;
         }
-        any.extend(references);
     }
     (any, domains)
 }
@@ -346,9 +343,9 @@ fn cleaned_up<'a>(cx: &'a Context) -> (HashSet<&'a str, MapHasher>, HashSet<&'a 
 fn teardown_cleanup(cx: &Context) -> Vec<Violation> {
     let (any, domains) = cleaned_up(cx);
     let profiles = cx
-        .of_type("AWS::SageMaker::UserProfile")
-        .filter(|(id, _)| !any.contains(id))
-        .map(|(id, _)| {
+        .of_type_at("AWS::SageMaker::UserProfile")
+        .filter(|&(at, _, _)| !any[at])
+        .map(|(_, id, _)| {
             Violation::at(
                 id,
                 "",
@@ -356,9 +353,9 @@ fn teardown_cleanup(cx: &Context) -> Vec<Violation> {
             )
         });
     let without = cx
-        .of_type(DOMAIN[0])
-        .filter(|(id, _)| !domains.contains(id))
-        .map(|(id, _)| {
+        .of_type_at(DOMAIN[0])
+        .filter(|&(at, _, _)| !domains[at])
+        .map(|(_, id, _)| {
             Violation::at(
                 id,
                 "",

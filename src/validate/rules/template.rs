@@ -1,9 +1,8 @@
 //! Rules about the template as CloudFormation reads it: references, limits, names and
-//! `Fn::Sub` hygiene. The first groups report what the structural passes in
+//! `Fn::Sub` hygiene. They report what the structural passes in
 //! `validate::{references, limits, names}` find.
 
-use super::{Context, Equivalents, Rule, Severity, Violation, id};
-use crate::template::read::{self, Path, Sub};
+use super::{Context, Equivalents, Rule, Severity, id};
 
 const NONE: Equivalents = Equivalents {
     cfn_lint: &[],
@@ -158,43 +157,17 @@ pub static RULES: &[Rule] = &[
         &[]
     ),
     Rule {
-        id: "SUB-UNESCAPED-VARIABLE",
+        id: id::SUB_UNESCAPED_VARIABLE,
         severity: Severity::Error,
         rationale: "An IAM policy variable such as ${aws:username} inside Fn::Sub is read as a template reference and fails, or worse, resolves to something else.",
         checks: "No ${…} inside an Fn::Sub string names an IAM policy variable (a name with a colon that is not an AWS:: pseudo parameter).",
         fix: "Write the variable as ${!aws:username} inside Fn::Sub.",
         applies_to: &["*"],
         equivalents: NONE,
-        check: unescaped_variables,
+        // Found by the reference pass, in its walk of the intrinsics.
+        check: |cx: &Context| cx.structural(id::SUB_UNESCAPED_VARIABLE),
     },
 ];
-
-fn unescaped_variables(cx: &Context) -> Vec<Violation> {
-    let mut out = Vec::new();
-    for section in ["Resources", "Outputs"] {
-        let Some(value) = cx.template.get(section) else {
-            continue;
-        };
-        read::intrinsics(
-            value,
-            &mut Path::new([section]),
-            &mut |at, function, arg| {
-                if function != "Fn::Sub" {
-                    return;
-                }
-                for name in read::sub_variables(Sub::from_argument(arg).text) {
-                    if name.contains(':') && !name.starts_with("AWS::") {
-                        out.push(Violation {
-                        location: at.render(),
-                        message: format!("`${{{name}}}` inside Fn::Sub is a template reference; an IAM policy variable must be written `${{!{name}}}`"),
-                    });
-                    }
-                }
-            },
-        );
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {
