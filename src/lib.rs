@@ -65,6 +65,7 @@
 //! // The same rule pack as `synth` judges the template before it is used.
 //! let body = template.to_json();
 //! let json: serde_json::Value = serde_json::from_str(&body)?;
+//! let json = sagesynth::template::json::Json::from(&json);
 //! let findings = sagesynth::validate::validate(&json, body.len());
 //! assert!(findings.iter().all(|f| !f.is_blocking()), "{findings:?}");
 //! # Ok(())
