@@ -396,7 +396,20 @@ impl Sub {
 
     /// The `${…}` string and the variable map for parts that are not names.
     pub fn render(&self) -> (String, Vec<(String, &Value)>) {
-        let mut out = String::new();
+        // Sized for the usual case (no `${` to escape in the text, fewer than ten
+        // bound values) so that the string is not grown piece by piece.
+        let length: usize = self
+            .parts
+            .iter()
+            .map(|part| match part {
+                SubPart::Text(t) => t.len(),
+                SubPart::Pseudo(p) => p.name().len() + 3,
+                SubPart::Ref(r) => r.0.as_str().len() + 3,
+                SubPart::Att(a) => a.resource.as_str().len() + a.name.len() + 4,
+                SubPart::Value(_) => "${Var1}".len(),
+            })
+            .sum();
+        let mut out = String::with_capacity(length);
         let mut vars = Vec::new();
         for part in &self.parts {
             match part {
