@@ -44,8 +44,6 @@ pub enum Json {
 pub trait JsonIndex {
     /// The value at this index of `value`, if there is one.
     fn index_into<'v>(&self, value: &'v Json) -> Option<&'v Json>;
-    /// The value at this index of `value`, mutably, if there is one.
-    fn index_into_mut<'v>(&self, value: &'v mut Json) -> Option<&'v mut Json>;
     /// The value at this index of `value`, made when it is a missing key (a `null` first
     /// becoming an empty object), as serde_json's `IndexMut` does. Panics on a missing
     /// position of an array or an index into a scalar.
@@ -55,9 +53,6 @@ pub trait JsonIndex {
 impl JsonIndex for str {
     fn index_into<'v>(&self, value: &'v Json) -> Option<&'v Json> {
         value.as_object().and_then(|m| m.get(self))
-    }
-    fn index_into_mut<'v>(&self, value: &'v mut Json) -> Option<&'v mut Json> {
-        value.as_object_mut().and_then(|m| m.get_mut(self))
     }
     fn index_or_insert<'v>(&self, value: &'v mut Json) -> &'v mut Json {
         if value.is_null() {
@@ -77,9 +72,6 @@ macro_rules! index_as_str {
             fn index_into<'v>(&self, value: &'v Json) -> Option<&'v Json> {
                 self.as_str().index_into(value)
             }
-            fn index_into_mut<'v>(&self, value: &'v mut Json) -> Option<&'v mut Json> {
-                self.as_str().index_into_mut(value)
-            }
             fn index_or_insert<'v>(&self, value: &'v mut Json) -> &'v mut Json {
                 self.as_str().index_or_insert(value)
             }
@@ -92,9 +84,6 @@ index_as_str!(String, Text);
 impl JsonIndex for usize {
     fn index_into<'v>(&self, value: &'v Json) -> Option<&'v Json> {
         value.as_array().and_then(|a| a.get(*self))
-    }
-    fn index_into_mut<'v>(&self, value: &'v mut Json) -> Option<&'v mut Json> {
-        value.as_array_mut().and_then(|a| a.get_mut(*self))
     }
     fn index_or_insert<'v>(&self, value: &'v mut Json) -> &'v mut Json {
         match value {
@@ -113,9 +102,6 @@ impl<T: JsonIndex + ?Sized> JsonIndex for &T {
     fn index_into<'v>(&self, value: &'v Json) -> Option<&'v Json> {
         (**self).index_into(value)
     }
-    fn index_into_mut<'v>(&self, value: &'v mut Json) -> Option<&'v mut Json> {
-        (**self).index_into_mut(value)
-    }
     fn index_or_insert<'v>(&self, value: &'v mut Json) -> &'v mut Json {
         (**self).index_or_insert(value)
     }
@@ -127,11 +113,6 @@ impl Json {
     /// The member `key` of an object or the item at a position of an array.
     pub fn get<I: JsonIndex>(&self, index: I) -> Option<&Json> {
         index.index_into(self)
-    }
-
-    /// [`Json::get`], mutably.
-    pub fn get_mut<I: JsonIndex>(&mut self, index: I) -> Option<&mut Json> {
-        index.index_into_mut(self)
     }
 
     /// The value at a JSON Pointer (RFC 6901), e.g. `/Resources/Bucket/Type`.
@@ -214,14 +195,6 @@ impl Json {
         }
     }
 
-    /// A number as an `f64`.
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Json::Number(n) => n.as_f64(),
-            _ => None,
-        }
-    }
-
     /// Whether this is `null`.
     pub fn is_null(&self) -> bool {
         matches!(self, Json::Null)
@@ -237,11 +210,6 @@ impl Json {
         matches!(self, Json::Object(_))
     }
 
-    /// Whether this is an array.
-    pub fn is_array(&self) -> bool {
-        matches!(self, Json::Array(_))
-    }
-
     /// Whether this is a number.
     pub fn is_number(&self) -> bool {
         matches!(self, Json::Number(_))
@@ -250,11 +218,6 @@ impl Json {
     /// Whether this is a boolean.
     pub fn is_boolean(&self) -> bool {
         matches!(self, Json::Bool(_))
-    }
-
-    /// The value, leaving `null` in its place.
-    pub fn take(&mut self) -> Json {
-        std::mem::take(self)
     }
 }
 
@@ -364,12 +327,6 @@ impl From<String> for Json {
     }
 }
 
-impl From<bool> for Json {
-    fn from(b: bool) -> Json {
-        Json::Bool(b)
-    }
-}
-
 impl From<i64> for Json {
     fn from(n: i64) -> Json {
         Json::Number(n.into())
@@ -379,18 +336,6 @@ impl From<i64> for Json {
 impl From<u64> for Json {
     fn from(n: u64) -> Json {
         Json::Number(n.into())
-    }
-}
-
-impl From<JsonMap> for Json {
-    fn from(map: JsonMap) -> Json {
-        Json::Object(map)
-    }
-}
-
-impl From<Vec<Json>> for Json {
-    fn from(items: Vec<Json>) -> Json {
-        Json::Array(items)
     }
 }
 

@@ -38,13 +38,22 @@ struct Index {
 
 impl Index {
     fn of(entries: &[(Text, Json)]) -> Index {
-        let hasher = MapHasher::default();
-        let mut positions = HashTable::with_capacity(entries.len());
-        for (i, (key, _)) in entries.iter().enumerate() {
-            let hash = hasher.hash_one(key.as_str());
-            positions.insert_unique(hash, i, |&j| hasher.hash_one(entries[j].0.as_str()));
+        let mut index = Index {
+            positions: HashTable::with_capacity(entries.len()),
+            hasher: MapHasher::default(),
+        };
+        for i in 0..entries.len() {
+            index.add(entries, i);
         }
-        Index { positions, hasher }
+        index
+    }
+
+    /// Records the position of `entries[i]`, a key not recorded yet.
+    fn add(&mut self, entries: &[(Text, Json)], i: usize) {
+        let hasher = &self.hasher;
+        let hash = hasher.hash_one(entries[i].0.as_str());
+        self.positions
+            .insert_unique(hash, i, |&j| hasher.hash_one(entries[j].0.as_str()));
     }
 
     fn find(&self, entries: &[(Text, Json)], key: &str) -> Option<usize> {
@@ -121,15 +130,7 @@ impl JsonMap {
         let i = self.entries.len();
         self.entries.push((key, value));
         match &mut self.index {
-            Some(index) => {
-                let entries = &self.entries;
-                let hasher = &index.hasher;
-                index
-                    .positions
-                    .insert_unique(hasher.hash_one(entries[i].0.as_str()), i, |&j| {
-                        hasher.hash_one(entries[j].0.as_str())
-                    });
-            }
+            Some(index) => index.add(&self.entries, i),
             None if self.entries.len() >= INDEXED_FROM => {
                 self.index = Some(Box::new(Index::of(&self.entries)));
             }
@@ -173,13 +174,6 @@ impl JsonMap {
         Iter(self.entries.iter())
     }
 
-    /// The entries in order, the values mutable.
-    pub fn iter_mut(
-        &mut self,
-    ) -> impl DoubleEndedIterator<Item = (&Text, &mut Json)> + ExactSizeIterator {
-        self.entries.iter_mut().map(|(k, v)| (&*k, v))
-    }
-
     /// The keys in order.
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Text> + ExactSizeIterator + Clone {
         self.entries.iter().map(|(k, _)| k)
@@ -188,11 +182,6 @@ impl JsonMap {
     /// The values in order.
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &Json> + ExactSizeIterator + Clone {
         self.entries.iter().map(|(_, v)| v)
-    }
-
-    /// The values in order, mutably.
-    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut Json> + ExactSizeIterator {
-        self.entries.iter_mut().map(|(_, v)| v)
     }
 }
 
@@ -209,12 +198,6 @@ impl<'a> Iterator for Iter<'a> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.0.size_hint()
-    }
-}
-
-impl DoubleEndedIterator for Iter<'_> {
-    fn next_back(&mut self) -> Option<Self::Item> {
-        self.0.next_back().map(|(k, v)| (k, v))
     }
 }
 
@@ -246,14 +229,6 @@ impl<K: Into<Text>> FromIterator<(K, Json)> for JsonMap {
             map.insert(k, v);
         }
         map
-    }
-}
-
-impl<K: Into<Text>> Extend<(K, Json)> for JsonMap {
-    fn extend<T: IntoIterator<Item = (K, Json)>>(&mut self, iter: T) {
-        for (k, v) in iter {
-            self.insert(k, v);
-        }
     }
 }
 
