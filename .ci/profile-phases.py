@@ -15,7 +15,7 @@ Phases (each the inclusive cost of a function that is never inlined, or a differ
              structural passes
   references, limits, names
              the structural passes, run once per template by the rule pack
-             (sagesynth::validate::rules::Context::structural::{{closure}})
+             (sagesynth::validate::rules::Context::structural_passes::{{closure}})
   render, other
              sagesynth::synth::render minus the four above: the origins, the split
              hint, freeing the JSON tree
@@ -55,7 +55,7 @@ SYMBOLS = {
     "json": ["sagesynth::synth::json_tree"],
     "body": ["sagesynth::synth::render_template"],
     "rules": ["sagesynth::validate::validate", "sagesynth::validate::validate_nested"],
-    "structural": ["sagesynth::validate::rules::Context::structural::{{closure}}"],
+    "structural": ["sagesynth::validate::rules::Context::structural_passes::{{closure}}"],
     "render": ["sagesynth::synth::render"],
 }
 

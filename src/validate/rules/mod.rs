@@ -222,17 +222,7 @@ impl<'a> Context<'a> {
 
     /// The structural findings of one rule id.
     pub fn structural(&self, rule: &str) -> Vec<Violation> {
-        self.structural
-            .get_or_init(|| {
-                let mut findings = Vec::new();
-                let property_references = super::references::check(self.template, &mut findings);
-                super::limits::check(self.template, self.body_len, self.inline, &mut findings);
-                super::names::check(self.template, &mut findings);
-                Structural {
-                    findings,
-                    property_references,
-                }
-            })
+        self.structural_passes()
             .findings
             .iter()
             .filter(|f| f.rule == rule)
@@ -243,20 +233,30 @@ impl<'a> Context<'a> {
             .collect()
     }
 
+    /// The structural passes (references, limits, names), run on first use.
+    fn structural_passes(&self) -> &Structural {
+        self.structural.get_or_init(|| {
+            let mut findings = Vec::new();
+            let property_references = super::references::check(self.template, &mut findings);
+            super::limits::check(self.template, self.body_len, self.inline, &mut findings);
+            super::names::check(self.template, &mut findings);
+            Structural {
+                findings,
+                property_references,
+            }
+        })
+    }
+
     /// The resources the Properties of the resource at `position` (in template order, as
     /// [`Context::of_type_at`] and [`Context::resources`] count) refer to through `Ref`,
     /// `Fn::GetAtt` and `${…}` in `Fn::Sub`, in order of appearance, with repeats: what
     /// the reference pass found, so that a rule does not walk those properties again.
     pub fn property_references(&self, position: usize) -> impl Iterator<Item = usize> + '_ {
-        let structural = match self.structural.get() {
-            Some(done) => done,
-            None => {
-                // The passes run under `structural`, as the profile expects them.
-                let _ = self.structural("");
-                self.structural.get().expect("the structural passes ran")
-            }
-        };
-        structural.property_references.of(position).iter().copied()
+        self.structural_passes()
+            .property_references
+            .of(position)
+            .iter()
+            .copied()
     }
 
     /// Resources of one type, in template order: (position, logical id, properties or
