@@ -11,6 +11,7 @@ use clap::Parser;
 use cli::args::{Cli, Command};
 
 fn main() -> ExitCode {
+    cli::heap::prepare();
     let outcome = match Cli::try_parse() {
         Ok(cli) => run(&cli),
         Err(e) => cli::not_parsed(&e),

@@ -9,6 +9,7 @@ pub mod console;
 pub mod diff;
 pub mod explain;
 pub mod graph;
+pub mod heap;
 mod list;
 pub mod manual;
 pub mod rules;
