@@ -191,7 +191,11 @@ mod tests {
         let here = std::thread::current().id();
         // Every item taken by a helper thread found the start function run there; this
         // thread never ran it.
-        assert!(on_helper.iter().all(|(t, started)| *started == (*t != here)));
+        assert!(
+            on_helper
+                .iter()
+                .all(|(t, started)| *started == (*t != here))
+        );
         // Other tests of this binary may spread at the same time and start more.
         assert!(STARTED.load(Ordering::Relaxed) >= helpers);
     }

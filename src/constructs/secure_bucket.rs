@@ -774,10 +774,10 @@ impl LogBucket {
                     )),
             );
         }
-        scope
-            .entry(&self.policy)
-            .properties
-            .insert("PolicyDocument".to_string(), Value::from(doc));
+        scope.entry(&self.policy).properties.insert(
+            crate::template::json::Text::const_new("PolicyDocument"),
+            Value::from(doc),
+        );
     }
 }
 
@@ -910,10 +910,10 @@ impl SecureBucket {
 
     fn rewrite_policy(&self, scope: &mut Scope) {
         let document = self.policy_document();
-        scope
-            .entry(&self.policy)
-            .properties
-            .insert("PolicyDocument".to_string(), Value::from(document));
+        scope.entry(&self.policy).properties.insert(
+            crate::template::json::Text::const_new("PolicyDocument"),
+            Value::from(document),
+        );
     }
 
     /// Whether the bucket is kept with its versions (`retain: true`).

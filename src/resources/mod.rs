@@ -42,7 +42,7 @@ macro_rules! cfn_properties {
         $(#[$meta])*
         #[derive(Clone, Debug, PartialEq)]
         pub struct $name {
-            properties: $crate::template::OrderedMap<String, $crate::template::Value>,
+            properties: $crate::template::OrderedMap<$crate::template::json::Text, $crate::template::Value>,
         }
 
         #[doc = concat!("Builder for [`", stringify!($name), "`].")]
@@ -118,13 +118,13 @@ macro_rules! cfn_properties {
     };
     (@collect required $self:ident $props:ident $field:ident $prop:literal $type_name:expr) => {
         match $self.$field {
-            Some(v) => { $props.insert($prop.to_string(), v); }
+            Some(v) => { $props.insert($crate::template::json::Text::const_new($prop), v); }
             None => return Err($crate::resources::MissingProperty { type_name: $type_name, property: $prop }),
         }
     };
     (@collect $kind:ident $self:ident $props:ident $field:ident $prop:literal $type_name:expr) => {
         if let Some(v) = $self.$field {
-            $props.insert($prop.to_string(), v);
+            $props.insert($crate::template::json::Text::const_new($prop), v);
         }
     };
 }
@@ -144,7 +144,7 @@ macro_rules! cfn_resource {
 
         impl $crate::template::Resource for $name {
             const TYPE: &'static str = $type_name;
-            fn into_properties(self) -> $crate::template::OrderedMap<String, $crate::template::Value> {
+            fn into_properties(self) -> $crate::template::OrderedMap<$crate::template::json::Text, $crate::template::Value> {
                 self.properties
             }
         }
@@ -207,7 +207,7 @@ macro_rules! cfn_enum {
 
         impl ::std::convert::From<$name> for $crate::template::Value {
             fn from(value: $name) -> Self {
-                $crate::template::Value::String(value.as_str().to_string())
+                $crate::template::Value::String($crate::template::json::Text::const_new(value.as_str()))
             }
         }
     };

@@ -40,7 +40,7 @@ pub trait Resource {
     /// The type name, e.g. `AWS::EC2::VPC`.
     const TYPE: &'static str;
     /// The properties as the template writes them under `Properties`.
-    fn into_properties(self) -> OrderedMap<String, Value>;
+    fn into_properties(self) -> OrderedMap<Text, Value>;
 }
 
 /// A typed handle to a resource in a template. Only [`Template::add`] creates one, so
@@ -150,13 +150,13 @@ pub struct ResourceEntry {
     /// its own holds the template's tags apart, shared with the template's other
     /// resources, until it is changed (see [`Template::entry`]); they are written as
     /// its last property.
-    pub properties: OrderedMap<String, Value>,
+    pub properties: OrderedMap<Text, Value>,
     /// `DeletionPolicy`: what happens to the physical resource when the stack deletes it.
     pub deletion_policy: Option<DeletionPolicy>,
     /// `UpdateReplacePolicy`: what happens to the old physical resource on replacement.
     pub update_replace_policy: Option<DeletionPolicy>,
     /// `Metadata` (e.g. the rule suppressions read by sagesynth, cfn-lint and checkov).
-    pub metadata: OrderedMap<String, Value>,
+    pub metadata: OrderedMap<Text, Value>,
     /// The template's tags, when the resource has none of its own: written as the last
     /// property, `Tags`, and shared by all such resources of the template rather than
     /// copied into each one's `properties`. Any mutable access to the entry
@@ -171,7 +171,7 @@ impl ResourceEntry {
     fn owned(&mut self) -> &mut ResourceEntry {
         if let Some(tags) = self.template_tags.take() {
             self.properties
-                .insert("Tags".to_string(), Arc::unwrap_or_clone(tags));
+                .insert(Text::const_new("Tags"), Arc::unwrap_or_clone(tags));
         }
         self
     }
@@ -201,7 +201,7 @@ impl ResourceEntry {
     }
     /// Sets the `Metadata` entry `key`.
     pub fn metadata(&mut self, key: &str, value: Value) -> &mut Self {
-        self.metadata.insert(key.to_string(), value);
+        self.metadata.insert(Text::from(key), value);
         self
     }
 }
@@ -358,7 +358,7 @@ impl From<DuplicateLogicalId> for AddError {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Template {
     description: Option<String>,
-    metadata: OrderedMap<String, Value>,
+    metadata: OrderedMap<Text, Value>,
     parameters: OrderedMap<LogicalId, Parameter>,
     conditions: OrderedMap<LogicalId, Value>,
     resources: OrderedMap<LogicalId, ResourceEntry>,
@@ -456,7 +456,7 @@ impl Template {
 
     /// Sets the template `Metadata` entry `key`.
     pub fn set_metadata(&mut self, key: &str, value: Value) {
-        self.metadata.insert(key.to_string(), value);
+        self.metadata.insert(Text::from(key), value);
     }
 
     /// Parameters and resources share one namespace (both are `Ref` targets).
@@ -677,8 +677,8 @@ fn section_tree<T>(section: &OrderedMap<LogicalId, T>, tree: impl Fn(&T) -> Json
     Json::Object(map)
 }
 
-fn string_map_tree(map: &OrderedMap<String, Value>) -> Json {
-    Json::Object(value::map_tree(map.iter().map(|(k, v)| (k.as_str(), v))))
+fn string_map_tree(map: &OrderedMap<Text, Value>) -> Json {
+    Json::Object(value::map_tree(map))
 }
 
 impl Parameter {
@@ -719,7 +719,7 @@ impl ResourceEntry {
             many => Some(many.iter().map(|id| Json::from(id.as_str())).collect()),
         };
         let properties = (!self.properties.is_empty() || self.template_tags.is_some()).then(|| {
-            let mut map = value::map_tree(self.properties.iter().map(|(k, v)| (k.as_str(), v)));
+            let mut map = value::map_tree(&self.properties);
             if let Some(tags) = self.template_tags.as_deref() {
                 // Held apart only while the properties have no `Tags` of their own.
                 map.insert(Text::const_new("Tags"), tags.to_json_tree());
@@ -843,7 +843,7 @@ mod tests {
         // as it did when the tags were copied into every resource.
         t.entry(&changed)
             .properties
-            .insert("EnableDnsSupport".to_string(), Value::from(true));
+            .insert(Text::from("EnableDnsSupport"), Value::from(true));
         assert!(t.resource("Changed").unwrap().template_tags.is_none());
         // Tags set later merge into both, shared or not.
         t.set_tags(&tags(&[("env", "prod")])).unwrap();

@@ -18,6 +18,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::json::Text;
 use super::{OrderedMap, Value};
 
 /// At most this many user tags on one resource.
@@ -502,14 +503,14 @@ fn own_tags(shape: TagShape, tags: Option<&Value>) -> Result<Vec<(String, Value)
             .iter()
             .map(|item| match item {
                 Value::Map(m) => match (m.get("Key"), m.get("Value")) {
-                    (Some(Value::String(k)), Some(v)) => Ok((k.clone(), v.clone())),
+                    (Some(Value::String(k)), Some(v)) => Ok((k.to_string(), v.clone())),
                     _ => Err(malformed(item)),
                 },
                 _ => Err(malformed(item)),
             })
             .collect(),
         (TagShape::Map, Some(Value::Map(m))) => {
-            Ok(m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            Ok(m.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
         }
         (_, Some(other)) => Err(malformed(other)),
     }
@@ -542,7 +543,7 @@ impl Prepared {
         );
         let map = Value::Map(
             tags.iter()
-                .map(|(k, v)| (k.to_string(), Value::from(v)))
+                .map(|(k, v)| (Text::from(k), Value::from(v)))
                 .collect(),
         );
         Prepared {
@@ -568,7 +569,7 @@ impl Prepared {
     pub fn share(
         &self,
         type_name: &str,
-        properties: &mut OrderedMap<String, Value>,
+        properties: &mut OrderedMap<Text, Value>,
     ) -> Result<Option<Arc<Value>>, TagError> {
         if self.tags.is_empty() || properties.contains_key("Tags") {
             merge(type_name, properties, &self.tags)?;
@@ -595,7 +596,7 @@ impl Prepared {
 /// See [`TagError`].
 pub fn merge(
     type_name: &str,
-    properties: &mut OrderedMap<String, Value>,
+    properties: &mut OrderedMap<Text, Value>,
     tags: &Tags,
 ) -> Result<(), TagError> {
     if tags.is_empty() {
@@ -632,9 +633,14 @@ pub fn merge(
                 .map(|(k, v)| Value::map([("Key", Value::from(k.as_str())), ("Value", v)]))
                 .collect(),
         ),
-        TagShape::Map => Value::Map(merged.into_iter().collect()),
+        TagShape::Map => Value::Map(
+            merged
+                .into_iter()
+                .map(|(k, v)| (Text::from(k), v))
+                .collect(),
+        ),
     };
-    properties.insert("Tags".to_string(), written);
+    properties.insert(Text::const_new("Tags"), written);
     Ok(())
 }
 
@@ -733,7 +739,7 @@ mod tests {
     fn merge_keeps_the_resources_tags_first_and_adds_the_rest_in_order() {
         let mut props = OrderedMap::default();
         props.insert(
-            "Tags".to_string(),
+            Text::from("Tags"),
             Value::list([Value::map([
                 ("Key", Value::from("Name")),
                 ("Value", Value::from("vpc")),
@@ -769,7 +775,7 @@ mod tests {
     fn a_clash_an_unknown_type_and_too_many_tags_are_errors() {
         let mut props = OrderedMap::default();
         props.insert(
-            "Tags".to_string(),
+            Text::from("Tags"),
             Value::list([Value::map([
                 ("Key", Value::from("Name")),
                 ("Value", Value::from("vpc")),
@@ -798,10 +804,10 @@ mod tests {
     fn share_and_write(
         prepared: &Prepared,
         type_name: &str,
-        properties: &mut OrderedMap<String, Value>,
+        properties: &mut OrderedMap<Text, Value>,
     ) -> Result<(), TagError> {
         if let Some(tags) = prepared.share(type_name, properties)? {
-            properties.insert("Tags".to_string(), Value::clone(&tags));
+            properties.insert(Text::const_new("Tags"), Value::clone(&tags));
         }
         Ok(())
     }
@@ -822,9 +828,9 @@ mod tests {
         ] {
             for own_tags in [None, Some(own.clone())] {
                 let mut expected = OrderedMap::default();
-                expected.insert("A".to_string(), Value::from("a"));
+                expected.insert(Text::from("A"), Value::from("a"));
                 if let Some(t) = &own_tags {
-                    expected.insert("Tags".to_string(), t.clone());
+                    expected.insert(Text::from("Tags"), t.clone());
                 }
                 let mut got = expected.clone();
                 let expected_result = merge(type_name, &mut expected, &template);

@@ -120,11 +120,11 @@ pub enum Value {
     /// An integer.
     Int(i64),
     /// A string (written as is: no intrinsic is ever hidden in one).
-    String(String),
+    String(Text),
     /// A list.
     List(Vec<Value>),
     /// A mapping; keys keep their insertion order.
-    Map(OrderedMap<String, Value>),
+    Map(OrderedMap<Text, Value>),
     /// `Ref` of a parameter or resource.
     Ref(Reference),
     /// `Ref` of a pseudo parameter.
@@ -228,7 +228,7 @@ impl Value {
     }
 
     /// A map from `(key, value)` pairs, keys kept in the given order.
-    pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
+    pub fn map<K: Into<Text>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
         Value::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 
@@ -243,17 +243,17 @@ impl Value {
 
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
-        Value::String(s.to_string())
+        Value::String(Text::from(s))
     }
 }
 impl From<String> for Value {
     fn from(s: String) -> Self {
-        Value::String(s)
+        Value::String(Text::from(s))
     }
 }
 impl From<&String> for Value {
     fn from(s: &String) -> Self {
-        Value::String(s.clone())
+        Value::String(Text::from(s.as_str()))
     }
 }
 impl From<bool> for Value {
@@ -296,7 +296,7 @@ impl<T: Into<Value>> From<Vec<T>> for Value {
 #[derive(Clone, Debug, PartialEq)]
 pub enum SubPart {
     /// Literal text; a `${` in it is escaped as `${!` on output.
-    Text(String),
+    Text(Text),
     /// `${AWS::Region}` and the like.
     Pseudo(Pseudo),
     /// `${LogicalId}`.
@@ -309,17 +309,17 @@ pub enum SubPart {
 
 impl From<&str> for SubPart {
     fn from(s: &str) -> Self {
-        SubPart::Text(s.to_string())
+        SubPart::Text(Text::from(s))
     }
 }
 impl From<String> for SubPart {
     fn from(s: String) -> Self {
-        SubPart::Text(s)
+        SubPart::Text(Text::from(s))
     }
 }
 impl From<&String> for SubPart {
     fn from(s: &String) -> Self {
-        SubPart::Text(s.clone())
+        SubPart::Text(Text::from(s.as_str()))
     }
 }
 impl From<Pseudo> for SubPart {
@@ -331,7 +331,7 @@ impl From<Value> for SubPart {
     fn from(v: Value) -> Self {
         match v {
             Value::String(s) => SubPart::Text(s),
-            Value::Int(n) => SubPart::Text(n.to_string()),
+            Value::Int(n) => SubPart::Text(Text::from(n.to_string())),
             Value::Pseudo(p) => SubPart::Pseudo(p),
             Value::Ref(r) => SubPart::Ref(r),
             Value::GetAtt(a) => SubPart::Att(a),
@@ -385,7 +385,7 @@ impl Sub {
     /// A Sub without variables is just a string (cfn-lint W1020 flags a needless Fn::Sub).
     pub fn into_value(self) -> Value {
         match self.parts.as_slice() {
-            [] => Value::String(String::new()),
+            [] => Value::String(Text::default()),
             [SubPart::Text(_)] => match self.parts.into_iter().next() {
                 Some(SubPart::Text(t)) => Value::String(t),
                 _ => unreachable!(),
@@ -482,14 +482,13 @@ fn intrinsic(function: &'static str, argument: Json) -> Json {
 
 /// The JSON object of a map of the model: its keys are unique (an `IndexMap`'s), so they
 /// are appended without looking for them first.
-pub(super) fn map_tree<'a>(
-    entries: impl ExactSizeIterator<Item = (&'a str, &'a Value)>,
-) -> JsonMap {
-    let mut map = JsonMap::with_capacity(entries.len());
-    for (k, v) in entries {
-        map.push_unique(Text::from(k), v.to_json_tree());
+pub(super) fn map_tree(map: &OrderedMap<Text, Value>) -> JsonMap {
+    let mut tree = JsonMap::with_capacity(map.len());
+    for (k, v) in map {
+        // A property name is static text, most others are inline: no allocation.
+        tree.push_unique(k.clone(), v.to_json_tree());
     }
-    map
+    tree
 }
 
 fn list_tree(items: &[Value]) -> Json {
@@ -506,11 +505,9 @@ impl Value {
             Value::Null => Json::Null,
             Value::Bool(b) => Json::Bool(*b),
             Value::Int(n) => Json::from(*n),
-            Value::String(s) => Json::from(s.as_str()),
+            Value::String(s) => Json::String(s.clone()),
             Value::List(items) => list_tree(items),
-            Value::Map(entries) => {
-                Json::Object(map_tree(entries.iter().map(|(k, v)| (k.as_str(), v))))
-            }
+            Value::Map(entries) => Json::Object(map_tree(entries)),
             Value::Ref(r) => intrinsic("Ref", Json::from(r.0.as_str())),
             Value::Pseudo(p) => intrinsic("Ref", Json::String(Text::const_new(p.name()))),
             Value::GetAtt(a) => intrinsic(
@@ -605,7 +602,7 @@ mod tests {
 
     #[test]
     fn from_parts_merges_adjacent_text_and_keeps_the_rest_as_given() {
-        let text = |t: &str| SubPart::Text(t.to_string());
+        let text = |t: &str| SubPart::Text(Text::from(t));
         let region = || SubPart::Pseudo(Pseudo::Region);
         let merged = Sub::from_parts(vec![text("a"), text("b"), region(), text("c"), text("")]);
         assert_eq!(merged.parts(), [text("ab"), region(), text("c")]);

@@ -115,7 +115,7 @@ impl Grantee for RoleGrants<'_, '_> {
         let entry = self.scope.entry(&self.role);
         let policies = entry
             .properties
-            .entry("Policies".to_string())
+            .entry(crate::template::json::Text::const_new("Policies"))
             .or_insert_with(|| Value::List(Vec::new()));
         let Value::List(policies) = policies else {
             return Err(ConstructError::Invalid(format!(

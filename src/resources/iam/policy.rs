@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use crate::template::OrderedMap;
+use crate::template::json::Text;
 
 use crate::template::Value;
 
@@ -492,18 +493,18 @@ impl Statement {
     pub fn to_value(&self) -> Value {
         let mut map = OrderedMap::default();
         if let Some(sid) = &self.sid {
-            map.insert("Sid".to_string(), Value::from(sid.as_str()));
+            map.insert(Text::const_new("Sid"), Value::from(sid.as_str()));
         }
-        map.insert("Effect".to_string(), Value::from(self.effect.as_str()));
+        map.insert(Text::const_new("Effect"), Value::from(self.effect.as_str()));
         if let Some(p) = &self.principal {
-            map.insert("Principal".to_string(), p.to_value());
+            map.insert(Text::const_new("Principal"), p.to_value());
         }
         let (key, list) = match &self.actions {
             Actions::Action(list) => ("Action", list),
             Actions::NotAction(list) => ("NotAction", list),
         };
         map.insert(
-            key.to_string(),
+            Text::const_new(key),
             Value::list(list.iter().map(|a| Value::from(a.as_str()))),
         );
         if let Some(resources) = &self.resources {
@@ -511,23 +512,23 @@ impl Statement {
                 Resources::Resource(list) => ("Resource", list),
                 Resources::NotResource(list) => ("NotResource", list),
             };
-            map.insert(key.to_string(), Value::list(list.iter().cloned()));
+            map.insert(Text::const_new(key), Value::list(list.iter().cloned()));
         }
         if !self.conditions.is_empty() {
             // Tests with the same operator share one block, keys in the order given.
-            let mut blocks: OrderedMap<String, OrderedMap<String, Value>> = OrderedMap::default();
+            let mut blocks: OrderedMap<Text, OrderedMap<Text, Value>> = OrderedMap::default();
             for c in &self.conditions {
                 let value = match c.values.as_slice() {
                     [one] => one.clone(),
                     many => Value::list(many.iter().cloned()),
                 };
                 blocks
-                    .entry(c.operator_name())
+                    .entry(Text::from(c.operator_name()))
                     .or_default()
-                    .insert(c.key.name.to_string(), value);
+                    .insert(Text::const_new(c.key.name), value);
             }
             map.insert(
-                "Condition".to_string(),
+                Text::const_new("Condition"),
                 Value::Map(
                     blocks
                         .into_iter()
