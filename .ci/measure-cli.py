@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Process-level timing of the `synth` CLI: median wall time and processor time (user +
 system, which a loaded machine inflates less) over N runs and the peak
-resident set size of one run (with GNU time), for each shipped stack and `--all --check`,
+resident set size and page faults of one run (with GNU time), for each shipped stack and `--all --check`,
 and for the studio-private definition with 2, 100, 1,000 and 10,000 users (`split: nested`
 above 150 users, as `cargo bench` builds them): writing the templates (`--out`, each file
 fsynced), checking them (`--check`, which renders and compares without writing) with the
@@ -27,7 +27,8 @@ SYNTH = os.environ.get("SYNTH") or os.path.join(os.environ.get("CARGO_TARGET_DIR
 
 
 def measure(args, threads=None):
-    """Median wall time and peak RSS of `synth ARGS`; the median processor time goes to
+    """Median wall time, and peak RSS and page faults (minor: memory the process touched
+    for the first time) of one run of `synth ARGS`; the median processor time goes to
     CPU_TIMES. `threads` sets SAGESYNTH_THREADS."""
     env = dict(os.environ)
     if threads is not None:
@@ -45,20 +46,22 @@ def measure(args, threads=None):
     # user and system time by sampling at the scheduler's tick, too coarse for runs of a
     # few milliseconds, so only the sum is shown.)
     CPU_TIMES[(tuple(args), threads)] = statistics.median(cpu) * 1000
-    # Peak RSS of one more run, measured by GNU time (a child's ru_maxrss seen from
-    # Python includes the Python image it was forked from).
-    rss = None
+    # Peak RSS and page faults of one more run, measured by GNU time (a child's
+    # ru_maxrss and ru_minflt seen from Python include the Python image it was forked
+    # from).
+    rss = faults = None
     if os.path.exists("/usr/bin/time"):
         out = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", SYNTH, *args],
+            ["/usr/bin/time", "-f", "%M %R", SYNTH, *args],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
             check=False,
         )
-        rss = int(out.stderr.strip().splitlines()[-1]) / 1024
-    return statistics.median(times) * 1000, rss
+        kib, faults = out.stderr.strip().splitlines()[-1].split()
+        rss, faults = int(kib) / 1024, int(faults)
+    return statistics.median(times) * 1000, rss, faults
 
 
 def run(args):
@@ -101,7 +104,7 @@ def scaling():
         print(f"{'studio-private':<16} {'--out (fsync)':>14} {'per user':>9} {'--check':>9} "
               f"{'per user':>9} {'CPU --check':>12} {'per user':>9} "
               f"{'--check 1 thread':>17} {'CPU':>9} {'I/O floor':>10} {'peak RSS':>9} "
-              f"{'templates':>10}   (medians of {RUNS} runs)")
+              f"{'faults':>7} {'templates':>10}   (medians of {RUNS} runs)")
         previous = None
         for users in USERS:
             folder = os.path.join(work, f"u{users}")
@@ -114,12 +117,12 @@ def scaling():
             write = ["--file", definition, "--out", out]
             if run(write) != 0:
                 sys.exit(f"synth {' '.join(write)} fails: measure a working build")
-            written, rss = measure(write)
-            checked, _ = measure(write + ["--check"])
+            written, rss, _ = measure(write)
+            checked, _, faults = measure(write + ["--check"])
             cpu = CPU_TIMES[(tuple(write + ["--check"]), None)]
             # The same on one thread (SAGESYNTH_THREADS=1): what the threads of a split
             # run save in wall time, and cost in processor time.
-            one_thread, _ = measure(write + ["--check"], threads=1)
+            one_thread, _, _ = measure(write + ["--check"], threads=1)
             one_thread_cpu = CPU_TIMES[(tuple(write + ["--check"]), 1)]
             floor, files, size = io_floor(out)
             if previous is None:
@@ -130,10 +133,11 @@ def scaling():
                 per_check = f"{(checked - prev_checked) * 1000 / (users - prev_users):.2f} µs"
                 per_cpu = f"{(cpu - prev_cpu) * 1000 / (users - prev_users):.2f} µs"
             shown = f"{rss:>5.1f} MiB" if rss is not None else "      n/a"
+            shown_faults = f"{faults:>7}" if faults is not None else "    n/a"
             print(f"{str(users) + ' users':<16} {written:>11.2f} ms {per_write:>9} {checked:>6.2f} ms "
                   f"{per_check:>9} {cpu:>9.2f} ms {per_cpu:>9} "
                   f"{one_thread:>14.2f} ms {one_thread_cpu:>6.2f} ms {floor:>7.2f} ms {shown:>9} "
-                  f"{files:>4} ({size // 1024} KiB)")
+                  f"{shown_faults} {files:>4} ({size // 1024} KiB)")
             previous = (users, written, checked, cpu)
     finally:
         shutil.rmtree(work)
@@ -155,10 +159,10 @@ def main():
     for args in cases:
         if run(args) != 0:
             sys.exit(f"synth {' '.join(args)} fails: measure a working build")
-    print(f"{'command':<55} {'median wall':>12} {'median CPU':>11} {'peak RSS':>10}   ({RUNS} runs)")
+    print(f"{'command':<55} {'median wall':>12} {'median CPU':>11} {'peak RSS':>10} {'faults':>7}   ({RUNS} runs)")
     for args in cases:
-        wall, rss = measure(args)
-        shown = f"{rss:>7.1f} MiB" if rss is not None else "    n/a (no /usr/bin/time)"
+        wall, rss, faults = measure(args)
+        shown = f"{rss:>7.1f} MiB {faults:>7}" if rss is not None else "    n/a (no /usr/bin/time)"
         print(f"{'synth ' + ' '.join(args):<55} {wall:>9.2f} ms {CPU_TIMES[(tuple(args), None)]:>8.2f} ms {shown}")
     scaling()
 
