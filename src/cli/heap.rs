@@ -7,9 +7,9 @@
 //! (`MADV_HUGEPAGE`, which the kernel's default `madvise` mode honours); the pieces
 //! written before the advice are collapsed into huge pages, and the piece the heap starts
 //! in, which cannot be one, is set aside. The helper threads of a split run do the same
-//! with their arenas. A run then takes 140 to 200 page faults at any size, most of them
-//! the dynamic loader's. Only address space is reserved; the run pays for the memory it
-//! touches, in 2 MiB pieces (peak RSS at 1,000 users 12.8 to 14.2 MiB).
+//! with their arenas. A run then takes about 180 to 220 page faults at any size, two
+//! thirds of them loading the program. Only address space is reserved; the run pays for
+//! the memory it touches, in 2 MiB pieces (peak RSS at 1,000 users 12.7 to 16.0 MiB).
 //!
 //! It is what `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` with a large `top_pad` does, which
 //! a program cannot set for itself. Only the binary does it: a program that embeds the
