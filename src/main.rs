@@ -11,9 +11,13 @@ use clap::Parser;
 use cli::args::{Cli, Command};
 
 fn main() -> ExitCode {
-    cli::heap::prepare();
     let outcome = match Cli::try_parse() {
-        Ok(cli) => run(&cli),
+        Ok(cli) => {
+            // Not for `--help`, `--version` or a usage error: a huge page costs its first
+            // write some 0.5 ms here, more than such a run takes in all.
+            cli::heap::prepare();
+            run(&cli)
+        }
         Err(e) => cli::not_parsed(&e),
     };
     ExitCode::from(outcome.exit_code())
