@@ -22,6 +22,7 @@ use std::sync::Arc;
 use serde::ser::{Serialize, Serializer};
 
 use json::{Json, JsonMap, Text};
+use value::{object, static_text};
 
 pub use file_extension::FileExtension;
 pub use logical_id::{
@@ -651,22 +652,6 @@ impl Template {
     pub fn to_yaml(&self) -> String {
         serde_yaml_ng::to_string(self).expect("a template always serializes")
     }
-}
-
-/// A string of the template's own text, stored without a copy.
-fn static_text(text: &'static str) -> Json {
-    Json::String(Text::const_new(text))
-}
-
-/// An object of known entries, appended in order (each key written once).
-fn object<const N: usize>(entries: [(&'static str, Option<Json>); N]) -> Json {
-    let mut map = JsonMap::with_capacity(entries.iter().filter(|(_, v)| v.is_some()).count());
-    for (key, value) in entries {
-        if let Some(value) = value {
-            map.push_unique(Text::const_new(key), value);
-        }
-    }
-    Json::Object(map)
 }
 
 fn section_tree<T>(section: &OrderedMap<LogicalId, T>, tree: impl Fn(&T) -> Json) -> Json {

@@ -473,11 +473,27 @@ macro_rules! sub {
     };
 }
 
+/// A string of the template's own text (a name, a type, a function), stored without a
+/// copy.
+pub(super) fn static_text(text: &'static str) -> Json {
+    Json::String(Text::const_new(text))
+}
+
+/// An object of known entries, appended in order (each key written once), those that
+/// are `None` left out.
+pub(super) fn object<const N: usize>(entries: [(&'static str, Option<Json>); N]) -> Json {
+    let mut map = JsonMap::with_capacity(entries.iter().filter(|(_, v)| v.is_some()).count());
+    for (key, value) in entries {
+        if let Some(value) = value {
+            map.push_unique(Text::const_new(key), value);
+        }
+    }
+    Json::Object(map)
+}
+
 /// `{function: argument}`: an intrinsic function as CloudFormation reads it.
 fn intrinsic(function: &'static str, argument: Json) -> Json {
-    let mut map = JsonMap::with_capacity(1);
-    map.push_unique(Text::const_new(function), argument);
-    Json::Object(map)
+    object([(function, Some(argument))])
 }
 
 /// The JSON object of a map of the model: its keys are unique (an `IndexMap`'s), so they
@@ -509,13 +525,10 @@ impl Value {
             Value::List(items) => list_tree(items),
             Value::Map(entries) => Json::Object(map_tree(entries)),
             Value::Ref(r) => intrinsic("Ref", Json::from(r.0.as_str())),
-            Value::Pseudo(p) => intrinsic("Ref", Json::String(Text::const_new(p.name()))),
+            Value::Pseudo(p) => intrinsic("Ref", static_text(p.name())),
             Value::GetAtt(a) => intrinsic(
                 "Fn::GetAtt",
-                Json::Array(vec![
-                    Json::from(a.resource.as_str()),
-                    Json::String(Text::const_new(a.name)),
-                ]),
+                Json::Array(vec![Json::from(a.resource.as_str()), static_text(a.name)]),
             ),
             Value::Sub(sub) => {
                 let (string, vars) = sub.render();
