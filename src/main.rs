@@ -10,12 +10,16 @@ use clap::Parser;
 
 use cli::args::{Cli, Command};
 
+/// Blocks from one region of huge pages once the run starts ([`cli::allocator`]).
+#[global_allocator]
+static ALLOCATOR: cli::allocator::RunAllocator = cli::allocator::RunAllocator;
+
 fn main() -> ExitCode {
     let outcome = match Cli::try_parse() {
         Ok(cli) => {
             // Not for `--help`, `--version` or a usage error: a huge page costs its first
             // write some 0.5 ms here, more than such a run takes in all.
-            cli::heap::prepare();
+            cli::allocator::start();
             run(&cli)
         }
         Err(e) => cli::not_parsed(&e),

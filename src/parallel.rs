@@ -5,7 +5,7 @@
 
 use std::cell::Cell;
 use std::num::NonZeroUsize;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 /// The most threads one call uses, this one included, unless [`THREADS_VARIABLE`] says
 /// otherwise.
@@ -34,20 +34,6 @@ pub fn max_threads() -> Result<usize, String> {
             text.to_string_lossy()
         )),
     }
-}
-
-/// What every helper thread runs before its first piece of work: set by a program that
-/// prepares each thread's heap (the `synth` binary marks it for huge pages).
-static THREAD_START: OnceLock<fn()> = OnceLock::new();
-
-/// Has every helper thread of [`map_alongside`] run `start` first. Once per process: a
-/// second call returns `Err` with the function it was given, and changes nothing.
-///
-/// # Errors
-///
-/// `start` back, when a function was set already.
-pub fn set_thread_start(start: fn()) -> Result<(), fn()> {
-    THREAD_START.set(start)
 }
 
 thread_local! {
@@ -99,9 +85,6 @@ where
         let helpers: Vec<_> = (1..threads)
             .map(|_| {
                 scope.spawn(|| {
-                    if let Some(start) = THREAD_START.get() {
-                        start();
-                    }
                     ALREADY_PARALLEL.set(true);
                     drain()
                 })
@@ -166,38 +149,6 @@ mod tests {
         assert_eq!(inner.concat(), (0..64).collect::<Vec<u32>>());
         // The flag is cleared when the call ends: a later call may spread again.
         assert!(!ALREADY_PARALLEL.get());
-    }
-
-    #[test]
-    fn every_helper_thread_runs_the_start_function_first() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static STARTED: AtomicUsize = AtomicUsize::new(0);
-        thread_local! {
-            static STARTED_HERE: Cell<bool> = const { Cell::new(false) };
-        }
-        fn start() {
-            STARTED.fetch_add(1, Ordering::Relaxed);
-            STARTED_HERE.set(true);
-        }
-        assert!(set_thread_start(start).is_ok());
-        // Once per process: a second function is refused and the first one stays.
-        assert!(set_thread_start(|| ()).is_err());
-        let helpers = max_threads().unwrap_or(1).min(16) - 1;
-        let (_, on_helper) = map_alongside(
-            || std::thread::current().id(),
-            (0..16).collect::<Vec<u32>>(),
-            |_| (std::thread::current().id(), STARTED_HERE.get()),
-        );
-        let here = std::thread::current().id();
-        // Every item taken by a helper thread found the start function run there; this
-        // thread never ran it.
-        assert!(
-            on_helper
-                .iter()
-                .all(|(t, started)| *started == (*t != here))
-        );
-        // Other tests of this binary may spread at the same time and start more.
-        assert!(STARTED.load(Ordering::Relaxed) >= helpers);
     }
 
     #[test]

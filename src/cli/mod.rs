@@ -3,13 +3,13 @@
 //! Each command parses its arguments, calls the library and prints; the logic is in the
 //! library.
 
+pub mod allocator;
 pub mod args;
 mod check;
 pub mod console;
 pub mod diff;
 pub mod explain;
 pub mod graph;
-pub mod heap;
 mod list;
 pub mod manual;
 pub mod rules;
