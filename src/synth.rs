@@ -411,7 +411,7 @@ pub fn render_template(json: &Json, format: Format) -> String {
 /// ([`crate::template::json_text`]), YAML by serde_yaml_ng.
 pub fn render_body(json: &Json, format: Format) -> String {
     // A template is tens to hundreds of KiB: start there rather than grow from nothing.
-    let mut out = Vec::with_capacity(1 << 18);
+    let mut out = String::with_capacity(1 << 18);
     match format {
         Format::Json => crate::template::json_text::write_pretty(&mut out, json),
         Format::MinifiedJson => crate::template::json_text::write_compact(&mut out, json),
@@ -419,8 +419,8 @@ pub fn render_body(json: &Json, format: Format) -> String {
             return serde_yaml_ng::to_string(json).expect("JSON values serialize as YAML");
         }
     }
-    out.push(b'\n');
-    String::from_utf8(out).expect("JSON text of UTF-8 strings is UTF-8")
+    out.push('\n');
+    out
 }
 
 /// Loads and synthesizes one definition file.

@@ -286,9 +286,9 @@ impl PartialEq<serde_json::Value> for Json {
 impl fmt::Display for Json {
     /// Compact JSON text, as serde_json displays a value.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut out = Vec::new();
+        let mut out = String::new();
         super::json_text::write_compact(&mut out, self);
-        f.write_str(std::str::from_utf8(&out).expect("JSON text of UTF-8 strings is UTF-8"))
+        f.write_str(&out)
     }
 }
 

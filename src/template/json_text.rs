@@ -9,34 +9,34 @@
 use super::json::Json as Value;
 
 /// Appends `value` to `out` as `serde_json::to_writer_pretty` would write it.
-pub fn write_pretty(out: &mut Vec<u8>, value: &Value) {
+pub fn write_pretty(out: &mut String, value: &Value) {
     pretty(out, value, 0);
 }
 
 /// Appends `value` to `out` as `serde_json::to_writer` would write it.
-pub fn write_compact(out: &mut Vec<u8>, value: &Value) {
+pub fn write_compact(out: &mut String, value: &Value) {
     match value {
         Value::Array(items) => {
-            out.push(b'[');
+            out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(b',');
+                    out.push(',');
                 }
                 write_compact(out, item);
             }
-            out.push(b']');
+            out.push(']');
         }
         Value::Object(map) => {
-            out.push(b'{');
+            out.push('{');
             for (i, (key, item)) in map.iter().enumerate() {
                 if i > 0 {
-                    out.push(b',');
+                    out.push(',');
                 }
                 string(out, key);
-                out.push(b':');
+                out.push(':');
                 write_compact(out, item);
             }
-            out.push(b'}');
+            out.push('}');
         }
         scalar => write_scalar(out, scalar),
     }
@@ -82,56 +82,59 @@ fn string_len(s: &str) -> usize {
 
 /// Spaces for the indentation of the deepest lines at once; deeper lines (which no
 /// template has) take several slices.
-const SPACES: &[u8; 64] = &[b' '; 64];
+const SPACES: &str = "                                                                ";
 
-fn indent(out: &mut Vec<u8>, level: usize) {
+fn indent(out: &mut String, level: usize) {
     let mut width = 2 * level;
     while width > 0 {
         let n = width.min(SPACES.len());
-        out.extend_from_slice(&SPACES[..n]);
+        out.push_str(&SPACES[..n]);
         width -= n;
     }
 }
 
-fn pretty(out: &mut Vec<u8>, value: &Value, level: usize) {
+fn pretty(out: &mut String, value: &Value, level: usize) {
     match value {
-        Value::Array(items) if items.is_empty() => out.extend_from_slice(b"[]"),
+        Value::Array(items) if items.is_empty() => out.push_str("[]"),
         Value::Array(items) => {
-            out.push(b'[');
+            out.push('[');
             for (i, item) in items.iter().enumerate() {
-                out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+                out.push_str(if i == 0 { "\n" } else { ",\n" });
                 indent(out, level + 1);
                 pretty(out, item, level + 1);
             }
-            out.push(b'\n');
+            out.push('\n');
             indent(out, level);
-            out.push(b']');
+            out.push(']');
         }
-        Value::Object(map) if map.is_empty() => out.extend_from_slice(b"{}"),
+        Value::Object(map) if map.is_empty() => out.push_str("{}"),
         Value::Object(map) => {
-            out.push(b'{');
+            out.push('{');
             for (i, (key, item)) in map.iter().enumerate() {
-                out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+                out.push_str(if i == 0 { "\n" } else { ",\n" });
                 indent(out, level + 1);
                 string(out, key);
-                out.extend_from_slice(b": ");
+                out.push_str(": ");
                 pretty(out, item, level + 1);
             }
-            out.push(b'\n');
+            out.push('\n');
             indent(out, level);
-            out.push(b'}');
+            out.push('}');
         }
         scalar => write_scalar(out, scalar),
     }
 }
 
-fn write_scalar(out: &mut Vec<u8>, value: &Value) {
+fn write_scalar(out: &mut String, value: &Value) {
     match value {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(true) => out.extend_from_slice(b"true"),
-        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
         // Numbers are rare in a template; serde_json prints them, so they match exactly.
-        Value::Number(n) => serde_json::to_writer(&mut *out, n).expect("a number prints"),
+        Value::Number(n) => {
+            use std::fmt::Write as _;
+            write!(out, "{n}").expect("a String takes any text");
+        }
         Value::String(s) => string(out, s),
         Value::Array(_) | Value::Object(_) => unreachable!("containers are printed by the caller"),
     }
@@ -233,24 +236,25 @@ fn escape_sequence(b: u8) -> ([u8; 6], usize) {
 
 /// `s` as a quoted JSON string, escaped as serde_json escapes it ([`escape_sequence`]);
 /// everything else, non-ASCII included, as it is.
-fn string(out: &mut Vec<u8>, s: &str) {
+fn string(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
-    out.push(b'"');
+    out.push('"');
     if !any_needs_escape(bytes) {
-        out.extend_from_slice(bytes);
-        out.push(b'"');
+        out.push_str(s);
+        out.push('"');
         return;
     }
     let mut start = 0;
     for at in escaped_positions(bytes) {
-        out.extend_from_slice(&bytes[start..at]);
+        // `at` is an ASCII byte: a character boundary.
+        out.push_str(&s[start..at]);
         let (sequence, len) = escape_sequence(bytes[at]);
-        out.extend_from_slice(&sequence[..len]);
+        out.extend(sequence[..len].iter().map(|&b| char::from(b)));
         start = at + 1;
     }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 #[cfg(test)]
@@ -261,14 +265,11 @@ mod tests {
 
     fn both(value: &SerdeValue) -> (String, String) {
         let value = Value::from(value);
-        let mut pretty = Vec::new();
+        let mut pretty = String::new();
         write_pretty(&mut pretty, &value);
-        let mut compact = Vec::new();
+        let mut compact = String::new();
         write_compact(&mut compact, &value);
-        (
-            String::from_utf8(pretty).unwrap(),
-            String::from_utf8(compact).unwrap(),
-        )
+        (pretty, compact)
     }
 
     fn assert_as_serde_json(value: &SerdeValue) {
