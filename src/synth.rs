@@ -210,27 +210,24 @@ pub fn report_run(format: ReportFormat, syntheses: &[&Synthesis], errors: &[Stri
                     suppressed: f.suppressed.as_deref(),
                 })
                 .collect();
-            let mut resources: HashMap<&str, report::Resource> = s
-                .template
-                .resources()
-                .map(|(id, r)| {
+            // The report looks up only the resources its findings name: a split run's
+            // templates hold thousands, and a map of all of them cost more than the rest
+            // of the report.
+            let resources: HashMap<&str, report::Resource> = s
+                .findings
+                .iter()
+                .filter_map(Finding::resource)
+                .map(|id| {
                     let resource = report::Resource {
-                        type_name: Some(r.type_name),
-                        origin: None,
+                        type_name: s.template.resource(id).map(|r| r.type_name),
+                        origin: s.origins.get(id).map(|origin| report::Origin {
+                            path: &origin.path,
+                            position: origin.position,
+                        }),
                     };
-                    (id.as_str(), resource)
+                    (id, resource)
                 })
                 .collect();
-            for (id, origin) in &s.origins {
-                let resource = resources.entry(id).or_insert(report::Resource {
-                    type_name: None,
-                    origin: None,
-                });
-                resource.origin = Some(report::Origin {
-                    path: &origin.path,
-                    position: origin.position,
-                });
-            }
             report::Stack {
                 name: &s.name,
                 file: &s.file,
