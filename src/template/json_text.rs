@@ -80,16 +80,23 @@ fn string_len(s: &str) -> usize {
     bytes.len() + 2 + escapes
 }
 
-/// Spaces for the indentation of the deepest lines at once; deeper lines (which no
-/// template has) take several slices.
-const SPACES: &str = "                                                                ";
+/// A comma, a line break and the indentation of the deepest lines: each line's start is
+/// one slice of it (`,` only after an item; deeper lines, which no template has, take
+/// more slices of spaces).
+const LINE_START: &str = ",\n                                                                ";
 
-fn indent(out: &mut String, level: usize) {
-    let mut width = 2 * level;
-    while width > 0 {
-        let n = width.min(SPACES.len());
-        out.push_str(&SPACES[..n]);
-        width -= n;
+/// Starts a line at `level`: after an item a comma ends the item first (`after_item`);
+/// after an opening bracket or before a closing one, the line break alone.
+fn new_line(out: &mut String, after_item: bool, level: usize) {
+    let width = 2 * level;
+    let from = usize::from(!after_item);
+    let shallow = width.min(LINE_START.len() - 2);
+    out.push_str(&LINE_START[from..2 + shallow]);
+    let mut deeper = width - shallow;
+    while deeper > 0 {
+        let n = deeper.min(LINE_START.len() - 2);
+        out.push_str(&LINE_START[2..2 + n]);
+        deeper -= n;
     }
 }
 
@@ -99,26 +106,22 @@ fn pretty(out: &mut String, value: &Value, level: usize) {
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
-                out.push_str(if i == 0 { "\n" } else { ",\n" });
-                indent(out, level + 1);
+                new_line(out, i > 0, level + 1);
                 pretty(out, item, level + 1);
             }
-            out.push('\n');
-            indent(out, level);
+            new_line(out, false, level);
             out.push(']');
         }
         Value::Object(map) if map.is_empty() => out.push_str("{}"),
         Value::Object(map) => {
             out.push('{');
             for (i, (key, item)) in map.iter().enumerate() {
-                out.push_str(if i == 0 { "\n" } else { ",\n" });
-                indent(out, level + 1);
+                new_line(out, i > 0, level + 1);
                 string(out, key);
                 out.push_str(": ");
                 pretty(out, item, level + 1);
             }
-            out.push('\n');
-            indent(out, level);
+            new_line(out, false, level);
             out.push('}');
         }
         scalar => write_scalar(out, scalar),
@@ -340,7 +343,7 @@ mod tests {
     #[test]
     fn lines_deeper_than_the_run_of_spaces_are_indented_fully() {
         let mut deep = json!("leaf");
-        for _ in 0..(SPACES.len() + 5) {
+        for _ in 0..LINE_START.len() {
             deep = json!({"k": [deep]});
         }
         assert_as_serde_json(&deep);
