@@ -5,7 +5,7 @@
 
 use std::cell::Cell;
 use std::num::NonZeroUsize;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// The most threads one call uses, this one included, unless [`THREADS_VARIABLE`] says
 /// otherwise.
@@ -26,14 +26,20 @@ pub fn max_threads() -> Result<usize, String> {
                 "{THREADS_VARIABLE} is `{text}`; expected a whole number of threads from 1 on"
             )),
         },
-        Err(std::env::VarError::NotPresent) => Ok(std::thread::available_parallelism()
-            .map_or(1, NonZeroUsize::get)
-            .min(MAX_THREADS)),
+        Err(std::env::VarError::NotPresent) => Ok(cores().min(MAX_THREADS)),
         Err(std::env::VarError::NotUnicode(text)) => Err(format!(
             "{THREADS_VARIABLE} is `{}`; expected a whole number of threads from 1 on",
             text.to_string_lossy()
         )),
     }
+}
+
+/// The cores this process may use, asked once: on Linux the standard library reads the
+/// process's cgroup files for a CPU quota each time, some 100 µs, and a run asks at
+/// start-up, to compose and to render.
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
 }
 
 thread_local! {
