@@ -335,7 +335,7 @@ fn render_one(
     for (id, path) in template.origins() {
         let position = match last {
             Some((previous, position)) if previous == path => position,
-            _ => stack.source.key_position(&path.to_string()),
+            _ => stack.source.key_position_at(path),
         };
         last = Some((path, position));
         origins.insert(
@@ -512,6 +512,24 @@ mod tests {
             .join("stacks")
             .join(name);
         synthesize_file(&path, Format::Json).unwrap()
+    }
+
+    #[test]
+    fn every_origin_of_the_shipped_stacks_is_placed_as_its_path_text_places_it() {
+        let stacks = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks");
+        let mut placed = 0;
+        for (name, path) in discover(&stacks).unwrap() {
+            let stack = stacks::load_file(&path, &name).unwrap();
+            let synthesis = synthesize(&stack, Format::Json).unwrap();
+            for t in synthesis.all() {
+                for origin in t.origins.values() {
+                    let by_text = stack.source.key_position(&origin.path.to_string());
+                    assert_eq!(origin.position, by_text, "{name}: {}", origin.path);
+                    placed += usize::from(by_text.is_some());
+                }
+            }
+        }
+        assert!(placed > 100, "only {placed} origins have a position");
     }
 
     #[test]

@@ -5,7 +5,8 @@
 use crate::diagnostic::{Diagnostic, Position};
 
 pub use super::tree::MAX_DEPTH;
-use super::tree::{Tree, TreeError};
+use super::tree::{NodeId, Tree, TreeError};
+use crate::template::SourcePath;
 
 /// A definition file: its name as the user gave it, and its text.
 #[derive(Clone, Debug)]
@@ -58,7 +59,15 @@ impl Source {
 
     /// Where the key of the entry at `path` is (for errors about a whole entry).
     pub fn key_position(&self, path: &str) -> Option<Position> {
-        let (node, key) = self.tree.find(path)?;
+        self.key_position_of_node(self.tree.find(path)?)
+    }
+
+    /// [`Source::key_position`] of a typed path: where a resource's definition entry is.
+    pub fn key_position_at(&self, path: &SourcePath) -> Option<Position> {
+        self.key_position_of_node(self.tree.find_steps(path.segments())?)
+    }
+
+    fn key_position_of_node(&self, (node, key): (NodeId, Option<NodeId>)) -> Option<Position> {
         match key {
             Some(key) => Some(self.tree.nodes[key].mark),
             None => self.tree.nodes[node].start,
@@ -274,6 +283,38 @@ mod tests {
         assert_eq!(d.source_line, None);
         assert_eq!(d.field.as_deref(), Some("split"));
         assert_eq!(s.error_at_key("network.cidr", "m").position, None);
+    }
+
+    #[test]
+    fn a_typed_path_finds_what_its_text_finds() {
+        let s = source(
+            "studio:\n  users: [alice, bob]\ngroups:\n  ML.Researchers:\n    users:\n      - carol\n",
+        );
+        let paths = [
+            SourcePath::field("studio"),
+            SourcePath::field("studio").then("users"),
+            SourcePath::field("studio").then("users").at(1),
+            SourcePath::field("groups")
+                .then("ML.Researchers")
+                .then("users")
+                .at(0),
+        ];
+        for path in &paths {
+            let found = s.key_position_at(path);
+            assert!(found.is_some(), "{path}");
+            assert_eq!(found, s.key_position(&path.to_string()), "{path}");
+        }
+        assert_eq!(s.key_position_at(&paths[3]), at(6, 9));
+        // Past the end of a list, a step into a scalar, a key not written: nothing.
+        for absent in [
+            SourcePath::field("studio").then("users").at(2),
+            SourcePath::field("studio").then("users").at(0).then("name"),
+            SourcePath::field("groups").then("ML"),
+            SourcePath::field("network"),
+        ] {
+            assert_eq!(s.key_position_at(&absent), None, "{absent}");
+        }
+        assert_eq!(s.key_position_at(&SourcePath::root()), s.key_position(""));
     }
 
     #[test]

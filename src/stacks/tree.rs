@@ -14,6 +14,7 @@ use yaml_rust2::parser::{Parser, Tag};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
 use crate::diagnostic::{Diagnostic, Position};
+use crate::template::PathSegment;
 
 /// The index of a node in [`Tree::nodes`].
 pub type NodeId = usize;
@@ -179,6 +180,24 @@ impl Tree {
             return Some((self.root(), None));
         }
         self.find_in(self.root(), path, None)
+    }
+
+    /// [`Tree::find`] of a typed path: each step is a key compared whole or a list
+    /// position, with no text to format and parse again. Every resource of a run is
+    /// placed in its definition this way.
+    pub fn find_steps(&self, steps: &[PathSegment]) -> Option<(NodeId, Option<NodeId>)> {
+        let mut found = (self.root(), None);
+        for step in steps {
+            found = match (&self.nodes[found.0].kind, step) {
+                (Kind::Seq(items), PathSegment::Index(index)) => (*items.get(*index)?, None),
+                (Kind::Map(entries), PathSegment::Field(name)) => {
+                    let &(key, value) = entries.iter().find(|&&(k, _)| self.key_text(k) == name)?;
+                    (value, Some(key))
+                }
+                _ => return None,
+            };
+        }
+        Some(found)
     }
 
     fn find_in(
