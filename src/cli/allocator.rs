@@ -36,6 +36,7 @@ const LARGE: usize = CHUNK / 8;
 
 /// The size of a huge page on x86-64 (and the kernel's default on arm64): the region
 /// starts at a multiple of it, so that each of its 2 MiB pieces can be one.
+#[cfg(target_os = "linux")]
 const HUGE_PAGE: usize = 2 << 20;
 
 /// Every block's alignment, and the step of the small classes.
@@ -287,7 +288,8 @@ unsafe impl GlobalAlloc for RunAllocator {
     }
 }
 
-#[cfg(test)]
+/// Only Linux has the region the tests look into.
+#[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
 
