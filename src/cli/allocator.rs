@@ -316,12 +316,13 @@ mod tests {
             .collect()
     }
 
-    /// Fills a block with a byte of its own, and checks it.
+    /// Fills a block with one byte (its tag), which [`holds`] checks.
     fn fill(address: *mut u8, size: usize, tag: u8) {
         // SAFETY: the block is the test's, of `size` bytes.
         unsafe { std::ptr::write_bytes(address, tag, size) };
     }
 
+    /// Whether every byte of the block is still its tag.
     fn holds(address: *const u8, size: usize, tag: u8) -> bool {
         // SAFETY: the block is the test's, of `size` bytes, written by `fill`.
         unsafe { std::slice::from_raw_parts(address, size) }
@@ -403,14 +404,16 @@ mod tests {
         unsafe {
             let first = RunAllocator.alloc(layout(100, 8));
             RunAllocator.dealloc(first, layout(100, 8));
-            // 112 bytes: the same class of blocks of 112.
+            // 112 bytes: the same class, of blocks of 112.
             let again = RunAllocator.alloc(layout(112, 16));
             assert_eq!(again, first);
-            // Another class does not take it.
-            let other = RunAllocator.alloc(layout(100, 8));
-            assert_ne!(other, first);
-            RunAllocator.dealloc(other, layout(100, 8));
             RunAllocator.dealloc(again, layout(112, 16));
+            // Another class (blocks of 208) does not take it: it waits on its own list.
+            let other = RunAllocator.alloc(layout(200, 8));
+            assert_ne!(other, first);
+            assert_eq!(RunAllocator.alloc(layout(97, 1)), first);
+            RunAllocator.dealloc(other, layout(200, 8));
+            RunAllocator.dealloc(first, layout(97, 1));
         }
     }
 
