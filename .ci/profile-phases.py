@@ -8,7 +8,10 @@ Markdown table in millions of instructions.
 
 Phases (each the inclusive cost of a function that is never inlined, or a difference):
   load       sagesynth::stacks::load::load_file (read, parse and check the definition)
-  compose    sagesynth::stacks::compose::compose_for
+  compose    sagesynth::stacks::compose::compose_parent and
+             sagesynth::stacks::compose::NestedUserStacks::compose (the split children);
+             in binaries built before those two, compose_for (which the CLI no longer
+             calls, so that the two never add up)
   JSON tree  sagesynth::synth::json_tree (the JSON tree validation reads, template::json)
   body       sagesynth::synth::render_template (the text written)
   rule pack  sagesynth::validate::validate and validate_nested, without the
@@ -51,7 +54,11 @@ LINE = re.compile(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(?:\S*?):(.+?) \[(.+)\]\s*$")
 # the main template and as `validate_nested` for nested stacks' children).
 SYMBOLS = {
     "load": ["sagesynth::stacks::load::load_file"],
-    "compose": ["sagesynth::stacks::compose::compose_for"],
+    "compose": [
+        "sagesynth::stacks::compose::compose_parent",
+        "sagesynth::stacks::compose::NestedUserStacks::compose",
+        "sagesynth::stacks::compose::compose_for",
+    ],
     "json": ["sagesynth::synth::json_tree"],
     "body": ["sagesynth::synth::render_template"],
     "rules": ["sagesynth::validate::validate", "sagesynth::validate::validate_nested"],

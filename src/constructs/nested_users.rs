@@ -17,7 +17,6 @@
 use indexmap::IndexMap;
 
 use crate::calendar::Date;
-use crate::parallel;
 use crate::resources::cloudformation::Stack;
 use crate::resources::sagemaker::Domain;
 use crate::template::FileExtension;
@@ -43,16 +42,17 @@ pub const DOMAIN_ID_PARAMETER: &str = "DomainId";
 /// child, whose profiles' cleanup resources it serves.
 pub const CLEANUP_PARAMETER: &str = "CleanupServiceToken";
 
-/// A child template and what the parent needs to know about it.
+/// What the parent holds for one chunk of users: the nested stack whose child template
+/// [`child_template`] composes.
 #[derive(Clone, Debug)]
 pub struct UserChunk {
     /// The file-name suffix: `users-001`.
     pub suffix: String,
-    /// The user profiles of this chunk: each user's position in the definition and the
-    /// logical ID of their profile in the child (what its origin is recorded for).
-    pub profiles: Vec<(usize, LogicalId)>,
-    /// The child template: the chunk's user profiles (and their presigned-URL outputs).
-    pub template: Template,
+    /// The position in the definition of the chunk's first user.
+    pub first: usize,
+    /// Whether the child has outputs (the presigned-URL commands of its users who are not
+    /// being offboarded).
+    pub has_outputs: bool,
     /// The parent's nested stack for this chunk.
     pub stack: Handle<Stack>,
 }
@@ -83,11 +83,24 @@ pub fn chunk_stack_id(k: usize) -> LogicalId {
     id(&format!("StudioUsers{k:03}"))
 }
 
+/// How many nested stacks `users` users take.
+pub fn chunk_count(users: usize) -> usize {
+    users.div_ceil(USERS_PER_STACK)
+}
+
+/// The users of chunk `i` (0-based) of `users`.
+fn chunk_users(users: &[String], i: usize) -> &[String] {
+    let first = i * USERS_PER_STACK;
+    &users[first..users.len().min(first + USERS_PER_STACK)]
+}
+
 /// Adds one nested stack per chunk to the scope (`<id>001`, `<id>002`, …; the shipped
-/// stacks use the id `StudioUsers`, see [`chunk_stack_id`]), and returns the child
-/// templates. Each child holds its profiles' cleanup resources, served by the parent's
-/// cleanup function; each nested stack depends on the domain's cleanup and on what the
-/// function calls through, so that its profiles are emptied and deleted before them.
+/// stacks use the id `StudioUsers`, see [`chunk_stack_id`]). Each child holds its
+/// profiles' cleanup resources, served by the parent's cleanup function; each nested
+/// stack depends on the domain's cleanup and on what the function calls through, so that
+/// its profiles are emptied and deleted before them. The children themselves are
+/// composed by [`child_template`]: they depend on nothing of the parent's, so that a run
+/// composes them side by side with it.
 pub fn new(
     parent: &mut Scope,
     id: &str,
@@ -95,21 +108,9 @@ pub fn new(
     cleanup: &StudioCleanup,
     props: &NestedUsersProps,
 ) -> Result<Vec<UserChunk>, ConstructError> {
-    // The children's templates do not depend on each other or on the parent: they are
-    // composed side by side, and then joined to the parent in order.
-    let tags = parent.template().tags().clone();
-    let chunked: Vec<(usize, &[String])> =
-        props.users.chunks(USERS_PER_STACK).enumerate().collect();
-    let ((), templates) = parallel::map_alongside(
-        || (),
-        chunked,
-        |(i, users)| child_template(&tags, users, props).map(|built| (i, built)),
-    );
     let mut chunks = Vec::new();
-    for built in templates {
-        let (i, (child, profiles)) = built?;
+    for i in 0..chunk_count(props.users.len()) {
         let k = i + 1;
-        let first = i * USERS_PER_STACK;
         let suffix = chunk_suffix(k);
         let stack = parent.child(id).add(
             &format!("{k:03}"),
@@ -138,27 +139,27 @@ pub fn new(
         );
         chunks.push(UserChunk {
             suffix,
-            profiles: profiles
-                .into_iter()
-                .enumerate()
-                .map(|(j, profile)| (first + j, profile))
-                .collect(),
-            template: child,
+            first: i * USERS_PER_STACK,
+            has_outputs: props.presigned_url.is_some()
+                && chunk_users(props.users, i)
+                    .iter()
+                    .any(|user| !props.offboarded.contains_key(user)),
             stack,
         });
     }
     Ok(chunks)
 }
 
-/// The template of one chunk of users: its two parameters, each user's profile and
-/// profile cleanup and, with presigned URLs, each user's command output; and the logical
-/// IDs of the profiles, in the order of `users`.
-fn child_template(
+/// The template of chunk `i` (0-based) of `props.users`: its two parameters, each user's
+/// profile and profile cleanup and, with presigned URLs, each user's command output; and
+/// the logical IDs of the profiles, in the order of the users. `tags` are the parent's:
+/// the children are part of the stack and carry its tags as the parent does.
+pub fn child_template(
     tags: &Tags,
-    users: &[String],
+    i: usize,
     props: &NestedUsersProps,
 ) -> Result<(Template, Vec<LogicalId>), ConstructError> {
-    // The children are part of the stack: they carry its tags as the parent does.
+    let users = chunk_users(props.users, i);
     let mut child = Template::new();
     // Each user brings a profile and its cleanup, and at most one output.
     child.reserve(2 * users.len(), users.len());
@@ -216,13 +217,12 @@ fn child_template(
 /// One parent output per chunk: the nested stack's ID, where its users' commands are.
 pub fn outputs(parent: &mut Scope, chunks: &[UserChunk]) -> Result<(), ConstructError> {
     for chunk in chunks {
-        let first = chunk.profiles.first().map_or(0, |(i, _)| *i);
         parent.template_mut().add_output(
             LogicalId::new(format!("{}StackId", chunk.stack.logical_id()))?,
             Output::new(chunk.stack.stack_id()).description(format!(
                 "Nested stack of Studio user profiles from user {} on (at most {USERS_PER_STACK}, in definition order){}",
-                first + 1,
-                if chunk.template.outputs().next().is_some() {
+                chunk.first + 1,
+                if chunk.has_outputs {
                     "; its outputs hold their presigned-URL commands"
                 } else {
                     ""

@@ -136,11 +136,34 @@ pub fn compose(stack: &LoadedStack) -> Result<Composition, ComposeError> {
 }
 
 /// Composes a definition whose templates are written with the file extension `extension`:
-/// nested stacks name their child templates by file name. Never inlined, so that a
-/// profile of the whole process shows this phase under its own name
-/// (`.ci/profile-phases.py` reads it).
-#[inline(never)]
+/// nested stacks name their child templates by file name. The parent first, then the
+/// nested stacks of user profiles ([`NestedUserStacks`]), side by side.
 pub fn compose_for(
+    stack: &LoadedStack,
+    extension: FileExtension,
+) -> Result<Composition, ComposeError> {
+    let user_stacks = NestedUserStacks::of(stack, extension)?;
+    let mut parent = compose_parent(stack, extension)?;
+    if let Some(user_stacks) = &user_stacks {
+        let (_, children) = crate::parallel::map_alongside(
+            || (),
+            user_stacks.chunks().collect(),
+            |i| user_stacks.compose(stack, i),
+        );
+        for (i, child) in children.into_iter().enumerate() {
+            parent.children.push((user_stacks.suffix(i), child?));
+        }
+    }
+    Ok(parent)
+}
+
+/// Composes a definition's templates but the children of its nested stacks of user
+/// profiles, which [`NestedUserStacks`] composes: the parent holds their nested stacks
+/// and does not depend on their templates, so that a run composes those side by side with
+/// it. Never inlined, so that a profile of the whole process shows this phase under its
+/// own name (`.ci/profile-phases.py` reads it).
+#[inline(never)]
+pub fn compose_parent(
     stack: &LoadedStack,
     extension: FileExtension,
 ) -> Result<Composition, ComposeError> {
@@ -150,6 +173,87 @@ pub fn compose_for(
         super::compose_accounts::compose(stack, extension)
     };
     composed.map_err(|e| locate_tag_error(stack, e))
+}
+
+/// The children of a split definition's nested stacks of Studio user profiles
+/// (`split: nested`, see [`nested_users`]): what composing them needs, taken from the
+/// definition alone, so that they can be composed before, after or beside the parent.
+pub struct NestedUserStacks {
+    stack_name: String,
+    extension: FileExtension,
+    tags: Tags,
+    users: Vec<String>,
+    offboarded: IndexMap<String, Date>,
+    presigned_url: Option<PresignedUrlProps>,
+}
+
+impl NestedUserStacks {
+    /// The nested stacks of `stack`'s users, or `None` when it keeps them in its template.
+    pub fn of(
+        stack: &LoadedStack,
+        extension: FileExtension,
+    ) -> Result<Option<NestedUserStacks>, ComposeError> {
+        let def = &stack.definition;
+        let Some(users) = split_users(def) else {
+            return Ok(None);
+        };
+        Ok(Some(NestedUserStacks {
+            stack_name: stack.name.clone(),
+            extension,
+            tags: stack_tags(stack)?,
+            users: users.iter().map(|u| u.name.0.clone()).collect(),
+            offboarded: offboarded_users(def),
+            presigned_url: presigned_url_props(def),
+        }))
+    }
+
+    /// The chunks of users, each a child template: `0..n`.
+    pub fn chunks(&self) -> std::ops::Range<usize> {
+        0..nested_users::chunk_count(self.users.len())
+    }
+
+    /// The file-name suffix of chunk `i`'s template: `users-001` for chunk 0.
+    pub fn suffix(&self, i: usize) -> String {
+        nested_users::chunk_suffix(i + 1)
+    }
+
+    /// The template of chunk `i`, each profile's origin its user's entry in `stack`'s
+    /// definition. Never inlined, so that a profile of the whole process adds it to the
+    /// composition (`.ci/profile-phases.py` reads it).
+    #[inline(never)]
+    pub fn compose(&self, stack: &LoadedStack, i: usize) -> Result<Composition, ComposeError> {
+        let (mut template, profiles) = nested_users::child_template(&self.tags, i, &self.props())
+            .map_err(|e| locate_tag_error(stack, e.into()))?;
+        let first = i * nested_users::USERS_PER_STACK;
+        for (j, profile) in profiles.iter().enumerate() {
+            template.set_origin(profile, at("studio").then("users").at(first + j));
+        }
+        Ok(Composition {
+            template,
+            children: Vec::new(),
+        })
+    }
+
+    fn props(&self) -> NestedUsersProps<'_> {
+        NestedUsersProps {
+            stack_name: &self.stack_name,
+            extension: self.extension,
+            users: &self.users,
+            offboarded: &self.offboarded,
+            presigned_url: self.presigned_url,
+        }
+    }
+}
+
+/// The Studio users of a definition that moves them into nested stacks, and `None` for
+/// one that keeps them in its template: a single-account definition with `split: nested`
+/// and a Studio domain (which has a network: the input checks refuse `studio` without
+/// one). A multi-account definition's member environment never splits.
+fn split_users(def: &StackDefinition) -> Option<&[super::definition::StudioUserSpec]> {
+    if !def.accounts.is_empty() || def.split != SplitMode::Nested {
+        return None;
+    }
+    def.studio.as_ref().map(|s| s.users.as_slice())
 }
 
 /// The definition's `tags`, which every template it produces carries
@@ -215,24 +319,20 @@ fn compose_single_account(
     if let Some(metadata) = template_metadata(stack, true) {
         template.set_metadata("sagesynth", metadata);
     }
-    let children = user_chunks
-        .into_iter()
-        .map(|mut chunk| {
-            for (i, profile) in &chunk.profiles {
-                chunk
-                    .template
-                    .set_origin(profile, at("studio").then("users").at(*i));
-            }
-            (
-                chunk.suffix,
-                Composition {
-                    template: chunk.template,
-                    children: Vec::new(),
-                },
-            )
-        })
-        .collect();
-    Ok(Composition { template, children })
+    // The children are composed by `NestedUserStacks`, from the definition alone: the
+    // chunks the parent holds must be the ones it composes.
+    let expected = split_users(def).map_or(0, |users| nested_users::chunk_count(users.len()));
+    if user_chunks.len() != expected {
+        return Err(ConstructError::Invalid(format!(
+            "the template holds {} nested stacks of user profiles where {expected} were expected",
+            user_chunks.len()
+        ))
+        .into());
+    }
+    Ok(Composition {
+        template,
+        children: Vec::new(),
+    })
 }
 
 /// Everything of a single-account definition, in the order of its template; returns the

@@ -13,6 +13,8 @@ pub mod scripts;
 pub mod source;
 mod tree;
 
-pub use compose::{ComposeError, Composition, compose, compose_for};
+pub use compose::{
+    ComposeError, Composition, NestedUserStacks, compose, compose_for, compose_parent,
+};
 pub use definition::StackDefinition;
 pub use load::{InputErrors, LoadedStack, load_file, load_in, load_str};
