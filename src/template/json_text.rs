@@ -166,21 +166,20 @@ fn word_needs_escape(word: u64) -> bool {
     (control | quote | backslash) & !word & HIGH != 0
 }
 
-/// Whether any byte of `bytes` is escaped ([`needs_escape`]), a word at a time: the last
-/// few bytes are checked as a word padded with a byte that is never escaped. Nearly every
-/// string of a template has nothing to escape, and this settles it in a few instructions
-/// a word, so that it is copied whole.
+/// Whether any byte of `bytes` is escaped ([`needs_escape`]). Nearly every string of a
+/// template has nothing to escape, and this settles it in a few instructions a word, so
+/// that it is copied whole: a string of 8 bytes or more a word at a time, its last word
+/// overlapping the one before (no copy of a remainder, which cost a `memcpy` call per
+/// string), a shorter one (most keys) a byte at a time.
 fn any_needs_escape(bytes: &[u8]) -> bool {
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        if word_needs_escape(u64::from_le_bytes(word.try_into().expect("8 bytes"))) {
-            return true;
-        }
-    }
-    let rest = words.remainder();
-    let mut last = [b'a'; 8];
-    last[..rest.len()].copy_from_slice(rest);
-    word_needs_escape(u64::from_le_bytes(last))
+    let Some(last) = bytes.last_chunk::<8>() else {
+        return bytes.iter().any(|&b| needs_escape(b));
+    };
+    let (words, _) = bytes.as_chunks::<8>();
+    words
+        .iter()
+        .any(|word| word_needs_escape(u64::from_le_bytes(*word)))
+        || word_needs_escape(u64::from_le_bytes(*last))
 }
 
 /// The places in `bytes` of the bytes to escape ([`needs_escape`]), in order. Runs of
