@@ -1,5 +1,6 @@
-//! Independent pieces of one synthesis on the machine's cores: the user chunks of a
-//! split run are composed, and then its templates rendered and validated, side by side.
+//! Independent pieces of one synthesis on the machine's cores: the child templates of a
+//! split run are each composed, rendered and validated beside the parent, and the
+//! definitions of `--all` side by side.
 //! Results come back in the order of the input, so the output does not depend on which
 //! thread finished first.
 

@@ -314,10 +314,12 @@ pub fn synthesize(stack: &LoadedStack, format: Format) -> Result<Synthesis, Synt
     Ok(parent)
 }
 
-/// Renders and validates one composed template and its children. The children of a
-/// split run (ten templates at 1,000 users) are independent of each other and of their
+/// Renders and validates one composed template and the children it holds (a
+/// multi-account definition's member template; a split run's children are composed and
+/// rendered by [`synthesize`]). The children are independent of each other and of their
 /// parent: they are rendered on the machine's other cores while this thread renders the
-/// parent ([`parallel::map_alongside`]), and come back in the order composed.
+/// parent ([`parallel::map_alongside`]; on this thread when the call is already one of
+/// several), and come back in the order composed.
 fn render(
     stack: &LoadedStack,
     name: String,
