@@ -88,9 +88,14 @@ pub fn chunk_count(users: usize) -> usize {
     users.div_ceil(USERS_PER_STACK)
 }
 
+/// The position in the definition of chunk `i`'s (0-based) first user.
+pub fn chunk_first(i: usize) -> usize {
+    i * USERS_PER_STACK
+}
+
 /// The users of chunk `i` (0-based) of `users`.
 fn chunk_users(users: &[String], i: usize) -> &[String] {
-    let first = i * USERS_PER_STACK;
+    let first = chunk_first(i);
     &users[first..users.len().min(first + USERS_PER_STACK)]
 }
 
@@ -139,7 +144,7 @@ pub fn new(
         );
         chunks.push(UserChunk {
             suffix,
-            first: i * USERS_PER_STACK,
+            first: chunk_first(i),
             has_outputs: props.presigned_url.is_some()
                 && chunk_users(props.users, i)
                     .iter()

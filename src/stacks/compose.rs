@@ -224,7 +224,7 @@ impl NestedUserStacks {
     pub fn compose(&self, stack: &LoadedStack, i: usize) -> Result<Composition, ComposeError> {
         let (mut template, profiles) = nested_users::child_template(&self.tags, i, &self.props())
             .map_err(|e| locate_tag_error(stack, e.into()))?;
-        let first = i * nested_users::USERS_PER_STACK;
+        let first = nested_users::chunk_first(i);
         for (j, profile) in profiles.iter().enumerate() {
             template.set_origin(profile, at("studio").then("users").at(first + j));
         }
