@@ -6,7 +6,9 @@ and for the studio-private definition with 2, 100, 1,000 and 10,000 users (`spli
 above 150 users, as `cargo bench` builds them): writing the templates (`--out`, each file
 fsynced), checking them (`--check`, which renders and compares without writing) with the
 threads synth chooses and on one thread (`SAGESYNTH_THREADS=1`), and the I/O floor: the same files written and
-fsynced by this script, which no implementation of the CLI can beat on this disk.
+fsynced by this script, which no implementation of the CLI can beat on this disk. For the
+user series the four are run in turn, one of each per round, so that the machine's drift
+within minutes weighs on all of them alike.
 
 Usage (from the repository root, after `cargo build --release`):
     python3 .ci/measure-cli.py [RUNS]
@@ -26,42 +28,51 @@ RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 SYNTH = os.environ.get("SYNTH") or os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "release", "synth")
 
 
-def measure(args, threads=None):
-    """Median wall time, and peak RSS and page faults (minor: memory the process touched
-    for the first time) of one run of `synth ARGS`; the median processor time goes to
-    CPU_TIMES. `threads` sets SAGESYNTH_THREADS."""
+def environment(threads):
+    """The environment of a run: this one, with SAGESYNTH_THREADS set when `threads` is."""
     env = dict(os.environ)
     if threads is not None:
         env["SAGESYNTH_THREADS"] = str(threads)
-    times = []
-    cpu = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        child = subprocess.Popen([SYNTH, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        _, _, usage = os.wait4(child.pid, 0)
-        times.append(time.perf_counter() - start)
-        cpu.append(usage.ru_utime + usage.ru_stime)
-    # The processor time of the child (user + system): on a loaded machine the wall time
-    # includes waiting for a core, which says nothing about synth. (Linux splits it into
-    # user and system time by sampling at the scheduler's tick, too coarse for runs of a
-    # few milliseconds, so only the sum is shown.)
-    CPU_TIMES[(tuple(args), threads)] = statistics.median(cpu) * 1000
-    # Peak RSS and page faults of one more run, measured by GNU time (a child's
-    # ru_maxrss and ru_minflt seen from Python include the Python image it was forked
-    # from).
-    rss = faults = None
-    if os.path.exists("/usr/bin/time"):
-        out = subprocess.run(
-            ["/usr/bin/time", "-f", "%M %R", SYNTH, *args],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            check=False,
-        )
-        kib, faults = out.stderr.strip().splitlines()[-1].split()
-        rss, faults = int(kib) / 1024, int(faults)
-    return statistics.median(times) * 1000, rss, faults
+    return env
+
+
+def one_run(args, threads=None):
+    """Wall time and processor time (user + system) of one run of `synth ARGS`, in
+    seconds. The processor time says what a loaded machine's wall time does not (waiting
+    for a core); Linux splits it into user and system time by sampling at the scheduler's
+    tick, too coarse for runs of a few milliseconds, so only the sum is kept."""
+    env = environment(threads)
+    start = time.perf_counter()
+    child = subprocess.Popen([SYNTH, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, _, usage = os.wait4(child.pid, 0)
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
+
+
+def peak(args, threads=None):
+    """Peak RSS (MiB) and page faults (minor: memory the process touched for the first
+    time) of one more run, measured by GNU time (a child's ru_maxrss and ru_minflt seen
+    from Python include the Python image it was forked from); `None`s without it."""
+    if not os.path.exists("/usr/bin/time"):
+        return None, None
+    out = subprocess.run(
+        ["/usr/bin/time", "-f", "%M %R", SYNTH, *args],
+        env=environment(threads),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    kib, faults = out.stderr.strip().splitlines()[-1].split()
+    return int(kib) / 1024, int(faults)
+
+
+def measure(args, threads=None):
+    """Median wall time, peak RSS and page faults of `synth ARGS` over RUNS runs; the
+    median processor time goes to CPU_TIMES. `threads` sets SAGESYNTH_THREADS."""
+    runs = [one_run(args, threads) for _ in range(RUNS)]
+    CPU_TIMES[(tuple(args), threads)] = statistics.median(c for _, c in runs) * 1000
+    rss, faults = peak(args, threads)
+    return statistics.median(w for w, _ in runs) * 1000, rss, faults
 
 
 def run(args):
@@ -72,27 +83,45 @@ USERS = [2, 100, 1_000, 10_000]
 CPU_TIMES = {}
 
 
-def io_floor(out_dir):
-    """Median time to write and fsync the files of `out_dir` the way synth does (a
-    temporary file, fsync, rename), without synthesizing anything."""
+def write_and_fsync(bodies, target):
+    """Seconds to write and fsync `bodies` (name, bytes) into `target` the way synth does
+    (a temporary file, fsync, rename), without synthesizing anything: the I/O floor."""
+    start = time.perf_counter()
+    for name, body in bodies:
+        tmp = os.path.join(target, f".{name}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.write(fd, body)
+        os.fsync(fd)
+        os.close(fd)
+        os.rename(tmp, os.path.join(target, name))
+    return time.perf_counter() - start
+
+
+def interleaved(variants, out_dir):
+    """Medians over RUNS rounds, each round one run of every variant (label: (args,
+    threads)) and one write of the I/O floor (the files of `out_dir`), in turn: this
+    machine's speed drifts within minutes, and runs taken in blocks of their own would
+    compare one stretch of it with another. Returns {label: (wall ms, CPU ms)}, the
+    floor's median ms, the number of files and their bytes."""
     bodies = []
     for name in sorted(os.listdir(out_dir)):
         with open(os.path.join(out_dir, name), "rb") as f:
             bodies.append((name, f.read()))
     target = tempfile.mkdtemp(dir=os.path.dirname(out_dir))
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        for name, body in bodies:
-            tmp = os.path.join(target, f".{name}.tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            os.write(fd, body)
-            os.fsync(fd)
-            os.close(fd)
-            os.rename(tmp, os.path.join(target, name))
-        times.append(time.perf_counter() - start)
-    shutil.rmtree(target)
-    return statistics.median(times) * 1000, len(bodies), sum(len(b) for _, b in bodies)
+    runs = {label: [] for label in variants}
+    floor = []
+    try:
+        for _ in range(RUNS):
+            for label, (args, threads) in variants.items():
+                runs[label].append(one_run(args, threads))
+            floor.append(write_and_fsync(bodies, target))
+    finally:
+        shutil.rmtree(target)
+    medians = {
+        label: (statistics.median(w for w, _ in r) * 1000, statistics.median(c for _, c in r) * 1000)
+        for label, r in runs.items()
+    }
+    return medians, statistics.median(floor) * 1000, len(bodies), sum(len(b) for _, b in bodies)
 
 
 def scaling():
@@ -117,14 +146,17 @@ def scaling():
             write = ["--file", definition, "--out", out]
             if run(write) != 0:
                 sys.exit(f"synth {' '.join(write)} fails: measure a working build")
-            written, rss, _ = measure(write)
-            checked, _, faults = measure(write + ["--check"])
-            cpu = CPU_TIMES[(tuple(write + ["--check"]), None)]
-            # The same on one thread (SAGESYNTH_THREADS=1): what the threads of a split
-            # run save in wall time, and cost in processor time.
-            one_thread, _, _ = measure(write + ["--check"], threads=1)
-            one_thread_cpu = CPU_TIMES[(tuple(write + ["--check"]), 1)]
-            floor, files, size = io_floor(out)
+            check = write + ["--check"]
+            # The same check on one thread (SAGESYNTH_THREADS=1): what the threads of a
+            # split run save in wall time, and cost in processor time.
+            medians, floor, files, size = interleaved(
+                {"write": (write, None), "check": (check, None), "one thread": (check, 1)}, out
+            )
+            written, _ = medians["write"]
+            checked, cpu = medians["check"]
+            one_thread, one_thread_cpu = medians["one thread"]
+            rss, _ = peak(write)
+            _, faults = peak(check)
             if previous is None:
                 per_write = per_check = per_cpu = ""
             else:
