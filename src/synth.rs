@@ -291,17 +291,17 @@ pub fn synthesize(stack: &LoadedStack, format: Format) -> Result<Synthesis, Synt
         },
     };
     let user_stacks = stacks::NestedUserStacks::of(stack, extension).map_err(composed)?;
-    let chunks = user_stacks.as_ref().map_or(0..0, |u| u.chunks());
+    let chunks: Vec<_> = user_stacks
+        .iter()
+        .flat_map(|user_stacks| user_stacks.chunks().map(move |i| (user_stacks, i)))
+        .collect();
     let (parent, children) = parallel::map_alongside(
         || {
             stacks::compose_parent(stack, extension)
                 .map(|composition| render(stack, stack.name.clone(), composition, format, false))
         },
-        chunks.collect(),
-        |i| {
-            let user_stacks = user_stacks
-                .as_ref()
-                .expect("chunks come from the user stacks");
+        chunks,
+        |(user_stacks, i)| {
             let composition = user_stacks.compose(stack, i)?;
             let name = format!("{}.{}", stack.name, user_stacks.suffix(i));
             Ok(render(stack, name, composition, format, true))
