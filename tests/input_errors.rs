@@ -402,6 +402,41 @@ fn a_user_in_two_teams() {
 }
 
 #[test]
+fn a_team_user_that_yaml_reads_as_another_name() {
+    // As for Studio users: `0x1F` would be the IAM user `31`, `True` the user `true` and
+    // `1e3` the user `1000`; `1234` and `1.5` read back as written, and a quoted name is
+    // text.
+    let stderr = input_error(&TEAMS.replace(
+        "[eng-bob,",
+        "[eng-bob, 0x1F, 1234, True, 1.5, 1e3, '0x2F',",
+    ));
+    assert_eq!(stderr.matches("error: YAML reads").count(), 3, "{stderr}");
+    for written in ["1234", "1.5", "0x2F"] {
+        assert!(!stderr.contains(&format!("reads `{written}`")), "{stderr}");
+    }
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn team_users_that_read_back_as_written_keep_their_names() {
+    let definition = TEAMS.replace("[eng-bob,", "[eng-bob, 1234, 1.5, -7,");
+    let scratch = Scratch::new(&[("good.yaml", &definition)]);
+    let (code, _, stderr) = scratch.run(&["--stack", "good", "--out", "out"]);
+    assert_eq!(code, 0, "{stderr}");
+    let template: serde_json::Value =
+        serde_json::from_str(&read(&scratch.dir.path().join("out/good.template.json"))).unwrap();
+    let mut users: Vec<&str> = template["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"] == "AWS::IAM::User")
+        .map(|r| r["Properties"]["UserName"].as_str().unwrap())
+        .collect();
+    users.sort_unstable();
+    assert_eq!(users, ["-7", "1.5", "1234", "eng-bob", "eng-carol"]);
+}
+
+#[test]
 fn a_user_entry_with_an_unknown_field() {
     insta::assert_snapshot!(input_error(
         &TEAMS.replace("console_access: true", "console: true")

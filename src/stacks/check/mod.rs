@@ -23,6 +23,8 @@ use crate::diagnostic::Diagnostic;
 
 use super::definition::StackDefinition;
 use super::source::Source;
+use super::tree::Kind;
+use crate::template::PathSegment;
 
 pub use notebooks::{notebook_identity_config_name, notebook_on_start_config_name};
 pub use rule_references::is_sentence;
@@ -98,6 +100,44 @@ fn listed_twice(source: &Source, path: &str, first: &str, message: String) -> Di
         "first listed at {}",
         source.describe_position(first)
     ))
+}
+
+/// Names of a list at `list` (its typed path `steps`) written as plain scalars that YAML
+/// reads as a number or a boolean other than written (`0x1F` is 31, `True` is true): the
+/// user would get another name than the one in the file, so such a name must be quoted.
+/// Names that read back as written (`1234`) are fine. `names` are the names as parsed,
+/// in the order of the list.
+fn names_as_written<'a>(
+    input: &Input,
+    list: &str,
+    steps: &[PathSegment],
+    names: impl Iterator<Item = &'a str>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let tree = input.source.tree();
+    let Some((node, _)) = tree.find_steps(steps) else {
+        return;
+    };
+    let Kind::Seq(items) = &tree.nodes[node].kind else {
+        return;
+    };
+    for (i, (&item, name)) in items.iter().zip(names).enumerate() {
+        if let Kind::Scalar { value, plain: true } = &tree.nodes[item].kind
+            && value != name
+        {
+            problems.push(
+                input
+                    .source
+                    .error_at_value(
+                        &format!("{list}[{i}]"),
+                        format!(
+                            "YAML reads `{value}` as `{name}`: the user would be named `{name}`"
+                        ),
+                    )
+                    .help(format!("quote the name to keep it as written: '{value}'")),
+            );
+        }
+    }
 }
 
 #[cfg(test)]

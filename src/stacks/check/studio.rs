@@ -8,8 +8,7 @@ use std::collections::hash_map::Entry;
 use crate::constructs::studio;
 use crate::diagnostic::Diagnostic;
 use crate::stacks::definition::{SplitMode, StudioSpec};
-use crate::stacks::tree::Kind;
-use crate::template::{LogicalId, MapHasher};
+use crate::template::{LogicalId, MapHasher, PathSegment};
 
 use super::{Input, listed_twice, require_network};
 
@@ -22,7 +21,16 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
         require_network(input, "studio", problems);
         domain_name(input, studio_spec, problems);
         user_count(input, studio_spec, problems);
-        users_as_written(input, studio_spec, problems);
+        super::names_as_written(
+            input,
+            "studio.users",
+            &[
+                PathSegment::Field("studio".into()),
+                PathSegment::Field("users".into()),
+            ],
+            studio_spec.users.iter().map(|u| u.name.0.as_str()),
+            problems,
+        );
         users_distinct(input, studio_spec, problems);
         super::studio_settings::check(input, studio_spec, problems);
         super::teams::sagemaker_grants(input, studio_spec.sagemaker.as_ref(), "studio", problems);
@@ -59,37 +67,6 @@ fn user_count(input: &Input, studio_spec: &StudioSpec, problems: &mut Vec<Diagno
                 )
                 .help("split the users over several stacks"),
         );
-    }
-}
-
-/// A user written as a plain scalar that YAML reads as a number or a boolean other than
-/// it is written (`0x1F` is 31, `True` is true) would be a profile of another name: such
-/// a name must be quoted. Names that read back as written (`1234`) are fine.
-fn users_as_written(input: &Input, studio_spec: &StudioSpec, problems: &mut Vec<Diagnostic>) {
-    let tree = input.source.tree();
-    let Some((list, _)) = tree.find("studio.users") else {
-        return;
-    };
-    let Kind::Seq(items) = &tree.nodes[list].kind else {
-        return;
-    };
-    for (i, (&item, user)) in items.iter().zip(&studio_spec.users).enumerate() {
-        if let Kind::Scalar { value, plain: true } = &tree.nodes[item].kind
-            && *value != user.name.0
-        {
-            problems.push(
-                input
-                    .source
-                    .error_at_value(
-                        &format!("studio.users[{i}]"),
-                        format!(
-                            "YAML reads `{value}` as `{}`: the user would be named `{}`",
-                            user.name, user.name
-                        ),
-                    )
-                    .help(format!("quote the name to keep it as written: '{value}'")),
-            );
-        }
     }
 }
 

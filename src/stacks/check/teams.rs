@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use crate::diagnostic::Diagnostic;
 use crate::stacks::definition::{SageMakerGrantsSpec, TeamName, TeamSpec};
 
+use crate::template::PathSegment;
+
 use super::{Input, buckets, require_network};
 
 /// The notebook instance name of a team.
@@ -27,6 +29,17 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
             &format!("team `{team}`"),
             &format!("{path}.access"),
             &spec.access,
+            problems,
+        );
+        super::names_as_written(
+            input,
+            &format!("{path}.users"),
+            &[
+                PathSegment::Field("teams".into()),
+                PathSegment::Field(team.to_string()),
+                PathSegment::Field("users".into()),
+            ],
+            spec.users.iter().map(|u| u.name.0.as_str()),
             problems,
         );
         users_in_one_team(input, spec, &path, &mut users_seen, problems);

@@ -614,6 +614,21 @@ impl<'de> Deserialize<'de> for UserSpec {
                     console_access: false,
                 })
             }
+            // As for Studio users: a plain scalar that YAML reads as a number or a boolean
+            // is the name as written (`users: [1234]`, and `1.5`: IAM names may have
+            // dots); the input checks refuse one that reads back otherwise (`0x1F`).
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<UserSpec, E> {
+                self.visit_str(&n.to_string())
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<UserSpec, E> {
+                self.visit_str(&n.to_string())
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<UserSpec, E> {
+                self.visit_str(&b.to_string())
+            }
+            fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<UserSpec, E> {
+                self.visit_str(&f.to_string())
+            }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<UserSpec, A::Error> {
                 let m = UserMap::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
                 Ok(UserSpec {
