@@ -28,6 +28,33 @@ RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 SYNTH = os.environ.get("SYNTH") or os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "release", "synth")
 
 
+# Kernel settings of a virtual machine that shape these timings, printed with each run so
+# that figures from different machines can be told apart: free memory handed back to the
+# host in blocks of 2^order pages (touching it again costs a fault on the host too), how
+# long an idle CPU polls before it halts (a halted CPU is slow to wake for a new thread),
+# and a scheduler setting of this VM kind's kernel that packs runnable threads onto fewer
+# CPUs. A file a kernel does not have is left out.
+MACHINE_SETTINGS = [
+    ("page_reporting_order", "/sys/module/page_reporting/parameters/page_reporting_order"),
+    ("cpuidle driver", "/sys/devices/system/cpu/cpuidle/current_driver"),
+    ("guest_halt_poll_ns", "/sys/module/haltpoll/parameters/guest_halt_poll_ns"),
+    ("sched_vcpu_pack", "/proc/sys/kernel/sched_vcpu_pack"),
+    ("transparent_hugepage", "/sys/kernel/mm/transparent_hugepage/enabled"),
+]
+
+
+def machine():
+    """One line: the CPUs this process may use and the settings of MACHINE_SETTINGS."""
+    parts = [f"{len(os.sched_getaffinity(0))} CPUs"]
+    for name, path in MACHINE_SETTINGS:
+        try:
+            with open(path) as f:
+                parts.append(f"{name} {f.read().strip()}")
+        except OSError:
+            pass
+    return "machine: " + ", ".join(parts)
+
+
 def environment(threads):
     """The environment of a run: this one, with SAGESYNTH_THREADS set when `threads` is."""
     env = dict(os.environ)
@@ -191,6 +218,7 @@ def main():
     for args in cases:
         if run(args) != 0:
             sys.exit(f"synth {' '.join(args)} fails: measure a working build")
+    print(machine())
     print(f"{'command':<55} {'median wall':>12} {'median CPU':>11} {'peak RSS':>10} {'faults':>7}   ({RUNS} runs)")
     for args in cases:
         wall, rss, faults = measure(args)
