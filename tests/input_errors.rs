@@ -406,10 +406,8 @@ fn a_team_user_that_yaml_reads_as_another_name() {
     // As for Studio users: `0x1F` would be the IAM user `31`, `True` the user `true` and
     // `1e3` the user `1000`; `1234` and `1.5` read back as written, and a quoted name is
     // text.
-    let stderr = input_error(&TEAMS.replace(
-        "[eng-bob,",
-        "[eng-bob, 0x1F, 1234, True, 1.5, 1e3, '0x2F',",
-    ));
+    let stderr =
+        input_error(&TEAMS.replace("[eng-bob,", "[eng-bob, 0x1F, 1234, True, 1.5, 1e3, '0x2F',"));
     assert_eq!(stderr.matches("error: YAML reads").count(), 3, "{stderr}");
     for written in ["1234", "1.5", "0x2F"] {
         assert!(!stderr.contains(&format!("reads `{written}`")), "{stderr}");
