@@ -89,14 +89,21 @@ where
         }
     };
     std::thread::scope(|scope| {
+        let caller_cpu = placement::current_cpu();
         let helpers: Vec<_> = (1..threads)
             .map(|_| {
-                scope.spawn(|| {
+                scope.spawn(move || {
+                    if let Some(cpu) = caller_cpu {
+                        placement::move_off(cpu);
+                    }
                     ALREADY_PARALLEL.set(true);
                     drain()
                 })
             })
             .collect();
+        // A helper the scheduler queued on this CPU, behind this thread, runs now and
+        // moves itself off, instead of waiting for this thread's time slice to end.
+        std::thread::yield_now();
         ALREADY_PARALLEL.set(true);
         let a = first();
         let mut done = drain();
@@ -113,9 +120,111 @@ where
     })
 }
 
+/// Where a helper runs: never on the CPU of the thread that started it. A scheduler may
+/// put a new thread on its creator's CPU and leave it there while another CPU idles: the
+/// kernels of the virtual machines this tool is measured on pack runnable threads onto
+/// few CPUs (`sched_vcpu_pack`), and there the helper and the calling thread took turns
+/// on one CPU in 4 ms slices, the other CPU idle (`perf sched timehist`), so that two
+/// threads were no faster than one. So each helper first restricts itself to the CPUs
+/// it may use but its creator's; the calling thread keeps every CPU.
+#[cfg(target_os = "linux")]
+mod placement {
+    use std::mem::{size_of, zeroed};
+
+    /// The CPU the calling thread runs on, when the kernel says.
+    pub fn current_cpu() -> Option<usize> {
+        // SAFETY: sched_getcpu takes no arguments and only returns a number.
+        usize::try_from(unsafe { libc::sched_getcpu() }).ok()
+    }
+
+    /// The CPUs the calling thread may run on.
+    fn allowed() -> Option<libc::cpu_set_t> {
+        // SAFETY: an all-zero cpu_set_t is the empty set; sched_getaffinity writes at most
+        // size_of::<cpu_set_t>() bytes into it.
+        unsafe {
+            let mut set: libc::cpu_set_t = zeroed();
+            (libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut set) == 0).then_some(set)
+        }
+    }
+
+    /// Restricts the calling thread to the CPUs it may use other than `cpu`. Nothing
+    /// changes when `cpu` is the only one, or when the kernel refuses (a helper then
+    /// runs wherever the scheduler puts it, as before).
+    pub fn move_off(cpu: usize) {
+        let Some(mut set) = allowed() else { return };
+        if cpu >= 8 * size_of::<libc::cpu_set_t>() {
+            return;
+        }
+        // SAFETY: `cpu` is within the set's bits (checked above); CPU_ISSET and CPU_CLR
+        // touch that bit only, and sched_setaffinity reads the set.
+        unsafe {
+            if !libc::CPU_ISSET(cpu, &set) || libc::CPU_COUNT(&set) < 2 {
+                return;
+            }
+            libc::CPU_CLR(cpu, &mut set);
+            libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set);
+        }
+    }
+
+    /// The calling thread's CPUs, for the tests.
+    #[cfg(test)]
+    pub(super) fn allowed_now() -> Vec<usize> {
+        let set = allowed().expect("sched_getaffinity answers for the calling thread");
+        // SAFETY: CPU_ISSET only reads the set, at bits within it.
+        (0..8 * size_of::<libc::cpu_set_t>())
+            .filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) })
+            .collect()
+    }
+}
+
+/// Elsewhere the scheduler places the helpers.
+#[cfg(not(target_os = "linux"))]
+mod placement {
+    pub fn current_cpu() -> Option<usize> {
+        None
+    }
+
+    pub fn move_off(_cpu: usize) {}
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A helper may use every CPU of the caller but one (the caller's, when it started
+    /// them); the caller keeps all of its CPUs, during and after the call.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn helpers_leave_the_callers_cpu_and_the_caller_keeps_its_cpus() {
+        let before = placement::allowed_now();
+        let caller = std::thread::current().id();
+        let (during, seen) = map_alongside(
+            placement::allowed_now,
+            (0..64).collect::<Vec<u32>>(),
+            |_| {
+                // Long enough for a helper to take some of the items.
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                (std::thread::current().id(), placement::allowed_now())
+            },
+        );
+        assert_eq!(during, before, "the caller's CPUs changed during the call");
+        assert_eq!(
+            placement::allowed_now(),
+            before,
+            "the caller's CPUs changed after the call"
+        );
+        let helpers: Vec<_> = seen
+            .iter()
+            .filter(|(thread, _)| *thread != caller)
+            .collect();
+        let all = before.len();
+        if max_threads().unwrap_or(1) >= 2 && all >= 2 {
+            assert!(!helpers.is_empty(), "no helper took an item");
+        }
+        for (_, cpus) in helpers {
+            assert_eq!(cpus.len(), all - 1, "a helper kept every CPU: {cpus:?}");
+        }
+    }
 
     #[test]
     fn results_keep_the_order_of_the_items() {
