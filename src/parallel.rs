@@ -2,7 +2,8 @@
 //! split run are each composed, rendered and validated beside the parent, and the
 //! definitions of `--all` side by side.
 //! Results come back in the order of the input, so the output does not depend on which
-//! thread finished first.
+//! thread finished first. On Linux a helper runs off the CPU of the thread that started
+//! it (see `placement`).
 
 use std::cell::Cell;
 use std::num::NonZeroUsize;
