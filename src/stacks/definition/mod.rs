@@ -585,6 +585,28 @@ pub struct EcrGrantsSpec {
     pub repositories: Vec<RepositoryName>,
 }
 
+/// The scalar visits of a user entry's visitor, each the name as its text: a plain
+/// scalar that YAML reads as a number or a boolean is still the name as written
+/// (`users: [1234]`, and `1.5`: IAM names may have dots), as for every other name of a
+/// definition. The input checks refuse one that reads back otherwise (`0x1F` is 31:
+/// `check::names_as_written`).
+macro_rules! names_from_scalars {
+    ($entry:ty) => {
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<$entry, E> {
+            self.visit_str(&n.to_string())
+        }
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<$entry, E> {
+            self.visit_str(&n.to_string())
+        }
+        fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<$entry, E> {
+            self.visit_str(&b.to_string())
+        }
+        fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<$entry, E> {
+            self.visit_str(&f.to_string())
+        }
+    };
+}
+
 /// A team user: `eng-bob`, or `{ name: eng-bob, console_access: true }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserSpec {
@@ -614,21 +636,7 @@ impl<'de> Deserialize<'de> for UserSpec {
                     console_access: false,
                 })
             }
-            // As for Studio users: a plain scalar that YAML reads as a number or a boolean
-            // is the name as written (`users: [1234]`, and `1.5`: IAM names may have
-            // dots); the input checks refuse one that reads back otherwise (`0x1F`).
-            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<UserSpec, E> {
-                self.visit_str(&n.to_string())
-            }
-            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<UserSpec, E> {
-                self.visit_str(&n.to_string())
-            }
-            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<UserSpec, E> {
-                self.visit_str(&b.to_string())
-            }
-            fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<UserSpec, E> {
-                self.visit_str(&f.to_string())
-            }
+            names_from_scalars!(UserSpec);
             fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<UserSpec, A::Error> {
                 let m = UserMap::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
                 Ok(UserSpec {
@@ -685,17 +693,7 @@ impl<'de> Deserialize<'de> for StudioUserSpec {
                     offboard_after: None,
                 })
             }
-            // A plain scalar that YAML reads as a number or a boolean is still the name
-            // as written (`users: [1, 2]`), as for every other name of a definition.
-            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<StudioUserSpec, E> {
-                self.visit_str(&n.to_string())
-            }
-            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<StudioUserSpec, E> {
-                self.visit_str(&n.to_string())
-            }
-            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<StudioUserSpec, E> {
-                self.visit_str(&b.to_string())
-            }
+            names_from_scalars!(StudioUserSpec);
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 map: A,
