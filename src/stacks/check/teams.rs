@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::stacks::definition::{SageMakerGrantsSpec, TeamName, TeamSpec};
-
 use crate::template::PathSegment;
 
 use super::{Input, buckets, require_network};
