@@ -197,15 +197,33 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn helpers_leave_the_callers_cpu_and_the_caller_keeps_its_cpus() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::time::{Duration, Instant};
+
         let before = placement::allowed_now();
         let caller = std::thread::current().id();
+        let spreads = max_threads().unwrap_or(1) >= 2 && before.len() >= 2;
+        let helper_took_one = AtomicBool::new(false);
         let (during, seen) = map_alongside(
-            placement::allowed_now,
-            (0..64).collect::<Vec<u32>>(),
+            || {
+                // The caller takes no item before a helper has taken one (or 10 s have
+                // passed), so that a helper's CPUs are surely seen.
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while spreads
+                    && !helper_took_one.load(Ordering::SeqCst)
+                    && Instant::now() < deadline
+                {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                placement::allowed_now()
+            },
+            (0..16).collect::<Vec<u32>>(),
             |_| {
-                // Long enough for a helper to take some of the items.
-                std::thread::sleep(std::time::Duration::from_millis(1));
-                (std::thread::current().id(), placement::allowed_now())
+                let here = std::thread::current().id();
+                if here != caller {
+                    helper_took_one.store(true, Ordering::SeqCst);
+                }
+                (here, placement::allowed_now())
             },
         );
         assert_eq!(during, before, "the caller's CPUs changed during the call");
@@ -218,12 +236,13 @@ mod tests {
             .iter()
             .filter(|(thread, _)| *thread != caller)
             .collect();
-        let all = before.len();
-        if max_threads().unwrap_or(1) >= 2 && all >= 2 {
-            assert!(!helpers.is_empty(), "no helper took an item");
-        }
+        assert_eq!(!helpers.is_empty(), spreads, "helpers: {helpers:?}");
         for (_, cpus) in helpers {
-            assert_eq!(cpus.len(), all - 1, "a helper kept every CPU: {cpus:?}");
+            assert_eq!(
+                cpus.len(),
+                before.len() - 1,
+                "a helper kept every CPU: {cpus:?}"
+            );
         }
     }
 
