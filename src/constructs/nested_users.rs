@@ -145,10 +145,9 @@ pub fn new(
         chunks.push(UserChunk {
             suffix,
             first: chunk_first(i),
-            has_outputs: props.presigned_url.is_some()
-                && chunk_users(props.users, i)
-                    .iter()
-                    .any(|user| !props.offboarded.contains_key(user)),
+            has_outputs: output_users(props, chunk_users(props.users, i))
+                .next()
+                .is_some(),
             stack,
         });
     }
@@ -205,10 +204,7 @@ pub fn child_template(
         presigned_url::user_outputs(
             &mut child_scope,
             &domain_id,
-            users
-                .iter()
-                .filter(|u| !props.offboarded.contains_key(*u))
-                .map(String::as_str),
+            output_users(props, users),
             presigned,
         )?;
     }
@@ -217,6 +213,18 @@ pub fn child_template(
         .map(|profile| profile.logical_id().clone())
         .collect();
     Ok((child, ids))
+}
+
+/// The users of `users` (a chunk's) whose child has a presigned-URL command output for
+/// them: with presigned URLs, every user not being offboarded; none without.
+fn output_users<'a>(
+    props: &'a NestedUsersProps,
+    users: &'a [String],
+) -> impl Iterator<Item = &'a str> {
+    users
+        .iter()
+        .filter(|user| props.presigned_url.is_some() && !props.offboarded.contains_key(*user))
+        .map(String::as_str)
 }
 
 /// One parent output per chunk: the nested stack's ID, where its users' commands are.
