@@ -319,16 +319,13 @@ fn compose_single_account(
     if let Some(metadata) = template_metadata(stack, true) {
         template.set_metadata("sagesynth", metadata);
     }
-    // The children are composed by `NestedUserStacks`, from the definition alone: the
-    // chunks the parent holds must be the ones it composes.
-    let expected = split_users(def).map_or(0, |users| nested_users::chunk_count(users.len()));
-    if user_chunks.len() != expected {
-        return Err(ConstructError::Invalid(format!(
-            "the template holds {} nested stacks of user profiles where {expected} were expected",
-            user_chunks.len()
-        ))
-        .into());
-    }
+    // The children are composed by `NestedUserStacks`, from the same users of the
+    // definition: the chunks the parent holds are the ones it composes.
+    debug_assert_eq!(
+        user_chunks.len(),
+        split_users(def).map_or(0, |users| nested_users::chunk_count(users.len())),
+        "the parent's nested stacks of user profiles and the children composed differ"
+    );
     Ok(Composition {
         template,
         children: Vec::new(),
