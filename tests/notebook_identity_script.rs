@@ -4,6 +4,8 @@
 //! `chattr` and `chown` by doubles that record their calls (the defaults are the real
 //! paths and commands). What root and the immutable flag really do is tested as root in
 //! `tests/notebook_identity_sandbox.rs`. Also: shellcheck finds nothing.
+//! Unix only: the script runs in bash, and its doubles are files marked executable.
+#![cfg(unix)]
 
 mod support;
 

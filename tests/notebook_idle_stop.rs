@@ -4,6 +4,8 @@
 //! on (run with bash, its paths replaced through the environment variables it reads and
 //! boto3 by an empty stand-in module), installs nothing on a notebook without a limit, and
 //! passes shellcheck.
+//! Unix only: the script runs in bash, and its doubles are files marked executable.
+#![cfg(unix)]
 
 mod support;
 
