@@ -158,7 +158,7 @@ fn a_changed_stack_tag_may_replace_the_domain_and_its_profiles() {
         Impact::MaybeReplacement
     );
     assert_eq!(impact("Vpc"), Impact::NoInterruption);
-    assert_eq!(impact("StudioKey"), Impact::InPlace);
+    assert_eq!(impact("StudioKey"), Impact::NoInterruption);
     let text = render_text(&d, false);
     assert!(
         text.contains("[may replace]") || text.contains("may replace"),
@@ -352,8 +352,8 @@ fn base_compares_the_templates_committed_at_a_revision() {
     );
 }
 
-/// One change of each kind: interruption, no interruption, not checked (a type whose page
-/// was not checked), may replace, REPLACEMENT.
+/// One change of each kind: interruption, no interruption, not checked (this tool's own
+/// custom resource, whose type has no reference page), may replace, REPLACEMENT.
 fn every_label() -> (Json, Json) {
     let old = json!({"Resources": {
         "Notebook": {"Type": "AWS::SageMaker::NotebookInstance", "Properties": {
@@ -365,6 +365,9 @@ fn every_label() -> (Json, Json) {
             "Properties": {"VersioningConfiguration": {"Status": "Enabled"}}},
         "Bastion": {"Type": "AWS::EC2::Instance", "Properties": {
             "ImageId": "ami-1", "InstanceType": "t3.medium"}},
+        "Cleanup": {"Type": "Custom::StudioCleanup", "Properties": {
+            "ServiceToken": "arn:aws:lambda:eu-west-1:111122223333:function:cleanup",
+            "Kind": "UserProfile", "OffboardAfter": "2027-01-31"}},
         "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}}
     }});
     let mut new = old.clone();
@@ -374,6 +377,7 @@ fn every_label() -> (Json, Json) {
     r["Function"]["Properties"]["Timeout"] = json!(60);
     r["Bucket"]["Properties"]["VersioningConfiguration"]["Status"] = json!("Suspended");
     r["Bastion"]["Properties"]["InstanceType"] = json!("t3.large");
+    r["Cleanup"]["Properties"]["OffboardAfter"] = json!("2027-02-28");
     r["Vpc"]["Properties"]["CidrBlock"] = json!("10.1.0.0/16");
     (old, new)
 }
@@ -404,8 +408,9 @@ fn in_place_updates_are_labelled_interruption_no_interruption_or_not_checked() {
             (
                 "Bucket",
                 "Properties.VersioningConfiguration.Status",
-                Impact::InPlace
+                Impact::NoInterruption
             ),
+            ("Cleanup", "Properties.OffboardAfter", Impact::InPlace),
             ("Function", "Properties.Timeout", Impact::NoInterruption),
             ("Notebook", "Properties.RoleArn", Impact::NoInterruption),
             (
