@@ -122,7 +122,7 @@ pub fn check(dir: &Path, files: &[OutputFile], complete: bool) -> std::io::Resul
     let mut report = CheckReport::default();
     for file in files {
         match std::fs::read(dir.join(&file.name)) {
-            Ok(existing) if existing == file.body.as_bytes() => {}
+            Ok(existing) if same_bytes(&existing, file.body.as_bytes()) => {}
             Ok(_) => report.differ.push(file.name.clone()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 report.missing.push(file.name.clone())
@@ -143,9 +143,50 @@ pub fn check(dir: &Path, files: &[OutputFile], complete: bool) -> std::io::Resul
     Ok(report)
 }
 
+/// Whether `a` and `b` hold the same bytes: 32 at a time, as four words whose
+/// differences are combined, so that no call goes to the C library's `memcmp`. musl's
+/// (which the static Linux builds link) compares a byte at a time: with it, comparing
+/// the templates of 10,000 users (14 MiB) cost a fifth of a `--check`.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (a_chunks, a_rest) = a.as_chunks::<32>();
+    let (b_chunks, b_rest) = b.as_chunks::<32>();
+    let word = |chunk: &[u8; 32], i: usize| {
+        u64::from_ne_bytes(chunk[8 * i..8 * i + 8].try_into().expect("8 bytes"))
+    };
+    a_chunks
+        .iter()
+        .zip(b_chunks)
+        .all(|(x, y)| (0..4).fold(0, |differ, i| differ | (word(x, i) ^ word(y, i))) == 0)
+        && a_rest.iter().zip(b_rest).all(|(x, y)| x == y)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_bytes_finds_a_difference_at_every_position_and_a_difference_in_length() {
+        // Lengths around the 32-byte chunks and their 8-byte words, and one difference at
+        // each position in turn (in every word of a chunk, in the rest after the chunks).
+        for len in [0, 1, 7, 8, 31, 32, 33, 63, 64, 65, 100] {
+            let a: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            assert!(same_bytes(&a, &a.clone()), "len {len}");
+            for at in 0..len {
+                let mut b = a.clone();
+                b[at] ^= 0x80;
+                assert!(!same_bytes(&a, &b), "len {len}, differs at {at}");
+            }
+            let mut longer = a.clone();
+            longer.push(0);
+            assert!(
+                !same_bytes(&a, &longer) && !same_bytes(&longer, &a),
+                "len {len}"
+            );
+        }
+    }
 
     fn file(name: &str) -> OutputFile<'static> {
         OutputFile {
