@@ -91,12 +91,55 @@ fn new_line(out: &mut String, after_item: bool, level: usize) {
     let width = 2 * level;
     let from = usize::from(!after_item);
     let shallow = width.min(LINE_START.len() - 2);
-    out.push_str(&LINE_START[from..2 + shallow]);
+    append(out, &LINE_START[from..2 + shallow]);
     let mut deeper = width - shallow;
     while deeper > 0 {
         let n = deeper.min(LINE_START.len() - 2);
-        out.push_str(&LINE_START[2..2 + n]);
+        append(out, &LINE_START[2..2 + n]);
         deeper -= n;
+    }
+}
+
+/// Appends `s` to `out`. Text of up to 64 bytes (a key, most values, a line's
+/// indentation: nearly every piece of a template) is copied with two fixed-size moves,
+/// not with a call to the C library's `memcpy`, whose cost per call outweighs such a
+/// copy: musl's, which the static Linux builds link, most of all (it starts a `rep movsq`
+/// for any size).
+#[inline]
+fn append(out: &mut String, s: &str) {
+    let len = s.len();
+    if len > 64 {
+        out.push_str(s);
+        return;
+    }
+    out.reserve(len);
+    let src = s.as_ptr();
+    // SAFETY: `reserve` left room for `len` more bytes after the `at` initialised ones.
+    // Each pair of moves writes inside `dst[..len]` what is at the same offsets of
+    // `s[..len]` (the two moves may overlap each other, never their source: `s` is not
+    // `out`, which is borrowed mutably), so together they write `s` whole; and `s` is
+    // UTF-8 appended after UTF-8, so `set_len` leaves `out` a valid `String`.
+    unsafe {
+        let bytes = out.as_mut_vec();
+        let at = bytes.len();
+        let dst = bytes.as_mut_ptr().add(at);
+        let pair = |n: usize| {
+            std::ptr::copy_nonoverlapping(src, dst, n);
+            std::ptr::copy_nonoverlapping(src.add(len - n), dst.add(len - n), n);
+        };
+        match len {
+            32..=64 => pair(32),
+            16..=31 => pair(16),
+            8..=15 => pair(8),
+            4..=7 => pair(4),
+            1..=3 => {
+                *dst = *src;
+                *dst.add(len / 2) = *src.add(len / 2);
+                *dst.add(len - 1) = *src.add(len - 1);
+            }
+            _ => {}
+        }
+        bytes.set_len(at + len);
     }
 }
 
@@ -243,19 +286,19 @@ fn string(out: &mut String, s: &str) {
     out.reserve(bytes.len() + 2);
     out.push('"');
     if !any_needs_escape(bytes) {
-        out.push_str(s);
+        append(out, s);
         out.push('"');
         return;
     }
     let mut start = 0;
     for at in escaped_positions(bytes) {
         // `at` is an ASCII byte: a character boundary.
-        out.push_str(&s[start..at]);
+        append(out, &s[start..at]);
         let (sequence, len) = escape_sequence(bytes[at]);
         out.extend(sequence[..len].iter().map(|&b| char::from(b)));
         start = at + 1;
     }
-    out.push_str(&s[start..]);
+    append(out, &s[start..]);
     out.push('"');
 }
 
@@ -335,6 +378,20 @@ mod tests {
                         "byte {b:#04x} at {at} of {len}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn append_copies_text_of_every_length_whole() {
+        // Every length around the sizes of the fixed moves, ASCII and not, appended to a
+        // string with no room left (so that it grows first) and to one with room.
+        let text: String = "añ€🦀bcdefghijklmnopqrstuvwxyz0123456789".repeat(5);
+        for end in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+            let s = &text[..end];
+            for mut out in [String::from("ab"), String::with_capacity(512) + "ab"] {
+                append(&mut out, s);
+                assert_eq!(out, format!("ab{s}"), "{} bytes", s.len());
             }
         }
     }
