@@ -115,10 +115,12 @@ fn append(out: &mut String, s: &str) {
     out.reserve(len);
     let src = s.as_ptr();
     // SAFETY: `reserve` left room for `len` more bytes after the `at` initialised ones.
-    // Each pair of moves writes inside `dst[..len]` what is at the same offsets of
-    // `s[..len]` (the two moves may overlap each other, never their source: `s` is not
-    // `out`, which is borrowed mutably), so together they write `s` whole; and `s` is
-    // UTF-8 appended after UTF-8, so `set_len` leaves `out` a valid `String`.
+    // Each move writes inside `dst[..len]` what is at the same offsets of `s[..len]`
+    // (moves may overlap each other, never their source: `s` is not `out`, which is
+    // borrowed mutably). A pair of `n`-byte moves covers `[0, n)` and `[len - n, len)`,
+    // all of `len` when `n <= len <= 2n`, as each arm has; the three bytes of the last
+    // arm cover lengths 1 to 3. So `s` is written whole, UTF-8 after UTF-8, and `set_len`
+    // leaves `out` a valid `String`.
     unsafe {
         let bytes = out.as_mut_vec();
         let at = bytes.len();
