@@ -24,7 +24,6 @@ use crate::diagnostic::Diagnostic;
 use super::definition::StackDefinition;
 use super::source::Source;
 use super::tree::Kind;
-use crate::template::PathSegment;
 
 pub use notebooks::{notebook_identity_config_name, notebook_on_start_config_name};
 pub use rule_references::is_sentence;
@@ -102,7 +101,7 @@ fn listed_twice(source: &Source, path: &str, first: &str, message: String) -> Di
     ))
 }
 
-/// Names of a list at `list` (its typed path `steps`) written as plain scalars that YAML
+/// Names of the list at `list` (`studio.users`) written as plain scalars that YAML
 /// reads as a number or a boolean other than written (`0x1F` is 31, `True` is true): the
 /// user would get another name than the one in the file, so such a name must be quoted.
 /// Names that read back as written (`1234`) are fine. `names` are the names as parsed,
@@ -110,12 +109,11 @@ fn listed_twice(source: &Source, path: &str, first: &str, message: String) -> Di
 fn names_as_written<'a>(
     input: &Input,
     list: &str,
-    steps: &[PathSegment],
     names: impl Iterator<Item = &'a str>,
     problems: &mut Vec<Diagnostic>,
 ) {
     let tree = input.source.tree();
-    let Some((node, _)) = tree.find_steps(steps) else {
+    let Some((node, _)) = tree.find(list) else {
         return;
     };
     let Kind::Seq(items) = &tree.nodes[node].kind else {

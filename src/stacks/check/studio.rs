@@ -8,7 +8,7 @@ use std::collections::hash_map::Entry;
 use crate::constructs::studio;
 use crate::diagnostic::Diagnostic;
 use crate::stacks::definition::{SplitMode, StudioSpec};
-use crate::template::{LogicalId, MapHasher, PathSegment};
+use crate::template::{LogicalId, MapHasher};
 
 use super::{Input, listed_twice, require_network};
 
@@ -24,10 +24,6 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
         super::names_as_written(
             input,
             "studio.users",
-            &[
-                PathSegment::Field("studio".into()),
-                PathSegment::Field("users".into()),
-            ],
             studio_spec.users.iter().map(|u| u.name.0.as_str()),
             problems,
         );

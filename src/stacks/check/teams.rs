@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::stacks::definition::{SageMakerGrantsSpec, TeamName, TeamSpec};
-use crate::template::PathSegment;
 
 use super::{Input, buckets, require_network};
 
@@ -33,11 +32,6 @@ pub(super) fn check(input: &Input, problems: &mut Vec<Diagnostic>) {
         super::names_as_written(
             input,
             &format!("{path}.users"),
-            &[
-                PathSegment::Field("teams".into()),
-                PathSegment::Field(team.to_string()),
-                PathSegment::Field("users".into()),
-            ],
             spec.users.iter().map(|u| u.name.0.as_str()),
             problems,
         );
