@@ -56,7 +56,7 @@ fn synth_once(name: &str, text: &str) -> usize {
     let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks");
     let stack = load(name, text, &folder);
     let s = synth::synthesize(&stack, Format::Json).expect("it synthesizes");
-    s.all().iter().map(|t| t.body.len()).sum()
+    s.all().iter().map(|t| t.body().len()).sum()
 }
 
 /// Median time per synth, and bytes of output.

@@ -1,45 +1,115 @@
 //! Writing templates: all or nothing, each file replaced atomically (a temporary file in
-//! the same folder, then a rename), and comparing against what is already written.
+//! the same folder, then a rename), and comparing against what is already written. Both
+//! take each template the moment it is judged ([`Handover`]), so a run never holds every
+//! template's text at once.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
-/// A file to write: its name in the output folder and its content, borrowed from the
-/// synthesis that rendered it (a 10,000-user run writes 7 MB; copying it bought nothing).
-pub struct OutputFile<'a> {
-    pub name: String,
-    pub body: &'a str,
+use tempfile::NamedTempFile;
+
+use crate::synth::Handover;
+
+/// `--out DIR`: each template written to a temporary file in `dir` as it is handed over.
+/// [`Staging::commit`] makes them durable and renames them into place once every stack
+/// has passed; dropped without a commit, the staging removes its temporary files (and
+/// `dir`, when it made `dir` and `dir` is empty again). Each file is either its old
+/// content or its new content at any moment, never half-written, and a failure while
+/// writing or flushing any file replaces none.
+pub struct Staging {
+    dir: PathBuf,
+    /// Whether `dir` had to be made, once the first template came.
+    made_dir: OnceLock<io::Result<bool>>,
+    staged: Mutex<Vec<(String, io::Result<NamedTempFile>)>>,
 }
 
-/// Writes every file into `dir` (created if missing). Each file is either its old
-/// content or its new content at any moment, never half-written: every file is written
-/// to a temporary file and made durable first, and only then are they renamed into
-/// place, so a failure while writing or flushing any file replaces none.
-pub fn write_all(dir: &Path, files: &[OutputFile]) -> std::io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
-    let mut temporary = Vec::with_capacity(files.len());
-    for file in files {
+impl Staging {
+    pub fn new(dir: &Path) -> Staging {
+        Staging {
+            dir: dir.to_path_buf(),
+            made_dir: OnceLock::new(),
+            staged: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The temporary file of `name` in the folder, written and readable by everyone.
+    fn stage(&self, name: &str, body: &str) -> io::Result<NamedTempFile> {
+        let made = self.made_dir.get_or_init(|| {
+            let existed = self.dir.is_dir();
+            std::fs::create_dir_all(&self.dir).map(|()| !existed)
+        });
+        if let Err(e) = made {
+            return Err(io::Error::new(e.kind(), e.to_string()));
+        }
         let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", file.name))
+            .prefix(&format!(".{name}."))
             .suffix(".tmp")
-            .tempfile_in(dir)?;
-        tmp.write_all(file.body.as_bytes())?;
+            .tempfile_in(&self.dir)?;
+        tmp.write_all(body.as_bytes())?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             tmp.as_file()
                 .set_permissions(std::fs::Permissions::from_mode(0o644))?;
         }
-        temporary.push(tmp);
+        Ok(tmp)
     }
-    sync_all(&temporary)?;
-    let mut written = Vec::with_capacity(files.len());
-    for (tmp, file) in temporary.into_iter().zip(files) {
-        let target = dir.join(&file.name);
-        tmp.persist(&target).map_err(|e| e.error)?;
-        written.push(target);
+
+    /// Flushes every staged file to disk and renames it to its name, in the order of
+    /// `names` (every template of the run). Returns the paths written; the first failure
+    /// in that order stops the commit before any rename.
+    pub fn commit(mut self, names: &[String]) -> io::Result<Vec<PathBuf>> {
+        // The folder stays, whatever happens now.
+        self.made_dir.take();
+        let mut staged: std::collections::HashMap<String, io::Result<NamedTempFile>> = self
+            .staged
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .drain(..)
+            .collect();
+        let mut temporary = Vec::with_capacity(names.len());
+        for name in names {
+            match staged.remove(name) {
+                Some(Ok(tmp)) => temporary.push(tmp),
+                Some(Err(e)) => return Err(e),
+                None => return Err(io::Error::other(format!("{name} was never rendered"))),
+            }
+        }
+        sync_all(&temporary)?;
+        let mut written = Vec::with_capacity(names.len());
+        for (tmp, name) in temporary.into_iter().zip(names) {
+            let target = self.dir.join(name);
+            tmp.persist(&target).map_err(|e| e.error)?;
+            written.push(target);
+        }
+        Ok(written)
     }
-    Ok(written)
+}
+
+impl Handover for Staging {
+    fn hand_over(&self, file_name: String, body: String) {
+        let staged = self.stage(&file_name, &body);
+        drop(body);
+        self.staged
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((file_name, staged));
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        // Removes what a run that did not commit left: its temporary files, then the
+        // folder it made (only when nothing else is in it).
+        self.staged
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+        if let Some(Ok(true)) = self.made_dir.get() {
+            let _ = std::fs::remove_dir(&self.dir);
+        }
+    }
 }
 
 /// How many files are flushed to disk at once.
@@ -67,31 +137,31 @@ fn sync_all(files: &[tempfile::NamedTempFile]) -> std::io::Result<()> {
     })
 }
 
-/// Whether `name` is a template file as [`write_all`] names them: `NAME.template.json`
+/// Whether `name` is a template file as a [`Staging`] names them: `NAME.template.json`
 /// or `.yaml`, a child's `NAME.SUFFIX.template.json` included.
 pub fn is_template_name(name: &str) -> bool {
     name.ends_with(".template.json") || name.ends_with(".template.yaml")
 }
 
-/// Whether `name` is the temporary file of a [`write_all`] that was killed before its
-/// rename: `.` + the template's name + `.` + random characters + `.tmp`.
+/// Whether `name` is the temporary file of a [`Staging`] that was killed before its
+/// commit: `.` + the template's name + `.` + random characters + `.tmp`.
 fn is_temporary_name(name: &str) -> bool {
     name.strip_prefix('.')
         .and_then(|rest| rest.strip_suffix(".tmp"))
         .is_some_and(|stem| stem.contains(".template.json.") || stem.contains(".template.yaml."))
 }
 
-/// Deletes every file in `dir` that [`write_all`] could have written (a template, or the
-/// temporary file of an interrupted write) but that is not one of `files`: what a renamed
+/// Deletes every file in `dir` that a [`Staging`] could have written (a template, or the
+/// temporary file of an interrupted write) but that is not one of `names`: what a renamed
 /// or removed stack, or a run in the other format, left behind. Any other file is kept.
 /// Returns the deleted paths, sorted.
-pub fn prune(dir: &Path, files: &[OutputFile]) -> std::io::Result<Vec<PathBuf>> {
+pub fn prune(dir: &Path, names: &[String]) -> io::Result<Vec<PathBuf>> {
     let mut deleted = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let ours = is_template_name(&name) || is_temporary_name(&name);
-        if ours && entry.file_type()?.is_file() && !files.iter().any(|f| f.name == name) {
+        if ours && entry.file_type()?.is_file() && !names.contains(&name) {
             deleted.push(entry.path());
         }
     }
@@ -116,31 +186,80 @@ impl CheckReport {
     }
 }
 
-/// Compares `files` with `dir`. With `complete`, any other `*.template.*` file in `dir`
-/// is reported as extra (it belongs to no stack).
-pub fn check(dir: &Path, files: &[OutputFile], complete: bool) -> std::io::Result<CheckReport> {
-    let mut report = CheckReport::default();
-    for file in files {
-        match std::fs::read(dir.join(&file.name)) {
-            Ok(existing) if same_bytes(&existing, file.body.as_bytes()) => {}
-            Ok(_) => report.differ.push(file.name.clone()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                report.missing.push(file.name.clone())
-            }
-            Err(e) => return Err(e),
+/// How a template compares with its file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    Same,
+    Differs,
+    Missing,
+}
+
+/// `--check`: each template compared with its file in `dir` as it is handed over;
+/// [`Comparison::report`] tells what differs.
+pub struct Comparison {
+    dir: PathBuf,
+    verdicts: Mutex<Vec<(String, io::Result<Verdict>)>>,
+}
+
+impl Comparison {
+    pub fn new(dir: &Path) -> Comparison {
+        Comparison {
+            dir: dir.to_path_buf(),
+            verdicts: Mutex::new(Vec::new()),
         }
     }
-    if complete && let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let is_template = name.ends_with(".template.json") || name.ends_with(".template.yaml");
-            if is_template && !files.iter().any(|f| f.name == name) {
-                report.extra.push(name);
+
+    /// What differs among `names` (every template of the run, in order); with `complete`,
+    /// any other `*.template.*` file in the folder is reported as extra (it belongs to no
+    /// stack). The first file that could not be read, in that order, is the error.
+    pub fn report(self, names: &[String], complete: bool) -> io::Result<CheckReport> {
+        let mut verdicts: std::collections::HashMap<String, io::Result<Verdict>> = self
+            .verdicts
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .into_iter()
+            .collect();
+        let mut report = CheckReport::default();
+        for name in names {
+            match verdicts.remove(name) {
+                Some(Ok(Verdict::Same)) => {}
+                Some(Ok(Verdict::Differs)) => report.differ.push(name.clone()),
+                Some(Ok(Verdict::Missing)) => report.missing.push(name.clone()),
+                Some(Err(e)) => return Err(e),
+                None => return Err(io::Error::other(format!("{name} was never rendered"))),
             }
         }
+        if complete && let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if is_template_name(&name) && !names.contains(&name) {
+                    report.extra.push(name);
+                }
+            }
+        }
+        report.extra.sort();
+        Ok(report)
     }
-    report.extra.sort();
-    Ok(report)
+
+    fn compare(&self, name: &str, body: &str) -> io::Result<Verdict> {
+        match std::fs::read(self.dir.join(name)) {
+            Ok(existing) if same_bytes(&existing, body.as_bytes()) => Ok(Verdict::Same),
+            Ok(_) => Ok(Verdict::Differs),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Verdict::Missing),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl Handover for Comparison {
+    fn hand_over(&self, file_name: String, body: String) {
+        let verdict = self.compare(&file_name, &body);
+        drop(body);
+        self.verdicts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((file_name, verdict));
+    }
 }
 
 /// Whether `a` and `b` hold the same bytes: 32 at a time, as four words whose
@@ -188,38 +307,127 @@ mod tests {
         }
     }
 
-    fn file(name: &str) -> OutputFile<'static> {
-        OutputFile {
-            name: name.to_string(),
-            body: "{}\n",
-        }
+    fn names(count: usize) -> Vec<String> {
+        (0..count)
+            .map(|i| format!("s.users-{i:03}.template.json"))
+            .collect()
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
     }
 
     #[test]
-    fn write_all_writes_every_file_durably_and_leaves_no_temporary_file() {
+    fn a_commit_writes_every_file_handed_over_durably_and_leaves_no_temporary_file() {
         let dir = tempfile::tempdir().unwrap();
-        let names: Vec<String> = (0..20)
-            .map(|i| format!("s.users-{i:03}.template.json"))
-            .collect();
+        let names = names(20);
         let bodies: Vec<String> = (0..20).map(|i| format!("{{\"n\": {i}}}\n")).collect();
-        let files: Vec<OutputFile> = names
-            .iter()
-            .zip(&bodies)
-            .map(|(name, body)| OutputFile {
-                name: name.clone(),
-                body,
-            })
-            .collect();
         std::fs::write(dir.path().join(&names[3]), "old").unwrap();
-        let written = write_all(dir.path(), &files).unwrap();
-        assert_eq!(written.len(), 20);
+        let staging = Staging::new(dir.path());
+        // Handed over in another order than the run's, as the threads of a run do.
+        for (name, body) in names.iter().zip(&bodies).rev() {
+            staging.hand_over(name.clone(), body.clone());
+        }
+        assert_eq!(listing(dir.path()).len(), 21, "staged beside the old file");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(&names[3])).unwrap(),
+            "old",
+            "nothing in place before the commit"
+        );
+        let written = staging.commit(&names).unwrap();
+        let expected: Vec<PathBuf> = names.iter().map(|n| dir.path().join(n)).collect();
+        assert_eq!(written, expected, "in the run's order");
         for (name, body) in names.iter().zip(&bodies) {
             assert_eq!(
                 &std::fs::read_to_string(dir.path().join(name)).unwrap(),
                 body
             );
         }
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 20);
+        assert_eq!(listing(dir.path()), names);
+    }
+
+    #[test]
+    fn a_staging_dropped_without_a_commit_leaves_the_folder_as_it_was() {
+        let parent = tempfile::tempdir().unwrap();
+        let existing = parent.path().join("out");
+        std::fs::create_dir(&existing).unwrap();
+        std::fs::write(existing.join("s.template.json"), "old").unwrap();
+        let made = parent.path().join("new").join("out");
+        for dir in [&existing, &made] {
+            let staging = Staging::new(dir);
+            staging.hand_over("s.template.json".into(), "new".into());
+            assert!(dir.is_dir());
+            drop(staging);
+        }
+        assert_eq!(listing(&existing), ["s.template.json"]);
+        assert_eq!(
+            std::fs::read_to_string(existing.join("s.template.json")).unwrap(),
+            "old"
+        );
+        assert!(!made.exists(), "the folder the staging made is removed");
+        assert!(
+            parent.path().join("new").is_dir(),
+            "only the folder it wrote in"
+        );
+    }
+
+    #[test]
+    fn a_commit_fails_with_the_first_file_that_could_not_be_staged_and_writes_none() {
+        let parent = tempfile::tempdir().unwrap();
+        let not_a_folder = parent.path().join("out");
+        std::fs::write(&not_a_folder, "a file").unwrap();
+        let staging = Staging::new(&not_a_folder);
+        staging.hand_over("s.template.json".into(), "{}".into());
+        let e = staging
+            .commit(&["s.template.json".to_string()])
+            .unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists, "{e}");
+        assert_eq!(std::fs::read_to_string(&not_a_folder).unwrap(), "a file");
+
+        let dir = tempfile::tempdir().unwrap();
+        let staging = Staging::new(dir.path());
+        staging.hand_over("a.template.json".into(), "{}".into());
+        let e = staging
+            .commit(&["a.template.json".to_string(), "b.template.json".to_string()])
+            .unwrap_err();
+        assert!(e.to_string().contains("b.template.json"), "{e}");
+        assert!(listing(dir.path()).is_empty(), "{:?}", listing(dir.path()));
+    }
+
+    #[test]
+    fn a_comparison_reports_what_differs_is_missing_or_extra_in_the_run_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = names(4);
+        for name in &names[..3] {
+            std::fs::write(dir.path().join(name), "same").unwrap();
+        }
+        std::fs::write(dir.path().join("gone.template.json"), "x").unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "x").unwrap();
+        for complete in [false, true] {
+            let comparison = Comparison::new(dir.path());
+            for (i, name) in names.iter().enumerate().rev() {
+                let body = if i == 1 { "changed" } else { "same" };
+                comparison.hand_over(name.clone(), body.to_string());
+            }
+            let report = comparison.report(&names, complete).unwrap();
+            assert_eq!(report.differ, [names[1].clone()]);
+            assert_eq!(report.missing, [names[3].clone()]);
+            let extra: &[&str] = if complete {
+                &["gone.template.json"]
+            } else {
+                &[]
+            };
+            assert_eq!(report.extra, extra);
+            assert!(!report.is_clean());
+        }
+        let comparison = Comparison::new(dir.path());
+        comparison.hand_over(names[0].clone(), "same".into());
+        assert!(comparison.report(&names[..1], false).unwrap().is_clean());
     }
 
     #[test]
@@ -239,11 +447,11 @@ mod tests {
             std::fs::write(dir.path().join(name), "x").unwrap();
         }
         std::fs::create_dir(dir.path().join("sub.template.json")).unwrap();
-        let files = [
-            file("kept.template.json"),
-            file("kept.member.template.json"),
+        let names = [
+            "kept.template.json".to_string(),
+            "kept.member.template.json".to_string(),
         ];
-        let deleted = prune(dir.path(), &files).unwrap();
+        let deleted = prune(dir.path(), &names).unwrap();
         let names: Vec<String> = deleted
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())

@@ -20,7 +20,9 @@ use crate::validate::{self, Finding, Severity, rules};
 
 mod batch;
 
-pub use batch::{Batch, Failure, Listed, Selection, list, select, synthesize_all};
+pub use batch::{
+    Batch, Failure, Listed, Selection, list, select, synthesize_all, synthesize_all_into,
+};
 
 /// Output format of a template.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -42,22 +44,82 @@ impl Format {
     }
 }
 
-/// A synthesized stack: the template, its text, and what validation found.
+/// A synthesized stack: what validation found and, unless the run handed its text over
+/// as soon as it was judged ([`Handover`]), the template, its origins and its text.
 #[derive(Clone, Debug)]
 pub struct Synthesis {
     pub name: String,
     /// The definition file, as the user named it.
     pub file: String,
-    pub template: Template,
-    /// Logical ID → the definition entry that produced it, with its position.
-    pub origins: OrderedMap<String, Origin>,
-    pub body: String,
+    /// How many resources the template holds.
+    pub resource_count: usize,
+    /// The length of the template's text in bytes.
+    pub body_len: usize,
     pub findings: Vec<Finding>,
+    /// Each resource a finding names, by logical ID: its type and where it comes from in
+    /// the definition (what the report shows; a split run's templates hold thousands of
+    /// resources, the findings name a few).
+    pub found_resources: HashMap<String, FoundResource>,
+    /// The template itself; `None` when handed over.
+    kept: Option<Kept>,
     /// The other templates of this definition (`NAME.SUFFIX.template.json`), in file order.
     pub children: Vec<Synthesis>,
 }
 
+/// What [`synthesize`] keeps of a template and a run with a [`Handover`] does not.
+#[derive(Clone, Debug)]
+struct Kept {
+    template: Template,
+    origins: OrderedMap<String, Origin>,
+    body: String,
+}
+
+/// A resource a finding names, as the report shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundResource {
+    /// Its type; `None` when the template does not hold it.
+    pub type_name: Option<&'static str>,
+    pub origin: Option<Origin>,
+}
+
+/// Where a run hands each template's text the moment it is rendered and judged, on the
+/// thread that rendered it, and then forgets the template: the CLI compares the text
+/// with its file or writes it to a temporary file. At 10,000 users a run that kept every
+/// template until the end peaked at 73 MiB, a fifth of its time spent by the kernel
+/// zeroing the pages for them; handed over, 17 MiB.
+pub trait Handover: Sync {
+    /// Takes the text of the template that is written as `file_name`.
+    fn hand_over(&self, file_name: String, body: String);
+}
+
+const HANDED_OVER: &str =
+    "the template was handed over: only `synthesize` without a `Handover` keeps it";
+
 impl Synthesis {
+    /// The template's model.
+    ///
+    /// # Panics
+    /// When the run handed the template over ([`synthesize_into`]).
+    pub fn model(&self) -> &Template {
+        &self.kept.as_ref().expect(HANDED_OVER).template
+    }
+
+    /// Logical ID → the definition entry that produced it, with its position.
+    ///
+    /// # Panics
+    /// When the run handed the template over ([`synthesize_into`]).
+    pub fn origins(&self) -> &OrderedMap<String, Origin> {
+        &self.kept.as_ref().expect(HANDED_OVER).origins
+    }
+
+    /// The template's text.
+    ///
+    /// # Panics
+    /// When the run handed the template over ([`synthesize_into`]).
+    pub fn body(&self) -> &str {
+        &self.kept.as_ref().expect(HANDED_OVER).body
+    }
+
     /// Whether an unsuppressed error-level finding stops this stack.
     pub fn has_errors(&self) -> bool {
         self.findings
@@ -120,7 +182,7 @@ impl Synthesis {
         self.all()
             .iter()
             .map(|t| {
-                let json = serde_json::from_str(&t.body).expect("synthesized as JSON");
+                let json = serde_json::from_str(t.body()).expect("synthesized as JSON");
                 (t.name.clone(), json)
             })
             .collect()
@@ -153,9 +215,9 @@ impl std::error::Error for NoSuchTemplate {}
 /// The Mermaid flowchart of a synthesized stack (`synth graph`): its template, the
 /// definition paths of its resources, and its other templates drawn as one node each.
 pub fn mermaid(synthesis: &Synthesis) -> String {
-    let template = json_tree(&synthesis.template);
+    let template = json_tree(synthesis.model());
     let origins: IndexMap<String, SourcePath> = synthesis
-        .origins
+        .origins()
         .iter()
         .map(|(id, origin)| (id.clone(), origin.path.clone()))
         .collect();
@@ -165,7 +227,7 @@ pub fn mermaid(synthesis: &Synthesis) -> String {
         .skip(1)
         .map(|child| graph::ChildTemplate {
             name: child.name.clone(),
-            resources: child.template.resources().count(),
+            resources: child.resource_count,
         })
         .collect();
     graph::mermaid(&synthesis.name, &template, &origins, &children)
@@ -210,22 +272,18 @@ pub fn report_run(format: ReportFormat, syntheses: &[&Synthesis], errors: &[Stri
                     suppressed: f.suppressed.as_deref(),
                 })
                 .collect();
-            // The report looks up only the resources its findings name: a split run's
-            // templates hold thousands, and mapping all of them took 0.9 M instructions
-            // at 1,000 users.
             let resources: HashMap<&str, report::Resource> = s
-                .findings
+                .found_resources
                 .iter()
-                .filter_map(Finding::resource)
-                .map(|id| {
+                .map(|(id, found)| {
                     let resource = report::Resource {
-                        type_name: s.template.resource(id).map(|r| r.type_name),
-                        origin: s.origins.get(id).map(|origin| report::Origin {
+                        type_name: found.type_name,
+                        origin: found.origin.as_ref().map(|origin| report::Origin {
                             path: &origin.path,
                             position: origin.position,
                         }),
                     };
-                    (id, resource)
+                    (id.as_str(), resource)
                 })
                 .collect();
             report::Stack {
@@ -282,6 +340,16 @@ impl From<InputErrors> for SynthError {
 /// composes and renders the parent: the threads start once, at the start of the work, and
 /// no thread waits for another between composing and rendering.
 pub fn synthesize(stack: &LoadedStack, format: Format) -> Result<Synthesis, SynthError> {
+    synthesize_into(stack, format, None)
+}
+
+/// [`synthesize`], handing each template's text to `handover` (when given) as soon as it
+/// is judged and keeping only what validation found of it: see [`Handover`].
+pub fn synthesize_into(
+    stack: &LoadedStack,
+    format: Format,
+    handover: Option<&dyn Handover>,
+) -> Result<Synthesis, SynthError> {
     let extension = format.extension();
     let composed = |error: ComposeError| match error {
         ComposeError::Input(errors) => SynthError::Input(errors),
@@ -297,14 +365,16 @@ pub fn synthesize(stack: &LoadedStack, format: Format) -> Result<Synthesis, Synt
         .collect();
     let (parent, children) = parallel::map_alongside(
         || {
-            stacks::compose_parent(stack, extension)
-                .map(|composition| render(stack, stack.name.clone(), composition, format, false))
+            stacks::compose_parent(stack, extension).map(|composition| {
+                let name = stack.name.clone();
+                render(stack, name, composition, format, false, handover)
+            })
         },
         chunks,
         |(user_stacks, i)| {
             let composition = user_stacks.compose(stack, i)?;
             let name = format!("{}.{}", stack.name, user_stacks.suffix(i));
-            Ok(render(stack, name, composition, format, true))
+            Ok(render(stack, name, composition, format, true, handover))
         },
     );
     let mut parent = parent.map_err(composed)?;
@@ -326,6 +396,7 @@ fn render(
     composition: Composition,
     format: Format,
     nested: bool,
+    handover: Option<&dyn Handover>,
 ) -> Synthesis {
     let Composition { template, children } = composition;
     let children: Vec<(String, Composition)> = children
@@ -333,24 +404,63 @@ fn render(
         .map(|(suffix, child)| (format!("{name}.{suffix}"), child))
         .collect();
     let (mut own, children) = parallel::map_alongside(
-        || render_one(stack, name, template, format, nested),
+        || render_one(stack, name, template, format, nested, handover),
         children,
-        |(name, child)| render(stack, name, child, format, true),
+        |(name, child)| render(stack, name, child, format, true, handover),
     );
     own.children = children;
     own
 }
 
-/// Renders and validates one composed template, without its children.
+/// Renders and validates one composed template, without its children; hands its text
+/// over when the run has a [`Handover`].
 fn render_one(
     stack: &LoadedStack,
     name: String,
     template: Template,
     format: Format,
     nested: bool,
+    handover: Option<&dyn Handover>,
 ) -> Synthesis {
-    // Sized at once, and the position of a definition entry looked up once for the run
-    // of resources it makes (a user's profile and its cleanup, say), not per resource.
+    let json = json_tree(&template);
+    let body = render_template(&json, format);
+    let mut findings = if nested {
+        validate::validate_nested(&json, body.len())
+    } else {
+        validate::validate(&json, body.len())
+    };
+    add_split_hint(&json, &mut findings);
+    drop(json);
+    let found_resources = found_resources(stack, &template, &findings);
+    let resource_count = template.resources().count();
+    let body_len = body.len();
+    let kept = match handover {
+        Some(handover) => {
+            handover.hand_over(format!("{name}.template.{}", format.extension()), body);
+            None
+        }
+        None => Some(Kept {
+            origins: origins(stack, &template),
+            template,
+            body,
+        }),
+    };
+    Synthesis {
+        name,
+        file: stack.source.file.clone(),
+        resource_count,
+        body_len,
+        findings,
+        found_resources,
+        kept,
+        children: Vec::new(),
+    }
+}
+
+/// Where each resource of `template` comes from, with the position of its definition
+/// entry: looked up once for the run of resources an entry makes (a user's profile and
+/// its cleanup, say), not per resource.
+fn origins(stack: &LoadedStack, template: &Template) -> OrderedMap<String, Origin> {
     let mut origins =
         OrderedMap::with_capacity_and_hasher(template.resources().count(), MapHasher::default());
     let mut last: Option<(&SourcePath, Option<Position>)> = None;
@@ -368,23 +478,40 @@ fn render_one(
             },
         );
     }
-    let json = json_tree(&template);
-    let body = render_template(&json, format);
-    let mut findings = if nested {
-        validate::validate_nested(&json, body.len())
-    } else {
-        validate::validate(&json, body.len())
-    };
-    add_split_hint(&json, &mut findings);
-    Synthesis {
-        name,
-        file: stack.source.file.clone(),
-        template,
-        origins,
-        body,
-        findings,
-        children: Vec::new(),
+    origins
+}
+
+/// The type and origin of each resource `findings` name: one pass over the template's
+/// resources, whatever the number of findings.
+fn found_resources(
+    stack: &LoadedStack,
+    template: &Template,
+    findings: &[Finding],
+) -> HashMap<String, FoundResource> {
+    let mut found: HashMap<String, FoundResource> = findings
+        .iter()
+        .filter_map(Finding::resource)
+        .map(|id| {
+            let resource = FoundResource {
+                type_name: None,
+                origin: None,
+            };
+            (id.to_string(), resource)
+        })
+        .collect();
+    if found.is_empty() {
+        return found;
     }
+    for (id, resource) in template.resources() {
+        if let Some(entry) = found.get_mut(id.as_str()) {
+            entry.type_name = Some(resource.type_name);
+            entry.origin = template.origin(id).map(|path| Origin {
+                path: path.clone(),
+                position: stack.source.key_position_at(path),
+            });
+        }
+    }
+    found
 }
 
 /// What to do about a template over a CloudFormation quota when it holds Studio user
@@ -444,8 +571,17 @@ pub fn render_body(json: &Json, format: Format) -> String {
 
 /// Loads and synthesizes one definition file.
 pub fn synthesize_file(path: &Path, format: Format) -> Result<Synthesis, SynthError> {
+    synthesize_file_into(path, format, None)
+}
+
+/// [`synthesize_file`], handing each template over as [`synthesize_into`] does.
+pub fn synthesize_file_into(
+    path: &Path,
+    format: Format,
+    handover: Option<&dyn Handover>,
+) -> Result<Synthesis, SynthError> {
     let stack = stacks::load_file(path, &path.display().to_string())?;
-    synthesize(&stack, format)
+    synthesize_into(&stack, format, handover)
 }
 
 /// The extensions of a definition file, the usual first.
@@ -544,7 +680,7 @@ mod tests {
             let stack = stacks::load_file(&path, &name).unwrap();
             let synthesis = synthesize(&stack, Format::Json).unwrap();
             for t in synthesis.all() {
-                for origin in t.origins.values() {
+                for origin in t.origins().values() {
                     let by_text = stack.source.key_position(&origin.path.to_string());
                     assert_eq!(origin.position, by_text, "{name}: {}", origin.path);
                     placed += usize::from(by_text.is_some());
@@ -583,7 +719,7 @@ mod tests {
         );
         assert_eq!(
             s.json_templates()[1].1,
-            serde_json::to_value(&s.children[0].template).unwrap()
+            serde_json::to_value(s.children[0].model()).unwrap()
         );
     }
 

@@ -127,7 +127,7 @@ fn the_test_definitions_pass_cfn_lint() {
             .unwrap_or_else(|e| panic!("reading {file}: {e}"));
         let synthesis = support::stacks::synthesize(name, &text);
         let path = dir.path().join(format!("{name}.template.json"));
-        std::fs::write(&path, &synthesis.body).unwrap();
+        std::fs::write(&path, synthesis.body()).unwrap();
         paths.push(path);
     }
     assert_lints_clean(&cfn_lint, &paths, "the test definitions' templates");
@@ -144,7 +144,7 @@ fn a_definition_with_packages_passes_cfn_lint() {
         "    - ec2messages\n    - codeartifact.api\n    - codeartifact.repositories\n",
     );
     let synthesis = support::stacks::synthesize("studio-private", &text);
-    let template: serde_json::Value = serde_json::from_str(&synthesis.body).unwrap();
+    let template: serde_json::Value = serde_json::from_str(synthesis.body()).unwrap();
     let resources = &template["Resources"];
     for (id, kind) in [
         ("PackagesDomain", "AWS::CodeArtifact::Domain"),
@@ -162,7 +162,7 @@ fn a_definition_with_packages_passes_cfn_lint() {
     };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("packages.template.json");
-    std::fs::write(&path, &synthesis.body).unwrap();
+    std::fs::write(&path, synthesis.body()).unwrap();
     assert_lints_clean(
         &cfn_lint,
         std::slice::from_ref(&path),

@@ -39,7 +39,7 @@ fn split_templates(dir: &std::path::Path) -> Vec<PathBuf> {
         .iter()
         .map(|t| {
             let path = dir.join(format!("{}.template.json", t.name));
-            std::fs::write(&path, &t.body).unwrap();
+            std::fs::write(&path, t.body()).unwrap();
             path
         })
         .collect()
@@ -69,7 +69,7 @@ fn shipped_templates_pass_checkov() {
     let images = scratch.path().join("studio-images.template.json");
     std::fs::write(
         &images,
-        support::stacks::synthesize("studio-images", &read_test_definition("studio-images")).body,
+        support::stacks::synthesize("studio-images", &read_test_definition("studio-images")).body(),
     )
     .unwrap();
     templates.push(images);

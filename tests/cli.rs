@@ -116,6 +116,24 @@ fn a_template_over_the_limits_exits_1_and_writes_nothing() {
     );
     assert!(stderr.contains("nothing was written"));
     assert!(!dir.path().join("out").exists());
+
+    // Into a folder that holds templates: each template is written to a temporary file
+    // the moment it is judged; a run that fails removes them all and replaces nothing.
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("big.template.json"), "old\n").unwrap();
+    let (code, _, stderr) = synth(dir.path(), &["--all", "--out", "out"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["big.template.json"]);
+    assert_eq!(
+        std::fs::read_to_string(out.join("big.template.json")).unwrap(),
+        "old\n"
+    );
 }
 
 #[test]

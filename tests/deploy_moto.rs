@@ -243,7 +243,7 @@ fn an_existing_network_definition_deploys_into_a_vpc_made_before_it() {
     );
     let dir = tempfile::tempdir().expect("a temporary directory");
     let file = dir.path().join("existing-network.template.json");
-    fs::write(&file, &synthesis.body).expect("writing the template");
+    fs::write(&file, synthesis.body()).expect("writing the template");
     let supported = moto::supported_types(&moto_server);
     let diffs = deploy_and_check_with(&aws, &moto_server, &supported, &file, |aws| {
         let vpc = aws.json(&["ec2", "create-vpc", "--cidr-block", "10.40.0.0/16"])["Vpc"]["VpcId"]
@@ -842,7 +842,7 @@ fn deploy_test_definition(aws: &Path, moto_server: &Path, name: &str, expect: im
     expect(&support::stacks::json(&synthesis));
     let dir = tempfile::tempdir().expect("a temporary directory");
     let file = dir.path().join(format!("{name}.template.json"));
-    fs::write(&file, &synthesis.body).expect("writing the template");
+    fs::write(&file, synthesis.body()).expect("writing the template");
     let supported = moto::supported_types(moto_server);
     let diffs = deploy_and_check(aws, moto_server, &supported, &file);
     assert!(

@@ -89,7 +89,7 @@ fn check(text: &str, must_load: bool) -> Result<(), TestCaseError> {
     let outcome = match loaded {
         Ok(stack) => match synth::synthesize(&stack, Format::Json) {
             Ok(synthesis) => {
-                serde_json::from_str::<serde_json::Value>(&synthesis.body).map_err(|e| {
+                serde_json::from_str::<serde_json::Value>(synthesis.body()).map_err(|e| {
                     TestCaseError::fail(format!("the template body is not JSON: {e}"))
                 })?;
                 Ok(())

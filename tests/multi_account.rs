@@ -90,7 +90,7 @@ fn the_shipped_definition_makes_a_central_and_a_member_template() {
         ]
     );
     // No account id is written into the member template.
-    let member_text = &s.children[0].body;
+    let member_text = s.children[0].body();
     for id in ["111111111111", "222222222222"] {
         assert!(!member_text.contains(id), "{id} in the member template");
     }

@@ -40,7 +40,7 @@ fn single_account() -> Json {
 
 fn member() -> Json {
     let s = stacks::synthesize_shipped("studio-multi-account");
-    serde_json::from_str(&s.children[0].body).unwrap()
+    serde_json::from_str(s.children[0].body()).unwrap()
 }
 
 /// studio-sso-onboarding with the physical values of what its functions' roles name

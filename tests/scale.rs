@@ -52,7 +52,7 @@ fn assert_within_limits(s: &Synthesis) {
         assert!(count(&template, "Resources") <= 500, "{}", t.name);
         assert!(count(&template, "Outputs") <= 200, "{}", t.name);
         assert!(count(&template, "Parameters") <= 200, "{}", t.name);
-        assert!(t.body.len() <= 1_000_000, "{}", t.name);
+        assert!(t.body().len() <= 1_000_000, "{}", t.name);
         let errors: Vec<String> = t
             .findings
             .iter()
@@ -210,7 +210,7 @@ fn split_1200_users_into_12_children_within_every_limit() {
         );
         // A finding in a child points at the user's entry in the definition.
         assert_eq!(
-            child.origins[&format!("UserProfileDataScientist{first}")]
+            child.origins()[&format!("UserProfileDataScientist{first}")]
                 .path
                 .to_string(),
             format!("studio.users[{}]", first - 1)
@@ -272,7 +272,7 @@ fn a_bad_split_value_names_the_choices() {
 fn files(s: &Synthesis) -> BTreeMap<String, String> {
     s.all()
         .into_iter()
-        .map(|t| (t.name.clone(), t.body.clone()))
+        .map(|t| (t.name.clone(), t.body().to_string()))
         .collect()
 }
 
@@ -286,7 +286,7 @@ fn a_split_run_is_byte_identical_and_in_order_however_its_threads_finish() {
             synthesize("studio-big", &text)
                 .all()
                 .into_iter()
-                .map(|t| (t.name.clone(), t.body.clone()))
+                .map(|t| (t.name.clone(), t.body().to_string()))
                 .collect()
         })
         .collect();
@@ -402,7 +402,7 @@ fn appending_a_user_changes_only_the_last_chunk() {
 #[test]
 fn yaml_children_are_named_yaml_in_the_template_url() {
     let s = stacks::synthesize_as("studio-big", &definition(150, true), Format::Yaml);
-    let parent: Value = serde_yaml_ng::from_str(&s.body).unwrap();
+    let parent: Value = serde_yaml_ng::from_str(s.body()).unwrap();
     assert_eq!(
         parent["Resources"]["StudioUsers002"]["Properties"]["TemplateURL"],
         "studio-big.users-002.template.yaml"

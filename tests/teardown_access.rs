@@ -94,7 +94,7 @@ fn shipped_studio_templates() -> Vec<(String, Json, bool)> {
         ),
         (
             member.name.clone(),
-            serde_json::from_str(&member.body).unwrap(),
+            serde_json::from_str(member.body()).unwrap(),
             true,
         ),
     ]

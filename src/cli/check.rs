@@ -2,17 +2,18 @@
 
 use std::path::Path;
 
-use sagesynth::output::{self, CheckReport, OutputFile};
+use sagesynth::output::{CheckReport, Comparison};
 
 use super::{Outcome, console};
 
-/// With `complete` (`--all`), a template in `out` that no stack writes is reported too.
-pub fn run(out: &Path, files: &[OutputFile], complete: bool) -> Outcome {
-    match output::check(out, files, complete) {
+/// What `comparison` found of the templates `names`. With `complete` (`--all`), a template
+/// in `out` that no stack writes is reported too.
+pub fn run(out: &Path, comparison: Comparison, names: &[String], complete: bool) -> Outcome {
+    match comparison.report(names, complete) {
         Ok(report) if report.is_clean() => {
             console::info(&format!(
                 "{} template(s) in {} are up to date",
-                files.len(),
+                names.len(),
                 out.display()
             ));
             Outcome::Done

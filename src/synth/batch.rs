@@ -3,9 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Format, SynthError, Synthesis, discover, find_stack, synthesize_file};
+use super::{Format, Handover, SynthError, Synthesis, discover, find_stack, synthesize_file_into};
 use crate::diagnostic::Diagnostic;
-use crate::output::OutputFile;
 use crate::parallel;
 use crate::report::ReportFormat;
 use crate::stacks::{self, InputErrors};
@@ -77,11 +76,21 @@ pub enum Failure {
 /// The definitions are independent: they are synthesized side by side on the machine's
 /// cores ([`parallel::map_alongside`]), and reported in the order of `paths`.
 pub fn synthesize_all(paths: &[PathBuf], format: Format) -> Batch {
+    synthesize_all_into(paths, format, None)
+}
+
+/// [`synthesize_all`], handing each template over as [`super::synthesize_into`] does:
+/// the batch keeps what validation found, and the handover has every text.
+pub fn synthesize_all_into(
+    paths: &[PathBuf],
+    format: Format,
+    handover: Option<&dyn Handover>,
+) -> Batch {
     let mut batch = Batch::default();
     let ((), results) = parallel::map_alongside(
         || (),
         paths.iter().collect(),
-        |path| synthesize_file(path, format),
+        |path| synthesize_file_into(path, format, handover),
     );
     for result in results {
         match result {
@@ -129,14 +138,11 @@ impl Batch {
         self.syntheses.iter().find(|s| !s.children.is_empty())
     }
 
-    /// The files `--out` writes, in `format`: every template under its file name.
-    pub fn files(&self, format: Format) -> Vec<OutputFile<'_>> {
+    /// The names of the files `--out` writes, in `format`: every template's, in order.
+    pub fn file_names(&self, format: Format) -> Vec<String> {
         self.templates()
             .iter()
-            .map(|s| OutputFile {
-                name: s.file_name(format),
-                body: &s.body,
-            })
+            .map(|s| s.file_name(format))
             .collect()
     }
 }
@@ -168,13 +174,8 @@ mod tests {
         let batch = synthesize_all(&[shipped().join("studio-multi-account.yaml")], Format::Json);
         let s = batch.multi_template().expect("a StackSet member");
         assert_eq!(s.name, "studio-multi-account");
-        let names: Vec<String> = batch
-            .files(Format::Json)
-            .into_iter()
-            .map(|f| f.name)
-            .collect();
         assert_eq!(
-            names,
+            batch.file_names(Format::Json),
             [
                 "studio-multi-account.template.json",
                 "studio-multi-account.member.template.json"
@@ -224,9 +225,55 @@ mod tests {
         assert_eq!(batch.failure(), Some(Failure::Input));
         let good = synthesize_all(&paths[1..], Format::Json);
         assert_eq!(good.failure(), None);
-        assert_eq!(good.files(Format::Json)[0].name, "good.template.json");
-        assert_eq!(good.files(Format::Json)[0].body, good.syntheses[0].body);
+        assert_eq!(good.file_names(Format::Json), ["good.template.json"]);
         assert!(good.multi_template().is_none());
+    }
+
+    /// Collects what a run hands over, in the order handed.
+    #[derive(Default)]
+    struct Collect(std::sync::Mutex<Vec<(String, String)>>);
+
+    impl Handover for Collect {
+        fn hand_over(&self, file_name: String, body: String) {
+            self.0.lock().unwrap().push((file_name, body));
+        }
+    }
+
+    #[test]
+    fn a_batch_that_hands_its_templates_over_keeps_what_validation_found_of_each() {
+        let paths = [
+            shipped().join("studio-multi-account.yaml"),
+            shipped().join("team-notebooks.yaml"),
+        ];
+        let kept = synthesize_all(&paths, Format::MinifiedJson);
+        let collect = Collect::default();
+        let handed = synthesize_all_into(&paths, Format::MinifiedJson, Some(&collect));
+        let mut texts: std::collections::HashMap<String, String> =
+            collect.0.into_inner().unwrap().into_iter().collect();
+        let names = kept.file_names(Format::MinifiedJson);
+        assert_eq!(handed.file_names(Format::MinifiedJson), names);
+        assert_eq!(texts.len(), names.len(), "each template handed over once");
+        for (k, h) in kept.templates().into_iter().zip(handed.templates()) {
+            let name = k.file_name(Format::MinifiedJson);
+            assert_eq!(texts.remove(&name).as_deref(), Some(k.body()), "{name}");
+            assert_eq!(h.findings, k.findings, "{name}");
+            assert_eq!(h.found_resources, k.found_resources, "{name}");
+            assert_eq!(
+                (h.resource_count, h.body_len),
+                (k.model().resources().count(), k.body().len()),
+                "{name}"
+            );
+        }
+        assert!(
+            kept.templates()
+                .iter()
+                .any(|s| s.found_resources.values().any(|r| r.origin.is_some())),
+            "some finding names a resource of the definition"
+        );
+        let report = |b: &Batch| b.report(ReportFormat::Json, true).unwrap();
+        assert_eq!(report(&handed), report(&kept));
+        let handed_over = std::panic::catch_unwind(|| handed.syntheses[0].body().len());
+        assert!(handed_over.is_err(), "a handed-over text is not kept");
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub fn synthesize_shipped(name: &str) -> Synthesis {
 
 /// The body of a JSON synthesis (the main template or any child), parsed.
 pub fn json(s: &Synthesis) -> Value {
-    serde_json::from_str(&s.body).unwrap_or_else(|e| panic!("{} is not JSON: {e}", s.name))
+    serde_json::from_str(s.body()).unwrap_or_else(|e| panic!("{} is not JSON: {e}", s.name))
 }
 
 /// The main template of `text` loaded as `stacks/NAME.yaml`, as JSON.
