@@ -20,11 +20,12 @@ Phases (each the inclusive cost of a function that is never inlined, or a differ
              the structural passes, run once per template by the rule pack
              (sagesynth::validate::rules::Context::structural_passes::{{closure}})
   render, other
-             sagesynth::synth::render minus the four above: the origins, the split
-             hint, freeing the JSON tree
+             sagesynth::synth::render minus the four above: the split hint, the
+             origins of the resources findings name, freeing the JSON tree and the
+             model, and handing the text over (reading and comparing its file)
   start-up, CLI, report
              the whole process minus load, compose and render: the dynamic loader,
-             argument parsing, the findings report, reading the files compared
+             argument parsing, the findings report
 A phase that is not found (a function renamed or inlined) stops the script with an
 error instead of printing a zero. `--totals` prints only the instructions of the whole
 process, for a binary built before these functions were kept out of line. The process

@@ -1,5 +1,6 @@
 //! In-process synthesis benchmark: load + compose + render + validate (the whole rule
-//! pack) of every shipped stack, and of the studio-private definition with 2, 100, 1,000
+//! pack), each template's text handed over and dropped as `--check` does, of every
+//! shipped stack, and of the studio-private definition with 2, 100, 1,000
 //! and 10,000 users, with `split: nested` above 150 users (generated in memory: the same
 //! definitions `.ci/measure-cli.py` times as whole processes, so the two tables can be
 //! read side by side). Run with `cargo bench --bench synth`.
@@ -11,10 +12,11 @@
 
 use std::hint::black_box;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use sagesynth::stacks;
-use sagesynth::synth::{self, Format};
+use sagesynth::synth::{self, Format, Handover};
 use sagesynth::template::FileExtension;
 
 /// The user counts of the scaling series.
@@ -51,12 +53,25 @@ fn load(name: &str, text: &str, folder: &Path) -> stacks::LoadedStack {
     .expect("the definition is valid")
 }
 
+/// Takes each template's text as `--out` and `--check` do, the moment it is judged, and
+/// keeps only its length: the pipeline as the CLI runs it, without the files.
+#[derive(Default)]
+struct CountBytes(AtomicUsize);
+
+impl Handover for CountBytes {
+    fn hand_over(&self, _file_name: String, body: String) {
+        self.0.fetch_add(body.len(), Ordering::Relaxed);
+    }
+}
+
 fn synth_once(name: &str, text: &str) -> usize {
     // Read as if from `stacks/`, where the shipped definitions' script files are.
     let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks");
     let stack = load(name, text, &folder);
-    let s = synth::synthesize(&stack, Format::Json).expect("it synthesizes");
-    s.all().iter().map(|t| t.body().len()).sum()
+    let bytes = CountBytes::default();
+    let s = synth::synthesize_into(&stack, Format::Json, Some(&bytes)).expect("it synthesizes");
+    black_box(s);
+    bytes.0.into_inner()
 }
 
 /// Median time per synth, and bytes of output.
