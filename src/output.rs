@@ -3,6 +3,7 @@
 //! take each template the moment it is judged ([`Handover`]), so a run never holds every
 //! template's text at once.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -11,17 +12,52 @@ use tempfile::NamedTempFile;
 
 use crate::synth::Handover;
 
+/// What a handover made of each template, recorded by file name as the threads of a
+/// run hand them over, and read back in the run's order.
+struct PerFile<T>(Mutex<Vec<(String, io::Result<T>)>>);
+
+impl<T> PerFile<T> {
+    fn new() -> PerFile<T> {
+        PerFile(Mutex::new(Vec::new()))
+    }
+
+    fn record(&self, name: String, result: io::Result<T>) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((name, result));
+    }
+
+    /// What was made of each of `names` (every template of the run), in that order; the
+    /// first failure in that order is the error.
+    fn in_order(self, names: &[String]) -> io::Result<Vec<T>> {
+        let mut made: HashMap<String, io::Result<T>> = self
+            .0
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .into_iter()
+            .collect();
+        names
+            .iter()
+            .map(|name| {
+                made.remove(name)
+                    .unwrap_or_else(|| Err(io::Error::other(format!("{name} was never rendered"))))
+            })
+            .collect()
+    }
+}
+
 /// `--out DIR`: each template written to a temporary file in `dir` as it is handed over.
 /// [`Staging::commit`] makes them durable and renames them into place once every stack
-/// has passed; dropped without a commit, the staging removes its temporary files (and
-/// `dir`, when it made `dir` and `dir` is empty again). Each file is either its old
+/// has passed; dropped without a commit (or after a commit that failed), the staging
+/// removes its temporary files, and `dir` when it made `dir` and `dir` is empty again. Each file is either its old
 /// content or its new content at any moment, never half-written, and a failure while
 /// writing or flushing any file replaces none.
 pub struct Staging {
     dir: PathBuf,
     /// Whether `dir` had to be made, once the first template came.
     made_dir: OnceLock<io::Result<bool>>,
-    staged: Mutex<Vec<(String, io::Result<NamedTempFile>)>>,
+    staged: PerFile<NamedTempFile>,
 }
 
 impl Staging {
@@ -29,7 +65,7 @@ impl Staging {
         Staging {
             dir: dir.to_path_buf(),
             made_dir: OnceLock::new(),
-            staged: Mutex::new(Vec::new()),
+            staged: PerFile::new(),
         }
     }
 
@@ -60,22 +96,8 @@ impl Staging {
     /// `names` (every template of the run). Returns the paths written; the first failure
     /// in that order stops the commit before any rename.
     pub fn commit(mut self, names: &[String]) -> io::Result<Vec<PathBuf>> {
-        // The folder stays, whatever happens now.
-        self.made_dir.take();
-        let mut staged: std::collections::HashMap<String, io::Result<NamedTempFile>> = self
-            .staged
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .drain(..)
-            .collect();
-        let mut temporary = Vec::with_capacity(names.len());
-        for name in names {
-            match staged.remove(name) {
-                Some(Ok(tmp)) => temporary.push(tmp),
-                Some(Err(e)) => return Err(e),
-                None => return Err(io::Error::other(format!("{name} was never rendered"))),
-            }
-        }
+        let staged = std::mem::replace(&mut self.staged, PerFile::new());
+        let temporary = staged.in_order(names)?;
         sync_all(&temporary)?;
         let mut written = Vec::with_capacity(names.len());
         for (tmp, name) in temporary.into_iter().zip(names) {
@@ -91,10 +113,7 @@ impl Handover for Staging {
     fn hand_over(&self, file_name: String, body: String) {
         let staged = self.stage(&file_name, &body);
         drop(body);
-        self.staged
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push((file_name, staged));
+        self.staged.record(file_name, staged);
     }
 }
 
@@ -102,10 +121,7 @@ impl Drop for Staging {
     fn drop(&mut self) {
         // Removes what a run that did not commit left: its temporary files, then the
         // folder it made (only when nothing else is in it).
-        self.staged
-            .get_mut()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
+        drop(std::mem::replace(&mut self.staged, PerFile::new()));
         if let Some(Ok(true)) = self.made_dir.get() {
             let _ = std::fs::remove_dir(&self.dir);
         }
@@ -198,14 +214,14 @@ enum Verdict {
 /// [`Comparison::report`] tells what differs.
 pub struct Comparison {
     dir: PathBuf,
-    verdicts: Mutex<Vec<(String, io::Result<Verdict>)>>,
+    verdicts: PerFile<Verdict>,
 }
 
 impl Comparison {
     pub fn new(dir: &Path) -> Comparison {
         Comparison {
             dir: dir.to_path_buf(),
-            verdicts: Mutex::new(Vec::new()),
+            verdicts: PerFile::new(),
         }
     }
 
@@ -213,20 +229,13 @@ impl Comparison {
     /// any other `*.template.*` file in the folder is reported as extra (it belongs to no
     /// stack). The first file that could not be read, in that order, is the error.
     pub fn report(self, names: &[String], complete: bool) -> io::Result<CheckReport> {
-        let mut verdicts: std::collections::HashMap<String, io::Result<Verdict>> = self
-            .verdicts
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .into_iter()
-            .collect();
+        let verdicts = self.verdicts.in_order(names)?;
         let mut report = CheckReport::default();
-        for name in names {
-            match verdicts.remove(name) {
-                Some(Ok(Verdict::Same)) => {}
-                Some(Ok(Verdict::Differs)) => report.differ.push(name.clone()),
-                Some(Ok(Verdict::Missing)) => report.missing.push(name.clone()),
-                Some(Err(e)) => return Err(e),
-                None => return Err(io::Error::other(format!("{name} was never rendered"))),
+        for (name, verdict) in names.iter().zip(verdicts) {
+            match verdict {
+                Verdict::Same => {}
+                Verdict::Differs => report.differ.push(name.clone()),
+                Verdict::Missing => report.missing.push(name.clone()),
             }
         }
         if complete && let Ok(entries) = std::fs::read_dir(&self.dir) {
@@ -255,10 +264,7 @@ impl Handover for Comparison {
     fn hand_over(&self, file_name: String, body: String) {
         let verdict = self.compare(&file_name, &body);
         drop(body);
-        self.verdicts
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push((file_name, verdict));
+        self.verdicts.record(file_name, verdict);
     }
 }
 
@@ -397,6 +403,13 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("b.template.json"), "{e}");
         assert!(listing(dir.path()).is_empty(), "{:?}", listing(dir.path()));
+
+        // A folder the staging made is removed again when the commit fails.
+        let made = parent.path().join("made");
+        let staging = Staging::new(&made);
+        staging.hand_over("a.template.json".into(), "{}".into());
+        assert!(staging.commit(&["b.template.json".to_string()]).is_err());
+        assert!(!made.exists());
     }
 
     #[test]
