@@ -50,9 +50,9 @@ impl<T> PerFile<T> {
 /// `--out DIR`: each template written to a temporary file in `dir` as it is handed over.
 /// [`Staging::commit`] makes them durable and renames them into place once every stack
 /// has passed; dropped without a commit (or after a commit that failed), the staging
-/// removes its temporary files, and `dir` when it made `dir` and `dir` is empty again. Each file is either its old
-/// content or its new content at any moment, never half-written, and a failure while
-/// writing or flushing any file replaces none.
+/// removes its temporary files, and `dir` when it made `dir` and `dir` is empty again.
+/// Each file is either its old content or its new content at any moment, never
+/// half-written, and a failure while writing or flushing any file replaces none.
 pub struct Staging {
     dir: PathBuf,
     /// Whether `dir` had to be made, once the first template came.

@@ -431,30 +431,27 @@ fn render_one(
     };
     add_split_hint(&json, &mut findings);
     drop(json);
-    let found_resources = found_resources(stack, &template, &findings);
-    let resource_count = template.resources().count();
-    let body_len = body.len();
-    let kept = match handover {
-        Some(handover) => {
-            handover.hand_over(format!("{name}.template.{}", format.extension()), body);
-            None
-        }
-        None => Some(Kept {
-            origins: origins(stack, &template),
-            template,
-            body,
-        }),
-    };
-    Synthesis {
+    let mut synthesis = Synthesis {
         name,
         file: stack.source.file.clone(),
-        resource_count,
-        body_len,
+        resource_count: template.resources().count(),
+        body_len: body.len(),
+        found_resources: found_resources(stack, &template, &findings),
         findings,
-        found_resources,
-        kept,
+        kept: None,
         children: Vec::new(),
+    };
+    match handover {
+        Some(handover) => handover.hand_over(synthesis.file_name(format), body),
+        None => {
+            synthesis.kept = Some(Kept {
+                origins: origins(stack, &template),
+                template,
+                body,
+            });
+        }
     }
+    synthesis
 }
 
 /// Where each resource of `template` comes from, with the position of its definition
