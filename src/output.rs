@@ -83,6 +83,7 @@ impl Staging {
             .suffix(".tmp")
             .tempfile_in(&self.dir)?;
         tmp.write_all(body.as_bytes())?;
+        start_writeback(tmp.as_file());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -126,6 +127,25 @@ impl Drop for Staging {
             let _ = std::fs::remove_dir(&self.dir);
         }
     }
+}
+
+/// Asks the kernel to start writing `file`'s data to disk now, without waiting for it:
+/// the disk works while the run renders the other templates, and the flush of every file
+/// at the commit finds most of it written. At 10,000 users `--out` took 103.56 → 91.09
+/// and 110.83 → 98.25 ms (15 and 20 runs), at 1,000 users 18.44 → 17.98 and 17.78 →
+/// 16.88 ms. Only a hint: whatever it does, the commit's `fsync` is what makes each file
+/// durable, so a failure here is left to that `fsync` to report.
+fn start_writeback(file: &std::fs::File) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: a call on an open descriptor this function borrows, with the flag that
+        // only starts write-out; it touches no memory of this process.
+        let _ =
+            unsafe { libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = file;
 }
 
 /// How many files are flushed to disk at once.
