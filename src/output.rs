@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-use tempfile::NamedTempFile;
+use tempfile::TempPath;
 
 use crate::synth::Handover;
 
@@ -57,7 +57,7 @@ pub struct Staging {
     dir: PathBuf,
     /// Whether `dir` had to be made, once the first template came.
     made_dir: OnceLock<io::Result<bool>>,
-    staged: PerFile<NamedTempFile>,
+    staged: PerFile<TempPath>,
 }
 
 impl Staging {
@@ -69,8 +69,10 @@ impl Staging {
         }
     }
 
-    /// The temporary file of `name` in the folder, written and readable by everyone.
-    fn stage(&self, name: &str, body: &str) -> io::Result<NamedTempFile> {
+    /// The temporary file of `name` in the folder, written and readable by everyone, and
+    /// closed: a run of thousands of templates would otherwise hold a descriptor for
+    /// each until the commit, over the usual limit of 1,024 open files at 100,000 users.
+    fn stage(&self, name: &str, body: &str) -> io::Result<TempPath> {
         let made = self.made_dir.get_or_init(|| {
             let existed = self.dir.is_dir();
             std::fs::create_dir_all(&self.dir).map(|()| !existed)
@@ -90,7 +92,7 @@ impl Staging {
             tmp.as_file()
                 .set_permissions(std::fs::Permissions::from_mode(0o644))?;
         }
-        Ok(tmp)
+        Ok(tmp.into_temp_path())
     }
 
     /// Flushes every staged file to disk and renames it to its name, in the order of
@@ -154,16 +156,23 @@ const SYNC_WORKERS: usize = 8;
 /// Flushes every file to disk. One fsync waits for the disk (1 to 15 ms each on the
 /// development machine) while the processor idles; a split run writes a hundred files,
 /// so they are flushed from a few threads at once and the file system commits them
-/// together.
-fn sync_all(files: &[tempfile::NamedTempFile]) -> std::io::Result<()> {
+/// together. Each file is opened again to be flushed (for writing: Windows flushes no
+/// file opened only to read), and closed once flushed.
+fn sync_all(files: &[TempPath]) -> io::Result<()> {
+    let sync = |path: &TempPath| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)?
+            .sync_all()
+    };
     if files.len() < 2 {
-        return files.iter().try_for_each(|f| f.as_file().sync_all());
+        return files.iter().try_for_each(sync);
     }
     let chunk = files.len().div_ceil(SYNC_WORKERS);
     std::thread::scope(|scope| {
         let workers: Vec<_> = files
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().try_for_each(|f| f.as_file().sync_all())))
+            .map(|part| scope.spawn(move || part.iter().try_for_each(sync)))
             .collect();
         workers.into_iter().try_for_each(|worker| {
             worker
