@@ -150,6 +150,7 @@ impl Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::synth::FoundResource;
     use crate::validate::Finding;
 
     fn shipped() -> PathBuf {
@@ -248,12 +249,26 @@ mod tests {
         let kept = synthesize_all(&paths, Format::MinifiedJson);
         let collect = Collect::default();
         let handed = synthesize_all_into(&paths, Format::MinifiedJson, Some(&collect));
-        let mut texts: std::collections::HashMap<String, String> =
-            collect.0.into_inner().unwrap().into_iter().collect();
+        let handed_over = collect.0.into_inner().unwrap();
         let names = kept.file_names(Format::MinifiedJson);
         assert_eq!(handed.file_names(Format::MinifiedJson), names);
-        assert_eq!(texts.len(), names.len(), "each template handed over once");
+        assert_eq!(
+            handed_over.len(),
+            names.len(),
+            "each template handed over once"
+        );
+        let mut texts: std::collections::HashMap<String, String> =
+            handed_over.into_iter().collect();
         for (k, h) in kept.templates().into_iter().zip(handed.templates()) {
+            // What the report shows of a resource a finding names is its type in the
+            // template and its origin, as the kept template and origins have them.
+            for (id, found) in &k.found_resources {
+                let expected = FoundResource {
+                    type_name: k.model().resource(id).map(|r| r.type_name),
+                    origin: k.origins().get(id).cloned(),
+                };
+                assert_eq!(found, &expected, "{id}");
+            }
             let name = k.file_name(Format::MinifiedJson);
             assert_eq!(texts.remove(&name).as_deref(), Some(k.body()), "{name}");
             assert_eq!(h.findings, k.findings, "{name}");
