@@ -115,7 +115,6 @@ impl Staging {
 impl Handover for Staging {
     fn hand_over(&self, file_name: String, body: String) {
         let staged = self.stage(&file_name, &body);
-        drop(body);
         self.staged.record(file_name, staged);
     }
 }
@@ -292,7 +291,6 @@ impl Comparison {
 impl Handover for Comparison {
     fn hand_over(&self, file_name: String, body: String) {
         let verdict = self.compare(&file_name, &body);
-        drop(body);
         self.verdicts.record(file_name, verdict);
     }
 }
