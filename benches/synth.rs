@@ -69,7 +69,7 @@ fn synth_once(name: &str, text: &str) -> usize {
     let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks");
     let stack = load(name, text, &folder);
     let bytes = CountBytes::default();
-    let s = synth::synthesize_into(&stack, Format::Json, Some(&bytes)).expect("it synthesizes");
+    let s = synth::synthesize_into(&stack, Format::Json, &bytes).expect("it synthesizes");
     black_box(s);
     bytes.0.into_inner()
 }

@@ -44,10 +44,29 @@ impl Format {
     }
 }
 
-/// A synthesized stack: what validation found and, unless the run handed its text over
-/// as soon as it was judged ([`Handover`]), the template, its origins and its text.
+/// A synthesized stack: what validation found and what the run kept of the template:
+/// [`Kept`] (the template, its origins and its text) from [`synthesize`], or
+/// [`HandedOver`] from [`synthesize_into`], whose text went to a [`Handover`] as soon as
+/// it was judged. Only a kept synthesis has [`Synthesis::model`], [`Synthesis::origins`]
+/// and [`Synthesis::body`]:
+///
+/// ```
+/// # use sagesynth::synth::Synthesis;
+/// fn text(synthesis: &Synthesis) -> &str {
+///     synthesis.body()
+/// }
+/// ```
+///
+/// and asking a handed-over one for its text does not compile:
+///
+/// ```compile_fail,E0599
+/// # use sagesynth::synth::{HandedOver, Synthesis};
+/// fn text(synthesis: &Synthesis<HandedOver>) -> &str {
+///     synthesis.body()
+/// }
+/// ```
 #[derive(Clone, Debug)]
-pub struct Synthesis {
+pub struct Synthesis<T = Kept> {
     pub name: String,
     /// The definition file, as the user named it.
     pub file: String,
@@ -60,19 +79,26 @@ pub struct Synthesis {
     /// the definition (what the report shows; a split run's templates hold thousands of
     /// resources, the findings name a few).
     pub found_resources: HashMap<String, FoundResource>,
-    /// The template itself; `None` when handed over.
-    kept: Option<Kept>,
+    /// The template itself, or the mark that it was handed over.
+    kept: T,
     /// The other templates of this definition (`NAME.SUFFIX.template.json`), in file order.
-    pub children: Vec<Synthesis>,
+    pub children: Vec<Synthesis<T>>,
 }
 
-/// What [`synthesize`] keeps of a template and a run with a [`Handover`] does not.
+/// What [`synthesize`] keeps of a template and a run with a [`Handover`] does not: its
+/// model, origins and text ([`Synthesis::model`], [`Synthesis::origins`],
+/// [`Synthesis::body`]).
 #[derive(Clone, Debug)]
-struct Kept {
+pub struct Kept {
     template: Template,
     origins: OrderedMap<String, Origin>,
     body: String,
 }
+
+/// What a run with a [`Handover`] keeps of a template beside its findings: nothing, its
+/// text went to the handover.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HandedOver;
 
 /// A resource a finding names, as the report shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,34 +118,91 @@ pub trait Handover: Sync {
     fn hand_over(&self, file_name: String, body: String);
 }
 
-const HANDED_OVER: &str =
-    "the template was handed over: only `synthesize` without a `Handover` keeps it";
+/// What a run does with each template once it is judged: keeps it ([`Kept`]) or hands
+/// its text over ([`HandedOver`]).
+trait Keeping: Sync {
+    type Kept: Send;
+
+    /// Takes the template named `name`, rendered in `format` as `body`.
+    fn keep(
+        &self,
+        stack: &LoadedStack,
+        name: &str,
+        format: Format,
+        template: Template,
+        body: String,
+    ) -> Self::Kept;
+}
+
+/// Keeps every template: [`synthesize`].
+struct KeepAll;
+
+impl Keeping for KeepAll {
+    type Kept = Kept;
+
+    fn keep(
+        &self,
+        stack: &LoadedStack,
+        _: &str,
+        _: Format,
+        template: Template,
+        body: String,
+    ) -> Kept {
+        Kept {
+            origins: origins(stack, &template),
+            template,
+            body,
+        }
+    }
+}
+
+impl Keeping for dyn Handover + '_ {
+    type Kept = HandedOver;
+
+    fn keep(
+        &self,
+        _: &LoadedStack,
+        name: &str,
+        format: Format,
+        _: Template,
+        body: String,
+    ) -> HandedOver {
+        self.hand_over(file_name(name, format), body);
+        HandedOver
+    }
+}
 
 impl Synthesis {
     /// The template's model.
-    ///
-    /// # Panics
-    /// When the run handed the template over ([`synthesize_into`]).
     pub fn model(&self) -> &Template {
-        &self.kept.as_ref().expect(HANDED_OVER).template
+        &self.kept.template
     }
 
     /// Logical ID → the definition entry that produced it, with its position.
-    ///
-    /// # Panics
-    /// When the run handed the template over ([`synthesize_into`]).
     pub fn origins(&self) -> &OrderedMap<String, Origin> {
-        &self.kept.as_ref().expect(HANDED_OVER).origins
+        &self.kept.origins
     }
 
     /// The template's text.
-    ///
-    /// # Panics
-    /// When the run handed the template over ([`synthesize_into`]).
     pub fn body(&self) -> &str {
-        &self.kept.as_ref().expect(HANDED_OVER).body
+        &self.kept.body
     }
 
+    /// Every template of the definition as JSON, named `NAME` or `NAME.SUFFIX`, read back
+    /// from the text written (so it compares equal to the same text read from a file).
+    /// The synthesis must be in one of the JSON formats.
+    pub fn json_templates(&self) -> Vec<(String, Json)> {
+        self.all()
+            .iter()
+            .map(|t| {
+                let json = serde_json::from_str(t.body()).expect("synthesized as JSON");
+                (t.name.clone(), json)
+            })
+            .collect()
+    }
+}
+
+impl<T> Synthesis<T> {
     /// Whether an unsuppressed error-level finding stops this stack.
     pub fn has_errors(&self) -> bool {
         self.findings
@@ -129,11 +212,11 @@ impl Synthesis {
 
     /// `NAME.template.json` (or `.yaml`); a child's name is `PARENT.SUFFIX`.
     pub fn file_name(&self, format: Format) -> String {
-        format!("{}.template.{}", self.name, format.extension())
+        file_name(&self.name, format)
     }
 
     /// This template and then every child, depth first: what a definition writes.
-    pub fn all(&self) -> Vec<&Synthesis> {
+    pub fn all(&self) -> Vec<&Synthesis<T>> {
         let mut all = vec![self];
         for child in &self.children {
             all.extend(child.all());
@@ -147,7 +230,7 @@ impl Synthesis {
     }
 
     /// The definition's template `NAME.SUFFIX` (`member`, `users-001`).
-    pub fn template(&self, suffix: &str) -> Result<&Synthesis, NoSuchTemplate> {
+    pub fn template(&self, suffix: &str) -> Result<&Synthesis<T>, NoSuchTemplate> {
         let all = self.all();
         let name = format!("{}.{suffix}", self.name);
         if let Some(found) = all.iter().find(|t| t.name == name) {
@@ -173,19 +256,6 @@ impl Synthesis {
             None => d,
         };
         Err(NoSuchTemplate::Unknown(Box::new(d)))
-    }
-
-    /// Every template of the definition as JSON, named `NAME` or `NAME.SUFFIX`, read back
-    /// from the text written (so it compares equal to the same text read from a file).
-    /// The synthesis must be in one of the JSON formats.
-    pub fn json_templates(&self) -> Vec<(String, Json)> {
-        self.all()
-            .iter()
-            .map(|t| {
-                let json = serde_json::from_str(t.body()).expect("synthesized as JSON");
-                (t.name.clone(), json)
-            })
-            .collect()
     }
 }
 
@@ -234,13 +304,17 @@ pub fn mermaid(synthesis: &Synthesis) -> String {
 }
 
 /// The findings report of syntheses, in `format`: each template is a stack of the report.
-pub fn report(format: ReportFormat, syntheses: &[&Synthesis]) -> String {
+pub fn report<T>(format: ReportFormat, syntheses: &[&Synthesis<T>]) -> String {
     report_run(format, syntheses, &[])
 }
 
 /// [`report()`] of a run that `errors` stopped before every definition was judged (each
 /// error as printed), so the report does not read as complete.
-pub fn report_run(format: ReportFormat, syntheses: &[&Synthesis], errors: &[String]) -> String {
+pub fn report_run<T>(
+    format: ReportFormat,
+    syntheses: &[&Synthesis<T>],
+    errors: &[String],
+) -> String {
     let level = |severity: Severity| match severity {
         Severity::Error => report::Level::Error,
         Severity::Warning => report::Level::Warning,
@@ -340,16 +414,24 @@ impl From<InputErrors> for SynthError {
 /// composes and renders the parent: the threads start once, at the start of the work, and
 /// no thread waits for another between composing and rendering.
 pub fn synthesize(stack: &LoadedStack, format: Format) -> Result<Synthesis, SynthError> {
-    synthesize_into(stack, format, None)
+    synthesize_keeping(stack, format, &KeepAll)
 }
 
-/// [`synthesize`], handing each template's text to `handover` (when given) as soon as it
-/// is judged and keeping only what validation found of it: see [`Handover`].
+/// [`synthesize`], handing each template's text to `handover` as soon as it is judged
+/// and keeping only what validation found of it: see [`Handover`].
 pub fn synthesize_into(
     stack: &LoadedStack,
     format: Format,
-    handover: Option<&dyn Handover>,
-) -> Result<Synthesis, SynthError> {
+    handover: &dyn Handover,
+) -> Result<Synthesis<HandedOver>, SynthError> {
+    synthesize_keeping(stack, format, handover)
+}
+
+fn synthesize_keeping<K: Keeping + ?Sized>(
+    stack: &LoadedStack,
+    format: Format,
+    keeping: &K,
+) -> Result<Synthesis<K::Kept>, SynthError> {
     let extension = format.extension();
     let composed = |error: ComposeError| match error {
         ComposeError::Input(errors) => SynthError::Input(errors),
@@ -367,14 +449,14 @@ pub fn synthesize_into(
         || {
             stacks::compose_parent(stack, extension).map(|composition| {
                 let name = stack.name.clone();
-                render(stack, name, composition, format, false, handover)
+                render(stack, name, composition, format, false, keeping)
             })
         },
         chunks,
         |(user_stacks, i)| {
             let composition = user_stacks.compose(stack, i)?;
             let name = format!("{}.{}", stack.name, user_stacks.suffix(i));
-            Ok(render(stack, name, composition, format, true, handover))
+            Ok(render(stack, name, composition, format, true, keeping))
         },
     );
     let mut parent = parent.map_err(composed)?;
@@ -390,38 +472,38 @@ pub fn synthesize_into(
 /// parent: they are rendered on the machine's other cores while this thread renders the
 /// parent ([`parallel::map_alongside`]; on this thread when the call is already one of
 /// several), and come back in the order composed.
-fn render(
+fn render<K: Keeping + ?Sized>(
     stack: &LoadedStack,
     name: String,
     composition: Composition,
     format: Format,
     nested: bool,
-    handover: Option<&dyn Handover>,
-) -> Synthesis {
+    keeping: &K,
+) -> Synthesis<K::Kept> {
     let Composition { template, children } = composition;
     let children: Vec<(String, Composition)> = children
         .into_iter()
         .map(|(suffix, child)| (format!("{name}.{suffix}"), child))
         .collect();
     let (mut own, children) = parallel::map_alongside(
-        || render_one(stack, name, template, format, nested, handover),
+        || render_one(stack, name, template, format, nested, keeping),
         children,
-        |(name, child)| render(stack, name, child, format, true, handover),
+        |(name, child)| render(stack, name, child, format, true, keeping),
     );
     own.children = children;
     own
 }
 
-/// Renders and validates one composed template, without its children; hands its text
-/// over when the run has a [`Handover`].
-fn render_one(
+/// Renders and validates one composed template, without its children; keeps it or hands
+/// its text over, as `keeping` does.
+fn render_one<K: Keeping + ?Sized>(
     stack: &LoadedStack,
     name: String,
     template: Template,
     format: Format,
     nested: bool,
-    handover: Option<&dyn Handover>,
-) -> Synthesis {
+    keeping: &K,
+) -> Synthesis<K::Kept> {
     let json = json_tree(&template);
     let body = render_template(&json, format);
     let mut findings = if nested {
@@ -431,27 +513,22 @@ fn render_one(
     };
     add_split_hint(&json, &mut findings);
     drop(json);
-    let mut synthesis = Synthesis {
-        name,
+    Synthesis {
         file: stack.source.file.clone(),
         resource_count: template.resources().count(),
         body_len: body.len(),
         found_resources: found_resources(stack, &template, &findings),
         findings,
-        kept: None,
+        kept: keeping.keep(stack, &name, format, template, body),
+        name,
         children: Vec::new(),
-    };
-    match handover {
-        Some(handover) => handover.hand_over(synthesis.file_name(format), body),
-        None => {
-            synthesis.kept = Some(Kept {
-                origins: origins(stack, &template),
-                template,
-                body,
-            });
-        }
     }
-    synthesis
+}
+
+/// The file a template named `name` is written to in `format`:
+/// `NAME.template.json` (or `.yaml`).
+fn file_name(name: &str, format: Format) -> String {
+    format!("{name}.template.{}", format.extension())
 }
 
 /// Where each resource of `template` comes from, with the position of its definition
@@ -568,17 +645,25 @@ pub fn render_body(json: &Json, format: Format) -> String {
 
 /// Loads and synthesizes one definition file.
 pub fn synthesize_file(path: &Path, format: Format) -> Result<Synthesis, SynthError> {
-    synthesize_file_into(path, format, None)
+    synthesize_file_keeping(path, format, &KeepAll)
 }
 
 /// [`synthesize_file`], handing each template over as [`synthesize_into`] does.
 pub fn synthesize_file_into(
     path: &Path,
     format: Format,
-    handover: Option<&dyn Handover>,
-) -> Result<Synthesis, SynthError> {
+    handover: &dyn Handover,
+) -> Result<Synthesis<HandedOver>, SynthError> {
+    synthesize_file_keeping(path, format, handover)
+}
+
+fn synthesize_file_keeping<K: Keeping + ?Sized>(
+    path: &Path,
+    format: Format,
+    keeping: &K,
+) -> Result<Synthesis<K::Kept>, SynthError> {
     let stack = stacks::load_file(path, &path.display().to_string())?;
-    synthesize_into(&stack, format, handover)
+    synthesize_keeping(&stack, format, keeping)
 }
 
 /// The extensions of a definition file, the usual first.
