@@ -90,18 +90,31 @@ pub fn pascal_case(name: &str) -> String {
 /// Works on bytes: every byte of a non-ASCII character is at least 0x80, so such a
 /// character separates words exactly as it does when read as a `char`.
 pub fn push_pascal_case(out: &mut String, name: &str) {
-    let mut start_of_word = true;
-    for &b in name.as_bytes() {
-        if b.is_ascii_alphanumeric() {
-            out.push(char::from(if start_of_word {
+    let bytes = name.as_bytes();
+    out.reserve(bytes.len());
+    // Every byte is written at the end of what is kept, and kept (the end moves past it)
+    // only when it is a letter or a digit: no branch per byte on what it is.
+    // SAFETY: `reserve` left room for `bytes.len()` more bytes, and the `kept`-th byte is
+    // written while `kept` is at most the number of bytes read so far, so inside that
+    // room. Only bytes that are ASCII letters or digits are counted in `kept`, so
+    // `set_len` leaves `out` UTF-8.
+    unsafe {
+        let vec = out.as_mut_vec();
+        let at = vec.len();
+        let dst = vec.as_mut_ptr().add(at);
+        let mut kept = 0;
+        let mut start_of_word = true;
+        for &b in bytes {
+            let alphanumeric = b.is_ascii_alphanumeric();
+            *dst.add(kept) = if start_of_word {
                 b.to_ascii_uppercase()
             } else {
                 b
-            }));
-            start_of_word = false;
-        } else {
-            start_of_word = true;
+            };
+            kept += usize::from(alphanumeric);
+            start_of_word = !alphanumeric;
         }
+        vec.set_len(at + kept);
     }
 }
 
