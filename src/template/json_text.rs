@@ -151,6 +151,38 @@ unsafe fn copy(src: &[u8], dst: *mut u8) {
     }
 }
 
+/// Starts the line of an object's entry at `level` ([`new_line`]) and writes its key and
+/// `": "`. A key with nothing to escape on a line no deeper than the run of spaces (every
+/// entry of a template) takes one reservation for all of it: 54.16 → 52.86 M
+/// instructions at 1,000 users, against the line, the key and `": "` each on its own.
+fn entry_start(out: &mut String, after_item: bool, level: usize, key: &str) {
+    let width = 2 * level;
+    if width > LINE_START.len() - 2 || any_needs_escape(key.as_bytes()) {
+        new_line(out, after_item, level);
+        string(out, key);
+        out.push_str(": ");
+        return;
+    }
+    let line = &LINE_START.as_bytes()[usize::from(!after_item)..2 + width];
+    let len = line.len() + key.len() + 4;
+    out.reserve(len);
+    // SAFETY: `reserve` left room for the `len` bytes written: the line's start, the
+    // quoted key and `": "`, each copied from a slice that is not `out` (borrowed
+    // mutably). The line's start and the quotes are ASCII and the key UTF-8, so
+    // `set_len` leaves `out` UTF-8.
+    unsafe {
+        let bytes = out.as_mut_vec();
+        let at = bytes.len();
+        let dst = bytes.as_mut_ptr().add(at);
+        copy(line, dst);
+        let quote = dst.add(line.len());
+        *quote = b'"';
+        copy(key.as_bytes(), quote.add(1));
+        copy(b"\": ", quote.add(1 + key.len()));
+        bytes.set_len(at + len);
+    }
+}
+
 fn pretty(out: &mut String, value: &Value, level: usize) {
     match value {
         Value::Array(items) if items.is_empty() => out.push_str("[]"),
@@ -167,9 +199,7 @@ fn pretty(out: &mut String, value: &Value, level: usize) {
         Value::Object(map) => {
             out.push('{');
             for (i, (key, item)) in map.iter().enumerate() {
-                new_line(out, i > 0, level + 1);
-                string(out, key);
-                out.push_str(": ");
+                entry_start(out, i > 0, level + 1, key);
                 pretty(out, item, level + 1);
             }
             new_line(out, false, level);
@@ -435,6 +465,7 @@ mod tests {
             "non-ASCII": "café ☕ 日本語 \u{2028}",
             "long runs": "0123456789abcdef0123456789\"abcdef0123456789abcdef\\0123456789abcdef\n",
             "${!aws:username}": "Fn::Sub",
+            "a key \" with \n escapes": {"and \\ a nested one": [{"\t": 1}]},
         });
         assert_as_serde_json(&value);
         let (pretty, _) = both(&json!({"a": {"b": [1]}, "c": []}));
