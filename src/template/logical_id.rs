@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use super::json_text::{HIGH, ONES};
+
 /// CloudFormation's limit on logical-ID length.
 pub const MAX_LEN: usize = 255;
 
@@ -88,9 +90,6 @@ pub fn is_valid(id: &str) -> bool {
         .all(|word| word_is_alphanumeric(u64::from_le_bytes(*word)))
         && word_is_alphanumeric(u64::from_le_bytes(*last))
 }
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// Whether each of the 8 bytes of `word` is an ASCII letter or digit. A byte from 0x80
 /// up is neither, so a word holding one is refused first; for the others, adding
