@@ -71,7 +71,7 @@ impl<'a> Iterator for SubPieces<'a> {
             return Some(SubPiece::Text(&rest[..start]));
         }
         let after = &rest[2..];
-        let Some(end) = after.find('}') else {
+        let Some(end) = memchr::memchr(b'}', after.as_bytes()) else {
             self.rest = "";
             return Some(SubPiece::Text(rest));
         };
@@ -86,18 +86,11 @@ impl<'a> Iterator for SubPieces<'a> {
 
 /// Where the first `${` of `text` starts. A search for the byte `$` and a look at the
 /// next: `str::find` with a two-byte pattern sets up a substring searcher on each call,
-/// which cost more than the search itself on the short strings of a template.
+/// which cost more than the search itself on the short strings of a template. `memchr`
+/// reads 16 or 32 bytes at a step where a byte loop reads one.
 pub(crate) fn variable_start(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
-    let mut from = 0;
-    while let Some(offset) = bytes[from..].iter().position(|&b| b == b'$') {
-        let at = from + offset;
-        if bytes.get(at + 1) == Some(&b'{') {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
+    memchr::memchr_iter(b'$', bytes).find(|&at| bytes.get(at + 1) == Some(&b'{'))
 }
 
 /// The variables of an `Fn::Sub` string (`${Name}`, `${Name.Attribute}`, pseudo parameters
@@ -430,10 +423,11 @@ pub fn references_of<'a>(function: &'a str, arg: &'a Json, f: &mut dyn FnMut(Ref
 /// What a `${…}` variable of an `Fn::Sub` (as [`sub_variables`] gives it) refers to, when
 /// the `Fn::Sub` does not bind it: `${Name.Attribute}` an attribute, `${Name}` a name.
 pub fn sub_reference(variable: &str) -> Reference<'_> {
-    match variable.split_once('.') {
-        Some((resource, attribute)) => Reference::GetAtt {
-            resource,
-            attribute: Some(attribute),
+    // A byte search: `split_once` with a char sets up a searcher for each name.
+    match variable.bytes().position(|b| b == b'.') {
+        Some(dot) => Reference::GetAtt {
+            resource: &variable[..dot],
+            attribute: Some(&variable[dot + 1..]),
         },
         None => Reference::Ref(variable),
     }
@@ -492,6 +486,53 @@ mod tests {
                 SubPiece::Text("$"),
             ]
         );
+    }
+
+    #[test]
+    fn variable_start_finds_the_first_opening_at_any_place_in_long_text() {
+        // Long enough for the vector steps of the search and the tail after them, with
+        // lone `$`s before and after the opening.
+        for len in 0..100usize {
+            for at in 0..len.saturating_sub(1) {
+                let mut text: Vec<u8> = (0..len)
+                    .map(|i| {
+                        if i % 7 == 3 {
+                            b'$'
+                        } else {
+                            b'a' + (i % 26) as u8
+                        }
+                    })
+                    .collect();
+                text[at] = b'$';
+                text[at + 1] = b'{';
+                let text = String::from_utf8(text).unwrap();
+                assert_eq!(variable_start(&text), text.find("${"), "{text:?}");
+                assert_eq!(variable_start(&text), Some(at), "{text:?}");
+            }
+            let plain: String = (0..len)
+                .map(|i| if i % 5 == 0 { '$' } else { 'x' })
+                .collect();
+            assert_eq!(variable_start(&plain), None, "{plain:?}");
+        }
+    }
+
+    #[test]
+    fn sub_reference_splits_at_the_first_dot() {
+        assert!(matches!(sub_reference("Bucket"), Reference::Ref("Bucket")));
+        assert!(matches!(
+            sub_reference("Role.Arn"),
+            Reference::GetAtt {
+                resource: "Role",
+                attribute: Some("Arn")
+            }
+        ));
+        assert!(matches!(
+            sub_reference("Db.Endpoint.Address"),
+            Reference::GetAtt {
+                resource: "Db",
+                attribute: Some("Endpoint.Address")
+            }
+        ));
     }
 
     #[test]
