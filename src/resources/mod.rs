@@ -46,10 +46,20 @@ macro_rules! cfn_properties {
         }
 
         #[doc = concat!("Builder for [`", stringify!($name), "`].")]
-        #[derive(Clone, Debug, Default)]
+        #[derive(Clone, Debug)]
         #[must_use]
         pub struct $builder {
-            $( $field: Option<$crate::template::Value>, )*
+            /// The value of each property, in the order they are declared (see
+            /// `NAMES`). Boxed: each setter takes and returns the builder by value, and
+            /// a pointer moves in a register where the values themselves (some hundreds
+            /// of bytes) were copied at every call of a chain.
+            fields: Box<[Option<$crate::template::Value>; 0 $( + cfn_properties!(@one $field) )*]>,
+        }
+
+        impl Default for $builder {
+            fn default() -> Self {
+                $builder { fields: Box::new(::std::array::from_fn(|_| None)) }
+            }
         }
 
         impl $name {
@@ -60,6 +70,9 @@ macro_rules! cfn_properties {
         }
 
         impl $builder {
+            /// The fields' names, in declaration order: a field's place in `fields`.
+            const NAMES: &'static [&'static str] = &[$( stringify!($field) ),*];
+
             $( cfn_properties!(@setter $kind $(#[$fmeta])* $field : $ty => $prop); )*
 
             /// The properties, in the order the type declares them (the order the template
@@ -70,14 +83,15 @@ macro_rules! cfn_properties {
             /// [`MissingProperty`](crate::resources::MissingProperty) naming the first
             /// required property that was not set.
             pub fn build(self) -> Result<$name, $crate::resources::MissingProperty> {
+                let mut fields = self.fields;
                 // Sized once for the properties set, and one more for the `Tags` the
                 // template merges into a resource: no regrowth while it is filled.
-                let count = 1 $( + usize::from(self.$field.is_some()) )*;
+                let count = 1 + fields.iter().filter(|field| field.is_some()).count();
                 let mut properties = $crate::template::OrderedMap::with_capacity_and_hasher(
                     count,
                     ::std::default::Default::default(),
                 );
-                $( cfn_properties!(@collect $kind self properties $field $prop $type_name); )*
+                $( cfn_properties!(@collect $kind fields properties $field $prop $type_name); )*
                 Ok($name { properties })
             }
         }
@@ -93,9 +107,10 @@ macro_rules! cfn_properties {
         $(#[$fmeta])*
         pub fn $field(mut self, item: impl Into<$ty>) -> Self {
             let item = $crate::template::Value::from(item.into());
-            match &mut self.$field {
+            let field = &mut self.fields[cfn_properties!(@index $field)];
+            match field {
                 Some($crate::template::Value::List(items)) => items.push(item),
-                _ => self.$field = Some($crate::template::Value::List(vec![item])),
+                _ => *field = Some($crate::template::Value::List(vec![item])),
             }
             self
         }
@@ -104,7 +119,7 @@ macro_rules! cfn_properties {
         #[doc = concat!("Sets `", $prop, "` (required: `build()` fails without it).")]
         $(#[$fmeta])*
         pub fn $field(mut self, value: impl Into<$ty>) -> Self {
-            self.$field = Some($crate::template::Value::from(value.into()));
+            self.fields[cfn_properties!(@index $field)] = Some($crate::template::Value::from(value.into()));
             self
         }
     };
@@ -112,21 +127,54 @@ macro_rules! cfn_properties {
         #[doc = concat!("Sets `", $prop, "` (optional: left out of the template when not set).")]
         $(#[$fmeta])*
         pub fn $field(mut self, value: impl Into<$ty>) -> Self {
-            self.$field = Some($crate::template::Value::from(value.into()));
+            self.fields[cfn_properties!(@index $field)] = Some($crate::template::Value::from(value.into()));
             self
         }
     };
-    (@collect required $self:ident $props:ident $field:ident $prop:literal $type_name:expr) => {
-        match $self.$field {
+    (@collect required $fields:ident $props:ident $field:ident $prop:literal $type_name:expr) => {
+        match $fields[cfn_properties!(@index $field)].take() {
             Some(v) => { $props.insert($crate::template::json::Text::const_new($prop), v); }
             None => return Err($crate::resources::MissingProperty { type_name: $type_name, property: $prop }),
         }
     };
-    (@collect $kind:ident $self:ident $props:ident $field:ident $prop:literal $type_name:expr) => {
-        if let Some(v) = $self.$field {
+    (@collect $kind:ident $fields:ident $props:ident $field:ident $prop:literal $type_name:expr) => {
+        if let Some(v) = $fields[cfn_properties!(@index $field)].take() {
             $props.insert($crate::template::json::Text::const_new($prop), v);
         }
     };
+    (@one $field:ident) => { 1 };
+    // The place of a field in `fields`, found when the code is compiled.
+    (@index $field:ident) => {
+        const { $crate::resources::field_index(Self::NAMES, stringify!($field)) }
+    };
+}
+
+/// The place of `name` in `names`, for `cfn_properties!`: evaluated at compile time, so a
+/// name not among them (which the macro never asks for) would fail the build, not a run.
+pub(crate) const fn field_index(names: &[&str], name: &str) -> usize {
+    let mut i = 0;
+    while i < names.len() {
+        if const_str_eq(names[i], name) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not a field of this builder")
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Declares a resource type: its property bag and builder, plus the `Resource` impl.
