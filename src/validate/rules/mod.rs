@@ -397,7 +397,8 @@ fn judge(context: Context) -> Vec<Finding> {
 fn apply_suppressions(cx: &Context, findings: &mut Vec<Finding>) {
     let mut unused = Vec::new();
     for (id, resource) in &cx.resources {
-        for entry in list(&resource["Metadata"]["sagesynth"]["exemptions"]) {
+        let own = &resource["Metadata"]["sagesynth"];
+        for entry in list(&own["exemptions"]) {
             let (Some(rule), Some(reason)) = (entry["rule"].as_str(), entry["reason"].as_str())
             else {
                 continue;
@@ -410,7 +411,7 @@ fn apply_suppressions(cx: &Context, findings: &mut Vec<Finding>) {
         }
         // The prefix of an unused suppression's location, formatted only for a resource
         // that has suppressions: most have none.
-        let entries = list(&resource["Metadata"]["sagesynth"]["suppressions"]);
+        let entries = list(&own["suppressions"]);
         if !entries.is_empty() {
             let prefix = format!("Resources.{id}.Metadata.sagesynth.suppressions");
             suppress(findings, entries, Some(id), &prefix, &mut unused);
