@@ -42,7 +42,7 @@ macro_rules! cfn_properties {
         $(#[$meta])*
         #[derive(Clone, Debug, PartialEq)]
         pub struct $name {
-            properties: $crate::template::OrderedMap<$crate::template::json::Text, $crate::template::Value>,
+            properties: $crate::template::ValueMap,
         }
 
         #[doc = concat!("Builder for [`", stringify!($name), "`].")]
@@ -87,10 +87,7 @@ macro_rules! cfn_properties {
                 // Sized once for the properties set, and one more for the `Tags` the
                 // template merges into a resource: no regrowth while it is filled.
                 let count = 1 + fields.iter().filter(|field| field.is_some()).count();
-                let mut properties = $crate::template::OrderedMap::with_capacity_and_hasher(
-                    count,
-                    ::std::default::Default::default(),
-                );
+                let mut properties = $crate::template::ValueMap::with_capacity(count);
                 $( cfn_properties!(@collect $kind fields properties $field $prop $type_name); )*
                 Ok($name { properties })
             }
@@ -133,13 +130,13 @@ macro_rules! cfn_properties {
     };
     (@collect required $fields:ident $props:ident $field:ident $prop:literal $type_name:expr) => {
         match $fields[cfn_properties!(@index $field)].take() {
-            Some(v) => { $props.insert($crate::template::json::Text::const_new($prop), v); }
+            Some(v) => { $props.push_unique($crate::template::json::Text::const_new($prop), v); }
             None => return Err($crate::resources::MissingProperty { type_name: $type_name, property: $prop }),
         }
     };
     (@collect $kind:ident $fields:ident $props:ident $field:ident $prop:literal $type_name:expr) => {
         if let Some(v) = $fields[cfn_properties!(@index $field)].take() {
-            $props.insert($crate::template::json::Text::const_new($prop), v);
+            $props.push_unique($crate::template::json::Text::const_new($prop), v);
         }
     };
     (@one $field:ident) => { 1 };
@@ -192,7 +189,7 @@ macro_rules! cfn_resource {
 
         impl $crate::template::Resource for $name {
             const TYPE: &'static str = $type_name;
-            fn into_properties(self) -> $crate::template::OrderedMap<$crate::template::json::Text, $crate::template::Value> {
+            fn into_properties(self) -> $crate::template::ValueMap {
                 self.properties
             }
         }

@@ -293,7 +293,7 @@ pub struct AppImageSettings;
 
 impl From<AppImageSettings> for Value {
     fn from(_: AppImageSettings) -> Self {
-        Value::Map(crate::template::OrderedMap::default())
+        Value::Map(crate::template::ValueMap::default())
     }
 }
 

@@ -1,4 +1,5 @@
-//! The objects of the JSON tree ([`super::json::Json`]): entries in the order written,
+//! The objects of the JSON tree ([`super::json::Json`]) and the maps of the template
+//! model ([`super::Value::Map`], a resource's properties): entries in the order written,
 //! looked up by key.
 //!
 //! Nearly every object of a template is small: a resource's `Properties`, a policy
@@ -21,13 +22,26 @@ use std::hash::BuildHasher;
 /// The size from which an object keeps a hash table of its keys' positions.
 pub const INDEXED_FROM: usize = 12;
 
-/// An object of the JSON tree. Equality ignores the order of the keys, as serde_json's
-/// does; iteration and printing follow it.
-#[derive(Clone, Default)]
-pub struct JsonMap {
-    entries: Vec<(Text, Json)>,
+/// A map from string keys to `V` that keeps its entries in the order written. Equality
+/// ignores the order of the keys, as serde_json's and `IndexMap`'s do; iteration and
+/// printing follow it.
+#[derive(Clone)]
+pub struct TextMap<V> {
+    entries: Vec<(Text, V)>,
     /// Positions in `entries` by key, kept from [`INDEXED_FROM`] entries on.
     index: Option<Box<Index>>,
+}
+
+/// An object of the JSON tree.
+pub type JsonMap = TextMap<Json>;
+
+impl<V> Default for TextMap<V> {
+    fn default() -> Self {
+        TextMap {
+            entries: Vec::new(),
+            index: None,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -37,7 +51,7 @@ struct Index {
 }
 
 impl Index {
-    fn of(entries: &[(Text, Json)]) -> Index {
+    fn of<V>(entries: &[(Text, V)]) -> Index {
         let mut index = Index {
             positions: HashTable::with_capacity(entries.len()),
             hasher: MapHasher::default(),
@@ -49,23 +63,23 @@ impl Index {
     }
 
     /// Records the position of `entries[i]`, a key not recorded yet.
-    fn add(&mut self, entries: &[(Text, Json)], i: usize) {
+    fn add<V>(&mut self, entries: &[(Text, V)], i: usize) {
         let hasher = &self.hasher;
         let hash = hasher.hash_one(entries[i].0.as_str());
         self.positions
             .insert_unique(hash, i, |&j| hasher.hash_one(entries[j].0.as_str()));
     }
 
-    fn find(&self, entries: &[(Text, Json)], key: &str) -> Option<usize> {
+    fn find<V>(&self, entries: &[(Text, V)], key: &str) -> Option<usize> {
         let hash = self.hasher.hash_one(key);
         self.positions.find(hash, |&i| entries[i].0 == key).copied()
     }
 }
 
-impl JsonMap {
-    /// An empty object with room for `capacity` entries.
-    pub fn with_capacity(capacity: usize) -> JsonMap {
-        JsonMap {
+impl<V> TextMap<V> {
+    /// An empty map with room for `capacity` entries.
+    pub fn with_capacity(capacity: usize) -> TextMap<V> {
+        TextMap {
             entries: Vec::with_capacity(capacity),
             index: None,
         }
@@ -89,12 +103,12 @@ impl JsonMap {
     }
 
     /// The value of `key`.
-    pub fn get(&self, key: &str) -> Option<&Json> {
+    pub fn get(&self, key: &str) -> Option<&V> {
         self.position(key).map(|i| &self.entries[i].1)
     }
 
     /// The value of `key`, mutably.
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Json> {
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
         self.position(key).map(|i| &mut self.entries[i].1)
     }
 
@@ -105,7 +119,7 @@ impl JsonMap {
 
     /// Sets `key` to `value`: in its place when the key is there (returning the old
     /// value), else as the last entry.
-    pub fn insert(&mut self, key: impl Into<Text>, value: Json) -> Option<Json> {
+    pub fn insert(&mut self, key: impl Into<Text>, value: V) -> Option<V> {
         let key = key.into();
         if let Some(i) = self.position(&key) {
             return Some(std::mem::replace(&mut self.entries[i].1, value));
@@ -117,7 +131,7 @@ impl JsonMap {
     /// Appends an entry whose key is not there: for the maps of the template model,
     /// whose keys are unique by construction, without looking for it first. A repeated
     /// key would be written twice, so debug builds (every test) check.
-    pub(crate) fn push_unique(&mut self, key: Text, value: Json) {
+    pub(crate) fn push_unique(&mut self, key: Text, value: V) {
         debug_assert!(
             !self.contains_key(&key),
             "the key {key:?} is already in the object"
@@ -126,7 +140,7 @@ impl JsonMap {
     }
 
     /// Appends an entry whose key is known not to be there.
-    fn push_new(&mut self, key: Text, value: Json) {
+    fn push_new(&mut self, key: Text, value: V) {
         let i = self.entries.len();
         self.entries.push((key, value));
         match &mut self.index {
@@ -138,12 +152,13 @@ impl JsonMap {
         }
     }
 
-    /// The value of `key`, added as `null` when it is not there.
-    pub fn entry_or_null(&mut self, key: &str) -> &mut Json {
+    /// The value of `key`, added as the last entry with the value `default` makes when it
+    /// is not there.
+    pub fn get_or_insert_with(&mut self, key: &str, default: impl FnOnce() -> V) -> &mut V {
         let i = match self.position(key) {
             Some(i) => i,
             None => {
-                self.push_new(Text::from(key), Json::Null);
+                self.push_new(Text::from(key), default());
                 self.entries.len() - 1
             }
         };
@@ -151,7 +166,7 @@ impl JsonMap {
     }
 
     /// Removes `key`, keeping the order of the others, and returns its value.
-    pub fn shift_remove(&mut self, key: &str) -> Option<Json> {
+    pub fn shift_remove(&mut self, key: &str) -> Option<V> {
         let i = self.position(key)?;
         let (_, value) = self.entries.remove(i);
         self.reindex();
@@ -159,7 +174,7 @@ impl JsonMap {
     }
 
     /// Keeps the entries for which `keep` holds, in order.
-    pub fn retain(&mut self, mut keep: impl FnMut(&Text, &mut Json) -> bool) {
+    pub fn retain(&mut self, mut keep: impl FnMut(&Text, &mut V) -> bool) {
         self.entries.retain_mut(|(k, v)| keep(k, v));
         self.reindex();
     }
@@ -170,7 +185,7 @@ impl JsonMap {
     }
 
     /// The entries in order.
-    pub fn iter(&self) -> Iter<'_> {
+    pub fn iter(&self) -> Iter<'_, V> {
         Iter(self.entries.iter())
     }
 
@@ -180,17 +195,24 @@ impl JsonMap {
     }
 
     /// The values in order.
-    pub fn values(&self) -> impl DoubleEndedIterator<Item = &Json> + ExactSizeIterator + Clone {
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator + Clone {
         self.entries.iter().map(|(_, v)| v)
     }
 }
 
-/// The entries of a [`JsonMap`] in order, as `(&key, &value)`.
-#[derive(Clone, Debug)]
-pub struct Iter<'a>(std::slice::Iter<'a, (Text, Json)>);
+impl JsonMap {
+    /// The value of `key`, added as `null` when it is not there.
+    pub fn entry_or_null(&mut self, key: &str) -> &mut Json {
+        self.get_or_insert_with(key, || Json::Null)
+    }
+}
 
-impl<'a> Iterator for Iter<'a> {
-    type Item = (&'a Text, &'a Json);
+/// The entries of a [`TextMap`] in order, as `(&key, &value)`.
+#[derive(Clone, Debug)]
+pub struct Iter<'a, V>(std::slice::Iter<'a, (Text, V)>);
+
+impl<'a, V> Iterator for Iter<'a, V> {
+    type Item = (&'a Text, &'a V);
 
     fn next(&mut self) -> Option<Self::Item> {
         self.0.next().map(|(k, v)| (k, v))
@@ -201,30 +223,30 @@ impl<'a> Iterator for Iter<'a> {
     }
 }
 
-impl ExactSizeIterator for Iter<'_> {}
+impl<V> ExactSizeIterator for Iter<'_, V> {}
 
-impl<'a> IntoIterator for &'a JsonMap {
-    type Item = (&'a Text, &'a Json);
-    type IntoIter = Iter<'a>;
+impl<'a, V> IntoIterator for &'a TextMap<V> {
+    type Item = (&'a Text, &'a V);
+    type IntoIter = Iter<'a, V>;
 
-    fn into_iter(self) -> Iter<'a> {
+    fn into_iter(self) -> Iter<'a, V> {
         self.iter()
     }
 }
 
-impl IntoIterator for JsonMap {
-    type Item = (Text, Json);
-    type IntoIter = std::vec::IntoIter<(Text, Json)>;
+impl<V> IntoIterator for TextMap<V> {
+    type Item = (Text, V);
+    type IntoIter = std::vec::IntoIter<(Text, V)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.entries.into_iter()
     }
 }
 
-impl<K: Into<Text>> FromIterator<(K, Json)> for JsonMap {
-    fn from_iter<T: IntoIterator<Item = (K, Json)>>(iter: T) -> JsonMap {
+impl<K: Into<Text>, V> FromIterator<(K, V)> for TextMap<V> {
+    fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> TextMap<V> {
         let iter = iter.into_iter();
-        let mut map = JsonMap::with_capacity(iter.size_hint().0);
+        let mut map = TextMap::with_capacity(iter.size_hint().0);
         for (k, v) in iter {
             map.insert(k, v);
         }
@@ -232,37 +254,37 @@ impl<K: Into<Text>> FromIterator<(K, Json)> for JsonMap {
     }
 }
 
-impl std::ops::Index<&str> for JsonMap {
-    type Output = Json;
+impl<V> std::ops::Index<&str> for TextMap<V> {
+    type Output = V;
 
     /// The value of `key`; panics when it is not there, as a map's indexing does.
-    fn index(&self, key: &str) -> &Json {
+    fn index(&self, key: &str) -> &V {
         self.get(key)
             .unwrap_or_else(|| panic!("no key {key:?} in the object"))
     }
 }
 
-impl std::ops::IndexMut<&str> for JsonMap {
+impl<V> std::ops::IndexMut<&str> for TextMap<V> {
     /// The value of `key`, mutably; panics when it is not there, as a map's indexing does.
-    fn index_mut(&mut self, key: &str) -> &mut Json {
+    fn index_mut(&mut self, key: &str) -> &mut V {
         self.get_mut(key)
             .unwrap_or_else(|| panic!("no key {key:?} in the object"))
     }
 }
 
-impl PartialEq for JsonMap {
-    fn eq(&self, other: &JsonMap) -> bool {
+impl<V: PartialEq> PartialEq for TextMap<V> {
+    fn eq(&self, other: &TextMap<V>) -> bool {
         self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
     }
 }
 
-impl fmt::Debug for JsonMap {
+impl<V: fmt::Debug> fmt::Debug for TextMap<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }
 }
 
-impl Serialize for JsonMap {
+impl<V: Serialize> Serialize for TextMap<V> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut out = serializer.serialize_map(Some(self.len()))?;
         for (k, v) in self {
@@ -322,6 +344,20 @@ mod tests {
             *map.entry_or_null("new") = Json::Bool(true);
             assert_eq!(map.get("new"), Some(&Json::Bool(true)));
             assert_eq!(map.keys().last().map(|k| k.as_str()), Some("new"));
+        }
+    }
+
+    #[test]
+    fn get_or_insert_with_adds_only_a_missing_key() {
+        for n in [2, INDEXED_FROM + 1] {
+            let mut map = numbered(n);
+            *map.get_or_insert_with("key1", || unreachable!("key1 is there")) = Json::Null;
+            assert_eq!(map.get("key1"), Some(&Json::Null));
+            assert_eq!(map.len(), n);
+            *map.get_or_insert_with("added", || Json::from(7u64)) = Json::Bool(false);
+            assert_eq!(map.get("added"), Some(&Json::Bool(false)));
+            assert_eq!(map.keys().last().map(|k| k.as_str()), Some("added"));
+            assert_eq!(map.len(), n + 1);
         }
     }
 

@@ -34,6 +34,7 @@ pub use tags::{TagError, Tags};
 
 pub use value::{
     Attribute, ConditionName, MapHasher, OrderedMap, Pseudo, Reference, Sub, SubPart, Value,
+    ValueMap,
 };
 
 /// A CloudFormation resource type with its properties, produced by a typed builder.
@@ -41,7 +42,7 @@ pub trait Resource {
     /// The type name, e.g. `AWS::EC2::VPC`.
     const TYPE: &'static str;
     /// The properties as the template writes them under `Properties`.
-    fn into_properties(self) -> OrderedMap<Text, Value>;
+    fn into_properties(self) -> ValueMap;
 }
 
 /// A typed handle to a resource in a template. Only [`Template::add`] creates one, so
@@ -151,13 +152,13 @@ pub struct ResourceEntry {
     /// its own holds the template's tags apart, shared with the template's other
     /// resources, until it is changed (see [`Template::entry`]); they are written as
     /// its last property.
-    pub properties: OrderedMap<Text, Value>,
+    pub properties: ValueMap,
     /// `DeletionPolicy`: what happens to the physical resource when the stack deletes it.
     pub deletion_policy: Option<DeletionPolicy>,
     /// `UpdateReplacePolicy`: what happens to the old physical resource on replacement.
     pub update_replace_policy: Option<DeletionPolicy>,
     /// `Metadata` (e.g. the rule suppressions read by sagesynth, cfn-lint and checkov).
-    pub metadata: OrderedMap<Text, Value>,
+    pub metadata: ValueMap,
     /// The template's tags, when the resource has none of its own: written as the last
     /// property, `Tags`, and shared by all such resources of the template rather than
     /// copied into each one's `properties`. Any mutable access to the entry
@@ -359,7 +360,7 @@ impl From<DuplicateLogicalId> for AddError {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Template {
     description: Option<String>,
-    metadata: OrderedMap<Text, Value>,
+    metadata: ValueMap,
     parameters: OrderedMap<LogicalId, Parameter>,
     conditions: OrderedMap<LogicalId, Value>,
     resources: OrderedMap<LogicalId, ResourceEntry>,
@@ -500,7 +501,7 @@ impl Template {
                 properties,
                 deletion_policy: None,
                 update_replace_policy: None,
-                metadata: OrderedMap::default(),
+                metadata: ValueMap::default(),
                 template_tags,
             },
         );
@@ -662,7 +663,7 @@ fn section_tree<T>(section: &OrderedMap<LogicalId, T>, tree: impl Fn(&T) -> Json
     Json::Object(map)
 }
 
-fn string_map_tree(map: &OrderedMap<Text, Value>) -> Json {
+fn string_map_tree(map: &ValueMap) -> Json {
     Json::Object(value::map_tree(map))
 }
 

@@ -19,7 +19,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::json::Text;
-use super::{OrderedMap, Value};
+use super::{OrderedMap, Value, ValueMap};
 
 /// At most this many user tags on one resource.
 pub const MAX_TAGS_PER_RESOURCE: usize = 50;
@@ -569,7 +569,7 @@ impl Prepared {
     pub fn share(
         &self,
         type_name: &str,
-        properties: &mut OrderedMap<Text, Value>,
+        properties: &mut ValueMap,
     ) -> Result<Option<Arc<Value>>, TagError> {
         if self.tags.is_empty() || properties.contains_key("Tags") {
             merge(type_name, properties, &self.tags)?;
@@ -594,11 +594,7 @@ impl Prepared {
 /// # Errors
 ///
 /// See [`TagError`].
-pub fn merge(
-    type_name: &str,
-    properties: &mut OrderedMap<Text, Value>,
-    tags: &Tags,
-) -> Result<(), TagError> {
+pub fn merge(type_name: &str, properties: &mut ValueMap, tags: &Tags) -> Result<(), TagError> {
     if tags.is_empty() {
         return Ok(());
     }
@@ -737,7 +733,7 @@ mod tests {
 
     #[test]
     fn merge_keeps_the_resources_tags_first_and_adds_the_rest_in_order() {
-        let mut props = OrderedMap::default();
+        let mut props = ValueMap::default();
         props.insert(
             Text::from("Tags"),
             Value::list([Value::map([
@@ -760,20 +756,20 @@ mod tests {
 
     #[test]
     fn merge_writes_a_map_where_the_type_takes_one_and_nothing_where_it_takes_none() {
-        let mut props = OrderedMap::default();
+        let mut props = ValueMap::default();
         merge("AWS::SSM::Parameter", &mut props, &tags(&[("owner", "ml")])).unwrap();
         assert_eq!(
             serde_json::to_value(Value::Map(props)).unwrap(),
             serde_json::json!({"Tags": {"owner": "ml"}})
         );
-        let mut props = OrderedMap::default();
+        let mut props = ValueMap::default();
         merge("AWS::KMS::Alias", &mut props, &tags(&[("owner", "ml")])).unwrap();
         assert!(props.is_empty());
     }
 
     #[test]
     fn a_clash_an_unknown_type_and_too_many_tags_are_errors() {
-        let mut props = OrderedMap::default();
+        let mut props = ValueMap::default();
         props.insert(
             Text::from("Tags"),
             Value::list([Value::map([
@@ -788,7 +784,7 @@ mod tests {
         );
         let err = merge(
             "AWS::Made::Up",
-            &mut OrderedMap::default(),
+            &mut ValueMap::default(),
             &tags(&[("a", "b")]),
         )
         .unwrap_err();
@@ -804,7 +800,7 @@ mod tests {
     fn share_and_write(
         prepared: &Prepared,
         type_name: &str,
-        properties: &mut OrderedMap<Text, Value>,
+        properties: &mut ValueMap,
     ) -> Result<(), TagError> {
         if let Some(tags) = prepared.share(type_name, properties)? {
             properties.insert(Text::const_new("Tags"), Value::clone(&tags));
@@ -827,7 +823,7 @@ mod tests {
             "Custom::StudioCleanup",
         ] {
             for own_tags in [None, Some(own.clone())] {
-                let mut expected = OrderedMap::default();
+                let mut expected = ValueMap::default();
                 expected.insert(Text::from("A"), Value::from("a"));
                 if let Some(t) = &own_tags {
                     expected.insert(Text::from("Tags"), t.clone());
@@ -842,16 +838,16 @@ mod tests {
             }
         }
         let err =
-            share_and_write(&prepared, "AWS::Made::Up", &mut OrderedMap::default()).unwrap_err();
+            share_and_write(&prepared, "AWS::Made::Up", &mut ValueMap::default()).unwrap_err();
         assert!(matches!(err, TagError::UnknownType { .. }), "{err}");
-        let mut props = OrderedMap::default();
+        let mut props = ValueMap::default();
         share_and_write(&Prepared::default(), "AWS::Made::Up", &mut props).unwrap();
         assert!(props.is_empty());
     }
 
     #[test]
     fn no_tags_change_nothing_even_for_an_unknown_type() {
-        let mut props = OrderedMap::default();
+        let mut props = ValueMap::default();
         merge("AWS::Made::Up", &mut props, &Tags::new()).unwrap();
         assert!(props.is_empty());
     }

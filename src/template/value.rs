@@ -5,6 +5,7 @@ use indexmap::IndexMap;
 use serde::ser::{Serialize, Serializer};
 
 use super::json::{Json, JsonMap, Text};
+use super::json_map::TextMap;
 
 use super::logical_id::LogicalId;
 
@@ -17,6 +18,12 @@ pub type MapHasher = foldhash::fast::RandomState;
 
 /// An insertion-ordered map of the template model (see [`MapHasher`]).
 pub type OrderedMap<K, V> = IndexMap<K, V, MapHasher>;
+
+/// A map of the model's values ([`Value::Map`], a resource's properties and metadata):
+/// small nearly always, so kept as the JSON tree keeps its objects, a vector of entries
+/// looked through in order (indexed only when large), which costs less to fill, read
+/// and free than a hash table for each.
+pub type ValueMap = TextMap<Value>;
 
 /// CloudFormation pseudo parameters (usable in `Ref` and inside `Fn::Sub`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -124,7 +131,7 @@ pub enum Value {
     /// A list.
     List(Vec<Value>),
     /// A mapping; keys keep their insertion order.
-    Map(OrderedMap<Text, Value>),
+    Map(ValueMap),
     /// `Ref` of a parameter or resource.
     Ref(Reference),
     /// `Ref` of a pseudo parameter.
@@ -496,9 +503,9 @@ fn intrinsic(function: &'static str, argument: Json) -> Json {
     object([(function, Some(argument))])
 }
 
-/// The JSON object of a map of the model: its keys are unique (an `IndexMap`'s), so they
-/// are appended without looking for them first.
-pub(super) fn map_tree(map: &OrderedMap<Text, Value>) -> JsonMap {
+/// The JSON object of a map of the model: its keys are unique (a map's), so they are
+/// appended without looking for them first.
+pub(super) fn map_tree(map: &ValueMap) -> JsonMap {
     let mut tree = JsonMap::with_capacity(map.len());
     for (k, v) in map {
         // A property name is static text, most others are inline: no allocation.

@@ -115,8 +115,7 @@ impl Grantee for RoleGrants<'_, '_> {
         let entry = self.scope.entry(&self.role);
         let policies = entry
             .properties
-            .entry(crate::template::json::Text::const_new("Policies"))
-            .or_insert_with(|| Value::List(Vec::new()));
+            .get_or_insert_with("Policies", || Value::List(Vec::new()));
         let Value::List(policies) = policies else {
             return Err(ConstructError::Invalid(format!(
                 "role `{role_id}`: its Policies property is not a list, so grants cannot be added"

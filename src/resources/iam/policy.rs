@@ -4,8 +4,8 @@
 
 use std::borrow::Cow;
 
-use crate::template::OrderedMap;
 use crate::template::json::Text;
+use crate::template::{OrderedMap, ValueMap};
 
 use crate::template::Value;
 
@@ -491,7 +491,7 @@ impl Statement {
 
     /// The statement as a template value (what a policy document holds).
     pub fn to_value(&self) -> Value {
-        let mut map = OrderedMap::default();
+        let mut map = ValueMap::default();
         if let Some(sid) = &self.sid {
             map.insert(Text::const_new("Sid"), Value::from(sid.as_str()));
         }
@@ -516,7 +516,7 @@ impl Statement {
         }
         if !self.conditions.is_empty() {
             // Tests with the same operator share one block, keys in the order given.
-            let mut blocks: OrderedMap<Text, OrderedMap<Text, Value>> = OrderedMap::default();
+            let mut blocks: OrderedMap<Text, ValueMap> = OrderedMap::default();
             for c in &self.conditions {
                 let value = match c.values.as_slice() {
                     [one] => one.clone(),
