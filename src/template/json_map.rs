@@ -51,9 +51,12 @@ struct Index {
 }
 
 impl Index {
-    fn of<V>(entries: &[(Text, V)]) -> Index {
+    /// The positions of `entries`, with room for `capacity` of them: the capacity the
+    /// map was made with, so that a map filled to the size it was made for (a template's
+    /// `Resources`) never grows its table.
+    fn of<V>(entries: &[(Text, V)], capacity: usize) -> Index {
         let mut index = Index {
-            positions: HashTable::with_capacity(entries.len()),
+            positions: HashTable::with_capacity(capacity.max(entries.len())),
             hasher: MapHasher::default(),
         };
         for i in 0..entries.len() {
@@ -146,7 +149,7 @@ impl<V> TextMap<V> {
         match &mut self.index {
             Some(index) => index.add(&self.entries, i),
             None if self.entries.len() >= INDEXED_FROM => {
-                self.index = Some(Box::new(Index::of(&self.entries)));
+                self.index = Some(Box::new(Index::of(&self.entries, self.entries.capacity())));
             }
             None => {}
         }
@@ -181,7 +184,7 @@ impl<V> TextMap<V> {
 
     fn reindex(&mut self) {
         self.index =
-            (self.entries.len() >= INDEXED_FROM).then(|| Box::new(Index::of(&self.entries)));
+            (self.entries.len() >= INDEXED_FROM).then(|| Box::new(Index::of(&self.entries, 0)));
     }
 
     /// The entries in order.
