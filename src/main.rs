@@ -29,7 +29,7 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> cli::Outcome {
     cli::set_verbosity(cli.quiet, cli.verbose);
-    if let Err(e) = sagesynth::parallel::max_threads() {
+    if let Err(e) = sagesynth::parallel::threads_variable() {
         cli::console::say(&format!("error: {e}"));
         return cli::Outcome::UsageError;
     }

@@ -21,14 +21,21 @@ pub const THREADS_VARIABLE: &str = "SAGESYNTH_THREADS";
 /// cores, at most [`MAX_THREADS`]. An error names a value that is not a whole number
 /// from 1 on.
 pub fn max_threads() -> Result<usize, String> {
+    Ok(threads_variable()?.unwrap_or_else(|| cores().min(MAX_THREADS)))
+}
+
+/// The number of threads [`THREADS_VARIABLE`] sets, `None` when it is not set; an error
+/// names a value that is not a whole number from 1 on. Checks the variable without
+/// asking for the machine's cores, which a run with a single template never needs.
+pub fn threads_variable() -> Result<Option<usize>, String> {
     match std::env::var(THREADS_VARIABLE) {
         Ok(text) => match text.trim().parse::<usize>() {
-            Ok(n) if n >= 1 => Ok(n),
+            Ok(n) if n >= 1 => Ok(Some(n)),
             _ => Err(format!(
                 "{THREADS_VARIABLE} is `{text}`; expected a whole number of threads from 1 on"
             )),
         },
-        Err(std::env::VarError::NotPresent) => Ok(cores().min(MAX_THREADS)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
         Err(std::env::VarError::NotUnicode(text)) => Err(format!(
             "{THREADS_VARIABLE} is `{}`; expected a whole number of threads from 1 on",
             text.to_string_lossy()
@@ -36,9 +43,9 @@ pub fn max_threads() -> Result<usize, String> {
     }
 }
 
-/// The cores this process may use, asked once: on Linux the standard library reads the
-/// process's cgroup files for a CPU quota each time (some ten system calls), and a run
-/// asks at start-up, to compose and to render.
+/// The cores this process may use, asked once and only by a call with work to share: on
+/// Linux the standard library reads the process's cgroup files for a CPU quota (some ten
+/// system calls; a twentieth of a 2-user run's time on the development machine).
 fn cores() -> usize {
     static CORES: OnceLock<usize> = OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
@@ -67,7 +74,7 @@ where
     // A call made by a thread that is already one of several (a definition of `--all`
     // with a split run) stays on that thread: the cores are busy already.
     let nested = ALREADY_PARALLEL.get();
-    let threads = if nested {
+    let threads = if nested || items.len() < 2 {
         1
     } else {
         max_threads().unwrap_or(1).min(items.len())
