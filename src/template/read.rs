@@ -330,9 +330,12 @@ pub fn intrinsics<'a>(
     path: &mut Path<'a>,
     f: &mut dyn FnMut(&Path<'a>, &'a str, &'a Json),
 ) {
+    // A string, number, boolean or null holds no intrinsic: most of a template's values,
+    // passed over here without a step on the path and a call for each.
+    let nested = |v: &Json| matches!(v, Json::Array(_) | Json::Object(_));
     match value {
         Json::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
+            for (i, item) in items.iter().enumerate().filter(|(_, item)| nested(item)) {
                 path.with(Step::Index(i), |here| intrinsics(item, here, f));
             }
         }
@@ -355,7 +358,7 @@ pub fn intrinsics<'a>(
                 });
                 return;
             }
-            for (k, v) in map {
+            for (k, v) in map.iter().filter(|(_, v)| nested(v)) {
                 path.with(Step::Key(k), |here| intrinsics(v, here, f));
             }
         }
