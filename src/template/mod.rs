@@ -656,11 +656,11 @@ impl Template {
 }
 
 fn section_tree<T>(section: &OrderedMap<LogicalId, T>, tree: impl Fn(&T) -> Json) -> Json {
-    let mut map = JsonMap::with_capacity(section.len());
+    let mut entries = Vec::with_capacity(section.len());
     for (id, entry) in section {
-        map.push_unique(Text::from(id.as_str()), tree(entry));
+        entries.push((Text::from(id.as_str()), tree(entry)));
     }
-    Json::Object(map)
+    Json::Object(JsonMap::from_unique(entries))
 }
 
 fn string_map_tree(map: &ValueMap) -> Json {

@@ -489,13 +489,13 @@ pub(super) fn static_text(text: &'static str) -> Json {
 /// An object of known entries, appended in order (each key written once), those that
 /// are `None` left out.
 pub(super) fn object<const N: usize>(entries: [(&'static str, Option<Json>); N]) -> Json {
-    let mut map = JsonMap::with_capacity(entries.iter().filter(|(_, v)| v.is_some()).count());
+    let mut present = Vec::with_capacity(entries.iter().filter(|(_, v)| v.is_some()).count());
     for (key, value) in entries {
         if let Some(value) = value {
-            map.push_unique(Text::const_new(key), value);
+            present.push((Text::const_new(key), value));
         }
     }
-    Json::Object(map)
+    Json::Object(JsonMap::from_unique(present))
 }
 
 /// `{function: argument}`: an intrinsic function as CloudFormation reads it.
@@ -506,12 +506,12 @@ fn intrinsic(function: &'static str, argument: Json) -> Json {
 /// The JSON object of a map of the model: its keys are unique (a map's), so they are
 /// appended without looking for them first.
 pub(super) fn map_tree(map: &ValueMap) -> JsonMap {
-    let mut tree = JsonMap::with_capacity(map.len());
+    // A property name is static text, most others are inline: no allocation.
+    let mut entries = Vec::with_capacity(map.len());
     for (k, v) in map {
-        // A property name is static text, most others are inline: no allocation.
-        tree.push_unique(k.clone(), v.to_json_tree());
+        entries.push((k.clone(), v.to_json_tree()));
     }
-    tree
+    JsonMap::from_unique(entries)
 }
 
 fn list_tree(items: &[Value]) -> Json {
