@@ -198,6 +198,39 @@ mod tests {
     }
 
     #[test]
+    fn a_builder_keeps_each_property_in_its_own_place() {
+        // Setters in another order than declared; a list setter appends; a required
+        // property left out is named by `build`.
+        let cleanup = StudioCleanup::builder()
+            .user_profile_name("alice")
+            .kind("UserProfile")
+            .service_token("arn:token")
+            .domain_id("d-1");
+        let debug = format!("{cleanup:?}");
+        assert!(
+            debug.starts_with("StudioCleanupBuilder { service_token: Some("),
+            "{debug}"
+        );
+        assert!(debug.contains("user_profile_name: Some("), "{debug}");
+        let json = serde_json::to_value(Value::Map(crate::template::Resource::into_properties(
+            cleanup.build().unwrap(),
+        )))
+        .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"ServiceToken": "arn:token", "Kind": "UserProfile",
+                "DomainId": "d-1", "UserProfileName": "alice"})
+        );
+        assert_eq!(
+            serde_json::to_string(&json).unwrap(),
+            r#"{"ServiceToken":"arn:token","Kind":"UserProfile","DomainId":"d-1","UserProfileName":"alice"}"#,
+            "declaration order"
+        );
+        let missing = StudioCleanup::builder().kind("Bucket").build().unwrap_err();
+        assert_eq!(missing.property, "ServiceToken");
+    }
+
+    #[test]
     fn stack_set_serializes_enums_as_their_values() {
         let stack_set = StackSet::builder()
             .call_as(CallAs::DelegatedAdmin)

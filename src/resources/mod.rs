@@ -46,7 +46,7 @@ macro_rules! cfn_properties {
         }
 
         #[doc = concat!("Builder for [`", stringify!($name), "`].")]
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         #[must_use]
         pub struct $builder {
             /// The value of each property, in the order they are declared (see
@@ -54,6 +54,17 @@ macro_rules! cfn_properties {
             /// a pointer moves in a register where the values themselves (some hundreds
             /// of bytes) were copied at every call of a chain.
             fields: Box<[Option<$crate::template::Value>; 0 $( + cfn_properties!(@one $field) )*]>,
+        }
+
+        /// Each field by its name, as a derived `Debug` of one field per property was.
+        impl ::std::fmt::Debug for $builder {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                let mut out = f.debug_struct(stringify!($builder));
+                for (name, value) in Self::NAMES.iter().zip(self.fields.iter()) {
+                    out.field(name, value);
+                }
+                out.finish()
+            }
         }
 
         impl Default for $builder {
