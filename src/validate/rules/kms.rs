@@ -175,7 +175,7 @@ fn key_retained(cx: &Context) -> Vec<Violation> {
         }
     }
     for (position, (id, resource)) in cx.resources().enumerate() {
-        let kind = resource["Type"].as_str().unwrap_or("");
+        let kind = cx.kind_at(position).unwrap_or("");
         if kind.starts_with("AWS::KMS::") || kind.starts_with("AWS::IAM::") {
             continue;
         }

@@ -174,6 +174,11 @@ static SUPPRESSION_RULES: &[Rule] = &[Rule {
 pub struct Context<'a> {
     pub template: &'a Json,
     resources: Vec<(&'a str, &'a Json)>,
+    /// Each resource's `Type` (`None` when it has no string there) and `Properties`
+    /// (`null` when it has none), by position: read once here rather than looked up in
+    /// the resource's object by every rule that lists resources by type.
+    kinds: Vec<Option<&'a str>>,
+    properties: Vec<&'a Json>,
     by_id: HashMap<&'a str, usize, MapHasher>,
     by_type: HashMap<&'a str, Vec<usize>, MapHasher>,
     policies: Vec<PolicyDoc<'a>>,
@@ -201,16 +206,23 @@ impl<'a> Context<'a> {
             .collect();
         let mut by_id = HashMap::with_capacity_and_hasher(resources.len(), MapHasher::default());
         let mut by_type: HashMap<&str, Vec<usize>, MapHasher> = HashMap::default();
+        let mut kinds = Vec::with_capacity(resources.len());
+        let mut properties = Vec::with_capacity(resources.len());
         for (i, (id, r)) in resources.iter().enumerate() {
             by_id.insert(*id, i);
-            if let Some(t) = r.get("Type").and_then(Json::as_str) {
+            let kind = r.get("Type").and_then(Json::as_str);
+            if let Some(t) = kind {
                 by_type.entry(t).or_default().push(i);
             }
+            kinds.push(kind);
+            properties.push(props(r));
         }
         let policies = policy::collect(&resources);
         Context {
             template,
             resources,
+            kinds,
+            properties,
             by_id,
             by_type,
             policies,
@@ -266,7 +278,7 @@ impl<'a> Context<'a> {
             .get(kind)
             .into_iter()
             .flatten()
-            .map(|&i| (i, self.resources[i].0, props(self.resources[i].1)))
+            .map(|&i| (i, self.resources[i].0, self.properties[i]))
     }
 
     /// How many resources the template has.
@@ -285,7 +297,7 @@ impl<'a> Context<'a> {
             .get(kind)
             .into_iter()
             .flatten()
-            .map(|&i| (self.resources[i].0, props(self.resources[i].1)))
+            .map(|&i| (self.resources[i].0, self.properties[i]))
     }
 
     /// Every resource, in template order: (logical id, the whole resource with its
@@ -299,7 +311,12 @@ impl<'a> Context<'a> {
     }
 
     pub fn type_of(&self, id: &str) -> Option<&'a str> {
-        self.resource(id)?.get("Type")?.as_str()
+        self.kind_at(*self.by_id.get(id)?)
+    }
+
+    /// The `Type` of the resource at `position` (see [`Context::resources`]).
+    pub fn kind_at(&self, position: usize) -> Option<&'a str> {
+        self.kinds[position]
     }
 
     pub fn policies(&self) -> &[PolicyDoc<'a>] {
