@@ -217,7 +217,12 @@ impl<'a> Context<'a> {
             kinds.push(kind);
             properties.push(props(r));
         }
-        let policies = policy::collect(&resources);
+        let policies = policy::collect(
+            resources
+                .iter()
+                .zip(kinds.iter().zip(&properties))
+                .map(|(&(id, _), (&kind, &p))| (id, kind, p)),
+        );
         Context {
             template,
             resources,

@@ -3,8 +3,6 @@
 
 use crate::template::json::{Json, JsonMap};
 
-use super::props;
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PolicyKind {
     /// Attached to a role, user or group (inline or managed).
@@ -147,14 +145,16 @@ fn parse<'a>(
     }
 }
 
-/// Every policy document in the resources, in template order.
-pub fn collect<'a>(resources: &[(&'a str, &'a Json)]) -> Vec<PolicyDoc<'a>> {
+/// Every policy document in the resources, in template order: `resources` gives each
+/// resource's logical ID, `Type` and `Properties` (as the rules' context keeps them).
+pub fn collect<'a>(
+    resources: impl Iterator<Item = (&'a str, Option<&'a str>, &'a Json)>,
+) -> Vec<PolicyDoc<'a>> {
     let mut out = Vec::new();
-    for (id, r) in resources {
-        let Some(kind_name) = r.get("Type").and_then(Json::as_str) else {
+    for (id, kind_name, p) in resources {
+        let Some(kind_name) = kind_name else {
             continue;
         };
-        let p = props(r);
         let mut add = |kind: PolicyKind, path: String, doc: Option<&'a Json>| {
             if let Some(doc) = doc.filter(|d| d.is_object()) {
                 out.push(parse(id, kind_name, kind, path, doc));
