@@ -11,14 +11,28 @@ use crate::resources::iam::{
     self, MAX_MANAGED_POLICY_CHARS, MAX_ROLE_INLINE_POLICIES_CHARS, MAX_TRUST_POLICY_CHARS,
 };
 use crate::resources::{s3, sagemaker};
-use crate::template::read::section;
 
+/// [`check_resources`] of a whole template's resources (for the tests, which start
+/// from a template; a run starts from the rules' context).
+#[cfg(test)]
 pub fn check(template: &Json, findings: &mut Vec<Finding>) {
-    for (id, resource) in section(template, "Resources") {
-        let Some(kind) = resource.get("Type").and_then(Json::as_str) else {
+    let resources = crate::template::read::section(template, "Resources").map(|(id, resource)| {
+        let kind = resource.get("Type").and_then(Json::as_str);
+        (id, kind, resource.get("Properties"))
+    });
+    check_resources(resources, findings);
+}
+
+/// [`check`] of resources given as logical ID, `Type` and `Properties`, as the rules'
+/// context has read them.
+pub fn check_resources<'a>(
+    resources: impl Iterator<Item = (&'a str, Option<&'a str>, Option<&'a Json>)>,
+    findings: &mut Vec<Finding>,
+) {
+    for (id, kind, props) in resources {
+        let Some(kind) = kind else {
             continue;
         };
-        let props = resource.get("Properties");
         let literal = |name: &str| props.and_then(|p| p.get(name)).and_then(Json::as_str);
         let at = |name: &str| format!("Resources.{id}.Properties.{name}");
         let sagemaker_name = |prop: &str, findings: &mut Vec<Finding>| {

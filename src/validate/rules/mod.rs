@@ -256,7 +256,11 @@ impl<'a> Context<'a> {
             let mut findings = Vec::new();
             let property_references = super::references::check(self.template, &mut findings);
             super::limits::check(self.template, self.body_len, self.inline, &mut findings);
-            super::names::check(self.template, &mut findings);
+            let resources = (0..self.resources.len()).map(|i| {
+                let properties = Some(self.properties[i]).filter(|p| !p.is_null());
+                (self.resources[i].0, self.kinds[i], properties)
+            });
+            super::names::check_resources(resources, &mut findings);
             Structural {
                 findings,
                 property_references,
