@@ -18,22 +18,22 @@ use crate::resources::{s3, sagemaker};
 pub fn check(template: &Json, findings: &mut Vec<Finding>) {
     let resources = crate::template::read::section(template, "Resources").map(|(id, resource)| {
         let kind = resource.get("Type").and_then(Json::as_str);
-        (id, kind, resource.get("Properties"))
+        (id, kind, super::rules::props(resource))
     });
     check_resources(resources, findings);
 }
 
-/// [`check`] of resources given as logical ID, `Type` and `Properties`, as the rules'
-/// context has read them.
+/// [`check`] of resources given as logical ID, `Type` and `Properties` (`null` when none),
+/// as the rules' context has read them.
 pub fn check_resources<'a>(
-    resources: impl Iterator<Item = (&'a str, Option<&'a str>, Option<&'a Json>)>,
+    resources: impl Iterator<Item = (&'a str, Option<&'a str>, &'a Json)>,
     findings: &mut Vec<Finding>,
 ) {
     for (id, kind, props) in resources {
         let Some(kind) = kind else {
             continue;
         };
-        let literal = |name: &str| props.and_then(|p| p.get(name)).and_then(Json::as_str);
+        let literal = |name: &str| props.get(name).and_then(Json::as_str);
         let at = |name: &str| format!("Resources.{id}.Properties.{name}");
         let sagemaker_name = |prop: &str, findings: &mut Vec<Finding>| {
             if let Some(name) = literal(prop)
@@ -93,8 +93,7 @@ fn policy_chars(policy: &Json) -> usize {
     crate::template::json_text::compact_len(policy)
 }
 
-fn check_policy_sizes(id: &str, kind: &str, props: Option<&Json>, findings: &mut Vec<Finding>) {
-    let Some(props) = props else { return };
+fn check_policy_sizes(id: &str, kind: &str, props: &Json, findings: &mut Vec<Finding>) {
     if kind == "AWS::IAM::ManagedPolicy" {
         if let Some(doc) = props.get("PolicyDocument") {
             let n = policy_chars(doc);

@@ -217,24 +217,27 @@ impl<'a> Context<'a> {
             kinds.push(kind);
             properties.push(props(r));
         }
-        let policies = policy::collect(
-            resources
-                .iter()
-                .zip(kinds.iter().zip(&properties))
-                .map(|(&(id, _), (&kind, &p))| (id, kind, p)),
-        );
-        Context {
+        let mut context = Context {
             template,
             resources,
             kinds,
             properties,
             by_id,
             by_type,
-            policies,
+            policies: Vec::new(),
             body_len,
             inline: true,
             structural: OnceCell::new(),
-        }
+        };
+        context.policies = policy::collect(context.described());
+        context
+    }
+
+    /// Every resource, in template order, as the checks that go through all of them read
+    /// it: logical ID, `Type` (`None` when it has no string there) and `Properties`
+    /// (`null` when it has none).
+    fn described(&self) -> impl Iterator<Item = (&'a str, Option<&'a str>, &'a Json)> + '_ {
+        (0..self.resources.len()).map(|i| (self.resources[i].0, self.kinds[i], self.properties[i]))
     }
 
     /// The structural findings of one rule id.
@@ -256,11 +259,7 @@ impl<'a> Context<'a> {
             let mut findings = Vec::new();
             let property_references = super::references::check(self.template, &mut findings);
             super::limits::check(self.template, self.body_len, self.inline, &mut findings);
-            let resources = (0..self.resources.len()).map(|i| {
-                let properties = Some(self.properties[i]).filter(|p| !p.is_null());
-                (self.resources[i].0, self.kinds[i], properties)
-            });
-            super::names::check_resources(resources, &mut findings);
+            super::names::check_resources(self.described(), &mut findings);
             Structural {
                 findings,
                 property_references,
