@@ -75,8 +75,9 @@
 //! ```
 
 use crate::template::{
-    ConditionName, Handle, InvalidLogicalId, LogicalId, Output, Parameter, ParameterHandle,
-    Resource, ResourceEntry, SourcePath, Tags, Template, Value, pascal_case, push_pascal_case,
+    ConditionName, Handle, InvalidLogicalId, LogicalId, Output, PASCAL_CASE_ROOM, Parameter,
+    ParameterHandle, Resource, ResourceEntry, SourcePath, Tags, Template, Value, pascal_case,
+    push_pascal_case,
 };
 
 use super::ConstructError;
@@ -136,7 +137,9 @@ impl<'t> Scope<'t> {
         words: &[S],
     ) -> Result<LogicalId, InvalidLogicalId> {
         let mut id = String::with_capacity(
-            self.prefix.len() + words.iter().map(|w| w.as_ref().len()).sum::<usize>(),
+            self.prefix.len()
+                + words.iter().map(|w| w.as_ref().len()).sum::<usize>()
+                + PASCAL_CASE_ROOM,
         );
         // The prefix is PascalCase too (see `child`).
         id.push_str(&self.prefix);

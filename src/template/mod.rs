@@ -26,7 +26,8 @@ use value::{object, static_text};
 
 pub use file_extension::FileExtension;
 pub use logical_id::{
-    InvalidLogicalId, LogicalId, is_valid as is_valid_logical_id, pascal_case, push_pascal_case,
+    InvalidLogicalId, LogicalId, PASCAL_CASE_ROOM, is_valid as is_valid_logical_id, pascal_case,
+    push_pascal_case,
 };
 pub use parameter_type::{AwsParameterType, ParameterType, SsmParameterValueType};
 pub use source_path::{PathSegment, SourcePath};
