@@ -16,7 +16,7 @@ use crate::report::{self, ReportFormat};
 use crate::stacks::{self, ComposeError, Composition, InputErrors, LoadedStack};
 use crate::template::json::Json;
 use crate::template::{FileExtension, MapHasher, OrderedMap, SourcePath, Template, read};
-use crate::validate::{self, Finding, Severity, rules};
+use crate::validate::{self, BodySize, Finding, Severity, rules};
 
 mod batch;
 
@@ -505,11 +505,11 @@ fn render_one<K: Keeping + ?Sized>(
     keeping: &K,
 ) -> Synthesis<K::Kept> {
     let json = json_tree(&template);
-    let body = render_template(&json, format);
+    let (body, size) = render_template(&json, format, !nested);
     let mut findings = if nested {
-        validate::validate_nested(&json, body.len())
+        validate::validate_nested(&json, size)
     } else {
-        validate::validate(&json, body.len())
+        validate::validate(&json, size)
     };
     add_split_hint(&json, &mut findings);
     drop(json);
@@ -619,28 +619,50 @@ pub fn json_tree(template: &Template) -> Json {
     template.to_json_tree()
 }
 
-/// The text of a template in `format`, printed from its JSON tree into a buffer sized
-/// for a typical template. Never inlined, so that a profile of the whole process shows
-/// this phase under its own name (`.ci/profile-phases.py` reads it).
+/// The text of a template in `format` and its size ([`render_sized`]; `inline`: whether
+/// the template may be deployed inline, which validation judges by its minified size
+/// too). Never inlined, so that a profile of the whole process shows this phase under
+/// its own name (`.ci/profile-phases.py` reads it).
 #[inline(never)]
-pub fn render_template(json: &Json, format: Format) -> String {
-    render_body(json, format)
+pub fn render_template(json: &Json, format: Format, inline: bool) -> (String, BodySize) {
+    render_sized(json, format, inline)
 }
 
 /// The text of a template's JSON tree in `format`: JSON exactly as serde_json prints it
 /// ([`crate::template::json_text`]), YAML by serde_yaml_ng.
 pub fn render_body(json: &Json, format: Format) -> String {
+    render_sized(json, format, false).0
+}
+
+/// [`render_body`], with the size validation judges: the text's bytes and, for JSON,
+/// those of its minified form: the text's own when minified, else counted by the
+/// printer as it goes when `inline` (only a template deployed inline is judged by it).
+fn render_sized(json: &Json, format: Format, inline: bool) -> (String, BodySize) {
+    use crate::template::json_text::{write_compact, write_pretty, write_pretty_counted};
     // A template is tens to hundreds of KiB: start there rather than grow from nothing.
     let mut out = String::with_capacity(1 << 18);
-    match format {
-        Format::Json => crate::template::json_text::write_pretty(&mut out, json),
-        Format::MinifiedJson => crate::template::json_text::write_compact(&mut out, json),
-        Format::Yaml => {
-            return serde_yaml_ng::to_string(json).expect("JSON values serialize as YAML");
+    let whitespace = match format {
+        Format::Json if inline => Some(write_pretty_counted(&mut out, json)),
+        Format::Json => {
+            write_pretty(&mut out, json);
+            None
         }
-    }
+        Format::MinifiedJson => {
+            write_compact(&mut out, json);
+            Some(0)
+        }
+        Format::Yaml => {
+            let out = serde_yaml_ng::to_string(json).expect("JSON values serialize as YAML");
+            let size = BodySize::from(out.len());
+            return (out, size);
+        }
+    };
     out.push('\n');
-    out
+    let size = BodySize {
+        bytes: out.len(),
+        minified: whitespace.map(|whitespace| out.len() - whitespace),
+    };
+    (out, size)
 }
 
 /// Loads and synthesizes one definition file.
@@ -770,6 +792,31 @@ mod tests {
             }
         }
         assert!(placed > 100, "only {placed} origins have a position");
+    }
+
+    #[test]
+    fn the_minified_size_the_printer_counts_is_the_length_of_the_minified_text() {
+        let stacks = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks");
+        let mut templates = 0;
+        for (name, path) in discover(&stacks).unwrap() {
+            let stack = stacks::load_file(&path, &name).unwrap();
+            for (name, json) in synthesize(&stack, Format::Json).unwrap().json_templates() {
+                let (body, size) = render_template(&json, Format::Json, true);
+                assert_eq!(render_template(&json, Format::Json, false).1.minified, None);
+                let minified = render_body(&json, Format::MinifiedJson);
+                assert_eq!(size.bytes, body.len(), "{name}");
+                assert_eq!(size.minified, Some(minified.len()), "{name}");
+                assert_eq!(
+                    render_template(&json, Format::MinifiedJson, false).1,
+                    BodySize {
+                        bytes: minified.len(),
+                        minified: Some(minified.len())
+                    }
+                );
+                templates += 1;
+            }
+        }
+        assert!(templates >= 8, "{templates} templates");
     }
 
     #[test]

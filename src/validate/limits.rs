@@ -4,8 +4,8 @@
 
 use crate::template::json::Json;
 
-use super::Finding;
 use super::rules::id;
+use super::{BodySize, Finding};
 use crate::template::is_valid_logical_id;
 use crate::template::json_text;
 use crate::template::limits::{
@@ -17,7 +17,8 @@ use crate::template::read::section;
 /// nested stack's child or a StackSet member never is, its inline-size finding is
 /// dropped by the pipeline, so the `--minify` hint (a second serialization of the whole
 /// template) is not computed for it.
-pub fn check(template: &Json, body_len: usize, inline: bool, findings: &mut Vec<Finding>) {
+pub fn check(template: &Json, body: BodySize, inline: bool, findings: &mut Vec<Finding>) {
+    let body_len = body.bytes;
     for (name, max) in SECTION_QUOTAS {
         let count = section(template, name).count();
         if count > max {
@@ -73,7 +74,7 @@ pub fn check(template: &Json, body_len: usize, inline: bool, findings: &mut Vec<
             format!(
                 "the template is {body_len} bytes, over the {MAX_INLINE_BODY_BYTES} that `aws cloudformation deploy --template-file` sends inline; deploy with `--s3-bucket`{}",
                 if inline {
-                    minify_hint(template, body_len)
+                    minify_hint(template, body)
                 } else {
                     String::new()
                 }
@@ -83,13 +84,14 @@ pub fn check(template: &Json, body_len: usize, inline: bool, findings: &mut Vec<
 }
 
 /// `--minify` as a way under the inline limit, when it is one: the minified body (the
-/// bytes `--minify` writes, JSON without whitespace and a final newline) is counted, and
-/// named only when it fits and is smaller than the body judged (a body already minified
-/// has no smaller form).
-fn minify_hint(template: &Json, body_len: usize) -> String {
-    // The minified body: the JSON without whitespace and a final newline.
-    let minified = json_text::compact_len(template) + 1;
-    if minified <= MAX_INLINE_BODY_BYTES && minified < body_len {
+/// bytes `--minify` writes, JSON without whitespace and a final newline), as the printer
+/// counted it or else measured, is named only when it fits and is smaller than the body
+/// judged (a body already minified has no smaller form).
+fn minify_hint(template: &Json, body: BodySize) -> String {
+    let minified = body
+        .minified
+        .unwrap_or_else(|| json_text::compact_len(template) + 1);
+    if minified <= MAX_INLINE_BODY_BYTES && minified < body.bytes {
         format!(", or write it with `--minify` ({minified} bytes, which fits)")
     } else {
         String::new()
@@ -108,7 +110,7 @@ mod tests {
             .collect();
         let t = json!({"Resources": resources, "Outputs": {"Bad-Id": {"Value": "x"}}});
         let mut f = Vec::new();
-        check(&t, 60_000, true, &mut f);
+        check(&t, 60_000.into(), true, &mut f);
         let rules: Vec<&str> = f.iter().map(|f| f.rule).collect();
         assert_eq!(
             rules,
@@ -117,7 +119,7 @@ mod tests {
         let mut f = Vec::new();
         check(
             &json!({"Resources": {"A": {"Type": "T"}}}),
-            1_000_001,
+            1_000_001.into(),
             true,
             &mut f,
         );
@@ -129,7 +131,7 @@ mod tests {
         let t = json!({"Resources": {"A": {"Type": "T"}}});
         let minified = serde_json::to_string(&t).unwrap().len() + 1;
         let mut f = Vec::new();
-        check(&t, 60_000, true, &mut f);
+        check(&t, 60_000.into(), true, &mut f);
         assert!(
             f[0].message.ends_with(&format!(
                 "deploy with `--s3-bucket`, or write it with `--minify` ({minified} bytes, which fits)"
@@ -140,13 +142,36 @@ mod tests {
         // A template that is never deployed inline gets the finding (its suppressions
         // must still match it) without the hint the pipeline drops with it.
         let mut f = Vec::new();
-        check(&t, 60_000, false, &mut f);
+        check(&t, 60_000.into(), false, &mut f);
         assert_eq!(f[0].rule, "CFN-LIMIT-INLINE-BODY");
         assert!(
             f[0].message.ends_with("deploy with `--s3-bucket`"),
             "{}",
             f[0].message
         );
+        // The minified size the printer counted is the one named, and only when it is
+        // smaller than the body.
+        let counted = |minified| BodySize {
+            bytes: 60_000,
+            minified: Some(minified),
+        };
+        let mut f = Vec::new();
+        check(&t, counted(50_000), true, &mut f);
+        assert!(
+            f[0].message
+                .ends_with("or write it with `--minify` (50000 bytes, which fits)"),
+            "{}",
+            f[0].message
+        );
+        for minified in [60_000, 51_201] {
+            let mut f = Vec::new();
+            check(&t, counted(minified), true, &mut f);
+            assert!(
+                f[0].message.ends_with("deploy with `--s3-bucket`"),
+                "{}",
+                f[0].message
+            );
+        }
         // Too big even minified.
         let big: crate::template::json::JsonMap = (0..100)
             .map(|i| {
@@ -159,7 +184,7 @@ mod tests {
         let t = json!({"Resources": big});
         assert!(serde_json::to_string(&t).unwrap().len() > MAX_INLINE_BODY_BYTES);
         let mut f = Vec::new();
-        check(&t, 70_000, true, &mut f);
+        check(&t, 70_000.into(), true, &mut f);
         assert!(
             f[0].message.ends_with("deploy with `--s3-bucket`"),
             "{}",

@@ -94,18 +94,39 @@ impl fmt::Display for Finding {
     }
 }
 
-/// Every check over a template; `body_len` is the size of the serialized template in bytes.
-/// Never inlined, so that a profile of the whole process shows the rule pack under its
-/// own name (`.ci/profile-phases.py` reads it).
+/// The size of a template's text, which CloudFormation's limits on a body judge: a
+/// number of bytes converts into one whose minified size is measured when needed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BodySize {
+    /// The bytes of the text judged: the file written, its final line break included.
+    pub bytes: usize,
+    /// The bytes `--minify` would write (JSON without whitespace, and a final line
+    /// break), when the printer counted them; `None` has validation measure them from
+    /// the tree when a finding names them.
+    pub minified: Option<usize>,
+}
+
+impl From<usize> for BodySize {
+    fn from(bytes: usize) -> BodySize {
+        BodySize {
+            bytes,
+            minified: None,
+        }
+    }
+}
+
+/// Every check over a template; `body` is the size of its serialized text (in bytes, or
+/// a [`BodySize`]). Never inlined, so that a profile of the whole process shows the rule
+/// pack under its own name (`.ci/profile-phases.py` reads it).
 #[inline(never)]
-pub fn validate(template: &Json, body_len: usize) -> Vec<Finding> {
-    rules::run(template, body_len)
+pub fn validate(template: &Json, body: impl Into<BodySize>) -> Vec<Finding> {
+    rules::run(template, body.into())
 }
 
 /// [`validate`] for a template that is never deployed inline (a nested stack's child, a
 /// StackSet member): without the inline-size finding, see [`rules::run_nested`]. Never
 /// inlined, for the profile.
 #[inline(never)]
-pub fn validate_nested(template: &Json, body_len: usize) -> Vec<Finding> {
-    rules::run_nested(template, body_len)
+pub fn validate_nested(template: &Json, body: impl Into<BodySize>) -> Vec<Finding> {
+    rules::run_nested(template, body.into())
 }

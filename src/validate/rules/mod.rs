@@ -31,7 +31,7 @@ pub use definition::NAME_FROM_FILE_METADATA;
 pub use describe::{UnknownRule, catalogue_json, catalogue_text, explain};
 pub use policy::{PolicyDoc, PolicyKind, Stmt};
 
-use super::{Finding, Severity};
+use super::{BodySize, Finding, Severity};
 use crate::template::MapHasher;
 
 /// The resource types that hold identity policies (inline or managed): what an IAM rule
@@ -182,7 +182,7 @@ pub struct Context<'a> {
     by_id: HashMap<&'a str, usize, MapHasher>,
     by_type: HashMap<&'a str, Vec<usize>, MapHasher>,
     policies: Vec<PolicyDoc<'a>>,
-    body_len: usize,
+    body: BodySize,
     /// Whether the template may be deployed inline (see [`run_nested`]).
     inline: bool,
     /// What the structural passes (references, limits, names) find, computed once and
@@ -197,7 +197,7 @@ struct Structural {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(template: &'a Json, body_len: usize) -> Context<'a> {
+    pub fn new(template: &'a Json, body: BodySize) -> Context<'a> {
         let resources: Vec<(&str, &Json)> = template
             .get("Resources")
             .and_then(Json::as_object)
@@ -225,7 +225,7 @@ impl<'a> Context<'a> {
             by_id,
             by_type,
             policies: Vec::new(),
-            body_len,
+            body,
             inline: true,
             structural: OnceCell::new(),
         };
@@ -258,7 +258,7 @@ impl<'a> Context<'a> {
         self.structural.get_or_init(|| {
             let mut findings = Vec::new();
             let property_references = super::references::check(self.template, &mut findings);
-            super::limits::check(self.template, self.body_len, self.inline, &mut findings);
+            super::limits::check(self.template, self.body, self.inline, &mut findings);
             super::names::check_resources(self.described(), &mut findings);
             Structural {
                 findings,
@@ -369,8 +369,8 @@ pub fn list(value: &Json) -> &[Json] {
 /// silences nothing is an error), the constructs' exemptions in
 /// `Metadata.sagesynth.exemptions`, and rules escalated to errors in the template's
 /// `Metadata.sagesynth.escalate`.
-pub fn run(template: &Json, body_len: usize) -> Vec<Finding> {
-    judge(Context::new(template, body_len))
+pub fn run(template: &Json, body: impl Into<BodySize>) -> Vec<Finding> {
+    judge(Context::new(template, body.into()))
 }
 
 /// [`run`] for a template that is never deployed inline: a nested stack's child, whose
@@ -379,8 +379,8 @@ pub fn run(template: &Json, body_len: usize) -> Vec<Finding> {
 /// the StackSet's own limit). `aws cloudformation deploy --template-file` is what the
 /// inline limit concerns, so its finding is dropped, after the suppressions have seen it
 /// (a suppression of it is used, not reported unused).
-pub fn run_nested(template: &Json, body_len: usize) -> Vec<Finding> {
-    let mut context = Context::new(template, body_len);
+pub fn run_nested(template: &Json, body: impl Into<BodySize>) -> Vec<Finding> {
+    let mut context = Context::new(template, body.into());
     context.inline = false;
     let mut findings = judge(context);
     findings.retain(|f| f.rule != id::CFN_LIMIT_INLINE_BODY);
@@ -499,7 +499,7 @@ pub(crate) mod test_support {
     /// The findings one rule reports on a template fragment.
     pub fn fire(rule_id: &str, template: Json) -> Vec<Violation> {
         let rule = find(rule_id).unwrap_or_else(|| panic!("no rule {rule_id}"));
-        (rule.check)(&Context::new(&template, 0))
+        (rule.check)(&Context::new(&template, 0.into()))
     }
 
     /// Asserts the rule fires on `bad` (at least once, at `location`) and not on `good`.

@@ -93,7 +93,7 @@ mod tests {
     #[test]
     fn warns_the_day_after_the_date_only() {
         let t = template(&[Some("2027-01-31"), None, Some("2027-03-01")]);
-        let cx = Context::new(&t, 0);
+        let cx = Context::new(&t, 0.into());
         assert!(
             due_on(&cx, at("2027-01-31")).is_empty(),
             "the date itself is not past"
@@ -124,10 +124,10 @@ mod tests {
     #[test]
     fn asks_the_clock_only_when_someone_is_offboarded_and_says_when_it_cannot() {
         let none = template(&[None]);
-        let cx = Context::new(&none, 0);
+        let cx = Context::new(&none, 0.into());
         assert!(due_on(&cx, || panic!("today asked without offboarding")).is_empty());
         let t = template(&[Some("2027-01-31")]);
-        let cx = Context::new(&t, 0);
+        let cx = Context::new(&t, 0.into());
         let found = due_on(&cx, || Err("SAGESYNTH_TODAY: bad".into()));
         assert_eq!(found.len(), 1);
         assert!(found[0].message.contains("SAGESYNTH_TODAY: bad"));
