@@ -486,13 +486,17 @@ impl Template {
     pub fn add<R: Resource>(&mut self, id: LogicalId, resource: R) -> Result<Handle<R>, AddError> {
         self.check_free(&id, "Resources")?;
         let mut properties = resource.into_properties();
-        let template_tags =
-            self.tags
-                .share(R::TYPE, &mut properties)
-                .map_err(|error| AddError::Tags {
-                    id: Some(id.clone()),
-                    error,
-                })?;
+        let template_tags = self
+            .tags
+            .share(
+                R::TYPE,
+                const { tags::support_of(R::TYPE) },
+                &mut properties,
+            )
+            .map_err(|error| AddError::Tags {
+                id: Some(id.clone()),
+                error,
+            })?;
         self.resources.insert(
             id.clone(),
             ResourceEntry {
