@@ -295,24 +295,40 @@ impl Handover for Comparison {
     }
 }
 
-/// Whether `a` and `b` hold the same bytes: 32 at a time, as four words whose
-/// differences are combined, so that no call goes to the C library's `memcmp`. musl's
-/// (which the static Linux builds link) compares a byte at a time: with it, comparing
-/// the templates of 10,000 users (14 MiB) cost a fifth of a `--check`.
+/// Whether `a` and `b` hold the same bytes: in blocks of 4 KiB, each folded into one
+/// byte of their differences by a loop the compiler turns into vector instructions (16
+/// bytes at a time on any x86-64), and no call to the C library's `memcmp`: musl's
+/// (which the static Linux builds link) compares a byte at a time, and with it comparing
+/// the templates of 10,000 users (14 MiB) cost a fifth of a `--check`. The first block
+/// that differs ends the comparison.
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
+    const BLOCK: usize = 4096;
+    a.len() == b.len()
+        && a.chunks(BLOCK)
+            .zip(b.chunks(BLOCK))
+            .all(|(x, y)| differences(x, y) == 0)
+}
+
+/// The differences of the bytes of `x` and `y` (as long as each other) folded together:
+/// zero exactly when they are the same. 64 bytes a step, as eight words whose
+/// differences gather in eight words (four vector registers).
+fn differences(x: &[u8], y: &[u8]) -> u64 {
+    let (x_chunks, x_rest) = x.as_chunks::<64>();
+    let (y_chunks, y_rest) = y.as_chunks::<64>();
+    let mut differ = [0u64; 8];
+    for (x, y) in x_chunks.iter().zip(y_chunks) {
+        for (i, d) in differ.iter_mut().enumerate() {
+            let word = |chunk: &[u8; 64]| {
+                u64::from_ne_bytes(chunk[8 * i..8 * i + 8].try_into().expect("8 bytes"))
+            };
+            *d |= word(x) ^ word(y);
+        }
     }
-    let (a_chunks, a_rest) = a.as_chunks::<32>();
-    let (b_chunks, b_rest) = b.as_chunks::<32>();
-    let word = |chunk: &[u8; 32], i: usize| {
-        u64::from_ne_bytes(chunk[8 * i..8 * i + 8].try_into().expect("8 bytes"))
-    };
-    a_chunks
+    let rest = x_rest
         .iter()
-        .zip(b_chunks)
-        .all(|(x, y)| (0..4).fold(0, |differ, i| differ | (word(x, i) ^ word(y, i))) == 0)
-        && a_rest.iter().zip(b_rest).all(|(x, y)| x == y)
+        .zip(y_rest)
+        .fold(0, |differ, (p, q)| differ | (p ^ q));
+    differ.iter().fold(u64::from(rest), |all, d| all | d)
 }
 
 #[cfg(test)]
@@ -323,7 +339,9 @@ mod tests {
     fn same_bytes_finds_a_difference_at_every_position_and_a_difference_in_length() {
         // Lengths around the 32-byte chunks and their 8-byte words, and one difference at
         // each position in turn (in every word of a chunk, in the rest after the chunks).
-        for len in [0, 1, 7, 8, 31, 32, 33, 63, 64, 65, 100] {
+        for len in [
+            0, 1, 7, 8, 31, 32, 33, 63, 64, 65, 100, 4095, 4096, 4097, 8200,
+        ] {
             let a: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
             assert!(same_bytes(&a, &a.clone()), "len {len}");
             for at in 0..len {
