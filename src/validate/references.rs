@@ -17,7 +17,7 @@ use crate::template::read::{self, Path, Reference, Sub, is_pseudo_parameter, sec
 /// hash with the template model's cheap hasher (nothing iterates them).
 struct Names<'a> {
     parameters: HashSet<&'a str, MapHasher>,
-    resources: HashMap<&'a str, usize, MapHasher>,
+    resources: &'a ResourcePositions<'a>,
     conditions: HashSet<&'a str, MapHasher>,
 }
 
@@ -96,21 +96,41 @@ fn plain(section: Option<&Json>) -> bool {
     matches!(section, Some(value @ Json::Object(_)) if read::intrinsic(value).is_none())
 }
 
+/// [`check_with`] of a template alone, the positions of its resources made here.
+#[cfg(test)]
+pub fn check(template: &Json, findings: &mut Vec<Finding>) -> PropertyReferences {
+    let resources = section(template, "Resources")
+        .enumerate()
+        .map(|(i, (id, _))| (id, i))
+        .collect();
+    check_with(template, &resources, findings)
+}
+
+/// The position of each resource in `Resources`, by logical ID.
+pub type ResourcePositions<'a> = HashMap<&'a str, usize, MapHasher>;
+
 /// The reference findings, and the `Fn::Sub` variables of `Resources` and `Outputs` that
 /// name IAM policy variables (SUB-UNESCAPED-VARIABLE): both read the same intrinsics, so
 /// one walk finds both. Unescaped variables are reported in document order, as one walk
 /// of each section would report them; the parts of a resource that references are not
 /// looked for in (its attributes other than Properties and Metadata) are walked for them
-/// alone.
-pub fn check(template: &Json, findings: &mut Vec<Finding>) -> PropertyReferences {
-    let resource_ids: Vec<&str> = section(template, "Resources").map(|(k, _)| k).collect();
+/// alone. `resources` is the position of each resource by logical ID, which the rule
+/// pack's context has made already: one map of a template's IDs, not two.
+pub fn check_with<'a>(
+    template: &'a Json,
+    resources: &'a ResourcePositions<'a>,
+    findings: &mut Vec<Finding>,
+) -> PropertyReferences {
+    debug_assert!(
+        section(template, "Resources")
+            .enumerate()
+            .all(|(i, (id, _))| resources.get(id) == Some(&i)),
+        "the positions are those of the template's resources"
+    );
+    let resource_count = resources.len();
     let names = Names {
         parameters: section(template, "Parameters").map(|(k, _)| k).collect(),
-        resources: resource_ids
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (*k, i))
-            .collect(),
+        resources,
         conditions: section(template, "Conditions").map(|(k, _)| k).collect(),
     };
     let plain_resources = plain(template.get("Resources"));
@@ -120,8 +140,8 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) -> PropertyReferences
         // a path per value was an allocation per resource where nothing is wrong.
         path: Path::default(),
         // Edges of the dependency graph, by resource index.
-        edges: Lists::with_capacity(resource_ids.len()),
-        property_references: Lists::with_capacity(resource_ids.len()),
+        edges: Lists::with_capacity(resource_count),
+        property_references: Lists::with_capacity(resource_count),
     };
     for (id, resource) in section(template, "Resources") {
         pass.resource(id, resource, plain_resources, findings);
@@ -165,6 +185,7 @@ pub fn check(template: &Json, findings: &mut Vec<Finding>) -> PropertyReferences
     }
 
     if let Some(cycle) = find_cycle(&edges) {
+        let resource_ids: Vec<&str> = section(template, "Resources").map(|(k, _)| k).collect();
         let path: Vec<&str> = cycle.iter().map(|&i| resource_ids[i]).collect();
         findings.push(Finding::error(
             id::CFN_DEPENDENCY_CYCLE,

@@ -257,7 +257,8 @@ impl<'a> Context<'a> {
     fn structural_passes(&self) -> &Structural {
         self.structural.get_or_init(|| {
             let mut findings = Vec::new();
-            let property_references = super::references::check(self.template, &mut findings);
+            let property_references =
+                super::references::check_with(self.template, &self.by_id, &mut findings);
             super::limits::check(self.template, self.body, self.inline, &mut findings);
             super::names::check_resources(self.described(), &mut findings);
             Structural {
