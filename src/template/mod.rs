@@ -166,6 +166,9 @@ pub struct ResourceEntry {
     /// ([`Template::entry`], [`Template::entry_by_id`]) first moves them into
     /// `properties`, where they are then the last property as well.
     template_tags: Option<Arc<Value>>,
+    /// Where the resource comes from (not part of the emitted template): recorded by the
+    /// construct scope that added it ([`Template::set_origin`]).
+    origin: Option<SourcePath>,
 }
 
 impl ResourceEntry {
@@ -366,9 +369,6 @@ pub struct Template {
     conditions: OrderedMap<LogicalId, Value>,
     resources: OrderedMap<LogicalId, ResourceEntry>,
     outputs: OrderedMap<LogicalId, Output>,
-    /// Where each resource comes from (not part of the emitted template): recorded by
-    /// the construct scope that added it.
-    origins: OrderedMap<LogicalId, SourcePath>,
     /// Checks that do not fit a resource, with the reason (not part of the emitted
     /// template until the pipeline writes them into the resource's Metadata).
     exemptions: OrderedMap<LogicalId, Vec<Exemption>>,
@@ -508,6 +508,7 @@ impl Template {
                 update_replace_policy: None,
                 metadata: ValueMap::default(),
                 template_tags,
+                origin: None,
             },
         );
         Ok(Handle {
@@ -595,14 +596,21 @@ impl Template {
             .find_map(|(k, v)| (k.as_str() == id).then_some(v))
     }
 
-    /// Records that the resource `id` comes from `path` (replacing an earlier record).
+    /// Records that the resource `id` comes from `path` (replacing an earlier record). The
+    /// origin is kept with the resource: one lookup of its ID, where a map of origins
+    /// beside the resources took a copy of the ID and a hashing more (43.47 → 43.37 M
+    /// instructions at 1,000 users). An ID no resource has is a mistake of the caller:
+    /// debug builds (every test) stop on it; otherwise there is nothing to record it with.
     pub fn set_origin(&mut self, id: &LogicalId, path: SourcePath) {
-        self.origins.insert(id.clone(), path);
+        match self.resources.get_mut(id) {
+            Some(entry) => entry.origin = Some(path),
+            None => debug_assert!(false, "no resource {id} to record an origin of"),
+        }
     }
 
     /// Where the resource `id` comes from, if recorded.
     pub fn origin(&self, id: &LogicalId) -> Option<&SourcePath> {
-        self.origins.get(id)
+        self.resources.get(id)?.origin.as_ref()
     }
 
     /// Records that `rule` does not fit the resource `id`, and why.
@@ -633,8 +641,8 @@ impl Template {
     /// Every recorded origin, in the order the resources were added.
     pub fn origins(&self) -> impl Iterator<Item = (&LogicalId, &SourcePath)> {
         self.resources
-            .keys()
-            .filter_map(|id| self.origins.get(id).map(|path| (id, path)))
+            .iter()
+            .filter_map(|(id, entry)| entry.origin.as_ref().map(|path| (id, path)))
     }
 
     /// Every parameter, in the order it was added.
