@@ -619,25 +619,19 @@ pub fn json_tree(template: &Template) -> Json {
     template.to_json_tree()
 }
 
-/// The text of a template in `format` and its size ([`render_sized`]; `inline`: whether
-/// the template may be deployed inline, which validation judges by its minified size
-/// too). Never inlined, so that a profile of the whole process shows this phase under
-/// its own name (`.ci/profile-phases.py` reads it).
-#[inline(never)]
-pub fn render_template(json: &Json, format: Format, inline: bool) -> (String, BodySize) {
-    render_sized(json, format, inline)
-}
-
 /// The text of a template's JSON tree in `format`: JSON exactly as serde_json prints it
 /// ([`crate::template::json_text`]), YAML by serde_yaml_ng.
 pub fn render_body(json: &Json, format: Format) -> String {
-    render_sized(json, format, false).0
+    render_template(json, format, false).0
 }
 
 /// [`render_body`], with the size validation judges: the text's bytes and, for JSON,
 /// those of its minified form: the text's own when minified, else counted by the
-/// printer as it goes when `inline` (only a template deployed inline is judged by it).
-fn render_sized(json: &Json, format: Format, inline: bool) -> (String, BodySize) {
+/// printer as it goes when `inline` (whether the template may be deployed inline, the
+/// only case that judges it). Never inlined, so that a profile of the whole process
+/// shows this phase under its own name (`.ci/profile-phases.py` reads it).
+#[inline(never)]
+pub fn render_template(json: &Json, format: Format, inline: bool) -> (String, BodySize) {
     use crate::template::json_text::{write_compact, write_pretty, write_pretty_counted};
     // A template is tens to hundreds of KiB: start there rather than grow from nothing.
     let mut out = String::with_capacity(1 << 18);
