@@ -770,12 +770,23 @@ mod tests {
         synthesize_file(&path, Format::Json).unwrap()
     }
 
+    /// Every shipped definition, loaded, by name.
+    fn shipped_stacks() -> Vec<(String, LoadedStack)> {
+        let stacks = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks");
+        discover(&stacks)
+            .unwrap()
+            .into_iter()
+            .map(|(name, path)| {
+                let stack = stacks::load_file(&path, &name).unwrap();
+                (name, stack)
+            })
+            .collect()
+    }
+
     #[test]
     fn every_origin_of_the_shipped_stacks_is_placed_as_its_path_text_places_it() {
-        let stacks = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks");
         let mut placed = 0;
-        for (name, path) in discover(&stacks).unwrap() {
-            let stack = stacks::load_file(&path, &name).unwrap();
+        for (name, stack) in shipped_stacks() {
             let synthesis = synthesize(&stack, Format::Json).unwrap();
             for t in synthesis.all() {
                 for origin in t.origins().values() {
@@ -790,10 +801,8 @@ mod tests {
 
     #[test]
     fn the_minified_size_the_printer_counts_is_the_length_of_the_minified_text() {
-        let stacks = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks");
         let mut templates = 0;
-        for (name, path) in discover(&stacks).unwrap() {
-            let stack = stacks::load_file(&path, &name).unwrap();
+        for (_, stack) in shipped_stacks() {
             for (name, json) in synthesize(&stack, Format::Json).unwrap().json_templates() {
                 let (body, size) = render_template(&json, Format::Json, true);
                 assert_eq!(render_template(&json, Format::Json, false).1.minified, None);

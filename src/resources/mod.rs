@@ -162,27 +162,12 @@ macro_rules! cfn_properties {
 pub(crate) const fn field_index(names: &[&str], name: &str) -> usize {
     let mut i = 0;
     while i < names.len() {
-        if const_str_eq(names[i], name) {
+        if crate::template::const_str_eq(names[i], name) {
             return i;
         }
         i += 1;
     }
     panic!("not a field of this builder")
-}
-
-const fn const_str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 /// Declares a resource type: its property bag and builder, plus the `Resource` impl.

@@ -202,7 +202,8 @@ unsafe fn copy_quoted(src: &[u8], dst: *mut u8) {
 /// entry of a template) takes one reservation for all of it: 54.16 → 52.86 M
 /// instructions at 1,000 users, against the line, the key and `": "` each on its own.
 /// Always inlined: with two printers ([`Whitespace`] counted or not) the compiler
-/// stopped inlining it, a call per entry (45.28 → 45.54 M).
+/// stopped inlining it, a call per entry (45.54 M at 1,000 users, against 44.89 M
+/// inlined).
 #[inline(always)]
 fn entry_start(out: &mut String, after_item: bool, level: usize, key: &str) {
     let width = 2 * level;

@@ -668,6 +668,24 @@ impl Template {
     }
 }
 
+/// Whether `a` and `b` are the same text, as the compiler can evaluate it (`==` on
+/// strings is not a `const fn`): for the tables read when compiling, a builder's field
+/// names and the tag table.
+pub(crate) const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 fn section_tree<T>(section: &OrderedMap<LogicalId, T>, tree: impl Fn(&T) -> Json) -> Json {
     let mut entries = Vec::with_capacity(section.len());
     for (id, entry) in section {

@@ -318,23 +318,9 @@ pub fn support(type_name: &str) -> Option<&'static TagSupport> {
 /// every resource added (a binary search of some 270 instructions a resource: 44.89 →
 /// 44.24 M instructions at 1,000 users).
 pub const fn support_of(type_name: &str) -> Option<&'static TagSupport> {
-    const fn same(a: &str, b: &str) -> bool {
-        let (a, b) = (a.as_bytes(), b.as_bytes());
-        if a.len() != b.len() {
-            return false;
-        }
-        let mut i = 0;
-        while i < a.len() {
-            if a[i] != b[i] {
-                return false;
-            }
-            i += 1;
-        }
-        true
-    }
     let mut i = 0;
     while i < TAG_SUPPORT.len() {
-        if same(TAG_SUPPORT[i].type_name, type_name) {
+        if super::const_str_eq(TAG_SUPPORT[i].type_name, type_name) {
             return Some(&TAG_SUPPORT[i]);
         }
         i += 1;
