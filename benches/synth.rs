@@ -196,12 +196,14 @@ fn main() {
         );
         previous = Some((users, time));
     }
-    // Where the time goes, phase by phase (medians of separate runs, so their sum is
-    // close to, not exactly, the whole).
+    // Where the time goes, phase by phase: medians of separate runs, each phase summed
+    // over the templates of a run on this one thread. So the sum is close to the whole
+    // of a single template; a split run's whole renders its children on the machine's
+    // cores and takes less (at 10,000 users, about three quarters of the sum).
     println!();
     println!(
         "{:<32} {}",
-        "phases (median µs)",
+        "phases (median µs, one thread)",
         PHASES.map(|p| format!("{p:>10}")).join(" ")
     );
     for (label, name, text) in &series {
