@@ -1,7 +1,10 @@
 //! Stack definitions: the YAML format (`definition`), reading it with precise errors
-//! (`tree` parses it once with positions, `de` reads the schema from that tree, `source`,
-//! `load`, `check`, the script files it names in `scripts`), and composing components into a template (`compose`).
+//! (`tree` parses it once with positions, a text in the usual subset of YAML through
+//! `block_yaml`; `de` reads the schema from that tree; `source`, `load`, `check`, the
+//! script files it names in `scripts`), and composing components into a template
+//! (`compose`).
 
+mod block_yaml;
 pub mod check;
 pub mod compose;
 pub mod compose_accounts;

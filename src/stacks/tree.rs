@@ -1,5 +1,6 @@
 //! A definition's YAML as a tree of nodes that keep their positions, built in one pass of
-//! yaml-rust2's event parser. The typed schema is read from this tree (see [`super::de`])
+//! events: those of [`super::block_yaml`] for a text in the subset of YAML it reads, or
+//! else those of yaml-rust2's parser. The typed schema is read from this tree (see [`super::de`])
 //! and error positions are looked up in it, so the text is parsed once; before, the text
 //! was parsed twice, by libyaml (through serde_yaml_ng) for the values and by yaml-rust2
 //! for a position index, and the two parsers could disagree on what a file says.
@@ -11,8 +12,9 @@ use std::collections::HashMap;
 
 use yaml_rust2::Event;
 use yaml_rust2::parser::{Parser, Tag};
-use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
+use yaml_rust2::scanner::{ScanError, TScalarStyle};
 
+use super::block_yaml;
 use crate::diagnostic::{Diagnostic, Position};
 use crate::template::PathSegment;
 
@@ -20,7 +22,7 @@ use crate::template::PathSegment;
 pub type NodeId = usize;
 
 /// One node of the document.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Node {
     pub kind: Kind,
     /// Where the parser reported the node (for a block mapping this can be past its first
@@ -31,7 +33,7 @@ pub struct Node {
     pub start: Option<Position>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Kind {
     /// A scalar; `plain` when unquoted, so that YAML's core schema (null, booleans,
     /// numbers) applies to it.
@@ -47,7 +49,7 @@ pub enum Kind {
 }
 
 /// A parsed document: its nodes, the root first.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tree {
     pub nodes: Vec<Node>,
 }
@@ -134,6 +136,14 @@ impl Tree {
         if let Some(position) = incompatible_version(text) {
             return Err(TreeError::IncompatibleVersion(position));
         }
+        match Tree::parse_block_subset(text) {
+            Some(tree) => Ok(tree),
+            None => Tree::parse_events(text),
+        }
+    }
+
+    /// [`Tree::parse`] through yaml-rust2's parser, which reads all of YAML.
+    pub(super) fn parse_events(text: &str) -> Result<Tree, TreeError> {
         let mut builder = Builder::default();
         let mut parser = Parser::new_from_str(text);
         // Events are pulled one at a time (yaml-rust2's `load` recurses once per nesting
@@ -141,7 +151,11 @@ impl Tree {
         loop {
             let (event, marker) = parser.next_token().map_err(TreeError::Malformed)?;
             let end = event == Event::StreamEnd;
-            builder.on_event(event, marker);
+            let position = Position {
+                line: marker.line(),
+                column: marker.col() + 1,
+            };
+            builder.on_event(event, position);
             if let Some(problem) = builder.problem.take() {
                 return Err(TreeError::Problem(problem));
             }
@@ -165,6 +179,26 @@ impl Tree {
             Some(node) => Err(TreeError::NotAMapping(node.mark)),
             None => Err(TreeError::Empty),
         }
+    }
+
+    /// [`Tree::parse`] of a text in the subset of YAML that [`block_yaml`] reads, through
+    /// the same checks; `None` for any other text, and for a text the checks refuse (its
+    /// error is worded from yaml-rust2's reading).
+    pub(super) fn parse_block_subset(text: &str) -> Option<Tree> {
+        let mut builder = Builder::default();
+        block_yaml::read(text, |event, position| {
+            builder.on_event(event, position);
+            builder.problem.is_none()
+        })?;
+        let one_mapping = builder.documents == 1
+            && matches!(
+                builder.tree.nodes.first(),
+                Some(Node {
+                    kind: Kind::Map(_),
+                    ..
+                })
+            );
+        one_mapping.then_some(builder.tree)
     }
 
     /// The root mapping.
@@ -440,11 +474,7 @@ impl Builder {
         });
     }
 
-    fn on_event(&mut self, event: Event, marker: Marker) {
-        let position = Position {
-            line: marker.line(),
-            column: marker.col() + 1,
-        };
+    fn on_event(&mut self, event: Event, position: Position) {
         match event {
             Event::DocumentStart => {
                 self.documents += 1;

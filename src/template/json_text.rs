@@ -285,9 +285,10 @@ fn needs_escape(b: u8) -> bool {
 }
 
 /// A byte of 1 in each of a word's 8 bytes, and each byte's top bit: the masks of the
-/// word-at-a-time checks (here and in [`super::logical_id`]).
-pub(super) const ONES: u64 = 0x0101_0101_0101_0101;
-pub(super) const HIGH: u64 = 0x8080_8080_8080_8080;
+/// word-at-a-time checks (here, in [`super::logical_id`] and in the reader of
+/// definitions).
+pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
+pub(crate) const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// Whether any of the 8 bytes of `word` is escaped ([`needs_escape`]). A byte is below
 /// 0x20 where subtracting 0x20 from it borrows into its top bit, and is `"` or `\` where
