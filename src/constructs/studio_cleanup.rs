@@ -402,7 +402,7 @@ pub fn profile_cleanup(
     if let Some(date) = offboard_after {
         builder = builder.offboard_after(date.to_string());
     }
-    scope.add_named(&["UserProfile", user, "Cleanup"], builder.build()?)
+    scope.add_after(profile, "Cleanup", builder.build()?)
 }
 
 /// `<id>NfsGroupsCleanup`: removes the security groups SageMaker made for the home
