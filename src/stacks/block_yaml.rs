@@ -370,17 +370,22 @@ impl<'t, E: FnMut(Event, Position) -> bool> Reader<'t, E> {
         }
     }
 
+    /// The current line when it continues a collection at byte `indent`: `Some(None)` when
+    /// the collection ends there (the end of the text, or a line less deep), `None` for a
+    /// deeper line, which would continue a scalar or is an error.
+    fn line_at(&self, indent: usize) -> Option<Option<Line<'t>>> {
+        match self.line {
+            Some(line) if line.indent > indent => None,
+            Some(line) if line.indent == indent => Some(Some(line)),
+            _ => Some(None),
+        }
+    }
+
     /// Reads a block mapping whose keys are at byte `indent` of their lines, starting at
     /// the current line.
     fn mapping(&mut self, indent: usize) -> Option<()> {
         let mut first = true;
-        while let Some(line) = self.line {
-            if line.indent < indent {
-                break;
-            }
-            if line.indent > indent {
-                return None;
-            }
+        while let Some(line) = self.line_at(indent)? {
             let Content::Entry { key, colon, after } = split(line.content())? else {
                 return None;
             };
@@ -411,13 +416,7 @@ impl<'t, E: FnMut(Event, Position) -> bool> Reader<'t, E> {
     /// value the list is.
     fn sequence(&mut self, indent: usize, indentless: bool) -> Option<()> {
         let mut first = true;
-        while let Some(line) = self.line {
-            if line.indent < indent {
-                break;
-            }
-            if line.indent > indent {
-                return None;
-            }
+        while let Some(line) = self.line_at(indent)? {
             let Some(start) = line.item() else {
                 if indentless {
                     // The next key of the mapping the list belongs to.
