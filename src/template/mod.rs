@@ -484,7 +484,25 @@ impl Template {
     /// `id` is already a resource or parameter (they share one namespace), or the
     /// template's tags do not merge into the resource's ([`TagError`]).
     pub fn add<R: Resource>(&mut self, id: LogicalId, resource: R) -> Result<Handle<R>, AddError> {
-        self.check_free(&id, "Resources")?;
+        // A template has a few parameters, looked through in order; the resource's ID is
+        // hashed once, for both the check and the insertion.
+        if self.parameters.keys().any(|p| p == &id) {
+            return Err(DuplicateLogicalId {
+                id,
+                section: "Resources",
+            }
+            .into());
+        }
+        let slot = match self.resources.entry(id) {
+            indexmap::map::Entry::Occupied(taken) => {
+                return Err(DuplicateLogicalId {
+                    id: taken.key().clone(),
+                    section: "Resources",
+                }
+                .into());
+            }
+            indexmap::map::Entry::Vacant(slot) => slot,
+        };
         let mut properties = resource.into_properties();
         let template_tags = self
             .tags
@@ -494,23 +512,21 @@ impl Template {
                 &mut properties,
             )
             .map_err(|error| AddError::Tags {
-                id: Some(id.clone()),
+                id: Some(slot.key().clone()),
                 error,
             })?;
-        self.resources.insert(
-            id.clone(),
-            ResourceEntry {
-                type_name: R::TYPE,
-                condition: None,
-                depends_on: Vec::new(),
-                properties,
-                deletion_policy: None,
-                update_replace_policy: None,
-                metadata: ValueMap::default(),
-                template_tags,
-                origin: None,
-            },
-        );
+        let id = slot.key().clone();
+        slot.insert(ResourceEntry {
+            type_name: R::TYPE,
+            condition: None,
+            depends_on: Vec::new(),
+            properties,
+            deletion_policy: None,
+            update_replace_policy: None,
+            metadata: ValueMap::default(),
+            template_tags,
+            origin: None,
+        });
         Ok(Handle {
             id,
             _type: PhantomData,
