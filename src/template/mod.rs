@@ -590,14 +590,17 @@ impl Template {
     ///
     /// `id` is already an output.
     pub fn add_output(&mut self, id: LogicalId, output: Output) -> Result<(), DuplicateLogicalId> {
-        if self.outputs.contains_key(&id) {
-            return Err(DuplicateLogicalId {
-                id,
+        // One hashing of the ID for the check and the insertion.
+        match self.outputs.entry(id) {
+            indexmap::map::Entry::Occupied(taken) => Err(DuplicateLogicalId {
+                id: taken.key().clone(),
                 section: "Outputs",
-            });
+            }),
+            indexmap::map::Entry::Vacant(slot) => {
+                slot.insert(output);
+                Ok(())
+            }
         }
-        self.outputs.insert(id, output);
-        Ok(())
     }
 
     /// Every resource, in the order it was added (the order the template writes).
@@ -1066,6 +1069,16 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!(err.to_string(), "logical ID `X` is used twice in Resources");
+    }
+
+    #[test]
+    fn an_output_id_is_used_once() {
+        let mut t = Template::new();
+        let id = || LogicalId::new("Url").unwrap();
+        t.add_output(id(), Output::new("a")).unwrap();
+        let err = t.add_output(id(), Output::new("b")).unwrap_err();
+        assert_eq!(err.to_string(), "logical ID `Url` is used twice in Outputs");
+        assert_eq!(t.outputs().count(), 1);
     }
 
     #[test]
