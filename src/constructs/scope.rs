@@ -175,7 +175,8 @@ impl<'t> Scope<'t> {
     /// resource that belongs to another and is named after it (the cleanup of the profile
     /// `UserProfileAlice` is `UserProfileAliceCleanup`). The owner's ID holds its scope's
     /// prefix already, and its words were made PascalCase once, for it; doing that again
-    /// for every profile's cleanup cost some 450 instructions a user.
+    /// for every profile's cleanup cost some 490 instructions a user (40.54 → 40.05 M at
+    /// 1,000 users).
     pub fn add_after<R: Resource, O: Resource>(
         &mut self,
         owner: &Handle<O>,
