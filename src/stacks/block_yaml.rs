@@ -29,10 +29,9 @@ pub fn read(text: &str, emit: impl FnMut(Event, Position) -> bool) -> Option<()>
         emit,
     };
     reader.next_content_line()?;
-    let first = reader.line?;
-    if first.indent != 0 {
-        return None;
-    }
+    // A text without content is yaml-rust2's to word; a first line deeper than the
+    // root's column stops `mapping` at once.
+    reader.line?;
     reader.event(Event::DocumentStart, Position { line: 1, column: 1 })?;
     reader.mapping(0)
 }

@@ -190,15 +190,18 @@ impl Tree {
             builder.on_event(event, position);
             builder.problem.is_none()
         })?;
-        let one_mapping = builder.documents == 1
-            && matches!(
-                builder.tree.nodes.first(),
-                Some(Node {
-                    kind: Kind::Map(_),
-                    ..
-                })
-            );
-        one_mapping.then_some(builder.tree)
+        // The reader gives one document whose root is a mapping, or nothing.
+        debug_assert!(
+            builder.documents == 1
+                && matches!(
+                    builder.tree.nodes.first(),
+                    Some(Node {
+                        kind: Kind::Map(_),
+                        ..
+                    })
+                )
+        );
+        Some(builder.tree)
     }
 
     /// The root mapping.
